@@ -1,0 +1,8 @@
+"""CLI commands of `casework` (registered on the `lantian` app)."""
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this part's commands to the `lantian` app."""

@@ -1,0 +1,11 @@
+"""CLI commands of `index` (registered on the `lantian` app)."""
+from __future__ import annotations
+
+import typer
+
+from index import es_cli
+
+
+def register(app: typer.Typer) -> None:
+    """Add this part's commands to the `lantian` app: `es ...` (local server) and the lead/Kibana commands."""
+    es_cli.register(app)

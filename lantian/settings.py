@@ -1,0 +1,59 @@
+"""Where lantian keeps its configuration and its data, and the main settings file.
+
+Staff edit YAML under the config dir; everything lantian produces (evidence, stores, models caches, pid files)
+lives under the data dir so a deployment can put it on its own volume.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config file is missing, unreadable or invalid; the message names the file and the field."""
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("LANTIAN_CONFIG_DIR") or project_root() / "config")
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("LANTIAN_DATA_DIR") or project_root() / "data")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_yaml(path: Path) -> Any:
+    """Read one YAML file, turning I/O and syntax errors into a ConfigError that names the file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def _load_settings(path: str) -> dict[str, Any]:
+    data = read_yaml(Path(path)) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping")
+    return data
+
+
+def load_settings(path: Path | None = None) -> dict[str, Any]:
+    """The main settings (`config/lantian.yaml`), with `LANTIAN_ES_URL` overriding `elasticsearch.url`."""
+    settings = dict(_load_settings(str(path or config_dir() / "lantian.yaml")))
+    es_url = os.environ.get("LANTIAN_ES_URL")
+    if es_url is not None:
+        settings["elasticsearch"] = {**(settings.get("elasticsearch") or {}), "url": es_url}
+    return settings

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lantian needs when they are missing: Chromium (Playwright drives it; no browser
+# download works on closed networks), Redis (distributed crawling and its tests) and a CJK font (text in
+# screenshots and in the simulator's images).
+set -euo pipefail
+
+needed=()
+command -v chromium >/dev/null 2>&1 || needed+=(chromium)
+command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || needed+=(fonts-wqy-microhei)
+
+if [ ${#needed[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing Debian packages: ${needed[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${needed[@]}"
