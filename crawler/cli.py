@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import typer
 
+from crawler.evidence import cli as evidence_cli
+
 
 def register(app: typer.Typer) -> None:
-    """Add this part's commands to the `lantian` app."""
+    """Add `crawl`, and the evidence commands."""
+    evidence_cli.register(app)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import typer
 
+from detector.training import cli as training_cli
+
 
 def register(app: typer.Typer) -> None:
-    """Add this part's commands to the `lantian` app."""
+    """Add `detect`, and the training commands (`train`, `eval`)."""
+    training_cli.register(app)
