@@ -1,0 +1,150 @@
+"""Casework's config files under `config/casework/`, validated at load so a typo names its file and field."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from lantian.settings import ConfigError, config_dir, read_yaml
+
+LABELS: tuple[str, ...] = (
+    "impersonation", "insider_channel", "malicious_cancellation", "abnormal_filing", "qualification_lending",
+    "unlicensed_agency",
+)
+
+LABEL_NAMES_ZH: dict[str, str] = {
+    "impersonation": "冒用官方名义、标识",
+    "insider_channel": "声称内部渠道、快速授权",
+    "malicious_cancellation": "恶意“撤三”等",
+    "abnormal_filing": "非正常专利申请",
+    "qualification_lending": "出租出借代理资质",
+    "unlicensed_agency": "无资质专利代理",
+}
+
+
+class _Strict(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+class Complainant(_Strict):
+    office: str
+    department: str = ""
+    address: str = ""
+    contact: str = ""
+    phone: str = ""
+
+
+class PlatformRecipient(_Strict):
+    recipient: str
+
+
+class Violation(_Strict):
+    name: str
+    basis: str
+
+
+class Letter(_Strict):
+    title: str
+    opening: str
+    closing: str = ""
+
+
+class TakedownConfig(_Strict):
+    complainant: Complainant
+    letter: Letter
+    deadline_days: int = Field(7, ge=1, le=365)
+    platforms: dict[str, PlatformRecipient]
+    violations: dict[str, Violation]
+
+    @field_validator("platforms", mode="before")
+    @classmethod
+    def _platform_keys_as_text(cls, value: Any) -> Any:
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("violations")
+    @classmethod
+    def _known_labels(cls, value: dict[str, Violation]) -> dict[str, Violation]:
+        unknown = set(value) - set(LABELS)
+        if unknown:
+            raise ValueError(f"unknown labels {sorted(unknown)}; labels are {', '.join(LABELS)}")
+        return value
+
+    def recipient(self, platform: str) -> str:
+        entry = self.platforms.get(platform) or self.platforms.get("default")
+        if entry is None:
+            raise ConfigError(f"takedown.yaml: platforms.{platform}: no recipient and no `default` entry")
+        return entry.recipient.replace("{platform}", platform)
+
+    def violation(self, label: str) -> Violation:
+        return self.violations.get(label) or Violation(name=LABEL_NAMES_ZH.get(label, label), basis="")
+
+
+class Indicator(_Strict):
+    weight: float
+    cap: float = Field(10, gt=0)
+
+
+class RiskConfig(_Strict):
+    indicators: dict[str, Indicator]
+    classes: dict[str, float]
+    trigger_class: str
+
+    @field_validator("classes")
+    @classmethod
+    def _ordered(cls, value: dict[str, float]) -> dict[str, float]:
+        if not value:
+            raise ValueError("at least one class")
+        minimums = list(value.values())
+        if minimums != sorted(minimums):
+            raise ValueError("class minimums must increase from the first (lowest risk) to the last")
+        return value
+
+    @model_validator(mode="after")
+    def _trigger_is_a_class(self) -> "RiskConfig":
+        if self.trigger_class not in self.classes:
+            raise ValueError(f"trigger_class {self.trigger_class!r} is not one of {list(self.classes)}")
+        return self
+
+    def classify(self, score: float) -> str:
+        """The highest class whose minimum `score` reaches."""
+        chosen = next(iter(self.classes))
+        for name, minimum in self.classes.items():
+            if score >= minimum:
+                chosen = name
+        return chosen
+
+    def triggers(self, risk_class: str) -> bool:
+        order = list(self.classes)
+        return risk_class in order and order.index(risk_class) >= order.index(self.trigger_class)
+
+
+class RecheckConfig(_Strict):
+    removed_status: list[int] = [404, 410]
+    removed_phrases: list[str] = []
+    timeout_seconds: float = Field(20, gt=0)
+
+
+def _load(model: type[BaseModel], name: str, path: Path | None) -> Any:
+    path = path or config_dir() / "casework" / name
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ConfigError(f"{path}: {field}: {first['msg']}") from exc
+
+
+def load_takedown_config(path: Path | None = None) -> TakedownConfig:
+    return _load(TakedownConfig, "takedown.yaml", path)
+
+
+def load_risk_config(path: Path | None = None) -> RiskConfig:
+    return _load(RiskConfig, "risk.yaml", path)
+
+
+def load_recheck_config(path: Path | None = None) -> RecheckConfig:
+    return _load(RecheckConfig, "recheck.yaml", path)

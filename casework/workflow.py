@@ -1,0 +1,138 @@
+"""The review workflow: which status changes are allowed, and the audit event each change leaves behind.
+
+The lead store only records changes (`LeadStore.update_workflow` applies them and appends the event atomically);
+this module decides whether a change is allowed, so every tool (console, CLI, takedown, re-check) refuses the same
+invalid transitions with the same message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from casework.leads import as_dict
+
+STATUSES: tuple[str, ...] = (
+    "new", "reviewing", "confirmed", "dismissed", "takedown_requested", "removed", "persisting",
+)
+
+STATUS_NAMES_ZH: dict[str, str] = {
+    "new": "新线索",
+    "reviewing": "审核中",
+    "confirmed": "已确认",
+    "dismissed": "已排除",
+    "takedown_requested": "已请求删除",
+    "removed": "已删除",
+    "persisting": "仍在线",
+}
+
+# Forward steps any reviewer may take.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"reviewing"}),
+    "reviewing": frozenset({"confirmed", "dismissed", "new"}),
+    "confirmed": frozenset({"takedown_requested", "reviewing"}),
+    "dismissed": frozenset(),
+    "takedown_requested": frozenset({"removed", "persisting"}),
+    "removed": frozenset({"persisting"}),
+    "persisting": frozenset({"takedown_requested", "removed"}),
+}
+
+# Steps that undo a decision: only an admin may take them.
+ADMIN_TRANSITIONS: dict[str, frozenset[str]] = {
+    "dismissed": frozenset({"reviewing"}),
+    "confirmed": frozenset({"dismissed"}),
+}
+
+ROLES: tuple[str, ...] = ("reviewer", "admin", "system")
+
+
+class WorkflowError(ValueError):
+    """A change the workflow refuses; the message says why in words a reviewer understands."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What to store for one workflow change: the fields to set and the audit event to append."""
+
+    lead_id: str
+    changes: dict[str, Any]
+    event: dict[str, Any]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def allowed_next(status: str, role: str = "reviewer") -> list[str]:
+    """The statuses a user with `role` may move a lead to from `status`, in workflow order."""
+    nxt = set(TRANSITIONS.get(status, frozenset()))
+    if role in ("admin", "system"):
+        nxt |= ADMIN_TRANSITIONS.get(status, frozenset())
+    return [s for s in STATUSES if s in nxt]
+
+
+def _event(action: str, by: str, before: Any, after: Any, why: str | None) -> dict[str, Any]:
+    return {"at": now_iso(), "by": by, "action": action, "from": before, "to": after, "why": why or ""}
+
+
+def plan_status(lead: Mapping[str, Any] | Any, to: str, *, by: str, why: str | None = None,
+                role: str = "reviewer", extra: Mapping[str, Any] | None = None) -> Change:
+    """The change moving `lead` to status `to`, or WorkflowError if the move is not allowed.
+
+    A dismissal needs a reason (kept in `dismissal_reason`); `extra` fields (e.g. `takedown_deadline`) are stored
+    with the status.
+    """
+    doc = as_dict(lead)
+    current = doc.get("status") or "new"
+    if to not in STATUSES:
+        raise WorkflowError(f"unknown status {to!r}: use one of {', '.join(STATUSES)}")
+    if not by:
+        raise WorkflowError("every change needs the user who makes it")
+    if to == current:
+        raise WorkflowError(f"lead {doc.get('id')} is already {to}")
+    if to not in allowed_next(current, role):
+        if to in allowed_next(current, "admin"):
+            raise WorkflowError(f"only an admin may move a lead from {current} to {to}")
+        options = ", ".join(allowed_next(current, role)) or "nothing (final status)"
+        raise WorkflowError(f"cannot move lead {doc.get('id')} from {current} to {to}; allowed: {options}")
+    changes: dict[str, Any] = {"status": to, **(extra or {})}
+    if to == "dismissed":
+        if not (why or "").strip():
+            raise WorkflowError("a dismissal needs a reason")
+        changes["dismissal_reason"] = why.strip()
+    return Change(doc["id"], changes, _event("status", by, current, to, why))
+
+
+def plan_field(lead: Mapping[str, Any] | Any, field: str, value: Any, *, by: str, why: str | None = None) -> Change:
+    """The change setting `assignee` or `district` (also audited: who, when, from, to, why)."""
+    if field not in ("assignee", "district"):
+        raise WorkflowError(f"{field!r} is not a workflow field (assignee, district)")
+    if not by:
+        raise WorkflowError("every change needs the user who makes it")
+    doc = as_dict(lead)
+    before = doc.get(field)
+    value = value or None
+    if before == value:
+        raise WorkflowError(f"lead {doc.get('id')}: {field} is already {value or 'empty'}")
+    return Change(doc["id"], {field: value}, _event(field, by, before, value, why))
+
+
+def apply(store: Any, change: Change) -> dict[str, Any]:
+    """Record `change` in the store (fields and audit event in one atomic update); returns the updated lead."""
+    return as_dict(store.update_workflow(change.lead_id, change.changes, change.event))
+
+
+def set_status(store: Any, lead_id: str, to: str, *, by: str, why: str | None = None, role: str = "reviewer",
+               extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Load the lead, check the transition and record it; WorkflowError if unknown lead or not allowed."""
+    lead = store.get(lead_id)
+    if lead is None:
+        raise WorkflowError(f"no lead {lead_id}")
+    return apply(store, plan_status(lead, to, by=by, why=why, role=role, extra=extra))
+
+
+def set_field(store: Any, lead_id: str, field: str, value: Any, *, by: str, why: str | None = None) -> dict[str, Any]:
+    lead = store.get(lead_id)
+    if lead is None:
+        raise WorkflowError(f"no lead {lead_id}")
+    return apply(store, plan_field(lead, field, value, by=by, why=why))
