@@ -1,0 +1,194 @@
+"""The lead document: one record per listing (canonical URL), built from a listing and its detection.
+
+Both stores keep exactly this document, so everything downstream (casework, Kibana, reports) reads one shape.
+Merging a re-crawl into an existing lead lives here too, so both backends keep workflow state the same way.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from index.district import find_district
+
+Lead = dict[str, Any]
+
+LABELS: tuple[str, ...] = (
+    "impersonation", "insider_channel", "malicious_cancellation",
+    "abnormal_filing", "qualification_lending", "unlicensed_agency",
+)
+STATUSES: tuple[str, ...] = (
+    "new", "reviewing", "confirmed", "dismissed", "takedown_requested", "removed", "persisting",
+)
+CONTACT_KINDS: tuple[str, ...] = ("phone", "wechat", "qq", "email")
+
+# Listing fields copied onto the lead as they are (evidence of the fetch and what the listing shows).
+LISTING_FIELDS: tuple[str, ...] = (
+    "platform", "url", "canonical_url", "title", "text", "price", "seller", "seller_url", "location",
+    "images", "image_urls", "content_sha256", "raw_sha256", "raw_path", "screenshot_path", "screenshot_sha256",
+    "warc_path",
+)
+# Fields only the workflow (casework) changes; a re-crawl never touches them.
+WORKFLOW_FIELDS: tuple[str, ...] = (
+    "status", "assignee", "dismissal_reason", "takedown_deadline", "status_changed_at", "status_changed_by",
+    "notes", "audit",
+)
+# Entity types the detector may emit, mapped to the lead's contact kinds.
+ENTITY_CONTACTS: dict[str, str] = {
+    "phone": "phone", "mobile": "phone", "tel": "phone",
+    "wechat": "wechat", "weixin": "wechat", "wx": "wechat",
+    "qq": "qq", "email": "email",
+}
+ENTITY_AGENCY_CODES = frozenset({"agency_code", "org_code"})
+ENTITY_AGENCY_NAMES = frozenset({"agency", "agency_name", "org", "organization"})
+
+
+def lead_id(canonical_url: str) -> str:
+    """The lead id: sha1 of the canonical URL (the crawler's listing id uses the same rule)."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
+
+
+def iso_utc(value: Any = None) -> str:
+    """A timestamp as ISO-8601 UTC with second precision and a `Z` (now when `value` is None).
+
+    One fixed format lets both stores compare dates as strings and Elasticsearch parse them as dates.
+    """
+    if value is None:
+        moment = datetime.now(timezone.utc)
+    elif isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"not an ISO-8601 date: {text!r}") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _entities(detection: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [dict(e) for e in detection.get("entities") or [] if isinstance(e, Mapping)]
+
+
+def contacts_from(entities: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Contacts shown in the listing, grouped by kind, in order of appearance without repeats."""
+    found: dict[str, list[str]] = {kind: [] for kind in CONTACT_KINDS}
+    for entity in entities:
+        kind = ENTITY_CONTACTS.get(str(entity.get("type", "")).lower())
+        text = str(entity.get("text") or "").strip()
+        if kind and text and text not in found[kind]:
+            found[kind].append(text)
+    return found
+
+
+def _first_entity(entities: list[dict[str, Any]], types: frozenset[str]) -> str | None:
+    for entity in entities:
+        if str(entity.get("type", "")).lower() in types and str(entity.get("text") or "").strip():
+            return str(entity["text"]).strip()
+    return None
+
+
+def observation(listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lead:
+    """The lead fields one fetch of a listing determines (everything except history and workflow)."""
+    canonical = listing.get("canonical_url") or listing.get("url")
+    if not canonical:
+        raise ValueError("a listing needs a canonical_url (or url) to become a lead")
+    entities = _entities(detection)
+    doc: Lead = {field: listing.get(field) for field in LISTING_FIELDS}
+    doc["canonical_url"] = canonical
+    doc["images"] = [str(p) for p in listing.get("images") or []]
+    doc["image_urls"] = [str(u) for u in listing.get("image_urls") or []]
+    doc["id"] = lead_id(canonical)
+    doc["fetched_at"] = iso_utc(listing.get("fetched_at"))
+    scores = {str(k): float(v) for k, v in (detection.get("scores") or {}).items()}
+    doc["labels"] = [str(label) for label in detection.get("labels") or []]
+    doc["scores"] = scores
+    doc["risk"] = float(detection.get("risk") or 0.0)
+    doc["evidence"] = [dict(span) for span in detection.get("evidence") or [] if isinstance(span, Mapping)]
+    doc["entities"] = entities
+    doc["contacts"] = contacts_from(entities)
+    doc["agency_code"] = _first_entity(entities, ENTITY_AGENCY_CODES)
+    doc["agency_name"] = _first_entity(entities, ENTITY_AGENCY_NAMES)
+    doc["district"] = find_district(listing.get("location"), listing.get("seller"), doc["agency_name"])
+    doc["listing_status"] = listing.get("status") or "active"
+    return doc
+
+
+def merge(existing: Lead | None, seen: Lead) -> Lead:
+    """The lead after observation `seen`: content and scores from the newest fetch, history kept, workflow kept.
+
+    Replaying the same observation twice gives the same lead (seen_count counts distinct fetch times), which is
+    what makes re-indexing a crawl and replaying the spool safe.
+    """
+    fetched = seen["fetched_at"]
+    if existing is None:
+        lead = dict(seen)
+        lead.update(first_seen=fetched, last_seen=fetched, seen_count=1, status="new", notes=[], audit=[],
+                    removed_at=None, cluster_id=seen.get("cluster_id") or seen["id"])
+        return lead
+    lead = dict(existing)
+    newer = fetched > (existing.get("last_seen") or "")
+    if fetched >= (existing.get("last_seen") or ""):
+        district = lead.get("district")
+        lead.update({k: v for k, v in seen.items() if k not in WORKFLOW_FIELDS and k != "cluster_id"})
+        # A district a reviewer set stays; a district the listing shows fills an empty one.
+        lead["district"] = district or seen.get("district")
+        lead["last_seen"] = fetched
+        if seen.get("listing_status") != "removed":
+            lead["removed_at"] = None
+    if newer:
+        lead["seen_count"] = int(existing.get("seen_count") or 0) + 1
+    lead["first_seen"] = min(existing.get("first_seen") or fetched, fetched)
+    lead["cluster_id"] = existing.get("cluster_id") or seen.get("cluster_id") or seen["id"]
+    return lead
+
+
+def mark_seen(existing: Lead, fetched_at: Any) -> Lead:
+    """The lead after a re-fetch that found the content unchanged (no new detection)."""
+    lead = dict(existing)
+    fetched = iso_utc(fetched_at)
+    if fetched > (existing.get("last_seen") or ""):
+        lead["last_seen"] = fetched
+        lead["seen_count"] = int(existing.get("seen_count") or 0) + 1
+        lead["listing_status"] = "active"
+        lead["removed_at"] = None
+    return lead
+
+
+def mark_removed(existing: Lead, at: Any) -> Lead:
+    """The lead after the crawler found the listing gone (the workflow status is casework's to change)."""
+    lead = dict(existing)
+    lead["listing_status"] = "removed"
+    lead["removed_at"] = lead.get("removed_at") or iso_utc(at)
+    return lead
+
+
+def apply_workflow(existing: Lead, changes: Mapping[str, Any], event: Mapping[str, Any]) -> Lead:
+    """The lead after one workflow change: fields set, the audit event appended (never rewritten)."""
+    forbidden = set(changes) & {"id", "audit", "notes", "first_seen", "last_seen", "seen_count", "cluster_id"}
+    if forbidden:
+        raise ValueError(f"update_workflow cannot change {', '.join(sorted(forbidden))}")
+    if "status" in changes and changes["status"] not in STATUSES:
+        raise ValueError(f"unknown status {changes['status']!r}: use one of {', '.join(STATUSES)}")
+    lead = dict(existing)
+    lead.update(changes)
+    stamped = {**event, "at": iso_utc(event.get("at"))}
+    if "status" in changes:
+        lead["status_changed_at"] = stamped["at"]
+        lead["status_changed_by"] = event.get("by")
+    lead["audit"] = [*(existing.get("audit") or []), stamped]
+    return lead
+
+
+def append_note(existing: Lead, note: Mapping[str, Any]) -> Lead:
+    """The lead with one more reviewer note `{at, by, text}`."""
+    text = str(note.get("text") or "").strip()
+    if not text:
+        raise ValueError("a note needs text")
+    lead = dict(existing)
+    entry = {"at": iso_utc(note.get("at")), "by": note.get("by"), "text": text}
+    lead["notes"] = [*(existing.get("notes") or []), entry]
+    return lead

@@ -1,0 +1,82 @@
+"""What the CLI and casework ask the lead store: filters, free text, sorting, paging, and the page returned."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.lead import Lead, iso_utc
+
+SORTS: tuple[str, ...] = ("risk", "last_seen", "first_seen", "relevance")
+DATE_FIELDS: tuple[str, ...] = ("first_seen", "last_seen", "fetched_at")
+COUNT_BY: tuple[str, ...] = ("label", "platform", "district", "status", "week", "agency", "cluster", "listing_status")
+
+
+@dataclass
+class LeadQuery:
+    """Filters combine with AND; values inside one list filter combine with OR.
+
+    `text` matches title, text and seller as phrases (every whitespace-separated term must occur); dates are
+    compared on `date_field` inclusively (`since` <= date <= `until`).
+    """
+
+    text: str | None = None
+    ids: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    districts: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    agency_codes: list[str] = field(default_factory=list)
+    cluster_id: str | None = None
+    listing_status: str | None = None
+    min_risk: float | None = None
+    max_risk: float | None = None
+    date_field: str = "last_seen"
+    since: str | None = None
+    until: str | None = None
+    sort: str = "risk"
+    descending: bool = True
+    offset: int = 0
+    limit: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("ids", "labels", "platforms", "districts", "statuses", "assignees", "agency_codes"):
+            value = getattr(self, name)
+            setattr(self, name, [value] if isinstance(value, str) else [str(v) for v in value or []])
+        if self.sort not in SORTS:
+            raise ValueError(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
+        if self.date_field not in DATE_FIELDS:
+            raise ValueError(f"unknown date field {self.date_field!r}: use one of {', '.join(DATE_FIELDS)}")
+        if self.since is not None:
+            self.since = iso_utc(self.since)
+        if self.until is not None:
+            self.until = _end_of_day(self.until)
+        if self.offset < 0 or self.limit < 0:
+            raise ValueError("offset and limit must not be negative")
+        self.text = (self.text or "").strip() or None
+
+    def terms(self) -> list[str]:
+        """The free-text terms (each searched as a phrase)."""
+        return self.text.split() if self.text else []
+
+
+def _end_of_day(value: Any) -> str:
+    """A bare date as `until` means the whole day."""
+    text = str(value).strip()
+    if len(text) == 10:
+        return iso_utc(text + "T23:59:59Z")
+    return iso_utc(text)
+
+
+@dataclass
+class LeadPage:
+    """One page of results: `total` matches, `leads` on this page, and highlighted fragments per lead id.
+
+    Highlights mark matched terms with `<em>…</em>` in fragments of `title`, `text` and `seller`.
+    """
+
+    total: int
+    leads: list[Lead]
+    highlights: dict[str, dict[str, list[str]]]
+    offset: int = 0
+    limit: int = 20

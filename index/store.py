@@ -1,0 +1,187 @@
+"""`LeadStore`: the one interface to the leads, whichever backend holds them.
+
+The backends only read and write whole lead documents (`_load`, `_save`, ...); merging a re-crawl, workflow
+changes, notes and near-duplicate clustering happen here, so both backends behave the same.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from index import cluster, lead as leads
+from index.lead import Lead
+from index.query import COUNT_BY, LeadPage, LeadQuery
+
+# Fields kept in the stored document for the store's own use, never handed to callers.
+INTERNAL_FIELDS: tuple[str, ...] = ("minhash", "title_words", "text_words")
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked (unknown lead, backend refused); the message says which."""
+
+
+class LeadNotFound(StoreError, KeyError):
+    """No lead with this id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "lead not found"
+
+
+def public(doc: Mapping[str, Any]) -> Lead:
+    """A stored document without the store's internal fields."""
+    return {k: v for k, v in doc.items() if k not in INTERNAL_FIELDS}
+
+
+class LeadStore(ABC):
+    """Leads (one per canonical URL) with their history, workflow state and agency risk documents."""
+
+    backend: str = ""
+
+    def __init__(self) -> None:
+        self._near_duplicates: cluster.NearDuplicateIndex | None = None
+
+    # --- what backends implement -------------------------------------------------------------------------
+
+    @abstractmethod
+    def _load(self, lead_id: str) -> Lead | None:
+        """The stored document (with internal fields) or None."""
+
+    @abstractmethod
+    def _load_many(self, lead_ids: list[str]) -> dict[str, Lead]:
+        """Stored documents by id for the ids that exist."""
+
+    @abstractmethod
+    def _save_many(self, docs: list[Lead]) -> None:
+        """Write whole documents (create or replace), atomically per document."""
+
+    @abstractmethod
+    def _signatures(self) -> Iterable[tuple[str, str, str]]:
+        """Every stored `(lead_id, minhash, cluster_id)` with a signature."""
+
+    @abstractmethod
+    def _update(self, lead_id: str, change: Any) -> Lead:
+        """Apply `change(doc) -> doc` to one stored lead atomically; LeadNotFound if missing."""
+
+    @abstractmethod
+    def search(self, query: LeadQuery) -> LeadPage:
+        """One page of matching leads with highlights of the free-text terms."""
+
+    @abstractmethod
+    def iter_leads(self, query: LeadQuery | None = None) -> Iterator[Lead]:
+        """Every matching lead (ignores offset/limit), in the query's sort order."""
+
+    @abstractmethod
+    def counts(self, by: str = "label", query: LeadQuery | None = None) -> dict[str, int]:
+        """Number of matching leads per label/platform/district/status/agency/cluster (largest first) or per
+        week of first_seen (Monday's date, oldest first)."""
+
+    @abstractmethod
+    def count(self, query: LeadQuery | None = None) -> int:
+        """Number of matching leads."""
+
+    @abstractmethod
+    def upsert_agency(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+        """Create or replace one agency risk document (needs `id`)."""
+
+    @abstractmethod
+    def get_agency(self, agency_id: str) -> dict[str, Any] | None:
+        """One agency risk document or None."""
+
+    @abstractmethod
+    def search_agencies(self, text: str | None = None, *, district: str | None = None,
+                        risk_levels: list[str] | None = None, min_score: float | None = None,
+                        limit: int = 100) -> list[dict[str, Any]]:
+        """Agency documents matching the name/code text and filters, highest `score` first."""
+
+    def flush(self) -> None:
+        """Make every accepted write durable and visible to searches."""
+
+    def close(self) -> None:
+        """Flush and release the backend."""
+        self.flush()
+
+    def __enter__(self) -> LeadStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the shared behaviour ----------------------------------------------------------------------------
+
+    def get(self, lead_id: str) -> Lead | None:
+        """The lead with this id, or None."""
+        doc = self._load(lead_id)
+        return public(doc) if doc else None
+
+    def upsert(self, listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lead:
+        """Create or update the lead of `listing` (idempotent; keeps status, notes, audit and first_seen)."""
+        return self.upsert_many([(listing, detection)])[0]
+
+    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
+        """`upsert` for a batch of (listing, detection) pairs, written in one backend round trip."""
+        observations = [leads.observation(listing, detection) for listing, detection in pairs]
+        return [public(doc) for doc in self._write_observations(observations)]
+
+    def _write_observations(self, observations: list[Lead]) -> list[Lead]:
+        existing = self._load_many(list(dict.fromkeys(o["id"] for o in observations)))
+        merged: dict[str, Lead] = {}
+        for seen in observations:
+            before = merged.get(seen["id"]) or existing.get(seen["id"])
+            merged[seen["id"]] = self._cluster(before, leads.merge(before, seen))
+        self._save_many(list(merged.values()))
+        return [merged[o["id"]] for o in observations]
+
+    def _cluster(self, before: Lead | None, doc: Lead) -> Lead:
+        """Give a new lead the cluster of its near-duplicates; refresh the signature when the content changed."""
+        if before is not None and before.get("content_sha256") == doc.get("content_sha256") and doc.get("minhash"):
+            return doc
+        minhash = cluster.signature(doc.get("title"), doc.get("text"))
+        if minhash is None:
+            doc["minhash"] = None
+            return doc
+        index = self._near_duplicate_index()
+        if before is None:
+            doc["cluster_id"] = index.cluster_of(doc["id"], minhash) or doc["id"]
+        doc["minhash"] = cluster.encode(minhash)
+        index.add(doc["id"], minhash, doc["cluster_id"])
+        return doc
+
+    def _near_duplicate_index(self) -> cluster.NearDuplicateIndex:
+        if self._near_duplicates is None:
+            self._near_duplicates = cluster.NearDuplicateIndex()
+            self._near_duplicates.load(self._signatures())
+        return self._near_duplicates
+
+    def record_seen(self, listing: Mapping[str, Any]) -> Lead | None:
+        """A re-fetch found the listing unchanged: bump last_seen/seen_count of its lead (None if not a lead)."""
+        lead_id = listing.get("id") or leads.lead_id(listing.get("canonical_url") or listing["url"])
+        if self._load(lead_id) is None:
+            return None
+        return public(self._update(lead_id, lambda doc: leads.mark_seen(doc, listing.get("fetched_at"))))
+
+    def mark_removed(self, lead_id: str, at: Any = None) -> Lead | None:
+        """The crawler found the listing gone: record `listing_status: removed` and when (None if not a lead)."""
+        if self._load(lead_id) is None:
+            return None
+        return public(self._update(lead_id, lambda doc: leads.mark_removed(doc, at)))
+
+    def update_workflow(self, lead_id: str, changes: Mapping[str, Any], event: Mapping[str, Any]) -> Lead:
+        """Apply workflow `changes` and append `event` to the audit list in one atomic update."""
+        return public(self._update(lead_id, lambda doc: leads.apply_workflow(doc, changes, event)))
+
+    def set_status(self, lead_id: str, to: str, by: str, why: str | None = None) -> Lead:
+        """Record a status change (casework checks that the transition is allowed before calling this)."""
+        def change(doc: Lead) -> Lead:
+            event = {"by": by, "action": "status", "from": doc.get("status"), "to": to, "why": why or ""}
+            return leads.apply_workflow(doc, {"status": to}, event)
+        return public(self._update(lead_id, change))
+
+    def add_note(self, lead_id: str, note: Mapping[str, Any]) -> Lead:
+        """Append a reviewer note `{at, by, text}`."""
+        return public(self._update(lead_id, lambda doc: leads.append_note(doc, note)))
+
+    @staticmethod
+    def _check_count_by(by: str) -> None:
+        if by not in COUNT_BY:
+            raise ValueError(f"cannot count by {by!r}: use one of {', '.join(COUNT_BY)}")
