@@ -1,0 +1,22 @@
+"""Chinese NLP detector of illegal IP-agency advertising: `Detector.load().detect(listing)`.
+
+`Detector` is imported on first use so that `from detector import LABELS` stays cheap.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from detector.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, UNLICENSED_AGENCY
+
+if TYPE_CHECKING:
+    from detector.detector import Detector
+
+__all__ = ["CONTENT_LABELS", "LABELS", "OFFERS_PATENT_AGENCY", "UNLICENSED_AGENCY", "Detector"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Detector":
+        from detector.detector import Detector
+
+        return Detector
+    raise AttributeError(f"module 'detector' has no attribute {name!r}")

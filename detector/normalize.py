@@ -1,0 +1,211 @@
+"""Undo the spellings sellers use to slip past keyword filters, keeping a map back to the original offsets.
+
+Steps, in order: Unicode NFKC (full-width → half-width) and lower case; traditional → simplified characters
+(OpenCC's character table); separators between CJK characters removed (spaces, dots, slashes, zero-width
+characters, emoji); pinyin, initials and homophones replaced by the canonical wording listed in
+`config/detector/normalize.yaml`; separators removed once more (a replacement can bring two CJK characters
+together). Every character of the result knows the span of original characters it came from, so evidence found
+in the normalised text is reported in the seller's own text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import opencc
+
+from lantian.settings import ConfigError, config_dir, read_yaml
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+ZERO_WIDTH = "\u200b-\u200f\u2060-\u2064\ufeff\ufe00-\ufe0f\u00ad"
+EMOJI = (
+    "\U0001f000-\U0001faff\U0001fc00-\U0001ffff\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf"
+    "\u2900-\u297f\u2b00-\u2bff\u3030\u303d\u3297\u3299"
+)
+# Marks put between characters to break keywords. Sentence punctuation (，。！？；：、 and their ASCII forms after
+# NFKC), brackets and line breaks are kept on purpose, so that words of neighbouring sentences are not glued into
+# a false match.
+SEPARATORS = (
+    " \t\r\f\v"
+    r"\.\-_/\\|·•・‧∙⋅*~^`'\"+=#@&%$<>\[\]{}"
+    "\u3000\u2010-\u2015\u2018-\u201f\u2022\u2026\u300c-\u300f\u3010\u3011\u30fb"
+)
+_SEPARATOR_RE = re.compile(
+    f"(?<=[{CJK}])[{SEPARATORS}{ZERO_WIDTH}{EMOJI}]+(?=[{CJK}])|[{ZERO_WIDTH}]+"
+)
+_LATIN = re.compile(r"[a-z0-9]")
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """Normalised text plus, for each of its characters, the original span `[starts[i], ends[i])`."""
+
+    text: str
+    original: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map the normalised span `[start, end)` to the smallest original span that produced it."""
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span ({start}, {end}) outside normalised text of length {len(self.text)}")
+        if start == end:
+            position = self.starts[start] if start < len(self.starts) else len(self.original)
+            return position, position
+        return self.starts[start], self.ends[end - 1]
+
+    def original_slice(self, start: int, end: int) -> str:
+        """The original text behind the normalised span `[start, end)`."""
+        begin, finish = self.to_original(start, end)
+        return self.original[begin:finish]
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+class _Builder:
+    """The text being normalised and its offset map; edits replace spans and keep the map consistent."""
+
+    __slots__ = ("text", "starts", "ends")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = list(range(len(text)))
+        self.ends = list(range(1, len(text) + 1))
+
+    def apply(self, edits: Iterable[tuple[int, int, str]]) -> None:
+        """Replace each span `[i, j)` (sorted, non-overlapping) by its replacement string."""
+        pieces: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        cursor = 0
+        for i, j, replacement in edits:
+            pieces.append(self.text[cursor:i])
+            starts.extend(self.starts[cursor:i])
+            ends.extend(self.ends[cursor:i])
+            if replacement:
+                pieces.append(replacement)
+                origin_start = self.starts[i]
+                origin_end = self.ends[j - 1]
+                starts.extend([origin_start] * len(replacement))
+                ends.extend([origin_end] * len(replacement))
+            cursor = j
+        if cursor == 0 and not pieces:
+            return
+        pieces.append(self.text[cursor:])
+        starts.extend(self.starts[cursor:])
+        ends.extend(self.ends[cursor:])
+        self.text = "".join(pieces)
+        self.starts = starts
+        self.ends = ends
+
+
+def _traditional_to_simplified_table() -> dict[int, str]:
+    """Character table of OpenCC (`TSCharacters.txt`): one simplified character per traditional one."""
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        target = targets.split(" ")[0] if targets else ""
+        if len(source) == 1 and len(target) == 1 and source != target:
+            table[ord(source)] = target
+    return table
+
+
+_T2S = _traditional_to_simplified_table()
+
+
+class Normalizer:
+    """Normalises text; built once from the replacement lists of `config/detector/normalize.yaml`."""
+
+    def __init__(self, replacements: Mapping[str, str]) -> None:
+        self.replacements = dict(replacements)
+        self._automaton = ahocorasick.Automaton()
+        for variant, canonical in self.replacements.items():
+            self._automaton.add_word(variant, (len(variant), canonical))
+        if self.replacements:
+            self._automaton.make_automaton()
+
+    @classmethod
+    def from_config(cls, directory: Path | None = None) -> Normalizer:
+        path = (directory or config_dir()) / "detector" / "normalize.yaml"
+        data = read_yaml(path) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: top level must be a mapping")
+        replacements: dict[str, str] = {}
+        for section in ("pinyin", "homophones"):
+            entries = data.get(section) or {}
+            if not isinstance(entries, dict):
+                raise ConfigError(f"{path}: field '{section}' must map a variant to its canonical wording")
+            for canonical, variants in entries.items():
+                if not isinstance(variants, list) or not all(isinstance(v, str) and v for v in variants):
+                    raise ConfigError(f"{path}: field '{section}.{canonical}' must be a list of strings")
+                for variant in variants:
+                    key = fold_variant(variant)
+                    if key != str(canonical):
+                        replacements[key] = str(canonical)
+        return cls(replacements)
+
+    def __call__(self, text: str) -> NormalizedText:
+        builder = _Builder(text)
+        _fold_width_and_case(builder)
+        builder.text = builder.text.translate(_T2S)
+        _remove_separators(builder)
+        if self.replacements:
+            self._replace_variants(builder)
+            _remove_separators(builder)
+        return NormalizedText(builder.text, text, tuple(builder.starts), tuple(builder.ends))
+
+    def _replace_variants(self, builder: _Builder) -> None:
+        text = builder.text
+        edits: list[tuple[int, int, str]] = []
+        for end_index, (length, canonical) in self._automaton.iter_long(text):
+            start = end_index - length + 1
+            stop = end_index + 1
+            # A Latin variant ("neibu", "gzj") only counts as a whole word, not inside "gzjx" or an id.
+            if _LATIN.match(text[start]) and start > 0 and _LATIN.match(text[start - 1]):
+                continue
+            if _LATIN.match(text[stop - 1]) and stop < len(text) and _LATIN.match(text[stop]):
+                continue
+            edits.append((start, stop, canonical))
+        builder.apply(edits)
+
+
+def fold_variant(text: str) -> str:
+    """A config word in the form the normalised text has (NFKC, lower case, simplified)."""
+    return unicodedata.normalize("NFKC", text).lower().translate(_T2S)
+
+
+def _fold_width_and_case(builder: _Builder) -> None:
+    text = builder.text
+    if unicodedata.is_normalized("NFKC", text):
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            builder.text = lowered
+            return
+    edits = []
+    for index, char in enumerate(text):
+        folded = unicodedata.normalize("NFKC", char).lower()
+        if folded != char:
+            edits.append((index, index + 1, folded))
+    builder.apply(edits)
+
+
+def _remove_separators(builder: _Builder) -> None:
+    builder.apply((m.start(), m.end(), "") for m in _SEPARATOR_RE.finditer(builder.text))
+
+
+@lru_cache(maxsize=8)
+def load_normalizer(directory: Path | None = None) -> Normalizer:
+    """The normaliser for a config dir, built once per process."""
+    return Normalizer.from_config(directory)
+
+
+def normalize_text(text: str, directory: Path | None = None) -> NormalizedText:
+    """Normalise `text` with the replacement lists of the config dir (default `lantian.settings.config_dir()`)."""
+    return load_normalizer(directory or config_dir())(text)

@@ -1,0 +1,307 @@
+"""Rules staff can read and edit (`config/detector/rules.yaml`), matched in one Aho-Corasick pass.
+
+A rule gives a label and a weight when its wording is present: a list of `phrases`, two word lists `near` each
+other in the same sentence, or a `regex`. A match is dropped when a word of an `unless_before` list stands
+shortly before it in the same sentence (谨防, 向, 经 …), an `unless_after` word shortly after it (答辩, 为准 …),
+or an `unless_anywhere` word anywhere in the text (招聘 …). That is how a warning or a lawful statement
+("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定").
+
+The engine gives evidence (`matches`) and stable numeric features (`features`) for the trained models.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from detector.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY
+from detector.normalize import NormalizedText, fold_variant
+from lantian.settings import ConfigError, config_dir, read_yaml
+
+RULE_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
+FIELD_KINDS = ("content", "seller")
+_CLAUSE_END = re.compile(r"[。!?;\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """One rule that fired, with its span in the normalised text."""
+
+    label: str
+    rule: str
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    label: str
+    weight: float
+    fields: tuple[str, ...] = ("content",)
+    phrases: tuple[str, ...] = ()
+    near: tuple[str, str] | None = None
+    within: int = 6
+    ordered: bool = False
+    regex: str | None = None
+    unless_before: tuple[str, ...] = ()
+    unless_after: tuple[str, ...] = ()
+    unless_within: int = 10
+    unless_anywhere: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything one pass over a text found: kept matches, suppressed ones, and word-list counts."""
+
+    matches: list[RuleMatch] = field(default_factory=list)
+    suppressed: list[RuleMatch] = field(default_factory=list)
+    lexicon_counts: dict[str, int] = field(default_factory=dict)
+
+
+def label_scores(matches: list[RuleMatch]) -> dict[str, float]:
+    """Rules-only score per label: noisy-or over the distinct rules that fired (each at its weight)."""
+    best: dict[tuple[str, str], float] = {}
+    for match in matches:
+        key = (match.label, match.rule)
+        best[key] = max(best.get(key, 0.0), match.weight)
+    miss: dict[str, float] = defaultdict(lambda: 1.0)
+    for (label, _), weight in best.items():
+        miss[label] *= 1.0 - weight
+    return {label: round(1.0 - miss[label], 4) if label in miss else 0.0 for label in RULE_LABELS}
+
+
+class RuleEngine:
+    """Compiled rules of one config dir; safe to share between threads (read-only after construction)."""
+
+    def __init__(self, lexicons: Mapping[str, list[str]], rules: list[Rule], source: str = "<rules>") -> None:
+        self.lexicons = {name: tuple(dict.fromkeys(fold_variant(t) for t in terms)) for name, terms in lexicons.items()}
+        self.rules = list(rules)
+        self.source = source
+        self._automaton = ahocorasick.Automaton()
+        tags: dict[str, list[str]] = defaultdict(list)
+        for name, terms in self.lexicons.items():
+            for term in terms:
+                tags[term].append(name)
+        for rule in self.rules:
+            for phrase in rule.phrases:
+                tags[fold_variant(phrase)].append(f"rule:{rule.id}")
+        for term, names in tags.items():
+            self._automaton.add_word(term, (len(term), tuple(names)))
+        self._automaton.make_automaton()
+        regex_rules = [rule for rule in self.rules if rule.regex]
+        self._regex_rules = {f"r{index}": rule for index, rule in enumerate(regex_rules)}
+        self._regex = (
+            re.compile("|".join(f"(?P<{key}>{rule.regex})" for key, rule in self._regex_rules.items()))
+            if regex_rules
+            else None
+        )
+        self.feature_names: tuple[str, ...] = (
+            *(f"label:{label}" for label in RULE_LABELS),
+            *(f"suppressed:{label}" for label in RULE_LABELS),
+            *(f"rule:{rule.id}" for rule in self.rules if "content" in rule.fields),
+            *(f"lex:{name}" for name in self.lexicons),
+        )
+
+    @classmethod
+    def from_config(cls, directory: Path | None = None) -> RuleEngine:
+        path = (directory or config_dir()) / "detector" / "rules.yaml"
+        return cls.from_mapping(read_yaml(path), str(path))
+
+    @classmethod
+    def from_mapping(cls, data: Any, source: str = "<rules>") -> RuleEngine:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: top level must be a mapping with 'lexicons' and 'rules'")
+        lexicons = data.get("lexicons") or {}
+        if not isinstance(lexicons, dict):
+            raise ConfigError(f"{source}: field 'lexicons' must map a name to a list of words")
+        for name, terms in lexicons.items():
+            if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t for t in terms):
+                raise ConfigError(f"{source}: field 'lexicons.{name}' must be a non-empty list of words")
+        raw_rules = data.get("rules")
+        if not isinstance(raw_rules, list) or not raw_rules:
+            raise ConfigError(f"{source}: field 'rules' must be a non-empty list")
+        rules = [_parse_rule(raw, index, lexicons, source) for index, raw in enumerate(raw_rules)]
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise ConfigError(f"{source}: field 'rules': id '{rule.id}' is used twice")
+            seen.add(rule.id)
+        return cls(lexicons, rules, source)
+
+    def analyze(self, text: str | NormalizedText, field_kind: str = "content") -> Analysis:
+        """One pass over a normalised text: rule matches (kept and suppressed) and word-list counts."""
+        text = text.text if isinstance(text, NormalizedText) else text
+        hits: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for end_index, (length, names) in self._automaton.iter(text):
+            span = (end_index - length + 1, end_index + 1)
+            for name in names:
+                hits[name].append(span)
+        if self._regex is not None and field_kind == "content":
+            for found in self._regex.finditer(text):
+                if found.lastgroup and found.end() > found.start():
+                    hits[f"rule:{self._regex_rules[found.lastgroup].id}"].append(found.span())
+        clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+        analysis = Analysis(lexicon_counts={name: len(spans) for name, spans in hits.items()
+                                            if not name.startswith("rule:")})
+        for rule in self.rules:
+            if field_kind not in rule.fields:
+                continue
+            for start, end in self._candidate_spans(rule, hits, clause_ends):
+                match = RuleMatch(rule.label, rule.id, start, end, rule.weight)
+                if self._suppressed(rule, start, end, hits, clause_ends):
+                    analysis.suppressed.append(match)
+                else:
+                    analysis.matches.append(match)
+        return analysis
+
+    def matches(self, text: str | NormalizedText, field_kind: str = "content") -> list[RuleMatch]:
+        """Rule matches that stand (not suppressed by their context), in normalised offsets."""
+        return self.analyze(text, field_kind).matches
+
+    def features(self, text: str | NormalizedText) -> dict[str, float]:
+        """Numeric features with stable names (`feature_names`) for a normalised listing text."""
+        return self.features_from(self.analyze(text))
+
+    def features_from(self, analysis: Analysis) -> dict[str, float]:
+        values = dict.fromkeys(self.feature_names, 0.0)
+        for label, score in label_scores(analysis.matches).items():
+            values[f"label:{label}"] = score
+        for match in analysis.suppressed:
+            values[f"suppressed:{match.label}"] += 1.0
+        for match in analysis.matches:
+            key = f"rule:{match.rule}"
+            if key in values:
+                values[key] = 1.0
+        for name, count in analysis.lexicon_counts.items():
+            values[f"lex:{name}"] = float(count)
+        return values
+
+    def _candidate_spans(
+        self, rule: Rule, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
+    ) -> list[tuple[int, int]]:
+        if rule.near is None:
+            return _outermost(hits.get(f"rule:{rule.id}", ()))
+        first, second = (hits.get(name, ()) for name in rule.near)
+        spans: set[tuple[int, int]] = set()
+        for a_start, a_end in first:
+            for b_start, b_end in second:
+                if a_start < b_end and b_start < a_end:
+                    continue
+                if rule.ordered and b_start < a_end:
+                    continue
+                gap = b_start - a_end if b_start >= a_end else a_start - b_end
+                if gap > rule.within:
+                    continue
+                start, end = min(a_start, b_start), max(a_end, b_end)
+                if bisect_left(clause_ends, start) != bisect_left(clause_ends, end):
+                    continue
+                spans.add((start, end))
+        return _outermost(spans)
+
+    @staticmethod
+    def _suppressed(
+        rule: Rule, start: int, end: int, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
+    ) -> bool:
+        if any(hits.get(name) for name in rule.unless_anywhere):
+            return True
+        clause_index = bisect_right(clause_ends, start - 1)
+        clause_start = clause_ends[clause_index - 1] + 1 if clause_index else 0
+        clause_end = clause_ends[clause_index] if clause_index < len(clause_ends) else 1 << 30
+        low = max(clause_start, start - rule.unless_within)
+        high = min(clause_end, end + rule.unless_within)
+        for name in rule.unless_before:
+            if any(low <= h_start and h_end <= start for h_start, h_end in hits.get(name, ())):
+                return True
+        for name in rule.unless_after:
+            if any(end <= h_start and h_end <= high for h_start, h_end in hits.get(name, ())):
+                return True
+        return False
+
+
+def _outermost(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside another one ("国家知识产权局指定" keeps, "知识产权局指定" goes)."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans), key=lambda span: (span[0], -span[1])):
+        if kept and kept[-1][0] <= start and end <= kept[-1][1]:
+            continue
+        kept.append((start, end))
+    return kept
+
+
+_RULE_KEYS = {
+    "id", "label", "weight", "fields", "phrases", "near", "within", "ordered", "regex",
+    "unless_before", "unless_after", "unless_within", "unless_anywhere", "note",
+}
+
+
+def _parse_rule(raw: Any, index: int, lexicons: Mapping[str, Any], source: str) -> Rule:
+    where = f"{source}: rules[{index}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a mapping")
+    if isinstance(raw.get("id"), str):
+        where = f"{source}: rule '{raw['id']}'"
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown field '{sorted(unknown)[0]}'")
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise ConfigError(f"{where}: field 'id' is required")
+    label = raw.get("label")
+    if label not in RULE_LABELS:
+        raise ConfigError(f"{where}: field 'label' must be one of {', '.join(RULE_LABELS)} (got {label!r})")
+    weight = raw.get("weight")
+    if not isinstance(weight, (int, float)) or not 0 < weight <= 1:
+        raise ConfigError(f"{where}: field 'weight' must be a number in (0, 1]")
+    kinds = [key for key in ("phrases", "near", "regex") if raw.get(key)]
+    if len(kinds) != 1:
+        raise ConfigError(f"{where}: give exactly one of 'phrases', 'near' or 'regex'")
+    fields = raw.get("fields", ["content"])
+    if not isinstance(fields, list) or not fields or any(f not in FIELD_KINDS for f in fields):
+        raise ConfigError(f"{where}: field 'fields' must list some of {', '.join(FIELD_KINDS)}")
+    phrases = raw.get("phrases") or []
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
+        raise ConfigError(f"{where}: field 'phrases' must be a list of words")
+    near = raw.get("near")
+    if near is not None and (not isinstance(near, list) or len(near) != 2):
+        raise ConfigError(f"{where}: field 'near' must name two lexicons")
+    lists = {key: raw.get(key) or [] for key in ("unless_before", "unless_after", "unless_anywhere")}
+    for key, names in (("near", near or []), *lists.items()):
+        if not isinstance(names, list):
+            raise ConfigError(f"{where}: field '{key}' must be a list of lexicon names")
+        for name in names:
+            if name not in lexicons:
+                raise ConfigError(f"{where}: field '{key}' names unknown lexicon '{name}'")
+    regex = raw.get("regex")
+    if regex is not None:
+        try:
+            compiled = re.compile(regex)
+        except (re.error, TypeError) as exc:
+            raise ConfigError(f"{where}: field 'regex' is not a valid regular expression: {exc}") from exc
+        if compiled.groupindex:
+            raise ConfigError(f"{where}: field 'regex' must not use named groups")
+    for key in ("within", "unless_within"):
+        if key in raw and (not isinstance(raw[key], int) or raw[key] < 0):
+            raise ConfigError(f"{where}: field '{key}' must be a whole number ≥ 0")
+    return Rule(
+        id=rule_id,
+        label=label,
+        weight=float(weight),
+        fields=tuple(fields),
+        phrases=tuple(phrases),
+        near=(near[0], near[1]) if near else None,
+        within=raw.get("within", 6),
+        ordered=bool(raw.get("ordered", False)),
+        regex=regex,
+        unless_before=tuple(lists["unless_before"]),
+        unless_after=tuple(lists["unless_after"]),
+        unless_within=raw.get("unless_within", 10),
+        unless_anywhere=tuple(lists["unless_anywhere"]),
+    )
