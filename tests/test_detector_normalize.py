@@ -67,7 +67,7 @@ def test_replacements_come_from_config(tmp_path) -> None:
         "pinyin:\n  内部渠道: [nbqd]\nhomophones:\n  国知局: [锅汁局]\n", encoding="utf-8"
     )
     normalizer = Normalizer.from_config(tmp_path)
-    assert normalizer("NBQD, 锅汁局").text == "内部渠道,国知局"
+    assert normalizer("NBQD, 锅汁局").text == "内部渠道, 国知局"
 
 
 def test_broken_config_names_file_and_field(tmp_path) -> None:
