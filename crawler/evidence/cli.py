@@ -1,8 +1,94 @@
-"""CLI commands of `crawler.evidence` (registered through its parent part's cli module)."""
+"""`lantian evidence verify` and `lantian evidence show`: check and look up the crawl's evidence."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from crawler.evidence.archive import LOG_NAME, EvidenceArchive
+from lantian.settings import data_dir
+
+evidence_app = typer.Typer(help="Check and look up evidence (WARC, raw pages, screenshots, the hash-chained log).",
+                           no_args_is_help=True)
+console = Console()
+
+DataDirOption = Annotated[
+    Optional[Path],
+    typer.Option("--data-dir", help="lantian data directory (default: LANTIAN_DATA_DIR or <project>/data); "
+                                    "evidence is read from its evidence/ folder."),
+]
+
+
+def _archive(data_dir_option: Path | None) -> EvidenceArchive:
+    base = data_dir_option or data_dir()
+    if data_dir_option is not None and not data_dir_option.is_dir():
+        console.print(f"[red]Error:[/red] data directory {data_dir_option} does not exist")
+        raise typer.Exit(2)
+    return EvidenceArchive(Path(base) / "evidence")
+
+
+@evidence_app.command("verify")
+def verify(data_dir_option: DataDirOption = None) -> None:
+    """Re-hash every evidence file and every log line; exit 1 if anything was altered, removed or re-chained."""
+    archive = _archive(data_dir_option)
+    total = archive.log.line_count()
+    if total == 0 and not archive.blobs.root.exists():
+        console.print(f"No evidence recorded under {archive.root}.")
+        return
+    with Progress(TextColumn("Verifying evidence"), BarColumn(), MofNCompleteColumn(), console=console,
+                  transient=True) as progress:
+        task = progress.add_task("verify", total=total)
+        report = archive.verify(on_line=lambda number: progress.update(task, completed=number))
+
+    summary = Table(show_header=False, box=None)
+    summary.add_row("Evidence directory", str(archive.root))
+    summary.add_row("Log lines checked", str(report.lines))
+    summary.add_row("Files re-hashed", str(report.files_checked))
+    summary.add_row("Chain head", f"seq {report.head_seq} · {report.head_hash}" if report.head_seq else "(empty)")
+    summary.add_row("Files named by no log line", str(len(report.unlogged)))
+    console.print(summary)
+    for path in report.unlogged[:10]:
+        console.print(f"  [yellow]unlogged[/yellow] {path}")
+    if report.ok:
+        console.print("[green]OK[/green]: the log chain is intact and every logged file matches its SHA-256.")
+        return
+    problems = Table("line", "problem", "file", "detail", title=f"{len(report.problems)} problem(s)")
+    for problem in report.problems[:50]:
+        problems.add_row(str(problem.line), problem.kind, problem.path or "", problem.detail)
+    console.print(problems)
+    first = report.first_problem
+    console.print(f"[red]TAMPERED[/red]: first broken at line {first.line} of {LOG_NAME} ({first.kind}).")
+    raise typer.Exit(1)
+
+
+@evidence_app.command("show")
+def show(
+    key: Annotated[str, typer.Argument(help="A listing URL (final or requested) or a SHA-256 (8+ hex digits).")],
+    data_dir_option: DataDirOption = None,
+) -> None:
+    """Print the evidence records of one listing URL or one file hash."""
+    archive = _archive(data_dir_option)
+    records = archive.find(key)
+    if not records:
+        console.print(f"No evidence records for {key} in {archive.log.path}.")
+        raise typer.Exit(1)
+    table = Table("seq", "at", "kind", "url", "sha256", "file", "details", title=f"Evidence for {key}")
+    for record in records:
+        details = {k: v for k, v in record.items()
+                   if k in ("status", "fetched_at", "request_url", "warc_offset", "taken_at", "source", "size")}
+        warc = f"\nWARC {archive.root / record['warc_path']}" if record.get("warc_path") else ""
+        table.add_row(
+            str(record.get("seq")), str(record.get("at")), str(record.get("kind")), str(record.get("url") or ""),
+            str(record.get("sha256")), str(archive.root / str(record.get("path"))) + warc,
+            ", ".join(f"{k}={v}" for k, v in details.items()),
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `lantian` app."""
+    """Add the `evidence` command group to the `lantian` app."""
+    app.add_typer(evidence_app, name="evidence")

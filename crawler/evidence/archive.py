@@ -1,0 +1,106 @@
+"""The evidence directory: raw bodies and screenshots as blobs, fetches in WARC files, everything in the log.
+
+Layout under the root (default `data_dir()/evidence`):
+    blobs/ab/cdef…          content-addressed raw bodies and PNG screenshots (read-only)
+    warc/lantian-….warc.gz  request + response records, one pair per detail-page fetch (read-only once sealed)
+    evidence-log.jsonl      append-only, hash-chained log of every file above
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler.evidence.log import EvidenceLog, VerifyReport, utc_now
+from crawler.evidence.store import BlobStore, sha256_file
+from crawler.evidence.warc import DEFAULT_MAX_BYTES, WARC_SUFFIX, Exchange, RotatingWarcWriter
+from lantian.settings import data_dir
+
+LOG_NAME = "evidence-log.jsonl"
+
+
+def default_root() -> Path:
+    return data_dir() / "evidence"
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    path: Path
+    sha256: str
+    taken_at: str
+
+    def as_item_fields(self) -> dict[str, str]:
+        return {"screenshot_path": str(self.path), "screenshot_sha256": self.sha256}
+
+
+class EvidenceArchive:
+    """Writes and verifies the evidence of one data directory; safe to share between threads."""
+
+    def __init__(self, root: Path | None = None, warc_max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.root = Path(root) if root else default_root()
+        self.blobs = BlobStore(self.root / "blobs")
+        self.log = EvidenceLog(self.root / LOG_NAME, self.root)
+        self.warcs = RotatingWarcWriter(self.root / "warc", max_bytes=warc_max_bytes, on_seal=self._log_warc)
+
+    def record_fetch(self, exchange: Exchange, request_url: str | None = None) -> dict[str, Any]:
+        """Store one detail-page fetch (raw blob + WARC records + log line); return its `evidence_record`.
+
+        `request_url` is the URL first requested when redirects led to `exchange.final_url`.
+        """
+        blob = self.blobs.put(exchange.body)
+        location = self.warcs.write(exchange)
+        self.log.append(
+            "raw", exchange.final_url, blob.path, blob.sha256,
+            final_url=exchange.final_url,
+            request_url=request_url or exchange.final_url,
+            status=exchange.status,
+            size=blob.size,
+            fetched_at=exchange.fetched_at,
+            warc_path=self.log.relative(location.path),
+            warc_offset=location.offset,
+            warc_record_id=location.record_id,
+        )
+        return {
+            "raw_path": str(blob.path),
+            "raw_sha256": blob.sha256,
+            "warc_path": str(location.path),
+            "warc_offset": location.offset,
+            "warc_record_id": location.record_id,
+            "fetched_at": exchange.fetched_at,
+            "final_url": exchange.final_url,
+            "status": exchange.status,
+        }
+
+    def record_screenshot(self, url: str, png: bytes, source: str, taken_at: str | None = None) -> Screenshot:
+        """Store a full-page PNG of `url` and log it; `source` says what rendered it (for the record)."""
+        if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError(f"screenshot of {url} is not a PNG")
+        taken_at = taken_at or utc_now()
+        blob = self.blobs.put(png)
+        self.log.append("screenshot", url, blob.path, blob.sha256, taken_at=taken_at, source=source, size=blob.size)
+        return Screenshot(blob.path, blob.sha256, taken_at)
+
+    def seal_orphans(self) -> list[Path]:
+        """Seal and log WARC files a crashed crawl left open."""
+        return self.warcs.seal_orphans()
+
+    def close(self) -> None:
+        self.warcs.close()
+
+    def find(self, key: str) -> list[dict[str, Any]]:
+        return self.log.find(key)
+
+    def verify(self, on_line: Callable[[int], None] | None = None) -> VerifyReport:
+        """Check the log chain and every logged file, and list files no log line names (such as an open WARC)."""
+        report = self.log.verify(on_line)
+        logged = {record.get("path") for record in self.log}
+        present = [self.log.relative(self.blobs.path_for(sha)) for sha in self.blobs.iter_hashes()]
+        warc_dir = self.root / "warc"
+        if warc_dir.is_dir():
+            present += [self.log.relative(path) for path in sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))]
+        report.unlogged = [path for path in present if path not in logged]
+        return report
+
+    def _log_warc(self, path: Path) -> None:
+        self.log.append("warc", None, path, sha256_file(path), size=path.stat().st_size)

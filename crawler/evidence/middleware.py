@@ -1,0 +1,105 @@
+"""Scrapy downloader middleware that records detail-page fetches as evidence.
+
+Enable it below Scrapy's RedirectMiddleware (600) and HttpCompressionMiddleware (590), e.g. at 580, so it sees
+the final response of a redirect chain, already decompressed. Only requests with `meta["evidence"] = True` are
+recorded (every status, so a 404 of a removed listing is evidence too); their response gets
+`meta["evidence_record"]`. Browser pages whose request carried `screenshot_page_method()` also get their
+screenshot stored (`screenshot_path`, `screenshot_sha256` in the record).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from crawler.evidence.archive import EvidenceArchive, default_root
+from crawler.evidence.log import EvidenceLogError, utc_now
+from crawler.evidence.screenshot import screenshot_from_meta
+from crawler.evidence.warc import DEFAULT_MAX_BYTES, Exchange
+
+logger = logging.getLogger(__name__)
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    pairs = []
+    for name, values in headers.items():
+        for value in values:
+            pairs.append((name.decode("latin-1"), value.decode("latin-1")))
+    return pairs
+
+
+def exchange_from(request: Request, response: Response, fetched_at: str) -> Exchange:
+    """The WARC view of a Scrapy request/response pair."""
+    return Exchange(
+        final_url=response.url,
+        status=response.status,
+        body=response.body,
+        fetched_at=fetched_at,
+        method=request.method,
+        request_headers=_header_pairs(request.headers),
+        request_body=request.body,
+        response_headers=_header_pairs(response.headers),
+        protocol=response.protocol if (response.protocol or "").startswith("HTTP/") else "HTTP/1.1",
+    )
+
+
+class EvidenceMiddleware:
+    """Writes raw body, WARC records and log lines for each evidence request; settings:
+
+    EVIDENCE_ENABLED (default True), EVIDENCE_DIR (default `data_dir()/evidence`),
+    EVIDENCE_WARC_MAX_BYTES (default 1 GiB).
+    """
+
+    def __init__(self, archive: EvidenceArchive, crawler: Crawler) -> None:
+        self.archive = archive
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EvidenceMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("EVIDENCE_ENABLED", True):
+            raise NotConfigured("EVIDENCE_ENABLED is off")
+        root = settings.get("EVIDENCE_DIR")
+        archive = EvidenceArchive(
+            Path(root) if root else default_root(),
+            warc_max_bytes=settings.getint("EVIDENCE_WARC_MAX_BYTES", DEFAULT_MAX_BYTES),
+        )
+        for path in archive.seal_orphans():
+            logger.warning("Sealed WARC file left open by an earlier crawl: %s", path)
+        middleware = cls(archive, crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    async def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if not request.meta.get("evidence"):
+            return response
+        exchange = exchange_from(request, response, utc_now())
+        redirects = request.meta.get("redirect_urls") or [request.url]
+        try:
+            record = await maybe_deferred_to_future(
+                deferToThread(self.archive.record_fetch, exchange, redirects[0])
+            )
+            png = screenshot_from_meta(request.meta)
+            if png is not None:
+                shot = await maybe_deferred_to_future(
+                    deferToThread(self.archive.record_screenshot, response.url, png, "scrapy-playwright")
+                )
+                record.update(shot.as_item_fields())
+                self.stats.inc_value("evidence/screenshots")
+        except (OSError, ValueError, EvidenceLogError) as exc:
+            logger.error("Evidence for %s not stored: %s", response.url, exc)
+            self.stats.inc_value("evidence/errors")
+            return response
+        response.meta["evidence_record"] = record
+        self.stats.inc_value("evidence/fetches")
+        return response
+
+    def spider_closed(self) -> None:
+        self.archive.close()
