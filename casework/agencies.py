@@ -79,3 +79,23 @@ def classify_agencies(leads: Iterable[Mapping[str, Any] | Any], config: RiskConf
                 for adv in resolve(docs, use_images=use_images)]
     agencies.sort(key=lambda a: (-a["score"], a["id"]))
     return agencies
+
+
+def refresh(store: Any, config: RiskConfig, *, use_images: bool = True) -> list[dict[str, Any]]:
+    """Re-classify every agency from the store's leads and write the documents to the store's agency index.
+
+    Agencies from an earlier run whose leads now belong to another group are kept (the index is not ours to
+    delete from) but marked `superseded`, with no leads and no risk level, so lists and reports skip them.
+    """
+    from index import LeadQuery
+
+    docs = classify_agencies(store.iter_leads(LeadQuery()), config, use_images=use_images)
+    current = {doc["id"] for doc in docs}
+    for old in store.search_agencies(limit=1_000_000):
+        if old["id"] not in current and not old.get("superseded"):
+            store.upsert_agency({**old, "superseded": True, "lead_ids": [], "lead_count": 0, "score": None,
+                                 "risk_level": None, "triggered": False, "updated_at": now_iso()})
+    for doc in docs:
+        store.upsert_agency({**doc, "superseded": False})
+    store.flush()
+    return docs

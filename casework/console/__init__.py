@@ -1,0 +1,1 @@
+"""The review console (FastAPI + Jinja2): `lantian console`."""

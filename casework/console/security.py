@@ -1,0 +1,70 @@
+"""Login sessions, roles and CSRF tokens for the review console.
+
+The session lives in a signed cookie (Starlette's SessionMiddleware, itsdangerous); each session carries one random
+CSRF token that every POST form sends back and the server compares in constant time.
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+
+from casework.users import User
+from lantian.settings import data_dir
+
+CSRF_FIELD = "csrf_token"
+
+
+class LoginRequired(Exception):
+    """Raised by `current_user` for anonymous requests; the app answers with a redirect to the login page."""
+
+
+def console_secret() -> str:
+    """`LANTIAN_CONSOLE_SECRET`, else a random key kept in the data dir (created once, readable only by us)."""
+    env = os.environ.get("LANTIAN_CONSOLE_SECRET")
+    if env:
+        return env
+    path: Path = data_dir() / "casework" / "console-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token (created on first use)."""
+    token = request.session.get(CSRF_FIELD)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_FIELD] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse a POST whose form does not carry this session's CSRF token (403)."""
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD) or "")
+    expected = request.session.get(CSRF_FIELD) or ""
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise HTTPException(status_code=403, detail="CSRF token missing or wrong: reload the page and try again")
+
+
+def current_user(request: Request) -> User:
+    users: dict[str, User] = request.app.state.users
+    name = request.session.get("user")
+    user = users.get(name) if name else None
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def require_admin(request: Request) -> User:
+    user = current_user(request)
+    if not user.is_admin:
+        raise HTTPException(status_code=403, detail="only an admin may do this")
+    return user

@@ -1,0 +1,146 @@
+"""Exports for the case-handling system: confirmed leads as CSV/XLSX, and one evidence package (ZIP) per lead.
+
+The package holds the listing text, the raw HTML and the screenshot exactly as stored, the lead document, and a
+manifest with the SHA-256 of every file next to the hash recorded at fetch time, so a case handler can show the
+evidence was not altered.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from casework.config import LABEL_NAMES_ZH
+from casework.leads import as_dict, contacts, labels
+from casework.workflow import STATUS_NAMES_ZH, now_iso
+from lantian.settings import data_dir
+
+CASE_STATUSES: tuple[str, ...] = ("confirmed", "takedown_requested", "removed", "persisting")
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "线索编号"), ("status", "状态"), ("platform", "平台"), ("url", "网址"), ("title", "标题"),
+    ("seller", "发布者"), ("agency_name", "机构名称"), ("agency_code", "机构代码"), ("phone", "电话"),
+    ("wechat", "微信"), ("qq", "QQ"), ("district", "所属区"), ("labels", "违法类型"), ("risk", "风险分"),
+    ("assignee", "承办人"), ("first_seen", "首次发现"), ("last_seen", "最近发现"), ("fetched_at", "抓取时间"),
+    ("raw_sha256", "网页原文SHA-256"), ("screenshot_sha256", "截图SHA-256"), ("confirmed_by", "确认人"),
+    ("confirmed_at", "确认时间"),
+)
+
+
+def _confirmation(doc: Mapping[str, Any]) -> dict[str, Any]:
+    for event in reversed(doc.get("audit") or []):
+        if event.get("action") == "status" and event.get("to") == "confirmed":
+            return event
+    return {}
+
+
+def case_row(lead: Mapping[str, Any] | Any) -> dict[str, Any]:
+    """One lead as a flat row for the case-handling system (Chinese label names, contacts joined)."""
+    doc = as_dict(lead)
+    found = contacts(doc)
+    confirmed = _confirmation(doc)
+    row = {key: doc.get(key) for key, _ in COLUMNS}
+    row.update(
+        status=STATUS_NAMES_ZH.get(doc.get("status") or "", doc.get("status")),
+        phone="、".join(found.get("phone", [])), wechat="、".join(found.get("wechat", [])),
+        qq="、".join(found.get("qq", [])),
+        labels="、".join(LABEL_NAMES_ZH.get(label, label) for label in labels(doc)),
+        risk=round(float(doc.get("risk") or 0.0), 3),
+        confirmed_by=confirmed.get("by"), confirmed_at=confirmed.get("at"),
+    )
+    return {key: ("" if value is None else value) for key, value in row.items()}
+
+
+def write_cases_csv(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> int:
+    """Write the rows with Chinese headers (UTF-8 with BOM so Excel opens it right); returns the row count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([title for _, title in COLUMNS])
+        for lead in leads:
+            row = case_row(lead)
+            writer.writerow([row[key] for key, _ in COLUMNS])
+            count += 1
+    return count
+
+
+def _cell(value: Any) -> Any:
+    # A cell starting with = + - @ would run as a formula in Excel: crawled text is hostile, keep it text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def write_cases_xlsx(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> int:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("线索")
+    sheet.append([title for _, title in COLUMNS])
+    count = 0
+    for lead in leads:
+        row = case_row(lead)
+        sheet.append([_cell(row[key]) for key, _ in COLUMNS])
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(str(path))
+    return count
+
+
+def resolve_path(value: str | None) -> Path | None:
+    """An evidence path as stored (absolute, or relative to the data dir) as an existing file, else None."""
+    if not value:
+        return None
+    path = Path(value)
+    for candidate in (path, data_dir() / path, data_dir().parent / path):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def evidence_package(lead: Mapping[str, Any] | Any, path: Path) -> dict[str, Any]:
+    """Write the lead's evidence ZIP to `path`; returns the manifest (also stored in the ZIP as manifest.json).
+
+    Missing evidence files are listed in the manifest as missing rather than failing the whole package.
+    """
+    doc = as_dict(lead)
+    listing_text = f"{doc.get('title') or ''}\n\n{doc.get('text') or ''}\n".encode("utf-8")
+    files: list[dict[str, Any]] = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        def add(name: str, data: bytes, source: str | None, recorded: str | None) -> None:
+            archive.writestr(name, data)
+            digest = sha256_of(data)
+            files.append({"name": name, "sha256": digest, "bytes": len(data), "source": source,
+                          "recorded_sha256": recorded,
+                          "matches_recorded": None if not recorded else digest == recorded})
+
+        add("listing.txt", listing_text, None, None)
+        for kind, suffix in (("raw", ".html"), ("screenshot", ".png")):
+            stored = doc.get(f"{kind}_path")
+            source = resolve_path(stored)
+            recorded = doc.get(f"{kind}_sha256")
+            if source is None:
+                files.append({"name": None, "kind": kind, "missing": True, "source": stored,
+                              "recorded_sha256": recorded})
+                continue
+            name = f"{kind}{''.join(source.suffixes) or suffix}"
+            add(name, source.read_bytes(), str(stored), recorded)
+        add("lead.json", json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode("utf-8"), None, None)
+        manifest = {
+            "lead_id": doc.get("id"), "url": doc.get("url"), "canonical_url": doc.get("canonical_url"),
+            "platform": doc.get("platform"), "fetched_at": doc.get("fetched_at"),
+            "first_seen": doc.get("first_seen"), "last_seen": doc.get("last_seen"),
+            "content_sha256": doc.get("content_sha256"), "warc_path": doc.get("warc_path"),
+            "packaged_at": now_iso(), "files": files,
+        }
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    return manifest

@@ -1,0 +1,60 @@
+"""Learning from review: reviewer decisions exported as labelled examples for the detector's training corpus.
+
+A confirmed lead is a positive example with its labels; a dismissed lead is a reviewed negative (often a hard
+negative the detector got wrong), with no labels. One JSON object a line.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from casework.leads import as_dict, labels
+
+POSITIVE = frozenset({"confirmed", "takedown_requested", "removed", "persisting"})
+
+
+def _decision(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    for event in reversed(doc.get("audit") or []):
+        if event.get("action") == "status" and event.get("to") in ("confirmed", "dismissed"):
+            return event
+    return None
+
+
+def example(lead: Mapping[str, Any] | Any) -> dict[str, Any] | None:
+    """The training example a reviewed lead gives, or None if nobody decided on it yet."""
+    doc = as_dict(lead)
+    status = doc.get("status")
+    decision = _decision(doc)
+    if decision is None or status not in POSITIVE | {"dismissed"}:
+        return None
+    positive = status in POSITIVE
+    return {
+        "id": f"review-{doc['id']}",
+        "title": doc.get("title") or "",
+        "text": doc.get("text") or "",
+        "labels": labels(doc) if positive else [],
+        "kind": "violation" if positive else "hard_negative",
+        "source": "review",
+        "platform": doc.get("platform"),
+        "url": doc.get("url"),
+        "detector_labels": labels(doc),
+        "decision": decision.get("to"),
+        "reviewer": decision.get("by"),
+        "reviewed_at": decision.get("at"),
+        "reason": decision.get("why") or doc.get("dismissal_reason") or "",
+    }
+
+
+def export_reviews(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> dict[str, int]:
+    """Write the examples as JSONL; returns counts of positives and negatives."""
+    counts = {"positive": 0, "negative": 0}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        for lead in leads:
+            item = example(lead)
+            if item is None:
+                continue
+            counts["positive" if item["kind"] == "violation" else "negative"] += 1
+            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return counts
