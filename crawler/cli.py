@@ -1,11 +1,64 @@
 """CLI commands of `crawler` (registered on the `lantian` app)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Optional
+
 import typer
+from rich.console import Console
 
 from crawler.evidence import cli as evidence_cli
+from lantian.settings import ConfigError
 
 
 def register(app: typer.Typer) -> None:
     """Add `crawl`, and the evidence commands."""
+    app.command("crawl")(crawl)
     evidence_cli.register(app)
+
+
+def crawl(
+    platform: Optional[list[str]] = typer.Option(
+        None, "--platform", "-p", help="Platform to sweep (repeatable); default: every enabled platform."
+    ),
+    keywords: Optional[Path] = typer.Option(
+        None, "--keywords", "-k", help="Keywords file (YAML list or one a line) replacing the configured lists."
+    ),
+    max_pages: Optional[int] = typer.Option(
+        None, "--max-pages", min=1, help="At most N result pages per keyword search (and per seller shop)."
+    ),
+    endpoints: Optional[Path] = typer.Option(
+        None, "--endpoints", help="JSON {platform: base_url} overriding base URLs, e.g. data/simulator/endpoints.json."
+    ),
+    resumable: bool = typer.Option(
+        False, "--resumable", help="Keep Scrapy's job state so an interrupted sweep resumes where it stopped."
+    ),
+    summary_json: Optional[Path] = typer.Option(
+        None, "--summary-json", help="Also write the end summary as JSON to this file."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress display (logs go to the console)."),
+) -> None:
+    """Sweep platforms × keywords: search pages → listings → detector → leads (config/platforms/*.yaml)."""
+    from crawler.progress import progress_table
+    from crawler.run import run_sweep
+
+    console = Console()
+    try:
+        summary = run_sweep(
+            platforms=platform or None, endpoints=endpoints, keywords=keywords, max_pages=max_pages,
+            progress=not quiet, resumable=resumable, console=console,
+        )
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    console.print(progress_table(summary.platforms, title=f"crawl summary ({summary.seconds:.1f} s)"))
+    totals = summary.totals
+    console.print(
+        f"pages {totals.pages}, listings {totals.items}, leads {totals.leads}, errors {totals.errors}; "
+        f"finish: {', '.join(f'{k}={v}' for k, v in summary.finish_reasons.items()) or 'nothing to crawl'}"
+    )
+    if summary_json is not None:
+        summary_json.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    if any(reason not in ("finished", "None") for reason in summary.finish_reasons.values()):
+        raise typer.Exit(1)

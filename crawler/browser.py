@@ -1,0 +1,80 @@
+"""Page methods for rendered platforms (run by scrapy-playwright inside Chromium before the HTML is read).
+
+Feeds load their cards by XHR after the shell arrives and load more on scroll or on a "load more" button, so a
+listing page is read only once the cards stopped growing; a missing selector is not an error (an empty search or a
+removed note renders no cards), it just ends the wait.
+"""
+from __future__ import annotations
+
+import logging
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from crawler.platforms import split_selector
+
+logger = logging.getLogger(__name__)
+
+
+def playwright_selector(spec: str) -> str:
+    kind, expression = split_selector(spec)
+    return f"xpath={expression}" if kind == "xpath" else expression
+
+
+async def _wait_quietly(page: Page, selector: str, timeout_ms: int) -> bool:
+    try:
+        await page.wait_for_selector(playwright_selector(selector), state="attached", timeout=timeout_ms)
+        return True
+    except PlaywrightError:
+        return False
+
+
+async def render_detail(page: Page, wait_for: str, timeout_ms: int) -> None:
+    """Wait until the listing's fields (or its take-down notice) are in the DOM."""
+    if not await _wait_quietly(page, wait_for, timeout_ms):
+        logger.debug("no %r on %s after %d ms", wait_for, page.url, timeout_ms)
+
+
+async def render_listing(
+    page: Page,
+    wait_for: str,
+    card: str,
+    load_more: str | None,
+    max_scrolls: int,
+    timeout_ms: int,
+    settle_ms: int,
+) -> int:
+    """Wait for the first cards, then scroll (or click "load more") until no new cards arrive; returns the count."""
+    if not await _wait_quietly(page, wait_for, timeout_ms):
+        return 0
+    cards = page.locator(playwright_selector(card))
+    button = page.locator(playwright_selector(load_more)) if load_more else None
+    count = await cards.count()
+    for _ in range(max_scrolls):
+        if button is not None and await button.count() == 0:
+            break
+        before = count
+        if button is not None and await button.first.is_visible():
+            try:
+                await button.first.click(timeout=timeout_ms)
+            except PlaywrightError:
+                break
+        else:
+            await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        try:
+            await page.wait_for_function(
+                "([selector, before]) => document.querySelectorAll(selector).length > before",
+                arg=[_css_for_count(card), before],
+                timeout=settle_ms or 1,
+            )
+        except PlaywrightError:
+            break
+        count = await cards.count()
+    return count
+
+
+def _css_for_count(card: str) -> str:
+    kind, expression = split_selector(card)
+    if kind == "xpath":
+        raise ValueError(f"browser card selector must be CSS to be counted in the page: {card!r}")
+    return expression

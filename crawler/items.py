@@ -1,0 +1,59 @@
+"""The listing item: what the crawler hands to the detector and the lead store (docs/architecture.md)."""
+from __future__ import annotations
+
+import hashlib
+
+import scrapy
+
+
+class ListingItem(scrapy.Item):
+    """One listing (an ad, a note, a service page) at its canonical URL."""
+
+    id = scrapy.Field()
+    platform = scrapy.Field()
+    url = scrapy.Field()
+    canonical_url = scrapy.Field()
+    title = scrapy.Field()
+    text = scrapy.Field()
+    price = scrapy.Field()
+    seller = scrapy.Field()
+    seller_url = scrapy.Field()
+    location = scrapy.Field()
+    contacts = scrapy.Field()
+    images = scrapy.Field()
+    image_urls = scrapy.Field()
+    keyword = scrapy.Field()
+    found_on = scrapy.Field()
+    http_status = scrapy.Field()
+    fetched_at = scrapy.Field()
+    content_sha256 = scrapy.Field()
+    raw_sha256 = scrapy.Field()
+    raw_path = scrapy.Field()
+    screenshot_path = scrapy.Field()
+    screenshot_sha256 = scrapy.Field()
+    warc_path = scrapy.Field()
+    status = scrapy.Field()
+    change = scrapy.Field()
+    labels = scrapy.Field()
+    risk = scrapy.Field()
+    detection = scrapy.Field()
+    lead_id = scrapy.Field()
+
+
+def listing_id(canonical_url: str) -> str:
+    """The listing's (and its lead's) id: sha1 of the canonical URL."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
+
+
+CONTENT_FIELDS = ("title", "text", "price", "seller", "location", "contacts", "image_urls")
+
+
+def content_sha256(item: ListingItem | dict) -> str:
+    """Hash of what the detector reads, so an unchanged listing is recognised on re-crawl."""
+    digest = hashlib.sha256()
+    for field in CONTENT_FIELDS:
+        value = item.get(field)
+        if isinstance(value, (list, tuple)):
+            value = "\x1f".join(str(v) for v in value)
+        digest.update(f"{field}={value or ''}\x1e".encode("utf-8"))
+    return digest.hexdigest()

@@ -1,0 +1,229 @@
+"""Downloader middlewares: politeness and faults (Retry-After, backoff), encodings, oversized and non-HTML pages,
+and browser-context recycling for long rendered crawls."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from typing import Any
+
+from charset_normalizer import from_bytes
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.utils.response import response_status_message
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+logger = logging.getLogger(__name__)
+
+PAGE_META = "lantian_page"
+"""Requests for pages the spiders parse carry `meta[PAGE_META] = True`; robots, sitemaps and images do not."""
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Parse a Retry-After header: delta seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class PoliteRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, plus: 429/503 wait for Retry-After (and slow the whole slot down), 5xx and timeouts back
+    off exponentially before the retry is scheduled."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler.settings)
+        self.crawler = crawler
+        settings = crawler.settings
+        self.backoff_base = settings.getfloat("LANTIAN_RETRY_BACKOFF_BASE", 0.5)
+        self.backoff_max = settings.getfloat("LANTIAN_RETRY_BACKOFF_MAX", 30.0)
+        self.retry_after_max = settings.getfloat("LANTIAN_RETRY_AFTER_MAX", 120.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PoliteRetryMiddleware:
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is not None:
+            wait = min(wait, self.retry_after_max)
+            self._slow_down_slot(request, wait)
+            self.crawler.stats.inc_value("lantian/retry_after", spider=spider)
+        retry = get_retry_request(
+            request, reason=response_status_message(response.status), spider=spider,
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+        )
+        if retry is None:
+            return response
+        await asyncio.sleep(wait if wait is not None else self._backoff(request))
+        return retry
+
+    async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> Request | None:
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        retry = self._retry(request, exception, spider)
+        if retry is not None:
+            await asyncio.sleep(self._backoff(request))
+        return retry
+
+    def _backoff(self, request: Request) -> float:
+        attempts = request.meta.get("retry_times", 0)
+        return min(self.backoff_max, self.backoff_base * (2 ** attempts))
+
+    def _slow_down_slot(self, request: Request, wait: float) -> None:
+        """Later requests to the same platform wait too (the server asked the whole client to slow down)."""
+        downloader = self.crawler.engine.downloader if self.crawler.engine else None
+        if downloader is None:
+            return
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is not None and slot.delay < wait:
+            slot.delay = min(wait, self.retry_after_max)
+            logger.info("Retry-After %.1fs from %s: slot %s delay raised", wait, request.url, key)
+
+
+class EncodingMiddleware:
+    """Pages that declare no charset (header, <meta>, BOM) are decoded by detection, so GBK/GB18030 pages without
+    a declaration read correctly instead of falling back to cp1252."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EncodingMiddleware:
+        instance = cls()
+        instance.stats = crawler.stats
+        return instance
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        if http_content_type_encoding(content_type) or read_bom(response.body)[0]:
+            return response
+        if html_body_declared_encoding(response.body[:4096]):
+            return response
+        best = from_bytes(response.body[:65536]).best()
+        if best is None or best.encoding in ("ascii", "utf_8"):
+            return response
+        encoding = "gb18030" if best.encoding in ("gb2312", "gbk", "gb18030", "hz") else best.encoding
+        self.stats.inc_value(f"lantian/encoding_detected/{encoding}", spider=spider)
+        return response.replace(encoding=encoding)
+
+
+class ResponseGuardMiddleware:
+    """Pages the spiders parse must be HTML (others are skipped and counted) and are cut to a size the parser and
+    the detector can handle, with a warning."""
+
+    HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.cut_size = crawler.settings.getint("LANTIAN_PAGE_CUT_SIZE", 2 * 1024 * 1024)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ResponseGuardMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if not request.meta.get(PAGE_META) or request.meta.get("playwright"):
+            return response
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        if response.status < 300 and not (content_type in self.HTML_TYPES or isinstance(response, HtmlResponse)):
+            self.stats.inc_value("lantian/skipped/non_html", spider=spider)
+            logger.info("Skipped non-HTML page %s (%s)", response.url, content_type or "no content type")
+            raise IgnoreRequest(f"non-HTML response ({content_type}) for {response.url}")
+        if len(response.body) > self.cut_size:
+            self.stats.inc_value("lantian/cut/oversized", spider=spider)
+            logger.warning(
+                "Cut oversized page %s from %d to %d bytes", response.url, len(response.body), self.cut_size
+            )
+            return response.replace(body=response.body[: self.cut_size])
+        return response
+
+
+class BrowserContextRecycler:
+    """Rendered pages go to browser contexts that are retired after `LANTIAN_PAGES_PER_CONTEXT` pages, and each
+    page is closed as soon as its HTML is read, so Chromium's memory stays flat over thousands of pages.
+
+    Requests with `meta["playwright"]` get a context name `<slot>#<generation>`; a retired context is closed
+    once its last page has answered.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.pages_per_context = crawler.settings.getint("LANTIAN_PAGES_PER_CONTEXT", 100)
+        self.generation: dict[str, int] = {}
+        self.assigned: dict[str, int] = {}
+        self.in_flight: dict[str, int] = {}
+        self.contexts: dict[str, Any] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BrowserContextRecycler:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        if not request.meta.get("playwright"):
+            return
+        if "playwright_context" in request.meta and not request.meta.get("lantian_recycle"):
+            return
+        base = str(request.meta.get("download_slot") or "default")
+        generation = self.generation.get(base, 0)
+        name = f"{base}#{generation}"
+        self.assigned[name] = self.assigned.get(name, 0) + 1
+        if self.assigned[name] >= self.pages_per_context:
+            self.generation[base] = generation + 1
+        self.in_flight[name] = self.in_flight.get(name, 0) + 1
+        request.meta["playwright_context"] = name
+        request.meta["playwright_include_page"] = True
+        request.meta["lantian_recycle"] = True
+        request.meta["lantian_recycled_context"] = name
+
+    async def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        page = request.meta.pop("playwright_page", None)
+        if page is not None:
+            self.contexts[request.meta.get("lantian_recycled_context", "")] = page.context
+            await self._close_quietly(page)
+        await self._finish(request)
+        return response
+
+    async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> None:
+        page = request.meta.pop("playwright_page", None)
+        if page is not None:
+            await self._close_quietly(page)
+        await self._finish(request)
+
+    async def _finish(self, request: Request) -> None:
+        name = request.meta.pop("lantian_recycled_context", None)
+        if name is None:
+            return
+        self.in_flight[name] -= 1
+        base, _, generation = name.rpartition("#")
+        retired = int(generation) < self.generation.get(base, 0)
+        if retired and self.in_flight[name] <= 0:
+            self.in_flight.pop(name, None)
+            self.assigned.pop(name, None)
+            context = self.contexts.pop(name, None)
+            if context is not None:
+                await self._close_quietly(context)
+                self.stats.inc_value("lantian/browser/contexts_recycled")
+
+    @staticmethod
+    async def _close_quietly(closable: Any) -> None:
+        try:
+            await closable.close()
+        except Exception as exc:  # the browser may have crashed or closed it already
+            logger.debug("closing %r failed: %s", closable, exc)

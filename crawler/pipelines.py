@@ -1,0 +1,173 @@
+"""Item pipelines: listing → seen-store (new / unchanged / changed / removed) → images for OCR → detector →
+lead store. Only new or changed content is detected again; an unflagged listing is recorded as seen, not a lead."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.pipelines.images import ImagesPipeline
+
+from crawler.items import ListingItem, content_sha256
+from crawler.seen import SeenStore
+from lantian.settings import data_dir
+
+logger = logging.getLogger(__name__)
+
+
+def seen_store_path(settings: Any) -> Path:
+    return Path(settings.get("LANTIAN_SEEN_DB") or data_dir() / "crawl" / "seen.sqlite3")
+
+
+def listing_dict(item: ListingItem) -> dict[str, Any]:
+    """The listing contract (docs/architecture.md) as a plain dict, without the crawler's bookkeeping."""
+    return {key: value for key, value in dict(item).items() if key not in ("detection", "change")}
+
+
+class IncrementalPipeline:
+    """Compares each fetched listing with the seen-store: `item["change"]` becomes new, unchanged, changed or
+    removed. The store survives restarts, so a second crawl only re-detects what changed."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.store: SeenStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalPipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider) -> None:
+        self.store = getattr(spider, "seen", None) or SeenStore(seen_store_path(self.crawler.settings))
+        self._owns_store = getattr(spider, "seen", None) is None
+
+    def close_spider(self, spider: Spider) -> None:
+        if self.store is not None and self._owns_store:
+            self.store.close()
+
+    def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
+        assert self.store is not None
+        stats = self.crawler.stats
+        platform = item["platform"]
+        if item.get("status") == "removed":
+            known = self.store.get(item["canonical_url"])
+            self.store.mark_removed(item["canonical_url"], reason=f"http {item.get('http_status')}"
+                                    if item.get("http_status") in (404, 410) else "removed notice",
+                                    platform=platform)
+            if known is None:
+                stats.inc_value(f"lantian/{platform}/removed_unknown")
+                raise DropItem(f"removed before it was ever seen: {item['canonical_url']}")
+            item["change"] = "removed"
+        else:
+            item["content_sha256"] = content_sha256(item)
+            item["change"] = self.store.observe(item["canonical_url"], platform, item["content_sha256"])
+        stats.inc_value(f"lantian/{platform}/{item['change']}")
+        return item
+
+
+class ListingImagesPipeline(ImagesPipeline):
+    """Scrapy's images pipeline, for new or changed listings only (OCR reads text hidden in images)."""
+
+    def get_media_requests(self, item: Any, info: Any) -> list[Request]:
+        if item.get("change") not in ("new", "changed"):
+            return []
+        return [
+            Request(url, meta={"download_slot": item.get("platform")})
+            for url in item.get("image_urls") or []
+        ]
+
+    def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: Any) -> Any:
+        store = Path(self.store.basedir) if hasattr(self.store, "basedir") else None
+        paths = [result["path"] for ok, result in results if ok]
+        item["images"] = [str(store / path) if store else path for path in paths]
+        failed = sum(1 for ok, _ in results if not ok)
+        if failed:
+            self.crawler.stats.inc_value(f"lantian/{item.get('platform')}/image_errors", failed)
+        return item
+
+
+class DetectionPipeline:
+    """Runs the detector (`detector.Detector`) on new and changed listings, in one worker thread so rules,
+    models and OCR never block the crawl."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.detector: Any = None
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detector")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DetectionPipeline:
+        return cls(crawler)
+
+    async def open_spider(self, spider: Spider) -> None:
+        from detector import Detector
+
+        loop = asyncio.get_running_loop()
+        self.detector = await loop.run_in_executor(self.executor, Detector.load)
+
+    def close_spider(self, spider: Spider) -> None:
+        self.executor.shutdown(wait=True)
+
+    async def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
+        if item.get("change") not in ("new", "changed"):
+            return item
+        loop = asyncio.get_running_loop()
+        try:
+            detection = await loop.run_in_executor(self.executor, self.detector.detect, listing_dict(item))
+        except Exception as exc:  # one bad listing must not stop the sweep; it is counted and logged
+            self.crawler.stats.inc_value(f"lantian/{item['platform']}/errors")
+            logger.error("Detector failed on %s: %s", item["url"], exc, exc_info=True)
+            raise DropItem(f"detector failed: {exc}") from exc
+        item["detection"] = detection
+        item["labels"] = list(detection.get("labels") or [])
+        item["risk"] = detection.get("risk")
+        return item
+
+
+class LeadSinkPipeline:
+    """Writes flagged listings as leads (`index.open_store()`), bumps last_seen of unchanged ones, and marks
+    removed listings removed."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.store: Any = None
+        self.seen: SeenStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeadSinkPipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider) -> None:
+        from index import open_store
+
+        self.store = open_store()
+        self.seen = getattr(spider, "seen", None)
+
+    def close_spider(self, spider: Spider) -> None:
+        if self.store is not None:
+            self.store.flush()
+            self.store.close()
+
+    def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
+        change = item.get("change")
+        if change == "removed":
+            if self.store.mark_removed(item["id"], item.get("fetched_at")) is not None:
+                self.crawler.stats.inc_value(f"lantian/{item['platform']}/leads_removed")
+            return item
+        listing = listing_dict(item)
+        if change == "unchanged":
+            if self.store.record_seen(listing) is not None:
+                item["lead_id"] = item["id"]
+            return item
+        detection = item.get("detection") or {}
+        if detection.get("labels") or self.store.get(item["id"]) is not None:
+            lead = self.store.upsert(listing, detection)
+            if detection.get("labels"):
+                item["lead_id"] = lead["id"]
+                if self.seen is not None:
+                    self.seen.set_lead(item["canonical_url"])
+        return item

@@ -1,0 +1,118 @@
+"""Per-platform crawl counters (pages, items, leads, errors) and their live Rich display."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rich.table import Table
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from crawler.middlewares import PAGE_META
+
+COUNTERS = ("pages", "items", "leads", "errors")
+DETAIL_COUNTERS = ("new", "changed", "unchanged", "removed", "not_due")
+
+
+class PlatformStats:
+    """Scrapy extension: counts into the crawler's stats as `lantian/<platform>/<counter>`."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PlatformStats:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.response_received, signal=signals.response_received)
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(extension.item_error, signal=signals.item_error)
+        return extension
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        if not request.meta.get(PAGE_META):
+            return
+        platform = request.meta.get("platform", "?")
+        self.stats.inc_value(f"lantian/{platform}/pages")
+        if response.status >= 400 and response.status not in (request.meta.get("handle_httpstatus_list") or ()):
+            if response.status not in (429, 500, 502, 503, 504) or request.meta.get("retry_times", 0) > 0:
+                self.stats.inc_value(f"lantian/{platform}/http_{response.status}")
+
+    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+        platform = item.get("platform", "?")
+        self.stats.inc_value(f"lantian/{platform}/items")
+        if item.get("lead_id"):
+            self.stats.inc_value(f"lantian/{platform}/leads")
+
+    def spider_error(self, failure: Any, response: Response, spider: Spider) -> None:
+        self.stats.inc_value(f"lantian/{response.meta.get('platform', '?')}/errors")
+
+    def item_error(self, item: Any, response: Response, spider: Spider, failure: Any) -> None:
+        self.stats.inc_value(f"lantian/{item.get('platform', '?')}/errors")
+
+
+@dataclass
+class PlatformSummary:
+    pages: int = 0
+    items: int = 0
+    leads: int = 0
+    errors: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    not_due: int = 0
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep did, per platform (returned by `crawler.run.run_sweep`)."""
+
+    platforms: dict[str, PlatformSummary] = field(default_factory=dict)
+    finish_reasons: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def totals(self) -> PlatformSummary:
+        total = PlatformSummary()
+        for summary in self.platforms.values():
+            for name in asdict(total):
+                setattr(total, name, getattr(total, name) + getattr(summary, name))
+        return total
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "platforms": {name: asdict(s) for name, s in self.platforms.items()},
+            "totals": asdict(self.totals),
+            "finish_reasons": dict(self.finish_reasons),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def summarize(stats: Iterable[dict[str, Any]], platforms: Iterable[str]) -> dict[str, PlatformSummary]:
+    """Collect `lantian/<platform>/<counter>` values from the stats of one or more crawlers."""
+    result = {name: PlatformSummary() for name in platforms}
+    for values in stats:
+        for key, value in values.items():
+            parts = key.split("/")
+            if len(parts) != 3 or parts[0] != "lantian" or parts[1] not in result:
+                continue
+            summary = result[parts[1]]
+            if parts[2] in COUNTERS + DETAIL_COUNTERS:
+                setattr(summary, parts[2], getattr(summary, parts[2]) + int(value))
+            elif parts[2].startswith("http_"):
+                summary.errors += int(value)
+    return result
+
+
+def progress_table(platforms: dict[str, PlatformSummary], title: str = "lantian crawl") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("platform")
+    for name in ("pages", "items", "leads", "errors", "new", "changed", "unchanged", "removed"):
+        table.add_column(name, justify="right")
+    for name, summary in platforms.items():
+        table.add_row(name, *(str(getattr(summary, col)) for col in
+                              ("pages", "items", "leads", "errors", "new", "changed", "unchanged", "removed")))
+    return table

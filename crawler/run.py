@@ -1,0 +1,120 @@
+"""`run_sweep`: one sweep of the selected platforms × keywords in one Scrapy CrawlerProcess.
+
+The Twisted reactor can start only once per process, so call this once per process (the CLI does; tests run it in
+a subprocess through `lantian crawl`).
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Sequence
+from contextlib import nullcontext
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.platforms import Catalog, load_endpoints, read_keywords_file
+from crawler.progress import SweepSummary, progress_table, summarize
+from crawler.spiders.site import SiteSpider
+from crawler.spiders.sweep import SweepSpider
+from lantian.settings import data_dir
+
+SPIDERS = {"sweep": SweepSpider, "site": SiteSpider}
+
+
+def crawler_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    if overrides:
+        settings.update(overrides, priority="cmdline")
+    return settings
+
+
+def run_sweep(
+    platforms: Sequence[str] | None = None,
+    endpoints: str | Path | dict[str, str] | None = None,
+    keywords: str | Path | Sequence[str] | None = None,
+    max_pages: int | None = None,
+    progress: bool = True,
+    *,
+    resumable: bool = False,
+    settings: dict[str, Any] | None = None,
+    console: Console | None = None,
+) -> SweepSummary:
+    """Sweep the named platforms (default: every enabled one) and return per-platform counts.
+
+    `endpoints` overrides base URLs (`{platform: base_url}` or the simulator's endpoints.json); `keywords` (a
+    list or a keywords file) replaces the configured keyword lists; `max_pages` caps result pages per search;
+    `resumable` keeps Scrapy's JOBDIR under the data dir so an interrupted sweep continues where it stopped.
+    """
+    endpoint_map = load_endpoints(Path(endpoints)) if isinstance(endpoints, (str, Path)) else endpoints
+    keyword_list = read_keywords_file(Path(keywords)) if isinstance(keywords, (str, Path)) else (
+        list(keywords) if keywords is not None else None
+    )
+    catalog = Catalog(endpoints=endpoint_map)
+    selected = catalog.select(list(platforms) if platforms else None)
+    for platform in selected:
+        for url in platform.start_urls:
+            platform.absolute(url)
+        if platform.search is not None:
+            platform.absolute(platform.search.url)
+    names = [p.name for p in selected]
+    log_dir = data_dir() / "crawl" / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = {"LOG_FILE": str(log_dir / f"crawl-{stamp}.log"), "LOG_FILE_APPEND": False} if progress else {}
+    process = CrawlerProcess(crawler_settings({**base, **(settings or {})}), install_root_handler=True)
+
+    crawlers: dict[str, Crawler] = {}
+    job_dirs: dict[str, Path] = {}
+    for kind, spider_cls in SPIDERS.items():
+        kind_names = [p.name for p in selected if p.kind == kind]
+        if not kind_names:
+            continue
+        spider_settings: dict[str, Any] = {}
+        if resumable:
+            key = hashlib.sha1(",".join(sorted(kind_names)).encode()).hexdigest()[:10]
+            job_dirs[kind] = data_dir() / "crawl" / "jobs" / f"{kind}-{key}"
+            spider_settings["JOBDIR"] = str(job_dirs[kind])
+        crawler = process.create_crawler(spider_cls)
+        crawler.settings.update(spider_settings, priority="cmdline")
+        crawlers[kind] = crawler
+        process.crawl(
+            crawler, platforms=kind_names, endpoints=endpoint_map, keywords=keyword_list, max_pages=max_pages,
+        )
+
+    started = time.monotonic()
+    console = console or Console()
+    live = Live(progress_table(summarize([], names)), console=console, refresh_per_second=4) if progress else None
+
+    def refresh() -> None:
+        if live is not None:
+            stats = [c.stats.get_stats() for c in crawlers.values() if getattr(c, "stats", None)]
+            live.update(progress_table(summarize(stats, names)))
+
+    from twisted.internet import task
+
+    looper = task.LoopingCall(refresh)
+    with live if live is not None else nullcontext():
+        if live is not None:
+            looper.start(0.5, now=False)
+        process.start(stop_after_crawl=True)
+        if looper.running:
+            looper.stop()
+        refresh()
+
+    summary = SweepSummary(seconds=time.monotonic() - started)
+    all_stats = [c.stats.get_stats() for c in crawlers.values() if getattr(c, "stats", None)]
+    summary.platforms = summarize(all_stats, names)
+    for kind, crawler in crawlers.items():
+        reason = crawler.stats.get_value("finish_reason") if getattr(crawler, "stats", None) else None
+        summary.finish_reasons[kind] = str(reason)
+        if reason == "finished" and kind in job_dirs:
+            shutil.rmtree(job_dirs[kind], ignore_errors=True)
+    return summary

@@ -1,0 +1,96 @@
+"""Scrapy settings of lantian's crawler (`scrapy.cfg` points here; `lantian crawl` starts from them too).
+
+Per-platform politeness (concurrency, delay, robots) comes from `config/platforms/*.yaml` and is applied by the
+spiders as download slots, so this file holds only what is the same for every platform.
+"""
+from __future__ import annotations
+
+from lantian.settings import data_dir
+
+BOT_NAME = "lantian"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "lantian/0.1 (+IP-agency advertising supervision; Shanghai IP Office Blue Sky)"
+ROBOTSTXT_OBEY = True
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 30
+
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_EXCEPTIONS = [
+    "twisted.internet.defer.TimeoutError",
+    "twisted.internet.error.TimeoutError",
+    "twisted.internet.error.DNSLookupError",
+    "twisted.internet.error.ConnectionRefusedError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    "twisted.internet.error.TCPTimedOutError",
+    "twisted.web.client.ResponseFailed",
+    IOError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+    "playwright._impl._errors.Error",
+]
+LANTIAN_RETRY_BACKOFF_BASE = 0.5
+LANTIAN_RETRY_BACKOFF_MAX = 30.0
+LANTIAN_RETRY_AFTER_MAX = 120.0
+
+REDIRECT_ENABLED = True
+REDIRECT_MAX_TIMES = 10
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+LANTIAN_PAGE_CUT_SIZE = 2 * 1024 * 1024
+
+# process_response runs from the highest number down: the recycler closes browser pages first, redirects (600) and
+# decompression (590) come before evidence (580, the raw final body), then cutting, decoding and retries.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.PoliteRetryMiddleware": 550,
+    "crawler.middlewares.EncodingMiddleware": 560,
+    "crawler.middlewares.ResponseGuardMiddleware": 570,
+    "crawler.evidence.middleware.EvidenceMiddleware": 580,
+    "crawler.middlewares.BrowserContextRecycler": 950,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.IncrementalPipeline": 100,
+    "crawler.pipelines.ListingImagesPipeline": 200,
+    "crawler.pipelines.DetectionPipeline": 300,
+    "crawler.evidence.pipeline.ScreenshotPipeline": 400,
+    "crawler.pipelines.LeadSinkPipeline": 900,
+}
+
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.progress.PlatformStats": 500,
+}
+
+IMAGES_STORE = str(data_dir() / "images")
+IMAGES_MIN_HEIGHT = 0
+IMAGES_MIN_WIDTH = 0
+MEDIA_ALLOW_REDIRECTS = True
+
+DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
+HTTPCACHE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Browser platforms: scrapy-playwright with Debian's Chromium (installed as download handler only when a selected
+# platform needs the browser; the launch options come from lantian.browser at crawl time).
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 8
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
+PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True
+LANTIAN_PAGES_PER_CONTEXT = 100

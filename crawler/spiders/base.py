@@ -1,0 +1,286 @@
+"""What both spiders share: loading the selected platforms, per-platform politeness as download slots, building
+requests (browser or not, robots or not), reading detail pages into listings, and re-visiting listings that are due.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy_playwright.page import PageMethod
+from twisted.python.failure import Failure
+
+from crawler.browser import render_detail, render_listing
+from crawler.extract import field_text, field_values, main_text, select
+from crawler.items import ListingItem, listing_id
+from crawler.middlewares import PAGE_META
+from crawler.platforms import Catalog, PlatformConfig, load_endpoints, read_keywords_file
+from crawler.pipelines import seen_store_path
+from crawler.seen import SeenStore
+from crawler.urls import canonical_url
+from lantian.browser import launch_options
+
+logger = logging.getLogger(__name__)
+
+REMOVED_STATUSES = (404, 410)
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return list(value)
+
+
+class PlatformSpider(scrapy.Spider):
+    """Base of the sweep and site spiders. Arguments (also as `scrapy crawl NAME -a key=value`):
+
+    platforms: comma-separated names (default: every enabled platform of this spider's kind);
+    endpoints: JSON file of `{platform: base_url}`; keywords: a keywords file replacing the configured lists;
+    max_pages: result pages per search or shop; config_dir: another config directory.
+    """
+
+    kind = "sweep"
+
+    def __init__(
+        self,
+        platforms: str | list[str] | None = None,
+        endpoints: str | dict[str, str] | None = None,
+        keywords: str | list[str] | None = None,
+        max_pages: int | str | None = None,
+        config_dir: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        endpoint_map = load_endpoints(Path(endpoints)) if isinstance(endpoints, str) else endpoints
+        self.catalog = Catalog(Path(config_dir) if config_dir else None, endpoint_map)
+        selected = self.catalog.select(_as_list(platforms))
+        self.platforms: dict[str, PlatformConfig] = {p.name: p for p in selected if p.kind == self.kind}
+        if isinstance(keywords, str):
+            keywords = read_keywords_file(Path(keywords))
+        self.keyword_override: list[str] | None = keywords
+        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        for platform in self.platforms.values():
+            for url in platform.start_urls:
+                platform.absolute(url)
+            if platform.search is not None:
+                platform.absolute(platform.search.url)
+        self.allowed_domains = sorted({d for p in self.platforms.values() for d in p.domains()})
+        self.seen = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PlatformSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.apply_platform_settings(crawler)
+        return spider
+
+    def apply_platform_settings(self, crawler: Crawler) -> None:
+        """Politeness per platform as download slots; the browser handler only when a platform needs it."""
+        settings = crawler.settings
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for platform in self.platforms.values():
+            slots[platform.name] = {
+                "concurrency": platform.politeness.concurrency,
+                "delay": platform.politeness.delay,
+                "randomize_delay": platform.politeness.delay > 0,
+            }
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        if any(p.browser.enabled for p in self.platforms.values()):
+            handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+            settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider")
+            if not settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"):
+                settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(), priority="spider")
+
+    # requests ---------------------------------------------------------------------------------------------------
+
+    def page_request(
+        self,
+        platform: PlatformConfig,
+        url: str,
+        callback: Any,
+        *,
+        render: str | None = None,
+        priority: int = 0,
+        meta: dict[str, Any] | None = None,
+        dont_filter: bool = False,
+    ) -> scrapy.Request:
+        """A request for a page of `platform`: its download slot, its robots rule, the browser when asked."""
+        request_meta: dict[str, Any] = {
+            PAGE_META: True,
+            "platform": platform.name,
+            "download_slot": platform.name,
+            **(meta or {}),
+        }
+        if not platform.politeness.obey_robots:
+            request_meta["dont_obey_robotstxt"] = True
+        if render and platform.browser.enabled:
+            request_meta["playwright"] = True
+            request_meta["playwright_page_methods"] = self._page_methods(platform, render)
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, meta=request_meta, priority=priority,
+            dont_filter=dont_filter,
+        )
+
+    def _page_methods(self, platform: PlatformConfig, render: str) -> list[PageMethod]:
+        browser = platform.browser
+        if render == "detail":
+            wait_for = browser.detail_wait_for or ", ".join(
+                [s for s in (platform.detail.title, platform.detail.text, ".removed-notice") if s]
+            )
+            return [PageMethod(render_detail, wait_for, browser.wait_timeout_ms)]
+        listing = platform.listing
+        card = listing.card if listing else "body"
+        max_scrolls = browser.max_scrolls if self.max_pages is None else min(browser.max_scrolls, self.max_pages)
+        return [
+            PageMethod(
+                render_listing, browser.wait_for or card, card, browser.load_more, max_scrolls,
+                browser.wait_timeout_ms, browser.settle_ms,
+            )
+        ]
+
+    def detail_request(self, platform: PlatformConfig, url: str, found_on: str, keyword: str | None = None,
+                       priority: int = 10) -> scrapy.Request | None:
+        """A request for a listing's page, or None when the listing was fetched recently (not due yet)."""
+        canonical = canonical_url(url, platform.strip_params)
+        if self.seen is not None and not self.seen.is_due(canonical, platform.recrawl_interval_hours * 3600):
+            self.crawler.stats.inc_value(f"lantian/{platform.name}/not_due")
+            return None
+        return self.page_request(
+            platform, canonical, self.parse_detail,
+            render="detail" if platform.browser.render_detail_pages else None,
+            priority=priority,
+            meta={
+                "evidence": True,
+                "handle_httpstatus_list": list(REMOVED_STATUSES),
+                "found_on": found_on,
+                "keyword": keyword,
+            },
+        )
+
+    def due_requests(self) -> Iterator[scrapy.Request]:
+        """Listings seen before whose re-crawl interval has passed, including ones no search shows any more."""
+        if self.seen is None:
+            return
+        for platform in self.platforms.values():
+            for record in self.seen.due(platform.name, platform.recrawl_interval_hours * 3600):
+                request = self.page_request(
+                    platform, record.url, self.parse_detail,
+                    render="detail" if platform.browser.render_detail_pages else None,
+                    priority=5,
+                    meta={"evidence": True, "handle_httpstatus_list": list(REMOVED_STATUSES),
+                          "found_on": "recrawl"},
+                )
+                self.crawler.stats.inc_value(f"lantian/{platform.name}/recrawl_due")
+                yield request
+
+    def open_seen(self) -> None:
+        self.seen = SeenStore(seen_store_path(self.crawler.settings))
+
+    def closed(self, reason: str) -> None:
+        if self.seen is not None:
+            self.seen.close()
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request
+        if failure.check(IgnoreRequest):
+            return
+        platform = request.meta.get("platform", "?")
+        self.crawler.stats.inc_value(f"lantian/{platform}/errors")
+        self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+
+    # parsing ----------------------------------------------------------------------------------------------------
+
+    def platform_of(self, response: Response) -> PlatformConfig:
+        return self.platforms[response.meta["platform"]]
+
+    def parse_detail(self, response: Response) -> Iterator[ListingItem | scrapy.Request]:
+        """A listing's page → one ListingItem (status `removed` for 404/410 or a take-down notice)."""
+        platform = self.platform_of(response)
+        canonical = self._canonical_of(response, platform)
+        item = ListingItem(
+            id=listing_id(canonical),
+            platform=platform.name,
+            url=response.url,
+            canonical_url=canonical,
+            keyword=response.meta.get("keyword"),
+            found_on=response.meta.get("found_on"),
+            http_status=response.status,
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            status="active",
+        )
+        record = response.meta.get("evidence_record") or {}
+        for key in ("raw_path", "raw_sha256", "warc_path", "fetched_at"):
+            if record.get(key):
+                item[key] = record[key]
+        if response.status in REMOVED_STATUSES or not hasattr(response, "text"):
+            item["status"] = "removed"
+            yield item
+            return
+        page_text = main_text(response.selector)
+        detail = platform.detail
+        if any(marker in page_text for marker in detail.removed_markers) and not field_text(
+            response.selector, detail.title
+        ):
+            item["status"] = "removed"
+            yield item
+            return
+        item["title"] = field_text(response.selector, detail.title, " ") or field_text(
+            response.selector, "title", " "
+        )
+        item["text"] = field_text(response.selector, detail.text) if detail.text else page_text
+        item["price"] = field_text(response.selector, detail.price, " ")
+        item["seller"] = field_text(response.selector, detail.seller, " ")
+        seller_urls = field_values(response.selector, detail.seller_url)
+        item["seller_url"] = response.urljoin(seller_urls[0]) if seller_urls else ""
+        item["location"] = field_text(response.selector, detail.location, " ")
+        item["contacts"] = field_values(response.selector, detail.contacts)
+        item["image_urls"] = list(dict.fromkeys(response.urljoin(u) for u in field_values(response.selector,
+                                                                                          detail.images)))
+        item["images"] = []
+        yield item
+        if item["seller_url"] and platform.seller.follow and platform.seller.listing_links:
+            yield self.page_request(
+                platform, item["seller_url"], self.parse_seller, render="listing", priority=-5,
+                meta={"page_number": 1},
+            )
+
+    def _canonical_of(self, response: Response, platform: PlatformConfig) -> str:
+        """The final URL without tracking parameters; a same-site `<link rel=canonical>` wins."""
+        declared = response.css('link[rel="canonical"]::attr(href)').get() if hasattr(response, "css") else None
+        if declared:
+            absolute = response.urljoin(declared.strip())
+            if platform.domains() and any(d in absolute for d in platform.domains()):
+                return canonical_url(absolute, platform.strip_params)
+        return canonical_url(response.url, platform.strip_params)
+
+    def parse_seller(self, response: Response) -> Iterator[scrapy.Request]:
+        """A seller's shop: more of the seller's listings (a repost of a flagged ad is often found here)."""
+        platform = self.platform_of(response)
+        for link in field_values(response.selector, platform.seller.listing_links):
+            request = self.detail_request(platform, response.urljoin(link), found_on=response.url)
+            if request is not None:
+                yield request
+        page_number = response.meta.get("page_number", 1)
+        if platform.seller.next_page and (self.max_pages is None or page_number < self.max_pages):
+            for link in field_values(response.selector, platform.seller.next_page)[:1]:
+                yield self.page_request(
+                    platform, response.urljoin(link), self.parse_seller, render="listing", priority=-5,
+                    meta={"page_number": page_number + 1},
+                )
+
+    def listing_links(self, response: Response, platform: PlatformConfig) -> list[str]:
+        listing = platform.listing
+        if listing is None:
+            return []
+        links = []
+        for card in select(response.selector, listing.card):
+            for link in field_values(card, listing.link)[:1]:
+                links.append(response.urljoin(link))
+        return links
