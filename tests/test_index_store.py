@@ -12,7 +12,7 @@ import pytest
 from index import LeadNotFound, LeadQuery, LeadStore, lead_id, open_store
 from index.sqlite_store import SqliteLeadStore
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "elasticsearch"]
 _unique = itertools.count()
 
 
@@ -57,11 +57,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LeadStore]
         from index.es_store import EsLeadStore
 
         url = request.getfixturevalue("es_url")
-        opened = EsLeadStore(url, index_prefix=f"test{next(_unique)}-{tmp_path.name.lower()[-12:]}")
+        opened = EsLeadStore(url, index_prefix=f"contract{next(_unique)}", spool_dir=tmp_path / "spool")
     yield opened
-    if request.param == "elasticsearch":
+    if isinstance(opened, SqliteLeadStore):
+        opened.close()
+    else:
         opened.drop()
-    opened.close()
+        opened.client.close()
 
 
 def test_upsert_creates_a_lead_with_every_field(store: LeadStore) -> None:

@@ -1,0 +1,500 @@
+"""The Elasticsearch lead store: an index template, a write alias, bulk writes, a disk spool for outages.
+
+There is no scripting on the server, so a re-crawl is merged in Python: documents are fetched with their sequence
+numbers, merged, and written back with `if_seq_no`/`if_primary_term`; a concurrent change makes the write conflict
+and the merge is redone. When the server cannot be reached, crawler writes (upserts, seen, removed) go to the
+spool on disk and are replayed in order before the next write once the server answers again.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Callable
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import ConnectionTimeout
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, helpers
+
+from index import lead as leads
+from index import text as textutil
+from index.lead import Lead
+from index.mapping import AGENCIES_MAPPING, INDEX_SETTINGS, LEADS_MAPPING, MAPPING_VERSION
+from index.query import LeadPage, LeadQuery
+from index.spool import Operation, Spool
+from index.store import LeadNotFound, LeadStore, StoreError, public
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 502, 503, 504)
+HIGHLIGHT_FIELDS = ("title", "seller", "text")
+_SORT_FIELDS = {"risk": "risk", "last_seen": "last_seen", "first_seen": "first_seen"}
+_GROUP_FIELDS = {
+    "label": "labels", "platform": "platform", "district": "district", "status": "status",
+    "agency": "agency_code", "cluster": "cluster_id", "listing_status": "listing_status",
+}
+_MAX_CONFLICT_RETRIES = 10
+
+
+class ServerUnavailable(StoreError):
+    """Elasticsearch did not answer (down, restarting, overloaded after retries)."""
+
+
+def _unavailable(exc: Exception) -> bool:
+    if isinstance(exc, (TransportConnectionError, ConnectionTimeout)):
+        return True
+    return isinstance(exc, ApiError) and exc.meta.status in (*RETRY_STATUSES, 500)
+
+
+def prepare(doc: Lead) -> Lead:
+    """The document as indexed: the lead plus the jieba companion fields."""
+    return {**doc, "title_words": textutil.words(doc.get("title")), "text_words": textutil.words(doc.get("text"))}
+
+
+def client_from_env(url: str, **options: Any) -> Elasticsearch:
+    """A client for `url` with credentials and CA from the environment (LANTIAN_ES_USERNAME/_PASSWORD,
+    LANTIAN_ES_API_KEY, LANTIAN_ES_CA_CERTS) and retries on 429/5xx and timeouts."""
+    kwargs: dict[str, Any] = {
+        "retry_on_status": RETRY_STATUSES, "retry_on_timeout": True, "max_retries": 3, "request_timeout": 30,
+    }
+    if os.environ.get("LANTIAN_ES_API_KEY"):
+        kwargs["api_key"] = os.environ["LANTIAN_ES_API_KEY"]
+    elif os.environ.get("LANTIAN_ES_USERNAME"):
+        kwargs["basic_auth"] = (os.environ["LANTIAN_ES_USERNAME"], os.environ.get("LANTIAN_ES_PASSWORD", ""))
+    if os.environ.get("LANTIAN_ES_CA_CERTS"):
+        kwargs["ca_certs"] = os.environ["LANTIAN_ES_CA_CERTS"]
+    kwargs.update(options)
+    return Elasticsearch(url, **kwargs)
+
+
+class EsLeadStore(LeadStore):
+    """Leads behind the alias `<prefix>-leads`, agencies behind `<prefix>-agencies`."""
+
+    backend = "elasticsearch"
+
+    def __init__(self, url: str, *, index_prefix: str = "lantian", spool_dir: Path | None = None,
+                 batch_size: int = 500, replay_interval: float = 2.0, client: Elasticsearch | None = None) -> None:
+        super().__init__()
+        self.url = url.rstrip("/")
+        self.prefix = index_prefix
+        self.alias = f"{index_prefix}-leads"
+        self.index = f"{self.alias}-v{MAPPING_VERSION}"
+        self.agency_alias = f"{index_prefix}-agencies"
+        self.batch_size = batch_size
+        self.replay_interval = replay_interval
+        self.client = client or client_from_env(self.url)
+        if spool_dir is None:
+            from lantian.settings import data_dir
+
+            spool_dir = data_dir() / "index" / "spool" / self.alias
+        self.spool = Spool(spool_dir)
+        self._ready = False
+        self._last_replay_attempt = 0.0
+        try:
+            self.ensure_indices()
+        except Exception as exc:
+            if not _unavailable(exc):
+                raise
+            log.warning("Elasticsearch at %s is unreachable (%s): leads will be spooled to %s",
+                        self.url, exc, self.spool.directory)
+
+    @classmethod
+    def from_settings(cls, es: Mapping[str, Any]) -> EsLeadStore:
+        """The store for the `elasticsearch` section of lantian.yaml."""
+        return cls(str(es["url"]), index_prefix=str(es.get("index_prefix") or "lantian"),
+                   batch_size=int(es.get("batch_size") or 500))
+
+    # --- indices -----------------------------------------------------------------------------------------
+
+    def ensure_indices(self) -> None:
+        """Create templates, indices and aliases if missing; move the alias to a new mapping version by
+        reindexing. Safe to run any number of times, from several processes."""
+        self.client.indices.put_index_template(
+            name=self.alias, index_patterns=[f"{self.alias}-v*"], priority=100,
+            template={"settings": INDEX_SETTINGS, "mappings": LEADS_MAPPING},
+            meta={"mapping_version": MAPPING_VERSION, "managed_by": "lantian"})
+        self.client.indices.put_index_template(
+            name=self.agency_alias, index_patterns=[f"{self.agency_alias}-v*"], priority=100,
+            template={"settings": INDEX_SETTINGS, "mappings": AGENCIES_MAPPING},
+            meta={"mapping_version": MAPPING_VERSION, "managed_by": "lantian"})
+        self._ensure_alias(self.alias, self.index, migrate=self._reindex_leads)
+        self._ensure_alias(self.agency_alias, f"{self.agency_alias}-v{MAPPING_VERSION}", migrate=self._copy)
+        self._ready = True
+
+    def _ensure_alias(self, alias: str, index: str, migrate: Callable[[str, str], None]) -> None:
+        try:
+            current = list(self.client.indices.get_alias(name=alias).body)
+        except NotFoundError:
+            current = []
+        if index in current:
+            return
+        if not current:
+            try:
+                self.client.indices.create(index=index, aliases={alias: {"is_write_index": True}})
+            except ApiError as exc:
+                if exc.meta.status != 400 or "resource_already_exists" not in str(exc):
+                    raise
+            return
+        if not self.client.indices.exists(index=index):
+            self.client.indices.create(index=index)
+        for old in current:
+            log.warning("reindexing %s into %s (mapping version %s)", old, index, MAPPING_VERSION)
+            migrate(old, index)
+        self.client.indices.refresh(index=index)
+        actions = [{"remove": {"index": old, "alias": alias}} for old in current]
+        actions.append({"add": {"index": index, "alias": alias, "is_write_index": True}})
+        self.client.indices.update_aliases(actions=actions)
+
+    def _reindex_leads(self, old: str, new: str) -> None:
+        docs = ({"_index": new, "_id": hit["_id"], "_source": prepare(hit["_source"])}
+                for hit in helpers.scan(self.client, index=old, query={"query": {"match_all": {}}}))
+        helpers.bulk(self.client, docs, chunk_size=self.batch_size, max_retries=5)
+
+    def _copy(self, old: str, new: str) -> None:
+        docs = ({"_index": new, "_id": hit["_id"], "_source": hit["_source"]}
+                for hit in helpers.scan(self.client, index=old, query={"query": {"match_all": {}}}))
+        helpers.bulk(self.client, docs, chunk_size=self.batch_size, max_retries=5)
+
+    def drop(self) -> None:
+        """Delete this store's indices and templates (tests and `lantian leads reset`)."""
+        for alias in (self.alias, self.agency_alias):
+            names = list(self.client.indices.get(index=f"{alias}-v*", allow_no_indices=True).body)
+            if names:
+                self.client.indices.delete(index=",".join(names))
+            try:
+                self.client.indices.delete_index_template(name=alias)
+            except NotFoundError:
+                pass
+        self._ready = False
+
+    # --- documents ---------------------------------------------------------------------------------------
+
+    def _ensure_ready(self) -> None:
+        if not self._ready:
+            try:
+                self.ensure_indices()
+            except Exception as exc:
+                if _unavailable(exc):
+                    raise ServerUnavailable(f"Elasticsearch at {self.url} is unreachable: {exc}") from exc
+                raise
+
+    def _call(self, what: str, fn: Callable[[], Any]) -> Any:
+        """Run one request, turning an unreachable server into ServerUnavailable with a clear message."""
+        self._ensure_ready()
+        try:
+            return fn()
+        except (ApiError, TransportConnectionError, ConnectionTimeout) as exc:
+            if _unavailable(exc):
+                raise ServerUnavailable(f"Elasticsearch at {self.url} is unreachable ({what}): {exc}") from exc
+            raise
+
+    def _load(self, lead_id: str) -> Lead | None:
+        try:
+            hit = self._call("get", lambda: self.client.get(index=self.alias, id=lead_id))
+        except NotFoundError:
+            return None
+        return hit["_source"]
+
+    def _load_versioned(self, lead_ids: list[str]) -> dict[str, tuple[Lead, int, int]]:
+        if not lead_ids:
+            return {}
+        body = self._call("mget", lambda: self.client.mget(index=self.alias, ids=lead_ids))
+        return {d["_id"]: (d["_source"], d["_seq_no"], d["_primary_term"]) for d in body["docs"] if d.get("found")}
+
+    def _load_many(self, lead_ids: list[str]) -> dict[str, Lead]:
+        return {k: v[0] for k, v in self._load_versioned(lead_ids).items()}
+
+    def _save_many(self, docs: list[Lead]) -> None:
+        actions = [{"_index": self.alias, "_id": d["id"], "_source": prepare(d)} for d in docs]
+        self._bulk(actions)
+
+    def _bulk(self, actions: list[dict[str, Any]]) -> list[str]:
+        """Send actions in bounded batches (429s retried with backoff); returns the ids that hit a version
+        conflict. Any other per-document failure is an error."""
+        conflicts: list[str] = []
+        failures: list[str] = []
+
+        def run() -> None:
+            for ok, item in helpers.streaming_bulk(
+                    self.client, actions, chunk_size=self.batch_size, max_retries=5, initial_backoff=1,
+                    max_backoff=30, raise_on_error=False, raise_on_exception=True):
+                if ok:
+                    continue
+                result = next(iter(item.values()))
+                if result.get("status") == 409:
+                    conflicts.append(result["_id"])
+                elif result.get("status") in (*RETRY_STATUSES, 500):
+                    raise ServerUnavailable(f"Elasticsearch refused a write: {result.get('error')}")
+                else:
+                    failures.append(f"{result.get('_id')}: {result.get('error')}")
+
+        self._call("bulk", run)
+        if failures:
+            raise StoreError(f"Elasticsearch rejected {len(failures)} lead(s), first: {failures[0]}")
+        return conflicts
+
+    def _write_observations(self, observations: list[Lead]) -> list[Lead]:
+        results: dict[str, Lead] = {}
+        pending = observations
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            ids = list(dict.fromkeys(o["id"] for o in pending))
+            existing = self._load_versioned(ids)
+            merged: dict[str, Lead] = {}
+            for seen in pending:
+                before = merged.get(seen["id"]) or (existing[seen["id"]][0] if seen["id"] in existing else None)
+                merged[seen["id"]] = self._cluster(before, leads.merge(before, seen))
+            actions = []
+            for lead_id, doc in merged.items():
+                action: dict[str, Any] = {"_index": self.alias, "_id": lead_id, "_source": prepare(doc)}
+                if lead_id in existing:
+                    action["if_seq_no"], action["if_primary_term"] = existing[lead_id][1:]
+                else:
+                    action["_op_type"] = "create"
+                actions.append(action)
+            conflicts = set(self._bulk(actions))
+            results.update({k: v for k, v in merged.items() if k not in conflicts})
+            if not conflicts:
+                return [results[o["id"]] for o in observations]
+            pending = [o for o in pending if o["id"] in conflicts]
+        raise StoreError(f"{len(pending)} lead(s) kept changing concurrently; gave up after "
+                         f"{_MAX_CONFLICT_RETRIES} attempts")
+
+    def _update(self, lead_id: str, change: Callable[[Lead], Lead]) -> Lead:
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            try:
+                hit = self._call("get", lambda: self.client.get(index=self.alias, id=lead_id))
+            except NotFoundError:
+                raise LeadNotFound(f"no lead {lead_id}") from None
+            updated = change(hit["_source"])
+            try:
+                self._call("index", lambda: self.client.index(
+                    index=self.alias, id=lead_id, document=prepare(updated), if_seq_no=hit["_seq_no"],
+                    if_primary_term=hit["_primary_term"], refresh=True))
+            except ConflictError:
+                continue
+            return updated
+        raise StoreError(f"lead {lead_id} kept changing concurrently; gave up after {_MAX_CONFLICT_RETRIES} attempts")
+
+    def _signatures(self) -> Iterable[tuple[str, str, str]]:
+        self._ensure_ready()
+        query = {"query": {"exists": {"field": "minhash"}}, "_source": ["minhash", "cluster_id"]}
+        for hit in helpers.scan(self.client, index=self.alias, query=query):
+            source = hit["_source"]
+            if source.get("minhash"):
+                yield hit["_id"], source["minhash"], source.get("cluster_id") or hit["_id"]
+
+    # --- crawler writes survive outages ------------------------------------------------------------------
+
+    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
+        """Like `LeadStore.upsert_many`; while the server is unreachable the observations are spooled and the
+        returned leads are what a first sighting would store (workflow fields merge in on replay)."""
+        observations = [leads.observation(listing, detection) for listing, detection in pairs]
+        ops = [{"op": "upsert", "lead": o} for o in observations]
+        if self._spool_or_apply(ops):
+            return [public(leads.merge(None, o)) for o in observations]
+        return [public(doc) for doc in self._write_observations(observations)]
+
+    def record_seen(self, listing: Mapping[str, Any]) -> Lead | None:
+        op = {"op": "seen", "id": listing.get("id") or leads.lead_id(listing.get("canonical_url") or listing["url"]),
+              "at": leads.iso_utc(listing.get("fetched_at"))}
+        if self._spool_or_apply([op]):
+            return None
+        return super().record_seen({"id": op["id"], "fetched_at": op["at"]})
+
+    def mark_removed(self, lead_id: str, at: Any = None) -> Lead | None:
+        op = {"op": "removed", "id": lead_id, "at": leads.iso_utc(at)}
+        if self._spool_or_apply([op]):
+            return None
+        return super().mark_removed(lead_id, op["at"])
+
+    def _spool_or_apply(self, ops: list[Operation]) -> bool:
+        """True when `ops` went to the spool (server down, or older operations still waiting there)."""
+        if self.spool.pending() and not self.replay_spool(force=False):
+            self.spool.append(ops)
+            return True
+        try:
+            self._ensure_ready()
+            return False
+        except ServerUnavailable:
+            self.spool.append(ops)
+            return True
+
+    def _apply_now(self, ops: list[Operation]) -> None:
+        """Apply spooled operations in order (consecutive upserts as one bulk)."""
+        batch: list[Lead] = []
+        for op in ops:
+            if op["op"] == "upsert":
+                batch.append(op["lead"])
+                continue
+            if batch:
+                self._write_observations(batch)
+                batch = []
+            if op["op"] == "seen":
+                LeadStore.record_seen(self, {"id": op["id"], "fetched_at": op["at"]})
+            elif op["op"] == "removed":
+                LeadStore.mark_removed(self, op["id"], op["at"])
+        if batch:
+            self._write_observations(batch)
+
+    def replay_spool(self, force: bool = True) -> bool:
+        """Replay spooled operations if the server answers; True when the spool is empty afterwards.
+
+        Without `force`, tries at most once per `replay_interval` seconds so an outage does not slow the crawl.
+        """
+        if not self.spool.pending():
+            return True
+        now = time.monotonic()
+        if not force and now - self._last_replay_attempt < self.replay_interval:
+            return False
+        self._last_replay_attempt = now
+        try:
+            self._ensure_ready()
+            replayed = self.spool.replay(self._apply_now, batch=self.batch_size)
+        except ServerUnavailable as exc:
+            log.warning("spool kept: %s", exc)
+            return False
+        log.info("replayed %d spooled operation(s) into %s", replayed, self.alias)
+        return not self.spool.pending()
+
+    def flush(self) -> None:
+        """Replay the spool (if the server answers) and refresh, so searches see every accepted write."""
+        if not self.replay_spool(force=True):
+            raise ServerUnavailable(f"Elasticsearch at {self.url} is unreachable: "
+                                    f"{len(self.spool)} operation(s) wait in {self.spool.directory}")
+        self._call("refresh", lambda: self.client.indices.refresh(index=f"{self.alias},{self.agency_alias}"))
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        except ServerUnavailable as exc:
+            log.warning("%s; they will be replayed by the next writer", exc)
+        finally:
+            self.client.close()
+
+    # --- queries -----------------------------------------------------------------------------------------
+
+    def _filters(self, query: LeadQuery) -> list[dict[str, Any]]:
+        filters: list[dict[str, Any]] = []
+        for field, values in (("id", query.ids), ("labels", query.labels), ("platform", query.platforms),
+                              ("district", query.districts), ("status", query.statuses),
+                              ("assignee", query.assignees), ("agency_code", query.agency_codes)):
+            if values:
+                filters.append({"terms": {field: values}})
+        if query.cluster_id:
+            filters.append({"term": {"cluster_id": query.cluster_id}})
+        if query.listing_status:
+            filters.append({"term": {"listing_status": query.listing_status}})
+        risk = {k: v for k, v in (("gte", query.min_risk), ("lte", query.max_risk)) if v is not None}
+        if risk:
+            filters.append({"range": {"risk": risk}})
+        dates = {k: v for k, v in (("gte", query.since), ("lte", query.until)) if v is not None}
+        if dates:
+            filters.append({"range": {query.date_field: dates}})
+        return filters
+
+    @staticmethod
+    def _phrases(query: LeadQuery) -> list[dict[str, Any]]:
+        return [{"bool": {"should": [{"match_phrase": {field: term}} for field in HIGHLIGHT_FIELDS],
+                          "minimum_should_match": 1}} for term in query.terms()]
+
+    def _query(self, query: LeadQuery) -> dict[str, Any]:
+        words = " ".join(textutil.words(term) for term in query.terms())
+        should = [{"match": {"title_words": {"query": words, "boost": 2}}},
+                  {"match": {"text_words": words}}] if words else []
+        return {"bool": {"filter": self._filters(query), "must": self._phrases(query), "should": should}}
+
+    @staticmethod
+    def _sort(query: LeadQuery) -> list[dict[str, Any]]:
+        order = "desc" if query.descending else "asc"
+        if query.sort == "relevance" and query.terms():
+            return [{"_score": order}, {"id": "asc"}]
+        return [{_SORT_FIELDS.get(query.sort, "last_seen"): {"order": order, "missing": "_last"}},
+                {"id": "asc"}]
+
+    def search(self, query: LeadQuery) -> LeadPage:
+        body: dict[str, Any] = {"query": self._query(query), "sort": self._sort(query), "from": query.offset,
+                                "size": query.limit, "track_total_hits": True,
+                                "_source": {"excludes": ["minhash", "title_words", "text_words"]}}
+        if query.terms():
+            body["highlight"] = {
+                "encoder": "html", "pre_tags": [textutil.PRE_TAG], "post_tags": [textutil.POST_TAG],
+                "highlight_query": {"bool": {"should": self._phrases(query)}}, "require_field_match": True,
+                "fields": {f: {"type": "unified", "fragment_size": textutil.FRAGMENT_CHARS,
+                               "number_of_fragments": textutil.MAX_FRAGMENTS if f == "text" else 0}
+                           for f in HIGHLIGHT_FIELDS}}
+        result = self._call("search", lambda: self.client.search(index=self.alias, **body))
+        hits = result["hits"]["hits"]
+        highlights = {h["_id"]: {f: [textutil.join_adjacent_marks(x) for x in frags]
+                                 for f, frags in (h.get("highlight") or {}).items()} for h in hits}
+        return LeadPage(int(result["hits"]["total"]["value"]), [public(h["_source"]) for h in hits],
+                        highlights, query.offset, query.limit)
+
+    def iter_leads(self, query: LeadQuery | None = None) -> Iterator[Lead]:
+        query = query or LeadQuery()
+        search_after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {"query": self._query(query), "sort": self._sort(query), "size": 500,
+                                    "_source": {"excludes": ["minhash", "title_words", "text_words"]}}
+            if search_after is not None:
+                body["search_after"] = search_after
+            hits = self._call("search", lambda: self.client.search(index=self.alias, **body))["hits"]["hits"]
+            yield from (public(h["_source"]) for h in hits)
+            if len(hits) < 500:
+                return
+            search_after = hits[-1]["sort"]
+
+    def count(self, query: LeadQuery | None = None) -> int:
+        body = {"query": self._query(query or LeadQuery())}
+        return int(self._call("count", lambda: self.client.count(index=self.alias, **body))["count"])
+
+    def counts(self, by: str = "label", query: LeadQuery | None = None) -> dict[str, int]:
+        self._check_count_by(by)
+        if by == "week":
+            agg = {"date_histogram": {"field": "first_seen", "calendar_interval": "week", "format": "yyyy-MM-dd",
+                                      "min_doc_count": 1}}
+        else:
+            agg = {"terms": {"field": _GROUP_FIELDS[by], "size": 10000,
+                             "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+        body = {"query": self._query(query or LeadQuery()), "size": 0, "aggs": {"by": agg}}
+        result = self._call("aggregate", lambda: self.client.search(index=self.alias, **body))
+        buckets = result["aggregations"]["by"]["buckets"]
+        return {str(b.get("key_as_string", b["key"])): int(b["doc_count"]) for b in buckets}
+
+    # --- agencies ----------------------------------------------------------------------------------------
+
+    def upsert_agency(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+        if not doc.get("id"):
+            raise ValueError("an agency document needs an id")
+        body = dict(doc)
+        self._call("index agency", lambda: self.client.index(index=self.agency_alias, id=str(body["id"]),
+                                                             document=body))
+        return body
+
+    def get_agency(self, agency_id: str) -> dict[str, Any] | None:
+        try:
+            return self._call("get agency", lambda: self.client.get(index=self.agency_alias, id=agency_id))["_source"]
+        except NotFoundError:
+            return None
+
+    def search_agencies(self, text: str | None = None, *, district: str | None = None,
+                        risk_levels: list[str] | None = None, min_score: float | None = None,
+                        limit: int = 100) -> list[dict[str, Any]]:
+        must: list[dict[str, Any]] = []
+        for term in (text or "").split():
+            pattern = f"*{term}*"
+            must.append({"bool": {"should": [
+                {"wildcard": {field: {"value": pattern, "case_insensitive": True}}}
+                for field in ("name.keyword", "code", "id")], "minimum_should_match": 1}})
+        filters: list[dict[str, Any]] = []
+        if district:
+            filters.append({"term": {"district": district}})
+        if risk_levels:
+            filters.append({"terms": {"risk_level": list(risk_levels)}})
+        if min_score is not None:
+            filters.append({"range": {"score": {"gte": min_score}}})
+        body = {"query": {"bool": {"must": must, "filter": filters}}, "size": limit,
+                "sort": [{"score": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]}
+        result = self._call("search agencies", lambda: self.client.search(index=self.agency_alias, **body))
+        return [h["_source"] for h in result["hits"]["hits"]]
