@@ -1,0 +1,130 @@
+"""The crawler's small parts: canonical URLs, Retry-After, encodings, page text, oversized and non-HTML pages."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from parsel import Selector
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.settings import Settings
+from scrapy.statscollectors import MemoryStatsCollector
+
+from crawler.extract import field_values, main_text
+from crawler.items import content_sha256, listing_id
+from crawler.middlewares import PAGE_META, EncodingMiddleware, ResponseGuardMiddleware, retry_after_seconds
+from crawler.urls import canonical_url
+
+
+def get_crawler(settings_dict: dict | None = None) -> SimpleNamespace:
+    """What the middlewares read from a crawler: its settings and a real stats collector."""
+    crawler = SimpleNamespace(settings=Settings(settings_dict or {}))
+    crawler.stats = MemoryStatsCollector(crawler)
+    return crawler
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://h:8600/item.htm?id=L1&spm=a.b.c&utm_source=wx#top", "http://h:8600/item.htm?id=L1"),
+        ("http://h/item.htm?scm=1&from=share&id=L1", "http://h/item.htm?id=L1"),
+        ("http://h/s?wd=%E5%95%86%E6%A0%87&pn=10", "http://h/s?pn=10&wd=%E5%95%86%E6%A0%87"),
+        ("http://h/search?q=商标", "http://h/search?q=%E5%95%86%E6%A0%87"),
+    ],
+)
+def test_canonical_url_strips_tracking_and_sorts(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+def test_platform_specific_tracking_parameters() -> None:
+    assert canonical_url("http://h/x?id=1&chan=9", strip_params=["chan"]) == "http://h/x?id=1"
+    assert listing_id(canonical_url("http://h/x?id=1&spm=2")) == listing_id("http://h/x?id=1")
+
+
+def test_retry_after_seconds_and_http_date() -> None:
+    assert retry_after_seconds(b"3") == 3.0
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds("Thu, 01 Jan 2026 12:00:05 GMT", now=now) == 5.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+GBK_PAGE = "<html><body><div class='d'>国家知识产权局指定代理 内部渠道 商标注册三十天下证，专利申请包授权</div></body></html>"
+
+
+def test_gbk_page_without_declared_charset_is_detected() -> None:
+    crawler = get_crawler()
+    middleware = EncodingMiddleware.from_crawler(crawler)
+    body = GBK_PAGE.encode("gbk")
+    request = Request("http://h/p")
+    response = HtmlResponse("http://h/p", body=body, headers={"Content-Type": "text/html"}, request=request)
+    assert "国家知识产权局" not in response.text
+    decoded = middleware.process_response(request, response, None)
+    assert "国家知识产权局指定代理" in decoded.text
+
+
+def test_declared_gbk_is_left_to_scrapy() -> None:
+    crawler = get_crawler()
+    middleware = EncodingMiddleware.from_crawler(crawler)
+    body = GBK_PAGE.encode("gbk")
+    request = Request("http://h/p")
+    response = HtmlResponse("http://h/p", body=body, headers={"Content-Type": "text/html; charset=GBK"},
+                            request=request)
+    assert middleware.process_response(request, response, None) is response
+    assert "内部渠道" in response.text
+
+
+def test_oversized_page_is_cut_and_non_html_skipped() -> None:
+    crawler = get_crawler(settings_dict={"LANTIAN_PAGE_CUT_SIZE": 1000})
+    guard = ResponseGuardMiddleware.from_crawler(crawler)
+    request = Request("http://h/big", meta={PAGE_META: True})
+    big = HtmlResponse("http://h/big", body=b"<html><body>" + b"x" * 5000, headers={"Content-Type": "text/html"},
+                       request=request)
+    cut = guard.process_response(request, big, None)
+    assert len(cut.body) == 1000
+    assert crawler.stats.get_value("lantian/cut/oversized") == 1
+    archive = Response("http://h/rules.html", body=b"PK\x03\x04", headers={"Content-Type": "application/zip"},
+                       request=request)
+    with pytest.raises(IgnoreRequest):
+        guard.process_response(request, archive, None)
+    image_request = Request("http://h/img/1.png")
+    image = Response("http://h/img/1.png", body=b"\x89PNG", headers={"Content-Type": "image/png"},
+                     request=image_request)
+    assert guard.process_response(image_request, image, None) is image
+
+
+def test_main_text_drops_menus_and_footers() -> None:
+    page = Selector(text="""<html><head><style>p{}</style></head><body>
+        <div class="header"><a href="/">首页</a><a href="/a">分类</a></div>
+        <nav><a>商标</a><a>专利</a></nav>
+        <div class="content"><h1>商标注册</h1><p>国知局直属服务中心，内部渠道 30 天下证。</p>
+        <p>联系电话 13800000000</p></div>
+        <div class="footer">版权所有 © 2026</div><script>track()</script></body></html>""")
+    text = main_text(page)
+    assert "内部渠道" in text and "13800000000" in text
+    assert "首页" not in text and "版权所有" not in text and "track" not in text
+
+
+def test_field_values_text_attributes_and_xpath() -> None:
+    page = Selector(text="<div class=c><a class=s href='/shop/1'>某某 代理</a><img src='/i/1.png'></div>")
+    assert field_values(page, "a.s") == ["某某 代理"]
+    assert field_values(page, "a.s::attr(href)") == ["/shop/1"]
+    assert field_values(page, "//img/@src") == ["/i/1.png"]
+    assert field_values(page, "xpath://a/text()") == ["某某 代理"]
+
+
+def test_content_hash_changes_only_with_content() -> None:
+    first = {"title": "t", "text": "a", "price": "1", "url": "http://h/1"}
+    assert content_sha256(first) == content_sha256({**first, "url": "http://h/2", "fetched_at": "x"})
+    assert content_sha256(first) != content_sha256({**first, "text": "b"})
+
+
+def test_text_response_type_stays_text() -> None:
+    crawler = get_crawler()
+    middleware = EncodingMiddleware.from_crawler(crawler)
+    request = Request("http://h/t")
+    response = TextResponse("http://h/t", body="专利".encode("utf-8"), headers={"Content-Type": "text/plain"},
+                            request=request)
+    assert middleware.process_response(request, response, None).text == "专利"
