@@ -65,6 +65,10 @@ def verify(data_dir_option: DataDirOption = None) -> None:
     raise typer.Exit(1)
 
 
+_SHOWN_FIELDS = ("sha256", "url", "request_url", "status", "fetched_at", "taken_at", "source", "size",
+                 "warc_path", "warc_offset", "warc_record_id", "hash")
+
+
 @evidence_app.command("show")
 def show(
     key: Annotated[str, typer.Argument(help="A listing URL (final or requested) or a SHA-256 (8+ hex digits).")],
@@ -76,17 +80,18 @@ def show(
     if not records:
         console.print(f"No evidence records for {key} in {archive.log.path}.")
         raise typer.Exit(1)
-    table = Table("seq", "at", "kind", "url", "sha256", "file", "details", title=f"Evidence for {key}")
+    console.print(f"{len(records)} evidence record(s) for {key}")
     for record in records:
-        details = {k: v for k, v in record.items()
-                   if k in ("status", "fetched_at", "request_url", "warc_offset", "taken_at", "source", "size")}
-        warc = f"\nWARC {archive.root / record['warc_path']}" if record.get("warc_path") else ""
-        table.add_row(
-            str(record.get("seq")), str(record.get("at")), str(record.get("kind")), str(record.get("url") or ""),
-            str(record.get("sha256")), str(archive.root / str(record.get("path"))) + warc,
-            ", ".join(f"{k}={v}" for k, v in details.items()),
-        )
-    console.print(table)
+        fields = Table.grid(padding=(0, 2))
+        fields.add_column(style="bold", no_wrap=True)
+        fields.add_column(overflow="fold")
+        fields.add_row("file", str(archive.root / str(record.get("path"))))
+        for name in _SHOWN_FIELDS:
+            if record.get(name) not in (None, ""):
+                value = archive.root / record[name] if name == "warc_path" else record[name]
+                fields.add_row(name, str(value))
+        console.rule(f"#{record.get('seq')} {record.get('kind')} · logged {record.get('at')}", align="left")
+        console.print(fields)
 
 
 def register(app: typer.Typer) -> None:

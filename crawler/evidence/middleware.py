@@ -97,7 +97,7 @@ class EvidenceMiddleware:
             logger.error("Evidence for %s not stored: %s", response.url, exc)
             self.stats.inc_value("evidence/errors")
             return response
-        response.meta["evidence_record"] = record
+        request.meta["evidence_record"] = record  # response.meta is this request's meta
         self.stats.inc_value("evidence/fetches")
         return response
 

@@ -15,6 +15,7 @@ import io
 import os
 import socket
 import threading
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
@@ -218,11 +220,14 @@ def read_response_record(path: Path, offset: int) -> tuple[str, str]:
         raise ValueError("no record offset")
     with open(path, "rb") as handle:
         handle.seek(offset)
-        for record in ArchiveIterator(handle):
-            if record.rec_type != "response":
-                raise ValueError(f"record at offset {offset} is a {record.rec_type} record, not a response")
-            digest = hashlib.sha256()
-            while chunk := record.raw_stream.read(1 << 16):
-                digest.update(chunk)
-            return record.rec_headers.get_header("WARC-Target-URI"), digest.hexdigest()
+        try:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "response":
+                    raise ValueError(f"record at offset {offset} is a {record.rec_type} record, not a response")
+                digest = hashlib.sha256()
+                while chunk := record.raw_stream.read(1 << 16):
+                    digest.update(chunk)
+                return record.rec_headers.get_header("WARC-Target-URI"), digest.hexdigest()
+        except (ArchiveLoadFailed, zlib.error, EOFError) as exc:
+            raise ValueError(f"no readable WARC record at offset {offset}: {str(exc)[:120]}") from exc
     raise ValueError(f"no WARC record at offset {offset}")

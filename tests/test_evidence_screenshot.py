@@ -1,0 +1,53 @@
+"""Full-page screenshots come from Debian's Chromium, and a crashed browser is replaced."""
+from __future__ import annotations
+
+import asyncio
+from io import BytesIO
+
+import psutil
+import pytest
+from PIL import Image
+
+from crawler.evidence.screenshot import PageRenderer, ScreenshotError
+from tests.fixtures.evidence import evidence_site  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium_children() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()]
+
+
+def test_full_page_png_and_relaunch_after_a_crash(evidence_site, chromium_launch_options):  # noqa: F811
+    async def scenario() -> tuple[bytes, bytes, int]:
+        renderer = PageRenderer(chromium_launch_options, viewport=(800, 600), timeout_ms=20_000)
+        try:
+            first = await renderer.screenshot(f"{evidence_site}/tall")
+            for process in _chromium_children():
+                if process.parent() and "chrom" not in process.parent().name().lower():
+                    process.kill()  # the browser's main process, started by this test
+            await asyncio.sleep(0.5)
+            second = await renderer.screenshot(f"{evidence_site}/item/1")
+            return first, second, renderer.launches
+        finally:
+            await renderer.close()
+
+    first, second, launches = asyncio.run(scenario())
+    image = Image.open(BytesIO(first))
+    assert image.format == "PNG"
+    assert image.width == 800 and image.height >= 3000  # the whole page, not just the viewport
+    assert Image.open(BytesIO(second)).format == "PNG"
+    assert launches == 2
+    assert not _chromium_children()
+
+
+def test_unreachable_page_is_a_screenshot_error(chromium_launch_options):
+    async def scenario() -> None:
+        renderer = PageRenderer(chromium_launch_options, timeout_ms=10_000)
+        try:
+            await renderer.screenshot("http://127.0.0.1:9/nothing-listens-here")
+        finally:
+            await renderer.close()
+
+    with pytest.raises(ScreenshotError, match="could not screenshot"):
+        asyncio.run(scenario())
