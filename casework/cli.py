@@ -1,8 +1,353 @@
-"""CLI commands of `casework` (registered on the `lantian` app)."""
+"""CLI commands of `casework` (registered on the `lantian` app): console, takedown, recheck, report, cases,
+reviews, agencies."""
 from __future__ import annotations
 
+import getpass
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+console = Console()
+err = Console(stderr=True)
+
+console_app = typer.Typer(help="Start the review console (web; no subcommand) or manage its users.",
+                          invoke_without_command=True,
+                          no_args_is_help=False)
+cases_app = typer.Typer(help="Work with cases: workflow changes, exports for the case-handling system, evidence.",
+                        no_args_is_help=True)
+reviews_app = typer.Typer(help="Reviewer decisions as training examples for the detector.", no_args_is_help=True)
+agencies_app = typer.Typer(help="Agency credit-risk classification (信用风险分类) and entity resolution.",
+                           no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """User errors (config, store, workflow) as one red line and exit code 1, never a traceback."""
+    from casework.workflow import WorkflowError
+    from index import StoreError
+    from lantian.settings import ConfigError
+
+    try:
+        yield
+    except (ConfigError, StoreError, WorkflowError, OSError) as exc:
+        _fail(str(exc))
+
+
+@contextmanager
+def _store() -> Iterator[Any]:
+    from index import open_store
+
+    with _errors():
+        store = open_store()
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "lantian"
+
+
+# --- console ------------------------------------------------------------------------------------------------
+
+@console_app.callback()
+def console_main(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8700, help="Port to listen on."),
+    users: Optional[Path] = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
+) -> None:
+    """Start the review console (log in with a user from `lantian console add-user`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from casework.console.app import create_app
+    from casework.users import load_users
+
+    with _store() as store:
+        with _errors():
+            if not load_users(users):
+                _fail("no console users yet: add one with `lantian console add-user NAME --role admin`")
+            app = create_app(store, users)
+        console.print(f"review console on http://{host}:{port}/ (backend: {store.backend}); Ctrl-C to stop")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@console_app.command("add-user")
+def add_user(
+    username: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option("reviewer", help="reviewer or admin."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
+                                 help="At least 8 characters (prompted when not given)."),
+    users: Optional[Path] = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
+) -> None:
+    """Add a console user or reset their password/role (stores a scrypt hash, never the password)."""
+    from casework.users import save_user, users_path
+
+    with _errors():
+        save_user(username, role, password, users)
+    console.print(f"saved {role} {username} in {users or users_path()}")
+
+
+@console_app.command("users")
+def list_users(users: Optional[Path] = typer.Option(None, help="Users file.")) -> None:
+    """List console users and their roles."""
+    from casework.users import load_users
+
+    with _errors():
+        found = load_users(users)
+    for user in found.values():
+        console.print(f"{user.username}\t{user.role}")
+
+
+# --- takedown and recheck ---------------------------------------------------------------------------------------
+
+def takedown(
+    platform: str = typer.Option(..., "--platform", "-p", help="Platform name as stored on the leads."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/takedowns)."),
+    by: str = typer.Option(_default_user(), help="Who sends the request (recorded in the audit trail)."),
+) -> None:
+    """Build the takedown request (DOCX, PDF, URL CSV) for the platform's confirmed leads and mark them
+    takedown_requested."""
+    from casework.config import load_takedown_config
+    from casework.takedown import request_takedowns
+    from lantian.settings import data_dir
+
+    with _store() as store, _errors():
+        config = load_takedown_config()
+        result = request_takedowns(store, platform, config, out or data_dir() / "casework" / "takedowns", by=by)
+    if result is None:
+        console.print(f"no confirmed leads on platform {platform!r}: nothing to request")
+        return
+    for kind, path in result.files.items():
+        console.print(f"{kind}: {path}")
+    console.print(f"{len(result.moved)} leads → takedown_requested (reference {result.letter.reference}, "
+                  f"re-check after {config.deadline_days} days)")
+    for reason in result.refused:
+        err.print(f"[yellow]skipped[/yellow] {reason}", highlight=False)
+
+
+def recheck(
+    ignore_deadline: bool = typer.Option(False, "--ignore-deadline", help="Re-check even before the deadline."),
+    include_persisting: bool = typer.Option(False, "--include-persisting",
+                                            help="Also re-check leads already marked persisting."),
+    render: bool = typer.Option(True, "--render/--no-render",
+                                help="Use Chromium for JavaScript platforms (render_platforms in recheck.yaml)."),
+    by: str = typer.Option("recheck", help="Name recorded in the audit trail."),
+) -> None:
+    """Re-fetch takedown_requested leads whose deadline passed and mark them removed or persisting."""
+    from casework.config import load_recheck_config
+    from casework.recheck import recheck_leads
+
+    outcomes: dict[str, int] = {"removed": 0, "persisting": 0, "unreachable": 0}
+    with _store() as store, _errors():
+        config = load_recheck_config()
+        statuses = ["takedown_requested", "persisting"] if include_persisting else ["takedown_requested"]
+        with Progress(TextColumn("re-checking"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
+            task = progress.add_task("recheck", total=None)
+
+            def step(verdict: Any) -> None:
+                outcomes[verdict.outcome] += 1
+                progress.advance(task)
+                if verdict.outcome == "unreachable":
+                    progress.console.print(f"[yellow]unreachable[/yellow] {verdict.lead_id}: {verdict.reason}",
+                                           highlight=False)
+
+            recheck_leads(store, config, by=by, statuses=statuses, ignore_deadline=ignore_deadline, render=render,
+                          progress=step)
+    console.print(f"removed {outcomes['removed']}, persisting {outcomes['persisting']}, "
+                  f"unreachable {outcomes['unreachable']}")
+
+
+# --- report --------------------------------------------------------------------------------------------------
+
+def report(
+    week: bool = typer.Option(True, "--week", help="The last seven days (the default period)."),
+    ending: Optional[str] = typer.Option(None, help="Last day of the week (YYYY-MM-DD; default today)."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/reports)."),
+    images: bool = typer.Option(True, "--images/--no-images", help="Link agencies by near-identical images."),
+) -> None:
+    """Print the weekly report and write it as HTML (with charts) and XLSX."""
+    from casework.config import LABEL_NAMES_ZH, load_risk_config
+    from casework.report import Period, build_report, write_html, write_xlsx
+    from casework.workflow import STATUS_NAMES_ZH
+    from lantian.settings import data_dir
+
+    try:
+        period = Period.week(date.fromisoformat(ending) if ending else None)
+    except ValueError:
+        _fail(f"--ending {ending!r} is not a date (YYYY-MM-DD)")
+    with _store() as store, _errors():
+        result = build_report(store, period, load_risk_config(), use_images=images)
+        folder = out or data_dir() / "casework" / "reports"
+        stem = f"weekly-{period.until[:10]}"
+        html = write_html(result, folder / f"{stem}.html")
+        xlsx = write_xlsx(result, folder / f"{stem}.xlsx")
+    console.print(f"[bold]蓝天 weekly report {period.label}[/bold]: {result.new_leads} new leads, "
+                  f"{result.agencies_active} agencies ({result.agencies_new} new, {result.agencies_repeat} repeat)")
+    for title, counts, names in (("label", result.by_label, LABEL_NAMES_ZH), ("platform", result.by_platform, {}),
+                                 ("district", result.by_district, {}), ("status", result.by_status,
+                                                                         STATUS_NAMES_ZH),
+                                 ("takedown outcomes this week", result.outcomes_in_period, STATUS_NAMES_ZH)):
+        table = Table(title=f"by {title}", show_header=False)
+        for key, value in counts.items():
+            table.add_row(names.get(key, key), str(value))
+        console.print(table)
+    table = Table(title=f"agencies at or above class {result.trigger_class}")
+    for column in ("class", "score", "agency", "platforms", "leads"):
+        table.add_column(column)
+    for agency in result.triggered:
+        table.add_row(agency["risk_level"], str(agency["score"]), agency["name"], ", ".join(agency["platforms"]),
+                      str(agency["lead_count"]))
+    console.print(table)
+    console.print(f"wrote {html}\nwrote {xlsx}")
+
+
+# --- cases ---------------------------------------------------------------------------------------------------
+
+@cases_app.command("status")
+def case_status(
+    lead_id: str = typer.Argument(..., help="Lead id."),
+    to: str = typer.Argument(..., help="New status: reviewing, confirmed, dismissed, ..."),
+    why: str = typer.Option("", help="Reason (required to dismiss)."),
+    by: str = typer.Option(_default_user(), help="Who makes the change."),
+    admin: bool = typer.Option(False, "--admin", help="Act as admin (allows undoing a decision)."),
+) -> None:
+    """Move a lead to another workflow status (refused with a message when the transition is not allowed)."""
+    from casework import workflow
+
+    with _store() as store, _errors():
+        lead = workflow.set_status(store, lead_id, to, by=by, why=why, role="admin" if admin else "reviewer")
+    console.print(f"{lead_id}: {lead['audit'][-1]['from']} → {lead['status']}")
+
+
+@cases_app.command("assign")
+def case_assign(
+    lead_id: str = typer.Argument(..., help="Lead id."),
+    assignee: str = typer.Argument(..., help="User name (empty string to unassign)."),
+    by: str = typer.Option(_default_user(), help="Who makes the change."),
+) -> None:
+    """Assign a lead to a reviewer (audited)."""
+    from casework import workflow
+
+    with _store() as store, _errors():
+        workflow.set_field(store, lead_id, "assignee", assignee, by=by)
+    console.print(f"{lead_id}: assigned to {assignee or 'nobody'}")
+
+
+@cases_app.command("export")
+def case_export(
+    out: Path = typer.Option(..., help="Output file; .csv or .xlsx."),
+    status: list[str] = typer.Option(["confirmed", "takedown_requested", "removed", "persisting"],
+                                     help="Statuses to include (repeat the option)."),
+) -> None:
+    """Export confirmed leads (and later stages) for the case-handling system as CSV or XLSX."""
+    from casework.export import write_cases_csv, write_cases_xlsx
+    from index import LeadQuery
+
+    if out.suffix not in (".csv", ".xlsx"):
+        _fail(f"{out}: the output must end in .csv or .xlsx")
+    with _store() as store, _errors():
+        leads = store.iter_leads(LeadQuery(statuses=status, sort="last_seen"))
+        count = (write_cases_csv if out.suffix == ".csv" else write_cases_xlsx)(leads, out)
+    console.print(f"wrote {count} leads to {out}")
+
+
+@cases_app.command("evidence")
+def case_evidence(
+    lead_ids: list[str] = typer.Argument(..., help="Lead ids."),
+    out: Path = typer.Option(Path("."), help="Folder for the ZIP files."),
+) -> None:
+    """Write one evidence package (ZIP with listing text, raw HTML, screenshot, SHA-256 manifest) per lead."""
+    from casework.export import evidence_package
+
+    with _store() as store, _errors():
+        for lead_id in lead_ids:
+            lead = store.get(lead_id)
+            if lead is None:
+                _fail(f"no lead {lead_id}")
+            path = out / f"evidence-{lead_id}.zip"
+            manifest = evidence_package(lead, path)
+            missing = [f["kind"] for f in manifest["files"] if f.get("missing")]
+            console.print(f"wrote {path}" + (f" (missing: {', '.join(missing)})" if missing else ""))
+
+
+# --- reviews and agencies -----------------------------------------------------------------------------------------
+
+@reviews_app.command("export")
+def reviews_export(
+    out: Path = typer.Option(..., help="Output JSONL file (detector corpus format)."),
+) -> None:
+    """Export reviewer decisions (confirmed = positive, dismissed = negative) as labelled examples."""
+    from casework.reviews import export_reviews
+    from index import LeadQuery
+
+    with _store() as store, _errors():
+        leads = store.iter_leads(LeadQuery(statuses=["confirmed", "dismissed", "takedown_requested", "removed",
+                                                     "persisting"]))
+        counts = export_reviews(leads, out)
+    console.print(f"wrote {counts['positive']} positive and {counts['negative']} negative examples to {out}")
+
+
+@agencies_app.command("score")
+def agencies_score(
+    images: bool = typer.Option(True, "--images/--no-images", help="Link leads by near-identical images."),
+) -> None:
+    """Resolve advertisers across leads, classify each agency's risk (A–D) and index the results."""
+    from casework.agencies import refresh
+    from casework.config import load_risk_config
+
+    with _store() as store, _errors():
+        with console.status("resolving advertisers and scoring agencies"):
+            docs = refresh(store, load_risk_config(), use_images=images)
+    by_level: dict[str, int] = {}
+    for doc in docs:
+        by_level[doc["risk_level"]] = by_level.get(doc["risk_level"], 0) + 1
+    console.print(f"{len(docs)} agencies: " + ", ".join(f"{k} {v}" for k, v in sorted(by_level.items())))
+
+
+@agencies_app.command("list")
+def agencies_list(
+    level: list[str] = typer.Option([], help="Only these risk levels (repeat the option)."),
+    text: Optional[str] = typer.Option(None, help="Name or code contains."),
+    limit: int = typer.Option(50, help="At most this many."),
+) -> None:
+    """List scored agencies, highest risk first."""
+    with _store() as store, _errors():
+        docs = [d for d in store.search_agencies(text, risk_levels=level or None, limit=limit)
+                if not d.get("superseded")]
+    table = Table()
+    for column in ("class", "score", "agency", "codes", "platforms", "leads"):
+        table.add_column(column)
+    for doc in docs:
+        table.add_row(str(doc.get("risk_level")), str(doc.get("score")), str(doc.get("name")),
+                      ", ".join(doc.get("agency_codes") or []), ", ".join(doc.get("platforms") or []),
+                      str(doc.get("lead_count")))
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this part's commands to the `lantian` app."""
+    app.add_typer(console_app, name="console")
+    app.command("takedown")(takedown)
+    app.command("recheck")(recheck)
+    app.command("report")(report)
+    app.add_typer(cases_app, name="cases")
+    app.add_typer(reviews_app, name="reviews")
+    app.add_typer(agencies_app, name="agencies")

@@ -68,7 +68,7 @@ def write_cases_csv(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> int
     return count
 
 
-def _cell(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     # A cell starting with = + - @ would run as a formula in Excel: crawled text is hostile, keep it text.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
@@ -84,7 +84,7 @@ def write_cases_xlsx(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> in
     count = 0
     for lead in leads:
         row = case_row(lead)
-        sheet.append([_cell(row[key]) for key, _ in COLUMNS])
+        sheet.append([safe_cell(row[key]) for key, _ in COLUMNS])
         count += 1
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(str(path))

@@ -210,3 +210,41 @@ def write_package(letter: Letter, out_dir: Path) -> dict[str, Path]:
     return {"docx": write_docx(letter, stem.with_suffix(".docx")),
             "pdf": write_pdf(letter, stem.with_suffix(".pdf")),
             "csv": write_url_csv(letter, out_dir / f"{letter.reference}-urls.csv")}
+
+
+@dataclass(frozen=True)
+class TakedownResult:
+    letter: Letter
+    files: dict[str, Path]
+    moved: list[str]
+    refused: list[str]
+
+
+def request_takedowns(store: Any, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
+                      when: datetime | None = None) -> TakedownResult | None:
+    """Build the letter for the platform's confirmed leads and move them to takedown_requested (audited).
+
+    Returns None when the platform has no confirmed leads. The documents are written before any status changes,
+    so a failure while writing leaves every lead confirmed.
+    """
+    from casework import workflow
+    from index import LeadQuery
+
+    when = when or datetime.now(timezone.utc)
+    leads = list(store.iter_leads(LeadQuery(statuses=["confirmed"], platforms=[platform], sort="first_seen",
+                                            descending=False)))
+    if not leads:
+        return None
+    letter = build_letter(platform, leads, config, when)
+    files = write_package(letter, out_dir)
+    extra = {"takedown_deadline": deadline(config, when), "takedown_reference": letter.reference}
+    moved, refused = [], []
+    for lead in leads:
+        try:
+            workflow.set_status(store, lead["id"], "takedown_requested", by=by,
+                                why=f"删除链接通知 {letter.reference}", extra=extra)
+            moved.append(lead["id"])
+        except workflow.WorkflowError as exc:
+            refused.append(f"{lead['id']}: {exc}")
+    store.flush()
+    return TakedownResult(letter, files, moved, refused)

@@ -1,0 +1,207 @@
+"""Re-check (闭环管理): after a takedown deadline, fetch each listing again and record whether it is gone.
+
+A listing counts as removed when the platform answers a removal status (404/410) or shows a removal notice (a CSS
+selector or phrase from `config/casework/recheck.yaml`). Every re-fetch is kept as fresh evidence (the page and,
+for JavaScript platforms rendered in Chromium, a screenshot) with its SHA-256. A listing that cannot be reached is
+counted and left as it is: an outage is not proof of removal.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+import httpx
+from parsel import Selector
+
+from casework import workflow
+from casework.config import RecheckConfig
+from casework.leads import as_dict
+from lantian.settings import data_dir
+
+USER_AGENT = "lantian-recheck/0.1 (IP-agency supervision; closed-loop takedown check)"
+
+
+@dataclass
+class Fetched:
+    """One re-fetch: what the platform answered."""
+
+    url: str
+    status: int
+    body: bytes
+    text: str
+    screenshot: bytes | None = None
+
+
+@dataclass
+class Verdict:
+    lead_id: str
+    outcome: str  # removed | persisting | unreachable
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def removal_reason(fetched: Fetched, config: RecheckConfig) -> str | None:
+    """Why the page shows the listing is gone, or None if it still looks online."""
+    if fetched.status in config.removed_status:
+        return f"HTTP {fetched.status}"
+    selector = Selector(text=fetched.text or "<html></html>")
+    for css in config.removed_selectors:
+        notice = selector.css(css)
+        if notice:
+            return f"下架提示 {css}: " + " ".join(notice.css("::text").getall()).strip()[:80]
+    for phrase in config.removed_phrases:
+        if phrase in fetched.text:
+            return f"页面提示“{phrase}”"
+    return None
+
+
+class HttpFetcher:
+    """Plain HTTP re-fetch (server-rendered platforms)."""
+
+    def __init__(self, config: RecheckConfig) -> None:
+        self.client = httpx.Client(follow_redirects=True, timeout=config.timeout_seconds,
+                                   headers={"User-Agent": USER_AGENT})
+
+    def fetch(self, url: str) -> Fetched:
+        response = self.client.get(url)
+        return Fetched(str(response.url), response.status_code, response.content, response.text)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class BrowserFetcher:
+    """Re-fetch in Debian's Chromium (JavaScript platforms): the rendered DOM and a full-page screenshot."""
+
+    def __init__(self, config: RecheckConfig) -> None:
+        from playwright.sync_api import sync_playwright
+
+        from lantian.browser import launch_options
+
+        self.timeout_ms = config.timeout_seconds * 1000
+        self._playwright = sync_playwright().start()
+        self.browser = self._playwright.chromium.launch(**launch_options())
+
+    def fetch(self, url: str) -> Fetched:
+        page = self.browser.new_page(user_agent=USER_AGENT)
+        try:
+            response = page.goto(url, wait_until="networkidle", timeout=self.timeout_ms)
+            html = page.content()
+            shot = page.screenshot(full_page=True)
+            return Fetched(page.url, response.status if response else 0, html.encode("utf-8"), html, shot)
+        finally:
+            page.close()
+
+    def close(self) -> None:
+        self.browser.close()
+        self._playwright.stop()
+
+
+def due(leads: Iterable[Mapping[str, Any]], now: str, *, ignore_deadline: bool = False) -> Iterator[dict[str, Any]]:
+    """Leads whose takedown deadline has passed (a lead without a deadline is due)."""
+    for lead in leads:
+        doc = as_dict(lead)
+        deadline = doc.get("takedown_deadline")
+        if ignore_deadline or not deadline or str(deadline) <= now:
+            yield doc
+
+
+def _store_evidence(lead_id: str, stamp: str, fetched: Fetched, out_dir: Path) -> dict[str, Any]:
+    folder = out_dir / lead_id
+    folder.mkdir(parents=True, exist_ok=True)
+    name = stamp.replace(":", "").replace("-", "")
+    raw = folder / f"{name}.html"
+    raw.write_bytes(fetched.body)
+    evidence: dict[str, Any] = {"raw_path": str(raw), "raw_sha256": hashlib.sha256(fetched.body).hexdigest()}
+    if fetched.screenshot:
+        shot = folder / f"{name}.png"
+        shot.write_bytes(fetched.screenshot)
+        evidence.update(screenshot_path=str(shot), screenshot_sha256=hashlib.sha256(fetched.screenshot).hexdigest())
+    return evidence
+
+
+class Rechecker:
+    """Re-fetches leads and records removed/persisting in the store (with an audit event by `by`)."""
+
+    def __init__(self, store: Any, config: RecheckConfig, *, by: str = "recheck", render: bool = True,
+                 out_dir: Path | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.by = by
+        self.render = render
+        self.out_dir = out_dir or data_dir() / "casework" / "recheck"
+        self._http: HttpFetcher | None = None
+        self._browser: BrowserFetcher | None = None
+
+    def _fetcher(self, platform: str | None) -> HttpFetcher | BrowserFetcher:
+        if self.render and platform in self.config.render_platforms:
+            if self._browser is None:
+                self._browser = BrowserFetcher(self.config)
+            return self._browser
+        if self._http is None:
+            self._http = HttpFetcher(self.config)
+        return self._http
+
+    def check(self, lead: Mapping[str, Any]) -> Verdict:
+        doc = as_dict(lead)
+        url = doc.get("url") or doc.get("canonical_url")
+        stamp = workflow.now_iso()
+        try:
+            fetched = self._fetcher(doc.get("platform")).fetch(url)
+        except Exception as exc:  # network errors of httpx and Playwright alike: counted, lead unchanged
+            return Verdict(doc["id"], "unreachable", f"{type(exc).__name__}: {exc}"[:200])
+        reason = removal_reason(fetched, self.config)
+        outcome = "removed" if reason else "persisting"
+        evidence = _store_evidence(doc["id"], stamp, fetched, self.out_dir)
+        evidence.update(at=stamp, url=fetched.url, http_status=fetched.status, outcome=outcome,
+                        reason=reason or f"页面仍在线 (HTTP {fetched.status})")
+        return Verdict(doc["id"], outcome, evidence["reason"], evidence)
+
+    def record(self, lead: Mapping[str, Any], verdict: Verdict) -> dict[str, Any] | None:
+        """Store the verdict: the status change with the fresh evidence (None when unreachable)."""
+        if verdict.outcome == "unreachable":
+            return None
+        doc = as_dict(lead)
+        why = f"复查：{verdict.reason}"
+        if doc.get("status") == verdict.outcome:
+            event = {"at": verdict.evidence["at"], "by": self.by, "action": "recheck", "from": doc.get("status"),
+                     "to": verdict.outcome, "why": why}
+            change = workflow.Change(doc["id"], {"recheck": verdict.evidence}, event)
+        else:
+            change = workflow.plan_status(doc, verdict.outcome, by=self.by, why=why, role="system",
+                                          extra={"recheck": verdict.evidence})
+        updated = workflow.apply(self.store, change)
+        if verdict.outcome == "removed":
+            updated = self.store.mark_removed(doc["id"], verdict.evidence["at"]) or updated
+        return updated
+
+    def close(self) -> None:
+        for fetcher in (self._http, self._browser):
+            if fetcher is not None:
+                fetcher.close()
+
+
+def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,
+                  ignore_deadline: bool = False, render: bool = True, now: datetime | None = None,
+                  progress: Any = None) -> list[Verdict]:
+    """Re-check every due lead; returns one verdict per lead checked."""
+    from index import LeadQuery
+
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    query = LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen")
+    leads = list(due(store.iter_leads(query), stamp, ignore_deadline=ignore_deadline))
+    checker = Rechecker(store, config, by=by, render=render)
+    verdicts = []
+    try:
+        for lead in leads:
+            verdict = checker.check(lead)
+            checker.record(lead, verdict)
+            verdicts.append(verdict)
+            if progress is not None:
+                progress(verdict)
+    finally:
+        checker.close()
+    return verdicts

@@ -1,0 +1,183 @@
+"""The bureau's weekly report: leads by label, platform, district and status, new vs. repeat agencies, takedown
+outcomes and the agencies that cross the risk trigger, as HTML (inline SVG charts, no scripts) and XLSX.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from casework.agencies import classify_agencies
+from casework.config import LABEL_NAMES_ZH, RiskConfig
+from casework.export import safe_cell
+from casework.workflow import STATUS_NAMES_ZH
+
+TEMPLATES = Path(__file__).parent / "templates"
+UNKNOWN = "未知"
+OUTCOMES: tuple[str, ...] = ("takedown_requested", "removed", "persisting")
+
+
+@dataclass(frozen=True)
+class Period:
+    since: str
+    until: str
+
+    @classmethod
+    def week(cls, ending: date | None = None) -> "Period":
+        """The seven days up to and including `ending` (default today, UTC)."""
+        end = ending or datetime.now(timezone.utc).date()
+        start = end - timedelta(days=6)
+        return cls(f"{start.isoformat()}T00:00:00Z", f"{end.isoformat()}T23:59:59Z")
+
+    @property
+    def label(self) -> str:
+        return f"{self.since[:10]} — {self.until[:10]}"
+
+
+@dataclass
+class Report:
+    period: Period
+    generated_at: str
+    new_leads: int
+    by_label: dict[str, int]
+    by_platform: dict[str, int]
+    by_district: dict[str, int]
+    by_status: dict[str, int]
+    agencies_active: int
+    agencies_new: int
+    agencies_repeat: int
+    outcomes_in_period: dict[str, int]
+    outcomes_total: dict[str, int]
+    triggered: list[dict[str, Any]] = field(default_factory=list)
+    trigger_class: str = ""
+
+
+def _with_unknown(counts: dict[str, int], total: int) -> dict[str, int]:
+    missing = total - sum(counts.values())
+    return {**counts, UNKNOWN: missing} if missing > 0 else dict(counts)
+
+
+def build_report(store: Any, period: Period, risk: RiskConfig, *, use_images: bool = True) -> Report:
+    from index import LeadQuery
+
+    in_period = LeadQuery(date_field="first_seen", since=period.since, until=period.until)
+    total = store.count(in_period)
+    all_leads = list(store.iter_leads(LeadQuery()))
+    agencies = classify_agencies(all_leads, risk, use_images=use_images)
+    first_seen = {lead["id"]: lead.get("first_seen") or "" for lead in all_leads}
+    active = new = repeat = 0
+    for agency in agencies:
+        dates = [first_seen.get(i, "") for i in agency["lead_ids"]]
+        if not any(period.since <= d <= period.until for d in dates):
+            continue
+        active += 1
+        if any(d and d < period.since for d in dates):
+            repeat += 1
+        else:
+            new += 1
+    outcomes_in_period = {key: 0 for key in OUTCOMES}
+    for lead in all_leads:
+        for event in lead.get("audit") or []:
+            if event.get("action") == "status" and event.get("to") in OUTCOMES \
+                    and period.since <= str(event.get("at") or "") <= period.until:
+                outcomes_in_period[event["to"]] += 1
+    status_now = store.counts(by="status")
+    return Report(
+        period=period,
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        new_leads=total,
+        by_label=store.counts(by="label", query=in_period),
+        by_platform=_with_unknown(store.counts(by="platform", query=in_period), total),
+        by_district=_with_unknown(store.counts(by="district", query=in_period), total),
+        by_status=store.counts(by="status", query=in_period),
+        agencies_active=active, agencies_new=new, agencies_repeat=repeat,
+        outcomes_in_period=outcomes_in_period,
+        outcomes_total={key: status_now.get(key, 0) for key in OUTCOMES},
+        triggered=[a for a in agencies if a["triggered"]],
+        trigger_class=risk.trigger_class,
+    )
+
+
+def bar_chart_svg(counts: dict[str, int], names: dict[str, str] | None = None, width: int = 560) -> Markup:
+    """A horizontal bar chart as inline SVG; labels are escaped (they can come from crawled data)."""
+    names = names or {}
+    rows = list(counts.items())
+    if not rows:
+        return Markup('<p class="empty">无数据</p>')
+    bar_h, gap, left, right = 20, 6, 170, 50
+    height = len(rows) * (bar_h + gap) + gap
+    top = max(v for _, v in rows) or 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    for i, (key, value) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        length = int((width - left - right) * value / top)
+        label = escape(names.get(key, key))
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" font-size="12">{label}</text>'
+                     f'<rect x="{left}" y="{y}" width="{max(length, 1)}" height="{bar_h}" fill="#1d4e89"/>'
+                     f'<text x="{left + length + 4}" y="{y + 15}" font-size="12">{value}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _sections(report: Report) -> list[tuple[str, dict[str, int], dict[str, str]]]:
+    return [
+        ("按违法类型", report.by_label, LABEL_NAMES_ZH),
+        ("按平台", report.by_platform, {}),
+        ("按所属区", report.by_district, {}),
+        ("按处理状态", report.by_status, STATUS_NAMES_ZH),
+        ("本周删除链接结果", report.outcomes_in_period, STATUS_NAMES_ZH),
+    ]
+
+
+def write_html(report: Report, path: Path) -> Path:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    html = env.get_template("report.html").render(
+        report=report, sections=[(title, counts, names, bar_chart_svg(counts, names))
+                                 for title, counts, names in _sections(report)],
+        LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=STATUS_NAMES_ZH)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def write_xlsx(report: Report, path: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "概况"
+    for row in (("统计周期", report.period.label), ("生成时间", report.generated_at),
+                ("新增线索", report.new_leads), ("涉及机构", report.agencies_active),
+                ("其中新机构", report.agencies_new), ("其中再犯机构", report.agencies_repeat),
+                (f"达到触发等级（{report.trigger_class}及以上）机构", len(report.triggered))):
+        summary.append(list(row))
+    for key in OUTCOMES:
+        summary.append([f"当前{STATUS_NAMES_ZH[key]}", report.outcomes_total[key]])
+    for title, counts, names in _sections(report):
+        sheet = workbook.create_sheet(title)
+        sheet.append(["项目", "数量"])
+        for key, value in counts.items():
+            sheet.append([safe_cell(names.get(key, key)), value])
+        if counts:
+            chart = BarChart()
+            chart.type = "bar"
+            chart.title = title
+            chart.legend = None
+            chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=len(counts) + 1), titles_from_data=True)
+            chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(counts) + 1))
+            sheet.add_chart(chart, "D2")
+    risky = workbook.create_sheet("高风险机构")
+    risky.append(["等级", "分数", "机构", "别名", "代码", "平台", "违法类型", "线索数"])
+    for agency in report.triggered:
+        risky.append([safe_cell(value) for value in (
+            agency["risk_level"], agency["score"], agency["name"], "、".join(agency["aliases"]),
+            "、".join(agency["agency_codes"]), "、".join(agency["platforms"]),
+            "、".join(LABEL_NAMES_ZH.get(label, label) for label in agency["labels"]), agency["lead_count"])])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(str(path))
+    return path
