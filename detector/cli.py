@@ -1,11 +1,122 @@
-"""CLI commands of `detector` (registered on the `lantian` app)."""
+"""CLI commands of `detector` (registered on the `lantian` app): `detect`, plus `train` and `eval`."""
 from __future__ import annotations
 
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from detector.training import cli as training_cli
+from lantian.settings import ConfigError
+
+BATCH_SIZE = 256
 
 
 def register(app: typer.Typer) -> None:
     """Add `detect`, and the training commands (`train`, `eval`)."""
+    app.command("detect")(detect)
     training_cli.register(app)
+
+
+def detect(
+    input: Annotated[str, typer.Option("--input", "-i", help="JSONL of listings (id, title, text, seller, "
+                                       "images …); '-' reads standard input.")] = "-",
+    output: Annotated[str, typer.Option("--output", "-o", help="JSONL of detections; '-' writes standard "
+                                        "output.")] = "-",
+    model_dir: Annotated[Path | None, typer.Option(help="Trained model directory (default models/detector/).")] = None,
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Score with the config rules alone, "
+                                             "without the trained model.")] = False,
+    registry: Annotated[Path | None, typer.Option(help="Licensed-agency registry CSV (default: registry.path "
+                                                  "of config/lantian.yaml).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Config directory (default config/).")] = None,
+) -> None:
+    """Detect illegal IP-agency ads: one JSON listing per line in, one detection per line out.
+
+    Each output line has id, labels, scores (every label, 0..1), evidence spans in the original text, entities
+    and risk. Bad lines are reported with their line number and skipped; a summary ends the run.
+    """
+    err = Console(stderr=True)
+    from detector.detector import Detector
+
+    try:
+        detector = Detector.load(config, model_dir, rules_only=rules_only, registry=registry)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if detector.registry_problem:
+        err.print(f"[yellow]warning:[/yellow] no agency registry, unlicensed_agency is not decided: "
+                  f"{detector.registry_problem}")
+    with ExitStack() as stack:
+        try:
+            source = sys.stdin.buffer if input == "-" else stack.enter_context(open(input, "rb"))
+            sink: IO[str] = sys.stdout if output == "-" else stack.enter_context(
+                open(output, "w", encoding="utf-8"))
+        except OSError as exc:
+            err.print(f"[red]error:[/red] {exc.filename}: {exc.strerror}")
+            raise typer.Exit(2) from None
+        total = Path(input).stat().st_size if input != "-" else None
+        summary = _run(detector, source, sink, err, total)
+    labels = ", ".join(f"{label} {count}" for label, count in sorted(summary["labels"].items())) or "none"
+    err.print(
+        f"{summary['listings']} listings detected ({detector.mode} mode), {summary['flagged']} flagged "
+        f"({labels}), {summary['bad']} bad lines skipped"
+        + (f", {detector.stats['images_read']} images read, {detector.stats['images_failed']} unreadable"
+           if detector.stats else ""),
+        markup=False, highlight=False,
+    )
+
+
+def _run(detector: Any, source: IO[bytes], sink: IO[str], err: Console, total: int | None) -> dict[str, Any]:
+    summary: dict[str, Any] = {"listings": 0, "flagged": 0, "bad": 0, "labels": Counter()}
+    progress = Progress(TextColumn("detecting"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} bytes"
+                        if total else "{task.fields[listings]} listings"), TimeElapsedColumn(),
+                        console=err, transient=True, disable=not err.is_terminal)
+
+    def bad(line_no: int, message: str) -> None:
+        summary["bad"] += 1
+        err.print(f"line {line_no}: {message} (skipped)", markup=False, highlight=False)
+
+    with progress:
+        task = progress.add_task("detect", total=total, listings=0)
+        for batch_lines, batch in _batches(source, bad, lambda n: progress.advance(task, n)):
+            for result in detector.detect_many(batch, lambda index, exc: bad(batch_lines[index], str(exc))):
+                sink.write(json.dumps(result, ensure_ascii=False) + "\n")
+                summary["listings"] += 1
+                if result["labels"]:
+                    summary["flagged"] += 1
+                    summary["labels"].update(result["labels"])
+            progress.update(task, listings=summary["listings"])
+    sink.flush()
+    return summary
+
+
+def _batches(source: IO[bytes], bad: Any, advance: Any) -> Iterator[tuple[list[int], list[Any]]]:
+    """Parsed JSON lines in batches, with their line numbers; lines that are not JSON go to `bad`."""
+    numbers: list[int] = []
+    batch: list[Any] = []
+    for line_no, raw in enumerate(source, start=1):
+        advance(len(raw))
+        if not raw.strip():
+            continue
+        try:
+            listing = json.loads(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
+        except UnicodeDecodeError:
+            bad(line_no, "not UTF-8 text")
+            continue
+        except json.JSONDecodeError as exc:
+            bad(line_no, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        numbers.append(line_no)
+        batch.append(listing)
+        if len(batch) >= BATCH_SIZE:
+            yield numbers, batch
+            numbers, batch = [], []
+    if batch:
+        yield numbers, batch

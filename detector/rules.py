@@ -63,7 +63,11 @@ class Analysis:
 
     matches: list[RuleMatch] = field(default_factory=list)
     suppressed: list[RuleMatch] = field(default_factory=list)
-    lexicon_counts: dict[str, int] = field(default_factory=dict)
+    hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    @property
+    def lexicon_counts(self) -> dict[str, int]:
+        return {name: len(spans) for name, spans in self.hits.items() if not name.startswith("rule:")}
 
 
 def label_scores(matches: list[RuleMatch]) -> dict[str, float]:
@@ -149,8 +153,7 @@ class RuleEngine:
                 if found.lastgroup and found.end() > found.start():
                     hits[f"rule:{self._regex_rules[found.lastgroup].id}"].append(found.span())
         clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
-        analysis = Analysis(lexicon_counts={name: len(spans) for name, spans in hits.items()
-                                            if not name.startswith("rule:")})
+        analysis = Analysis(hits=hits)
         for rule in self.rules:
             if field_kind not in rule.fields:
                 continue

@@ -1,0 +1,144 @@
+"""Entities of a listing: agency names and codes, contacts, Shanghai districts and prices.
+
+Districts come from a spaCy EntityRuler (phrase patterns from `config/detector/entities.yaml`); the shaped
+entities (phone numbers, WeChat and QQ ids, 5-digit agency codes, prices, agency names) from precompiled
+patterns. Both run on the normalised text, so "V信", "扣扣" and split digits are found, and are reported in
+original offsets with the original characters.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+
+from detector.normalize import NormalizedText, fold_variant
+from lantian.settings import ConfigError, config_dir, read_yaml
+
+ENTITY_TYPES = ("agency", "agency_code", "phone", "wechat", "qq", "email", "district", "price")
+_DIGIT_SEP = r"[ \-.]?"
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One entity: `text` is the original characters, `value` the canonical form (digits only, full name)."""
+
+    type: str
+    text: str
+    value: str
+    field: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"type": self.type, "text": self.text, "value": self.value, "field": self.field,
+                "start": self.start, "end": self.end}
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted({fold_variant(w) for w in words}, key=len, reverse=True))
+
+
+class EntityExtractor:
+    """Built once per config dir (the spaCy pipeline is the costly part); `extract` is thread-compatible."""
+
+    def __init__(
+        self,
+        districts: dict[str, list[str]],
+        wechat_words: list[str],
+        qq_words: list[str],
+        agency_endings: list[str],
+        agency_stops: list[str],
+    ) -> None:
+        self.nlp = spacy.blank("zh")
+        ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+        ruler.add_patterns(
+            [{"label": "district", "pattern": name, "id": canonical}
+             for canonical, aliases in districts.items() for name in (canonical, *aliases)]
+        )
+        phone = rf"(?<![\d])(?:1[3-9]\d(?:{_DIGIT_SEP}\d){{8}}|0\d{{2,3}}-?\d{{7,8}}|400-?\d{{3}}-?\d{{4}})(?![\d])"
+        self._patterns: list[tuple[str, re.Pattern[str]]] = [
+            ("email", re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")),
+            ("phone", re.compile(phone)),
+            ("wechat", re.compile(
+                rf"(?<![a-z])(?:{_alternation(wechat_words)})(?:号|id)?[ :=：]*"
+                rf"(?P<id>[a-z][-_a-z0-9]{{5,19}}|1[3-9]\d(?:{_DIGIT_SEP}\d){{8}})(?![-_a-z0-9])")),
+            ("qq", re.compile(
+                rf"(?<![a-z])(?:{_alternation(qq_words)})(?:号)?[ :=：]*(?P<id>[1-9](?:{_DIGIT_SEP}\d){{4,11}})(?![\d])")),
+            ("agency_code", re.compile(
+                r"(?:代理机构代码|机构代码|机构编号|代理机构编号|机构代码为|代码)[ :=：(]*(?P<id>\d{5})(?!\d)")),
+            ("price", re.compile(
+                r"(?:¥|rmb|人民币) ?\d+(?:\.\d+)?(?:万)?|\d+(?:\.\d+)?(?:万)?(?:元|块)|\d+(?:\.\d+)?万(?=/?年|一年|每年)")),
+            ("agency", re.compile(rf"(?:{_alternation(agency_endings)})(?:\((?:特殊)?普通合伙\))?")),
+        ]
+        self._same_as_phone = re.compile(rf"(?:{_alternation(wechat_words)})同号|同微信|微信同号")
+        self._agency_stop = re.compile(rf"(?:{_alternation(agency_stops)})")
+
+    @classmethod
+    def from_config(cls, directory: Path | None = None) -> EntityExtractor:
+        path = (directory or config_dir()) / "detector" / "entities.yaml"
+        data = read_yaml(path)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: top level must be a mapping")
+        districts = data.get("districts")
+        if not isinstance(districts, dict) or not all(isinstance(v, list) for v in districts.values()):
+            raise ConfigError(f"{path}: field 'districts' must map a district to a list of short names")
+        lists = {}
+        for key in ("wechat_words", "qq_words", "agency_name_endings", "agency_name_stops"):
+            value = data.get(key)
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"{path}: field '{key}' must be a non-empty list of words")
+            lists[key] = value
+        return cls({str(k): [str(a) for a in v] for k, v in districts.items()}, lists["wechat_words"],
+                   lists["qq_words"], lists["agency_name_endings"], lists["agency_name_stops"])
+
+    def extract(self, normalized: NormalizedText, field: str) -> list[Entity]:
+        """Entities of one field, in original offsets, in order of appearance."""
+        text = normalized.text
+        found: list[Entity] = []
+        spans: set[tuple[str, int, int]] = set()
+
+        def add(kind: str, start: int, end: int, value: str | None = None) -> None:
+            begin, finish = normalized.to_original(start, end)
+            if (kind, begin, finish) in spans or begin == finish:
+                return
+            spans.add((kind, begin, finish))
+            original = normalized.original[begin:finish]
+            found.append(Entity(kind, original, value if value is not None else original, field, begin, finish))
+
+        phones: list[tuple[int, int]] = []
+        for kind, pattern in self._patterns:
+            for match in pattern.finditer(text):
+                if kind == "agency":
+                    start = self._agency_start(text, match.start())
+                    add(kind, start, match.end(), text[start:match.end()])
+                    continue
+                start, end = match.span("id") if "id" in pattern.groupindex else match.span()
+                value = text[start:end]
+                if kind in ("phone", "qq", "wechat") and value[:1].isdigit():
+                    value = re.sub(r"\D", "", value)
+                if kind == "phone":
+                    phones.append((start, end))
+                if kind == "wechat":
+                    value = normalized.original_slice(start, end) if not value.isdigit() else value
+                add(kind, start, end, value)
+        if phones and self._same_as_phone.search(text):
+            for start, end in phones:
+                add("wechat", start, end, re.sub(r"\D", "", text[start:end]))
+        if text:
+            for ent in self.nlp(text).ents:
+                add(ent.label_, ent.start_char, ent.end_char, ent.ent_id_ or ent.text)
+        found.sort(key=lambda e: (e.start, e.type))
+        return found
+
+    def _agency_start(self, text: str, ending_start: int) -> int:
+        """Where an agency name begins: the Chinese run before its ending, cut after a stop word, ≤ 12 chars."""
+        run = _CJK_RUN.search(text, max(0, ending_start - 12), ending_start)
+        if run is None:
+            return ending_start
+        start = run.start()
+        for stop in self._agency_stop.finditer(text, start, ending_start):
+            start = stop.end()
+        return start

@@ -1,0 +1,135 @@
+"""The licensed patent-agency registry (CSV `code,name,district`) and the check behind `unlicensed_agency`.
+
+A listing that offers patent agency is lawful only when its seller (or an agency named in it) is a registry
+agency; a 5-digit code that is not in the registry, or that belongs to another name, is evidence too.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from lantian.settings import ConfigError, load_settings, project_root
+
+_NAME_NOISE = re.compile(r"[\s()（）\[\]【】·.,，\-_]|特殊普通合伙|普通合伙")
+
+
+def name_key(name: str) -> str:
+    """Comparable form of an agency name: NFKC, lower case, without spaces, brackets and partnership notes."""
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name).lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    code: str
+    name: str
+    district: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryCheck:
+    """Outcome for one listing. `reason`: licensed, not_in_registry, unknown_code or code_of_other_agency."""
+
+    licensed: bool
+    reason: str
+    agency: Agency | None = None
+    code: str | None = None
+
+    @property
+    def note(self) -> str:
+        """One line for the reviewer, in Chinese like the rest of the evidence."""
+        if self.reason == "unknown_code":
+            return f"机构代码 {self.code} 不在专利代理机构名录中"
+        if self.reason == "code_of_other_agency" and self.agency is not None:
+            return f"机构代码 {self.code} 属于 {self.agency.name}，与发布者不符"
+        if self.reason == "not_in_registry":
+            return "发布者不在专利代理机构名录中"
+        return "名录内专利代理机构"
+
+
+class AgencyRegistry:
+    """Lookups by code and by name (exact, or a registry name contained in the seller's name)."""
+
+    def __init__(self, agencies: list[Agency], source: str = "<registry>") -> None:
+        self.source = source
+        self.by_code: dict[str, Agency] = {a.code: a for a in agencies}
+        self._by_key: dict[str, Agency] = {}
+        self._automaton = ahocorasick.Automaton()
+        for agency in agencies:
+            key = name_key(agency.name)
+            if key:
+                self._by_key[key] = agency
+                self._automaton.add_word(key, agency)
+        if self._by_key:
+            self._automaton.make_automaton()
+
+    def __len__(self) -> int:
+        return len(self.by_code)
+
+    @classmethod
+    def load(cls, path: Path) -> AgencyRegistry:
+        try:
+            handle = open(path, encoding="utf-8-sig", newline="")
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: registry file not found (set registry.path in config/lantian.yaml)") from exc
+        agencies: list[Agency] = []
+        with handle:
+            reader = csv.DictReader(handle)
+            missing = {"code", "name"} - set(reader.fieldnames or ())
+            if missing:
+                raise ConfigError(f"{path}: header must be code,name,district (missing {', '.join(sorted(missing))})")
+            try:
+                for row in reader:
+                    code = (row.get("code") or "").strip()
+                    name = (row.get("name") or "").strip()
+                    if not re.fullmatch(r"\d{5}", code) or not name:
+                        raise ConfigError(f"{path}: line {reader.line_num}: need a 5-digit code and a name")
+                    agencies.append(Agency(code, name, (row.get("district") or "").strip()))
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        return cls(agencies, str(path))
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any] | None = None) -> AgencyRegistry:
+        """The registry at `registry.path` of config/lantian.yaml (relative paths are from the project root)."""
+        settings = settings if settings is not None else load_settings()
+        raw = (settings.get("registry") or {}).get("path")
+        if not raw:
+            raise ConfigError("config/lantian.yaml: field 'registry.path' is required")
+        path = Path(raw)
+        return cls.load(path if path.is_absolute() else project_root() / path)
+
+    def find_name(self, name: str) -> Agency | None:
+        """The registry agency this name is, or contains ("华信知识产权代理有限公司官方店")."""
+        key = name_key(name)
+        if not key:
+            return None
+        if key in self._by_key:
+            return self._by_key[key]
+        if not self._by_key:
+            return None
+        best: Agency | None = None
+        for _, agency in self._automaton.iter(key):
+            if best is None or len(agency.name) > len(best.name):
+                best = agency
+        return best
+
+    def check(self, names: list[str], codes: list[str]) -> RegistryCheck:
+        """Is the advertiser a licensed agency? `names`: seller and agency names shown; `codes`: codes shown."""
+        named = [agency for agency in (self.find_name(n) for n in names if n) if agency is not None]
+        for code in codes:
+            agency = self.by_code.get(code)
+            if agency is None:
+                return RegistryCheck(False, "unknown_code", code=code)
+            if any(name for name in names) and agency not in named:
+                return RegistryCheck(False, "code_of_other_agency", agency=agency, code=code)
+        if codes:
+            return RegistryCheck(True, "licensed", agency=self.by_code[codes[0]], code=codes[0])
+        if named:
+            return RegistryCheck(True, "licensed", agency=named[0])
+        return RegistryCheck(False, "not_in_registry")
