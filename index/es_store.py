@@ -291,35 +291,35 @@ class EsLeadStore(LeadStore):
         """Like `LeadStore.upsert_many`; while the server is unreachable the observations are spooled and the
         returned leads are what a first sighting would store (workflow fields merge in on replay)."""
         observations = [leads.observation(listing, detection) for listing, detection in pairs]
-        ops = [{"op": "upsert", "lead": o} for o in observations]
-        if self._spool_or_apply(ops):
+        written = self._write_or_spool([{"op": "upsert", "lead": o} for o in observations],
+                                       lambda: self._write_observations(observations))
+        if written is None:
             return [public(leads.merge(None, o)) for o in observations]
-        return [public(doc) for doc in self._write_observations(observations)]
+        return [public(doc) for doc in written]
 
     def record_seen(self, listing: Mapping[str, Any]) -> Lead | None:
+        """Like `LeadStore.record_seen`; None also while the operation waits in the spool."""
         op = {"op": "seen", "id": listing.get("id") or leads.lead_id(listing.get("canonical_url") or listing["url"]),
               "at": leads.iso_utc(listing.get("fetched_at"))}
-        if self._spool_or_apply([op]):
-            return None
-        return super().record_seen({"id": op["id"], "fetched_at": op["at"]})
+        return self._write_or_spool([op], lambda: LeadStore.record_seen(self, {"id": op["id"], "fetched_at": op["at"]}))
 
     def mark_removed(self, lead_id: str, at: Any = None) -> Lead | None:
+        """Like `LeadStore.mark_removed`; None also while the operation waits in the spool."""
         op = {"op": "removed", "id": lead_id, "at": leads.iso_utc(at)}
-        if self._spool_or_apply([op]):
-            return None
-        return super().mark_removed(lead_id, op["at"])
+        return self._write_or_spool([op], lambda: LeadStore.mark_removed(self, lead_id, op["at"]))
 
-    def _spool_or_apply(self, ops: list[Operation]) -> bool:
-        """True when `ops` went to the spool (server down, or older operations still waiting there)."""
+    def _write_or_spool(self, ops: list[Operation], write: Callable[[], Any]) -> Any:
+        """`write()`, or None after spooling `ops` when the server is unreachable or older operations still
+        wait in the spool (they go first, to keep the order)."""
         if self.spool.pending() and not self.replay_spool(force=False):
             self.spool.append(ops)
-            return True
+            return None
         try:
-            self._ensure_ready()
-            return False
-        except ServerUnavailable:
+            return write()
+        except ServerUnavailable as exc:
+            log.warning("%s: spooling %d operation(s)", exc, len(ops))
             self.spool.append(ops)
-            return True
+            return None
 
     def _apply_now(self, ops: list[Operation]) -> None:
         """Apply spooled operations in order (consecutive upserts as one bulk)."""
