@@ -17,6 +17,8 @@ from typing import Literal
 
 from w3lib.url import canonicalize_url
 
+from lantian.settings import data_dir
+
 Observation = Literal["new", "unchanged", "changed"]
 ACTIVE, REMOVED = "active", "removed"
 
@@ -36,6 +38,11 @@ CREATE TABLE IF NOT EXISTS seen (
 );
 CREATE INDEX IF NOT EXISTS seen_platform_fetched ON seen (platform, last_fetched);
 """
+
+
+def default_path() -> Path:
+    """Where the crawler keeps its seen-store unless told otherwise: `data_dir()/crawl/seen.sqlite`."""
+    return data_dir() / "crawl" / "seen.sqlite"
 
 
 def _now() -> datetime:
@@ -88,8 +95,8 @@ class SeenRecord:
 class SeenStore:
     """Persistent per-URL crawl state; one connection guarded by a lock, so threads of one process may share it."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         try:

@@ -25,7 +25,7 @@ CRAWL_SCRIPT = textwrap.dedent('''
     import json, sys
     import scrapy
     from scrapy.crawler import CrawlerProcess
-    from crawler.evidence.screenshot import screenshot_page_method
+    from scrapy_playwright.page import PageMethod
     from lantian.browser import launch_options
 
     base, evidence_dir, items_path = sys.argv[1:4]
@@ -41,7 +41,7 @@ CRAWL_SCRIPT = textwrap.dedent('''
             for href in response.css("a.item::attr(href)").getall():
                 meta = {"evidence": True}
                 if href.startswith("/render/"):
-                    meta.update(playwright=True, playwright_page_methods=[screenshot_page_method()])
+                    meta.update(playwright=True, playwright_page_methods=[PageMethod("wait_for_selector", "#x")])
                 yield response.follow(href, self.parse_item, meta=meta)
 
         def parse_item(self, response):

@@ -44,7 +44,9 @@ def verify(data_dir_option: DataDirOption = None) -> None:
         task = progress.add_task("verify", total=total)
         report = archive.verify(on_line=lambda number: progress.update(task, completed=number))
 
-    summary = Table(show_header=False, box=None)
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold", no_wrap=True)
+    summary.add_column(overflow="fold")
     summary.add_row("Evidence directory", str(archive.root))
     summary.add_row("Log lines checked", str(report.lines))
     summary.add_row("Files re-hashed", str(report.files_checked))

@@ -3,8 +3,9 @@
 Enable it below Scrapy's RedirectMiddleware (600) and HttpCompressionMiddleware (590), e.g. at 580, so it sees
 the final response of a redirect chain, already decompressed. Only requests with `meta["evidence"] = True` are
 recorded (every status, so a 404 of a removed listing is evidence too); their response gets
-`meta["evidence_record"]`. Browser pages whose request carried `screenshot_page_method()` also get their
-screenshot stored (`screenshot_path`, `screenshot_sha256` in the record).
+`meta["evidence_record"]`. For evidence requests rendered by scrapy-playwright (`meta["playwright"]`), the
+middleware appends a full-page screenshot PageMethod and stores its PNG (`screenshot_path`, `screenshot_sha256`
+in the record).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from twisted.internet.threads import deferToThread
 
 from crawler.evidence.archive import EvidenceArchive, default_root
 from crawler.evidence.log import EvidenceLogError, utc_now
-from crawler.evidence.screenshot import screenshot_from_meta
+from crawler.evidence.screenshot import ensure_screenshot_method, screenshot_from_meta
 from crawler.evidence.warc import DEFAULT_MAX_BYTES, Exchange
 
 logger = logging.getLogger(__name__)
@@ -54,12 +55,14 @@ class EvidenceMiddleware:
     """Writes raw body, WARC records and log lines for each evidence request; settings:
 
     EVIDENCE_ENABLED (default True), EVIDENCE_DIR (default `data_dir()/evidence`),
-    EVIDENCE_WARC_MAX_BYTES (default 1 GiB).
+    EVIDENCE_WARC_MAX_BYTES (default 1 GiB), EVIDENCE_BROWSER_SCREENSHOTS (default True: screenshot
+    scrapy-playwright evidence pages).
     """
 
     def __init__(self, archive: EvidenceArchive, crawler: Crawler) -> None:
         self.archive = archive
         self.stats = crawler.stats
+        self.browser_screenshots = crawler.settings.getbool("EVIDENCE_BROWSER_SCREENSHOTS", True)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EvidenceMiddleware:
@@ -76,6 +79,10 @@ class EvidenceMiddleware:
         middleware = cls(archive, crawler)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if self.browser_screenshots and request.meta.get("evidence") and request.meta.get("playwright"):
+            ensure_screenshot_method(request.meta)
 
     async def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         if not request.meta.get("evidence"):

@@ -27,6 +27,21 @@ def screenshot_page_method() -> PageMethod:
     return PageMethod(SCREENSHOT_METHOD, full_page=True, type="png")
 
 
+def ensure_screenshot_method(meta: dict[str, Any]) -> None:
+    """Add `screenshot_page_method()` to a Playwright request's page methods unless it already takes a screenshot.
+
+    It goes last, so the screenshot shows the page after the spider's own page methods (scrolling, waiting) ran.
+    """
+    methods = meta.get("playwright_page_methods") or []
+    values = methods.values() if isinstance(methods, dict) else methods
+    if any(getattr(method, "method", None) == SCREENSHOT_METHOD for method in values):
+        return
+    if isinstance(methods, dict):
+        meta["playwright_page_methods"] = {**methods, "lantian_evidence_screenshot": screenshot_page_method()}
+    else:
+        meta["playwright_page_methods"] = [*methods, screenshot_page_method()]
+
+
 def screenshot_from_meta(meta: dict[str, Any]) -> bytes | None:
     """The PNG bytes a screenshot PageMethod produced for this request, if any."""
     methods = meta.get("playwright_page_methods") or ()
