@@ -1,0 +1,180 @@
+"""The trained part of the detector: calibrated per-label scores from two text models and the rule features.
+
+`LabelClassifier` combines, for each of the five content labels and the `offers_patent_agency` signal:
+a spaCy `textcat_multilabel` pipeline (jieba words, bag of words), a character 1-3-gram TF-IDF logistic
+regression (scikit-learn), and the rule engine's score for the label. A per-label logistic stacker fitted on the
+validation split turns these into calibrated 0..1 scores; per-label thresholds were chosen on validation too.
+
+Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipeline), `char_ngrams.npz`
+(vocabulary, idf, weights: plain arrays, no pickle) and `model.json` (stacker, thresholds, provenance).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from detector.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY
+from lantian.settings import ConfigError, project_root
+
+MODEL_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
+MODEL_FILE = "model.json"
+NGRAM_FILE = "char_ngrams.npz"
+TEXTCAT_DIR = "textcat"
+FORMAT_VERSION = 1
+
+
+def default_model_dir() -> Path:
+    return project_root() / "models" / "detector"
+
+
+def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray,
+                   rule_features: Sequence[dict[str, float]]) -> np.ndarray:
+    """Inputs of one label's stacker: both model probabilities (as logits) and the rules' kept/suppressed scores."""
+    rule_score = np.array([f.get(f"label:{label}", 0.0) for f in rule_features], dtype=np.float64)
+    suppressed = np.array([f.get(f"suppressed:{label}", 0.0) for f in rule_features], dtype=np.float64)
+    return np.column_stack([_logit(spacy_p), _logit(ngram_p), rule_score, suppressed])
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class CharNgramModel:
+    """TF-IDF over character 1-3-grams and one logistic regression per label, stored as plain arrays."""
+
+    def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray,
+                 labels: Sequence[str]) -> None:
+        self.vectorizer = vectorizer
+        self.coef = coef
+        self.intercept = intercept
+        self.labels = tuple(labels)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_labels) probabilities of the per-label logistic regressions."""
+        matrix = self.vectorizer.transform(texts)
+        return _sigmoid(np.asarray(matrix @ self.coef.T) + self.intercept)
+
+    def save(self, path: Path) -> None:
+        vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
+        np.savez_compressed(
+            path,
+            vocabulary=np.array(vocabulary),
+            idf=self.vectorizer.idf_.astype(np.float32),
+            coef=self.coef.astype(np.float32),
+            intercept=self.intercept.astype(np.float32),
+            labels=np.array(self.labels),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> CharNgramModel:
+        with np.load(path, allow_pickle=False) as data:
+            vocabulary = {term: index for index, term in enumerate(data["vocabulary"].tolist())}
+            vectorizer = make_vectorizer(vocabulary=vocabulary)
+            vectorizer.idf_ = data["idf"].astype(np.float64)
+            return cls(vectorizer, data["coef"].astype(np.float64), data["intercept"].astype(np.float64),
+                       data["labels"].tolist())
+
+
+def make_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    """The character n-gram vectoriser, identical at training and at prediction."""
+    return TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_features=60000,
+        vocabulary=vocabulary, dtype=np.float32,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Stacker:
+    """Per-label logistic regression over `stack_features`."""
+
+    weights: dict[str, list[float]]
+    bias: dict[str, float]
+
+    def predict(self, label: str, features: np.ndarray) -> np.ndarray:
+        return _sigmoid(features @ np.asarray(self.weights[label]) + self.bias[label])
+
+
+class LabelClassifier:
+    """Calibrated per-label scores for normalised listing texts; see the module docstring."""
+
+    def __init__(self, nlp: Any, ngrams: CharNgramModel, stacker: Stacker, thresholds: dict[str, float],
+                 meta: dict[str, Any] | None = None) -> None:
+        self.nlp = nlp
+        self.ngrams = ngrams
+        self.stacker = stacker
+        self.thresholds = dict(thresholds)
+        self.meta = meta or {}
+        self.labels = MODEL_LABELS
+
+    @classmethod
+    def load(cls, model_dir: Path | str | None = None) -> LabelClassifier:
+        """Load the artifacts of `model_dir` (default `models/detector/`); a missing or broken one is a ConfigError."""
+        import spacy
+
+        model_dir = Path(model_dir) if model_dir else default_model_dir()
+        meta_path = model_dir / MODEL_FILE
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{meta_path}: no trained model here (run `lantian train`)") from exc
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{meta_path}: not valid JSON: {exc}") from exc
+        if meta.get("format") != FORMAT_VERSION:
+            raise ConfigError(f"{meta_path}: field 'format' must be {FORMAT_VERSION} (retrain with `lantian train`)")
+        missing = [label for label in MODEL_LABELS if label not in meta.get("thresholds", {})]
+        if missing:
+            raise ConfigError(f"{meta_path}: field 'thresholds' lacks {', '.join(missing)}")
+        try:
+            nlp = spacy.load(model_dir / TEXTCAT_DIR)
+            ngrams = CharNgramModel.load(model_dir / NGRAM_FILE)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigError(f"{model_dir}: cannot load model artifacts: {exc}") from exc
+        stacker = Stacker(meta["stacker"]["weights"], meta["stacker"]["bias"])
+        return cls(nlp, ngrams, stacker, meta["thresholds"], meta)
+
+    def save(self, model_dir: Path) -> None:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        self.nlp.to_disk(model_dir / TEXTCAT_DIR)
+        self.ngrams.save(model_dir / NGRAM_FILE)
+        meta = {
+            **self.meta,
+            "format": FORMAT_VERSION,
+            "labels": list(MODEL_LABELS),
+            "thresholds": self.thresholds,
+            "stacker": {"features": ["spacy_logit", "char_ngram_logit", "rule_score", "rule_suppressed"],
+                        "weights": self.stacker.weights, "bias": self.stacker.bias},
+        }
+        (model_dir / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    def base_probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(spaCy, char n-gram) probabilities, each (n_texts, len(MODEL_LABELS))."""
+        spacy_p = np.zeros((len(texts), len(MODEL_LABELS)))
+        for row, doc in enumerate(self.nlp.pipe(texts, batch_size=256)):
+            spacy_p[row] = [doc.cats.get(label, 0.0) for label in MODEL_LABELS]
+        columns = [self.ngrams.labels.index(label) for label in MODEL_LABELS]
+        return spacy_p, self.ngrams.probabilities(texts)[:, columns]
+
+    def predict(self, texts: Sequence[str], rule_features: Sequence[dict[str, float]]) -> list[dict[str, float]]:
+        """Calibrated 0..1 score per label for each normalised text (with its RuleEngine features)."""
+        if len(texts) != len(rule_features):
+            raise ValueError(f"{len(texts)} texts but {len(rule_features)} rule feature dicts")
+        if not texts:
+            return []
+        texts = list(texts)
+        spacy_p, ngram_p = self.base_probabilities(texts)
+        scores = np.column_stack([
+            self.stacker.predict(label, stack_features(label, spacy_p[:, i], ngram_p[:, i], rule_features))
+            for i, label in enumerate(MODEL_LABELS)
+        ])
+        return [dict(zip(MODEL_LABELS, map(float, row))) for row in np.round(scores, 4)]
