@@ -1,0 +1,130 @@
+"""The review console over a real store: login, roles, CSRF, escaping of hostile listings, workflow actions."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from casework.console.app import create_app
+from tests.fixtures.casework import (  # noqa: F401  (fixtures)
+    HOSTILE_TITLE, casework_env, detection, listing, store, users_file,
+)
+
+HOSTILE_TEXT = '<p onclick="steal()">国家知识产权局指定代理</p><script>alert("x")</script> 内部渠道 </textarea>'
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(client: TestClient, username: str, password: str) -> str:
+    page = client.get("/login")
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": _token(page.text), "next": "/leads"})
+    assert response.status_code == 200, response.text
+    return _token(response.text)
+
+
+@pytest.fixture
+def seeded(store):
+    hostile = listing(1, title=HOSTILE_TITLE, text=HOSTILE_TEXT, platform="market")
+    plain = listing(2, platform="services", seller="王五知产")
+    leads = [store.upsert(hostile, detection(hostile)), store.upsert(plain, detection(plain, ["insider_channel"]))]
+    return leads
+
+
+@pytest.fixture
+def client(store, users_file):
+    return TestClient(create_app(store, users_file), follow_redirects=True)
+
+
+def test_anonymous_users_are_sent_to_login_and_bad_passwords_refused(client, seeded):
+    response = client.get(f"/leads/{seeded[0]['id']}")
+    assert response.url.path == "/login"
+    page = client.get("/login")
+    refused = client.post("/login", data={"username": "alice", "password": "wrong-password",
+                                          "csrf_token": _token(page.text)})
+    assert refused.status_code == 401 and "用户名或密码错误" in refused.text
+    assert client.post(f"/leads/{seeded[0]['id']}/status", data={"to": "reviewing"},
+                       follow_redirects=False).status_code in (401, 403)
+
+
+def test_hostile_listing_html_is_shown_as_text(client, seeded):
+    _login(client, "alice", "reviewer-pass-1")
+    for path in ("/leads", f"/leads/{seeded[0]['id']}"):
+        html = client.get(path).text
+        assert "<script>" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt;" in html
+        assert 'onclick="steal()"' not in html
+    page = client.get(f"/leads/{seeded[0]['id']}")
+    assert "&lt;p onclick=&#34;steal()&#34;&gt;" in page.text
+    # Evidence highlighting wraps the matched phrase, not markup from the page.
+    assert '<mark class="ev ev-impersonation"' in page.text
+    assert "script-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_every_post_needs_the_session_csrf_token(client, seeded):
+    token = _login(client, "alice", "reviewer-pass-1")
+    lead_id = seeded[1]["id"]
+    for data in ({"to": "reviewing"}, {"to": "reviewing", "csrf_token": "forged"}):
+        response = client.post(f"/leads/{lead_id}/status", data=data)
+        assert response.status_code == 403
+    assert client.post(f"/leads/{lead_id}/status", data={"to": "reviewing", "csrf_token": token}).status_code == 200
+    assert client.get(f"/leads/{lead_id}").text.count('class="audit-event"') == 1
+
+
+def test_reviewer_cannot_do_admin_actions(client, seeded, store, users_file):
+    token = _login(client, "alice", "reviewer-pass-1")
+    assert client.get("/admin/users").status_code == 403
+    assert client.post("/admin/users", data={"username": "eve", "role": "admin", "password": "eve-password-1",
+                                             "csrf_token": token}).status_code == 403
+    assert "eve" not in users_file.read_text()
+    assert client.get("/admin/export.xlsx").status_code == 403
+    assert client.post("/admin/agencies/refresh", data={"csrf_token": token}).status_code == 403
+    # Undoing a dismissal is an admin transition.
+    lead_id = seeded[0]["id"]
+    for to, why in (("reviewing", ""), ("dismissed", "合法广告")):
+        client.post(f"/leads/{lead_id}/status", data={"to": to, "why": why, "csrf_token": token})
+    page = client.post(f"/leads/{lead_id}/status", data={"to": "reviewing", "csrf_token": token})
+    assert "only an admin may move a lead from dismissed to reviewing" in page.text
+    assert store.get(lead_id)["status"] == "dismissed"
+    # A reviewer may assign leads to themself only.
+    page = client.post("/leads/bulk", data={"ids": [lead_id], "action": "assign:root", "csrf_token": token})
+    assert "only an admin may assign" in page.text and not store.get(lead_id).get("assignee")
+
+
+def test_admin_can_add_users_export_and_reopen(client, seeded, store, users_file):
+    token = _login(client, "root", "admin-pass-123")
+    client.post("/admin/users", data={"username": "carol", "role": "reviewer", "password": "carol-pass-1",
+                                      "csrf_token": token})
+    assert "carol" in users_file.read_text() and "carol-pass-1" not in users_file.read_text()
+    lead_id = seeded[0]["id"]
+    for to in ("reviewing", "confirmed"):
+        client.post(f"/leads/{lead_id}/status", data={"to": to, "csrf_token": token})
+    export = client.get("/admin/export.csv")
+    assert export.status_code == 200 and lead_id in export.content.decode("utf-8-sig")
+    assert seeded[1]["id"] not in export.content.decode("utf-8-sig")
+    client.post(f"/leads/{lead_id}/status", data={"to": "dismissed", "why": "误报", "csrf_token": token})
+    assert store.get(lead_id)["status"] == "dismissed"
+
+
+def test_filters_and_bulk_actions(client, seeded, store):
+    token = _login(client, "alice", "reviewer-pass-1")
+    page = client.get("/leads", params={"platform": "services"})
+    assert seeded[1]["id"] in page.text and seeded[0]["id"] not in page.text
+    page = client.get("/leads", params={"label": "impersonation"})
+    assert seeded[0]["id"] in page.text and seeded[1]["id"] not in page.text
+    page = client.get("/leads", params={"q": "王五知产"})
+    assert seeded[1]["id"] in page.text and seeded[0]["id"] not in page.text
+    assert "共 0 条" in client.get("/leads", params={"status": "confirmed"}).text
+    page = client.post("/leads/bulk", data={"ids": [s["id"] for s in seeded], "action": "status:reviewing",
+                                            "csrf_token": token, "back": "/leads?status=reviewing"})
+    assert "已处理 2 条" in page.text
+    assert {store.get(s["id"])["status"] for s in seeded} == {"reviewing"}
+    page = client.post("/leads/bulk", data={"ids": [seeded[0]["id"]], "action": "status:dismissed",
+                                            "csrf_token": token})
+    assert "a dismissal needs a reason" in page.text
+    client.post("/leads/bulk", data={"ids": [seeded[0]["id"]], "action": "assign:me", "csrf_token": token})
+    assert store.get(seeded[0]["id"])["assignee"] == "alice"
+    assert client.get("/leads", params={"min_risk": "abc"}).status_code == 400
