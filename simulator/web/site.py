@@ -1,0 +1,165 @@
+"""What every platform application shares: the world, the endpoints, templates, request statistics and the
+middlewares that make the sites behave like real ones (rate limits, transient faults)."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from simulator.world import Listing, World, canonical_path
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+EXEMPT_PREFIXES = ("/__admin/", "/robots.txt")
+NO_FAULT_PREFIXES = EXEMPT_PREFIXES + ("/static/", "/img/")
+DISALLOWED_PREFIXES = ("/private/", "/__admin/")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Stats:
+    """Requests the simulator answered, for tests and benchmarks (`GET /__admin/stats`)."""
+
+    requests: Counter = field(default_factory=Counter)
+    status: Counter = field(default_factory=Counter)
+    paths: Counter = field(default_factory=Counter)
+    disallowed_hits: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "requests": dict(self.requests),
+            "status": {str(code): n for code, n in self.status.items()},
+            "disallowed_hits": self.disallowed_hits,
+            "paths": dict(self.paths),
+        }
+
+
+@dataclass
+class Site:
+    """State shared by all platform apps of one simulator instance (they run on one event loop)."""
+
+    world: World
+    seed: int
+    rate_limit: float = 0.0
+    fault_rate: float = 0.0
+    endpoints: dict[str, str] = field(default_factory=dict)
+    stats: Stats = field(default_factory=Stats)
+    failed_once: set[str] = field(default_factory=set)
+    lock: asyncio.Lock | None = None
+
+    def __post_init__(self) -> None:
+        self.templates = Environment(
+            loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def url(self, listing: Listing) -> str:
+        return self.endpoints.get(listing.platform, "") + canonical_path(listing)
+
+    def render(self, template: str, **context: object) -> str:
+        return self.templates.get_template(template).render(**context)
+
+    def should_fail(self, platform: str, path_qs: str) -> int | None:
+        """500 or 503 for a page chosen by hash(seed, platform, path) on its first request, else None."""
+        if self.fault_rate <= 0:
+            return None
+        key = f"{platform}{path_qs}"
+        digest = hashlib.blake2b(f"{self.seed}/{key}".encode(), digest_size=8).digest()
+        draw = int.from_bytes(digest, "big") / 2**64
+        if draw >= self.fault_rate or key in self.failed_once:
+            return None
+        self.failed_once.add(key)
+        return 503 if digest[0] % 2 else 500
+
+
+def html(text: str, status: int = 200, encoding: str = "utf-8", headers: dict | None = None) -> web.Response:
+    body = text.encode(encoding, errors="xmlcharrefreplace")
+    charset = "GBK" if encoding.lower() == "gbk" else encoding
+    return web.Response(body=body, status=status, content_type="text/html", charset=charset, headers=headers)
+
+
+class RateLimiter:
+    """A token bucket per client address: `rate` requests a second, bursts of up to `rate`."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def retry_after(self, client: str) -> int | None:
+        """None when the request may go on, else the seconds to wait."""
+        now = time.monotonic()
+        tokens, last = self.buckets.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self.buckets[client] = (tokens - 1, now)
+            return None
+        self.buckets[client] = (tokens, now)
+        return max(1, math.ceil((1 - tokens) / self.rate))
+
+
+def realism_middleware(site: Site, platform: str) -> Callable:
+    """Count every request, then apply the rate limit and the transient faults of this platform."""
+    limiter = RateLimiter(site.rate_limit) if site.rate_limit > 0 else None
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        site.stats.requests[platform] += 1
+        site.stats.paths[f"{platform}{path}"] += 1
+        if path.startswith(DISALLOWED_PREFIXES[0]):
+            site.stats.disallowed_hits += 1
+        exempt = path.startswith(EXEMPT_PREFIXES) or path.endswith("sitemap.xml")
+        response: web.StreamResponse
+        if limiter and not exempt and (wait := limiter.retry_after(request.remote or "?")) is not None:
+            response = web.Response(status=429, text="Too Many Requests\n", headers={"Retry-After": str(wait)})
+        elif not exempt and not path.startswith(NO_FAULT_PREFIXES) and (
+            code := site.should_fail(platform, request.path_qs)
+        ):
+            headers = {"Retry-After": "1"} if code == 503 else None
+            response = web.Response(status=code, text=f"{code} temporary error, try again\n", headers=headers)
+        else:
+            try:
+                response = await handler(request)
+            except web.HTTPException as exc:
+                site.stats.status[exc.status] += 1
+                raise
+        site.stats.status[response.status] += 1
+        return response
+
+    return middleware
+
+
+def robots_txt(sitemaps: list[str] | None = None) -> str:
+    lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in DISALLOWED_PREFIXES), "Allow: /", ""]
+    lines += [f"Sitemap: {url}" for url in sitemaps or []]
+    return "\n".join(lines) + "\n"
+
+
+def page_number(request: web.Request, name: str = "page", default: int = 1) -> int:
+    try:
+        value = int(request.query.get(name, default))
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=f"{name} must be a number\n") from exc
+    if value < (0 if default == 0 else 1):
+        raise web.HTTPBadRequest(text=f"{name} out of range\n")
+    return value
+
+
+def listing_or_404(site: Site, listing_id: str, platform: str) -> Listing:
+    """The listing shown at this URL, or 404 when the id is unknown, of another platform, or removed as 404."""
+    try:
+        listing = site.world.by_id(listing_id)
+    except KeyError as exc:
+        raise web.HTTPNotFound(text="404 页面不存在\n") from exc
+    if listing.platform != platform or listing.removed_as == "404":
+        raise web.HTTPNotFound(text="404 页面不存在\n")
+    return listing
