@@ -41,8 +41,8 @@ CREATE INDEX IF NOT EXISTS seen_platform_fetched ON seen (platform, last_fetched
 
 
 def default_path() -> Path:
-    """Where the crawler keeps its seen-store unless told otherwise: `data_dir()/crawl/seen.sqlite`."""
-    return data_dir() / "crawl" / "seen.sqlite"
+    """Where the crawler keeps its seen-store unless told otherwise: `data_dir()/crawl/seen.sqlite3`."""
+    return data_dir() / "crawl" / "seen.sqlite3"
 
 
 def _now() -> datetime:

@@ -251,3 +251,21 @@ def test_open_warc_of_a_live_writer_is_not_sealed_by_another(tmp_path):
     assert EvidenceArchive(tmp_path).seal_orphans() == []
     writer.close()
     assert EvidenceArchive(tmp_path).verify().ok
+
+
+def _append_screenshots(root: str, worker: int) -> None:
+    archive = EvidenceArchive(root)
+    for n in range(20):
+        archive.record_screenshot(f"http://market.test/{worker}/{n}", _png() + bytes([worker, n]), source="test")
+
+
+def test_processes_appending_to_one_log_keep_one_unbroken_chain(tmp_path):
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=_append_screenshots, args=(str(tmp_path), k)) for k in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+    report = EvidenceArchive(tmp_path).verify()
+    assert report.ok and report.lines == 80 and report.head_seq == 80

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evidence.archive import EvidenceArchive
-from lantian.cli import app
+from crawler.evidence.cli import evidence_app
 from tests.fixtures.evidence import ITEM_GBK, ITEM_GZIP, PAGES, evidence_site  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -38,6 +38,7 @@ CRAWL_SCRIPT = textwrap.dedent('''
             yield scrapy.Request(base + "/list")
 
         def parse(self, response):
+            yield {"url": "http://127.0.0.1:9/unreachable", "labels": ["impersonation"]}
             for href in response.css("a.item::attr(href)").getall():
                 meta = {"evidence": True}
                 if href.startswith("/render/"):
@@ -84,7 +85,8 @@ def crawl(evidence_site, tmp_path_factory):  # noqa: F811
 
 def test_every_detail_fetch_has_its_raw_body_and_warc_record(crawl):
     data, items, log = crawl
-    assert set(items) == {"/item/1", "/item/2", "/item/3", "/item/404", "/render/5"}, log[-2000:]
+    assert set(items) == {"/item/1", "/item/2", "/item/3", "/item/404", "/render/5",
+                          "http://127.0.0.1:9/unreachable"}, log[-2000:]
     expected_bodies = {"/item/1": ITEM_GBK.encode("gbk"), "/item/2": ITEM_GZIP.encode(),
                        "/item/3": PAGES["/item/3"][2]}
     for path, body in expected_bodies.items():
@@ -101,8 +103,8 @@ def test_every_detail_fetch_has_its_raw_body_and_warc_record(crawl):
                 if record.rec_type == "response":
                     responses[record.rec_headers.get_header("WARC-Target-URI")] = (
                         record.http_headers, record.content_stream().read())
-    base = next(iter(items.values()))["url"].rsplit("/", 2)[0]
-    assert set(responses) == {base + path for path in items}  # the listing page itself is not evidence
+    base = items["/item/1"]["url"].rsplit("/", 2)[0]
+    assert set(responses) == {base + path for path in items if path.startswith("/")}  # the listing page itself is not evidence
     headers, body = responses[base + "/item/2"]
     assert body == ITEM_GZIP.encode() and headers.get_header("Content-Encoding") is None
     assert "评职称专利" in responses[base + "/item/3"][1].decode()  # the redirect's target, by its final URL
@@ -133,6 +135,12 @@ def test_flagged_pages_and_browser_pages_get_one_screenshot_each(crawl):
     assert "screenshot_path" not in items["/item/404"]
 
 
+def test_flagged_page_that_cannot_be_rendered_is_counted_and_kept(crawl):
+    _, items, log = crawl
+    assert "screenshot_path" not in items["http://127.0.0.1:9/unreachable"]
+    assert "'evidence/screenshot_failed': 1" in log
+
+
 def test_cli_verifies_the_crawl_and_detects_a_tampered_blob(crawl, tmp_path):
     import shutil
 
@@ -140,16 +148,16 @@ def test_cli_verifies_the_crawl_and_detects_a_tampered_blob(crawl, tmp_path):
     copy = tmp_path / "data"
     shutil.copytree(data, copy)
     runner = CliRunner()
-    ok = runner.invoke(app, ["evidence", "verify", "--data-dir", str(copy)])
+    ok = runner.invoke(evidence_app, ["verify", "--data-dir", str(copy)])
     assert ok.exit_code == 0, ok.output
     assert "OK" in ok.output
 
-    shown = runner.invoke(app, ["evidence", "show", items["/item/1"]["url"], "--data-dir", str(copy)])
+    shown = runner.invoke(evidence_app, ["show", items["/item/1"]["url"], "--data-dir", str(copy)])
     assert shown.exit_code == 0 and "screenshot" in shown.output and items["/item/1"]["raw_sha256"][:12] in shown.output
 
     blob = copy / Path(items["/item/2"]["raw_path"]).relative_to(data)
     blob.chmod(0o644)
     blob.write_bytes(gzip.compress(b"replaced"))
-    tampered = runner.invoke(app, ["evidence", "verify", "--data-dir", str(copy)])
+    tampered = runner.invoke(evidence_app, ["verify", "--data-dir", str(copy)])
     assert tampered.exit_code == 1
     assert "TAMPERED" in tampered.output and "altered_file" in tampered.output

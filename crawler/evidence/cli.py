@@ -26,7 +26,7 @@ DataDirOption = Annotated[
 def _archive(data_dir_option: Path | None) -> EvidenceArchive:
     base = data_dir_option or data_dir()
     if data_dir_option is not None and not data_dir_option.is_dir():
-        console.print(f"[red]Error:[/red] data directory {data_dir_option} does not exist")
+        console.print(f"[red]Error:[/red] data directory {data_dir_option} does not exist", soft_wrap=True)
         raise typer.Exit(2)
     return EvidenceArchive(Path(base) / "evidence")
 
@@ -37,7 +37,7 @@ def verify(data_dir_option: DataDirOption = None) -> None:
     archive = _archive(data_dir_option)
     total = archive.log.line_count()
     if total == 0 and not archive.blobs.root.exists():
-        console.print(f"No evidence recorded under {archive.root}.")
+        console.print(f"No evidence recorded under {archive.root}.", soft_wrap=True)
         return
     with Progress(TextColumn("Verifying evidence"), BarColumn(), MofNCompleteColumn(), console=console,
                   transient=True) as progress:
@@ -63,7 +63,8 @@ def verify(data_dir_option: DataDirOption = None) -> None:
         problems.add_row(str(problem.line), problem.kind, problem.path or "", problem.detail)
     console.print(problems)
     first = report.first_problem
-    console.print(f"[red]TAMPERED[/red]: first broken at line {first.line} of {LOG_NAME} ({first.kind}).")
+    console.print(f"[red]TAMPERED[/red]: first broken at line {first.line} of {LOG_NAME} ({first.kind}).",
+                  soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -80,7 +81,7 @@ def show(
     archive = _archive(data_dir_option)
     records = archive.find(key)
     if not records:
-        console.print(f"No evidence records for {key} in {archive.log.path}.")
+        console.print(f"No evidence records for {key} in {archive.log.path}.", soft_wrap=True)
         raise typer.Exit(1)
     console.print(f"{len(records)} evidence record(s) for {key}")
     for record in records:
