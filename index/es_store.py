@@ -382,6 +382,8 @@ class EsLeadStore(LeadStore):
                               ("assignee", query.assignees), ("agency_code", query.agency_codes)):
             if values:
                 filters.append({"terms": {field: values}})
+        if query.id_prefix:
+            filters.append({"prefix": {"id": query.id_prefix}})
         if query.cluster_id:
             filters.append({"term": {"cluster_id": query.cluster_id}})
         if query.listing_status:

@@ -21,6 +21,7 @@ class LeadQuery:
 
     text: str | None = None
     ids: list[str] = field(default_factory=list)
+    id_prefix: str | None = None
     labels: list[str] = field(default_factory=list)
     platforms: list[str] = field(default_factory=list)
     districts: list[str] = field(default_factory=list)

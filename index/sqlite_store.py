@@ -180,6 +180,9 @@ class SqliteLeadStore(LeadStore):
             clauses.append(f"EXISTS (SELECT 1 FROM json_each(leads.labels) WHERE value IN "
                            f"({','.join('?' * len(query.labels))}))")
             params.extend(query.labels)
+        if query.id_prefix:
+            clauses.append("substr(leads.id, 1, ?) = ?")
+            params += [len(query.id_prefix), query.id_prefix]
         if query.cluster_id:
             clauses.append("leads.cluster_id = ?")
             params.append(query.cluster_id)

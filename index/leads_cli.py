@@ -1,0 +1,204 @@
+"""`lantian leads list|show|stats|flush`: read the lead store from the terminal, as Rich tables."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from index import LeadQuery, LeadStore, StoreError, open_store
+from index.query import COUNT_BY, SORTS
+from lantian.settings import ConfigError
+
+app = typer.Typer(help="Browse the leads: list with filters, show one lead, counts for reports.",
+                  no_args_is_help=True)
+console = Console()
+
+STATS_DEFAULT = ("label", "platform", "district", "status", "week")
+
+
+@contextmanager
+def _store() -> Iterator[LeadStore]:
+    """The configured store; user-facing failures become one red line and exit code 1."""
+    try:
+        store = open_store()
+    except (ConfigError, StoreError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    try:
+        yield store
+    except (StoreError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        try:
+            store.close()
+        except StoreError as exc:
+            console.print(f"[yellow]warning:[/yellow] {exc}")
+
+
+def _query(label: list[str] | None, platform: list[str] | None, district: list[str] | None,
+           status: list[str] | None, since: str | None, until: str | None, min_risk: float | None,
+           text: str | None, **extra: Any) -> LeadQuery:
+    try:
+        return LeadQuery(labels=label or [], platforms=platform or [], districts=district or [],
+                         statuses=status or [], since=since, until=until, min_risk=min_risk, text=text, **extra)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+LabelOpt = Annotated[list[str] | None, typer.Option("--label", "-l", help="Only leads with this label "
+                                                    "(repeat for any of several).")]
+PlatformOpt = Annotated[list[str] | None, typer.Option("--platform", "-p", help="Only this platform (repeatable).")]
+DistrictOpt = Annotated[list[str] | None, typer.Option("--district", "-d", help="Only this district, e.g. "
+                                                       "浦东新区 (repeatable).")]
+StatusOpt = Annotated[list[str] | None, typer.Option("--status", "-s", help="Only this workflow status "
+                                                     "(repeatable).")]
+SinceOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD or ISO time) of --date-field.")]
+UntilOpt = Annotated[str | None, typer.Option(help="Last day (inclusive) of --date-field.")]
+RiskOpt = Annotated[float | None, typer.Option("--min-risk", min=0.0, max=1.0, help="Minimum risk, 0..1.")]
+TextOpt = Annotated[str | None, typer.Option("--text", "-t", help="Free text: every term must occur as a phrase "
+                                             "in title, seller or text.")]
+
+
+def _percent(value: Any) -> str:
+    return f"{float(value or 0) * 100:.0f}%"
+
+
+@app.command("list")
+def list_leads(
+    label: LabelOpt = None, platform: PlatformOpt = None, district: DistrictOpt = None, status: StatusOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, min_risk: RiskOpt = None, text: TextOpt = None,
+    date_field: Annotated[str, typer.Option(help="Date the --since/--until window applies to: "
+                                            "last_seen, first_seen or fetched_at.")] = "last_seen",
+    sort: Annotated[str, typer.Option(help=f"Order: {', '.join(SORTS)}.")] = "risk",
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Leads per page.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many leads (paging).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the lead documents as JSON lines.")] = False,
+) -> None:
+    """List leads matching the filters, highest risk first."""
+    query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
+                   sort=sort, limit=limit, offset=offset)
+    with _store() as store:
+        page = store.search(query)
+    if as_json:
+        for lead in page.leads:
+            typer.echo(json.dumps(lead, ensure_ascii=False))
+        return
+    table = Table(title=f"{page.total} lead(s) ({store.backend}); showing {offset + 1 if page.leads else 0}–"
+                        f"{offset + len(page.leads)}", show_lines=False)
+    for column, style in (("id", "cyan"), ("risk", "bold"), ("labels", "magenta"), ("platform", ""),
+                          ("district", ""), ("status", "green"), ("last seen", "dim"), ("title", "")):
+        table.add_column(column, style=style or None, overflow="fold")
+    for lead in page.leads:
+        snippet = (page.highlights.get(lead["id"], {}).get("text") or [""])[0]
+        title = lead.get("title") or ""
+        if snippet:
+            title += "\n[dim]" + snippet.replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]") + "[/dim]"
+        table.add_row(lead["id"][:12], _percent(lead.get("risk")), ", ".join(lead.get("labels") or []) or "—",
+                      lead.get("platform") or "", lead.get("district") or "", lead.get("status") or "",
+                      (lead.get("last_seen") or "")[:10], title)
+    console.print(table)
+
+
+@app.command("show")
+def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefix of at least 6 characters.")],
+         as_json: Annotated[bool, typer.Option("--json", help="Print the whole document as JSON.")] = False) -> None:
+    """Show one lead: content, labels with scores, evidence spans, contacts, history, notes and audit."""
+    with _store() as store:
+        lead = store.get(lead_id)
+        if lead is None and len(lead_id) >= 6:
+            page = store.search(LeadQuery(id_prefix=lead_id, limit=2))
+            if page.total > 1:
+                console.print(f"[red]error:[/red] {page.total} leads start with {lead_id}: give more characters")
+                raise typer.Exit(1)
+            lead = page.leads[0] if page.leads else None
+    if lead is None:
+        console.print(f"[red]error:[/red] no lead {lead_id}")
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(lead, ensure_ascii=False, indent=2))
+        return
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column(overflow="fold")
+    contacts = "; ".join(f"{k}: {', '.join(v)}" for k, v in (lead.get("contacts") or {}).items() if v)
+    for name, value in (("id", lead["id"]), ("url", lead.get("url")), ("platform", lead.get("platform")),
+                        ("seller", lead.get("seller")), ("agency", " ".join(filter(None, (
+                            lead.get("agency_name"), lead.get("agency_code")))))
+                        , ("contacts", contacts), ("district", lead.get("district")),
+                        ("risk", _percent(lead.get("risk"))), ("status", lead.get("status")),
+                        ("assignee", lead.get("assignee")), ("cluster", lead.get("cluster_id")),
+                        ("first / last seen", f"{lead.get('first_seen')} / {lead.get('last_seen')} "
+                                              f"({lead.get('seen_count')}×)"),
+                        ("listing", f"{lead.get('listing_status')}"
+                                    + (f" since {lead['removed_at']}" if lead.get("removed_at") else "")),
+                        ("fetched", lead.get("fetched_at")), ("raw", f"{lead.get('raw_path')} "
+                                                                     f"sha256 {lead.get('raw_sha256')}"),
+                        ("screenshot", f"{lead.get('screenshot_path')} sha256 {lead.get('screenshot_sha256')}"),
+                        ("warc", lead.get("warc_path"))):
+        facts.add_row(name, str(value) if value not in (None, "") else "—")
+    console.print(Panel(facts, title=lead.get("title") or lead["id"]))
+    console.print(Panel(lead.get("text") or "", title="text"))
+    labels = Table(title="labels")
+    labels.add_column("label", style="magenta")
+    labels.add_column("score")
+    labels.add_column("evidence", overflow="fold")
+    spans = lead.get("evidence") or []
+    for label, score in sorted((lead.get("scores") or {}).items(), key=lambda kv: -kv[1]):
+        marked = "✔ " if label in (lead.get("labels") or []) else ""
+        quotes = " | ".join(f"{s.get('field')}[{s.get('start')}:{s.get('end')}] {s.get('text')}"
+                            for s in spans if s.get("label") == label)
+        labels.add_row(marked + label, _percent(score), quotes)
+    console.print(labels)
+    for name, rows, columns in (("notes", lead.get("notes") or [], ("at", "by", "text")),
+                                ("audit", lead.get("audit") or [], ("at", "by", "action", "from", "to", "why"))):
+        if rows:
+            table = Table(title=name)
+            for column in columns:
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                table.add_row(*(str(row.get(c) or "") for c in columns))
+            console.print(table)
+
+
+@app.command("stats")
+def stats(
+    by: Annotated[list[str] | None, typer.Option("--by", "-b", help=f"Count by: {', '.join(COUNT_BY)} "
+                                                 f"(repeatable; default {', '.join(STATS_DEFAULT)}).")] = None,
+    label: LabelOpt = None, platform: PlatformOpt = None, district: DistrictOpt = None, status: StatusOpt = None,
+    since: SinceOpt = None, until: UntilOpt = None, min_risk: RiskOpt = None, text: TextOpt = None,
+    date_field: Annotated[str, typer.Option(help="Date the --since/--until window applies to.")] = "first_seen",
+) -> None:
+    """Count leads by label, platform, district, status and week (for the bureau's reports)."""
+    query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field)
+    dimensions = by or list(STATS_DEFAULT)
+    unknown = [d for d in dimensions if d not in COUNT_BY]
+    if unknown:
+        console.print(f"[red]error:[/red] cannot count by {', '.join(unknown)}: use {', '.join(COUNT_BY)}")
+        raise typer.Exit(2)
+    with _store() as store:
+        total = store.count(query)
+        results = {d: store.counts(d, query) for d in dimensions}
+    console.print(f"[bold]{total}[/bold] lead(s) match")
+    for dimension, counts in results.items():
+        table = Table(title=f"by {dimension}")
+        table.add_column(dimension)
+        table.add_column("leads", justify="right")
+        for key, n in counts.items():
+            table.add_row(key, str(n))
+        console.print(table)
+
+
+@app.command("flush")
+def flush() -> None:
+    """Replay leads spooled while Elasticsearch was unreachable, and make every write searchable."""
+    with _store() as store:
+        store.flush()
+        console.print(f"[green]ok[/green]: {store.count()} lead(s) in the {store.backend} store")
