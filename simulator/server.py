@@ -47,6 +47,11 @@ def default_out_dir() -> Path:
     return data_dir() / "simulator"
 
 
+def planned_endpoints(host: str, port_base: int) -> dict[str, str]:
+    """The endpoints `start --port-base` would serve (for `export` without a server)."""
+    return {platform: f"http://{host}:{port_base + offset}" for offset, platform in enumerate(PLATFORMS)}
+
+
 @dataclass
 class SimulatorConfig:
     seed: int = 7
@@ -69,7 +74,8 @@ class SimulatorConfig:
             raise SimulatorError(f"--port-base must be 0 (free ports) or 1..{65535 - len(PLATFORMS)}")
 
 
-def export_files(world: World, out_dir: Path, endpoints: dict[str, str]) -> dict[str, Path]:
+def export_files(world: World, out_dir: Path, endpoints: dict[str, str],
+                 progress: Callable[[int], None] | None = None) -> dict[str, Path]:
     """Write endpoints.json, registry.csv and ground_truth.jsonl; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -79,7 +85,7 @@ def export_files(world: World, out_dir: Path, endpoints: dict[str, str]) -> dict
     }
     paths["endpoints"].write_text(json.dumps(endpoints, indent=2) + "\n", encoding="utf-8")
     write_registry(world.population.registry, paths["registry"])
-    world.write_ground_truth(paths["ground_truth"], endpoints)
+    world.write_ground_truth(paths["ground_truth"], endpoints, progress)
     return paths
 
 
@@ -235,11 +241,12 @@ class SimulatorServer:
 
     # -- foreground ------------------------------------------------------------------------------------------------
 
-    def serve_forever(self, on_ready: Callable[[], None] | None = None) -> None:
+    def serve_forever(self, on_ready: Callable[[], None] | None = None,
+                      progress: Callable[[int], None] | None = None) -> None:
         """Serve in the current thread until Ctrl-C (the CLI)."""
         self._bind_all()
         if self.config.write_files:
-            export_files(self.world, self.out_dir, self.endpoints)
+            export_files(self.world, self.out_dir, self.endpoints, progress)
 
         async def main() -> None:
             await self._start_apps()

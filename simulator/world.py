@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -501,9 +501,13 @@ class World:
         for index in range(self.count):
             yield self.truth(self.listing(index), endpoints)
 
-    def write_ground_truth(self, path: Path, endpoints: dict[str, str]) -> Path:
+    def write_ground_truth(self, path: Path, endpoints: dict[str, str],
+                           progress: Callable[[int], None] | None = None) -> Path:
+        """JSONL, one record a listing; `progress(n)` is called every 1000 records."""
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8") as handle:
-            for record in self.ground_truth(endpoints):
+            for number, record in enumerate(self.ground_truth(endpoints), 1):
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                if progress and number % 1000 == 0:
+                    progress(number)
         return path
