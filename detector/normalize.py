@@ -39,6 +39,9 @@ _SEPARATOR_RE = re.compile(
     f"(?<=[{CJK}])[{SEPARATORS}{ZERO_WIDTH}{EMOJI}]+(?=[{CJK}])|[{ZERO_WIDTH}]+"
 )
 _LATIN = re.compile(r"[a-z0-9]")
+_PINYIN_WORD = re.compile(r"[a-z]+")
+# A Latin word standing alone (not part of an id such as "daiban123" or "zhi_yuan"): pinyin is looked up here.
+_LATIN_WORD = re.compile(r"(?<![a-z0-9_\-])[a-z]+(?![a-z0-9_\-])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +128,16 @@ class Normalizer:
 
     def __init__(self, replacements: Mapping[str, str]) -> None:
         self.replacements = dict(replacements)
+        self._pinyin = {k: v for k, v in self.replacements.items() if _PINYIN_WORD.fullmatch(k)}
+        self._longest_pinyin = max(map(len, self._pinyin), default=0)
         self._automaton = ahocorasick.Automaton()
         for variant, canonical in self.replacements.items():
-            self._automaton.add_word(variant, (len(variant), canonical))
-        if self.replacements:
+            if variant not in self._pinyin:
+                self._automaton.add_word(variant, (len(variant), canonical))
+        self._has_automaton = len(self._automaton) > 0
+        if self._has_automaton:
             self._automaton.make_automaton()
+        self._segment = lru_cache(maxsize=65536)(self._segment_uncached)
 
     @classmethod
     def from_config(cls, directory: Path | None = None) -> Normalizer:
@@ -161,9 +169,37 @@ class Normalizer:
             _remove_separators(builder)
         return NormalizedText(builder.text, text, tuple(builder.starts), tuple(builder.ends))
 
+    def _segment_uncached(self, word: str) -> str | None:
+        """The canonical wording of a Latin word made only of pinyin variants ("neibujiaji"), else None."""
+        if len(word) > 60:
+            return None
+        best: list[tuple[int, str] | None] = [None] * (len(word) + 1)
+        best[0] = (0, "")
+        for end in range(1, len(word) + 1):
+            for start in range(max(0, end - self._longest_pinyin), end):
+                head = best[start]
+                canonical = self._pinyin.get(word[start:end])
+                if head is not None and canonical is not None:
+                    candidate = (head[0] + 1, head[1] + canonical)
+                    current = best[end]
+                    if current is None or candidate[0] < current[0]:
+                        best[end] = candidate
+        return best[-1][1] if best[-1] is not None else None
+
     def _replace_variants(self, builder: _Builder) -> None:
         text = builder.text
         edits: list[tuple[int, int, str]] = []
+        if self._pinyin:
+            for run in _LATIN_WORD.finditer(text):
+                canonical = self._segment(run.group())
+                if canonical is not None:
+                    edits.append((run.start(), run.end(), canonical))
+            if edits:
+                builder.apply(edits)
+                text = builder.text
+                edits = []
+        if not self._has_automaton:
+            return
         for end_index, (length, canonical) in self._automaton.iter_long(text):
             start = end_index - length + 1
             stop = end_index + 1

@@ -120,16 +120,22 @@ class AgencyRegistry:
         return best
 
     def check(self, names: list[str], codes: list[str]) -> RegistryCheck:
-        """Is the advertiser a licensed agency? `names`: seller and agency names shown; `codes`: codes shown."""
+        """Is the advertiser a licensed agency? `names`: seller and agency names shown; `codes`: codes shown.
+
+        A registry name settles it unless a shown code belongs to another registry agency; without one, a code
+        must be in the registry (and, when names are shown, belong to one of them).
+        """
         named = [agency for agency in (self.find_name(n) for n in names if n) if agency is not None]
         for code in codes:
             agency = self.by_code.get(code)
             if agency is None:
-                return RegistryCheck(False, "unknown_code", code=code)
-            if any(name for name in names) and agency not in named:
+                if not named:
+                    return RegistryCheck(False, "unknown_code", code=code)
+            elif agency not in named and any(names):
                 return RegistryCheck(False, "code_of_other_agency", agency=agency, code=code)
-        if codes:
-            return RegistryCheck(True, "licensed", agency=self.by_code[codes[0]], code=codes[0])
         if named:
             return RegistryCheck(True, "licensed", agency=named[0])
+        known = [code for code in codes if code in self.by_code]
+        if known:
+            return RegistryCheck(True, "licensed", agency=self.by_code[known[0]], code=known[0])
         return RegistryCheck(False, "not_in_registry")
