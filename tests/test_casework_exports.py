@@ -1,0 +1,114 @@
+"""Case exports (CSV, XLSX, evidence ZIP), the weekly report (HTML, XLSX) and review examples (JSONL)."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import zipfile
+from datetime import datetime, timedelta, timezone
+
+from openpyxl import load_workbook
+
+from casework import workflow
+from casework.config import load_risk_config
+from casework.export import evidence_package, write_cases_csv, write_cases_xlsx
+from casework.report import Period, bar_chart_svg, build_report, write_html, write_xlsx
+from casework.reviews import export_reviews
+from tests.fixtures.casework import HOSTILE_TITLE, casework_env, detection, listing, store  # noqa: F401
+
+
+def _days_ago(days: int) -> str:
+    return (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT08:00:00Z")
+
+
+def _review(store, lead, to, why=""):
+    workflow.set_status(store, lead["id"], "reviewing", by="alice")
+    return workflow.set_status(store, lead["id"], to, by="alice", why=why)
+
+
+def test_confirmed_leads_export_to_csv_and_xlsx(store, tmp_path):
+    formula = listing(1, title="=HYPERLINK(\"http://evil\")", platform="market")
+    kept = _review(store, store.upsert(formula, detection(formula, phone="13800001111")), "confirmed")
+    other = listing(2)
+    _review(store, store.upsert(other, detection(other)), "dismissed", "合法")
+    leads = [lead for lead in store.iter_leads() if lead["status"] == "confirmed"]
+    assert write_cases_csv(leads, tmp_path / "cases.csv") == 1
+    with open(tmp_path / "cases.csv", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["线索编号"] == kept["id"] and rows[0]["确认人"] == "alice" and rows[0]["电话"] == "13800001111"
+    assert rows[0]["违法类型"] == "冒用官方名义、标识、声称内部渠道、快速授权"
+    assert write_cases_xlsx(leads, tmp_path / "cases.xlsx") == 1
+    sheet = load_workbook(tmp_path / "cases.xlsx").active
+    header = [c.value for c in sheet[1]]
+    title = sheet.cell(row=2, column=header.index("标题") + 1).value
+    assert title.startswith("'=") and sheet.cell(row=2, column=1).value == kept["id"]
+
+
+def test_evidence_package_hashes_every_file(store, casework_env, tmp_path):
+    raw = casework_env / "raw" / "page.html"
+    shot = casework_env / "shots" / "page.png"
+    raw.parent.mkdir(parents=True)
+    shot.parent.mkdir(parents=True)
+    raw.write_bytes("<html>国家知识产权局指定代理</html>".encode())
+    shot.write_bytes(b"\x89PNG fake screenshot bytes")
+    item = listing(1, raw_path="raw/page.html", screenshot_path=str(shot))
+    item["raw_sha256"] = hashlib.sha256(raw.read_bytes()).hexdigest()
+    item["screenshot_sha256"] = "0" * 64  # recorded hash that does not match: the manifest must say so
+    lead = store.upsert(item, detection(item))
+    manifest = evidence_package(lead, tmp_path / "ev.zip")
+    with zipfile.ZipFile(tmp_path / "ev.zip") as archive:
+        names = set(archive.namelist())
+        assert names == {"listing.txt", "raw.html", "screenshot.png", "lead.json", "manifest.json"}
+        assert json.loads(archive.read("manifest.json")) == manifest
+        for entry in manifest["files"]:
+            assert hashlib.sha256(archive.read(entry["name"])).hexdigest() == entry["sha256"]
+        assert archive.read("raw.html") == raw.read_bytes()
+        assert lead["title"] in archive.read("listing.txt").decode()
+    by_name = {f["name"]: f for f in manifest["files"]}
+    assert by_name["raw.html"]["matches_recorded"] is True
+    assert by_name["screenshot.png"]["matches_recorded"] is False
+    assert manifest["fetched_at"] == lead["fetched_at"] and manifest["lead_id"] == lead["id"]
+
+
+def test_weekly_report_counts_and_outputs(store, tmp_path):
+    old = listing(1, platform="market", fetched_at=_days_ago(20), location="上海 徐汇区")
+    store.upsert(old, detection(old, phone="13900000001"))
+    fresh = [listing(2, platform="market", fetched_at=_days_ago(1), location="上海 徐汇区"),
+             listing(3, platform="services", fetched_at=_days_ago(2), location="北京", seller="新卖家甲"),
+             listing(4, platform="services", fetched_at=_days_ago(3), title=HOSTILE_TITLE, seller="新卖家乙")]
+    leads = [store.upsert(fresh[0], detection(fresh[0], phone="13900000001")),
+             store.upsert(fresh[1], detection(fresh[1], ["abnormal_filing"])),
+             store.upsert(fresh[2], detection(fresh[2], ["insider_channel"], phone="13700000009"))]
+    _review(store, leads[0], "confirmed")
+    workflow.set_status(store, leads[0]["id"], "takedown_requested", by="root")
+    workflow.set_status(store, leads[0]["id"], "removed", by="recheck")
+
+    report = build_report(store, Period.week(), load_risk_config(), use_images=False)
+    assert report.new_leads == 3
+    assert report.by_platform == {"services": 2, "market": 1}
+    assert report.by_district == {"徐汇区": 1, "浦东新区": 1, "未知": 1}
+    assert report.by_label["impersonation"] == 1 and report.by_label["abnormal_filing"] == 1
+    assert (report.agencies_active, report.agencies_new, report.agencies_repeat) == (3, 2, 1)
+    assert report.outcomes_in_period == {"takedown_requested": 1, "removed": 1, "persisting": 0}
+
+    html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 5 and "<script" not in html
+    assert "<script" not in str(bar_chart_svg({"<script>x</script>": 2}))
+    book = load_workbook(write_xlsx(report, tmp_path / "r.xlsx"))
+    assert {"概况", "按违法类型", "按平台", "按所属区", "按处理状态", "高风险机构"} <= set(book.sheetnames)
+    platform_rows = {row[0]: row[1] for row in book["按平台"].iter_rows(min_row=2, values_only=True)}
+    assert platform_rows == {"services": 2, "market": 1}
+
+
+def test_review_decisions_export_as_labelled_examples(store, tmp_path):
+    items = [listing(n) for n in range(1, 4)]
+    leads = [store.upsert(item, detection(item)) for item in items]
+    _review(store, leads[0], "confirmed")
+    _review(store, leads[1], "dismissed", "持证机构陈述事实")
+    counts = export_reviews(store.iter_leads(), tmp_path / "reviews.jsonl")
+    assert counts == {"positive": 1, "negative": 1}
+    rows = {row["id"]: row for row in map(json.loads, (tmp_path / "reviews.jsonl").read_text().splitlines())}
+    positive, negative = rows[f"review-{leads[0]['id']}"], rows[f"review-{leads[1]['id']}"]
+    assert positive["labels"] == ["impersonation", "insider_channel"] and positive["text"] == items[0]["text"]
+    assert negative["labels"] == [] and negative["kind"] == "hard_negative"
+    assert negative["reason"] == "持证机构陈述事实" and negative["reviewer"] == "alice"

@@ -1,0 +1,106 @@
+"""Re-check against a real local HTTP server: exactly the removed listings are marked removed, with fresh
+evidence; an unreachable platform changes nothing."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from casework import workflow
+from casework.config import load_recheck_config
+from casework.recheck import recheck_leads
+from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+
+ONLINE = "<html><body><h1 class='item-title'>内部渠道 包下证</h1><div class='item-desc'>联系微信</div></body></html>"
+PAGES: dict[str, tuple[int, str, bytes]] = {
+    "L000001": (200, "text/html; charset=utf-8", ONLINE.encode()),
+    "L000002": (404, "text/html; charset=utf-8", b"<html><body>Not Found</body></html>"),
+    "L000003": (200, "text/html; charset=utf-8",
+                "<html><body><div class='removed-notice'>该商品已下架</div></body></html>".encode()),
+    "L000004": (200, "text/html; charset=utf-8", ONLINE.encode()),
+    "L000005": (200, "text/html; charset=GBK", "<html><body><p>抱歉，该服务已下架</p></body></html>".encode("gbk")),
+    "L000006": (410, "text/html; charset=utf-8", b"gone"),
+}
+
+
+class Platform(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        listing_id = parse_qs(urlparse(self.path).query).get("id", [""])[0]
+        status, content_type, body = PAGES.get(listing_id, (404, "text/plain", b"unknown"))
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def platform_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Platform)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _requested(store, n: int, base: str, deadline: str) -> str:
+    item = listing(n, base=base)
+    lead = store.upsert(item, detection(item))
+    for to in ("reviewing", "confirmed"):
+        workflow.set_status(store, lead["id"], to, by="alice")
+    workflow.set_status(store, lead["id"], "takedown_requested", by="root", extra={"takedown_deadline": deadline})
+    return lead["id"]
+
+
+def test_recheck_marks_exactly_the_removed_listings(store, platform_url, casework_env):
+    now = datetime.now(timezone.utc)
+    past = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    future = (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ids = {n: _requested(store, n, platform_url, past) for n in range(1, 7)}
+    not_due = _requested(store, 7, platform_url, future)
+    with_socket_closed = _requested(store, 8, "http://127.0.0.1:9", past)
+
+    verdicts = recheck_leads(store, load_recheck_config(), by="recheck-bot", render=False)
+
+    outcome = {v.lead_id: v.outcome for v in verdicts}
+    assert not_due not in outcome
+    assert outcome[with_socket_closed] == "unreachable"
+    assert store.get(with_socket_closed)["status"] == "takedown_requested"
+    removed = {ids[n] for n in (2, 3, 5, 6)}
+    persisting = {ids[n] for n in (1, 4)}
+    assert {i for i, o in outcome.items() if o == "removed"} == removed
+    assert {i for i, o in outcome.items() if o == "persisting"} == persisting
+    for lead_id in removed | persisting:
+        lead = store.get(lead_id)
+        assert lead["status"] == ("removed" if lead_id in removed else "persisting")
+        event = lead["audit"][-1]
+        assert (event["by"], event["from"], event["to"]) == ("recheck-bot", "takedown_requested", lead["status"])
+        fresh = lead["recheck"]
+        body = Path(fresh["raw_path"]).read_bytes()
+        assert hashlib.sha256(body).hexdigest() == fresh["raw_sha256"]
+        assert Path(fresh["raw_path"]).is_relative_to(casework_env)
+    assert store.get(ids[2])["recheck"]["http_status"] == 404
+    assert store.get(ids[2])["listing_status"] == "removed"
+    assert store.get(not_due)["status"] == "takedown_requested"
+
+
+def test_persisting_leads_can_be_checked_again(store, platform_url):
+    past = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    still_online = _requested(store, 1, platform_url, past)
+    config = load_recheck_config()
+    recheck_leads(store, config, render=False)
+    assert store.get(still_online)["status"] == "persisting"
+    recheck_leads(store, config, statuses=["takedown_requested", "persisting"], render=False)
+    lead = store.get(still_online)
+    assert lead["status"] == "persisting"
+    assert [e["action"] for e in lead["audit"]][-2:] == ["status", "recheck"]

@@ -1,0 +1,93 @@
+"""Takedown requests built from leads in a real store: DOCX and PDF read back, URL CSV, workflow moves."""
+from __future__ import annotations
+
+import csv
+
+import typer
+from docx import Document
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from casework import workflow
+from casework.cli import register
+from casework.config import load_takedown_config
+from casework.takedown import request_takedowns
+from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+
+
+def _confirm(store, lead):
+    workflow.set_status(store, lead["id"], "reviewing", by="alice")
+    return workflow.set_status(store, lead["id"], "confirmed", by="alice", why="证据充分")
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _seed(store):
+    confirmed = []
+    for n, title in ((1, "国家知识产权局指定代理 商标加急"), (2, "专业撤三 拿下别人的商标"), (3, "评职称专利 包下证 <b>&amp;")):
+        item = listing(n, platform="market", title=title, seller=f"卖家{n}")
+        confirmed.append(_confirm(store, store.upsert(item, detection(item))))
+    reviewing = listing(4, platform="market")
+    reviewing_lead = store.upsert(reviewing, detection(reviewing))
+    workflow.set_status(store, reviewing_lead["id"], "reviewing", by="alice")
+    elsewhere = listing(5, platform="services")
+    elsewhere_lead = _confirm(store, store.upsert(elsewhere, detection(elsewhere)))
+    return confirmed, reviewing_lead, elsewhere_lead
+
+
+def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
+    confirmed, reviewing, elsewhere = _seed(store)
+    config = load_takedown_config()
+    result = request_takedowns(store, "market", config, tmp_path / "out", by="root")
+    assert sorted(result.moved) == sorted(lead["id"] for lead in confirmed) and not result.refused
+
+    document = Document(str(result.files["docx"]))
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert config.letter.title in body and config.recipient("market") in body
+    rows = {row.cells[1].text: [cell.text for cell in row.cells] for row in document.tables[0].rows[1:]}
+    assert sorted(rows) == sorted(lead["url"] for lead in confirmed)
+    for lead in confirmed:
+        row = rows[lead["url"]]
+        assert row[1] == lead["url"] and row[2] == lead["title"] and row[3] == lead["seller"]
+        assert lead["raw_sha256"] in row[6]
+        assert "冒用官方名义" in row[4] and "广告法" in row[5]
+
+    pdf_text = _squash("".join(page.extract_text() for page in PdfReader(str(result.files["pdf"])).pages))
+    assert _squash(config.letter.title) in pdf_text
+    for lead in confirmed:
+        assert _squash(lead["url"]) in pdf_text
+        assert _squash(lead["title"]) in pdf_text
+        assert lead["raw_sha256"] in pdf_text
+
+    with open(result.files["csv"], encoding="utf-8-sig") as handle:
+        urls = [row["url"] for row in csv.DictReader(handle)]
+    assert sorted(urls) == sorted(lead["url"] for lead in confirmed)
+
+    for lead in confirmed:
+        stored = store.get(lead["id"])
+        assert stored["status"] == "takedown_requested"
+        assert stored["takedown_deadline"] > stored["audit"][-1]["at"]
+        assert stored["audit"][-1]["by"] == "root" and result.letter.reference in stored["audit"][-1]["why"]
+    assert store.get(reviewing["id"])["status"] == "reviewing"
+    assert store.get(elsewhere["id"])["status"] == "confirmed"
+
+
+def casework_cli() -> typer.Typer:
+    """Only casework's commands, registered the way `lantian.cli` registers them."""
+    cli = typer.Typer()
+    register(cli)
+    return cli
+
+
+def test_takedown_command(store, tmp_path):
+    confirmed, _, _ = _seed(store)
+    app = casework_cli()
+    runner = CliRunner()
+    result = runner.invoke(app, ["takedown", "--platform", "market", "--out", str(tmp_path), "--by", "root"])
+    assert result.exit_code == 0, result.output
+    assert "3 leads → takedown_requested" in result.output
+    assert len(list(tmp_path.glob("*.docx"))) == 1 and len(list(tmp_path.glob("*.pdf"))) == 1
+    again = runner.invoke(app, ["takedown", "--platform", "market", "--out", str(tmp_path)])
+    assert again.exit_code == 0 and "nothing to request" in again.output
