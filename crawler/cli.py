@@ -31,6 +31,9 @@ def crawl(
     endpoints: Optional[Path] = typer.Option(
         None, "--endpoints", help="JSON {platform: base_url} overriding base URLs, e.g. data/simulator/endpoints.json."
     ),
+    max_images: Optional[int] = typer.Option(
+        None, "--max-images", min=0, help="Download at most N images per listing for OCR (default 4; 0 = none)."
+    ),
     resumable: bool = typer.Option(
         False, "--resumable", help="Keep Scrapy's job state so an interrupted sweep resumes where it stopped."
     ),
@@ -40,7 +43,7 @@ def crawl(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress display (logs go to the console)."),
 ) -> None:
     """Sweep platforms × keywords: search pages → listings → detector → leads (config/platforms/*.yaml)."""
-    from crawler.progress import progress_table
+    from crawler.progress import SUMMARY_COLUMNS, progress_table
     from crawler.run import run_sweep
 
     console = Console()
@@ -48,11 +51,13 @@ def crawl(
         summary = run_sweep(
             platforms=platform or None, endpoints=endpoints, keywords=keywords, max_pages=max_pages,
             progress=not quiet, resumable=resumable, console=console,
+            settings={"LANTIAN_MAX_IMAGES": max_images} if max_images is not None else None,
         )
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    console.print(progress_table(summary.platforms, title=f"crawl summary ({summary.seconds:.1f} s)"))
+    console.print(progress_table(summary.platforms, title=f"crawl summary ({summary.seconds:.1f} s)",
+                                 columns=SUMMARY_COLUMNS))
     totals = summary.totals
     console.print(
         f"pages {totals.pages}, listings {totals.items}, leads {totals.leads}, errors {totals.errors}; "

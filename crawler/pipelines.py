@@ -11,17 +11,16 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.pipelines.images import ImagesPipeline
+from scrapy.pipelines.files import FilesPipeline
 
 from crawler.items import ListingItem, content_sha256
-from crawler.seen import SeenStore
-from lantian.settings import data_dir
+from crawler.seen import SeenStore, default_path
 
 logger = logging.getLogger(__name__)
 
 
 def seen_store_path(settings: Any) -> Path:
-    return Path(settings.get("LANTIAN_SEEN_DB") or data_dir() / "crawl" / "seen.sqlite3")
+    return Path(settings.get("LANTIAN_SEEN_DB") or default_path())
 
 
 def listing_dict(item: ListingItem) -> dict[str, Any]:
@@ -69,15 +68,17 @@ class IncrementalPipeline:
         return item
 
 
-class ListingImagesPipeline(ImagesPipeline):
-    """Scrapy's images pipeline, for new or changed listings only (OCR reads text hidden in images)."""
+class ListingImagesPipeline(FilesPipeline):
+    """Scrapy's files pipeline for listing images, new or changed listings only (OCR reads text hidden in
+    images). `images` gets the local paths."""
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
         if item.get("change") not in ("new", "changed"):
             return []
+        limit = self.crawler.settings.getint("LANTIAN_MAX_IMAGES", 4)
         return [
             Request(url, meta={"download_slot": item.get("platform")})
-            for url in item.get("image_urls") or []
+            for url in (item.get("image_urls") or [])[:limit]
         ]
 
     def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: Any) -> Any:
@@ -103,11 +104,10 @@ class DetectionPipeline:
     def from_crawler(cls, crawler: Crawler) -> DetectionPipeline:
         return cls(crawler)
 
-    async def open_spider(self, spider: Spider) -> None:
+    def open_spider(self, spider: Spider) -> None:
         from detector import Detector
 
-        loop = asyncio.get_running_loop()
-        self.detector = await loop.run_in_executor(self.executor, Detector.load)
+        self.detector = Detector.load()
 
     def close_spider(self, spider: Spider) -> None:
         self.executor.shutdown(wait=True)

@@ -73,6 +73,7 @@ class SweepSummary:
     platforms: dict[str, PlatformSummary] = field(default_factory=dict)
     finish_reasons: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    counters: dict[str, int] = field(default_factory=dict)
 
     @property
     def totals(self) -> PlatformSummary:
@@ -88,6 +89,7 @@ class SweepSummary:
             "totals": asdict(self.totals),
             "finish_reasons": dict(self.finish_reasons),
             "seconds": round(self.seconds, 2),
+            "counters": dict(sorted(self.counters.items())),
         }
 
 
@@ -107,12 +109,31 @@ def summarize(stats: Iterable[dict[str, Any]], platforms: Iterable[str]) -> dict
     return result
 
 
-def progress_table(platforms: dict[str, PlatformSummary], title: str = "lantian crawl") -> Table:
+COUNTER_PREFIXES = ("lantian/", "retry/", "downloader/response_status_count/", "playwright/page_count",
+                    "playwright/browser_count", "evidence/", "robotstxt/", "item_", "response_received_count",
+                    "dupefilter/", "offsite/")
+
+
+def counters(stats: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """The numeric stats worth keeping after a sweep (retries, statuses, browser, evidence), summed over crawlers."""
+    total: dict[str, int] = {}
+    for values in stats:
+        for key, value in values.items():
+            if key.startswith(COUNTER_PREFIXES) and isinstance(value, (int, float)) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + int(value)
+    return total
+
+
+LIVE_COLUMNS = ("pages", "items", "leads", "errors")
+SUMMARY_COLUMNS = ("pages", "items", "leads", "errors", "new", "changed", "unchanged", "removed", "not_due")
+
+
+def progress_table(platforms: dict[str, PlatformSummary], title: str = "lantian crawl",
+                   columns: tuple[str, ...] = LIVE_COLUMNS) -> Table:
     table = Table(title=title, title_justify="left")
-    table.add_column("platform")
-    for name in ("pages", "items", "leads", "errors", "new", "changed", "unchanged", "removed"):
-        table.add_column(name, justify="right")
+    table.add_column("platform", no_wrap=True)
+    for name in columns:
+        table.add_column(name.replace("_", " "), justify="right", no_wrap=True)
     for name, summary in platforms.items():
-        table.add_row(name, *(str(getattr(summary, col)) for col in
-                              ("pages", "items", "leads", "errors", "new", "changed", "unchanged", "removed")))
+        table.add_row(name, *(str(getattr(summary, col)) for col in columns))
     return table

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
-from crawler.progress import SweepSummary, progress_table, summarize
+from crawler.progress import SweepSummary, counters, progress_table, summarize
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
 from lantian.settings import data_dir
@@ -91,7 +91,8 @@ def run_sweep(
 
     started = time.monotonic()
     console = console or Console()
-    live = Live(progress_table(summarize([], names)), console=console, refresh_per_second=4) if progress else None
+    live = Live(progress_table(summarize([], names)), console=console, refresh_per_second=4,
+                transient=True) if progress else None
 
     def refresh() -> None:
         if live is not None:
@@ -112,6 +113,7 @@ def run_sweep(
     summary = SweepSummary(seconds=time.monotonic() - started)
     all_stats = [c.stats.get_stats() for c in crawlers.values() if getattr(c, "stats", None)]
     summary.platforms = summarize(all_stats, names)
+    summary.counters = counters(all_stats)
     for kind, crawler in crawlers.items():
         reason = crawler.stats.get_value("finish_reason") if getattr(crawler, "stats", None) else None
         summary.finish_reasons[kind] = str(reason)

@@ -14,7 +14,6 @@ NEWSPIDER_MODULE = "crawler.spiders"
 USER_AGENT = "lantian/0.1 (+IP-agency advertising supervision; Shanghai IP Office Blue Sky)"
 ROBOTSTXT_OBEY = True
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
@@ -77,10 +76,12 @@ EXTENSIONS = {
     "crawler.progress.PlatformStats": 500,
 }
 
-IMAGES_STORE = str(data_dir() / "images")
-IMAGES_MIN_HEIGHT = 0
-IMAGES_MIN_WIDTH = 0
+# Listing images are kept byte for byte (FilesPipeline, not re-encoded) so OCR reads the original pixels.
+FILES_STORE = str(data_dir() / "images")
+FILES_URLS_FIELD = "image_urls"
+FILES_RESULT_FIELD = "image_files"
 MEDIA_ALLOW_REDIRECTS = True
+LANTIAN_MAX_IMAGES = 4  # per listing, first ones first (image-only claims are usually in the first image)
 
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 HTTPCACHE_ENABLED = False

@@ -216,7 +216,7 @@ class PlatformSpider(scrapy.Spider):
             status="active",
         )
         record = response.meta.get("evidence_record") or {}
-        for key in ("raw_path", "raw_sha256", "warc_path", "fetched_at"):
+        for key in ("raw_path", "raw_sha256", "warc_path", "fetched_at", "screenshot_path", "screenshot_sha256"):
             if record.get(key):
                 item[key] = record[key]
         if response.status in REMOVED_STATUSES or not hasattr(response, "text"):
