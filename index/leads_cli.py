@@ -93,9 +93,10 @@ def list_leads(
         return
     table = Table(title=f"{page.total} lead(s) ({store.backend}); showing {offset + 1 if page.leads else 0}–"
                         f"{offset + len(page.leads)}", show_lines=False)
-    for column, style in (("id", "cyan"), ("risk", "bold"), ("labels", "magenta"), ("platform", ""),
-                          ("district", ""), ("status", "green"), ("last seen", "dim"), ("title", "")):
-        table.add_column(column, style=style or None, overflow="fold")
+    for column, style, no_wrap in (("id", "cyan", True), ("risk", "bold", True), ("labels", "magenta", False),
+                                   ("platform", "", False), ("district", "", False), ("status", "green", True),
+                                   ("last seen", "dim", True), ("title", "", False)):
+        table.add_column(column, style=style or None, overflow="fold", no_wrap=no_wrap)
     for lead in page.leads:
         snippet = (page.highlights.get(lead["id"], {}).get("text") or [""])[0]
         title = lead.get("title") or ""

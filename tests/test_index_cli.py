@@ -1,0 +1,62 @@
+"""`lantian leads ...` against the embedded store: tables, filters, JSON output, clear errors."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from index import leads_cli
+
+from index.sqlite_store import SqliteLeadStore
+from lantian.cli import app
+from tests.test_index_store import IMPERSONATION_AD, detection, listing
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LANTIAN_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LANTIAN_ES_URL", raising=False)
+    monkeypatch.setattr(leads_cli, "console", Console(width=200))
+    store = SqliteLeadStore(tmp_path / "index" / "leads.sqlite3")
+    store.upsert(listing(1, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], location="上海市浦东新区"),
+                 detection(("impersonation", "insider_channel"), risk=0.93))
+    store.upsert(listing(2, title="高价收专利代理师证", text="资质挂靠 不用坐班", location="上海市静安区"),
+                 detection(("qualification_lending",), risk=0.75))
+    store.upsert(listing(3), detection((), risk=0.02))
+    store.add_note(listing(1)["id"], {"by": "chen", "text": "已取证"})
+    store.close()
+    return tmp_path
+
+
+def test_list_filters_and_highlights(data_dir: Path) -> None:
+    result = runner.invoke(app, ["leads", "list", "--label", "impersonation", "--text", "内部渠道"])
+    assert result.exit_code == 0, result.output
+    assert "1 lead(s)" in result.output and listing(1)["id"][:12] in result.output
+    assert "内部渠道" in result.output and listing(2)["id"][:12] not in result.output
+    lines = runner.invoke(app, ["leads", "list", "--min-risk", "0.5", "--json"]).output.splitlines()
+    assert [json.loads(line)["risk"] for line in lines] == [0.93, 0.75]
+
+
+def test_show_accepts_a_prefix_and_prints_evidence_and_notes(data_dir: Path) -> None:
+    result = runner.invoke(app, ["leads", "show", listing(1)["id"][:10]])
+    assert result.exit_code == 0, result.output
+    assert "国家知识产权局指定代理" in result.output and "浦东新区" in result.output
+    assert "已取证" in result.output and "impersonation" in result.output and "93%" in result.output
+    missing = runner.invoke(app, ["leads", "show", "0" * 40])
+    assert missing.exit_code == 1 and "no lead" in missing.output
+
+
+def test_stats_counts_by_dimension(data_dir: Path) -> None:
+    result = runner.invoke(app, ["leads", "stats", "--by", "label", "--by", "district"])
+    assert result.exit_code == 0, result.output
+    assert "3 lead(s) match" in result.output
+    assert "qualification_lending" in result.output and "静安区" in result.output
+    bad = runner.invoke(app, ["leads", "stats", "--by", "colour"])
+    assert bad.exit_code == 2 and "cannot count by colour" in bad.output
+    bad_date = runner.invoke(app, ["leads", "list", "--since", "yesterday"])
+    assert bad_date.exit_code == 2 and "not an ISO-8601 date" in bad_date.output
