@@ -15,30 +15,59 @@ pytestmark = pytest.mark.browser
 
 
 def _chromium_children() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()]
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in process.name().lower():
+                found.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def _kill_browser_main_process() -> None:
+    """Simulate a crash: kill Chromium's main process (the one started by Playwright's driver, by this test)."""
+    for process in _chromium_children():
+        try:
+            parent = process.parent()
+            if parent is not None and "chrom" not in parent.name().lower():
+                process.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 def test_full_page_png_and_relaunch_after_a_crash(evidence_site, chromium_launch_options):  # noqa: F811
-    async def scenario() -> tuple[bytes, bytes, int]:
+    async def scenario() -> tuple[bytes, bytes, int, list[psutil.Process]]:
         renderer = PageRenderer(chromium_launch_options, viewport=(800, 600), timeout_ms=20_000)
         try:
             first = await renderer.screenshot(f"{evidence_site}/tall")
-            for process in _chromium_children():
-                if process.parent() and "chrom" not in process.parent().name().lower():
-                    process.kill()  # the browser's main process, started by this test
+            _kill_browser_main_process()
             await asyncio.sleep(0.5)
             second = await renderer.screenshot(f"{evidence_site}/item/1")
-            return first, second, renderer.launches
+            browsers = _chromium_children()
+            return first, second, renderer.launches, browsers
         finally:
             await renderer.close()
 
-    first, second, launches = asyncio.run(scenario())
+    first, second, launches, browsers = asyncio.run(scenario())
     image = Image.open(BytesIO(first))
     assert image.format == "PNG"
     assert image.width == 800 and image.height >= 3000  # the whole page, not just the viewport
     assert Image.open(BytesIO(second)).format == "PNG"
     assert launches == 2
-    assert not _chromium_children()
+    _, alive = psutil.wait_procs(browsers, timeout=15)
+    assert not alive  # close() leaves no browser behind
+
+
+def test_page_whose_load_never_finishes_is_still_captured(evidence_site, chromium_launch_options):  # noqa: F811
+    async def scenario() -> bytes:
+        renderer = PageRenderer(chromium_launch_options, timeout_ms=2_000)
+        try:
+            return await renderer.screenshot(f"{evidence_site}/stalled")
+        finally:
+            await renderer.close()
+
+    assert Image.open(BytesIO(asyncio.run(scenario()))).format == "PNG"
 
 
 def test_unreachable_page_is_a_screenshot_error(chromium_launch_options):

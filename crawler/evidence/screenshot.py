@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from playwright.async_api import Browser, Error as PlaywrightError, Playwright, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy_playwright.page import PageMethod
 
 from lantian.browser import launch_options
@@ -105,9 +106,14 @@ class PageRenderer:
         context = await browser.new_context(viewport=self.viewport, locale="zh-CN")
         try:
             page = await context.new_page()
-            response = await page.goto(url, wait_until="load", timeout=self.timeout_ms)
-            if response is None:
-                raise ScreenshotError(f"could not screenshot {url}: no response")
+            try:
+                await page.goto(url, wait_until="load", timeout=self.timeout_ms)
+            except PlaywrightTimeoutError:
+                # A resource that never finishes loading must not cost the evidence: capture what is shown,
+                # provided the document itself arrived.
+                if page.url in ("", "about:blank"):
+                    raise
+                logger.info("%s did not finish loading; screenshotting what is shown", url)
             return await page.screenshot(full_page=True, type="png", timeout=self.timeout_ms)
         finally:
             if browser.is_connected():
