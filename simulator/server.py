@@ -155,9 +155,9 @@ class SimulatorServer:
     async def _start_apps(self) -> None:
         self.site.lock = asyncio.Lock()
         for platform, build in BUILDERS.items():
-            runner = web.AppRunner(build(self.site), access_log=None, handle_signals=False)
+            runner = web.AppRunner(build(self.site), access_log=None, handle_signals=False, shutdown_timeout=1)
             await runner.setup()
-            await web.SockSite(runner, self._sockets[platform], shutdown_timeout=1).start()
+            await web.SockSite(runner, self._sockets[platform]).start()
             self._runners.append(runner)
 
     async def _stop_apps(self) -> None:

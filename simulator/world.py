@@ -240,7 +240,7 @@ class World:
         elif evasion != "none":
             claim_texts = [disguise(t, evasion, terms, slots["emoji"], rng) for t in claim_texts]
             title = disguise(title, evasion, terms, slots["emoji"], rng)
-        paragraphs = claim_texts + self._supporting_lines(group, patent, rng, seller)
+        paragraphs = claim_texts + self._supporting_lines(group, skeleton.claim, patent, rng, seller)
         price = self._price(group, rng)
         published = EPOCH - timedelta(days=rng.randrange(0, 400), minutes=rng.randrange(0, 1440))
         tags = tuple(rng.sample(list(keywords), k=min(2, len(keywords))))
@@ -270,13 +270,14 @@ class World:
             self._perturb(listing, Random(f"{self.seed}/d/{index}"))
         return listing
 
-    def _supporting_lines(self, group: Group, patent: bool, rng: Random, seller: Seller) -> list[str]:
+    def _supporting_lines(self, group: Group, claim: int, patent: bool, rng: Random, seller: Seller) -> list[str]:
         slots = self.corpus.slots
         contact = [] if seller.type == "media" else [self._fill(rng.choice(slots["contact_lines"]), rng, seller)]
         if group.support == "goods":
             return [self._fill(rng.choice(slots["general_lines"][1:]), rng, seller)] + contact
         if group.support == "group":
-            return [self._fill(rng.choice(group.claims).text, rng, seller)] + contact
+            others = [c for number, c in enumerate(group.claims) if number != claim] or list(group.claims)
+            return [self._fill(rng.choice(others).text, rng, seller)] + contact
         business = slots["patent_lines"] if patent else slots["trademark_lines"]
         lines = [self._fill(line, rng, seller) for line in rng.sample(business, k=2)]
         return lines + [self._fill(rng.choice(slots["general_lines"]), rng, seller)] + contact
