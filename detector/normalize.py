@@ -39,6 +39,7 @@ _SEPARATOR_RE = re.compile(
     f"(?<=[{CJK}])[{SEPARATORS}{ZERO_WIDTH}{EMOJI}]+(?=[{CJK}])|[{ZERO_WIDTH}]+"
 )
 _LATIN = re.compile(r"[a-z0-9]")
+_MAYBE_UNSTABLE = re.compile(r"[^\x00-\x7f\u4e00-\u9fff]")
 _PINYIN_WORD = re.compile(r"[a-z]+")
 # A Latin word standing alone (not part of an id such as "daiban123" or "zhi_yuan"): pinyin is looked up here.
 _LATIN_WORD = re.compile(r"(?<![a-z0-9_\-])[a-z]+(?![a-z0-9_\-])")
@@ -121,6 +122,7 @@ def _traditional_to_simplified_table() -> dict[int, str]:
 
 
 _T2S = _traditional_to_simplified_table()
+_TRADITIONAL = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_T2S)) + "]")
 
 
 class Normalizer:
@@ -162,7 +164,8 @@ class Normalizer:
     def __call__(self, text: str) -> NormalizedText:
         builder = _Builder(text)
         _fold_width_and_case(builder)
-        builder.text = builder.text.translate(_T2S)
+        if _TRADITIONAL.search(builder.text):
+            builder.text = builder.text.translate(_T2S)
         _remove_separators(builder)
         if self.replacements:
             self._replace_variants(builder)
@@ -187,29 +190,26 @@ class Normalizer:
         return best[-1][1] if best[-1] is not None else None
 
     def _replace_variants(self, builder: _Builder) -> None:
-        text = builder.text
-        edits: list[tuple[int, int, str]] = []
+        # Mixed and Chinese variants first ("v信" → 微信), then Latin words made of pinyin ("neibujiaji").
+        if self._has_automaton:
+            text = builder.text
+            edits: list[tuple[int, int, str]] = []
+            for end_index, (length, canonical) in self._automaton.iter_long(text):
+                start = end_index - length + 1
+                stop = end_index + 1
+                # A variant starting or ending with a Latin letter must not cut a Latin word ("vx号" in "avx号").
+                if _LATIN.match(text[start]) and start > 0 and _LATIN.match(text[start - 1]):
+                    continue
+                if _LATIN.match(text[stop - 1]) and stop < len(text) and _LATIN.match(text[stop]):
+                    continue
+                edits.append((start, stop, canonical))
+            builder.apply(edits)
         if self._pinyin:
-            for run in _LATIN_WORD.finditer(text):
-                canonical = self._segment(run.group())
-                if canonical is not None:
-                    edits.append((run.start(), run.end(), canonical))
-            if edits:
-                builder.apply(edits)
-                text = builder.text
-                edits = []
-        if not self._has_automaton:
-            return
-        for end_index, (length, canonical) in self._automaton.iter_long(text):
-            start = end_index - length + 1
-            stop = end_index + 1
-            # A Latin variant ("neibu", "gzj") only counts as a whole word, not inside "gzjx" or an id.
-            if _LATIN.match(text[start]) and start > 0 and _LATIN.match(text[start - 1]):
-                continue
-            if _LATIN.match(text[stop - 1]) and stop < len(text) and _LATIN.match(text[stop]):
-                continue
-            edits.append((start, stop, canonical))
-        builder.apply(edits)
+            builder.apply(
+                (run.start(), run.end(), canonical)
+                for run in _LATIN_WORD.finditer(builder.text)
+                if (canonical := self._segment(run.group())) is not None
+            )
 
 
 def fold_variant(text: str) -> str:
@@ -218,18 +218,20 @@ def fold_variant(text: str) -> str:
 
 
 def _fold_width_and_case(builder: _Builder) -> None:
+    # ASCII and the unified CJK ideographs are NFKC-stable, so only the other characters are looked at.
     text = builder.text
-    if unicodedata.is_normalized("NFKC", text):
-        lowered = text.lower()
-        if len(lowered) == len(text):
-            builder.text = lowered
-            return
     edits = []
-    for index, char in enumerate(text):
+    for found in _MAYBE_UNSTABLE.finditer(text):
+        char = found.group()
         folded = unicodedata.normalize("NFKC", char).lower()
         if folded != char:
-            edits.append((index, index + 1, folded))
+            edits.append((found.start(), found.end(), folded))
     builder.apply(edits)
+    lowered = builder.text.lower()
+    if len(lowered) == len(builder.text):
+        builder.text = lowered
+    else:
+        builder.apply((i, i + 1, c.lower()) for i, c in enumerate(builder.text) if c.lower() != c)
 
 
 def _remove_separators(builder: _Builder) -> None:

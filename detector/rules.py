@@ -191,8 +191,11 @@ class RuleEngine:
         self, rule: Rule, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
     ) -> list[tuple[int, int]]:
         if rule.near is None:
-            return _outermost(hits.get(f"rule:{rule.id}", ()))
-        first, second = (hits.get(name, ()) for name in rule.near)
+            own = hits.get(f"rule:{rule.id}")
+            return _outermost(own) if own else []
+        first, second = hits.get(rule.near[0]), hits.get(rule.near[1])
+        if not first or not second:
+            return []
         spans: set[tuple[int, int]] = set()
         for a_start, a_end in first:
             for b_start, b_end in second:
