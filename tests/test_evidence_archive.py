@@ -245,6 +245,20 @@ def test_warc_left_open_by_a_crashed_process_is_sealed_by_the_next_writer(tmp_pa
     assert report.ok and not report.unlogged
 
 
+def test_warc_sealed_but_not_logged_before_a_crash_is_logged_by_the_next_writer(tmp_path):
+    archive = EvidenceArchive(tmp_path)
+    archive.record_fetch(exchange(1))
+    (path,) = (tmp_path / "warc").glob("*.warc.gz")
+    archive.warcs.on_seal = None  # the crash: the file is made read-only, its log line never written
+    archive.close()
+    assert not path.stat().st_mode & 0o222
+    assert EvidenceArchive(tmp_path).verify().unlogged == [f"warc/{path.name}"]
+    assert EvidenceArchive(tmp_path).seal_orphans() == [path]
+    report = EvidenceArchive(tmp_path).verify()
+    assert report.ok and not report.unlogged
+    assert EvidenceArchive(tmp_path).seal_orphans() == []
+
+
 def test_open_warc_of_a_live_writer_is_not_sealed_by_another(tmp_path):
     writer = EvidenceArchive(tmp_path)
     writer.record_fetch(exchange(1))

@@ -83,7 +83,8 @@ class EvidenceArchive:
 
     def seal_orphans(self) -> list[Path]:
         """Seal and log WARC files a crashed crawl left open."""
-        return self.warcs.seal_orphans()
+        logged = [self.log.resolve(record["path"]) for record in self.log if record.get("kind") == "warc"]
+        return self.warcs.seal_orphans(logged)
 
     def close(self) -> None:
         self.warcs.close()

@@ -16,7 +16,7 @@ import os
 import socket
 import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -143,19 +143,21 @@ class RotatingWarcWriter:
         with self._lock:
             self._seal_current()
 
-    def seal_orphans(self) -> list[Path]:
-        """Seal WARC files another process left open when it died (writable, and no process holds their lock)."""
-        sealed = []
+    def seal_orphans(self, logged: Collection[Path] = ()) -> list[Path]:
+        """Seal WARC files a process left unsealed when it died: no process holds their lock and either they are
+        still writable or `logged` (paths whose seal is in the log) does not name them."""
+        sealed: list[Path] = []
         if not self.directory.is_dir():
             return sealed
+        logged_names = {Path(path).name for path in logged}
         for path in sorted(self.directory.glob(f"*{WARC_SUFFIX}")):
-            if not path.stat().st_mode & 0o222:
+            if not path.stat().st_mode & 0o222 and path.name in logged_names:
                 continue
             with open(path, "rb") as handle:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    continue
+                    continue  # a live writer's open file
                 os.chmod(path, READ_ONLY)
             if self.on_seal:
                 self.on_seal(path)
@@ -167,8 +169,11 @@ class RotatingWarcWriter:
         self._serial += 1
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
         path = self.directory / f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}{WARC_SUFFIX}"
-        handle = open(path, "xb")
+        # Locked under a name `seal_orphans` ignores, then renamed: no other process can take a new file for an orphan.
+        opening = path.with_name(path.name + ".opening")
+        handle = open(opening, "xb")
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(opening, path)
         writer = Sha256WARCWriter(handle, gzip=True, warc_version="1.1")
         writer.write_record(writer.create_warcinfo_record(path.name, {
             "software": _software(),
