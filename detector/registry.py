@@ -80,10 +80,11 @@ class AgencyRegistry:
         agencies: list[Agency] = []
         with handle:
             reader = csv.DictReader(handle)
-            missing = {"code", "name"} - set(reader.fieldnames or ())
-            if missing:
-                raise ConfigError(f"{path}: header must be code,name,district (missing {', '.join(sorted(missing))})")
             try:
+                missing = {"code", "name"} - set(reader.fieldnames or ())
+                if missing:
+                    raise ConfigError(
+                        f"{path}: header must be code,name,district (missing {', '.join(sorted(missing))})")
                 for row in reader:
                     code = (row.get("code") or "").strip()
                     name = (row.get("name") or "").strip()
@@ -92,6 +93,8 @@ class AgencyRegistry:
                     agencies.append(Agency(code, name, (row.get("district") or "").strip()))
             except UnicodeDecodeError as exc:
                 raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+            except csv.Error as exc:
+                raise ConfigError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from exc
         return cls(agencies, str(path))
 
     @classmethod

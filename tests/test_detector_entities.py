@@ -1,0 +1,70 @@
+"""Entities: contacts (also written evasively or split), agency names and codes, districts, prices."""
+from __future__ import annotations
+
+import pytest
+
+from detector.entities import EntityExtractor
+from detector.normalize import normalize_text
+
+
+@pytest.fixture(scope="module")
+def extractor() -> EntityExtractor:
+    return EntityExtractor.from_config()
+
+
+def entities(extractor: EntityExtractor, text: str) -> list[tuple[str, str, str]]:
+    found = extractor.extract(normalize_text(text), "text")
+    for entity in found:
+        assert text[entity.start:entity.end] == entity.text
+    return [(e.type, e.text, e.value) for e in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("电话 13812345678", ("phone", "13812345678", "13812345678")),
+        ("电话 138 1234 5678", ("phone", "138 1234 5678", "13812345678")),
+        ("座机 021-55556666", ("phone", "021-55556666", "02155556666")),
+        ("加V信：Abc_12345", ("wechat", "Abc_12345", "Abc_12345")),
+        ("威信 zhiyuan0912", ("wechat", "zhiyuan0912", "zhiyuan0912")),
+        ("微信号:13912345678", ("wechat", "13912345678", "13912345678")),
+        ("扣扣：1234 5678 9", ("qq", "1234 5678 9", "123456789")),
+        ("QQ号 3184371491", ("qq", "3184371491", "3184371491")),
+        ("企鹅：1560408503", ("qq", "1560408503", "1560408503")),
+        ("邮箱 ip@example.com", ("email", "ip@example.com", "ip@example.com")),
+        ("（机构代码 31027）", ("agency_code", "31027", "31027")),
+        ("价格 ¥1280 起", ("price", "¥1280", "¥1280")),
+        ("一件980元", ("price", "980元", "980元")),
+        ("位于浦东新区张江路", ("district", "浦东新区", "浦东新区")),
+        ("闵行可上门", ("district", "闵行", "闵行区")),
+        ("临港新片区办公室", ("district", "临港新片区", "临港新片区")),
+    ],
+)
+def test_entity_kinds(extractor: EntityExtractor, text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in entities(extractor, text)
+
+
+def test_wechat_same_as_phone(extractor: EntityExtractor) -> None:
+    found = entities(extractor, "咨询电话 17734392726，V信同号")
+    assert ("phone", "17734392726", "17734392726") in found
+    assert ("wechat", "17734392726", "17734392726") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("本所是上海华信知识产权代理有限公司，欢迎咨询", "上海华信知识产权代理有限公司"),
+        ("我们是上海博睿专利代理事务所（普通合伙）", "上海博睿专利代理事务所（普通合伙）"),
+        ("联系张江专利商标事务所有限公司办理", "张江专利商标事务所有限公司"),
+    ],
+)
+def test_agency_names(extractor: EntityExtractor, text: str, name: str) -> None:
+    assert [t for kind, t, _ in entities(extractor, text) if kind == "agency"] == [name]
+
+
+def test_no_entities_in_plain_text(extractor: EntityExtractor) -> None:
+    assert entities(extractor, "商标注册流程说明，欢迎了解。") == []
+
+
+def test_agency_code_needs_its_label(extractor: EntityExtractor) -> None:
+    assert not [e for e in entities(extractor, "已服务31027家企业") if e[0] == "agency_code"]

@@ -1,0 +1,135 @@
+"""Rules: each label on typical wording and on each evasion, the hard negatives, features, and config errors."""
+from __future__ import annotations
+
+import pytest
+
+from detector import LABELS
+from detector.detector import Detector
+from detector.rules import RuleEngine
+from lantian.settings import ConfigError
+from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
+
+POSITIVES = [
+    ("impersonation", "国家知识产权局指定代理 商标注册加急"),
+    ("impersonation", "商标局官方受理窗口，个人公司均可注册"),
+    ("impersonation", "我们是国知局直属服务中心，流程更快"),
+    ("impersonation", "本机构隶属于国家知识产权局，负责商标注册受理"),
+    ("insider_channel", "内部渠道 30天下证"),
+    ("insider_channel", "包授权 不过全额退款"),
+    ("insider_channel", "我们和审查员有关系，发明专利也能快"),
+    ("insider_channel", "绿色通道 特批，加急处理"),
+    ("malicious_cancellation", "专业撤三 拿下别人的商标"),
+    ("malicious_cancellation", "抢注热门商标 转让，等品牌方高价回购"),
+    ("malicious_cancellation", "批量撤三，想要的商标帮你抢过来"),
+    ("abnormal_filing", "评职称专利 包下证"),
+    ("abnormal_filing", "批量申请实用新型 凑高企指标"),
+    ("abnormal_filing", "专利挂名 当天出证，现成专利转让到你名下"),
+    ("qualification_lending", "高价收专利代理师证 不用坐班"),
+    ("qualification_lending", "资质挂靠 开票走账"),
+    ("qualification_lending", "本所资质可挂靠，以本所名义接单"),
+]
+
+HARD_NEGATIVES = [
+    "经国家知识产权局批准设立的专利代理机构（机构代码 31027），可在国家知识产权局网站查询。",
+    "可协助办理优先审查请求，审查结果以官方为准。",
+    "谨防声称有'内部渠道'的机构，专利审查均依法进行。",
+    "国家知识产权局从未授权任何代理机构使用“官方受理窗口”等名义开展业务，请注意辨别。",
+    "商标被提撤三怎么办？专业撤三答辩，帮您收集使用证据。",
+    "对于恶意抢注的商标，可以依法提出无效宣告请求。",
+    "诚聘专利代理师，要求持证，坐班，五险一金。",
+    "高校专利技术转让与许可，技术转移中心对接企业。",
+    "我们会如实告知审查周期和授权风险，不做任何包授权承诺。",
+    "向国家知识产权局提交申请后，一般1个月内下发受理通知书。",
+    "专利代理师挂证属于违法行为，出借资质的机构将被处罚。",
+    "提醒：选择代理机构要看执业许可，不要轻信“包过”“内部关系”等宣传。",
+    "防止商标被抢注，建议尽早注册。",
+]
+
+EVASIONS = [
+    ("spaces", "国 家 知 识 产 权 局 指 定 代理"),
+    ("dots and slashes", "内.部.渠/道 办理"),
+    ("traditional", "國家知識產權局指定代理，內部渠道"),
+    ("full-width", "ＣＮＩＰＡ指定代理"),
+    ("initials", "GZJ直属服务中心"),
+    ("pinyin", "走neibu渠道，快速办理"),
+    ("pinyin joined", "neibujiaji，跳过排队"),
+    ("homophone", "国之局直属服务中心"),
+    ("emoji", "内🔥部✅渠💯道"),
+    ("zero-width", "内\u200b部\u200c渠\u200d道"),
+]
+
+
+@pytest.mark.parametrize(("label", "text"), POSITIVES)
+def test_each_label_is_found(rules_detector: Detector, label: str, text: str) -> None:
+    result = rules_detector.detect({"id": "x", "title": "", "text": text})
+    assert label in result["labels"], result
+    spans = [e for e in result["evidence"] if e["label"] == label]
+    assert spans and all(text[e["start"]:e["end"]] == e["text"] for e in spans)
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_hard_negatives_are_not_flagged(rules_detector: Detector, text: str) -> None:
+    result = rules_detector.detect({"id": "x", "title": "", "text": text})
+    content = [label for label in result["labels"] if label != "unlicensed_agency"]
+    assert content == [], result["evidence"]
+
+
+@pytest.mark.parametrize(("kind", "text"), EVASIONS, ids=[kind for kind, _ in EVASIONS])
+def test_each_evasion_is_seen_through(rules_detector: Detector, kind: str, text: str) -> None:
+    result = rules_detector.detect({"id": "x", "title": text})
+    assert set(result["labels"]) & {"impersonation", "insider_channel"}, kind
+    for span in result["evidence"]:
+        assert text[span["start"]:span["end"]] == span["text"]
+
+
+def test_evidence_points_at_the_evaded_original() -> None:
+    engine = RuleEngine.from_config()
+    from detector.normalize import normalize_text
+
+    original = "找我们 內 部 渠 道，稳"
+    normalized = normalize_text(original)
+    [match] = [m for m in engine.matches(normalized) if m.rule == "insider.claim"]
+    assert normalized.original_slice(match.start, match.end) == "內 部 渠 道"
+
+
+def test_features_have_stable_names() -> None:
+    engine = RuleEngine.from_config()
+    empty = engine.features("")
+    flagged = engine.features("国家知识产权局指定代理，内部渠道")
+    assert list(empty) == list(flagged) == list(engine.feature_names)
+    assert all(f"label:{label}" in empty for label in LABELS if label != "unlicensed_agency")
+    assert "label:offers_patent_agency" in empty
+    assert flagged["label:impersonation"] > 0.5 and empty["label:impersonation"] == 0.0
+    warned = engine.features("谨防声称有内部渠道的机构")
+    assert warned["label:insider_channel"] == 0.0 and warned["suppressed:insider_channel"] == 1.0
+
+
+def test_rules_only_scores_every_label(rules_detector: Detector) -> None:
+    result = rules_detector.detect({"id": 7, "title": "内部渠道 包授权"})
+    assert result["id"] == "7"
+    assert set(result["scores"]) == set(LABELS)
+    assert all(0.0 <= score <= 1.0 for score in result["scores"].values())
+    assert result["risk"] == max(result["scores"].values())
+    assert rules_detector.mode == "rules"
+
+
+@pytest.mark.parametrize(
+    ("rules_yaml", "message"),
+    [
+        ("lexicons: {a: [x]}\nrules: [{id: r, label: nonsense, weight: 0.5, phrases: [x]}]", "field 'label'"),
+        ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 2, phrases: [x]}]", "field 'weight'"),
+        ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 0.5, near: [a, b]}]",
+         "unknown lexicon 'b'"),
+        ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 0.5, regex: '('}]", "field 'regex'"),
+        ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 0.5}]", "exactly one of"),
+        ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 0.5, phrases: [x], colour: red}]",
+         "unknown field 'colour'"),
+        ("rules: [", "invalid YAML"),
+    ],
+)
+def test_broken_rules_name_file_and_field(tmp_path, rules_yaml: str, message: str) -> None:
+    (tmp_path / "detector").mkdir()
+    (tmp_path / "detector" / "rules.yaml").write_text(rules_yaml, encoding="utf-8")
+    with pytest.raises(ConfigError, match="rules.yaml") as caught:
+        RuleEngine.from_config(tmp_path)
+    assert message in str(caught.value)
