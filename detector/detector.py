@@ -124,9 +124,15 @@ def _components(directory: Path) -> tuple[Normalizer, RuleEngine, EntityExtracto
 
 @lru_cache(maxsize=4)
 def _classifier(model_dir: Path, stamp: float) -> Classifier:
+    """The trained classifier of a model dir, loaded once per version of its files (`stamp`)."""
     from detector.classifier import LabelClassifier
 
-    return LabelClassifier.load(model_dir)
+    try:
+        return LabelClassifier.load(model_dir)
+    except ConfigError:
+        raise
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{model_dir}: cannot load the trained model ({exc}); retrain or use --rules-only") from exc
 
 
 def _model_stamp(model_dir: Path) -> float | None:
