@@ -14,6 +14,9 @@ from casework.config import RiskConfig
 from casework.leads import as_dict, labels
 from casework.workflow import now_iso
 
+# The most agency documents read back at once (Elasticsearch's default result window).
+MAX_AGENCIES = 10_000
+
 
 def indicators(leads: list[Mapping[str, Any]]) -> dict[str, float]:
     """Raw indicator values of one agency's leads (before caps and weights)."""
@@ -91,7 +94,7 @@ def refresh(store: Any, config: RiskConfig, *, use_images: bool = True) -> list[
 
     docs = classify_agencies(store.iter_leads(LeadQuery()), config, use_images=use_images)
     current = {doc["id"] for doc in docs}
-    for old in store.search_agencies(limit=1_000_000):
+    for old in store.search_agencies(limit=MAX_AGENCIES):
         if old["id"] not in current and not old.get("superseded"):
             store.upsert_agency({**old, "superseded": True, "lead_ids": [], "lead_count": 0, "score": None,
                                  "risk_level": None, "triggered": False, "updated_at": now_iso()})

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.sessions import SessionMiddleware
 
 from casework import agencies as agency_risk
+from casework.agencies import MAX_AGENCIES
 from casework import workflow
 from casework.config import LABEL_NAMES_ZH, LABELS, load_risk_config
 from casework.console.security import (
@@ -68,7 +69,7 @@ class AgencyLookup:
 
     def of(self, lead_id: str) -> dict[str, Any] | None:
         if time.monotonic() - self._loaded > AGENCY_CACHE_SECONDS:
-            self._by_lead = {lid: doc for doc in self.store.search_agencies(limit=1_000_000)
+            self._by_lead = {lid: doc for doc in self.store.search_agencies(limit=MAX_AGENCIES)
                              for lid in doc.get("lead_ids") or []}
             self._loaded = time.monotonic()
         return self._by_lead.get(lead_id)
