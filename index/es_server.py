@@ -28,6 +28,7 @@ DEFAULT_HEAP = "512m"
 JAR_NAME = "lantian-es-server.jar"
 LOG_TAIL_LINES = 40
 _HEAP_PATTERN = re.compile(r"^[1-9][0-9]*[mMgG]$")
+_STACK_FRAME = re.compile(r"^\s+(at |\.\.\. \d+ more)")
 
 
 class EsServerError(RuntimeError):
@@ -112,7 +113,10 @@ class EsStatus:
 
 
 class EsServer:
-    """One local single-node Elasticsearch, identified by its home directory (data, pid file, state, log)."""
+    """One local single-node Elasticsearch, identified by its home directory (data, pid file, state, log).
+
+    With `owner_pid` the server also stops when that process ends (test sessions pass their own pid).
+    """
 
     def __init__(
         self,
@@ -120,6 +124,7 @@ class EsServer:
         port: int = DEFAULT_PORT,
         heap: str = DEFAULT_HEAP,
         jar: Path | None = None,
+        owner_pid: int | None = None,
     ) -> None:
         if not _HEAP_PATTERN.match(heap):
             raise EsServerError(f"heap {heap!r} is not a JVM size such as 512m or 1g")
@@ -129,6 +134,7 @@ class EsServer:
         self.port = port
         self.heap = heap
         self.jar = (Path(jar) if jar is not None else default_jar()).absolute()
+        self.owner_pid = owner_pid
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -176,7 +182,11 @@ class EsServer:
         self.state_file.write_text(json.dumps({"pid": self._process.pid, "url": url, "port": self.port,
                                                "heap": self.heap, "started_at": time.time()}), encoding="utf-8")
         if wait:
-            self._wait_ready(self._process, url, timeout)
+            try:
+                self._wait_ready(self._process, url, timeout)
+            except KeyboardInterrupt:
+                self.stop()
+                raise
         return url
 
     def stop(self, timeout: float = 60.0) -> int | None:
@@ -217,26 +227,26 @@ class EsServer:
                         error=error)
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        """The last lines of the log, without Java stack frames, so the messages and their causes show."""
         try:
             text = self.log_file.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return "(no log written)"
-        return "\n".join(text.splitlines()[-lines:])
+        kept = [line for line in text.splitlines() if not _STACK_FRAME.match(line)]
+        return "\n".join(kept[-lines:])
 
     def _command(self, java: str) -> list[str]:
-        return [
-            java,
+        jvm = [
             f"-Xms{self.heap}",
             f"-Xmx{self.heap}",
             "-XX:+ExitOnOutOfMemoryError",
             "-Dfile.encoding=UTF-8",
             "-Djava.awt.headless=true",
             f"-Djava.io.tmpdir={self.home / 'tmp'}",
-            "-jar",
-            str(self.jar),
-            f"-Epath.home={self.home}",
-            f"-Ehttp.port={self.port}",
         ]
+        if self.owner_pid is not None:
+            jvm.append(f"-Dlantian.es.owner-pid={self.owner_pid}")
+        return [java, *jvm, "-jar", str(self.jar), f"-Epath.home={self.home}", f"-Ehttp.port={self.port}"]
 
     def _wait_ready(self, process: subprocess.Popen[bytes], url: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +171,22 @@ def test_cli_lifecycle_keeps_data_across_restart(tmp_path: Path) -> None:
     finally:
         EsServer(home=Path(home)).stop()
     assert not EsServer(home=Path(home)).status().running
+
+
+@pytest.mark.slow
+@pytest.mark.elasticsearch
+def test_server_stops_when_its_owner_process_ends(tmp_path: Path) -> None:
+    owner = subprocess.Popen(["sleep", "600"])
+    server = EsServer(home=tmp_path / "es", port=free_port(), heap="256m", owner_pid=owner.pid)
+    try:
+        server.start(timeout=180)
+        assert server.status().running
+        owner.kill()
+        owner.wait()
+        deadline = time.monotonic() + 60
+        while server.status().running and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not server.status().running
+    finally:
+        owner.kill()
+        server.stop()

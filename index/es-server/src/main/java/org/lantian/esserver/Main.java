@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Arguments are settings in the form the {@code elasticsearch} command takes them: {@code -Ekey=value}. They are
  * laid over defaults for a private local node: single-node discovery, loopback only, no disk watermarks.
+ * A node that fails to start ends the process with a non-zero code.
  */
 public final class Main {
     private Main() {
@@ -46,8 +47,28 @@ public final class Main {
                 stopped.countDown();
             }
         }, "lantian-es-shutdown"));
-        node.start();
+        try {
+            node.start();
+        } catch (Exception | LinkageError e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+        stopWithOwner();
         stopped.await();
+    }
+
+    /**
+     * With {@code -Dlantian.es.owner-pid=PID}, stop when that process ends, so a test run that dies does not leave its
+     * server behind. Without it the server runs until it is told to stop.
+     */
+    private static void stopWithOwner() {
+        String owner = System.getProperty("lantian.es.owner-pid");
+        if (owner == null) {
+            return;
+        }
+        ProcessHandle.of(Long.parseLong(owner))
+            .map(ProcessHandle::onExit)
+            .ifPresentOrElse(exit -> exit.thenRun(() -> System.exit(0)), () -> System.exit(0));
     }
 
     static Settings defaults() {
