@@ -1,7 +1,8 @@
 """Learning from review: reviewer decisions exported as labelled examples for the detector's training corpus.
 
 A confirmed lead is a positive example with its labels; a dismissed lead is a reviewed negative (often a hard
-negative the detector got wrong), with no labels. One JSON object a line.
+negative the detector got wrong), with no labels. One JSON object a line, in the detector's corpus format
+(`detector.training.corpus.Item`), so `lantian train --with-reviews` reads it like its own splits.
 """
 from __future__ import annotations
 
@@ -22,27 +23,28 @@ def _decision(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def example(lead: Mapping[str, Any] | Any) -> dict[str, Any] | None:
-    """The training example a reviewed lead gives, or None if nobody decided on it yet."""
+    """The corpus item a reviewed lead gives (the fields of `detector.training.corpus.Item`), or None if nobody
+    decided on it yet. The reviewer and reason stay in the lead's audit trail, which the id points back to."""
     doc = as_dict(lead)
     status = doc.get("status")
-    decision = _decision(doc)
-    if decision is None or status not in POSITIVE | {"dismissed"}:
+    if _decision(doc) is None or status not in POSITIVE | {"dismissed"}:
         return None
     positive = status in POSITIVE
+    found = labels(doc) if positive else []
+    offers = "unlicensed_agency" in found or float((doc.get("scores") or {}).get("offers_patent_agency", 0)) >= 0.5
     return {
         "id": f"review-{doc['id']}",
         "title": doc.get("title") or "",
         "text": doc.get("text") or "",
-        "labels": labels(doc) if positive else [],
+        "seller": doc.get("seller") or "",
+        "agency_code": doc.get("agency_code") or "",
+        "labels": found,
+        "offers_patent_agency": offers,
         "kind": "violation" if positive else "hard_negative",
-        "source": "review",
-        "platform": doc.get("platform"),
-        "url": doc.get("url"),
-        "detector_labels": labels(doc),
-        "decision": decision.get("to"),
-        "reviewer": decision.get("by"),
-        "reviewed_at": decision.get("at"),
-        "reason": decision.get("why") or doc.get("dismissal_reason") or "",
+        "template_id": f"review/{doc['id']}",
+        "split": "train",
+        "group": "review",
+        "evasion": "",
     }
 
 

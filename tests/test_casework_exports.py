@@ -14,6 +14,7 @@ from casework.config import load_risk_config
 from casework.export import evidence_package, write_cases_csv, write_cases_xlsx
 from casework.report import Period, bar_chart_svg, build_report, write_html, write_xlsx
 from casework.reviews import export_reviews
+from detector.training.corpus import read_items
 from tests.fixtures.casework import HOSTILE_TITLE, casework_env, detection, listing, store  # noqa: F401
 
 
@@ -110,5 +111,7 @@ def test_review_decisions_export_as_labelled_examples(store, tmp_path):
     rows = {row["id"]: row for row in map(json.loads, (tmp_path / "reviews.jsonl").read_text().splitlines())}
     positive, negative = rows[f"review-{leads[0]['id']}"], rows[f"review-{leads[1]['id']}"]
     assert positive["labels"] == ["impersonation", "insider_channel"] and positive["text"] == items[0]["text"]
+    assert positive["kind"] == "violation" and positive["split"] == "train"
     assert negative["labels"] == [] and negative["kind"] == "hard_negative"
-    assert negative["reason"] == "持证机构陈述事实" and negative["reviewer"] == "alice"
+    # The detector's own reader accepts the file as corpus items.
+    assert {item.id for item in read_items(tmp_path / "reviews.jsonl")} == set(rows)
