@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -48,19 +48,17 @@ def detect(
     try:
         detector = Detector.load(config, model_dir, rules_only=rules_only, registry=registry)
     except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        _fail(err, str(exc))
     if detector.registry_problem:
-        err.print(f"[yellow]warning:[/yellow] no agency registry, unlicensed_agency is not decided: "
-                  f"{detector.registry_problem}")
+        err.print(f"warning: no agency registry, unlicensed_agency is not decided: {detector.registry_problem}",
+                  style="yellow", markup=False, highlight=False, soft_wrap=True)
     with ExitStack() as stack:
         try:
             source = sys.stdin.buffer if input == "-" else stack.enter_context(open(input, "rb"))
             sink: IO[str] = sys.stdout if output == "-" else stack.enter_context(
                 open(output, "w", encoding="utf-8"))
         except OSError as exc:
-            err.print(f"[red]error:[/red] {exc.filename}: {exc.strerror}")
-            raise typer.Exit(2) from None
+            _fail(err, f"{exc.filename}: {exc.strerror}")
         total = Path(input).stat().st_size if input != "-" else None
         summary = _run(detector, source, sink, err, total)
     labels = ", ".join(f"{label} {count}" for label, count in sorted(summary["labels"].items())) or "none"
@@ -69,8 +67,14 @@ def detect(
         f"({labels}), {summary['bad']} bad lines skipped"
         + (f", {detector.stats['images_read']} images read, {detector.stats['images_failed']} unreadable"
            if detector.stats else ""),
-        markup=False, highlight=False,
+        markup=False, highlight=False, soft_wrap=True,
     )
+
+
+def _fail(err: Console, message: str) -> NoReturn:
+    """A user error: one line on stderr, exit status 2, no traceback."""
+    err.print(f"error: {message}", style="red", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def _run(detector: Any, source: IO[bytes], sink: IO[str], err: Console, total: int | None) -> dict[str, Any]:
@@ -81,7 +85,7 @@ def _run(detector: Any, source: IO[bytes], sink: IO[str], err: Console, total: i
 
     def bad(line_no: int, message: str) -> None:
         summary["bad"] += 1
-        err.print(f"line {line_no}: {message} (skipped)", markup=False, highlight=False)
+        err.print(f"line {line_no}: {message} (skipped)", markup=False, highlight=False, soft_wrap=True)
 
     with progress:
         task = progress.add_task("detect", total=total, listings=0)

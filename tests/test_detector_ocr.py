@@ -1,0 +1,66 @@
+"""Text inside images: OCR (RapidOCR, offline) of generated images, detected as the field `image_text`."""
+from __future__ import annotations
+
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from detector.detector import Detector
+from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+pytestmark = pytest.mark.slow
+
+
+def render(path: Path, lines: list[str]) -> Path:
+    font = ImageFont.truetype(FONT, 40)
+    image = Image.new("RGB", (900, 40 + 70 * len(lines)), "white")
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(lines):
+        draw.text((30, 25 + 70 * number), line, font=font, fill="black")
+    image.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def claim_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("images") / "claim.png", ["国家知识产权局指定代理", "内部渠道 包授权"])
+
+
+def test_text_in_an_image_is_detected(rules_detector: Detector, claim_image: Path) -> None:
+    result = rules_detector.detect({"id": "img", "title": "企业服务 详情见图", "text": "详情见图，图片内容为准。",
+                                    "images": [str(claim_image)]})
+    assert "国家知识产权局指定代理" in result["image_text"]
+    assert {"impersonation", "insider_channel"} <= set(result["labels"])
+    image_spans = [e for e in result["evidence"] if e["field"] == "image_text"]
+    assert {e["label"] for e in image_spans} == {"impersonation", "insider_channel"}
+    for span in image_spans:
+        assert result["image_text"][span["start"]:span["end"]] == span["text"]
+
+
+def test_image_by_url_and_unreadable_images(rules_detector: Detector, claim_image: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG not really")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(claim_image.parent))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        before = dict(rules_detector.stats)
+        result = rules_detector.detect({"id": "url", "title": "看图", "images": [
+            f"{base}/{claim_image.name}", str(broken), f"{base}/missing.png", str(tmp_path / "nowhere.png")]})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "impersonation" in result["labels"]
+    assert len(result["image_errors"]) == 3
+    assert any("not a readable image" in e for e in result["image_errors"])
+    assert any("404" in e for e in result["image_errors"])
+    assert rules_detector.stats["images_failed"] - before.get("images_failed", 0) == 3
+    assert rules_detector.stats["images_read"] - before.get("images_read", 0) == 1
