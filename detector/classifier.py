@@ -11,6 +11,7 @@ Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipel
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +34,35 @@ def default_model_dir() -> Path:
     return project_root() / "models" / "detector"
 
 
-def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray,
+STACK_FEATURES = ("spacy_logit", "char_ngram_logit", "char_ngram_sentence_max_logit", "rule_score",
+                  "rule_suppressed")
+_SENTENCE_END = re.compile(r"(?<=[。!?;\n])")
+MIN_CHUNK = 8
+
+
+def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray, chunk_p: np.ndarray,
                    rule_features: Sequence[dict[str, float]]) -> np.ndarray:
-    """Inputs of one label's stacker: both model probabilities (as logits) and the rules' kept/suppressed scores."""
+    """Inputs of one label's stacker (STACK_FEATURES): model probabilities as logits, the rules' scores."""
     rule_score = np.array([f.get(f"label:{label}", 0.0) for f in rule_features], dtype=np.float64)
     suppressed = np.array([f.get(f"suppressed:{label}", 0.0) for f in rule_features], dtype=np.float64)
-    return np.column_stack([_logit(spacy_p), _logit(ngram_p), rule_score, suppressed])
+    return np.column_stack([_logit(spacy_p), _logit(ngram_p), _logit(chunk_p), rule_score, suppressed])
+
+
+def sentence_chunks(text: str) -> list[str]:
+    """Sentences of a normalised text, short ones joined to the next, so one claim in a long page stands out."""
+    chunks: list[str] = []
+    pending = ""
+    for sentence in _SENTENCE_END.split(text):
+        pending += sentence
+        if len(pending.strip()) >= MIN_CHUNK:
+            chunks.append(pending)
+            pending = ""
+    if pending.strip():
+        if chunks:
+            chunks[-1] += pending
+        else:
+            chunks.append(pending)
+    return chunks or [text]
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -152,18 +176,23 @@ class LabelClassifier:
             "format": FORMAT_VERSION,
             "labels": list(MODEL_LABELS),
             "thresholds": self.thresholds,
-            "stacker": {"features": ["spacy_logit", "char_ngram_logit", "rule_score", "rule_suppressed"],
-                        "weights": self.stacker.weights, "bias": self.stacker.bias},
+            "stacker": {"features": list(STACK_FEATURES), "weights": self.stacker.weights,
+                        "bias": self.stacker.bias},
         }
         (model_dir / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
-    def base_probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(spaCy, char n-gram) probabilities, each (n_texts, len(MODEL_LABELS))."""
+    def base_probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """spaCy, char n-gram and per-sentence-max char n-gram probabilities, each (n_texts, len(MODEL_LABELS))."""
         spacy_p = np.zeros((len(texts), len(MODEL_LABELS)))
         for row, doc in enumerate(self.nlp.pipe(texts, batch_size=256)):
             spacy_p[row] = [doc.cats.get(label, 0.0) for label in MODEL_LABELS]
         columns = [self.ngrams.labels.index(label) for label in MODEL_LABELS]
-        return spacy_p, self.ngrams.probabilities(texts)[:, columns]
+        chunks = [sentence_chunks(text) for text in texts]
+        owners = np.repeat(np.arange(len(texts)), [len(c) for c in chunks])
+        chunk_p = self.ngrams.probabilities([chunk for doc_chunks in chunks for chunk in doc_chunks])[:, columns]
+        chunk_max = np.zeros((len(texts), len(MODEL_LABELS)))
+        np.maximum.at(chunk_max, owners, chunk_p)
+        return spacy_p, self.ngrams.probabilities(texts)[:, columns], chunk_max
 
     def predict(self, texts: Sequence[str], rule_features: Sequence[dict[str, float]]) -> list[dict[str, float]]:
         """Calibrated 0..1 score per label for each normalised text (with its RuleEngine features)."""
@@ -172,9 +201,11 @@ class LabelClassifier:
         if not texts:
             return []
         texts = list(texts)
-        spacy_p, ngram_p = self.base_probabilities(texts)
+        spacy_p, ngram_p, chunk_p = self.base_probabilities(texts)
         scores = np.column_stack([
-            self.stacker.predict(label, stack_features(label, spacy_p[:, i], ngram_p[:, i], rule_features))
+            self.stacker.predict(
+                label, stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i], rule_features)
+            )
             for i, label in enumerate(MODEL_LABELS)
         ])
         return [dict(zip(MODEL_LABELS, map(float, row))) for row in np.round(scores, 4)]

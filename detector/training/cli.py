@@ -1,8 +1,193 @@
-"""CLI commands of `detector.training` (registered through its parent part's cli module)."""
+"""CLI commands of `detector.training`: `lantian train` and `lantian eval` (registered through `detector.cli`)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lantian.settings import ConfigError
+
+console = Console()
+
+DataOption = Annotated[
+    Optional[Path], typer.Option("--data", help="Corpus dir (templates/, registry.csv, *.jsonl). Default: models/data.")
+]
+ModelOption = Annotated[
+    Optional[Path], typer.Option("--model-dir", help="Model artifacts dir. Default: models/detector.")
+]
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", help="Config dir (detector rules). Default: config/.")
+]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `lantian` app."""
+    """Add `train` and `eval` to the `lantian` app."""
+    app.command("train")(train)
+    app.command("eval")(evaluate)
+
+
+def train(
+    data: DataOption = None,
+    model_dir: ModelOption = None,
+    config: ConfigOption = None,
+    rebuild_corpus: Annotated[
+        bool, typer.Option("--rebuild-corpus", help="Regenerate the JSONL splits from the YAML templates first.")
+    ] = False,
+    corpus_only: Annotated[
+        bool, typer.Option("--corpus-only", help="Only regenerate the corpus (implies --rebuild-corpus).")
+    ] = False,
+) -> None:
+    """Train the detector's models (spaCy textcat, char n-gram model, stacker, thresholds) and save them.
+
+    Trains on the train split, fits the stacker and per-label thresholds on the validation split, and writes the
+    artifacts to the model dir. `lantian eval` then measures them on the test split.
+    """
+    from detector.classifier import default_model_dir
+    from detector.training.corpus import build_corpus, data_root, read_items, write_corpus
+    from detector.training.train import train_classifier
+
+    root = data or data_root()
+    out = model_dir or default_model_dir()
+    try:
+        if rebuild_corpus or corpus_only:
+            corpus = build_corpus(root)
+            paths = write_corpus(corpus, root)
+            _print_counts(corpus.counts())
+            console.print(f"corpus written: {', '.join(str(p) for p in paths.values())}")
+            if corpus_only:
+                return
+        train_items = read_items(root / "train.jsonl")
+        validation_items = read_items(root / "validation.jsonl")
+        stages = ("normalising and rule features", "training character n-gram model", "training spaCy textcat",
+                  "fitting stacker and thresholds on validation")
+        with _progress() as progress:
+            task = progress.add_task("training", total=len(stages))
+
+            def stage(name: str) -> None:
+                done = stages.index(name) if name in stages else 0
+                progress.update(task, description=name, completed=done)
+
+            classifier = train_classifier(train_items, validation_items, config=config, stage=stage)
+            progress.update(task, description="saving", completed=len(stages))
+        classifier.save(out)
+    except ConfigError as exc:
+        _fail(str(exc))
+    console.print(f"model saved to {out} (train {len(train_items)} items, validation {len(validation_items)})")
+    table = Table("label", "threshold (validation)")
+    for label, value in classifier.thresholds.items():
+        table.add_row(label, f"{value:.2f}")
+    console.print(table)
+
+
+def evaluate(
+    data: DataOption = None,
+    model_dir: ModelOption = None,
+    config: ConfigOption = None,
+    json_out: Annotated[
+        Optional[Path], typer.Option("--json", help="Also write the figures as JSON to this file.")
+    ] = None,
+    write_card: Annotated[
+        bool, typer.Option("--write-card", help="Rewrite MODEL_CARD.md of the model dir with these figures.")
+    ] = False,
+) -> None:
+    """Score the detector and the keyword baseline on the test split and its obfuscated copy.
+
+    Prints per-label precision/recall/F1, macro-F1, the false-positive rate on hard negatives, and recall on
+    the obfuscated positives next to the clean recall, for both systems, with the targets.
+    """
+    from detector.classifier import default_model_dir
+    from detector.detector import Detector
+    from detector.registry import AgencyRegistry
+    from detector.training.baseline import KeywordBaseline
+    from detector.training.corpus import data_root, read_items
+    from detector.training.evaluate import evaluate as run_eval
+    from detector.training.evaluate import sub_model_scores
+    from detector.training.model_card import write_model_card
+    from detector.training.train import model_inputs
+
+    root = data or data_root()
+    model_path = model_dir or default_model_dir()
+    try:
+        test = read_items(root / "test.jsonl")
+        obfuscated = read_items(root / "test_obfuscated.jsonl")
+        registry = AgencyRegistry.load(root / "registry.csv")
+        detector = Detector.load(config, model_path, registry=registry)
+        baseline = KeywordBaseline(registry)
+        total = 2 * (len(test) + len(obfuscated))
+        with _progress() as progress:
+            task = progress.add_task("detector", total=total)
+            advance = lambda n: progress.advance(task, n)  # noqa: E731
+            report = run_eval("detector", detector.detect_many, test, obfuscated, advance=advance)
+            progress.update(task, description="keyword baseline")
+            base_report = run_eval("keyword baseline", baseline.detect_many, test, obfuscated, advance=advance)
+        parts = None
+        if write_card:
+            texts, features = model_inputs(test, config)
+            parts = sub_model_scores(detector.classifier, texts, features, test)
+    except ConfigError as exc:
+        _fail(str(exc))
+    _print_reports(report, base_report)
+    if json_out:
+        json_out.write_text(
+            json.dumps({"detector": report.as_dict(), "baseline": base_report.as_dict()}, ensure_ascii=False,
+                       indent=2) + "\n",
+            encoding="utf-8",
+        )
+        console.print(f"figures written to {json_out}")
+    if write_card:
+        path = write_model_card(model_path, report, base_report, parts, root)
+        console.print(f"model card written to {path}")
+
+
+def _print_reports(report, base) -> None:
+    from detector.training.evaluate import TARGETS
+
+    table = Table(title=f"Test split: {report.items} items ({report.hard_negatives} hard negatives); "
+                        "detector | kw = keyword baseline")
+    table.add_column("label")
+    for name in ("", "kw "):
+        for metric in ("P", "R", "F1"):
+            table.add_column(f"{name}{metric}", justify="right")
+    table.add_column("n", justify="right")
+    for label, score in report.per_label.items():
+        other = base.per_label[label]
+        table.add_row(label, *(f"{v:.3f}" for v in (score.precision, score.recall, score.f1,
+                                                    other.precision, other.recall, other.f1)),
+                      str(score.support))
+    console.print(table)
+    summary = Table("figure", "detector", "baseline", "target")
+    marks = report.meets_targets()
+    summary.add_row("macro-F1", f"{report.macro_f1:.3f}", f"{base.macro_f1:.3f}",
+                    f"≥ {TARGETS['macro_f1']:.2f} {_mark(marks['macro_f1'])}")
+    summary.add_row("hard-negative FPR", f"{report.hard_negative_fpr:.3f}", f"{base.hard_negative_fpr:.3f}",
+                    f"≤ {TARGETS['hard_negative_fpr']:.2f} {_mark(marks['hard_negative_fpr'])}")
+    summary.add_row("recall, clean positives", f"{report.clean_recall:.3f}", f"{base.clean_recall:.3f}", "")
+    summary.add_row("recall, obfuscated copy", f"{report.obfuscated_recall:.3f}", f"{base.obfuscated_recall:.3f}",
+                    f"gap ≤ {TARGETS['obfuscated_recall_gap']:.2f} {_mark(marks['obfuscated_recall_gap'])}")
+    console.print(summary)
+
+
+def _mark(ok: bool) -> str:
+    return "[green]met[/green]" if ok else "[red]missed[/red]"
+
+
+def _print_counts(counts: dict[str, dict[str, int]]) -> None:
+    table = Table("corpus", *counts, title="items per split")
+    for key in next(iter(counts.values())):
+        table.add_row(key, *(str(row[key]) for row in counts.values()))
+    console.print(table)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code=1)

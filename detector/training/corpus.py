@@ -25,7 +25,8 @@ KINDS = ("violation", "lawful_ad", "hard_negative", "unrelated")
 SELLER_MODES = ("any", "personal", "licensed")
 SPLITS = ("train", "validation", "test")
 SEED = 20240520
-VARIANTS = {"train": 8, "test": 5}
+# Items per template: more for lawful and hard-negative templates in training, where precision is learnt.
+VARIANTS = {("train", "violation"): 8, ("train", "other"): 12, ("test", "violation"): 5, ("test", "other"): 5}
 VALIDATION_EVERY = 5  # one train template in five goes to validation
 COMPOSITE_SHARE = 0.2
 GENERATED_SLOTS = ("phone", "wx", "qq", "seller", "code")
@@ -196,7 +197,7 @@ class CorpusBuilder:
         self.seed = seed
 
     def items_for(self, template: Template, split: str) -> list[Item]:
-        count = VARIANTS[template.source]
+        count = VARIANTS[template.source, "violation" if template.kind == "violation" else "other"]
         return [self._fill(template, split, variant) for variant in range(count)]
 
     def _fill(self, template: Template, split: str, variant: int) -> Item:

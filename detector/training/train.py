@@ -1,7 +1,7 @@
 """Train the detector's models: spaCy textcat and char n-gram regression on train, stacker and thresholds on validation.
 
-Inputs are built exactly as at prediction time: `normalize_text(title + "\\n" + text).text` and the RuleEngine's
-features of that normalised text.
+Inputs are built by the Detector itself (`Detector.model_inputs`): the normalised title and text joined by a line
+break, and the RuleEngine's features of that text, exactly as at detection.
 """
 from __future__ import annotations
 
@@ -22,33 +22,25 @@ from detector.classifier import (
     make_vectorizer,
     stack_features,
 )
-from detector.normalize import normalize_text
-from detector.rules import RuleEngine
 from detector.training.corpus import Item
 from lantian.settings import ConfigError, config_dir
 
 TEXTCAT_CONFIG = Path(__file__).with_name("textcat.cfg")
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
+F1_TOLERANCE = 0.01
 # Used when validation has no positive of a label (tiny corpora): average the two models, trust the rules.
-FALLBACK_WEIGHTS = [0.5, 0.5, 2.0, -1.0]
+FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0]
 
 Stage = Callable[[str], None]
 
 
-def listing_text(title: str, text: str) -> str:
-    """The text a listing is classified on (before normalisation), same as the Detector's."""
-    return f"{title}\n{text}"
+def model_inputs(items: Sequence[Item], directory: Path | None = None) -> tuple[list[str], list[dict[str, float]]]:
+    """Normalised texts and rule features of corpus items, made by the Detector exactly as at detection."""
+    from detector.detector import Detector
+    from detector.training.evaluate import listing_of
 
-
-def model_inputs(items: Sequence[Item], engine: RuleEngine, directory: Path | None = None,
-                 ) -> tuple[list[str], list[dict[str, float]]]:
-    """Normalised texts and rule features of corpus items."""
-    texts, features = [], []
-    for item in items:
-        normalized = normalize_text(listing_text(item.title, item.text), directory)
-        texts.append(normalized.text)
-        features.append(engine.features(normalized))
-    return texts, features
+    detector = Detector.load(directory, rules_only=True)
+    return detector.model_inputs(listing_of(item) for item in items)
 
 
 def targets(items: Sequence[Item]) -> np.ndarray:
@@ -92,7 +84,7 @@ def train_char_ngrams(texts: Sequence[str], y: np.ndarray) -> CharNgramModel:
     for column in range(y.shape[1]):
         if len(set(y[:, column])) < 2:
             raise ConfigError(f"training split has no positive (or no negative) item of {MODEL_LABELS[column]}")
-        model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+        model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
         model.fit(matrix, y[:, column])
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
@@ -130,7 +122,11 @@ def fit_stacker(features: dict[str, np.ndarray], y: np.ndarray, groups: Sequence
 
 
 def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
-    """The threshold of THRESHOLD_GRID with the best F1; the middle one when several tie."""
+    """The highest threshold of THRESHOLD_GRID within F1_TOLERANCE of the best F1.
+
+    Validation comes from templates like the training ones, so many thresholds look equally good there; the
+    highest of them keeps precision on wording the models have not seen (hard negatives above all).
+    """
     f1s = []
     for threshold in THRESHOLD_GRID:
         predicted = scores >= threshold
@@ -139,22 +135,20 @@ def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
         fn = float(np.sum(~predicted & (target == 1)))
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     f1s = np.array(f1s)
-    best = np.flatnonzero(f1s >= f1s.max() - 1e-9)
-    return float(THRESHOLD_GRID[best[len(best) // 2]])
+    return float(THRESHOLD_GRID[np.flatnonzero(f1s >= f1s.max() - F1_TOLERANCE)[-1]])
 
 
 def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Item],
-                     rules_dir: Path | None = None, stage: Stage | None = None,
+                     config: Path | None = None, stage: Stage | None = None,
                      textcat_config: Path = TEXTCAT_CONFIG) -> LabelClassifier:
     """Train every part of the LabelClassifier; `stage` is told what is happening (for progress display)."""
     stage = stage or (lambda _: None)
     if not train_items or not validation_items:
         raise ConfigError("training needs items in both the train and the validation split")
-    directory = rules_dir or config_dir()
-    engine = RuleEngine.from_config(directory)
+    directory = config or config_dir()
     stage("normalising and rule features")
-    train_texts, _ = model_inputs(train_items, engine, directory)
-    val_texts, val_features = model_inputs(validation_items, engine, directory)
+    train_texts, _ = model_inputs(train_items, directory)
+    val_texts, val_features = model_inputs(validation_items, directory)
     y_train, y_val = targets(train_items), targets(validation_items)
     stage("training character n-gram model")
     ngrams = train_char_ngrams(train_texts, y_train)
@@ -162,9 +156,9 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
     nlp = train_textcat(train_texts, y_train, textcat_config)
     stage("fitting stacker and thresholds on validation")
     untrained = LabelClassifier(nlp, ngrams, Stacker({}, {}), {})
-    spacy_p, ngram_p = untrained.base_probabilities(val_texts)
+    spacy_p, ngram_p, chunk_p = untrained.base_probabilities(val_texts)
     features = {
-        label: stack_features(label, spacy_p[:, i], ngram_p[:, i], val_features)
+        label: stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i], val_features)
         for i, label in enumerate(MODEL_LABELS)
     }
     groups = [item.template_id for item in validation_items]
