@@ -17,6 +17,11 @@ from detector.training import cli as training_cli
 from lantian.settings import ConfigError
 
 BATCH_SIZE = 256
+STAT_NAMES = {
+    "images_read": "images read",
+    "images_failed": "images unreadable",
+    "fields_truncated": "over-long fields cut",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -65,8 +70,7 @@ def detect(
     err.print(
         f"{summary['listings']} listings detected ({detector.mode} mode), {summary['flagged']} flagged "
         f"({labels}), {summary['bad']} bad lines skipped"
-        + (f", {detector.stats['images_read']} images read, {detector.stats['images_failed']} unreadable"
-           if detector.stats else ""),
+        + "".join(f", {count} {STAT_NAMES.get(key, key)}" for key, count in sorted(detector.stats.items())),
         markup=False, highlight=False, soft_wrap=True,
     )
 

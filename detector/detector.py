@@ -35,6 +35,8 @@ from lantian.settings import ConfigError, config_dir, project_root, read_yaml
 CONTENT_FIELDS = ("title", "text", "image_text")
 MODEL_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
 DEFAULT_MODEL_DIR = Path("models") / "detector"
+# Longer fields are detected on their first this many characters (a multi-megabyte page is page chrome, not an ad).
+MAX_FIELD_CHARS = 200_000
 _SENTENCE_END = frozenset("。!?;\n")
 
 
@@ -135,6 +137,12 @@ def _classifier(model_dir: Path, stamp: float) -> Classifier:
         raise ConfigError(f"{model_dir}: cannot load the trained model ({exc}); retrain or use --rules-only") from exc
 
 
+@lru_cache(maxsize=4)
+def _ocr_reader(min_score: float, max_side: int) -> ImageTextReader:
+    """One OCR reader per setting; its engine loads on the first image."""
+    return ImageTextReader(min_score, max_side)
+
+
 def _model_stamp(model_dir: Path) -> float | None:
     """Last change of a model dir with files in it, or None when there is no model."""
     if not model_dir.is_dir():
@@ -166,7 +174,7 @@ class Detector:
         self.thresholds = dict(config.thresholds)
         if classifier is not None:
             self.thresholds.update({k: float(v) for k, v in classifier.thresholds.items() if k in MODEL_LABELS})
-        self.ocr = ImageTextReader(config.ocr_min_score, config.ocr_max_side)
+        self.ocr = _ocr_reader(config.ocr_min_score, config.ocr_max_side)
         self.stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
 
@@ -278,6 +286,9 @@ class Detector:
             value = listing.get(name)
             if value is not None and not isinstance(value, str):
                 raise ListingError(f"field '{name}' must be a string")
+            if value and len(value) > MAX_FIELD_CHARS:
+                value = value[:MAX_FIELD_CHARS]
+                self._count("fields_truncated")
             fields[name] = value or ""
         images = listing.get("images") or []
         if isinstance(images, str):
@@ -288,7 +299,7 @@ class Detector:
         image_text = None
         if images:
             image_text, image_errors = self._read_images(images)
-            fields["image_text"] = image_text
+            fields["image_text"] = image_text[:MAX_FIELD_CHARS]
         segments: list[_Segment] = []
         parts: list[str] = []
         offset = 0

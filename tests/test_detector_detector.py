@@ -68,11 +68,13 @@ def test_batch_skips_bad_listings_and_keeps_order(rules_detector: Detector) -> N
     assert [index for index, _ in errors[1:]] == [1, 4, 7]
 
 
-def test_huge_listing_is_handled(rules_detector: Detector) -> None:
-    text = ("普通商品描述。" * 40000) + "内部渠道包授权"
+def test_huge_listing_is_cut_and_counted(rules_detector: Detector) -> None:
+    text = "内部渠道包授权。" + ("普通商品描述。" * 40000) + "批量撤三"
+    before = rules_detector.stats["fields_truncated"]
     result = rules_detector.detect({"id": "big", "title": "", "text": text})
-    assert "insider_channel" in result["labels"]
+    assert result["labels"] == ["insider_channel"]
     assert all(text[e["start"]:e["end"]] == e["text"] for e in result["evidence"])
+    assert rules_detector.stats["fields_truncated"] == before + 1
 
 
 class FixedScores:
