@@ -11,13 +11,15 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from random import Random
 
-from simulator.corpus import AGENCY_SELLER_TYPES, PLATFORMS, Corpus, Group, default_corpus
+from simulator.corpus import AGENCY_SELLER_TYPES, PLATFORMS, SLOT_PATTERN, Corpus, Group, default_corpus
 from simulator.evasion import can_disguise, disguise
 from simulator.sellers import Population, Seller, build_population
 
+CACHE_SIZE = 4096
 DUPLICATE_RATE = 0.03
 MULTI_LABEL_RATE = 0.15
 VIOLATION_EVASIONS = {"none": 50, "spaces": 10, "traditional": 10, "pinyin": 10, "emoji": 10, "image": 10}
@@ -139,6 +141,8 @@ class World:
         self.changes: dict[int, Change] = {}
         self._added: dict[int, Skeleton | Listing] = {}
         self.slug_to_seller = {s.slug: n for n, s in enumerate(self.sellers) if s.slug}
+        # Crawlers read a listing in a result page and then on its own page: keep recent ones ready.
+        self._generate_cached = lru_cache(maxsize=CACHE_SIZE)(self._generate)
         for index in range(listings):
             self._index(self.skeleton(index))
         self._pick_quirks()
@@ -199,10 +203,15 @@ class World:
             return str(rng.choice(slots[name]))
 
         # Two passes: a filler may itself hold slots (contact lines name {wechat_word}, {phone}).
-        return re.sub(r"\{(\w+)\}", value, re.sub(r"\{(\w+)\}", value, template))
+        once = SLOT_PATTERN.sub(value, template)
+        return SLOT_PATTERN.sub(value, once) if "{" in once else once
 
     def generate(self, index: int) -> Listing:
-        """The listing number `index` as first published (before admin changes)."""
+        """The listing number `index` as first published (before admin changes); a fresh copy each call."""
+        base = self._generate_cached(index)
+        return replace(base, paragraphs=list(base.paragraphs))
+
+    def _generate(self, index: int) -> Listing:
         added = self._added.get(index)
         if isinstance(added, Listing):
             return replace(added, paragraphs=list(added.paragraphs))
@@ -438,6 +447,7 @@ class World:
             agencies = self._sellers_by_type["licensed"] + self._sellers_by_type["fake_agency"]
             skeleton = replace(skeleton, seller=agencies[index % len(agencies)])
         self._added[index] = skeleton
+        self._generate_cached.cache_clear()
         if fields:
             base = self.generate(index)
             keywords = tuple(fields.pop("keywords", ()) or base.keywords)
@@ -460,6 +470,7 @@ class World:
                 del self._added[index]
                 raise ValueError(f"unknown fields: {', '.join(sorted(fields))}")
             self._added[index] = listing
+            self._generate_cached.cache_clear()
             for keyword in keywords:
                 self.by_keyword[platform].setdefault(keyword, array("I"))
             skeleton_keywords = keywords
