@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lantian needs when they are missing: Chromium (Playwright drives it; no browser
-# download works on closed networks), Redis (distributed crawling and its tests) and a CJK font (text in
-# screenshots and in the simulator's images).
+# download works on closed networks), Redis (distributed crawling and its tests), a CJK font (text in
+# screenshots and in the simulator's images), and a JDK with Maven (the local Elasticsearch server is built from
+# Maven Central jars).
 set -euo pipefail
 
 needed=()
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
 command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || needed+=(fonts-wqy-microhei)
+command -v javac >/dev/null 2>&1 || needed+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || needed+=(maven)
 
 if [ ${#needed[@]} -eq 0 ]; then
   exit 0
