@@ -128,6 +128,31 @@ class DetectionPipeline:
         return item
 
 
+class SharedLeadStore:
+    """One lead store per process, shared by the sweep and site crawlers of one run, so a repost found by one
+    crawler is clustered with an original found by the other in the same run."""
+
+    _store: Any = None
+    _users = 0
+
+    @classmethod
+    def acquire(cls) -> Any:
+        from index import open_store
+
+        if cls._store is None:
+            cls._store = open_store()
+        cls._users += 1
+        return cls._store
+
+    @classmethod
+    def release(cls) -> None:
+        cls._users -= 1
+        if cls._users <= 0 and cls._store is not None:
+            store, cls._store, cls._users = cls._store, None, 0
+            store.flush()
+            store.close()
+
+
 class LeadSinkPipeline:
     """Writes flagged listings as leads (`index.open_store()`), bumps last_seen of unchanged ones, and marks
     removed listings removed."""
@@ -142,15 +167,13 @@ class LeadSinkPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider) -> None:
-        from index import open_store
-
-        self.store = open_store()
+        self.store = SharedLeadStore.acquire()
         self.seen = getattr(spider, "seen", None)
 
     def close_spider(self, spider: Spider) -> None:
         if self.store is not None:
-            self.store.flush()
-            self.store.close()
+            self.store = None
+            SharedLeadStore.release()
 
     def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
         change = item.get("change")

@@ -1,0 +1,197 @@
+"""End to end: `lantian crawl` against the platform simulator, through the detector into the lead store.
+
+Each crawl runs in a subprocess (Twisted's reactor starts once per process) with its own data dir and a copy of
+the config dir, exactly as staff would run it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from crawler.items import listing_id
+from crawler.urls import canonical_url
+from lantian.settings import project_root
+
+LANTIAN = Path(sys.executable).with_name("lantian")
+CORE_KEYWORDS = set(yaml.safe_load((project_root() / "config/keywords/ip-agency.yaml").read_text("utf-8"))["keywords"])
+
+
+class Workspace:
+    """A data dir and a config dir of its own, pointed at one simulator."""
+
+    def __init__(self, root: Path, simulator: Any) -> None:
+        self.simulator = simulator
+        self.data = root / "data"
+        self.config = root / "config"
+        shutil.copytree(project_root() / "config", self.config)
+        settings_path = self.config / "lantian.yaml"
+        settings = yaml.safe_load(settings_path.read_text("utf-8"))
+        settings["registry"] = {**(settings.get("registry") or {}), "path": str(simulator.registry_path)}
+        settings["elasticsearch"] = {**(settings.get("elasticsearch") or {}), "url": ""}
+        settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
+        self.endpoints = root / "endpoints.json"
+        self.endpoints.write_text(json.dumps(simulator.endpoints), "utf-8")
+
+    def edit_platform(self, name: str, change: Callable[[dict], None]) -> None:
+        path = self.config / "platforms" / f"{name}.yaml"
+        data = yaml.safe_load(path.read_text("utf-8"))
+        change(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+
+    def crawl(self, *args: str, timeout: int = 900) -> dict:
+        summary_path = self.data.parent / "summary.json"
+        env = {**os.environ, "LANTIAN_DATA_DIR": str(self.data), "LANTIAN_CONFIG_DIR": str(self.config)}
+        env.pop("LANTIAN_ES_URL", None)
+        result = subprocess.run(
+            [str(LANTIAN), "crawl", "--endpoints", str(self.endpoints), "--summary-json", str(summary_path),
+             *args],
+            env=env, capture_output=True, text=True, timeout=timeout,
+        )
+        assert result.returncode == 0, f"crawl failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        return json.loads(summary_path.read_text("utf-8"))
+
+    def seen(self) -> dict[str, dict]:
+        with sqlite3.connect(self.data / "crawl" / "seen.sqlite3") as db:
+            db.row_factory = sqlite3.Row
+            return {row["url"]: dict(row) for row in db.execute("SELECT * FROM seen")}
+
+    def store(self) -> Any:
+        from index.sqlite_store import SqliteLeadStore
+
+        return SqliteLeadStore(self.data / "index" / "leads.sqlite3")
+
+
+def reachable(truth: list[dict], platforms: set[str], keywords: set[str]) -> list[dict]:
+    return [t for t in truth if t["platform"] in platforms and t["status"] == "active"
+            and set(t["keywords"]) & keywords]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_sweep_of_every_archetype(simulator: Any, tmp_path: Path) -> None:
+    work = Workspace(tmp_path, simulator)
+    summary = work.crawl("--max-images", "0")
+    truth = simulator.ground_truth()
+    platforms = {"market", "feed", "search", "agencies", "services"}
+
+    for name in platforms:
+        assert summary["platforms"][name]["items"] > 0, name
+        assert summary["platforms"][name]["errors"] == 0, name
+    assert summary["counters"].get("playwright/browser_count", 0) >= 1
+
+    seen = work.seen()
+    canonical_truth = {canonical_url(t["url"]): t for t in truth}
+    assert set(seen) <= set(canonical_truth), "every recorded URL is a canonical listing URL"
+    wanted = reachable(truth, platforms, CORE_KEYWORDS)
+    found = [t for t in wanted if canonical_url(t["url"]) in seen]
+    recall = len(found) / len(wanted)
+    assert recall >= 0.98, f"recall {recall:.3f}"
+    for name in platforms:
+        assert any(t["platform"] == name for t in found), name
+
+    assert simulator.stats()["disallowed_hits"] == 0, "robots.txt was not obeyed"
+
+    store = work.store()
+    try:
+        leads = {t["id"]: store.get(listing_id(canonical_url(t["url"]))) for t in found}
+        leads = {key: lead for key, lead in leads.items() if lead is not None}
+        assert leads, "the sweep produced no leads"
+        by_truth = {t["id"]: t for t in truth}
+        gbk = [lead for key, lead in leads.items() if by_truth[key]["platform"] == "services"]
+        assert gbk and all(lead["title"] == by_truth[key]["title"] for key, lead in leads.items()
+                           if by_truth[key]["platform"] == "services"), "GBK pages decoded"
+        for lead in leads.values():
+            assert lead.get("screenshot_sha256"), f"flagged listing without screenshot: {lead['url']}"
+            assert Path(lead["screenshot_path"]).is_file()
+            assert lead.get("raw_sha256") and Path(lead["raw_path"]).is_file()
+        pairs = [(key, by_truth[key]["duplicate_of"]) for key in leads
+                 if by_truth[key]["duplicate_of"] in leads]
+        assert pairs, "no repost pair among the leads"
+        same = sum(leads[a]["cluster_id"] == leads[b]["cluster_id"] for a, b in pairs)
+        assert same / len(pairs) >= 0.8, f"{same} of {len(pairs)} reposts clustered with their original"
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_recrawl_marks_removed_and_changed(simulator_factory: Callable[..., Any], tmp_path: Path) -> None:
+    simulator = simulator_factory(listings=80)
+    work = Workspace(tmp_path, simulator)
+    for name in ("market", "services"):
+        work.edit_platform(name, lambda data: data.update(recrawl_interval_hours=0))
+    first = work.crawl("-p", "market", "-p", "services", "--max-images", "0", "--quiet")
+    assert first["platforms"]["market"]["new"] > 3
+
+    truth = [t for t in simulator.ground_truth() if t["status"] == "active"]
+    seen = work.seen()
+    crawled = [t for t in truth if t["platform"] in ("market", "services") and canonical_url(t["url"]) in seen]
+    store = work.store()
+    lead_ids = {t["id"] for t in crawled if store.get(listing_id(canonical_url(t["url"])))}
+    store.close()
+    delisted = next(t for t in crawled if t["platform"] == "market" and t["id"] in lead_ids)
+    gone = next(t for t in crawled if t["platform"] == "services" and t["id"] != delisted["id"])
+    edited = next(t for t in crawled if t["platform"] == "market" and t["id"] not in lead_ids
+                  and t["id"] != delisted["id"] and t["quirk"] is None)
+    simulator.remove(delisted["id"], mode="delisted")
+    simulator.remove(gone["id"], mode="404")
+    simulator.edit(edited["id"], text="国家知识产权局商标局指定代理，内部渠道三十天包下证，不过全额退款。")
+
+    second = work.crawl("-p", "market", "-p", "services", "--max-images", "0", "--quiet")
+    market, services = second["platforms"]["market"], second["platforms"]["services"]
+    assert market["removed"] == 1 and services["removed"] == 1
+    assert market["changed"] == 1 and market["new"] == 0
+    assert market["unchanged"] + services["unchanged"] >= len(crawled) - 3
+
+    seen = work.seen()
+    assert seen[canonical_url(delisted["url"])]["status"] == "removed"
+    assert seen[canonical_url(gone["url"])]["status"] == "removed"
+    store = work.store()
+    try:
+        removed_lead = store.get(listing_id(canonical_url(delisted["url"])))
+        assert removed_lead["listing_status"] == "removed"
+        changed_lead = store.get(listing_id(canonical_url(edited["url"])))
+        assert changed_lead is not None and changed_lead["labels"], "edited listing re-detected"
+    finally:
+        store.close()
+
+    work.edit_platform("market", lambda data: data.update(recrawl_interval_hours=24))
+    third = work.crawl("-p", "market", "--max-images", "0", "--quiet")
+    assert third["platforms"]["market"]["not_due"] > 0
+    assert third["platforms"]["market"]["items"] == 0, "nothing is re-fetched before it is due"
+
+
+@pytest.mark.slow
+def test_rate_limits_and_faults_are_retried(simulator_factory: Callable[..., Any], tmp_path: Path) -> None:
+    simulator = simulator_factory(listings=60, rate_limit=4, fault_rate=0.2)
+    work = Workspace(tmp_path, simulator)
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text("商标注册\n专利申请\n", "utf-8")
+    summary = work.crawl("-p", "market", "--keywords", str(keywords), "--max-images", "0", "--quiet")
+    counters = summary["counters"]
+    assert counters.get("lantian/retry_after", 0) > 0, "no 429 was seen: the test does not test Retry-After"
+    assert counters.get("downloader/response_status_count/429", 0) > 0
+    assert counters.get("retry/count", 0) > counters["downloader/response_status_count/429"] - 1
+    assert summary["platforms"]["market"]["errors"] == 0
+    wanted = reachable(simulator.ground_truth(), {"market"}, {"商标注册", "专利申请"})
+    seen = work.seen()
+    assert wanted and all(canonical_url(t["url"]) in seen for t in wanted)
+
+
+def test_feed_listings_need_the_browser(simulator: Any, tmp_path: Path) -> None:
+    work = Workspace(tmp_path, simulator)
+    work.edit_platform("feed", lambda data: data["browser"].update(enabled=False))
+    summary = work.crawl("-p", "feed", "--max-pages", "1", "--quiet")
+    assert summary["platforms"]["feed"]["pages"] > 0
+    assert summary["platforms"]["feed"]["items"] == 0
+    assert summary["counters"].get("lantian/feed/cards", 0) == 0
+    assert "playwright/browser_count" not in summary["counters"]
