@@ -57,6 +57,16 @@ def spaced(text: str, rng: random.Random) -> str:
     return _KEY_RE.sub(lambda m: separator.join(m.group()), text)
 
 
+def _spaced_window(text: str, rng: random.Random) -> str:
+    """Separators inside a random run of four Chinese characters (for texts without a key term)."""
+    runs = [m for m in re.finditer(r"[\u4e00-\u9fff]{4,}", text)]
+    if not runs:
+        return text
+    run = rng.choice(runs)
+    start = rng.randrange(run.start(), run.end() - 3)
+    return text[:start] + rng.choice(SEPARATORS).join(text[start:start + 4]) + text[start + 4:]
+
+
 def emoji(text: str, rng: random.Random) -> str:
     """Emoji inside key terms and between sentences."""
     def interleave(match: re.Match[str]) -> str:
@@ -114,5 +124,7 @@ def obfuscate_items(items: Iterable[Item], seed: int) -> list[Item]:
         if (title, text) == (item.title, item.text):
             chosen.append("spaced")
             title, text = spaced(title, rng), spaced(text, rng)
+        if (title, text) == (item.title, item.text):
+            text = _spaced_window(text, rng)
         copies.append(replace(item, title=title, text=text, evasion="+".join(chosen)))
     return copies

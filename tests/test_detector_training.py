@@ -1,0 +1,204 @@
+"""The detector's corpus, training, committed model and evaluation (models half of issue 4)."""
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from detector.classifier import MODEL_LABELS, LabelClassifier, default_model_dir
+from detector.registry import AgencyRegistry
+from detector.training.baseline import KeywordBaseline
+from detector.training.corpus import Item, build_corpus, data_root, load_templates, read_items
+from detector.training.obfuscate import obfuscate_items
+from detector.training.train import best_threshold, model_inputs, train_classifier
+from lantian.cli import app
+from lantian.settings import ConfigError
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return build_corpus()
+
+
+def _templates_of(items: list[Item]) -> set[str]:
+    return {part for item in items for part in item.template_id.split("+")}
+
+
+def test_splits_share_no_template(corpus):
+    train, validation, test = (_templates_of(corpus.splits[s]) for s in ("train", "validation", "test"))
+    assert train and validation and test
+    assert not train & validation
+    assert not train & test
+    assert not validation & test
+    assert all(t.startswith("test/") for t in test)
+    assert not any(t.startswith("test/") for t in train | validation)
+
+
+def test_corpus_is_deterministic_and_matches_committed_files(corpus):
+    again = build_corpus()
+    assert [i.to_json() for i in again.splits["test"]] == [i.to_json() for i in corpus.splits["test"]]
+    committed = read_items(data_root() / "test.jsonl")
+    assert [i.to_json() for i in committed] == [i.to_json() for i in corpus.splits["test"]]
+
+
+def test_every_label_has_sixty_templates_and_kinds_are_covered(corpus):
+    per_label: dict[str, set[str]] = defaultdict(set)
+    for template in corpus.templates:
+        for label in template.labels:
+            per_label[label].add(template.id)
+        if template.offers_patent_agency:
+            per_label["offers_patent_agency"].add(template.id)
+    for label in MODEL_LABELS:
+        assert len(per_label[label]) >= 60, label
+    kinds = {item.kind for items in corpus.splits.values() for item in items}
+    assert kinds == {"violation", "lawful_ad", "hard_negative", "unrelated"}
+
+
+def test_unlicensed_agency_follows_offer_and_registry(corpus):
+    registry = AgencyRegistry.load(data_root() / "registry.csv")
+    checked = 0
+    for item in corpus.splits["train"]:
+        if item.group == "composite":
+            continue
+        licensed = registry.check([item.seller], [item.agency_code] if item.agency_code else []).licensed
+        assert ("unlicensed_agency" in item.labels) == (item.offers_patent_agency and not licensed), item
+        checked += 1
+    assert checked > 1000
+
+
+def test_bad_template_file_names_file_and_field(tmp_path):
+    (tmp_path / "broken.yaml").write_text(
+        "kind: violation\nlabels: [not_a_label]\ntemplates:\n  - \"标题 ## 正文\"\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"broken\.yaml: field 'labels'"):
+        load_templates(tmp_path, "train")
+
+
+def test_obfuscated_copy_changes_text_keeps_labels(corpus):
+    positives = [item for item in corpus.splits["test"] if item.labels][:200]
+    copies = obfuscate_items(positives, seed=1)
+    assert [c.labels for c in copies] == [p.labels for p in positives]
+    assert all((c.title, c.text) != (p.title, p.text) for c, p in zip(copies, positives))
+    assert {c.evasion.split("+")[-1] for c in copies} >= {"spaced", "emoji", "respelled"}
+
+
+def test_best_threshold_prefers_precision_among_equal_f1():
+    import numpy as np
+
+    scores = np.array([0.2, 0.3, 0.8, 0.9])
+    target = np.array([0, 0, 1, 1])
+    assert best_threshold(scores, target) == pytest.approx(0.8)
+
+
+def _tiny_split(items: list[Item], per_group: int) -> list[Item]:
+    taken: dict[str, int] = defaultdict(int)
+    chosen = []
+    for item in items:
+        if item.group != "composite" and taken[item.template_id] < 1 and taken[item.group] < per_group:
+            taken[item.template_id] += 1
+            taken[item.group] += 1
+            chosen.append(item)
+    return chosen
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory, corpus):
+    """A small corpus dir (a few templates per group) with the layout `lantian train/eval --data` reads."""
+    root = tmp_path_factory.mktemp("tiny_corpus")
+    splits = {
+        "train": _tiny_split(corpus.splits["train"], 12),
+        "validation": _tiny_split(corpus.splits["validation"], 6),
+        "test": _tiny_split(corpus.splits["test"], 6),
+    }
+    for split, items in splits.items():
+        (root / f"{split}.jsonl").write_text("".join(i.to_json() + "\n" for i in items), encoding="utf-8")
+    obfuscated = obfuscate_items([i for i in splits["test"] if i.labels], seed=3)
+    (root / "test_obfuscated.jsonl").write_text("".join(i.to_json() + "\n" for i in obfuscated), encoding="utf-8")
+    shutil.copy(data_root() / "registry.csv", root / "registry.csv")
+    return root
+
+
+def test_training_on_tiny_corpus_gives_loadable_model(tiny_data, tmp_path):
+    train = read_items(tiny_data / "train.jsonl")
+    validation = read_items(tiny_data / "validation.jsonl")
+    classifier = train_classifier(train, validation)
+    classifier.save(tmp_path / "model")
+    assert {p.name for p in (tmp_path / "model").iterdir()} >= {"model.json", "char_ngrams.npz", "textcat"}
+    loaded = LabelClassifier.load(tmp_path / "model")
+    assert set(loaded.thresholds) == set(MODEL_LABELS)
+    assert all(0.0 < value < 1.0 for value in loaded.thresholds.values())
+    texts, features = model_inputs(validation)
+    scores = loaded.predict(texts, features)
+    assert scores == classifier.predict(texts, features)
+    assert all(0.0 <= s[label] <= 1.0 for s in scores for label in MODEL_LABELS)
+
+
+def test_committed_model_loads_and_separates_clear_cases():
+    classifier = LabelClassifier.load()
+    listings = [
+        Item("a", "国家知识产权局指定商标代理", "本中心是国家知识产权局指定代理窗口，内部渠道30天下证，不下证全额退款。",
+             "", "", [], False, "violation", "x", "test"),
+        Item("b", "专业撤三", "看中别人的商标？专业撤三帮你拿下别人的商标，批量办理。", "", "", [], False,
+             "violation", "x", "test"),
+        Item("c", "蓝牙耳机 包邮", "全新蓝牙耳机，降噪续航长，七天无理由退换。", "", "", [], False, "unrelated", "x",
+             "test"),
+    ]
+    texts, features = model_inputs(listings)
+    scores = classifier.predict(texts, features)
+    assert all(0.0 <= s[label] <= 1.0 for s in scores for label in MODEL_LABELS)
+    assert scores[0]["impersonation"] >= classifier.thresholds["impersonation"]
+    assert scores[0]["insider_channel"] >= classifier.thresholds["insider_channel"]
+    assert scores[1]["malicious_cancellation"] >= classifier.thresholds["malicious_cancellation"]
+    assert all(scores[2][label] < classifier.thresholds[label] for label in MODEL_LABELS)
+    assert classifier.predict([], []) == []
+
+
+def test_missing_model_dir_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="no trained model here"):
+        LabelClassifier.load(tmp_path)
+
+
+def test_keyword_baseline_misses_spaced_variants():
+    baseline = KeywordBaseline()
+    assert baseline.detect({"id": "1", "title": "内部渠道 包下证", "text": ""})["labels"] == ["insider_channel"]
+    assert baseline.detect({"id": "2", "title": "内 部 渠 道", "text": ""})["labels"] == []
+
+
+def test_eval_command_prints_figures_for_detector_and_baseline(tiny_data, tmp_path):
+    out = tmp_path / "figures.json"
+    result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    for text in ("macro-F1", "hard-negative FPR", "obfuscated", "impersonation", "unlicensed_agency", "kw F1"):
+        assert text in result.output
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert set(figures) == {"detector", "baseline"}
+    assert set(figures["detector"]["per_label"]) == {*MODEL_LABELS[:-1], "unlicensed_agency"}
+    assert 0.0 <= figures["detector"]["macro_f1"] <= 1.0
+
+
+@pytest.mark.slow
+def test_train_command_writes_model_that_eval_reads(tiny_data, tmp_path):
+    model_dir = tmp_path / "model"
+    result = runner.invoke(app, ["train", "--data", str(tiny_data), "--model-dir", str(model_dir)])
+    assert result.exit_code == 0, result.output
+    assert "offers_patent_agency" in result.output
+    result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--model-dir", str(model_dir)])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.output
+
+
+def test_train_command_on_missing_corpus_is_one_line_error(tmp_path):
+    result = runner.invoke(app, ["train", "--data", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1
+    assert "file not found" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_default_model_dir_is_in_repo():
+    assert default_model_dir() == Path(__file__).resolve().parent.parent / "models" / "detector"
