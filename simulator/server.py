@@ -153,7 +153,6 @@ class SimulatorServer:
             raise
 
     async def _start_apps(self) -> None:
-        self.site.lock = asyncio.Lock()
         for platform, build in BUILDERS.items():
             runner = web.AppRunner(build(self.site), access_log=None, handle_signals=False, shutdown_timeout=1)
             await runner.setup()

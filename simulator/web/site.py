@@ -2,7 +2,6 @@
 middlewares that make the sites behave like real ones (rate limits, transient faults)."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 import time
@@ -53,7 +52,6 @@ class Site:
     endpoints: dict[str, str] = field(default_factory=dict)
     stats: Stats = field(default_factory=Stats)
     failed_once: set[str] = field(default_factory=set)
-    lock: asyncio.Lock | None = None
 
     def __post_init__(self) -> None:
         self.templates = Environment(
@@ -80,10 +78,11 @@ class Site:
         return 503 if digest[0] % 2 else 500
 
 
-def html(text: str, status: int = 200, encoding: str = "utf-8", headers: dict | None = None) -> web.Response:
+def html(text: str, status: int = 200, encoding: str = "utf-8") -> web.Response:
+    """An HTML response; characters the encoding lacks become numeric character references, as on real sites."""
     body = text.encode(encoding, errors="xmlcharrefreplace")
     charset = "GBK" if encoding.lower() == "gbk" else encoding
-    return web.Response(body=body, status=status, content_type="text/html", charset=charset, headers=headers)
+    return web.Response(body=body, status=status, content_type="text/html", charset=charset)
 
 
 class RateLimiter:
