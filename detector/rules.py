@@ -54,6 +54,7 @@ class Rule:
     unless_before: tuple[str, ...] = ()
     unless_after: tuple[str, ...] = ()
     unless_within: int = 10
+    unless_after_within: int | None = None
     unless_anywhere: tuple[str, ...] = ()
 
 
@@ -221,8 +222,9 @@ class RuleEngine:
         clause_index = bisect_right(clause_ends, start - 1)
         clause_start = clause_ends[clause_index - 1] + 1 if clause_index else 0
         clause_end = clause_ends[clause_index] if clause_index < len(clause_ends) else 1 << 30
+        after = rule.unless_within if rule.unless_after_within is None else rule.unless_after_within
         low = max(clause_start, start - rule.unless_within)
-        high = min(clause_end, end + rule.unless_within)
+        high = min(clause_end, end + after)
         for name in rule.unless_before:
             if any(low <= h_start and h_end <= start for h_start, h_end in hits.get(name, ())):
                 return True
@@ -244,7 +246,7 @@ def _outermost(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 _RULE_KEYS = {
     "id", "label", "weight", "fields", "phrases", "near", "within", "ordered", "regex",
-    "unless_before", "unless_after", "unless_within", "unless_anywhere", "note",
+    "unless_before", "unless_after", "unless_within", "unless_after_within", "unless_anywhere", "note",
 }
 
 
@@ -293,7 +295,7 @@ def _parse_rule(raw: Any, index: int, lexicons: Mapping[str, Any], source: str) 
             raise ConfigError(f"{where}: field 'regex' is not a valid regular expression: {exc}") from exc
         if compiled.groupindex:
             raise ConfigError(f"{where}: field 'regex' must not use named groups")
-    for key in ("within", "unless_within"):
+    for key in ("within", "unless_within", "unless_after_within"):
         if key in raw and (not isinstance(raw[key], int) or raw[key] < 0):
             raise ConfigError(f"{where}: field '{key}' must be a whole number ≥ 0")
     return Rule(
@@ -309,5 +311,6 @@ def _parse_rule(raw: Any, index: int, lexicons: Mapping[str, Any], source: str) 
         unless_before=tuple(lists["unless_before"]),
         unless_after=tuple(lists["unless_after"]),
         unless_within=raw.get("unless_within", 10),
+        unless_after_within=raw.get("unless_after_within"),
         unless_anywhere=tuple(lists["unless_anywhere"]),
     )
