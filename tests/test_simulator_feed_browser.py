@@ -27,6 +27,11 @@ def test_feed_content_arrives_only_by_javascript(simulator: SimulatorServer, chr
         browser = playwright.chromium.launch(**chromium_launch_options)
         try:
             page = browser.new_page()
+            page.goto(base + "/")
+            page.wait_for_selector("section.note-item")
+            recommended = page.locator("section.note-item").evaluate_all("nodes => nodes.map(n => n.dataset.id)")
+            assert recommended == [record["id"] for record in notes][:20]
+
             page.goto(search_url)
             page.wait_for_selector("section.note-item")
             assert page.locator("section.note-item").count() == 20
