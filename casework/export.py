@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -68,10 +69,21 @@ def write_cases_csv(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> int
     return count
 
 
+# Characters XML 1.0 (hence DOCX and XLSX) cannot hold; crawled text sometimes carries them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the control characters office formats refuse."""
+    return _XML_ILLEGAL.sub("", text)
+
+
 def safe_cell(value: Any) -> Any:
-    # A cell starting with = + - @ would run as a formula in Excel: crawled text is hostile, keep it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
+    """A spreadsheet cell value from crawled data: no illegal characters, and never a formula."""
+    if isinstance(value, str):
+        value = xml_safe(value)
+        if value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
     return value
 
 

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from xml.sax.saxutils import escape
 
 from casework.config import LABEL_NAMES_ZH, TakedownConfig
+from casework.export import xml_safe
 from casework.leads import as_dict, labels
 
 # The CID font built into reportlab that renders simplified Chinese without shipping a font file.
@@ -56,9 +57,9 @@ def rows_for(leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig) -
         violations = [config.violation(label) for label in names]
         rows.append(TakedownRow(
             lead_id=doc["id"],
-            url=str(doc.get("url") or doc.get("canonical_url") or ""),
-            title=str(doc.get("title") or ""),
-            seller=str(doc.get("seller") or doc.get("agency_name") or ""),
+            url=xml_safe(str(doc.get("url") or doc.get("canonical_url") or "")),
+            title=xml_safe(str(doc.get("title") or "")),
+            seller=xml_safe(str(doc.get("seller") or doc.get("agency_name") or "")),
             violations="；".join(v.name for v in violations) or "；".join(LABEL_NAMES_ZH.get(n, n) for n in names),
             basis="；".join(dict.fromkeys(part for v in violations for part in v.basis.split("；") if part)),
             raw_sha256=str(doc.get("raw_sha256") or ""),

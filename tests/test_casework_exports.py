@@ -28,7 +28,7 @@ def _review(store, lead, to, why=""):
 
 
 def test_confirmed_leads_export_to_csv_and_xlsx(store, tmp_path):
-    formula = listing(1, title="=HYPERLINK(\"http://evil\")", platform="market")
+    formula = listing(1, title="=HYPERLINK(\"http://evil\")\x00\x1b", platform="market")
     kept = _review(store, store.upsert(formula, detection(formula, phone="13800001111")), "confirmed")
     other = listing(2)
     _review(store, store.upsert(other, detection(other)), "dismissed", "合法")
@@ -42,7 +42,7 @@ def test_confirmed_leads_export_to_csv_and_xlsx(store, tmp_path):
     sheet = load_workbook(tmp_path / "cases.xlsx").active
     header = [c.value for c in sheet[1]]
     title = sheet.cell(row=2, column=header.index("标题") + 1).value
-    assert title.startswith("'=") and sheet.cell(row=2, column=1).value == kept["id"]
+    assert title == "'=HYPERLINK(\"http://evil\")" and sheet.cell(row=2, column=1).value == kept["id"]
 
 
 def test_evidence_package_hashes_every_file(store, casework_env, tmp_path):

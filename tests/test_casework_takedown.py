@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from casework import workflow
 from casework.cli import register
 from casework.config import load_takedown_config
+from casework.export import xml_safe
 from casework.takedown import request_takedowns
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
@@ -26,7 +27,7 @@ def _squash(text: str) -> str:
 
 def _seed(store):
     confirmed = []
-    for n, title in ((1, "国家知识产权局指定代理 商标加急"), (2, "专业撤三 拿下别人的商标"), (3, "评职称专利 包下证 <b>&amp;")):
+    for n, title in ((1, "国家知识产权局指定代理 商标加急"), (2, "专业撤三 拿下别人的商标"), (3, "评职称专利 包下证 <b>&amp;\x0b\x00")):
         item = listing(n, platform="market", title=title, seller=f"卖家{n}")
         confirmed.append(_confirm(store, store.upsert(item, detection(item))))
     reviewing = listing(4, platform="market")
@@ -50,7 +51,7 @@ def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
     assert sorted(rows) == sorted(lead["url"] for lead in confirmed)
     for lead in confirmed:
         row = rows[lead["url"]]
-        assert row[1] == lead["url"] and row[2] == lead["title"] and row[3] == lead["seller"]
+        assert row[1] == lead["url"] and row[2] == xml_safe(lead["title"]) and row[3] == lead["seller"]
         assert lead["raw_sha256"] in row[6]
         assert "冒用官方名义" in row[4] and "广告法" in row[5]
 
@@ -58,7 +59,7 @@ def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
     assert _squash(config.letter.title) in pdf_text
     for lead in confirmed:
         assert _squash(lead["url"]) in pdf_text
-        assert _squash(lead["title"]) in pdf_text
+        assert _squash(xml_safe(lead["title"])) in pdf_text
         assert lead["raw_sha256"] in pdf_text
 
     with open(result.files["csv"], encoding="utf-8-sig") as handle:
