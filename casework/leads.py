@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Iterable, Mapping
-
-CONTACT_KINDS: tuple[str, ...] = ("phone", "wechat", "qq", "email")
+from typing import Any, Mapping
 
 # Entity type names the detector may use, mapped to casework's contact kinds.
 ENTITY_KINDS: dict[str, str] = {
@@ -93,13 +91,3 @@ def labels(lead: Mapping[str, Any]) -> list[str]:
         return [k for k, v in value.items() if v]
     return [str(v) for v in value]
 
-
-def evidence_by_label(lead: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for span in lead.get("evidence") or []:
-        grouped.setdefault(str(span.get("label", "")), []).append(span)
-    return grouped
-
-
-def ids(leads: Iterable[Any]) -> list[str]:
-    return [as_dict(lead)["id"] for lead in leads]

@@ -43,8 +43,6 @@ ADMIN_TRANSITIONS: dict[str, frozenset[str]] = {
     "confirmed": frozenset({"dismissed"}),
 }
 
-ROLES: tuple[str, ...] = ("reviewer", "admin", "system")
-
 
 class WorkflowError(ValueError):
     """A change the workflow refuses; the message says why in words a reviewer understands."""
