@@ -2,10 +2,11 @@
 
 Steps, in order: Unicode NFKC (full-width → half-width) and lower case; traditional → simplified characters
 (OpenCC's character table); separators between CJK characters removed (spaces, dots, slashes, zero-width
-characters, emoji); pinyin, initials and homophones replaced by the canonical wording listed in
-`config/detector/normalize.yaml`; separators removed once more (a replacement can bring two CJK characters
-together). Every character of the result knows the span of original characters it came from, so evidence found
-in the normalised text is reported in the seller's own text.
+characters, emoji); runs of five or more Chinese numerals turned into digits (contact numbers written in words);
+pinyin, initials and homophones replaced by the canonical wording listed in `config/detector/normalize.yaml`;
+separators removed once more (a replacement can bring two CJK characters together). Every character of the
+result knows the span of original characters it came from, so evidence found in the normalised text is reported
+in the seller's own text.
 """
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ _SEPARATOR_RE = re.compile(
     f"(?<=[{CJK}])[{SEPARATORS}{ZERO_WIDTH}{EMOJI}]+(?=[{CJK}])|[{ZERO_WIDTH}]+"
 )
 _LATIN = re.compile(r"[a-z0-9]")
+# Phone and QQ numbers written in Chinese numerals ("一三八一二三四五六七八"): runs of 5+ become digits.
+_CHINESE_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
+_CHINESE_DIGIT_RUN = re.compile("[零〇一二三四五六七八九幺两]{5,}")
 _MAYBE_UNSTABLE = re.compile(r"[^\x00-\x7f\u4e00-\u9fff]")
 _PINYIN_WORD = re.compile(r"[a-z]+")
 # A Latin word standing alone (not part of an id such as "daiban123" or "zhi_yuan"): pinyin is looked up here.
@@ -167,6 +171,7 @@ class Normalizer:
         if _TRADITIONAL.search(builder.text):
             builder.text = builder.text.translate(_T2S)
         _remove_separators(builder)
+        builder.text = _CHINESE_DIGIT_RUN.sub(lambda m: m.group().translate(_CHINESE_DIGITS), builder.text)
         if self.replacements:
             self._replace_variants(builder)
             _remove_separators(builder)

@@ -29,6 +29,7 @@ def entities(extractor: EntityExtractor, text: str) -> list[tuple[str, str, str]
         ("威信 zhiyuan0912", ("wechat", "zhiyuan0912", "zhiyuan0912")),
         ("微信号:13912345678", ("wechat", "13912345678", "13912345678")),
         ("扣扣：1234 5678 9", ("qq", "1234 5678 9", "123456789")),
+        ("电话 幺三八 一二三四 五六七八", ("phone", "幺三八 一二三四 五六七八", "13812345678")),
         ("QQ号 3184371491", ("qq", "3184371491", "3184371491")),
         ("企鹅：1560408503", ("qq", "1560408503", "1560408503")),
         ("邮箱 ip@example.com", ("email", "ip@example.com", "ip@example.com")),

@@ -21,6 +21,8 @@ from detector.normalize import Normalizer, normalize_text
         ("国之局直属", "国知局直属"),  # homophone
         ("加V信：abc_123", "加微信:abc_123"),  # contact written in evasive form
         ("扣扣 12345678", "qq 12345678"),
+        ("电话一三八一二三四五六七八", "电话13812345678"),  # numbers written in Chinese numerals
+        ("三十天", "三十天"),  # ordinary numerals stay
     ],
 )
 def test_each_evasion_is_undone(original: str, expected: str) -> None:
