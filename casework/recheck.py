@@ -1,16 +1,15 @@
 """Re-check (闭环管理): after a takedown deadline, fetch each listing again and record whether it is gone.
 
 A listing counts as removed when the platform answers a removal status (404/410) or shows a removal notice (a CSS
-selector or phrase from `config/casework/recheck.yaml`). Every re-fetch is kept as fresh evidence (the page and,
-for JavaScript platforms rendered in Chromium, a screenshot) with its SHA-256. A listing that cannot be reached is
-counted and left as it is: an outage is not proof of removal.
+selector or phrase from `config/casework/recheck.yaml`). Every re-fetch is fresh evidence, kept like the crawler's:
+in the evidence archive (`crawler.evidence`: content-addressed body, WARC record, hash-chained log) with, for
+JavaScript platforms rendered in Chromium, a screenshot. A listing that cannot be reached is counted and left as it
+is: an outage is not proof of removal.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 import httpx
@@ -19,7 +18,7 @@ from parsel import Selector
 from casework import workflow
 from casework.config import RecheckConfig
 from casework.leads import as_dict
-from lantian.settings import data_dir
+from crawler.evidence import EvidenceArchive, Exchange
 
 USER_AGENT = "lantian-recheck/0.1 (IP-agency supervision; closed-loop takedown check)"
 
@@ -32,6 +31,7 @@ class Fetched:
     status: int
     body: bytes
     text: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
     screenshot: bytes | None = None
 
 
@@ -67,7 +67,8 @@ class HttpFetcher:
 
     def fetch(self, url: str) -> Fetched:
         response = self.client.get(url)
-        return Fetched(str(response.url), response.status_code, response.content, response.text)
+        return Fetched(str(response.url), response.status_code, response.content, response.text,
+                       list(response.headers.multi_items()))
 
     def close(self) -> None:
         self.client.close()
@@ -91,7 +92,8 @@ class BrowserFetcher:
             response = page.goto(url, wait_until="networkidle", timeout=self.timeout_ms)
             html = page.content()
             shot = page.screenshot(full_page=True)
-            return Fetched(page.url, response.status if response else 0, html.encode("utf-8"), html, shot)
+            headers = list(response.headers.items()) if response else []
+            return Fetched(page.url, response.status if response else 0, html.encode("utf-8"), html, headers, shot)
         finally:
             page.close()
 
@@ -109,17 +111,17 @@ def due(leads: Iterable[Mapping[str, Any]], now: str, *, ignore_deadline: bool =
             yield doc
 
 
-def _store_evidence(lead_id: str, stamp: str, fetched: Fetched, out_dir: Path) -> dict[str, Any]:
-    folder = out_dir / lead_id
-    folder.mkdir(parents=True, exist_ok=True)
-    name = stamp.replace(":", "").replace("-", "")
-    raw = folder / f"{name}.html"
-    raw.write_bytes(fetched.body)
-    evidence: dict[str, Any] = {"raw_path": str(raw), "raw_sha256": hashlib.sha256(fetched.body).hexdigest()}
+def _store_evidence(archive: EvidenceArchive, requested: str, stamp: str, fetched: Fetched) -> dict[str, Any]:
+    record = archive.record_fetch(
+        Exchange(final_url=fetched.url, status=fetched.status, body=fetched.body, fetched_at=stamp,
+                 request_headers=[("User-Agent", USER_AGENT)], response_headers=fetched.headers),
+        request_url=requested)
+    evidence: dict[str, Any] = {key: record[key] for key in ("raw_path", "raw_sha256", "warc_path",
+                                                             "warc_record_id")}
     if fetched.screenshot:
-        shot = folder / f"{name}.png"
-        shot.write_bytes(fetched.screenshot)
-        evidence.update(screenshot_path=str(shot), screenshot_sha256=hashlib.sha256(fetched.screenshot).hexdigest())
+        shot = archive.record_screenshot(fetched.url, fetched.screenshot, source="lantian recheck (Chromium)",
+                                         taken_at=stamp)
+        evidence.update(shot.as_item_fields())
     return evidence
 
 
@@ -127,12 +129,12 @@ class Rechecker:
     """Re-fetches leads and records removed/persisting in the store (with an audit event by `by`)."""
 
     def __init__(self, store: Any, config: RecheckConfig, *, by: str = "recheck", render: bool = True,
-                 out_dir: Path | None = None) -> None:
+                 archive: EvidenceArchive | None = None) -> None:
         self.store = store
         self.config = config
         self.by = by
         self.render = render
-        self.out_dir = out_dir or data_dir() / "casework" / "recheck"
+        self.archive = archive or EvidenceArchive()
         self._http: HttpFetcher | None = None
         self._browser: BrowserFetcher | None = None
 
@@ -155,7 +157,7 @@ class Rechecker:
             return Verdict(doc["id"], "unreachable", f"{type(exc).__name__}: {exc}"[:200])
         reason = removal_reason(fetched, self.config)
         outcome = "removed" if reason else "persisting"
-        evidence = _store_evidence(doc["id"], stamp, fetched, self.out_dir)
+        evidence = _store_evidence(self.archive, url, stamp, fetched)
         evidence.update(at=stamp, url=fetched.url, http_status=fetched.status, outcome=outcome,
                         reason=reason or f"页面仍在线 (HTTP {fetched.status})")
         return Verdict(doc["id"], outcome, evidence["reason"], evidence)
@@ -182,6 +184,7 @@ class Rechecker:
         for fetcher in (self._http, self._browser):
             if fetcher is not None:
                 fetcher.close()
+        self.archive.close()
 
 
 def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from casework import workflow
+from crawler.evidence import EvidenceArchive
 from casework.config import load_recheck_config
 from casework.recheck import recheck_leads
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
@@ -88,7 +89,9 @@ def test_recheck_marks_exactly_the_removed_listings(store, platform_url, casewor
         fresh = lead["recheck"]
         body = Path(fresh["raw_path"]).read_bytes()
         assert hashlib.sha256(body).hexdigest() == fresh["raw_sha256"]
-        assert Path(fresh["raw_path"]).is_relative_to(casework_env)
+        assert Path(fresh["raw_path"]).is_relative_to(casework_env / "evidence") and fresh["warc_path"]
+    report = EvidenceArchive(casework_env / "evidence").verify()
+    assert report.ok and not report.unlogged
     assert store.get(ids[2])["recheck"]["http_status"] == 404
     assert store.get(ids[2])["listing_status"] == "removed"
     assert store.get(not_due)["status"] == "takedown_requested"
