@@ -1,0 +1,87 @@
+"""casework's commands through Typer: clear one-line errors, files written, users added with a hash."""
+from __future__ import annotations
+
+import typer
+from typer.testing import CliRunner
+
+from casework.cli import register
+from casework.users import load_users, verify_password
+from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+
+
+def _cli() -> typer.Typer:
+    cli = typer.Typer()
+    register(cli)
+    return cli
+
+
+def test_add_user_prompts_and_stores_only_a_hash(tmp_path):
+    path = tmp_path / "users.yaml"
+    result = CliRunner().invoke(_cli(), ["console", "add-user", "alice", "--role", "admin", "--users", str(path)],
+                                input="long-password-1\nlong-password-1\n")
+    assert result.exit_code == 0, result.output
+    user = load_users(path)["alice"]
+    assert user.role == "admin" and verify_password("long-password-1", user.password_hash)
+    assert "long-password-1" not in path.read_text()
+    bad = CliRunner().invoke(_cli(), ["console", "add-user", "bob", "--role", "boss", "--password", "long-password-2",
+                                      "--users", str(path)])
+    assert bad.exit_code == 1 and "invalid role 'boss'" in bad.output and "Traceback" not in bad.output
+
+
+def test_workflow_commands_refuse_invalid_transitions_in_one_line(store):
+    item = listing(1)
+    lead = store.upsert(item, detection(item))
+    runner = CliRunner()
+    refused = runner.invoke(_cli(), ["cases", "status", lead["id"], "confirmed", "--by", "alice"])
+    assert refused.exit_code == 1
+    assert "cannot move lead" in refused.output and "allowed: reviewing" in refused.output
+    assert "Traceback" not in refused.output
+    assert runner.invoke(_cli(), ["cases", "status", lead["id"], "reviewing", "--by", "alice"]).exit_code == 0
+    done = runner.invoke(_cli(), ["cases", "status", lead["id"], "confirmed", "--by", "alice", "--why", "ok"])
+    assert done.exit_code == 0 and "reviewing → confirmed" in done.output
+    missing = runner.invoke(_cli(), ["cases", "status", "no-such-lead", "reviewing"])
+    assert missing.exit_code == 1 and "no lead no-such-lead" in missing.output
+
+
+def test_report_reviews_and_agencies_commands_write_their_outputs(store, tmp_path):
+    for n in range(1, 4):
+        item = listing(n, platform="market" if n < 3 else "services")
+        store.upsert(item, detection(item, phone="13600000000"))
+    runner = CliRunner()
+    report = runner.invoke(_cli(), ["report", "--week", "--out", str(tmp_path), "--no-images"])
+    assert report.exit_code == 0, report.output
+    assert list(tmp_path.glob("weekly-*.html")) and list(tmp_path.glob("weekly-*.xlsx"))
+    scored = runner.invoke(_cli(), ["agencies", "score", "--no-images"])
+    assert scored.exit_code == 0 and "1 agencies" in scored.output
+    listed = runner.invoke(_cli(), ["agencies", "list"])
+    assert "某某知识产权" in listed.output
+    exported = runner.invoke(_cli(), ["reviews", "export", "--out", str(tmp_path / "r.jsonl")])
+    assert exported.exit_code == 0 and "0 positive and 0 negative" in exported.output
+    wrong = runner.invoke(_cli(), ["cases", "export", "--out", str(tmp_path / "cases.pdf")])
+    assert wrong.exit_code == 1 and "must end in .csv or .xlsx" in wrong.output
+    bad_date = runner.invoke(_cli(), ["report", "--ending", "last tuesday"])
+    assert bad_date.exit_code == 1 and "is not a date" in bad_date.output
+
+
+def test_broken_config_files_name_the_file_and_field(tmp_path):
+    import pytest
+
+    from casework.config import load_risk_config, load_takedown_config
+    from lantian.settings import ConfigError
+
+    risk = tmp_path / "risk.yaml"
+    risk.write_text("indicators: {leads: {weight: 1}}\nclasses: {A: 0, B: 10}\ntrigger_class: E\n")
+    with pytest.raises(ConfigError, match=r"risk\.yaml: .*trigger_class 'E'"):
+        load_risk_config(risk)
+    takedown = tmp_path / "takedown.yaml"
+    takedown.write_text("complainant: {office: X}\nletter: {title: T, opening: O}\nplatforms: {}\n"
+                        "violations: {impersonaton: {name: N, basis: B}}\n")
+    with pytest.raises(ConfigError, match=r"takedown\.yaml: violations: .*unknown labels \['impersonaton'\]"):
+        load_takedown_config(takedown)
+    users = tmp_path / "users.yaml"
+    users.write_text("users:\n  - {username: alice, role: reviewer, password_hash: plain-text}\n")
+    with pytest.raises(ConfigError, match=r"users\.yaml: users\[0\]\.password_hash"):
+        load_users(users)
+    users.write_text("users: [\n")
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load_users(users)
