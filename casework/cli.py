@@ -256,15 +256,19 @@ def case_export(
     out: Path = typer.Option(..., help="Output file; .csv or .xlsx."),
     status: list[str] = typer.Option(["confirmed", "takedown_requested", "removed", "persisting"],
                                      help="Statuses to include (repeat the option)."),
+    outside_shanghai: bool = typer.Option(False, "--outside-shanghai",
+                                          help="Only sellers located outside Shanghai (案件移送 to their region)."),
 ) -> None:
     """Export confirmed leads (and later stages) for the case-handling system as CSV or XLSX."""
-    from casework.export import write_cases_csv, write_cases_xlsx
+    from casework.export import outside_shanghai as is_outside, write_cases_csv, write_cases_xlsx
     from index import LeadQuery
 
     if out.suffix not in (".csv", ".xlsx"):
         _fail(f"{out}: the output must end in .csv or .xlsx")
     with _store() as store, _errors():
         leads = store.iter_leads(LeadQuery(statuses=status, sort="last_seen"))
+        if outside_shanghai:
+            leads = (lead for lead in leads if is_outside(lead))
         count = (write_cases_csv if out.suffix == ".csv" else write_cases_xlsx)(leads, out)
     console.print(f"wrote {count} leads to {out}")
 

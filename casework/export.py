@@ -23,7 +23,7 @@ CASE_STATUSES: tuple[str, ...] = ("confirmed", "takedown_requested", "removed", 
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "线索编号"), ("status", "状态"), ("platform", "平台"), ("url", "网址"), ("title", "标题"),
-    ("seller", "发布者"), ("agency_name", "机构名称"), ("agency_code", "机构代码"), ("phone", "电话"),
+    ("seller", "发布者"), ("location", "所在地"), ("agency_name", "机构名称"), ("agency_code", "机构代码"), ("phone", "电话"),
     ("wechat", "微信"), ("qq", "QQ"), ("district", "所属区"), ("labels", "违法类型"), ("risk", "风险分"),
     ("assignee", "承办人"), ("first_seen", "首次发现"), ("last_seen", "最近发现"), ("fetched_at", "抓取时间"),
     ("raw_sha256", "网页原文SHA-256"), ("screenshot_sha256", "截图SHA-256"), ("confirmed_by", "确认人"),
@@ -36,6 +36,16 @@ def _confirmation(doc: Mapping[str, Any]) -> dict[str, Any]:
         if event.get("action") == "status" and event.get("to") == "confirmed":
             return event
     return {}
+
+
+def outside_shanghai(lead: Mapping[str, Any] | Any) -> bool:
+    """Whether the lead's seller is located outside Shanghai (for transfer to another region, 案件移送).
+
+    Only a stated location counts: a lead with no district and no location is not assumed to be elsewhere.
+    """
+    doc = as_dict(lead)
+    location = str(doc.get("location") or "")
+    return not doc.get("district") and bool(location.strip()) and not any(w in location for w in ("上海", "沪"))
 
 
 def case_row(lead: Mapping[str, Any] | Any) -> dict[str, Any]:

@@ -115,3 +115,12 @@ def test_review_decisions_export_as_labelled_examples(store, tmp_path):
     assert negative["labels"] == [] and negative["kind"] == "hard_negative"
     # The detector's own reader accepts the file as corpus items.
     assert {item.id for item in read_items(tmp_path / "reviews.jsonl")} == set(rows)
+
+
+def test_transfer_export_keeps_only_sellers_outside_shanghai(store, tmp_path):
+    from casework.export import outside_shanghai
+
+    leads = [store.upsert(item, detection(item)) for item in (
+        listing(1, location="浙江 杭州"), listing(2, location="上海 徐汇区"), listing(3, location="上海"),
+        listing(4, location=""))]
+    assert [outside_shanghai(lead) for lead in leads] == [True, False, False, False]
