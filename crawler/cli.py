@@ -40,7 +40,7 @@ def crawl(
     summary_json: Optional[Path] = typer.Option(
         None, "--summary-json", help="Also write the end summary as JSON to this file."
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress display (logs go to the console)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress display, only the end summary."),
 ) -> None:
     """Sweep platforms × keywords: search pages → listings → detector → leads (config/platforms/*.yaml)."""
     from crawler.progress import SUMMARY_COLUMNS, progress_table
@@ -63,6 +63,7 @@ def crawl(
         f"pages {totals.pages}, listings {totals.items}, leads {totals.leads}, errors {totals.errors}; "
         f"finish: {', '.join(f'{k}={v}' for k, v in summary.finish_reasons.items()) or 'nothing to crawl'}"
     )
+    console.print(f"log: {summary.log_file}", highlight=False)
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     if any(reason not in ("finished", "None") for reason in summary.finish_reasons.values()):

@@ -74,6 +74,7 @@ class SweepSummary:
     finish_reasons: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     counters: dict[str, int] = field(default_factory=dict)
+    log_file: str = ""
 
     @property
     def totals(self) -> PlatformSummary:
@@ -90,6 +91,7 @@ class SweepSummary:
             "finish_reasons": dict(self.finish_reasons),
             "seconds": round(self.seconds, 2),
             "counters": dict(sorted(self.counters.items())),
+            "log_file": self.log_file,
         }
 
 

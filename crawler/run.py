@@ -68,7 +68,8 @@ def run_sweep(
     log_dir = data_dir() / "crawl" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    base = {"LOG_FILE": str(log_dir / f"crawl-{stamp}.log"), "LOG_FILE_APPEND": False} if progress else {}
+    log_file = log_dir / f"crawl-{stamp}.log"
+    base = {"LOG_FILE": str(log_file), "LOG_FILE_APPEND": False}
     process = CrawlerProcess(crawler_settings({**base, **(settings or {})}), install_root_handler=True)
 
     crawlers: dict[str, Crawler] = {}
@@ -110,7 +111,7 @@ def run_sweep(
             looper.stop()
         refresh()
 
-    summary = SweepSummary(seconds=time.monotonic() - started)
+    summary = SweepSummary(seconds=time.monotonic() - started, log_file=str(log_file))
     all_stats = [c.stats.get_stats() for c in crawlers.values() if getattr(c, "stats", None)]
     summary.platforms = summarize(all_stats, names)
     summary.counters = counters(all_stats)
