@@ -1,13 +1,17 @@
 """Near-duplicate clustering: one ad reposted on several platforms gets one `cluster_id`.
 
-MinHash signatures over character shingles of the normalised title and text, looked up in datasketch's LSH index;
+MinHash signatures (CRC-32 of each shingle: fast, and stable across processes, unlike `hash`) over character
+shingles of the normalised title and text, looked up in datasketch's LSH index;
 a new lead joins the cluster of its most similar known lead when their estimated Jaccard similarity reaches the
 threshold, else it starts its own cluster (named after its lead id).
 """
 from __future__ import annotations
 
 import base64
+import re
 import unicodedata
+import zlib
+from functools import lru_cache
 from collections.abc import Iterable
 
 import numpy as np
@@ -16,6 +20,8 @@ from datasketch import MinHash, MinHashLSH
 NUM_PERM = 64
 SHINGLE = 3
 THRESHOLD = 0.6
+SCHEME = "affine32"
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 
 
 def normalized(title: str | None, text: str | None) -> str:
@@ -24,13 +30,22 @@ def normalized(title: str | None, text: str | None) -> str:
     Reposts differ in spacing, punctuation, emoji and full-width forms; those must not split a cluster.
     """
     folded = unicodedata.normalize("NFKC", f"{title or ''}{text or ''}").lower()
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+    return _NOT_LETTER_OR_DIGIT.sub("", folded)
 
 
 def shingles(value: str, size: int = SHINGLE) -> set[bytes]:
-    if len(value) <= size:
-        return {value.encode("utf-8")} if value else set()
-    return {value[i:i + size].encode("utf-8") for i in range(len(value) - size + 1)}
+    """Character `size`-grams as bytes (UTF-32 has 4 bytes per character, so grams are plain byte slices)."""
+    if not value:
+        return set()
+    data = value.encode("utf-32-le")
+    width = 4 * min(size, len(value))
+    return {data[i:i + width] for i in range(0, len(data) - width + 1, 4)}
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple:
+    """The hash permutations every signature uses (deterministic for the default seed; computed once)."""
+    return MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, scheme=SCHEME).permutations
 
 
 def signature(title: str | None, text: str | None) -> MinHash | None:
@@ -38,8 +53,8 @@ def signature(title: str | None, text: str | None) -> MinHash | None:
     grams = shingles(normalized(title, text))
     if not grams:
         return None
-    minhash = MinHash(num_perm=NUM_PERM)
-    minhash.update_batch(list(grams))
+    minhash = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=_permutations(), scheme=SCHEME)
+    minhash.update_batch(grams)
     return minhash
 
 
@@ -50,7 +65,8 @@ def encode(minhash: MinHash) -> str:
 
 def decode(value: str) -> MinHash:
     hashvalues = np.frombuffer(base64.b64decode(value), dtype="<u8").astype(np.uint64)
-    return MinHash(num_perm=len(hashvalues), hashvalues=hashvalues)
+    return MinHash(num_perm=len(hashvalues), hashvalues=hashvalues, hashfunc=zlib.crc32,
+                   permutations=_permutations(), scheme=SCHEME)
 
 
 class NearDuplicateIndex:

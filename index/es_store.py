@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Callable
@@ -18,6 +19,7 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, helpers
 
+from index import cluster
 from index import lead as leads
 from index import text as textutil
 from index.lead import Lead
@@ -48,9 +50,13 @@ def _unavailable(exc: Exception) -> bool:
     return isinstance(exc, ApiError) and exc.meta.status in (*RETRY_STATUSES, 500)
 
 
-def prepare(doc: Lead) -> Lead:
-    """The document as indexed: the lead plus the jieba companion fields."""
-    return {**doc, "title_words": textutil.words(doc.get("title")), "text_words": textutil.words(doc.get("text"))}
+def prepare(doc: Lead, fresh: bool = False) -> Lead:
+    """The document as indexed: the lead plus the jieba companion fields (kept when present, unless `fresh`)."""
+    prepared = dict(doc)
+    for field, words in (("title", "title_words"), ("text", "text_words")):
+        if fresh or words not in prepared:
+            prepared[words] = textutil.words(doc.get(field))
+    return prepared
 
 
 def client_from_env(url: str, **options: Any) -> Elasticsearch:
@@ -148,7 +154,7 @@ class EsLeadStore(LeadStore):
         self.client.indices.update_aliases(actions=actions)
 
     def _reindex_leads(self, old: str, new: str) -> None:
-        docs = ({"_index": new, "_id": hit["_id"], "_source": prepare(hit["_source"])}
+        docs = ({"_index": new, "_id": hit["_id"], "_source": prepare(hit["_source"], fresh=True)}
                 for hit in helpers.scan(self.client, index=old, query={"query": {"match_all": {}}}))
         helpers.bulk(self.client, docs, chunk_size=self.batch_size, max_retries=5)
 
@@ -235,7 +241,10 @@ class EsLeadStore(LeadStore):
             raise StoreError(f"Elasticsearch rejected {len(failures)} lead(s), first: {failures[0]}")
         return conflicts
 
-    def _write_observations(self, observations: list[Lead]) -> list[Lead]:
+    def _write_observations(self, observations: list[Lead],
+                            signatures: Mapping[str, Any] | None = None) -> list[Lead]:
+        """Merge observations into the stored leads and write them back (conditional on the version read)."""
+        signatures = signatures or {}
         results: dict[str, Lead] = {}
         pending = observations
         for _ in range(_MAX_CONFLICT_RETRIES):
@@ -244,7 +253,7 @@ class EsLeadStore(LeadStore):
             merged: dict[str, Lead] = {}
             for seen in pending:
                 before = merged.get(seen["id"]) or (existing[seen["id"]][0] if seen["id"] in existing else None)
-                merged[seen["id"]] = self._cluster(before, leads.merge(before, seen))
+                merged[seen["id"]] = self._cluster(before, leads.merge(before, seen), signatures.get(seen["id"]))
             actions = []
             for lead_id, doc in merged.items():
                 action: dict[str, Any] = {"_index": self.alias, "_id": lead_id, "_source": prepare(doc)}
@@ -279,7 +288,7 @@ class EsLeadStore(LeadStore):
 
     def _signatures(self) -> Iterable[tuple[str, str, str]]:
         self._ensure_ready()
-        query = {"query": {"exists": {"field": "minhash"}}, "_source": ["minhash", "cluster_id"]}
+        query = {"query": {"match_all": {}}, "_source": ["minhash", "cluster_id"]}
         for hit in helpers.scan(self.client, index=self.alias, query=query):
             source = hit["_source"]
             if source.get("minhash"):
@@ -288,11 +297,41 @@ class EsLeadStore(LeadStore):
     # --- crawler writes survive outages ------------------------------------------------------------------
 
     def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
-        """Like `LeadStore.upsert_many`; while the server is unreachable the observations are spooled and the
-        returned leads are what a first sighting would store (workflow fields merge in on replay)."""
-        observations = [leads.observation(listing, detection) for listing, detection in pairs]
+        """Like `LeadStore.upsert_many`, in bulk batches of `batch_size`: while one batch is written, the next
+        is prepared (lead fields, jieba words, MinHash signatures), so Python and the server work at once.
+
+        While the server is unreachable the observations are spooled and the returned leads are what a first
+        sighting would store (workflow fields merge in on replay).
+        """
+        pairs = list(pairs)
+        batches = [pairs[start:start + self.batch_size] for start in range(0, len(pairs), self.batch_size)]
+        if len(batches) <= 1:
+            return self._write_batch(*self._observe(pairs))
+        results: list[Lead] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantian-bulk") as writer:
+            writing: Future[list[Lead]] | None = None
+            for batch in batches:
+                prepared = self._observe(batch)
+                if writing is not None:
+                    results += writing.result()
+                writing = writer.submit(self._write_batch, *prepared)
+            if writing is not None:
+                results += writing.result()
+        return results
+
+    @staticmethod
+    def _observe(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> tuple[list[Lead], dict[str, Any]]:
+        """Observations with their jieba words, and their content signatures by lead id."""
+        observations, signatures = [], {}
+        for listing, detection in pairs:
+            seen = leads.observation(listing, detection)
+            observations.append(prepare(seen))
+            signatures[seen["id"]] = cluster.signature(seen.get("title"), seen.get("text"))
+        return observations, signatures
+
+    def _write_batch(self, observations: list[Lead], signatures: dict[str, Any]) -> list[Lead]:
         written = self._write_or_spool([{"op": "upsert", "lead": o} for o in observations],
-                                       lambda: self._write_observations(observations))
+                                       lambda: self._write_observations(observations, signatures))
         if written is None:
             return [public(leads.merge(None, o)) for o in observations]
         return [public(doc) for doc in written]

@@ -132,11 +132,16 @@ class LeadStore(ABC):
         self._save_many(list(merged.values()))
         return [merged[o["id"]] for o in observations]
 
-    def _cluster(self, before: Lead | None, doc: Lead) -> Lead:
-        """Give a new lead the cluster of its near-duplicates; refresh the signature when the content changed."""
-        if before is not None and before.get("content_sha256") == doc.get("content_sha256") and doc.get("minhash"):
+    def _cluster(self, before: Lead | None, doc: Lead, minhash: cluster.MinHash | None = None) -> Lead:
+        """Give a new lead the cluster of its near-duplicates; refresh the signature when the content changed.
+
+        `minhash` is the signature of `doc`'s content when the caller computed it already.
+        """
+        if before is not None and before.get("content_sha256") == doc.get("content_sha256") and before.get("minhash"):
+            doc["minhash"] = before["minhash"]
             return doc
-        minhash = cluster.signature(doc.get("title"), doc.get("text"))
+        if minhash is None:
+            minhash = cluster.signature(doc.get("title"), doc.get("text"))
         if minhash is None:
             doc["minhash"] = None
             return doc

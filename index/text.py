@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import html
-import logging
+import os
+import pickle
 import re
 from functools import lru_cache
 
+import ahocorasick
 import jieba
-
-jieba.setLogLevel(logging.WARNING)
 
 _CJK = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef])")
 _SPACES = re.compile(r"\s+")
+_LATIN = re.compile(r"[a-z0-9]+")
 
 PRE_TAG = "<em>"
 POST_TAG = "</em>"
@@ -20,18 +21,48 @@ MAX_FRAGMENTS = 3
 
 
 @lru_cache(maxsize=1)
-def _tokenizer() -> jieba.Tokenizer:
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
+def _dictionary() -> ahocorasick.Automaton:
+    """jieba's dictionary (words of two or more characters) as an Aho-Corasick automaton.
+
+    Building it takes seconds, so it is cached next to the other lantian data (keyed by jieba's version).
+    """
+    from lantian.settings import data_dir
+
+    cache = data_dir() / "index" / f"jieba-{jieba.__version__}-words-v2.automaton"
+    if cache.exists():
+        try:
+            with open(cache, "rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError):
+            cache.unlink(missing_ok=True)
+    automaton = ahocorasick.Automaton()
+    with jieba.get_dict_file() as handle:
+        for line in handle:
+            word = line.decode("utf-8").split(" ", 1)[0].strip().lower()
+            if len(word) > 1:
+                automaton.add_word(word, word)
+    automaton.make_automaton()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(f".{os.getpid()}.tmp")
+    with open(partial, "wb") as handle:
+        pickle.dump(automaton, handle)
+    os.replace(partial, cache)
+    return automaton
 
 
 def words(text: str | None) -> str:
-    """Search-mode jieba words, lower-cased and space-separated (the companion field for word queries)."""
+    """Every jieba dictionary word in the text (jieba's full mode: overlapping words too), plus Latin and digit
+    runs, lower-cased and space-separated: the companion field for word queries.
+
+    An Aho-Corasick automaton over jieba's dictionary finds the same words as `jieba.cut(cut_all=True)` at C
+    speed, which keeps indexing close to a raw bulk.
+    """
     if not text:
         return ""
-    tokens = _tokenizer().cut_for_search(text.lower())
-    return " ".join(t for t in (tok.strip() for tok in tokens) if t)
+    lowered = text.lower()
+    found = [word for _, word in _dictionary().iter(lowered)]
+    found += _LATIN.findall(lowered)
+    return " ".join(found)
 
 
 def spaced_chars(text: str | None) -> str:

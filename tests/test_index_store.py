@@ -57,7 +57,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LeadStore]
         from index.es_store import EsLeadStore
 
         url = request.getfixturevalue("es_url")
-        opened = EsLeadStore(url, index_prefix=f"contract{next(_unique)}", spool_dir=tmp_path / "spool")
+        opened = EsLeadStore(url, index_prefix=f"contract{next(_unique)}", spool_dir=tmp_path / "spool",
+                             batch_size=3)
     yield opened
     if isinstance(opened, SqliteLeadStore):
         opened.close()
@@ -185,6 +186,10 @@ def test_near_duplicate_reposts_share_a_cluster(store: LeadStore) -> None:
     assert repost["cluster_id"] == first["cluster_id"] == third["cluster_id"] == first["id"]
     assert other["cluster_id"] == other["id"]
     assert store.count(LeadQuery(cluster_id=first["id"])) == 3
+    store.flush()
+    store._near_duplicates = None  # a new process knows the signatures only from the store
+    fourth = store.upsert(listing(14, title=title, text=text + "。"), detection(("impersonation",)))
+    assert fourth["cluster_id"] == first["id"]
     assert {lead["platform"] for lead in store.iter_leads(LeadQuery(cluster_id=first["id"]))} == {
         "xianyu", "taobao", "zbj"}
 

@@ -1,0 +1,125 @@
+"""Lead indexing throughput against a raw `_bulk` of the same documents, in the same run, on the same server.
+
+    .venv/bin/python bench/bench_index.py [--url http://127.0.0.1:9200] [--docs 5000] [--batch 500]
+
+Without --url (or LANTIAN_ES_URL) a local server is started in a temp dir and stopped afterwards. The lead path
+is `EsLeadStore.upsert_many` of the whole crawl from listings and detections (building the lead, near-duplicate signatures, jieba
+words, fetching existing leads, the conditional bulk write); the raw path is `helpers.bulk` of the exact documents
+the store wrote, into an index with the same mapping. Both end with a refresh. Target: leads >= 80% of raw.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from elasticsearch import helpers  # noqa: E402
+
+from index.es_server import EsServer, free_port  # noqa: E402
+from index.es_store import EsLeadStore, prepare  # noqa: E402
+from index.lead import LABELS, lead_id  # noqa: E402
+
+PLATFORMS = ("xianyu", "taobao", "zbj", "58tongcheng", "xiaohongshu", "douyin", "baidu", "weixin")
+PHRASES = (
+    "国家知识产权局指定代理", "商标局官方受理窗口", "内部渠道30天下证", "包授权不过全额退款", "专业撤三拿下别人的商标",
+    "评职称专利包下证", "批量申请实用新型凑高企指标", "高价收专利代理师证不用坐班", "资质挂靠开票走账",
+    "代写代办专利申请", "商标注册", "版权登记", "软件著作权", "高新技术企业认定", "专利转让", "经验丰富",
+    "价格优惠", "全国服务", "一对一服务", "加微信详谈", "上海浦东新区", "诚信经营", "专业团队", "快速办理",
+)
+
+
+def synthetic_crawl(n: int, seed: int = 7) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """`n` listings with detections: Chinese ad text of a few hundred characters, varied labels and scores."""
+    rng = random.Random(seed)
+    pairs = []
+    for i in range(n):
+        platform = rng.choice(PLATFORMS)
+        url = f"https://{platform}.example/item/{i}"
+        text = "，".join(rng.choice(PHRASES) for _ in range(rng.randint(12, 24))) + f"。联系电话1380013{i:04d}"
+        labels = rng.sample(LABELS, rng.randint(0, 2))
+        listing = {
+            "id": lead_id(url), "platform": platform, "url": url, "canonical_url": url,
+            "title": "".join(rng.sample(PHRASES, 3)), "text": text, "price": str(rng.randint(100, 9000)),
+            "seller": f"知识产权服务{i % 300}号店", "seller_url": f"https://{platform}.example/shop/{i % 300}",
+            "location": rng.choice(("上海市浦东新区", "上海市静安区", "江苏省南京市", "上海市闵行区")),
+            "images": [], "image_urls": [], "fetched_at": "2026-11-20T08:00:00Z", "content_sha256": f"{i:064x}",
+            "raw_sha256": f"{i:064x}", "raw_path": f"/data/raw/{i}.html", "screenshot_path": f"/data/shots/{i}.png",
+            "screenshot_sha256": f"{i:064x}", "warc_path": "/data/warc/crawl.warc.gz", "status": "active",
+        }
+        detection = {
+            "labels": labels, "scores": {label: (0.9 if label in labels else rng.random() * 0.3) for label in LABELS},
+            "risk": max([0.9 if labels else 0.1]), "entities": [{"type": "phone", "text": f"1380013{i:04d}",
+                                                                 "field": "text", "start": 0, "end": 11}],
+            "evidence": [{"label": label, "field": "text", "start": 0, "end": 4, "text": text[:4]} for label in labels],
+        }
+        pairs.append((listing, detection))
+    return pairs
+
+
+def bench_leads(store: EsLeadStore, crawl: list[tuple[dict, dict]]) -> tuple[float, list[dict]]:
+    start = time.perf_counter()
+    store.upsert_many(crawl)
+    store.client.indices.refresh(index=store.alias)
+    elapsed = time.perf_counter() - start
+    docs = [hit["_source"] for hit in helpers.scan(store.client, index=store.alias)]
+    return elapsed, docs
+
+
+def bench_raw(store: EsLeadStore, docs: list[dict], batch: int) -> float:
+    index = f"{store.index}-raw"
+    store.client.indices.create(index=index)
+    actions = [{"_index": index, "_id": doc["id"], "_source": prepare(doc)} for doc in docs]
+    start = time.perf_counter()
+    helpers.bulk(store.client, actions, chunk_size=batch)
+    store.client.indices.refresh(index=index)
+    elapsed = time.perf_counter() - start
+    store.client.indices.delete(index=index)
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=os.environ.get("LANTIAN_ES_URL"), help="Elasticsearch URL")
+    parser.add_argument("--docs", type=int, default=5000, help="leads to index")
+    parser.add_argument("--batch", type=int, default=500, help="documents per bulk request")
+    args = parser.parse_args()
+
+    server = None
+    url = args.url
+    with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp:
+        if not url:
+            server = EsServer(home=Path(tmp) / "es", port=free_port(), heap="512m")
+            url = server.start(timeout=240)
+        try:
+            crawl = synthetic_crawl(args.docs)
+            store = EsLeadStore(url, index_prefix="bench", batch_size=args.batch, spool_dir=Path(tmp) / "spool")
+            store.drop()
+            store.ensure_indices()
+            # Warm both paths (JIT, jieba dictionary) on a small crawl that is then discarded.
+            bench_leads(store, synthetic_crawl(2 * args.batch, seed=1))
+            store.drop()
+            store.ensure_indices()
+            lead_seconds, docs = bench_leads(store, crawl)
+            raw_seconds = bench_raw(store, docs, args.batch)
+            store.drop()
+            store.client.close()
+        finally:
+            if server is not None:
+                server.stop()
+    lead_rate, raw_rate = args.docs / lead_seconds, args.docs / raw_seconds
+    print(f"documents           {args.docs} (batch {args.batch}) on {url}")
+    print(f"raw _bulk           {raw_rate:10.0f} docs/s  ({raw_seconds:.2f} s)")
+    print(f"lead indexing       {lead_rate:10.0f} docs/s  ({lead_seconds:.2f} s)")
+    print(f"lead / raw          {lead_rate / raw_rate:10.0%}  (target >= 80%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
