@@ -1,8 +1,8 @@
 """The trained part of the detector: calibrated per-label scores from two text models and the rule features.
 
 `LabelClassifier` combines, for each of the five content labels and the `offers_patent_agency` signal:
-a spaCy `textcat_multilabel` pipeline (jieba words, bag of words), a character 1-3-gram TF-IDF logistic
-regression (scikit-learn), and the rule engine's score for the label. A per-label logistic stacker fitted on the
+a spaCy `textcat_multilabel` pipeline (characters, hashed bag of 1-3-grams), a character 1-3-gram TF-IDF
+logistic regression (scikit-learn) on the whole text and on each sentence, and the rule engine's score. A per-label logistic stacker fitted on the
 validation split turns these into calibrated 0..1 scores; per-label thresholds were chosen on validation too.
 
 Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipeline), `char_ngrams.npz`

@@ -28,7 +28,7 @@ def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
         "Per-label scores for the five content labels and the auxiliary `offers_patent_agency` signal, from the",
         "normalised listing text (title and text) and the rule features of `config/detector/rules.yaml`:",
         "",
-        "- `textcat/`: spaCy `textcat_multilabel`, bag of jieba words and word bigrams "
+        "- `textcat/`: spaCy `textcat_multilabel`, bag of character 1-3-grams (hashed) "
         "(`detector/training/textcat.cfg`).",
         "- `char_ngrams.npz`: TF-IDF over character 1-3-grams and one balanced logistic regression per label,",
         "  applied to the whole text and to each sentence (the sentence maximum is a feature of its own).",
