@@ -222,6 +222,7 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
                 done += 1
             except (workflow.WorkflowError, HTTPException) as exc:
                 refused.append(str(getattr(exc, "detail", exc)))
+        store.flush()  # the list the user returns to must show the new statuses (Elasticsearch refresh)
         if not ids:
             flash(request, "没有选择线索 (no leads selected)", "error")
         else:
