@@ -128,3 +128,24 @@ def test_filters_and_bulk_actions(client, seeded, store):
     client.post("/leads/bulk", data={"ids": [seeded[0]["id"]], "action": "assign:me", "csrf_token": token})
     assert store.get(seeded[0]["id"])["assignee"] == "alice"
     assert client.get("/leads", params={"min_risk": "abc"}).status_code == 400
+
+
+def test_lead_page_serves_screenshot_and_evidence_package(client, store, casework_env):
+    import io
+    import zipfile
+
+    shot = casework_env / "evidence" / "shot.png"
+    shot.parent.mkdir(parents=True)
+    shot.write_bytes(b"\x89PNG\r\n\x1a\nnot really an image")
+    with_shot = listing(7, screenshot_path=str(shot))
+    lead = store.upsert(with_shot, detection(with_shot))
+    without = listing(8)
+    bare = store.upsert(without, detection(without))
+    _login(client, "alice", "reviewer-pass-1")
+    assert f'src="/leads/{lead["id"]}/screenshot"' in client.get(f"/leads/{lead['id']}").text
+    image = client.get(f"/leads/{lead['id']}/screenshot")
+    assert image.headers["content-type"] == "image/png" and image.content == shot.read_bytes()
+    assert client.get(f"/leads/{bare['id']}/screenshot").status_code == 404
+    package = client.get(f"/leads/{lead['id']}/evidence.zip")
+    with zipfile.ZipFile(io.BytesIO(package.content)) as archive:
+        assert archive.read("screenshot.png") == shot.read_bytes()
