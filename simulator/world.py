@@ -48,6 +48,22 @@ class Skeleton:
     duplicate_of: int | None
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The part of a listing its ground truth is made of."""
+
+    skeleton: Skeleton
+    group: Group
+    seller: Seller
+    title: str
+    claims: list[str]
+    labels: tuple[str, ...]
+    keywords: tuple[str, ...]
+    patent: bool
+    evasion: str
+    image_text: str | None
+
+
 @dataclass
 class Listing:
     id: str
@@ -99,17 +115,21 @@ def parse_id(value: str) -> int:
     return int(match.group(1))
 
 
+def page_path(platform: str, listing_id: str, slug: str | None) -> str:
+    """Path of the page that is a listing (what a crawler should end on)."""
+    if platform == "market":
+        return f"/item.htm?id={listing_id}"
+    if platform == "feed":
+        return f"/explore/{listing_id}"
+    if platform == "search":
+        return f"/ad/{listing_id}"
+    if platform == "agencies":
+        return f"/site/{slug}/services/{listing_id}.html"
+    return f"/service/{listing_id}.html"
+
+
 def canonical_path(listing: Listing) -> str:
-    """Path of the page that is the listing (what a crawler should end on)."""
-    if listing.platform == "market":
-        return f"/item.htm?id={listing.id}"
-    if listing.platform == "feed":
-        return f"/explore/{listing.id}"
-    if listing.platform == "search":
-        return f"/ad/{listing.id}"
-    if listing.platform == "agencies":
-        return f"/site/{listing.seller.slug}/services/{listing.id}.html"
-    return f"/service/{listing.id}.html"
+    return page_path(listing.platform, listing.id, listing.seller.slug)
 
 
 def _weighted(rng: Random, weights: dict[str, float]) -> str:
@@ -211,10 +231,8 @@ class World:
         base = self._generate_cached(index)
         return replace(base, paragraphs=list(base.paragraphs))
 
-    def _generate(self, index: int) -> Listing:
-        added = self._added.get(index)
-        if isinstance(added, Listing):
-            return replace(added, paragraphs=list(added.paragraphs))
+    def _headline(self, index: int) -> Headline:
+        """Everything the ground truth needs, without the body (so exporting 100,000 records stays quick)."""
         skeleton = self.skeleton(index)
         group = self.corpus.groups[skeleton.group]
         seller = self.sellers[skeleton.seller]
@@ -249,30 +267,41 @@ class World:
         elif evasion != "none":
             claim_texts = [disguise(t, evasion, terms, slots["emoji"], rng) for t in claim_texts]
             title = disguise(title, evasion, terms, slots["emoji"], rng)
-        paragraphs = claim_texts + self._supporting_lines(group, skeleton.claim, patent, rng, seller)
-        price = self._price(group, rng)
+        if skeleton.duplicate_of is not None:
+            title_rng = Random(f"{self.seed}/dt/{index}")
+            title = title_rng.choice(("【转】", "急！", "", "新品 ")) + title + title_rng.choice(("", " 同城", " 可议"))
+        return Headline(skeleton, group, seller, title, claim_texts, tuple(sorted(labels)), tuple(keywords), patent,
+                        evasion, image_text)
+
+    def _generate(self, index: int) -> Listing:
+        added = self._added.get(index)
+        if isinstance(added, Listing):
+            return replace(added, paragraphs=list(added.paragraphs))
+        head = self._headline(index)
+        skeleton, group, seller = head.skeleton, head.group, head.seller
+        rng = Random(f"{self.seed}/b/{skeleton.content}")
+        paragraphs = head.claims + self._supporting_lines(group, skeleton.claim, head.patent, rng, seller)
         published = EPOCH - timedelta(days=rng.randrange(0, 400), minutes=rng.randrange(0, 1440))
-        tags = tuple(rng.sample(list(keywords), k=min(2, len(keywords))))
         listing = Listing(
             id=listing_id(index),
             index=index,
             platform=skeleton.platform,
             group=group.name,
-            kind="violation" if labels else group.kind,
-            labels=tuple(sorted(labels)),
-            title=title,
+            kind="violation" if head.labels else group.kind,
+            labels=head.labels,
+            title=head.title,
             paragraphs=paragraphs,
-            price=price,
+            price=self._price(group, rng),
             seller=seller,
             image_count=1 + rng.randrange(3),
-            image_text=image_text,
-            keywords=tuple(keywords),
-            evasion=evasion,
-            offers_patent_agency=patent,
+            image_text=head.image_text,
+            keywords=head.keywords,
+            evasion=head.evasion,
+            offers_patent_agency=head.patent,
             duplicate_of=listing_id(skeleton.duplicate_of) if skeleton.duplicate_of is not None else None,
             published_at=published.isoformat(timespec="seconds"),
             likes=rng.randrange(0, 5000),
-            tags=tags,
+            tags=tuple(rng.sample(list(head.keywords), k=min(2, len(head.keywords)))),
             quirk=self.quirks.get(index),
         )
         if skeleton.duplicate_of is not None:
@@ -299,10 +328,10 @@ class World:
         return f"{rng.choice(self.corpus.slots['price'])}.00"
 
     def _perturb(self, listing: Listing, rng: Random) -> None:
-        """A repost is a near-duplicate: same text with a new price, a marker and one line moved or dropped."""
+        """A repost is a near-duplicate: same text with a new price, one line dropped and one added (the title got
+        its marker in the headline)."""
         if listing.price:
             listing.price = f"{int(float(listing.price) * rng.choice((0.8, 0.9, 1.1, 1.2)))}.00"
-        listing.title = rng.choice(("【转】", "急！", "", "新品 ")) + listing.title + rng.choice(("", " 同城", " 可议"))
         if len(listing.paragraphs) > 2:
             listing.paragraphs.pop(rng.randrange(1, len(listing.paragraphs)))
         listing.paragraphs.append(rng.choice(("其他平台同步在售。", "另有店铺同款，欢迎比价。", "老客户请直接联系。")))
@@ -509,9 +538,40 @@ class World:
             "version": listing.version,
         }
 
+    def truth_of(self, index: int, endpoints: dict[str, str]) -> dict:
+        """Same as `truth(listing(index))`, without generating the listing's body (exports stay quick)."""
+        if isinstance(self._added.get(index), Listing):
+            return self.truth(self.listing(index), endpoints)
+        head = self._headline(index)
+        skeleton, seller = head.skeleton, head.seller
+        change = self.changes.get(index) or Change()
+        listing_key = listing_id(index)
+        labels = change.fields.get("labels", head.labels)
+        return {
+            "id": listing_key,
+            "platform": skeleton.platform,
+            "url": endpoints.get(skeleton.platform, "") + page_path(skeleton.platform, listing_key, seller.slug),
+            "title": change.fields.get("title", head.title),
+            "labels": list(labels),
+            "kind": change.fields.get("kind", "violation" if head.labels else head.group.kind),
+            "group": head.group.name,
+            "evasion": head.evasion,
+            "seller": seller.name,
+            "seller_id": seller.id,
+            "agency_code": seller.agency_code,
+            "in_registry": seller.in_registry,
+            "offers_patent_agency": head.patent,
+            "keywords": list(head.keywords),
+            "duplicate_of": listing_id(skeleton.duplicate_of) if skeleton.duplicate_of is not None else None,
+            "status": "removed" if change.removed_as else "active",
+            "removed_as": change.removed_as,
+            "quirk": self.quirks.get(index),
+            "version": change.version,
+        }
+
     def ground_truth(self, endpoints: dict[str, str]) -> Iterator[dict]:
         for index in range(self.count):
-            yield self.truth(self.listing(index), endpoints)
+            yield self.truth_of(index, endpoints)
 
     def write_ground_truth(self, path: Path, endpoints: dict[str, str],
                            progress: Callable[[int], None] | None = None) -> Path:

@@ -126,3 +126,14 @@ def test_a_broken_corpus_file_is_named_in_the_error(tmp_path: Path) -> None:
     broken.write_text("kind: violation\nclaims: [\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"insider_channel\.yaml: invalid YAML"):
         load_corpus(tmp_path)
+
+
+def test_quick_ground_truth_equals_the_record_of_each_full_listing(world: World) -> None:
+    world.edit(5, {"title": "改过的标题", "labels": []})
+    world.remove(6, "404")
+    try:
+        records = list(world.ground_truth(ENDPOINTS))
+        assert records == [world.truth(world.listing(i), ENDPOINTS) for i in range(world.count)]
+        assert records[5]["title"] == "改过的标题" and records[6]["status"] == "removed"
+    finally:
+        world.changes.clear()
