@@ -1,0 +1,82 @@
+"""Where a distributed sweep lives: the Redis URL, the sweep id and the worker's liveness timing.
+
+Read from the optional `distributed:` section of `config/lantian.yaml`:
+
+    distributed:
+      redis_url: redis://10.0.0.5:6379/0   # or env LANTIAN_REDIS_URL
+      sweep_id: daily                      # Redis key prefix lantian:<sweep id>:...
+      heartbeat_seconds: 5                 # how often a worker stamps itself alive
+      stale_after_seconds: 30              # a worker silent this long is dead; its in-flight requests are requeued
+
+Command-line options override the file; the environment variable overrides the file's URL.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+from lantian.settings import ConfigError, config_dir, load_settings
+
+from crawler.distributed.keys import check_sweep_id
+
+
+@dataclass(frozen=True)
+class DistributedConfig:
+    redis_url: str = ""
+    sweep_id: str = "default"
+    heartbeat_seconds: float = 5.0
+    stale_after_seconds: float = 30.0
+
+    def scrapy_settings(self) -> dict[str, Any]:
+        return {
+            "REDIS_URL": self.redis_url,
+            "LANTIAN_SWEEP_ID": self.sweep_id,
+            "LANTIAN_HEARTBEAT_SECONDS": self.heartbeat_seconds,
+            "LANTIAN_STALE_AFTER_SECONDS": self.stale_after_seconds,
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        }
+
+    def override(self, **values: Any) -> DistributedConfig:
+        config = replace(self, **{k: v for k, v in values.items() if v is not None})
+        return config.validated("command line")
+
+    def validated(self, source: str) -> DistributedConfig:
+        if not self.redis_url:
+            raise ConfigError(f"{source}: distributed.redis_url is empty (set it, LANTIAN_REDIS_URL or --redis)")
+        if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"{source}: distributed.redis_url must start with redis://, rediss:// or unix://")
+        try:
+            check_sweep_id(self.sweep_id)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: distributed.sweep_id: {exc}") from None
+        if self.heartbeat_seconds <= 0:
+            raise ConfigError(f"{source}: distributed.heartbeat_seconds must be > 0")
+        if self.stale_after_seconds < 2 * self.heartbeat_seconds:
+            raise ConfigError(f"{source}: distributed.stale_after_seconds must be at least twice heartbeat_seconds")
+        return self
+
+
+def load_config() -> DistributedConfig:
+    """The `distributed` section of the main settings (not validated yet: options may still fill it in)."""
+    path = config_dir() / "lantian.yaml"
+    section = load_settings().get("distributed") or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: distributed must be a mapping")
+    known = set(DistributedConfig.__dataclass_fields__)
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ConfigError(f"{path}: distributed.{unknown[0]} is not a known setting ({', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for name, value in section.items():
+        if value is None:
+            continue
+        if name in ("heartbeat_seconds", "stale_after_seconds"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{path}: distributed.{name} must be a number of seconds")
+            values[name] = float(value)
+        else:
+            values[name] = str(value)
+    config = DistributedConfig(**values)
+    env_url = os.environ.get("LANTIAN_REDIS_URL")
+    return replace(config, redis_url=env_url) if env_url else config
