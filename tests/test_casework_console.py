@@ -149,3 +149,15 @@ def test_lead_page_serves_screenshot_and_evidence_package(client, store, casewor
     package = client.get(f"/leads/{lead['id']}/evidence.zip")
     with zipfile.ZipFile(io.BytesIO(package.content)) as archive:
         assert archive.read("screenshot.png") == shot.read_bytes()
+
+
+def test_store_outage_is_a_clear_error_page(users_file, casework_env, tmp_path):
+    from index.es_store import EsLeadStore
+
+    down = EsLeadStore("http://127.0.0.1:9", index_prefix="casework-down", spool_dir=tmp_path / "spool")
+    client = TestClient(create_app(down, users_file))
+    token = _token(client.get("/login").text)
+    client.post("/login", data={"username": "alice", "password": "reviewer-pass-1", "csrf_token": token},
+                follow_redirects=False)
+    page = client.get("/leads")
+    assert page.status_code == 503 and "lead store unavailable" in page.text

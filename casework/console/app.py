@@ -77,7 +77,7 @@ class AgencyLookup:
 
 def create_app(store: Any, users_file: Path | None = None, secret: str | None = None) -> FastAPI:
     """The console app over `store`; users come from `users_file` (default `config/casework/users.yaml`)."""
-    from index import LeadQuery
+    from index import LeadQuery, StoreError
 
     app = FastAPI(title="蓝天 审核台", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=secret or console_secret(), session_cookie="lantian_session",
@@ -124,6 +124,10 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
         if request.method == "GET":
             return back("/login?" + urlencode({"next": request.url.path}))
         return HTMLResponse("login required", status_code=401)
+
+    @app.exception_handler(StoreError)
+    async def store_down(request: Request, exc: StoreError) -> Response:
+        return render(request, "error.html", status_code=503, message=f"线索库暂时不可用 (lead store unavailable): {exc}")
 
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException) -> Response:
