@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from casework.leads import agency_names, as_dict, contacts
@@ -39,16 +38,21 @@ def alias_key(name: str) -> str:
     return core if len(core) >= 2 else ""
 
 
-def image_hashes(paths: Iterable[str], base: Path | None = None) -> list[int]:
-    """Perceptual hashes (imagehash.phash, 64 bits as int) of the images that can be read; unreadable ones skipped."""
+def image_hashes(paths: Iterable[str]) -> list[int]:
+    """Perceptual hashes (imagehash.phash, 64 bits as int) of the images that can be read; unreadable ones skipped.
+
+    Paths are absolute or relative to the data dir, as the crawler's images pipeline stores them.
+    """
     import imagehash
     from PIL import Image, UnidentifiedImageError
 
+    from casework.export import resolve_path
+
     hashes = []
     for raw in paths:
-        path = Path(raw)
-        if not path.is_absolute() and base is not None:
-            path = base / path
+        path = resolve_path(raw)
+        if path is None:
+            continue
         try:
             with Image.open(path) as image:
                 hashes.append(int(str(imagehash.phash(image)), 16))
@@ -102,8 +106,7 @@ def advertiser_id(lead_ids: Iterable[str]) -> str:
     return "adv-" + hashlib.sha1(min(lead_ids).encode()).hexdigest()[:12]
 
 
-def resolve(leads: Iterable[Mapping[str, Any] | Any], *, use_images: bool = True,
-            image_base: Path | None = None) -> list[Advertiser]:
+def resolve(leads: Iterable[Mapping[str, Any] | Any], *, use_images: bool = True) -> list[Advertiser]:
     """Group leads into advertisers; each lead ends up in exactly one advertiser (alone if nothing links it)."""
     docs = [as_dict(lead) for lead in leads]
     by_id = {doc["id"]: doc for doc in docs}
@@ -131,7 +134,7 @@ def resolve(leads: Iterable[Mapping[str, Any] | Any], *, use_images: bool = True
     if use_images:
         buckets: dict[tuple[int, int], list[tuple[str, int]]] = {}
         for doc in docs:
-            for value in image_hashes(doc.get("images") or [], image_base):
+            for value in image_hashes(doc.get("images") or []):
                 for band in _bands(value):
                     for other_id, other_value in buckets.get(band, []):
                         if other_id != doc["id"] and bin(value ^ other_value).count("1") <= IMAGE_DISTANCE:
