@@ -144,7 +144,6 @@ class World:
         if listings < 1:
             raise ValueError("listings must be at least 1")
         self.seed = seed
-        self.size = listings
         self.corpus = corpus or default_corpus()
         self.population: Population = build_population(seed, listings, self.corpus)
         self.sellers = self.population.sellers
@@ -174,8 +173,10 @@ class World:
         if isinstance(added, Skeleton):
             return added
         rng = Random(f"{self.seed}/s/{index}")
-        if index >= 20 and rng.random() < DUPLICATE_RATE:
-            root = self.skeleton(rng.randrange(index))
+        if index >= 20 and rng.random() < DUPLICATE_RATE and not isinstance(
+            self._added.get(root_index := rng.randrange(index)), Listing
+        ):
+            root = self.skeleton(root_index)
             if root.duplicate_of is not None:
                 root = self.skeleton(root.duplicate_of)
             group = self.corpus.groups[root.group]
