@@ -53,7 +53,10 @@ def normalize_contact(kind: str, value: str) -> str:
 
 
 def contacts(lead: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Normalised contacts and agency codes of a lead: {phone|wechat|qq|email|agency_code: [values]}."""
+    """Normalised contacts and agency codes of a lead: {phone|wechat|qq|email|agency_code: [values]}.
+
+    Entities give their canonical `value` (the detector's digits-only phone, bare WeChat id) when they have one.
+    """
     found: dict[str, set[str]] = {}
     for kind, values in (lead.get("contacts") or {}).items():
         kind = ENTITY_KINDS.get(kind, kind)
@@ -63,8 +66,9 @@ def contacts(lead: Mapping[str, Any]) -> dict[str, list[str]]:
         found.setdefault("agency_code", set()).add(code)
     for entity in lead.get("entities") or []:
         kind = ENTITY_KINDS.get(str(entity.get("type", "")).lower())
-        if kind and kind != "agency_name" and entity.get("text"):
-            found.setdefault(kind, set()).add(str(entity["text"]))
+        value = entity.get("value") or entity.get("text")
+        if kind and kind != "agency_name" and value:
+            found.setdefault(kind, set()).add(str(value))
     result: dict[str, list[str]] = {}
     for kind, values in found.items():
         normal = {normalize_contact(kind, v) for v in values}
@@ -77,7 +81,7 @@ def contacts(lead: Mapping[str, Any]) -> dict[str, list[str]]:
 def agency_names(lead: Mapping[str, Any]) -> list[str]:
     """Agency names a lead shows: `agency_name`/`agency`, agency entities, else the seller name."""
     names = _as_list(lead.get("agency_name")) + _as_list(lead.get("agency"))
-    names += [str(e["text"]) for e in lead.get("entities") or []
+    names += [str(e.get("value") or e["text"]) for e in lead.get("entities") or []
               if ENTITY_KINDS.get(str(e.get("type", "")).lower()) == "agency_name" and e.get("text")]
     if not names:
         names = _as_list(lead.get("seller"))
