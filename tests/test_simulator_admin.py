@@ -51,7 +51,7 @@ def test_remove_as_delisted_then_404_then_restore(sim: SimulatorServer) -> None:
 
 def test_removal_on_every_platform(sim: SimulatorServer) -> None:
     truth = sim.ground_truth()
-    notices = {"search": "该推广已失效", "agencies": "该页面已删除", "services": "该服务已下架"}
+    notices = {"search": "该推广已失效", "agencies": "该服务已下架", "services": "该服务已下架"}
     for platform, notice in notices.items():
         record = next(r for r in truth if r["platform"] == platform)
         sim.remove(record["id"])

@@ -122,8 +122,10 @@ def test_agency_sites_have_sitemaps_layouts_and_facts(simulator: SimulatorServer
         assert record["url"] in site_map.xpath("//url/loc/text()").getall()
         about = page(http, site_root + "/about")
         assert about.css(".agency-name::text").get() == record["seller"]
-        codes = about.css(".agency-code::text").getall()
-        assert codes == ([record["agency_code"]] if record["agency_code"] else [])
+        codes = set(about.css(".agency-code::text").getall())
+        assert codes == ({record["agency_code"]} if record["agency_code"] else set())
+        assert set(service.css(".agency-code::text").getall()) == codes  # the footer of every page
+        assert service.css(".agency-district::text").get() and service.css(".agency-phone::text").get()
         contact = page(http, site_root + "/contact")
         assert contact.css(".agency-phone::text").get()
     assert layouts == {"classic", "modern", "minimal"}
