@@ -5,7 +5,6 @@ segments (never as markup), and a strict Content-Security-Policy forbids scripts
 """
 from __future__ import annotations
 
-import io
 import tempfile
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -89,14 +88,12 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
     env = _environment()
 
     def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        user = None
         try:
-            user = current_user(request)
+            user: User | None = current_user(request)
         except LoginRequired:
-            pass
-        flashes = request.session.pop("flash", []) if "session" in request.scope else []
+            user = None
         body = env.get_template(name).render(request=request, user=user, csrf=csrf_token(request),
-                                             flashes=flashes, **context)
+                                             flashes=request.session.pop("flash", []), **context)
         return HTMLResponse(body, status_code=status_code)
 
     def flash(request: Request, message: str, kind: str = "info") -> None:
@@ -346,8 +343,8 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
             data = path.read_bytes()
         media = "text/csv; charset=utf-8" if fmt == "csv" else \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return StreamingResponse(io.BytesIO(data), media_type=media,
-                                 headers={"Content-Disposition": f'attachment; filename="lantian-cases.{fmt}"'})
+        return Response(data, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="lantian-cases.{fmt}"'})
 
     @app.get("/admin/users", response_class=HTMLResponse)
     def users_page(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:
