@@ -5,10 +5,12 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 from opencc import OpenCC
 
 from lantian.settings import ConfigError
+from simulator import SimulatorConfig, SimulatorServer
 from simulator.corpus import CORPUS_DIR, LABELS, PLATFORMS, load_corpus
 from simulator.evasion import EVASIONS
 from simulator.sellers import write_registry
@@ -107,12 +109,18 @@ def test_huge_and_malformed_quirks_are_single_market_listings(truth: list[dict])
     assert quirks == {("huge", "market"): 1, ("malformed", "market"): 1}
 
 
-def test_a_hundred_thousand_listings_keep_only_small_indexes() -> None:
+def test_a_hundred_thousand_listings_are_served_from_small_indexes(tmp_path: Path) -> None:
     world = World(seed=5, listings=100_000)
     assert world.count == 100_000
-    assert world.listing(99_999).id == "L099999"
     assert not hasattr(world, "listings")
     assert sum(len(index) for index in world.by_platform.values()) == 100_000
+    config = SimulatorConfig(seed=5, listings=100_000, out_dir=tmp_path, write_files=False)
+    with SimulatorServer(config, world=world) as server:
+        last = world.truth_of(99_999, server.endpoints)
+        page = httpx.get(last["url"])
+        assert page.status_code == 200 and "L099999" in page.text
+        results = httpx.get(server.endpoints["market"] + "/search", params={"q": "商标注册", "page": 300})
+        assert results.status_code == 200 and results.text.count('class="item-card"') == 20
 
 
 def test_a_broken_corpus_file_is_named_in_the_error(tmp_path: Path) -> None:
