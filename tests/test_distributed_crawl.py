@@ -1,0 +1,220 @@
+"""Distributed and resumable crawls over the platform simulator, against one single-process sweep.
+
+Every crawl runs in subprocesses (one Twisted reactor per process) with a data dir and config dir of its own and
+Scrapy's DEBUG log, whose `Crawled (...) <GET url>` lines say which process fetched what. Screenshots are off and
+images are not downloaded (both are the evidence part's, tested there); detection and the lead store stay on.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import yaml
+
+from lantian.settings import project_root
+
+pytestmark = pytest.mark.slow
+
+PLATFORMS = ["market", "services", "search"]
+KEYWORDS = ["撤三"]
+MAX_PAGES = 1
+QUIET_SETTINGS = {"EVIDENCE_SCREENSHOTS": False, "LANTIAN_MAX_IMAGES": 0, "LOG_LEVEL": "DEBUG"}
+CRAWLED = re.compile(r"Crawled \((\d+)\) <GET (\S+)>")
+
+SWEEP_SCRIPT = """
+import json, sys
+from crawler.run import run_sweep
+args = json.loads(sys.argv[1])
+summary = run_sweep(args["platforms"], args["endpoints"], args["keywords"], args["max_pages"], progress=False,
+                    resumable=args["resumable"], settings=args["settings"])
+print(json.dumps(summary.as_dict()))
+"""
+
+
+class Workspace:
+    """A data dir and a config dir of its own (leads in the embedded store), pointed at one simulator."""
+
+    def __init__(self, root: Path, simulator: Any) -> None:
+        self.root = root
+        self.data = root / "data"
+        self.config = root / "config"
+        shutil.copytree(project_root() / "config", self.config)
+        settings_path = self.config / "lantian.yaml"
+        settings = yaml.safe_load(settings_path.read_text("utf-8"))
+        settings["registry"] = {**(settings.get("registry") or {}), "path": str(simulator.registry_path)}
+        settings["elasticsearch"] = {**(settings.get("elasticsearch") or {}), "url": ""}
+        settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
+        self.endpoints = root / "endpoints.json"
+        self.endpoints.write_text(json.dumps(simulator.endpoints), "utf-8")
+        self.env = {**os.environ, "LANTIAN_DATA_DIR": str(self.data), "LANTIAN_CONFIG_DIR": str(self.config)}
+        self.env.pop("LANTIAN_ES_URL", None)
+
+    def sweep(self, log: Path, *, resumable: bool = False, settings: dict | None = None) -> subprocess.Popen:
+        args = {"platforms": PLATFORMS, "endpoints": str(self.endpoints), "keywords": KEYWORDS,
+                "max_pages": MAX_PAGES, "resumable": resumable,
+                "settings": {**QUIET_SETTINGS, "LOG_FILE": str(log), **(settings or {})}}
+        return subprocess.Popen([sys.executable, "-c", SWEEP_SCRIPT, json.dumps(args)], env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def cluster(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "crawler.distributed", *args], env=self.env,
+                                capture_output=True, text=True, timeout=timeout)
+        assert result.returncode == 0, f"cluster {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def seed(self, redis_url: str, sweep: str) -> None:
+        keywords = self.root / "keywords.txt"
+        keywords.write_text("\n".join(KEYWORDS) + "\n", "utf-8")
+        platforms = [arg for name in PLATFORMS for arg in ("-p", name)]
+        self.cluster("seed", "--redis", redis_url, "--sweep", sweep, *platforms, "-k", str(keywords),
+                     "--max-pages", str(MAX_PAGES), "--endpoints", str(self.endpoints))
+
+    def worker(self, redis_url: str, sweep: str, worker_id: str, log: Path) -> subprocess.Popen:
+        settings = [arg for name, value in {**QUIET_SETTINGS, "LOG_FILE": str(log)}.items()
+                    for arg in ("-s", f"{name}={value}")]
+        return subprocess.Popen(
+            [sys.executable, "-m", "crawler.distributed", "work", "--redis", redis_url, "--sweep", sweep,
+             "--worker-id", worker_id, "--heartbeat", "0.5", "--stale-after", "2", "-q", *settings,
+             "--summary-json", str(self.root / f"{worker_id}-{log.stem}.json")],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )
+
+    def listings(self) -> set[str]:
+        """Canonical URLs in the seen-store: every listing page the crawl read."""
+        import sqlite3
+
+        with sqlite3.connect(self.data / "crawl" / "seen.sqlite3") as db:
+            return {row[0] for row in db.execute("SELECT url FROM seen")}
+
+    def leads(self) -> dict[str, tuple]:
+        from index import LeadQuery
+        from index.sqlite_store import SqliteLeadStore
+
+        store = SqliteLeadStore(self.data / "index" / "leads.sqlite3")
+        try:
+            return {lead["id"]: (lead["url"], tuple(sorted(lead["labels"])), round(float(lead["risk"]), 6),
+                                 lead["title"]) for lead in store.iter_leads(LeadQuery())}
+        finally:
+            store.close()
+
+
+def fetched(log: Path) -> list[str]:
+    """URLs whose response reached Scrapy's engine in this log, robots.txt aside (each process reads it once)."""
+    text = log.read_text("utf-8", errors="replace") if log.exists() else ""
+    return [url for _, url in CRAWLED.findall(text) if not url.endswith("/robots.txt")]
+
+
+def finish(process: subprocess.Popen, timeout: float = 300) -> str:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, f"exit {process.returncode}:\n{out[-3000:]}\n{err[-3000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def single(simulator: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One ordinary single-process sweep: what every distributed run must reproduce."""
+    work = Workspace(tmp_path_factory.mktemp("single"), simulator)
+    log = work.root / "sweep.log"
+    summary = json.loads(finish(work.sweep(log)).strip().splitlines()[-1])
+    urls = fetched(log)
+    assert summary["totals"]["items"] > 20 and summary["totals"]["leads"] > 5, summary["totals"]
+    assert len(urls) == len(set(urls))
+    return {"urls": set(urls), "listings": work.listings(), "leads": work.leads()}
+
+
+def test_two_workers_split_the_sweep_and_reproduce_it(simulator: Any, redis_url: str, single: dict,
+                                                      tmp_path: Path) -> None:
+    work = Workspace(tmp_path, simulator)
+    sweep = f"two-{uuid.uuid4().hex[:6]}"
+    work.seed(redis_url, sweep)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    workers = [work.worker(redis_url, sweep, name, log) for name, log in zip(("a", "b"), logs)]
+    for process in workers:
+        finish(process)
+
+    a, b = fetched(logs[0]), fetched(logs[1])
+    assert a and b, "both workers took part"
+    twice = [url for url, n in Counter(a + b).items() if n > 1]
+    assert not twice, f"fetched more than once: {twice[:5]}"
+    assert set(a) | set(b) == single["urls"]
+    assert work.listings() == single["listings"]
+    assert work.leads() == single["leads"], "the lead store holds the same leads as after one process"
+
+    status = json.loads(work.cluster("status", "--redis", redis_url, "--sweep", sweep, "--json").stdout)
+    assert status["finished"] and status["workers"] == {}, status
+    reports = [json.loads((tmp_path / f"{n}-{log.stem}.json").read_text("utf-8")) for n, log in zip("ab", logs)]
+    assert all(r["finish_reasons"] == {"sweep": "finished"} and r["peak_rss_mb"] > 0 for r in reports)
+
+
+def inflight_urls(server: redis.Redis, sweep: str, worker: str) -> list[str]:
+    return [pickle.loads(member)["url"] for member in server.zrange(f"lantian:{sweep}:sweep:inflight:{worker}", 0, -1)]
+
+
+def test_a_killed_worker_loses_nothing(simulator: Any, redis_url: str, single: dict, tmp_path: Path) -> None:
+    work = Workspace(tmp_path, simulator)
+    sweep = f"kill-{uuid.uuid4().hex[:6]}"
+    server = redis.Redis.from_url(redis_url)
+    work.seed(redis_url, sweep)
+    a_log, b_log, a2_log = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "a2.log"
+    a = work.worker(redis_url, sweep, "a", a_log)
+    b = work.worker(redis_url, sweep, "b", b_log)
+
+    deadline = time.monotonic() + 120
+    while not (len(fetched(a_log)) >= 5 and inflight_urls(server, sweep, "a")):
+        assert a.poll() is None, "worker a finished before it could be killed"
+        assert time.monotonic() < deadline, "worker a never had requests in flight"
+        time.sleep(0.02)
+    os.killpg(a.pid, signal.SIGKILL)
+    a.communicate(timeout=30)
+    lost_with_a = inflight_urls(server, sweep, "a")
+    assert lost_with_a, "the kill hit a worker with requests in flight"
+
+    a2 = work.worker(redis_url, sweep, "a", a2_log)
+    finish(b)
+    finish(a2)
+
+    after_kill = set(fetched(a2_log)) | set(fetched(b_log))
+    assert set(lost_with_a) <= after_kill, "requests in flight in the killed worker were fetched again"
+    assert set(fetched(a_log)) | after_kill == single["urls"]
+    assert work.listings() == single["listings"]
+    assert work.leads() == single["leads"]
+
+
+def test_an_interrupted_single_process_sweep_resumes(simulator: Any, single: dict, tmp_path: Path) -> None:
+    work = Workspace(tmp_path, simulator)
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = work.sweep(first_log, resumable=True, settings={"CONCURRENT_REQUESTS": 2})
+    deadline = time.monotonic() + 120
+    while len(fetched(first_log)) < 10:
+        assert first.poll() is None, "the sweep ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    first.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy stops gracefully and keeps its JOBDIR
+    out, err = first.communicate(timeout=120)
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["finish_reasons"]["sweep"] == "shutdown", summary["finish_reasons"]
+    before = set(fetched(first_log))
+    assert before and before < single["urls"]
+    assert (work.data / "crawl" / "jobs").is_dir() and any((work.data / "crawl" / "jobs").iterdir())
+
+    second = json.loads(finish(work.sweep(second_log, resumable=True)).strip().splitlines()[-1])
+    assert second["finish_reasons"]["sweep"] == "finished"
+    after = fetched(second_log)
+    assert not before & set(after), "the second run continued instead of starting over"
+    assert before | set(after) == single["urls"]
+    assert work.listings() == single["listings"]
+    assert work.leads() == single["leads"]
+    assert not any((work.data / "crawl" / "jobs").iterdir()), "a finished sweep removes its job state"
