@@ -155,7 +155,8 @@ def load_corpus(directory: Path = CORPUS_DIR) -> Corpus:
     slots = read_yaml(slots_path)
     if not isinstance(slots, dict):
         raise ConfigError(f"{slots_path}: top level must be a mapping")
-    for key in ("brands", "terms", "locations", "contact_lines", "official_looking_names", "personal_names"):
+    for key in ("brands", "terms", "homophones", "locations", "contact_lines", "official_looking_names",
+                "personal_names"):
         if not slots.get(key):
             raise ConfigError(f"{slots_path}: field `{key}` is missing or empty")
     groups = tuple(

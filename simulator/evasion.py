@@ -6,7 +6,7 @@ from random import Random
 
 from opencc import OpenCC
 
-EVASIONS = ("none", "spaces", "traditional", "pinyin", "emoji", "image")
+EVASIONS = ("none", "spaces", "traditional", "pinyin", "homophone", "emoji", "image")
 SEPARATORS = (" ", " ", ".", "*", "-", "·", "｜")
 
 
@@ -29,13 +29,16 @@ def can_disguise(text: str, terms: dict[str, str]) -> bool:
 
 
 def disguise(text: str, evasion: str, terms: dict[str, str], emoji: list[str], rng: Random) -> str:
-    """Rewrite `text` with one evasion; `image` and `none` leave it as it is (the caller moves it into a picture)."""
+    """Rewrite `text` with one evasion; `image` and `none` leave it as it is (the caller moves it into a picture).
+
+    `terms` maps each disguisable term to its replacement for `pinyin` and `homophone` (the caller passes the
+    right table); `spaces` and `emoji` only use its keys."""
     if evasion == "traditional":
         return _to_traditional().convert(text)
     if evasion in ("none", "image"):
         return text
     for term in _terms_in(text, terms):
-        if evasion == "pinyin":
+        if evasion in ("pinyin", "homophone"):
             replacement = terms[term]
         elif evasion == "spaces":
             replacement = rng.choice(SEPARATORS).join(term)

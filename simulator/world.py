@@ -22,7 +22,8 @@ from simulator.sellers import Population, Seller, build_population
 CACHE_SIZE = 4096
 DUPLICATE_RATE = 0.03
 MULTI_LABEL_RATE = 0.15
-VIOLATION_EVASIONS = {"none": 50, "spaces": 10, "traditional": 10, "pinyin": 10, "emoji": 10, "image": 10}
+VIOLATION_EVASIONS = {"none": 44, "spaces": 9, "traditional": 10, "pinyin": 9, "homophone": 9, "emoji": 9, "image": 10}
+DISGUISES_TERMS = ("spaces", "pinyin", "homophone", "emoji")
 OTHER_EVASIONS = {"none": 92, "traditional": 4, "image": 4}
 EPOCH = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 ID_PATTERN = re.compile(r"^L(\d{6,})$")
@@ -257,8 +258,8 @@ class World:
         title = self._fill(claim.title or rng.choice(group.titles), rng, seller)
         claim_texts = [self._fill(c.text, rng, seller) for c in claims]
         evasion = skeleton.evasion
-        terms = slots["terms"]
-        if evasion in ("spaces", "pinyin", "emoji") and not any(can_disguise(t, terms) for t in claim_texts):
+        terms = slots["homophones"] if evasion == "homophone" else slots["terms"]
+        if evasion in DISGUISES_TERMS and not any(can_disguise(t, terms) for t in claim_texts):
             evasion = "none"
         image_text = None
         if evasion == "image":

@@ -92,6 +92,9 @@ def test_evasions_disguise_the_claim(world: World, truth: list[dict]) -> None:
             assert listing.image_text and listing.image_text not in listing.text
         elif record["evasion"] == "pinyin":
             assert any(spelling in " ".join(listing.paragraphs[:2]) for spelling in terms.values()), record
+        elif record["evasion"] == "homophone":
+            homophones = world.corpus.slots["homophones"].values()
+            assert any(written in " ".join(listing.paragraphs[:2]) for written in homophones), record
         elif record["evasion"] == "traditional":
             assert listing.paragraphs[0] != OpenCC("t2s").convert(listing.paragraphs[0])
         else:
