@@ -12,7 +12,7 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ BUILDERS: dict[str, Callable[[Site], web.Application]] = {
     "agencies": build_agencies,
     "services": build_services,
 }
-assert tuple(BUILDERS) == PLATFORMS
 
 
 class SimulatorError(RuntimeError):
@@ -54,6 +53,9 @@ def planned_endpoints(host: str, port_base: int) -> dict[str, str]:
 
 @dataclass
 class SimulatorConfig:
+    """Options of one instance: the CLI flags of `lantian simulator start` (`write_files=False` skips the exports;
+    port_base 0 = free ports; rate_limit 0 and fault_rate 0 = off)."""
+
     seed: int = 7
     listings: int = 2000
     host: str = "127.0.0.1"
@@ -61,7 +63,7 @@ class SimulatorConfig:
     rate_limit: float = 0.0
     fault_rate: float = 0.0
     out_dir: Path | None = None
-    write_files: bool = field(default=True)
+    write_files: bool = True
 
     def validate(self) -> None:
         if self.listings < 1 or self.listings > 1_000_000:
@@ -141,7 +143,7 @@ class SimulatorServer:
         if ":" in url_host:
             url_host = f"[{url_host}]"
         try:
-            for offset, platform in enumerate(PLATFORMS):
+            for offset, platform in enumerate(BUILDERS):
                 port = self.config.port_base + offset if self.config.port_base else 0
                 sock = _bind(self.config.host, port, platform)
                 self._sockets[platform] = sock
