@@ -225,11 +225,12 @@ class RuleEngine:
         after = rule.unless_within if rule.unless_after_within is None else rule.unless_after_within
         low = max(clause_start, start - rule.unless_within)
         high = min(clause_end, end + after)
+        # A context word may overlap the match ("不保证" before "保证授权"), as long as it begins before it.
         for name in rule.unless_before:
-            if any(low <= h_start and h_end <= start for h_start, h_end in hits.get(name, ())):
+            if any(low <= h_start < start and h_end <= end for h_start, h_end in hits.get(name, ())):
                 return True
         for name in rule.unless_after:
-            if any(end <= h_start and h_end <= high for h_start, h_end in hits.get(name, ())):
+            if any(start < h_start and end <= h_end <= high for h_start, h_end in hits.get(name, ())):
                 return True
         return False
 
