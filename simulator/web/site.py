@@ -19,7 +19,8 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 EXEMPT_PREFIXES = ("/__admin/", "/robots.txt")
 NO_FAULT_PREFIXES = EXEMPT_PREFIXES + ("/static/", "/img/")
-DISALLOWED_PREFIXES = ("/private/", "/__admin/")
+PRIVATE_PREFIX = "/private/"
+DISALLOWED_PREFIXES = (PRIVATE_PREFIX, "/__admin/")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -114,7 +115,7 @@ def realism_middleware(site: Site, platform: str) -> Callable:
         path = request.path
         site.stats.requests[platform] += 1
         site.stats.paths[f"{platform}{path}"] += 1
-        if path.startswith(DISALLOWED_PREFIXES[0]):
+        if path.startswith(PRIVATE_PREFIX):
             site.stats.disallowed_hits += 1
         exempt = path.startswith(EXEMPT_PREFIXES) or path.endswith("sitemap.xml")
         response: web.StreamResponse
