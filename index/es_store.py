@@ -50,6 +50,17 @@ def _unavailable(exc: Exception) -> bool:
     return isinstance(exc, ApiError) and exc.meta.status in (*RETRY_STATUSES, 500)
 
 
+def _reason(exc: Exception) -> str:
+    """A short reason for an unreachable server (the transport's own messages nest three levels deep)."""
+    if isinstance(exc, ConnectionTimeout):
+        return "timed out"
+    if isinstance(exc, TransportConnectionError):
+        return "cannot connect"
+    if isinstance(exc, ApiError):
+        return f"HTTP {exc.meta.status}"
+    return str(exc)
+
+
 def prepare(doc: Lead, fresh: bool = False) -> Lead:
     """The document as indexed: the lead plus the jieba companion fields (kept when present, unless `fresh`)."""
     prepared = dict(doc)
@@ -103,8 +114,8 @@ class EsLeadStore(LeadStore):
         except Exception as exc:
             if not _unavailable(exc):
                 raise
-            log.warning("Elasticsearch at %s is unreachable (%s): leads will be spooled to %s",
-                        self.url, exc, self.spool.directory)
+            log.info("Elasticsearch at %s is unreachable (%s); writes go to the spool %s until it answers",
+                     self.url, _reason(exc), self.spool.directory)
 
     @classmethod
     def from_settings(cls, es: Mapping[str, Any]) -> EsLeadStore:
@@ -183,7 +194,7 @@ class EsLeadStore(LeadStore):
                 self.ensure_indices()
             except Exception as exc:
                 if _unavailable(exc):
-                    raise ServerUnavailable(f"Elasticsearch at {self.url} is unreachable: {exc}") from exc
+                    raise ServerUnavailable(f"Elasticsearch at {self.url} is unreachable ({_reason(exc)})") from exc
                 raise
 
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:
@@ -193,7 +204,7 @@ class EsLeadStore(LeadStore):
             return fn()
         except (ApiError, TransportConnectionError, ConnectionTimeout) as exc:
             if _unavailable(exc):
-                raise ServerUnavailable(f"Elasticsearch at {self.url} is unreachable ({what}): {exc}") from exc
+                raise ServerUnavailable(f"Elasticsearch at {self.url} is unreachable ({what}: {_reason(exc)})") from exc
             raise
 
     def _load(self, lead_id: str) -> Lead | None:
@@ -270,7 +281,7 @@ class EsLeadStore(LeadStore):
         raise StoreError(f"{len(pending)} lead(s) kept changing concurrently; gave up after "
                          f"{_MAX_CONFLICT_RETRIES} attempts")
 
-    def _update(self, lead_id: str, change: Callable[[Lead], Lead]) -> Lead:
+    def _update(self, lead_id: str, change: Callable[[Lead], Lead], visible_now: bool = True) -> Lead:
         for _ in range(_MAX_CONFLICT_RETRIES):
             try:
                 hit = self._call("get", lambda: self.client.get(index=self.alias, id=lead_id))
@@ -280,7 +291,7 @@ class EsLeadStore(LeadStore):
             try:
                 self._call("index", lambda: self.client.index(
                     index=self.alias, id=lead_id, document=prepare(updated), if_seq_no=hit["_seq_no"],
-                    if_primary_term=hit["_primary_term"], refresh=True))
+                    if_primary_term=hit["_primary_term"], refresh=visible_now))
             except ConflictError:
                 continue
             return updated
@@ -407,8 +418,10 @@ class EsLeadStore(LeadStore):
     def close(self) -> None:
         try:
             self.flush()
-        except ServerUnavailable as exc:
-            log.warning("%s; they will be replayed by the next writer", exc)
+        except ServerUnavailable:
+            if self.spool.pending():
+                log.warning("%d operation(s) wait in %s; the next writer replays them once Elasticsearch at %s "
+                            "answers", len(self.spool), self.spool.directory, self.url)
         finally:
             self.client.close()
 

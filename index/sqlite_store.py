@@ -144,7 +144,7 @@ class SqliteLeadStore(LeadStore):
         with self._transaction():
             return super()._write_observations(observations)
 
-    def _update(self, lead_id: str, change: Callable[[Lead], Lead]) -> Lead:
+    def _update(self, lead_id: str, change: Callable[[Lead], Lead], visible_now: bool = True) -> Lead:
         with self._transaction() as db:
             doc = self._load(lead_id)
             if doc is None:

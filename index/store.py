@@ -60,8 +60,12 @@ class LeadStore(ABC):
         """Every stored `(lead_id, minhash, cluster_id)` with a signature."""
 
     @abstractmethod
-    def _update(self, lead_id: str, change: Any) -> Lead:
-        """Apply `change(doc) -> doc` to one stored lead atomically; LeadNotFound if missing."""
+    def _update(self, lead_id: str, change: Any, visible_now: bool = True) -> Lead:
+        """Apply `change(doc) -> doc` to one stored lead atomically; LeadNotFound if missing.
+
+        `visible_now`: searches must see the change as soon as this returns (reviewer actions); crawler
+        bookkeeping passes False and becomes searchable at the next refresh or `flush()`.
+        """
 
     @abstractmethod
     def search(self, query: LeadQuery) -> LeadPage:
@@ -163,13 +167,14 @@ class LeadStore(ABC):
         lead_id = listing.get("id") or leads.lead_id(listing.get("canonical_url") or listing["url"])
         if self._load(lead_id) is None:
             return None
-        return public(self._update(lead_id, lambda doc: leads.mark_seen(doc, listing.get("fetched_at"))))
+        return public(self._update(lead_id, lambda doc: leads.mark_seen(doc, listing.get("fetched_at")),
+                                   visible_now=False))
 
     def mark_removed(self, lead_id: str, at: Any = None) -> Lead | None:
         """The crawler found the listing gone: record `listing_status: removed` and when (None if not a lead)."""
         if self._load(lead_id) is None:
             return None
-        return public(self._update(lead_id, lambda doc: leads.mark_removed(doc, at)))
+        return public(self._update(lead_id, lambda doc: leads.mark_removed(doc, at), visible_now=False))
 
     def update_workflow(self, lead_id: str, changes: Mapping[str, Any], event: Mapping[str, Any]) -> Lead:
         """Apply workflow `changes` and append `event` to the audit list in one atomic update."""
