@@ -44,8 +44,9 @@ def detect(
 ) -> None:
     """Detect illegal IP-agency ads: one JSON listing per line in, one detection per line out.
 
-    Each output line has id, labels, scores (every label, 0..1), evidence spans in the original text, entities
-    and risk. Bad lines are reported with their line number and skipped; a summary ends the run.
+    Output lines hold id, labels, scores (every label, 0..1), evidence in original offsets, entities and risk.
+
+    Bad lines are reported with their line number and skipped; a summary ends the run.
     """
     err = Console(stderr=True)
     from detector.detector import Detector
