@@ -139,3 +139,24 @@ def test_load_is_cached_and_registry_can_be_given(registry_csv) -> None:
     second = Detector.load(rules_only=True, registry=registry)
     assert first.entities is second.entities and first.rules is second.rules
     assert first.registry is registry
+
+
+def test_explicit_model_dir_without_model_is_an_error(tmp_path, registry_csv) -> None:
+    from lantian.settings import ConfigError
+
+    with pytest.raises(ConfigError, match="no trained model there"):
+        Detector.load(model_dir=tmp_path, registry=registry_csv)
+
+
+def test_broken_detector_settings_name_the_field(tmp_path) -> None:
+    import shutil
+
+    from lantian.settings import ConfigError, project_root
+
+    config = tmp_path / "config"
+    shutil.copytree(project_root() / "config", config)
+    path = config / "detector" / "detector.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("insider_channel: 0.5", "insider_channel: high"),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"detector.yaml: field 'thresholds.insider_channel'"):
+        Detector.load(config, rules_only=True)
