@@ -195,19 +195,20 @@ class Detector:
         """The detector of a config dir and model dir (defaults: `config/`, `models/detector/`).
 
         Components are cached per process, so calling `load` again is cheap. Without a trained model the
-        detector runs in rules-only mode; `rules_only=True` forces that mode. `registry` overrides
-        `registry.path` of config/lantian.yaml; a missing registry leaves `unlicensed_agency` at 0 and is
-        reported in `registry_problem`.
+        detector runs in rules-only mode; `rules_only=True` forces that mode. `registry` (a registry or a CSV
+        path, which must exist) overrides `registry.path` of config/lantian.yaml; when that configured file is
+        missing, `unlicensed_agency` stays 0 and the reason is in `registry_problem`.
         """
         directory = (config or config_dir()).resolve()
         normalizer, rules, entities, settings = _components(directory)
         problem = None
         if isinstance(registry, AgencyRegistry):
             agency_registry: AgencyRegistry | None = registry
+        elif registry is not None:
+            agency_registry = AgencyRegistry.load(registry)
         else:
             try:
-                agency_registry = (AgencyRegistry.load(registry) if registry is not None
-                                   else _settings_registry(directory))
+                agency_registry = _settings_registry(directory)
             except ConfigError as exc:
                 agency_registry, problem = None, str(exc)
         classifier = None

@@ -76,9 +76,18 @@ def test_missing_input_file(tmp_path: Path) -> None:
     assert "none.jsonl: No such file or directory" in result.stderr
 
 
-def test_missing_registry_is_a_warning(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["detect", "--rules-only", "--registry", str(tmp_path / "r.csv")],
+def test_configured_registry_missing_is_a_warning(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(project_root() / "config", config)
+    (config / "lantian.yaml").write_text(f"registry:\n  path: {tmp_path / 'r.csv'}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["detect", "--rules-only", "--config", str(config)],
                                 input=LINES[7].decode() + "\n")
     assert result.exit_code == 0
     assert "warning: no agency registry" in result.stderr
     assert json.loads(result.stdout)["labels"] == []
+
+
+def test_given_registry_missing_is_an_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["detect", "--rules-only", "--registry", str(tmp_path / "r.csv")], input="")
+    assert result.exit_code == 2
+    assert "r.csv: registry file not found" in result.stderr

@@ -1,13 +1,14 @@
 """The licensed-agency registry and the unlicensed_agency decision."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from detector.detector import Detector
 from detector.registry import AgencyRegistry
-from lantian.settings import ConfigError
+from lantian.settings import ConfigError, project_root
 from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 OFFER = "个人接专利代写代办，发明、实用新型都能写，980元起。"
@@ -47,6 +48,8 @@ def test_broken_registry_is_a_clear_error(tmp_path: Path, content: str | bytes, 
 def test_missing_registry_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="registry file not found"):
         AgencyRegistry.load(tmp_path / "nope.csv")
+    with pytest.raises(ConfigError, match="registry file not found"):
+        Detector.load(rules_only=True, registry=tmp_path / "nope.csv")
 
 
 def test_personal_seller_offering_patent_agency(rules_detector: Detector) -> None:
@@ -94,7 +97,10 @@ def test_recruiting_attorneys_is_not_an_offer(rules_detector: Detector) -> None:
 
 
 def test_without_registry_unlicensed_is_not_decided(tmp_path: Path) -> None:
-    detector = Detector.load(rules_only=True, registry=tmp_path / "missing.csv")
+    config = tmp_path / "config"
+    shutil.copytree(project_root() / "config", config)
+    (config / "lantian.yaml").write_text(f"registry:\n  path: {tmp_path / 'missing.csv'}\n", encoding="utf-8")
+    detector = Detector.load(config, rules_only=True)
     assert "registry file not found" in (detector.registry_problem or "")
     result = detector.detect({"id": "p", "title": "代写代办专利申请", "text": OFFER, "seller": "张工专利代写"})
     assert result["labels"] == [] and result["scores"]["unlicensed_agency"] == 0.0
