@@ -66,10 +66,10 @@ class EntityExtractor:
             ("email", re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")),
             ("phone", re.compile(phone)),
             ("wechat", re.compile(
-                rf"(?<![a-z])(?:{_alternation(wechat_words)})(?:号|id)?[ :=：]*"
+                rf"(?<![a-z])(?:{_alternation(wechat_words)})(?:号|id)?(?:是|为)?[^\w\n]{{0,4}}"
                 rf"(?P<id>[a-z][-_a-z0-9]{{5,19}}|1[3-9]\d(?:{_DIGIT_SEP}\d){{8}})(?![-_a-z0-9])")),
             ("qq", re.compile(
-                rf"(?<![a-z])(?:{_alternation(qq_words)})(?:号)?[ :=：]*(?P<id>[1-9](?:{_DIGIT_SEP}\d){{4,11}})(?![\d])")),
+                rf"(?<![a-z])(?:{_alternation(qq_words)})(?:号)?(?:是|为)?[^\w\n]{{0,4}}(?P<id>[1-9](?:{_DIGIT_SEP}\d){{4,11}})(?![\d])")),
             ("agency_code", re.compile(
                 r"(?:代理机构代码|机构代码|机构编号|代理机构编号|机构代码为|代码)[ :=：(]*(?P<id>\d{5})(?!\d)")),
             ("price", re.compile(

@@ -3,7 +3,8 @@
 Steps, in order: Unicode NFKC (full-width → half-width) and lower case; traditional → simplified characters
 (OpenCC's character table); separators between CJK characters removed (spaces, dots, slashes, zero-width
 characters, emoji); runs of five or more Chinese numerals turned into digits (contact numbers written in words);
-pinyin, initials and homophones replaced by the canonical wording listed in `config/detector/normalize.yaml`;
+pinyin, initials and homophones replaced by the canonical wording listed in `config/detector/normalize.yaml`
+(before and after the separators go, for variants written with a symbol such as "微❤" and for spaced ones);
 separators removed once more (a replacement can bring two CJK characters together). Every character of the
 result knows the span of original characters it came from, so evidence found in the normalised text is reported
 in the seller's own text.
@@ -170,6 +171,9 @@ class Normalizer:
         _fold_width_and_case(builder)
         if _TRADITIONAL.search(builder.text):
             builder.text = builder.text.translate(_T2S)
+        if self.replacements:
+            # Before separators go: some variants are written with a symbol in them ("微❤").
+            self._replace_variants(builder)
         _remove_separators(builder)
         builder.text = _CHINESE_DIGIT_RUN.sub(lambda m: m.group().translate(_CHINESE_DIGITS), builder.text)
         if self.replacements:

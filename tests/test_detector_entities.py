@@ -27,6 +27,8 @@ def entities(extractor: EntityExtractor, text: str) -> list[tuple[str, str, str]
         ("座机 021-55556666", ("phone", "021-55556666", "02155556666")),
         ("加V信：Abc_12345", ("wechat", "Abc_12345", "Abc_12345")),
         ("威信 zhiyuan0912", ("wechat", "zhiyuan0912", "zhiyuan0912")),
+        ("有意者加v❤：antaitec15711", ("wechat", "antaitec15711", "antaitec15711")),
+        ("微信号是 abcdef1", ("wechat", "abcdef1", "abcdef1")),
         ("微信号:13912345678", ("wechat", "13912345678", "13912345678")),
         ("扣扣：1234 5678 9", ("qq", "1234 5678 9", "123456789")),
         ("电话 幺三八 一二三四 五六七八", ("phone", "幺三八 一二三四 五六七八", "13812345678")),
@@ -46,9 +48,10 @@ def test_entity_kinds(extractor: EntityExtractor, text: str, expected: tuple[str
 
 
 def test_wechat_same_as_phone(extractor: EntityExtractor) -> None:
-    found = entities(extractor, "咨询电话 17734392726，V信同号")
-    assert ("phone", "17734392726", "17734392726") in found
-    assert ("wechat", "17734392726", "17734392726") in found
+    for text in ("咨询电话 17734392726，V信同号", "咨询电话 17734392726，微❤ 同号"):
+        found = entities(extractor, text)
+        assert ("phone", "17734392726", "17734392726") in found
+        assert ("wechat", "17734392726", "17734392726") in found
 
 
 @pytest.mark.parametrize(
