@@ -296,6 +296,8 @@ def _parse_rule(raw: Any, index: int, lexicons: Mapping[str, Any], source: str) 
             raise ConfigError(f"{where}: field 'regex' is not a valid regular expression: {exc}") from exc
         if compiled.groupindex:
             raise ConfigError(f"{where}: field 'regex' must not use named groups")
+        if fields != ["content"]:
+            raise ConfigError(f"{where}: a 'regex' rule reads the listing content only (drop field 'fields')")
     for key in ("within", "unless_within", "unless_after_within"):
         if key in raw and (not isinstance(raw[key], int) or raw[key] < 0):
             raise ConfigError(f"{where}: field '{key}' must be a whole number ≥ 0")
