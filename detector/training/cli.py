@@ -63,25 +63,25 @@ def train(
                 return
         train_items = read_items(root / "train.jsonl")
         validation_items = read_items(root / "validation.jsonl")
-        stages = ("normalising and rule features", "training character n-gram model", "training spaCy textcat",
-                  "fitting stacker and thresholds on validation")
         with _progress() as progress:
-            task = progress.add_task("training", total=len(stages))
+            task = progress.add_task("training", total=None)
 
             def stage(name: str) -> None:
-                done = stages.index(name) if name in stages else 0
-                progress.update(task, description=name, completed=done)
+                progress.update(task, description=name)
 
             classifier = train_classifier(train_items, validation_items, config=config, stage=stage)
-            progress.update(task, description="saving", completed=len(stages))
         classifier.save(out)
     except ConfigError as exc:
         _fail(str(exc))
     console.print(f"model saved to {out} (train {len(train_items)} items, validation {len(validation_items)})")
-    table = Table("label", "threshold (validation)")
+    report = classifier.meta.get("cross_validation", {})
+    table = Table("label", "threshold", "P", "R", "F1", title="out-of-fold figures on train + validation")
     for label, value in classifier.thresholds.items():
-        table.add_row(label, f"{value:.2f}")
+        row = report.get(label, {})
+        table.add_row(label, f"{value:.2f}", *(f"{row.get(k, 0.0):.3f}" for k in ("precision", "recall", "f1")))
     console.print(table)
+    if "hard_negative_fpr" in report:
+        console.print(f"out-of-fold hard-negative false-positive rate: {report['hard_negative_fpr']:.3f}")
 
 
 def evaluate(

@@ -1,10 +1,11 @@
-"""Train the detector's models: spaCy textcat and char n-gram regression on train, stacker and thresholds on validation.
+"""Train the detector's models: spaCy textcat and char n-gram regression, then a stacker and thresholds.
 
 Inputs are built by the Detector itself (`Detector.model_inputs`): the normalised title and text joined by a line
 break, and the RuleEngine's features of that text, exactly as at detection.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -28,6 +29,9 @@ from lantian.settings import ConfigError, config_dir
 TEXTCAT_CONFIG = Path(__file__).with_name("textcat.cfg")
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 F1_TOLERANCE = 0.01
+TRAIN_FOLDS = 3
+# Hard negatives count this many times in the text models' training: they are what precision is made of.
+HARD_NEGATIVE_WEIGHT = 3
 # Used when validation has no positive of a label (tiny corpora): average the two models, trust the rules.
 FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0]
 
@@ -51,8 +55,9 @@ def targets(items: Sequence[Item]) -> np.ndarray:
     )
 
 
-def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTCAT_CONFIG):
-    """The spaCy multi-label text classifier of `config_path`, trained on `texts`."""
+def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTCAT_CONFIG,
+                  repeats: Sequence[int] | None = None):
+    """The spaCy multi-label text classifier of `config_path`, trained on `texts` (each shown `repeats` times)."""
     from spacy.training import Example
     from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
 
@@ -67,6 +72,8 @@ def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTC
         Example.from_dict(nlp.make_doc(text), {"cats": dict(zip(MODEL_LABELS, map(float, row)))})
         for text, row in zip(texts, y)
     ]
+    if repeats is not None:
+        examples = [example for example, count in zip(examples, repeats) for _ in range(count)]
     optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(training["seed"])
     for _ in range(training["max_epochs"]):
@@ -76,16 +83,19 @@ def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTC
     return nlp
 
 
-def train_char_ngrams(texts: Sequence[str], y: np.ndarray) -> CharNgramModel:
-    """TF-IDF char 1-3-grams and one balanced logistic regression per label."""
+def train_char_ngrams(texts: Sequence[str], y: np.ndarray, weights: Sequence[float] | None = None
+                      ) -> CharNgramModel:
+    """TF-IDF char 1-3-grams and one balanced logistic regression per label (a constant for a one-class label)."""
     vectorizer = make_vectorizer()
     matrix = vectorizer.fit_transform(texts)
     coef, intercept = [], []
     for column in range(y.shape[1]):
         if len(set(y[:, column])) < 2:
-            raise ConfigError(f"training split has no positive (or no negative) item of {MODEL_LABELS[column]}")
+            coef.append(np.zeros(matrix.shape[1]))
+            intercept.append(5.0 if y[0, column] else -5.0)
+            continue
         model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
-        model.fit(matrix, y[:, column])
+        model.fit(matrix, y[:, column], sample_weight=weights)
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
     return CharNgramModel(vectorizer, np.array(coef), np.array(intercept), MODEL_LABELS)
@@ -93,7 +103,7 @@ def train_char_ngrams(texts: Sequence[str], y: np.ndarray) -> CharNgramModel:
 
 def fit_stacker(features: dict[str, np.ndarray], y: np.ndarray, groups: Sequence[str],
                 ) -> tuple[Stacker, dict[str, float], dict[str, np.ndarray]]:
-    """Per-label stacker on validation, and thresholds chosen on its grouped out-of-fold predictions."""
+    """Per-label stacker on held-out base predictions, thresholds chosen on its grouped out-of-fold scores."""
     weights: dict[str, list[float]] = {}
     bias: dict[str, float] = {}
     thresholds: dict[str, float] = {}
@@ -124,8 +134,8 @@ def fit_stacker(features: dict[str, np.ndarray], y: np.ndarray, groups: Sequence
 def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
     """The highest threshold of THRESHOLD_GRID within F1_TOLERANCE of the best F1.
 
-    Validation comes from templates like the training ones, so many thresholds look equally good there; the
-    highest of them keeps precision on wording the models have not seen (hard negatives above all).
+    Held-out templates still resemble the training ones, so many thresholds look equally good; the highest of
+    them keeps precision on wording the models have not seen (hard negatives above all).
     """
     f1s = []
     for threshold in THRESHOLD_GRID:
@@ -138,34 +148,103 @@ def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
     return float(THRESHOLD_GRID[np.flatnonzero(f1s >= f1s.max() - F1_TOLERANCE)[-1]])
 
 
+def item_weights(items: Sequence[Item]) -> list[int]:
+    return [HARD_NEGATIVE_WEIGHT if item.kind == "hard_negative" else 1 for item in items]
+
+
+def fold_of(items: Sequence[Item], train_folds: int) -> list[int]:
+    """Cross-fitting fold per item: validation items form fold 0, train templates are hashed into 1..train_folds."""
+    folds = []
+    for item in items:
+        first = item.template_id.split("+")[0]
+        if item.split == "validation":
+            folds.append(0)
+        else:
+            folds.append(1 + int(hashlib.sha1(first.encode()).hexdigest(), 16) % train_folds)
+    return folds
+
+
+def out_of_fold_probabilities(items: Sequence[Item], texts: Sequence[str], y: np.ndarray, folds: Sequence[int],
+                              textcat_config: Path, stage: Stage) -> np.ndarray:
+    """(3, n_items, n_labels) spaCy / n-gram / sentence-max n-gram probabilities, each from models that saw
+    none of the item's templates."""
+    out = np.zeros((3, len(items), len(MODEL_LABELS)))
+    parts = [set(item.template_id.split("+")) for item in items]
+    fold_ids = sorted(set(folds))
+    for number, fold in enumerate(fold_ids, start=1):
+        stage(f"cross-fitting {number}/{len(fold_ids)}")
+        held = [i for i, f in enumerate(folds) if f == fold]
+        held_templates = set().union(*(parts[i] for i in held))
+        fit = [i for i in range(len(items)) if folds[i] != fold and not parts[i] & held_templates]
+        weights = [item_weights(items)[i] for i in fit]
+        model = LabelClassifier(
+            train_textcat([texts[i] for i in fit], y[fit], textcat_config, weights),
+            train_char_ngrams([texts[i] for i in fit], y[fit], weights),
+            Stacker({}, {}), {},
+        )
+        probabilities = model.base_probabilities([texts[i] for i in held])
+        for k in range(3):
+            out[k, held] = probabilities[k]
+    return out
+
+
+def cross_validation_report(items: Sequence[Item], y: np.ndarray, scores: dict[str, np.ndarray],
+                            thresholds: dict[str, float]) -> dict[str, object]:
+    """Out-of-fold figures on train + validation at the chosen thresholds (no test item involved)."""
+    report: dict[str, object] = {}
+    flagged = np.zeros(len(items), dtype=bool)
+    for column, label in enumerate(MODEL_LABELS):
+        predicted = scores[label] >= thresholds[label]
+        target = y[:, column] == 1
+        tp, fp, fn = (float(np.sum(a & b)) for a, b in ((predicted, target), (predicted, ~target),
+                                                          (~predicted, target)))
+        report[label] = {"precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+                         "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+                         "f1": round(2 * tp / (2 * tp + fp + fn), 4) if tp else 0.0}
+        if label != MODEL_LABELS[-1]:
+            flagged |= predicted
+    hard = np.array([item.kind == "hard_negative" for item in items])
+    report["hard_negative_fpr"] = round(float(flagged[hard].mean()), 4) if hard.any() else 0.0
+    return report
+
+
 def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Item],
                      config: Path | None = None, stage: Stage | None = None,
-                     textcat_config: Path = TEXTCAT_CONFIG) -> LabelClassifier:
-    """Train every part of the LabelClassifier; `stage` is told what is happening (for progress display)."""
+                     textcat_config: Path = TEXTCAT_CONFIG, train_folds: int = TRAIN_FOLDS) -> LabelClassifier:
+    """Train every part of the LabelClassifier; `stage` is told what is happening (for progress display).
+
+    Cross-fitting: the validation split and `train_folds` groups of train templates are each held out once;
+    the stacker learns from the held-out predictions (models never saw those templates, as with real listings),
+    and thresholds are chosen on its grouped out-of-fold scores. The final text models are trained on all items.
+    """
     stage = stage or (lambda _: None)
     if not train_items or not validation_items:
         raise ConfigError("training needs items in both the train and the validation split")
-    directory = config or config_dir()
+    items = [*train_items, *validation_items]
+    missing = [label for label, column in zip(MODEL_LABELS, targets(train_items).T) if len(set(column)) < 2]
+    if missing:
+        raise ConfigError(f"the train split needs positive and negative items of {', '.join(missing)}")
     stage("normalising and rule features")
-    train_texts, _ = model_inputs(train_items, directory)
-    val_texts, val_features = model_inputs(validation_items, directory)
-    y_train, y_val = targets(train_items), targets(validation_items)
-    stage("training character n-gram model")
-    ngrams = train_char_ngrams(train_texts, y_train)
-    stage("training spaCy textcat")
-    nlp = train_textcat(train_texts, y_train, textcat_config)
-    stage("fitting stacker and thresholds on validation")
-    untrained = LabelClassifier(nlp, ngrams, Stacker({}, {}), {})
-    spacy_p, ngram_p, chunk_p = untrained.base_probabilities(val_texts)
-    features = {
-        label: stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i], val_features)
+    texts, features = model_inputs(items, config or config_dir())
+    y = targets(items)
+    folds = fold_of(items, train_folds)
+    spacy_p, ngram_p, chunk_p = out_of_fold_probabilities(items, texts, y, folds, textcat_config, stage)
+    stage("fitting stacker and thresholds")
+    stacked = {
+        label: stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i], features)
         for i, label in enumerate(MODEL_LABELS)
     }
-    groups = [item.template_id for item in validation_items]
-    stacker, thresholds, _ = fit_stacker(features, y_val, groups)
+    groups = [item.template_id.split("+")[0] for item in items]
+    stacker, thresholds, oof_scores = fit_stacker(stacked, y, groups)
+    stage("training final models")
+    weights = item_weights(items)
+    ngrams = train_char_ngrams(texts, y, weights)
+    nlp = train_textcat(texts, y, textcat_config, weights)
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "train_items": len(train_items),
         "validation_items": len(validation_items),
+        "cross_fitting_folds": len(set(folds)),
+        "cross_validation": cross_validation_report(items, y, oof_scores, thresholds),
     }
     return LabelClassifier(nlp, ngrams, stacker, thresholds, meta)
