@@ -95,6 +95,9 @@ class NearDuplicateIndex:
     def __len__(self) -> int:
         return len(self._known)
 
+    def __contains__(self, lead_id: object) -> bool:
+        return lead_id in self._known
+
     def add(self, lead_id: str, minhash: MinHash, cluster_id: str) -> None:
         if lead_id in self._known:
             self._lsh.remove(lead_id)

@@ -254,13 +254,21 @@ class EsLeadStore(LeadStore):
 
     def _write_observations(self, observations: list[Lead],
                             signatures: Mapping[str, Any] | None = None) -> list[Lead]:
-        """Merge observations into the stored leads and write them back (conditional on the version read)."""
+        """Merge observations into the stored leads and write them back (conditional on the version read).
+
+        Leads this process has not seen (not among the known signatures) are first written with `create`,
+        without reading them: a first crawl needs one request per batch. If another process created one in the
+        meantime, `create` conflicts and the lead is read and merged like any other.
+        """
         signatures = signatures or {}
+        known = self._near_duplicate_index()
         results: dict[str, Lead] = {}
         pending = observations
+        optimistic = True
         for _ in range(_MAX_CONFLICT_RETRIES):
             ids = list(dict.fromkeys(o["id"] for o in pending))
-            existing = self._load_versioned(ids)
+            existing = self._load_versioned([i for i in ids if i in known] if optimistic else ids)
+            optimistic = False
             merged: dict[str, Lead] = {}
             for seen in pending:
                 before = merged.get(seen["id"]) or (existing[seen["id"]][0] if seen["id"] in existing else None)

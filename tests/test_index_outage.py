@@ -101,3 +101,23 @@ def test_mapping_upgrade_reindexes_behind_the_alias(es_url: str, tmp_path: Path)
         client.indices.delete(index=old, ignore_unavailable=True)
         store.client.close()
         client.close()
+
+
+def test_two_writers_merge_the_same_new_lead(es_url: str, tmp_path: Path) -> None:
+    first = EsLeadStore(es_url, index_prefix="writers", spool_dir=tmp_path / "spool-a")
+    second = EsLeadStore(es_url, index_prefix="writers", spool_dir=tmp_path / "spool-b")
+    try:
+        second.upsert(listing(90), detection())  # `second` now knows its leads, but not what `first` writes
+        first.upsert(listing(1), detection(("impersonation",), risk=0.8))
+        first.update_workflow(listing(1)["id"], {"status": "reviewing"},
+                              {"by": "he", "action": "status", "from": "new", "to": "reviewing"})
+        merged = second.upsert(listing(1, fetched_at="2026-11-30T00:00:00Z"),
+                               detection(("impersonation",), risk=0.9))
+        assert merged["seen_count"] == 2 and merged["status"] == "reviewing"
+        assert merged["first_seen"] == "2026-11-02T08:00:00Z"
+        second.flush()
+        assert second.count() == 2
+    finally:
+        first.drop()
+        first.client.close()
+        second.client.close()
