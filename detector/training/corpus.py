@@ -246,7 +246,8 @@ class CorpusBuilder:
         return rng.choice(pool).format(surname=rng.choice(_SURNAMES), **values)
 
     def composites(self, items: list[Item], split: str) -> list[Item]:
-        """Listings that join two items of one split: two violations, or a violation within other prose."""
+        """Listings that join two items of one split: two violations, a violation within other prose, or two
+        lawful / unrelated texts (long lawful pages)."""
         rng = random.Random(f"{self.seed}:composite:{split}")
         violations = [item for item in items if item.kind == "violation" and set(item.labels) - {UNLICENSED_AGENCY}]
         others = [item for item in items if item.kind != "violation"]
@@ -255,11 +256,14 @@ class CorpusBuilder:
         made: list[Item] = []
         for number in range(int(len(items) * COMPOSITE_SHARE)):
             first = rng.choice(violations)
-            if number % 2:
+            if number % 3 == 1:
                 second = rng.choice(violations)
                 if set(second.labels) == set(first.labels):
                     continue
                 made.append(self._join(first, second, first.title, split, number))
+            elif number % 3 == 2:
+                context, more = rng.choice(others), rng.choice(others)
+                made.append(self._join(context, more, context.title, split, number))
             else:
                 context = rng.choice(others)
                 made.append(self._join(context, first, rng.choice((first.title, context.title)), split, number))
