@@ -9,11 +9,28 @@ from __future__ import annotations
 import logging
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
+from playwright.async_api import Page, Route
+from scrapy import Request
 
 from crawler.platforms import split_selector
 
 logger = logging.getLogger(__name__)
+
+
+BLOCKED_ON_LISTING_PAGES = frozenset({"image", "media", "font"})
+
+
+async def block_heavy_resources(page: Page, request: Request) -> None:
+    """Result and feed pages only need their cards' links: their images, media and fonts are not fetched (listing
+    pages keep theirs, for the screenshot and OCR)."""
+
+    async def route(route: Route) -> None:
+        if route.request.resource_type in BLOCKED_ON_LISTING_PAGES:
+            await route.abort()
+        else:
+            await route.continue_()
+
+    await page.route("**/*", route)
 
 
 def playwright_selector(spec: str) -> str:

@@ -144,6 +144,7 @@ class BrowserConfig(_Strict):
     wait_timeout_ms: int = Field(default=8000, ge=100)
     settle_ms: int = Field(default=1500, ge=0)
     render_detail_pages: bool = False
+    block_listing_resources: bool = True
 
     @field_validator("wait_for", "detail_wait_for", "load_more")
     @classmethod

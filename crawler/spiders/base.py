@@ -16,7 +16,7 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
-from crawler.browser import render_detail, render_listing
+from crawler.browser import block_heavy_resources, render_detail, render_listing
 from crawler.extract import field_text, field_values, main_text, select
 from crawler.items import ListingItem, listing_id
 from crawler.middlewares import PAGE_META
@@ -123,6 +123,9 @@ class PlatformSpider(scrapy.Spider):
         if render and platform.browser.enabled:
             request_meta["playwright"] = True
             request_meta["playwright_page_methods"] = self._page_methods(platform, render)
+            if render == "listing" and platform.browser.block_listing_resources:
+                request_meta["playwright_page_init_callback"] = block_heavy_resources
+                request_meta["playwright_page_goto_kwargs"] = {"wait_until": "domcontentloaded"}
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, meta=request_meta, priority=priority,
             dont_filter=dont_filter,

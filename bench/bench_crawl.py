@@ -1,0 +1,243 @@
+"""Crawl benchmark: lantian's static crawl rate beside `scrapy bench` on the same machine in the same run, the
+browser (rendered pages) rate with one Chromium, peak memory over a long rendered crawl, and the recall of the sweep
+against the simulator's ground truth.
+
+    .venv/bin/python bench/bench_crawl.py [--listings 2000] [--long-listings 4000] [--skip-long]
+
+Targets: static ≥ 50% of scrapy bench's pages/min; browser ≥ 5 pages/s; memory flat (the last quarter's peak within
+25% of the first quarter's); recall ≥ 0.98 of the ground-truth listings the configured keywords reach.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.urls import canonical_url  # noqa: E402
+from simulator import SimulatorConfig, SimulatorServer  # noqa: E402
+
+PYTHON = sys.executable
+SCRAPY = str(Path(sys.executable).with_name("scrapy"))
+console = Console()
+
+RUNNER = """
+import json, sys
+from crawler.run import run_sweep
+args = json.loads(sys.argv[1])
+summary = run_sweep(platforms=args["platforms"], endpoints=args["endpoints"], keywords=args.get("keywords"),
+                    progress=False, settings=args["settings"])
+print(json.dumps(summary.as_dict()))
+"""
+
+CRAWL_ONLY = {
+    "ITEM_PIPELINES": {"crawler.pipelines.IncrementalPipeline": 100},
+    "EVIDENCE_BROWSER_SCREENSHOTS": False,
+}
+
+
+def scrapy_bench(seconds: int, workdir: Path) -> float:
+    """pages/min of `scrapy bench` (Scrapy's own link-following spider against its local server)."""
+    result = subprocess.run(
+        [SCRAPY, "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}", "-s", "LOG_LEVEL=INFO"],
+        cwd=workdir, capture_output=True, text=True, timeout=seconds + 120,
+    )
+    log = result.stderr + result.stdout
+    count = re.search(r"'response_received_count': (\d+)", log)
+    elapsed = re.search(r"'elapsed_time_seconds': ([\d.]+)", log)
+    if not (count and elapsed):
+        raise RuntimeError(f"scrapy bench printed no stats:\n{log[-2000:]}")
+    return int(count.group(1)) / float(elapsed.group(1)) * 60
+
+
+def sweep(data_dir: Path, config_dir: Path, endpoints: Path, platforms: list[str], settings: dict[str, Any],
+          sampler: MemorySampler | None = None) -> dict[str, Any]:
+    env = {**os.environ, "LANTIAN_DATA_DIR": str(data_dir), "LANTIAN_CONFIG_DIR": str(config_dir)}
+    env.pop("LANTIAN_ES_URL", None)
+    args = json.dumps({"platforms": platforms, "endpoints": str(endpoints), "settings": settings})
+    process = subprocess.Popen([PYTHON, "-c", RUNNER, args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    if sampler is not None:
+        sampler.watch(process.pid)
+    out, err = process.communicate(timeout=3600)
+    if sampler is not None:
+        sampler.stop()
+    if process.returncode != 0:
+        raise RuntimeError(f"sweep of {platforms} failed:\n{err[-3000:]}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+class MemorySampler:
+    """RSS of a process and all its children (Chromium included), sampled every `interval` seconds."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, pid: int) -> None:
+        def run() -> None:
+            root = psutil.Process(pid)
+            start = time.monotonic()
+            while not self._stop.is_set():
+                try:
+                    processes = [root, *root.children(recursive=True)]
+                    total = 0
+                    for proc in processes:
+                        try:
+                            total += proc.memory_info().rss
+                        except psutil.Error:
+                            pass
+                    self.samples.append((time.monotonic() - start, total))
+                except psutil.Error:
+                    break
+                self._stop.wait(self.interval)
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def quarters(self) -> list[int]:
+        if len(self.samples) < 8:
+            return [max((rss for _, rss in self.samples), default=0)] * 4
+        size = len(self.samples) // 4
+        return [max(rss for _, rss in self.samples[i * size:(i + 1) * size]) for i in range(4)]
+
+
+def recall(truth_path: Path, seen_db: Path, platforms: set[str], keywords: set[str]) -> tuple[int, int]:
+    truth = [json.loads(line) for line in truth_path.read_text("utf-8").splitlines() if line.strip()]
+    with sqlite3.connect(seen_db) as db:
+        seen = {row[0] for row in db.execute("SELECT url FROM seen")}
+    wanted = [t for t in truth if t["platform"] in platforms and t["status"] == "active"
+              and set(t["keywords"]) & keywords]
+    return sum(canonical_url(t["url"]) in seen for t in wanted), len(wanted)
+
+
+def config_copy(workdir: Path, registry: Path, changes: dict[str, dict[str, Any]] | None = None) -> Path:
+    target = workdir / "config"
+    shutil.copytree(ROOT / "config", target)
+    settings_path = target / "lantian.yaml"
+    settings = yaml.safe_load(settings_path.read_text("utf-8"))
+    settings["registry"] = {**(settings.get("registry") or {}), "path": str(registry)}
+    settings["elasticsearch"] = {**(settings.get("elasticsearch") or {}), "url": ""}
+    settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
+    for name, update in (changes or {}).items():
+        path = target / "platforms" / f"{name}.yaml"
+        data = yaml.safe_load(path.read_text("utf-8"))
+        for key, value in update.items():
+            if isinstance(value, dict):
+                data.setdefault(key, {}).update(value)
+            else:
+                data[key] = value
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--listings", type=int, default=2000, help="simulator size for the rate and recall runs")
+    parser.add_argument("--long-listings", type=int, default=4000, help="simulator size for the long browser run")
+    parser.add_argument("--bench-seconds", type=int, default=20, help="how long `scrapy bench` runs")
+    parser.add_argument("--skip-long", action="store_true", help="skip the long browser run (memory)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="lantian-bench-"))
+    keywords = set(yaml.safe_load((ROOT / "config/keywords/ip-agency.yaml").read_text("utf-8"))["keywords"])
+    rows: list[tuple[str, str, str, str]] = []
+    try:
+        console.print(f"scrapy bench ({args.bench_seconds} s) …")
+        peer = scrapy_bench(args.bench_seconds, workdir)
+
+        sim_config = SimulatorConfig(seed=7, listings=args.listings, out_dir=workdir / "sim")
+        with SimulatorServer(sim_config) as sim:
+            endpoints = workdir / "endpoints.json"
+            endpoints.write_text(json.dumps(sim.endpoints), "utf-8")
+            registry = Path(sim.registry_path)
+            config = config_copy(workdir / "c1", registry)
+            static = ["market", "search", "services"]
+
+            console.print("static crawl, crawler only …")
+            crawl_only = sweep(workdir / "d1", config, endpoints, static, {**CRAWL_ONLY, "LANTIAN_MAX_IMAGES": 0})
+            pages = crawl_only["counters"]["response_received_count"]
+            ours = pages / crawl_only["seconds"] * 60
+            rows.append(("static pages/min (fetch, parse, evidence)", f"{ours:,.0f}", f"{peer:,.0f} (scrapy bench)",
+                         f"{ours / peer:.0%} (target ≥ 50%)"))
+
+            console.print("static crawl, full pipeline (detector, OCR, screenshots, leads) …")
+            full = sweep(workdir / "d2", config, endpoints, static, {})
+            pages_full = full["counters"]["response_received_count"]
+            ours_full = pages_full / full["seconds"] * 60
+            rows.append(("static pages/min (full pipeline)", f"{ours_full:,.0f}", f"{peer:,.0f} (scrapy bench)",
+                         f"{ours_full / peer:.0%}"))
+
+            console.print("browser crawl (feed) …")
+            rendered = sweep(workdir / "d3", config, endpoints, ["feed"], CRAWL_ONLY)
+            rendered_pages = rendered["counters"].get("playwright/page_count", 0)
+            rate = rendered_pages / rendered["seconds"]
+            rows.append(("browser pages/s (one Chromium)", f"{rate:.1f}", "5.0 (target)",
+                         "ok" if rate >= 5 else "below target"))
+
+            console.print("recall sweep (all platforms) …")
+            every = ["market", "search", "services", "feed", "agencies"]
+            recall_run = sweep(workdir / "d4", config, endpoints, every, {**CRAWL_ONLY, "LANTIAN_MAX_IMAGES": 0})
+            hit, total = recall(Path(sim.ground_truth_path), workdir / "d4" / "crawl" / "seen.sqlite3",
+                                set(every), keywords)
+            rows.append(("recall of reachable listings", f"{hit / max(total, 1):.3f} ({hit}/{total})",
+                         "0.98 (target)", "ok" if hit >= 0.98 * total else "below target"))
+            rows.append(("  sweep time, pages", f"{recall_run['seconds']:.0f} s",
+                         f"{recall_run['counters'].get('response_received_count', 0)} responses", ""))
+
+        if not args.skip_long:
+            long_config = SimulatorConfig(seed=11, listings=args.long_listings, out_dir=workdir / "sim-long")
+            with SimulatorServer(long_config) as sim:
+                endpoints = workdir / "endpoints-long.json"
+                endpoints.write_text(json.dumps(sim.endpoints), "utf-8")
+                config = config_copy(workdir / "c2", Path(sim.registry_path))
+                console.print("long browser crawl (memory) …")
+                sampler = MemorySampler()
+                long_run = sweep(workdir / "d5", config, endpoints, ["feed"],
+                                 {**CRAWL_ONLY, "LANTIAN_PAGES_PER_CONTEXT": 50}, sampler=sampler)
+                quarters = [q / 2**20 for q in sampler.quarters()]
+                flat = quarters[3] <= quarters[0] * 1.25
+                long_pages = long_run["counters"].get("playwright/page_count", 0)
+                rows.append((f"peak RSS by quarter, {long_pages} rendered pages",
+                             " / ".join(f"{q:.0f}" for q in quarters) + " MiB", "flat (target)",
+                             "flat" if flat else "growing"))
+                rows.append(("  browser contexts recycled",
+                             str(long_run["counters"].get("lantian/browser/contexts_recycled", 0)),
+                             f"{long_pages / max(long_run['seconds'], 1):.1f} pages/s", ""))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    table = Table(title="lantian crawl benchmark", title_justify="left")
+    for column in ("measure", "lantian", "peer / target", "verdict"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

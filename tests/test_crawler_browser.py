@@ -1,0 +1,102 @@
+"""Long browser runs: contexts are recycled, and a Chromium that dies mid-crawl is restarted without losing pages."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+import yaml
+
+from crawler.urls import canonical_url
+from lantian.settings import project_root
+
+RUNNER = """
+import json, sys
+from crawler.run import run_sweep
+args = json.loads(sys.argv[1])
+summary = run_sweep(platforms=args["platforms"], endpoints=args["endpoints"], keywords=args["keywords"],
+                    progress=False, settings=args["settings"])
+print(json.dumps(summary.as_dict()))
+"""
+
+CRAWL_ONLY = {"ITEM_PIPELINES": {"crawler.pipelines.IncrementalPipeline": 100}}
+
+
+def start_sweep(tmp_path: Path, simulator: Any, keywords: list[str], settings: dict) -> subprocess.Popen:
+    config = tmp_path / "config"
+    shutil.copytree(project_root() / "config", config)
+    endpoints = tmp_path / "endpoints.json"
+    endpoints.write_text(json.dumps(simulator.endpoints), "utf-8")
+    env = {**os.environ, "LANTIAN_DATA_DIR": str(tmp_path / "data"), "LANTIAN_CONFIG_DIR": str(config)}
+    args = json.dumps({"platforms": ["feed"], "endpoints": str(endpoints), "keywords": keywords,
+                       "settings": settings})
+    return subprocess.Popen([sys.executable, "-c", RUNNER, args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen) -> dict:
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def feed_listings(simulator: Any, keyword: str) -> set[str]:
+    return {canonical_url(t["url"]) for t in simulator.ground_truth()
+            if t["platform"] == "feed" and t["status"] == "active" and keyword in t["keywords"]}
+
+
+def seen_urls(tmp_path: Path) -> set[str]:
+    with sqlite3.connect(tmp_path / "data" / "crawl" / "seen.sqlite3") as db:
+        return {row[0] for row in db.execute("SELECT url FROM seen WHERE status = 'active'")}
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_contexts_are_recycled(simulator: Any, tmp_path: Path) -> None:
+    summary = finish(start_sweep(tmp_path, simulator, ["商标注册"],
+                                 {**CRAWL_ONLY, "LANTIAN_PAGES_PER_CONTEXT": 5}))
+    counters = summary["counters"]
+    assert counters["playwright/page_count"] > 15
+    assert counters["lantian/browser/contexts_recycled"] >= 2
+    assert feed_listings(simulator, "商标注册") <= seen_urls(tmp_path)
+
+
+def chromium_processes(root: psutil.Process) -> list[psutil.Process]:
+    found = []
+    for child in root.children(recursive=True):
+        try:
+            if "chrom" in child.name().lower() and "--type=" not in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_crashed_browser_is_restarted_without_losing_pages(simulator: Any, tmp_path: Path) -> None:
+    keyword = "知识产权"
+    process = start_sweep(tmp_path, simulator, [keyword], {**CRAWL_ONLY, "CONCURRENT_REQUESTS": 4})
+    root = psutil.Process(process.pid)
+    killed = False
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline and not killed:
+        browsers = chromium_processes(root)
+        data = tmp_path / "data" / "crawl" / "seen.sqlite3"
+        if browsers and data.exists() and len(seen_urls(tmp_path)) >= 3:
+            for browser in browsers:
+                browser.kill()
+            killed = True
+        time.sleep(0.2)
+    assert killed, "the crawl ended before its browser could be killed"
+    summary = finish(process)
+    assert summary["counters"]["playwright/browser_count"] >= 2, "the browser was not restarted"
+    assert feed_listings(simulator, keyword) <= seen_urls(tmp_path)
