@@ -5,7 +5,8 @@
 Without --url (or LANTIAN_ES_URL) a local server is started in a temp dir and stopped afterwards. The lead path
 is `EsLeadStore.upsert_many` of the whole crawl from listings and detections (building the lead, near-duplicate signatures, jieba
 words, fetching existing leads, the conditional bulk write); the raw path is `helpers.bulk` of the exact documents
-the store wrote, into an index with the same mapping. Both end with a refresh. Target: leads >= 80% of raw.
+the store wrote, into an index with the same mapping. Both end with a refresh. The crawl is indexed in rounds
+that alternate which path goes first, so drifting machine load weighs on both. Target: leads >= 80% of raw.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from elasticsearch import helpers  # noqa: E402
 
 from index.es_server import EsServer, free_port  # noqa: E402
-from index.es_store import EsLeadStore, prepare  # noqa: E402
+from index.es_store import EsLeadStore  # noqa: E402
 from index.lead import LABELS, lead_id  # noqa: E402
 
 PLATFORMS = ("xianyu", "taobao", "zbj", "58tongcheng", "xiaohongshu", "douyin", "baidu", "weixin")
@@ -63,25 +64,62 @@ def synthetic_crawl(n: int, seed: int = 7) -> list[tuple[dict[str, Any], dict[st
     return pairs
 
 
-def bench_leads(store: EsLeadStore, crawl: list[tuple[dict, dict]]) -> tuple[float, list[dict]]:
+def index_leads(store: EsLeadStore, crawl: list[tuple[dict, dict]]) -> float:
+    """Seconds to index `crawl` as leads (until searchable)."""
     start = time.perf_counter()
     store.upsert_many(crawl)
     store.client.indices.refresh(index=store.alias)
-    elapsed = time.perf_counter() - start
-    docs = [hit["_source"] for hit in helpers.scan(store.client, index=store.alias)]
-    return elapsed, docs
+    return time.perf_counter() - start
 
 
-def bench_raw(store: EsLeadStore, docs: list[dict], batch: int) -> float:
-    index = f"{store.index}-raw"
-    store.client.indices.create(index=index)
-    actions = [{"_index": index, "_id": doc["id"], "_source": prepare(doc)} for doc in docs]
+def index_raw(store: EsLeadStore, index: str, docs: list[dict], batch: int) -> float:
+    """Seconds to `_bulk` the given documents as they are (until searchable)."""
+    actions = [{"_index": index, "_id": doc["id"], "_source": doc} for doc in docs]
     start = time.perf_counter()
     helpers.bulk(store.client, actions, chunk_size=batch)
     store.client.indices.refresh(index=index)
-    elapsed = time.perf_counter() - start
-    store.client.indices.delete(index=index)
-    return elapsed
+    return time.perf_counter() - start
+
+
+def written(store: EsLeadStore, crawl: list[tuple[dict, dict]]) -> list[dict]:
+    """The exact documents the store wrote for `crawl` (internal fields included)."""
+    ids = [listing["id"] for listing, _ in crawl]
+    found = []
+    for start in range(0, len(ids), 1000):
+        body = store.client.mget(index=store.alias, ids=ids[start:start + 1000])
+        found += [doc["_source"] for doc in body["docs"] if doc.get("found")]
+    return found
+
+
+def run(url: str, crawl: list[tuple[dict, dict]], batch: int, rounds: int, spool: Path) -> tuple[float, float]:
+    """Total seconds (leads, raw) over `rounds` slices of the crawl, alternating which path goes first so a
+    change in machine load during the run weighs on both alike."""
+    scratch = EsLeadStore(url, index_prefix="bench-scratch", batch_size=batch, spool_dir=spool)
+    scratch.drop()
+    scratch.ensure_indices()
+    scratch.upsert_many(crawl)
+    scratch.flush()
+    docs = written(scratch, crawl)
+    raw_index = f"{scratch.index}-raw"
+    scratch.client.indices.create(index=raw_index)
+
+    store = EsLeadStore(url, index_prefix="bench", batch_size=batch, spool_dir=spool)
+    store.drop()
+    store.ensure_indices()
+    lead_seconds = raw_seconds = 0.0
+    size = -(-len(crawl) // rounds)
+    for number, start in enumerate(range(0, len(crawl), size)):
+        if number % 2 == 0:
+            lead_seconds += index_leads(store, crawl[start:start + size])
+            raw_seconds += index_raw(scratch, raw_index, docs[start:start + size], batch)
+        else:
+            raw_seconds += index_raw(scratch, raw_index, docs[start:start + size], batch)
+            lead_seconds += index_leads(store, crawl[start:start + size])
+    store.drop()
+    scratch.drop()
+    store.client.close()
+    scratch.client.close()
+    return lead_seconds, raw_seconds
 
 
 def main() -> int:
@@ -89,6 +127,7 @@ def main() -> int:
     parser.add_argument("--url", default=os.environ.get("LANTIAN_ES_URL"), help="Elasticsearch URL")
     parser.add_argument("--docs", type=int, default=5000, help="leads to index")
     parser.add_argument("--batch", type=int, default=500, help="documents per bulk request")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices of the crawl")
     args = parser.parse_args()
 
     server = None
@@ -98,18 +137,11 @@ def main() -> int:
             server = EsServer(home=Path(tmp) / "es", port=free_port(), heap="512m")
             url = server.start(timeout=240)
         try:
-            crawl = synthetic_crawl(args.docs)
-            store = EsLeadStore(url, index_prefix="bench", batch_size=args.batch, spool_dir=Path(tmp) / "spool")
-            store.drop()
-            store.ensure_indices()
-            # Warm both paths (JIT, jieba dictionary) on a small crawl that is then discarded.
-            bench_leads(store, synthetic_crawl(2 * args.batch, seed=1))
-            store.drop()
-            store.ensure_indices()
-            lead_seconds, docs = bench_leads(store, crawl)
-            raw_seconds = bench_raw(store, docs, args.batch)
-            store.drop()
-            store.client.close()
+            warmup = EsLeadStore(url, index_prefix="bench-warmup", batch_size=args.batch, spool_dir=Path(tmp))
+            index_leads(warmup, synthetic_crawl(2 * args.batch, seed=1))  # jieba dictionary, server JIT
+            warmup.drop()
+            warmup.client.close()
+            lead_seconds, raw_seconds = run(url, synthetic_crawl(args.docs), args.batch, args.rounds, Path(tmp))
         finally:
             if server is not None:
                 server.stop()
