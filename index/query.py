@@ -57,8 +57,8 @@ class LeadQuery:
         self.text = (self.text or "").strip() or None
 
     def terms(self) -> list[str]:
-        """The free-text terms (each searched as a phrase)."""
-        return self.text.split() if self.text else []
+        """The free-text terms (each searched as a phrase); terms without a letter or digit are ignored."""
+        return [t for t in (self.text or "").split() if any(ch.isalnum() for ch in t)]
 
 
 def _end_of_day(value: Any) -> str:

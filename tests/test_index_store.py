@@ -241,6 +241,7 @@ def test_free_text_phrases_and_highlights(store: LeadStore) -> None:
     assert store.search(LeadQuery(text="国家知识产权局")).total == 2
     assert store.search(LeadQuery(text="国家知识产权局", min_risk=0.5)).total == 1
     assert store.search(LeadQuery(text="不存在的词语")).total == 0
+    assert store.search(LeadQuery(text="商标 ！！ \"")).total == 2  # punctuation-only terms are ignored
     best = store.search(LeadQuery(text="商标", sort="relevance"))
     assert best.total == 2
 
