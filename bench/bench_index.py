@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_index.py [--url http://127.0.0.1:9200] [--docs 5000] [--batch 500]
 
 Without --url (or LANTIAN_ES_URL) a local server is started in a temp dir and stopped afterwards. The lead path
-is `EsLeadStore.upsert_many` of the whole crawl from listings and detections (building the lead, near-duplicate signatures, jieba
-words, fetching existing leads, the conditional bulk write); the raw path is `helpers.bulk` of the exact documents
+is `EsLeadStore.upsert_many` from listings and detections (building the lead, near-duplicate signatures, jieba
+dictionary words, merging with existing leads, the conditional bulk write); the raw path is `helpers.bulk` of the exact documents
 the store wrote, into an index with the same mapping. Both end with a refresh. The crawl is indexed in rounds
 that alternate which path goes first, so drifting machine load weighs on both. Target: leads >= 80% of raw.
 """
