@@ -12,7 +12,7 @@ import yaml
 from scrapy import Request, Spider
 
 from crawler.distributed.config import DistributedConfig, load_config
-from crawler.distributed.frontier import Frontier
+from crawler.distributed.frontier import REQUEUED_META, Frontier
 from crawler.distributed.keys import SweepKeys
 from lantian.settings import ConfigError, project_root
 
@@ -75,7 +75,10 @@ def test_dead_worker_requests_return_to_the_queue_with_their_priority(server: re
     assert server.exists(a.keys.inflight("a")) == 0
     assert server.zscore(a.keys.workers, "a") is None, "a dead worker is unregistered"
     assert server.zscore(a.keys.workers, "b") is not None, "the live worker stays"
-    assert [b.pop()[0].url for _ in range(3)] == ["http://x.test/2", "http://x.test/1", "http://x.test/0"]
+    returned = [b.pop()[0] for _ in range(3)]
+    assert [r.url for r in returned] == ["http://x.test/2", "http://x.test/1", "http://x.test/0"]
+    assert [bool(r.meta.get(REQUEUED_META)) for r in returned] == [True, True, False], \
+        "a request back from a dead worker says so (its item pipelines may have stopped half-way)"
 
 
 def test_a_restarted_worker_takes_back_its_own_requests_at_once(server: redis.Redis) -> None:

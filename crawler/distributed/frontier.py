@@ -6,7 +6,8 @@ the worker removes it from there ("ack") only when Scrapy has completely finishe
 requests scheduled, items through the pipelines). Each worker stamps its id with the Redis server's clock every
 few seconds; the in-flight set of a worker whose stamp is older than `stale_after` goes back into the queue with
 its priorities (a ZUNIONSTORE, again atomic), whichever worker notices first. A requeued request skips the
-dupefilter, so its fingerprint being "seen" does not stop it from being fetched again.
+dupefilter, so its fingerprint being "seen" does not stop it from being fetched again, and comes back with
+`meta["lantian_requeued"]` set: the dead worker may have stopped half-way through its item pipelines.
 """
 from __future__ import annotations
 
@@ -19,27 +20,30 @@ from scrapy_redis.queue import Base
 
 from crawler.distributed.keys import SweepKeys
 
+REQUEUED_META = "lantian_requeued"
+
 NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000 "
 
-# KEYS: queue, inflight, workers; ARGV: worker id
+# KEYS: queue, inflight, workers, requeued; ARGV: worker id
 POP = NOW + """
 local item = redis.call('ZPOPMIN', KEYS[1])
 if #item == 0 then return false end
 redis.call('ZADD', KEYS[2], item[2], item[1])
 redis.call('ZADD', KEYS[3], now, ARGV[1])
-return item[1]
+return {item[1], redis.call('SREM', KEYS[4], item[1])}
 """
 
 # KEYS: workers; ARGV: worker id
 HEARTBEAT = NOW + "redis.call('ZADD', KEYS[1], now, ARGV[1]) return tostring(now)"
 
-# KEYS: queue, inflight, workers; ARGV: worker id, stale_after seconds (negative: requeue even if alive)
+# KEYS: queue, inflight, workers, requeued; ARGV: worker id, stale_after seconds (negative: even if alive)
 REQUEUE = NOW + """
 local stamp = redis.call('ZSCORE', KEYS[3], ARGV[1])
 local stale_after = tonumber(ARGV[2])
 if stale_after >= 0 and stamp and tonumber(stamp) > now - stale_after then return -1 end
 local moved = redis.call('ZCARD', KEYS[2])
 if moved > 0 then
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do redis.call('SADD', KEYS[4], member) end
   redis.call('ZUNIONSTORE', KEYS[1], 2, KEYS[1], KEYS[2], 'AGGREGATE', 'MIN')
   redis.call('DEL', KEYS[2])
 end
@@ -93,10 +97,15 @@ class Frontier(Base):
 
     def pop(self, timeout: int = 0) -> tuple[Request, bytes] | None:
         """The highest-priority request and its encoded form (the token to `ack` it with)."""
-        data = self._pop(keys=[self.key, self.inflight_key, self.keys.workers], args=[self.worker_id])
-        if data is None:
+        popped = self._pop(keys=[self.key, self.inflight_key, self.keys.workers, self.keys.requeued],
+                           args=[self.worker_id])
+        if popped is None:
             return None
-        return self._decode_request(data), data
+        data, requeued = popped
+        request = self._decode_request(data)
+        if requeued:
+            request.meta[REQUEUED_META] = True
+        return request, data
 
     def ack(self, token: bytes) -> None:
         self.server.zrem(self.inflight_key, token)
@@ -107,8 +116,8 @@ class Frontier(Base):
     def requeue(self, worker_id: str, stale_after: float = -1) -> int:
         """Put `worker_id`'s in-flight requests back in the queue (only if its heartbeat is older than
         `stale_after` seconds; negative = unconditionally). Returns how many, or -1 when the worker is alive."""
-        return int(self._requeue(keys=[self.key, self.keys.inflight(worker_id), self.keys.workers],
-                                 args=[worker_id, stale_after]))
+        return int(self._requeue(keys=[self.key, self.keys.inflight(worker_id), self.keys.workers,
+                                       self.keys.requeued], args=[worker_id, stale_after]))
 
     def requeue_stale(self, stale_after: float) -> dict[str, int]:
         """Requeue every worker whose heartbeat is older than `stale_after` seconds, and orphaned in-flight sets

@@ -45,6 +45,11 @@ class SweepKeys:
         """Set once `seed` has pushed every start request; workers do not finish before it exists."""
         return f"{self.prefix}:seeded"
 
+    @property
+    def requeued(self) -> str:
+        """Set of encoded requests returned from a dead worker and not taken again yet."""
+        return f"{self.prefix}:requeued"
+
     def inflight(self, worker_id: str) -> str:
         """Sorted set like the queue: what `worker_id` has taken and not yet finished."""
         return f"{self.prefix}:inflight:{worker_id}"

@@ -26,6 +26,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from crawler.distributed.config import DistributedConfig
 from crawler.distributed.frontier import Frontier, FrontierStatus
 from crawler.distributed.keys import SweepKeys, params_key, sweep_pattern
+from crawler.distributed.pipelines import PIPELINE_ORDER, RecheckRequeuedPipeline
 from crawler.distributed.scheduler import SeedScheduler, WorkerScheduler, default_worker_id
 from crawler.distributed.spiders import WORKER_SPIDERS
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
@@ -167,8 +168,10 @@ def run_worker(
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     log = {"LOG_FILE": str(log_dir / f"worker-{worker_id}-{stamp}.log"), "LOG_FILE_APPEND": False} if progress \
         else {}
+    pipelines = {**crawler_settings().getdict("ITEM_PIPELINES"),
+                 f"{RecheckRequeuedPipeline.__module__}.RecheckRequeuedPipeline": PIPELINE_ORDER}
     process = CrawlerProcess(crawler_settings({
-        **log, **(settings or {}), **config.scrapy_settings(),
+        **log, "ITEM_PIPELINES": pipelines, **(settings or {}), **config.scrapy_settings(),
         "SCHEDULER": f"{WorkerScheduler.__module__}.WorkerScheduler", "LANTIAN_WORKER_ID": worker_id,
     }), install_root_handler=True)
     crawlers: dict[str, Crawler] = {}

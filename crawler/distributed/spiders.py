@@ -2,30 +2,48 @@
 frontier (seeded once by `lantian cluster seed`) instead of each worker's `start()`.
 
 They keep the names `sweep` and `site`, so Redis keys and callbacks (resolved by name when a request is decoded)
-are the same for the seeding crawl and every worker.
+are the same for the seeding crawl and every worker. A listing read from a request that came back from a dead
+worker is noted in `rechecked`: that worker may have updated the seen-store and died before writing the lead.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import scrapy
+from scrapy.http import Response
 
+from crawler.distributed.frontier import REQUEUED_META
+from crawler.items import ListingItem
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
 
 
-class WorkerSweepSpider(SweepSpider):
+class FrontierFed:
+    """Mixin for a PlatformSpider fed by the frontier."""
+
+    rechecked: set[str]
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.open_seen()
-        return
-        yield  # an async generator that yields nothing
+        self.rechecked = set()
+        self.open_seen()  # type: ignore[attr-defined]
+        for request in ():
+            yield request
+
+    def parse_detail(self, response: Response) -> Iterator[Any]:
+        requeued = response.meta.get(REQUEUED_META, False)
+        for output in super().parse_detail(response):  # type: ignore[misc]
+            if requeued and isinstance(output, ListingItem):
+                self.rechecked.add(output["canonical_url"])
+            yield output
 
 
-class WorkerSiteSpider(SiteSpider):
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.open_seen()
-        return
-        yield
+class WorkerSweepSpider(FrontierFed, SweepSpider):
+    pass
+
+
+class WorkerSiteSpider(FrontierFed, SiteSpider):
+    pass
 
 
 WORKER_SPIDERS: dict[str, type[SweepSpider] | type[SiteSpider]] = {
