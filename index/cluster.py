@@ -90,7 +90,7 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._known: dict[str, tuple[MinHash, str]] = {}
+        self._known: dict[str, tuple[np.ndarray, str]] = {}
 
     def __len__(self) -> int:
         return len(self._known)
@@ -102,7 +102,7 @@ class NearDuplicateIndex:
         if lead_id in self._known:
             self._lsh.remove(lead_id)
         self._lsh.insert(lead_id, minhash)
-        self._known[lead_id] = (minhash, cluster_id)
+        self._known[lead_id] = (minhash.hashvalues, cluster_id)
 
     def load(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Add stored `(lead_id, encoded signature, cluster_id)` rows."""
@@ -112,11 +112,14 @@ class NearDuplicateIndex:
     def cluster_of(self, lead_id: str, minhash: MinHash) -> str | None:
         """The cluster of the most similar other known lead at or above the threshold, or None."""
         best: tuple[float, str] | None = None
-        for candidate in self._lsh.query(minhash):
-            if candidate == lead_id:
-                continue
-            other, cluster_id = self._known[candidate]
-            similarity = minhash.jaccard(other)
+        candidates = [c for c in self._lsh.query(minhash) if c != lead_id]
+        if not candidates:
+            return None
+        # Estimated Jaccard similarity with every candidate at once: the share of equal hash values.
+        others = np.stack([self._known[c][0] for c in candidates])
+        similarities = (others == minhash.hashvalues).mean(axis=1)
+        for candidate, similarity in zip(candidates, similarities.tolist()):
+            cluster_id = self._known[candidate][1]
             if similarity >= self.threshold and (best is None or similarity > best[0]):
                 best = (similarity, cluster_id)
         return best[1] if best else None
