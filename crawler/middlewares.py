@@ -13,6 +13,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
@@ -227,3 +228,17 @@ class BrowserContextRecycler:
             await closable.close()
         except Exception as exc:  # the browser may have crashed or closed it already
             logger.debug("closing %r failed: %s", closable, exc)
+
+
+class PlatformAutoThrottle(AutoThrottle):
+    """Scrapy's AutoThrottle, but never below a platform's configured delay (stock AutoThrottle lowers every slot
+    to the global DOWNLOAD_DELAY, which would undo the politeness set in the platform's YAML)."""
+
+    def _response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        super()._response_downloaded(response, request, spider)
+        key, slot = self._get_slot(request, spider)
+        if slot is None or key is None:
+            return
+        floor = float((self.crawler.settings.getdict("DOWNLOAD_SLOTS").get(key) or {}).get("delay", 0.0))
+        if slot.delay < floor:
+            slot.delay = floor

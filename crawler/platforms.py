@@ -158,6 +158,33 @@ class Politeness(_Strict):
     obey_robots: bool = True
 
 
+class SiteFacts(_Strict):
+    """Facts an agency states once for its whole site (name, district, phones, code), read from one page per
+    site (e.g. its contact page) and filled into the site's listings where their own page lacks them."""
+
+    root: str = r"^(https?://[^/]+/)"
+    page: str = "contact"
+    seller: SelectorStr | None = None
+    location: SelectorStr | None = None
+    contacts: SelectorStr | None = None
+
+    @field_validator("root")
+    @classmethod
+    def _root(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+        if compiled.groups < 1:
+            raise ValueError("needs a group capturing the site's root URL")
+        return value
+
+    @field_validator("seller", "location", "contacts")
+    @classmethod
+    def _valid(cls, value: str | None) -> str | None:
+        return _check_selector(value)
+
+
 class SiteCrawl(_Strict):
     """An agency website: follow internal links (about/service/contact) and its sitemap."""
 
@@ -166,6 +193,7 @@ class SiteCrawl(_Strict):
     sitemap: bool = True
     max_depth: int = Field(default=3, ge=0)
     detail_pattern: str | None = None
+    facts: SiteFacts | None = None
 
     @field_validator("allow", "deny")
     @classmethod

@@ -73,6 +73,8 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.middlewares.PlatformAutoThrottle": 0,
     "crawler.progress.PlatformStats": 500,
 }
 

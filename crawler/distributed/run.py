@@ -103,6 +103,35 @@ def frontier(server: redis.Redis, sweep_id: str, kind: str, worker_id: str = "cl
     return Frontier(server, Spider(name=kind), SweepKeys(sweep_id, kind), worker_id)
 
 
+def resolve_inputs(endpoints: str | Path | dict[str, str] | None, keywords: str | Path | Sequence[str] | None,
+                   ) -> tuple[dict[str, str] | None, list[str] | None]:
+    """Endpoint and keyword files read here, so workers on other machines get their contents, not their paths."""
+    endpoint_map = load_endpoints(Path(endpoints)) if isinstance(endpoints, (str, Path)) else endpoints
+    keyword_list = read_keywords_file(Path(keywords)) if isinstance(keywords, (str, Path)) else (
+        list(keywords) if keywords is not None else None
+    )
+    return endpoint_map, keyword_list
+
+
+def sweep_params(platforms: Sequence[str] | None, endpoints: dict[str, str] | None, keywords: list[str] | None,
+                 max_pages: int | None) -> SweepParams:
+    selected = Catalog(endpoints=endpoints).select(list(platforms) if platforms else None)
+    by_kind: dict[str, list[str]] = {}
+    for platform in selected:
+        by_kind.setdefault(platform.kind, []).append(platform.name)
+    return SweepParams(platforms=by_kind, endpoints=endpoints, keywords=keywords, max_pages=max_pages)
+
+
+def store_params(server: redis.Redis, sweep_id: str, params: SweepParams) -> SweepParams:
+    """Record the sweep's parameters, or check they are the ones already recorded."""
+    if not server.set(params_key(sweep_id), params.to_json(), nx=True) and read_params(server, sweep_id) != params:
+        raise DistributedError(
+            f"sweep {sweep_id!r} was seeded with other parameters; use another sweep id or "
+            f"`lantian cluster reset --sweep {sweep_id}`"
+        )
+    return params
+
+
 def seed_sweep(
     config: DistributedConfig,
     platforms: Sequence[str] | None = None,
@@ -113,22 +142,9 @@ def seed_sweep(
     """Store the sweep's parameters and push the start requests (searches, feeds, sitemaps, listings due for a
     re-crawl) into the frontier. Seeding the same sweep again adds only what the dupefilter has not seen."""
     server = connect(config)
-    endpoint_map = load_endpoints(Path(endpoints)) if isinstance(endpoints, (str, Path)) else endpoints
-    keyword_list = read_keywords_file(Path(keywords)) if isinstance(keywords, (str, Path)) else (
-        list(keywords) if keywords is not None else None
-    )
-    selected = Catalog(endpoints=endpoint_map).select(list(platforms) if platforms else None)
-    by_kind: dict[str, list[str]] = {}
-    for platform in selected:
-        by_kind.setdefault(platform.kind, []).append(platform.name)
-    params = SweepParams(platforms=by_kind, endpoints=endpoint_map, keywords=keyword_list, max_pages=max_pages)
-    if not server.set(params_key(config.sweep_id), params.to_json(), nx=True):
-        existing = read_params(server, config.sweep_id)
-        if existing != params:
-            raise DistributedError(
-                f"sweep {config.sweep_id!r} was seeded with other parameters; use another sweep id or "
-                f"`lantian cluster reset --sweep {config.sweep_id}`"
-            )
+    endpoint_map, keyword_list = resolve_inputs(endpoints, keywords)
+    params = store_params(server, config.sweep_id, sweep_params(platforms, endpoint_map, keyword_list, max_pages))
+    by_kind = params.platforms
     run_sweep(
         platforms=[name for names in by_kind.values() for name in names], endpoints=endpoint_map,
         keywords=keyword_list, max_pages=max_pages, progress=False,
@@ -157,10 +173,13 @@ def run_worker(
     progress: bool = True,
     console: Console | None = None,
     settings: dict[str, Any] | None = None,
+    seed: SweepParams | None = None,
 ) -> WorkerReport:
-    """Crawl from the sweep's frontier until the whole sweep is done (every worker's share)."""
+    """Crawl from the sweep's frontier until the whole sweep is done (every worker's share). With `seed`, this
+    worker records the sweep's parameters and pushes its start requests too (`crawl_distributed`)."""
     server = connect(config)
-    params = wait_for_seed(server, config.sweep_id, wait_seconds)
+    params = store_params(server, config.sweep_id, seed) if seed else wait_for_seed(server, config.sweep_id,
+                                                                                    wait_seconds)
     worker_id = worker_id or default_worker_id()
     names = [name for kind_names in params.platforms.values() for name in kind_names]
     log_dir = data_dir() / "crawl" / "logs"
@@ -173,6 +192,7 @@ def run_worker(
     process = CrawlerProcess(crawler_settings({
         **log, "ITEM_PIPELINES": pipelines, **(settings or {}), **config.scrapy_settings(),
         "SCHEDULER": f"{WorkerScheduler.__module__}.WorkerScheduler", "LANTIAN_WORKER_ID": worker_id,
+        "LANTIAN_SEED_START": seed is not None,
     }), install_root_handler=True)
     crawlers: dict[str, Crawler] = {}
     for kind, kind_names in params.platforms.items():
@@ -210,6 +230,20 @@ def run_worker(
         summary.finish_reasons[kind] = str(reason)
     requeued = sum(int(s.get("lantian/distributed/requeued", 0)) for s in stats)
     return WorkerReport(worker_id=worker_id, summary=summary, peak_rss_mb=peak_rss_mb(), requeued=requeued)
+
+
+def crawl_distributed(
+    config: DistributedConfig,
+    platforms: Sequence[str] | None = None,
+    endpoints: str | Path | dict[str, str] | None = None,
+    keywords: str | Path | Sequence[str] | None = None,
+    max_pages: int | None = None,
+    **worker_options: Any,
+) -> WorkerReport:
+    """`lantian crawl --distributed`: seed (idempotently) and work in one process. Run the same command on as many
+    machines as you like; they share one frontier and each URL is fetched once."""
+    endpoint_map, keyword_list = resolve_inputs(endpoints, keywords)
+    return run_worker(config, seed=sweep_params(platforms, endpoint_map, keyword_list, max_pages), **worker_options)
 
 
 def sweep_status(config: DistributedConfig) -> SweepStatus:

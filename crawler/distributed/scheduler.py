@@ -77,6 +77,7 @@ class WorkerScheduler(Scheduler):
         self._tokens: dict[Request, bytes] = {}
         self._beat: task.LoopingCall | None = None
         self._status: FrontierStatus | None = None
+        self.seeds = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WorkerScheduler:
@@ -90,6 +91,7 @@ class WorkerScheduler(Scheduler):
         )
         instance.stats = crawler.stats
         instance.crawler = crawler
+        instance.seeds = settings.getbool("LANTIAN_SEED_START")
         return instance
 
     def open(self, spider: Spider) -> None:
@@ -166,8 +168,12 @@ class WorkerScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        """True until the whole sweep is finished (not only this worker's share)."""
+        """True until the whole sweep is finished (not only this worker's share). The engine asks only once the
+        spider's start requests are exhausted, so a seeding worker marks the sweep seeded here."""
         assert self.frontier is not None
+        if self.seeds:
+            self.server.set(self.frontier.keys.seeded, "worker", nx=True)
+            self.seeds = False
         self._status = self.frontier.status()
         return not self._status.finished
 

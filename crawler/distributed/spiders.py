@@ -20,12 +20,18 @@ from crawler.spiders.sweep import SweepSpider
 
 
 class FrontierFed:
-    """Mixin for a PlatformSpider fed by the frontier."""
+    """Mixin for a PlatformSpider fed by the frontier. With the setting `LANTIAN_SEED_START` the worker also
+    pushes the spider's own start requests (through the shared dupefilter), so identical `cluster crawl`
+    processes on several machines need no separate seeding step."""
 
     rechecked: set[str]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.rechecked = set()
+        if self.settings.getbool("LANTIAN_SEED_START"):  # type: ignore[attr-defined]
+            async for request in super().start():  # type: ignore[misc]
+                yield request
+            return
         self.open_seen()  # type: ignore[attr-defined]
         for request in ():
             yield request

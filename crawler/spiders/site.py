@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -11,6 +12,7 @@ from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from crawler.extract import field_text, field_values
 from crawler.items import ListingItem
 from crawler.platforms import PlatformConfig
 from crawler.spiders.base import PlatformSpider
@@ -19,6 +21,11 @@ from crawler.spiders.base import PlatformSpider
 class SiteSpider(PlatformSpider):
     name = "site"
     kind = "site"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.site_facts: dict[str, dict[str, Any]] = {}
+        self.waiting: dict[str, list[ListingItem]] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.open_seen()
@@ -96,3 +103,56 @@ class SiteSpider(PlatformSpider):
             if (origin.scheme, origin.netloc) == (base.scheme, base.netloc):
                 return True
         return False
+
+    # site facts -------------------------------------------------------------------------------------------------
+
+    def parse_detail(self, response: Response) -> Iterator[ListingItem | scrapy.Request]:
+        """A service page; its listing waits for the site's facts page when the platform configures one."""
+        platform = self.platform_of(response)
+        facts = platform.site.facts
+        for output in super().parse_detail(response):
+            if facts is None or not isinstance(output, ListingItem) or output.get("status") != "active":
+                yield output
+                continue
+            match = re.search(facts.root, response.url)
+            if match is None:
+                yield output
+                continue
+            root = match.group(1)
+            if root in self.site_facts:
+                yield self._with_facts(output, self.site_facts[root])
+            elif root in self.waiting:
+                self.waiting[root].append(output)
+            else:
+                self.waiting[root] = [output]
+                yield scrapy.Request(
+                    urljoin(root, facts.page), callback=self.parse_facts, errback=self.facts_failed,
+                    dont_filter=True, priority=20,
+                    meta={"platform": platform.name, "download_slot": platform.name, "site_root": root,
+                          "lantian_page": True},
+                )
+
+    def parse_facts(self, response: Response) -> Iterator[ListingItem]:
+        facts = self.platform_of(response).site.facts
+        assert facts is not None
+        found = {
+            "seller": field_text(response.selector, facts.seller, " ") if facts.seller else "",
+            "location": field_text(response.selector, facts.location, " ") if facts.location else "",
+            "contacts": field_values(response.selector, facts.contacts) if facts.contacts else [],
+        }
+        root = response.meta["site_root"]
+        self.site_facts[root] = found
+        for item in self.waiting.pop(root, []):
+            yield self._with_facts(item, found)
+
+    def facts_failed(self, failure: Any) -> Iterator[ListingItem]:
+        """Without its site's facts a listing still goes on, with what its own page said."""
+        self.on_error(failure)
+        yield from self.waiting.pop(failure.request.meta["site_root"], [])
+
+    @staticmethod
+    def _with_facts(item: ListingItem, facts: dict[str, Any]) -> ListingItem:
+        for field, value in facts.items():
+            if value and not item.get(field):
+                item[field] = value
+        return item
