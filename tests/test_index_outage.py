@@ -1,6 +1,10 @@
 """Safety of the Elasticsearch store: no lead is lost while the server is down, and mappings upgrade in place."""
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -42,7 +46,7 @@ def test_killing_elasticsearch_mid_crawl_loses_no_lead(tmp_path: Path) -> None:
     url = server.start(timeout=240)
     spool_dir = tmp_path / "spool"
     try:
-        store = EsLeadStore(url, index_prefix="outage", spool_dir=spool_dir, replay_interval=0)
+        store = EsLeadStore(url, index_prefix="outage", spool_dir=spool_dir, replay_interval=0, batch_size=20)
         for n in range(10):
             store.upsert(listing(n), detection(("impersonation",), risk=0.9))
         store.flush()
@@ -50,24 +54,31 @@ def test_killing_elasticsearch_mid_crawl_loses_no_lead(tmp_path: Path) -> None:
                                          {"by": "zhang", "action": "status", "from": "new", "to": "reviewing"})
         store.add_note(reviewed["id"], {"by": "zhang", "text": "待核实"})
 
-        server.stop()
-        for n in range(10, 20):
+        # SIGKILL the server while a bulk crawl of 200 listings is being written, wherever it is.
+        crawl = [(listing(n), detection(("insider_channel",), risk=0.8)) for n in range(10, 210)]
+        writer = threading.Thread(target=store.upsert_many, args=(crawl,))
+        writer.start()
+        time.sleep(0.5)
+        os.kill(int(server.pid_file.read_text().strip()), signal.SIGKILL)
+        writer.join()
+        server.stop()  # reaps the killed process and clears its pid file
+        for n in range(210, 215):
             provisional = store.upsert(listing(n), detection(("insider_channel",), risk=0.8))
             assert provisional["id"] == listing(n)["id"]
         store.upsert(listing(3, fetched_at="2026-11-20T08:00:00Z", text="内部渠道 下证快"),
                      detection(("impersonation", "insider_channel"), risk=0.97))
         store.mark_removed(listing(4)["id"], at="2026-11-20T09:00:00Z")
-        assert len(store.spool) == 12
+        assert store.spool.pending()
         store.client.close()  # the crawling process ends while the server is still down
 
         server.start(timeout=240)
         resumed = EsLeadStore(url, index_prefix="outage", spool_dir=spool_dir, replay_interval=0)
-        for n in range(20, 25):
+        for n in range(215, 220):
             resumed.upsert(listing(n), detection(("abnormal_filing",), risk=0.7))
         resumed.flush()
         assert not resumed.spool.pending()
-        assert resumed.count() == 25
-        assert resumed.count(LeadQuery(labels=["insider_channel"])) == 11
+        assert resumed.count() == 220
+        assert resumed.count(LeadQuery(labels=["insider_channel"])) == 206
         again = resumed.get(listing(3)["id"])
         assert again["status"] == "reviewing" and [n["text"] for n in again["notes"]] == ["待核实"]
         assert again["seen_count"] == 2 and again["risk"] == pytest.approx(0.97)
