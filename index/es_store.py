@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping
@@ -119,9 +120,18 @@ class EsLeadStore(LeadStore):
 
     @classmethod
     def from_settings(cls, es: Mapping[str, Any]) -> EsLeadStore:
-        """The store for the `elasticsearch` section of lantian.yaml."""
-        return cls(str(es["url"]), index_prefix=str(es.get("index_prefix") or "lantian"),
-                   batch_size=int(es.get("batch_size") or 500))
+        """The store for the `elasticsearch` section of lantian.yaml (ConfigError naming a bad field)."""
+        from lantian.settings import ConfigError
+
+        prefix = str(es.get("index_prefix") or "lantian")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
+            raise ConfigError(f"lantian.yaml: elasticsearch.index_prefix {prefix!r} must be lower-case letters, "
+                              "digits, '-' or '_'")
+        batch_size = es.get("batch_size", 500)
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or not 1 <= batch_size <= 10000:
+            raise ConfigError(f"lantian.yaml: elasticsearch.batch_size must be a whole number from 1 to 10000, "
+                              f"not {batch_size!r}")
+        return cls(str(es["url"]).strip(), index_prefix=prefix, batch_size=batch_size)
 
     # --- indices -----------------------------------------------------------------------------------------
 

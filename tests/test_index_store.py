@@ -287,3 +287,12 @@ def test_open_store_uses_sqlite_without_an_elasticsearch_url(tmp_path: Path,
     assert (tmp_path / "index" / "leads.sqlite3").exists()
     with open_store({"elasticsearch": {"url": ""}}) as store:
         assert store.count() == 1
+
+
+def test_open_store_names_a_bad_elasticsearch_setting(tmp_path: Path) -> None:
+    from lantian.settings import ConfigError
+
+    with pytest.raises(ConfigError, match="elasticsearch.batch_size"):
+        open_store({"elasticsearch": {"url": "http://127.0.0.1:9", "batch_size": "many"}})
+    with pytest.raises(ConfigError, match="elasticsearch.index_prefix"):
+        open_store({"elasticsearch": {"url": "http://127.0.0.1:9", "index_prefix": "Lantian*"}})
