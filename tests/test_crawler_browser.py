@@ -13,7 +13,6 @@ from typing import Any
 
 import psutil
 import pytest
-import yaml
 
 from crawler.urls import canonical_url
 from lantian.settings import project_root

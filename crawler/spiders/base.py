@@ -226,18 +226,14 @@ class PlatformSpider(scrapy.Spider):
             item["status"] = "removed"
             yield item
             return
-        page_text = main_text(response.selector)
         detail = platform.detail
-        if any(marker in page_text for marker in detail.removed_markers) and not field_text(
-            response.selector, detail.title
-        ):
+        title = field_text(response.selector, detail.title, " ")
+        if not title and any(marker in field_text(response.selector, "body") for marker in detail.removed_markers):
             item["status"] = "removed"
             yield item
             return
-        item["title"] = field_text(response.selector, detail.title, " ") or field_text(
-            response.selector, "title", " "
-        )
-        item["text"] = field_text(response.selector, detail.text) if detail.text else page_text
+        item["title"] = title or field_text(response.selector, "title", " ")
+        item["text"] = field_text(response.selector, detail.text) if detail.text else main_text(response.selector)
         item["price"] = field_text(response.selector, detail.price, " ")
         item["seller"] = field_text(response.selector, detail.seller, " ")
         seller_urls = field_values(response.selector, detail.seller_url)
