@@ -195,3 +195,31 @@ def test_feed_listings_need_the_browser(simulator: Any, tmp_path: Path) -> None:
     assert summary["platforms"]["feed"]["items"] == 0
     assert summary["counters"].get("lantian/feed/cards", 0) == 0
     assert "playwright/browser_count" not in summary["counters"]
+
+
+def test_scrapy_cli_runs_the_spiders(simulator: Any, tmp_path: Path) -> None:
+    work = Workspace(tmp_path, simulator)
+    scrapy = str(Path(sys.executable).with_name("scrapy"))
+    env = {**os.environ, "LANTIAN_DATA_DIR": str(work.data), "LANTIAN_CONFIG_DIR": str(work.config)}
+    listed = subprocess.run([scrapy, "list"], cwd=project_root(), env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert {"sweep", "site"} <= set(listed.stdout.split())
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text("撤三\n", "utf-8")
+    output = tmp_path / "items.jsonl"
+    result = subprocess.run(
+        [scrapy, "crawl", "sweep", "-a", "platforms=services", "-a", f"endpoints={work.endpoints}",
+         "-a", f"keywords={keywords}", "-a", "max_pages=1", "-s", "LANTIAN_MAX_IMAGES=0",
+         "-s", "EVIDENCE_SCREENSHOTS=0", "-O", str(output)],
+        cwd=project_root(), env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    items = [json.loads(line) for line in output.read_text("utf-8").splitlines()]
+    truth = simulator.ground_truth()
+    services = {canonical_url(t["url"]) for t in truth if t["platform"] == "services"}
+    expected = {canonical_url(t["url"]) for t in reachable(truth, {"services"}, {"撤三"})}
+    found = {item["canonical_url"] for item in items}
+    assert found <= services, "listings of the platform only, at canonical URLs"
+    assert len(found & expected) >= min(15, len(expected)), "the first result page's listings"
+    assert all(item["title"] and "\ufffd" not in item["title"] + item["text"] for item in items), "GBK decoded"
