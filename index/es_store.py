@@ -316,12 +316,14 @@ class EsLeadStore(LeadStore):
         raise StoreError(f"lead {lead_id} kept changing concurrently; gave up after {_MAX_CONFLICT_RETRIES} attempts")
 
     def _signatures(self) -> Iterable[tuple[str, str, str]]:
-        self._ensure_ready()
         query = {"query": {"match_all": {}}, "_source": ["minhash", "cluster_id"]}
-        for hit in helpers.scan(self.client, index=self.alias, query=query):
-            source = hit["_source"]
-            if source.get("minhash"):
-                yield hit["_id"], source["minhash"], source.get("cluster_id") or hit["_id"]
+
+        def scan() -> list[tuple[str, str, str]]:
+            return [(hit["_id"], hit["_source"]["minhash"], hit["_source"].get("cluster_id") or hit["_id"])
+                    for hit in helpers.scan(self.client, index=self.alias, query=query)
+                    if hit["_source"].get("minhash")]
+
+        return self._call("scan signatures", scan)
 
     # --- crawler writes survive outages ------------------------------------------------------------------
 

@@ -158,8 +158,9 @@ class LeadStore(ABC):
 
     def _near_duplicate_index(self) -> cluster.NearDuplicateIndex:
         if self._near_duplicates is None:
-            self._near_duplicates = cluster.NearDuplicateIndex()
-            self._near_duplicates.load(self._signatures())
+            index = cluster.NearDuplicateIndex()
+            index.load(self._signatures())
+            self._near_duplicates = index
         return self._near_duplicates
 
     def record_seen(self, listing: Mapping[str, Any]) -> Lead | None:

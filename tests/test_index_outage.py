@@ -15,6 +15,7 @@ from index.es_store import EsLeadStore
 from index.mapping import MAPPING_VERSION
 from index.query import LeadQuery
 from index.spool import Spool
+from index.store import StoreError
 from tests.test_index_store import detection, listing
 
 
@@ -132,3 +133,25 @@ def test_two_writers_merge_the_same_new_lead(es_url: str, tmp_path: Path) -> Non
         first.drop()
         first.client.close()
         second.client.close()
+
+
+def test_a_store_opened_while_the_server_is_down_spools_and_another_replays(es_url: str, tmp_path: Path) -> None:
+    down = EsLeadStore(f"http://127.0.0.1:{free_port()}", index_prefix="later", spool_dir=tmp_path / "spool")
+    leads = down.upsert_many([(listing(n), detection(("impersonation",))) for n in range(5)])
+    assert [lead["status"] for lead in leads] == ["new"] * 5
+    assert down.record_seen({**listing(0), "fetched_at": "2026-11-03T00:00:00Z"}) is None
+    with pytest.raises(StoreError, match="unreachable"):
+        down.search(LeadQuery())
+    with pytest.raises(StoreError, match="unreachable"):
+        down.flush()
+    down.close()
+    assert len(down.spool) == 6
+
+    up = EsLeadStore(es_url, index_prefix="later", spool_dir=tmp_path / "spool")
+    try:
+        up.flush()
+        assert up.count() == 5 and not up.spool.pending()
+        assert up.get(listing(0)["id"])["seen_count"] == 2
+    finally:
+        up.drop()
+        up.client.close()
