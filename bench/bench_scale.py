@@ -16,11 +16,13 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,12 @@ def workspace(root: Path, simulator: SimulatorServer) -> dict[str, str]:
     return env
 
 
+def seen_listings(data: Path) -> int:
+    """Listings in the run's seen-store: the same in every run when the crawl is complete."""
+    with sqlite3.connect(data / "crawl" / "seen.sqlite3") as db:
+        return int(db.execute("SELECT COUNT(*) FROM seen").fetchone()[0])
+
+
 def served(simulator: SimulatorServer) -> int:
     return sum(simulator.stats()["requests"].values())
 
@@ -82,7 +90,7 @@ def run(workers: int, args: argparse.Namespace, simulator: SimulatorServer, redi
     seed = [*cli, "seed", "--redis", redis_url, "--sweep", sweep, "-k", str(keywords), "--endpoints",
             str(endpoints), "--max-pages", str(args.max_pages), *[a for p in STATIC for a in ("-p", p)]]
     subprocess.run(seed, env=env, check=True, capture_output=True)
-    settings = ["-s", "LOG_LEVEL=WARNING", "--max-images", "0"]
+    settings = ["-s", f"LOG_LEVEL={args.log_level}", "--max-images", "0"]
     if not args.screenshots:
         settings += ["-s", "EVIDENCE_SCREENSHOTS=false"]
     before = served(simulator)
@@ -91,7 +99,7 @@ def run(workers: int, args: argparse.Namespace, simulator: SimulatorServer, redi
     processes = [
         subprocess.Popen([*cli, "work", "--redis", redis_url, "--sweep", sweep, "--worker-id", f"w{n}", "-q",
                           *settings, "--summary-json", str(run_root / f"w{n}.json")],
-                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                         env=env, stdout=subprocess.DEVNULL, stderr=(run_root / f"w{n}.log").open("wb"))
         for n in range(workers)
     ]
     while any(p.poll() is None for p in processes):
@@ -99,17 +107,17 @@ def run(workers: int, args: argparse.Namespace, simulator: SimulatorServer, redi
         time.sleep(0.5)
     wall = time.monotonic() - started
     samples.append((time.monotonic(), served(simulator) - before))
-    for process in processes:
+    for n, process in enumerate(processes):
         if process.returncode != 0:
-            sys.exit(f"a worker failed:\n{process.stderr.read()[-2000:] if process.stderr else ''}")
+            sys.exit(f"worker {n} failed:\n{(run_root / f'w{n}.log').read_text('utf-8', 'replace')[-2000:]}")
     reports = [json.loads((run_root / f"w{n}.json").read_text("utf-8")) for n in range(workers)]
     total = samples[-1][1]
     first = next(t for t, count in samples if count > 0)
     last = next(t for t, count in samples if count == total)
     span = max(last - first, 0.5)
     return {
-        "workers": workers, "pages": total, "listings": sum(r["totals"]["items"] for r in reports),
-        "leads": sum(r["totals"]["leads"] for r in reports), "crawl_seconds": span, "wall_seconds": wall,
+        "workers": workers, "pages": total, "listings": seen_listings(run_root / "data"),
+        "leads": sum(r["totals"]["leads"] for r in reports), "errors": sum(r["totals"]["errors"] for r in reports), "crawl_seconds": span, "wall_seconds": wall,
         "pages_per_min": total / span * 60, "peak_rss_mb": [r["peak_rss_mb"] for r in reports],
         "per_worker_pages": [r["totals"]["pages"] for r in reports],
     }
@@ -123,10 +131,14 @@ def main() -> None:
     parser.add_argument("--max-pages", type=int, default=2, help="result pages per keyword search")
     parser.add_argument("--screenshots", action="store_true", help="also screenshot flagged listings (Chromium)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument("--log-level", default="WARNING", help="Scrapy log level of the workers (logs kept with --keep)")
+    parser.add_argument("--keep", type=Path, help="keep every run's data dir and worker logs here")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
 
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    with nullcontext(str(args.keep)) if args.keep else tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         root = Path(tmp)
         redis_process, redis_url = start_redis(root)
         try:
@@ -151,11 +163,11 @@ def main() -> None:
 
     base = results[0]["pages_per_min"]
     print()
-    print(f"{'workers':>7} {'pages':>6} {'crawl s':>8} {'wall s':>7} {'pages/min':>10} {'× 1 worker':>10} "
-          f"{'peak MB/worker':>15}")
+    print(f"{'workers':>7} {'pages':>6} {'listings':>8} {'errors':>6} {'crawl s':>8} {'wall s':>7} "
+          f"{'pages/min':>10} {'× 1 worker':>10} {'peak MB/worker':>15}")
     for r in results:
-        print(f"{r['workers']:>7} {r['pages']:>6} {r['crawl_seconds']:>8.1f} {r['wall_seconds']:>7.1f} "
-              f"{r['pages_per_min']:>10.0f} {r['pages_per_min'] / base:>10.2f} "
+        print(f"{r['workers']:>7} {r['pages']:>6} {r['listings']:>8} {r['errors']:>6} {r['crawl_seconds']:>8.1f} "
+              f"{r['wall_seconds']:>7.1f} {r['pages_per_min']:>10.0f} {r['pages_per_min'] / base:>10.2f} "
               f"{max(r['peak_rss_mb']):>15.0f}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), "utf-8")

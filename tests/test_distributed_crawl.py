@@ -76,18 +76,23 @@ class Workspace:
         assert result.returncode == 0, f"cluster {args[0]} failed:\n{result.stdout}\n{result.stderr}"
         return result
 
-    def seed(self, redis_url: str, sweep: str) -> None:
+    def sweep_args(self) -> list[str]:
         keywords = self.root / "keywords.txt"
         keywords.write_text("\n".join(KEYWORDS) + "\n", "utf-8")
         platforms = [arg for name in PLATFORMS for arg in ("-p", name)]
-        self.cluster("seed", "--redis", redis_url, "--sweep", sweep, *platforms, "-k", str(keywords),
-                     "--max-pages", str(MAX_PAGES), "--endpoints", str(self.endpoints))
+        return [*platforms, "-k", str(keywords), "--max-pages", str(MAX_PAGES), "--endpoints", str(self.endpoints)]
 
-    def worker(self, redis_url: str, sweep: str, worker_id: str, log: Path) -> subprocess.Popen:
+    def seed(self, redis_url: str, sweep: str) -> None:
+        self.cluster("seed", "--redis", redis_url, "--sweep", sweep, *self.sweep_args())
+
+    def worker(self, redis_url: str, sweep: str, worker_id: str, log: Path, *, seeding: bool = False,
+               ) -> subprocess.Popen:
+        """`cluster work`, or with `seeding` `cluster crawl` (seeds too, like `lantian crawl --distributed`)."""
         settings = [arg for name, value in {**QUIET_SETTINGS, "LOG_FILE": str(log)}.items()
                     for arg in ("-s", f"{name}={value}")]
+        command = ["crawl", *self.sweep_args()] if seeding else ["work"]
         return subprocess.Popen(
-            [sys.executable, "-m", "crawler.distributed", "work", "--redis", redis_url, "--sweep", sweep,
+            [sys.executable, "-m", "crawler.distributed", *command, "--redis", redis_url, "--sweep", sweep,
              "--worker-id", worker_id, "--heartbeat", "0.5", "--stale-after", "2", "-q", *settings,
              "--summary-json", str(self.root / f"{worker_id}-{log.stem}.json")],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -170,13 +175,13 @@ def inflight_urls(server: redis.Redis, sweep: str, worker: str) -> list[str]:
 
 
 def test_a_killed_worker_loses_nothing(simulator: Any, redis_url: str, single: dict, tmp_path: Path) -> None:
+    """Workers started as `cluster crawl` (seed and work): no separate seeding step."""
     work = Workspace(tmp_path, simulator)
     sweep = f"kill-{uuid.uuid4().hex[:6]}"
     server = redis.Redis.from_url(redis_url)
-    work.seed(redis_url, sweep)
     a_log, b_log, a2_log = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "a2.log"
-    a = work.worker(redis_url, sweep, "a", a_log)
-    b = work.worker(redis_url, sweep, "b", b_log)
+    a = work.worker(redis_url, sweep, "a", a_log, seeding=True)
+    b = work.worker(redis_url, sweep, "b", b_log, seeding=True)
 
     deadline = time.monotonic() + 120
     while not (len(fetched(a_log)) >= 5 and inflight_urls(server, sweep, "a")):
@@ -188,7 +193,7 @@ def test_a_killed_worker_loses_nothing(simulator: Any, redis_url: str, single: d
     lost_with_a = inflight_urls(server, sweep, "a")
     assert lost_with_a, "the kill hit a worker with requests in flight"
 
-    a2 = work.worker(redis_url, sweep, "a", a2_log)
+    a2 = work.worker(redis_url, sweep, "a", a2_log, seeding=True)
     finish(b)
     finish(a2)
 

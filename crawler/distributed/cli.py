@@ -79,40 +79,37 @@ def seed(
     console.print(_status_table(status))
 
 
-@cluster.command("work")
-def work(
-    redis_url: Optional[str] = REDIS,
-    sweep: Optional[str] = SWEEP,
-    worker_id: Optional[str] = typer.Option(
-        None, "--worker-id", help="Stable id (e.g. host-1): a restarted worker takes back its unfinished requests "
-                                  "at once instead of after --stale-after. Default: hostname-pid."
-    ),
-    wait: float = typer.Option(0.0, "--wait", min=0, help="Wait up to N seconds for the sweep to be seeded."),
-    heartbeat: Optional[float] = typer.Option(None, "--heartbeat", min=0.1, help="Seconds between heartbeats."),
-    stale_after: Optional[float] = typer.Option(
-        None, "--stale-after", min=0.2, help="Seconds of silence after which another worker's requests are requeued."
-    ),
-    max_images: Optional[int] = typer.Option(None, "--max-images", min=0, help="Images per listing for OCR."),
-    setting: Optional[list[str]] = typer.Option(
-        None, "--set", "-s", help="Scrapy setting NAME=VALUE for this worker (repeatable), e.g. "
-                                  "EVIDENCE_SCREENSHOTS=false or LOG_LEVEL=DEBUG."
-    ),
-    summary_json: Optional[Path] = typer.Option(None, "--summary-json", help="Write the worker's summary as JSON."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress display (logs go to the console)."),
-) -> None:
-    """Run one worker: crawl from the shared frontier (detector, evidence and leads in this worker) until the
-    whole sweep is done. Start as many as you like, on any machine, at any time."""
-    from crawler.distributed.run import DistributedError, run_worker
+WORKER_ID = typer.Option(
+    None, "--worker-id", help="Stable id (e.g. host-1): a restarted worker takes back its unfinished requests at once "
+                              "instead of after --stale-after. Default: hostname-pid."
+)
+HEARTBEAT = typer.Option(None, "--heartbeat", min=0.1, help="Seconds between heartbeats.")
+STALE_AFTER = typer.Option(
+    None, "--stale-after", min=0.2, help="Seconds of silence after which another worker's requests are requeued."
+)
+MAX_IMAGES = typer.Option(None, "--max-images", min=0, help="Images per listing for OCR (default 4; 0 = none).")
+SETTING = typer.Option(
+    None, "--set", "-s", help="Scrapy setting NAME=VALUE for this worker (repeatable), e.g. "
+                              "EVIDENCE_SCREENSHOTS=false or LOG_LEVEL=DEBUG."
+)
+SUMMARY_JSON = typer.Option(None, "--summary-json", help="Write the worker's summary as JSON.")
+QUIET = typer.Option(False, "--quiet", "-q", help="No live progress display (logs go to the console).")
+
+
+def _run_worker(console: Console, redis_url: Optional[str], sweep: Optional[str], heartbeat: Optional[float],
+                stale_after: Optional[float], max_images: Optional[int], setting: Optional[list[str]],
+                summary_json: Optional[Path], quiet: bool, **options: object) -> None:
+    from crawler.distributed.run import DistributedError, crawl_distributed, run_worker
     from crawler.progress import SUMMARY_COLUMNS, progress_table
 
-    console = Console()
     try:
-        overrides = _scrapy_overrides(setting or [])
+        overrides: dict[str, object] = dict(_scrapy_overrides(setting or []))
         if max_images is not None:
             overrides["LANTIAN_MAX_IMAGES"] = max_images
         config = _config(redis_url, sweep, heartbeat_seconds=heartbeat, stale_after_seconds=stale_after)
-        report = run_worker(config, worker_id, wait_seconds=wait, progress=not quiet, console=console,
-                            settings=overrides)
+        seeding = "platforms" in options
+        report = (crawl_distributed if seeding else run_worker)(
+            config, progress=not quiet, console=console, settings=overrides, **options)  # type: ignore[operator]
     except (ConfigError, DistributedError) as exc:
         raise _fail(console, str(exc)) from None
     summary = report.summary
@@ -126,6 +123,50 @@ def work(
         summary_json.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     if any(reason != "finished" for reason in summary.finish_reasons.values()):
         raise typer.Exit(1)
+
+
+@cluster.command("work")
+def work(
+    redis_url: Optional[str] = REDIS,
+    sweep: Optional[str] = SWEEP,
+    worker_id: Optional[str] = WORKER_ID,
+    wait: float = typer.Option(0.0, "--wait", min=0, help="Wait up to N seconds for the sweep to be seeded."),
+    heartbeat: Optional[float] = HEARTBEAT,
+    stale_after: Optional[float] = STALE_AFTER,
+    max_images: Optional[int] = MAX_IMAGES,
+    setting: Optional[list[str]] = SETTING,
+    summary_json: Optional[Path] = SUMMARY_JSON,
+    quiet: bool = QUIET,
+) -> None:
+    """Run one worker: crawl from the shared frontier (detector, evidence and leads in this worker) until the
+    whole sweep is done. Start as many as you like, on any machine, at any time."""
+    _run_worker(Console(), redis_url, sweep, heartbeat, stale_after, max_images, setting, summary_json, quiet,
+                worker_id=worker_id, wait_seconds=wait)
+
+
+@cluster.command("crawl")
+def crawl(
+    redis_url: Optional[str] = REDIS,
+    sweep: Optional[str] = SWEEP,
+    platform: Optional[list[str]] = typer.Option(
+        None, "--platform", "-p", help="Platform to sweep (repeatable); default: every enabled platform."
+    ),
+    keywords: Optional[Path] = typer.Option(None, "--keywords", "-k", help="Keywords file replacing the lists."),
+    max_pages: Optional[int] = typer.Option(None, "--max-pages", min=1, help="At most N result pages per search."),
+    endpoints: Optional[Path] = typer.Option(None, "--endpoints", help="JSON {platform: base_url} override."),
+    worker_id: Optional[str] = WORKER_ID,
+    heartbeat: Optional[float] = HEARTBEAT,
+    stale_after: Optional[float] = STALE_AFTER,
+    max_images: Optional[int] = MAX_IMAGES,
+    setting: Optional[list[str]] = SETTING,
+    summary_json: Optional[Path] = SUMMARY_JSON,
+    quiet: bool = QUIET,
+) -> None:
+    """Seed and work in one process (`lantian crawl --distributed`): run the same command on several machines;
+    they share one frontier, and each URL is fetched once."""
+    _run_worker(Console(), redis_url, sweep, heartbeat, stale_after, max_images, setting, summary_json, quiet,
+                worker_id=worker_id, platforms=platform or None, endpoints=endpoints, keywords=keywords,
+                max_pages=max_pages)
 
 
 @cluster.command("status")

@@ -7,14 +7,20 @@ worker is noted in `rechecked`: that worker may have updated the seen-store and 
 """
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.distributed.frontier import REQUEUED_META
 from crawler.items import ListingItem
+from crawler.platforms import PlatformConfig
+from crawler.spiders.base import PlatformSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
 
@@ -37,11 +43,13 @@ class FrontierFed:
             yield request
 
     def parse_detail(self, response: Response) -> Iterator[Any]:
-        requeued = response.meta.get(REQUEUED_META, False)
         for output in super().parse_detail(response):  # type: ignore[misc]
-            if requeued and isinstance(output, ListingItem):
-                self.rechecked.add(output["canonical_url"])
+            self.note_requeued(response, output)
             yield output
+
+    def note_requeued(self, response: Response, output: Any) -> None:
+        if response.meta.get(REQUEUED_META) and isinstance(output, ListingItem):
+            self.rechecked.add(output["canonical_url"])
 
 
 class WorkerSweepSpider(FrontierFed, SweepSpider):
@@ -49,7 +57,48 @@ class WorkerSweepSpider(FrontierFed, SweepSpider):
 
 
 class WorkerSiteSpider(FrontierFed, SiteSpider):
-    pass
+    """The site spider holds a service listing in memory until its site's facts page (the contact page) has been
+    fetched by a request of its own. With a shared frontier another worker may take that request, and the
+    listing would never be released; a killed worker would lose it after its request was acked. Here the facts
+    page is downloaded inside the listing's own callback (`engine.download`, not through the frontier), once per
+    site and worker, so a listing is finished before its request is acked."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.facts_pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    async def parse_detail(self, response: Response) -> AsyncIterator[Any]:  # type: ignore[override]
+        platform = self.platform_of(response)
+        for output in PlatformSpider.parse_detail(self, response):
+            self.note_requeued(response, output)
+            if (platform.site.facts is not None and isinstance(output, ListingItem)
+                    and output.get("status") == "active"):
+                match = re.search(platform.site.facts.root, response.url)
+                if match is not None:
+                    output = self._with_facts(output, await self.facts_of(platform, match.group(1)))
+            yield output
+
+    async def facts_of(self, platform: PlatformConfig, root: str) -> dict[str, Any]:
+        if root not in self.site_facts:
+            if root not in self.facts_pending:
+                self.facts_pending[root] = asyncio.ensure_future(self._download_facts(platform, root))
+            self.site_facts[root] = await self.facts_pending[root]
+        return self.site_facts[root]
+
+    async def _download_facts(self, platform: PlatformConfig, root: str) -> dict[str, Any]:
+        assert platform.site.facts is not None
+        request = scrapy.Request(urljoin(root, platform.site.facts.page), dont_filter=True,
+                                 meta={"platform": platform.name, "download_slot": platform.name,
+                                       "site_root": root, "lantian_page": True})
+        try:
+            response = await maybe_deferred_to_future(self.crawler.engine.download(request))
+        except Exception as exc:  # without its site's facts a listing goes on with what its own page said
+            self.crawler.stats.inc_value(f"lantian/{platform.name}/errors")
+            self.logger.warning("Failed %s: %s", request.url, exc)
+            return {}
+        for _ in self.parse_facts(response):  # fills self.site_facts[root]; nothing waits here
+            pass
+        return self.site_facts.get(root, {})
 
 
 WORKER_SPIDERS: dict[str, type[SweepSpider] | type[SiteSpider]] = {
