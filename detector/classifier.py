@@ -2,8 +2,9 @@
 
 `LabelClassifier` combines, for each of the five content labels and the `offers_patent_agency` signal:
 a spaCy `textcat_multilabel` pipeline (characters, hashed bag of 1-3-grams), a character 1-3-gram TF-IDF
-logistic regression (scikit-learn) on the whole text and on each sentence, and the rule engine's score. A per-label logistic stacker fitted on the
-validation split turns these into calibrated 0..1 scores; per-label thresholds were chosen on validation too.
+logistic regression (scikit-learn) on the whole text and on each sentence, the rule engine's score for the label
+and the counts of its context word lists. A per-label logistic stacker, fitted on held-out (cross-fitted)
+predictions, turns these into calibrated 0..1 scores; per-label thresholds were chosen on held-out scores too.
 
 Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipeline), `char_ngrams.npz`
 (vocabulary, idf, weights: plain arrays, no pickle) and `model.json` (stacker, thresholds, provenance).
@@ -27,25 +28,35 @@ MODEL_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
 MODEL_FILE = "model.json"
 NGRAM_FILE = "char_ngrams.npz"
 TEXTCAT_DIR = "textcat"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def default_model_dir() -> Path:
     return project_root() / "models" / "detector"
 
 
+# Word lists of config/detector/rules.yaml that mark a lawful or warning context (news, recruitment, 撤三答辩 …):
+# their counts let the stacker discount model scores there. A list missing from the config counts 0.
+CONTEXT_LEXICONS = ("warning", "warning_after", "news", "recruiting", "defense", "lawful_remedy", "lawful_before",
+                    "lawful_after")
+CONTEXT_CAP = 3.0
 STACK_FEATURES = ("spacy_logit", "char_ngram_logit", "char_ngram_sentence_max_logit", "rule_score",
-                  "rule_suppressed")
+                  "rule_suppressed", *(f"lex:{name}" for name in CONTEXT_LEXICONS))
 _SENTENCE_END = re.compile(r"(?<=[。!?;\n])")
 MIN_CHUNK = 8
 
 
 def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray, chunk_p: np.ndarray,
                    rule_features: Sequence[dict[str, float]]) -> np.ndarray:
-    """Inputs of one label's stacker (STACK_FEATURES): model probabilities as logits, the rules' scores."""
+    """Inputs of one label's stacker (STACK_FEATURES): model probabilities as logits, the rules' scores, and the
+    capped counts of the context word lists."""
     rule_score = np.array([f.get(f"label:{label}", 0.0) for f in rule_features], dtype=np.float64)
     suppressed = np.array([f.get(f"suppressed:{label}", 0.0) for f in rule_features], dtype=np.float64)
-    return np.column_stack([_logit(spacy_p), _logit(ngram_p), _logit(chunk_p), rule_score, suppressed])
+    context = np.array(
+        [[min(f.get(f"lex:{name}", 0.0), CONTEXT_CAP) for name in CONTEXT_LEXICONS] for f in rule_features],
+        dtype=np.float64,
+    ).reshape(len(rule_features), len(CONTEXT_LEXICONS))
+    return np.column_stack([_logit(spacy_p), _logit(ngram_p), _logit(chunk_p), rule_score, suppressed, context])
 
 
 def sentence_chunks(text: str) -> list[str]:

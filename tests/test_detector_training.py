@@ -202,3 +202,20 @@ def test_train_command_on_missing_corpus_is_one_line_error(tmp_path):
 
 def test_default_model_dir_is_in_repo():
     assert default_model_dir() == Path(__file__).resolve().parent.parent / "models" / "detector"
+
+
+def test_committed_model_records_provenance_and_held_out_figures():
+    meta = json.loads((default_model_dir() / "model.json").read_text(encoding="utf-8"))
+    assert meta["format"] == 2
+    assert set(meta["thresholds"]) == set(MODEL_LABELS)
+    assert meta["cross_validation"]["hard_negative_fpr"] <= 0.2
+    assert len(meta["stacker"]["features"]) == len(meta["stacker"]["weights"]["impersonation"])
+
+
+def test_model_of_an_older_format_is_refused(tmp_path):
+    shutil.copytree(default_model_dir(), tmp_path / "model")
+    path = tmp_path / "model" / "model.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**meta, "format": 1}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="field 'format'"):
+        LabelClassifier.load(tmp_path / "model")

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from detector.classifier import (
+    CONTEXT_LEXICONS,
     MODEL_LABELS,
     CharNgramModel,
     LabelClassifier,
@@ -33,7 +34,7 @@ TRAIN_FOLDS = 3
 # Hard negatives count this many times in the text models' training: they are what precision is made of.
 HARD_NEGATIVE_WEIGHT = 3
 # Used when validation has no positive of a label (tiny corpora): average the two models, trust the rules.
-FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0]
+FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0, *([0.0] * len(CONTEXT_LEXICONS))]
 
 Stage = Callable[[str], None]
 
