@@ -28,7 +28,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from crawler.distributed.frontier import Frontier, FrontierStatus
+from crawler.distributed.frontier import Frontier
 from crawler.distributed.keys import SweepKeys, check_sweep_id
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def sweep_dupefilter(server: Any, keys: SweepKeys, spider: Spider) -> RFPDupeFil
 
 class WorkerScheduler(Scheduler):
     """Settings: `REDIS_URL`, `LANTIAN_SWEEP_ID`, `LANTIAN_WORKER_ID` (default host-pid),
-    `LANTIAN_HEARTBEAT_SECONDS`, `LANTIAN_STALE_AFTER_SECONDS`."""
+    `LANTIAN_HEARTBEAT_SECONDS`, `LANTIAN_STALE_AFTER_SECONDS`, `LANTIAN_SEED_START` (this worker also pushes
+    the spider's start requests)."""
 
     def __init__(self, server: Any, *, sweep_id: str, worker_id: str, heartbeat: float, stale_after: float,
                  **kwargs: Any) -> None:
@@ -76,7 +77,6 @@ class WorkerScheduler(Scheduler):
         self.crawler: Crawler | None = None
         self._tokens: dict[Request, bytes] = {}
         self._beat: task.LoopingCall | None = None
-        self._status: FrontierStatus | None = None
         self.seeds = False
 
     @classmethod
@@ -174,8 +174,7 @@ class WorkerScheduler(Scheduler):
         if self.seeds:
             self.server.set(self.frontier.keys.seeded, "worker", nx=True)
             self.seeds = False
-        self._status = self.frontier.status()
-        return not self._status.finished
+        return not self.frontier.status().finished
 
     def _poll_later(self) -> None:
         engine = self.crawler.engine if self.crawler is not None else None
