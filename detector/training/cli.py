@@ -164,12 +164,16 @@ def _print_reports(report, base) -> None:
     marks = report.meets_targets()
     summary.add_row("macro-F1", f"{report.macro_f1:.3f}", f"{base.macro_f1:.3f}",
                     f"≥ {TARGETS['macro_f1']:.2f} {_mark(marks['macro_f1'])}")
-    summary.add_row("hard-negative FPR", f"{report.hard_negative_fpr:.3f}", f"{base.hard_negative_fpr:.3f}",
+    summary.add_row("hard-negative FPR", _fpr(report), _fpr(base),
                     f"≤ {TARGETS['hard_negative_fpr']:.2f} {_mark(marks['hard_negative_fpr'])}")
     summary.add_row("recall, clean positives", f"{report.clean_recall:.3f}", f"{base.clean_recall:.3f}", "")
     summary.add_row("recall, obfuscated copy", f"{report.obfuscated_recall:.3f}", f"{base.obfuscated_recall:.3f}",
                     f"gap ≤ {TARGETS['obfuscated_recall_gap']:.2f} {_mark(marks['obfuscated_recall_gap'])}")
     console.print(summary)
+
+
+def _fpr(report) -> str:
+    return f"{report.hard_negative_fpr:.4f} ({report.hard_negatives_flagged}/{report.hard_negatives})"
 
 
 def _mark(ok: bool) -> str:

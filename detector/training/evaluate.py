@@ -34,6 +34,7 @@ class EvalReport:
     per_label: dict[str, LabelScore]
     macro_f1: float
     hard_negatives: int
+    hard_negatives_flagged: int
     hard_negative_fpr: float
     positive_items: int
     clean_recall: float
@@ -102,6 +103,7 @@ def evaluate(system: str, detect_many: DetectMany, test: Sequence[Item], obfusca
         per_label=per_label,
         macro_f1=round(sum(s.f1 for s in per_label.values()) / len(per_label), 4),
         hard_negatives=len(hard),
+        hard_negatives_flagged=sum(1 for p in hard if p),
         hard_negative_fpr=round(sum(1 for p in hard if p) / len(hard), 4) if hard else 0.0,
         positive_items=len(kept),
         clean_recall=micro_recall(clean_gold, clean_pred),

@@ -90,7 +90,8 @@ def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
         "|---|---:|---:|---|",
         f"| macro-F1 | {report.macro_f1:.3f} | {baseline.macro_f1:.3f} | ≥ {TARGETS['macro_f1']:.2f} "
         f"({'met' if marks['macro_f1'] else 'missed'}) |",
-        f"| hard-negative false-positive rate | {report.hard_negative_fpr:.3f} | {baseline.hard_negative_fpr:.3f} | "
+        f"| hard-negative false-positive rate | {report.hard_negative_fpr:.4f} ({report.hard_negatives_flagged}/"
+        f"{report.hard_negatives}) | {baseline.hard_negative_fpr:.4f} | "
         f"≤ {TARGETS['hard_negative_fpr']:.2f} ({'met' if marks['hard_negative_fpr'] else 'missed'}) |",
         f"| recall, clean positives | {report.clean_recall:.3f} | {baseline.clean_recall:.3f} | |",
         f"| recall, obfuscated copy | {report.obfuscated_recall:.3f} | {baseline.obfuscated_recall:.3f} | "
