@@ -29,7 +29,6 @@ SEED = 20240520
 VARIANTS = {("train", "violation"): 8, ("train", "other"): 12, ("test", "violation"): 5, ("test", "other"): 5}
 VALIDATION_EVERY = 5  # one train template in five goes to validation
 COMPOSITE_SHARE = 0.2
-GENERATED_SLOTS = ("phone", "wx", "qq", "seller", "code")
 
 _TITLE_DECORATION = ("", "", "", "【热卖】", "🔥", "急！", "新店 ", "【优惠】", "靠谱｜", "★ ", "（可开票）")
 _TEXT_DECORATION = (

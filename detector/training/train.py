@@ -172,12 +172,13 @@ def out_of_fold_probabilities(items: Sequence[Item], texts: Sequence[str], y: np
     out = np.zeros((3, len(items), len(MODEL_LABELS)))
     parts = [set(item.template_id.split("+")) for item in items]
     fold_ids = sorted(set(folds))
+    all_weights = item_weights(items)
     for number, fold in enumerate(fold_ids, start=1):
         stage(f"cross-fitting {number}/{len(fold_ids)}")
         held = [i for i, f in enumerate(folds) if f == fold]
         held_templates = set().union(*(parts[i] for i in held))
         fit = [i for i in range(len(items)) if folds[i] != fold and not parts[i] & held_templates]
-        weights = [item_weights(items)[i] for i in fit]
+        weights = [all_weights[i] for i in fit]
         model = LabelClassifier(
             train_textcat([texts[i] for i in fit], y[fit], textcat_config, weights),
             train_char_ngrams([texts[i] for i in fit], y[fit], weights),
