@@ -96,7 +96,7 @@ class Workspace:
         command = ["crawl", *self.sweep_args()] if seeding else ["work"]
         return subprocess.Popen(
             [sys.executable, "-m", "crawler.distributed", *command, "--redis", redis_url, "--sweep", sweep,
-             "--worker-id", worker_id, "--heartbeat", "0.5", "--stale-after", "2", "-q", *settings,
+             "--worker-id", worker_id, "--heartbeat", "0.5", "--stale-after", "3", "-q", *settings,
              "--summary-json", str(self.root / f"{worker_id}-{log.stem}.json")],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )

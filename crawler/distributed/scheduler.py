@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from typing import Any
 
 from scrapy import Request, Spider
@@ -76,7 +77,9 @@ class WorkerScheduler(Scheduler):
         self.frontier: Frontier | None = None
         self.crawler: Crawler | None = None
         self._tokens: dict[Request, bytes] = {}
-        self._beat: task.LoopingCall | None = None
+        self._reaper: task.LoopingCall | None = None
+        self._stop_beating = threading.Event()
+        self._beater: threading.Thread | None = None
         self.seeds = False
 
     @classmethod
@@ -105,8 +108,10 @@ class WorkerScheduler(Scheduler):
             logger.info("Worker %s: %d requests of its previous run returned to the queue", self.worker_id, returned)
         self.frontier.heartbeat()
         self._ack_when_done()
-        self._beat = task.LoopingCall(self._heartbeat)
-        self._beat.start(self.heartbeat_seconds, now=False)
+        self._beater = threading.Thread(target=self._heartbeat, name=f"heartbeat-{spider.name}", daemon=True)
+        self._beater.start()
+        self._reaper = task.LoopingCall(self._requeue_stale)
+        self._reaper.start(self.heartbeat_seconds, now=False)
         logger.info("Worker %s joined sweep %s (%d requests queued)", self.worker_id, self.sweep_id,
                     len(self.frontier))
 
@@ -125,9 +130,18 @@ class WorkerScheduler(Scheduler):
         slot.remove_request = remove_and_ack  # type: ignore[method-assign]
 
     def _heartbeat(self) -> None:
+        """Stamps this worker alive from a thread of its own: the reactor may be blocked for a while (a pipeline
+        loading its models, a huge page being parsed) without its in-flight requests being taken away."""
+        assert self.frontier is not None
+        while not self._stop_beating.wait(self.heartbeat_seconds):
+            try:
+                self.frontier.heartbeat()
+            except Exception as exc:  # Redis briefly unreachable: try again next beat
+                logger.error("Heartbeat to Redis failed: %s", exc)
+
+    def _requeue_stale(self) -> None:
         assert self.frontier is not None
         try:
-            self.frontier.heartbeat()
             for worker, count in self.frontier.requeue_stale(self.stale_after).items():
                 if count:
                     logger.warning("Worker %s stopped answering: %d in-flight requests returned to the queue",
@@ -135,11 +149,14 @@ class WorkerScheduler(Scheduler):
                     if self.stats:
                         self.stats.inc_value("lantian/distributed/requeued", count)
         except Exception as exc:  # Redis briefly unreachable: keep crawling what is in flight, retry next beat
-            logger.error("Heartbeat to Redis failed: %s", exc)
+            logger.error("Looking for dead workers failed: %s", exc)
 
     def close(self, reason: str) -> None:
-        if self._beat is not None and self._beat.running:
-            self._beat.stop()
+        if self._reaper is not None and self._reaper.running:
+            self._reaper.stop()
+        self._stop_beating.set()
+        if self._beater is not None:
+            self._beater.join()
         if self.frontier is not None:
             returned = self.frontier.leave()
             if returned:
