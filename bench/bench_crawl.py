@@ -68,10 +68,11 @@ def scrapy_bench(seconds: int, workdir: Path) -> float:
 
 
 def sweep(data_dir: Path, config_dir: Path, endpoints: Path, platforms: list[str], settings: dict[str, Any],
-          sampler: MemorySampler | None = None) -> dict[str, Any]:
+          sampler: MemorySampler | None = None, keywords: list[str] | None = None) -> dict[str, Any]:
     env = {**os.environ, "LANTIAN_DATA_DIR": str(data_dir), "LANTIAN_CONFIG_DIR": str(config_dir)}
     env.pop("LANTIAN_ES_URL", None)
-    args = json.dumps({"platforms": platforms, "endpoints": str(endpoints), "settings": settings})
+    args = json.dumps({"platforms": platforms, "endpoints": str(endpoints), "settings": settings,
+                       "keywords": keywords})
     process = subprocess.Popen([PYTHON, "-c", RUNNER, args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     if sampler is not None:
@@ -185,12 +186,13 @@ def main() -> None:
             rows.append(("static pages/min (fetch, parse, evidence)", f"{ours:,.0f}", f"{peer:,.0f} (scrapy bench)",
                          f"{ours / peer:.0%} (target ≥ 50%)"))
 
-            console.print("static crawl, full pipeline (detector, OCR, screenshots, leads) …")
-            full = sweep(workdir / "d2", config, endpoints, static, {})
+            console.print("static crawl, full pipeline (detector with OCR, screenshots, leads) …")
+            full = sweep(workdir / "d2", config, endpoints, ["market"], {"LANTIAN_MAX_IMAGES": 1},
+                         keywords=["撤三", "专利代理师"])
             pages_full = full["counters"]["response_received_count"]
             ours_full = pages_full / full["seconds"] * 60
-            rows.append(("static pages/min (full pipeline)", f"{ours_full:,.0f}", f"{peer:,.0f} (scrapy bench)",
-                         f"{ours_full / peer:.0%}"))
+            rows.append(("static pages/min (full pipeline: OCR of 1st image, screenshots of leads)",
+                         f"{ours_full:,.0f}", f"{peer:,.0f} (scrapy bench)", f"{ours_full / peer:.0%}"))
 
             console.print("browser crawl (feed) …")
             rendered = sweep(workdir / "d3", config, endpoints, ["feed"], CRAWL_ONLY)
