@@ -44,8 +44,9 @@ def train(
 ) -> None:
     """Train the detector's models (spaCy textcat, char n-gram model, stacker, thresholds) and save them.
 
-    Trains on the train split, fits the stacker and per-label thresholds on the validation split, and writes the
-    artifacts to the model dir. `lantian eval` then measures them on the test split.
+    Cross-fits on the train and validation splits (each group of templates held out once) to fit the stacker and
+    choose per-label thresholds, trains the final text models on both splits, prints held-out figures and writes
+    the artifacts to the model dir. `lantian eval` then measures them on the test split.
     """
     from detector.classifier import default_model_dir
     from detector.training.corpus import build_corpus, data_root, read_items, write_corpus
@@ -97,8 +98,8 @@ def evaluate(
 ) -> None:
     """Score the detector and the keyword baseline on the test split and its obfuscated copy.
 
-    Prints per-label precision/recall/F1, macro-F1, the false-positive rate on hard negatives, and recall on
-    the obfuscated positives next to the clean recall, for both systems, with the targets.
+    Prints per-label precision/recall/F1, macro-F1, the false-positive rate on hard negatives, and recall on the
+    obfuscated positives next to the clean recall, for both systems, with the targets.
     """
     from detector.classifier import default_model_dir
     from detector.detector import Detector
