@@ -235,3 +235,42 @@ def test_an_interrupted_single_process_sweep_resumes(simulator: Any, single: dic
     assert work.listings() == single["listings"]
     assert work.leads() == single["leads"]
     assert not any((work.data / "crawl" / "jobs").iterdir()), "a finished sweep removes its job state"
+
+
+def test_a_worker_stops_cleanly_when_redis_goes_away(simulator: Any, tmp_path: Path) -> None:
+    """Redis down mid-crawl: the worker retries for --stale-after seconds, then stops with a one-line error (exit
+    1, so a supervisor restarts it); its unfinished requests stay in its in-flight set in Redis."""
+    from tests.fixtures.servers import free_port
+
+    port = free_port()
+    redis_server = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
+                                     "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+        work = Workspace(tmp_path, simulator)
+        work.seed(url, "outage")
+        log = tmp_path / "worker.log"
+        worker = work.worker(url, "outage", "w", log)
+        deadline = time.monotonic() + 120
+        while len(fetched(log)) < 5:
+            assert worker.poll() is None and time.monotonic() < deadline, "the worker never got going"
+            time.sleep(0.02)
+    finally:
+        redis_server.kill()
+        redis_server.wait(timeout=10)
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 1, out + err
+    assert "Traceback" not in out + err + log.read_text("utf-8", errors="replace")
+    assert "Redis unreachable" in log.read_text("utf-8", errors="replace")
+    report = json.loads((tmp_path / "w-worker.json").read_text("utf-8"))
+    assert set(report["finish_reasons"].values()) == {"redis_unreachable"}

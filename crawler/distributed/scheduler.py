@@ -19,7 +19,10 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Any
+
+from redis.exceptions import RedisError
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -80,6 +83,8 @@ class WorkerScheduler(Scheduler):
         self._reaper: task.LoopingCall | None = None
         self._stop_beating = threading.Event()
         self._beater: threading.Thread | None = None
+        self._redis_down_since: float | None = None
+        self._stopping = False
         self.seeds = False
 
     @classmethod
@@ -124,7 +129,10 @@ class WorkerScheduler(Scheduler):
         def remove_and_ack(request: Request) -> None:
             token = self._tokens.pop(request, None)
             if token is not None and self.frontier is not None:
-                self.frontier.ack(token)
+                try:
+                    self.frontier.ack(token)
+                except RedisError as exc:  # stays in flight in Redis: fetched again later, nothing lost
+                    self._redis_failed(exc)
             remove_request(request)
 
         slot.remove_request = remove_and_ack  # type: ignore[method-assign]
@@ -148,8 +156,25 @@ class WorkerScheduler(Scheduler):
                                    worker, count)
                     if self.stats:
                         self.stats.inc_value("lantian/distributed/requeued", count)
-        except Exception as exc:  # Redis briefly unreachable: keep crawling what is in flight, retry next beat
-            logger.error("Looking for dead workers failed: %s", exc)
+            self._redis_down_since = None
+        except RedisError as exc:
+            self._redis_failed(exc)
+
+    def _redis_failed(self, exc: Exception) -> None:
+        """Redis briefly unreachable: keep crawling what is in flight and retry. Unreachable for longer than
+        `stale_after` (other workers would count this one dead too): stop, so a supervisor restarts the worker
+        once Redis is back; its unfinished requests are still in its in-flight set there."""
+        now = time.monotonic()
+        if self._redis_down_since is None:
+            self._redis_down_since = now
+            logger.error("Redis unreachable: %s", exc)
+        elif now - self._redis_down_since > self.stale_after and not self._stopping and self.crawler is not None:
+            self._stopping = True
+            logger.error("Redis unreachable for %.0f s: stopping this worker", now - self._redis_down_since)
+            from twisted.internet import reactor
+
+            # not from inside the engine's own call (next_request): the engine goes on using its slot after it
+            reactor.callLater(0, self.crawler.engine.close_spider, self.spider, "redis_unreachable")
 
     def close(self, reason: str) -> None:
         if self._reaper is not None and self._reaper.running:
@@ -158,23 +183,39 @@ class WorkerScheduler(Scheduler):
         if self._beater is not None:
             self._beater.join()
         if self.frontier is not None:
-            returned = self.frontier.leave()
+            try:
+                returned = self.frontier.leave()
+            except RedisError as exc:
+                logger.error("Could not return this worker's requests to the queue (Redis: %s); another worker "
+                             "will once this one's heartbeat is stale", exc)
+                return
             if returned:
                 logger.info("Worker %s left: %d unfinished requests returned to the queue", self.worker_id,
                             returned)
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
+        """Into the shared queue unless the sweep's dupefilter has seen it. With Redis down the request is
+        dropped: the request it came from is still in flight in Redis (its ack failed too), so it is fetched
+        and parsed again once Redis is back, and yields this one again."""
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
+        except RedisError as exc:
+            self._redis_failed(exc)
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
         assert self.frontier is not None
-        popped = self.frontier.pop()
+        try:
+            popped = self.frontier.pop()
+        except RedisError as exc:
+            self._redis_failed(exc)
+            popped = None
         if popped is None:
             self._poll_later()
             return None
@@ -188,10 +229,16 @@ class WorkerScheduler(Scheduler):
         """True until the whole sweep is finished (not only this worker's share). The engine asks only once the
         spider's start requests are exhausted, so a seeding worker marks the sweep seeded here."""
         assert self.frontier is not None
-        if self.seeds:
-            self.server.set(self.frontier.keys.seeded, "worker", nx=True)
-            self.seeds = False
-        return not self.frontier.status().finished
+        try:
+            if self.seeds:
+                self.server.set(self.frontier.keys.seeded, "worker", nx=True)
+                self.seeds = False
+            status = self.frontier.status()
+        except RedisError as exc:
+            self._redis_failed(exc)
+            return True
+        self._redis_down_since = None
+        return not status.finished
 
     def _poll_later(self) -> None:
         engine = self.crawler.engine if self.crawler is not None else None
