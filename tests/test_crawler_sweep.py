@@ -110,6 +110,9 @@ def test_sweep_of_every_archetype(simulator: Any, tmp_path: Path) -> None:
         gbk = [lead for key, lead in leads.items() if by_truth[key]["platform"] == "services"]
         assert gbk and all(lead["title"] == by_truth[key]["title"] for key, lead in leads.items()
                            if by_truth[key]["platform"] == "services"), "GBK pages decoded"
+        agency_leads = [lead for key, lead in leads.items() if by_truth[key]["platform"] == "agencies"]
+        assert agency_leads and all(lead["seller"] and lead["location"] for lead in agency_leads), \
+            "agency listings carry their site's name and district"
         for lead in leads.values():
             assert lead.get("screenshot_sha256"), f"flagged listing without screenshot: {lead['url']}"
             assert Path(lead["screenshot_path"]).is_file()
