@@ -9,6 +9,7 @@ COMMAND_MODULES = (
     "simulator.cli",
     "detector.cli",
     "crawler.cli",
+    "crawler.distributed.cli",
     "index.cli",
     "casework.cli",
     "lantian.demo",
