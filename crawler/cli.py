@@ -41,8 +41,31 @@ def crawl(
         None, "--summary-json", help="Also write the end summary as JSON to this file."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress display, only the end summary."),
+    distributed: bool = typer.Option(
+        False, "--distributed",
+        help="Share one Redis frontier with other `lantian crawl --distributed` processes (any machine): each URL "
+             "is fetched once, and a killed process loses nothing. See docs/scaling.md and `lantian cluster`.",
+    ),
+    redis: Optional[str] = typer.Option(
+        None, "--redis", help="Redis URL for --distributed (default: distributed.redis_url or LANTIAN_REDIS_URL)."
+    ),
+    sweep: Optional[str] = typer.Option(
+        None, "--sweep", help="Sweep id for --distributed: processes with the same id share one frontier."
+    ),
 ) -> None:
     """Sweep platforms × keywords: search pages → listings → detector → leads (config/platforms/*.yaml)."""
+    if distributed:
+        from crawler.distributed import cli as distributed_cli
+
+        distributed_cli.crawl(
+            redis_url=redis, sweep=sweep, platform=platform, keywords=keywords, max_pages=max_pages,
+            endpoints=endpoints, worker_id=None, heartbeat=None, stale_after=None, max_images=max_images,
+            setting=None, summary_json=summary_json, quiet=quiet,
+        )
+        return
+    if redis is not None or sweep is not None:
+        Console().print("[red]error:[/red] --redis and --sweep need --distributed", highlight=False)
+        raise typer.Exit(2)
     from crawler.progress import SUMMARY_COLUMNS, progress_table
     from crawler.run import run_sweep
 

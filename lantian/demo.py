@@ -6,6 +6,7 @@ the simulator's ground truth, and where to look next.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from typing import Any
@@ -99,6 +100,7 @@ def demo(
         console.print(f"[red]Simulator: {exc}")
         raise typer.Exit(1) from exc
     try:
+        os.environ["LANTIAN_REGISTRY_PATH"] = str(server.registry_path)
         for platform, url in server.endpoints.items():
             console.print(f"  {platform:<10} {url}")
         console.print(f"  registry of licensed agencies: {server.registry_path}")

@@ -42,6 +42,12 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
 
 
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "LANTIAN_ES_URL": ("elasticsearch", "url"),
+    "LANTIAN_REGISTRY_PATH": ("registry", "path"),
+}
+
+
 @lru_cache(maxsize=4)
 def _load_settings(path: str) -> dict[str, Any]:
     data = read_yaml(Path(path)) or {}
@@ -51,9 +57,12 @@ def _load_settings(path: str) -> dict[str, Any]:
 
 
 def load_settings(path: Path | None = None) -> dict[str, Any]:
-    """The main settings (`config/lantian.yaml`), with `LANTIAN_ES_URL` overriding `elasticsearch.url`."""
+    """The main settings (`config/lantian.yaml`); the environment overrides some fields, so one deployment or one
+    run can differ without editing the file: `LANTIAN_ES_URL` → `elasticsearch.url`, `LANTIAN_REGISTRY_PATH` →
+    `registry.path`."""
     settings = dict(_load_settings(str(path or config_dir() / "lantian.yaml")))
-    es_url = os.environ.get("LANTIAN_ES_URL")
-    if es_url is not None:
-        settings["elasticsearch"] = {**(settings.get("elasticsearch") or {}), "url": es_url}
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        value = os.environ.get(variable)
+        if value is not None:
+            settings[section] = {**(settings.get(section) or {}), key: value}
     return settings

@@ -70,3 +70,25 @@ def test_errors_are_one_line(redis_url: str) -> None:
     one_line_error(cluster("work", "--redis", redis_url, "--set", "LOG_LEVEL"), 2, "expected NAME=VALUE")
     one_line_error(cluster("status", "--sweep", "x", env={"LANTIAN_REDIS_URL": ""}), 2,
                    "distributed.redis_url is empty")
+
+
+@pytest.mark.slow
+def test_lantian_crawl_distributed_crawls_through_redis(redis_url: str, simulator, tmp_path: Path) -> None:
+    """`lantian crawl --distributed` is the same sweep on the shared frontier: it fetches listings, and afterwards
+    the sweep's frontier in Redis is finished (nothing queued or in flight)."""
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text("商标注册\n", "utf-8")
+    sweep = f"lc-{uuid.uuid4().hex[:6]}"
+    env = {**os.environ, "COLUMNS": "200", "LANTIAN_DATA_DIR": str(tmp_path / "data"),
+           "LANTIAN_REGISTRY_PATH": str(simulator.registry_path)}
+    summary = tmp_path / "summary.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "lantian", "crawl", "--distributed", "--redis", redis_url, "--sweep", sweep,
+         "-p", "market", "-k", str(keywords), "--max-pages", "1", "--max-images", "0",
+         "--endpoints", str(simulator.endpoints_path), "--summary-json", str(summary), "-q"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(summary.read_text("utf-8"))["totals"]["items"] > 0
+    status = json.loads(cluster("status", "--redis", redis_url, "--sweep", sweep, "--json").stdout)
+    assert status["finished"], status

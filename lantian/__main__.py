@@ -1,0 +1,4 @@
+"""`python -m lantian`: the same as the `lantian` command."""
+from lantian.cli import app
+
+app(prog_name="lantian")
