@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
 
-from crawler.progress import SUMMARY_COLUMNS, progress_table
+from crawler.progress import progress_table
 from crawler.run import run_sweep
 from index import open_store
 from index.query import LeadQuery
@@ -24,6 +24,7 @@ from lantian.settings import data_dir
 from simulator.server import SimulatorConfig, SimulatorError, SimulatorServer
 
 console = Console()
+DEMO_COLUMNS = ("pages", "items", "leads", "errors", "new", "changed", "removed")
 
 
 def _fresh_start() -> None:
@@ -88,6 +89,7 @@ def demo(
     fresh: bool = typer.Option(True, "--fresh/--incremental",
                                help="Start from an empty data dir (default), or keep earlier crawl state so this "
                                     "run is an incremental re-crawl."),
+    max_images: int = typer.Option(2, min=0, help="Images per listing downloaded and read by OCR."),
     top: int = typer.Option(10, min=1, help="Leads shown in the summary."),
 ) -> None:
     """Run the main job end to end: simulator → crawl → detect → leads in the embedded store → summary."""
@@ -105,9 +107,10 @@ def demo(
             console.print(f"  {platform:<10} {url}")
         console.print(f"  registry of licensed agencies: {server.registry_path}")
         console.print(Rule("[bold]2/3 Sweep: crawl → detect → leads"))
-        summary = run_sweep(endpoints=server.endpoints, max_pages=max_pages, progress=True, console=console)
+        summary = run_sweep(endpoints=server.endpoints, max_pages=max_pages, progress=True, console=console,
+                            settings={"LANTIAN_MAX_IMAGES": max_images})
         console.print(progress_table(summary.platforms, title=f"Sweep finished in {summary.seconds:.0f} s",
-                                     columns=SUMMARY_COLUMNS))
+                                     columns=DEMO_COLUMNS))
         truth = server.ground_truth()
     finally:
         server.stop()
