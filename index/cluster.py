@@ -15,9 +15,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:  # datasketch pulls in scipy: imported when first used, so the CLI starts fast
+    from datasketch import MinHash
 
 NUM_PERM = 64
 SHINGLE = 3
@@ -57,10 +60,14 @@ def shingles(value: str) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _permutations() -> tuple:
     """The hash permutations every signature uses (deterministic for the default seed; computed once)."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
 
 
 def _new(hashvalues: np.ndarray | None = None) -> MinHash:
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_permutations(), scheme=SCHEME,
                    hashvalues=hashvalues)
 
@@ -88,6 +95,8 @@ class NearDuplicateIndex:
     """The signatures of known leads, answering "which cluster does this content belong to"."""
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
+        from datasketch import MinHashLSH
+
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._known: dict[str, tuple[np.ndarray, str]] = {}

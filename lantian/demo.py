@@ -16,12 +16,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
 
-from crawler.progress import progress_table
-from crawler.run import run_sweep
-from index import open_store
-from index.query import LeadQuery
 from lantian.settings import data_dir
-from simulator.server import SimulatorConfig, SimulatorError, SimulatorServer
 
 console = Console()
 DEMO_COLUMNS = ("pages", "items", "leads", "errors", "new", "changed", "removed")
@@ -37,6 +32,8 @@ def _fresh_start() -> None:
 
 
 def _leads_table(store: Any, limit: int) -> Table:
+    from index.query import LeadQuery
+
     page = store.search(LeadQuery(sort="risk", limit=limit))
     table = Table(title=f"Top {limit} leads by risk", title_justify="left")
     for column in ("risk", "labels", "platform", "seller", "title"):
@@ -58,6 +55,8 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
 
 def _truth_table(truth: list[dict[str, Any]], store: Any) -> Table:
     """Leads against the simulator's ground truth, per label: how many violations became leads with that label."""
+    from index.query import LeadQuery
+
     leads = {lead["canonical_url"]: lead for lead in store.iter_leads(LeadQuery())}
     expected: Counter[str] = Counter()
     found: Counter[str] = Counter()
@@ -93,6 +92,11 @@ def demo(
     top: int = typer.Option(10, min=1, help="Leads shown in the summary."),
 ) -> None:
     """Run the main job end to end: simulator → crawl → detect → leads in the embedded store → summary."""
+    from crawler.progress import progress_table
+    from crawler.run import run_sweep
+    from index import open_store
+    from simulator.server import SimulatorConfig, SimulatorError, SimulatorServer
+
     if fresh:
         _fresh_start()
     console.print(Rule("[bold]1/3 Platform simulator"))

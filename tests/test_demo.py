@@ -1,0 +1,27 @@
+"""`lantian demo` (the README's first command after set-up) runs the main job end to end on the embedded default."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.slow
+def test_demo_sweeps_the_simulator_and_stores_leads(tmp_path: Path) -> None:
+    env = {**os.environ, "LANTIAN_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
+    env.pop("LANTIAN_ES_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "lantian", "demo", "--listings", "60", "--max-pages", "1", "--max-images", "1"],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    leads = int(re.search(r"(\d+) leads in the embedded store", output).group(1))
+    assert leads > 0, output
+    assert (tmp_path / "data" / "index" / "leads.sqlite3").exists()
+    assert "Against the simulator's ground truth" in output
+    assert "Where to look next" in output
