@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -219,3 +220,28 @@ def test_model_of_an_older_format_is_refused(tmp_path):
     path.write_text(json.dumps({**meta, "format": 1}), encoding="utf-8")
     with pytest.raises(ConfigError, match="field 'format'"):
         LabelClassifier.load(tmp_path / "model")
+
+
+@pytest.mark.slow
+def test_train_with_reviews_adds_reviewed_leads_and_reports_before_and_after(tiny_data, tmp_path):
+    from casework.reviews import export_reviews
+
+    model_dir = tmp_path / "model"
+    assert runner.invoke(app, ["train", "--data", str(tiny_data), "--model-dir", str(model_dir)]).exit_code == 0
+    decided = [{"action": "status", "from": "reviewing", "to": "confirmed", "by": "rev", "at": "2026-11-25"}]
+    dismissed = [{"action": "status", "from": "reviewing", "to": "dismissed", "by": "rev", "at": "2026-11-25"}]
+    leads = [
+        {"id": "a1", "status": "confirmed", "audit": decided, "labels": ["insider_channel"],
+         "title": "审查老师熟 下证快", "text": "我们跟审查老师很熟，发明专利三个月搞定，不成不收费。"},
+        {"id": "a2", "status": "dismissed", "audit": dismissed, "labels": ["impersonation"],
+         "title": "国家知识产权局公告解读", "text": "本文解读国家知识产权局最新公告，提醒申请人谨防冒充官方的机构。"},
+    ]
+    reviews = tmp_path / "reviews.jsonl"
+    assert export_reviews(leads, reviews) == {"positive": 1, "negative": 1}
+    result = runner.invoke(app, ["train", "--data", str(tiny_data), "--model-dir", str(model_dir),
+                                 "--with-reviews", str(reviews)])
+    assert result.exit_code == 0, result.output
+    assert "2 reviewed examples" in result.output
+    assert "before and after" in result.output
+    row = next(line for line in result.output.splitlines() if "macro-F1" in line)
+    assert len(re.findall(r"\d\.\d{3}", row)) == 2, row

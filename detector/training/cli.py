@@ -41,12 +41,18 @@ def train(
     corpus_only: Annotated[
         bool, typer.Option("--corpus-only", help="Only regenerate the corpus (implies --rebuild-corpus).")
     ] = False,
+    with_reviews: Annotated[
+        Optional[Path],
+        typer.Option("--with-reviews", help="Also train on reviewers' decisions (JSONL from `lantian reviews "
+                                            "export`) and print test figures before and after."),
+    ] = None,
 ) -> None:
     """Train the detector's models (spaCy textcat, char n-gram model, stacker, thresholds) and save them.
 
     Cross-fits on the train and validation splits (each group of templates held out once) to fit the stacker and
     choose per-label thresholds, trains the final text models on both splits, prints held-out figures and writes
-    the artifacts to the model dir. `lantian eval` then measures them on the test split.
+    the artifacts to the model dir. `lantian eval` then measures them on the test split. With `--with-reviews`,
+    the reviewers' examples join the train split and the fixed test split is scored before and after.
     """
     from detector.classifier import default_model_dir
     from detector.training.corpus import build_corpus, data_root, read_items, write_corpus
@@ -64,6 +70,13 @@ def train(
                 return
         train_items = read_items(root / "train.jsonl")
         validation_items = read_items(root / "validation.jsonl")
+        before = None
+        if with_reviews is not None:
+            reviews = read_items(with_reviews)
+            console.print(f"{len(reviews)} reviewed examples from {with_reviews} join the train split")
+            train_items = [*train_items, *reviews]
+            if (out / "model.json").exists():
+                before = _test_report(root, out, config)
         with _progress() as progress:
             task = progress.add_task("training", total=None)
 
@@ -83,6 +96,34 @@ def train(
     console.print(table)
     if "hard_negative_fpr" in report:
         console.print(f"out-of-fold hard-negative false-positive rate: {report['hard_negative_fpr']:.3f}")
+    if with_reviews is not None:
+        try:
+            after = _test_report(root, out, config)
+        except ConfigError as exc:
+            _fail(str(exc))
+        _print_before_after(before, after)
+
+
+def _test_report(root: Path, model_dir: Path, config: Optional[Path]):
+    """The Detector with the model in `model_dir`, scored on the fixed test split and its obfuscated copy."""
+    from detector.detector import Detector
+    from detector.registry import AgencyRegistry
+    from detector.training.corpus import read_items
+    from detector.training.evaluate import evaluate as run_eval
+
+    test = read_items(root / "test.jsonl")
+    obfuscated = read_items(root / "test_obfuscated.jsonl")
+    detector = Detector.load(config, model_dir, registry=AgencyRegistry.load(root / "registry.csv"))
+    return run_eval("detector", detector.detect_many, test, obfuscated)
+
+
+def _print_before_after(before, after) -> None:
+    table = Table("test split", "before", "after", title="reviews: the detector before and after retraining")
+    rows = (("macro-F1", lambda r: r.macro_f1), ("hard-negative FPR", lambda r: r.hard_negative_fpr),
+            ("recall, clean", lambda r: r.clean_recall), ("recall, obfuscated", lambda r: r.obfuscated_recall))
+    for name, value in rows:
+        table.add_row(name, "—" if before is None else f"{value(before):.3f}", f"{value(after):.3f}")
+    console.print(table)
 
 
 def evaluate(
