@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,26 +20,14 @@ import yaml
 from crawler.items import listing_id
 from crawler.urls import canonical_url
 from lantian.settings import project_root
+from tests.fixtures.workspace import CrawlWorkspace
 
 LANTIAN = Path(sys.executable).with_name("lantian")
 CORE_KEYWORDS = set(yaml.safe_load((project_root() / "config/keywords/ip-agency.yaml").read_text("utf-8"))["keywords"])
 
 
-class Workspace:
-    """A data dir and a config dir of its own, pointed at one simulator."""
-
-    def __init__(self, root: Path, simulator: Any) -> None:
-        self.simulator = simulator
-        self.data = root / "data"
-        self.config = root / "config"
-        shutil.copytree(project_root() / "config", self.config)
-        settings_path = self.config / "lantian.yaml"
-        settings = yaml.safe_load(settings_path.read_text("utf-8"))
-        settings["registry"] = {**(settings.get("registry") or {}), "path": str(simulator.registry_path)}
-        settings["elasticsearch"] = {**(settings.get("elasticsearch") or {}), "url": ""}
-        settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
-        self.endpoints = root / "endpoints.json"
-        self.endpoints.write_text(json.dumps(simulator.endpoints), "utf-8")
+class Workspace(CrawlWorkspace):
+    """A workspace that runs `lantian crawl` and reads the seen-store and the lead store it leaves."""
 
     def edit_platform(self, name: str, change: Callable[[dict], None]) -> None:
         path = self.config / "platforms" / f"{name}.yaml"
@@ -50,12 +37,10 @@ class Workspace:
 
     def crawl(self, *args: str, timeout: int = 900) -> dict:
         summary_path = self.data.parent / "summary.json"
-        env = {**os.environ, "LANTIAN_DATA_DIR": str(self.data), "LANTIAN_CONFIG_DIR": str(self.config)}
-        env.pop("LANTIAN_ES_URL", None)
         result = subprocess.run(
             [str(LANTIAN), "crawl", "--endpoints", str(self.endpoints), "--summary-json", str(summary_path),
              *args],
-            env=env, capture_output=True, text=True, timeout=timeout,
+            env=self.env, capture_output=True, text=True, timeout=timeout,
         )
         assert result.returncode == 0, f"crawl failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
         return json.loads(summary_path.read_text("utf-8"))

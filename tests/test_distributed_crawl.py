@@ -22,9 +22,8 @@ from typing import Any
 
 import pytest
 import redis
-import yaml
 
-from lantian.settings import project_root
+from tests.fixtures.workspace import CrawlWorkspace
 
 pytestmark = pytest.mark.slow
 
@@ -48,23 +47,8 @@ print(json.dumps(summary.as_dict()))
 """
 
 
-class Workspace:
-    """A data dir and a config dir of its own (leads in the embedded store), pointed at one simulator."""
-
-    def __init__(self, root: Path, simulator: Any) -> None:
-        self.root = root
-        self.data = root / "data"
-        self.config = root / "config"
-        shutil.copytree(project_root() / "config", self.config)
-        settings_path = self.config / "lantian.yaml"
-        settings = yaml.safe_load(settings_path.read_text("utf-8"))
-        settings["registry"] = {**(settings.get("registry") or {}), "path": str(simulator.registry_path)}
-        settings["elasticsearch"] = {**(settings.get("elasticsearch") or {}), "url": ""}
-        settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
-        self.endpoints = root / "endpoints.json"
-        self.endpoints.write_text(json.dumps(simulator.endpoints), "utf-8")
-        self.env = {**os.environ, "LANTIAN_DATA_DIR": str(self.data), "LANTIAN_CONFIG_DIR": str(self.config)}
-        self.env.pop("LANTIAN_ES_URL", None)
+class Workspace(CrawlWorkspace):
+    """A workspace that runs single-process sweeps and `lantian cluster` workers."""
 
     def sweep(self, log: Path, *, resumable: bool = False, settings: dict | None = None) -> subprocess.Popen:
         args = {"platforms": PLATFORMS, "endpoints": str(self.endpoints), "keywords": KEYWORDS,
