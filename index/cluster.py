@@ -1,12 +1,14 @@
 """Near-duplicate clustering: one ad reposted on several platforms gets one `cluster_id`.
 
-MinHash signatures over character shingles of the normalised title and text, looked up in datasketch's LSH
-index; a new lead joins the cluster of its most similar known lead when their estimated Jaccard similarity
+MinHash signatures over character shingles of the normalised title and text, banded for locality-sensitive
+look-up; a new lead joins the cluster of its most similar known lead when their estimated Jaccard similarity
 reaches the threshold, else it starts its own cluster (named after its lead id).
 
-A 3-character shingle is encoded exactly as one 63-bit integer (three 21-bit code points), computed for the whole
-text at once with numpy; datasketch's 64-bit scheme mixes these values before permuting them. Signatures are
-therefore stable across processes and cheap enough to compute for every lead at bulk-indexing speed.
+The signature is datasketch's `affine64` MinHash (its permutations, MurmurHash3's 64-bit finaliser, the affine
+map), computed here with a few numpy operations per listing because datasketch's per-object API costs more than
+the rest of the indexing work; the tests check both give the same hash values. A 3-character shingle is encoded
+exactly as one 63-bit integer (three 21-bit code points), so signatures are stable across processes. The band
+layout is the one datasketch's `MinHashLSH` chooses for the threshold.
 """
 from __future__ import annotations
 
@@ -15,12 +17,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:  # datasketch pulls in scipy: imported when first used, so the CLI starts fast
-    from datasketch import MinHash
 
 NUM_PERM = 64
 SHINGLE = 3
@@ -42,7 +40,10 @@ def normalized(title: str | None, text: str | None) -> str:
 
 
 def shingles(value: str) -> np.ndarray:
-    """The distinct 3-character shingles of `value`, each as one integer (a shorter value is one shingle)."""
+    """The 3-character shingles of `value`, each as one integer (a shorter value is one shingle).
+
+    Repeated shingles are kept: a signature takes minima, which repeats do not change.
+    """
     codes = np.frombuffer(value.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     if len(codes) == 0:
         return codes
@@ -54,52 +55,80 @@ def shingles(value: str) -> np.ndarray:
     grams = codes[:1 - SHINGLE].copy()
     for offset in range(1, SHINGLE):
         grams = (grams << _CODE_POINT_BITS) | codes[offset:len(codes) - SHINGLE + 1 + offset]
-    return np.unique(grams)
+    return grams
+
+
+Signature = np.ndarray
+"""NUM_PERM unsigned 64-bit MinHash values."""
 
 
 @lru_cache(maxsize=1)
-def _permutations() -> tuple:
-    """The hash permutations every signature uses (deterministic for the default seed; computed once)."""
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine permutations (a, b) for every signature (deterministic for its default seed).
+
+    datasketch pulls in scipy, so it is imported when first used and the CLI starts fast.
+    """
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+    a, b = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+    return a.astype(np.uint64), b.astype(np.uint64)
 
 
-def _new(hashvalues: np.ndarray | None = None) -> MinHash:
-    from datasketch import MinHash
+@lru_cache(maxsize=1)
+def _band_layout() -> tuple[int, int]:
+    """(bands, rows per band) that datasketch's LSH picks for THRESHOLD and NUM_PERM."""
+    from datasketch import MinHashLSH
 
-    return MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_permutations(), scheme=SCHEME,
-                   hashvalues=hashvalues)
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
 
 
-def signature(title: str | None, text: str | None) -> MinHash | None:
-    """The MinHash of a listing's content, None when it has no letters or digits to compare."""
+_FMIX_SHIFT = np.uint64(33)
+_FMIX_MULTIPLIERS = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser (wrapping multiplication), as datasketch applies before the permutations."""
+    values = values ^ (values >> _FMIX_SHIFT)
+    values = values * _FMIX_MULTIPLIERS[0]
+    values = values ^ (values >> _FMIX_SHIFT)
+    values = values * _FMIX_MULTIPLIERS[1]
+    return values ^ (values >> _FMIX_SHIFT)
+
+
+def signature(title: str | None, text: str | None) -> Signature | None:
+    """The MinHash values of a listing's content, None when it has no letters or digits to compare."""
     grams = shingles(normalized(title, text))
     if len(grams) == 0:
         return None
-    minhash = _new()
-    minhash.update_batch(grams.tolist())
-    return minhash
+    a, b = _permutations()
+    return (_mix(grams)[:, np.newaxis] * a + b).min(axis=0)
 
 
-def encode(minhash: MinHash) -> str:
+def encode(values: Signature) -> str:
     """A signature as text (base64 of its hash values) for storing with the lead."""
-    return base64.b64encode(minhash.hashvalues.astype("<u8").tobytes()).decode("ascii")
+    return base64.b64encode(values.astype("<u8").tobytes()).decode("ascii")
 
 
-def decode(value: str) -> MinHash:
-    return _new(np.frombuffer(base64.b64decode(value), dtype="<u8").astype(np.uint64))
+def decode(value: str) -> Signature:
+    return np.frombuffer(base64.b64decode(value), dtype="<u8").astype(np.uint64)
 
 
 class NearDuplicateIndex:
-    """The signatures of known leads, answering "which cluster does this content belong to"."""
+    """The signatures of known leads, answering "which cluster does this content belong to".
+
+    Each band of a signature is a bucket key; leads sharing any bucket are the candidates whose similarity is
+    then estimated from the whole signatures, kept as rows of one matrix so that is a single numpy comparison.
+    """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
-        from datasketch import MinHashLSH
-
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._known: dict[str, tuple[np.ndarray, str]] = {}
+        bands, rows = _band_layout()
+        self._bands = [slice(band * rows, (band + 1) * rows) for band in range(bands)]
+        self._buckets: list[dict[bytes, list[str]]] = [{} for _ in self._bands]
+        self._signatures = np.zeros((1024, NUM_PERM), dtype=np.uint64)
+        self._known: dict[str, tuple[int, str]] = {}
+        self._free_rows: list[int] = []
 
     def __len__(self) -> int:
         return len(self._known)
@@ -107,28 +136,48 @@ class NearDuplicateIndex:
     def __contains__(self, lead_id: object) -> bool:
         return lead_id in self._known
 
-    def add(self, lead_id: str, minhash: MinHash, cluster_id: str) -> None:
+    def _keys(self, values: Signature) -> list[bytes]:
+        return [values[band].tobytes() for band in self._bands]
+
+    def _new_row(self) -> int:
+        if self._free_rows:
+            return self._free_rows.pop()
+        row = len(self._known)
+        if row == len(self._signatures):
+            self._signatures = np.concatenate([self._signatures, np.zeros_like(self._signatures)])
+        return row
+
+    def add(self, lead_id: str, values: Signature, cluster_id: str) -> None:
         if lead_id in self._known:
-            self._lsh.remove(lead_id)
-        self._lsh.insert(lead_id, minhash)
-        self._known[lead_id] = (minhash.hashvalues, cluster_id)
+            self._remove(lead_id)
+        for buckets, key in zip(self._buckets, self._keys(values)):
+            buckets.setdefault(key, []).append(lead_id)
+        row = self._new_row()
+        self._signatures[row] = values
+        self._known[lead_id] = (row, cluster_id)
+
+    def _remove(self, lead_id: str) -> None:
+        row, _ = self._known.pop(lead_id)
+        for buckets, key in zip(self._buckets, self._keys(self._signatures[row])):
+            members = buckets[key]
+            members.remove(lead_id)
+            if not members:
+                del buckets[key]
+        self._free_rows.append(row)
 
     def load(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Add stored `(lead_id, encoded signature, cluster_id)` rows."""
         for lead_id, encoded, cluster_id in rows:
             self.add(lead_id, decode(encoded), cluster_id)
 
-    def cluster_of(self, lead_id: str, minhash: MinHash) -> str | None:
+    def cluster_of(self, lead_id: str, values: Signature) -> str | None:
         """The cluster of the most similar other known lead at or above the threshold, or None."""
-        best: tuple[float, str] | None = None
-        candidates = [c for c in self._lsh.query(minhash) if c != lead_id]
+        candidates = sorted({member for buckets, key in zip(self._buckets, self._keys(values))
+                             for member in buckets.get(key, ()) if member != lead_id})
         if not candidates:
             return None
         # Estimated Jaccard similarity with every candidate at once: the share of equal hash values.
-        others = np.stack([self._known[c][0] for c in candidates])
-        similarities = (others == minhash.hashvalues).mean(axis=1)
-        for candidate, similarity in zip(candidates, similarities.tolist()):
-            cluster_id = self._known[candidate][1]
-            if similarity >= self.threshold and (best is None or similarity > best[0]):
-                best = (similarity, cluster_id)
-        return best[1] if best else None
+        rows = [self._known[c][0] for c in candidates]
+        similarities = (self._signatures[rows] == values).mean(axis=1)
+        best = int(similarities.argmax())
+        return self._known[candidates[best]][1] if similarities[best] >= self.threshold else None

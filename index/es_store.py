@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,7 +19,7 @@ from typing import Any, Callable
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
-from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
 from index import cluster
 from index import lead as leads
@@ -73,9 +74,10 @@ def prepare(doc: Lead, fresh: bool = False) -> Lead:
 
 def client_from_env(url: str, **options: Any) -> Elasticsearch:
     """A client for `url` with credentials and CA from the environment (LANTIAN_ES_USERNAME/_PASSWORD,
-    LANTIAN_ES_API_KEY, LANTIAN_ES_CA_CERTS) and retries on 429/5xx and timeouts."""
+    LANTIAN_ES_API_KEY, LANTIAN_ES_CA_CERTS), retries on 429/5xx and timeouts, and orjson to encode bulk bodies."""
     kwargs: dict[str, Any] = {
         "retry_on_status": RETRY_STATUSES, "retry_on_timeout": True, "max_retries": 3, "request_timeout": 30,
+        "serializer": OrjsonSerializer(),
     }
     if os.environ.get("LANTIAN_ES_API_KEY"):
         kwargs["api_key"] = os.environ["LANTIAN_ES_API_KEY"]
@@ -110,6 +112,7 @@ class EsLeadStore(LeadStore):
         self.spool = Spool(spool_dir)
         self._ready = False
         self._last_replay_attempt = 0.0
+        self._planning = threading.Lock()
         try:
             self.ensure_indices()
         except Exception as exc:
@@ -262,42 +265,52 @@ class EsLeadStore(LeadStore):
             raise StoreError(f"Elasticsearch rejected {len(failures)} lead(s), first: {failures[0]}")
         return conflicts
 
-    def _write_observations(self, observations: list[Lead],
-                            signatures: Mapping[str, Any] | None = None) -> list[Lead]:
-        """Merge observations into the stored leads and write them back (conditional on the version read).
+    def _plan(self, observations: list[Lead], signatures: Mapping[str, Any],
+              read_all: bool) -> tuple[dict[str, Lead], list[dict[str, Any]]]:
+        """The merged leads of `observations` and the conditional bulk actions that write them.
 
-        Leads this process has not seen (not among the known signatures) are first written with `create`,
-        without reading them: a first crawl needs one request per batch. If another process created one in the
-        meantime, `create` conflicts and the lead is read and merged like any other.
+        Without `read_all`, only leads this process knows (its near-duplicate index) are read first; the others
+        are written with `create`, so a first crawl needs no read. If another process created one meanwhile,
+        `create` conflicts and the lead is planned again with `read_all`. Plans are made one at a time (the writer
+        thread re-plans conflicts while the caller plans the next batch), as they update the near-duplicate index.
         """
-        signatures = signatures or {}
-        known = self._near_duplicate_index()
-        results: dict[str, Lead] = {}
-        pending = observations
-        optimistic = True
-        for _ in range(_MAX_CONFLICT_RETRIES):
-            ids = list(dict.fromkeys(o["id"] for o in pending))
-            existing = self._load_versioned([i for i in ids if i in known] if optimistic else ids)
-            optimistic = False
+        with self._planning:
+            known = self._near_duplicate_index()
+            ids = list(dict.fromkeys(o["id"] for o in observations))
+            existing = self._load_versioned(ids if read_all else [i for i in ids if i in known])
             merged: dict[str, Lead] = {}
-            for seen in pending:
+            for seen in observations:
                 before = merged.get(seen["id"]) or (existing[seen["id"]][0] if seen["id"] in existing else None)
                 merged[seen["id"]] = self._cluster(before, leads.merge(before, seen), signatures.get(seen["id"]))
-            actions = []
-            for lead_id, doc in merged.items():
-                action: dict[str, Any] = {"_index": self.alias, "_id": lead_id, "_source": prepare(doc)}
-                if lead_id in existing:
-                    action["if_seq_no"], action["if_primary_term"] = existing[lead_id][1:]
-                else:
-                    action["_op_type"] = "create"
-                actions.append(action)
+        actions = []
+        for lead_id, doc in merged.items():
+            action: dict[str, Any] = {"_index": self.alias, "_id": lead_id, "_source": prepare(doc)}
+            if lead_id in existing:
+                action["if_seq_no"], action["if_primary_term"] = existing[lead_id][1:]
+            else:
+                action["_op_type"] = "create"
+            actions.append(action)
+        return merged, actions
+
+    def _send(self, observations: list[Lead], signatures: Mapping[str, Any],
+              plan: tuple[dict[str, Lead], list[dict[str, Any]]]) -> list[Lead]:
+        """Write a plan; leads whose write conflicted with a concurrent change are read, merged and written again."""
+        results: dict[str, Lead] = {}
+        merged, actions = plan
+        for _ in range(_MAX_CONFLICT_RETRIES):
             conflicts = set(self._bulk(actions))
             results.update({k: v for k, v in merged.items() if k not in conflicts})
             if not conflicts:
                 return [results[o["id"]] for o in observations]
-            pending = [o for o in pending if o["id"] in conflicts]
-        raise StoreError(f"{len(pending)} lead(s) kept changing concurrently; gave up after "
+            merged, actions = self._plan([o for o in observations if o["id"] in conflicts], signatures, read_all=True)
+        raise StoreError(f"{len(merged)} lead(s) kept changing concurrently; gave up after "
                          f"{_MAX_CONFLICT_RETRIES} attempts")
+
+    def _write_observations(self, observations: list[Lead],
+                            signatures: Mapping[str, Any] | None = None) -> list[Lead]:
+        """Merge observations into the stored leads and write them back (conditional on the version read)."""
+        signatures = signatures or {}
+        return self._send(observations, signatures, self._plan(observations, signatures, read_all=False))
 
     def _update(self, lead_id: str, change: Callable[[Lead], Lead], visible_now: bool = True) -> Lead:
         for _ in range(_MAX_CONFLICT_RETRIES):
@@ -328,26 +341,27 @@ class EsLeadStore(LeadStore):
     # --- crawler writes survive outages ------------------------------------------------------------------
 
     def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
-        """Like `LeadStore.upsert_many`, in bulk batches of `batch_size`: while one batch is written, the next
-        is prepared (lead fields, jieba words, MinHash signatures), so Python and the server work at once.
+        """Like `LeadStore.upsert_many`, in bulk batches of `batch_size`: while one batch is on the wire, the next is
+        prepared (lead fields, jieba words, signatures, clusters, merges), so Python and the server work at once.
 
         While the server is unreachable the observations are spooled and the returned leads are what a first
         sighting would store (workflow fields merge in on replay).
         """
         pairs = list(pairs)
-        batches = [pairs[start:start + self.batch_size] for start in range(0, len(pairs), self.batch_size)]
-        if len(batches) <= 1:
-            return self._write_batch(*self._observe(pairs))
+        if len(pairs) <= self.batch_size:
+            observations, signatures = self._observe(pairs)
+            return self._write_batch(observations, signatures, self._plan_unless_spooling(observations, signatures))
         results: list[Lead] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantian-bulk") as writer:
-            writing: Future[list[Lead]] | None = None
-            for batch in batches:
-                prepared = self._observe(batch)
-                if writing is not None:
-                    results += writing.result()
-                writing = writer.submit(self._write_batch, *prepared)
-            if writing is not None:
-                results += writing.result()
+            sending: Future[list[Lead]] | None = None
+            for start in range(0, len(pairs), self.batch_size):
+                observations, signatures = self._observe(pairs[start:start + self.batch_size])
+                plan = self._plan_unless_spooling(observations, signatures)
+                if sending is not None:
+                    results += sending.result()
+                sending = writer.submit(self._write_batch, observations, signatures, plan)
+            if sending is not None:
+                results += sending.result()
         return results
 
     @staticmethod
@@ -360,9 +374,22 @@ class EsLeadStore(LeadStore):
             signatures[seen["id"]] = cluster.signature(seen.get("title"), seen.get("text"))
         return observations, signatures
 
-    def _write_batch(self, observations: list[Lead], signatures: dict[str, Any]) -> list[Lead]:
-        written = self._write_or_spool([{"op": "upsert", "lead": o} for o in observations],
-                                       lambda: self._write_observations(observations, signatures))
+    def _plan_unless_spooling(self, observations: list[Lead],
+                              signatures: Mapping[str, Any]) -> tuple[dict[str, Lead], list[dict[str, Any]]] | None:
+        """The plan of a batch, or None when the batch will go to the spool (or the server could not be read)."""
+        if self.spool.pending():
+            return None
+        try:
+            return self._plan(observations, signatures, read_all=False)
+        except ServerUnavailable:
+            return None
+
+    def _write_batch(self, observations: list[Lead], signatures: dict[str, Any],
+                     plan: tuple[dict[str, Lead], list[dict[str, Any]]] | None) -> list[Lead]:
+        def write() -> list[Lead]:
+            return self._send(observations, signatures, plan or self._plan(observations, signatures, read_all=False))
+
+        written = self._write_or_spool([{"op": "upsert", "lead": o} for o in observations], write)
         if written is None:
             return [public(leads.merge(None, o)) for o in observations]
         return [public(doc) for doc in written]

@@ -136,7 +136,7 @@ class LeadStore(ABC):
         self._save_many(list(merged.values()))
         return [merged[o["id"]] for o in observations]
 
-    def _cluster(self, before: Lead | None, doc: Lead, minhash: cluster.MinHash | None = None) -> Lead:
+    def _cluster(self, before: Lead | None, doc: Lead, minhash: cluster.Signature | None = None) -> Lead:
         """Give a new lead the cluster of its near-duplicates; refresh the signature when the content changed.
 
         `minhash` is the signature of `doc`'s content when the caller computed it already.

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import html
-import os
-import pickle
 import re
 from functools import lru_cache
 
-import ahocorasick
 import jieba
+from ahocorasick_rs import AhoCorasick
 
 _CJK = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef])")
 _SPACES = re.compile(r"\s+")
@@ -21,46 +19,28 @@ MAX_FRAGMENTS = 3
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> ahocorasick.Automaton:
-    """jieba's dictionary (words of two or more characters) as an Aho-Corasick automaton.
-
-    Building it takes seconds, so it is cached next to the other lantian data (keyed by jieba's version).
-    """
-    from lantian.settings import data_dir
-
-    cache = data_dir() / "index" / f"jieba-{jieba.__version__}-words-v2.automaton"
-    if cache.exists():
-        try:
-            with open(cache, "rb") as handle:
-                return pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError):
-            cache.unlink(missing_ok=True)
-    automaton = ahocorasick.Automaton()
+def _dictionary() -> AhoCorasick:
+    """jieba's dictionary (words of two or more characters) as an Aho-Corasick automaton (built in about a second)."""
+    words: dict[str, None] = {}
     with jieba.get_dict_file() as handle:
         for line in handle:
             word = line.decode("utf-8").split(" ", 1)[0].strip().lower()
             if len(word) > 1:
-                automaton.add_word(word, word)
-    automaton.make_automaton()
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_suffix(f".{os.getpid()}.tmp")
-    with open(partial, "wb") as handle:
-        pickle.dump(automaton, handle)
-    os.replace(partial, cache)
-    return automaton
+                words[word] = None
+    return AhoCorasick(list(words))
 
 
 def words(text: str | None) -> str:
     """Every jieba dictionary word in the text (jieba's full mode: overlapping words too), plus Latin and digit
     runs, lower-cased and space-separated: the companion field for word queries.
 
-    An Aho-Corasick automaton over jieba's dictionary finds the same words as `jieba.cut(cut_all=True)` at C
-    speed, which keeps indexing close to a raw bulk.
+    An Aho-Corasick automaton over jieba's dictionary (ahocorasick-rs, in Rust) finds the same words as
+    `jieba.cut(cut_all=True)` in microseconds, which keeps indexing close to a raw bulk.
     """
     if not text:
         return ""
     lowered = text.lower()
-    found = [word for _, word in _dictionary().iter(lowered)]
+    found = _dictionary().find_matches_as_strings(lowered, overlapping=True)
     found += _LATIN.findall(lowered)
     return " ".join(found)
 

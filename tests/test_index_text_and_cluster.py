@@ -1,0 +1,56 @@
+"""The Python work behind every indexed lead: jieba words for word queries and near-duplicate signatures."""
+from __future__ import annotations
+
+import jieba
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from index import cluster
+from index.text import words
+
+AD = "国家知识产权局指定代理，内部渠道30天下证，包授权不过全额退款！加微信详谈 VX: ipagent2024"
+REPOST = "【国家知识产权局 指定代理】内部渠道 30天下证～包授权，不过全额退款!!加微信详谈vx：ipagent2024"
+OTHER = "专业商标注册、版权登记、软件著作权，全国服务，价格透明，欢迎咨询。"
+
+
+def test_words_are_jiebas_full_mode_dictionary_words_plus_latin_and_digit_runs() -> None:
+    expected = {w.lower() for w in jieba.cut(AD, cut_all=True) if len(w) > 1 and not w.isascii()}
+    found = words(AD).split()
+    assert {w for w in found if not w.isascii()} == expected
+    assert {"知识产权局", "知识产权", "产权", "内部", "渠道"} <= set(found)
+    assert {"30", "vx", "ipagent2024"} <= set(found)
+    assert words("") == words(None) == ""
+
+
+@pytest.mark.parametrize("text", [AD, REPOST, OTHER, "撤三", "商"])
+def test_signatures_are_datasketchs_affine64_minhash(text: str) -> None:
+    grams = cluster.shingles(cluster.normalized(None, text))
+    reference = MinHash(num_perm=cluster.NUM_PERM, hashfunc=int, scheme=cluster.SCHEME)
+    reference.update_batch(grams.tolist())
+    assert np.array_equal(cluster.signature(None, text), reference.hashvalues)
+
+
+def test_signatures_survive_encoding_and_ignore_punctuation_and_spacing() -> None:
+    values = cluster.signature("", AD)
+    assert np.array_equal(cluster.decode(cluster.encode(values)), values)
+    assert np.array_equal(cluster.signature("", "撤三 ， 包成功"), cluster.signature("", "撤三包成功!"))
+    assert cluster.signature("", "！？ ，") is None
+
+
+def test_a_repost_joins_the_cluster_of_the_original_and_other_content_does_not() -> None:
+    index = cluster.NearDuplicateIndex()
+    index.add("a", cluster.signature("", AD), "a")
+    index.add("b", cluster.signature("", OTHER), "b")
+    assert index.cluster_of("c", cluster.signature("", REPOST)) == "a"
+    assert index.cluster_of("d", cluster.signature("", "高价收专利代理师证，不用坐班，资质挂靠")) is None
+    assert index.cluster_of("a", cluster.signature("", AD)) is None  # a lead is not its own near-duplicate
+
+
+def test_changed_content_moves_a_lead_out_of_its_old_buckets() -> None:
+    index = cluster.NearDuplicateIndex()
+    index.add("a", cluster.signature("", AD), "a")
+    index.add("a", cluster.signature("", OTHER), "a")
+    assert len(index) == 1
+    assert index.cluster_of("x", cluster.signature("", AD)) is None
+    assert index.cluster_of("x", cluster.signature("", OTHER)) == "a"
