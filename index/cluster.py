@@ -124,8 +124,10 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
         bands, rows = _band_layout()
-        self._bands = [slice(band * rows, (band + 1) * rows) for band in range(bands)]
+        width = rows * np.dtype(np.uint64).itemsize
+        self._bands = [slice(band * width, (band + 1) * width) for band in range(bands)]
         self._buckets: list[dict[bytes, list[str]]] = [{} for _ in self._bands]
+        self._minimum_equal = threshold * NUM_PERM
         self._signatures = np.zeros((1024, NUM_PERM), dtype=np.uint64)
         self._known: dict[str, tuple[int, str]] = {}
         self._free_rows: list[int] = []
@@ -137,7 +139,9 @@ class NearDuplicateIndex:
         return lead_id in self._known
 
     def _keys(self, values: Signature) -> list[bytes]:
-        return [values[band].tobytes() for band in self._bands]
+        """The bucket key of each band: its bytes."""
+        raw = values.tobytes()
+        return [raw[band] for band in self._bands]
 
     def _new_row(self) -> int:
         if self._free_rows:
@@ -147,10 +151,10 @@ class NearDuplicateIndex:
             self._signatures = np.concatenate([self._signatures, np.zeros_like(self._signatures)])
         return row
 
-    def add(self, lead_id: str, values: Signature, cluster_id: str) -> None:
+    def add(self, lead_id: str, values: Signature, cluster_id: str, keys: list[bytes] | None = None) -> None:
         if lead_id in self._known:
             self._remove(lead_id)
-        for buckets, key in zip(self._buckets, self._keys(values)):
+        for buckets, key in zip(self._buckets, keys or self._keys(values)):
             buckets.setdefault(key, []).append(lead_id)
         row = self._new_row()
         self._signatures[row] = values
@@ -170,14 +174,20 @@ class NearDuplicateIndex:
         for lead_id, encoded, cluster_id in rows:
             self.add(lead_id, decode(encoded), cluster_id)
 
-    def cluster_of(self, lead_id: str, values: Signature) -> str | None:
+    def join(self, lead_id: str, values: Signature) -> str:
+        """Add a new lead and return its cluster: that of its most similar near-duplicate, else its own id."""
+        keys = self._keys(values)
+        cluster_id = self._cluster_of(lead_id, values, keys) or lead_id
+        self.add(lead_id, values, cluster_id, keys)
+        return cluster_id
+
+    def _cluster_of(self, lead_id: str, values: Signature, keys: list[bytes]) -> str | None:
         """The cluster of the most similar other known lead at or above the threshold, or None."""
-        candidates = sorted({member for buckets, key in zip(self._buckets, self._keys(values))
+        candidates = sorted({member for buckets, key in zip(self._buckets, keys)
                              for member in buckets.get(key, ()) if member != lead_id})
         if not candidates:
             return None
-        # Estimated Jaccard similarity with every candidate at once: the share of equal hash values.
-        rows = [self._known[c][0] for c in candidates]
-        similarities = (self._signatures[rows] == values).mean(axis=1)
-        best = int(similarities.argmax())
-        return self._known[candidates[best]][1] if similarities[best] >= self.threshold else None
+        # Estimated Jaccard similarity with every candidate at once: the number of equal hash values.
+        equal = np.count_nonzero(self._signatures[[self._known[c][0] for c in candidates]] == values, axis=1)
+        best = int(equal.argmax())
+        return self._known[candidates[best]][1] if equal[best] >= self._minimum_equal else None

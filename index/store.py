@@ -151,9 +151,10 @@ class LeadStore(ABC):
             return doc
         index = self._near_duplicate_index()
         if before is None:
-            doc["cluster_id"] = index.cluster_of(doc["id"], minhash) or doc["id"]
+            doc["cluster_id"] = index.join(doc["id"], minhash)
+        else:
+            index.add(doc["id"], minhash, doc["cluster_id"])
         doc["minhash"] = cluster.encode(minhash)
-        index.add(doc["id"], minhash, doc["cluster_id"])
         return doc
 
     def _near_duplicate_index(self) -> cluster.NearDuplicateIndex:

@@ -38,13 +38,15 @@ def test_signatures_survive_encoding_and_ignore_punctuation_and_spacing() -> Non
     assert cluster.signature("", "！？ ，") is None
 
 
-def test_a_repost_joins_the_cluster_of_the_original_and_other_content_does_not() -> None:
+def test_a_repost_joins_the_cluster_of_the_original_and_other_content_starts_its_own() -> None:
     index = cluster.NearDuplicateIndex()
-    index.add("a", cluster.signature("", AD), "a")
+    index.add("a", cluster.signature("", AD), "k")
     index.add("b", cluster.signature("", OTHER), "b")
-    assert index.cluster_of("c", cluster.signature("", REPOST)) == "a"
-    assert index.cluster_of("d", cluster.signature("", "高价收专利代理师证，不用坐班，资质挂靠")) is None
-    assert index.cluster_of("a", cluster.signature("", AD)) is None  # a lead is not its own near-duplicate
+    assert index.join("a", cluster.signature("", AD)) == "a"  # a lead is not its own near-duplicate
+    index.add("a", cluster.signature("", AD), "k")
+    assert index.join("c", cluster.signature("", REPOST)) == "k"
+    assert index.join("d", cluster.signature("", "高价收专利代理师证，不用坐班，资质挂靠")) == "d"
+    assert len(index) == 4
 
 
 def test_changed_content_moves_a_lead_out_of_its_old_buckets() -> None:
@@ -52,5 +54,5 @@ def test_changed_content_moves_a_lead_out_of_its_old_buckets() -> None:
     index.add("a", cluster.signature("", AD), "a")
     index.add("a", cluster.signature("", OTHER), "a")
     assert len(index) == 1
-    assert index.cluster_of("x", cluster.signature("", AD)) is None
-    assert index.cluster_of("x", cluster.signature("", OTHER)) == "a"
+    assert index.join("x", cluster.signature("", AD)) == "x"
+    assert index.join("y", cluster.signature("", OTHER)) == "a"
