@@ -64,12 +64,14 @@ def _reason(exc: Exception) -> str:
 
 
 def prepare(doc: Lead, fresh: bool = False) -> Lead:
-    """The document as indexed: the lead plus the jieba companion fields (kept when present, unless `fresh`)."""
-    prepared = dict(doc)
+    """`doc` made ready to index, in place: the jieba companion fields added (kept when present, unless `fresh`).
+
+    In place because every lead passes here on its way to the server; `public()` drops the fields again.
+    """
     for field, words in (("title", "title_words"), ("text", "text_words")):
-        if fresh or words not in prepared:
-            prepared[words] = textutil.words(doc.get(field))
-    return prepared
+        if fresh or words not in doc:
+            doc[words] = textutil.words(doc.get(field))
+    return doc
 
 
 def client_from_env(url: str, **options: Any) -> Elasticsearch:
