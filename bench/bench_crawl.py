@@ -68,18 +68,21 @@ def scrapy_bench(seconds: int, workdir: Path) -> float:
 
 
 def sweep(data_dir: Path, config_dir: Path, endpoints: Path, platforms: list[str], settings: dict[str, Any],
-          sampler: MemorySampler | None = None, keywords: list[str] | None = None) -> dict[str, Any]:
+          sampler: MemorySampler | None = None, keywords: list[str] | None = None,
+          cpu: CpuSampler | None = None) -> dict[str, Any]:
     env = {**os.environ, "LANTIAN_DATA_DIR": str(data_dir), "LANTIAN_CONFIG_DIR": str(config_dir)}
     env.pop("LANTIAN_ES_URL", None)
     args = json.dumps({"platforms": platforms, "endpoints": str(endpoints), "settings": settings,
                        "keywords": keywords})
     process = subprocess.Popen([PYTHON, "-c", RUNNER, args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    if sampler is not None:
-        sampler.watch(process.pid)
+    for watcher in (sampler, cpu):
+        if watcher is not None:
+            watcher.watch(process.pid)
     out, err = process.communicate(timeout=3600)
-    if sampler is not None:
-        sampler.stop()
+    for watcher in (sampler, cpu):
+        if watcher is not None:
+            watcher.stop()
     if process.returncode != 0:
         raise RuntimeError(f"sweep of {platforms} failed:\n{err[-3000:]}")
     return json.loads(out.strip().splitlines()[-1])
@@ -127,6 +130,71 @@ class MemorySampler:
         return [max(rss for _, rss in self.samples[i * size:(i + 1) * size]) for i in range(4)]
 
 
+class CpuSampler:
+    """CPU seconds per role (simulator, crawler, Playwright driver, Chromium's browser/renderer/other processes)
+    over a sweep: where a rendered crawl's time goes on a small machine."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.last: dict[int, tuple[str, float]] = {}
+        self.start: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def role(proc: psutil.Process) -> str:
+        cmdline = " ".join(proc.cmdline())
+        if "chrom" in proc.name().lower() or "chromium" in cmdline:
+            kind = re.search(r"--type=([\w-]+)", cmdline)
+            if not kind:
+                return "chromium browser"
+            if kind.group(1) == "renderer":
+                return "chromium renderers"
+            return "chromium other (gpu, network, zygote)"
+        if "node" in proc.name().lower():
+            return "playwright driver (node)"
+        return "crawler (python)"
+
+    def watch(self, pid: int) -> None:
+        own = psutil.Process()
+
+        def sample() -> None:
+            for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+                try:
+                    times = proc.cpu_times()
+                    role = self.last[proc.pid][0] if proc.pid in self.last else self.role(proc)
+                    self.last[proc.pid] = (role, times.user + times.system)
+                except psutil.Error:
+                    pass
+            times = own.cpu_times()
+            self.last[own.pid] = ("simulator (+ this benchmark)", times.user + times.system)
+
+        def run() -> None:
+            while not self._stop.is_set():
+                try:
+                    sample()
+                except psutil.Error:
+                    break
+                if not self.start:
+                    self.start = dict(self.last)
+                self._stop.wait(self.interval)
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def by_role(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for pid, (role, seconds) in self.last.items():
+            before = self.start.get(pid, (role, 0.0))[1] if pid == os.getpid() else 0.0
+            totals[role] = totals.get(role, 0.0) + seconds - before
+        return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
+
+
 def recall(truth_path: Path, seen_db: Path, platforms: set[str], keywords: set[str]) -> tuple[int, int]:
     truth = [json.loads(line) for line in truth_path.read_text("utf-8").splitlines() if line.strip()]
     with sqlite3.connect(seen_db) as db:
@@ -156,20 +224,40 @@ def config_copy(workdir: Path, registry: Path, changes: dict[str, dict[str, Any]
     return target
 
 
+SECTIONS = ("static", "full", "browser", "screenshots", "recall", "long")
+
+
+def browser_rows(title: str, run: dict[str, Any], cpu: CpuSampler) -> list[tuple[str, str, str, str]]:
+    """The rendered-page rate, then where the CPU went (seconds and share of the run's wall time × cores)."""
+    pages = run["counters"].get("lantian/browser/pages_rendered", 0)
+    rate = pages / run["seconds"]
+    rows = [(title, f"{rate:.1f}", "5.0 (target)", "ok" if rate >= 5 else "below target"),
+            ("  rendered pages, wall time", f"{pages} in {run['seconds']:.1f} s", "", "")]
+    capacity = run["seconds"] * (os.cpu_count() or 1)
+    for role, seconds in cpu.by_role().items():
+        rows.append((f"  CPU: {role}", f"{seconds:.1f} s", f"{seconds / capacity:.0%} of {os.cpu_count()} cores",
+                     f"{seconds / max(pages, 1) * 1000:.0f} ms/page"))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listings", type=int, default=2000, help="simulator size for the rate and recall runs")
     parser.add_argument("--long-listings", type=int, default=4000, help="simulator size for the long browser run")
     parser.add_argument("--bench-seconds", type=int, default=20, help="how long `scrapy bench` runs")
     parser.add_argument("--skip-long", action="store_true", help="skip the long browser run (memory)")
+    parser.add_argument("--only", choices=SECTIONS, action="append",
+                        help="run only these sections (repeatable; default: all)")
     args = parser.parse_args()
+    sections = set(args.only or SECTIONS) - ({"long"} if args.skip_long else set())
 
     workdir = Path(tempfile.mkdtemp(prefix="lantian-bench-"))
     keywords = set(yaml.safe_load((ROOT / "config/keywords/ip-agency.yaml").read_text("utf-8"))["keywords"])
     rows: list[tuple[str, str, str, str]] = []
     try:
-        console.print(f"scrapy bench ({args.bench_seconds} s) …")
-        peer = scrapy_bench(args.bench_seconds, workdir)
+        if sections & {"static", "full"}:
+            console.print(f"scrapy bench ({args.bench_seconds} s) …")
+            peer = scrapy_bench(args.bench_seconds, workdir)
 
         sim_config = SimulatorConfig(seed=7, listings=args.listings, out_dir=workdir / "sim")
         with SimulatorServer(sim_config) as sim:
@@ -179,39 +267,50 @@ def main() -> None:
             config = config_copy(workdir / "c1", registry)
             static = ["market", "search", "services"]
 
-            console.print("static crawl, crawler only …")
-            crawl_only = sweep(workdir / "d1", config, endpoints, static, {**CRAWL_ONLY, "LANTIAN_MAX_IMAGES": 0})
-            pages = crawl_only["counters"]["response_received_count"]
-            ours = pages / crawl_only["seconds"] * 60
-            rows.append(("static pages/min (fetch, parse, evidence)", f"{ours:,.0f}", f"{peer:,.0f} (scrapy bench)",
-                         f"{ours / peer:.0%} (target ≥ 50%)"))
+            if "static" in sections:
+                console.print("static crawl, crawler only …")
+                crawl_only = sweep(workdir / "d1", config, endpoints, static,
+                                   {**CRAWL_ONLY, "LANTIAN_MAX_IMAGES": 0})
+                pages = crawl_only["counters"]["response_received_count"]
+                ours = pages / crawl_only["seconds"] * 60
+                rows.append(("static pages/min (fetch, parse, evidence)", f"{ours:,.0f}",
+                             f"{peer:,.0f} (scrapy bench)", f"{ours / peer:.0%} (target ≥ 50%)"))
 
-            console.print("static crawl, full pipeline (detector with OCR, screenshots, leads) …")
-            full = sweep(workdir / "d2", config, endpoints, ["market"], {"LANTIAN_MAX_IMAGES": 1},
-                         keywords=["撤三", "专利代理师"])
-            pages_full = full["counters"]["response_received_count"]
-            ours_full = pages_full / full["seconds"] * 60
-            rows.append(("static pages/min (full pipeline: OCR of 1st image, screenshots of leads)",
-                         f"{ours_full:,.0f}", f"{peer:,.0f} (scrapy bench)", f"{ours_full / peer:.0%}"))
+            if "full" in sections:
+                console.print("static crawl, full pipeline (detector with OCR, screenshots, leads) …")
+                full = sweep(workdir / "d2", config, endpoints, ["market"], {"LANTIAN_MAX_IMAGES": 1},
+                             keywords=["撤三", "专利代理师"])
+                pages_full = full["counters"]["response_received_count"]
+                ours_full = pages_full / full["seconds"] * 60
+                rows.append(("static pages/min (full pipeline: OCR of 1st image, screenshots of leads)",
+                             f"{ours_full:,.0f}", f"{peer:,.0f} (scrapy bench)", f"{ours_full / peer:.0%}"))
 
-            console.print("browser crawl (feed) …")
-            rendered = sweep(workdir / "d3", config, endpoints, ["feed"], CRAWL_ONLY)
-            rendered_pages = rendered["counters"].get("playwright/page_count", 0)
-            rate = rendered_pages / rendered["seconds"]
-            rows.append(("browser pages/s (one Chromium)", f"{rate:.1f}", "5.0 (target)",
-                         "ok" if rate >= 5 else "below target"))
+            if "browser" in sections:
+                console.print("browser crawl (feed) …")
+                cpu = CpuSampler()
+                rendered = sweep(workdir / "d3", config, endpoints, ["feed"], CRAWL_ONLY, cpu=cpu)
+                rows.extend(browser_rows("browser pages/s (one Chromium)", rendered, cpu))
 
-            console.print("recall sweep (all platforms) …")
-            every = ["market", "search", "services", "feed", "agencies"]
-            recall_run = sweep(workdir / "d4", config, endpoints, every, {**CRAWL_ONLY, "LANTIAN_MAX_IMAGES": 0})
-            hit, total = recall(Path(sim.ground_truth_path), workdir / "d4" / "crawl" / "seen.sqlite3",
-                                set(every), keywords)
-            rows.append(("recall of reachable listings", f"{hit / max(total, 1):.3f} ({hit}/{total})",
-                         "0.98 (target)", "ok" if hit >= 0.98 * total else "below target"))
-            rows.append(("  sweep time, pages", f"{recall_run['seconds']:.0f} s",
-                         f"{recall_run['counters'].get('response_received_count', 0)} responses", ""))
+            if "screenshots" in sections:
+                console.print("browser crawl (feed) with full-page screenshots of detail pages …")
+                cpu = CpuSampler()
+                shots = sweep(workdir / "d3s", config, endpoints, ["feed"],
+                              {**CRAWL_ONLY, "EVIDENCE_BROWSER_SCREENSHOTS": True}, cpu=cpu)
+                rows.extend(browser_rows("browser pages/s with screenshots (production evidence)", shots, cpu))
 
-        if not args.skip_long:
+            if "recall" in sections:
+                console.print("recall sweep (all platforms) …")
+                every = ["market", "search", "services", "feed", "agencies"]
+                recall_run = sweep(workdir / "d4", config, endpoints, every,
+                                   {**CRAWL_ONLY, "LANTIAN_MAX_IMAGES": 0})
+                hit, total = recall(Path(sim.ground_truth_path), workdir / "d4" / "crawl" / "seen.sqlite3",
+                                    set(every), keywords)
+                rows.append(("recall of reachable listings", f"{hit / max(total, 1):.3f} ({hit}/{total})",
+                             "0.98 (target)", "ok" if hit >= 0.98 * total else "below target"))
+                rows.append(("  sweep time, pages", f"{recall_run['seconds']:.0f} s",
+                             f"{recall_run['counters'].get('response_received_count', 0)} responses", ""))
+
+        if "long" in sections:
             long_config = SimulatorConfig(seed=11, listings=args.long_listings, out_dir=workdir / "sim-long")
             with SimulatorServer(long_config) as sim:
                 endpoints = workdir / "endpoints-long.json"
@@ -223,7 +322,7 @@ def main() -> None:
                                  {**CRAWL_ONLY, "LANTIAN_PAGES_PER_CONTEXT": 50}, sampler=sampler)
                 quarters = [q / 2**20 for q in sampler.quarters()]
                 flat = quarters[3] <= quarters[0] * 1.25
-                long_pages = long_run["counters"].get("playwright/page_count", 0)
+                long_pages = long_run["counters"].get("lantian/browser/pages_rendered", 0)
                 rows.append((f"peak RSS by quarter, {long_pages} rendered pages",
                              " / ".join(f"{q:.0f}" for q in quarters) + " MiB", "flat (target)",
                              "flat" if flat else "growing"))

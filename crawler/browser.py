@@ -10,7 +10,10 @@ import logging
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Route
+from playwright.async_api import Request as BrowserRequest
+from playwright.async_api import Response as BrowserResponse
 from scrapy import Request
+from scrapy.utils.misc import load_object
 
 from crawler.platforms import split_selector
 
@@ -18,19 +21,58 @@ logger = logging.getLogger(__name__)
 
 
 BLOCKED_ON_LISTING_PAGES = frozenset({"image", "media", "font"})
+ROUTE_PATTERN = "**"
+"""scrapy-playwright routes every request of a tab through this pattern and unroutes it before reusing the tab."""
 
 
 async def block_heavy_resources(page: Page, request: Request) -> None:
     """Result and feed pages only need their cards' links: their images, media and fonts are not fetched (listing
-    pages keep theirs, for the screenshot and OCR)."""
+    pages keep theirs, for the screenshot and OCR).
+
+    Registered for the same URL pattern as scrapy-playwright's own route, so that its `unroute` takes it off again
+    when the tab is reused for a listing page; every request not blocked falls back to scrapy-playwright's route,
+    which sends the crawler's headers (User-Agent)."""
 
     async def route(route: Route) -> None:
         if route.request.resource_type in BLOCKED_ON_LISTING_PAGES:
             await route.abort()
         else:
-            await route.continue_()
+            await route.fallback()
 
-    await page.route("**/*", route)
+    await page.route(ROUTE_PATTERN, route)
+
+
+DOCUMENT_LATENCY = "lantian_document_latency"
+"""Request meta: seconds from sending a rendered page's document request to its first response byte."""
+INNER_INIT_CALLBACK = "lantian_page_init_callback"
+"""Request meta: the request's own page init callback, run by `time_document` after it set up the timing."""
+
+
+async def time_document(page: Page, request: Request) -> None:
+    """Page init callback of every rendered request: records the server's time to first byte of the page's
+    document in `meta[DOCUMENT_LATENCY]`, then runs the request's own init callback (`meta[INNER_INIT_CALLBACK]`).
+
+    A rendered request's download latency is mostly this machine's browser at work (scripts, waits, scrolling);
+    AutoThrottle, which spaces requests by the server's latency, has to see the server's part only."""
+    previous = getattr(page, "_lantian_document_listener", None)
+    if previous is not None:
+        page.remove_listener("response", previous)
+
+    def on_response(response: BrowserResponse) -> None:
+        navigation: BrowserRequest = response.request
+        if not navigation.is_navigation_request() or navigation.frame != page.main_frame:
+            return
+        page.remove_listener("response", on_response)
+        page._lantian_document_listener = None
+        first_byte = navigation.timing.get("responseStart", -1)
+        if first_byte >= 0:
+            request.meta[DOCUMENT_LATENCY] = first_byte / 1000
+
+    page._lantian_document_listener = on_response
+    page.on("response", on_response)
+    inner = request.meta.get(INNER_INIT_CALLBACK)
+    if inner:
+        await load_object(inner)(page, request)
 
 
 def playwright_selector(spec: str) -> str:

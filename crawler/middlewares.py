@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import Any
@@ -17,6 +18,8 @@ from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+from crawler.browser import DOCUMENT_LATENCY, INNER_INIT_CALLBACK, time_document
 
 logger = logging.getLogger(__name__)
 
@@ -156,65 +159,160 @@ class ResponseGuardMiddleware:
         return response
 
 
-class BrowserContextRecycler:
-    """Rendered pages go to browser contexts that are retired after `LANTIAN_PAGES_PER_CONTEXT` pages, and each
-    page is closed as soon as its HTML is read, so Chromium's memory stays flat over thousands of pages.
+class BrowserTabs:
+    """The tabs of one browser context: idle ones to navigate again, and how many more may be opened (at most
+    `capacity` at a time, so requests never wait on scrapy-playwright's per-context page limit while tabs idle)."""
 
-    Requests with `meta["playwright"]` get a context name `<slot>#<generation>`; a retired context is closed
-    once its last page has answered.
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.open = 0
+        self.idle: list[Any] = []
+        self.waiters: deque[asyncio.Future] = deque()
+
+    async def acquire(self) -> Any | None:
+        """An idle tab, or None when the request may open a new one; waits while all tabs are busy."""
+        while True:
+            while self.idle:
+                page = self.idle.pop()
+                if not page.is_closed():
+                    return page
+                self.open -= 1
+            if self.open < self.capacity:
+                self.open += 1
+                return None
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            await waiter
+
+    def release(self, page: Any | None) -> None:
+        """Give a tab back to reuse it, or None when the request's tab was closed (or never opened)."""
+        if page is None:
+            self.open -= 1
+        else:
+            self.idle.append(page)
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                break
+
+    def discard(self, page: Any) -> bool:
+        """Forget an idle tab (its renderer crashed); True if it was idle here."""
+        if page not in self.idle:
+            return False
+        self.idle.remove(page)
+        self.release(None)
+        return True
+
+    def drop_idle(self) -> None:
+        """Forget every idle tab: their context is retired and closes them with itself."""
+        idle, self.idle = self.idle, []
+        for _ in idle:
+            self.release(None)
+
+
+class BrowserContextRecycler:
+    """Rendered pages go to browser contexts that are retired after `LANTIAN_PAGES_PER_CONTEXT` pages, so
+    Chromium's memory stays flat over thousands of pages; within a context, a tab whose page was read is kept and
+    the next request of that context navigates it (`LANTIAN_REUSE_PAGES`, default on).
+
+    Reusing tabs is what makes one Chromium fast on a small machine: every new tab costs Chromium a renderer
+    process and the Playwright driver a round of set-up, about half of the CPU of a rendered page. A tab whose
+    request failed, or whose renderer crashed, is closed rather than reused.
+
+    Requests with `meta["playwright"]` wait for a tab of their download slot (at most
+    PLAYWRIGHT_MAX_PAGES_PER_CONTEXT open at a time): an idle one of the slot's current context, or leave to open a
+    new one; then they get that context's name, `<slot>#<generation>`. A retired context's idle tabs are forgotten
+    and the context is closed once its last page has answered.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.pages_per_context = crawler.settings.getint("LANTIAN_PAGES_PER_CONTEXT", 100)
+        self.reuse_pages = crawler.settings.getbool("LANTIAN_REUSE_PAGES", True)
+        self.tabs_per_context = (crawler.settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT")
+                                 or crawler.settings.getint("CONCURRENT_REQUESTS"))
         self.generation: dict[str, int] = {}
         self.assigned: dict[str, int] = {}
         self.in_flight: dict[str, int] = {}
         self.contexts: dict[str, Any] = {}
+        self.tabs: dict[str, BrowserTabs] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserContextRecycler:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    async def process_request(self, request: Request, spider: Spider) -> None:
         if not request.meta.get("playwright"):
             return
         if "playwright_context" in request.meta and not request.meta.get("lantian_recycle"):
             return
         base = str(request.meta.get("download_slot") or "default")
+        tabs = self.tabs.setdefault(base, BrowserTabs(self.tabs_per_context))
+        page = await tabs.acquire()
         generation = self.generation.get(base, 0)
         name = f"{base}#{generation}"
         self.assigned[name] = self.assigned.get(name, 0) + 1
         if self.assigned[name] >= self.pages_per_context:
             self.generation[base] = generation + 1
+            tabs.drop_idle()
         self.in_flight[name] = self.in_flight.get(name, 0) + 1
         request.meta["playwright_context"] = name
         request.meta["playwright_include_page"] = True
         request.meta["lantian_recycle"] = True
         request.meta["lantian_recycled_context"] = name
+        if request.meta.get("playwright_page_init_callback") is not time_document:
+            request.meta[INNER_INIT_CALLBACK] = request.meta.get("playwright_page_init_callback")
+            request.meta["playwright_page_init_callback"] = time_document
+        if page is not None:
+            request.meta["playwright_page"] = page
+            self.stats.inc_value("lantian/browser/pages_reused")
 
     async def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
         page = request.meta.pop("playwright_page", None)
+        name = request.meta.get("lantian_recycled_context", "")
+        kept = None
         if page is not None:
-            self.contexts[request.meta.get("lantian_recycled_context", "")] = page.context
-            await self._close_quietly(page)
-        await self._finish(request)
+            self.stats.inc_value("lantian/browser/pages_rendered")
+            self.contexts[name] = page.context
+            if self.reuse_pages and not self._retired(name) and not page.is_closed():
+                kept = page
+                self._watch(page)
+            else:
+                await self._close_quietly(page)
+        await self._finish(request, kept)
         return response
 
     async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> None:
         page = request.meta.pop("playwright_page", None)
         if page is not None:
             await self._close_quietly(page)
-        await self._finish(request)
+        await self._finish(request, None)
 
-    async def _finish(self, request: Request) -> None:
+    def _watch(self, page: Any) -> None:
+        if getattr(page, "_lantian_watched", False):
+            return
+        page._lantian_watched = True
+        page.once("crash", self._crashed)
+
+    def _crashed(self, page: Any) -> None:
+        """A crashed tab is never handed out again (its next navigation would fail)."""
+        if any(tabs.discard(page) for tabs in self.tabs.values()):
+            asyncio.ensure_future(self._close_quietly(page))
+
+    def _retired(self, name: str) -> bool:
+        base, _, generation = name.rpartition("#")
+        return int(generation or 0) < self.generation.get(base, 0)
+
+    async def _finish(self, request: Request, kept: Any | None) -> None:
         name = request.meta.pop("lantian_recycled_context", None)
         if name is None:
             return
+        base = name.rpartition("#")[0]
+        if base in self.tabs:
+            self.tabs[base].release(kept)
         self.in_flight[name] -= 1
-        base, _, generation = name.rpartition("#")
-        retired = int(generation) < self.generation.get(base, 0)
-        if retired and self.in_flight[name] <= 0:
+        if self._retired(name) and self.in_flight[name] <= 0:
             self.in_flight.pop(name, None)
             self.assigned.pop(name, None)
             context = self.contexts.pop(name, None)
@@ -232,9 +330,17 @@ class BrowserContextRecycler:
 
 class PlatformAutoThrottle(AutoThrottle):
     """Scrapy's AutoThrottle, but never below a platform's configured delay (stock AutoThrottle lowers every slot
-    to the global DOWNLOAD_DELAY, which would undo the politeness set in the platform's YAML)."""
+    to the global DOWNLOAD_DELAY, which would undo the politeness set in the platform's YAML), and adapting to a
+    rendered page's server time (its document's time to first byte) rather than to the seconds our browser spent
+    rendering it, which throttled browser platforms by this machine's speed instead of the server's."""
 
     def _response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        if "playwright" in response.flags:
+            # A rendered page's download latency is mostly our browser at work; the server's is its document's.
+            latency = request.meta.get(DOCUMENT_LATENCY)
+            if latency is None:
+                return
+            request = request.replace(meta={**request.meta, "download_latency": latency})
         super()._response_downloaded(response, request, spider)
         key, slot = self._get_slot(request, spider)
         if slot is None or key is None:

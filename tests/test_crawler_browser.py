@@ -63,8 +63,22 @@ def test_browser_contexts_are_recycled(simulator: Any, tmp_path: Path) -> None:
     summary = finish(start_sweep(tmp_path, simulator, ["商标注册"],
                                  {**CRAWL_ONLY, "LANTIAN_PAGES_PER_CONTEXT": 5}))
     counters = summary["counters"]
-    assert counters["playwright/page_count"] > 15
+    assert counters["lantian/browser/pages_rendered"] > 15
     assert counters["lantian/browser/contexts_recycled"] >= 2
+    assert feed_listings(simulator, "商标注册") <= seen_urls(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_browser_tabs_are_reused_across_pages(simulator: Any, tmp_path: Path) -> None:
+    tabs = 4
+    summary = finish(start_sweep(tmp_path, simulator, ["商标注册"],
+                                 {**CRAWL_ONLY, "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": tabs}))
+    counters = summary["counters"]
+    rendered = counters["lantian/browser/pages_rendered"]
+    assert rendered > 3 * tabs
+    assert counters["playwright/page_count"] <= tabs * (1 + counters.get("lantian/browser/contexts_recycled", 0))
+    assert counters["lantian/browser/pages_reused"] >= rendered - counters["playwright/page_count"]
     assert feed_listings(simulator, "商标注册") <= seen_urls(tmp_path)
 
 
