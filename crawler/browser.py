@@ -88,10 +88,31 @@ async def _wait_quietly(page: Page, selector: str, timeout_ms: int) -> bool:
         return False
 
 
+IMAGES_SETTLED = """(timeoutMs) => new Promise((resolve) => {
+  const pending = Array.from(document.images).filter((img) => !img.complete);
+  let left = pending.length;
+  if (!left) return resolve(true);
+  const timer = setTimeout(() => resolve(false), timeoutMs);
+  const done = () => { if (--left === 0) { clearTimeout(timer); resolve(true); } };
+  pending.forEach((img) => {
+    img.addEventListener("load", done, {once: true});
+    img.addEventListener("error", done, {once: true});
+  });
+})"""
+"""Resolves once every image in the page has loaded or failed (or after `timeoutMs`): images a script adds after
+the load event are not waited for by Playwright, and the evidence screenshot must show them."""
+
+
 async def render_detail(page: Page, wait_for: str, timeout_ms: int) -> None:
-    """Wait until the listing's fields (or its take-down notice) are in the DOM."""
+    """Wait until the listing's fields (or its take-down notice) are in the DOM and its images have loaded."""
     if not await _wait_quietly(page, wait_for, timeout_ms):
         logger.debug("no %r on %s after %d ms", wait_for, page.url, timeout_ms)
+        return
+    try:
+        if not await page.evaluate(IMAGES_SETTLED, timeout_ms):
+            logger.debug("images of %s still loading after %d ms", page.url, timeout_ms)
+    except PlaywrightError as exc:
+        logger.debug("could not wait for the images of %s: %s", page.url, exc)
 
 
 async def render_listing(
