@@ -21,7 +21,8 @@ sweep was still paging through results of listings already seen; search: 1,816 l
 peak RSS per 10% of listings 297 → 394 MiB, per quarter 317 / 368 / 386 / 414 MiB: growing (1.31×). The growth is
 the lead store's in-memory near-duplicate index (index/cluster.py `NearDuplicateIndex`: ~3 KB per lead, 35,874 leads
 ≈ 105 MiB) plus Scrapy's dupefilter fingerprints (~0.13 KB per request, ≈ 15 MiB): together ≈ 120 MiB, the growth
-measured (297 → 414 MiB). A separate probe of the detector over 5,700 listings found no growth (spaCy's StringStore +15 strings).
+measured (297 → 414 MiB). A separate probe of the detector over 5,700 listings found no growth (spaCy's StringStore
++15 strings).
 """
 from __future__ import annotations
 
