@@ -114,80 +114,117 @@ def decode(value: str) -> Signature:
     return np.frombuffer(base64.b64decode(value), dtype="<u8").astype(np.uint64)
 
 
+_CHUNK_ROWS = 4096
+
+
 class NearDuplicateIndex:
     """The signatures of known leads, answering "which cluster does this content belong to".
 
     Each band of a signature is a bucket key; leads sharing any bucket are the candidates whose similarity is
-    then estimated from the whole signatures, kept as rows of one matrix so that is a single numpy comparison.
+    then estimated from the whole signatures. A crawl keeps this index for every lead it knows, so it is kept
+    small (about 1 KB a lead): signatures are held as their low 32 bits in fixed-size numpy chunks, buckets
+    map the hash of a band to a row number (a list only when several leads share it).
     """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
-        self.threshold = threshold
         bands, rows = _band_layout()
-        width = rows * np.dtype(np.uint64).itemsize
+        width = rows * np.dtype(np.uint32).itemsize
         self._bands = [slice(band * width, (band + 1) * width) for band in range(bands)]
-        self._buckets: list[dict[bytes, list[str]]] = [{} for _ in self._bands]
+        self._buckets: list[dict[int, int | list[int]]] = [{} for _ in self._bands]
         self._minimum_equal = threshold * NUM_PERM
-        self._signatures = np.zeros((1024, NUM_PERM), dtype=np.uint64)
-        self._known: dict[str, tuple[int, str]] = {}
+        self._chunks: list[np.ndarray] = []
+        self._ids: list[str] = []
+        self._clusters: list[str] = []
+        self._rows: dict[str, int] = {}
         self._free_rows: list[int] = []
 
     def __len__(self) -> int:
-        return len(self._known)
+        return len(self._rows)
 
     def __contains__(self, lead_id: object) -> bool:
-        return lead_id in self._known
+        return lead_id in self._rows
 
-    def _keys(self, values: Signature) -> list[bytes]:
-        """The bucket key of each band: its bytes."""
-        raw = values.tobytes()
-        return [raw[band] for band in self._bands]
+    def _keys(self, compact: np.ndarray) -> list[int]:
+        """The bucket key of each band (the hash of its bytes; a collision only adds a candidate)."""
+        raw = compact.tobytes()
+        return [hash(raw[band]) for band in self._bands]
 
-    def _new_row(self) -> int:
-        if self._free_rows:
-            return self._free_rows.pop()
-        row = len(self._known)
-        if row == len(self._signatures):
-            self._signatures = np.concatenate([self._signatures, np.zeros_like(self._signatures)])
-        return row
+    def _values(self, row: int) -> np.ndarray:
+        return self._chunks[row // _CHUNK_ROWS][row % _CHUNK_ROWS]
 
-    def add(self, lead_id: str, values: Signature, cluster_id: str, keys: list[bytes] | None = None) -> None:
-        if lead_id in self._known:
-            self._remove(lead_id)
-        for buckets, key in zip(self._buckets, keys or self._keys(values)):
-            buckets.setdefault(key, []).append(lead_id)
-        row = self._new_row()
-        self._signatures[row] = values
-        self._known[lead_id] = (row, cluster_id)
+    def add(self, lead_id: str, values: Signature, cluster_id: str) -> None:
+        """Add a lead (or replace its signature) in a known cluster."""
+        compact = values.astype(np.uint32)
+        self._add(lead_id, compact, cluster_id, self._keys(compact))
 
-    def _remove(self, lead_id: str) -> None:
-        row, _ = self._known.pop(lead_id)
-        for buckets, key in zip(self._buckets, self._keys(self._signatures[row])):
-            members = buckets[key]
-            members.remove(lead_id)
-            if not members:
-                del buckets[key]
-        self._free_rows.append(row)
+    def join(self, lead_id: str, values: Signature) -> str:
+        """Add a new lead and return its cluster: that of its most similar near-duplicate, else its own id."""
+        compact = values.astype(np.uint32)
+        keys = self._keys(compact)
+        cluster_id = self._cluster_of(lead_id, compact, keys) or lead_id
+        self._add(lead_id, compact, cluster_id, keys)
+        return cluster_id
 
     def load(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Add stored `(lead_id, encoded signature, cluster_id)` rows."""
         for lead_id, encoded, cluster_id in rows:
             self.add(lead_id, decode(encoded), cluster_id)
 
-    def join(self, lead_id: str, values: Signature) -> str:
-        """Add a new lead and return its cluster: that of its most similar near-duplicate, else its own id."""
-        keys = self._keys(values)
-        cluster_id = self._cluster_of(lead_id, values, keys) or lead_id
-        self.add(lead_id, values, cluster_id, keys)
-        return cluster_id
+    def _add(self, lead_id: str, compact: np.ndarray, cluster_id: str, keys: list[int]) -> None:
+        if lead_id in self._rows:
+            self._remove(lead_id)
+        row = self._new_row(lead_id, cluster_id)
+        self._values(row)[:] = compact
+        for buckets, key in zip(self._buckets, keys):
+            members = buckets.get(key)
+            if members is None:
+                buckets[key] = row
+            elif isinstance(members, list):
+                members.append(row)
+            else:
+                buckets[key] = [members, row]
 
-    def _cluster_of(self, lead_id: str, values: Signature, keys: list[bytes]) -> str | None:
+    def _new_row(self, lead_id: str, cluster_id: str) -> int:
+        if self._free_rows:
+            row = self._free_rows.pop()
+            self._ids[row], self._clusters[row] = lead_id, cluster_id
+        else:
+            row = len(self._ids)
+            if row == len(self._chunks) * _CHUNK_ROWS:
+                self._chunks.append(np.zeros((_CHUNK_ROWS, NUM_PERM), dtype=np.uint32))
+            self._ids.append(lead_id)
+            self._clusters.append(cluster_id)
+        self._rows[lead_id] = row
+        return row
+
+    def _remove(self, lead_id: str) -> None:
+        row = self._rows.pop(lead_id)
+        for buckets, key in zip(self._buckets, self._keys(self._values(row))):
+            members = buckets[key]
+            if isinstance(members, list):
+                members.remove(row)
+                if len(members) == 1:
+                    buckets[key] = members[0]
+            else:
+                del buckets[key]
+        self._free_rows.append(row)
+
+    def _cluster_of(self, lead_id: str, compact: np.ndarray, keys: list[int]) -> str | None:
         """The cluster of the most similar other known lead at or above the threshold, or None."""
-        candidates = sorted({member for buckets, key in zip(self._buckets, keys)
-                             for member in buckets.get(key, ()) if member != lead_id})
-        if not candidates:
+        own = self._rows.get(lead_id)
+        found: set[int] = set()
+        for buckets, key in zip(self._buckets, keys):
+            members = buckets.get(key)
+            if isinstance(members, list):
+                found.update(members)
+            elif members is not None:
+                found.add(members)
+        if own is not None:
+            found.discard(own)
+        if not found:
             return None
+        candidates = sorted(found, key=self._ids.__getitem__)
         # Estimated Jaccard similarity with every candidate at once: the number of equal hash values.
-        equal = np.count_nonzero(self._signatures[[self._known[c][0] for c in candidates]] == values, axis=1)
+        equal = np.count_nonzero(np.stack([self._values(row) for row in candidates]) == compact, axis=1)
         best = int(equal.argmax())
-        return self._known[candidates[best]][1] if equal[best] >= self._minimum_equal else None
+        return self._clusters[candidates[best]] if equal[best] >= self._minimum_equal else None
