@@ -9,8 +9,11 @@ crawl, and the recall of the sweep against the simulator's ground truth.
 Targets: static ≥ 50% of scrapy bench's pages/min; browser ≥ 5 pages/s; memory flat (the last quarter's peak within
 25% of the first quarter's); recall ≥ 0.98 of the ground-truth listings the configured keywords reach.
 
-Browser figures on the 2-core build machine, 2026-11-25 (`--listings 600 --only browser --only screenshots`, 162
-rendered feed pages): RESULTS
+Browser figures on the 2-core build machine, 2026-11-25 21:03 UTC (`--listings 600 --only browser --only
+screenshots`, 162 rendered feed pages; other engineers' jobs took 33-37% of the cores, load 7-12): 4.2 pages/s crawl
+only and 4.2 with screenshots (3.5 before tabs were reused, on an idle machine). lantian's own CPU was ~317 ms per
+rendered page: Chromium renderers 116 ms, browser process 94, GPU/network processes 32, crawler 35, Playwright
+driver 28, simulator 12; with both cores to itself that is about 6 pages/s (an estimate, not a measurement).
 """
 from __future__ import annotations
 
