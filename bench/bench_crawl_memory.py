@@ -15,14 +15,12 @@ RSS per quarter of the run and per 10% of the listings, pages, listings, time an
 quarter's peak within 25% of the first quarter's, as in bench/bench_crawl.py). `--trace-allocations` (slow; a small
 run) names the source lines whose allocations grew.
 
-Measured 2026-11-25 (2 cores, other engineers' jobs running, load 2-11; `--listings 158000`): 103,956 listings,
-122,702 pages in 3,464 s (stopped by SIGTERM once every market/services/agencies listing was fetched, while the
-sweep was still paging through results of listings already seen; search: 1,816 listings at its configured depth);
-peak RSS per 10% of listings 297 → 394 MiB, per quarter 317 / 368 / 386 / 414 MiB: growing (1.31×). The growth is
-the lead store's in-memory near-duplicate index (index/cluster.py `NearDuplicateIndex`: ~3 KB per lead, 35,874 leads
-≈ 105 MiB) plus Scrapy's dupefilter fingerprints (~0.13 KB per request, ≈ 15 MiB): together ≈ 120 MiB, the growth
-measured (297 → 414 MiB). A separate probe of the detector over 5,700 listings found no growth (spaCy's StringStore
-+15 strings).
+Measured 2026-11-25, `--listings 158000 --target 100000 --time-limit 3300`, load ~2 (2 cores): 103,956 listings,
+123,835 pages in 2,569 s (stopped by SIGTERM once every market/services/agencies listing was fetched, while the sweep
+was still paging through results of listings already seen); peak RSS per 10% of listings 293 → 339 MiB, per quarter
+299 / 316 / 330 / 345 MiB: flat (1.15×). What still grows is the lead store's near-duplicate index (~1 KB per lead,
+35,874 leads) and Scrapy's dupefilter fingerprints (~0.13 KB per request). The first run, before the index was made
+smaller (~3 KB per lead), grew 317 → 414 MiB (1.31×). A probe of the detector over 5,700 listings found no growth.
 """
 from __future__ import annotations
 
