@@ -96,29 +96,26 @@ def sweep(data_dir: Path, config_dir: Path, endpoints: Path, platforms: list[str
     return json.loads(out.strip().splitlines()[-1])
 
 
-class MemorySampler:
-    """RSS of a process and all its children (Chromium included), sampled every `interval` seconds."""
+class ProcessTreeSampler:
+    """Samples a process and all its children every `interval` seconds, in a background thread, until `stop()`."""
 
-    def __init__(self, interval: float = 1.0) -> None:
+    def __init__(self, interval: float) -> None:
         self.interval = interval
-        self.samples: list[tuple[float, int]] = []
+        self.started_at = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def sample(self, processes: list[psutil.Process]) -> None:
+        raise NotImplementedError
+
     def watch(self, pid: int) -> None:
+        root = psutil.Process(pid)
+        self.started_at = time.monotonic()
+
         def run() -> None:
-            root = psutil.Process(pid)
-            start = time.monotonic()
             while not self._stop.is_set():
                 try:
-                    processes = [root, *root.children(recursive=True)]
-                    total = 0
-                    for proc in processes:
-                        try:
-                            total += proc.memory_info().rss
-                        except psutil.Error:
-                            pass
-                    self.samples.append((time.monotonic() - start, total))
+                    self.sample([root, *root.children(recursive=True)])
                 except psutil.Error:
                     break
                 self._stop.wait(self.interval)
@@ -131,6 +128,23 @@ class MemorySampler:
         if self._thread is not None:
             self._thread.join()
 
+
+class MemorySampler(ProcessTreeSampler):
+    """RSS of a process and all its children (Chromium included), sampled every `interval` seconds."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        super().__init__(interval)
+        self.samples: list[tuple[float, int]] = []
+
+    def sample(self, processes: list[psutil.Process]) -> None:
+        total = 0
+        for proc in processes:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        self.samples.append((time.monotonic() - self.started_at, total))
+
     def quarters(self) -> list[int]:
         if len(self.samples) < 8:
             return [max((rss for _, rss in self.samples), default=0)] * 4
@@ -138,17 +152,16 @@ class MemorySampler:
         return [max(rss for _, rss in self.samples[i * size:(i + 1) * size]) for i in range(4)]
 
 
-class CpuSampler:
+class CpuSampler(ProcessTreeSampler):
     """CPU seconds per role (simulator, crawler, Playwright driver, Chromium's browser/renderer/other processes)
     over a sweep: where a rendered crawl's time goes on a small machine."""
 
     def __init__(self, interval: float = 0.5) -> None:
-        self.interval = interval
+        super().__init__(interval)
         self.last: dict[int, tuple[str, float]] = {}
         self.start: dict[int, tuple[str, float]] = {}
         self.machine: list[Any] = [None, None]
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._own = psutil.Process()
 
     @staticmethod
     def role(proc: psutil.Process) -> str:
@@ -164,38 +177,25 @@ class CpuSampler:
             return "playwright driver (node)"
         return "crawler (python)"
 
+    def sample(self, processes: list[psutil.Process]) -> None:
+        for proc in processes:
+            try:
+                times = proc.cpu_times()
+                role = self.last[proc.pid][0] if proc.pid in self.last else self.role(proc)
+                self.last[proc.pid] = (role, times.user + times.system)
+            except psutil.Error:
+                pass
+        times = self._own.cpu_times()
+        self.last[self._own.pid] = ("simulator (+ this benchmark)", times.user + times.system)
+        if not self.start:
+            self.start = dict(self.last)
+
     def watch(self, pid: int) -> None:
-        own = psutil.Process()
-
-        def sample() -> None:
-            for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
-                try:
-                    times = proc.cpu_times()
-                    role = self.last[proc.pid][0] if proc.pid in self.last else self.role(proc)
-                    self.last[proc.pid] = (role, times.user + times.system)
-                except psutil.Error:
-                    pass
-            times = own.cpu_times()
-            self.last[own.pid] = ("simulator (+ this benchmark)", times.user + times.system)
-
-        def run() -> None:
-            self.machine = [psutil.cpu_times(), None]
-            while not self._stop.is_set():
-                try:
-                    sample()
-                except psutil.Error:
-                    break
-                if not self.start:
-                    self.start = dict(self.last)
-                self._stop.wait(self.interval)
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
+        self.machine = [psutil.cpu_times(), None]
+        super().watch(pid)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        super().stop()
         self.machine[1] = psutil.cpu_times()
 
     def by_role(self) -> dict[str, float]:
