@@ -20,6 +20,11 @@ cluster = typer.Typer(
 REDIS = typer.Option(None, "--redis", help="Redis URL (default: distributed.redis_url or LANTIAN_REDIS_URL).")
 SWEEP = typer.Option(None, "--sweep", help="Sweep id: the Redis key prefix of this sweep (default: "
                                             "distributed.sweep_id, else 'default').")
+PLATFORMS = typer.Option(None, "--platform", "-p",
+                         help="Platform to sweep (repeatable); default: every enabled platform.")
+KEYWORDS = typer.Option(None, "--keywords", "-k", help="Keywords file replacing the lists.")
+MAX_PAGES = typer.Option(None, "--max-pages", min=1, help="At most N result pages per search.")
+ENDPOINTS = typer.Option(None, "--endpoints", help="JSON {platform: base_url} override.")
 
 
 def register(app: typer.Typer) -> None:
@@ -60,12 +65,10 @@ def _status_table(status: object) -> Table:
 def seed(
     redis_url: Optional[str] = REDIS,
     sweep: Optional[str] = SWEEP,
-    platform: Optional[list[str]] = typer.Option(
-        None, "--platform", "-p", help="Platform to sweep (repeatable); default: every enabled platform."
-    ),
-    keywords: Optional[Path] = typer.Option(None, "--keywords", "-k", help="Keywords file replacing the lists."),
-    max_pages: Optional[int] = typer.Option(None, "--max-pages", min=1, help="At most N result pages per search."),
-    endpoints: Optional[Path] = typer.Option(None, "--endpoints", help="JSON {platform: base_url} override."),
+    platform: Optional[list[str]] = PLATFORMS,
+    keywords: Optional[Path] = KEYWORDS,
+    max_pages: Optional[int] = MAX_PAGES,
+    endpoints: Optional[Path] = ENDPOINTS,
 ) -> None:
     """Store the sweep's parameters in Redis and push its start requests; workers then crawl them."""
     from crawler.distributed.run import DistributedError, seed_sweep
@@ -148,12 +151,10 @@ def work(
 def crawl(
     redis_url: Optional[str] = REDIS,
     sweep: Optional[str] = SWEEP,
-    platform: Optional[list[str]] = typer.Option(
-        None, "--platform", "-p", help="Platform to sweep (repeatable); default: every enabled platform."
-    ),
-    keywords: Optional[Path] = typer.Option(None, "--keywords", "-k", help="Keywords file replacing the lists."),
-    max_pages: Optional[int] = typer.Option(None, "--max-pages", min=1, help="At most N result pages per search."),
-    endpoints: Optional[Path] = typer.Option(None, "--endpoints", help="JSON {platform: base_url} override."),
+    platform: Optional[list[str]] = PLATFORMS,
+    keywords: Optional[Path] = KEYWORDS,
+    max_pages: Optional[int] = MAX_PAGES,
+    endpoints: Optional[Path] = ENDPOINTS,
     worker_id: Optional[str] = WORKER_ID,
     heartbeat: Optional[float] = HEARTBEAT,
     stale_after: Optional[float] = STALE_AFTER,
