@@ -6,9 +6,9 @@ reaches the threshold, else it starts its own cluster (named after its lead id).
 
 The signature is datasketch's `affine64` MinHash (its permutations, MurmurHash3's 64-bit finaliser, the affine
 map), computed here with a few numpy operations per listing because datasketch's per-object API costs more than
-the rest of the indexing work; the tests check both give the same hash values. A 3-character shingle is encoded
-exactly as one 63-bit integer (three 21-bit code points), so signatures are stable across processes. The band
-layout is the one datasketch's `MinHashLSH` chooses for the threshold.
+the rest of the indexing work; the tests check both give the same hash values and the same band layout. A
+3-character shingle is encoded exactly as one 63-bit integer (three 21-bit code points), so signatures are stable
+across processes.
 """
 from __future__ import annotations
 
@@ -62,25 +62,22 @@ Signature = np.ndarray
 """NUM_PERM unsigned 64-bit MinHash values."""
 
 
+BANDS, ROWS_PER_BAND = 10, 6
+"""The band layout datasketch's `MinHashLSH` picks for THRESHOLD and NUM_PERM (a test checks it still does)."""
+_SEED = 1
+
+
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine permutations (a, b) for every signature (deterministic for its default seed).
+    """datasketch's affine permutations (a, b) for its default seed, drawn the way it draws them (a test compares).
 
-    datasketch pulls in scipy, so it is imported when first used and the CLI starts fast.
+    Drawn here rather than taken from datasketch, which imports scipy: tens of thousands of long-lived objects
+    that every full garbage collection of the indexing process would walk again.
     """
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
-    return a.astype(np.uint64), b.astype(np.uint64)
-
-
-@lru_cache(maxsize=1)
-def _band_layout() -> tuple[int, int]:
-    """(bands, rows per band) that datasketch's LSH picks for THRESHOLD and NUM_PERM."""
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    return lsh.b, lsh.r
+    generator = np.random.RandomState(_SEED)
+    a = generator.randint(0, 1 << 63, NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = generator.randint(0, 1 << 64, NUM_PERM, dtype=np.uint64)
+    return a, b
 
 
 _FMIX_SHIFT = np.uint64(33)
@@ -127,9 +124,8 @@ class NearDuplicateIndex:
     """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
-        bands, rows = _band_layout()
-        width = rows * np.dtype(np.uint32).itemsize
-        self._bands = [slice(band * width, (band + 1) * width) for band in range(bands)]
+        width = ROWS_PER_BAND * np.dtype(np.uint32).itemsize
+        self._bands = [slice(band * width, (band + 1) * width) for band in range(BANDS)]
         self._buckets: list[dict[int, int | list[int]]] = [{} for _ in self._bands]
         self._minimum_equal = threshold * NUM_PERM
         self._chunks: list[np.ndarray] = []
@@ -210,8 +206,10 @@ class NearDuplicateIndex:
         self._free_rows.append(row)
 
     def _cluster_of(self, lead_id: str, compact: np.ndarray, keys: list[int]) -> str | None:
-        """The cluster of the most similar other known lead at or above the threshold, or None."""
-        own = self._rows.get(lead_id)
+        """The cluster of the most similar other known lead at or above the threshold, or None.
+
+        Ties go to the smallest lead id, so the answer does not depend on the order leads were added.
+        """
         found: set[int] = set()
         for buckets, key in zip(self._buckets, keys):
             members = buckets.get(key)
@@ -219,12 +217,26 @@ class NearDuplicateIndex:
                 found.update(members)
             elif members is not None:
                 found.add(members)
-        if own is not None:
-            found.discard(own)
+        found.discard(self._rows.get(lead_id))  # type: ignore[arg-type]
         if not found:
             return None
-        candidates = sorted(found, key=self._ids.__getitem__)
-        # Estimated Jaccard similarity with every candidate at once: the number of equal hash values.
-        equal = np.count_nonzero(np.stack([self._values(row) for row in candidates]) == compact, axis=1)
-        best = int(equal.argmax())
-        return self._clusters[candidates[best]] if equal[best] >= self._minimum_equal else None
+        rows, equal = self._equal_values(found, compact)
+        best = equal.max()
+        if best < self._minimum_equal:
+            return None
+        nearest = min((rows[i] for i in np.flatnonzero(equal == best).tolist()), key=self._ids.__getitem__)
+        return self._clusters[nearest]
+
+    def _equal_values(self, rows: Iterable[int], compact: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """The rows (in chunk order) and, for each, how many of its hash values equal `compact`'s: the estimated
+        Jaccard similarity, computed a chunk at a time."""
+        by_chunk: dict[int, list[int]] = {}
+        for row in rows:
+            by_chunk.setdefault(row // _CHUNK_ROWS, []).append(row)
+        ordered: list[int] = []
+        counts = []
+        for number, group in by_chunk.items():
+            offsets = [row - number * _CHUNK_ROWS for row in group]
+            counts.append(np.add.reduce(self._chunks[number][offsets] == compact, axis=1))
+            ordered += group
+        return ordered, counts[0] if len(counts) == 1 else np.concatenate(counts)

@@ -40,6 +40,9 @@ _GROUP_FIELDS = {
     "agency": "agency_code", "cluster": "cluster_id", "listing_status": "listing_status",
 }
 _MAX_CONFLICT_RETRIES = 10
+_FIRST_BATCH_FRACTION = 8
+# What a bulk response needs to say per document; the rest (index, version, shards) is not parsed.
+_BULK_RESPONSE_FIELDS = "items.*._id,items.*.status,items.*.error"
 
 
 class ServerUnavailable(StoreError):
@@ -251,7 +254,8 @@ class EsLeadStore(LeadStore):
         def run() -> None:
             for ok, item in helpers.streaming_bulk(
                     self.client, actions, chunk_size=self.batch_size, max_retries=5, initial_backoff=1,
-                    max_backoff=30, raise_on_error=False, raise_on_exception=True):
+                    max_backoff=30, raise_on_error=False, raise_on_exception=True,
+                    filter_path=_BULK_RESPONSE_FIELDS):
                 if ok:
                     continue
                 result = next(iter(item.values()))
@@ -356,8 +360,8 @@ class EsLeadStore(LeadStore):
         results: list[Lead] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantian-bulk") as writer:
             sending: Future[list[Lead]] | None = None
-            for start in range(0, len(pairs), self.batch_size):
-                observations, signatures = self._observe(pairs[start:start + self.batch_size])
+            for start, end in self._batches(len(pairs)):
+                observations, signatures = self._observe(pairs[start:end])
                 plan = self._plan_unless_spooling(observations, signatures)
                 if sending is not None:
                     results += sending.result()
@@ -365,6 +369,15 @@ class EsLeadStore(LeadStore):
             if sending is not None:
                 results += sending.result()
         return results
+
+    def _batches(self, count: int) -> Iterator[tuple[int, int]]:
+        """(start, end) of each batch: a small first one, so the server has work while the next is prepared,
+        then `batch_size` each."""
+        end = min(count, max(1, self.batch_size // _FIRST_BATCH_FRACTION))
+        yield 0, end
+        while end < count:
+            start, end = end, min(count, end + self.batch_size)
+            yield start, end
 
     @staticmethod
     def _observe(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> tuple[list[Lead], dict[str, Any]]:

@@ -6,6 +6,7 @@ Merging a re-crawl into an existing lead lives here too, so both backends keep w
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -42,6 +43,8 @@ ENTITY_CONTACTS: dict[str, str] = {
 }
 ENTITY_AGENCY_CODES = frozenset({"agency_code", "org_code"})
 ENTITY_AGENCY_NAMES = frozenset({"agency", "agency_name", "org", "organization"})
+# The canonical form (what the crawler writes), for days every month has; others go through the full parse.
+_CANONICAL_UTC = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
 
 
 def lead_id(canonical_url: str) -> str:
@@ -54,6 +57,8 @@ def iso_utc(value: Any = None) -> str:
 
     One fixed format lets both stores compare dates as strings and Elasticsearch parse them as dates.
     """
+    if isinstance(value, str) and _CANONICAL_UTC.fullmatch(value):
+        return value
     if value is None:
         moment = datetime.now(timezone.utc)
     elif isinstance(value, datetime):

@@ -30,7 +30,10 @@ class LeadNotFound(StoreError, KeyError):
 
 def public(doc: Mapping[str, Any]) -> Lead:
     """A stored document without the store's internal fields."""
-    return {k: v for k, v in doc.items() if k not in INTERNAL_FIELDS}
+    lead = dict(doc)
+    for field in INTERNAL_FIELDS:
+        lead.pop(field, None)
+    return lead
 
 
 class LeadStore(ABC):

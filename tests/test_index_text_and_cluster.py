@@ -4,7 +4,7 @@ from __future__ import annotations
 import jieba
 import numpy as np
 import pytest
-from datasketch import MinHash
+from datasketch import MinHash, MinHashLSH
 
 from index import cluster
 from index.text import words
@@ -29,6 +29,11 @@ def test_signatures_are_datasketchs_affine64_minhash(text: str) -> None:
     reference = MinHash(num_perm=cluster.NUM_PERM, hashfunc=int, scheme=cluster.SCHEME)
     reference.update_batch(grams.tolist())
     assert np.array_equal(cluster.signature(None, text), reference.hashvalues)
+
+
+def test_the_band_layout_is_the_one_datasketchs_lsh_picks_for_the_threshold() -> None:
+    lsh = MinHashLSH(threshold=cluster.THRESHOLD, num_perm=cluster.NUM_PERM)
+    assert (cluster.BANDS, cluster.ROWS_PER_BAND) == (lsh.b, lsh.r)
 
 
 def test_signatures_survive_encoding_and_ignore_punctuation_and_spacing() -> None:
