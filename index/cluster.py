@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -95,11 +95,38 @@ def _mix(values: np.ndarray) -> np.ndarray:
 
 def signature(title: str | None, text: str | None) -> Signature | None:
     """The MinHash values of a listing's content, None when it has no letters or digits to compare."""
-    grams = shingles(normalized(title, text))
-    if len(grams) == 0:
-        return None
+    return signatures([(title, text)])[0]
+
+
+def signatures(contents: Sequence[tuple[str | None, str | None]]) -> list[Signature | None]:
+    """`signature` of each (title, text): the shingles of the whole batch are built and mixed at once, which
+    saves most of numpy's per-call overhead on listings of a few hundred characters."""
+    values = [normalized(title, text) for title, text in contents]
+    codes = np.frombuffer("".join(values).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    # Shingles at every position of the joined text; those that straddle two listings are never read.
+    grams = codes[:1 - SHINGLE] if len(codes) >= SHINGLE else codes[:0]
+    for offset in range(1, SHINGLE):
+        grams = (grams << _CODE_POINT_BITS) | codes[offset:len(codes) - SHINGLE + 1 + offset]
+    mixed = _mix(grams)
+    found: list[Signature | None] = []
+    end = 0
+    for value in values:
+        start, end = end, end + len(value)
+        if start == end:
+            found.append(None)
+        elif end - start < SHINGLE:
+            found.append(_minima(_mix(shingles(value))))
+        else:
+            found.append(_minima(mixed[start:end - SHINGLE + 1]))
+    return found
+
+
+def _minima(mixed: np.ndarray) -> Signature:
+    """The smallest image of the mixed shingles under each permutation."""
     a, b = _permutations()
-    return (_mix(grams)[:, np.newaxis] * a + b).min(axis=0)
+    images = a[:, np.newaxis] * mixed
+    images += b[:, np.newaxis]
+    return images.min(axis=1)
 
 
 def encode(values: Signature) -> str:

@@ -31,6 +31,16 @@ def test_signatures_are_datasketchs_affine64_minhash(text: str) -> None:
     assert np.array_equal(cluster.signature(None, text), reference.hashvalues)
 
 
+def test_a_batch_of_signatures_is_each_listings_own_signature() -> None:
+    contents = [(None, AD), ("", ""), ("撤", "三"), (None, "商"), ("标题", REPOST), (None, "！？"), ("", OTHER)]
+    batch = cluster.signatures(contents)
+    assert len(batch) == len(contents)
+    for (title, text), values in zip(contents, batch):
+        alone = cluster.signature(title, text)
+        assert (values is None and alone is None) or np.array_equal(values, alone)
+    assert batch[1] is None and batch[5] is None
+
+
 def test_the_band_layout_is_the_one_datasketchs_lsh_picks_for_the_threshold() -> None:
     lsh = MinHashLSH(threshold=cluster.THRESHOLD, num_perm=cluster.NUM_PERM)
     assert (cluster.BANDS, cluster.ROWS_PER_BAND) == (lsh.b, lsh.r)
