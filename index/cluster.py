@@ -138,7 +138,9 @@ def decode(value: str) -> Signature:
     return np.frombuffer(base64.b64decode(value), dtype="<u8").astype(np.uint64)
 
 
-_CHUNK_ROWS = 4096
+# Chunks are allocated zeroed (calloc), so memory is only committed as rows are written: a large chunk costs a
+# small store nothing, and most stores stay within one, where candidate rows are read with a single gather.
+_CHUNK_ROWS = 1 << 16
 
 
 class NearDuplicateIndex:
@@ -247,23 +249,21 @@ class NearDuplicateIndex:
         found.discard(self._rows.get(lead_id))  # type: ignore[arg-type]
         if not found:
             return None
-        rows, equal = self._equal_values(found, compact)
+        rows = np.fromiter(found, dtype=np.intp, count=len(found))
+        equal = np.add.reduce(self._rows_values(rows) == compact, axis=1)
         best = equal.max()
         if best < self._minimum_equal:
             return None
-        nearest = min((rows[i] for i in np.flatnonzero(equal == best).tolist()), key=self._ids.__getitem__)
+        nearest = min(rows[equal == best].tolist(), key=self._ids.__getitem__)
         return self._clusters[nearest]
 
-    def _equal_values(self, rows: Iterable[int], compact: np.ndarray) -> tuple[list[int], np.ndarray]:
-        """The rows (in chunk order) and, for each, how many of its hash values equal `compact`'s: the estimated
-        Jaccard similarity, computed a chunk at a time."""
-        by_chunk: dict[int, list[int]] = {}
-        for row in rows:
-            by_chunk.setdefault(row // _CHUNK_ROWS, []).append(row)
-        ordered: list[int] = []
-        counts = []
-        for number, group in by_chunk.items():
-            offsets = [row - number * _CHUNK_ROWS for row in group]
-            counts.append(np.add.reduce(self._chunks[number][offsets] == compact, axis=1))
-            ordered += group
-        return ordered, counts[0] if len(counts) == 1 else np.concatenate(counts)
+    def _rows_values(self, rows: np.ndarray) -> np.ndarray:
+        """The compact signatures of `rows`, one per line."""
+        if len(self._chunks) == 1:
+            return self._chunks[0][rows]
+        values = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
+        chunk, offset = np.divmod(rows, _CHUNK_ROWS)
+        for number in np.unique(chunk).tolist():
+            selected = chunk == number
+            values[selected] = self._chunks[number][offset[selected]]
+        return values

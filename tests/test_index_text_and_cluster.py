@@ -71,3 +71,16 @@ def test_changed_content_moves_a_lead_out_of_its_old_buckets() -> None:
     assert len(index) == 1
     assert index.join("x", cluster.signature("", AD)) == "x"
     assert index.join("y", cluster.signature("", OTHER)) == "a"
+
+
+def test_clusters_do_not_depend_on_how_signatures_are_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
+    contents = [AD, REPOST, OTHER, AD + "。", OTHER + "！", "高价收专利代理师证，不用坐班，资质挂靠", REPOST + "～"]
+
+    def clusters() -> list[str]:
+        index = cluster.NearDuplicateIndex()
+        return [index.join(f"lead-{n}", cluster.signature("", text)) for n, text in enumerate(contents)]
+
+    in_one_chunk = clusters()
+    monkeypatch.setattr(cluster, "_CHUNK_ROWS", 2)
+    assert clusters() == in_one_chunk
+    assert in_one_chunk[1] == in_one_chunk[0] and in_one_chunk[4] == in_one_chunk[2]
