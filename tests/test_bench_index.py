@@ -1,0 +1,29 @@
+"""bench/bench_index.py against the test server: both paths index every document and the ratio is printed."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_index_benchmark_prints_both_rates_and_their_ratio(es_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_index.py"), "--url", es_url, "--docs", "120", "--batch", "40",
+         "--rounds", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rates = dict(re.findall(r"^(raw _bulk|lead indexing)\s+(\d+) docs/s", result.stdout, re.MULTILINE))
+    assert set(rates) == {"raw _bulk", "lead indexing"} and all(int(rate) > 0 for rate in rates.values())
+    assert re.search(r"^lead / raw\s+\d+%", result.stdout, re.MULTILINE)
+
+
+def test_separate_cores_is_refused_for_a_server_the_bench_does_not_start(es_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_index.py"), "--url", es_url, "--separate-cores"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2 and "--separate-cores applies to the server the bench starts" in result.stderr
