@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -40,7 +41,12 @@ _GROUP_FIELDS = {
     "agency": "agency_code", "cluster": "cluster_id", "listing_status": "listing_status",
 }
 _MAX_CONFLICT_RETRIES = 10
+Plan = tuple[dict[str, Lead], list[dict[str, Any]]]
+"""A batch's merged leads by id and the conditional bulk actions that write them."""
 _FIRST_BATCH_FRACTION = 4
+# Spooled operations handed to one replay step, in batches: enough for the pipeline to keep the server busy; a
+# failed step is replayed whole next time (merges are idempotent).
+_REPLAY_BATCHES = 20
 # Documents are encoded as they are planned (the bulk helper sends bytes as they are), so the writer thread
 # only frames and sends them and the server waits less between batches.
 _SOURCES = OrjsonSerializer()
@@ -275,7 +281,7 @@ class EsLeadStore(LeadStore):
         return conflicts
 
     def _plan(self, observations: list[Lead], signatures: Mapping[str, Any],
-              read_all: bool) -> tuple[dict[str, Lead], list[dict[str, Any]]]:
+              read_all: bool) -> Plan:
         """The merged leads of `observations` and the conditional bulk actions that write them.
 
         Without `read_all`, only leads this process knows (its near-duplicate index) are read first; the others
@@ -302,7 +308,7 @@ class EsLeadStore(LeadStore):
         return merged, actions
 
     def _send(self, observations: list[Lead], signatures: Mapping[str, Any],
-              plan: tuple[dict[str, Lead], list[dict[str, Any]]]) -> list[Lead]:
+              plan: Plan) -> list[Lead]:
         """Write a plan; leads whose write conflicted with a concurrent change are read, merged and written again."""
         results: dict[str, Lead] = {}
         merged, actions = plan
@@ -314,12 +320,6 @@ class EsLeadStore(LeadStore):
             merged, actions = self._plan([o for o in observations if o["id"] in conflicts], signatures, read_all=True)
         raise StoreError(f"{len(merged)} lead(s) kept changing concurrently; gave up after "
                          f"{_MAX_CONFLICT_RETRIES} attempts")
-
-    def _write_observations(self, observations: list[Lead],
-                            signatures: Mapping[str, Any] | None = None) -> list[Lead]:
-        """Merge observations into the stored leads and write them back (conditional on the version read)."""
-        signatures = signatures or {}
-        return self._send(observations, signatures, self._plan(observations, signatures, read_all=False))
 
     def _update(self, lead_id: str, change: Callable[[Lead], Lead], visible_now: bool = True) -> Lead:
         for _ in range(_MAX_CONFLICT_RETRIES):
@@ -356,21 +356,26 @@ class EsLeadStore(LeadStore):
         While the server is unreachable the observations are spooled and the returned leads are what a first
         sighting would store (workflow fields merge in on replay).
         """
-        pairs = list(pairs)
-        if len(pairs) <= self.batch_size:
-            observations, signatures = self._observe(pairs)
-            return self._write_batch(observations, signatures, self._plan_unless_spooling(observations, signatures))
+        return self._pipelined(list(pairs), self._observe, self._plan_unless_spooling, self._write_batch)
+
+    def _pipelined(self, items: list[Any], prepare: Callable[[list[Any]], tuple[list[Lead], dict[str, Any]]],
+                   plan: Callable[[list[Lead], dict[str, Any]], Plan | None],
+                   write: Callable[[list[Lead], dict[str, Any], Plan | None], list[Lead]]) -> list[Lead]:
+        """`write` each batch of `items` in a writer thread while this thread prepares and plans the next ones; at
+        most one planned batch waits behind the one on the wire, so memory stays bounded."""
+        if len(items) <= self.batch_size:
+            observations, signatures = prepare(items)
+            return write(observations, signatures, plan(observations, signatures))
         results: list[Lead] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantian-bulk") as writer:
-            sending: Future[list[Lead]] | None = None
-            for start, end in self._batches(len(pairs)):
-                observations, signatures = self._observe(pairs[start:end])
-                plan = self._plan_unless_spooling(observations, signatures)
-                if sending is not None:
-                    results += sending.result()
-                sending = writer.submit(self._write_batch, observations, signatures, plan)
-            if sending is not None:
-                results += sending.result()
+            queued: deque[Future[list[Lead]]] = deque()
+            for start, end in self._batches(len(items)):
+                observations, signatures = prepare(items[start:end])
+                queued.append(writer.submit(write, observations, signatures, plan(observations, signatures)))
+                if len(queued) > 2:
+                    results += queued.popleft().result()
+            while queued:
+                results += queued.popleft().result()
         return results
 
     def _batches(self, count: int) -> Iterator[tuple[int, int]]:
@@ -385,12 +390,16 @@ class EsLeadStore(LeadStore):
     @staticmethod
     def _observe(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> tuple[list[Lead], dict[str, Any]]:
         """Observations with their jieba words, and their content signatures by lead id."""
-        observations = [prepare(leads.observation(listing, detection)) for listing, detection in pairs]
+        return EsLeadStore._signed([prepare(leads.observation(listing, detection)) for listing, detection in pairs])
+
+    @staticmethod
+    def _signed(observations: list[Lead]) -> tuple[list[Lead], dict[str, Any]]:
+        """The observations with their content signatures by lead id."""
         found = cluster.signatures([(seen.get("title"), seen.get("text")) for seen in observations])
         return observations, {seen["id"]: values for seen, values in zip(observations, found)}
 
     def _plan_unless_spooling(self, observations: list[Lead],
-                              signatures: Mapping[str, Any]) -> tuple[dict[str, Lead], list[dict[str, Any]]] | None:
+                              signatures: Mapping[str, Any]) -> Plan | None:
         """The plan of a batch, or None when the batch will go to the spool (or the server could not be read)."""
         if self.spool.pending():
             return None
@@ -400,7 +409,7 @@ class EsLeadStore(LeadStore):
             return None
 
     def _write_batch(self, observations: list[Lead], signatures: dict[str, Any],
-                     plan: tuple[dict[str, Lead], list[dict[str, Any]]] | None) -> list[Lead]:
+                     plan: Plan | None) -> list[Lead]:
         def write() -> list[Lead]:
             return self._send(observations, signatures, plan or self._plan(observations, signatures, read_all=False))
 
@@ -434,21 +443,26 @@ class EsLeadStore(LeadStore):
             return None
 
     def _apply_now(self, ops: list[Operation]) -> None:
-        """Apply spooled operations in order (consecutive upserts as one bulk)."""
+        """Apply spooled operations in order (consecutive upserts in pipelined bulk batches)."""
         batch: list[Lead] = []
         for op in ops:
             if op["op"] == "upsert":
                 batch.append(op["lead"])
                 continue
             if batch:
-                self._write_observations(batch)
+                self._replay_upserts(batch)
                 batch = []
             if op["op"] == "seen":
                 LeadStore.record_seen(self, {"id": op["id"], "fetched_at": op["at"]})
             elif op["op"] == "removed":
                 LeadStore.mark_removed(self, op["id"], op["at"])
         if batch:
-            self._write_observations(batch)
+            self._replay_upserts(batch)
+
+    def _replay_upserts(self, observations: list[Lead]) -> None:
+        """Write spooled observations; an unreachable server raises (the spool keeps them), nothing is spooled again."""
+        self._pipelined(observations, self._signed, lambda seen, signatures: self._plan(seen, signatures, read_all=False),
+                        self._send)
 
     def replay_spool(self, force: bool = True) -> bool:
         """Replay spooled operations if the server answers; True when the spool is empty afterwards.
@@ -463,7 +477,7 @@ class EsLeadStore(LeadStore):
         self._last_replay_attempt = now
         try:
             self._ensure_ready()
-            replayed = self.spool.replay(self._apply_now, batch=self.batch_size)
+            replayed = self.spool.replay(self._apply_now, batch=self.batch_size * _REPLAY_BATCHES)
         except ServerUnavailable as exc:
             log.warning("spool kept: %s", exc)
             return False

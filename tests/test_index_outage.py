@@ -73,7 +73,7 @@ def test_killing_elasticsearch_mid_crawl_loses_no_lead(tmp_path: Path) -> None:
         store.client.close()  # the crawling process ends while the server is still down
 
         server.start(timeout=240)
-        resumed = EsLeadStore(url, index_prefix="outage", spool_dir=spool_dir, replay_interval=0)
+        resumed = EsLeadStore(url, index_prefix="outage", spool_dir=spool_dir, replay_interval=0, batch_size=20)
         for n in range(215, 220):
             resumed.upsert(listing(n), detection(("abnormal_filing",), risk=0.7))
         resumed.flush()
@@ -155,3 +155,31 @@ def test_a_store_opened_while_the_server_is_down_spools_and_another_replays(es_u
     finally:
         up.drop()
         up.client.close()
+
+
+def test_a_long_spool_replays_in_pipelined_batches_and_in_order(es_url: str, tmp_path: Path) -> None:
+    from index import lead as leads
+    from index.es_store import prepare
+
+    store = EsLeadStore(es_url, index_prefix="replay", spool_dir=tmp_path / "spool", batch_size=4, replay_interval=0)
+    store.drop()
+    store.ensure_indices()
+    upserts = [{"op": "upsert", "lead": prepare(leads.observation(listing(n), detection(("impersonation",))))}
+               for n in range(30)]
+    removed = {"op": "removed", "id": listing(7)["id"], "at": "2026-11-21T00:00:00Z"}
+    later = leads.observation(listing(7, fetched_at="2026-11-22T00:00:00Z"), detection(("impersonation",)))
+    store.spool.append([*upserts[:20], removed, *upserts[20:], {"op": "upsert", "lead": prepare(later)}])
+    threads = []
+    original = store._send
+
+    def send(*args: object) -> list[dict]:
+        threads.append(threading.current_thread().name)
+        return original(*args)
+
+    store._send = send  # type: ignore[method-assign]
+    store.flush()
+    assert not store.spool.pending() and store.count() == 30
+    assert any(name.startswith("lantian-bulk") for name in threads)  # written by the pipeline's writer thread
+    relisted = store.get(listing(7)["id"])
+    assert relisted["listing_status"] == "active" and relisted["removed_at"] is None  # the later sighting won
+    store.drop()
