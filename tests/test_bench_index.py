@@ -12,13 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_index_benchmark_prints_both_rates_and_their_ratio(es_url: str) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_index.py"), "--url", es_url, "--docs", "120", "--batch", "40",
-         "--rounds", "2"],
+         "--rounds", "2", "--repeat", "2"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     rates = dict(re.findall(r"^(raw _bulk|lead indexing)\s+(\d+) docs/s", result.stdout, re.MULTILINE))
     assert set(rates) == {"raw _bulk", "lead indexing"} and all(int(rate) > 0 for rate in rates.values())
-    assert re.search(r"^lead / raw\s+\d+%", result.stdout, re.MULTILINE)
+    assert re.search(r"^lead / raw\s+\d+%\s+\(median of 2 runs", result.stdout, re.MULTILINE)
+    assert len(re.findall(r"^run \d+\s+lead [\d,]+ docs/s, raw [\d,]+ docs/s: \d+%", result.stdout, re.MULTILINE)) == 2
 
 
 def test_separate_cores_is_refused_for_a_server_the_bench_does_not_start(es_url: str) -> None:
