@@ -1,13 +1,16 @@
 """Per-platform crawl counters (pages, items, leads, errors) and their live Rich display."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rich.console import Console
+from rich.live import Live
 from rich.table import Table
 from scrapy import Request, Spider, signals
-from scrapy.crawler import Crawler
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.http import Response
 
 from crawler.middlewares import PAGE_META
@@ -139,3 +142,27 @@ def progress_table(platforms: dict[str, PlatformSummary], title: str = "lantian 
     for name, summary in platforms.items():
         table.add_row(name, *(str(getattr(summary, col)) for col in columns))
     return table
+
+
+def crawl_stats(crawlers: Iterable[Crawler]) -> list[dict[str, Any]]:
+    """The stats of every crawler that has them (one that failed to start has none)."""
+    return [crawler.stats.get_stats() for crawler in crawlers if getattr(crawler, "stats", None)]
+
+
+def run_with_progress(process: CrawlerProcess, crawlers: Sequence[Crawler], platforms: Sequence[str],
+                      console: Console, show: bool, title: str = "lantian crawl") -> list[dict[str, Any]]:
+    """Run the process's crawls to their end, with a live per-platform table (refreshed twice a second) when
+    `show`; returns the crawlers' final stats."""
+    live = Live(progress_table(summarize([], platforms), title=title), console=console, refresh_per_second=4,
+                transient=True) if show else None
+    from twisted.internet import task  # after CrawlerProcess installed its reactor
+
+    looper = task.LoopingCall(lambda: live.update(progress_table(summarize(crawl_stats(crawlers), platforms),
+                                                                 title=title)) if live is not None else None)
+    with live if live is not None else nullcontext():
+        if live is not None:
+            looper.start(0.5, now=False)
+        process.start(stop_after_crawl=True)
+        if looper.running:
+            looper.stop()
+    return crawl_stats(crawlers)

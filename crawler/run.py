@@ -9,18 +9,16 @@ import hashlib
 import shutil
 import time
 from collections.abc import Sequence
-from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.live import Live
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
-from crawler.progress import SweepSummary, counters, progress_table, summarize
+from crawler.progress import SweepSummary, counters, run_with_progress, summarize
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
 from lantian.settings import data_dir
@@ -92,27 +90,9 @@ def run_sweep(
 
     started = time.monotonic()
     console = console or Console()
-    live = Live(progress_table(summarize([], names)), console=console, refresh_per_second=4,
-                transient=True) if progress else None
-
-    def refresh() -> None:
-        if live is not None:
-            stats = [c.stats.get_stats() for c in crawlers.values() if getattr(c, "stats", None)]
-            live.update(progress_table(summarize(stats, names)))
-
-    from twisted.internet import task
-
-    looper = task.LoopingCall(refresh)
-    with live if live is not None else nullcontext():
-        if live is not None:
-            looper.start(0.5, now=False)
-        process.start(stop_after_crawl=True)
-        if looper.running:
-            looper.stop()
-        refresh()
+    all_stats = run_with_progress(process, list(crawlers.values()), names, console, progress)
 
     summary = SweepSummary(seconds=time.monotonic() - started, log_file=str(log_file))
-    all_stats = [c.stats.get_stats() for c in crawlers.values() if getattr(c, "stats", None)]
     summary.platforms = summarize(all_stats, names)
     summary.counters = counters(all_stats)
     for kind, crawler in crawlers.items():

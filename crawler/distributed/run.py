@@ -11,7 +11,6 @@ import resource
 import sys
 import time
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any
 
 import redis
 from rich.console import Console
-from rich.live import Live
 from scrapy import Spider
 from scrapy.crawler import Crawler, CrawlerProcess
 
@@ -30,7 +28,7 @@ from crawler.distributed.pipelines import PIPELINE_ORDER, RecheckRequeuedPipelin
 from crawler.distributed.scheduler import SeedScheduler, WorkerScheduler, default_worker_id
 from crawler.distributed.spiders import WORKER_SPIDERS
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
-from crawler.progress import SweepSummary, counters, progress_table, summarize
+from crawler.progress import SweepSummary, counters, run_with_progress, summarize
 from crawler.run import crawler_settings, run_sweep
 from lantian.settings import data_dir
 
@@ -201,28 +199,11 @@ def run_worker(
         process.crawl(crawler, platforms=kind_names, endpoints=params.endpoints, keywords=params.keywords,
                       max_pages=params.max_pages)
 
-    def all_stats() -> list[dict[str, Any]]:
-        return [c.stats.get_stats() for c in crawlers.values() if getattr(c, "stats", None)]
-
     started = time.monotonic()
-    console = console or Console(file=sys.stderr)
-    title = f"worker {worker_id} · sweep {config.sweep_id}"
-    live = Live(progress_table(summarize([], names), title=title), console=console, refresh_per_second=4,
-                transient=True) if progress else None
-
-    from twisted.internet import task
-
-    looper = task.LoopingCall(lambda: live.update(progress_table(summarize(all_stats(), names), title=title))
-                              if live is not None else None)
-    with live if live is not None else nullcontext():
-        if live is not None:
-            looper.start(0.5, now=False)
-        process.start(stop_after_crawl=True)
-        if looper.running:
-            looper.stop()
+    stats = run_with_progress(process, list(crawlers.values()), names, console or Console(file=sys.stderr), progress,
+                              title=f"worker {worker_id} · sweep {config.sweep_id}")
 
     summary = SweepSummary(seconds=time.monotonic() - started, log_file=log.get("LOG_FILE", ""))
-    stats = all_stats()
     summary.platforms = summarize(stats, names)
     summary.counters = counters(stats)
     for kind, crawler in crawlers.items():
