@@ -372,7 +372,7 @@ class EsLeadStore(LeadStore):
             for start, end in self._batches(len(items)):
                 observations, signatures = prepare(items[start:end])
                 queued.append(writer.submit(write, observations, signatures, plan(observations, signatures)))
-                if len(queued) > 2:
+                if len(queued) > 1:
                     results += queued.popleft().result()
             while queued:
                 results += queued.popleft().result()
@@ -461,8 +461,10 @@ class EsLeadStore(LeadStore):
 
     def _replay_upserts(self, observations: list[Lead]) -> None:
         """Write spooled observations; an unreachable server raises (the spool keeps them), nothing is spooled again."""
-        self._pipelined(observations, self._signed, lambda seen, signatures: self._plan(seen, signatures, read_all=False),
-                        self._send)
+        def plan(seen: list[Lead], signatures: dict[str, Any]) -> Plan:
+            return self._plan(seen, signatures, read_all=False)
+
+        self._pipelined(observations, self._signed, plan, self._send)
 
     def replay_spool(self, force: bool = True) -> bool:
         """Replay spooled operations if the server answers; True when the spool is empty afterwards.
