@@ -102,12 +102,8 @@ def signatures(contents: Sequence[tuple[str | None, str | None]]) -> list[Signat
     """`signature` of each (title, text): the shingles of the whole batch are built and mixed at once, which
     saves most of numpy's per-call overhead on listings of a few hundred characters."""
     values = [normalized(title, text) for title, text in contents]
-    codes = np.frombuffer("".join(values).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     # Shingles at every position of the joined text; those that straddle two listings are never read.
-    grams = codes[:1 - SHINGLE] if len(codes) >= SHINGLE else codes[:0]
-    for offset in range(1, SHINGLE):
-        grams = (grams << _CODE_POINT_BITS) | codes[offset:len(codes) - SHINGLE + 1 + offset]
-    mixed = _mix(grams)
+    mixed = _mix(shingles("".join(values)))
     found: list[Signature | None] = []
     end = 0
     for value in values:
@@ -246,7 +242,9 @@ class NearDuplicateIndex:
                 found.update(members)
             elif members is not None:
                 found.add(members)
-        found.discard(self._rows.get(lead_id))  # type: ignore[arg-type]
+        own = self._rows.get(lead_id)
+        if own is not None:
+            found.discard(own)
         if not found:
             return None
         rows = np.fromiter(found, dtype=np.intp, count=len(found))
