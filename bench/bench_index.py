@@ -188,13 +188,21 @@ def separate_cores(server: EsServer) -> str:
     return f"server on CPU {','.join(map(str, served))}, client on CPU {','.join(map(str, client))}"
 
 
+def positive(value: str) -> int:
+    """A whole number above zero, for the count options."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return number
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=os.environ.get("LANTIAN_ES_URL"), help="Elasticsearch URL")
-    parser.add_argument("--docs", type=int, default=5000, help="leads to index")
-    parser.add_argument("--batch", type=int, default=500, help="documents per bulk request")
-    parser.add_argument("--rounds", type=int, default=4, help="alternating slices of the crawl")
-    parser.add_argument("--repeat", type=int, default=3,
+    parser.add_argument("--docs", type=positive, default=5000, help="leads to index")
+    parser.add_argument("--batch", type=positive, default=500, help="documents per bulk request")
+    parser.add_argument("--rounds", type=positive, default=4, help="alternating slices of the crawl")
+    parser.add_argument("--repeat", type=positive, default=3,
                         help="runs of the whole comparison (fresh indices each); the medians are reported, since a "
                              "burst of load from elsewhere can skew any one run")
     parser.add_argument("--separate-cores", action="store_true",
