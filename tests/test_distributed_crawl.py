@@ -171,8 +171,8 @@ def test_a_killed_worker_loses_nothing(simulator: Any, redis_url: str, single: d
     sweep = f"kill-{uuid.uuid4().hex[:6]}"
     server = redis.Redis.from_url(redis_url)
     a_log, b_log, a2_log = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "a2.log"
+    # `a` runs alone until it is killed: with `b` beside it, `b` could take the whole (small) sweep first.
     a = work.worker(redis_url, sweep, "a", a_log, seeding=True)
-    b = work.worker(redis_url, sweep, "b", b_log, seeding=True)
 
     deadline = time.monotonic() + 120
     while not (len(fetched(a_log)) >= 5 and inflight_urls(server, sweep, "a")):
@@ -184,6 +184,7 @@ def test_a_killed_worker_loses_nothing(simulator: Any, redis_url: str, single: d
     lost_with_a = inflight_urls(server, sweep, "a")
     assert lost_with_a, "the kill hit a worker with requests in flight"
 
+    b = work.worker(redis_url, sweep, "b", b_log, seeding=True)
     a2 = work.worker(redis_url, sweep, "a", a2_log, seeding=True)
     finish(b)
     finish(a2)
