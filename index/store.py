@@ -140,11 +140,13 @@ class LeadStore(ABC):
         return [merged[o["id"]] for o in observations]
 
     def _cluster(self, before: Lead | None, doc: Lead, minhash: cluster.Signature | None = None) -> Lead:
-        """Give a new lead the cluster of its near-duplicates; refresh the signature when the content changed.
+        """Give a new lead the cluster of its near-duplicates; refresh the signature when the content changed (or
+        an older scheme made it).
 
         `minhash` is the signature of `doc`'s content when the caller computed it already.
         """
-        if before is not None and before.get("content_sha256") == doc.get("content_sha256") and before.get("minhash"):
+        if (before is not None and before.get("content_sha256") == doc.get("content_sha256")
+                and cluster.is_current(before.get("minhash"))):
             doc["minhash"] = before["minhash"]
             return doc
         if minhash is None:

@@ -1,6 +1,7 @@
 """Contract of `LeadStore`: the same behaviour from the embedded SQLite store and from Elasticsearch."""
 from __future__ import annotations
 
+import base64
 import itertools
 import threading
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from index import LeadNotFound, LeadQuery, LeadStore, lead_id, open_store
+from index import LeadNotFound, LeadQuery, LeadStore, cluster, lead_id, open_store
 from index.sqlite_store import SqliteLeadStore
 
 BACKENDS = ["sqlite", "elasticsearch"]
@@ -192,6 +193,23 @@ def test_near_duplicate_reposts_share_a_cluster(store: LeadStore) -> None:
     assert fourth["cluster_id"] == first["id"]
     assert {lead["platform"] for lead in store.iter_leads(LeadQuery(cluster_id=first["id"]))} == {
         "xianyu", "taobao", "zbj"}
+
+
+def test_a_signature_an_older_scheme_stored_is_replaced_when_its_lead_is_seen_again(store: LeadStore) -> None:
+    title, text = IMPERSONATION_AD
+    first = store.upsert(listing(30, title=title, text=text), detection(("impersonation",)))
+    repost_id = lead_id(listing(31)["url"])
+    older = base64.b64encode(bytes(8 * cluster.NUM_PERM)).decode("ascii")  # 64-bit values, as once stored
+    store._update(first["id"], lambda doc: {**doc, "minhash": older})
+    store.flush()
+    store._near_duplicates = None  # a new process knows the signatures only from the store
+    assert store.upsert(listing(31, title=title, text=text), detection())["cluster_id"] == repost_id  # not compared
+    store.upsert(listing(30, title=title, text=text, fetched_at="2026-11-09T08:00:00Z"),
+                 detection(("impersonation",)))
+    assert cluster.is_current(store._load(first["id"])["minhash"])
+    # Both are now known and equally similar: the tie goes to the smaller lead id.
+    third = store.upsert(listing(32, title=title, text=text), detection())
+    assert third["cluster_id"] == min(first["id"], repost_id)
 
 
 def _populate(store: LeadStore) -> None:
