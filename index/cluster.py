@@ -6,8 +6,8 @@ reaches the threshold, else it starts its own cluster (named after its lead id).
 
 A 3-character shingle is encoded exactly as one 63-bit integer (three 21-bit code points) and mixed with
 MurmurHash3's 64-bit finaliser; rensa (in Rust) turns a whole batch of those into 32-bit R-MinHash signatures in
-one call, a tenth of what the same work costs in numpy. Signatures are stable across processes; a signature
-stored by another scheme (another length) is not compared, and is replaced the next time its lead is seen.
+one call (the numpy minima it replaces took most of the signing time). Signatures are stable across processes; a
+signature stored by another scheme (another length) is not compared, and is replaced the next time its lead is seen.
 """
 from __future__ import annotations
 
