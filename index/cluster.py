@@ -133,8 +133,8 @@ class NearDuplicateIndex:
 
     Each band of a signature is a bucket key; leads sharing any bucket are the candidates whose similarity is
     then estimated from the whole signatures. A crawl keeps this index for every lead it knows, so it is kept
-    small (about 1 KB a lead): signatures are held in fixed-size numpy chunks, buckets
-    map the hash of a band to a row number (a list only when several leads share it).
+    small (about 1 KB a lead): signatures are held in fixed-size numpy chunks, buckets map the hash of a band to
+    a row number (a list only when several leads share it).
     """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
