@@ -13,8 +13,9 @@ import re
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -461,10 +462,7 @@ class EsLeadStore(LeadStore):
 
     def _replay_upserts(self, observations: list[Lead]) -> None:
         """Write spooled observations; an unreachable server raises (the spool keeps them), nothing is spooled again."""
-        def plan(seen: list[Lead], signatures: dict[str, Any]) -> Plan:
-            return self._plan(seen, signatures, read_all=False)
-
-        self._pipelined(observations, self._signed, plan, self._send)
+        self._pipelined(observations, self._signed, partial(self._plan, read_all=False), self._send)
 
     def replay_spool(self, force: bool = True) -> bool:
         """Replay spooled operations if the server answers; True when the spool is empty afterwards.
