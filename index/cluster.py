@@ -12,9 +12,10 @@ signature stored by another scheme (another length) is not compared, and is repl
 from __future__ import annotations
 
 import base64
-import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import rensa
@@ -23,7 +24,6 @@ NUM_PERM = 64
 SHINGLE = 3
 THRESHOLD = 0.6
 _SEED = 1
-_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 _CODE_POINT_BITS = np.uint64(21)
 
 
@@ -32,10 +32,42 @@ def normalized(title: str | None, text: str | None) -> str:
 
     Reposts differ in spacing, punctuation, emoji and full-width forms; those must not split a cluster.
     """
-    kept = _NOT_LETTER_OR_DIGIT.sub("", f"{title or ''}{text or ''}")
-    if not unicodedata.is_normalized("NFKC", kept):
-        kept = _NOT_LETTER_OR_DIGIT.sub("", unicodedata.normalize("NFKC", kept))
-    return kept.lower()
+    return normalized_all([(title, text)])[0]
+
+
+def normalized_all(contents: Sequence[tuple[str | None, str | None]]) -> list[str]:
+    """`normalized` of each (title, text): the letters and digits of the whole batch are picked in one pass."""
+    joined = [f"{title or ''}{text or ''}" for title, text in contents]
+    codes = _code_points("".join(joined))
+    keep = _letters_and_digits()[codes]
+    kept = codes[keep].tobytes().decode("utf-32-le")
+    ends = np.concatenate(([0], np.cumsum(keep)))[np.cumsum([len(value) for value in joined], dtype=np.intp)]
+    values = []
+    start = 0
+    for end in ends.tolist():
+        value, start = kept[start:end], end
+        if not unicodedata.is_normalized("NFKC", value):
+            value = _only_letters_and_digits(unicodedata.normalize("NFKC", value))
+        values.append(value.lower())
+    return values
+
+
+def _code_points(value: str) -> np.ndarray:
+    """The code points of `value` (lone surrogates included: they are neither letters nor digits)."""
+    return np.frombuffer(value.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+@lru_cache(maxsize=1)
+def _letters_and_digits() -> np.ndarray:
+    """Whether each code point is a letter or digit (`str.isalnum`, the complement of regex `[\\W_]`), as a table
+    a whole batch is looked up in at once (1.1 MB, built in about 0.1 s)."""
+    return np.fromiter((chr(code).isalnum() for code in range(sys.maxunicode + 1)), dtype=bool,
+                       count=sys.maxunicode + 1)
+
+
+def _only_letters_and_digits(value: str) -> str:
+    codes = _code_points(value)
+    return codes[_letters_and_digits()[codes]].tobytes().decode("utf-32-le")
 
 
 def shingles(value: str) -> np.ndarray:
@@ -87,7 +119,7 @@ def signature(title: str | None, text: str | None) -> Signature | None:
 def signatures(contents: Sequence[tuple[str | None, str | None]]) -> list[Signature | None]:
     """`signature` of each (title, text): the shingles of the whole batch are built and mixed at once, and
     signed in one call."""
-    values = [normalized(title, text) for title, text in contents]
+    values = normalized_all(contents)
     # Shingles at every position of the joined text; those that straddle two listings are left out.
     mixed = _mix(shingles("".join(values)))
     pieces = []
@@ -126,6 +158,20 @@ def is_current(value: object) -> bool:
 # Chunks are allocated zeroed (calloc), so memory is only committed as rows are written: a large chunk costs a
 # small store nothing, and most stores stay within one, where candidate rows are read with a single gather.
 _CHUNK_ROWS = 1 << 16
+# Candidate pairs compared in one numpy pass of `join_many` (a bucket shared by thousands of reposts must not
+# make a batch gather gigabytes).
+_PAIRS_PER_PASS = 1 << 16
+# A band's key is a linear combination of its values with these odd weights (wrapping): distinct bands almost
+# never share a key, and a shared key only adds a candidate, which the full comparison then rejects.
+_BAND_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                          0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53][:ROWS_PER_BAND], dtype=np.uint64)
+
+
+def _band_keys(matrix: np.ndarray) -> list[list[int]]:
+    """The bucket key of each band of each signature (one row per signature), computed for all rows at once."""
+    bands = matrix[:, :BANDS * ROWS_PER_BAND].reshape(len(matrix), BANDS, ROWS_PER_BAND).astype(np.uint64)
+    keys: list[list[int]] = (bands @ _BAND_WEIGHTS).tolist()
+    return keys
 
 
 class NearDuplicateIndex:
@@ -133,14 +179,12 @@ class NearDuplicateIndex:
 
     Each band of a signature is a bucket key; leads sharing any bucket are the candidates whose similarity is
     then estimated from the whole signatures. A crawl keeps this index for every lead it knows, so it is kept
-    small (about 1 KB a lead): signatures are held in fixed-size numpy chunks, buckets map the hash of a band to
+    small (about 1 KB a lead): signatures are held in fixed-size numpy chunks, buckets map the key of a band to
     a row number (a list only when several leads share it).
     """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
-        width = ROWS_PER_BAND * np.dtype(np.uint32).itemsize
-        self._bands = [slice(band * width, (band + 1) * width) for band in range(BANDS)]
-        self._buckets: list[dict[int, int | list[int]]] = [{} for _ in self._bands]
+        self._buckets: list[dict[int, int | list[int]]] = [{} for _ in range(BANDS)]
         self._minimum_equal = threshold * NUM_PERM
         self._chunks: list[np.ndarray] = []
         self._ids: list[str] = []
@@ -154,37 +198,90 @@ class NearDuplicateIndex:
     def __contains__(self, lead_id: object) -> bool:
         return lead_id in self._rows
 
-    def _keys(self, compact: np.ndarray) -> list[int]:
-        """The bucket key of each band (the hash of its bytes; a collision only adds a candidate)."""
-        raw = compact.tobytes()
-        return [hash(raw[band]) for band in self._bands]
-
     def _values(self, row: int) -> np.ndarray:
         return self._chunks[row // _CHUNK_ROWS][row % _CHUNK_ROWS]
 
     def add(self, lead_id: str, values: Signature, cluster_id: str) -> None:
         """Add a lead (or replace its signature) in a known cluster."""
         compact = np.asarray(values, dtype=np.uint32)
-        self._add(lead_id, compact, cluster_id, self._keys(compact))
+        self._add(lead_id, compact, cluster_id, _band_keys(compact[np.newaxis])[0])
 
     def join(self, lead_id: str, values: Signature) -> str:
         """Add a new lead and return its cluster: that of its most similar near-duplicate, else its own id."""
-        compact = np.asarray(values, dtype=np.uint32)
-        keys = self._keys(compact)
-        cluster_id = self._cluster_of(lead_id, compact, keys) or lead_id
-        self._add(lead_id, compact, cluster_id, keys)
-        return cluster_id
+        return self.join_many([lead_id], [values])[0]
+
+    def join_many(self, lead_ids: Sequence[str], signatures: Sequence[Signature]) -> list[str]:
+        """`join` each lead in turn (a lead may join the cluster of one before it), for a batch at once.
+
+        The buckets are looked up in order, as one `join` after another would; the candidates' similarities are
+        then estimated in numpy passes over the whole batch. The ids must be distinct.
+        """
+        if len(set(lead_ids)) != len(lead_ids):
+            raise ValueError("join_many needs distinct lead ids")
+        matrix = np.asarray(signatures, dtype=np.uint32).reshape(len(lead_ids), NUM_PERM)
+        rows: list[int] = []
+        candidates: list[int] = []
+        counts: list[int] = []
+        # Rows given up by leads joining again are reused only after the batch: until then they may be candidates.
+        released: list[int] = []
+        for lead_id, values, keys in zip(lead_ids, matrix, _band_keys(matrix)):
+            if lead_id in self._rows:
+                released.append(self._remove(lead_id))
+            row = self._new_row(lead_id, lead_id)
+            self._values(row)[:] = values
+            found: set[int] = set()
+            for buckets, key in zip(self._buckets, keys):
+                members = buckets.get(key)
+                if members is None:
+                    buckets[key] = row
+                elif isinstance(members, list):
+                    found.update(members)
+                    members.append(row)
+                else:
+                    found.add(members)
+                    buckets[key] = [members, row]
+            rows.append(row)
+            counts.append(len(found))
+            candidates += found
+        clusters = list(lead_ids)
+        if candidates:
+            self._join_nearest(rows, np.array(counts), np.array(candidates, dtype=np.intp), clusters)
+        self._free_rows += released
+        return clusters
+
+    def _join_nearest(self, rows: list[int], counts: np.ndarray, candidates: np.ndarray, clusters: list[str]) -> None:
+        """Give each batch row (in order) the cluster of its most similar candidate at or above the threshold.
+
+        `candidates` holds each row's candidates in turn (`counts` of them). Ties go to the smallest lead id, so
+        the answer does not depend on the order leads were added.
+        """
+        own = np.repeat(np.array(rows, dtype=np.intp), counts)
+        equal = np.empty(len(candidates), dtype=np.intp)
+        for start in range(0, len(candidates), _PAIRS_PER_PASS):
+            part = slice(start, start + _PAIRS_PER_PASS)
+            equal[part] = np.add.reduce(self._rows_values(candidates[part]) == self._rows_values(own[part]), axis=1)
+        with_candidates = np.flatnonzero(counts)
+        starts = np.cumsum(counts)[with_candidates] - counts[with_candidates]
+        best = np.maximum.reduceat(equal, starts)
+        for number in np.flatnonzero(best >= self._minimum_equal).tolist():
+            lead = int(with_candidates[number])
+            start, end = int(starts[number]), int(starts[number] + counts[lead])
+            nearest = min(candidates[start:end][equal[start:end] == best[number]].tolist(), key=self._ids.__getitem__)
+            clusters[lead] = self._clusters[rows[lead]] = self._clusters[nearest]
 
     def load(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Add stored `(lead_id, encoded signature, cluster_id)` rows (those another scheme made are left out)."""
-        for lead_id, encoded, cluster_id in rows:
-            values = decode(encoded)
-            if values is not None:
-                self.add(lead_id, values, cluster_id)
+        current = [(lead_id, values, cluster_id) for lead_id, encoded, cluster_id in rows
+                   if (values := decode(encoded)) is not None]
+        for start in range(0, len(current), _PAIRS_PER_PASS):
+            part = current[start:start + _PAIRS_PER_PASS]
+            matrix = np.array([values for _, values, _ in part], dtype=np.uint32).reshape(len(part), NUM_PERM)
+            for (lead_id, _, cluster_id), values, keys in zip(part, matrix, _band_keys(matrix)):
+                self._add(lead_id, values, cluster_id, keys)
 
     def _add(self, lead_id: str, compact: np.ndarray, cluster_id: str, keys: list[int]) -> None:
         if lead_id in self._rows:
-            self._remove(lead_id)
+            self._free_rows.append(self._remove(lead_id))
         row = self._new_row(lead_id, cluster_id)
         self._values(row)[:] = compact
         for buckets, key in zip(self._buckets, keys):
@@ -209,9 +306,10 @@ class NearDuplicateIndex:
         self._rows[lead_id] = row
         return row
 
-    def _remove(self, lead_id: str) -> None:
+    def _remove(self, lead_id: str) -> int:
+        """Take a lead out of its buckets; returns its row, which the caller frees."""
         row = self._rows.pop(lead_id)
-        for buckets, key in zip(self._buckets, self._keys(self._values(row))):
+        for buckets, key in zip(self._buckets, _band_keys(self._values(row)[np.newaxis])[0]):
             members = buckets[key]
             if isinstance(members, list):
                 members.remove(row)
@@ -219,32 +317,7 @@ class NearDuplicateIndex:
                     buckets[key] = members[0]
             else:
                 del buckets[key]
-        self._free_rows.append(row)
-
-    def _cluster_of(self, lead_id: str, compact: np.ndarray, keys: list[int]) -> str | None:
-        """The cluster of the most similar other known lead at or above the threshold, or None.
-
-        Ties go to the smallest lead id, so the answer does not depend on the order leads were added.
-        """
-        found: set[int] = set()
-        for buckets, key in zip(self._buckets, keys):
-            members = buckets.get(key)
-            if isinstance(members, list):
-                found.update(members)
-            elif members is not None:
-                found.add(members)
-        own = self._rows.get(lead_id)
-        if own is not None:
-            found.discard(own)
-        if not found:
-            return None
-        rows = np.fromiter(found, dtype=np.intp, count=len(found))
-        equal = np.add.reduce(self._rows_values(rows) == compact, axis=1)
-        best = equal.max()
-        if best < self._minimum_equal:
-            return None
-        nearest = min(rows[equal == best].tolist(), key=self._ids.__getitem__)
-        return self._clusters[nearest]
+        return row
 
     def _rows_values(self, rows: np.ndarray) -> np.ndarray:
         """The compact signatures of `rows`, one per line."""

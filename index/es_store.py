@@ -294,10 +294,7 @@ class EsLeadStore(LeadStore):
             known = self._near_duplicate_index()
             ids = list(dict.fromkeys(o["id"] for o in observations))
             existing = self._load_versioned(ids if read_all else [i for i in ids if i in known])
-            merged: dict[str, Lead] = {}
-            for seen in observations:
-                before = merged.get(seen["id"]) or (existing[seen["id"]][0] if seen["id"] in existing else None)
-                merged[seen["id"]] = self._cluster(before, leads.merge(before, seen), signatures.get(seen["id"]))
+            merged = self._merged(observations, {lead_id: found[0] for lead_id, found in existing.items()}, signatures)
         actions = []
         for lead_id, doc in merged.items():
             action: dict[str, Any] = {"_index": self.alias, "_id": lead_id, "_source": _SOURCES.dumps(prepare(doc))}

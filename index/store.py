@@ -131,36 +131,53 @@ class LeadStore(ABC):
         return [public(doc) for doc in self._write_observations(observations)]
 
     def _write_observations(self, observations: list[Lead]) -> list[Lead]:
-        existing = self._load_many(list(dict.fromkeys(o["id"] for o in observations)))
-        merged: dict[str, Lead] = {}
-        for seen in observations:
-            before = merged.get(seen["id"]) or existing.get(seen["id"])
-            merged[seen["id"]] = self._cluster(before, leads.merge(before, seen))
+        merged = self._merged(observations, self._load_many(list(dict.fromkeys(o["id"] for o in observations))))
         self._save_many(list(merged.values()))
         return [merged[o["id"]] for o in observations]
 
-    def _cluster(self, before: Lead | None, doc: Lead, minhash: cluster.Signature | None = None) -> Lead:
-        """Give a new lead the cluster of its near-duplicates; refresh the signature when the content changed (or
-        an older scheme made it).
+    def _merged(self, observations: list[Lead], existing: Mapping[str, Lead],
+                signatures: Mapping[str, cluster.Signature | None] | None = None) -> dict[str, Lead]:
+        """Each observation merged, in order, into its lead (stored in `existing`, or merged earlier in the batch),
+        with its content signature and cluster.
 
-        `minhash` is the signature of `doc`'s content when the caller computed it already.
+        A new lead joins the cluster of its near-duplicates, in batches (`join_many`); a lead whose content changed
+        (or whose signature an older scheme made) gets a new signature in its cluster. `signatures` holds those
+        the caller computed already, by lead id.
         """
-        if (before is not None and before.get("content_sha256") == doc.get("content_sha256")
-                and cluster.is_current(before.get("minhash"))):
-            doc["minhash"] = before["minhash"]
-            return doc
-        if minhash is None:
-            minhash = cluster.signature(doc.get("title"), doc.get("text"))
-        if minhash is None:
-            doc["minhash"] = None
-            return doc
-        index = self._near_duplicate_index()
-        if before is None:
-            doc["cluster_id"] = index.join(doc["id"], minhash)
-        else:
-            index.add(doc["id"], minhash, doc["cluster_id"])
-        doc["minhash"] = cluster.encode(minhash)
-        return doc
+        merged: dict[str, Lead] = {}
+        joining: dict[str, cluster.Signature] = {}
+        for seen in observations:
+            lead_id = seen["id"]
+            if lead_id in joining:
+                self._join(merged, joining)
+            before = merged.get(lead_id) or existing.get(lead_id)
+            doc = merged[lead_id] = leads.merge(before, seen)
+            if (before is not None and before.get("content_sha256") == doc.get("content_sha256")
+                    and cluster.is_current(before.get("minhash"))):
+                doc["minhash"] = before["minhash"]
+                continue
+            minhash = (signatures or {}).get(lead_id)
+            if minhash is None:
+                minhash = cluster.signature(doc.get("title"), doc.get("text"))
+            doc["minhash"] = None if minhash is None else cluster.encode(minhash)
+            if minhash is None:
+                continue
+            if before is None:
+                joining[lead_id] = minhash
+            else:
+                self._join(merged, joining)
+                self._near_duplicate_index().add(lead_id, minhash, doc["cluster_id"])
+        self._join(merged, joining)
+        return merged
+
+    def _join(self, merged: dict[str, Lead], joining: dict[str, cluster.Signature]) -> None:
+        """Give the new leads waiting in `joining` their clusters (joins happen in order, before any later change
+        to the near-duplicate index)."""
+        if joining:
+            found = self._near_duplicate_index().join_many(list(joining), list(joining.values()))
+            for lead_id, cluster_id in zip(joining, found):
+                merged[lead_id]["cluster_id"] = cluster_id
+            joining.clear()
 
     def _near_duplicate_index(self) -> cluster.NearDuplicateIndex:
         if self._near_duplicates is None:

@@ -108,3 +108,34 @@ def test_clusters_do_not_depend_on_how_signatures_are_chunked(monkeypatch: pytes
     monkeypatch.setattr(cluster, "_CHUNK_ROWS", 2)
     assert clusters() == in_one_chunk
     assert in_one_chunk[1] == in_one_chunk[0] and in_one_chunk[4] == in_one_chunk[2]
+
+
+def test_a_batch_joins_the_clusters_that_joining_its_leads_one_at_a_time_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(8)
+    originals = [text for text, _ in edited_pairs(6)]
+
+    def repost(text: str) -> str:
+        """The text with punctuation added and some characters replaced (none, a few, or many: near the threshold)."""
+        share = rng.choice((0.0, 0.06, 0.15))
+        replaced = (chr(0x4E00 + rng.randrange(3000)) if rng.random() < share else c for c in text)
+        return "".join(rng.choice("，。！ ") + c if rng.random() < 0.1 else c for c in replaced)
+
+    def seeded() -> cluster.NearDuplicateIndex:
+        index = cluster.NearDuplicateIndex()
+        index.add("known-0", cluster.signature("", originals[0]), "case-0")
+        index.add("known-1", cluster.signature("", originals[1]), "case-1")
+        return index
+
+    # Reposts of known ads, of ads earlier in the batch, unrelated ads, and a known lead joining again.
+    texts = [repost(rng.choice(originals)) for _ in range(40)] + [OTHER, AD, REPOST]
+    ids = [f"lead-{n:02d}" for n in range(len(texts))] + ["known-1"]
+    signatures = [cluster.signature("", text) for text in texts] + [cluster.signature("", originals[1])]
+
+    one_by_one = seeded()
+    expected = [one_by_one.join(lead, values) for lead, values in zip(ids, signatures)]
+    monkeypatch.setattr(cluster, "_PAIRS_PER_PASS", 3)
+    assert seeded().join_many(ids, signatures) == expected
+    assert {"case-0", "case-1"} <= set(expected)  # reposts of known ads joined their clusters
+    assert expected[ids.index("lead-42")] == "lead-41"  # a repost of an ad earlier in the same batch
+    with pytest.raises(ValueError):
+        seeded().join_many(["a", "a"], signatures[:2])
