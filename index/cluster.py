@@ -16,6 +16,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 import rensa
@@ -134,7 +135,8 @@ def signatures(contents: Sequence[tuple[str | None, str | None]]) -> list[Signat
     np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
     tokens = np.concatenate(pieces) if pieces else mixed
     digests = rensa.RMinHash.digest_matrix_from_flat_token_hashes(tokens, offsets, NUM_PERM, _SEED)
-    rows = np.array(digests.to_rows(), dtype=np.uint32).reshape(len(values), NUM_PERM)
+    rows = np.fromiter(chain.from_iterable(digests.to_rows()), dtype=np.uint32,
+                       count=len(values) * NUM_PERM).reshape(len(values), NUM_PERM)
     return [row if value else None for value, row in zip(values, rows)]
 
 
@@ -224,11 +226,10 @@ class NearDuplicateIndex:
         counts: list[int] = []
         # Rows given up by leads joining again are reused only after the batch: until then they may be candidates.
         released: list[int] = []
-        for lead_id, values, keys in zip(lead_ids, matrix, _band_keys(matrix)):
+        for lead_id, keys in zip(lead_ids, _band_keys(matrix)):
             if lead_id in self._rows:
                 released.append(self._remove(lead_id))
             row = self._new_row(lead_id, lead_id)
-            self._values(row)[:] = values
             found: set[int] = set()
             for buckets, key in zip(self._buckets, keys):
                 members = buckets.get(key)
@@ -243,6 +244,7 @@ class NearDuplicateIndex:
             rows.append(row)
             counts.append(len(found))
             candidates += found
+        self._write_rows(np.array(rows, dtype=np.intp), matrix)
         clusters = list(lead_ids)
         if candidates:
             self._join_nearest(rows, np.array(counts), np.array(candidates, dtype=np.intp), clusters)
@@ -318,6 +320,13 @@ class NearDuplicateIndex:
             else:
                 del buckets[key]
         return row
+
+    def _write_rows(self, rows: np.ndarray, matrix: np.ndarray) -> None:
+        """Store the signatures of `matrix` in `rows`, one per line."""
+        chunk, offset = np.divmod(rows, _CHUNK_ROWS)
+        for number in np.unique(chunk).tolist():
+            selected = chunk == number
+            self._chunks[number][offset[selected]] = matrix[selected]
 
     def _rows_values(self, rows: np.ndarray) -> np.ndarray:
         """The compact signatures of `rows`, one per line."""
