@@ -115,6 +115,9 @@ def run(url: str, crawl: list[tuple[dict, dict]], batch: int, rounds: int,
     docs = written(scratch, crawl)
     raw_index = f"{scratch.index}-raw"
     scratch.client.indices.create(index=raw_index)
+    # The scratch crawl's segments are merged now, so that merging them does not take server CPU from the
+    # first round (the lead path's).
+    scratch.client.indices.forcemerge(index=scratch.alias, max_num_segments=1)
     # The inputs (the crawl and the documents, some 150,000 objects) stay in memory for the whole run, as no
     # indexing process holds its input; frozen, they are not walked again by every full garbage collection
     # that the lead path's allocations trigger.

@@ -275,8 +275,8 @@ class NearDuplicateIndex:
         """Add stored `(lead_id, encoded signature, cluster_id)` rows (those another scheme made are left out)."""
         current = [(lead_id, values, cluster_id) for lead_id, encoded, cluster_id in rows
                    if (values := decode(encoded)) is not None]
-        for start in range(0, len(current), _PAIRS_PER_PASS):
-            part = current[start:start + _PAIRS_PER_PASS]
+        for start in range(0, len(current), _CHUNK_ROWS):
+            part = current[start:start + _CHUNK_ROWS]
             matrix = np.array([values for _, values, _ in part], dtype=np.uint32).reshape(len(part), NUM_PERM)
             for (lead_id, _, cluster_id), values, keys in zip(part, matrix, _band_keys(matrix)):
                 self._add(lead_id, values, cluster_id, keys)

@@ -159,9 +159,10 @@ class LeadStore(ABC):
             minhash = (signatures or {}).get(lead_id)
             if minhash is None:
                 minhash = cluster.signature(doc.get("title"), doc.get("text"))
-            doc["minhash"] = None if minhash is None else cluster.encode(minhash)
             if minhash is None:
+                doc["minhash"] = None
                 continue
+            doc["minhash"] = cluster.encode(minhash)
             if before is None:
                 joining[lead_id] = minhash
             else:
