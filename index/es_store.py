@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -44,6 +44,8 @@ _GROUP_FIELDS = {
 _MAX_CONFLICT_RETRIES = 10
 Plan = tuple[dict[str, Lead], list[dict[str, Any]]]
 """A batch's merged leads by id and the conditional bulk actions that write them."""
+Signatures = Sequence[cluster.Signature | None]
+"""The content signatures of a batch's observations, in order."""
 _FIRST_BATCH_FRACTION = 4
 # Spooled operations handed to one replay step, in batches: enough for the pipeline to keep the server busy; a
 # failed step is replayed whole next time (merges are idempotent).
@@ -281,8 +283,7 @@ class EsLeadStore(LeadStore):
             raise StoreError(f"Elasticsearch rejected {len(failures)} lead(s), first: {failures[0]}")
         return conflicts
 
-    def _plan(self, observations: list[Lead], signatures: Mapping[str, Any],
-              read_all: bool) -> Plan:
+    def _plan(self, observations: list[Lead], signatures: Signatures, read_all: bool) -> Plan:
         """The merged leads of `observations` and the conditional bulk actions that write them.
 
         Without `read_all`, only leads this process knows (its near-duplicate index) are read first; the others
@@ -305,8 +306,7 @@ class EsLeadStore(LeadStore):
             actions.append(action)
         return merged, actions
 
-    def _send(self, observations: list[Lead], signatures: Mapping[str, Any],
-              plan: Plan) -> list[Lead]:
+    def _send(self, observations: list[Lead], signatures: Signatures, plan: Plan) -> list[Lead]:
         """Write a plan; leads whose write conflicted with a concurrent change are read, merged and written again."""
         results: dict[str, Lead] = {}
         merged, actions = plan
@@ -315,7 +315,9 @@ class EsLeadStore(LeadStore):
             results.update({k: v for k, v in merged.items() if k not in conflicts})
             if not conflicts:
                 return [results[o["id"]] for o in observations]
-            merged, actions = self._plan([o for o in observations if o["id"] in conflicts], signatures, read_all=True)
+            again = [number for number, seen in enumerate(observations) if seen["id"] in conflicts]
+            merged, actions = self._plan([observations[n] for n in again], [signatures[n] for n in again],
+                                         read_all=True)
         raise StoreError(f"{len(merged)} lead(s) kept changing concurrently; gave up after "
                          f"{_MAX_CONFLICT_RETRIES} attempts")
 
@@ -356,9 +358,9 @@ class EsLeadStore(LeadStore):
         """
         return self._pipelined(list(pairs), self._observe, self._plan_unless_spooling, self._write_batch)
 
-    def _pipelined(self, items: list[Any], prepare: Callable[[list[Any]], tuple[list[Lead], dict[str, Any]]],
-                   plan: Callable[[list[Lead], dict[str, Any]], Plan | None],
-                   write: Callable[[list[Lead], dict[str, Any], Plan | None], list[Lead]]) -> list[Lead]:
+    def _pipelined(self, items: list[Any], prepare: Callable[[list[Any]], tuple[list[Lead], Signatures]],
+                   plan: Callable[[list[Lead], Signatures], Plan | None],
+                   write: Callable[[list[Lead], Signatures, Plan | None], list[Lead]]) -> list[Lead]:
         """`write` each batch of `items` in a writer thread while this thread prepares and plans the next ones; at
         most one planned batch waits behind the one on the wire, so memory stays bounded."""
         if len(items) <= self.batch_size:
@@ -386,18 +388,16 @@ class EsLeadStore(LeadStore):
             yield start, end
 
     @staticmethod
-    def _observe(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> tuple[list[Lead], dict[str, Any]]:
-        """Observations with their jieba words, and their content signatures by lead id."""
+    def _observe(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> tuple[list[Lead], Signatures]:
+        """Observations with their jieba words, and the signatures of their contents."""
         return EsLeadStore._signed([prepare(leads.observation(listing, detection)) for listing, detection in pairs])
 
     @staticmethod
-    def _signed(observations: list[Lead]) -> tuple[list[Lead], dict[str, Any]]:
-        """The observations with their content signatures by lead id."""
-        found = cluster.signatures([(seen.get("title"), seen.get("text")) for seen in observations])
-        return observations, {seen["id"]: values for seen, values in zip(observations, found)}
+    def _signed(observations: list[Lead]) -> tuple[list[Lead], Signatures]:
+        """The observations with the signatures of their contents."""
+        return observations, cluster.signatures([(seen.get("title"), seen.get("text")) for seen in observations])
 
-    def _plan_unless_spooling(self, observations: list[Lead],
-                              signatures: Mapping[str, Any]) -> Plan | None:
+    def _plan_unless_spooling(self, observations: list[Lead], signatures: Signatures) -> Plan | None:
         """The plan of a batch, or None when the batch will go to the spool (or the server could not be read)."""
         if self.spool.pending():
             return None
@@ -406,8 +406,7 @@ class EsLeadStore(LeadStore):
         except ServerUnavailable:
             return None
 
-    def _write_batch(self, observations: list[Lead], signatures: dict[str, Any],
-                     plan: Plan | None) -> list[Lead]:
+    def _write_batch(self, observations: list[Lead], signatures: Signatures, plan: Plan | None) -> list[Lead]:
         def write() -> list[Lead]:
             return self._send(observations, signatures, plan or self._plan(observations, signatures, read_all=False))
 

@@ -6,7 +6,7 @@ changes, notes and near-duplicate clustering happen here, so both backends behav
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from index import cluster, lead as leads
@@ -136,17 +136,17 @@ class LeadStore(ABC):
         return [merged[o["id"]] for o in observations]
 
     def _merged(self, observations: list[Lead], existing: Mapping[str, Lead],
-                signatures: Mapping[str, cluster.Signature | None] | None = None) -> dict[str, Lead]:
+                signatures: Sequence[cluster.Signature | None] | None = None) -> dict[str, Lead]:
         """Each observation merged, in order, into its lead (stored in `existing`, or merged earlier in the batch),
         with its content signature and cluster.
 
         A new lead joins the cluster of its near-duplicates, in batches (`join_many`); a lead whose content changed
-        (or whose signature an older scheme made) gets a new signature in its cluster. `signatures` holds those
-        the caller computed already, by lead id.
+        (or whose signature an older scheme made) gets a new signature in its cluster. `signatures`, when the
+        caller computed them already, are those of the observations' contents, in order.
         """
         merged: dict[str, Lead] = {}
         joining: dict[str, cluster.Signature] = {}
-        for seen in observations:
+        for number, seen in enumerate(observations):
             lead_id = seen["id"]
             if lead_id in joining:
                 self._join(merged, joining)
@@ -156,8 +156,9 @@ class LeadStore(ABC):
                     and cluster.is_current(before.get("minhash"))):
                 doc["minhash"] = before["minhash"]
                 continue
-            minhash = (signatures or {}).get(lead_id)
-            if minhash is None:
+            if signatures is not None and doc.get("content_sha256") == seen.get("content_sha256"):
+                minhash = signatures[number]
+            else:  # not computed, or the lead kept newer content than this observation's
                 minhash = cluster.signature(doc.get("title"), doc.get("text"))
             if minhash is None:
                 doc["minhash"] = None

@@ -212,6 +212,15 @@ def test_a_signature_an_older_scheme_stored_is_replaced_when_its_lead_is_seen_ag
     assert third["cluster_id"] == min(first["id"], repost_id)
 
 
+def test_a_lead_keeps_the_signature_of_the_content_it_keeps(store: LeadStore) -> None:
+    newer = listing(40, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], fetched_at="2026-11-09T08:00:00Z",
+                    content_sha256="newer")
+    older = listing(40, title="旧标题", text="早先的另一段内容：商标注册、版权登记，欢迎咨询。", content_sha256="older")
+    [lead, again] = store.upsert_many([(newer, detection()), (older, detection())])  # the older sighting comes last
+    assert lead["text"] == again["text"] == IMPERSONATION_AD[1]
+    assert store._load(lead["id"])["minhash"] == cluster.encode(cluster.signature(*IMPERSONATION_AD))
+
+
 def _populate(store: LeadStore) -> None:
     rows = [
         (listing(20, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], location="上海市浦东新区",
