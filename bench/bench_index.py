@@ -15,6 +15,8 @@ The client CPU per document (this process, all threads) shows what the lead path
 server and the client share the cores, so that CPU comes out of the server's share. `--separate-cores` pins the
 server to half the CPUs and this process to the other half, which is how the two run in production (Elasticsearch
 on its own machine): the lead path's Python work then overlaps with the server's instead of competing with it.
+When the bench starts the server, it also reports how many CPUs the server kept busy during each path, which shows
+how much room the client's work had.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -103,10 +105,29 @@ def written(store: EsLeadStore, crawl: list[tuple[dict, dict]]) -> list[dict]:
     return found
 
 
-def run(url: str, crawl: list[tuple[dict, dict]], batch: int, rounds: int,
-        spool: Path) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(wall, client CPU) seconds of the lead path and of the raw path over `rounds` slices of the crawl,
-    alternating which path goes first so a change in machine load during the run weighs on both alike."""
+Seconds = tuple[float, float, float]
+"""Wall, client CPU and server CPU seconds of one path."""
+
+
+def server_cpu(server: psutil.Process | None) -> float:
+    """CPU seconds the server process has used so far (0 when it runs elsewhere)."""
+    if server is None:
+        return 0.0
+    used = server.cpu_times()
+    return float(used.user + used.system)
+
+
+def run(url: str, crawl: list[tuple[dict, dict]], batch: int, rounds: int, spool: Path,
+        server: psutil.Process | None) -> tuple[Seconds, Seconds]:
+    """(wall, client CPU, server CPU) seconds of the lead path and of the raw path over `rounds` slices of the crawl,
+    alternating which path goes first so a change in machine load during the run weighs on both alike. The server's
+    CPU is measured when this process started it (else 0)."""
+
+    def timed(index: Callable[[], tuple[float, float]]) -> Seconds:
+        before = server_cpu(server)
+        wall, client = index()
+        return wall, client, server_cpu(server) - before
+
     scratch = EsLeadStore(url, index_prefix="bench-scratch", batch_size=batch, spool_dir=spool)
     scratch.drop()
     scratch.ensure_indices()
@@ -127,17 +148,18 @@ def run(url: str, crawl: list[tuple[dict, dict]], batch: int, rounds: int,
     store = EsLeadStore(url, index_prefix="bench", batch_size=batch, spool_dir=spool)
     store.drop()
     store.ensure_indices()
-    lead = raw = (0.0, 0.0)
+    lead = raw = (0.0, 0.0, 0.0)
     size = -(-len(crawl) // rounds)
     for number, start in enumerate(range(0, len(crawl), size)):
+        lead_slice, raw_slice = crawl[start:start + size], docs[start:start + size]
         if number % 2 == 0:
-            lead_round = index_leads(store, crawl[start:start + size])
-            raw_round = index_raw(scratch, raw_index, docs[start:start + size], batch)
+            lead_round = timed(lambda: index_leads(store, lead_slice))
+            raw_round = timed(lambda: index_raw(scratch, raw_index, raw_slice, batch))
         else:
-            raw_round = index_raw(scratch, raw_index, docs[start:start + size], batch)
-            lead_round = index_leads(store, crawl[start:start + size])
-        lead = (lead[0] + lead_round[0], lead[1] + lead_round[1])
-        raw = (raw[0] + raw_round[0], raw[1] + raw_round[1])
+            raw_round = timed(lambda: index_raw(scratch, raw_index, raw_slice, batch))
+            lead_round = timed(lambda: index_leads(store, lead_slice))
+        lead = (lead[0] + lead_round[0], lead[1] + lead_round[1], lead[2] + lead_round[2])
+        raw = (raw[0] + raw_round[0], raw[1] + raw_round[1], raw[2] + raw_round[2])
     gc.unfreeze()
     indexed = (store.client.count(index=store.alias)["count"], scratch.client.count(index=raw_index)["count"])
     if indexed != (len(crawl), len(crawl)):
@@ -151,11 +173,11 @@ def run(url: str, crawl: list[tuple[dict, dict]], batch: int, rounds: int,
 
 @dataclass(frozen=True)
 class Measurement:
-    """One run: the documents indexed, and (wall, client CPU) seconds of each path."""
+    """One run: the documents indexed, and (wall, client CPU, server CPU) seconds of each path."""
 
     docs: int
-    lead: tuple[float, float]
-    raw: tuple[float, float]
+    lead: Seconds
+    raw: Seconds
 
     @property
     def lead_rate(self) -> float:
@@ -176,6 +198,14 @@ class Measurement:
     @property
     def raw_cpu_ms(self) -> float:
         return 1000 * self.raw[1] / self.docs
+
+    @property
+    def lead_server_cores(self) -> float:
+        return self.lead[2] / self.lead[0]
+
+    @property
+    def raw_server_cores(self) -> float:
+        return self.raw[2] / self.raw[0]
 
 
 def separate_cores(server: EsServer) -> str:
@@ -216,12 +246,14 @@ def main() -> int:
         parser.error("--separate-cores applies to the server the bench starts, not to --url")
 
     server = None
+    process = None
     url = args.url
     placement = "server and client share every CPU" if not args.url else "server elsewhere"
     with tempfile.TemporaryDirectory(prefix="lantian-bench-") as tmp:
         if not url:
             server = EsServer(home=Path(tmp) / "es", port=free_port(), heap="512m")
             url = server.start(timeout=240)
+            process = psutil.Process(server.status().pid)
             if args.separate_cores:
                 placement = separate_cores(server)
         try:
@@ -233,7 +265,7 @@ def main() -> int:
             crawl = synthetic_crawl(args.docs)
             runs = []
             for number in range(1, args.repeat + 1):
-                measured = Measurement(args.docs, *run(url, crawl, args.batch, args.rounds, Path(tmp)))
+                measured = Measurement(args.docs, *run(url, crawl, args.batch, args.rounds, Path(tmp), process))
                 print(f"run {number}               lead {measured.lead_rate:,.0f} docs/s, raw {measured.raw_rate:,.0f} "
                       f"docs/s: {measured.ratio:.0%}", flush=True)
                 runs.append(measured)
@@ -245,6 +277,9 @@ def main() -> int:
     print(f"lead indexing       {median(m.lead_rate for m in runs):10.0f} docs/s  (median; client CPU "
           f"{median(m.lead_cpu_ms for m in runs):.3f} ms/doc)")
     print(f"lead / raw          {median(m.ratio for m in runs):10.0%}  (median of {len(runs)} runs; target >= 80%)")
+    if process is not None:
+        print(f"server CPUs busy    raw {median(m.raw_server_cores for m in runs):.2f}, lead "
+              f"{median(m.lead_server_cores for m in runs):.2f}  (median; this machine has {os.cpu_count()})")
     return 0
 
 
