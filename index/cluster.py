@@ -230,17 +230,7 @@ class NearDuplicateIndex:
             if lead_id in self._rows:
                 released.append(self._remove(lead_id))
             row = self._new_row(lead_id, lead_id)
-            found: set[int] = set()
-            for buckets, key in zip(self._buckets, keys):
-                members = buckets.get(key)
-                if members is None:
-                    buckets[key] = row
-                elif isinstance(members, list):
-                    found.update(members)
-                    members.append(row)
-                else:
-                    found.add(members)
-                    buckets[key] = [members, row]
+            found = self._put_in_buckets(row, keys)
             rows.append(row)
             counts.append(len(found))
             candidates += found
@@ -286,14 +276,22 @@ class NearDuplicateIndex:
             self._free_rows.append(self._remove(lead_id))
         row = self._new_row(lead_id, cluster_id)
         self._values(row)[:] = compact
+        self._put_in_buckets(row, keys)
+
+    def _put_in_buckets(self, row: int, keys: list[int]) -> set[int]:
+        """Put `row` in the bucket of each band's key; returns the rows those buckets held already."""
+        found: set[int] = set()
         for buckets, key in zip(self._buckets, keys):
             members = buckets.get(key)
             if members is None:
                 buckets[key] = row
             elif isinstance(members, list):
+                found.update(members)
                 members.append(row)
             else:
+                found.add(members)
                 buckets[key] = [members, row]
+        return found
 
     def _new_row(self, lead_id: str, cluster_id: str) -> int:
         if self._free_rows:
