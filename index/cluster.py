@@ -76,7 +76,7 @@ def shingles(value: str) -> np.ndarray:
 
     Repeated shingles are kept: a signature takes minima, which repeats do not change.
     """
-    codes = np.frombuffer(value.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    codes = _code_points(value).astype(np.uint64)
     if len(codes) == 0:
         return codes
     if len(codes) < SHINGLE:
