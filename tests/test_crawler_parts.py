@@ -128,3 +128,26 @@ def test_text_response_type_stays_text() -> None:
     response = TextResponse("http://h/t", body="专利".encode("utf-8"), headers={"Content-Type": "text/plain"},
                             request=request)
     assert middleware.process_response(request, response, None).text == "专利"
+
+
+def test_a_failed_page_counts_as_an_error_only_once_its_retries_are_used_up() -> None:
+    from crawler.progress import PlatformStats
+
+    crawler = get_crawler({"RETRY_TIMES": 3})
+    stats = PlatformStats(crawler)
+
+    def answer(status: int, **meta: object) -> None:
+        request = Request("http://h/item.htm?id=L1", meta={PAGE_META: True, "platform": "market", **meta})
+        stats.response_received(Response(request.url, status=status, request=request), request, None)
+
+    answer(500)
+    answer(429, retry_times=1)
+    answer(503, retry_times=2)
+    assert crawler.stats.get_value("lantian/market/pages") == 3
+    assert not [key for key in crawler.stats.get_stats() if "/http_" in key]  # each will be asked again
+    answer(429, retry_times=3)
+    answer(500, dont_retry=True)
+    answer(404)
+    assert crawler.stats.get_value("lantian/market/http_429") == 1
+    assert crawler.stats.get_value("lantian/market/http_500") == 1
+    assert crawler.stats.get_value("lantian/market/http_404") == 1
