@@ -1,13 +1,15 @@
 """Lead indexing throughput against a raw `_bulk` of the same documents, in the same run, on the same server.
 
     .venv/bin/python bench/bench_index.py [--url http://127.0.0.1:9200] [--docs 5000] [--batch 500]
-                                          [--repeat 3] [--separate-cores]
+                                          [--repeat 3] [--raw-requests 1] [--separate-cores]
 
 Without --url (or LANTIAN_ES_URL) a local server is started in a temp dir and stopped afterwards. The lead path
 is `EsLeadStore.upsert_many` from listings and detections (building the lead, near-duplicate signatures, jieba
 dictionary words, merging with existing leads, the conditional bulk write), the pipelined bulk writer that the
-spool replay after an outage also uses; the raw path is `helpers.bulk` of the exact documents the store wrote,
-into an index with the same mapping. Both end with a refresh. The crawl is indexed in rounds that alternate which
+spool replay after an outage also uses, with the store's default of two bulk requests on the wire at once; the
+raw path is `helpers.bulk` of the exact documents the store wrote, into an index with the same mapping, one
+request at a time (`--raw-requests 2` sends them with `helpers.parallel_bulk`, two at once, which shows how
+much of the lead path's pace comes from keeping the server supplied). Both end with a refresh. The crawl is indexed in rounds that alternate which
 path goes first, so drifting machine load weighs on both, and the whole comparison is repeated (medians
 reported). Target: leads >= 80% of raw.
 
@@ -86,11 +88,18 @@ def index_leads(store: EsLeadStore, crawl: list[tuple[dict, dict]]) -> tuple[flo
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def index_raw(store: EsLeadStore, index: str, docs: list[dict], batch: int) -> tuple[float, float]:
-    """Seconds to `_bulk` the given documents as they are (until searchable), and this process's CPU seconds."""
+def index_raw(store: EsLeadStore, index: str, docs: list[dict], batch: int, requests: int) -> tuple[float, float]:
+    """Seconds to `_bulk` the given documents as they are (until searchable), `requests` bulk requests at once,
+    and this process's CPU seconds."""
     actions = [{"_index": index, "_id": doc["id"], "_source": doc} for doc in docs]
     start, cpu = time.perf_counter(), time.process_time()
-    helpers.bulk(store.client, actions, chunk_size=batch)
+    if requests == 1:
+        helpers.bulk(store.client, actions, chunk_size=batch)
+    else:
+        for ok, item in helpers.parallel_bulk(store.client, actions, chunk_size=batch, thread_count=requests,
+                                              queue_size=1):
+            if not ok:
+                raise SystemExit(f"the raw bulk failed: {item}")
     store.client.indices.refresh(index=index)
     return time.perf_counter() - start, time.process_time() - cpu
 
@@ -117,7 +126,7 @@ def server_cpu(server: psutil.Process | None) -> float:
     return float(used.user + used.system)
 
 
-def run(url: str, crawl: list[tuple[dict, dict]], batch: int, rounds: int, spool: Path,
+def run(url: str, crawl: list[tuple[dict, dict]], batch: int, raw_requests: int, rounds: int, spool: Path,
         server: psutil.Process | None) -> tuple[Seconds, Seconds]:
     """(wall, client CPU, server CPU) seconds of the lead path and of the raw path over `rounds` slices of the crawl,
     alternating which path goes first so a change in machine load during the run weighs on both alike. The server's
@@ -154,9 +163,9 @@ def run(url: str, crawl: list[tuple[dict, dict]], batch: int, rounds: int, spool
         lead_slice, raw_slice = crawl[start:start + size], docs[start:start + size]
         if number % 2 == 0:
             lead_round = timed(lambda: index_leads(store, lead_slice))
-            raw_round = timed(lambda: index_raw(scratch, raw_index, raw_slice, batch))
+            raw_round = timed(lambda: index_raw(scratch, raw_index, raw_slice, batch, raw_requests))
         else:
-            raw_round = timed(lambda: index_raw(scratch, raw_index, raw_slice, batch))
+            raw_round = timed(lambda: index_raw(scratch, raw_index, raw_slice, batch, raw_requests))
             lead_round = timed(lambda: index_leads(store, lead_slice))
         lead = (lead[0] + lead_round[0], lead[1] + lead_round[1], lead[2] + lead_round[2])
         raw = (raw[0] + raw_round[0], raw[1] + raw_round[1], raw[2] + raw_round[2])
@@ -234,6 +243,9 @@ def main() -> int:
     parser.add_argument("--url", default=os.environ.get("LANTIAN_ES_URL"), help="Elasticsearch URL")
     parser.add_argument("--docs", type=positive, default=5000, help="leads to index")
     parser.add_argument("--batch", type=positive, default=500, help="documents per bulk request")
+    parser.add_argument("--raw-requests", type=positive, default=1,
+                        help="bulk requests the raw path keeps on the wire at once (1: helpers.bulk; more: "
+                             "helpers.parallel_bulk with that many threads)")
     parser.add_argument("--rounds", type=positive, default=4, help="alternating slices of the crawl")
     parser.add_argument("--repeat", type=positive, default=3,
                         help="runs of the whole comparison (fresh indices each); the medians are reported, since a "
@@ -262,10 +274,13 @@ def main() -> int:
             warmup.drop()
             warmup.client.close()
             print(f"documents           {args.docs} (batch {args.batch}) on {url}; {placement}", flush=True)
+            print(f"bulk requests       lead {warmup.concurrent_requests} at once, raw {args.raw_requests} at once",
+                  flush=True)
             crawl = synthetic_crawl(args.docs)
             runs = []
             for number in range(1, args.repeat + 1):
-                measured = Measurement(args.docs, *run(url, crawl, args.batch, args.rounds, Path(tmp), process))
+                lead, raw = run(url, crawl, args.batch, args.raw_requests, args.rounds, Path(tmp), process)
+                measured = Measurement(args.docs, lead, raw)
                 print(f"run {number}               lead {measured.lead_rate:,.0f} docs/s, raw {measured.raw_rate:,.0f} "
                       f"docs/s: {measured.ratio:.0%}", flush=True)
                 runs.append(measured)

@@ -89,6 +89,17 @@ def prepare(doc: Lead, fresh: bool = False) -> Lead:
     return doc
 
 
+def _whole_number(es: Mapping[str, Any], field: str, default: int, most: int) -> int:
+    """`elasticsearch.<field>` of lantian.yaml, a whole number from 1 to `most` (ConfigError naming the field)."""
+    from lantian.settings import ConfigError
+
+    value = es.get(field, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise ConfigError(f"lantian.yaml: elasticsearch.{field} must be a whole number from 1 to {most}, "
+                          f"not {value!r}")
+    return value
+
+
 def client_from_env(url: str, **options: Any) -> Elasticsearch:
     """A client for `url` with credentials and CA from the environment (LANTIAN_ES_USERNAME/_PASSWORD,
     LANTIAN_ES_API_KEY, LANTIAN_ES_CA_CERTS), retries on 429/5xx and timeouts, and orjson to encode bulk bodies."""
@@ -112,7 +123,8 @@ class EsLeadStore(LeadStore):
     backend = "elasticsearch"
 
     def __init__(self, url: str, *, index_prefix: str = "lantian", spool_dir: Path | None = None,
-                 batch_size: int = 500, replay_interval: float = 2.0, client: Elasticsearch | None = None) -> None:
+                 batch_size: int = 500, concurrent_requests: int = 2, replay_interval: float = 2.0,
+                 client: Elasticsearch | None = None) -> None:
         super().__init__()
         self.url = url.rstrip("/")
         self.prefix = index_prefix
@@ -120,6 +132,7 @@ class EsLeadStore(LeadStore):
         self.index = f"{self.alias}-v{MAPPING_VERSION}"
         self.agency_alias = f"{index_prefix}-agencies"
         self.batch_size = batch_size
+        self.concurrent_requests = concurrent_requests
         self.replay_interval = replay_interval
         self.client = client or client_from_env(self.url)
         if spool_dir is None:
@@ -147,11 +160,10 @@ class EsLeadStore(LeadStore):
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
             raise ConfigError(f"lantian.yaml: elasticsearch.index_prefix {prefix!r} must be lower-case letters, "
                               "digits, '-' or '_'")
-        batch_size = es.get("batch_size", 500)
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or not 1 <= batch_size <= 10000:
-            raise ConfigError(f"lantian.yaml: elasticsearch.batch_size must be a whole number from 1 to 10000, "
-                              f"not {batch_size!r}")
-        return cls(str(es["url"]).strip(), index_prefix=prefix, batch_size=batch_size)
+        batch_size = _whole_number(es, "batch_size", 500, 10000)
+        concurrent_requests = _whole_number(es, "concurrent_requests", 2, 8)
+        return cls(str(es["url"]).strip(), index_prefix=prefix, batch_size=batch_size,
+                   concurrent_requests=concurrent_requests)
 
     # --- indices -----------------------------------------------------------------------------------------
 
@@ -350,8 +362,9 @@ class EsLeadStore(LeadStore):
     # --- crawler writes survive outages ------------------------------------------------------------------
 
     def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
-        """Like `LeadStore.upsert_many`, in bulk batches of `batch_size`: while one batch is on the wire, the next is
-        prepared (lead fields, jieba words, signatures, clusters, merges), so Python and the server work at once.
+        """Like `LeadStore.upsert_many`, in bulk batches of `batch_size`, up to `concurrent_requests` of them on the
+        wire at once while the next is prepared (lead fields, jieba words, signatures, clusters, merges), so
+        Python and the server work at once and the server never waits for the next request.
 
         While the server is unreachable the observations are spooled and the returned leads are what a first
         sighting would store (workflow fields merge in on replay).
@@ -361,21 +374,30 @@ class EsLeadStore(LeadStore):
     def _pipelined(self, items: list[Any], prepare: Callable[[list[Any]], tuple[list[Lead], Signatures]],
                    plan: Callable[[list[Lead], Signatures], Plan | None],
                    write: Callable[[list[Lead], Signatures, Plan | None], list[Lead]]) -> list[Lead]:
-        """`write` each batch of `items` in a writer thread while this thread prepares and plans the next ones; at
-        most one planned batch waits behind the one on the wire, so memory stays bounded."""
+        """`write` each batch of `items` in writer threads, up to `concurrent_requests` at once, while this thread
+        prepares and plans the next one; no more batches than that wait, so memory stays bounded.
+
+        A batch with a lead that a batch on the wire also writes waits for that batch before it is planned, so a
+        lead's sightings are written in order, each merged into what the one before left. Batches on the wire
+        together share no lead, so the order they reach the server (or the spool, whose file lock keeps
+        appends and replays apart) does not matter.
+        """
         if len(items) <= self.batch_size:
             observations, signatures = prepare(items)
             return write(observations, signatures, plan(observations, signatures))
         results: list[Lead] = []
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantian-bulk") as writer:
-            queued: deque[Future[list[Lead]]] = deque()
+        with ThreadPoolExecutor(max_workers=self.concurrent_requests, thread_name_prefix="lantian-bulk") as writer:
+            queued: deque[tuple[set[str], Future[list[Lead]]]] = deque()
             for start, end in self._batches(len(items)):
                 observations, signatures = prepare(items[start:end])
-                queued.append(writer.submit(write, observations, signatures, plan(observations, signatures)))
-                if len(queued) > 1:
-                    results += queued.popleft().result()
+                ids = {seen["id"] for seen in observations}
+                while queued and any(not ids.isdisjoint(writing) for writing, _ in queued):
+                    results += queued.popleft()[1].result()
+                queued.append((ids, writer.submit(write, observations, signatures, plan(observations, signatures))))
+                if len(queued) > self.concurrent_requests:
+                    results += queued.popleft()[1].result()
             while queued:
-                results += queued.popleft().result()
+                results += queued.popleft()[1].result()
         return results
 
     def _batches(self, count: int) -> Iterator[tuple[int, int]]:

@@ -6,16 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_index_benchmark_prints_both_rates_and_their_ratio(es_url: str) -> None:
+@pytest.mark.parametrize("raw_requests", [1, 2])
+def test_index_benchmark_prints_both_rates_and_their_ratio(es_url: str, raw_requests: int) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_index.py"), "--url", es_url, "--docs", "120", "--batch", "40",
-         "--rounds", "2", "--repeat", "2"],
+         "--rounds", "2", "--repeat", "2", "--raw-requests", str(raw_requests)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(rf"^bulk requests\s+lead 2 at once, raw {raw_requests} at once$", result.stdout, re.MULTILINE)
     rates = dict(re.findall(r"^(raw _bulk|lead indexing)\s+(\d+) docs/s", result.stdout, re.MULTILINE))
     assert set(rates) == {"raw _bulk", "lead indexing"} and all(int(rate) > 0 for rate in rates.values())
     assert re.search(r"^lead / raw\s+\d+%\s+\(median of 2 runs", result.stdout, re.MULTILINE)

@@ -221,6 +221,23 @@ def test_a_lead_keeps_the_signature_of_the_content_it_keeps(store: LeadStore) ->
     assert store._load(lead["id"])["minhash"] == cluster.encode(cluster.signature(*IMPERSONATION_AD))
 
 
+def test_sightings_of_one_lead_in_many_batches_are_merged_in_order(store: LeadStore) -> None:
+    # The Elasticsearch store writes batches of 3, several at once: every sighting must still count, in order.
+    days = range(1, 13)
+    crawl = []
+    for day in days:
+        crawl.append((listing(50, fetched_at=f"2026-11-{day:02d}T08:00:00Z", content_sha256=f"day{day}",
+                              text=f"第{day}天的内容"), detection(risk=day / 100)))
+        crawl += [(listing(100 * day + n), detection()) for n in range(2)]
+    store.upsert_many(crawl)
+    store.flush()
+    stored = store.get(crawl[0][0]["id"])
+    assert stored["seen_count"] == len(days)
+    assert (stored["first_seen"], stored["last_seen"]) == ("2026-11-01T08:00:00Z", "2026-11-12T08:00:00Z")
+    assert (stored["text"], stored["risk"]) == ("第12天的内容", pytest.approx(0.12))
+    assert store.count() == 1 + 2 * len(days)
+
+
 def _populate(store: LeadStore) -> None:
     rows = [
         (listing(20, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], location="上海市浦东新区",
@@ -321,5 +338,7 @@ def test_open_store_names_a_bad_elasticsearch_setting(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="elasticsearch.batch_size"):
         open_store({"elasticsearch": {"url": "http://127.0.0.1:9", "batch_size": "many"}})
+    with pytest.raises(ConfigError, match="elasticsearch.concurrent_requests must be a whole number from 1 to 8"):
+        open_store({"elasticsearch": {"url": "http://127.0.0.1:9", "concurrent_requests": 0}})
     with pytest.raises(ConfigError, match="elasticsearch.index_prefix"):
         open_store({"elasticsearch": {"url": "http://127.0.0.1:9", "index_prefix": "Lantian*"}})
