@@ -42,6 +42,8 @@ _GROUP_FIELDS = {
     "agency": "agency_code", "cluster": "cluster_id", "listing_status": "listing_status",
 }
 _MAX_CONFLICT_RETRIES = 10
+CONCURRENT_REQUESTS = 2
+"""Bulk requests a bulk write keeps on the wire at once by default (`elasticsearch.concurrent_requests`)."""
 Plan = tuple[dict[str, Lead], list[dict[str, Any]]]
 """A batch's merged leads by id and the conditional bulk actions that write them."""
 Signatures = Sequence[cluster.Signature | None]
@@ -123,7 +125,7 @@ class EsLeadStore(LeadStore):
     backend = "elasticsearch"
 
     def __init__(self, url: str, *, index_prefix: str = "lantian", spool_dir: Path | None = None,
-                 batch_size: int = 500, concurrent_requests: int = 2, replay_interval: float = 2.0,
+                 batch_size: int = 500, concurrent_requests: int = CONCURRENT_REQUESTS, replay_interval: float = 2.0,
                  client: Elasticsearch | None = None) -> None:
         super().__init__()
         self.url = url.rstrip("/")
@@ -161,7 +163,7 @@ class EsLeadStore(LeadStore):
             raise ConfigError(f"lantian.yaml: elasticsearch.index_prefix {prefix!r} must be lower-case letters, "
                               "digits, '-' or '_'")
         batch_size = _whole_number(es, "batch_size", 500, 10000)
-        concurrent_requests = _whole_number(es, "concurrent_requests", 2, 8)
+        concurrent_requests = _whole_number(es, "concurrent_requests", CONCURRENT_REQUESTS, 8)
         return cls(str(es["url"]).strip(), index_prefix=prefix, batch_size=batch_size,
                    concurrent_requests=concurrent_requests)
 

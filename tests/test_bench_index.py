@@ -24,6 +24,8 @@ def test_index_benchmark_prints_both_rates_and_their_ratio(es_url: str, raw_requ
     assert set(rates) == {"raw _bulk", "lead indexing"} and all(int(rate) > 0 for rate in rates.values())
     assert re.search(r"^lead / raw\s+\d+%\s+\(median of 2 runs", result.stdout, re.MULTILINE)
     assert len(re.findall(r"^run \d+\s+lead [\d,]+ docs/s, raw [\d,]+ docs/s: \d+%", result.stdout, re.MULTILINE)) == 2
+    assert len(re.findall(r"^warm-up\s+lead [\d,]+ docs/s, raw [\d,]+ docs/s: \d+%  \(not counted\)$", result.stdout,
+                          re.MULTILINE)) == 1
 
 
 def test_separate_cores_is_refused_for_a_server_the_bench_does_not_start(es_url: str) -> None:
