@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 PAGE_META = "lantian_page"
 """Requests for pages the spiders parse carry `meta[PAGE_META] = True`; robots, sitemaps and images do not."""
+RETRY_AFTER_META = "lantian_retry_after_times"
+"""How many times a request was answered with Retry-After and asked again (its budget apart from retry_times)."""
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -46,7 +48,11 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
 
 class PoliteRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, plus: 429/503 wait for Retry-After (and slow the whole slot down), 5xx and timeouts back
-    off exponentially before the retry is scheduled."""
+    off exponentially before the retry is scheduled.
+
+    An answer with Retry-After is the server asking us to come back, not the page failing, so it is asked again up
+    to LANTIAN_RETRY_AFTER_TIMES times without using up the RETRY_TIMES meant for faults: a busy rate-limited
+    platform would otherwise lose listings whose retries happened to meet the limit three times."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings)
@@ -55,6 +61,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.backoff_base = settings.getfloat("LANTIAN_RETRY_BACKOFF_BASE", 0.5)
         self.backoff_max = settings.getfloat("LANTIAN_RETRY_BACKOFF_MAX", 30.0)
         self.retry_after_max = settings.getfloat("LANTIAN_RETRY_AFTER_MAX", 120.0)
+        self.retry_after_times = settings.getint("LANTIAN_RETRY_AFTER_TIMES", 8)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PoliteRetryMiddleware:
@@ -64,18 +71,42 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
-        if wait is not None:
-            wait = min(wait, self.retry_after_max)
-            self._slow_down_slot(request, wait)
-            self.crawler.stats.inc_value("lantian/retry_after", spider=spider)
-        retry = get_retry_request(
-            request, reason=response_status_message(response.status), spider=spider,
-            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
-            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
-        )
+        if wait is None:
+            retry = get_retry_request(
+                request, reason=response_status_message(response.status), spider=spider,
+                max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+                priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            )
+            if retry is None:
+                return response
+            await asyncio.sleep(self._backoff(request))
+            return retry
+        wait = min(wait, self.retry_after_max)
+        self._slow_down_slot(request, wait)
+        self.crawler.stats.inc_value("lantian/retry_after", spider=spider)
+        retry = self._come_back_later(request, response, spider)
         if retry is None:
             return response
-        await asyncio.sleep(wait if wait is not None else self._backoff(request))
+        await asyncio.sleep(wait)
+        return retry
+
+    def _come_back_later(self, request: Request, response: Response, spider: Spider) -> Request | None:
+        """The retry of an answer with Retry-After, counted in its own budget (RETRY_AFTER_META), or None when
+        that budget is used up."""
+        waits = int(request.meta.get(RETRY_AFTER_META, 0))
+        if waits >= self.retry_after_times:
+            self.crawler.stats.inc_value("lantian/retry_after_gave_up", spider=spider)
+            logger.error("Gave up on %s: asked to come back later %d times (last: %d)", request.url, waits + 1,
+                         response.status, extra={"spider": spider})
+            return None
+        retry = get_retry_request(
+            request, reason=response_status_message(response.status), spider=spider,
+            max_retry_times=int(request.meta.get("retry_times", 0)) + 1,
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+        )
+        assert retry is not None, "one more retry than the request has had is always allowed"
+        retry.meta["retry_times"] = request.meta.get("retry_times", 0)
+        retry.meta[RETRY_AFTER_META] = waits + 1
         return retry
 
     async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> Request | None:

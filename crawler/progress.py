@@ -24,10 +24,6 @@ class PlatformStats:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        settings = crawler.settings
-        self.retried_statuses = (frozenset(int(code) for code in settings.getlist("RETRY_HTTP_CODES"))
-                                 if settings.getbool("RETRY_ENABLED") else frozenset())
-        self.max_retry_times = settings.getint("RETRY_TIMES")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PlatformStats:
@@ -39,20 +35,14 @@ class PlatformStats:
         return extension
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        """Counts a page, and an error status as an error of its platform. Only final answers arrive here (the
+        signal follows the downloader middlewares, so an answer the retry middleware asks again never does)."""
         if not request.meta.get(PAGE_META):
             return
         platform = request.meta.get("platform", "?")
         self.stats.inc_value(f"lantian/{platform}/pages")
         if response.status >= 400 and response.status not in (request.meta.get("handle_httpstatus_list") or ()):
-            if not self._will_be_retried(request, response.status):
-                self.stats.inc_value(f"lantian/{platform}/http_{response.status}")
-
-    def _will_be_retried(self, request: Request, status: int) -> bool:
-        """Whether the retry middleware will ask again (a retry that fails again is an error only once the
-        retries are used up)."""
-        if status not in self.retried_statuses or request.meta.get("dont_retry", False):
-            return False
-        return int(request.meta.get("retry_times", 0)) < request.meta.get("max_retry_times", self.max_retry_times)
+            self.stats.inc_value(f"lantian/{platform}/http_{response.status}")
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         platform = item.get("platform", "?")

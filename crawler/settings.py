@@ -45,6 +45,8 @@ RETRY_EXCEPTIONS = [
 LANTIAN_RETRY_BACKOFF_BASE = 0.5
 LANTIAN_RETRY_BACKOFF_MAX = 30.0
 LANTIAN_RETRY_AFTER_MAX = 120.0
+# Answers with Retry-After (rate limits, maintenance) are asked again this many times, apart from RETRY_TIMES.
+LANTIAN_RETRY_AFTER_TIMES = 8
 
 REDIRECT_ENABLED = True
 REDIRECT_MAX_TIMES = 10

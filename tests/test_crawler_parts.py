@@ -1,6 +1,7 @@
-"""The crawler's small parts: canonical URLs, Retry-After, encodings, page text, oversized and non-HTML pages."""
+"""The crawler's small parts: canonical URLs, Retry-After and retries, encodings, page text, oversized and non-HTML pages."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -14,7 +15,9 @@ from scrapy.statscollectors import MemoryStatsCollector
 
 from crawler.extract import field_values, main_text
 from crawler.items import content_sha256, listing_id
-from crawler.middlewares import PAGE_META, EncodingMiddleware, ResponseGuardMiddleware, retry_after_seconds
+from crawler.middlewares import (
+    PAGE_META, EncodingMiddleware, PoliteRetryMiddleware, ResponseGuardMiddleware, retry_after_seconds,
+)
 from crawler.urls import canonical_url
 
 
@@ -130,24 +133,42 @@ def test_text_response_type_stays_text() -> None:
     assert middleware.process_response(request, response, None).text == "专利"
 
 
-def test_a_failed_page_counts_as_an_error_only_once_its_retries_are_used_up() -> None:
-    from crawler.progress import PlatformStats
+def answer_until_final(middleware: PoliteRetryMiddleware, request: Request, *answers: tuple[int, dict]) -> list:
+    """Feed the retry middleware one answer per attempt; what it returned for each (a retry or the response)."""
+    spider = SimpleNamespace(crawler=middleware.crawler, name="sweep")
+    results = []
+    for status, headers in answers:
+        response = Response(request.url, status=status, headers=headers, request=request)
+        result = asyncio.run(middleware.process_response(request, response, spider))
+        results.append(result)
+        if not isinstance(result, Request):
+            break
+        request = result
+    return results
 
-    crawler = get_crawler({"RETRY_TIMES": 3})
-    stats = PlatformStats(crawler)
 
-    def answer(status: int, **meta: object) -> None:
-        request = Request("http://h/item.htm?id=L1", meta={PAGE_META: True, "platform": "market", **meta})
-        stats.response_received(Response(request.url, status=status, request=request), request, None)
+def retry_middleware(**settings: object) -> PoliteRetryMiddleware:
+    crawler = get_crawler({"RETRY_HTTP_CODES": [429, 500, 503], "LANTIAN_RETRY_BACKOFF_BASE": 0, **settings})
+    crawler.engine = None
+    return PoliteRetryMiddleware(crawler)
 
-    answer(500)
-    answer(429, retry_times=1)
-    answer(503, retry_times=2)
-    assert crawler.stats.get_value("lantian/market/pages") == 3
-    assert not [key for key in crawler.stats.get_stats() if "/http_" in key]  # each will be asked again
-    answer(429, retry_times=3)
-    answer(500, dont_retry=True)
-    answer(404)
-    assert crawler.stats.get_value("lantian/market/http_429") == 1
-    assert crawler.stats.get_value("lantian/market/http_500") == 1
-    assert crawler.stats.get_value("lantian/market/http_404") == 1
+
+def test_answers_with_retry_after_have_their_own_retry_budget() -> None:
+    middleware = retry_middleware(RETRY_TIMES=1, LANTIAN_RETRY_AFTER_TIMES=4)
+    come_back = (429, {"Retry-After": "0"})
+    results = answer_until_final(middleware, Request("http://h/item.htm?id=L1"), (500, {}), *[come_back] * 6)
+    assert [type(r).__name__ for r in results] == ["Request"] * 5 + ["Response"], "1 fault retry + 4 waits"
+    assert results[-1].status == 429
+    stats = middleware.crawler.stats
+    assert stats.get_value("lantian/retry_after") == 5
+    assert stats.get_value("lantian/retry_after_gave_up") == 1
+
+
+def test_rate_limits_do_not_use_up_the_retries_meant_for_faults() -> None:
+    middleware = retry_middleware(RETRY_TIMES=1, LANTIAN_RETRY_AFTER_TIMES=4)
+    come_back = (503, {"Retry-After": "0"})
+    results = answer_until_final(middleware, Request("http://h/item.htm?id=L1"), come_back, come_back, (500, {}),
+                                 (500, {}))
+    assert [type(r).__name__ for r in results] == ["Request", "Request", "Request", "Response"]
+    assert results[-1].status == 500
+    assert middleware.crawler.stats.get_value("lantian/retry_after_gave_up") is None

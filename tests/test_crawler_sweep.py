@@ -169,7 +169,7 @@ def test_rate_limits_and_faults_are_retried(simulator_factory: Callable[..., Any
     assert counters.get("lantian/retry_after", 0) > 0, "no 429 was seen: the test does not test Retry-After"
     assert counters.get("downloader/response_status_count/429", 0) > 0
     assert counters.get("retry/count", 0) > counters["downloader/response_status_count/429"] - 1
-    assert summary["platforms"]["market"]["errors"] == 0
+    assert summary["platforms"]["market"]["errors"] == 0, counters
     wanted = reachable(simulator.ground_truth(), {"market"}, {"商标注册", "专利申请"})
     seen = work.seen()
     assert wanted and all(canonical_url(t["url"]) in seen for t in wanted)
