@@ -1,4 +1,5 @@
-"""The crawler's small parts: canonical URLs, Retry-After and retries, encodings, page text, oversized and non-HTML pages."""
+"""The crawler's small parts: canonical URLs, Retry-After and retries, encodings, page text, oversized and
+non-HTML pages."""
 from __future__ import annotations
 
 import asyncio
