@@ -72,11 +72,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is None:
-            retry = get_retry_request(
-                request, reason=response_status_message(response.status), spider=spider,
-                max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
-                priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
-            )
+            retry = self._retry(request, response_status_message(response.status), spider)
             if retry is None:
                 return response
             await asyncio.sleep(self._backoff(request))
