@@ -14,6 +14,7 @@ from pathlib import Path
 import spacy
 from spacy.tokens import Doc
 
+from detector.districts import ENTITIES_FILE, districts_from
 from detector.normalize import NormalizedText, fold_variant
 from lantian.settings import ConfigError, config_dir, read_yaml
 
@@ -81,21 +82,19 @@ class EntityExtractor:
 
     @classmethod
     def from_config(cls, directory: Path | None = None) -> EntityExtractor:
-        path = (directory or config_dir()) / "detector" / "entities.yaml"
+        path = (directory or config_dir()) / ENTITIES_FILE
         data = read_yaml(path)
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: top level must be a mapping")
-        districts = data.get("districts")
-        if not isinstance(districts, dict) or not all(isinstance(v, list) for v in districts.values()):
-            raise ConfigError(f"{path}: field 'districts' must map a district to a list of short names")
+        districts = districts_from(data, path)
         lists = {}
         for key in ("wechat_words", "qq_words", "agency_name_endings", "agency_name_stops"):
             value = data.get(key)
             if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
                 raise ConfigError(f"{path}: field '{key}' must be a non-empty list of words")
             lists[key] = value
-        return cls({str(k): [str(a) for a in v] for k, v in districts.items()}, lists["wechat_words"],
-                   lists["qq_words"], lists["agency_name_endings"], lists["agency_name_stops"])
+        return cls(districts, lists["wechat_words"], lists["qq_words"], lists["agency_name_endings"],
+                   lists["agency_name_stops"])
 
     def extract(self, normalized: NormalizedText, field: str) -> list[Entity]:
         """Entities of one field, in original offsets, in order of appearance."""

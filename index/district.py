@@ -1,35 +1,48 @@
-"""The Shanghai district a lead belongs to, read from the seller's address or registration text."""
+"""The district a lead is filed under, read from the seller's address or name (districts: config/detector/
+entities.yaml, the same list the detector's district entities use)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
 
-DISTRICTS: tuple[str, ...] = (
-    "浦东新区", "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区",
-    "嘉定区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区", "临港新片区",
-)
+from detector.districts import load_districts
+from lantian.settings import config_dir
 
-# Short forms people write ("上海浦东", "徐汇"), checked after the full names; 临港 before 浦东 because the
-# Lingang special area lies inside Pudong but has its own bureau.
-_SHORT_FORMS: tuple[tuple[str, str], ...] = (
-    ("临港", "临港新片区"), ("浦东", "浦东新区"), ("黄浦", "黄浦区"), ("徐汇", "徐汇区"), ("长宁", "长宁区"),
-    ("静安", "静安区"), ("普陀", "普陀区"), ("虹口", "虹口区"), ("杨浦", "杨浦区"), ("闵行", "闵行区"),
-    ("宝山", "宝山区"), ("嘉定", "嘉定区"), ("金山", "金山区"), ("松江", "松江区"), ("青浦", "青浦区"),
-    ("奉贤", "奉贤区"), ("崇明", "崇明区"),
-)
 _SPACES = re.compile(r"\s+")
 
 
+class DistrictFinder:
+    """Finds the district a text names: the first one mentioned, refined by names written right after it, as an
+    address goes from the larger area to the smaller ("浦东新区临港新片区" is 临港新片区)."""
+
+    def __init__(self, districts: Mapping[str, Sequence[str]]) -> None:
+        self._district_of = {name: district for district, aliases in districts.items()
+                             for name in (district, *aliases)}
+        names = sorted(self._district_of, key=len, reverse=True)
+        self._names = re.compile("|".join(re.escape(name) for name in names))
+
+    def find(self, *texts: object) -> str | None:
+        """The district of the first text (address first) that names one; None if none does."""
+        for text in texts:
+            if not text:
+                continue
+            district, end = None, -1
+            for mention in self._names.finditer(_SPACES.sub("", str(text))):
+                if district is not None and mention.start() != end:
+                    break
+                district, end = self._district_of[mention.group()], mention.end()
+            if district is not None:
+                return district
+        return None
+
+
+@lru_cache(maxsize=8)
+def district_finder(directory: Path) -> DistrictFinder:
+    return DistrictFinder(load_districts(directory))
+
+
 def find_district(*texts: object) -> str | None:
-    """The first district named in `texts` (address first), full names before short forms; None if none."""
-    cleaned = [_SPACES.sub("", str(t)) for t in texts if t]
-    for text in cleaned:
-        if "临港新片区" in text or "临港" in text:
-            return "临港新片区"
-        for name in DISTRICTS:
-            if name in text:
-                return name
-    for text in cleaned:
-        for short, name in _SHORT_FORMS:
-            if short in text:
-                return name
-    return None
+    """`DistrictFinder.find` with the districts of the configured config directory."""
+    return district_finder(config_dir()).find(*texts)
