@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -17,6 +18,7 @@ from crawler.items import ListingItem, content_sha256
 from crawler.seen import SeenStore, default_path
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def seen_store_path(settings: Any) -> Path:
@@ -130,9 +132,11 @@ class DetectionPipeline:
 
 class SharedLeadStore:
     """One lead store per process, shared by the sweep and site crawlers of one run, so a repost found by one
-    crawler is clustered with an original found by the other in the same run."""
+    crawler is clustered with an original found by the other in the same run; and one writer thread for it, so
+    writes keep their order and a slow or unreachable Elasticsearch never blocks the crawl's event loop."""
 
     _store: Any = None
+    _writer: ThreadPoolExecutor | None = None
     _users = 0
 
     @classmethod
@@ -141,14 +145,24 @@ class SharedLeadStore:
 
         if cls._store is None:
             cls._store = open_store()
+            cls._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lead-store")
         cls._users += 1
         return cls._store
+
+    @classmethod
+    async def run(cls, write: Callable[[Any], T]) -> T:
+        """`write(store)` in the writer thread, after the writes submitted before it."""
+        assert cls._writer is not None, "SharedLeadStore.acquire() first"
+        return await asyncio.get_running_loop().run_in_executor(cls._writer, write, cls._store)
 
     @classmethod
     def release(cls) -> None:
         cls._users -= 1
         if cls._users <= 0 and cls._store is not None:
-            store, cls._store, cls._users = cls._store, None, 0
+            store, writer = cls._store, cls._writer
+            cls._store, cls._writer, cls._users = None, None, 0
+            if writer is not None:
+                writer.shutdown(wait=True)
             store.flush()
             store.close()
 
@@ -159,7 +173,6 @@ class LeadSinkPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.store: Any = None
         self.seen: SeenStore | None = None
 
     @classmethod
@@ -167,30 +180,36 @@ class LeadSinkPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider) -> None:
-        self.store = SharedLeadStore.acquire()
+        SharedLeadStore.acquire()
         self.seen = getattr(spider, "seen", None)
 
     def close_spider(self, spider: Spider) -> None:
-        if self.store is not None:
-            self.store = None
-            SharedLeadStore.release()
+        SharedLeadStore.release()
 
-    def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
+    async def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
         change = item.get("change")
         if change == "removed":
-            if self.store.mark_removed(item["id"], item.get("fetched_at")) is not None:
+            removed = await SharedLeadStore.run(lambda store: store.mark_removed(item["id"], item.get("fetched_at")))
+            if removed is not None:
                 self.crawler.stats.inc_value(f"lantian/{item['platform']}/leads_removed")
             return item
         listing = listing_dict(item)
         if change == "unchanged":
-            if self.store.record_seen(listing) is not None:
+            if await SharedLeadStore.run(lambda store: store.record_seen(listing)) is not None:
                 item["lead_id"] = item["id"]
             return item
         detection = item.get("detection") or {}
-        if detection.get("labels") or self.store.get(item["id"]) is not None:
-            lead = self.store.upsert(listing, detection)
-            if detection.get("labels"):
-                item["lead_id"] = lead["id"]
-                if self.seen is not None:
-                    self.seen.set_lead(item["canonical_url"])
+        if not detection.get("labels"):
+            await SharedLeadStore.run(lambda store: self._refresh_lead(store, listing, detection))
+            return item
+        lead = await SharedLeadStore.run(lambda store: store.upsert(listing, detection))
+        item["lead_id"] = lead["id"]
+        if self.seen is not None:
+            self.seen.set_lead(item["canonical_url"])
         return item
+
+    @staticmethod
+    def _refresh_lead(store: Any, listing: dict[str, Any], detection: dict[str, Any]) -> None:
+        """An unflagged listing updates the lead it already is (a lead once flagged stays one), else nothing."""
+        if store.get(listing["id"]) is not None:
+            store.upsert(listing, detection)
