@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -174,6 +174,7 @@ class LeadSinkPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.seen: SeenStore | None = None
+        self.acquired = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeadSinkPipeline:
@@ -181,10 +182,13 @@ class LeadSinkPipeline:
 
     def open_spider(self, spider: Spider) -> None:
         SharedLeadStore.acquire()
+        self.acquired = True
         self.seen = getattr(spider, "seen", None)
 
     def close_spider(self, spider: Spider) -> None:
-        SharedLeadStore.release()
+        if self.acquired:
+            self.acquired = False
+            SharedLeadStore.release()
 
     async def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
         change = item.get("change")
