@@ -1,0 +1,111 @@
+"""One lead: its page, workflow actions on it, notes, its screenshot and its evidence package."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from casework import workflow
+from casework.console.routes.leads import change_lead
+from casework.console.security import check_csrf, current_user
+from casework.console.web import back, flash, lead_or_404, lead_store, render
+from casework.export import evidence_package, resolve_path
+from casework.highlight import segments
+from casework.leads import contacts, labels
+from casework.users import User
+from index import LeadQuery
+
+router = APIRouter()
+
+
+@router.get("/leads/{lead_id}", response_class=HTMLResponse)
+def lead_page(request: Request, lead_id: str, user: User = Depends(current_user),
+              store: Any = Depends(lead_store)) -> HTMLResponse:
+    lead = lead_or_404(store, lead_id)
+    spans = lead.get("evidence") or []
+    reposts: list[dict[str, Any]] = []
+    if lead.get("cluster_id"):
+        reposts = [d for d in store.iter_leads(LeadQuery(cluster_id=lead["cluster_id"], limit=100))
+                   if d["id"] != lead_id][:50]
+    agency = request.app.state.agencies.of(lead_id)
+    agency_leads: list[dict[str, Any]] = []
+    if agency:
+        others = [i for i in agency.get("lead_ids") or [] if i != lead_id][:50]
+        if others:
+            agency_leads = store.search(LeadQuery(ids=others, limit=len(others))).leads
+    elif lead.get("agency_code"):
+        agency_leads = [d for d in store.search(LeadQuery(agency_codes=[lead["agency_code"]], limit=51)).leads
+                        if d["id"] != lead_id]
+    return render(
+        request, "lead.html", lead=lead, labels_of=labels,
+        title_segments=segments(lead.get("title") or "", spans, "title"),
+        text_segments=segments(lead.get("text") or "", spans, "text"),
+        seller_segments=segments(lead.get("seller") or "", spans, "seller"),
+        contacts=contacts(lead), reposts=reposts, agency=agency, agency_leads=agency_leads,
+        next_statuses=workflow.allowed_next(lead.get("status") or "new", user.role),
+        has_screenshot=resolve_path(lead.get("screenshot_path")) is not None,
+        users=sorted(request.app.state.users),
+    )
+
+
+@router.post("/leads/{lead_id}/status", dependencies=[Depends(check_csrf)])
+async def change_status(request: Request, lead_id: str, user: User = Depends(current_user),
+                        store: Any = Depends(lead_store)) -> Response:
+    form = await request.form()
+    lead = lead_or_404(store, lead_id)
+    try:
+        workflow.apply(store, workflow.plan_status(lead, str(form.get("to") or ""), by=user.username,
+                                                   why=str(form.get("why") or ""), role=user.role))
+        request.app.state.agencies.invalidate()
+    except workflow.WorkflowError as exc:
+        flash(request, str(exc), "error")
+    return back(f"/leads/{lead_id}")
+
+
+@router.post("/leads/{lead_id}/field", dependencies=[Depends(check_csrf)])
+async def change_field(request: Request, lead_id: str, user: User = Depends(current_user),
+                       store: Any = Depends(lead_store)) -> Response:
+    form = await request.form()
+    field = str(form.get("field") or "")
+    try:
+        lead_or_404(store, lead_id)
+        change_lead(store, user, lead_id, "assign" if field == "assignee" else field,
+                    str(form.get("value") or ""), str(form.get("why") or ""))
+    except workflow.WorkflowError as exc:
+        flash(request, str(exc), "error")
+    return back(f"/leads/{lead_id}")
+
+
+@router.post("/leads/{lead_id}/note", dependencies=[Depends(check_csrf)])
+async def note(request: Request, lead_id: str, user: User = Depends(current_user),
+               store: Any = Depends(lead_store)) -> Response:
+    form = await request.form()
+    lead_or_404(store, lead_id)
+    text = str(form.get("text") or "").strip()
+    if text:
+        store.add_note(lead_id, {"at": workflow.now_iso(), "by": user.username, "text": text[:5000]})
+    else:
+        flash(request, "备注不能为空 (empty note)", "error")
+    return back(f"/leads/{lead_id}")
+
+
+@router.get("/leads/{lead_id}/screenshot")
+def screenshot(lead_id: str, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
+    path = resolve_path(lead_or_404(store, lead_id).get("screenshot_path"))
+    if path is None:
+        raise HTTPException(status_code=404, detail="no screenshot stored for this lead")
+    return FileResponse(path, media_type="image/png")
+
+
+@router.get("/leads/{lead_id}/evidence.zip")
+def evidence_zip(lead_id: str, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
+    lead = lead_or_404(store, lead_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{lead_id}.zip"
+        evidence_package(lead, path)
+        data = path.read_bytes()
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="evidence-{lead_id}.zip"'})

@@ -1,0 +1,96 @@
+"""The lead list: filters, paging and bulk actions on the selected leads."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from casework import workflow
+from casework.console.security import check_csrf, current_user
+from casework.console.web import DISTRICTS, back, flash, lead_or_404, lead_store, render
+from casework.leads import labels
+from casework.users import User
+from index import LeadQuery
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+def query_from(params: dict[str, str]) -> LeadQuery:
+    """The store query a list page's URL parameters ask for (400 on a malformed one)."""
+    def listed(name: str) -> list[str]:
+        value = params.get(name) or ""
+        return [value] if value else []
+
+    try:
+        min_risk = float(params["min_risk"]) if params.get("min_risk") else None
+        page = max(int(params.get("page") or 1), 1)
+        return LeadQuery(text=params.get("q") or None, labels=listed("label"), platforms=listed("platform"),
+                         districts=listed("district"), statuses=listed("status"),
+                         assignees=listed("assignee"), min_risk=min_risk,
+                         since=params.get("since") or None, until=params.get("until") or None,
+                         date_field="last_seen", sort=params.get("sort") or "risk",
+                         offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=f"invalid filter: {exc}") from exc
+
+
+@router.get("/leads", response_class=HTMLResponse)
+def lead_list(request: Request, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> HTMLResponse:
+    params = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
+    query = query_from(params)
+    page = store.search(query)
+    platforms = sorted(store.counts(by="platform"))
+    number = query.offset // PAGE_SIZE + 1
+    rest = {k: v for k, v in params.items() if k != "page"}
+    pages = {"number": number, "last": max((page.total - 1) // PAGE_SIZE + 1, 1),
+             "prev": "/leads?" + urlencode({**rest, "page": number - 1}),
+             "next": "/leads?" + urlencode({**rest, "page": number + 1})}
+    return render(request, "leads.html", page=page, params=params, platforms=platforms, pages=pages,
+                  here="/leads?" + urlencode(params), users=sorted(request.app.state.users),
+                  labels_of=labels)
+
+
+def change_lead(store: Any, user: User, lead_id: str, action: str, value: str, why: str) -> None:
+    """One audited change to one lead: its status, its assignee or its district."""
+    lead = lead_or_404(store, lead_id)
+    if action == "status":
+        workflow.apply(store, workflow.plan_status(lead, value, by=user.username, why=why, role=user.role))
+    elif action == "assign":
+        if not user.is_admin and value not in ("", user.username):
+            raise workflow.WorkflowError("only an admin may assign leads to someone else")
+        workflow.apply(store, workflow.plan_field(lead, "assignee", value, by=user.username, why=why))
+    elif action == "district":
+        if value and value not in DISTRICTS:
+            raise workflow.WorkflowError(f"unknown district {value!r}")
+        workflow.apply(store, workflow.plan_field(lead, "district", value, by=user.username, why=why))
+    else:
+        raise workflow.WorkflowError(f"unknown action {action!r}")
+
+
+@router.post("/leads/bulk", dependencies=[Depends(check_csrf)])
+async def bulk(request: Request, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
+    form = await request.form()
+    ids = [str(v) for v in form.getlist("ids")]
+    action, _, value = str(form.get("action") or "").partition(":")
+    if action == "assign" and value == "me":
+        value = user.username
+    why = str(form.get("why") or "").strip()
+    done, refused = 0, []
+    for lead_id in ids:
+        try:
+            change_lead(store, user, lead_id, action, value, why)
+            done += 1
+        except (workflow.WorkflowError, HTTPException) as exc:
+            refused.append(str(getattr(exc, "detail", exc)))
+    store.flush()  # the list the user returns to must show the new statuses (Elasticsearch refresh)
+    if not ids:
+        flash(request, "没有选择线索 (no leads selected)", "error")
+    else:
+        flash(request, f"已处理 {done} 条", "info")
+    for reason in refused[:5]:
+        flash(request, reason, "error")
+    target = str(form.get("back") or "/leads")
+    return back(target if target.startswith("/leads") else "/leads")

@@ -1,0 +1,30 @@
+"""Console users, managed by admins."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from casework.console.security import check_csrf, require_admin
+from casework.console.web import back, flash, render
+from casework.users import USER_ROLES, User, load_users, save_user
+from lantian.settings import ConfigError
+
+router = APIRouter()
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:
+    return render(request, "users.html", all_users=list(request.app.state.users.values()), roles=USER_ROLES)
+
+
+@router.post("/admin/users", dependencies=[Depends(check_csrf)])
+async def add_user(request: Request, user: User = Depends(require_admin)) -> Response:
+    form = await request.form()
+    try:
+        save_user(str(form.get("username") or ""), str(form.get("role") or ""),
+                  str(form.get("password") or ""), request.app.state.users_file)
+        request.app.state.users = load_users(request.app.state.users_file)
+        flash(request, f"用户 {form.get('username')} 已保存")
+    except ConfigError as exc:
+        flash(request, str(exc), "error")
+    return back("/admin/users")

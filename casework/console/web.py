@@ -1,0 +1,68 @@
+"""What every console router shares: the template environment, rendering, flash messages and the lead lookup.
+
+The routers (`casework.console.routes`) are plain `APIRouter`s; everything they need lives on `request.app.state`,
+set up once by `casework.console.app.create_app`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from casework import workflow
+from casework.config import LABEL_NAMES_ZH, LABELS
+from casework.console.security import LoginRequired, csrf_token, current_user
+from casework.users import User
+
+TEMPLATES = Path(__file__).parent / "templates"
+DISTRICTS: tuple[str, ...] = (
+    "浦东新区", "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区",
+    "嘉定区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区", "临港新片区",
+)
+
+
+def environment() -> Environment:
+    """The Jinja2 environment: autoescaping on for every template (crawled text is hostile)."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=workflow.STATUS_NAMES_ZH, LABELS=LABELS,
+                       STATUSES=workflow.STATUSES, DISTRICTS=DISTRICTS)
+    return env
+
+
+def lead_store(request: Request) -> Any:
+    """The app's lead store (a FastAPI dependency)."""
+    return request.app.state.store
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Template `name` with the signed-in user (if any), the CSRF token and the pending flash messages."""
+    try:
+        user: User | None = current_user(request)
+    except LoginRequired:
+        user = None
+    env: Environment = request.app.state.templates
+    body = env.get_template(name).render(request=request, user=user, csrf=csrf_token(request),
+                                         flashes=request.session.pop("flash", []), **context)
+    return HTMLResponse(body, status_code=status_code)
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    """Queue a message for the next page this session renders."""
+    request.session.setdefault("flash", [])
+    request.session["flash"] = [*request.session["flash"], {"kind": kind, "text": message}]
+
+
+def back(url: str) -> RedirectResponse:
+    """See-other redirect: the browser follows a POST with a GET of `url`."""
+    return RedirectResponse(url, status_code=303)
+
+
+def lead_or_404(store: Any, lead_id: str) -> dict[str, Any]:
+    lead = store.get(lead_id)
+    if lead is None:
+        raise HTTPException(status_code=404, detail=f"no lead {lead_id}")
+    return lead
