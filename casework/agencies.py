@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 from casework.advertisers import Advertiser, resolve
 from casework.config import RiskConfig
 from casework.leads import as_dict, labels
-from casework.workflow import now_iso
+from casework.workflow import CONFIRMED_STATUSES, now_iso
 
 # The most agency documents read back at once (Elasticsearch's default result window).
 MAX_AGENCIES = 10_000
@@ -24,9 +24,7 @@ def indicators(leads: list[Mapping[str, Any]]) -> dict[str, float]:
     all_labels = {label for lead in flagged for label in labels(lead)}
     return {
         "leads": float(len(flagged)),
-        "confirmed": float(sum(1 for lead in leads
-                               if lead.get("status") in ("confirmed", "takedown_requested", "removed",
-                                                         "persisting"))),
+        "confirmed": float(sum(1 for lead in leads if lead.get("status") in CONFIRMED_STATUSES)),
         "persisting": float(sum(1 for lead in leads if lead.get("status") == "persisting")),
         "platforms": float(len({lead.get("platform") for lead in flagged if lead.get("platform")})),
         "labels": float(len(all_labels)),

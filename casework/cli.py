@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from casework.workflow import CONFIRMED_STATUSES
+
 console = Console()
 err = Console(stderr=True)
 
@@ -254,7 +256,7 @@ def case_assign(
 @cases_app.command("export")
 def case_export(
     out: Path = typer.Option(..., help="Output file; .csv or .xlsx."),
-    status: list[str] = typer.Option(["confirmed", "takedown_requested", "removed", "persisting"],
+    status: list[str] = typer.Option(list(CONFIRMED_STATUSES),
                                      help="Statuses to include (repeat the option)."),
     outside_shanghai: bool = typer.Option(False, "--outside-shanghai",
                                           help="Only sellers located outside Shanghai (案件移送 to their region)."),
@@ -303,8 +305,7 @@ def reviews_export(
     from index import LeadQuery
 
     with _store() as store, _errors():
-        leads = store.iter_leads(LeadQuery(statuses=["confirmed", "dismissed", "takedown_requested", "removed",
-                                                     "persisting"]))
+        leads = store.iter_leads(LeadQuery(statuses=[*CONFIRMED_STATUSES, "dismissed"]))
         counts = export_reviews(leads, out)
     console.print(f"wrote {counts['positive']} positive and {counts['negative']} negative examples to {out}")
 

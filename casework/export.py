@@ -16,10 +16,10 @@ from typing import Any, Iterable, Mapping
 
 from casework.config import LABEL_NAMES_ZH
 from casework.leads import as_dict, contacts, labels
-from casework.workflow import STATUS_NAMES_ZH, now_iso
+from casework.workflow import CONFIRMED_STATUSES, STATUS_NAMES_ZH, now_iso
 from lantian.settings import data_dir
 
-CASE_STATUSES: tuple[str, ...] = ("confirmed", "takedown_requested", "removed", "persisting")
+CASE_STATUSES: tuple[str, ...] = CONFIRMED_STATUSES
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "线索编号"), ("status", "状态"), ("platform", "平台"), ("url", "网址"), ("title", "标题"),

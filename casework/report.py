@@ -18,7 +18,7 @@ from casework.workflow import STATUS_NAMES_ZH
 
 TEMPLATES = Path(__file__).parent / "templates"
 UNKNOWN = "未知"
-OUTCOMES: tuple[str, ...] = ("takedown_requested", "removed", "persisting")
+OUTCOMES: tuple[str, ...] = ("takedown_requested", "removed", "persisting", "resolved_by_edit")
 
 
 @dataclass(frozen=True)

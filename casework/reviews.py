@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from casework.leads import as_dict, labels
+from casework.workflow import CONFIRMED_STATUSES
 
-POSITIVE = frozenset({"confirmed", "takedown_requested", "removed", "persisting"})
+POSITIVE = frozenset(CONFIRMED_STATUSES)
 
 
 def _decision(doc: Mapping[str, Any]) -> dict[str, Any] | None:

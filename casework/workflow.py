@@ -11,34 +11,42 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from casework.leads import as_dict
+from index.lead import STATUSES
 
-STATUSES: tuple[str, ...] = (
-    "new", "reviewing", "confirmed", "dismissed", "takedown_requested", "removed", "persisting",
+# Statuses that mean a reviewer (or a supervisor) confirmed the violation: cases, positive training examples and
+# confirmed violations of an agency.
+CONFIRMED_STATUSES: tuple[str, ...] = (
+    "confirmed", "takedown_requested", "removed", "persisting", "resolved_by_edit",
 )
 
 STATUS_NAMES_ZH: dict[str, str] = {
     "new": "新线索",
     "reviewing": "审核中",
+    "escalated": "已提交主管",
     "confirmed": "已确认",
     "dismissed": "已排除",
     "takedown_requested": "已请求删除",
     "removed": "已删除",
     "persisting": "仍在线",
+    "resolved_by_edit": "已修改整改",
 }
 
 # Forward steps any reviewer may take.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "new": frozenset({"reviewing"}),
-    "reviewing": frozenset({"confirmed", "dismissed", "new"}),
+    "new": frozenset({"reviewing", "escalated"}),
+    "reviewing": frozenset({"confirmed", "dismissed", "new", "escalated"}),
+    "escalated": frozenset(),
     "confirmed": frozenset({"takedown_requested", "reviewing"}),
     "dismissed": frozenset(),
-    "takedown_requested": frozenset({"removed", "persisting"}),
+    "takedown_requested": frozenset({"removed", "persisting", "resolved_by_edit"}),
     "removed": frozenset({"persisting"}),
-    "persisting": frozenset({"takedown_requested", "removed"}),
+    "persisting": frozenset({"takedown_requested", "removed", "resolved_by_edit"}),
+    "resolved_by_edit": frozenset({"persisting", "removed"}),
 }
 
-# Steps that undo a decision: only an admin may take them.
+# Steps that undo a decision or decide an escalated lead: only an admin (the supervisor) may take them.
 ADMIN_TRANSITIONS: dict[str, frozenset[str]] = {
+    "escalated": frozenset({"confirmed", "dismissed", "reviewing"}),
     "dismissed": frozenset({"reviewing"}),
     "confirmed": frozenset({"dismissed"}),
 }

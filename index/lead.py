@@ -19,8 +19,10 @@ LABELS: tuple[str, ...] = (
     "impersonation", "insider_channel", "malicious_cancellation",
     "abnormal_filing", "qualification_lending", "unlicensed_agency",
 )
+# Workflow statuses (casework/workflow.py decides the moves between them).
 STATUSES: tuple[str, ...] = (
-    "new", "reviewing", "confirmed", "dismissed", "takedown_requested", "removed", "persisting",
+    "new", "reviewing", "escalated", "confirmed", "dismissed", "takedown_requested", "removed", "persisting",
+    "resolved_by_edit",
 )
 CONTACT_KINDS: tuple[str, ...] = ("phone", "wechat", "qq", "email")
 

@@ -90,7 +90,8 @@ def test_weekly_report_counts_and_outputs(store, tmp_path):
     assert report.by_district == {"徐汇区": 1, "浦东新区": 1, "未知": 1}
     assert report.by_label["impersonation"] == 1 and report.by_label["abnormal_filing"] == 1
     assert (report.agencies_active, report.agencies_new, report.agencies_repeat) == (3, 2, 1)
-    assert report.outcomes_in_period == {"takedown_requested": 1, "removed": 1, "persisting": 0}
+    assert report.outcomes_in_period == {"takedown_requested": 1, "removed": 1, "persisting": 0,
+                                         "resolved_by_edit": 0}
 
     html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
     assert html.count("<svg") == 5 and "<script" not in html

@@ -90,3 +90,26 @@ def test_audit_trail_is_append_only_across_changes_and_recrawls(store):
     with pytest.raises(ValueError):
         store.update_workflow(lead["id"], {"audit": []}, {"by": "mallory", "action": "status"})
     assert store.get(lead["id"])["audit"][:len(snapshot)] == snapshot
+
+
+def test_an_escalated_lead_waits_for_a_supervisor_who_decides_it(store):
+    item = listing(7)
+    lead = store.upsert(item, detection(item))
+    workflow.set_status(store, lead["id"], "reviewing", by="alice")
+    lead = workflow.set_status(store, lead["id"], "escalated", by="alice", why="拿不准，请主管定")
+    assert workflow.allowed_next("escalated", "reviewer") == []
+    with pytest.raises(WorkflowError, match="only an admin may move a lead from escalated to confirmed"):
+        workflow.set_status(store, lead["id"], "confirmed", by="alice")
+    lead = workflow.set_status(store, lead["id"], "confirmed", by="root", why="冒用官方名义", role="admin")
+    assert [(e["from"], e["to"], e["by"]) for e in lead["audit"]][-2:] == [
+        ("reviewing", "escalated", "alice"), ("escalated", "confirmed", "root")]
+
+
+def test_a_listing_edited_clean_after_a_request_can_be_resolved_by_edit_and_reopened_if_it_returns(store):
+    item = listing(8)
+    lead = store.upsert(item, detection(item))
+    for to in ("reviewing", "confirmed", "takedown_requested"):
+        workflow.set_status(store, lead["id"], to, by="alice")
+    lead = workflow.set_status(store, lead["id"], "resolved_by_edit", by="recheck", role="system")
+    assert workflow.allowed_next("resolved_by_edit") == ["removed", "persisting"]
+    assert lead["status"] in workflow.CONFIRMED_STATUSES
