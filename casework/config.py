@@ -127,6 +127,52 @@ class RecheckConfig(_Strict):
     timeout_seconds: float = Field(20, gt=0)
 
 
+class CappedPoints(_Strict):
+    points: float = Field(ge=0)
+    cap: int = Field(gt=0)
+
+
+class RepeatOffender(_Strict):
+    per_other_lead: CappedPoints
+    agency_class: dict[str, float]
+
+
+class Recency(_Strict):
+    points: float = Field(ge=0)
+    half_life_days: float = Field(gt=0)
+
+
+class TriageConfig(_Strict):
+    """`config/casework/triage.yaml`: the points behind each lead's triage priority."""
+
+    label_severity: dict[str, float]
+    extra_labels: CappedPoints
+    repeat_offender: RepeatOffender
+    platform_reach: dict[str, float]
+    recency: Recency
+    complaint: float = Field(ge=0)
+
+    @field_validator("label_severity")
+    @classmethod
+    def _known_labels(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = set(value) - set(LABELS)
+        if unknown:
+            raise ValueError(f"unknown labels {sorted(unknown)}; labels are {', '.join(LABELS)}")
+        return value
+
+    @field_validator("platform_reach", mode="before")
+    @classmethod
+    def _platform_keys_as_text(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = {str(k): v for k, v in value.items()}
+            if "default" not in value:
+                raise ValueError("needs a `default` entry for platforms not listed")
+        return value
+
+    def reach(self, platform: str | None) -> float:
+        return self.platform_reach.get(str(platform or ""), self.platform_reach["default"])
+
+
 def _load(model: type[BaseModel], name: str, path: Path | None) -> Any:
     path = path or config_dir() / "casework" / name
     data = read_yaml(path)
@@ -146,6 +192,10 @@ def load_takedown_config(path: Path | None = None) -> TakedownConfig:
 
 def load_risk_config(path: Path | None = None) -> RiskConfig:
     return _load(RiskConfig, "risk.yaml", path)
+
+
+def load_triage_config(path: Path | None = None) -> TriageConfig:
+    return _load(TriageConfig, "triage.yaml", path)
 
 
 def load_recheck_config(path: Path | None = None) -> RecheckConfig:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -77,16 +78,25 @@ def list_leads(
     since: SinceOpt = None, until: UntilOpt = None, min_risk: RiskOpt = None, text: TextOpt = None,
     date_field: Annotated[str, typer.Option(help="Date the --since/--until window applies to: "
                                             "last_seen, first_seen or fetched_at.")] = "last_seen",
-    sort: Annotated[str, typer.Option(help=f"Order: {', '.join(SORTS)}.")] = "risk",
+    sort: Annotated[str, typer.Option("--sort", "--order", help="Order: priority (triage priority, "
+                                      "config/casework/triage.yaml), uncertain (scores nearest the detector's "
+                                      f"thresholds first), {', '.join(SORTS)}.")] = "priority",
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Leads per page.")] = 20,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many leads (paging).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the lead documents as JSON lines.")] = False,
 ) -> None:
-    """List leads matching the filters, highest risk first."""
+    """List leads matching the filters, highest triage priority first, with why each ranks there."""
+    from casework.triage import ORDERS, Triage
+
+    ranked = sort in ORDERS
     query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
-                   sort=sort, limit=limit, offset=offset)
+                   sort="risk" if ranked else sort, limit=limit, offset=offset)
     with _store() as store:
-        page = store.search(query)
+        try:
+            page = Triage(store).rank(query, sort) if ranked else store.search(query)
+        except ConfigError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
     if as_json:
         for lead in page.leads:
             typer.echo(json.dumps(lead, ensure_ascii=False))
@@ -97,14 +107,23 @@ def list_leads(
                                    ("platform", "", False), ("district", "", False), ("status", "green", True),
                                    ("last seen", "dim", True), ("title", "", False)):
         table.add_column(column, style=style or None, overflow="fold", no_wrap=no_wrap)
+    if ranked:
+        table.add_column("priority", style="bold", no_wrap=True)
+        table.add_column("why it ranks here", overflow="fold")
     for lead in page.leads:
         snippet = (page.highlights.get(lead["id"], {}).get("text") or [""])[0]
-        title = lead.get("title") or ""
+        title = escape(lead.get("title") or "")
         if snippet:
             title += "\n[dim]" + snippet.replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]") + "[/dim]"
-        table.add_row(lead["id"][:12], _percent(lead.get("risk")), ", ".join(lead.get("labels") or []) or "—",
-                      lead.get("platform") or "", lead.get("district") or "", lead.get("status") or "",
-                      (lead.get("last_seen") or "")[:10], title)
+        cells = [lead["id"][:12], _percent(lead.get("risk")), ", ".join(lead.get("labels") or []) or "—",
+                 lead.get("platform") or "", lead.get("district") or "", lead.get("status") or "",
+                 (lead.get("last_seen") or "")[:10], title]
+        if ranked:
+            why = "；".join(f"{r['what']} +{r['points']:g}" for r in lead["priority_reasons"])
+            if sort == "uncertain":
+                why = f"离阈值 {lead['uncertainty']:.2f}；" + why
+            cells += [f"{lead['priority']:g}", escape(why)]
+        table.add_row(*cells)
     console.print(table)
 
 

@@ -18,6 +18,7 @@ from casework.console.agency_lookup import AgencyLookup
 from casework.console.routes import agencies, auth, exports, lead, leads, users
 from casework.console.security import LoginRequired, console_secret
 from casework.console.web import back, environment, render
+from casework.triage import Triage
 from casework.users import load_users
 from index import StoreError
 
@@ -29,6 +30,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+# How long the console ranks with one snapshot of shared contacts and agency classes.
+TRIAGE_REUSE_SECONDS = 30
 ROUTERS = (auth.router, leads.router, lead.router, agencies.router, exports.router, users.router)
 
 
@@ -42,6 +45,7 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
     app.state.users = load_users(users_file)
     app.state.agencies = AgencyLookup(store)
     app.state.templates = environment()
+    app.state.triage = Triage(store, reuse_seconds=TRIAGE_REUSE_SECONDS)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -47,7 +47,7 @@ def lead_page(request: Request, lead_id: str, user: User = Depends(current_user)
         contacts=contacts(lead), reposts=reposts, agency=agency, agency_leads=agency_leads,
         next_statuses=workflow.allowed_next(lead.get("status") or "new", user.role),
         has_screenshot=resolve_path(lead.get("screenshot_path")) is not None,
-        users=sorted(request.app.state.users),
+        users=sorted(request.app.state.users), priority=request.app.state.triage.priority(lead),
     )
 
 

@@ -11,11 +11,16 @@ from casework import workflow
 from casework.console.security import check_csrf, current_user
 from casework.console.web import DISTRICTS, back, flash, lead_or_404, lead_store, render
 from casework.leads import labels
+from casework.triage import ORDERS
 from casework.users import User
 from index import LeadQuery
 
 router = APIRouter()
 PAGE_SIZE = 50
+SORT_NAMES_ZH: dict[str, str] = {
+    "priority": "分拣优先级", "uncertain": "最不确定优先（模型学得最快）", "risk": "风险分", "last_seen": "最近发现",
+    "first_seen": "首次发现",
+}
 
 
 def query_from(params: dict[str, str]) -> LeadQuery:
@@ -24,6 +29,7 @@ def query_from(params: dict[str, str]) -> LeadQuery:
         value = params.get(name) or ""
         return [value] if value else []
 
+    sort = params.get("sort") or "priority"
     try:
         min_risk = float(params["min_risk"]) if params.get("min_risk") else None
         page = max(int(params.get("page") or 1), 1)
@@ -31,7 +37,7 @@ def query_from(params: dict[str, str]) -> LeadQuery:
                          districts=listed("district"), statuses=listed("status"),
                          assignees=listed("assignee"), min_risk=min_risk,
                          since=params.get("since") or None, until=params.get("until") or None,
-                         date_field="last_seen", sort=params.get("sort") or "risk",
+                         date_field="last_seen", sort="risk" if sort in ORDERS else sort,
                          offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=f"invalid filter: {exc}") from exc
@@ -41,7 +47,8 @@ def query_from(params: dict[str, str]) -> LeadQuery:
 def lead_list(request: Request, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> HTMLResponse:
     params = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
     query = query_from(params)
-    page = store.search(query)
+    order = params.get("sort") or "priority"
+    page = request.app.state.triage.rank(query, order) if order in ORDERS else store.search(query)
     platforms = sorted(store.counts(by="platform"))
     number = query.offset // PAGE_SIZE + 1
     rest = {k: v for k, v in params.items() if k != "page"}
@@ -50,7 +57,7 @@ def lead_list(request: Request, user: User = Depends(current_user), store: Any =
              "next": "/leads?" + urlencode({**rest, "page": number + 1})}
     return render(request, "leads.html", page=page, params=params, platforms=platforms, pages=pages,
                   here="/leads?" + urlencode(params), users=sorted(request.app.state.users),
-                  labels_of=labels)
+                  labels_of=labels, sorts=SORT_NAMES_ZH, sort=order)
 
 
 def change_lead(store: Any, user: User, lead_id: str, action: str, value: str, why: str) -> None:
