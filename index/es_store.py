@@ -26,7 +26,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError,
 from index import cluster
 from index import lead as leads
 from index import text as textutil
-from index.lead import Lead
+from index.lead import DEFAULT_SOURCE, Lead
 from index.mapping import AGENCIES_MAPPING, INDEX_SETTINGS, LEADS_MAPPING, MAPPING_VERSION
 from index.query import LeadPage, LeadQuery
 from index.spool import Operation, Spool
@@ -39,7 +39,7 @@ HIGHLIGHT_FIELDS = ("title", "seller", "text")
 _SORT_FIELDS = {"risk": "risk", "last_seen": "last_seen", "first_seen": "first_seen"}
 _GROUP_FIELDS = {
     "label": "labels", "platform": "platform", "district": "district", "status": "status",
-    "agency": "agency_code", "cluster": "cluster_id", "listing_status": "listing_status",
+    "agency": "agency_code", "cluster": "cluster_id", "listing_status": "listing_status", "source": "source",
 }
 _MAX_CONFLICT_RETRIES = 10
 CONCURRENT_REQUESTS = 2
@@ -530,6 +530,12 @@ class EsLeadStore(LeadStore):
                               ("assignee", query.assignees), ("agency_code", query.agency_codes)):
             if values:
                 filters.append({"terms": {field: values}})
+        if query.sources:
+            # Documents written before leads had a source are sweeps.
+            sources: list[dict[str, Any]] = [{"terms": {"source": query.sources}}]
+            if DEFAULT_SOURCE in query.sources:
+                sources.append({"bool": {"must_not": {"exists": {"field": "source"}}}})
+            filters.append({"bool": {"should": sources, "minimum_should_match": 1}})
         if query.id_prefix:
             filters.append({"prefix": {"id": query.id_prefix}})
         if query.cluster_id:
@@ -607,6 +613,8 @@ class EsLeadStore(LeadStore):
         else:
             agg = {"terms": {"field": _GROUP_FIELDS[by], "size": 10000,
                              "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+            if by == "source":
+                agg["terms"]["missing"] = DEFAULT_SOURCE
         body = {"query": self._query(query or LeadQuery()), "size": 0, "aggs": {"by": agg}}
         result = self._call("aggregate", lambda: self.client.search(index=self.alias, **body))
         buckets = result["aggregations"]["by"]["buckets"]

@@ -25,6 +25,10 @@ STATUSES: tuple[str, ...] = (
     "resolved_by_edit",
 )
 CONTACT_KINDS: tuple[str, ...] = ("phone", "wechat", "qq", "email")
+SOURCES: tuple[str, ...] = ("sweep", "capture", "complaint")
+"""How a lead came in: a platform sweep, one URL a staff member captured, or a member of the public's complaint.
+A lead keeps the source it came in by; documents written before the field existed are sweeps."""
+DEFAULT_SOURCE = "sweep"
 
 # Listing fields copied onto the lead as they are (evidence of the fetch and what the listing shows).
 LISTING_FIELDS: tuple[str, ...] = (
@@ -35,7 +39,7 @@ LISTING_FIELDS: tuple[str, ...] = (
 # Fields only the workflow (casework) changes; a re-crawl never touches them.
 WORKFLOW_FIELDS: tuple[str, ...] = (
     "status", "assignee", "dismissal_reason", "takedown_deadline", "status_changed_at", "status_changed_by",
-    "notes", "audit",
+    "notes", "audit", "complaints",
 )
 # Entity types the detector may emit, mapped to the lead's contact kinds.
 ENTITY_CONTACTS: dict[str, str] = {
@@ -121,7 +125,24 @@ def observation(listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lea
     doc["agency_name"] = _first_entity(entities, ENTITY_AGENCY_NAMES)
     doc["district"] = find_district(listing.get("location"), listing.get("seller"), doc["agency_name"])
     doc["listing_status"] = listing.get("status") or "active"
+    doc["source"] = source_of(listing)
+    capture = listing.get("capture")
+    doc["captures"] = [_capture_entry(capture)] if isinstance(capture, Mapping) else []
     return doc
+
+
+def source_of(doc: Mapping[str, Any]) -> str:
+    """The source of a lead or listing (`sweep` when it says none, as documents written before sources did)."""
+    source = doc.get("source") or DEFAULT_SOURCE
+    if source not in SOURCES:
+        raise ValueError(f"unknown lead source {source!r}: use one of {', '.join(SOURCES)}")
+    return str(source)
+
+
+def _capture_entry(capture: Mapping[str, Any]) -> dict[str, Any]:
+    """Who captured a listing by hand, when, why, and for which complaint (if any)."""
+    return {"at": iso_utc(capture.get("at")), "by": str(capture.get("by") or ""),
+            "note": str(capture.get("note") or ""), "complaint": capture.get("complaint")}
 
 
 def merge(existing: Lead | None, seen: Lead) -> Lead:
@@ -134,9 +155,13 @@ def merge(existing: Lead | None, seen: Lead) -> Lead:
     if existing is None:
         lead = dict(seen)
         lead.update(first_seen=fetched, last_seen=fetched, seen_count=1, status="new", notes=[], audit=[],
-                    removed_at=None, cluster_id=seen.get("cluster_id") or seen["id"])
+                    complaints=[], removed_at=None, cluster_id=seen.get("cluster_id") or seen["id"])
         return lead
     lead = dict(existing)
+    # A lead keeps the source it came in by; every capture is added to its history once.
+    source = source_of(existing)
+    captures = list(existing.get("captures") or [])
+    captures += [entry for entry in seen.get("captures") or [] if entry not in captures]
     newer = fetched > (existing.get("last_seen") or "")
     if fetched >= (existing.get("last_seen") or ""):
         district = lead.get("district")
@@ -150,6 +175,8 @@ def merge(existing: Lead | None, seen: Lead) -> Lead:
         lead["seen_count"] = int(existing.get("seen_count") or 0) + 1
     lead["first_seen"] = min(existing.get("first_seen") or fetched, fetched)
     lead["cluster_id"] = existing.get("cluster_id") or seen.get("cluster_id") or seen["id"]
+    lead["source"] = source
+    lead["captures"] = captures
     return lead
 
 

@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from index import LeadQuery, LeadStore, StoreError, open_store
+from index.lead import source_of
 from index.query import COUNT_BY, SORTS
 from lantian.settings import ConfigError
 
@@ -20,7 +21,7 @@ app = typer.Typer(help="Browse the leads: list with filters, show one lead, coun
                   no_args_is_help=True)
 console = Console()
 
-STATS_DEFAULT = ("label", "platform", "district", "status", "week")
+STATS_DEFAULT = ("label", "platform", "district", "status", "source", "week")
 
 
 @contextmanager
@@ -64,6 +65,8 @@ StatusOpt = Annotated[list[str] | None, typer.Option("--status", "-s", help="Onl
 SinceOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD or ISO time) of --date-field.")]
 UntilOpt = Annotated[str | None, typer.Option(help="Last day (inclusive) of --date-field.")]
 RiskOpt = Annotated[float | None, typer.Option("--min-risk", min=0.0, max=1.0, help="Minimum risk, 0..1.")]
+SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only leads that came in this way: sweep, "
+                                                     "capture or complaint (repeatable).")]
 TextOpt = Annotated[str | None, typer.Option("--text", "-t", help="Free text: every term must occur as a phrase "
                                              "in title, seller or text.")]
 
@@ -76,6 +79,7 @@ def _percent(value: Any) -> str:
 def list_leads(
     label: LabelOpt = None, platform: PlatformOpt = None, district: DistrictOpt = None, status: StatusOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, min_risk: RiskOpt = None, text: TextOpt = None,
+    source: SourceOpt = None,
     date_field: Annotated[str, typer.Option(help="Date the --since/--until window applies to: "
                                             "last_seen, first_seen or fetched_at.")] = "last_seen",
     sort: Annotated[str, typer.Option("--sort", "--order", help="Order: priority (triage priority, "
@@ -90,7 +94,7 @@ def list_leads(
 
     ranked = sort in ORDERS
     query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
-                   sort="risk" if ranked else sort, limit=limit, offset=offset)
+                   sort="risk" if ranked else sort, limit=limit, offset=offset, sources=source or [])
     with _store() as store:
         try:
             page = Triage(store).rank(query, sort) if ranked else store.search(query)
@@ -154,6 +158,10 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
                             lead.get("agency_name"), lead.get("agency_code")))))
                         , ("contacts", contacts), ("district", lead.get("district")),
                         ("risk", _percent(lead.get("risk"))), ("status", lead.get("status")),
+                        ("source", source_of(lead)),
+                        ("captured", "; ".join(f"{c.get('at')} {c.get('by')} {c.get('note') or ''}".strip()
+                                               for c in lead.get("captures") or [])),
+                        ("complaints", ", ".join(str(n) for n in lead.get("complaints") or [])),
                         ("assignee", lead.get("assignee")), ("cluster", lead.get("cluster_id")),
                         ("first / last seen", f"{lead.get('first_seen')} / {lead.get('last_seen')} "
                                               f"({lead.get('seen_count')}×)"),
@@ -194,10 +202,12 @@ def stats(
                                                  f"(repeatable; default {', '.join(STATS_DEFAULT)}).")] = None,
     label: LabelOpt = None, platform: PlatformOpt = None, district: DistrictOpt = None, status: StatusOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, min_risk: RiskOpt = None, text: TextOpt = None,
+    source: SourceOpt = None,
     date_field: Annotated[str, typer.Option(help="Date the --since/--until window applies to.")] = "first_seen",
 ) -> None:
-    """Count leads by label, platform, district, status and week (for the bureau's reports)."""
-    query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field)
+    """Count leads by label, platform, district, status, source and week (for the bureau's reports)."""
+    query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
+                   sources=source or [])
     dimensions = by or list(STATS_DEFAULT)
     unknown = [d for d in dimensions if d not in COUNT_BY]
     if unknown:

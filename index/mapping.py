@@ -13,7 +13,7 @@ from typing import Any
 
 from index.lead import LABELS
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _DATE = {"type": "date", "format": "strict_date_optional_time||epoch_millis", "ignore_malformed": True}
@@ -77,6 +77,10 @@ LEAD_PROPERTIES: dict[str, Any] = {
     "audit": {"type": "nested", "properties": {
         "at": _DATE, "by": _KEYWORD, "action": _KEYWORD, "from": _KEYWORD, "to": _KEYWORD,
         "why": {"type": "text"}}},
+    "source": _KEYWORD,
+    "captures": {"type": "nested", "properties": {
+        "at": _DATE, "by": _KEYWORD, "note": {"type": "text", "analyzer": "standard"}, "complaint": _KEYWORD}},
+    "complaints": _KEYWORD,
     "minhash": {"type": "binary"},
 }
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.lead import Lead, iso_utc
+from index.lead import SOURCES, Lead, iso_utc
 
 SORTS: tuple[str, ...] = ("risk", "last_seen", "first_seen", "relevance")
 DATE_FIELDS: tuple[str, ...] = ("first_seen", "last_seen", "fetched_at")
-COUNT_BY: tuple[str, ...] = ("label", "platform", "district", "status", "week", "agency", "cluster", "listing_status")
+COUNT_BY: tuple[str, ...] = (
+    "label", "platform", "district", "status", "week", "agency", "cluster", "listing_status", "source",
+)
 
 
 @dataclass
@@ -28,6 +30,7 @@ class LeadQuery:
     statuses: list[str] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
     agency_codes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
     cluster_id: str | None = None
     listing_status: str | None = None
     min_risk: float | None = None
@@ -41,9 +44,12 @@ class LeadQuery:
     limit: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("ids", "labels", "platforms", "districts", "statuses", "assignees", "agency_codes"):
+        for name in ("ids", "labels", "platforms", "districts", "statuses", "assignees", "agency_codes", "sources"):
             value = getattr(self, name)
             setattr(self, name, [value] if isinstance(value, str) else [str(v) for v in value or []])
+        unknown = [source for source in self.sources if source not in SOURCES]
+        if unknown:
+            raise ValueError(f"unknown source {', '.join(unknown)}: use one of {', '.join(SOURCES)}")
         if self.sort not in SORTS:
             raise ValueError(f"unknown sort {self.sort!r}: use one of {', '.join(SORTS)}")
         if self.date_field not in DATE_FIELDS:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from index import text as textutil
-from index.lead import Lead
+from index.lead import DEFAULT_SOURCE, Lead
 from index.query import LeadPage, LeadQuery
 from index.store import LeadNotFound, LeadStore, StoreError, public
 
@@ -42,9 +42,11 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 SCHEMA_VERSION = "1"
 
 _SORT_COLUMNS = {"risk": "risk", "last_seen": "last_seen", "first_seen": "first_seen"}
+# Documents written before leads had a source are sweeps.
+_SOURCE = f"COALESCE(json_extract(leads.doc, '$.source'), '{DEFAULT_SOURCE}')"
 _GROUP_COLUMNS = {
     "platform": "platform", "district": "district", "status": "status", "agency": "agency_code",
-    "cluster": "cluster_id", "listing_status": "listing_status",
+    "cluster": "cluster_id", "listing_status": "listing_status", "source": _SOURCE,
 }
 
 
@@ -176,6 +178,7 @@ class SqliteLeadStore(LeadStore):
         any_of("leads.status", query.statuses)
         any_of("leads.assignee", query.assignees)
         any_of("leads.agency_code", query.agency_codes)
+        any_of(_SOURCE, query.sources)
         if query.labels:
             clauses.append(f"EXISTS (SELECT 1 FROM json_each(leads.labels) WHERE value IN "
                            f"({','.join('?' * len(query.labels))}))")

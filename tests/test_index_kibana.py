@@ -78,7 +78,10 @@ def test_every_reference_resolves() -> None:
     assert any("new high-risk" in t for t in titles) and any("impersonation" in t for t in titles)
     assert any("insider channel" in t for t in titles) and any("by district" in t for t in titles)
     dashboard = next(o for o in objects if o["type"] == "dashboard")
-    assert len(json.loads(dashboard["attributes"]["panelsJSON"])) == 6
+    assert len(json.loads(dashboard["attributes"]["panelsJSON"])) == 7
+    by_source = next(o for o in objects if o["id"] == "lantian-vis-by-source")
+    segment = json.loads(by_source["attributes"]["visState"])["aggs"][1]["params"]
+    assert (segment["field"], segment["missingBucket"], segment["missingBucketLabel"]) == ("source", True, "sweep")
 
 
 def test_render_fills_placeholders_and_rejects_unsafe_values() -> None:
@@ -141,7 +144,7 @@ def test_setup_posts_the_objects_to_the_import_api(import_api: str, monkeypatch:
     monkeypatch.delenv("LANTIAN_ES_URL", raising=False)
     result = CliRunner().invoke(app, ["kibana", "setup", "--url", import_api, "--space", "ip-office"])
     assert result.exit_code == 0, result.output
-    assert "imported 11 saved object(s)" in result.output
+    assert "imported 12 saved object(s)" in result.output
     [request] = ImportApi.received
     assert request["path"] == "/s/ip-office/api/saved_objects/_import?overwrite=true"
     assert request["xsrf"]

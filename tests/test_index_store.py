@@ -342,3 +342,47 @@ def test_open_store_names_a_bad_elasticsearch_setting(tmp_path: Path) -> None:
         open_store({"elasticsearch": {"url": "http://127.0.0.1:9", "concurrent_requests": 0}})
     with pytest.raises(ConfigError, match="elasticsearch.index_prefix"):
         open_store({"elasticsearch": {"url": "http://127.0.0.1:9", "index_prefix": "Lantian*"}})
+
+
+def test_a_lead_keeps_the_source_it_came_in_by_and_every_capture(store: LeadStore) -> None:
+    swept = store.upsert(listing(1), detection(("impersonation",)))
+    capture = {"at": "2026-11-03T09:00:00Z", "by": "alice", "note": "群众来电", "complaint": None}
+    captured = store.upsert(listing(2, source="capture", capture=capture, fetched_at="2026-11-03T09:00:00Z"),
+                            detection())
+    assert (swept["source"], captured["source"]) == ("sweep", "capture")
+    assert captured["captures"] == [capture]
+
+    # A sweep finding the captured listing again keeps its source and its captures; a capture of a swept listing
+    # is recorded without changing where that lead came from; replaying a capture adds nothing.
+    store.upsert(listing(2, fetched_at="2026-11-04T09:00:00Z"), detection())
+    again = {**capture, "at": "2026-11-05T10:00:00Z", "by": "bob", "note": ""}
+    for _ in range(2):
+        store.upsert(listing(1, source="capture", capture=again, fetched_at="2026-11-05T10:00:00Z"),
+                     detection(("impersonation",)))
+    store.flush()
+    assert store.get(captured["id"])["source"] == "capture"
+    assert store.get(captured["id"])["captures"] == [capture]
+    assert store.get(swept["id"])["source"] == "sweep"
+    assert store.get(swept["id"])["captures"] == [again]
+
+
+def test_counts_and_filters_by_source_read_documents_without_one_as_sweeps(store: LeadStore) -> None:
+    store.upsert(listing(1), detection(("impersonation",)))
+    store.upsert(listing(2, source="capture", capture={"by": "alice"}), detection())
+    store.upsert(listing(3, source="complaint", capture={"by": "alice", "complaint": 4}), detection())
+    old = listing(4)
+    store.upsert(old, detection(("insider_channel",)))
+    # A document written before leads had a source (replaced whole, as an older version stored it).
+    doc = store._load(old["id"])
+    assert doc is not None
+    del doc["source"], doc["captures"]
+    store._save_many([doc])
+    store.flush()
+
+    assert "source" not in store.get(old["id"])
+    assert store.counts(by="source") == {"sweep": 2, "capture": 1, "complaint": 1}
+    assert {lead["id"] for lead in store.iter_leads(LeadQuery(sources=["sweep"]))} == {
+        listing(1)["id"], old["id"]}
+    assert store.count(LeadQuery(sources=["capture", "complaint"])) == 2
+    with pytest.raises(ValueError, match="unknown source"):
+        LeadQuery(sources=["rumour"])
