@@ -46,7 +46,8 @@ def detect(
 
     Output lines hold id, labels, scores (every label, 0..1), evidence in original offsets, entities and risk.
 
-    Bad lines are reported with their line number and skipped; a summary ends the run.
+    Bad lines are reported with their line number and skipped; a summary ends the run. Exit status 1 says that
+    some lines were skipped (every good line is still written), 2 a usage or config error.
     """
     err = Console(stderr=True)
     from detector.detector import Detector
@@ -74,6 +75,8 @@ def detect(
         + "".join(f", {count} {STAT_NAMES.get(key, key)}" for key, count in sorted(detector.stats.items())),
         markup=False, highlight=False, soft_wrap=True,
     )
+    if summary["bad"]:
+        raise typer.Exit(1)
 
 
 def _fail(err: Console, message: str) -> NoReturn:
@@ -121,6 +124,12 @@ def _batches(source: IO[bytes], bad: Any, advance: Any) -> Iterator[tuple[list[i
             continue
         except json.JSONDecodeError as exc:
             bad(line_no, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except ValueError:  # json.loads refuses an integer longer than Python converts
+            bad(line_no, f"invalid JSON (a number of more than {sys.get_int_max_str_digits()} digits)")
+            continue
+        except RecursionError:
+            bad(line_no, "invalid JSON (nested too deeply)")
             continue
         numbers.append(line_no)
         batch.append(listing)

@@ -232,26 +232,53 @@ class Detector:
     ) -> list[dict[str, Any]]:
         """Detect a batch (the classifier predicts the whole batch at once).
 
-        A listing that is not valid raises `ListingError`, or, with `on_error`, is passed to it with its index in
-        the batch and skipped.
+        A listing that is not valid, or that the model fails on, raises `ListingError`, or, with `on_error`, is
+        passed to it with its index in the batch and skipped; the rest of the batch is still detected.
         """
         prepared: list[_Prepared] = []
+        positions: list[int] = []
         for index, listing in enumerate(listings):
             try:
                 prepared.append(self._prepare(listing))
+                positions.append(index)
             except ListingError as exc:
                 if on_error is None:
                     raise
                 on_error(index, exc)
-        if not prepared:
-            return []
-        if self.classifier is not None:
-            predictions = self.classifier.predict(
-                [item.text for item in prepared], [self.rules.features_from(item.analysis) for item in prepared]
-            )
-        else:
-            predictions = [label_scores(item.analysis.matches) for item in prepared]
+        try:
+            predictions = self._predict(prepared)
+        except Exception:  # one listing the model cannot score must not lose the whole batch
+            return self._detect_each(prepared, positions, on_error)
         return [self._result(item, scores) for item, scores in zip(prepared, predictions, strict=True)]
+
+    def _predict(self, items: list[_Prepared]) -> list[Mapping[str, float]]:
+        """Label scores of each item; an empty text scores 0 (the model reads nothing, and spaCy fails a batch
+        holding an empty text)."""
+        if self.classifier is None:
+            return [label_scores(item.analysis.matches) for item in items]
+        readable = [item for item in items if item.text]
+        predicted = iter(self.classifier.predict(
+            [item.text for item in readable], [self.rules.features_from(item.analysis) for item in readable]
+        ))
+        return [next(predicted) if item.text else {} for item in items]
+
+    def _detect_each(
+        self, items: list[_Prepared], positions: list[int], on_error: Callable[[int, ListingError], None] | None
+    ) -> list[dict[str, Any]]:
+        """The batch's results one listing at a time, after the batch prediction failed: a listing the model
+        cannot score is a `ListingError` (passed to `on_error` and skipped), the others are kept."""
+        results = []
+        for position, item in zip(positions, items, strict=True):
+            try:
+                [scores] = self._predict([item])
+            except Exception as exc:  # reported with the listing, as a bad listing is
+                error = ListingError(f"the model cannot score it ({type(exc).__name__}: {exc})")
+                if on_error is None:
+                    raise error from exc
+                on_error(position, error)
+                continue
+            results.append(self._result(item, scores))
+        return results
 
     def iter_detect(
         self,
@@ -282,11 +309,13 @@ class Detector:
         listing_id = listing.get("id")
         if isinstance(listing_id, bool) or not isinstance(listing_id, (str, int)) or str(listing_id) == "":
             raise ListingError("field 'id' is required (a string)")
+        _require_unicode("id", str(listing_id))
         fields: dict[str, str] = {}
         for name in ("title", "text", "seller"):
             value = listing.get(name)
             if value is not None and not isinstance(value, str):
                 raise ListingError(f"field '{name}' must be a string")
+            _require_unicode(name, value or "")
             if value and len(value) > MAX_FIELD_CHARS:
                 value = value[:MAX_FIELD_CHARS]
                 self._count("fields_truncated")
@@ -296,6 +325,8 @@ class Detector:
             images = [images]
         if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
             raise ListingError("field 'images' must be a list of paths or URLs")
+        for image in images:
+            _require_unicode("images", image)
         image_errors: list[str] = []
         image_text = None
         if images:
@@ -463,6 +494,15 @@ def _settings_registry(directory: Path) -> AgencyRegistry:
     from lantian.settings import load_settings
 
     return AgencyRegistry.from_settings(load_settings(directory / "lantian.yaml"))
+
+
+def _require_unicode(name: str, value: str) -> None:
+    """JSON lets a lone surrogate (`"\\ud800"`) into a string; it is not text, and nothing downstream (the model,
+    the output file) can encode it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ListingError(f"field '{name}' is not Unicode text (a lone surrogate at character {exc.start})") from None
 
 
 def _shifted(

@@ -33,7 +33,7 @@ def test_detect_file_to_file(tmp_path: Path, registry_csv: Path) -> None:
     target = tmp_path / "out.jsonl"
     result = CliRunner().invoke(app, ["detect", "--input", str(source), "--output", str(target), "--rules-only",
                                       "--registry", str(registry_csv)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # some lines were skipped
     rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert [row["id"] for row in rows] == ["a", "b", "c"]
     assert {"impersonation", "insider_channel"} <= set(rows[0]["labels"])
@@ -44,6 +44,26 @@ def test_detect_file_to_file(tmp_path: Path, registry_csv: Path) -> None:
     assert "line 5: not UTF-8 text" in messages
     assert "line 6: a listing must be a JSON object" in messages
     assert "3 listings detected (rules mode), 2 flagged" in messages and "4 bad lines skipped" in messages
+
+
+def test_hostile_lines_are_skipped_and_every_good_line_is_written(tmp_path: Path, registry_csv: Path) -> None:
+    """With the trained model: one hostile line loses neither its batch of 256 nor anything after it."""
+    good = [json.dumps({"id": f"g{n}", "title": "专利代理", "text": "内部渠道，包授权"}, ensure_ascii=False)
+            for n in range(300)]
+    hostile = ['{"id": "m1"}', '{"id": "s1", "title": "\\ud800"}', '{"id": "n1", "price": ' + "9" * 5000 + "}",
+               "[" * 200_000]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(good[:10] + hostile + good[10:]) + "\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["detect", "-i", str(source), "-o", str(target), "--registry", str(registry_csv)])
+    assert result.exit_code == 1, result.output
+    rows = {row["id"]: row for row in map(json.loads, target.read_text(encoding="utf-8").splitlines())}
+    assert set(rows) == {f"g{n}" for n in range(300)} | {"m1"}
+    assert rows["m1"]["labels"] == [] and "insider_channel" in rows["g299"]["labels"]
+    assert "line 12: field 'title' is not Unicode text (a lone surrogate at character 0)" in result.stderr
+    assert "line 13: invalid JSON (a number of more than 4300 digits)" in result.stderr
+    assert "line 14: invalid JSON (nested too deeply)" in result.stderr
+    assert "301 listings detected (model mode)" in result.stderr and "3 bad lines skipped" in result.stderr
 
 
 @pytest.mark.slow

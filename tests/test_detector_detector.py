@@ -50,6 +50,9 @@ def test_clean_listing(rules_detector: Detector) -> None:
         ({"title": "no id"}, "field 'id' is required"),
         ({"id": "x", "title": ["a"]}, "field 'title' must be a string"),
         ({"id": "x", "images": [1, 2]}, "field 'images'"),
+        ({"id": "x", "title": "好\ud800"}, "field 'title' is not Unicode text .a lone surrogate at character 1"),
+        ({"id": "\udc80"}, "field 'id' is not Unicode text"),
+        ({"id": "x", "images": ["a\ud800.png"]}, "field 'images' is not Unicode text"),
     ],
 )
 def test_invalid_listing(rules_detector: Detector, listing: object, message: str) -> None:
@@ -110,6 +113,37 @@ def test_model_mode_uses_model_scores_thresholds_and_batches(rules_detector: Det
     [span] = first["evidence"]
     assert (span["label"], span["field"], span["rule"]) == ("abnormal_filing", "text", "model")
     assert span["text"] == "评职称用，欢迎咨询"
+
+
+class FailsOn(FixedScores):
+    """A classifier that fails on one text, as a model library can on input it was never shown."""
+
+    def __init__(self, poison: str) -> None:
+        super().__init__({"insider_channel": 0.9}, {})
+        self.poison = poison
+
+    def predict(self, texts: list[str], rule_features: list[dict[str, float]]) -> list[dict[str, float]]:
+        if self.poison in texts:
+            raise IndexError("Out of bounds on buffer access (axis 0)")
+        return super().predict(texts, rule_features)
+
+
+def test_a_listing_the_model_cannot_score_is_skipped_not_its_batch(rules_detector: Detector) -> None:
+    detector = model_detector(rules_detector, FailsOn("毒"))
+    errors: list[tuple[int, str]] = []
+    listings = [{"id": "a", "title": "内部渠道"}, {"id": "b", "title": "毒"}, {"id": "c", "title": "包授权"}]
+    results = detector.detect_many(listings, on_error=lambda index, exc: errors.append((index, str(exc))))
+    assert [r["id"] for r in results] == ["a", "c"]
+    assert errors == [(1, "the model cannot score it (IndexError: Out of bounds on buffer access (axis 0))")]
+    with pytest.raises(ListingError, match="the model cannot score it"):
+        detector.detect(listings[1])
+
+
+def test_an_empty_text_is_not_given_to_the_model(rules_detector: Detector) -> None:
+    classifier = FixedScores({"insider_channel": 0.9}, {})
+    results = model_detector(rules_detector, classifier).detect_many([{"id": "e"}, {"id": "a", "title": "渠道"}])
+    assert classifier.calls[0][0] == ["渠道"]
+    assert [r["labels"] for r in results] == [[], ["insider_channel"]]
 
 
 def test_model_mode_seller_posing_as_official_body(rules_detector: Detector) -> None:
