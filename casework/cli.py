@@ -152,12 +152,19 @@ def recheck(
     render: bool = typer.Option(True, "--render/--no-render",
                                 help="Use Chromium for JavaScript platforms (render_platforms in recheck.yaml)."),
     by: str = typer.Option("recheck", help="Name recorded in the audit trail."),
+    out: Optional[Path] = typer.Option(None, help="Per-URL result CSV (default <data dir>/casework/rechecks/"
+                                                  "recheck-<time>.csv)."),
 ) -> None:
-    """Re-fetch takedown_requested leads whose deadline passed and mark them removed or persisting."""
-    from casework.config import load_recheck_config
-    from casework.recheck import recheck_leads
+    """Re-fetch takedown_requested leads whose deadline passed and mark them removed, persisting or
+    resolved_by_edit (still online, but the detector finds no violation any more); writes a per-URL CSV."""
+    from datetime import datetime, timezone
 
-    outcomes: dict[str, int] = {"removed": 0, "persisting": 0, "unreachable": 0}
+    from casework.config import load_recheck_config, load_takedown_config
+    from casework.recheck import not_due, recheck_leads, write_results_csv
+    from lantian.settings import data_dir
+
+    outcomes: dict[str, int] = {"removed": 0, "persisting": 0, "resolved_by_edit": 0, "unreachable": 0}
+    started = datetime.now(timezone.utc)
     with _store() as store, _errors():
         config = load_recheck_config()
         statuses = ["takedown_requested", "persisting"] if include_persisting else ["takedown_requested"]
@@ -171,10 +178,21 @@ def recheck(
                     progress.console.print(f"[yellow]unreachable[/yellow] {verdict.lead_id}: {verdict.reason}",
                                            highlight=False)
 
-            recheck_leads(store, config, by=by, statuses=statuses, ignore_deadline=ignore_deadline, render=render,
-                          progress=step)
+            verdicts = recheck_leads(store, config, by=by, statuses=statuses, ignore_deadline=ignore_deadline,
+                                     render=render, progress=step, now=started)
+        if not verdicts:
+            waiting = not_due(store, started, statuses)
+            days = load_takedown_config().deadline_days
+            console.print(f"nothing due: a lead is re-checked once its takedown_deadline has passed (the request "
+                          f"date + deadline_days = {days} days, config/casework/takedown.yaml); "
+                          f"{waiting.waiting} lead(s) wait, the next deadline is {waiting.next_deadline or '—'}. "
+                          "Use --ignore-deadline to check them now.", highlight=False)
+            return
+        path = out or data_dir() / "casework" / "rechecks" / f"recheck-{started:%Y%m%d-%H%M%S}.csv"
+        write_results_csv(store, verdicts, path)
     console.print(f"removed {outcomes['removed']}, persisting {outcomes['persisting']}, "
-                  f"unreachable {outcomes['unreachable']}")
+                  f"resolved_by_edit {outcomes['resolved_by_edit']}, unreachable {outcomes['unreachable']}")
+    console.print(f"wrote {path}", highlight=False)
 
 
 # --- report --------------------------------------------------------------------------------------------------

@@ -5,11 +5,17 @@ selector or phrase from `config/casework/recheck.yaml`). Every re-fetch is fresh
 in the evidence archive (`crawler.evidence`: content-addressed body, WARC record, hash-chained log) with, for
 JavaScript platforms rendered in Chromium, a screenshot. A listing that cannot be reached is counted and left as it
 is: an outage is not proof of removal.
+
+A listing still online is read again with its platform's selectors and run through the detector: when the seller
+edited it so that no label fires any more it is `resolved_by_edit`, not `persisting`, and the re-check keeps both
+versions' evidence (the lead keeps the first fetch; `recheck.edit` holds what it said then and says now).
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 import httpx
@@ -17,8 +23,11 @@ from parsel import Selector
 
 from casework import workflow
 from casework.config import RecheckConfig
-from casework.leads import as_dict
+from casework.export import safe_cell
+from casework.leads import as_dict, labels
 from crawler.evidence import EvidenceArchive, Exchange
+from crawler.extract import field_text, main_text
+from lantian.settings import config_dir
 
 USER_AGENT = "lantian-recheck/0.1 (IP-agency supervision; closed-loop takedown check)"
 
@@ -38,7 +47,7 @@ class Fetched:
 @dataclass
 class Verdict:
     lead_id: str
-    outcome: str  # removed | persisting | unreachable
+    outcome: str  # removed | persisting | resolved_by_edit | unreachable
     reason: str
     evidence: dict[str, Any] = field(default_factory=dict)
 
@@ -102,6 +111,39 @@ class BrowserFetcher:
         self._playwright.stop()
 
 
+def listing_now(lead: Mapping[str, Any], fetched: Fetched) -> dict[str, Any]:
+    """The listing as the re-fetched page shows it, read with its platform's detail selectors (the crawler's)."""
+    from crawler.platforms import load_platform
+
+    page = Selector(text=fetched.text or "<html></html>")
+    path = config_dir() / "platforms" / f"{lead.get('platform')}.yaml"
+    detail = load_platform(path).detail if lead.get("platform") and path.is_file() else None
+    title = field_text(page, detail.title, " ") if detail and detail.title else ""
+    return {
+        "id": lead["id"], "url": fetched.url, "platform": lead.get("platform"),
+        "title": title or field_text(page, "title", " "),
+        "text": field_text(page, detail.text) if detail and detail.text else main_text(page),
+        "seller": field_text(page, detail.seller, " ") if detail and detail.seller else "",
+        "location": field_text(page, detail.location, " ") if detail and detail.location else "",
+    }
+
+
+def edit_evidence(lead: Mapping[str, Any], now: Mapping[str, Any], detection: Mapping[str, Any],
+                  fetched_evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """Both versions of a listing: what the lead recorded at the first fetch, and what the re-fetch shows."""
+    return {
+        "before": {"title": lead.get("title"), "text": lead.get("text"), "labels": labels(lead),
+                   "evidence": lead.get("evidence") or [], "fetched_at": lead.get("fetched_at"),
+                   "raw_path": lead.get("raw_path"), "raw_sha256": lead.get("raw_sha256"),
+                   "screenshot_sha256": lead.get("screenshot_sha256")},
+        "after": {"title": now.get("title"), "text": now.get("text"), "labels": list(detection.get("labels") or []),
+                  "scores": dict(detection.get("scores") or {}), "evidence": list(detection.get("evidence") or []),
+                  "fetched_at": fetched_evidence.get("at"), "raw_path": fetched_evidence.get("raw_path"),
+                  "raw_sha256": fetched_evidence.get("raw_sha256"),
+                  "screenshot_sha256": fetched_evidence.get("screenshot_sha256")},
+    }
+
+
 def due(leads: Iterable[Mapping[str, Any]], now: str, *, ignore_deadline: bool = False) -> Iterator[dict[str, Any]]:
     """Leads whose takedown deadline has passed (a lead without a deadline is due)."""
     for lead in leads:
@@ -129,8 +171,9 @@ class Rechecker:
     """Re-fetches leads and records removed/persisting in the store (with an audit event by `by`)."""
 
     def __init__(self, store: Any, config: RecheckConfig, *, by: str = "recheck", render: bool = True,
-                 archive: EvidenceArchive | None = None) -> None:
+                 archive: EvidenceArchive | None = None, detector: Any = None) -> None:
         self.store = store
+        self._detector = detector
         self.config = config
         self.by = by
         self.render = render
@@ -147,6 +190,14 @@ class Rechecker:
             self._http = HttpFetcher(self.config)
         return self._http
 
+    @property
+    def detector(self) -> Any:
+        if self._detector is None:
+            from detector.detector import Detector
+
+            self._detector = Detector.load()
+        return self._detector
+
     def check(self, lead: Mapping[str, Any]) -> Verdict:
         doc = as_dict(lead)
         url = doc.get("url") or doc.get("canonical_url")
@@ -158,8 +209,15 @@ class Rechecker:
         reason = removal_reason(fetched, self.config)
         outcome = "removed" if reason else "persisting"
         evidence = _store_evidence(self.archive, url, stamp, fetched)
-        evidence.update(at=stamp, url=fetched.url, http_status=fetched.status, outcome=outcome,
-                        reason=reason or f"页面仍在线 (HTTP {fetched.status})")
+        evidence.update(at=stamp, url=fetched.url, http_status=fetched.status)
+        if outcome == "persisting":
+            now = listing_now(doc, fetched)
+            detection = self.detector.detect(now)
+            evidence["edit"] = edit_evidence(doc, now, detection, evidence)
+            if not detection.get("labels"):
+                outcome = "resolved_by_edit"
+                reason = f"页面仍在线 (HTTP {fetched.status})，但已修改，检测不到违法情形"
+        evidence.update(outcome=outcome, reason=reason or f"页面仍在线 (HTTP {fetched.status})")
         return Verdict(doc["id"], outcome, evidence["reason"], evidence)
 
     def record(self, lead: Mapping[str, Any], verdict: Verdict) -> dict[str, Any] | None:
@@ -189,14 +247,14 @@ class Rechecker:
 
 def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,
                   ignore_deadline: bool = False, render: bool = True, now: datetime | None = None,
-                  progress: Any = None) -> list[Verdict]:
+                  progress: Any = None, detector: Any = None) -> list[Verdict]:
     """Re-check every due lead; returns one verdict per lead checked."""
     from index import LeadQuery
 
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen")
     leads = list(due(store.iter_leads(query), stamp, ignore_deadline=ignore_deadline))
-    checker = Rechecker(store, config, by=by, render=render)
+    checker = Rechecker(store, config, by=by, render=render, detector=detector)
     verdicts = []
     try:
         for lead in leads:
@@ -208,3 +266,61 @@ def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", sta
     finally:
         checker.close()
     return verdicts
+
+
+@dataclass(frozen=True)
+class NotDue:
+    """Why a re-check found nothing to do: how many leads wait, and the earliest deadline."""
+
+    waiting: int
+    next_deadline: str | None
+
+
+def not_due(store: Any, now: datetime | None = None, statuses: list[str] | None = None) -> NotDue:
+    from index import LeadQuery
+
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    deadlines = [str(lead.get("takedown_deadline")) for lead in
+                 store.iter_leads(LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen"))
+                 if lead.get("takedown_deadline") and str(lead.get("takedown_deadline")) > stamp]
+    return NotDue(len(deadlines), min(deadlines) if deadlines else None)
+
+
+RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("lead_id", "线索编号"), ("url", "网址"), ("platform", "平台"), ("checked_at", "复查时间"),
+    ("outcome", "复查结果"), ("reason", "依据"), ("http_status", "HTTP 状态"), ("labels_before", "原违法情形"),
+    ("labels_after", "现违法情形"), ("raw_sha256", "复查网页原文SHA-256"), ("status", "当前状态"),
+)
+
+
+def result_row(lead: Mapping[str, Any]) -> dict[str, Any]:
+    """One re-checked lead as a row of the result table (CSV and console)."""
+    doc = as_dict(lead)
+    check = doc.get("recheck") or {}
+    edit = check.get("edit") or {}
+    return {
+        "lead_id": doc["id"], "url": check.get("url") or doc.get("url") or "", "platform": doc.get("platform") or "",
+        "checked_at": check.get("at") or "", "outcome": check.get("outcome") or "", "reason": check.get("reason") or "",
+        "http_status": check.get("http_status") or "",
+        "labels_before": "、".join((edit.get("before") or {}).get("labels") or labels(doc)),
+        "labels_after": "、".join((edit.get("after") or {}).get("labels") or []),
+        "raw_sha256": check.get("raw_sha256") or "", "status": doc.get("status") or "",
+    }
+
+
+def write_results_csv(store: Any, verdicts: Iterable[Verdict], path: Path) -> int:
+    """The per-URL result table of one re-check run (unreachable listings included, with their reason)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(out, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([title for _, title in RESULT_COLUMNS])
+        for verdict in verdicts:
+            lead = store.get(verdict.lead_id) or {"id": verdict.lead_id}
+            row = result_row(lead)
+            if verdict.outcome == "unreachable":
+                row.update(outcome="unreachable", reason=verdict.reason, checked_at="", http_status="")
+            writer.writerow([safe_cell(row[key]) for key, _ in RESULT_COLUMNS])
+            count += 1
+    return count

@@ -21,7 +21,9 @@ def _listing(record: dict) -> dict:
 
 
 def test_recheck_finds_the_listings_removed_on_the_simulator(store, simulator):
-    active = [r for r in simulator.ground_truth() if r["status"] == "active" and not r["quirk"]]
+    # Plain violations: a re-check re-runs the detector, and a listing where no label fires counts as edited clean.
+    active = [r for r in simulator.ground_truth()
+              if r["status"] == "active" and not r["quirk"] and r["labels"] and r["evasion"] == "none"]
     chosen: list[dict] = []
     for platform in ("market", "services", "feed", "search"):
         chosen += [r for r in active if r["platform"] == platform][:2]
