@@ -12,8 +12,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from casework.workflow import CONFIRMED_STATUSES
+from lantian.terminal import as_text
 
 console = Console()
 err = Console(stderr=True)
@@ -29,7 +31,7 @@ agencies_app = typer.Typer(help="Agency credit-risk classification (信用风险
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(Text.assemble(("error:", "red"), " ", as_text(message)))
     raise typer.Exit(1)
 
 
@@ -142,7 +144,7 @@ def takedown(
     console.print(f"{len(result.moved)} leads → takedown_requested (reference {result.letter.reference}, "
                   f"re-check after {config.deadline_days} days)")
     for reason in result.refused:
-        err.print(f"[yellow]skipped[/yellow] {reason}", highlight=False)
+        err.print(Text.assemble(("skipped", "yellow"), " ", as_text(reason)))
 
 
 def recheck(
@@ -175,8 +177,8 @@ def recheck(
                 outcomes[verdict.outcome] += 1
                 progress.advance(task)
                 if verdict.outcome == "unreachable":
-                    progress.console.print(f"[yellow]unreachable[/yellow] {verdict.lead_id}: {verdict.reason}",
-                                           highlight=False)
+                    progress.console.print(Text.assemble(("unreachable", "yellow"), " ",
+                                                         as_text(f"{verdict.lead_id}: {verdict.reason}")))
 
             verdicts = recheck_leads(store, config, by=by, statuses=statuses, ignore_deadline=ignore_deadline,
                                      render=render, progress=step, now=started)
@@ -227,14 +229,14 @@ def report(
                                  ("takedown outcomes this week", result.outcomes_in_period, STATUS_NAMES_ZH)):
         table = Table(title=f"by {title}", show_header=False)
         for key, value in counts.items():
-            table.add_row(names.get(key, key), str(value))
+            table.add_row(as_text(names.get(key, key)), str(value))
         console.print(table)
     table = Table(title=f"agencies at or above class {result.trigger_class}")
     for column in ("class", "score", "agency", "platforms", "leads"):
         table.add_column(column)
     for agency in result.triggered:
-        table.add_row(agency["risk_level"], str(agency["score"]), agency["name"], ", ".join(agency["platforms"]),
-                      str(agency["lead_count"]))
+        table.add_row(agency["risk_level"], str(agency["score"]), as_text(agency["name"]),
+                      as_text(", ".join(agency["platforms"])), str(agency["lead_count"]))
     console.print(table)
     console.print(f"wrote {html}\nwrote {xlsx}")
 
@@ -359,8 +361,8 @@ def agencies_list(
     for column in ("class", "score", "agency", "codes", "platforms", "leads"):
         table.add_column(column)
     for doc in docs:
-        table.add_row(str(doc.get("risk_level")), str(doc.get("score")), str(doc.get("name")),
-                      ", ".join(doc.get("agency_codes") or []), ", ".join(doc.get("platforms") or []),
+        table.add_row(str(doc.get("risk_level")), str(doc.get("score")), as_text(doc.get("name")),
+                      as_text(", ".join(doc.get("agency_codes") or [])), as_text(", ".join(doc.get("platforms") or [])),
                       str(doc.get("lead_count")))
     console.print(table)
 

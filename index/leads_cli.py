@@ -8,14 +8,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from index import LeadQuery, LeadStore, StoreError, open_store
 from index.lead import source_of
 from index.query import COUNT_BY, SORTS
 from lantian.settings import ConfigError
+from lantian.terminal import as_text, highlighted
 
 app = typer.Typer(help="Browse the leads: list with filters, show one lead, counts for reports.",
                   no_args_is_help=True)
@@ -30,18 +31,23 @@ def _store() -> Iterator[LeadStore]:
     try:
         store = open_store()
     except (ConfigError, StoreError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        _error(exc)
         raise typer.Exit(1) from None
     try:
         yield store
     except (StoreError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        _error(exc)
         raise typer.Exit(1) from None
     finally:
         try:
             store.close()
         except StoreError as exc:
-            console.print(f"[yellow]warning:[/yellow] {exc}")
+            console.print(Text.assemble(("warning:", "yellow"), " ", as_text(exc)))
+
+
+def _error(message: object) -> None:
+    """One red line; the message may quote a lead id or a value the user typed, printed as text."""
+    console.print(Text.assemble(("error:", "red"), " ", as_text(message)))
 
 
 def _query(label: list[str] | None, platform: list[str] | None, district: list[str] | None,
@@ -51,7 +57,7 @@ def _query(label: list[str] | None, platform: list[str] | None, district: list[s
         return LeadQuery(labels=label or [], platforms=platform or [], districts=district or [],
                          statuses=status or [], since=since, until=until, min_risk=min_risk, text=text, **extra)
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        _error(exc)
         raise typer.Exit(2) from None
 
 
@@ -99,7 +105,7 @@ def list_leads(
         try:
             page = Triage(store).rank(query, sort) if ranked else store.search(query)
         except ConfigError as exc:
-            console.print(f"[red]error:[/red] {exc}")
+            _error(exc)
             raise typer.Exit(1) from None
     if as_json:
         for lead in page.leads:
@@ -116,17 +122,18 @@ def list_leads(
         table.add_column("why it ranks here", overflow="fold")
     for lead in page.leads:
         snippet = (page.highlights.get(lead["id"], {}).get("text") or [""])[0]
-        title = escape(lead.get("title") or "")
+        title = as_text(lead.get("title"))
         if snippet:
-            title += "\n[dim]" + snippet.replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]") + "[/dim]"
-        cells = [lead["id"][:12], _percent(lead.get("risk")), ", ".join(lead.get("labels") or []) or "—",
-                 lead.get("platform") or "", lead.get("district") or "", lead.get("status") or "",
-                 (lead.get("last_seen") or "")[:10], title]
+            title.append("\n").append_text(highlighted(snippet, style="dim"))
+        cells = [as_text(lead["id"][:12]), _percent(lead.get("risk")),
+                 as_text(", ".join(lead.get("labels") or []) or "—"), as_text(lead.get("platform")),
+                 as_text(lead.get("district")), as_text(lead.get("status")),
+                 as_text((lead.get("last_seen") or "")[:10]), title]
         if ranked:
             why = "；".join(f"{r['what']} +{r['points']:g}" for r in lead["priority_reasons"])
             if sort == "uncertain":
                 why = f"离阈值 {lead['uncertainty']:.2f}；" + why
-            cells += [f"{lead['priority']:g}", escape(why)]
+            cells += [f"{lead['priority']:g}", as_text(why)]
         table.add_row(*cells)
     console.print(table)
 
@@ -140,11 +147,11 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
         if lead is None and len(lead_id) >= 6:
             page = store.search(LeadQuery(id_prefix=lead_id, limit=2))
             if page.total > 1:
-                console.print(f"[red]error:[/red] {page.total} leads start with {lead_id}: give more characters")
+                _error(f"{page.total} leads start with {lead_id}: give more characters")
                 raise typer.Exit(1)
             lead = page.leads[0] if page.leads else None
     if lead is None:
-        console.print(f"[red]error:[/red] no lead {lead_id}")
+        _error(f"no lead {lead_id}")
         raise typer.Exit(1)
     if as_json:
         typer.echo(json.dumps(lead, ensure_ascii=False, indent=2))
@@ -171,9 +178,9 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
                                                                      f"sha256 {lead.get('raw_sha256')}"),
                         ("screenshot", f"{lead.get('screenshot_path')} sha256 {lead.get('screenshot_sha256')}"),
                         ("warc", lead.get("warc_path"))):
-        facts.add_row(name, str(value) if value not in (None, "") else "—")
-    console.print(Panel(facts, title=lead.get("title") or lead["id"]))
-    console.print(Panel(lead.get("text") or "", title="text"))
+        facts.add_row(name, as_text(value if value not in (None, "") else "—"))
+    console.print(Panel(facts, title=as_text(lead.get("title") or lead["id"])))
+    console.print(Panel(as_text(lead.get("text")), title="text"))
     labels = Table(title="labels")
     labels.add_column("label", style="magenta")
     labels.add_column("score")
@@ -183,7 +190,7 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
         marked = "✔ " if label in (lead.get("labels") or []) else ""
         quotes = " | ".join(f"{s.get('field')}[{s.get('start')}:{s.get('end')}] {s.get('text')}"
                             for s in spans if s.get("label") == label)
-        labels.add_row(marked + label, _percent(score), quotes)
+        labels.add_row(as_text(marked + label), _percent(score), as_text(quotes))
     console.print(labels)
     for name, rows, columns in (("notes", lead.get("notes") or [], ("at", "by", "text")),
                                 ("audit", lead.get("audit") or [], ("at", "by", "action", "from", "to", "why"))):
@@ -192,7 +199,7 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
             for column in columns:
                 table.add_column(column, overflow="fold")
             for row in rows:
-                table.add_row(*(str(row.get(c) or "") for c in columns))
+                table.add_row(*(as_text(row.get(c) or "") for c in columns))
             console.print(table)
 
 
@@ -211,7 +218,7 @@ def stats(
     dimensions = by or list(STATS_DEFAULT)
     unknown = [d for d in dimensions if d not in COUNT_BY]
     if unknown:
-        console.print(f"[red]error:[/red] cannot count by {', '.join(unknown)}: use {', '.join(COUNT_BY)}")
+        _error(f"cannot count by {', '.join(unknown)}: use {', '.join(COUNT_BY)}")
         raise typer.Exit(2)
     with _store() as store:
         total = store.count(query)
@@ -222,7 +229,7 @@ def stats(
         table.add_column(dimension)
         table.add_column("leads", justify="right")
         for key, n in counts.items():
-            table.add_row(key, str(n))
+            table.add_row(as_text(key), str(n))
         console.print(table)
 
 

@@ -17,6 +17,7 @@ from rich.rule import Rule
 from rich.table import Table
 
 from lantian.settings import data_dir
+from lantian.terminal import as_text
 
 console = Console()
 DEMO_COLUMNS = ("pages", "items", "leads", "errors", "new", "changed", "removed")
@@ -39,8 +40,9 @@ def _leads_table(store: Any, limit: int) -> Table:
     for column in ("risk", "labels", "platform", "seller", "title"):
         table.add_column(column, overflow="fold")
     for lead in page.leads:
-        table.add_row(f"{lead.get('risk', 0):.2f}", ", ".join(lead.get("labels") or []), lead.get("platform", ""),
-                      (lead.get("seller") or "")[:20], (lead.get("title") or "")[:40])
+        table.add_row(f"{lead.get('risk', 0):.2f}", as_text(", ".join(lead.get("labels") or [])),
+                      as_text(lead.get("platform")), as_text((lead.get("seller") or "")[:20]),
+                      as_text((lead.get("title") or "")[:40]))
     return table
 
 
@@ -49,7 +51,7 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
     table.add_column(title.split()[-1])
     table.add_column("leads", justify="right")
     for key, value in sorted(counts.items(), key=lambda kv: -kv[1]):
-        table.add_row(key, str(value))
+        table.add_row(as_text(key), str(value))
     return table
 
 

@@ -8,9 +8,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from crawler.evidence.archive import LOG_NAME, EvidenceArchive
 from lantian.settings import data_dir
+from lantian.terminal import as_text
 
 evidence_app = typer.Typer(help="Check and look up evidence (WARC, raw pages, screenshots, the hash-chained log).",
                            no_args_is_help=True)
@@ -54,13 +56,13 @@ def verify(data_dir_option: DataDirOption = None) -> None:
     summary.add_row("Files named by no log line", str(len(report.unlogged)))
     console.print(summary)
     for path in report.unlogged[:10]:
-        console.print(f"  [yellow]unlogged[/yellow] {path}")
+        console.print(Text.assemble("  ", ("unlogged", "yellow"), " ", as_text(path)))
     if report.ok:
         console.print("[green]OK[/green]: the log chain is intact and every logged file matches its SHA-256.")
         return
     problems = Table("line", "problem", "file", "detail", title=f"{len(report.problems)} problem(s)")
     for problem in report.problems[:50]:
-        problems.add_row(str(problem.line), problem.kind, problem.path or "", problem.detail)
+        problems.add_row(str(problem.line), problem.kind, as_text(problem.path), as_text(problem.detail))
     console.print(problems)
     first = report.first_problem
     console.print(f"[red]TAMPERED[/red]: first broken at line {first.line} of {LOG_NAME} ({first.kind}).",
@@ -81,19 +83,19 @@ def show(
     archive = _archive(data_dir_option)
     records = archive.find(key)
     if not records:
-        console.print(f"No evidence records for {key} in {archive.log.path}.", soft_wrap=True)
+        console.print(as_text(f"No evidence records for {key} in {archive.log.path}."), soft_wrap=True)
         raise typer.Exit(1)
-    console.print(f"{len(records)} evidence record(s) for {key}")
+    console.print(as_text(f"{len(records)} evidence record(s) for {key}"))
     for record in records:
         fields = Table.grid(padding=(0, 2))
         fields.add_column(style="bold", no_wrap=True)
         fields.add_column(overflow="fold")
-        fields.add_row("file", str(archive.root / str(record.get("path"))))
+        fields.add_row("file", as_text(archive.root / str(record.get("path"))))
         for name in _SHOWN_FIELDS:
             if record.get(name) not in (None, ""):
                 value = archive.root / record[name] if name == "warc_path" else record[name]
-                fields.add_row(name, str(value))
-        console.rule(f"#{record.get('seq')} {record.get('kind')} · logged {record.get('at')}", align="left")
+                fields.add_row(name, as_text(value))
+        console.rule(as_text(f"#{record.get('seq')} {record.get('kind')} · logged {record.get('at')}"), align="left")
         console.print(fields)
 
 
