@@ -31,7 +31,7 @@ agencies_app = typer.Typer(help="Agency credit-risk classification (信用风险
 
 
 def _fail(message: str) -> None:
-    err.print(Text.assemble(("error:", "red"), " ", as_text(message)))
+    err.print(Text.assemble(("error:", "red"), " ", as_text(message)), soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -141,10 +141,11 @@ def takedown(
         return
     for kind, path in result.files.items():
         console.print(f"{kind}: {path}")
-    console.print(f"{len(result.moved)} leads → takedown_requested (reference {result.letter.reference}, "
-                  f"re-check after {config.deadline_days} days)")
+    if result.letter is not None:
+        console.print(f"{len(result.moved)} leads → takedown_requested (reference {result.letter.reference}, "
+                      f"re-check after {config.deadline_days} days)")
     for reason in result.refused:
-        err.print(Text.assemble(("skipped", "yellow"), " ", as_text(reason)))
+        err.print(Text.assemble(("skipped", "yellow"), " ", as_text(reason)), soft_wrap=True)
 
 
 def recheck(

@@ -74,7 +74,7 @@ def write_cases_csv(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> int
         writer.writerow([title for _, title in COLUMNS])
         for lead in leads:
             row = case_row(lead)
-            writer.writerow([row[key] for key, _ in COLUMNS])
+            writer.writerow([safe_cell(row[key]) for key, _ in COLUMNS])
             count += 1
     return count
 
@@ -88,11 +88,16 @@ def xml_safe(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
+# A cell starting with one of these is read as a formula by spreadsheet programs opening a CSV (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def safe_cell(value: Any) -> Any:
-    """A spreadsheet cell value from crawled data: no illegal characters, and never a formula."""
+    """A spreadsheet cell (CSV or XLSX) from crawled data: no illegal characters, and never a formula (a leading
+    apostrophe keeps it text). Every CSV and XLSX writer passes its cells through here."""
     if isinstance(value, str):
         value = xml_safe(value)
-        if value[:1] in ("=", "+", "-", "@"):
+        if value.startswith(FORMULA_START):
             return "'" + value
     return value
 

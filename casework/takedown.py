@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from casework.config import LABEL_NAMES_ZH, TakedownConfig
-from casework.export import xml_safe
+from casework.export import safe_cell, xml_safe
 from casework.leads import as_dict, labels
 
 # The CID font built into reportlab that renders simplified Chinese without shipping a font file.
@@ -57,7 +58,7 @@ def rows_for(leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig) -
         violations = [config.violation(label) for label in names]
         rows.append(TakedownRow(
             lead_id=doc["id"],
-            url=xml_safe(str(doc.get("url") or doc.get("canonical_url") or "")),
+            url=xml_safe(lead_url(doc)),
             title=xml_safe(str(doc.get("title") or "")),
             seller=xml_safe(str(doc.get("seller") or doc.get("agency_name") or "")),
             violations="；".join(v.name for v in violations) or "；".join(LABEL_NAMES_ZH.get(n, n) for n in names),
@@ -195,8 +196,8 @@ def write_url_csv(letter: Letter, path: Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["url", "title", "violation", "legal_basis", "raw_sha256", "fetched_at", "lead_id"])
         for row in letter.rows:
-            writer.writerow([row.url, row.title, row.violations, row.basis, row.raw_sha256, row.fetched_at,
-                             row.lead_id])
+            writer.writerow([safe_cell(cell) for cell in (row.url, row.title, row.violations, row.basis,
+                                                          row.raw_sha256, row.fetched_at, row.lead_id)])
     return path
 
 
@@ -215,10 +216,27 @@ def write_package(letter: Letter, out_dir: Path) -> dict[str, Path]:
 
 @dataclass(frozen=True)
 class TakedownResult:
-    letter: Letter
+    """The letter and its files (None and empty when no lead could go in it), the leads moved to
+    takedown_requested, and why others were left out."""
+
+    letter: Letter | None
     files: dict[str, Path]
     moved: list[str]
     refused: list[str]
+
+
+def lead_url(lead: Mapping[str, Any]) -> str:
+    """The address a takedown request names for a lead: its final URL, else its canonical one."""
+    return str(lead.get("url") or lead.get("canonical_url") or "")
+
+
+def web_url(url: str) -> bool:
+    """Whether a platform can act on `url`: an http or https address with a host (not `javascript:`, `data:` …)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed IPv6 host
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and url == url.strip()
 
 
 def request_takedowns(store: Any, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
@@ -236,10 +254,15 @@ def request_takedowns(store: Any, platform: str, config: TakedownConfig, out_dir
                                             descending=False)))
     if not leads:
         return None
+    refused = [f"{lead['id']}: {lead_url(lead)!r} is not an http(s) URL, so it is not put in a takedown request"
+               for lead in leads if not web_url(lead_url(lead))]
+    leads = [lead for lead in leads if web_url(lead_url(lead))]
+    if not leads:
+        return TakedownResult(None, {}, [], refused)
     letter = build_letter(platform, leads, config, when)
     files = write_package(letter, out_dir)
     extra = {"takedown_deadline": deadline(config, when), "takedown_reference": letter.reference}
-    moved, refused = [], []
+    moved = []
     for lead in leads:
         try:
             workflow.set_status(store, lead["id"], "takedown_requested", by=by,
