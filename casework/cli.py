@@ -26,6 +26,8 @@ console_app = typer.Typer(help="Start the review console (web; no subcommand) or
 cases_app = typer.Typer(help="Work with cases: workflow changes, exports for the case-handling system, evidence.",
                         no_args_is_help=True)
 reviews_app = typer.Typer(help="Reviewer decisions as training examples for the detector.", no_args_is_help=True)
+takedown_app = typer.Typer(help="Takedown requests to platforms: first letters, numbered follow-ups, the register.",
+                            invoke_without_command=True, no_args_is_help=False)
 agencies_app = typer.Typer(help="Agency credit-risk classification (信用风险分类) and entity resolution.",
                            no_args_is_help=True)
 
@@ -122,30 +124,67 @@ def list_users(users: Optional[Path] = typer.Option(None, help="Users file.")) -
 
 # --- takedown and recheck ---------------------------------------------------------------------------------------
 
+@takedown_app.callback()
 def takedown(
-    platform: str = typer.Option(..., "--platform", "-p", help="Platform name as stored on the leads."),
+    ctx: typer.Context,
+    platform: Optional[str] = typer.Option(None, "--platform", "-p", help="Platform name as stored on the leads."),
+    follow_up: bool = typer.Option(False, "--follow-up", help="Numbered follow-up notices for the platform's "
+                                                             "persisting leads, citing the first request."),
     out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/takedowns)."),
     by: str = typer.Option(_default_user(), help="Who sends the request (recorded in the audit trail)."),
 ) -> None:
     """Build the takedown request (DOCX, PDF, URL CSV) for the platform's confirmed leads and mark them
-    takedown_requested."""
+    takedown_requested; with --follow-up, the numbered notice for its persisting leads."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not platform:
+        _fail("give --platform (or use `lantian takedown register`)")
     from casework.config import load_takedown_config
-    from casework.takedown import request_takedowns
+    from casework.takedown import request_follow_ups, request_takedowns
     from lantian.settings import data_dir
 
+    folder = out or data_dir() / "casework" / "takedowns"
     with _store() as store, _errors():
         config = load_takedown_config()
-        result = request_takedowns(store, platform, config, out or data_dir() / "casework" / "takedowns", by=by)
-    if result is None:
-        console.print(f"no confirmed leads on platform {platform!r}: nothing to request")
+        if follow_up:
+            results = request_follow_ups(store, platform, config, folder, by=by)
+        else:
+            first = request_takedowns(store, platform, config, folder, by=by)
+            results = [first] if first else []
+    if not results:
+        wanted = "persisting leads with an earlier request" if follow_up else "confirmed leads"
+        console.print(f"no {wanted} on platform {platform!r}: nothing to request")
         return
-    for kind, path in result.files.items():
-        console.print(f"{kind}: {path}")
-    if result.letter is not None:
-        console.print(f"{len(result.moved)} leads → takedown_requested (reference {result.letter.reference}, "
-                      f"re-check after {config.deadline_days} days)")
-    for reason in result.refused:
-        err.print(Text.assemble(("skipped", "yellow"), " ", as_text(reason)), soft_wrap=True)
+    for result in results:
+        for kind, path in result.files.items():
+            console.print(f"{kind}: {path}", highlight=False)
+        if result.letter is not None:
+            notice = result.letter.notice
+            cites = f", notice {notice.number} citing {notice.first_reference}" if notice.number > 1 else ""
+            console.print(f"{len(result.moved)} leads → takedown_requested (reference {result.letter.reference}"
+                          f"{cites}; reply due {result.letter.reply_by}, re-check after {config.deadline_days} "
+                          "days)", highlight=False)
+        for reason in result.refused:
+            err.print(Text.assemble(("skipped", "yellow"), " ", as_text(reason)), soft_wrap=True)
+
+
+@takedown_app.command("register")
+def takedown_register(
+    platform: Optional[str] = typer.Option(None, "--platform", "-p", help="Only this platform."),
+) -> None:
+    """The register of requests: every notice sent, first requests and numbered follow-ups with what they cite."""
+    from casework.takedown import register
+
+    with _store() as store, _errors():
+        entries = register(store, platform)
+    table = Table(title=f"{len(entries)} takedown notice(s)")
+    for column in ("reference", "notice", "platform", "sent", "reply due", "cites", "listings"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        table.add_row(entry["reference"], f"第{entry.get('number') or 1}次", str(entry.get("platform") or ""),
+                      str(entry.get("date") or ""), str(entry.get("reply_by") or ""), str(entry.get("cites") or "—"),
+                      str(len(entry["lead_ids"])))
+    console.print(table)
 
 
 def recheck(
@@ -371,7 +410,7 @@ def agencies_list(
 def register(app: typer.Typer) -> None:
     """Add this part's commands to the `lantian` app."""
     app.add_typer(console_app, name="console")
-    app.command("takedown")(takedown)
+    app.add_typer(takedown_app, name="takedown")
     app.command("recheck")(recheck)
     app.command("report")(report)
     app.add_typer(cases_app, name="cases")

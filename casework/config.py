@@ -35,13 +35,14 @@ class Complainant(_Strict):
     phone: str = ""
 
 
-class PlatformRecipient(_Strict):
-    recipient: str
-
-
 class Violation(_Strict):
     name: str
-    basis: str
+    basis: list[str] = []
+
+    @field_validator("basis", mode="before")
+    @classmethod
+    def _one_citation_a_line(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class Letter(_Strict):
@@ -53,14 +54,9 @@ class Letter(_Strict):
 class TakedownConfig(_Strict):
     complainant: Complainant
     letter: Letter
+    follow_up: Letter
     deadline_days: int = Field(7, ge=1, le=365)
-    platforms: dict[str, PlatformRecipient]
     violations: dict[str, Violation]
-
-    @field_validator("platforms", mode="before")
-    @classmethod
-    def _platform_keys_as_text(cls, value: Any) -> Any:
-        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
     @field_validator("violations")
     @classmethod
@@ -70,14 +66,8 @@ class TakedownConfig(_Strict):
             raise ValueError(f"unknown labels {sorted(unknown)}; labels are {', '.join(LABELS)}")
         return value
 
-    def recipient(self, platform: str) -> str:
-        entry = self.platforms.get(platform) or self.platforms.get("default")
-        if entry is None:
-            raise ConfigError(f"takedown.yaml: platforms.{platform}: no recipient and no `default` entry")
-        return entry.recipient.replace("{platform}", platform)
-
     def violation(self, label: str) -> Violation:
-        return self.violations.get(label) or Violation(name=LABEL_NAMES_ZH.get(label, label), basis="")
+        return self.violations.get(label) or Violation(name=LABEL_NAMES_ZH.get(label, label))
 
 
 class Indicator(_Strict):

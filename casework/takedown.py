@@ -1,24 +1,37 @@
 """Takedown requests (删除链接通知): one letter per platform (DOCX and PDF, in Chinese, from the templates in
-`config/casework/takedown.yaml`) listing each confirmed listing with its violation, legal basis and evidence hashes,
-plus a CSV of URLs for the platform's bulk-complaint form.
+`config/casework/takedown.yaml`) listing each confirmed listing with its violation, legal basis, evidence hashes
+and screenshot (a thumbnail in its row, the full page as an attachment), plus a CSV of URLs for the platform's
+bulk-complaint form. Listings still online after the deadline get a numbered follow-up notice citing the first
+request; every notice is recorded on its leads (`takedown_notices`), which the register of requests reads.
+
+The PDF embeds a subset of a CJK TrueType font from Debian's packages (fonts-wqy-microhei), so it prints the same
+anywhere; characters that font lacks (emoji, rare symbols) are printed as a visible □ instead of vanishing.
 """
 from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from casework.config import LABEL_NAMES_ZH, TakedownConfig
-from casework.export import safe_cell, xml_safe
+from casework.config import LABEL_NAMES_ZH, Letter as LetterTemplate, TakedownConfig
+from casework.export import resolve_path, safe_cell, xml_safe
 from casework.leads import as_dict, labels
+from crawler.platforms import Operator, load_platform
+from lantian.settings import ConfigError, config_dir
 
-# The CID font built into reportlab that renders simplified Chinese without shipping a font file.
-PDF_FONT = "STSong-Light"
+# A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
+# glyphs a letter uses (a subset), which `pdffonts` reports as embedded.
+PDF_FONT = "WenQuanYiMicroHei"
+PDF_FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+MISSING_GLYPH = "□"
+# The statuses a takedown notice was sent for (the register reads their leads).
+NOTICED_STATUSES = ["takedown_requested", "removed", "persisting", "resolved_by_edit"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,17 @@ class TakedownRow:
     raw_sha256: str
     screenshot_sha256: str
     fetched_at: str
+    screenshot: Path | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Which request a letter is: the first (number 1) or a follow-up citing the first."""
+
+    number: int = 1
+    first_reference: str | None = None
+    first_date: str | None = None
+    first_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,12 +66,26 @@ class Letter:
 
     reference: str
     platform: str
+    recipient: str
     title: str
     paragraphs: list[str]
     closing: list[str]
     office: str
     date: str
+    reply_by: str
     rows: list[TakedownRow]
+    notice: Notice = field(default_factory=Notice)
+
+
+def operator_of(platform: str) -> Operator:
+    """The platform's operator from `config/platforms/<platform>.yaml` (letters go to its legal name)."""
+    path = config_dir() / "platforms" / f"{platform}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such platform config, so no operator to address a takedown letter to")
+    operator = load_platform(path).operator
+    if operator is None:
+        raise ConfigError(f"{path}: operator: needed for takedown letters (legal_name, complaint_channel)")
+    return operator
 
 
 def rows_for(leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig) -> list[TakedownRow]:
@@ -62,39 +100,66 @@ def rows_for(leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig) -
             title=xml_safe(str(doc.get("title") or "")),
             seller=xml_safe(str(doc.get("seller") or doc.get("agency_name") or "")),
             violations="；".join(v.name for v in violations) or "；".join(LABEL_NAMES_ZH.get(n, n) for n in names),
-            basis="；".join(dict.fromkeys(part for v in violations for part in v.basis.split("；") if part)),
+            basis="\n".join(dict.fromkeys(citation for v in violations for citation in v.basis)),
             raw_sha256=str(doc.get("raw_sha256") or ""),
             screenshot_sha256=str(doc.get("screenshot_sha256") or ""),
             fetched_at=str(doc.get("fetched_at") or ""),
+            screenshot=_readable_image(resolve_path(doc.get("screenshot_path"))),
         ))
     return rows
 
 
-def reference_for(platform: str, when: datetime) -> str:
+def _readable_image(path: Path | None) -> Path | None:
+    """The screenshot if it is an image we can open (a stored file can be damaged): else no image."""
+    if path is None:
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    return path
+
+
+def reference_for(platform: str, when: datetime, notice: int = 1) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", platform).strip("-") or "platform"
-    return f"LT-{slug}-{when:%Y%m%d-%H%M%S}"
+    return f"LT-{slug}-{when:%Y%m%d-%H%M%S}" + (f"-{notice}" if notice > 1 else "")
+
+
+def _date_zh(when: datetime) -> str:
+    return f"{when:%Y年%m月%d日}"
 
 
 def build_letter(platform: str, leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig,
-                 when: datetime | None = None) -> Letter:
+                 when: datetime | None = None, notice: Notice | None = None) -> Letter:
+    """The letter for `leads`: a first request, or with `notice` a numbered follow-up citing the first."""
     when = when or datetime.now(timezone.utc)
+    notice = notice or Notice()
     rows = rows_for(leads, config)
+    operator = operator_of(platform)
     c = config.complainant
+    template: LetterTemplate = config.letter if notice.number == 1 else config.follow_up
     values = {
-        "recipient": config.recipient(platform), "platform": platform, "office": c.office, "count": len(rows),
-        "deadline_days": config.deadline_days, "date": f"{when:%Y年%m月%d日}",
-        "reference": reference_for(platform, when), "contact": c.contact, "phone": c.phone,
+        "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
+        "office": c.office, "count": len(rows), "deadline_days": config.deadline_days, "date": _date_zh(when),
+        "reply_by": _date_zh(when + timedelta(days=config.deadline_days)),
+        "reference": reference_for(platform, when, notice.number), "contact": c.contact, "phone": c.phone,
+        "number": notice.number, "first_reference": notice.first_reference or "", "first_date":
+            notice.first_date or "", "first_title": notice.first_title or "",
     }
 
-    def fill(template: str) -> list[str]:
-        return [line.format(**values) for line in template.splitlines() if line.strip()]
+    def fill(text: str) -> list[str]:
+        return [line.format(**values) for line in text.splitlines() if line.strip()]
 
-    return Letter(reference=values["reference"], platform=platform, title=config.letter.title.format(**values),
-                  paragraphs=fill(config.letter.opening), closing=fill(config.letter.closing), office=c.office,
-                  date=values["date"], rows=rows)
+    return Letter(reference=values["reference"], platform=platform, recipient=operator.legal_name,
+                  title=template.title.format(**values), paragraphs=fill(template.opening),
+                  closing=fill(template.closing), office=c.office, date=values["date"],
+                  reply_by=values["reply_by"], rows=rows, notice=notice)
 
 
-_COLUMNS = ("序号", "网址", "标题", "发布者", "违法情形", "法律依据", "证据校验值（SHA-256）", "抓取时间")
+_COLUMNS = ("序号", "网址", "标题", "发布者", "违法情形", "法律依据", "证据校验值（SHA-256）", "抓取时间", "截图")
 
 
 def _evidence_text(row: TakedownRow) -> str:
@@ -106,12 +171,22 @@ def _cells(index: int, row: TakedownRow) -> list[str]:
             row.fetched_at]
 
 
+def _attachments(rows: list[TakedownRow]) -> dict[int, int]:
+    """Row number → attachment number, for the rows that have a screenshot (attachments are numbered 1, 2, …)."""
+    numbered = [i for i, row in enumerate(rows, 1) if row.screenshot is not None]
+    return {row: n for n, row in enumerate(numbered, 1)}
+
+
+def _attachment_caption(attachment: int, index: int, row: TakedownRow) -> str:
+    return f"附件 {attachment}：第 {index} 条信息的网页截图（{row.url}，抓取时间 {row.fetched_at}）"
+
+
 def write_docx(letter: Letter, path: Path) -> Path:
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     document = Document()
     section = document.sections[0]
@@ -130,20 +205,70 @@ def write_docx(letter: Letter, path: Path) -> Path:
     document.add_paragraph(f"编号：{letter.reference}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for text in letter.paragraphs:
         document.add_paragraph(text)
+    attachments = _attachments(letter.rows)
     table = document.add_table(rows=1, cols=len(_COLUMNS))
     table.style = "Table Grid"
     for cell, name in zip(table.rows[0].cells, _COLUMNS):
         cell.text = name
     for i, row in enumerate(letter.rows, 1):
-        for cell, value in zip(table.add_row().cells, _cells(i, row)):
+        cells = table.add_row().cells
+        for cell, value in zip(cells, _cells(i, row)):
             cell.text = value
+        if row.screenshot is not None:
+            cells[-1].paragraphs[0].add_run().add_picture(str(row.screenshot), width=Cm(2.6))
+            cells[-1].add_paragraph(f"见附件 {attachments[i]}")
+        else:
+            cells[-1].text = "无截图"
     for text in letter.closing:
         document.add_paragraph(text)
     for text in (letter.office, letter.date):
         document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    width = section.page_width - section.left_margin - section.right_margin
+    height = section.page_height - section.top_margin - section.bottom_margin - Cm(2)
+    for i, row in enumerate(letter.rows, 1):
+        if row.screenshot is None:
+            continue
+        caption = document.add_paragraph()
+        caption.add_run().add_break(WD_BREAK.PAGE)
+        caption.add_run(_attachment_caption(attachments[i], i, row)).bold = True
+        w, h = _image_size(row.screenshot)
+        scale = min(width / w, height / h)
+        document.add_paragraph().add_run().add_picture(str(row.screenshot), width=int(w * scale),
+                                                       height=int(h * scale))
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.size
+
+
+def _register_pdf_font() -> Any:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        if not PDF_FONT_FILE.is_file():
+            raise ConfigError(f"{PDF_FONT_FILE}: the CJK font for takedown PDFs is missing; install Debian's "
+                              "fonts-wqy-microhei (scripts/install-system-deps.sh)")
+        pdfmetrics.registerFont(TTFont(PDF_FONT, str(PDF_FONT_FILE), subfontIndex=0))
+    return pdfmetrics.getFont(PDF_FONT)
+
+
+def printable(text: str, glyphs: Mapping[int, Any]) -> str:
+    """`text` with every character the font cannot draw made visible as □ (joiners and variation selectors,
+    which draw nothing, are dropped), so emoji and rare symbols never turn into blanks or break a cell."""
+    out = []
+    for ch in xml_safe(text):
+        if ch in "\n\t" or ord(ch) in glyphs:
+            out.append(ch)
+        elif unicodedata.category(ch) not in ("Mn", "Me", "Cf"):
+            out.append(MISSING_GLYPH)
+    return "".join(out)
 
 
 def write_pdf(letter: Letter, path: Path) -> Path:
@@ -152,12 +277,9 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    glyphs = _register_pdf_font().face.charToGlyph
     body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=10.5, leading=16, wordWrap="CJK")
     cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=10)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=TA_CENTER)
@@ -165,16 +287,30 @@ def write_pdf(letter: Letter, path: Path) -> Path:
 
     def para(text: str, style: ParagraphStyle) -> Paragraph:
         # Listing text is hostile input: escape it so it cannot inject reportlab markup.
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
+        return Paragraph(escape(printable(text, glyphs)).replace("\n", "<br/>"), style)
+
+    page_w, page_h = landscape(A4)
+    margin = 12 * mm
+    thumb_w = 26 * mm
+
+    def image(source: Path, max_w: float, max_h: float) -> Image:
+        w, h = _image_size(source)
+        scale = min(max_w / w, max_h / h)
+        return Image(str(source), width=w * scale, height=h * scale)
 
     story: list[Any] = [para(letter.title, title), para(f"编号：{letter.reference}", right), Spacer(1, 4 * mm)]
     story += [para(text, body) for text in letter.paragraphs]
     story.append(Spacer(1, 3 * mm))
-    data = [[para(name, cell) for name in _COLUMNS]]
-    data += [[para(value, cell) for value in _cells(i, row)] for i, row in enumerate(letter.rows, 1)]
-    widths = [x * mm for x in (10, 55, 40, 28, 30, 45, 50, 24)]
+    attachments = _attachments(letter.rows)
+    data: list[list[Any]] = [[para(name, cell) for name in _COLUMNS]]
+    for i, row in enumerate(letter.rows, 1):
+        shot = [image(row.screenshot, thumb_w, 40 * mm), para(f"见附件 {attachments[i]}", cell)] if row.screenshot \
+            else para("无截图", cell)
+        data.append([para(value, cell) for value in _cells(i, row)] + [shot])
+    widths = [x * mm for x in (8, 45, 34, 22, 26, 42, 42, 22, 30)]
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), PDF_FONT),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -182,10 +318,14 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     story += [table, Spacer(1, 4 * mm)]
     story += [para(text, body) for text in letter.closing]
     story += [para(letter.office, right), para(letter.date, right)]
+    for i, row in enumerate(letter.rows, 1):
+        if row.screenshot is not None:
+            story += [PageBreak(), para(_attachment_caption(attachments[i], i, row), body), Spacer(1, 2 * mm),
+                      image(row.screenshot, page_w - 2 * margin - 1 * mm, page_h - 2 * 14 * mm - 14 * mm)]
     path.parent.mkdir(parents=True, exist_ok=True)
-    SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                      topMargin=14 * mm, bottomMargin=14 * mm, title=letter.title,
-                      author=letter.office).build(story)
+    SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=margin, rightMargin=margin,
+                      topMargin=14 * mm, bottomMargin=14 * mm, title=printable(letter.title, glyphs),
+                      author=letter.office, initialFontName=PDF_FONT).build(story)
     return path
 
 
@@ -196,8 +336,9 @@ def write_url_csv(letter: Letter, path: Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["url", "title", "violation", "legal_basis", "raw_sha256", "fetched_at", "lead_id"])
         for row in letter.rows:
-            writer.writerow([safe_cell(cell) for cell in (row.url, row.title, row.violations, row.basis,
-                                                          row.raw_sha256, row.fetched_at, row.lead_id)])
+            writer.writerow([safe_cell(value) for value in (row.url, row.title, row.violations,
+                                                            row.basis.replace("\n", "；"), row.raw_sha256,
+                                                            row.fetched_at, row.lead_id)])
     return path
 
 
@@ -239,14 +380,39 @@ def web_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and url == url.strip()
 
 
+def _send(store: Any, letter: Letter, leads: list[dict[str, Any]], config: TakedownConfig, out_dir: Path, *,
+          by: str, when: datetime) -> TakedownResult:
+    """Write the letter's documents, then move its leads to takedown_requested with the notice recorded (the
+    documents come first, so a failure while writing changes no lead)."""
+    from casework import workflow
+
+    files = write_package(letter, out_dir)
+    stamp = when.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record = {"reference": letter.reference, "number": letter.notice.number, "title": letter.title, "date": stamp,
+              "reply_by": deadline(config, when), "platform": letter.platform, "recipient": letter.recipient,
+              "cites": letter.notice.first_reference}
+    moved, refused = [], []
+    for lead in leads:
+        extra = {"takedown_deadline": record["reply_by"], "takedown_reference": letter.reference,
+                 "takedown_notices": [*(lead.get("takedown_notices") or []), record]}
+        why = f"删除链接通知 {letter.reference}" + (f"（第{letter.notice.number}次通知，引用 "
+                                                   f"{letter.notice.first_reference}）"
+                                                   if letter.notice.number > 1 else "")
+        try:
+            workflow.set_status(store, lead["id"], "takedown_requested", by=by, why=why, extra=extra)
+            moved.append(lead["id"])
+        except workflow.WorkflowError as exc:
+            refused.append(f"{lead['id']}: {exc}")
+    store.flush()
+    return TakedownResult(letter, files, moved, refused)
+
+
 def request_takedowns(store: Any, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
                       when: datetime | None = None) -> TakedownResult | None:
     """Build the letter for the platform's confirmed leads and move them to takedown_requested (audited).
 
-    Returns None when the platform has no confirmed leads. The documents are written before any status changes,
-    so a failure while writing leaves every lead confirmed.
+    Returns None when the platform has no confirmed leads.
     """
-    from casework import workflow
     from index import LeadQuery
 
     when = when or datetime.now(timezone.utc)
@@ -259,16 +425,59 @@ def request_takedowns(store: Any, platform: str, config: TakedownConfig, out_dir
     leads = [lead for lead in leads if web_url(lead_url(lead))]
     if not leads:
         return TakedownResult(None, {}, [], refused)
-    letter = build_letter(platform, leads, config, when)
-    files = write_package(letter, out_dir)
-    extra = {"takedown_deadline": deadline(config, when), "takedown_reference": letter.reference}
-    moved = []
-    for lead in leads:
-        try:
-            workflow.set_status(store, lead["id"], "takedown_requested", by=by,
-                                why=f"删除链接通知 {letter.reference}", extra=extra)
-            moved.append(lead["id"])
-        except workflow.WorkflowError as exc:
-            refused.append(f"{lead['id']}: {exc}")
-    store.flush()
-    return TakedownResult(letter, files, moved, refused)
+    sent = _send(store, build_letter(platform, leads, config, when), leads, config, out_dir, by=by, when=when)
+    return TakedownResult(sent.letter, sent.files, sent.moved, [*refused, *sent.refused])
+
+
+def first_notice(lead: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first request a lead was in (older leads carry only `takedown_reference`)."""
+    notices = lead.get("takedown_notices") or []
+    if notices:
+        return notices[0]
+    if lead.get("takedown_reference"):
+        return {"reference": lead["takedown_reference"], "number": 1, "title": "", "date": ""}
+    return None
+
+
+def request_follow_ups(store: Any, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
+                       when: datetime | None = None) -> list[TakedownResult]:
+    """A numbered follow-up notice for the platform's `persisting` leads, one per first request they were in,
+    citing it; the leads move back to takedown_requested with a new deadline."""
+    from index import LeadQuery
+
+    when = when or datetime.now(timezone.utc)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    firsts: dict[str, dict[str, Any]] = {}
+    for lead in store.iter_leads(LeadQuery(statuses=["persisting"], platforms=[platform], sort="first_seen",
+                                           descending=False)):
+        first = first_notice(lead)
+        if first is None:
+            continue
+        groups.setdefault(first["reference"], []).append(lead)
+        firsts[first["reference"]] = first
+    results = []
+    for reference, leads in groups.items():
+        first = firsts[reference]
+        number = max(len(lead.get("takedown_notices") or [first]) for lead in leads) + 1
+        first_date = first.get("date") or ""
+        notice = Notice(number=number, first_reference=reference,
+                        first_date=_date_zh(datetime.fromisoformat(first_date.replace("Z", "+00:00")))
+                        if first_date else "（见原函）",
+                        first_title=first.get("title") or config.letter.title)
+        letter = build_letter(platform, leads, config, when, notice)
+        results.append(_send(store, letter, leads, config, out_dir, by=by, when=when))
+    return results
+
+
+def register(store: Any, platform: str | None = None) -> list[dict[str, Any]]:
+    """The register of requests: every notice sent (first requests and follow-ups), oldest first, with how many
+    listings it named and which request a follow-up cites."""
+    from index import LeadQuery
+
+    entries: dict[str, dict[str, Any]] = {}
+    query = LeadQuery(statuses=NOTICED_STATUSES, platforms=[platform] if platform else [])
+    for lead in store.iter_leads(query):
+        for notice in lead.get("takedown_notices") or []:
+            entry = entries.setdefault(notice["reference"], {**notice, "lead_ids": []})
+            entry["lead_ids"].append(lead["id"])
+    return sorted(entries.values(), key=lambda e: (e.get("date") or "", e.get("number") or 1, e["reference"]))

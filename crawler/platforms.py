@@ -213,12 +213,20 @@ class SiteCrawl(_Strict):
         return value
 
 
+class Operator(_Strict):
+    """Who runs the platform, as takedown letters name it: its legal name and where it takes complaints."""
+
+    legal_name: str = Field(min_length=1)
+    complaint_channel: str = Field(min_length=1)
+
+
 class PlatformConfig(_Strict):
     """One platform: where to start, how to read its pages, how politely, and which keywords it sweeps."""
 
     name: str
     enabled: bool = True
     description: str = ""
+    operator: Operator | None = None
     kind: Literal["sweep", "site"] = "sweep"
     base_url: str | None = None
     start_urls: list[str] = Field(default_factory=list)

@@ -12,7 +12,7 @@ from casework import workflow
 from casework.cli import register
 from casework.config import load_takedown_config
 from casework.export import xml_safe
-from casework.takedown import request_takedowns
+from casework.takedown import operator_of, request_takedowns
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
 
@@ -46,7 +46,7 @@ def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
 
     document = Document(str(result.files["docx"]))
     body = "\n".join(p.text for p in document.paragraphs)
-    assert config.letter.title in body and config.recipient("market") in body
+    assert config.letter.title in body and operator_of("market").legal_name in body
     rows = {row.cells[1].text: [cell.text for cell in row.cells] for row in document.tables[0].rows[1:]}
     assert sorted(rows) == sorted(lead["url"] for lead in confirmed)
     for lead in confirmed:
