@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casework.workflow import CONFIRMED_STATUSES
+from index.query import MAX_WINDOW
 from lantian.terminal import as_text
 
 console = Console()
@@ -75,7 +76,7 @@ def _default_user() -> str:
 def console_main(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8700, help="Port to listen on."),
+    port: int = typer.Option(8700, min=1, max=65535, help="Port to listen on."),
     users: Optional[Path] = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
 ) -> None:
     """Start the review console (log in with a user from `lantian console add-user`)."""
@@ -391,7 +392,7 @@ def agencies_score(
 def agencies_list(
     level: list[str] = typer.Option([], help="Only these risk levels (repeat the option)."),
     text: Optional[str] = typer.Option(None, help="Name or code contains."),
-    limit: int = typer.Option(50, help="At most this many."),
+    limit: int = typer.Option(50, min=1, max=MAX_WINDOW, help="At most this many."),
 ) -> None:
     """List scored agencies, highest risk first."""
     with _store() as store, _errors():

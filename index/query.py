@@ -11,6 +11,9 @@ DATE_FIELDS: tuple[str, ...] = ("first_seen", "last_seen", "fetched_at")
 COUNT_BY: tuple[str, ...] = (
     "label", "platform", "district", "status", "week", "agency", "cluster", "listing_status", "source",
 )
+# How deep a page may reach (offset + limit): Elasticsearch's default `index.max_result_window`, and the same for
+# the embedded store so that both answer alike. `iter_leads` streams past it.
+MAX_WINDOW = 10_000
 
 
 @dataclass
@@ -60,6 +63,13 @@ class LeadQuery:
             self.until = _end_of_day(self.until)
         if self.offset < 0 or self.limit < 0:
             raise ValueError("offset and limit must not be negative")
+        if self.offset + self.limit > MAX_WINDOW:
+            raise ValueError(f"a page reaches at most lead {MAX_WINDOW:,} (offset {self.offset:,} + limit "
+                             f"{self.limit:,}): narrow the filters to see further")
+        for name in ("min_risk", "max_risk"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 1:
+                raise ValueError(f"{name} must be a number from 0 to 1")
         self.text = (self.text or "").strip() or None
 
     def terms(self) -> list[str]:

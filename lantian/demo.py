@@ -91,7 +91,7 @@ def demo(
                                help="Start from an empty data dir (default), or keep earlier crawl state so this "
                                     "run is an incremental re-crawl."),
     max_images: int = typer.Option(2, min=0, help="Images per listing downloaded and read by OCR."),
-    top: int = typer.Option(10, min=1, help="Leads shown in the summary."),
+    top: int = typer.Option(10, min=1, max=1000, help="Leads shown in the summary."),
 ) -> None:
     """Run the main job end to end: simulator → crawl → detect → leads in the embedded store → summary."""
     from crawler.progress import progress_table
