@@ -13,9 +13,8 @@ from casework.advertisers import Advertiser, resolve
 from casework.config import RiskConfig
 from casework.leads import as_dict, labels
 from casework.workflow import CONFIRMED_STATUSES, now_iso
+from index.store import MAX_AGENCIES
 
-# The most agency documents read back at once (Elasticsearch's default result window).
-MAX_AGENCIES = 10_000
 
 
 def indicators(leads: list[Mapping[str, Any]]) -> dict[str, float]:

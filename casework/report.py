@@ -15,9 +15,9 @@ from casework.agencies import classify_agencies
 from casework.config import LABEL_NAMES_ZH, RiskConfig
 from casework.export import safe_cell
 from casework.workflow import STATUS_NAMES_ZH
+from index.district import UNKNOWN_DISTRICT
 
 TEMPLATES = Path(__file__).parent / "templates"
-UNKNOWN = "未知"
 OUTCOMES: tuple[str, ...] = ("takedown_requested", "removed", "persisting", "resolved_by_edit")
 
 
@@ -58,7 +58,7 @@ class Report:
 
 def _with_unknown(counts: dict[str, int], total: int) -> dict[str, int]:
     missing = total - sum(counts.values())
-    return {**counts, UNKNOWN: missing} if missing > 0 else dict(counts)
+    return {**counts, UNKNOWN_DISTRICT: missing} if missing > 0 else dict(counts)
 
 
 def build_report(store: Any, period: Period, risk: RiskConfig, *, use_images: bool = True) -> Report:

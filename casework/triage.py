@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from casework.agencies import MAX_AGENCIES
+from index.store import MAX_AGENCIES
 from casework.config import LABEL_NAMES_ZH, TriageConfig, load_triage_config
 from casework.leads import as_dict, labels
 from index import LeadPage, LeadQuery

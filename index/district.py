@@ -11,6 +11,8 @@ from detector.districts import load_districts
 from lantian.settings import config_dir
 
 _SPACES = re.compile(r"\s+")
+# What a lead without a district is counted and filtered as (stats, reports, the console's district filter).
+UNKNOWN_DISTRICT = "未知"
 
 
 class DistrictFinder:

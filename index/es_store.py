@@ -26,6 +26,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError,
 from index import cluster
 from index import lead as leads
 from index import text as textutil
+from index.district import UNKNOWN_DISTRICT
 from index.lead import DEFAULT_SOURCE, Lead
 from index.mapping import AGENCIES_MAPPING, INDEX_SETTINGS, LEADS_MAPPING, MAPPING_VERSION
 from index.query import LeadPage, LeadQuery
@@ -526,10 +527,15 @@ class EsLeadStore(LeadStore):
     def _filters(self, query: LeadQuery) -> list[dict[str, Any]]:
         filters: list[dict[str, Any]] = []
         for field, values in (("id", query.ids), ("labels", query.labels), ("platform", query.platforms),
-                              ("district", query.districts), ("status", query.statuses),
+                              ("status", query.statuses),
                               ("assignee", query.assignees), ("agency_code", query.agency_codes)):
             if values:
                 filters.append({"terms": {field: values}})
+        if query.districts:
+            districts: list[dict[str, Any]] = [{"terms": {"district": query.districts}}]
+            if UNKNOWN_DISTRICT in query.districts:
+                districts.append({"bool": {"must_not": {"exists": {"field": "district"}}}})
+            filters.append({"bool": {"should": districts, "minimum_should_match": 1}})
         if query.sources:
             # Documents written before leads had a source are sweeps.
             sources: list[dict[str, Any]] = [{"terms": {"source": query.sources}}]
@@ -615,6 +621,8 @@ class EsLeadStore(LeadStore):
                              "order": [{"_count": "desc"}, {"_key": "asc"}]}}
             if by == "source":
                 agg["terms"]["missing"] = DEFAULT_SOURCE
+            if by == "district":
+                agg["terms"]["missing"] = UNKNOWN_DISTRICT
         body = {"query": self._query(query or LeadQuery()), "size": 0, "aggs": {"by": agg}}
         result = self._call("aggregate", lambda: self.client.search(index=self.alias, **body))
         buckets = result["aggregations"]["by"]["buckets"]

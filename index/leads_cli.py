@@ -239,3 +239,45 @@ def flush() -> None:
     with _store() as store:
         store.flush()
         console.print(f"[green]ok[/green]: {store.count()} lead(s) in the {store.backend} store")
+
+
+@app.command("migrate")
+def migrate_command(
+    to: Annotated[str, typer.Option("--to", help="Elasticsearch URL to copy the embedded store's leads into, e.g. "
+                                    "http://127.0.0.1:9200.")],
+    index_prefix: Annotated[str, typer.Option(help="Index prefix on that server (lantian.yaml's "
+                                              "elasticsearch.index_prefix).")] = "lantian",
+) -> None:
+    """Copy the embedded store's leads (statuses, notes, audit trail) and agencies into Elasticsearch."""
+    from index.es_store import EsLeadStore
+    from index.migrate import migrate
+    from index.sqlite_store import SqliteLeadStore
+    from lantian.settings import data_dir
+
+    path = data_dir() / "index" / "leads.sqlite3"
+    if not path.is_file():
+        console.print(f"[red]error:[/red] no embedded store at {path}: nothing to migrate")
+        raise typer.Exit(1)
+    try:
+        source, target = SqliteLeadStore(path), EsLeadStore(to, index_prefix=index_prefix)
+    except (StoreError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    try:
+        done = migrate(source, target, progress=lambda n: console.print(f"{n} leads copied …"))
+    except StoreError as exc:
+        console.print(f"[red]error:[/red] {exc}; run the command again to finish (it overwrites what it copied)")
+        raise typer.Exit(1) from None
+    finally:
+        source.close()
+        target.close()
+    table = Table(title=f"{done.leads} lead(s) and {done.agencies} agencies copied to {to} ({index_prefix})")
+    for column in ("status", "embedded", "elasticsearch"):
+        table.add_column(column)
+    for status in sorted(set(done.by_status_source) | set(done.by_status_target)):
+        table.add_row(status, str(done.by_status_source.get(status, 0)), str(done.by_status_target.get(status, 0)))
+    console.print(table)
+    if not done.complete:
+        console.print("[red]error:[/red] the counts differ: run the command again")
+        raise typer.Exit(1)
+    console.print(f"done: set elasticsearch.url to {to} in config/lantian.yaml (or LANTIAN_ES_URL) to use it")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from index import text as textutil
+from index.district import UNKNOWN_DISTRICT
 from index.lead import DEFAULT_SOURCE, Lead
 from index.query import LeadPage, LeadQuery
 from index.store import LeadNotFound, LeadStore, StoreError, public
@@ -45,7 +46,8 @@ _SORT_COLUMNS = {"risk": "risk", "last_seen": "last_seen", "first_seen": "first_
 # Documents written before leads had a source are sweeps.
 _SOURCE = f"COALESCE(json_extract(leads.doc, '$.source'), '{DEFAULT_SOURCE}')"
 _GROUP_COLUMNS = {
-    "platform": "platform", "district": "district", "status": "status", "agency": "agency_code",
+    "platform": "platform", "district": f"COALESCE(NULLIF(district, ''), '{UNKNOWN_DISTRICT}')", "status": "status",
+    "agency": "agency_code",
     "cluster": "cluster_id", "listing_status": "listing_status", "source": _SOURCE,
 }
 
@@ -174,7 +176,13 @@ class SqliteLeadStore(LeadStore):
 
         any_of("leads.id", query.ids)
         any_of("leads.platform", query.platforms)
-        any_of("leads.district", query.districts)
+        if UNKNOWN_DISTRICT in query.districts:
+            named = [d for d in query.districts if d != UNKNOWN_DISTRICT]
+            clauses.append(f"(leads.district IN ({','.join('?' * len(named))}) OR leads.district IS NULL "
+                           "OR leads.district = '')")
+            params.extend(named)
+        else:
+            any_of("leads.district", query.districts)
         any_of("leads.status", query.statuses)
         any_of("leads.assignee", query.assignees)
         any_of("leads.agency_code", query.agency_codes)

@@ -15,6 +15,8 @@ from index.query import COUNT_BY, LeadPage, LeadQuery
 
 # Fields kept in the stored document for the store's own use, never handed to callers.
 INTERNAL_FIELDS: tuple[str, ...] = ("minhash", "title_words", "text_words")
+# The most agency documents read back at once (Elasticsearch's default result window).
+MAX_AGENCIES = 10_000
 
 
 class StoreError(RuntimeError):
@@ -212,6 +214,20 @@ class LeadStore(ABC):
             event = {"by": by, "action": "status", "from": doc.get("status"), "to": to, "why": why or ""}
             return leads.apply_workflow(doc, {"status": to}, event)
         return public(self._update(lead_id, change))
+
+    def import_leads(self, docs: Iterable[Mapping[str, Any]]) -> int:
+        """Write whole lead documents as another store holds them (a migration): status, assignee, notes, audit
+        and history stay as they are; the content signatures are computed again. Returns how many."""
+        batch = []
+        for doc in docs:
+            lead = dict(doc)
+            minhash = cluster.signature(lead.get("title"), lead.get("text"))
+            lead["minhash"] = cluster.encode(minhash) if minhash is not None else None
+            batch.append(lead)
+        if batch:
+            self._save_many(batch)
+            self._near_duplicates = None
+        return len(batch)
 
     def add_note(self, lead_id: str, note: Mapping[str, Any]) -> Lead:
         """Append a reviewer note `{at, by, text}`."""

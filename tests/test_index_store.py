@@ -294,7 +294,7 @@ def test_counts_by_label_platform_district_week(store: LeadStore) -> None:
     _populate(store)
     assert store.counts("label") == {"impersonation": 1, "insider_channel": 1, "qualification_lending": 1,
                                      "malicious_cancellation": 1}
-    assert store.counts("district") == {"浦东新区": 2, "静安区": 1}
+    assert store.counts("district") == {"浦东新区": 2, "静安区": 1, "未知": 1}  # a lead without a district
     assert sum(store.counts("platform").values()) == 4
     assert store.counts("week") == {"2026-11-02": 1, "2026-11-09": 2, "2026-11-16": 1}
     assert store.counts("status") == {"new": 4}

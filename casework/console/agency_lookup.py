@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from casework.agencies import MAX_AGENCIES
+from index.store import MAX_AGENCIES
 
 # How long the console reuses the agency documents before reading them again.
 AGENCY_CACHE_SECONDS = 30
