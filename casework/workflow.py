@@ -31,6 +31,8 @@ STATUS_NAMES_ZH: dict[str, str] = {
     "resolved_by_edit": "已修改整改",
 }
 
+FIELD_NAMES_ZH: dict[str, str] = {"assignee": "承办人", "district": "所属区"}
+
 # Forward steps any reviewer may take.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"reviewing", "escalated"}),
@@ -53,7 +55,16 @@ ADMIN_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class WorkflowError(ValueError):
-    """A change the workflow refuses; the message says why in words a reviewer understands."""
+    """A change the workflow refuses; the message says why in words a reviewer understands, in English for the
+    CLI and logs and in Chinese (`zh`) for the console."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
+def _zh(status: Any) -> str:
+    return STATUS_NAMES_ZH.get(str(status), str(status))
 
 
 @dataclass(frozen=True)
@@ -91,20 +102,25 @@ def plan_status(lead: Mapping[str, Any] | Any, to: str, *, by: str, why: str | N
     doc = as_dict(lead)
     current = doc.get("status") or "new"
     if to not in STATUSES:
-        raise WorkflowError(f"unknown status {to!r}: use one of {', '.join(STATUSES)}")
+        raise WorkflowError(f"unknown status {to!r}: use one of {', '.join(STATUSES)}", f"没有“{to}”这个状态")
     if not by:
-        raise WorkflowError("every change needs the user who makes it")
+        raise WorkflowError("every change needs the user who makes it", "每项变更都要记录操作人")
     if to == current:
-        raise WorkflowError(f"lead {doc.get('id')} is already {to}")
+        raise WorkflowError(f"lead {doc.get('id')} is already {to}", f"该线索已是“{_zh(to)}”")
     if to not in allowed_next(current, role):
         if to in allowed_next(current, "admin"):
-            raise WorkflowError(f"only an admin may move a lead from {current} to {to}")
+            raise WorkflowError(f"only an admin may move a lead from {current} to {to}",
+                                f"只有管理员（主管）可以把线索从“{_zh(current)}”改为“{_zh(to)}”")
         options = ", ".join(allowed_next(current, role)) or "nothing (final status)"
-        raise WorkflowError(f"cannot move lead {doc.get('id')} from {current} to {to}; allowed: {options}")
+        options_zh = "、".join(_zh(s) for s in allowed_next(current, role)) or "无（已是最终状态）"
+        raise WorkflowError(f"cannot move lead {doc.get('id')} from {current} to {to}; allowed: {options}",
+                            f"不能把线索从“{_zh(current)}”改为“{_zh(to)}”；可改为：{options_zh}")
     changes: dict[str, Any] = {"status": to, **(extra or {})}
+    if to == "escalated" and not (why or "").strip():
+        raise WorkflowError("an escalation needs a reason for the supervisor", "提交主管必须说明原因")
     if to == "dismissed":
         if not (why or "").strip():
-            raise WorkflowError("a dismissal needs a reason")
+            raise WorkflowError("a dismissal needs a reason", "排除线索必须填写理由")
         changes["dismissal_reason"] = why.strip()
     return Change(doc["id"], changes, _event("status", by, current, to, why))
 
@@ -112,14 +128,15 @@ def plan_status(lead: Mapping[str, Any] | Any, to: str, *, by: str, why: str | N
 def plan_field(lead: Mapping[str, Any] | Any, field: str, value: Any, *, by: str, why: str | None = None) -> Change:
     """The change setting `assignee` or `district` (also audited: who, when, from, to, why)."""
     if field not in ("assignee", "district"):
-        raise WorkflowError(f"{field!r} is not a workflow field (assignee, district)")
+        raise WorkflowError(f"{field!r} is not a workflow field (assignee, district)", f"不能修改字段“{field}”")
     if not by:
-        raise WorkflowError("every change needs the user who makes it")
+        raise WorkflowError("every change needs the user who makes it", "每项变更都要记录操作人")
     doc = as_dict(lead)
     before = doc.get(field)
     value = value or None
     if before == value:
-        raise WorkflowError(f"lead {doc.get('id')}: {field} is already {value or 'empty'}")
+        raise WorkflowError(f"lead {doc.get('id')}: {field} is already {value or 'empty'}",
+                            f"该线索的{FIELD_NAMES_ZH.get(field, field)}已是“{value or '空'}”")
     return Change(doc["id"], {field: value}, _event(field, by, before, value, why))
 
 
@@ -133,12 +150,12 @@ def set_status(store: Any, lead_id: str, to: str, *, by: str, why: str | None = 
     """Load the lead, check the transition and record it; WorkflowError if unknown lead or not allowed."""
     lead = store.get(lead_id)
     if lead is None:
-        raise WorkflowError(f"no lead {lead_id}")
+        raise WorkflowError(f"no lead {lead_id}", f"没有编号为 {lead_id} 的线索")
     return apply(store, plan_status(lead, to, by=by, why=why, role=role, extra=extra))
 
 
 def set_field(store: Any, lead_id: str, field: str, value: Any, *, by: str, why: str | None = None) -> dict[str, Any]:
     lead = store.get(lead_id)
     if lead is None:
-        raise WorkflowError(f"no lead {lead_id}")
+        raise WorkflowError(f"no lead {lead_id}", f"没有编号为 {lead_id} 的线索")
     return apply(store, plan_field(lead, field, value, by=by, why=why))

@@ -87,11 +87,11 @@ def test_reviewer_cannot_do_admin_actions(client, seeded, store, users_file):
     for to, why in (("reviewing", ""), ("dismissed", "合法广告")):
         client.post(f"/leads/{lead_id}/status", data={"to": to, "why": why, "csrf_token": token})
     page = client.post(f"/leads/{lead_id}/status", data={"to": "reviewing", "csrf_token": token})
-    assert "only an admin may move a lead from dismissed to reviewing" in page.text
+    assert "只有管理员（主管）可以把线索从“已排除”改为“审核中”" in page.text
     assert store.get(lead_id)["status"] == "dismissed"
-    # A reviewer may assign leads to themself only.
+    # A reviewer may take an unassigned lead, not give it to someone else.
     page = client.post("/leads/bulk", data={"ids": [lead_id], "action": "assign:root", "csrf_token": token})
-    assert "only an admin may assign" in page.text and not store.get(lead_id).get("assignee")
+    assert "分配给他人需要管理员" in page.text and not store.get(lead_id).get("assignee")
 
 
 def test_admin_can_add_users_export_and_reopen(client, seeded, store, users_file):
@@ -124,7 +124,7 @@ def test_filters_and_bulk_actions(client, seeded, store):
     assert {store.get(s["id"])["status"] for s in seeded} == {"reviewing"}
     page = client.post("/leads/bulk", data={"ids": [seeded[0]["id"]], "action": "status:dismissed",
                                             "csrf_token": token})
-    assert "a dismissal needs a reason" in page.text
+    assert "排除线索必须填写理由" in page.text
     client.post("/leads/bulk", data={"ids": [seeded[0]["id"]], "action": "assign:me", "csrf_token": token})
     assert store.get(seeded[0]["id"])["assignee"] == "alice"
     assert client.get("/leads", params={"min_risk": "abc"}).status_code == 400
@@ -160,4 +160,4 @@ def test_store_outage_is_a_clear_error_page(users_file, casework_env, tmp_path):
     client.post("/login", data={"username": "alice", "password": "reviewer-pass-1", "csrf_token": token},
                 follow_redirects=False)
     page = client.get("/leads")
-    assert page.status_code == 503 and "lead store unavailable" in page.text
+    assert page.status_code == 503 and "线索库暂时不可用" in page.text

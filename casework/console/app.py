@@ -59,11 +59,11 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
     async def to_login(request: Request, _: LoginRequired) -> Response:
         if request.method == "GET":
             return back("/login?" + urlencode({"next": request.url.path}))
-        return HTMLResponse("login required", status_code=401)
+        return HTMLResponse("请先登录", status_code=401)
 
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:
-        return render(request, "error.html", status_code=503, message=f"线索库暂时不可用 (lead store unavailable): {exc}")
+        return render(request, "error.html", status_code=503, message=f"线索库暂时不可用：{exc}")
 
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException) -> Response:

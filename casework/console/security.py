@@ -51,7 +51,7 @@ async def check_csrf(request: Request) -> None:
     sent = str(form.get(CSRF_FIELD) or "")
     expected = request.session.get(CSRF_FIELD) or ""
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise HTTPException(status_code=403, detail="CSRF token missing or wrong: reload the page and try again")
+        raise HTTPException(status_code=403, detail="表单已过期或来源不明（CSRF 校验失败）：请刷新页面后重试")
 
 
 def current_user(request: Request) -> User:
@@ -66,5 +66,5 @@ def current_user(request: Request) -> User:
 def require_admin(request: Request) -> User:
     user = current_user(request)
     if not user.is_admin:
-        raise HTTPException(status_code=403, detail="only an admin may do this")
+        raise HTTPException(status_code=403, detail="只有管理员可以进行此操作")
     return user

@@ -64,5 +64,5 @@ def back(url: str) -> RedirectResponse:
 def lead_or_404(store: Any, lead_id: str) -> dict[str, Any]:
     lead = store.get(lead_id)
     if lead is None:
-        raise HTTPException(status_code=404, detail=f"no lead {lead_id}")
+        raise HTTPException(status_code=404, detail=f"没有编号为 {lead_id} 的线索")
     return lead

@@ -20,7 +20,7 @@ router = APIRouter()
 @router.get("/admin/export.{fmt}")
 def export_cases(fmt: str, user: User = Depends(require_admin), store: Any = Depends(lead_store)) -> Response:
     if fmt not in ("csv", "xlsx"):
-        raise HTTPException(status_code=404, detail="export as .csv or .xlsx")
+        raise HTTPException(status_code=404, detail="只能导出 .csv 或 .xlsx")
     leads = store.iter_leads(LeadQuery(statuses=list(CASE_STATUSES), sort="last_seen"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"cases.{fmt}"

@@ -61,7 +61,7 @@ async def change_status(request: Request, lead_id: str, user: User = Depends(cur
                                                    why=str(form.get("why") or ""), role=user.role))
         request.app.state.agencies.invalidate()
     except workflow.WorkflowError as exc:
-        flash(request, str(exc), "error")
+        flash(request, exc.zh, "error")
     return back(f"/leads/{lead_id}")
 
 
@@ -72,10 +72,10 @@ async def change_field(request: Request, lead_id: str, user: User = Depends(curr
     field = str(form.get("field") or "")
     try:
         lead_or_404(store, lead_id)
-        change_lead(store, user, lead_id, "assign" if field == "assignee" else field,
+        change_lead(store, request.app.state.users, user, lead_id, "assign" if field == "assignee" else field,
                     str(form.get("value") or ""), str(form.get("why") or ""))
     except workflow.WorkflowError as exc:
-        flash(request, str(exc), "error")
+        flash(request, exc.zh, "error")
     return back(f"/leads/{lead_id}")
 
 
@@ -88,7 +88,7 @@ async def note(request: Request, lead_id: str, user: User = Depends(current_user
     if text:
         store.add_note(lead_id, {"at": workflow.now_iso(), "by": user.username, "text": text[:5000]})
     else:
-        flash(request, "备注不能为空 (empty note)", "error")
+        flash(request, "备注不能为空", "error")
     return back(f"/leads/{lead_id}")
 
 
@@ -96,7 +96,7 @@ async def note(request: Request, lead_id: str, user: User = Depends(current_user
 def screenshot(lead_id: str, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
     path = resolve_path(lead_or_404(store, lead_id).get("screenshot_path"))
     if path is None:
-        raise HTTPException(status_code=404, detail="no screenshot stored for this lead")
+        raise HTTPException(status_code=404, detail="该线索没有保存截图")
     return FileResponse(path, media_type="image/png")
 
 

@@ -1,6 +1,7 @@
 """The lead list: filters, paging and bulk actions on the selected leads."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,7 +41,7 @@ def query_from(params: dict[str, str]) -> LeadQuery:
                          date_field="last_seen", sort="risk" if sort in ORDERS else sort,
                          offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     except ValueError as exc:
-        raise HTTPException(status_code=400, detail=f"invalid filter: {exc}") from exc
+        raise HTTPException(status_code=400, detail=f"筛选条件无效：{exc}") from exc
 
 
 @router.get("/leads", response_class=HTMLResponse)
@@ -60,21 +61,34 @@ def lead_list(request: Request, user: User = Depends(current_user), store: Any =
                   labels_of=labels, sorts=SORT_NAMES_ZH, sort=order)
 
 
-def change_lead(store: Any, user: User, lead_id: str, action: str, value: str, why: str) -> None:
-    """One audited change to one lead: its status, its assignee or its district."""
+def change_lead(store: Any, users: Collection[str], user: User, lead_id: str, action: str, value: str,
+                why: str) -> None:
+    """One audited change to one lead: its status, its assignee or its district.
+
+    A reviewer takes an unassigned lead or hands one of theirs to a colleague (with a reason); changing who
+    handles a colleague's lead is an admin's (the supervisor's) call."""
     lead = lead_or_404(store, lead_id)
     if action == "status":
         workflow.apply(store, workflow.plan_status(lead, value, by=user.username, why=why, role=user.role))
     elif action == "assign":
-        if not user.is_admin and value not in ("", user.username):
-            raise workflow.WorkflowError("only an admin may assign leads to someone else")
+        current = lead.get("assignee") or ""
+        if value and value not in users:
+            raise workflow.WorkflowError(f"no console user {value!r}", f"没有用户“{value}”")
+        if not user.is_admin and current not in ("", user.username):
+            raise workflow.WorkflowError("only an admin may reassign a colleague's lead",
+                                         f"该线索由 {current} 承办，只有管理员可以改派")
+        if not user.is_admin and not current and value not in ("", user.username):
+            raise workflow.WorkflowError("only an admin may assign an unassigned lead to someone else",
+                                         "未分配的线索只能分配给自己；分配给他人需要管理员")
+        if value not in ("", user.username) and current == user.username and not why.strip():
+            raise workflow.WorkflowError("handing a lead to a colleague needs a reason", "转交同事必须说明原因")
         workflow.apply(store, workflow.plan_field(lead, "assignee", value, by=user.username, why=why))
     elif action == "district":
         if value and value not in DISTRICTS:
-            raise workflow.WorkflowError(f"unknown district {value!r}")
+            raise workflow.WorkflowError(f"unknown district {value!r}", f"没有“{value}”这个区")
         workflow.apply(store, workflow.plan_field(lead, "district", value, by=user.username, why=why))
     else:
-        raise workflow.WorkflowError(f"unknown action {action!r}")
+        raise workflow.WorkflowError(f"unknown action {action!r}", f"不支持的操作“{action}”")
 
 
 @router.post("/leads/bulk", dependencies=[Depends(check_csrf)])
@@ -88,13 +102,15 @@ async def bulk(request: Request, user: User = Depends(current_user), store: Any 
     done, refused = 0, []
     for lead_id in ids:
         try:
-            change_lead(store, user, lead_id, action, value, why)
+            change_lead(store, request.app.state.users, user, lead_id, action, value, why)
             done += 1
-        except (workflow.WorkflowError, HTTPException) as exc:
-            refused.append(str(getattr(exc, "detail", exc)))
+        except workflow.WorkflowError as exc:
+            refused.append(exc.zh)
+        except HTTPException as exc:
+            refused.append(str(exc.detail))
     store.flush()  # the list the user returns to must show the new statuses (Elasticsearch refresh)
     if not ids:
-        flash(request, "没有选择线索 (no leads selected)", "error")
+        flash(request, "没有选择线索", "error")
     else:
         flash(request, f"已处理 {done} 条", "info")
     for reason in refused[:5]:
