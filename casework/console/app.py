@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
 from casework.console.agency_lookup import AgencyLookup
-from casework.console.routes import agencies, auth, exports, lead, leads, rechecks, users
+from casework.console.routes import agencies, auth, exports, lead, leads, rechecks, supervisor, users
 from casework.console.security import LoginRequired, console_secret
 from casework.console.web import back, environment, render
 from casework.triage import Triage
@@ -32,8 +32,8 @@ SECURITY_HEADERS = {
 }
 # How long the console ranks with one snapshot of shared contacts and agency classes.
 TRIAGE_REUSE_SECONDS = 30
-ROUTERS = (auth.router, leads.router, lead.router, agencies.router, rechecks.router, exports.router,
-           users.router)
+ROUTERS = (auth.router, leads.router, lead.router, agencies.router, rechecks.router, supervisor.router,
+           exports.router, users.router)
 
 
 def create_app(store: Any, users_file: Path | None = None, secret: str | None = None) -> FastAPI:

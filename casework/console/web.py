@@ -18,6 +18,12 @@ from casework.console.security import LoginRequired, csrf_token, current_user
 from casework.users import User
 
 TEMPLATES = Path(__file__).parent / "templates"
+# What the button moving a lead to a status says (the status names say what a lead is, these what a user does).
+ACTION_NAMES_ZH: dict[str, str] = {
+    "new": "退回新线索", "reviewing": "开始审核", "escalated": "提交主管", "confirmed": "确认违法", "dismissed": "排除",
+    "takedown_requested": "请求删除", "removed": "标记已删除", "persisting": "标记仍在线",
+    "resolved_by_edit": "标记已修改整改",
+}
 DISTRICTS: tuple[str, ...] = (
     "浦东新区", "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区",
     "嘉定区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区", "临港新片区",
@@ -29,6 +35,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=workflow.STATUS_NAMES_ZH, LABELS=LABELS,
+                       ACTION_NAMES_ZH=ACTION_NAMES_ZH,
                        STATUSES=workflow.STATUSES, DISTRICTS=DISTRICTS)
     return env
 

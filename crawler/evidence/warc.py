@@ -236,3 +236,34 @@ def read_response_record(path: Path, offset: int) -> tuple[str, str]:
         except (ArchiveLoadFailed, zlib.error, EOFError) as exc:
             raise ValueError(f"no readable WARC record at offset {offset}: {str(exc)[:120]}") from exc
     raise ValueError(f"no WARC record at offset {offset}")
+
+
+@dataclass(frozen=True)
+class RecordHeaders:
+    """The headers of one stored response: the WARC record's and the HTTP response's (status line first)."""
+
+    warc: list[tuple[str, str]]
+    status_line: str
+    http: list[tuple[str, str]]
+
+
+def find_response_headers(path: Path, target_uri: str, payload_sha256: str | None = None) -> RecordHeaders | None:
+    """The headers of the response record for `target_uri` in a WARC file (the one whose payload has SHA-256
+    `payload_sha256`, when given); None when the file holds no such record or cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "response" or record.rec_headers.get_header("WARC-Target-URI") != target_uri:
+                    continue
+                if payload_sha256:
+                    digest = hashlib.sha256()
+                    while chunk := record.raw_stream.read(1 << 16):
+                        digest.update(chunk)
+                    if digest.hexdigest() != payload_sha256:
+                        continue
+                http = record.http_headers
+                return RecordHeaders(list(record.rec_headers.headers), http.statusline if http else "",
+                                     list(http.headers) if http else [])
+    except (OSError, ArchiveLoadFailed, zlib.error, EOFError):
+        return None
+    return None

@@ -16,9 +16,13 @@ from casework.export import evidence_package, resolve_path
 from casework.highlight import segments
 from casework.leads import contacts, labels
 from casework.users import User
+from crawler.evidence.warc import RecordHeaders, find_response_headers
 from index import LeadQuery
 
 router = APIRouter()
+# Triage keys on the lead page (HTML accesskeys: Alt+key in Chromium and Firefox; they work with scripts off).
+SHORTCUTS: dict[str, str] = {"reviewing": "r", "confirmed": "c", "dismissed": "d", "escalated": "e",
+                             "takedown_requested": "t"}
 
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
@@ -47,6 +51,7 @@ def lead_page(request: Request, lead_id: str, user: User = Depends(current_user)
         contacts=contacts(lead), reposts=reposts, agency=agency, agency_leads=agency_leads,
         next_statuses=workflow.allowed_next(lead.get("status") or "new", user.role),
         has_screenshot=resolve_path(lead.get("screenshot_path")) is not None,
+        has_raw=resolve_path(lead.get("raw_path")) is not None, warc=warc_headers(lead), shortcuts=SHORTCUTS,
         users=sorted(request.app.state.users), priority=request.app.state.triage.priority(lead),
     )
 
@@ -98,6 +103,35 @@ def screenshot(lead_id: str, user: User = Depends(current_user), store: Any = De
     if path is None:
         raise HTTPException(status_code=404, detail="该线索没有保存截图")
     return FileResponse(path, media_type="image/png")
+
+
+# The stored page is shown as the platform served it, but in a sandbox: no scripts, no requests out, its own
+# origin; only the console may frame it.
+RAW_PAGE_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Disposition": "inline",
+}
+
+
+@router.get("/leads/{lead_id}/raw")
+def raw_page(lead_id: str, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
+    path = resolve_path(lead_or_404(store, lead_id).get("raw_path"))
+    if path is None:
+        raise HTTPException(status_code=404, detail="该线索没有保存网页原文")
+    return Response(path.read_bytes(), media_type="text/html", headers=RAW_PAGE_HEADERS)
+
+
+def warc_headers(lead: dict[str, Any]) -> RecordHeaders | None:
+    """The WARC record's and the HTTP response's headers of the lead's stored fetch."""
+    path = resolve_path(lead.get("warc_path"))
+    if path is None:
+        return None
+    for uri in dict.fromkeys(filter(None, (lead.get("url"), lead.get("canonical_url")))):
+        found = find_response_headers(path, uri, lead.get("raw_sha256") or None)
+        if found is not None:
+            return found
+    return None
 
 
 @router.get("/leads/{lead_id}/evidence.zip")
