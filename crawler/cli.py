@@ -1,6 +1,7 @@
 """CLI commands of `crawler` (registered on the `lantian` app)."""
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Optional
@@ -13,8 +14,9 @@ from lantian.settings import ConfigError
 
 
 def register(app: typer.Typer) -> None:
-    """Add `crawl`, and the evidence commands."""
+    """Add `crawl`, `capture`, and the evidence commands."""
     app.command("crawl")(crawl)
+    app.command("capture")(capture)
     evidence_cli.register(app)
 
 
@@ -90,4 +92,58 @@ def crawl(
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     if any(reason not in ("finished", "None") for reason in summary.finish_reasons.values()):
+        raise typer.Exit(1)
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "lantian"
+
+
+def capture(
+    url: list[str] = typer.Argument(..., help="The page to capture (several may be given)."),
+    browser: bool = typer.Option(
+        False, "--browser", help="Load the page in Chromium (pages that a platform config renders always are)."
+    ),
+    note: str = typer.Option("", "--note", help="Why it is captured (a phone call, a letter, ...); kept on the lead."),
+    by: str = typer.Option(_current_user(), "--by", help="Who captures it (recorded on the lead)."),
+    endpoints: Optional[Path] = typer.Option(
+        None, "--endpoints", help="JSON {platform: base_url} overriding base URLs, e.g. data/simulator/endpoints.json."
+    ),
+    max_mb: Optional[float] = typer.Option(
+        None, "--max-mb", min=0.01, help="Refuse pages larger than this many MB (default: the crawler's DOWNLOAD_MAXSIZE)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print each outcome as a JSON line."),
+) -> None:
+    """Capture single pages as leads: fetched like a sweep (politeness, WARC, raw body, screenshot, evidence log),
+    read with the platform's config or by main-content extraction, detected, and stored with `source: capture`
+    even when no label fires. Every attempt is logged in <data dir>/capture/attempts.jsonl."""
+    from urllib.parse import urlsplit
+
+    from rich.markup import escape
+
+    from crawler.run import run_capture
+
+    console = Console()
+    bad = [u for u in url if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).netloc]
+    if bad:
+        console.print(f"[red]error:[/red] not an http(s) URL: {', '.join(bad)}", highlight=False)
+        raise typer.Exit(2)
+    settings = {"DOWNLOAD_MAXSIZE": int(max_mb * 2**20)} if max_mb else None
+    try:
+        outcomes = run_capture(list(dict.fromkeys(url)), by=by, note=note, browser=browser, endpoints=endpoints,
+                               settings=settings)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    for outcome in outcomes:
+        if as_json:
+            typer.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
+        else:
+            colour = "green" if outcome.captured else "yellow"
+            console.print(f"[{colour}]{outcome.outcome}[/{colour}] {escape(outcome.url)}: {escape(outcome.message)}",
+                          highlight=False)
+    if not all(outcome.captured for outcome in outcomes):
         raise typer.Exit(1)

@@ -38,6 +38,14 @@ class ListingItem(scrapy.Item):
     risk = scrapy.Field()
     detection = scrapy.Field()
     lead_id = scrapy.Field()
+    source = scrapy.Field()
+    capture = scrapy.Field()
+
+
+def captured_by_hand(item: ListingItem | dict) -> bool:
+    """A listing a staff member asked for (`lantian capture`, a complaint's URL): it is detected, screenshotted and
+    stored as a lead whatever the seen-store says and whether or not a label fires, so the decision is on record."""
+    return bool(item.get("capture"))
 
 
 def listing_id(canonical_url: str) -> str:

@@ -160,6 +160,7 @@ class ResponseGuardMiddleware:
     the detector can handle, with a warning."""
 
     HTML_TYPES = ("text/html", "application/xhtml+xml")
+    GENERIC_TYPES = ("application/octet-stream", "text/plain", "binary/octet-stream")
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
@@ -173,7 +174,11 @@ class ResponseGuardMiddleware:
         if not request.meta.get(PAGE_META) or request.meta.get("playwright"):
             return response
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
-        if response.status < 300 and not (content_type in self.HTML_TYPES or isinstance(response, HtmlResponse)):
+        # A declared type wins over the URL's extension (a ZIP served as /rules.html is no page); only a missing
+        # or generic one leaves the decision to Scrapy's guess from the URL and the body.
+        declared = content_type not in ("", *self.GENERIC_TYPES)
+        html = content_type in self.HTML_TYPES if declared else isinstance(response, HtmlResponse)
+        if response.status < 300 and not html:
             self.stats.inc_value("lantian/skipped/non_html", spider=spider)
             logger.info("Skipped non-HTML page %s (%s)", response.url, content_type or "no content type")
             raise IgnoreRequest(f"non-HTML response ({content_type}) for {response.url}")

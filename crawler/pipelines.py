@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline
 
-from crawler.items import ListingItem, content_sha256
+from crawler.items import ListingItem, captured_by_hand, content_sha256
 from crawler.seen import SeenStore, default_path
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class ListingImagesPipeline(FilesPipeline):
     images). `images` gets the local paths."""
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
-        if item.get("change") not in ("new", "changed"):
+        if item.get("change") not in ("new", "changed") and not captured_by_hand(item):
             return []
         limit = self.crawler.settings.getint("LANTIAN_MAX_IMAGES", 4)
         return [
@@ -115,7 +115,7 @@ class DetectionPipeline:
         self.executor.shutdown(wait=True)
 
     async def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
-        if item.get("change") not in ("new", "changed"):
+        if item.get("change") not in ("new", "changed") and not captured_by_hand(item):
             return item
         loop = asyncio.get_running_loop()
         try:
@@ -198,6 +198,10 @@ class LeadSinkPipeline:
                 self.crawler.stats.inc_value(f"lantian/{item['platform']}/leads_removed")
             return item
         listing = listing_dict(item)
+        if captured_by_hand(item):
+            lead = await SharedLeadStore.run(lambda store: store.upsert(listing, item.get("detection") or {}))
+            item["lead_id"] = lead["id"]
+            return item
         if change == "unchanged":
             if await SharedLeadStore.run(lambda store: store.record_seen(listing)) is not None:
                 item["lead_id"] = item["id"]

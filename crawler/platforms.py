@@ -395,6 +395,22 @@ class Catalog:
             raise ConfigError(f"unknown platform(s) {', '.join(unknown)}; configured: {known}")
         return [self.platforms[name] for name in names]
 
+    def platform_for(self, url: str) -> PlatformConfig | None:
+        """The configured platform a URL belongs to: same origin as its base or start URLs, else a host in its
+        `allowed_domains` (or a subdomain of one); None when no config describes the URL's site."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.netloc.lower())
+        host = (parts.hostname or "").lower()
+        for platform in self.platforms.values():
+            bases = [platform.base_url] if platform.base_url else []
+            bases += [start for start in platform.start_urls if urlsplit(start).scheme]
+            if any((urlsplit(base).scheme, urlsplit(base).netloc.lower()) == origin for base in bases):
+                return platform
+        for platform in self.platforms.values():
+            if any(host == domain or host.endswith("." + domain) for domain in platform.allowed_domains):
+                return platform
+        return None
+
     def keywords_for(self, platform: PlatformConfig, override: list[str] | None = None) -> list[str]:
         """The platform's keywords, de-duplicated in order; `override` (from --keywords) replaces them."""
         if override is not None:

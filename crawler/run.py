@@ -17,8 +17,10 @@ from rich.console import Console
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.capture import CaptureOutcome
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
 from crawler.progress import SweepSummary, counters, run_with_progress, summarize
+from crawler.spiders.capture import CaptureSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
 from lantian.settings import data_dir
@@ -32,6 +34,14 @@ def crawler_settings(overrides: dict[str, Any] | None = None) -> Settings:
     if overrides:
         settings.update(overrides, priority="cmdline")
     return settings
+
+
+def _log_settings(kind: str) -> dict[str, Any]:
+    """A fresh log file under `<data dir>/crawl/logs/` for one run."""
+    log_dir = data_dir() / "crawl" / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return {"LOG_FILE": str(log_dir / f"{kind}-{stamp}.log"), "LOG_FILE_APPEND": False}
 
 
 def run_sweep(
@@ -63,11 +73,8 @@ def run_sweep(
         if platform.search is not None:
             platform.absolute(platform.search.url)
     names = [p.name for p in selected]
-    log_dir = data_dir() / "crawl" / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    log_file = log_dir / f"crawl-{stamp}.log"
-    base = {"LOG_FILE": str(log_file), "LOG_FILE_APPEND": False}
+    base = _log_settings("crawl")
+    log_file = base["LOG_FILE"]
     process = CrawlerProcess(crawler_settings({**base, **(settings or {})}), install_root_handler=True)
 
     crawlers: dict[str, Crawler] = {}
@@ -101,3 +108,28 @@ def run_sweep(
         if reason == "finished" and kind in job_dirs:
             shutil.rmtree(job_dirs[kind], ignore_errors=True)
     return summary
+
+
+def run_capture(
+    urls: Sequence[str],
+    *,
+    by: str,
+    note: str = "",
+    complaint: int | None = None,
+    browser: bool = False,
+    endpoints: str | Path | dict[str, str] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> list[CaptureOutcome]:
+    """Capture each URL through the crawler (`CaptureSpider`) and return one outcome per URL, in order.
+
+    Like `run_sweep`, this starts the Twisted reactor: call it once per process.
+    """
+    endpoint_map = load_endpoints(Path(endpoints)) if isinstance(endpoints, (str, Path)) else endpoints
+    process = CrawlerProcess(crawler_settings({**_log_settings("capture"), **(settings or {})}),
+                             install_root_handler=True)
+    crawler = process.create_crawler(CaptureSpider)
+    process.crawl(crawler, urls=list(urls), by=by, note=note, complaint=complaint, browser=browser,
+                  endpoints=endpoint_map)
+    process.start()
+    outcomes = crawler.spider.outcomes
+    return [outcomes[url] for url in urls]

@@ -1,4 +1,5 @@
-"""Item pipeline that screenshots every listing the detector flagged and that has no screenshot yet.
+"""Item pipeline that screenshots every listing the detector flagged, and every listing captured by hand, that has
+no screenshot yet.
 
 Put it after the detector pipeline. Static pages are re-rendered in Debian's Chromium (one browser per crawl,
 async Playwright, so the crawl must run on Scrapy's asyncio reactor, its default). A page that cannot be rendered
@@ -60,7 +61,7 @@ class ScreenshotPipeline:
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
-        if not adapter.get("labels") or adapter.get("screenshot_sha256"):
+        if not (adapter.get("labels") or adapter.get("capture")) or adapter.get("screenshot_sha256"):
             return item
         url = adapter.get("url")
         if not url:

@@ -233,7 +233,8 @@ class PlatformSpider(scrapy.Spider):
             yield item
             return
         item["title"] = title or field_text(response.selector, "title", " ")
-        item["text"] = field_text(response.selector, detail.text) if detail.text else main_text(response.selector)
+        item["text"] = field_text(response.selector, detail.text) if detail.text else main_text(response.selector,
+                                                                                           response.url)
         item["price"] = field_text(response.selector, detail.price, " ")
         item["seller"] = field_text(response.selector, detail.seller, " ")
         seller_urls = field_values(response.selector, detail.seller_url)
