@@ -1,5 +1,7 @@
 """Item pipelines: listing → seen-store (new / unchanged / changed / removed) → images for OCR → detector →
-lead store. Only new or changed content is detected again; an unflagged listing is recorded as seen, not a lead."""
+lead store → seen-store settled. Only new or changed content is detected again; an unflagged listing is recorded
+as seen, not a lead. The seen-store counts a fetch only once the lead store has its outcome, so a killed crawl
+loses no lead (crawler/seen.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -169,11 +171,10 @@ class SharedLeadStore:
 
 class LeadSinkPipeline:
     """Writes flagged listings as leads (`index.open_store()`), bumps last_seen of unchanged ones, and marks
-    removed listings removed."""
+    removed listings removed; then settles the listing in the spider's seen-store (with its lead mark)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.seen: SeenStore | None = None
         self.acquired = False
 
     @classmethod
@@ -183,7 +184,6 @@ class LeadSinkPipeline:
     def open_spider(self, spider: Spider) -> None:
         SharedLeadStore.acquire()
         self.acquired = True
-        self.seen = getattr(spider, "seen", None)
 
     def close_spider(self, spider: Spider) -> None:
         if self.acquired:
@@ -196,7 +196,7 @@ class LeadSinkPipeline:
             removed = await SharedLeadStore.run(lambda store: store.mark_removed(item["id"], item.get("fetched_at")))
             if removed is not None:
                 self.crawler.stats.inc_value(f"lantian/{item['platform']}/leads_removed")
-            return item
+            return self._settled(item, spider)
         listing = listing_dict(item)
         if captured_by_hand(item):
             lead = await SharedLeadStore.run(lambda store: store.upsert(listing, item.get("detection") or {}))
@@ -205,15 +205,23 @@ class LeadSinkPipeline:
         if change == "unchanged":
             if await SharedLeadStore.run(lambda store: store.record_seen(listing)) is not None:
                 item["lead_id"] = item["id"]
-            return item
+            return self._settled(item, spider)
         detection = item.get("detection") or {}
         if not detection.get("labels"):
             await SharedLeadStore.run(lambda store: self._refresh_lead(store, listing, detection))
-            return item
+            return self._settled(item, spider)
         lead = await SharedLeadStore.run(lambda store: store.upsert(listing, detection))
         item["lead_id"] = lead["id"]
-        if self.seen is not None:
-            self.seen.set_lead(item["canonical_url"])
+        return self._settled(item, spider)
+
+    @staticmethod
+    def _settled(item: ListingItem, spider: Spider) -> ListingItem:
+        """The lead store has the listing's outcome: now the seen-store may count the fetch. The spider opens its
+        seen-store in `start()`, after the pipelines open, so it is looked up here."""
+        seen: SeenStore | None = getattr(spider, "seen", None)
+        if seen is not None:
+            content = None if item.get("change") == "removed" else item.get("content_sha256")
+            seen.settle(item["canonical_url"], content, lead="lead_id" in item)
         return item
 
     @staticmethod

@@ -4,6 +4,11 @@ One SQLite row (WAL journal) per canonical listing URL. The crawler asks `is_due
 listing, reports every fetch with `observe()` (new / unchanged / changed by content hash, so only new or changed
 content goes back to the detector) and a disappearance with `mark_removed()`. Scrapy's JOBDIR keeps the request
 queue of an interrupted crawl; this store keeps what was learnt across crawls.
+
+A fetch counts only once its outcome has reached the lead store: `observe()` compares with the content last
+`settle()`d (the lead sink settles a listing after its lead write) and leaves the row pending until then. A
+crawl killed in between (`kill -9`, a crash) leaves pending rows, which the next crawl fetches at once and detects
+again, so no listing is taken for "unchanged" while its lead was never written.
 """
 from __future__ import annotations
 
@@ -34,10 +39,13 @@ CREATE TABLE IF NOT EXISTS seen (
     status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'removed')),
     removed_at TEXT,
     removed_reason TEXT,
-    lead INTEGER NOT NULL DEFAULT 0
+    lead INTEGER NOT NULL DEFAULT 0,
+    pending INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS seen_platform_fetched ON seen (platform, last_fetched);
 """
+# Columns added since the first version, for stores written by an older lantian.
+_ADDED_COLUMNS = {"pending": "INTEGER NOT NULL DEFAULT 0"}
 
 
 def default_path() -> Path:
@@ -81,6 +89,7 @@ class SeenRecord:
     removed_at: datetime | None
     removed_reason: str | None
     lead: bool
+    pending: bool  # fetched, but the outcome has not reached the lead store yet
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> SeenRecord:
@@ -89,6 +98,7 @@ class SeenRecord:
             first_seen=_parse(row["first_seen"]), last_seen=_parse(row["last_seen"]),
             last_fetched=_parse(row["last_fetched"]), seen_count=row["seen_count"], status=row["status"],
             removed_at=_parse(row["removed_at"]), removed_reason=row["removed_reason"], lead=bool(row["lead"]),
+            pending=bool(row["pending"]),
         )
 
 
@@ -105,6 +115,10 @@ class SeenStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            present = {row["name"] for row in self._db.execute("PRAGMA table_info(seen)")}
+            for name, definition in _ADDED_COLUMNS.items():
+                if name not in present:
+                    self._db.execute(f"ALTER TABLE seen ADD COLUMN {name} {definition}")
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"{self.path}: not a usable seen-store database: {exc}") from exc
 
@@ -114,17 +128,19 @@ class SeenStore:
         return SeenRecord.from_row(row) if row else None
 
     def is_due(self, url: str, interval: timedelta | float, now: datetime | None = None) -> bool:
-        """True when `url` was never fetched, or its last fetch is at least `interval` (timedelta or seconds) old."""
+        """True when `url` was never fetched, its last fetch never reached the lead store (pending), or its last
+        fetch is at least `interval` (timedelta or seconds) old."""
         record = self.get(url)
-        return record is None or record.last_fetched + _interval(interval) <= (now or _now())
+        return record is None or record.pending or record.last_fetched + _interval(interval) <= (now or _now())
 
     def observe(
         self, url: str, platform: str, content_sha256: str, now: datetime | None = None
     ) -> Observation:
-        """Record a fetch that found the listing live.
+        """Record a fetch that found the listing live, compared with what reached the lead store (`settle`).
 
-        "new": first time seen; "unchanged": same content hash as last time (only last_seen moves);
+        "new": never settled; "unchanged": same content hash as the settled one (only last_seen moves);
         "changed": different content, or a listing marked removed that is back (both need detecting again).
+        New and changed rows stay pending until `settle`.
         """
         at = _iso(now or _now())
         key = canonical(url)
@@ -133,21 +149,36 @@ class SeenStore:
             row = self._db.execute("SELECT content_sha256, status FROM seen WHERE url = ?", (key,)).fetchone()
             if row is None:
                 self._db.execute(
-                    "INSERT INTO seen (url, platform, content_sha256, first_seen, last_seen, last_fetched, seen_count)"
-                    " VALUES (?, ?, ?, ?, ?, ?, 1)",
-                    (key, platform, content_sha256, at, at, at),
+                    "INSERT INTO seen (url, platform, first_seen, last_seen, last_fetched, seen_count, pending)"
+                    " VALUES (?, ?, ?, ?, ?, 1, 1)",
+                    (key, platform, at, at, at),
                 )
                 return "new"
             result: Observation = (
-                "unchanged" if row["content_sha256"] == content_sha256 and row["status"] == ACTIVE else "changed"
+                "new" if row["content_sha256"] is None
+                else "unchanged" if row["content_sha256"] == content_sha256 and row["status"] == ACTIVE
+                else "changed"
             )
             self._db.execute(
-                "UPDATE seen SET platform = ?, content_sha256 = ?, last_seen = ?, last_fetched = ?,"
-                " seen_count = seen_count + 1, status = 'active', removed_at = NULL, removed_reason = NULL"
-                " WHERE url = ?",
-                (platform, content_sha256, at, at, key),
+                "UPDATE seen SET platform = ?, last_seen = ?, last_fetched = ?, seen_count = seen_count + 1,"
+                " pending = pending OR ? WHERE url = ?",
+                (platform, at, at, int(result != "unchanged"), key),
             )
             return result
+
+    def settle(self, url: str, content_sha256: str | None = None, lead: bool = False) -> None:
+        """Record that the outcome of the last fetch reached the lead store: a live listing's content
+        (`content_sha256`, None for a removal) and whether it is a lead (a lead stays one)."""
+        with self._lock, self._db:
+            if content_sha256 is None:
+                self._db.execute("UPDATE seen SET pending = 0, lead = lead OR ? WHERE url = ?",
+                                 (int(lead), canonical(url)))
+                return
+            self._db.execute(
+                "UPDATE seen SET content_sha256 = ?, status = 'active', removed_at = NULL, removed_reason = NULL,"
+                " pending = 0, lead = lead OR ? WHERE url = ?",
+                (content_sha256, int(lead), canonical(url)),
+            )
 
     def mark_removed(
         self, url: str, reason: str = "removed", platform: str | None = None, now: datetime | None = None
@@ -155,6 +186,7 @@ class SeenStore:
         """Record a fetch that found the listing gone (404, "已下架" …); True if it was active (or unknown) before.
 
         An unknown URL gets a row too (with `platform`, default "unknown"), so it is not fetched again before due.
+        A known one stays pending until `settle` (its lead has to be marked removed).
         """
         at = _iso(now or _now())
         key = canonical(url)
@@ -170,7 +202,7 @@ class SeenStore:
                 return True
             was_active = row["status"] == ACTIVE
             self._db.execute(
-                "UPDATE seen SET last_fetched = ?, status = 'removed',"
+                "UPDATE seen SET last_fetched = ?, status = 'removed', pending = 1,"
                 " removed_at = CASE WHEN status = 'removed' THEN removed_at ELSE ? END,"
                 " removed_reason = CASE WHEN status = 'removed' THEN removed_reason ELSE ? END"
                 " WHERE url = ?",
@@ -178,17 +210,13 @@ class SeenStore:
             )
             return was_active
 
-    def set_lead(self, url: str, lead: bool = True) -> None:
-        """Flag a known URL as a lead (the detector flagged it), so re-crawls can favour leads."""
-        with self._lock, self._db:
-            self._db.execute("UPDATE seen SET lead = ? WHERE url = ?", (int(lead), canonical(url)))
-
     def due(
         self, platform: str, interval: timedelta | float, now: datetime | None = None, leads_only: bool = False
     ) -> Iterator[SeenRecord]:
-        """Known listings of `platform` whose re-fetch is due, oldest fetch first (to schedule re-crawls)."""
+        """Known listings of `platform` whose re-fetch is due (or pending, see `settle`), oldest fetch first (to
+        schedule re-crawls)."""
         cutoff = _iso((now or _now()) - _interval(interval))
-        query = "SELECT * FROM seen WHERE platform = ? AND last_fetched <= ?"
+        query = "SELECT * FROM seen WHERE platform = ? AND (last_fetched <= ? OR pending = 1)"
         if leads_only:
             query += " AND lead = 1"
         with self._lock:

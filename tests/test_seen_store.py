@@ -18,10 +18,17 @@ def store(tmp_path):
         yield seen
 
 
+def fetch(store: SeenStore, url: str, platform: str, content: str, now: datetime, lead: bool = False) -> str:
+    """A fetch whose outcome reached the lead store, as the crawl's pipelines record it."""
+    change = store.observe(url, platform, content, now=now)
+    store.settle(url, content, lead=lead)
+    return change
+
+
 def test_first_fetch_is_new_same_hash_unchanged_other_hash_changed(store):
-    assert store.observe(URL, "xianyu", "a" * 64, now=T0) == "new"
-    assert store.observe(URL, "xianyu", "a" * 64, now=T0 + timedelta(hours=1)) == "unchanged"
-    assert store.observe(URL, "xianyu", "b" * 64, now=T0 + timedelta(hours=2)) == "changed"
+    assert fetch(store, URL, "xianyu", "a" * 64, now=T0) == "new"
+    assert fetch(store, URL, "xianyu", "a" * 64, now=T0 + timedelta(hours=1)) == "unchanged"
+    assert fetch(store, URL, "xianyu", "b" * 64, now=T0 + timedelta(hours=2)) == "changed"
     record = store.get(URL)
     assert record.content_sha256 == "b" * 64
     assert record.first_seen == T0
@@ -31,8 +38,8 @@ def test_first_fetch_is_new_same_hash_unchanged_other_hash_changed(store):
 
 
 def test_unchanged_content_moves_only_last_seen(store):
-    store.observe(URL, "xianyu", "a" * 64, now=T0)
-    store.observe(URL, "xianyu", "a" * 64, now=T0 + timedelta(days=3))
+    fetch(store, URL, "xianyu", "a" * 64, now=T0)
+    fetch(store, URL, "xianyu", "a" * 64, now=T0 + timedelta(days=3))
     record = store.get(URL)
     assert (record.first_seen, record.last_seen, record.last_fetched) == (T0, T0 + timedelta(days=3),
                                                                           T0 + timedelta(days=3))
@@ -40,23 +47,24 @@ def test_unchanged_content_moves_only_last_seen(store):
 
 
 def test_urls_differing_only_in_query_order_or_fragment_are_one_listing(store):
-    store.observe("http://market.test/item/42?a=1&b=2", "xianyu", "a" * 64, now=T0)
-    assert store.observe(URL, "xianyu", "a" * 64, now=T0) == "unchanged"
+    fetch(store, "http://market.test/item/42?a=1&b=2", "xianyu", "a" * 64, now=T0)
+    assert fetch(store, URL, "xianyu", "a" * 64, now=T0) == "unchanged"
     assert store.counts()["total"] == 1
 
 
 def test_is_due_follows_the_interval_since_the_last_fetch(store):
     assert store.is_due(URL, timedelta(hours=6), now=T0)
-    store.observe(URL, "xianyu", "a" * 64, now=T0)
+    fetch(store, URL, "xianyu", "a" * 64, now=T0)
     assert not store.is_due(URL, timedelta(hours=6), now=T0 + timedelta(hours=5, minutes=59))
     assert store.is_due(URL, timedelta(hours=6), now=T0 + timedelta(hours=6))
     assert store.is_due(URL, 3600, now=T0 + timedelta(hours=1))
 
 
 def test_removed_listing_is_marked_and_its_return_counts_as_changed(store):
-    store.observe(URL, "taobao", "a" * 64, now=T0)
+    fetch(store, URL, "taobao", "a" * 64, now=T0)
     assert store.mark_removed(URL, reason="404", now=T0 + timedelta(days=1)) is True
     assert store.mark_removed(URL, reason="已下架", now=T0 + timedelta(days=2)) is False
+    store.settle(URL)
     record = store.get(URL)
     assert record.status == "removed"
     assert record.removed_reason == "404"
@@ -65,7 +73,7 @@ def test_removed_listing_is_marked_and_its_return_counts_as_changed(store):
     assert record.last_seen == T0
     assert store.counts() == {"total": 1, "active": 0, "removed": 1, "leads": 0}
 
-    assert store.observe(URL, "taobao", "a" * 64, now=T0 + timedelta(days=3)) == "changed"
+    assert fetch(store, URL, "taobao", "a" * 64, now=T0 + timedelta(days=3)) == "changed"
     record = store.get(URL)
     assert record.status == "active" and record.removed_at is None
 
@@ -78,9 +86,9 @@ def test_removed_unknown_url_is_recorded_so_it_is_not_fetched_again_before_due(s
 
 def test_due_lists_known_listings_of_a_platform_oldest_first(store):
     for hours, name in ((0, "a"), (2, "b"), (10, "c")):
-        store.observe(f"http://market.test/{name}", "xianyu", name * 64, now=T0 + timedelta(hours=hours))
-    store.observe("http://other.test/x", "baidu", "d" * 64, now=T0)
-    store.set_lead("http://market.test/b")
+        fetch(store, f"http://market.test/{name}", "xianyu", name * 64, now=T0 + timedelta(hours=hours),
+              lead=name == "b")
+    fetch(store, "http://other.test/x", "baidu", "d" * 64, now=T0)
     due = [record.url for record in store.due("xianyu", timedelta(hours=8), now=T0 + timedelta(hours=11))]
     assert due == ["http://market.test/a", "http://market.test/b"]
     leads = [record.url for record in store.due("xianyu", 0, now=T0 + timedelta(hours=11), leads_only=True)]
@@ -91,12 +99,45 @@ def test_due_lists_known_listings_of_a_platform_oldest_first(store):
 def test_state_survives_closing_and_reopening(tmp_path):
     path = tmp_path / "state" / "seen.sqlite"
     with SeenStore(path) as seen:
-        seen.observe(URL, "xianyu", "a" * 64, now=T0)
-        seen.set_lead(URL)
+        fetch(seen, URL, "xianyu", "a" * 64, now=T0, lead=True)
     with SeenStore(path) as reopened:
         record = reopened.get(URL)
         assert record.lead and record.content_sha256 == "a" * 64 and record.first_seen == T0
         assert reopened.observe(URL, "xianyu", "a" * 64, now=T0 + timedelta(days=1)) == "unchanged"
+
+
+def test_a_fetch_whose_outcome_never_reached_the_lead_store_is_replayed(store):
+    """A crawl killed between the fetch and the lead write: the next crawl fetches and detects the listing again."""
+    assert store.observe(URL, "xianyu", "a" * 64, now=T0) == "new"
+    assert store.get(URL).pending and store.is_due(URL, timedelta(days=1), now=T0 + timedelta(minutes=1))
+    due = store.due("xianyu", timedelta(days=1), now=T0 + timedelta(minutes=1))
+    assert [record.url for record in due] == [store.get(URL).url]
+    assert fetch(store, URL, "xianyu", "a" * 64, now=T0 + timedelta(minutes=1), lead=True) == "new"
+    assert not store.get(URL).pending and not store.is_due(URL, timedelta(days=1), now=T0 + timedelta(minutes=2))
+    assert store.observe(URL, "xianyu", "b" * 64, now=T0 + timedelta(hours=1)) == "changed"
+    assert store.observe(URL, "xianyu", "b" * 64, now=T0 + timedelta(hours=2)) == "changed"
+    assert store.get(URL).content_sha256 == "a" * 64, "the content the lead store has"
+    assert store.observe(URL, "xianyu", "a" * 64, now=T0 + timedelta(hours=3)) == "unchanged"
+    store.settle(URL, "a" * 64)
+    assert store.get(URL).lead, "a lead stays one"
+    assert store.mark_removed(URL, reason="404", now=T0 + timedelta(hours=4))
+    assert store.is_due(URL, timedelta(days=1), now=T0 + timedelta(hours=5)), "the removal has to reach the leads"
+
+
+def test_a_store_of_an_older_version_gains_the_pending_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "seen.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE seen (url TEXT PRIMARY KEY, platform TEXT NOT NULL, content_sha256 TEXT, "
+                   "first_seen TEXT NOT NULL, last_seen TEXT, last_fetched TEXT NOT NULL, seen_count INTEGER NOT "
+                   "NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'active', removed_at TEXT, removed_reason TEXT, "
+                   "lead INTEGER NOT NULL DEFAULT 0)")
+        db.execute("INSERT INTO seen VALUES (?, 'xianyu', ?, ?, ?, ?, 1, 'active', NULL, NULL, 1)",
+                   ("http://market.test/item/1", "a" * 64, T0.isoformat(), T0.isoformat(), T0.isoformat()))
+    with SeenStore(path) as seen:
+        assert not seen.get("http://market.test/item/1").pending
+        assert seen.observe("http://market.test/item/1", "xianyu", "a" * 64, now=T0) == "unchanged"
 
 
 def test_threads_sharing_one_store_lose_no_observation(store):
