@@ -398,13 +398,40 @@ def agencies_list(
     with _store() as store, _errors():
         docs = [d for d in store.search_agencies(text, risk_levels=level or None, limit=limit)
                 if not d.get("superseded")]
+    from casework.agencies import LICENCE_NAMES_ZH
+
     table = Table()
-    for column in ("class", "score", "agency", "codes", "platforms", "leads"):
-        table.add_column(column)
+    for column in ("id", "class", "score", "agency", "licence", "codes", "platforms", "leads"):
+        table.add_column(column, overflow="fold")
     for doc in docs:
-        table.add_row(str(doc.get("risk_level")), str(doc.get("score")), as_text(doc.get("name")),
-                      as_text(", ".join(doc.get("agency_codes") or [])), as_text(", ".join(doc.get("platforms") or [])),
-                      str(doc.get("lead_count")))
+        status = (doc.get("licence") or {}).get("status", "")
+        table.add_row(str(doc.get("id")), str(doc.get("risk_level")), str(doc.get("score")), as_text(doc.get("name")),
+                      LICENCE_NAMES_ZH.get(status, status), as_text(", ".join(doc.get("agency_codes") or [])),
+                      as_text(", ".join(doc.get("platforms") or [])), str(doc.get("lead_count")))
+    console.print(table)
+
+
+@agencies_app.command("show")
+def agencies_show(agency_id: str = typer.Argument(..., help="Agency id (from `agencies list`).")) -> None:
+    """Why an agency has its class: licence status and every indicator with its values, weight and points."""
+    from casework.agencies import LICENCE_NAMES_ZH
+
+    with _store() as store, _errors():
+        doc = store.get_agency(agency_id)
+    if doc is None or doc.get("superseded"):
+        _fail(f"no agency {agency_id} (run `lantian agencies score`, then `lantian agencies list`)")
+    licensed = doc.get("licence") or {}
+    console.print(Text.assemble((f"{doc.get('risk_level')} 类", "bold"), f"  {doc.get('score')} 分  ",
+                                as_text(doc.get("name"))))
+    console.print(Text.assemble("别名：", as_text("、".join(doc.get("aliases") or []) or "—")))
+    console.print(Text.assemble("执业许可：", LICENCE_NAMES_ZH.get(licensed.get("status"), str(licensed.get("status"))),
+                                "（", as_text(licensed.get("note") or ""), "）"))
+    table = Table(title=f"indicators (unreviewed leads × {doc.get('unreviewed_factor')})")
+    for column in ("indicator", "confirmed", "unreviewed", "weight", "cap", "points"):
+        table.add_column(column)
+    for row in doc.get("breakdown") or []:
+        table.add_row(f"{row['name_zh']} ({row['indicator']})", f"{row['confirmed']:g}", f"{row['unreviewed']:g}",
+                      f"{row['weight']:g}", f"{row['cap']:g}", f"{row['points']:g}")
     console.print(table)
 
 

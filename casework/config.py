@@ -75,10 +75,22 @@ class Indicator(_Strict):
     cap: float = Field(10, gt=0)
 
 
+RISK_INDICATORS: tuple[str, ...] = ("leads", "persisting", "platforms", "labels", "impersonation", "licence")
+
+
 class RiskConfig(_Strict):
     indicators: dict[str, Indicator]
     classes: dict[str, float]
     trigger_class: str
+    unreviewed_factor: float = Field(0.25, ge=0, le=1)
+
+    @field_validator("indicators")
+    @classmethod
+    def _known_indicators(cls, value: dict[str, Indicator]) -> dict[str, Indicator]:
+        unknown = set(value) - set(RISK_INDICATORS)
+        if unknown:
+            raise ValueError(f"unknown indicators {sorted(unknown)}; indicators are {', '.join(RISK_INDICATORS)}")
+        return value
 
     @field_validator("classes")
     @classmethod

@@ -81,10 +81,12 @@ def test_risk_classes_follow_the_configured_weights(store):
     agencies = classify_agencies(store.iter_leads(), config, use_images=False)
     top, low = agencies[0], agencies[-1]
     assert set(top["lead_ids"]) == {lead["id"] for lead in repeat}
-    assert top["indicators"]["confirmed"] == 2 and top["indicators"]["platforms"] == 3
-    assert top["score"] == sum(spec.weight * min(top["indicators"][name], spec.cap)
-                               for name, spec in config.indicators.items())
-    assert top["score"] == 58.0  # 3 leads, 2 confirmed, 3 platforms, 3 labels, risk 0.9, 2 impersonations
+    assert top["indicators"]["leads"] == 2 and top["unreviewed_indicators"]["leads"] == 1
+    assert top["indicators"]["platforms"] == 2 and top["indicators"]["labels"] == 3
+    assert top["score"] == sum(row["points"] for row in top["breakdown"])
+    # Confirmed: 2 leads, 2 platforms, 3 labels, 1 impersonation = 16 + 6 + 12 + 5; the unreviewed lead on feed
+    # (1 lead, 1 platform, 1 label, 1 impersonation = 20 points) counts a quarter.
+    assert top["score"] == 44.0
     assert top["risk_level"] == "C" and top["triggered"]
     assert low["risk_level"] in ("A", "B") and not low["triggered"]
 

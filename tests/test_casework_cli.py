@@ -43,7 +43,12 @@ def test_workflow_commands_refuse_invalid_transitions_in_one_line(store):
     assert missing.exit_code == 1 and "no lead no-such-lead" in missing.output
 
 
-def test_report_reviews_and_agencies_commands_write_their_outputs(store, tmp_path):
+def test_report_reviews_and_agencies_commands_write_their_outputs(store, tmp_path, monkeypatch):
+    from rich.console import Console
+
+    from casework import cli
+
+    monkeypatch.setattr(cli, "console", Console(width=200))
     for n in range(1, 4):
         item = listing(n, platform="market" if n < 3 else "services")
         store.upsert(item, detection(item, phone="13600000000"))

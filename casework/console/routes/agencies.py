@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from casework import agencies as agency_risk
+from casework.agencies import LICENCE_NAMES_ZH
 from casework.config import load_risk_config
 from casework.console.security import check_csrf, current_user, require_admin
 from casework.console.web import back, flash, lead_store, render
@@ -19,8 +20,9 @@ router = APIRouter()
 def agency_list(request: Request, q: str = "", level: str = "", user: User = Depends(current_user),
                 store: Any = Depends(lead_store)) -> Response:
     docs = store.search_agencies(q or None, risk_levels=[level] if level else None, limit=500)
-    return render(request, "agencies.html", agencies=docs, q=q, level=level,
-                  levels=list(load_risk_config().classes))
+    config = load_risk_config()
+    return render(request, "agencies.html", agencies=docs, q=q, level=level, levels=list(config.classes),
+                  unreviewed_factor=config.unreviewed_factor, LICENCE_NAMES_ZH=LICENCE_NAMES_ZH)
 
 
 @router.post("/admin/agencies/refresh", dependencies=[Depends(check_csrf)])
