@@ -41,13 +41,14 @@ def _fail(message: str) -> None:
 @contextmanager
 def _errors() -> Iterator[None]:
     """User errors (config, store, workflow) as one red line and exit code 1, never a traceback."""
+    from casework.complaints import ComplaintError
     from casework.workflow import WorkflowError
     from index import StoreError
     from lantian.settings import ConfigError
 
     try:
         yield
-    except (ConfigError, StoreError, WorkflowError, OSError) as exc:
+    except (ConfigError, StoreError, WorkflowError, ComplaintError, OSError) as exc:
         _fail(str(exc))
 
 
@@ -444,3 +445,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(cases_app, name="cases")
     app.add_typer(reviews_app, name="reviews")
     app.add_typer(agencies_app, name="agencies")
+    from casework import complaints_cli
+
+    complaints_cli.register(app)

@@ -116,6 +116,10 @@ def capture(
         None, "--max-mb", min=0.01, help="Refuse pages larger than this many MB (default: the crawler's DOWNLOAD_MAXSIZE)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print each outcome as a JSON line."),
+    complaint: Optional[int] = typer.Option(
+        None, "--complaint", min=1, help="The complaint the links come from (`lantian complaints add` sets it).",
+        hidden=True,
+    ),
 ) -> None:
     """Capture single pages as leads: fetched like a sweep (politeness, WARC, raw body, screenshot, evidence log),
     read with the platform's config or by main-content extraction, detected, and stored with `source: capture`
@@ -133,8 +137,8 @@ def capture(
         raise typer.Exit(2)
     settings = {"DOWNLOAD_MAXSIZE": int(max_mb * 2**20)} if max_mb else None
     try:
-        outcomes = run_capture(list(dict.fromkeys(url)), by=by, note=note, browser=browser, endpoints=endpoints,
-                               settings=settings)
+        outcomes = run_capture(list(dict.fromkeys(url)), by=by, note=note, complaint=complaint, browser=browser,
+                               endpoints=endpoints, settings=settings)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None

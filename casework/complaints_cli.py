@@ -1,0 +1,158 @@
+"""`lantian complaints add|list|show|reply`: complaints from the public, from receipt to the answer."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from casework.cli import _default_user, _errors, _fail, _store, console
+
+app = typer.Typer(help="Complaints from the public (举报投诉): record, capture their links and screenshots, answer.",
+                  no_args_is_help=True)
+
+
+def _register() -> Any:
+    """The complaint register (imported here so that `lantian --help` stays fast)."""
+    from casework.complaints import ComplaintRegister
+
+    return ComplaintRegister()
+
+
+@app.command("add")
+def add(
+    report: str = typer.Option(..., "--report", help="What the complainant reports, in their words."),
+    name: str = typer.Option("", "--name", help="The complainant's name (private: only in the answer to them)."),
+    phone: str = typer.Option("", "--phone", help="The complainant's phone (private)."),
+    email: str = typer.Option("", "--email", help="The complainant's e-mail (private)."),
+    address: str = typer.Option("", "--address", help="The complainant's postal address (private)."),
+    channel: str = typer.Option("", "--channel", help="How it came in: 电话, 来信, 网上, 当面 ..."),
+    url: list[str] = typer.Option([], "--url", help="A link the complainant gives (repeatable); captured as a lead."),
+    screenshot: list[Path] = typer.Option(
+        [], "--screenshot", exists=True, dir_okay=False,
+        help="An image the complainant attaches (repeatable); kept as evidence, OCR'd and detected as a lead."),
+    screenshot_platform: str = typer.Option(
+        "screenshot", "--screenshot-platform", help="Where the screenshots' posts were seen (e.g. wechat)."),
+    by: str = typer.Option(_default_user(), "--by", help="Who records the complaint (audited)."),
+    endpoints: Optional[Path] = typer.Option(None, "--endpoints", help="Base-URL overrides for the capture."),
+) -> None:
+    """Record a complaint, capture its links and keep its screenshots as evidence; prints its number."""
+    from casework.complaints import add_screenshot, capture_links, load_complaints_config, record_captures
+    from detector import Detector
+    from detector.ocr import ImageTextReader
+
+    with _store() as store, _errors():
+        config = load_complaints_config()
+        register = _register()
+        try:
+            complaint = register.add(report=report, by=by, channel=channel, urls=url, config=config,
+                                     complainant={"name": name, "phone": phone, "email": email, "address": address})
+            console.print(f"complaint {complaint.number} recorded; answer due by {complaint.answer_deadline[:10]}")
+            if screenshot:
+                detector, reader = Detector.load(), ImageTextReader()
+                for path in screenshot:
+                    entry = add_screenshot(register, store, detector, reader, complaint.number, path.read_bytes(),
+                                           name=path.name, by=by, platform=screenshot_platform)
+                    console.print(f"screenshot {escape(path.name)}: sha256 {entry['sha256']}, lead "
+                                  f"{entry['lead_id']} ({', '.join(entry['labels']) or 'no label'})",
+                                  highlight=False)
+            store.flush()
+            outcomes = capture_links(complaint.urls, complaint.number, by=by, endpoints=endpoints)
+            record_captures(register, store, complaint.number, outcomes, by=by)
+            for outcome in outcomes:
+                colour = "green" if outcome.captured else "yellow"
+                console.print(f"[{colour}]{outcome.outcome}[/{colour}] {escape(outcome.url)}: "
+                              f"{escape(outcome.message)}", highlight=False)
+        finally:
+            register.close()
+
+
+@app.command("list")
+def list_complaints(
+    all_: bool = typer.Option(False, "--all", help="Also the answered ones."),
+) -> None:
+    """Complaints not answered yet (oldest first) with their status and age against the answer deadline."""
+    from casework.complaints import COMPLAINT_STATUS_NAMES_ZH, load_complaints_config, status_of
+
+    with _store() as store, _errors():
+        config = load_complaints_config()
+        register = _register()
+        try:
+            complaints = register.all(answered=None if all_ else False)
+            table = Table(title=f"complaints (answer within {config.answer_days} days)")
+            for column in ("no.", "received", "age", "due", "status", "leads", "report"):
+                table.add_column(column, overflow="fold")
+            for complaint in complaints:
+                status = status_of(complaint, store, config)
+                due = complaint.answer_deadline[:10] + (" [red]overdue[/red]" if complaint.overdue() else "")
+                table.add_row(str(complaint.number), complaint.received_at[:10], f"{complaint.age_days()} d", due,
+                              f"{status} {COMPLAINT_STATUS_NAMES_ZH[status]}", str(len(complaint.lead_ids)),
+                              escape(complaint.report[:60]))
+        finally:
+            register.close()
+    console.print(table)
+
+
+@app.command("show")
+def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
+    """One complaint: the report, its links and screenshots with what became of them, its leads and audit trail."""
+    from casework.complaints import load_complaints_config, status_of
+
+    with _store() as store, _errors():
+        config = load_complaints_config()
+        register = _register()
+        try:
+            complaint = register.get(number)
+            if complaint is None:
+                _fail(f"no complaint {number}")
+            status = status_of(complaint, store, config)
+            leads = [(lead_id, store.get(lead_id) or {}) for lead_id in complaint.lead_ids]
+        finally:
+            register.close()
+    console.print(f"[bold]complaint {complaint.number}[/bold] ({status}) received {complaint.received_at} by "
+                  f"{escape(complaint.received_by)}; answer due {complaint.answer_deadline}", highlight=False)
+    console.print(f"complainant: {escape(', '.join(complaint.complainant.values()) or '—')}", highlight=False)
+    console.print(f"report: {escape(complaint.report)}", highlight=False)
+    for capture in complaint.captures:
+        console.print(f"link {escape(capture['url'])}: {capture['outcome']} — {escape(capture['message'])}",
+                      highlight=False)
+    for shot in complaint.screenshots:
+        console.print(f"screenshot {escape(shot['name'])} sha256 {shot['sha256']}: {escape(shot['ocr_text'][:80])}",
+                      highlight=False)
+    for lead_id, lead in leads:
+        console.print(f"lead {lead_id} {lead.get('status')} {', '.join(lead.get('labels') or []) or 'no label'} "
+                      f"{escape(str(lead.get('url') or ''))}", highlight=False)
+    for event in complaint.audit:
+        console.print(f"{event['at']} {escape(str(event.get('by')))} {event['action']} "
+                      f"{escape(str(event.get('to') or ''))} {escape(str(event.get('why') or ''))}", highlight=False)
+
+
+@app.command("reply")
+def reply(
+    number: int = typer.Argument(..., help="Complaint number."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/replies)."),
+    by: str = typer.Option(_default_user(), "--by", help="Who answers (audited)."),
+) -> None:
+    """Write the answer to the complainant (DOCX and text, config/casework/complaints.yaml), once every lead the
+    complaint names is closed; recorded in the complaint's and the leads' audit trails."""
+    from casework.complaints import answer, load_complaints_config
+    from casework.config import load_takedown_config
+    from lantian.settings import data_dir
+
+    with _store() as store, _errors():
+        register = _register()
+        try:
+            result, files = answer(register, store, number, load_complaints_config(), load_takedown_config(), by=by,
+                                   out_dir=out or data_dir() / "casework" / "replies")
+        finally:
+            register.close()
+    for kind, path in files.items():
+        console.print(f"{kind}: {path}")
+    console.print(f"complaint {number} answered ({result.reference})")
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="complaints")
+
