@@ -10,6 +10,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
@@ -387,6 +388,32 @@ def agencies_score(
     for doc in docs:
         by_level[doc["risk_level"]] = by_level.get(doc["risk_level"], 0) + 1
     console.print(f"{len(docs)} agencies: " + ", ".join(f"{k} {v}" for k, v in sorted(by_level.items())))
+
+
+@agencies_app.command("watchlist")
+def agencies_watchlist(
+    months: int = typer.Option(12, "--months", min=1, max=120, help="Violations confirmed in the last N months."),
+    out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/watchlists)."),
+) -> None:
+    """The 快速预审 watch list for the IP protection centre (CSV and XLSX): agencies with violations confirmed in the
+    period, with codes, licence status, violations, lead numbers and evidence hashes."""
+    from casework.watchlist import load_registry, watched_agencies, write_watchlist_csv, write_watchlist_xlsx
+    from index import LeadQuery
+    from lantian.settings import data_dir
+
+    registry, problem = load_registry()
+    if problem:
+        err.print(f"[yellow]warning:[/yellow] licence status unknown: {escape(problem)}", highlight=False)
+    with _store() as store, _errors():
+        agencies = watched_agencies(store.iter_leads(LeadQuery()), registry, months=months,
+                                    registry_problem=problem)
+        folder = out or data_dir() / "casework" / "watchlists"
+        stem = f"watchlist-{date.today().isoformat()}-{months}m"
+        files = [write_watchlist_csv(agencies, folder / f"{stem}.csv"),
+                 write_watchlist_xlsx(agencies, folder / f"{stem}.xlsx")]
+    console.print(f"{len(agencies)} agencies with violations confirmed in the last {months} months")
+    for path in files:
+        console.print(f"wrote {path}")
 
 
 @agencies_app.command("list")

@@ -1,0 +1,126 @@
+"""The 快速预审 watch list: agencies with violations confirmed in the last months, for the IP protection centre,
+which handles the fast pre-examination requests of violating agencies strictly. One row per agency (resolved
+across its confirmed leads) with its codes, licence status from the registry, violations, lead numbers and the
+SHA-256 of each lead's evidence; CSV and XLSX, every cell formula-safe."""
+from __future__ import annotations
+
+import csv
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from casework.advertisers import resolve
+from casework.agencies import LICENCE_NAMES_ZH, licence
+from casework.config import LABEL_NAMES_ZH
+from casework.export import safe_cell
+from casework.leads import as_dict, labels
+from casework.workflow import CONFIRMED_STATUSES
+
+
+@dataclass(frozen=True)
+class WatchedAgency:
+    name: str
+    aliases: list[str]
+    codes: list[str]
+    licence: str
+    licence_note: str
+    violations: list[str]
+    platforms: list[str]
+    lead_ids: list[str]
+    evidence: list[str]
+    first_confirmed: str
+    last_confirmed: str
+
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "机构名称"), ("aliases", "其他名称"), ("codes", "机构代码"), ("licence", "名录状态"),
+    ("licence_note", "名录核对说明"), ("violations", "确认的违法情形"), ("platforms", "平台"), ("lead_ids", "线索编号"),
+    ("evidence", "证据校验值（SHA-256）"), ("first_confirmed", "首次确认"), ("last_confirmed", "最近确认"),
+)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the month's last day when it is shorter)."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def confirmed_at(lead: Mapping[str, Any]) -> str | None:
+    """When a reviewer (or the supervisor) last confirmed the lead as a violation."""
+    for event in reversed(lead.get("audit") or []):
+        if event.get("action") == "status" and event.get("to") == "confirmed":
+            return str(event.get("at") or "") or None
+    return None
+
+
+def watched_agencies(leads: Iterable[Mapping[str, Any] | Any], registry: Any, *, months: int = 12,
+                     now: datetime | None = None, registry_problem: str | None = None) -> list[WatchedAgency]:
+    """Agencies with a lead confirmed in the last `months` months and still counted as a violation, most recently
+    confirmed first. `registry` is the licensed-agency registry (None when it cannot be read: `registry_problem`)."""
+    since = months_before(now or datetime.now(timezone.utc), months).strftime("%Y-%m-%dT%H:%M:%SZ")
+    confirmed = [doc for doc in map(as_dict, leads)
+                 if doc.get("status") in CONFIRMED_STATUSES and (confirmed_at(doc) or "") >= since]
+    by_id = {doc["id"]: doc for doc in confirmed}
+    watched = []
+    for advertiser in resolve(confirmed, use_images=False):
+        docs = [by_id[lead_id] for lead_id in advertiser.lead_ids]
+        status = licence(advertiser, registry, registry_problem)
+        dates = sorted(confirmed_at(doc) or "" for doc in docs)
+        codes = advertiser.contacts.get("agency_code", [])
+        # The registry's name when the agency is in it, else the longest (the full legal name, not a shop's).
+        name = status["registry_name"] or max(advertiser.names, key=len, default="") or \
+            (codes[0] if codes else "（未署名）")
+        watched.append(WatchedAgency(
+            name=name, aliases=[other for other in advertiser.names if other != name], codes=codes,
+            licence=LICENCE_NAMES_ZH.get(status["status"], status["status"]), licence_note=status["note"],
+            violations=sorted({LABEL_NAMES_ZH.get(label, label) for doc in docs for label in labels(doc)}),
+            platforms=advertiser.platforms, lead_ids=advertiser.lead_ids,
+            evidence=[f"{doc['id']} 网页原文 {doc.get('raw_sha256') or '无'} 截图 {doc.get('screenshot_sha256') or '无'}"
+                      for doc in docs],
+            first_confirmed=dates[0], last_confirmed=dates[-1]))
+    watched.sort(key=lambda agency: (agency.last_confirmed, agency.name), reverse=True)
+    return watched
+
+
+def _row(agency: WatchedAgency) -> list[Any]:
+    values = agency.__dict__
+    return [safe_cell("\n".join(value) if isinstance(value, list) else value)
+            for value in (values[key] for key, _ in COLUMNS)]
+
+
+def write_watchlist_csv(agencies: list[WatchedAgency], path: Path) -> Path:
+    """UTF-8 with BOM (Excel opens it right); every cell formula-safe (`safe_cell`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([title for _, title in COLUMNS])
+        writer.writerows(_row(agency) for agency in agencies)
+    return path
+
+
+def write_watchlist_xlsx(agencies: list[WatchedAgency], path: Path) -> Path:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("快速预审关注名单")
+    sheet.append([title for _, title in COLUMNS])
+    for agency in agencies:
+        sheet.append(_row(agency))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(str(path))
+    return path
+
+
+def load_registry() -> tuple[Any, str | None]:
+    """The licensed-agency registry of the settings, or (None, why) when it cannot be read."""
+    from detector.registry import AgencyRegistry
+    from lantian.settings import ConfigError
+
+    try:
+        return AgencyRegistry.from_settings(), None
+    except ConfigError as exc:
+        return None, str(exc)
