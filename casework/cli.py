@@ -249,7 +249,8 @@ def report(
     images: bool = typer.Option(True, "--images/--no-images", help="Link agencies by near-identical images."),
 ) -> None:
     """Print the weekly report and write it as HTML (with charts) and XLSX."""
-    from casework.config import LABEL_NAMES_ZH, load_risk_config
+    from casework.complaints import COMPLAINT_STATUS_NAMES_ZH
+    from casework.config import LABEL_NAMES_ZH, SOURCE_NAMES_ZH, load_risk_config
     from casework.report import Period, build_report, write_html, write_xlsx
     from casework.workflow import STATUS_NAMES_ZH
     from lantian.settings import data_dir
@@ -269,7 +270,10 @@ def report(
     for title, counts, names in (("label", result.by_label, LABEL_NAMES_ZH), ("platform", result.by_platform, {}),
                                  ("district", result.by_district, {}), ("status", result.by_status,
                                                                          STATUS_NAMES_ZH),
-                                 ("takedown outcomes this week", result.outcomes_in_period, STATUS_NAMES_ZH)):
+                                 ("takedown outcomes this week", result.outcomes_in_period, STATUS_NAMES_ZH),
+                                 ("source", result.by_source, SOURCE_NAMES_ZH),
+                                 ("complaint status (now)", result.complaints_by_status, COMPLAINT_STATUS_NAMES_ZH),
+                                 ("age of unanswered complaints", result.complaints_by_age, {})):
         table = Table(title=f"by {title}", show_header=False)
         for key, value in counts.items():
             table.add_row(as_text(names.get(key, key)), str(value))

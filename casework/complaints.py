@@ -424,14 +424,20 @@ def answer(register: ComplaintRegister, store: Any, number: int, config: Complai
     return reply, files
 
 
-def counts_by_status_and_age(register: ComplaintRegister, store: Any, config: ComplaintsConfig,
-                             now: datetime | None = None) -> dict[str, dict[str, int]]:
-    """Complaints by status, and the unanswered ones by age: within the deadline, overdue."""
-    by_status = {status: 0 for status in COMPLAINT_STATUSES}
-    by_age = {"within_deadline": 0, "overdue": 0}
-    for complaint in register.all():
-        by_status[status_of(complaint, store, config)] += 1
-        if complaint.reply is None:
-            by_age["overdue" if complaint.overdue(now) else "within_deadline"] += 1
-    return {"status": by_status, "age": by_age}
+AGE_BANDS: tuple[tuple[int, str], ...] = ((7, "7天以内"), (14, "8–14天"), (30, "15–30天"))
+OLDER_BAND = "30天以上"
 
+
+def complaint_counts(complaints: list[Complaint], store: Any, config: ComplaintsConfig,
+                     now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """Complaints by status (every one), and the unanswered ones by age in days and past the answer deadline."""
+    by_status = {status: 0 for status in COMPLAINT_STATUSES}
+    by_age = {name: 0 for _, name in AGE_BANDS} | {OLDER_BAND: 0, "其中已超过答复期限": 0}
+    for complaint in complaints:
+        by_status[status_of(complaint, store, config)] += 1
+        if complaint.reply is not None:
+            continue
+        age = complaint.age_days(now)
+        by_age[next((name for days, name in AGE_BANDS if age <= days), OLDER_BAND)] += 1
+        by_age["其中已超过答复期限"] += int(complaint.overdue(now))
+    return {"status": by_status, "age": by_age}

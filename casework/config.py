@@ -22,6 +22,8 @@ LABEL_NAMES_ZH: dict[str, str] = {
     "unlicensed_agency": "无资质专利代理",
 }
 
+SOURCE_NAMES_ZH: dict[str, str] = {"sweep": "平台巡查", "capture": "人工取证", "complaint": "群众举报"}
+
 
 class _Strict(BaseModel):
     model_config = {"extra": "forbid"}

@@ -12,7 +12,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from casework.agencies import classify_agencies
-from casework.config import LABEL_NAMES_ZH, RiskConfig
+from casework.complaints import (
+    COMPLAINT_STATUS_NAMES_ZH, ComplaintRegister, complaint_counts, load_complaints_config,
+)
+from casework.config import LABEL_NAMES_ZH, SOURCE_NAMES_ZH, RiskConfig
 from casework.export import safe_cell
 from casework.workflow import STATUS_NAMES_ZH
 from index.district import UNKNOWN_DISTRICT
@@ -54,6 +57,9 @@ class Report:
     outcomes_total: dict[str, int]
     triggered: list[dict[str, Any]] = field(default_factory=list)
     trigger_class: str = ""
+    by_source: dict[str, int] = field(default_factory=dict)
+    complaints_by_status: dict[str, int] = field(default_factory=dict)
+    complaints_by_age: dict[str, int] = field(default_factory=dict)
 
 
 def _with_unknown(counts: dict[str, int], total: int) -> dict[str, int]:
@@ -86,6 +92,8 @@ def build_report(store: Any, period: Period, risk: RiskConfig, *, use_images: bo
                     and period.since <= str(event.get("at") or "") <= period.until:
                 outcomes_in_period[event["to"]] += 1
     status_now = store.counts(by="status")
+    with ComplaintRegister() as register:
+        complaints = complaint_counts(register.all(), store, load_complaints_config())
     return Report(
         period=period,
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -98,6 +106,8 @@ def build_report(store: Any, period: Period, risk: RiskConfig, *, use_images: bo
         outcomes_in_period=outcomes_in_period,
         outcomes_total={key: status_now.get(key, 0) for key in OUTCOMES},
         triggered=[a for a in agencies if a["triggered"]],
+        by_source=store.counts(by="source", query=in_period),
+        complaints_by_status=complaints["status"], complaints_by_age=complaints["age"],
         trigger_class=risk.trigger_class,
     )
 
@@ -130,6 +140,9 @@ def _sections(report: Report) -> list[tuple[str, dict[str, int], dict[str, str]]
         ("按所属区", report.by_district, {}),
         ("按处理状态", report.by_status, STATUS_NAMES_ZH),
         ("本周删除链接结果", report.outcomes_in_period, STATUS_NAMES_ZH),
+        ("按线索来源", report.by_source, SOURCE_NAMES_ZH),
+        ("举报投诉（当前，按状态）", report.complaints_by_status, COMPLAINT_STATUS_NAMES_ZH),
+        ("未答复举报投诉（按受理天数）", report.complaints_by_age, {}),
     ]
 
 

@@ -1,0 +1,88 @@
+"""The complaint register: numbers, the status a complaint takes from its leads' workflow, its age against the
+answer deadline, when it may be answered, and what the reports count."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from casework import workflow
+from casework.complaints import (
+    ComplaintError, ComplaintRegister, answer, complaint_counts, link_lead, load_complaints_config, status_of,
+)
+from casework.config import load_risk_config, load_takedown_config
+from casework.report import Period, build_report, write_html, write_xlsx
+from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def register(casework_env: Path) -> Any:
+    with ComplaintRegister() as opened:
+        yield opened
+
+
+def test_complaints_are_numbered_in_order_and_need_a_report(register: ComplaintRegister) -> None:
+    config = load_complaints_config()
+    first = register.add(report="有人冒充国知局", by="alice", complainant={"name": "张先生", "phone": ""},
+                         config=config, received_at="2026-11-01T08:00:00Z")
+    second = register.add(report="撤三广告", by="alice", complainant={}, config=config)
+    assert (first.number, second.number) == (1, 2)
+    assert first.complainant == {"name": "张先生"}, "empty contact fields are not kept"
+    assert first.answer_deadline == "2026-11-16T08:00:00Z"  # answer_days: 15
+    with pytest.raises(ComplaintError, match="needs what the complainant reports"):
+        register.add(report="  ", by="alice", complainant={}, config=config)
+
+
+def test_status_follows_the_leads_and_the_answer_waits_for_them(register: ComplaintRegister, store: Any,
+                                                                tmp_path: Path) -> None:
+    config = load_complaints_config()
+    complaint = register.add(report="淘宝上的代理广告", by="alice", complainant={"name": "李女士"}, config=config)
+    item = listing(1)
+    lead = store.upsert(item, detection(item))
+    link_lead(register, store, complaint.number, lead["id"], by="alice", why="所附链接")
+    link_lead(register, store, complaint.number, lead["id"], by="alice", why="所附链接")  # once is enough
+    complaint = register.get(complaint.number)
+    assert complaint.lead_ids == [lead["id"]] and store.get(lead["id"])["complaints"] == [1]
+    assert status_of(complaint, store, config) == "open"
+    with pytest.raises(ComplaintError, match="leads still open"):
+        answer(register, store, 1, config, load_takedown_config(), by="alice", out_dir=tmp_path)
+
+    workflow.set_status(store, lead["id"], "reviewing", by="alice")
+    workflow.set_status(store, lead["id"], "dismissed", by="alice", why="持证机构陈述事实")
+    assert status_of(register.get(1), store, config) == "ready"
+    reply, files = answer(register, store, 1, config, load_takedown_config(), by="alice", out_dir=tmp_path)
+    assert "持证机构陈述事实" in files["txt"].read_text("utf-8") and "李女士" in files["txt"].read_text("utf-8")
+    assert status_of(register.get(1), store, config) == "answered"
+    assert register.get(1).reply["sha256"]["docx"]
+    assert [e["action"] for e in store.get(lead["id"])["audit"]][-1] == "complaint_reply"
+
+
+def test_counts_by_status_and_age_and_the_report_by_source(register: ComplaintRegister, store: Any,
+                                                            tmp_path: Path) -> None:
+    config = load_complaints_config()
+    now = datetime.now(timezone.utc)
+    for days in (2, 10, 40):
+        register.add(report=f"{days}天前的举报", by="alice", complainant={}, config=config,
+                     received_at=now - timedelta(days=days))
+    item = listing(5)
+    linked = store.upsert(item, detection(item))
+    link_lead(register, store, 2, linked["id"], by="alice", why="")
+    counts = complaint_counts(register.all(), store, config, now=now)
+    assert counts["status"] == {"open": 1, "ready": 2, "answered": 0}
+    assert counts["age"] == {"7天以内": 1, "8–14天": 1, "15–30天": 0, "30天以上": 1, "其中已超过答复期限": 1}
+
+    fetched = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for n, source in ((6, "capture"), (7, "complaint")):
+        extra = listing(n, fetched_at=fetched)
+        store.upsert({**extra, "source": source, "capture": {"by": "alice"}}, detection(extra))
+    swept = listing(8, fetched_at=fetched)
+    store.upsert(swept, detection(swept))
+    report = build_report(store, Period.week(), load_risk_config(), use_images=False)
+    assert report.by_source == {"capture": 1, "complaint": 1, "sweep": 1}
+    assert report.complaints_by_status == counts["status"]
+    html = write_html(report, tmp_path / "r.html").read_text("utf-8")
+    assert "按线索来源" in html and "人工取证" in html and "待答复" in html and "其中已超过答复期限" in html
+    assert "按线索来源" in load_workbook(write_xlsx(report, tmp_path / "r.xlsx")).sheetnames
