@@ -94,7 +94,7 @@ def test_weekly_report_counts_and_outputs(store, tmp_path):
                                          "resolved_by_edit": 0}
 
     html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 5 and "<script" not in html
+    assert html.count("<svg") == 8 and "<script" not in html  # one chart per section, sources and complaints too
     assert "<script" not in str(bar_chart_svg({"<script>x</script>": 2}))
     book = load_workbook(write_xlsx(report, tmp_path / "r.xlsx"))
     assert {"概况", "按违法类型", "按平台", "按所属区", "按处理状态", "高风险机构"} <= set(book.sheetnames)
