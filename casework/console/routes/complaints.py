@@ -1,0 +1,180 @@
+"""Complaints from the public in the console: the intake form (admins and reviewers), the open complaints with
+their age against the answer deadline, one complaint with its links, screenshots and leads, its answer; and the
+快速预审 watch list export for admins."""
+from __future__ import annotations
+
+import tempfile
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from casework.complaints import (
+    COMPLAINT_STATUS_NAMES_ZH, Complaint, ComplaintError, ComplaintRegister, add_screenshot, answer, capture_links,
+    load_complaints_config, record_captures, status_of,
+)
+from casework.config import SOURCE_NAMES_ZH, load_takedown_config
+from casework.console.security import check_csrf, current_user, require_admin
+from casework.console.web import back, flash, lead_store, render
+from casework.users import User
+from casework.watchlist import load_registry, watched_agencies, write_watchlist_csv, write_watchlist_xlsx
+from lantian.settings import ConfigError, data_dir
+
+router = APIRouter()
+MAX_FORM_URLS = 20
+_TOOLS_LOCK = threading.Lock()
+
+
+def _register() -> ComplaintRegister:
+    return ComplaintRegister()
+
+
+def _complaint_or_404(register: ComplaintRegister, number: int) -> Complaint:
+    complaint = register.get(number)
+    if complaint is None:
+        raise HTTPException(status_code=404, detail=f"没有第{number}号举报投诉")
+    return complaint
+
+
+def _screenshot_tools(request: Request) -> tuple[Any, Any]:
+    """The detector and the OCR reader, loaded on the first screenshot and kept for the app's lifetime."""
+    state = request.app.state
+    with _TOOLS_LOCK:
+        if getattr(state, "complaint_tools", None) is None:
+            from detector import Detector
+            from detector.ocr import ImageTextReader
+
+            state.complaint_tools = (Detector.load(), ImageTextReader())
+    return state.complaint_tools
+
+
+def _capture_in_background(store: Any, number: int, urls: list[str], by: str) -> None:
+    """Capture the complaint's links (a crawl of its own, a minute or so) while the console goes on; a failure is
+    recorded on the complaint so the page says so instead of waiting for ever."""
+    def run() -> None:
+        with _register() as register:
+            try:
+                record_captures(register, store, number, capture_links(urls, number, by=by), by=by)
+            except (ComplaintError, OSError) as exc:
+                message = exc.zh if isinstance(exc, ComplaintError) else str(exc)
+                register.update(number, lambda c: c.captures.extend(
+                    {"url": url, "outcome": "failed", "message": message, "lead_id": None, "at": ""}
+                    for url in urls if url not in {e["url"] for e in c.captures}),
+                    {"by": by, "action": "capture", "to": "failed", "why": message})
+
+    threading.Thread(target=run, name=f"complaint-{number}-capture", daemon=True).start()
+
+
+@router.get("/complaints", response_class=HTMLResponse)
+def open_complaints(request: Request, user: User = Depends(current_user),
+                    store: Any = Depends(lead_store)) -> HTMLResponse:
+    config = load_complaints_config()
+    with _register() as register:
+        complaints = register.all(answered=False)
+    rows = [{"complaint": c, "status": status_of(c, store, config), "age": c.age_days(), "overdue": c.overdue()}
+            for c in complaints]
+    return render(request, "complaints.html", rows=rows, answer_days=config.answer_days,
+                  STATUS_ZH=COMPLAINT_STATUS_NAMES_ZH)
+
+
+@router.get("/complaints/new", response_class=HTMLResponse)
+def new_complaint(request: Request, user: User = Depends(current_user)) -> HTMLResponse:
+    return render(request, "complaint_form.html")
+
+
+@router.post("/complaints", dependencies=[Depends(check_csrf)])
+async def add_complaint(request: Request, user: User = Depends(current_user),
+                        store: Any = Depends(lead_store)) -> Response:
+    form = await request.form()
+    urls = [line.strip() for line in str(form.get("urls") or "").splitlines() if line.strip()]
+    bad = [url for url in urls if not url.startswith(("http://", "https://"))]
+    if bad or len(urls) > MAX_FORM_URLS:
+        flash(request, f"链接须以 http:// 或 https:// 开头，最多 {MAX_FORM_URLS} 条：{'、'.join(bad)}", "error")
+        return back("/complaints/new")
+    shots = [item for item in form.getlist("screenshots") if isinstance(item, UploadFile) and item.filename]
+    images = [(shot.filename or "screenshot", await shot.read()) for shot in shots]
+    config = load_complaints_config()
+    with _register() as register:
+        try:
+            complaint = register.add(
+                report=str(form.get("report") or ""), by=user.username, channel=str(form.get("channel") or ""),
+                urls=urls, config=config,
+                complainant={key: str(form.get(key) or "") for key in ("name", "phone", "email", "address")})
+        except ComplaintError as exc:
+            flash(request, exc.zh, "error")
+            return back("/complaints/new")
+        if images:
+            detector, reader = _screenshot_tools(request)
+            for name, data in images:
+                try:
+                    add_screenshot(register, store, detector, reader, complaint.number, data, name=name,
+                                   by=user.username, platform=str(form.get("screenshot_platform") or "screenshot"))
+                except ComplaintError as exc:
+                    flash(request, exc.zh, "error")
+    if urls:
+        _capture_in_background(store, complaint.number, complaint.urls, user.username)
+    flash(request, f"已登记举报投诉第{complaint.number}号，答复期限 {complaint.answer_deadline[:10]}")
+    return back(f"/complaints/{complaint.number}")
+
+
+@router.get("/complaints/{number}", response_class=HTMLResponse)
+def show_complaint(request: Request, number: int, user: User = Depends(current_user),
+                   store: Any = Depends(lead_store)) -> HTMLResponse:
+    config = load_complaints_config()
+    with _register() as register:
+        complaint = _complaint_or_404(register, number)
+    captured = {entry["url"] for entry in complaint.captures}
+    pending = [url for url in complaint.urls if url not in captured]
+    leads = [store.get(lead_id) or {"id": lead_id} for lead_id in complaint.lead_ids]
+    return render(request, "complaint.html", complaint=complaint, status=status_of(complaint, store, config),
+                  pending=pending, leads=leads, STATUS_ZH=COMPLAINT_STATUS_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
+                  closed=config.closed_statuses)
+
+
+@router.post("/complaints/{number}/reply", dependencies=[Depends(check_csrf)])
+def reply(request: Request, number: int, user: User = Depends(current_user),
+          store: Any = Depends(lead_store)) -> Response:
+    with _register() as register:
+        _complaint_or_404(register, number)
+        try:
+            result, _ = answer(register, store, number, load_complaints_config(), load_takedown_config(),
+                               by=user.username, out_dir=data_dir() / "casework" / "replies")
+            flash(request, f"已答复（{result.reference}）")
+        except (ComplaintError, ConfigError) as exc:
+            flash(request, getattr(exc, "zh", str(exc)), "error")
+    return back(f"/complaints/{number}")
+
+
+@router.get("/complaints/{number}/reply.{kind}")
+def reply_file(number: int, kind: str, user: User = Depends(current_user)) -> Response:
+    with _register() as register:
+        complaint = _complaint_or_404(register, number)
+    stored = (complaint.reply or {}).get("files", {}).get(kind)
+    if not stored or not Path(stored).is_file():
+        raise HTTPException(status_code=404, detail="尚无答复文件")
+    media = {"txt": "text/plain; charset=utf-8",
+             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}[kind]
+    return FileResponse(stored, media_type=media, filename=f"complaint-{number}-reply.{kind}")
+
+
+@router.get("/admin/watchlist.{fmt}")
+def watchlist(fmt: str, months: int = 12, user: User = Depends(require_admin),
+              store: Any = Depends(lead_store)) -> Response:
+    from index import LeadQuery
+
+    if fmt not in ("csv", "xlsx") or not 1 <= months <= 120:
+        raise HTTPException(status_code=404, detail="只能导出 .csv 或 .xlsx，期间为 1–120 个月")
+    registry, problem = load_registry()
+    agencies = watched_agencies(store.iter_leads(LeadQuery()), registry, months=months, registry_problem=problem)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"watchlist.{fmt}"
+        (write_watchlist_csv if fmt == "csv" else write_watchlist_xlsx)(agencies, path)
+        data = path.read_bytes()
+    media = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"lantian-watchlist-{date.today().isoformat()}-{months}m.{fmt}"
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
