@@ -17,6 +17,8 @@ from crawler.middlewares import PAGE_META
 
 COUNTERS = ("pages", "items", "leads", "errors")
 DETAIL_COUNTERS = ("new", "changed", "unchanged", "removed", "not_due")
+# What platform health is judged on (crawler/health.py).
+HEALTH_COUNTERS = ("result_pages", "cards", "details", "selector_misses")
 
 
 class PlatformStats:
@@ -68,6 +70,10 @@ class PlatformSummary:
     unchanged: int = 0
     removed: int = 0
     not_due: int = 0
+    result_pages: int = 0
+    cards: int = 0
+    details: int = 0
+    selector_misses: int = 0
 
 
 @dataclass
@@ -79,6 +85,7 @@ class SweepSummary:
     seconds: float = 0.0
     counters: dict[str, int] = field(default_factory=dict)
     log_file: str = ""
+    health: dict[str, Any] = field(default_factory=dict)
 
     @property
     def totals(self) -> PlatformSummary:
@@ -96,6 +103,7 @@ class SweepSummary:
             "seconds": round(self.seconds, 2),
             "counters": dict(sorted(self.counters.items())),
             "log_file": self.log_file,
+            "health": self.health,
         }
 
 
@@ -108,7 +116,7 @@ def summarize(stats: Iterable[dict[str, Any]], platforms: Iterable[str]) -> dict
             if len(parts) != 3 or parts[0] != "lantian" or parts[1] not in result:
                 continue
             summary = result[parts[1]]
-            if parts[2] in COUNTERS + DETAIL_COUNTERS:
+            if parts[2] in COUNTERS + DETAIL_COUNTERS + HEALTH_COUNTERS:
                 setattr(summary, parts[2], getattr(summary, parts[2]) + int(value))
             elif parts[2].startswith("http_"):
                 summary.errors += int(value)

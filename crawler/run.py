@@ -19,7 +19,8 @@ from scrapy.settings import Settings
 
 from crawler.capture import CaptureOutcome
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
-from crawler.progress import SweepSummary, counters, run_with_progress, summarize
+from crawler import health
+from crawler.progress import HEALTH_COUNTERS, SweepSummary, counters, run_with_progress, summarize
 from crawler.spiders.capture import CaptureSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
@@ -102,6 +103,9 @@ def run_sweep(
     summary = SweepSummary(seconds=time.monotonic() - started, log_file=str(log_file))
     summary.platforms = summarize(all_stats, names)
     summary.counters = counters(all_stats)
+    swept = {name: {counter: getattr(summary.platforms[name], counter) for counter in HEALTH_COUNTERS}
+             for name in names}
+    summary.health = health.as_dict(health.check_sweep(swept))
     for kind, crawler in crawlers.items():
         reason = crawler.stats.get_value("finish_reason") if getattr(crawler, "stats", None) else None
         summary.finish_reasons[kind] = str(reason)

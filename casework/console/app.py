@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from casework.console.agency_lookup import AgencyLookup
 from casework.console.routes import (
-    agencies, auth, complaints, exports, lead, leads, rechecks, supervisor, users,
+    agencies, auth, complaints, exports, lead, leads, platforms, rechecks, supervisor, users,
 )
 from casework.console.security import LoginRequired, console_secret
 from casework.console.web import back, environment, render
@@ -35,7 +35,7 @@ SECURITY_HEADERS = {
 # How long the console ranks with one snapshot of shared contacts and agency classes.
 TRIAGE_REUSE_SECONDS = 30
 ROUTERS = (auth.router, leads.router, lead.router, agencies.router, rechecks.router, supervisor.router,
-           exports.router, users.router, complaints.router)
+           platforms.router, exports.router, users.router, complaints.router)
 
 
 def create_app(store: Any, users_file: Path | None = None, secret: str | None = None) -> FastAPI:

@@ -235,6 +235,9 @@ class PlatformSpider(scrapy.Spider):
         item["title"] = title or field_text(response.selector, "title", " ")
         item["text"] = field_text(response.selector, detail.text) if detail.text else main_text(response.selector,
                                                                                            response.url)
+        self.crawler.stats.inc_value(f"lantian/{platform.name}/details")
+        if (detail.title and not title) or (detail.text and not item["text"]):
+            self.crawler.stats.inc_value(f"lantian/{platform.name}/selector_misses")
         item["price"] = field_text(response.selector, detail.price, " ")
         item["seller"] = field_text(response.selector, detail.seller, " ")
         seller_urls = field_values(response.selector, detail.seller_url)

@@ -53,6 +53,7 @@ class SweepSpider(PlatformSpider):
         keyword = response.meta.get("keyword")
         links = self.listing_links(response, platform)
         self.crawler.stats.inc_value(f"lantian/{platform.name}/cards", len(links))
+        self.crawler.stats.inc_value(f"lantian/{platform.name}/result_pages")
         for link in links:
             request = self.detail_request(platform, link, found_on=response.url, keyword=keyword)
             if request is not None:

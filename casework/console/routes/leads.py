@@ -14,6 +14,7 @@ from casework.console.web import DISTRICTS, back, flash, lead_or_404, lead_store
 from casework.leads import labels
 from casework.triage import ORDERS
 from casework.users import User
+from crawler.health import load_health
 from index import LeadQuery
 
 router = APIRouter()
@@ -58,7 +59,8 @@ def lead_list(request: Request, user: User = Depends(current_user), store: Any =
              "next": "/leads?" + urlencode({**rest, "page": number + 1})}
     return render(request, "leads.html", page=page, params=params, platforms=platforms, pages=pages,
                   here="/leads?" + urlencode(params), users=sorted(request.app.state.users),
-                  labels_of=labels, sorts=SORT_NAMES_ZH, sort=order)
+                  labels_of=labels, sorts=SORT_NAMES_ZH, sort=order,
+                  unhealthy=[h for h in load_health().values() if not h.healthy])
 
 
 def change_lead(store: Any, users: Collection[str], user: User, lead_id: str, action: str, value: str,

@@ -1,0 +1,100 @@
+"""Platform health after a sweep: a monitor that silently stops finding listings is blind, so a platform whose
+searches found no listing at all, or whose listing pages its detail selectors no longer read (selector drift, the
+most common way a monitor goes blind), is reported as unhealthy at the end of the crawl and in the console.
+
+The last result per platform is kept in `<data dir>/crawl/platform-health.json`, so a later crawl can say that its
+selectors used to match and when, and the console can show the state without a crawl running.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from lantian.settings import data_dir
+
+# Detail selectors are drifting when at least this share of the listing pages read gives no title or text …
+DRIFT_SHARE = 0.5
+# … out of at least this many pages (fewer say too little).
+DRIFT_MIN_PAGES = 3
+
+
+@dataclass
+class PlatformHealth:
+    """One platform's health after one sweep, with the counts it was judged on; `problems` in Chinese."""
+
+    platform: str
+    checked_at: str
+    result_pages: int = 0
+    cards: int = 0
+    details: int = 0
+    selector_misses: int = 0
+    problems: list[str] = field(default_factory=list)
+    last_healthy_at: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+
+def health_path() -> Path:
+    return data_dir() / "crawl" / "platform-health.json"
+
+
+def load_health(path: Path | None = None) -> dict[str, PlatformHealth]:
+    """The last recorded health per platform (empty before the first sweep; an unreadable file counts as none)."""
+    path = path or health_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {name: PlatformHealth(**{k: v for k, v in entry.items() if k != "healthy"})
+                for name, entry in data.items()}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def assess(platform: str, counts: dict[str, int], previous: PlatformHealth | None,
+           now: str | None = None) -> PlatformHealth:
+    """Judge one platform from a sweep's counters (`result_pages`, `cards`, `details`, `selector_misses`)."""
+    now = now or datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    health = PlatformHealth(platform, now, **{k: int(counts.get(k, 0)) for k in
+                                              ("result_pages", "cards", "details", "selector_misses")})
+    if health.result_pages and not health.cards:
+        health.problems.append(f"搜索结果页 {health.result_pages} 页中一条信息都没找到：列表选择器可能已失配，"
+                               "或关键词在该平台没有结果")
+    if health.details >= DRIFT_MIN_PAGES and health.selector_misses >= DRIFT_SHARE * health.details:
+        before = ""
+        if previous is not None and previous.last_healthy_at:
+            before = f"（上次正常读取于 {previous.last_healthy_at}）"
+        health.problems.append(f"选择器失配：{health.details} 个详情页中 {health.selector_misses} 个读不到标题或正文"
+                               f"{before}，请检查 config/platforms/{platform}.yaml 的 detail 选择器")
+    if health.healthy:
+        health.last_healthy_at = now
+    elif previous is not None:
+        health.last_healthy_at = previous.last_healthy_at
+    return health
+
+
+def record(results: dict[str, PlatformHealth], path: Path | None = None) -> None:
+    """Keep this sweep's results with the other platforms' last ones (written whole, then renamed)."""
+    path = path or health_path()
+    merged = {**load_health(path), **results}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({name: {**asdict(h), "healthy": h.healthy} for name, h in merged.items()},
+                                    ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def check_sweep(counts: dict[str, dict[str, int]], path: Path | None = None) -> dict[str, PlatformHealth]:
+    """Assess every swept platform against its last record, record the results and return them."""
+    previous = load_health(path)
+    results = {name: assess(name, values, previous.get(name)) for name, values in counts.items()}
+    record(results, path)
+    return results
+
+
+def as_dict(results: dict[str, PlatformHealth]) -> dict[str, Any]:
+    return {name: {**asdict(h), "healthy": h.healthy} for name, h in results.items()}

@@ -1,0 +1,79 @@
+"""Nothing silent: a platform whose searches find no listing, or whose detail selectors stop reading its pages,
+is reported as unhealthy at the end of `lantian crawl` and in the console."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from casework.console.app import create_app
+from crawler.health import PlatformHealth, assess, load_health
+from tests.fixtures.casework import casework_env, store, users_file  # noqa: F401  (fixtures)
+from tests.test_crawler_sweep import LANTIAN, Workspace
+
+
+def _crawl(work: Workspace, *args: str) -> tuple[str, dict]:
+    """`lantian crawl` in the workspace: what it printed (one line) and its JSON summary."""
+    summary = work.root / "summary.json"
+    result = subprocess.run([str(LANTIAN), "crawl", "--endpoints", str(work.endpoints), "--summary-json",
+                             str(summary), *args], env=work.env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return " ".join(result.stdout.split()), json.loads(summary.read_text("utf-8"))
+
+
+def test_no_listings_and_selector_drift_are_problems_and_the_last_healthy_crawl_is_named():
+    assert assess("market", {"result_pages": 4, "cards": 31, "details": 20, "selector_misses": 1}, None).healthy
+    empty = assess("market", {"result_pages": 4, "cards": 0}, None)
+    assert not empty.healthy and "一条信息都没找到" in empty.problems[0]
+    before = PlatformHealth("market", "2026-11-01T00:00:00Z", last_healthy_at="2026-11-01T00:00:00Z")
+    drift = assess("market", {"result_pages": 2, "cards": 12, "details": 12, "selector_misses": 9}, before)
+    assert not drift.healthy and "12 个详情页中 9 个读不到标题或正文" in drift.problems[0]
+    assert "上次正常读取于 2026-11-01T00:00:00Z" in drift.problems[0]
+    assert drift.last_healthy_at == "2026-11-01T00:00:00Z"
+    assert assess("market", {"details": 2, "selector_misses": 2}, None).healthy  # too few pages to tell
+
+
+@pytest.mark.slow
+def test_a_crawl_reports_platforms_gone_blind_and_the_console_shows_them(simulator: Any, tmp_path: Path, store,
+                                                                        users_file):
+    truth = simulator.ground_truth()
+    per_keyword = {platform: Counter(k for t in truth if t["platform"] == platform and t["status"] == "active"
+                                     for k in t["keywords"]) for platform in ("services", "search")}
+    keyword = max(per_keyword["services"], key=lambda k: min(per_keyword["services"][k], per_keyword["search"][k]))
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text(keyword + "\n", "utf-8")
+    work = Workspace(tmp_path, simulator)
+    assert work.data == Path(store.path).parent.parent  # the console below reads this workspace's data dir
+    for platform in ("services", "search"):  # one result page and its listings is enough to judge
+        work.edit_platform(platform, lambda d: d.setdefault("seller", {}).update(follow=False))
+    args = ("-p", "services", "-p", "search", "--keywords", str(keywords), "--max-pages", "1", "--max-images", "0",
+            "--quiet")
+
+    output, healthy = _crawl(work, *args)
+    assert healthy["health"]["services"]["healthy"] and healthy["health"]["search"]["healthy"]
+    assert "unhealthy" not in output
+
+    work.edit_platform("services", lambda d: d["detail"].update(title="h1.renamed-title", text="div.renamed-desc"))
+    work.edit_platform("search", lambda d: d["listing"].update(card="div.renamed-card"))
+    (work.data / "crawl" / "seen.sqlite3").unlink()  # fetch the listing pages again
+    output, blind = _crawl(work, *args)
+    assert "unhealthy services: 选择器失配" in output and "上次正常读取于" in output
+    assert "unhealthy search: 搜索结果页 1 页中一条信息都没找到" in output
+    health = blind["health"]
+    assert not health["services"]["healthy"] and not health["search"]["healthy"]
+    assert health["services"]["last_healthy_at"] == healthy["health"]["services"]["checked_at"]
+    assert set(load_health()) == {"services", "search"}
+
+    client = TestClient(create_app(store, users_file), follow_redirects=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    listed = client.post("/login", data={"username": "alice", "password": "reviewer-pass-1", "csrf_token": token})
+    banner = re.search(r'id="unhealthy-platforms">(.*?)</div>', listed.text, re.S).group(1)
+    assert "services" in banner and "search" in banner
+    page = client.get("/platforms").text
+    assert page.count('class="platform-row unhealthy"') == 2 and "选择器失配" in page
