@@ -26,6 +26,7 @@ from casework.config import RecheckConfig
 from casework.export import safe_cell
 from casework.leads import as_dict, labels
 from crawler.evidence import EvidenceArchive, Exchange
+from crawler.evidence.anchor import sign_at_end
 from crawler.extract import field_text, main_text
 from lantian.settings import config_dir
 
@@ -243,6 +244,7 @@ class Rechecker:
             if fetcher is not None:
                 fetcher.close()
         self.archive.close()
+        sign_at_end(self.archive.log)
 
 
 def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,

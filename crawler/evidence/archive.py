@@ -4,6 +4,7 @@ Layout under the root (default `data_dir()/evidence`):
     blobs/ab/cdef…          content-addressed raw bodies and PNG screenshots (read-only)
     warc/lantian-….warc.gz  request + response records, one pair per detail-page fetch (read-only once sealed)
     evidence-log.jsonl      append-only, hash-chained log of every file above
+    checkpoints.jsonl       signed checkpoints of the log's chain head (`crawler.evidence.anchor`)
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.evidence.log import EvidenceLog, VerifyReport, utc_now
+from crawler.evidence.anchor import CHECKPOINTS_NAME, Checkpoint, Checkpoints, verify_key
+from crawler.evidence.log import EvidenceLog, Problem, VerifyReport, utc_now
 from crawler.evidence.store import BlobStore, sha256_file
 from crawler.evidence.warc import DEFAULT_MAX_BYTES, WARC_SUFFIX, Exchange, RotatingWarcWriter
 from lantian.settings import data_dir
@@ -83,7 +85,8 @@ class EvidenceArchive:
 
     def seal_orphans(self) -> list[Path]:
         """Seal and log WARC files a crashed crawl left open."""
-        logged = [self.log.resolve(record["path"]) for record in self.log if record.get("kind") == "warc"]
+        logged = [self.log.resolve(record["path"]) for record in self.log
+                  if record.get("kind") == "warc" and isinstance(record.get("path"), str)]
         return self.warcs.seal_orphans(logged)
 
     def close(self) -> None:
@@ -92,10 +95,29 @@ class EvidenceArchive:
     def find(self, key: str) -> list[dict[str, Any]]:
         return self.log.find(key)
 
-    def verify(self, on_line: Callable[[int], None] | None = None) -> VerifyReport:
-        """Check the log chain and every logged file, and list files no log line names (such as an open WARC)."""
-        report = self.log.verify(on_line)
-        logged = {record.get("path") for record in self.log}
+    def verify(self, on_line: Callable[[int], None] | None = None, *, key_path: Path | None = None,
+               files: bool = True) -> VerifyReport:
+        """Check the log chain and (with `files`) every logged file, and list files no log line names (such as an
+        open WARC). With `key_path` (the signing key, or its public key), also check the log against the signed
+        checkpoints: each line a checkpoint names keeps its hash, the log still reaches the last one, and a log
+        with lines has one. An unreadable key file raises ConfigError."""
+        checkpoints: list[Checkpoint] = []
+        bad: list[Problem] = []
+        if key_path is not None and key_path.exists():
+            checkpoints, bad = Checkpoints(self.log).read(verify_key(key_path))
+        elif key_path is not None and Checkpoints(self.log).path.exists():
+            bad = [Problem("bad_checkpoint", 0, f"no key at {key_path} to check the signed checkpoints with",
+                           CHECKPOINTS_NAME)]
+        report = self.log.verify(on_line, {c.seq: c.hash for c in checkpoints}, files=files)
+        report.problems += bad
+        if key_path is not None and report.lines and not checkpoints:
+            report.problems.append(Problem(
+                "unanchored", report.lines, "no signed checkpoint: lines removed from the end of the log could "
+                "not be found (`lantian evidence anchor` signs the head)",
+            ))
+        if not files:
+            return report
+        logged = {record.get("path") for record in self.log if isinstance(record.get("path"), str)}
         present = [self.log.relative(self.blobs.path_for(sha)) for sha in self.blobs.iter_hashes()]
         warc_dir = self.root / "warc"
         if warc_dir.is_dir():

@@ -3,7 +3,10 @@
 One JSON line per stored evidence file (`kind` raw, warc or screenshot). Each line carries `prev`, the hash of the
 line before it, and `hash`, the SHA-256 of its own canonical JSON (every field but `hash`, `prev` included). Editing,
 inserting or deleting any line breaks the chain at that point, and re-hashing the files named by the lines shows
-any altered evidence file. Appends take an exclusive `flock`, so several processes may share one log.
+any altered evidence file. Appends take an exclusive `flock`, so several processes may share one log. Lines
+deleted from the end, or a log rewritten with its chain recomputed, are found against signed checkpoints of the
+chain head (`crawler.evidence.anchor`). Every field is read as untrusted: a field of the wrong type is a problem
+in the report, never an exception.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,7 +62,9 @@ def _tail(handle: Any) -> tuple[bytes, bool]:
 class Problem:
     """One thing `verify()` found wrong; `line` is the 1-based line number in the log."""
 
-    kind: str  # unreadable_line, altered_line, broken_chain, missing_file, altered_file, warc_record_mismatch
+    # unreadable_line, altered_line, broken_chain, corrupt_field, missing_file, unreadable_file, altered_file,
+    # warc_record_mismatch; against checkpoints: checkpoint_mismatch, truncated, bad_checkpoint, unanchored
+    kind: str
     line: int
     detail: str
     path: str | None = None
@@ -71,6 +76,7 @@ class VerifyReport:
     files_checked: int = 0
     head_seq: int | None = None
     head_hash: str = GENESIS
+    anchored_seq: int | None = None  # the last line a valid signed checkpoint covers
     problems: list[Problem] = field(default_factory=list)
     unlogged: list[str] = field(default_factory=list)  # files present but named by no line (e.g. an open WARC)
 
@@ -107,7 +113,7 @@ class EvidenceLog:
                     try:
                         previous = json.loads(last)
                         seq, prev = previous["seq"] + 1, previous["hash"]
-                    except (ValueError, KeyError, TypeError) as exc:
+                    except (ValueError, KeyError, TypeError, RecursionError) as exc:
                         raise EvidenceLogError(
                             f"{self.path}: the last line is not a valid record; run `lantian evidence verify`"
                         ) from exc
@@ -131,6 +137,28 @@ class EvidenceLog:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         return record
+
+    def head(self) -> tuple[int, str] | None:
+        """`seq` and `hash` of the last line (None for an empty log), read under the append lock so no append is
+        half-way; an incomplete or unreadable last line raises EvidenceLogError."""
+        if not self.path.exists():
+            return None
+        with open(self.path, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            try:
+                last, complete = _tail(handle)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        if not last:
+            return None
+        try:
+            record = json.loads(last) if complete else None
+            seq, digest = record["seq"], record["hash"]
+        except (ValueError, KeyError, TypeError, RecursionError):
+            record = None
+        if record is None or not isinstance(seq, int) or not isinstance(digest, str):
+            raise EvidenceLogError(f"{self.path}: the last line is not a valid record; run `lantian evidence verify`")
+        return seq, digest
 
     def relative(self, path: Path) -> str:
         path = Path(path)
@@ -156,7 +184,7 @@ class EvidenceLog:
             for raw in handle:
                 try:
                     record = json.loads(raw)
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 if isinstance(record, dict):
                     yield record
@@ -173,12 +201,15 @@ class EvidenceLog:
                 found.append(record)
         return found
 
-    def verify(self, on_line: Callable[[int], None] | None = None) -> VerifyReport:
-        """Re-hash every line and every file the lines name; report every broken link and altered file.
+    def verify(self, on_line: Callable[[int], None] | None = None, anchors: Mapping[int, str] | None = None,
+               files: bool = True) -> VerifyReport:
+        """Re-hash every line and (with `files`) every file the lines name; report every broken link and altered
+        file, and every line that differs from the hash a signed checkpoint gives for its `seq` (`anchors`).
 
         Checking goes on past a problem (using the hash a line claims as the next `prev`), so one edited line is
         reported once and the rest of the log is still checked.
         """
+        anchors = anchors or {}
         report = VerifyReport()
         file_hashes: dict[str, str | None] = {}
         expected_prev, expected_seq = GENESIS, 1
@@ -192,9 +223,19 @@ class EvidenceLog:
                     if not isinstance(record, dict):
                         raise ValueError("not a JSON object")
                     claimed = str(record["hash"])
+                except RecursionError:
+                    report.problems.append(Problem("unreadable_line", number, "not a log record: nested too deeply"))
+                    continue
                 except (ValueError, KeyError) as exc:
                     report.problems.append(Problem("unreadable_line", number, f"not a log record: {exc}"))
                     continue
+                seq = record.get("seq")
+                if _is_int(seq) and seq in anchors and anchors[seq] != claimed:
+                    report.problems.append(Problem(
+                        "checkpoint_mismatch", number,
+                        f"a signed checkpoint gives seq {seq} the hash {anchors[seq][:12]}…, the log {claimed[:12]}…: "
+                        "the log was rewritten after it was signed",
+                    ))
                 if line_hash(record) != claimed:
                     report.problems.append(Problem("altered_line", number, "line content does not match its hash"))
                 if record.get("prev") != expected_prev or record.get("seq") != expected_seq:
@@ -204,23 +245,56 @@ class EvidenceLog:
                         f"after {str(record.get('prev'))[:12]}…",
                     ))
                 expected_prev = claimed
-                expected_seq = record["seq"] + 1 if isinstance(record.get("seq"), int) else expected_seq + 1
-                report.head_seq, report.head_hash = record.get("seq"), claimed
-                self._check_file(record, number, file_hashes, report)
-                if record.get("kind") == "raw" and record.get("warc_path") is not None:
-                    self._check_warc_record(record, number, report)
+                expected_seq = seq + 1 if _is_int(seq) else expected_seq + 1
+                report.head_seq, report.head_hash = seq if _is_int(seq) else None, claimed
+                if files:
+                    self._check_file(record, number, file_hashes, report)
+                    if record.get("kind") == "raw" and record.get("warc_path") is not None:
+                        self._check_warc_record(record, number, report)
                 if on_line:
                     on_line(number)
         report.files_checked = len(file_hashes)
+        reached = [s for s in anchors if report.head_seq is not None and s <= report.head_seq]
+        report.anchored_seq = max(reached, default=None)
+        if anchors and max(anchors) > (report.head_seq or 0):
+            report.problems.append(Problem(
+                "truncated", report.lines,
+                f"the log ends at seq {report.head_seq or 0}, but a signed checkpoint covers seq {max(anchors)}: "
+                "lines were removed from its end",
+            ))
         return report
+
+    def _evidence_path(self, record: dict[str, Any], name: str, number: int, report: VerifyReport) -> Path | None:
+        """The file a record's field names, inside the evidence directory; otherwise a problem and None."""
+        relative = record.get(name)
+        if not isinstance(relative, str) or not relative:
+            report.problems.append(Problem("corrupt_field", number, f"field {name!r} is not a file path: "
+                                                                   f"{json.dumps(relative)[:80]}"))
+            return None
+        path = self.resolve(relative)
+        try:
+            inside = path.resolve().is_relative_to(self.root.resolve())
+        except (OSError, ValueError):  # a NUL byte, a symlink loop
+            inside = False
+        if not inside:
+            report.problems.append(Problem("corrupt_field", number, f"field {name!r} points outside the evidence "
+                                                                   "directory", relative))
+            return None
+        return path
 
     def _check_file(
         self, record: dict[str, Any], number: int, file_hashes: dict[str, str | None], report: VerifyReport
     ) -> None:
-        relative = str(record.get("path", ""))
+        path = self._evidence_path(record, "path", number, report)
+        if path is None:
+            return
+        relative = record["path"]
         if relative not in file_hashes:
-            path = self.resolve(relative)
-            file_hashes[relative] = sha256_file(path) if relative and path.is_file() else None
+            try:
+                file_hashes[relative] = sha256_file(path) if path.is_file() else None
+            except OSError as exc:
+                report.problems.append(Problem("unreadable_file", number, exc.strerror or str(exc), relative))
+                return
         actual = file_hashes[relative]
         if actual is None:
             report.problems.append(Problem("missing_file", number, "file named by the log is missing", relative))
@@ -230,13 +304,20 @@ class EvidenceLog:
             ))
 
     def _check_warc_record(self, record: dict[str, Any], number: int, report: VerifyReport) -> None:
-        relative = str(record["warc_path"])
-        path = self.resolve(relative)
+        path = self._evidence_path(record, "warc_path", number, report)
+        if path is None:
+            return
+        relative = record["warc_path"]
         if not path.is_file():
             report.problems.append(Problem("missing_file", number, "WARC file named by the log is missing", relative))
             return
+        offset = record.get("warc_offset")
+        if not _is_int(offset) or offset < 0:
+            report.problems.append(Problem("corrupt_field", number, f"field 'warc_offset' is not a file offset: "
+                                                                   f"{json.dumps(offset)[:80]}", relative))
+            return
         try:
-            target_uri, payload_sha256 = read_response_record(path, int(record.get("warc_offset", -1)))
+            target_uri, payload_sha256 = read_response_record(path, offset)
         except (OSError, ValueError) as exc:
             report.problems.append(Problem("warc_record_mismatch", number, f"unreadable WARC record: {exc}", relative))
             return
@@ -246,3 +327,8 @@ class EvidenceLog:
                 f"WARC record at offset {record.get('warc_offset')} holds {target_uri} with payload {payload_sha256}",
                 relative,
             ))
+
+
+def _is_int(value: Any) -> bool:
+    """A JSON whole number (not a boolean, which Python counts as an int)."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -5,7 +5,7 @@ the final response of a redirect chain, already decompressed. Only requests with
 recorded (every status, so a 404 of a removed listing is evidence too); their response gets
 `meta["evidence_record"]`. For evidence requests rendered by scrapy-playwright (`meta["playwright"]`), the
 middleware appends a full-page screenshot PageMethod and stores its PNG (`screenshot_path`, `screenshot_sha256`
-in the record).
+in the record). When the spider closes it signs a checkpoint of the log's head (`crawler.evidence.anchor`).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from crawler.evidence.anchor import sign_at_end
 from crawler.evidence.archive import EvidenceArchive, default_root
 from crawler.evidence.log import EvidenceLogError, utc_now
 from crawler.evidence.screenshot import ensure_screenshot_method, screenshot_from_meta
@@ -109,4 +110,7 @@ class EvidenceMiddleware:
         return response
 
     def spider_closed(self) -> None:
+        """Seal the open WARC, then sign a checkpoint of the log's head (the end of every crawl is anchored)."""
         self.archive.close()
+        if not sign_at_end(self.archive.log):
+            self.stats.inc_value("evidence/checkpoint_failed")
