@@ -64,13 +64,15 @@ def test_capture_of_configured_platform_pages_and_of_urls_that_yield_nothing(sim
     tracked = item["url"] + "&spm=a21.search.0"
     unreachable = "http://127.0.0.1:9/item.htm?id=L1"
     archive = f"{market}/promo/rules.html"
+    private = f"{market}/private/merchant-center"
 
-    code, outcomes, output = work.capture(tracked, note["url"], unreachable, archive, huge["url"],
+    code, outcomes, output = work.capture(tracked, note["url"], unreachable, archive, huge["url"], private,
                                           "--by", "alice", "--note", "市民来电反映", "--max-mb", "1")
 
     assert code == 1, output  # not every URL could be captured
     by_url = {o["url"]: o for o in outcomes}
-    assert [o["url"] for o in outcomes] == [tracked, note["url"], unreachable, archive, huge["url"]]
+    assert [o["url"] for o in outcomes] == [tracked, note["url"], unreachable, archive, huge["url"], private]
+    assert by_url[private]["outcome"] == "robots", "a capture obeys robots.txt as a sweep does"
     assert by_url[unreachable]["outcome"] == "unreachable" and "无法访问" in by_url[unreachable]["message"]
     assert by_url[archive]["outcome"] == "non_html" and "application/zip" in by_url[archive]["message"]
     assert by_url[huge["url"]]["outcome"] == "oversized" and "1 MB" in by_url[huge["url"]]["message"]
@@ -96,7 +98,8 @@ def test_capture_of_configured_platform_pages_and_of_urls_that_yield_nothing(sim
     assert ("raw", unreachable) not in logged
     work.verify_evidence()
     attempts = AttemptLog(work.data / "capture" / "attempts.jsonl").read()
-    assert sorted(a.outcome for a in attempts) == ["captured", "captured", "non_html", "oversized", "unreachable"]
+    assert sorted(a.outcome for a in attempts) == ["captured", "captured", "non_html", "oversized", "robots",
+                                                   "unreachable"]
     assert all(a.by == "alice" and a.note == "市民来电反映" for a in attempts)
 
 

@@ -55,6 +55,9 @@ def test_reviewer_records_a_complaint_and_admin_exports_the_watch_list(
         # The link is captured by a crawl of its own; the page refreshes itself until it is done.
         page.wait_for_selector("td.capture-outcome[data-outcome=captured]", timeout=300_000)
         assert page.locator("tr.complaint-lead").count() == 2
+        page.click(f"tr.complaint-lead a[href='/leads/{listing_id(item['url'])}']")
+        source = page.inner_text("#lead-source")
+        assert "群众举报" in source and "举报投诉第1号" in source and "alice" in source
 
         page.click("#complaints-link")
         row = page.locator("tr.complaint-row[data-number='1']")

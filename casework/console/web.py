@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from casework import workflow
-from casework.config import LABEL_NAMES_ZH, LABELS
+from casework.config import LABEL_NAMES_ZH, LABELS, SOURCE_NAMES_ZH
 from casework.console.security import LoginRequired, csrf_token, current_user
 from casework.users import User
 
@@ -35,7 +35,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=workflow.STATUS_NAMES_ZH, LABELS=LABELS,
-                       ACTION_NAMES_ZH=ACTION_NAMES_ZH,
+                       ACTION_NAMES_ZH=ACTION_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
                        STATUSES=workflow.STATUSES, DISTRICTS=DISTRICTS)
     return env
 

@@ -17,7 +17,7 @@ from casework.complaints import (
     COMPLAINT_STATUS_NAMES_ZH, Complaint, ComplaintError, ComplaintRegister, add_screenshot, answer, capture_links,
     load_complaints_config, record_captures, status_of,
 )
-from casework.config import SOURCE_NAMES_ZH, load_takedown_config
+from casework.config import load_takedown_config
 from casework.console.security import check_csrf, current_user, require_admin
 from casework.console.web import back, flash, lead_store, render
 from casework.users import User
@@ -131,8 +131,7 @@ def show_complaint(request: Request, number: int, user: User = Depends(current_u
     pending = [url for url in complaint.urls if url not in captured]
     leads = [store.get(lead_id) or {"id": lead_id} for lead_id in complaint.lead_ids]
     return render(request, "complaint.html", complaint=complaint, status=status_of(complaint, store, config),
-                  pending=pending, leads=leads, STATUS_ZH=COMPLAINT_STATUS_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
-                  closed=config.closed_statuses)
+                  pending=pending, leads=leads, STATUS_ZH=COMPLAINT_STATUS_NAMES_ZH, closed=config.closed_statuses)
 
 
 @router.post("/complaints/{number}/reply", dependencies=[Depends(check_csrf)])
