@@ -120,7 +120,7 @@ class _Prepared:
 @lru_cache(maxsize=4)
 def _components(directory: Path) -> tuple[Normalizer, RuleEngine, EntityExtractor, DetectorConfig]:
     rules = RuleEngine.from_config(directory)
-    return (Normalizer.from_config(directory), rules, EntityExtractor.from_config(directory),
+    return (Normalizer.from_config(directory, rules), rules, EntityExtractor.from_config(directory),
             DetectorConfig.from_config(directory, rules))
 
 

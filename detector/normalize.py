@@ -5,9 +5,17 @@ Steps, in order: Unicode NFKC (full-width → half-width) and lower case; tradit
 characters, emoji); runs of five or more Chinese numerals turned into digits (contact numbers written in words);
 pinyin, initials and homophones replaced by the canonical wording listed in `config/detector/normalize.yaml`
 (before and after the separators go, for variants written with a symbol such as "微❤" and for spaced ones);
-separators removed once more (a replacement can bring two CJK characters together). Every character of the
-result knows the span of original characters it came from, so evidence found in the normalised text is reported
-in the seller's own text.
+then key terms matched by sound (`detector.sound`): other characters of the same sound, pinyin mixed with
+characters, full pinyin and pinyin initials of the words the rules look for; separators removed once more (a
+replacement can bring two CJK characters together). Every character of the result knows the span of original
+characters it came from, so evidence found in the normalised text is reported in the seller's own text.
+
+Sound matching guards against false positives: a match must cover a whole key term of two or more characters;
+it is taken on its own when at least one character of it is the real one (商标拘, xia证) or it is full pinyin of
+three or more syllables, and otherwise (砖丽, zhuanli, SB, ZC) only with a context word of
+`sound.context_lexicons` / `sound.context_words` or other initials nearby in the same sentence. A same-sound
+spelling that reads as ordinary words (制定 for 指定, 一下正规 for 下证) is left alone: its changed characters
+must not form a common word of jieba's dictionary with the characters around them.
 """
 from __future__ import annotations
 
@@ -17,11 +25,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ahocorasick
+import jieba
 import opencc
 
+from detector.sound import LATIN_WORD, SoundMatcher
 from lantian.settings import ConfigError, config_dir, read_yaml
+
+if TYPE_CHECKING:
+    from detector.rules import RuleEngine
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 ZERO_WIDTH = "\u200b-\u200f\u2060-\u2064\ufeff\ufe00-\ufe0f\u00ad"
@@ -46,8 +60,10 @@ _CHINESE_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012
 _CHINESE_DIGIT_RUN = re.compile("[零〇一二三四五六七八九幺两]{5,}")
 _MAYBE_UNSTABLE = re.compile(r"[^\x00-\x7f\u4e00-\u9fff]")
 _PINYIN_WORD = re.compile(r"[a-z]+")
-# A Latin word standing alone (not part of an id such as "daiban123" or "zhi_yuan"): pinyin is looked up here.
-_LATIN_WORD = re.compile(r"(?<![a-z0-9_\-])[a-z]+(?![a-z0-9_\-])")
+_CJK_TERM = re.compile(f"[{CJK}]{{2,}}")
+# Words of jieba's dictionary seen at least this often count as common words (制定 13,662; 专力 3).
+COMMON_WORD_MIN_COUNT = 10
+_COMMON_WORD_LINE = re.compile(rf"^([{CJK}]{{2,4}}) (\d+) ", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +147,12 @@ _TRADITIONAL = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(
 
 
 class Normalizer:
-    """Normalises text; built once from the replacement lists of `config/detector/normalize.yaml`."""
+    """Normalises text; built once from `config/detector/normalize.yaml` (replacement lists, sound matching) and
+    the words of `config/detector/rules.yaml` (the key terms matched by sound)."""
 
-    def __init__(self, replacements: Mapping[str, str]) -> None:
+    def __init__(self, replacements: Mapping[str, str], sound: SoundMatcher | None = None) -> None:
         self.replacements = dict(replacements)
+        self.sound = sound
         self._pinyin = {k: v for k, v in self.replacements.items() if _PINYIN_WORD.fullmatch(k)}
         self._longest_pinyin = max(map(len, self._pinyin), default=0)
         self._automaton = ahocorasick.Automaton()
@@ -147,8 +165,11 @@ class Normalizer:
         self._segment = lru_cache(maxsize=65536)(self._segment_uncached)
 
     @classmethod
-    def from_config(cls, directory: Path | None = None) -> Normalizer:
-        path = (directory or config_dir()) / "detector" / "normalize.yaml"
+    def from_config(cls, directory: Path | None = None, rules: RuleEngine | None = None) -> Normalizer:
+        """The normaliser of a config dir; `rules` (else the dir's rules.yaml, when there is one) gives the key
+        terms matched by sound."""
+        directory = directory or config_dir()
+        path = directory / "detector" / "normalize.yaml"
         data = read_yaml(path) or {}
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: top level must be a mapping")
@@ -164,7 +185,13 @@ class Normalizer:
                     key = fold_variant(variant)
                     if key != str(canonical):
                         replacements[key] = str(canonical)
-        return cls(replacements)
+        if rules is None and (directory / "detector" / "rules.yaml").exists():
+            # Imported here: the rule engine reads normalised text, so detector.rules imports this module.
+            from detector.rules import RuleEngine
+
+            rules = RuleEngine.from_config(directory)
+        canonicals = [fold_variant(str(c)) for s in ("pinyin", "homophones") for c in (data.get(s) or {})]
+        return cls(replacements, _sound_matcher(data.get("sound") or {}, path, rules, canonicals))
 
     def __call__(self, text: str) -> NormalizedText:
         builder = _Builder(text)
@@ -178,8 +205,19 @@ class Normalizer:
         builder.text = _CHINESE_DIGIT_RUN.sub(lambda m: m.group().translate(_CHINESE_DIGITS), builder.text)
         if self.replacements:
             self._replace_variants(builder)
+        if self.sound:
+            self._match_sounds(builder)
+        if self.replacements or self.sound:
             _remove_separators(builder)
         return NormalizedText(builder.text, text, tuple(builder.starts), tuple(builder.ends))
+
+    def _match_sounds(self, builder: _Builder) -> None:
+        # Matches taken on their own first, so that a context word they restore (商标拘 → 商标局) counts as
+        # context for initials and all-changed spellings (SB, 砖丽) in the second round.
+        edits, pending = self.sound.confident_edits(builder.text)
+        builder.apply(edits)
+        if pending:
+            builder.apply(self.sound.contextual_edits(builder.text))
 
     def _segment_uncached(self, word: str) -> str | None:
         """The canonical wording of a Latin word made only of pinyin variants ("neibujiaji"), else None."""
@@ -216,9 +254,60 @@ class Normalizer:
         if self._pinyin:
             builder.apply(
                 (run.start(), run.end(), canonical)
-                for run in _LATIN_WORD.finditer(builder.text)
+                for run in LATIN_WORD.finditer(builder.text)
                 if (canonical := self._segment(run.group())) is not None
             )
+
+
+def _sound_matcher(section: object, path: Path, rules: RuleEngine | None,
+                   canonicals: Iterable[str]) -> SoundMatcher | None:
+    """Sound matching as the `sound` section of normalize.yaml sets it, over the words the rules look for (the
+    words of lexicons used in `near` and the `phrases`) and the canonical wordings above; None without rules."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: field 'sound' must be a mapping")
+    if rules is None:
+        return None
+    near = {name for rule in rules.rules if rule.near for name in rule.near}
+    terms = [term for name in near for term in rules.lexicons[name]]
+    terms += [fold_variant(phrase) for rule in rules.rules for phrase in rule.phrases]
+    terms += canonicals
+    lexicons = section.get("context_lexicons") or []
+    if not isinstance(lexicons, list) or not all(isinstance(n, str) for n in lexicons):
+        raise ConfigError(f"{path}: field 'sound.context_lexicons' must be a list of lexicon names of rules.yaml")
+    for name in lexicons:
+        if name not in rules.lexicons:
+            raise ConfigError(f"{path}: field 'sound.context_lexicons': rules.yaml has no lexicon '{name}'")
+    words = section.get("context_words") or []
+    if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+        raise ConfigError(f"{path}: field 'sound.context_words' must be a list of words")
+    within = section.get("context_within", 12)
+    if not isinstance(within, int) or isinstance(within, bool) or within < 0:
+        raise ConfigError(f"{path}: field 'sound.context_within' must be a whole number of characters")
+    ordinary = section.get("ordinary_words") or []
+    if not isinstance(ordinary, list) or not all(isinstance(w, str) and w for w in ordinary):
+        raise ConfigError(f"{path}: field 'sound.ordinary_words' must be a list of words")
+    initials = section.get("initials") or {}
+    if not isinstance(initials, dict):
+        raise ConfigError(f"{path}: field 'sound.initials' must map initials to the words they stand for")
+    listed: dict[str, tuple[str, ...]] = {}
+    for letters, meant in initials.items():
+        if not (isinstance(letters, str) and _PINYIN_WORD.fullmatch(letters.lower())) or not isinstance(meant, list) \
+                or not all(isinstance(m, str) and m for m in meant):
+            raise ConfigError(f"{path}: field 'sound.initials.{letters}' must be a list of words for Latin letters")
+        listed[letters.lower()] = tuple(fold_variant(m) for m in meant)
+    context = [*(w for name in lexicons for w in rules.lexicons[name]), *(fold_variant(w) for w in words)]
+    ordinary_words = common_words() | {fold_variant(w) for w in ordinary}
+    return SoundMatcher([t for t in dict.fromkeys(terms) if _CJK_TERM.fullmatch(t)], context, ordinary_words,
+                        listed, within)
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Chinese words of two to four characters seen at least `COMMON_WORD_MIN_COUNT` times in jieba's
+    dictionary: a same-sound spelling that reads as one of these is taken to mean what it says."""
+    with jieba.get_dict_file() as handle:
+        data = handle.read().decode("utf-8")
+    return frozenset(m.group(1) for m in _COMMON_WORD_LINE.finditer(data) if int(m.group(2)) >= COMMON_WORD_MIN_COUNT)
 
 
 def fold_variant(text: str) -> str:

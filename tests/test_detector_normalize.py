@@ -79,3 +79,122 @@ def test_broken_config_names_file_and_field(tmp_path) -> None:
     (tmp_path / "detector" / "normalize.yaml").write_text("homophones:\n  国知局: 国之局\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"normalize.yaml: field 'homophones.国知局'"):
         Normalizer.from_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("走内布渠到，当月拿证", "走内部渠道,当月拿证"),  # two characters of the same sound
+        ("商标拘指定代理", "商标局指定代理"),
+        ("专丽代理 包下正", "专利代理包下证"),
+        ("传利代理", "专利代理"),  # 传 is read chuan and zhuan: every reading counts
+        ("关系很影", "关系很硬"),  # a phrase of rules.yaml, not listed in normalize.yaml
+    ],
+)
+def test_other_characters_of_the_same_sound_become_the_key_term(original: str, expected: str) -> None:
+    assert normalize_text(original).text == expected
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "国家知识产权局制定的审查指南",  # 制定 sounds like 指定 but is a common word
+        "了解一下正规的商标注册流程",  # 下正 sounds like 下证, but 一下 and 正规 are the words here
+        "商标权人可以答辩",  # 人可 sounds like 认可, but 可以 is the word
+        "国内不少企业申请专利",  # 内不 sounds like 内部
+        "研发费用加计扣除",  # listed in sound.ordinary_words
+    ],
+)
+def test_same_sound_spellings_that_read_as_ordinary_words_are_left_alone(ordinary: str) -> None:
+    assert normalize_text(ordinary).text == ordinary
+
+
+def test_same_sound_spelling_without_a_real_character_needs_context() -> None:
+    assert normalize_text("砖丽申请 加急").text == "专利申请加急"  # 申请 is a context word
+    assert normalize_text("砖丽").text == "砖丽"
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("商biao局指定", "商标局指定"),
+        ("nei部渠dao", "内部渠道"),
+        ("zhuan利代理", "专利代理"),
+        ("dai理师挂靠", "代理师挂靠"),
+        ("审cha员关系", "审查员关系"),
+        ("nei bu 渠道", "内部渠道"),  # syllables apart
+    ],
+)
+def test_pinyin_mixed_with_characters_is_matched_by_sound(original: str, expected: str) -> None:
+    assert normalize_text(original).text == expected
+
+
+def test_full_pinyin_of_three_syllables_or_more_stands_on_its_own() -> None:
+    assert normalize_text("guanxihenying，放心").text == "关系很硬,放心"
+    assert normalize_text("kuaisuxiazheng").text == "快速下证"
+
+
+def test_full_pinyin_of_two_syllables_needs_context() -> None:
+    assert normalize_text("gongzhang").text == "gongzhang"
+    assert normalize_text("商标注册 盖gongzhang").text == "商标注册盖公章"
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("代办SB注册", "代办商标注册"),  # a context word next to the initials
+        ("ZL SB", "专利商标"),  # several initials together
+        ("NB渠道 包下证", "内部渠道包下证"),
+        ("ZC专利 包过", "职称专利包过"),  # zc: 职称 forms a rule word with 专利 (职称专利)
+        ("商标ZC", "商标注册"),  # zc: else the first of normalize.yaml
+        ("SB-200 音箱", "sb-200 音箱"),  # part of a model number
+        ("SB 音箱 黑色", "sb 音箱黑色"),  # no context
+        ("ZC300型号", "zc300型号"),
+        ("NB渠道", "nb渠道"),
+    ],
+)
+def test_initials_are_replaced_only_with_supporting_context(original: str, expected: str) -> None:
+    assert normalize_text(original).text == expected
+
+
+def test_sound_matches_map_back_to_the_original_characters() -> None:
+    original = "本所 商biao局 指定，走nei bu渠到"
+    normalized = normalize_text(original)
+    start = normalized.text.index("商标局指定")
+    assert normalized.original_slice(start, start + 5) == "商biao局 指定"
+    assert normalized.original_slice(start + 1, start + 2) == "biao"
+    channel = normalized.text.index("内部渠道")
+    assert normalized.original_slice(channel, channel + 4) == "nei bu渠到"
+    assert normalized.original_slice(channel + 1, channel + 2) == "bu"
+    assert normalized.original_slice(channel + 3, channel + 4) == "到"
+    initials = normalize_text("代办SB注册")
+    assert initials.original_slice(2, 4) == "SB"
+
+
+def test_a_word_added_to_the_rules_is_matched_by_sound(tmp_path) -> None:
+    (tmp_path / "detector").mkdir()
+    (tmp_path / "detector" / "normalize.yaml").write_text("pinyin: {}\n", encoding="utf-8")
+    (tmp_path / "detector" / "rules.yaml").write_text(
+        "lexicons: {}\nrules:\n  - id: insider.new\n    label: insider_channel\n    weight: 0.5\n"
+        "    phrases: [秘密通道]\n",
+        encoding="utf-8",
+    )
+    normalizer = Normalizer.from_config(tmp_path)
+    assert normalizer("走蜜密通道").text == "走秘密通道"
+    assert normalizer("mimi通道").text == "秘密通道"
+
+
+def test_sound_section_errors_name_the_field(tmp_path) -> None:
+    from lantian.settings import ConfigError, project_root
+
+    (tmp_path / "detector").mkdir()
+    rules = (project_root() / "config" / "detector" / "rules.yaml").read_text(encoding="utf-8")
+    (tmp_path / "detector" / "rules.yaml").write_text(rules, encoding="utf-8")
+    (tmp_path / "detector" / "normalize.yaml").write_text(
+        "sound:\n  context_lexicons: [no_such_list]\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"normalize.yaml: field 'sound.context_lexicons': .*'no_such_list'"):
+        Normalizer.from_config(tmp_path)
+    (tmp_path / "detector" / "normalize.yaml").write_text("sound:\n  initials:\n    zl: 专利\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"normalize.yaml: field 'sound.initials.zl'"):
+        Normalizer.from_config(tmp_path)

@@ -150,6 +150,7 @@ def evaluate(
     from detector.training.evaluate import evaluate as run_eval
     from detector.training.evaluate import sub_model_scores
     from detector.training.model_card import write_model_card
+    from detector.training.open_evasion import evaluate_open_evasion, without_sound_matching
     from detector.training.train import model_inputs
 
     root = data or data_root()
@@ -167,6 +168,11 @@ def evaluate(
             report = run_eval("detector", detector.detect_many, test, obfuscated, advance=advance)
             progress.update(task, description="keyword baseline")
             base_report = run_eval("keyword baseline", baseline.detect_many, test, obfuscated, advance=advance)
+            progress.update(task, description="open-ended evasions")
+            terms = list(detector.normalizer.sound.index.terms) if detector.normalizer.sound else []
+            evaded = evaluate_open_evasion(detector.detect_many, without_sound_matching(detector).detect_many,
+                                           test, terms)
+            base_evaded = evaluate_open_evasion(baseline.detect_many, None, test, terms)
         parts = None
         if write_card:
             texts, features = model_inputs(test, config)
@@ -174,15 +180,17 @@ def evaluate(
     except ConfigError as exc:
         _fail(str(exc))
     _print_reports(report, base_report)
+    _print_open_evasion(evaded, base_evaded)
     if json_out:
+        figures = {"detector": report.as_dict(), "baseline": base_report.as_dict(),
+                   "open_evasion": {"detector": evaded.as_dict(), "baseline": base_evaded.as_dict()}}
         json_out.write_text(
-            json.dumps({"detector": report.as_dict(), "baseline": base_report.as_dict()}, ensure_ascii=False,
-                       indent=2) + "\n",
+            json.dumps(figures, ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8",
         )
         console.print(f"figures written to {json_out}")
     if write_card:
-        path = write_model_card(model_path, report, base_report, parts, root)
+        path = write_model_card(model_path, report, base_report, parts, root, (evaded, base_evaded))
         console.print(f"model card written to {path}")
 
 
@@ -212,6 +220,23 @@ def _print_reports(report, base) -> None:
     summary.add_row("recall, obfuscated copy", f"{report.obfuscated_recall:.3f}", f"{base.obfuscated_recall:.3f}",
                     f"gap ≤ {TARGETS['obfuscated_recall_gap']:.2f} {_mark(marks['obfuscated_recall_gap'])}")
     console.print(summary)
+
+
+def _print_open_evasion(evaded, base) -> None:
+    from detector.training.open_evasion import TARGET_GAP
+
+    table = Table("figure", "detector", "baseline", "target",
+                  title=f"Open-ended evasions (detector/training/open_evasion.py): {evaded.items} positives with "
+                        "key terms respelled by sound")
+    table.add_row("recall, same items clean", f"{evaded.clean_recall:.3f}", f"{base.clean_recall:.3f}", "")
+    table.add_row("recall, evaded", f"{evaded.evaded_recall:.3f}", f"{base.evaded_recall:.3f}",
+                  f"gap ≤ {TARGET_GAP:.2f} {_mark(evaded.meets_target())}")
+    for kind, recall in evaded.evaded_recall_by_kind.items():
+        table.add_row(f"  with {kind}", f"{recall:.3f}", f"{base.evaded_recall_by_kind[kind]:.3f}", "")
+    table.add_row("hard-negative FPR, sound matching on / off",
+                  f"{evaded.hard_negative_fpr:.4f} / {evaded.hard_negative_fpr_without_sound:.4f}", "",
+                  f"no rise {_mark(evaded.hard_negative_fpr <= evaded.hard_negative_fpr_without_sound)}")
+    console.print(table)
 
 
 def _fpr(report) -> str:

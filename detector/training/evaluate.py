@@ -87,13 +87,13 @@ def micro_recall(gold: Sequence[set[str]], predicted: Sequence[set[str]]) -> flo
 def evaluate(system: str, detect_many: DetectMany, test: Sequence[Item], obfuscated: Sequence[Item],
              batch_size: int = 256, advance: Callable[[int], None] | None = None) -> EvalReport:
     """Run `detect_many` over the test items and the obfuscated copies and score the labels it returns."""
-    predicted = _labels_of(detect_many, test, batch_size, advance)
+    predicted = predicted_labels(detect_many, test, batch_size, advance)
     gold = [set(item.labels) for item in test]
     per_label = label_scores(gold, predicted)
     hard = [p for item, p in zip(test, predicted) if item.kind == "hard_negative"]
     positives = {item.id: (set(item.labels), p) for item, p in zip(test, predicted) if item.labels}
     kept = [item for item in obfuscated if item.id in positives]
-    obfuscated_predicted = _labels_of(detect_many, kept, batch_size, advance)
+    obfuscated_predicted = predicted_labels(detect_many, kept, batch_size, advance)
     clean_gold = [positives[item.id][0] for item in kept]
     clean_pred = [positives[item.id][1] for item in kept]
     obfuscated_labels = label_scores(clean_gold, obfuscated_predicted)
@@ -112,8 +112,9 @@ def evaluate(system: str, detect_many: DetectMany, test: Sequence[Item], obfusca
     )
 
 
-def _labels_of(detect_many: DetectMany, items: Sequence[Item], batch_size: int,
-               advance: Callable[[int], None] | None) -> list[set[str]]:
+def predicted_labels(detect_many: DetectMany, items: Sequence[Item], batch_size: int = 256,
+                     advance: Callable[[int], None] | None = None) -> list[set[str]]:
+    """The labels `detect_many` gives each item, in batches."""
     labels: list[set[str]] = []
     for start in range(0, len(items), batch_size):
         batch = [listing_of(item) for item in items[start:start + batch_size]]

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from detector.training.corpus import SPLITS, read_items
 from detector.training.evaluate import TARGETS, EvalReport, LabelScore
+from detector.training.open_evasion import TARGET_GAP as OPEN_EVASION_GAP
+from detector.training.open_evasion import OpenEvasionReport
 
 REPRODUCE = "lantian train --rebuild-corpus && lantian eval --write-card"
 
 
 def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
-                     parts: dict[str, dict[str, LabelScore]] | None, data: Path) -> Path:
+                     parts: dict[str, dict[str, LabelScore]] | None, data: Path,
+                     open_evasion: tuple[OpenEvasionReport, OpenEvasionReport] | None = None) -> Path:
     meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
     sizes = {split: read_items(data / f"{split}.jsonl") for split in SPLITS}
     lines = [
@@ -96,8 +99,17 @@ def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
         f"| recall, clean positives | {report.clean_recall:.3f} | {baseline.clean_recall:.3f} | |",
         f"| recall, obfuscated copy | {report.obfuscated_recall:.3f} | {baseline.obfuscated_recall:.3f} | "
         f"gap ≤ {TARGETS['obfuscated_recall_gap']:.2f} ({'met' if marks['obfuscated_recall_gap'] else 'missed'}) |",
-        "",
     ]
+    if open_evasion:
+        evaded, base_evaded = open_evasion
+        lines += [
+            f"| recall, open-ended evasions ({evaded.items} positives; clean on the same: {evaded.clean_recall:.3f}) "
+            f"| {evaded.evaded_recall:.3f} | {base_evaded.evaded_recall:.3f} | gap ≤ {OPEN_EVASION_GAP:.2f} "
+            f"({'met' if evaded.meets_target() else 'missed'}) |",
+            f"| hard-negative FPR without sound matching | {evaded.hard_negative_fpr_without_sound:.4f} | | "
+            "no rise with it |",
+        ]
+    lines.append("")
     if parts:
         lines += [
             "## Sub-models alone on the test split (F1 per label)",
