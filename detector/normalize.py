@@ -31,7 +31,7 @@ import ahocorasick
 import jieba
 import opencc
 
-from detector.sound import LATIN_WORD, SoundMatcher
+from detector.sound import SoundMatcher, latin_words
 from lantian.settings import ConfigError, config_dir, read_yaml
 
 if TYPE_CHECKING:
@@ -51,9 +51,11 @@ SEPARATORS = (
     r"\.\-_/\\|·•・‧∙⋅*~^`'\"+=#@&%$<>\[\]{}"
     "\u3000\u2010-\u2015\u2018-\u201f\u2022\u2026\u300c-\u300f\u3010\u3011\u30fb"
 )
-_SEPARATOR_RE = re.compile(
-    f"(?<=[{CJK}])[{SEPARATORS}{ZERO_WIDTH}{EMOJI}]+(?=[{CJK}])|[{ZERO_WIDTH}]+"
-)
+# A run of separators goes when Chinese characters stand on both sides; zero-width characters go anywhere. (The
+# neighbours are checked in Python: a regex starting with a look-behind scans several times slower.)
+_SEPARATOR_RUN = re.compile(f"[{SEPARATORS}{ZERO_WIDTH}{EMOJI}]+")
+_ZERO_WIDTH_RUN = re.compile(f"[{ZERO_WIDTH}]+")
+_CJK_CHAR = re.compile(f"[{CJK}]")
 _LATIN = re.compile(r"[a-z0-9]")
 # Phone and QQ numbers written in Chinese numerals ("一三八一二三四五六七八"): runs of 5+ become digits.
 _CHINESE_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
@@ -143,7 +145,7 @@ def _traditional_to_simplified_table() -> dict[int, str]:
 
 
 _T2S = _traditional_to_simplified_table()
-_TRADITIONAL = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_T2S)) + "]")
+_TRADITIONAL = frozenset(chr(code) for code in _T2S)
 
 
 class Normalizer:
@@ -196,7 +198,7 @@ class Normalizer:
     def __call__(self, text: str) -> NormalizedText:
         builder = _Builder(text)
         _fold_width_and_case(builder)
-        if _TRADITIONAL.search(builder.text):
+        if not _TRADITIONAL.isdisjoint(builder.text):
             builder.text = builder.text.translate(_T2S)
         if self.replacements:
             # Before separators go: some variants are written with a symbol in them ("微❤").
@@ -212,12 +214,11 @@ class Normalizer:
         return NormalizedText(builder.text, text, tuple(builder.starts), tuple(builder.ends))
 
     def _match_sounds(self, builder: _Builder) -> None:
-        # Matches taken on their own first, so that a context word they restore (商标拘 → 商标局) counts as
-        # context for initials and all-changed spellings (SB, 砖丽) in the second round.
-        edits, pending = self.sound.confident_edits(builder.text)
-        builder.apply(edits)
-        if pending:
-            builder.apply(self.sound.contextual_edits(builder.text))
+        def apply(edits: list[tuple[int, int, str]]) -> str:
+            builder.apply(edits)
+            return builder.text
+
+        self.sound.rewrite(builder.text, apply)
 
     def _segment_uncached(self, word: str) -> str | None:
         """The canonical wording of a Latin word made only of pinyin variants ("neibujiaji"), else None."""
@@ -254,7 +255,7 @@ class Normalizer:
         if self._pinyin:
             builder.apply(
                 (run.start(), run.end(), canonical)
-                for run in LATIN_WORD.finditer(builder.text)
+                for run in latin_words(builder.text)
                 if (canonical := self._segment(run.group())) is not None
             )
 
@@ -333,7 +334,15 @@ def _fold_width_and_case(builder: _Builder) -> None:
 
 
 def _remove_separators(builder: _Builder) -> None:
-    builder.apply((m.start(), m.end(), "") for m in _SEPARATOR_RE.finditer(builder.text))
+    text = builder.text
+    edits: list[tuple[int, int, str]] = []
+    for run in _SEPARATOR_RUN.finditer(text):
+        start, end = run.span()
+        if start and end < len(text) and _CJK_CHAR.match(text, start - 1) and _CJK_CHAR.match(text, end):
+            edits.append((start, end, ""))
+        else:
+            edits.extend((m.start(), m.end(), "") for m in _ZERO_WIDTH_RUN.finditer(text, start, end))
+    builder.apply(edits)
 
 
 @lru_cache(maxsize=8)

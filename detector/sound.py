@@ -12,23 +12,33 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, count, islice, repeat
 
 import ahocorasick
 from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
-# A Latin word standing alone (not part of an id such as "daiban123", "zhi_yuan" or "sb-200"): pinyin is only
-# looked for there.
-LATIN_WORD = re.compile(r"(?<![a-z0-9_\-])[a-z]+(?![a-z0-9_\-])")
+_LATIN_RUN = re.compile(r"[a-z]+(?![a-z0-9_\-])")
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 _VOWEL = re.compile("[aeiou]")
+_HAS_LATIN = re.compile("[a-z]")
 _CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Sentences end here: context for a sound match is looked for in its own sentence only.
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 _LONGEST_SYLLABLE = 6  # zhuang, shuang
 _END = ""  # trie key of the terms that end at a node (never a syllable)
+_NOTHING: dict = {}
+_FIRST_CLASS = 0xF0000  # sound classes are written as characters of the supplementary private use area
+
+
+def latin_words(text: str) -> list[re.Match[str]]:
+    """Latin words standing alone (not part of an id such as "daiban123", "zhi_yuan" or "sb-200"): pinyin is
+    only looked for there. (The look-behind is checked here: a regex starting with one scans much slower.)"""
+    return [word for word in _LATIN_RUN.finditer(text)
+            if word.start() == 0 or text[word.start() - 1] not in _ID_CHARS]
 
 
 def toneless(reading: str) -> str:
@@ -56,6 +66,19 @@ def char_syllables() -> dict[str, tuple[str, ...]]:
         if sounds and all(sounds):
             table[chr(code)] = sounds
     return table
+
+
+@lru_cache(maxsize=1)
+def sound_classes() -> tuple[dict[int, str], dict[str, tuple[str, ...]]]:
+    """Characters read the same way (the same readings) share a class, written as one private-use character:
+    a translation table for `str.translate` (character → its class; private-use characters → NUL, so none of
+    a text's own is taken for a class) and each class's readings."""
+    classes: dict[tuple[str, ...], str] = {}
+    table: dict[int, str] = {}
+    for char, readings in char_syllables().items():
+        table[ord(char)] = classes.setdefault(readings, chr(_FIRST_CLASS + len(classes)))
+    table.update({ord(code): "\0" for code in classes.values()})
+    return table, {code: readings for readings, code in classes.items()}
 
 
 @lru_cache(maxsize=1)
@@ -102,16 +125,14 @@ class _Lattice:
 
     __slots__ = ("sounds", "latin", "run_starts", "run_ends", "spaces")
 
-    def __init__(self, text: str, sounds: list[tuple[str, ...] | None], with_latin: bool) -> None:
+    def __init__(self, text: str, sounds: list[tuple[str, ...] | None]) -> None:
         self.sounds = sounds
         self.latin: dict[int, list[tuple[int, str]]] = {}
         self.run_starts: set[int] = set()
         self.run_ends: set[int] = set()
         self.spaces: dict[int, int] = {}
-        if not with_latin:
-            return
         spellings = latin_syllables()
-        for run in LATIN_WORD.finditer(text):
+        for run in latin_words(text):
             word, offset = run.group(), run.start()
             edges = {
                 offset + a: [(offset + b, spellings[word[a:b]])
@@ -126,11 +147,6 @@ class _Lattice:
             if before in self.run_ends or after in self.run_starts:
                 self.spaces[before] = after
 
-    def starts(self) -> Iterator[int]:
-        for position, sound in enumerate(self.sounds):
-            if sound is not None or position in self.run_starts:
-                yield position
-
     def edges(self, position: int) -> list[tuple[int, tuple[str, ...]]]:
         """The units that can follow a match that reached `position`: (where the unit ends, its sounds)."""
         position = self.spaces.get(position, position)
@@ -140,13 +156,16 @@ class _Lattice:
                 return [(position + 1, sound)]
         return [(end, (syllable,)) for end, syllable in self.latin.get(position, ())]
 
-    def is_end(self, position: int) -> bool:
-        """A match may end here: after a Chinese character or at the end of a Latin word (not inside one)."""
-        return (position in self.run_ends) or (position > 0 and self.sounds[position - 1] is not None)
 
 
 class SoundIndex:
-    """Key terms by their syllables; finds every span of a text that sounds like one of them."""
+    """Key terms by their syllables; finds every span of a text that sounds like one of them.
+
+    Two tries of the same terms: one by syllable (walked through Latin words, whose syllables are known only
+    once the word is split), and the same trie keyed by sound class (every class with a reading of a syllable
+    leads to its child), so a Chinese text, translated to classes in one `str.translate`, is walked with one
+    dictionary look-up per character.
+    """
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms: dict[str, tuple[str, ...]] = {}
@@ -160,53 +179,143 @@ class SoundIndex:
             for syllable in sounds:
                 node = node.setdefault(syllable, {})
             node.setdefault(_END, []).append(term)
-        self._table = char_syllables()
+        self._longest = max(map(len, self.terms), default=0)
+        self._classes, readings_of = sound_classes()
+        classes_of: dict[str, list[str]] = {}
+        for code, readings in readings_of.items():
+            for syllable in readings:
+                classes_of.setdefault(syllable, []).append(code)
+        by_class = _keyed_by_class(self._root, classes_of)
+        # The first two levels merged: class → {next class → nodes}, so that the look-ups of every position of a
+        # text run in C (map) and Python only sees positions where two characters start a term.
+        self._second: dict[str, dict[str, list[dict]]] = {}
+        for code, children in by_class.items():
+            if code == _END:
+                continue
+            merged: dict[str, list[dict]] = {}
+            for child in children:
+                for following, nodes in child.items():
+                    if following != _END:
+                        merged.setdefault(following, []).extend(nodes)
+            self._second[code] = children[0] if len(children) == 1 else merged
 
     def __len__(self) -> int:
         return len(self.terms)
 
-    def find(self, text: str) -> list[SoundMatch]:
-        """Every span sounding like a key term, the term itself included (all overlapping matches)."""
-        sounds = [self._table.get(char) for char in text]
-        lattice = _Lattice(text, sounds, with_latin=LATIN_WORD.search(text) is not None)
-        found: list[SoundMatch] = []
-        root = self._root
-        for start in lattice.starts():
-            stack: list[tuple[dict, int, int]] = [(root, start, 0)]
-            while stack:
-                node, position, depth = stack.pop()
-                if depth and _END in node and lattice.is_end(position):
-                    found.extend(self._match(lattice, start, position, term) for term in node[_END])
-                for end, syllables in lattice.edges(position):
-                    for syllable in syllables:
-                        child = node.get(syllable)
-                        if child is not None:
-                            stack.append((child, end, depth + 1))
-        return found
+    def find(self, text: str) -> tuple[list[tuple[int, int]], list[SoundMatch]]:
+        """The key terms written as they are (spans), and every other span sounding like a key term."""
+        spans: list[tuple[int, int, list[str]]] = []
+        self._walk_chinese(text, spans)
+        lattice = None
+        if _HAS_LATIN.search(text) and latin_words(text):
+            lattice = _Lattice(text, list(map(char_syllables().get, text)))
+            self._walk_latin(lattice, spans)
+        exact: list[tuple[int, int]] = []
+        matches: list[SoundMatch] = []
+        for start, end, terms in spans:
+            if text[start:end] in terms:
+                exact.append((start, end))
+                continue
+            for term in terms:
+                if lattice is None or end - start == len(term) and not _touches(start, end, lattice.run_starts,
+                                                                                 lattice.run_ends):
+                    units = tuple((i, i + 1) for i in range(start, end))
+                else:
+                    units = _align(lattice, start, end, self.terms[term])
+                matches.append(SoundMatch(start, end, term, units))
+        return exact, matches
 
-    def _match(self, lattice: _Lattice, start: int, end: int, term: str) -> SoundMatch:
-        if end - start == len(term) and all(lattice.sounds[i] is not None for i in range(start, end)):
-            return SoundMatch(start, end, term, tuple((i, i + 1) for i in range(start, end)))
-        return SoundMatch(start, end, term, self._align(lattice, start, end, self.terms[term]))
+    def _walk_chinese(self, text: str, spans: list[tuple[int, int, list[str]]]) -> None:
+        coded = text.translate(self._classes)
+        seconds = map(self._second.get, coded, repeat(_NOTHING))
+        started = list(map(dict.get, seconds, islice(coded, 1, None)))
+        for start in compress(count(), started):
+            for node in started[start]:
+                _follow_classes(coded, start, node, start + 2, spans)
 
-    @staticmethod
-    def _align(lattice: _Lattice, start: int, end: int, sounds: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
-        """The units of `[start, end)` that sound like each syllable of the term (a path known to exist)."""
-        def search(position: int, index: int) -> list[tuple[int, int]] | None:
-            if index == len(sounds):
-                return [] if position == end else None
-            for unit_end, syllables in lattice.edges(position):
-                if sounds[index] in syllables and unit_end <= end:
-                    rest = search(unit_end, index + 1)
-                    if rest is not None:
-                        unit_start = lattice.spaces.get(position, position)
-                        return [(unit_start, unit_end), *rest]
-            return None
+    def _walk_latin(self, lattice: _Lattice, spans: list[tuple[int, int, list[str]]]) -> None:
+        """Matches with a Latin word in them: walks by syllable from near each Latin word."""
+        starts: set[int] = set()
+        for run_start in lattice.run_starts:
+            starts.add(run_start)
+            starts.update(p for p in range(max(0, run_start - self._longest), run_start) if lattice.sounds[p])
+        found: list[tuple[int, int, list[str]]] = []
+        for start in sorted(starts):
+            _follow_units(lattice, start, self._root, start, found)
+        spans.extend(span for span in found if _touches(span[0], span[1], lattice.run_starts, lattice.run_ends))
 
-        units = search(start, 0)
-        if units is None:
-            raise AssertionError(f"no alignment of {sounds} in [{start}, {end})")
-        return tuple(units)
+
+def _keyed_by_class(node: dict, classes_of: dict[str, list[str]]) -> dict:
+    """A syllable trie node → the same node keyed by sound class: class → the children its readings lead to."""
+    keyed: dict = {}
+    if _END in node:
+        keyed[_END] = node[_END]
+    for syllable, child in node.items():
+        if syllable == _END:
+            continue
+        converted = _keyed_by_class(child, classes_of)
+        for code in classes_of.get(syllable, ()):
+            keyed.setdefault(code, []).append(converted)
+    return keyed
+
+
+def _follow_classes(coded: str, start: int, node: dict, position: int,
+                    spans: list[tuple[int, int, list[str]]]) -> None:
+    """Follow the class trie from `node` along the coded text from `position`, noting each term that ends."""
+    size = len(coded)
+    while True:
+        ends = node.get(_END)
+        if ends is not None:
+            spans.append((start, position, ends))
+        if position >= size:
+            return
+        children = node.get(coded[position])
+        if children is None:
+            return
+        position += 1
+        if len(children) > 1:
+            for child in children:
+                _follow_classes(coded, start, child, position, spans)
+            return
+        node = children[0]
+
+
+def _follow_units(lattice: _Lattice, start: int, node: dict, position: int,
+                  spans: list[tuple[int, int, list[str]]]) -> None:
+    """Follow the syllable trie along characters and Latin syllables, noting each term that ends at a unit
+    boundary (after a character, or at the end of a Latin word)."""
+    ends = node.get(_END)
+    if ends is not None and (lattice.sounds[position - 1] is not None or position in lattice.run_ends):
+        spans.append((start, position, ends))
+    for end, readings in lattice.edges(position):
+        for syllable in readings:
+            child = node.get(syllable)
+            if child is not None:
+                _follow_units(lattice, start, child, end, spans)
+
+
+def _touches(start: int, end: int, run_starts: set[int], run_ends: set[int]) -> bool:
+    """Whether `[start, end)` takes in a Latin word (all of it: matches never cut one)."""
+    return any(start <= position < end for position in run_starts) or any(
+        start < position <= end for position in run_ends)
+
+
+def _align(lattice: _Lattice, start: int, end: int, sounds: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """The units of `[start, end)` that sound like each syllable of the term (a path the walk found)."""
+    def search(position: int, index: int) -> list[tuple[int, int]] | None:
+        if index == len(sounds):
+            return [] if position == end else None
+        for unit_end, syllables in lattice.edges(position):
+            if sounds[index] in syllables and unit_end <= end:
+                rest = search(unit_end, index + 1)
+                if rest is not None:
+                    return [(lattice.spaces.get(position, position), unit_end), *rest]
+        return None
+
+    units = search(start, 0)
+    if units is None:
+        raise AssertionError(f"no alignment of {sounds} in [{start}, {end})")
+    return tuple(units)
 
 
 Edit = tuple[int, int, str]
@@ -244,48 +353,64 @@ class SoundMatcher:
     def __bool__(self) -> bool:
         return len(self.index) > 0
 
-    def confident_edits(self, text: str) -> tuple[list[Edit], bool]:
-        """Edits of the matches taken on their own, and whether matches needing context were seen."""
-        chosen, pending = self._choose(text, self.index.find(text), contextual=False)
-        if not pending:
-            pending = any(run.group() in self.initials for run in LATIN_WORD.finditer(text))
-        return _edits(text, chosen), pending
+    def rewrite(self, text: str, apply: Callable[[list[Edit]], str]) -> None:
+        """Replace what sounds like a key term in `text`, through `apply` (which takes sorted, non-overlapping
+        edits and returns the text after them). Matches taken on their own go first, so that a context word
+        they restore (商标拘 → 商标局) counts as context for the initials and all-changed spellings after."""
+        found = self._find(text)
+        chosen, pending = self._choose(text, *found, contextual=False)
+        if chosen:
+            text = apply(_edits(text, chosen))
+            if pending:
+                found = self._find(text)
+        if pending:
+            edits = self._contextual_edits(text, *found)
+            if edits:
+                apply(edits)
 
-    def contextual_edits(self, text: str) -> list[Edit]:
-        """Edits of the matches and initials that need context, where the context is there."""
-        chosen, _ = self._choose(text, self.index.find(text), contextual=True)
+    def _find(self, text: str) -> tuple[list[tuple[int, int]], list[SoundMatch], list[tuple[int, int]]]:
+        """Key terms as written, other spans that sound like one, and standalone Latin words that are initials."""
+        exact, matches = self.index.find(text)
+        initials = []
+        if _HAS_LATIN.search(text):
+            initials = [run.span() for run in latin_words(text) if run.group() in self.initials]
+        return exact, matches, initials
+
+    def _contextual_edits(self, text: str, exact: list[tuple[int, int]], matches: list[SoundMatch],
+                          initials: list[tuple[int, int]]) -> list[Edit]:
+        """Edits of the matches and initials that need context, where the context is there: a context word, or
+        (for pinyin) other initials or pinyin, nearby in the same sentence."""
+        chosen, _ = self._choose(text, exact, matches, initials, contextual=True)
         taken = [(m.start, m.end) for m in chosen]
-        initials = [run for run in LATIN_WORD.finditer(text)
-                    if run.group() in self.initials and not _overlaps(run.start(), run.end(), taken)]
-        supports = [(m.start, m.end) for m in chosen] + [(run.start(), run.end()) for run in initials]
+        initials = [span for span in initials if not _overlaps(*span, taken)]
         anchors = [(end - length + 1, end + 1) for end, length in self._context.iter(text)] if self._has_context else []
-        kept = [m for m in chosen if self._supported(text, m.start, m.end, anchors, supports)]
+        pinyin = [(m.start, m.end) for m in chosen if _is_latin(text, m)] + initials
+        kept = [m for m in chosen if self._supported(text, m.start, m.end, anchors, pinyin if _is_latin(text, m)
+                                                     else [])]
         edits = _edits(text, kept)
-        for run in initials:
-            if self._supported(text, run.start(), run.end(), anchors, supports):
-                term = self._initials_term(text, run.start(), run.end())
-
+        for start, end in initials:
+            if self._supported(text, start, end, anchors, pinyin):
+                term = self._initials_term(text, start, end)
                 if term is not None:
-                    edits.append((run.start(), run.end(), term))
+                    edits.append((start, end, term))
         return sorted(edits)
 
-    def _choose(self, text: str, matches: list[SoundMatch], contextual: bool) -> tuple[list[SoundMatch], bool]:
-        """Non-overlapping changing matches of one kind (longest, then most real characters, then leftmost)."""
-        exact = [(m.start, m.end) for m in matches if text[m.start:m.end] == m.term]
+    def _choose(self, text: str, exact: list[tuple[int, int]], matches: list[SoundMatch],
+                initials: list[tuple[int, int]], contextual: bool) -> tuple[list[SoundMatch], bool]:
+        """Non-overlapping changing matches of one kind (longest, then most real characters, then leftmost), and
+        whether anything needing context (matches, initials) was seen."""
         ranked = []
-        pending = False
+        pending = bool(initials)
         for match in matches:
             changed = _changed_units(text, match)
-            if not changed or self._reads_as_words(text, match, changed):
+            real = len(match.term) - len(changed)
+            needs_context = real == 0 and not (len(match.term) >= 3 and _is_latin(text, match, only=True))
+            pending = pending or needs_context
+            if needs_context != contextual or self._reads_as_words(text, match, changed):
                 continue
             if any(_cuts_into(match, other, changed) for other in exact):
                 continue
-            real = len(match.term) - len(changed)
-            latin_only = not any(end - start == 1 and _CJK_CHAR.match(text[start]) for start, end in match.units)
-            needs_context = real == 0 and not (latin_only and len(match.term) >= 3)
-            pending = pending or needs_context
-            if needs_context == contextual:
-                ranked.append((-(match.end - match.start), -real, match.start, match))
+            ranked.append((-(match.end - match.start), -real, match.start, match))
         chosen: list[SoundMatch] = []
         taken: list[tuple[int, int]] = []
         for *_, match in sorted(ranked, key=lambda row: row[:3]):
@@ -314,7 +439,7 @@ class SoundMatcher:
 
     def _supported(self, text: str, start: int, end: int, anchors: list[tuple[int, int]],
                    supports: list[tuple[int, int]]) -> bool:
-        """A context word, or another match needing context, near `[start, end)` in the same sentence."""
+        """A context word or one of `supports` near `[start, end)` in the same sentence."""
         for other_start, other_end in [*anchors, *supports]:
             if (other_start, other_end) == (start, end) or _overlaps(other_start, other_end, [(start, end)]):
                 continue
@@ -334,13 +459,19 @@ class SoundMatcher:
         for option in options:
             window = before + option + after
             inside = (len(before), len(before) + len(option))
-            best[option] = max((m.end - m.start for m in self.index.find(window)
-                                if window[m.start:m.end] == m.term and m.start <= inside[0] and inside[1] <= m.end),
+            exact, _ = self.index.find(window)
+            best[option] = max((end - begin for begin, end in exact if begin <= inside[0] and inside[1] <= end),
                                default=0)
         ranked = sorted(options, key=lambda option: -best[option])
         if best[ranked[0]] > best[ranked[1]]:
             return ranked[0]
         return options[0] if text[start:end] in self._listed else None
+
+
+def _is_latin(text: str, match: SoundMatch, only: bool = False) -> bool:
+    """Whether the match has a Latin unit (with `only`: nothing but Latin units)."""
+    latin = [end - start > 1 or not _CJK_CHAR.match(text[start]) for start, end in match.units]
+    return all(latin) if only else any(latin)
 
 
 def _changed_units(text: str, match: SoundMatch) -> list[tuple[int, int]]:

@@ -175,10 +175,12 @@ def test_eval_command_prints_figures_for_detector_and_baseline(tiny_data, tmp_pa
     out = tmp_path / "figures.json"
     result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--json", str(out)])
     assert result.exit_code == 0, result.output
-    for text in ("macro-F1", "hard-negative FPR", "obfuscated", "impersonation", "unlicensed_agency", "kw F1"):
+    for text in ("macro-F1", "hard-negative FPR", "obfuscated", "impersonation", "unlicensed_agency", "kw F1",
+                 "Open-ended evasions"):
         assert text in result.output
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert set(figures) == {"detector", "baseline"}
+    assert set(figures) == {"detector", "baseline", "open_evasion"}
+    assert 0.0 <= figures["open_evasion"]["detector"]["evaded_recall"] <= 1.0
     assert set(figures["detector"]["per_label"]) == {*MODEL_LABELS[:-1], "unlicensed_agency"}
     assert 0.0 <= figures["detector"]["macro_f1"] <= 1.0
 
