@@ -229,9 +229,18 @@ class SoundIndex:
         coded = text.translate(self._classes)
         seconds = map(self._second.get, coded, repeat(_NOTHING))
         started = list(map(dict.get, seconds, islice(coded, 1, None)))
+        size = len(coded)
         for start in compress(count(), started):
+            third = start + 2
             for node in started[start]:
-                _follow_classes(coded, start, node, start + 2, spans)
+                # Most terms found are two characters long and stop here: one step inline, the rest in a call.
+                ends = node.get(_END)
+                if ends is not None:
+                    spans.append((start, third, ends))
+                children = node.get(coded[third]) if third < size else None
+                if children is not None:
+                    for child in children:
+                        _follow_classes(coded, start, child, third + 1, spans)
 
     def _walk_latin(self, lattice: _Lattice, spans: list[tuple[int, int, list[str]]]) -> None:
         """Matches with a Latin word in them: walks by syllable from near each Latin word."""
