@@ -129,6 +129,7 @@ def run_capture(
     Like `run_sweep`, this starts the Twisted reactor: call it once per process.
     """
     endpoint_map = load_endpoints(Path(endpoints)) if isinstance(endpoints, (str, Path)) else endpoints
+    Catalog(endpoints=endpoint_map)  # a broken platform config is reported here, not lost inside the crawl
     process = CrawlerProcess(crawler_settings({**_log_settings("capture"), **(settings or {})}),
                              install_root_handler=True)
     crawler = process.create_crawler(CaptureSpider)
