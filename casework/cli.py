@@ -10,7 +10,6 @@ from typing import Any, Iterator, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
@@ -407,7 +406,7 @@ def agencies_watchlist(
 
     registry, problem = load_registry()
     if problem:
-        err.print(f"[yellow]warning:[/yellow] licence status unknown: {escape(problem)}", highlight=False)
+        err.print(Text.assemble(("warning:", "yellow"), " licence status unknown: ", as_text(problem)))
     with _store() as store, _errors():
         agencies = watched_agencies(store.iter_leads(LeadQuery()), registry, months=months,
                                     registry_problem=problem)

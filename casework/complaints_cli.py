@@ -5,10 +5,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from casework.cli import _default_user, _errors, _fail, _store, console
+from lantian.terminal import as_text
 
 app = typer.Typer(help="Complaints from the public (举报投诉): record, capture their links and screenshots, answer.",
                   no_args_is_help=True)
@@ -55,16 +56,14 @@ def add(
                 for path in screenshot:
                     entry = add_screenshot(register, store, detector, reader, complaint.number, path.read_bytes(),
                                            name=path.name, by=by, platform=screenshot_platform)
-                    console.print(f"screenshot {escape(path.name)}: sha256 {entry['sha256']}, lead "
-                                  f"{entry['lead_id']} ({', '.join(entry['labels']) or 'no label'})",
-                                  highlight=False)
+                    console.print(Text.assemble("screenshot ", as_text(path.name), f": sha256 {entry['sha256']}, "
+                                                f"lead {entry['lead_id']} ({', '.join(entry['labels']) or 'no label'})"))
             store.flush()
             outcomes = capture_links(complaint.urls, complaint.number, by=by, endpoints=endpoints)
             record_captures(register, store, complaint.number, outcomes, by=by)
             for outcome in outcomes:
-                colour = "green" if outcome.captured else "yellow"
-                console.print(f"[{colour}]{outcome.outcome}[/{colour}] {escape(outcome.url)}: "
-                              f"{escape(outcome.message)}", highlight=False)
+                console.print(Text.assemble((outcome.outcome, "green" if outcome.captured else "yellow"), " ",
+                                            as_text(outcome.url), ": ", as_text(outcome.message)))
         finally:
             register.close()
 
@@ -89,7 +88,7 @@ def list_complaints(
                 due = complaint.answer_deadline[:10] + (" [red]overdue[/red]" if complaint.overdue() else "")
                 table.add_row(str(complaint.number), complaint.received_at[:10], f"{complaint.age_days()} d", due,
                               f"{status} {COMPLAINT_STATUS_NAMES_ZH[status]}", str(len(complaint.lead_ids)),
-                              escape(complaint.report[:60]))
+                              as_text(complaint.report[:60]))
         finally:
             register.close()
     console.print(table)
@@ -111,22 +110,24 @@ def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
             leads = [(lead_id, store.get(lead_id) or {}) for lead_id in complaint.lead_ids]
         finally:
             register.close()
-    console.print(f"[bold]complaint {complaint.number}[/bold] ({status}) received {complaint.received_at} by "
-                  f"{escape(complaint.received_by)}; answer due {complaint.answer_deadline}", highlight=False)
-    console.print(f"complainant: {escape(', '.join(complaint.complainant.values()) or '—')}", highlight=False)
-    console.print(f"report: {escape(complaint.report)}", highlight=False)
+    console.print(Text.assemble((f"complaint {complaint.number}", "bold"), f" ({status}) received "
+                                f"{complaint.received_at} by ", as_text(complaint.received_by),
+                                f"; answer due {complaint.answer_deadline}"))
+    console.print(Text.assemble("complainant: ", as_text(", ".join(complaint.complainant.values()) or "—")))
+    console.print(Text.assemble("report: ", as_text(complaint.report)))
     for capture in complaint.captures:
-        console.print(f"link {escape(capture['url'])}: {capture['outcome']} — {escape(capture['message'])}",
-                      highlight=False)
+        console.print(Text.assemble("link ", as_text(capture["url"]), f": {capture['outcome']} — ",
+                                    as_text(capture["message"])))
     for shot in complaint.screenshots:
-        console.print(f"screenshot {escape(shot['name'])} sha256 {shot['sha256']}: {escape(shot['ocr_text'][:80])}",
-                      highlight=False)
+        console.print(Text.assemble("screenshot ", as_text(shot["name"]), f" sha256 {shot['sha256']}: ",
+                                    as_text(shot["ocr_text"][:80])))
     for lead_id, lead in leads:
-        console.print(f"lead {lead_id} {lead.get('status')} {', '.join(lead.get('labels') or []) or 'no label'} "
-                      f"{escape(str(lead.get('url') or ''))}", highlight=False)
+        console.print(Text.assemble(f"lead {lead_id} {lead.get('status')} "
+                                    f"{', '.join(lead.get('labels') or []) or 'no label'} ",
+                                    as_text(lead.get("url") or "")))
     for event in complaint.audit:
-        console.print(f"{event['at']} {escape(str(event.get('by')))} {event['action']} "
-                      f"{escape(str(event.get('to') or ''))} {escape(str(event.get('why') or ''))}", highlight=False)
+        console.print(Text.assemble(f"{event['at']} ", as_text(event.get("by")), f" {event['action']} ",
+                                    as_text(event.get("to") or ""), " ", as_text(event.get("why") or "")))
 
 
 @app.command("reply")

@@ -129,9 +129,10 @@ def capture(
     even when no label fires. Every attempt is logged in <data dir>/capture/attempts.jsonl."""
     from urllib.parse import urlsplit
 
-    from rich.markup import escape
+    from rich.text import Text
 
     from crawler.run import run_capture
+    from lantian.terminal import as_text
 
     console = Console()
     bad = [u for u in url if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).netloc]
@@ -149,8 +150,7 @@ def capture(
         if as_json:
             typer.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
         else:
-            colour = "green" if outcome.captured else "yellow"
-            console.print(f"[{colour}]{outcome.outcome}[/{colour}] {escape(outcome.url)}: {escape(outcome.message)}",
-                          highlight=False)
+            console.print(Text.assemble((outcome.outcome, "green" if outcome.captured else "yellow"), " ",
+                                        as_text(outcome.url), ": ", as_text(outcome.message)))
     if not all(outcome.captured for outcome in outcomes):
         raise typer.Exit(1)
