@@ -242,6 +242,22 @@ class SoundIndex:
                     for child in children:
                         _follow_classes(coded, start, child, third + 1, spans)
 
+    def spelled(self, word: str, start: int) -> list[tuple[int, list[str]]]:
+        """Key terms written in full pinyin from `word[start]` on: (where the spelling ends, the terms)."""
+        spellings = latin_syllables()
+        found: list[tuple[int, list[str]]] = []
+        stack = [(self._root, start)]
+        while stack:
+            node, position = stack.pop()
+            if _END in node:
+                found.append((position, node[_END]))
+            for end in range(position + 1, min(len(word), position + _LONGEST_SYLLABLE) + 1):
+                syllable = spellings.get(word[position:end])
+                child = node.get(syllable) if syllable is not None else None
+                if child is not None:
+                    stack.append((child, end))
+        return found
+
     def _walk_latin(self, lattice: _Lattice, spans: list[tuple[int, int, list[str]]]) -> None:
         """Matches with a Latin word in them: walks by syllable from near each Latin word."""
         starts: set[int] = set()
@@ -350,6 +366,7 @@ class SoundMatcher:
             else:
                 self.initials.pop(letters, None)
         self._listed = {letters for letters, meant in (initials or {}).items() if meant}
+        self._glued = lru_cache(maxsize=16384)(self._glued_uncached)
         self.common_words = common_words
         self.context_within = context_within
         self._context = ahocorasick.Automaton()
@@ -368,14 +385,52 @@ class SoundMatcher:
         they restore (商标拘 → 商标局) counts as context for the initials and all-changed spellings after."""
         found = self._find(text)
         chosen, pending = self._choose(text, *found, contextual=False)
-        if chosen:
-            text = apply(_edits(text, chosen))
+        edits = _edits(text, chosen)
+        if _HAS_LATIN.search(text):
+            edits += self._glued_edits(text, [(m.start, m.end) for m in chosen])
+        if edits:
+            text = apply(sorted(edits))
             if pending:
                 found = self._find(text)
         if pending:
             edits = self._contextual_edits(text, *found)
             if edits:
                 apply(edits)
+
+    def _glued_edits(self, text: str, taken: list[tuple[int, int]]) -> list[Edit]:
+        """Latin words that are several key terms glued together, in full pinyin or initials
+        (neibuqudaobaoguo, zlsb, guamingfmzl): each replaced by the terms, when nothing else took it."""
+        edits: list[Edit] = []
+        for run in latin_words(text):
+            if not _overlaps(*run.span(), taken):
+                terms = self._glued(run.group())
+                if terms is not None:
+                    edits.append((run.start(), run.end(), "".join(terms)))
+        return edits
+
+    def _glued_uncached(self, word: str) -> tuple[str, ...] | None:
+        """The key terms a Latin word is made of, two or more (fewest pieces, then most in full pinyin), else
+        None. A piece is a term's full pinyin or its initials (ambiguous initials only as listed first)."""
+        if len(word) > 60:
+            return None
+        best: list[tuple[int, int, tuple[str, ...]] | None] = [None] * (len(word) + 1)
+        best[0] = (0, 0, ())
+        for start in range(len(word)):
+            head = best[start]
+            if head is None:
+                continue
+            pieces = [(end, terms[0], 0) for end, terms in self.index.spelled(word, start)]
+            for end in range(start + 2, min(len(word), start + 8) + 1):
+                options = self.initials.get(word[start:end])
+                if options and (len(options) == 1 or word[start:end] in self._listed):
+                    pieces.append((end, options[0], 1))
+            for end, term, initials in pieces:
+                candidate = (head[0] + 1, head[1] + initials, (*head[2], term))
+                current = best[end]
+                if current is None or candidate[:2] < current[:2]:
+                    best[end] = candidate
+        found = best[-1]
+        return found[2] if found is not None and found[0] >= 2 else None
 
     def _find(self, text: str) -> tuple[list[tuple[int, int]], list[SoundMatch], list[tuple[int, int]]]:
         """Key terms as written, other spans that sound like one, and standalone Latin words that are initials."""

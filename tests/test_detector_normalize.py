@@ -142,6 +142,18 @@ def test_full_pinyin_of_two_syllables_needs_context() -> None:
 @pytest.mark.parametrize(
     ("original", "expected"),
     [
+        ("guamingfmzl", "挂名发明专利"),  # full pinyin and initials of several terms in one word
+        ("zlsb代办", "专利商标代办"),
+        ("html页面", "html页面"),  # an English word is not made of key terms
+    ],
+)
+def test_latin_word_made_of_several_key_terms_is_split_into_them(original: str, expected: str) -> None:
+    assert normalize_text(original).text == expected
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
         ("代办SB注册", "代办商标注册"),  # a context word next to the initials
         ("ZL SB", "专利商标"),  # several initials together
         ("NB渠道 包下证", "内部渠道包下证"),
