@@ -5,13 +5,15 @@ characters (商biao局), full pinyin (neibuqudao) and pinyin initials (GZJ). The
 pypinyin's dictionary, so matching a text is dictionary look-ups and a walk down a trie of syllables, never a
 pypinyin call per character.
 
-A character sounds like every one of its readings (polyphonic characters: all of them, tones ignored, ü as u); a
-key term sounds like pypinyin's reading of the term as a word (银行 → yin hang).
+A character sounds like every one of its readings in use (polyphonic characters: the first reading and every one
+a word of pypinyin's phrase list uses; tones ignored, ü as u); a key term sounds like pypinyin's reading of the
+term as a word (银行 → yin hang).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +21,7 @@ from itertools import compress, count, islice, repeat
 
 import ahocorasick
 from pypinyin import lazy_pinyin
+from pypinyin.phrases_dict import phrases_dict
 from pypinyin.pinyin_dict import pinyin_dict
 
 _LATIN_RUN = re.compile(r"[a-z]+(?![a-z0-9_\-])")
@@ -29,6 +32,7 @@ _CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Sentences end here: context for a sound match is looked for in its own sentence only.
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 _LONGEST_SYLLABLE = 6  # zhuang, shuang
+READING_MIN_WORDS = 10
 _END = ""  # trie key of the terms that end at a node (never a syllable)
 _NOTHING: dict = {}
 _FIRST_CLASS = 0xF0000  # sound classes are written as characters of the supplementary private use area
@@ -58,13 +62,21 @@ def _tone_marks() -> dict[int, str]:
 
 @lru_cache(maxsize=1)
 def char_syllables() -> dict[str, tuple[str, ...]]:
-    """Every Chinese character of pypinyin's dictionary → its toneless readings (all of them)."""
+    """Every Chinese character of pypinyin's dictionary → its toneless readings in use: the first, and every
+    other one that at least `READING_MIN_WORDS` words of pypinyin's phrase list read it with (行: xing, hang; 传:
+    chuan, zhuan; not 是 ti or 将 qiang, which turned 依次是 into 一次提 and 要将商标 into 要抢商标)."""
     marks = _tone_marks()
+    in_words: Counter[tuple[str, str]] = Counter()
+    for phrase, readings in phrases_dict.items():
+        for char, reading in zip(phrase, readings):
+            if len(reading) == 1:
+                in_words[char, reading[0].translate(marks)] += 1
     table: dict[str, tuple[str, ...]] = {}
     for code, readings in pinyin_dict.items():
+        char = chr(code)
         sounds = tuple(dict.fromkeys(readings.translate(marks).split(",")))
         if sounds and all(sounds):
-            table[chr(code)] = sounds
+            table[char] = (sounds[0], *(s for s in sounds[1:] if in_words[char, s] >= READING_MIN_WORDS))
     return table
 
 
@@ -349,11 +361,12 @@ Edit = tuple[int, int, str]
 class SoundMatcher:
     """Which sound matches replace text, and with what: the false-positive guards around `SoundIndex`.
 
-    Taken on its own: a match with at least one real character (商标拘, xia证) or full pinyin of three or more
-    syllables (neibuqudao). Taken only with context (a context word, or other initials, at most
-    `context_within` characters away in the same sentence): matches without a real character (砖丽, zhuanli) and
-    initials (zl, gzj). Never taken: a span that is the term already, a match cutting into the term's own
-    occurrence, and one whose changed characters read as common words with their neighbours (制定, 一下正规).
+    Taken on its own: a match with at least one real character (商标拘, xia证), full pinyin of three or more
+    syllables (neibuqudao), a Latin word made of several terms (zlsb). Taken only with context (a context word,
+    or other initials, at most `context_within` characters away in the same sentence): matches without a real
+    character (伤表橘, zhuanli) and initials (zl, gzj). Never taken: two characters that are both other ones
+    (砖丽), a span that is the term already, a match cutting into a key term as written, and one whose changed
+    characters read as common words with their neighbours (制定, 一下正规).
     """
 
     def __init__(self, terms: Iterable[str], context_words: Iterable[str], common_words: frozenset[str],
@@ -468,6 +481,8 @@ class SoundMatcher:
         for match in matches:
             changed = _changed_units(text, match)
             real = len(match.term) - len(changed)
+            if real == 0 and len(match.term) == 2 and not _is_latin(text, match):
+                continue  # two characters, both other ones (将会 for 抢回): too often ordinary words
             needs_context = real == 0 and not (len(match.term) >= 3 and _is_latin(text, match, only=True))
             pending = pending or needs_context
             if needs_context != contextual or self._reads_as_words(text, match, changed):
@@ -484,20 +499,22 @@ class SoundMatcher:
         return chosen, pending
 
     def _reads_as_words(self, text: str, match: SoundMatch, changed: list[tuple[int, int]]) -> bool:
-        """Whether the span reads as ordinary words: it is a common word itself, or a changed character (any
-        character, for two-character terms: 商标权人可以 is not 认可) forms a common word with characters outside
-        the span."""
+        """Whether the span reads as ordinary words: a changed character forms a common word with the characters
+        around it (资讯中心 is not 咨询中心; 一下正规 has no 下证), or, for a two-character term, either character
+        does with a character outside the span (商标权人可以 has no 认可)."""
         words = self.common_words
         if text[match.start:match.end] in words:
             return True
-        units = match.units if len(match.term) == 2 else changed
-        for start, end in units:
+        checked = [(unit, False) for unit in changed]
+        if len(match.term) == 2:
+            checked += [(unit, True) for unit in match.units if unit not in changed]
+        for (start, end), reaching_out in checked:
             if end - start != 1:
                 continue
             for left in range(max(0, start - 3), start + 1):
-                for right in range(start + 1, min(len(text), left + 4) + 1):
+                for right in range(start + 2 if left == start else start + 1, min(len(text), left + 4) + 1):
                     inside = match.start <= left and right <= match.end
-                    if right - left >= 2 and not inside and text[left:right] in words:
+                    if (not reaching_out or not inside) and text[left:right] in words:
                         return True
         return False
 

@@ -103,6 +103,9 @@ def test_other_characters_of_the_same_sound_become_the_key_term(original: str, e
         "商标权人可以答辩",  # 人可 sounds like 认可, but 可以 is the word
         "国内不少企业申请专利",  # 内不 sounds like 内部
         "研发费用加计扣除",  # listed in sound.ordinary_words
+        "详情参阅资讯中心公告",  # 资讯 is the word here, not 咨询
+        "此时代理机构将会收取少量咨询费",  # 将会 is not 抢回 (both characters other ones)
+        "排名依次是第一发明人",  # 是 is not read ti (an archaic reading): 依次是 is not 一次提
     ],
 )
 def test_same_sound_spellings_that_read_as_ordinary_words_are_left_alone(ordinary: str) -> None:
@@ -110,8 +113,9 @@ def test_same_sound_spellings_that_read_as_ordinary_words_are_left_alone(ordinar
 
 
 def test_same_sound_spelling_without_a_real_character_needs_context() -> None:
-    assert normalize_text("砖丽申请 加急").text == "专利申请加急"  # 申请 is a context word
-    assert normalize_text("砖丽").text == "砖丽"
+    assert normalize_text("申请商标，伤表橘指定").text == "申请商标,商标局指定"  # 商标: a context word
+    assert normalize_text("伤表橘指定").text == "伤表橘指定"
+    assert normalize_text("申请专利 砖丽").text == "申请专利砖丽"  # two characters, both other ones: never
 
 
 @pytest.mark.parametrize(
