@@ -161,3 +161,13 @@ def test_store_outage_is_a_clear_error_page(users_file, casework_env, tmp_path):
                 follow_redirects=False)
     page = client.get("/leads")
     assert page.status_code == 503 and "线索库暂时不可用" in page.text
+
+
+def test_errors_are_shown_in_chinese(client, seeded):
+    _login(client, "alice", "reviewer-pass-1")
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "页面不存在" in missing.text and "Not Found" not in missing.text
+    lead = client.get("/leads/0000000000")
+    assert lead.status_code == 404 and "没有编号为 0000000000 的线索" in lead.text
+    wrong = client.put("/leads")
+    assert wrong.status_code == 405 and "不支持这种请求方式" in wrong.text

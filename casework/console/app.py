@@ -6,12 +6,14 @@ segments (never as markup), and a strict Content-Security-Policy forbids scripts
 """
 from __future__ import annotations
 
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from casework.console.agency_lookup import AgencyLookup
@@ -34,6 +36,8 @@ SECURITY_HEADERS = {
 }
 # How long the console ranks with one snapshot of shared contacts and agency classes.
 TRIAGE_REUSE_SECONDS = 30
+# Starlette's own errors (no such page, wrong method) in the console's language.
+ERRORS_ZH: dict[int, str] = {404: "页面不存在", 405: "不支持这种请求方式"}
 ROUTERS = (auth.router, leads.router, lead.router, agencies.router, rechecks.router, supervisor.router,
            platforms.router, exports.router, users.router, complaints.router)
 
@@ -69,7 +73,10 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
 
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException) -> Response:
-        return render(request, "error.html", status_code=exc.status_code, message=str(exc.detail))
+        """Every HTTP error as the console's error page (FastAPI's HTTPException is a Starlette one)."""
+        generic = exc.detail == HTTPStatus(exc.status_code).phrase
+        message = ERRORS_ZH.get(exc.status_code, f"请求无法处理（HTTP {exc.status_code}）") if generic else exc.detail
+        return render(request, "error.html", status_code=exc.status_code, message=str(message))
 
     for router in ROUTERS:
         app.include_router(router)
