@@ -79,6 +79,9 @@ def console_main(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8700, min=1, max=65535, help="Port to listen on."),
     users: Optional[Path] = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
+    ssl_certfile: Optional[Path] = typer.Option(None, help="Serve HTTPS with this certificate (PEM); the session "
+                                                "cookie is then Secure and responses carry HSTS."),
+    ssl_keyfile: Optional[Path] = typer.Option(None, help="The certificate's private key (PEM)."),
 ) -> None:
     """Start the review console (log in with a user from `lantian console add-user`)."""
     if ctx.invoked_subcommand is not None:
@@ -86,15 +89,21 @@ def console_main(
     import uvicorn
 
     from casework.console.app import create_app
+    from casework.console.security import served_over_tls
     from casework.users import load_users
 
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        _fail("--ssl-certfile and --ssl-keyfile go together")
     with _store() as store:
         with _errors():
             if not load_users(users):
                 _fail("no console users yet: add one with `lantian console add-user NAME --role admin`")
-            app = create_app(store, users)
-        console.print(f"review console on http://{host}:{port}/ (backend: {store.backend}); Ctrl-C to stop")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+            tls = ssl_certfile is not None or served_over_tls()
+            app = create_app(store, users, tls=tls)
+        scheme = "https" if ssl_certfile is not None else "http"
+        console.print(f"review console on {scheme}://{host}:{port}/ (backend: {store.backend}); Ctrl-C to stop")
+        uvicorn.run(app, host=host, port=port, log_level="warning", ssl_certfile=ssl_certfile,
+                    ssl_keyfile=ssl_keyfile)
 
 
 @console_app.command("add-user")
@@ -105,7 +114,8 @@ def add_user(
                                  help="At least 8 characters (prompted when not given)."),
     users: Optional[Path] = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
 ) -> None:
-    """Add a console user or reset their password/role (stores a scrypt hash, never the password)."""
+    """Add a console user or reset their password/role (stores an Argon2id hash, never the password; a reset ends
+    the user's open console sessions)."""
     from casework.users import save_user, users_path
 
     with _errors():

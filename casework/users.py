@@ -1,7 +1,11 @@
-"""Console users: `config/casework/users.yaml` holds username, role and a scrypt password hash (stdlib only).
+"""Console users: `config/casework/users.yaml` holds username, role and an Argon2id password hash.
 
 Add a user with `lantian console add-user NAME --role reviewer|admin` (it prompts for the password and writes the
-hash); the file never holds a clear-text password.
+hash); the file never holds a clear-text password, is written with mode 0600 and is not tracked in git
+(`users.example.yaml` shows its shape). Hashes are Argon2id at OWASP's recommended cost (19 MiB, 2 passes, 1 lane);
+scrypt hashes written by older versions are still accepted, and `needs_rehash` says when to replace one.
+The running console reads the file again whenever it changes (`UsersFile`), so a reset or removal takes effect at
+once.
 """
 from __future__ import annotations
 
@@ -10,15 +14,21 @@ import hashlib
 import hmac
 import os
 import re
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from lantian.settings import ConfigError, config_dir, read_yaml
 
 USER_ROLES: tuple[str, ...] = ("reviewer", "admin")
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)  # OWASP Password Storage, Argon2id
+_HASH_PREFIXES = ("$argon2id$", "scrypt$")
 _NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{1,64}$")
 
 
@@ -38,21 +48,31 @@ def users_path() -> Path:
 
 
 def hash_password(password: str) -> str:
-    """`scrypt$n$r$p$salt$hash` with a random salt (base64)."""
-    salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT, dklen=32)
-    b64 = base64.b64encode
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+    """An Argon2id hash (PHC string, random salt)."""
+    return _HASHER.hash(password)
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """Whether `password` matches `stored` (Argon2id, or the `scrypt$n$r$p$salt$hash` of older versions)."""
+    if stored.startswith("scrypt$"):
+        return _verify_scrypt(password, stored)
+    try:
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a hash that just verified should be replaced by one at today's cost."""
+    return stored.startswith("scrypt$") or _HASHER.check_needs_rehash(stored)
+
+
+def _verify_scrypt(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
         expected = base64.b64decode(digest)
         actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                                p=int(p), dklen=len(expected))
+                                p=int(p), maxmem=2**28, dklen=len(expected))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
@@ -76,8 +96,9 @@ def load_users(path: Path | None = None) -> dict[str, User]:
             raise ConfigError(f"{where}.username: missing or invalid")
         if role not in USER_ROLES:
             raise ConfigError(f"{where}.role: must be one of {', '.join(USER_ROLES)}, got {role!r}")
-        if not isinstance(pw, str) or not pw.startswith("scrypt$"):
-            raise ConfigError(f"{where}.password_hash: missing or not a scrypt hash (use `lantian console add-user`)")
+        if not isinstance(pw, str) or not pw.startswith(_HASH_PREFIXES):
+            raise ConfigError(f"{where}.password_hash: missing or not an Argon2id hash (use `lantian console "
+                              "add-user`)")
         if name in users:
             raise ConfigError(f"{where}.username: duplicate user {name!r}")
         users[name] = User(name, role, pw)
@@ -86,21 +107,41 @@ def load_users(path: Path | None = None) -> dict[str, User]:
 
 def save_user(username: str, role: str, password: str, path: Path | None = None) -> User:
     """Add or replace one user in the users file (other users are kept)."""
-    path = path or users_path()
     if not _NAME.match(username):
         raise ConfigError(f"invalid username {username!r}: letters, digits, Chinese, _ . - (max 64)")
     if role not in USER_ROLES:
         raise ConfigError(f"invalid role {role!r}: must be one of {', '.join(USER_ROLES)}")
     if len(password) < 8:
         raise ConfigError("password too short: at least 8 characters")
+    return replace_user(User(username, role, hash_password(password)), path)
+
+
+def replace_user(user: User, path: Path | None = None) -> User:
+    """Write `user` (a new hash, a new role) into the users file, keeping the others."""
+    path = path or users_path()
     users = load_users(path)
-    users[username] = User(username, role, hash_password(password))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    users[user.username] = user
     body = {"users": [{"username": u.username, "role": u.role, "password_hash": u.password_hash}
                       for u in users.values()]}
     header = "# Console users. Add one with `lantian console add-user NAME --role reviewer|admin`.\n"
-    path.write_text(header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return users[username]
+    _write_private(path, header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False))
+    return user
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text` atomically, readable and writable by its owner only (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def authenticate(users: dict[str, User], username: str, password: str) -> User | None:
@@ -109,3 +150,36 @@ def authenticate(users: dict[str, User], username: str, password: str) -> User |
         hash_password(password)  # same work whether or not the user exists
         return None
     return user if verify_password(password, user.password_hash) else None
+
+
+class UsersFile(Mapping[str, User]):
+    """The users of a users file, read again whenever the file changes (checked on every look-up, by inode, size
+    and modification time), so a password reset, a role change or a removal takes effect at once. A file that
+    becomes invalid raises ConfigError: nobody signs in with a users list the console cannot read."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or users_path()
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._users: dict[str, User] = {}
+
+    def _current(self) -> dict[str, User]:
+        try:
+            info = os.stat(self.path)
+            stamp: tuple[int, int, int] | None = (info.st_ino, info.st_size, info.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
+        with self._lock:
+            if stamp != self._stamp or (stamp is None and self._users):
+                self._users = load_users(self.path)
+                self._stamp = stamp
+            return self._users
+
+    def __getitem__(self, name: str) -> User:
+        return self._current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict(self._current()))
+
+    def __len__(self) -> int:
+        return len(self._current())

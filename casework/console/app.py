@@ -6,6 +6,7 @@ segments (never as markup), and a strict Content-Security-Policy forbids scripts
 """
 from __future__ import annotations
 
+from html import escape
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,13 @@ from casework.console.agency_lookup import AgencyLookup
 from casework.console.routes import (
     agencies, auth, complaints, exports, lead, leads, platforms, rechecks, supervisor, users,
 )
-from casework.console.security import LoginRequired, console_secret
+from casework.console.security import LoginRequired, console_secret, served_over_tls
+from casework.console.sessions import SESSION_HOURS, LoginThrottle, SessionStore
 from casework.console.web import back, environment, render
 from casework.triage import Triage
-from casework.users import load_users
+from casework.users import UsersFile
 from index import StoreError
+from lantian.settings import ConfigError
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; img-src 'self'; "
@@ -34,6 +37,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+# Sent with every response when the console is served over TLS (`console.tls`): browsers then refuse plain HTTP to
+# it for a year, so the session cookie never travels unencrypted.
+HSTS = "max-age=31536000"
 # How long the console ranks with one snapshot of shared contacts and agency classes.
 TRIAGE_REUSE_SECONDS = 30
 # Starlette's own errors (no such page, wrong method) in the console's language.
@@ -42,14 +48,20 @@ ROUTERS = (auth.router, leads.router, lead.router, agencies.router, rechecks.rou
            platforms.router, exports.router, users.router, complaints.router)
 
 
-def create_app(store: Any, users_file: Path | None = None, secret: str | None = None) -> FastAPI:
-    """The console app over `store`; users come from `users_file` (default `config/casework/users.yaml`)."""
+def create_app(store: Any, users_file: Path | None = None, secret: str | None = None,
+               tls: bool | None = None) -> FastAPI:
+    """The console app over `store`; users come from `users_file` (default `config/casework/users.yaml`, read again
+    when it changes), sessions from the data dir. `tls` (default `console.tls` of config/lantian.yaml) marks the
+    cookie Secure and sends HSTS."""
+    tls = served_over_tls() if tls is None else tls
     app = FastAPI(title="蓝天 审核台", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=secret or console_secret(), session_cookie="lantian_session",
-                       same_site="strict", max_age=12 * 3600)
+                       same_site="strict", max_age=SESSION_HOURS * 3600, https_only=tls)
     app.state.store = store
-    app.state.users_file = users_file
-    app.state.users = load_users(users_file)
+    app.state.users = UsersFile(users_file)
+    app.state.users.keys()  # a broken users file is an error now, not at the first sign-in
+    app.state.sessions = SessionStore()
+    app.state.throttle = LoginThrottle()
     app.state.agencies = AgencyLookup(store)
     app.state.templates = environment()
     app.state.triage = Triage(store, reuse_seconds=TRIAGE_REUSE_SECONDS)
@@ -59,6 +71,8 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
         response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if tls:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.exception_handler(LoginRequired)
@@ -66,6 +80,12 @@ def create_app(store: Any, users_file: Path | None = None, secret: str | None = 
         if request.method == "GET":
             return back("/login?" + urlencode({"next": request.url.path}))
         return HTMLResponse("请先登录", status_code=401)
+
+    @app.exception_handler(ConfigError)
+    async def config_broken(request: Request, exc: ConfigError) -> Response:
+        # Plain text: the page template shows the signed-in user, and a broken users file is one cause.
+        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>配置有误</title><p>配置有误，请管理员修正："
+                            f"{escape(str(exc))}</p>", status_code=503)
 
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:

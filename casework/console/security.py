@@ -1,7 +1,8 @@
 """Login sessions, roles and CSRF tokens for the review console.
 
-The session lives in a signed cookie (Starlette's SessionMiddleware, itsdangerous); each session carries one random
-CSRF token that every POST form sends back and the server compares in constant time.
+Starlette's signed session cookie (itsdangerous) carries an opaque token of a server-side session
+(`casework.console.sessions`), one random CSRF token that every POST form sends back and the server compares in
+constant time, and flash messages. Who is signed in, and with which role, is decided on the server at every request.
 """
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 
 from casework.users import User
-from lantian.settings import data_dir
+from lantian.settings import ConfigError, config_dir, data_dir, load_settings
 
 CSRF_FIELD = "csrf_token"
+SESSION_FIELD = "session"
 
 
 class LoginRequired(Exception):
@@ -34,6 +36,16 @@ def console_secret() -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def served_over_tls() -> bool:
+    """`console.tls` of config/lantian.yaml: the console is reached over HTTPS (its own certificate, or a reverse
+    proxy that terminates TLS), so the session cookie is marked Secure and responses carry HSTS."""
+    section = load_settings().get("console") or {}
+    value = section.get("tls", False) if isinstance(section, dict) else None
+    if not isinstance(value, bool):
+        raise ConfigError(f"{config_dir() / 'lantian.yaml'}: field 'console.tls' must be true or false")
+    return value
 
 
 def csrf_token(request: Request) -> str:
@@ -55,12 +67,26 @@ async def check_csrf(request: Request) -> None:
 
 
 def current_user(request: Request) -> User:
-    users: dict[str, User] = request.app.state.users
-    name = request.session.get("user")
-    user = users.get(name) if name else None
+    token = request.session.get(SESSION_FIELD)
+    user = request.app.state.sessions.user(token, request.app.state.users) if isinstance(token, str) else None
     if user is None:
         raise LoginRequired()
     return user
+
+
+def sign_in(request: Request, user: User) -> None:
+    """A fresh session for `user` (a new cookie and CSRF token, so a token planted before sign-in is worthless)."""
+    sign_out(request)
+    request.session[SESSION_FIELD] = request.app.state.sessions.open(user)
+    csrf_token(request)
+
+
+def sign_out(request: Request) -> None:
+    """End this browser's session on the server and forget the cookie's contents."""
+    token = request.session.get(SESSION_FIELD)
+    if isinstance(token, str):
+        request.app.state.sessions.close(token)
+    request.session.clear()
 
 
 def require_admin(request: Request) -> User:

@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from casework.console.security import check_csrf, require_admin
 from casework.console.web import back, flash, render
-from casework.users import USER_ROLES, User, load_users, save_user
+from casework.users import USER_ROLES, User, save_user
 from lantian.settings import ConfigError
 
 router = APIRouter()
@@ -21,10 +21,10 @@ def users_page(request: Request, user: User = Depends(require_admin)) -> HTMLRes
 async def add_user(request: Request, user: User = Depends(require_admin)) -> Response:
     form = await request.form()
     try:
-        save_user(str(form.get("username") or ""), str(form.get("role") or ""),
-                  str(form.get("password") or ""), request.app.state.users_file)
-        request.app.state.users = load_users(request.app.state.users_file)
-        flash(request, f"用户 {form.get('username')} 已保存")
+        saved = save_user(str(form.get("username") or ""), str(form.get("role") or ""),
+                          str(form.get("password") or ""), request.app.state.users.path)
+        request.app.state.sessions.close_all(saved.username)
+        flash(request, f"用户 {saved.username} 已保存")
     except ConfigError as exc:
         flash(request, str(exc), "error")
     return back("/admin/users")
