@@ -22,6 +22,7 @@ class ListingItem(scrapy.Item):
     contacts = scrapy.Field()
     images = scrapy.Field()
     image_urls = scrapy.Field()
+    image_text = scrapy.Field()
     keyword = scrapy.Field()
     found_on = scrapy.Field()
     http_status = scrapy.Field()

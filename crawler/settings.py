@@ -68,6 +68,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.IncrementalPipeline": 100,
     "crawler.pipelines.ListingImagesPipeline": 200,
+    "crawler.image_text.ImageTextPipeline": 250,
     "crawler.pipelines.DetectionPipeline": 300,
     "crawler.evidence.pipeline.ScreenshotPipeline": 400,
     "crawler.pipelines.LeadSinkPipeline": 900,
@@ -86,6 +87,9 @@ FILES_URLS_FIELD = "image_urls"
 FILES_RESULT_FIELD = "image_files"
 MEDIA_ALLOW_REDIRECTS = True
 LANTIAN_MAX_IMAGES = 4  # per listing, first ones first (image-only claims are usually in the first image)
+# Their text is read once per picture (cached across crawls) in worker processes at a lower CPU priority.
+LANTIAN_OCR_WORKERS = 1
+LANTIAN_OCR_NICENESS = 5
 
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 HTTPCACHE_ENABLED = False

@@ -1,10 +1,11 @@
 """The detector: a listing in, labels with scores, evidence spans, entities and a risk score out.
 
-Pipeline per listing: read text inside images (OCR, only when there are images); normalise title, text and image
-text and join them (a line break between fields, so no rule spans two fields); one rule pass over the joined text
-and one over the seller name; the trained classifier (`detector.classifier.LabelClassifier`, batch prediction)
-scores the five content labels and the auxiliary `offers_patent_agency` from the normalised text and the rule
-features; `unlicensed_agency` = offers patent agency and the seller is not a registry agency.
+Pipeline per listing: read text inside images (OCR, only when there are images and the caller did not pass their
+text as `image_text`); normalise title, text and image text and join them (a line break between fields, so no rule
+spans two fields); one rule pass over the joined text and one over the seller name; the trained classifier
+(`detector.classifier.LabelClassifier`, batch prediction) scores the five content labels and the auxiliary
+`offers_patent_agency` from the normalised text and the rule features; `unlicensed_agency` = offers patent agency
+and the seller is not a registry agency.
 
 Modes: with a model in `models/detector/` (the default) scores come from the model and the rule evidence
 explains them; without one (or `rules_only=True`) the rule scores of `detector.rules.label_scores` are used.
@@ -328,9 +329,13 @@ class Detector:
         for image in images:
             _require_unicode("images", image)
         image_errors: list[str] = []
-        image_text = None
-        if images:
+        image_text = listing.get("image_text")
+        if image_text is not None:  # read already by the caller (the crawler reads each picture once)
+            if not isinstance(image_text, str):
+                raise ListingError("field 'image_text' must be a string")
+        elif images:
             image_text, image_errors = self._read_images(images)
+        if image_text is not None:
             fields["image_text"] = image_text[:MAX_FIELD_CHARS]
         segments: list[_Segment] = []
         parts: list[str] = []

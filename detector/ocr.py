@@ -2,56 +2,96 @@
 
 Sellers put claims into pictures to dodge text filters; the recognised text is detected like any other field
 (`image_text`). The OCR engine is loaded on the first image, so text-only runs never pay for it.
+
+`looks_textless` is the cheap test run before the engine: a picture in which no few rows of pixels cross several
+sharp edges (a blank banner, a gradient, a soft photo) cannot show legible text, so the engine is not run on it.
 """
 from __future__ import annotations
 
 import io
 import threading
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 15_000_000
 MAX_PIXELS = 40_000_000
 FETCH_TIMEOUT = 15.0
+# The cheap no-text test: a row "crosses strokes" when it has at least STROKE_EDGES_PER_ROW sharp steps in
+# brightness (more than EDGE_STEP of 255 between neighbours); text needs at least STROKE_ROWS such rows. A 12-px
+# grey watermark of five characters has 11, a single 20-px character 18; a flat or softly blurred picture has none.
+EDGE_STEP = 48
+STROKE_EDGES_PER_ROW = 6
+STROKE_ROWS = 4
 
 
 class ImageError(ValueError):
     """An image could not be read (missing file, download failed, not an image, too big)."""
 
 
-class ImageTextReader:
-    """Reads the text of one image; lines are joined with newlines top to bottom."""
+def engine_version() -> str:
+    """The OCR engine and its version: what a cached text was read with."""
+    return f"rapidocr-onnxruntime {version('rapidocr-onnxruntime')}"
 
-    def __init__(self, min_score: float = 0.5, max_side: int = 1600) -> None:
+
+class ImageTextReader:
+    """Reads the text of one image; lines are joined with newlines top to bottom.
+
+    `threads` caps the engine's threads per inference (None: onnxruntime's default, every core); a worker process
+    of a pool runs with 1, so N workers use N cores and never spin against each other.
+    """
+
+    def __init__(self, min_score: float = 0.5, max_side: int = 1600, threads: int | None = None) -> None:
         self.min_score = min_score
         self.max_side = max_side
+        self.threads = threads
         self._engine: Any = None
         self._lock = threading.Lock()
+
+    @property
+    def settings_key(self) -> str:
+        """Everything the recognised text depends on besides the pixels (the OCR cache's key with the hash)."""
+        return f"{engine_version()}; min_score={self.min_score}; max_side={self.max_side}"
 
     def _load_engine(self) -> Any:
         with self._lock:
             if self._engine is None:
                 from rapidocr_onnxruntime import RapidOCR
 
+                threads = {"intra_op_num_threads": self.threads, "inter_op_num_threads": 1} if self.threads else {}
                 # "max" keeps banners at their size; the default ("min") upscales a 140-px strip 5×.
                 self._engine = RapidOCR(det_limit_type="max", det_limit_side_len=self.max_side,
-                                        use_cls=False, text_score=self.min_score)
+                                        use_cls=False, text_score=self.min_score, **threads)
             return self._engine
 
     def read(self, source: str | Path) -> str:
         """Recognised text of an image given as a local path, a file:// URL or an http(s) URL."""
-        image = _open_image(_load_bytes(str(source)), str(source))
-        result, _ = self._load_engine()(image)
+        return self.read_image(open_image(load_bytes(str(source)), str(source)))
+
+    def read_image(self, image: Image.Image) -> str:
+        """Recognised text of an opened image."""
+        pixels = np.asarray(image.convert("RGB"))[:, :, ::-1].copy()
+        result, _ = self._load_engine()(pixels)
         if not result:
             return ""
         boxes = sorted(result, key=lambda item: (round(item[0][0][1] / 20), item[0][0][0]))
         return "\n".join(str(text) for _, text, score in boxes if float(score) >= self.min_score)
 
 
-def _load_bytes(source: str) -> bytes:
+def looks_textless(image: Image.Image) -> bool:
+    """True when the picture has too few rows crossing sharp edges to hold any legible text (see the constants)."""
+    gray = np.asarray(image.convert("L"), dtype=np.int16)
+    steps = np.abs(np.diff(gray, axis=1)) > EDGE_STEP
+    rows_crossing_strokes = int((steps.sum(axis=1) >= STROKE_EDGES_PER_ROW).sum())
+    return rows_crossing_strokes < STROKE_ROWS
+
+
+def load_bytes(source: str) -> bytes:
+    """The bytes of a local path, a file:// URL or an http(s) URL (at most MAX_IMAGE_BYTES)."""
     if source.startswith(("http://", "https://")):
         try:
             with httpx.stream("GET", source, timeout=FETCH_TIMEOUT, follow_redirects=True) as response:
@@ -75,13 +115,12 @@ def _load_bytes(source: str) -> bytes:
         raise ImageError(f"{source}: cannot read ({exc.strerror or exc})") from exc
 
 
-def _open_image(data: bytes, source: str) -> Any:
-    import numpy as np
-
+def open_image(data: bytes, source: str) -> Image.Image:
+    """The decoded image (RGB), refusing what is not an image or has more than MAX_PIXELS pixels."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise ImageError(f"{source}: image too large ({image.width}×{image.height})")
-            return np.asarray(image.convert("RGB"))[:, :, ::-1].copy()
+            return image.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ImageError(f"{source}: not a readable image ({exc})") from exc

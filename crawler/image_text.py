@@ -1,0 +1,64 @@
+"""Item pipeline: the text inside new and changed listings' images, read once per picture in worker processes.
+
+Put it after `ListingImagesPipeline` (which downloads the images through the engine into `images`) and before
+the detector, which then reads `image_text` instead of running OCR itself in the crawl's process.
+
+Settings: LANTIAN_OCR_WORKERS (worker processes, 1), LANTIAN_OCR_NICENESS (their lower CPU priority, 5),
+LANTIAN_OCR_CACHE (default `data_dir()/ocr/image-text.sqlite3`, kept across crawls).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
+
+from crawler.items import ListingItem
+from detector.ocr_cache import default_path
+from detector.ocr_pool import ImageTextWorkers, ReaderSettings
+
+logger = logging.getLogger(__name__)
+
+
+class ImageTextPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.workers: ImageTextWorkers | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ImageTextPipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider) -> None:
+        from detector import Detector
+
+        config = Detector.load().config
+        settings = self.crawler.settings
+        self.workers = ImageTextWorkers(
+            ReaderSettings(config.ocr_min_score, config.ocr_max_side),
+            Path(settings.get("LANTIAN_OCR_CACHE") or default_path()),
+            workers=settings.getint("LANTIAN_OCR_WORKERS", 1),
+            niceness=settings.getint("LANTIAN_OCR_NICENESS", 5),
+        )
+
+    def close_spider(self, spider: Spider) -> Deferred[None] | None:
+        if self.workers is None:
+            return None
+        workers, self.workers = self.workers, None
+        for how, count in sorted(workers.counts.items()):
+            self.crawler.stats.set_value(f"lantian/ocr/{how}", count)
+        return deferToThread(workers.close)
+
+    async def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
+        if item.get("change") not in ("new", "changed") or not item.get("images"):
+            return item
+        assert self.workers is not None
+        found = await self.workers.read(list(item["images"]))
+        item["image_text"] = found.text
+        if found.errors:
+            self.crawler.stats.inc_value(f"lantian/{item['platform']}/image_errors", len(found.errors))
+            for error in found.errors:
+                logger.warning("Image of %s not read: %s", item.get("url"), error)
+        return item
