@@ -1,4 +1,5 @@
-"""Page methods for rendered platforms (run by scrapy-playwright inside Chromium before the HTML is read).
+"""Page methods and page init callbacks for rendered pages (run by scrapy-playwright inside Chromium before the HTML
+is read): rendered platforms, and the evidence screenshots of static listings.
 
 Feeds load their cards by XHR after the shell arrives and load more on scroll or on a "load more" button, so a
 listing page is read only once the cards stopped growing; a missing selector is not an error (an empty search or a
@@ -6,7 +7,10 @@ removed note renders no cards), it just ends the wait.
 """
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
+from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, Route
@@ -42,15 +46,72 @@ async def block_heavy_resources(page: Page, request: Request) -> None:
     await page.route(ROUTE_PATTERN, route)
 
 
+STORED_IMAGES = "lantian_stored_images"
+"""Request meta: local paths of the listing's images the files pipeline downloaded (named by the SHA-1 of their URL,
+as Scrapy's FilesPipeline names them)."""
+
+
+async def show_as_crawled(page: Page, request: Request) -> None:
+    """Page init callback of the evidence screenshot of a static listing: the page shows what the crawler read, and
+    the platform is asked for its document and stylesheets only, one request at a time, each in its turn.
+
+    The listing's images the crawl downloaded already are answered from the files store (`meta[STORED_IMAGES]`);
+    stylesheets are fetched after the document, one after the other, each waiting for its turn on the slot's send
+    clock (`meta[WAIT_TURN]`); scripts, other images, media and fonts are not fetched (the crawler read the page
+    without them). So a screenshot request never has more than one connection open to the platform."""
+    stored = {Path(path).stem: path for path in request.meta.get(STORED_IMAGES) or ()}
+    wait_turn = request.meta.get(WAIT_TURN)
+    user_agent = (request.headers.get("User-Agent") or b"").decode("latin-1")
+    document_done = asyncio.Event()
+    one_at_a_time = asyncio.Lock()
+
+    def navigation_over(browser_request: BrowserRequest) -> None:
+        if browser_request.is_navigation_request() and browser_request.frame == page.main_frame:
+            page.remove_listener("requestfinished", navigation_over)
+            page.remove_listener("requestfailed", navigation_over)
+            document_done.set()
+
+    async def route(route: Route) -> None:
+        sent = route.request
+        if sent.is_navigation_request():
+            await route.fallback()
+            return
+        path = stored.get(hashlib.sha1(sent.url.encode("utf-8")).hexdigest())
+        if path is not None and sent.resource_type == "image" and Path(path).is_file():
+            await route.fulfill(path=path)
+            return
+        if sent.resource_type != "stylesheet":
+            await route.abort()
+            return
+        await document_done.wait()
+        async with one_at_a_time:
+            if wait_turn is not None:
+                await wait_turn()
+            try:
+                headers = {**sent.headers, **({"user-agent": user_agent} if user_agent else {})}
+                await route.fulfill(response=await route.fetch(headers=headers))
+            except PlaywrightError as exc:
+                logger.debug("stylesheet %s not fetched: %s", sent.url, exc)
+                await route.abort()
+
+    page.on("requestfinished", navigation_over)
+    page.on("requestfailed", navigation_over)
+    await page.route(ROUTE_PATTERN, route)
+
+
 DOCUMENT_LATENCY = "lantian_document_latency"
 """Request meta: seconds from sending a rendered page's document request to its first response byte."""
 INNER_INIT_CALLBACK = "lantian_page_init_callback"
 """Request meta: the request's own page init callback, run by `time_document` after it set up the timing."""
+WAIT_TURN = "lantian_wait_turn"
+"""Request meta: awaited by `time_document` right before the tab navigates (the request's turn to be sent, kept by
+`crawler.handlers`)."""
 
 
 async def time_document(page: Page, request: Request) -> None:
     """Page init callback of every rendered request: records the server's time to first byte of the page's
-    document in `meta[DOCUMENT_LATENCY]`, then runs the request's own init callback (`meta[INNER_INIT_CALLBACK]`).
+    document in `meta[DOCUMENT_LATENCY]`, runs the request's own init callback (`meta[INNER_INIT_CALLBACK]`), then
+    waits for the request's turn to be sent (`meta[WAIT_TURN]`), the last thing before the tab navigates.
 
     A rendered request's download latency is mostly this machine's browser at work (scripts, waits, scrolling);
     AutoThrottle, which spaces requests by the server's latency, has to see the server's part only."""
@@ -73,6 +134,9 @@ async def time_document(page: Page, request: Request) -> None:
     inner = request.meta.get(INNER_INIT_CALLBACK)
     if inner:
         await load_object(inner)(page, request)
+    wait_turn = request.meta.get(WAIT_TURN)
+    if wait_turn is not None:
+        await wait_turn()
 
 
 def playwright_selector(spec: str) -> str:

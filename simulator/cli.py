@@ -72,11 +72,13 @@ def start(
                                               "answering 429 with Retry-After; 0 turns it off.")] = 0.0,
     fault_rate: Annotated[float, typer.Option(help="Share of pages that fail once with 500/503 "
                                               "(a retry succeeds); 0 turns it off.")] = 0.02,
+    latency: Annotated[float, typer.Option(help="Seconds every answer (but robots.txt and the admin API) takes, "
+                                           "as over a real network; 0 answers at once.")] = 0.0,
     out: Out = None,
 ) -> None:
     """Serve every platform on its own localhost port until Ctrl-C (writes endpoints, registry, ground truth)."""
     config = SimulatorConfig(seed=seed, listings=listings, host=host, port_base=port_base, rate_limit=rate_limit,
-                             fault_rate=fault_rate, out_dir=out)
+                             fault_rate=fault_rate, latency=latency, out_dir=out)
     try:
         config.validate()
         server = SimulatorServer(config, world=_build_world(seed, listings))

@@ -54,7 +54,7 @@ def planned_endpoints(host: str, port_base: int) -> dict[str, str]:
 @dataclass
 class SimulatorConfig:
     """Options of one instance: the CLI flags of `lantian simulator start` (`write_files=False` skips the exports;
-    port_base 0 = free ports; rate_limit 0 and fault_rate 0 = off)."""
+    port_base 0 = free ports; rate_limit 0, fault_rate 0 and latency 0 = off)."""
 
     seed: int = 7
     listings: int = 2000
@@ -62,6 +62,7 @@ class SimulatorConfig:
     port_base: int = 0
     rate_limit: float = 0.0
     fault_rate: float = 0.0
+    latency: float = 0.0
     out_dir: Path | None = None
     write_files: bool = True
 
@@ -70,6 +71,8 @@ class SimulatorConfig:
             raise SimulatorError("--listings must be between 1 and 1,000,000")
         if not 0 <= self.fault_rate < 1:
             raise SimulatorError("--fault-rate must be in [0, 1)")
+        if not 0 <= self.latency <= 60:
+            raise SimulatorError("--latency must be between 0 and 60 seconds")
         if self.rate_limit < 0:
             raise SimulatorError("--rate-limit must be 0 (off) or a positive number of requests per second")
         if self.port_base and not 1 <= self.port_base <= 65535 - len(PLATFORMS):
@@ -113,7 +116,8 @@ class SimulatorServer:
         self.config = config or SimulatorConfig()
         self.config.validate()
         self.world = world or World(self.config.seed, self.config.listings)
-        self.site = Site(self.world, self.config.seed, self.config.rate_limit, self.config.fault_rate)
+        self.site = Site(self.world, self.config.seed, self.config.rate_limit, self.config.fault_rate,
+                         self.config.latency)
         self.out_dir = Path(self.config.out_dir) if self.config.out_dir else default_out_dir()
         self._sockets: dict[str, socket.socket] = {}
         self._runners: list[web.AppRunner] = []

@@ -39,6 +39,7 @@ CRAWL_SCRIPT = textwrap.dedent('''
 
         def parse(self, response):
             yield {"url": "http://127.0.0.1:9/unreachable", "labels": ["impersonation"]}
+            yield {"url": base + "/stalled", "labels": ["impersonation"]}  # an image on it never finishes loading
             for href in response.css("a.item::attr(href)").getall():
                 meta = {"evidence": True}
                 if href.startswith("/render/"):
@@ -55,7 +56,8 @@ CRAWL_SCRIPT = textwrap.dedent('''
         "EVIDENCE_DIR": evidence_dir,
         "DOWNLOADER_MIDDLEWARES": {"crawler.evidence.middleware.EvidenceMiddleware": 580},
         "ITEM_PIPELINES": {"crawler.evidence.pipeline.ScreenshotPipeline": 800},
-        "DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"},
+        "DOWNLOAD_HANDLERS": {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+                              "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"},
         "PLAYWRIGHT_LAUNCH_OPTIONS": launch_options(),
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "FEEDS": {items_path: {"format": "jsonlines"}},
@@ -85,7 +87,7 @@ def crawl(evidence_site, tmp_path_factory):  # noqa: F811
 
 def test_every_detail_fetch_has_its_raw_body_and_warc_record(crawl):
     data, items, log = crawl
-    assert set(items) == {"/item/1", "/item/2", "/item/3", "/item/404", "/render/5",
+    assert set(items) == {"/item/1", "/item/2", "/item/3", "/item/404", "/render/5", "/stalled",
                           "http://127.0.0.1:9/unreachable"}, log[-2000:]
     expected_bodies = {"/item/1": ITEM_GBK.encode("gbk"), "/item/2": ITEM_GZIP.encode(),
                        "/item/3": PAGES["/item/3"][2]}
@@ -113,7 +115,8 @@ def test_every_detail_fetch_has_its_raw_body_and_warc_record(crawl):
 def test_redirected_fetch_keeps_the_url_first_requested(crawl):
     data, items, _ = crawl
     archive = EvidenceArchive(data / "evidence")
-    (raw,) = [r for r in archive.find(items["/item/3"]["url"]) if r["kind"] == "raw"]
+    (raw,) = [r for r in archive.find(items["/item/3"]["url"])  # the crawl's fetch, not the screenshot's
+              if r["kind"] == "raw" and r["sha256"] == items["/item/3"]["raw_sha256"]]
     assert raw["request_url"].endswith("/go/3") and raw["final_url"].endswith("/item/3")
 
 
@@ -121,13 +124,14 @@ def test_flagged_pages_and_browser_pages_get_one_screenshot_each(crawl):
     data, items, _ = crawl
     archive = EvidenceArchive(data / "evidence")
     shots = [record for record in archive.log if record["kind"] == "screenshot"]
-    assert sorted((r["url"].rsplit("/", 2)[-2:], r["source"]) for r in shots) == [
-        (["item", "1"], "lantian-renderer"), (["item", "3"], "lantian-renderer"),
-        (["render", "5"], "scrapy-playwright"),
+    base = items["/item/1"]["url"].removesuffix("/item/1")
+    assert sorted((r["url"].removeprefix(base), r["source"]) for r in shots) == [
+        ("/item/1", "scrapy-playwright"), ("/item/3", "scrapy-playwright"), ("/render/5", "scrapy-playwright"),
+        ("/stalled", "scrapy-playwright"),
     ]
     rendered = items["/render/5"]
     assert "高价收专利代理师证" in Path(rendered["raw_path"]).read_text()  # the DOM after scripts ran
-    for path in ("/item/1", "/item/3", "/render/5"):
+    for path in ("/item/1", "/item/3", "/render/5", "/stalled"):
         png = Path(items[path]["screenshot_path"]).read_bytes()
         assert hashlib.sha256(png).hexdigest() == items[path]["screenshot_sha256"]
         assert Image.open(BytesIO(png)).format == "PNG"

@@ -1,79 +1,88 @@
 """Item pipeline that screenshots every listing the detector flagged, and every listing captured by hand, that has
 no screenshot yet.
 
-Put it after the detector pipeline. Static pages are re-rendered in Debian's Chromium (one browser per crawl,
-async Playwright, so the crawl must run on Scrapy's asyncio reactor, its default). A page that cannot be rendered
-is counted (`evidence/screenshot_failed`) and the item goes on without a screenshot.
+Put it after the detector pipeline. The flagged listing's page is asked for once more as a scrapy-playwright
+request through the engine (`crawler.evidence.screenshot.screenshot_request`, or the spider's own
+`screenshot_request(item)` when it has one, which adds the platform's slot and robots rule): it waits for a free
+slot of its platform like any other request, is retried like any other, is rendered in the crawl's browser and is
+recorded by the evidence middleware, which stores the PNG. A page that cannot be fetched or rendered is counted
+(`evidence/screenshot_failed`) and the item goes on without a screenshot.
+
+The crawl's download handler must be scrapy-playwright's, or derived from it (`lantian crawl` installs
+`crawler.handlers.PoliteBrowserHandler` when this pipeline is on).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.reactor import is_asyncio_reactor_installed
-from twisted.internet.defer import Deferred
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.settings import BaseSettings
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-from crawler.evidence.archive import EvidenceArchive, default_root
-from crawler.evidence.log import EvidenceLogError
-from crawler.evidence.screenshot import PageRenderer, ScreenshotError
+from crawler.evidence.screenshot import screenshot_request
 
 logger = logging.getLogger(__name__)
 
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+
+def screenshots_enabled(settings: BaseSettings) -> bool:
+    """Whether a crawl with these settings screenshots flagged listings (so it needs the browser handler)."""
+    if not settings.getbool("EVIDENCE_SCREENSHOTS", True):
+        return False
+    pipelines = settings.getwithbase("ITEM_PIPELINES")
+    return any(order is not None and load_object(path) is ScreenshotPipeline for path, order in pipelines.items())
+
 
 class ScreenshotPipeline:
-    """Settings: EVIDENCE_DIR, EVIDENCE_SCREENSHOTS (default True), EVIDENCE_SCREENSHOT_TIMEOUT (seconds, 30),
-    EVIDENCE_SCREENSHOT_CONCURRENCY (2), PLAYWRIGHT_LAUNCH_OPTIONS (default `lantian.browser.launch_options()`).
-    """
+    """Settings: EVIDENCE_SCREENSHOTS (default True)."""
 
-    def __init__(self, archive: EvidenceArchive, renderer: PageRenderer, crawler: Crawler) -> None:
-        self.archive = archive
-        self.renderer = renderer
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScreenshotPipeline:
-        settings = crawler.settings
-        if not settings.getbool("EVIDENCE_SCREENSHOTS", True):
+        if not crawler.settings.getbool("EVIDENCE_SCREENSHOTS", True):
             raise NotConfigured("EVIDENCE_SCREENSHOTS is off")
-        root = settings.get("EVIDENCE_DIR")
-        renderer = PageRenderer(
-            options=settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS") or None,
-            timeout_ms=int(settings.getfloat("EVIDENCE_SCREENSHOT_TIMEOUT", 30) * 1000),
-            concurrency=settings.getint("EVIDENCE_SCREENSHOT_CONCURRENCY", 2),
-        )
-        return cls(EvidenceArchive(Path(root) if root else default_root()), renderer, crawler)
+        return cls(crawler)
 
     def open_spider(self, spider: Any = None) -> None:
-        if not is_asyncio_reactor_installed():
+        handlers = self.crawler.settings.getwithbase("DOWNLOAD_HANDLERS")
+        if not all(handlers.get(scheme) and issubclass(load_object(handlers[scheme]), ScrapyPlaywrightDownloadHandler)
+                   for scheme in ("http", "https")):
             raise RuntimeError(
-                "ScreenshotPipeline needs Scrapy's asyncio reactor: set TWISTED_REACTOR = "
-                '"twisted.internet.asyncioreactor.AsyncioSelectorReactor"'
+                f"ScreenshotPipeline needs scrapy-playwright's download handler: set DOWNLOAD_HANDLERS = "
+                f'{{"http": "{PLAYWRIGHT_HANDLER}", "https": "{PLAYWRIGHT_HANDLER}"}}'
             )
-
-    def close_spider(self, spider: Any = None) -> Deferred[None]:
-        return deferred_from_coro(self.renderer.close())
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
-        if not (adapter.get("labels") or adapter.get("capture")) or adapter.get("screenshot_sha256"):
-            return item
         url = adapter.get("url")
-        if not url:
+        if not (adapter.get("labels") or adapter.get("capture")) or adapter.get("screenshot_sha256") or not url:
             return item
+        build = getattr(spider, "screenshot_request", None)
+        request = build(item) if build is not None else screenshot_request(url)
         try:
-            png = await self.renderer.screenshot(url)
-            shot = await asyncio.to_thread(self.archive.record_screenshot, url, png, "lantian-renderer")
-        except (ScreenshotError, OSError, ValueError, EvidenceLogError) as exc:
-            logger.warning("No screenshot for flagged listing %s: %s", url, exc)
-            self.stats.inc_value("evidence/screenshot_failed")
-            return item
-        for name, value in shot.as_item_fields().items():
-            adapter[name] = value
-        self.stats.inc_value("evidence/screenshots")
+            response = await maybe_deferred_to_future(self.crawler.engine.download(request))
+        except IgnoreRequest as exc:
+            return self._failed(item, url, f"not fetched ({exc or 'ignored'})")
+        except Exception as exc:  # any download failure (connection, browser, timeout) costs the screenshot only
+            first_line = str(exc).splitlines()[0] if str(exc) else ""
+            return self._failed(item, url, f"{type(exc).__name__}: {first_line}")
+        record = response.meta.get("evidence_record") or {}
+        if not record.get("screenshot_sha256"):
+            return self._failed(item, url, f"HTTP {response.status}, no screenshot recorded")
+        for name in ("screenshot_path", "screenshot_sha256"):
+            adapter[name] = record[name]
+        return item
+
+    def _failed(self, item: Any, url: str, reason: str) -> Any:
+        logger.warning("No screenshot for flagged listing %s: %s", url, reason)
+        self.stats.inc_value("evidence/screenshot_failed")
         return item

@@ -1,26 +1,24 @@
-"""Full-page PNG screenshots through Debian's Chromium, for evidence.
+"""Full-page PNG screenshots through scrapy-playwright, for evidence.
 
-Two ways in: a browser-rendered crawl asks scrapy-playwright to take the screenshot on its own page
-(`screenshot_page_method()`, stored by the evidence middleware), and `PageRenderer` renders a URL afresh (used by
-`ScreenshotPipeline` for flagged static pages). The renderer keeps one browser for the crawl, gives every
-screenshot a fresh context (no cookies or storage carried from one piece of evidence to the next) and relaunches
-the browser once if it has crashed.
+Every screenshot is taken by the crawl's own browser on a request that goes through Scrapy's engine: a rendered
+listing page gets `screenshot_page_method()` added by the evidence middleware, and a flagged static listing is
+asked for once more as a rendered request (`screenshot_request()`, sent by `ScreenshotPipeline`). Either way the
+request has its platform's download slot (concurrency, delay, AutoThrottle), robots rule, retries and evidence
+record, and the evidence middleware stores the PNG.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
-from playwright.async_api import Browser, Error as PlaywrightError, Playwright, async_playwright
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from scrapy import Request
 from scrapy_playwright.page import PageMethod
 
-from lantian.browser import launch_options
-
-logger = logging.getLogger(__name__)
+from crawler.browser import STORED_IMAGES, render_detail, show_as_crawled
 
 SCREENSHOT_METHOD = "screenshot"
+SCREENSHOT_REQUEST = "lantian_screenshot"
+"""Request meta: the request re-renders a flagged listing for its screenshot (it is not a page to parse)."""
+WAIT_TIMEOUT_MS = 8000
 
 
 def screenshot_page_method() -> PageMethod:
@@ -54,83 +52,19 @@ def screenshot_from_meta(meta: dict[str, Any]) -> bytes | None:
     return None
 
 
-class ScreenshotError(RuntimeError):
-    """A page could not be rendered or captured."""
-
-
-class PageRenderer:
-    """Renders URLs to full-page PNGs with one shared Chromium (async Playwright; asyncio event loop)."""
-
-    def __init__(
-        self,
-        options: dict[str, Any] | None = None,
-        timeout_ms: int = 30_000,
-        viewport: tuple[int, int] = (1280, 800),
-        concurrency: int = 2,
-    ) -> None:
-        self.options = options
-        self.timeout_ms = timeout_ms
-        self.viewport = {"width": viewport[0], "height": viewport[1]}
-        self._semaphore = asyncio.Semaphore(concurrency)
-        self._launch_lock = asyncio.Lock()
-        self._playwright: Playwright | None = None
-        self._browser: Browser | None = None
-        self.launches = 0
-
-    async def screenshot(self, url: str) -> bytes:
-        """Load `url` in a fresh context and return a full-page PNG; retries once on a new browser after a crash."""
-        async with self._semaphore:
-            for attempt in (1, 2):
-                browser = await self._running_browser()
-                try:
-                    return await self._capture(browser, url)
-                except PlaywrightError as exc:
-                    if attempt == 1 and not browser.is_connected():
-                        logger.warning("Chromium died while rendering %s; relaunching it", url)
-                        continue
-                    raise ScreenshotError(f"could not screenshot {url}: {exc.message.splitlines()[0]}") from exc
-        raise ScreenshotError(f"could not screenshot {url}: browser crashed twice")
-
-    async def close(self) -> None:
-        browser, playwright = self._browser, self._playwright
-        self._browser = self._playwright = None
-        if browser is not None:
-            try:
-                await browser.close()
-            except PlaywrightError:
-                pass
-        if playwright is not None:
-            await playwright.stop()
-
-    async def _capture(self, browser: Browser, url: str) -> bytes:
-        context = await browser.new_context(viewport=self.viewport, locale="zh-CN")
-        try:
-            page = await context.new_page()
-            try:
-                await page.goto(url, wait_until="load", timeout=self.timeout_ms)
-            except PlaywrightTimeoutError:
-                # A resource that never finishes loading must not cost the evidence: capture what is shown,
-                # provided the document itself arrived.
-                if page.url in ("", "about:blank"):
-                    raise
-                logger.info("%s did not finish loading; screenshotting what is shown", url)
-            return await page.screenshot(full_page=True, type="png", timeout=self.timeout_ms)
-        finally:
-            if browser.is_connected():
-                try:
-                    await context.close()
-                except PlaywrightError:
-                    pass
-
-    async def _running_browser(self) -> Browser:
-        async with self._launch_lock:
-            if self._browser is not None and self._browser.is_connected():
-                return self._browser
-            if self._playwright is None:
-                self._playwright = await async_playwright().start()
-            try:
-                self._browser = await self._playwright.chromium.launch(**(self.options or launch_options()))
-            except PlaywrightError as exc:
-                raise ScreenshotError(f"could not launch Chromium: {exc.message.splitlines()[0]}") from exc
-            self.launches += 1
-            return self._browser
+def screenshot_request(url: str, *, wait_for: str = "body", stored_images: list[str] | None = None,
+                       meta: dict[str, Any] | None = None) -> Request:
+    """A rendered evidence request for `url`: the page is shown once `wait_for` is in the DOM and its images have
+    loaded or failed (a resource that never finishes does not cost the evidence: the navigation waits for the
+    document only), with `stored_images` answered from the files store; `meta` adds the platform's slot and robots
+    rule. The evidence middleware adds the screenshot and records fetch and PNG."""
+    return Request(url, dont_filter=True, meta={
+        **(meta or {}),
+        "evidence": True,
+        "playwright": True,
+        "playwright_page_methods": [PageMethod(render_detail, wait_for, WAIT_TIMEOUT_MS)],
+        "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
+        "playwright_page_init_callback": show_as_crawled,
+        STORED_IMAGES: list(stored_images or ()),
+        SCREENSHOT_REQUEST: True,
+    })

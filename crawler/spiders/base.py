@@ -17,6 +17,8 @@ from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from crawler.browser import block_heavy_resources, render_detail, render_listing
+from crawler.evidence.pipeline import screenshots_enabled
+from crawler.evidence.screenshot import screenshot_request
 from crawler.extract import field_text, field_values, main_text, select
 from crawler.items import ListingItem, listing_id
 from crawler.middlewares import PAGE_META
@@ -82,21 +84,23 @@ class PlatformSpider(scrapy.Spider):
         return spider
 
     def apply_platform_settings(self, crawler: Crawler) -> None:
-        """Politeness per platform as download slots; the browser handler only when a platform needs it."""
+        """Politeness per platform as download slots, kept as requests are sent (`crawler.handlers`); the browser
+        handler only when a platform or the evidence screenshots need it."""
         settings = crawler.settings
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
         for platform in self.platforms.values():
             slots[platform.name] = {
                 "concurrency": platform.politeness.concurrency,
                 "delay": platform.politeness.delay,
-                "randomize_delay": platform.politeness.delay > 0,
+                # Scrapy's randomised delay goes down to half the delay: the platform's delay is a minimum.
+                "randomize_delay": False,
             }
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
-        if any(p.browser.enabled for p in self.platforms.values()):
-            handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-            settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider")
-            if not settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"):
-                settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(), priority="spider")
+        browser = any(p.browser.enabled for p in self.platforms.values()) or screenshots_enabled(settings)
+        handler = f"crawler.handlers.{'PoliteBrowserHandler' if browser else 'PoliteHttpHandler'}"
+        settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider")
+        if browser and not settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"):
+            settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(), priority="spider")
 
     # requests ---------------------------------------------------------------------------------------------------
 
@@ -134,10 +138,7 @@ class PlatformSpider(scrapy.Spider):
     def _page_methods(self, platform: PlatformConfig, render: str) -> list[PageMethod]:
         browser = platform.browser
         if render == "detail":
-            wait_for = browser.detail_wait_for or ", ".join(
-                [s for s in (platform.detail.title, platform.detail.text, ".removed-notice") if s]
-            )
-            return [PageMethod(render_detail, wait_for, browser.wait_timeout_ms)]
+            return [PageMethod(render_detail, self._detail_wait_for(platform), browser.wait_timeout_ms)]
         listing = platform.listing
         card = listing.card if listing else "body"
         max_scrolls = browser.max_scrolls if self.max_pages is None else min(browser.max_scrolls, self.max_pages)
@@ -147,6 +148,13 @@ class PlatformSpider(scrapy.Spider):
                 browser.wait_timeout_ms, browser.settle_ms,
             )
         ]
+
+    @staticmethod
+    def _detail_wait_for(platform: PlatformConfig) -> str:
+        """What shows a listing's page has rendered: its fields or a take-down notice."""
+        return platform.browser.detail_wait_for or ", ".join(
+            [s for s in (platform.detail.title, platform.detail.text, ".removed-notice") if s]
+        )
 
     def detail_request(self, platform: PlatformConfig, url: str, found_on: str, keyword: str | None = None,
                        priority: int = 10) -> scrapy.Request | None:
@@ -166,6 +174,17 @@ class PlatformSpider(scrapy.Spider):
                 "keyword": keyword,
             },
         )
+
+    def screenshot_request(self, item: ListingItem) -> scrapy.Request:
+        """A flagged listing's page once more, rendered for its evidence screenshot (`ScreenshotPipeline`): in its
+        platform's download slot, under its robots rule, waiting for its fields, its images served from the ones
+        the crawl downloaded."""
+        platform = self.platforms[item["platform"]]
+        meta: dict[str, Any] = {"platform": platform.name, "download_slot": platform.name}
+        if not platform.politeness.obey_robots:
+            meta["dont_obey_robotstxt"] = True
+        return screenshot_request(item["url"], wait_for=self._detail_wait_for(platform),
+                                  stored_images=list(item.get("images") or ()), meta=meta)
 
     def due_requests(self) -> Iterator[scrapy.Request]:
         """Listings seen before whose re-crawl interval has passed, including ones no search shows any more."""

@@ -2,6 +2,7 @@
 middlewares that make the sites behave like real ones (rate limits, transient faults)."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import time
@@ -26,12 +27,30 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @dataclass
 class Stats:
-    """Requests the simulator answered, for tests and benchmarks (`GET /__admin/stats`)."""
+    """Requests the simulator answered, for tests and benchmarks (`GET /__admin/stats`), and how politely they came:
+    the most a platform was asked at once and the shortest time between two requests to it (robots.txt and the
+    admin API left out: a crawler asks for robots.txt before anything else, on its own)."""
 
     requests: Counter = field(default_factory=Counter)
     status: Counter = field(default_factory=Counter)
     paths: Counter = field(default_factory=Counter)
     disallowed_hits: int = 0
+    in_flight: Counter = field(default_factory=Counter)
+    max_in_flight: Counter = field(default_factory=Counter)
+    last_arrival: dict[str, float] = field(default_factory=dict)
+    min_interval: dict[str, float] = field(default_factory=dict)
+
+    def arrived(self, platform: str) -> None:
+        now = time.monotonic()
+        last = self.last_arrival.get(platform)
+        if last is not None:
+            self.min_interval[platform] = min(self.min_interval.get(platform, math.inf), now - last)
+        self.last_arrival[platform] = now
+        self.in_flight[platform] += 1
+        self.max_in_flight[platform] = max(self.max_in_flight[platform], self.in_flight[platform])
+
+    def answered(self, platform: str) -> None:
+        self.in_flight[platform] -= 1
 
     def as_dict(self) -> dict:
         return {
@@ -39,6 +58,8 @@ class Stats:
             "status": {str(code): n for code, n in self.status.items()},
             "disallowed_hits": self.disallowed_hits,
             "paths": dict(self.paths),
+            "max_concurrency": dict(self.max_in_flight),
+            "min_interval": {platform: round(seconds, 4) for platform, seconds in self.min_interval.items()},
         }
 
 
@@ -50,6 +71,7 @@ class Site:
     seed: int
     rate_limit: float = 0.0
     fault_rate: float = 0.0
+    latency: float = 0.0
     endpoints: dict[str, str] = field(default_factory=dict)
     stats: Stats = field(default_factory=Stats)
     failed_once: set[str] = field(default_factory=set)
@@ -107,7 +129,8 @@ class RateLimiter:
 
 
 def realism_middleware(site: Site, platform: str) -> Callable:
-    """Count every request, then apply the rate limit and the transient faults of this platform."""
+    """Count every request, wait the network latency, then apply the rate limit and the transient faults of this
+    platform."""
     limiter = RateLimiter(site.rate_limit) if site.rate_limit > 0 else None
 
     @web.middleware
@@ -118,22 +141,32 @@ def realism_middleware(site: Site, platform: str) -> Callable:
         if path.startswith(PRIVATE_PREFIX):
             site.stats.disallowed_hits += 1
         exempt = path.startswith(EXEMPT_PREFIXES) or path.endswith("sitemap.xml")
-        response: web.StreamResponse
+        politeness_counted = not path.startswith(EXEMPT_PREFIXES)
+        if politeness_counted:
+            site.stats.arrived(platform)
+        try:
+            if site.latency and politeness_counted:
+                await asyncio.sleep(site.latency)
+            response = await answer(request, handler, path, exempt)
+        finally:
+            if politeness_counted:
+                site.stats.answered(platform)
+        site.stats.status[response.status] += 1
+        return response
+
+    async def answer(request: web.Request, handler: Handler, path: str, exempt: bool) -> web.StreamResponse:
         if limiter and not exempt and (wait := limiter.retry_after(request.remote or "?")) is not None:
-            response = web.Response(status=429, text="Too Many Requests\n", headers={"Retry-After": str(wait)})
-        elif not exempt and not path.startswith(NO_FAULT_PREFIXES) and (
+            return web.Response(status=429, text="Too Many Requests\n", headers={"Retry-After": str(wait)})
+        if not exempt and not path.startswith(NO_FAULT_PREFIXES) and (
             code := site.should_fail(platform, request.path_qs)
         ):
             headers = {"Retry-After": "1"} if code == 503 else None
-            response = web.Response(status=code, text=f"{code} temporary error, try again\n", headers=headers)
-        else:
-            try:
-                response = await handler(request)
-            except web.HTTPException as exc:
-                site.stats.status[exc.status] += 1
-                raise
-        site.stats.status[response.status] += 1
-        return response
+            return web.Response(status=code, text=f"{code} temporary error, try again\n", headers=headers)
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            site.stats.status[exc.status] += 1
+            raise
 
     return middleware
 

@@ -1,0 +1,94 @@
+"""Download handlers that keep a platform's delay between requests as the platform sees them: as they are sent.
+
+Scrapy's download slot spaces requests by the time they leave the slot. A plain request is sent at once, but a
+rendered one (a browser platform's page, the evidence screenshot of a flagged listing) is sent by Chromium only
+once a tab is ready, which on a busy machine can take longer than the delay: the next request, leaving the slot on
+time, would reach the platform first or right after. So every request also takes its turn on a per-slot clock just
+before it is sent (a rendered one in `crawler.browser.time_document`, right before the tab navigates), and the
+clock keeps the slot's current delay (the platform's YAML, raised by AutoThrottle or a Retry-After) between turns.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from twisted.internet.defer import Deferred
+
+from crawler.browser import WAIT_TURN
+
+
+class SendClock:
+    """Turns of each download slot: a request goes once the slot's delay has passed since the previous one went.
+    Checking and taking a turn happen without an await between them, so two requests never share one; a request
+    that wakes late only makes the gap after the previous one longer."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.next_turn: dict[str, float] = {}
+
+    def delay_of(self, request: Request) -> tuple[str, float]:
+        downloader = self.crawler.engine.downloader if self.crawler.engine else None
+        if downloader is None:
+            return "", 0.0
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        return key, slot.delay if slot is not None else 0.0
+
+    async def wait_turn(self, request: Request) -> None:
+        key, delay = self.delay_of(request)
+        if delay <= 0:
+            return
+        while (wait := self.next_turn.get(key, 0.0) - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        self.next_turn[key] = time.monotonic() + delay
+
+
+class PoliteHttpHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler; a request of a slot with a delay waits for its turn on the send clock."""
+
+    def __init__(self, settings: Any, crawler: Crawler) -> None:
+        super().__init__(settings, crawler)
+        self.clock = SendClock(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PoliteHttpHandler:
+        return cls(crawler.settings, crawler)
+
+    def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
+        return send_in_turn(self.clock, partial(super().download_request, request, spider), request)
+
+
+class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
+    """scrapy-playwright's handler: a rendered request waits for its turn right before its tab navigates, a plain
+    one right before it is sent."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.clock = SendClock(crawler)
+
+    def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
+        if request.meta.get("playwright"):
+            request.meta[WAIT_TURN] = partial(self.clock.wait_turn, request)
+            return super().download_request(request, spider)
+        return send_in_turn(self.clock, partial(super().download_request, request, spider), request)
+
+
+def send_in_turn(clock: SendClock, send: Callable[[], Deferred[Response]], request: Request) -> Deferred[Response]:
+    if clock.delay_of(request)[1] <= 0:
+        return send()
+
+    async def in_turn() -> Response:
+        await clock.wait_turn(request)
+        return await maybe_deferred_to_future(send())
+
+    return deferred_from_coro(in_turn())
+

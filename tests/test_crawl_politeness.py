@@ -1,0 +1,78 @@
+"""One fetch path: pages, listing images and the evidence screenshots of flagged listings all go through Scrapy's
+engine, so a platform never sees more requests at once, or closer together, than its YAML allows; counted at the
+simulator."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.items import listing_id
+from crawler.urls import canonical_url
+from tests.test_crawler_sweep import Workspace
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+# The simulator stamps a request when its handler starts: while its event loop draws a picture or a page for one
+# request (up to ~0.1 s on a loaded machine), the next is stamped late, and the gap after it measures that much short.
+SERVER_CLOCK_SLACK = 0.1
+
+
+def crawl_market(simulator: Any, tmp_path: Path, politeness: dict[str, Any]) -> tuple[Workspace, dict, dict]:
+    """Sweep the market for its most common keyword (one result page, two images a listing) with these limits;
+    returns the workspace, the crawl summary and the simulator's request statistics.
+
+    The keyword is one no quirky listing has: drawing a page of several megabytes holds the simulator's event loop
+    long enough to stamp the next request late, which would measure the simulator, not the crawler."""
+    market = [t for t in simulator.ground_truth() if t["platform"] == "market"]
+    quirky = {k for t in market if t["quirk"] for k in t["keywords"]}
+    keyword = Counter(k for t in market for k in t["keywords"] if k not in quirky).most_common(1)[0][0]
+    work = Workspace(tmp_path, simulator)
+    work.edit_platform("market", lambda data: data.update(politeness=politeness, seller={"follow": False}))
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text(f"{keyword}\n", "utf-8")
+    summary = work.crawl("-p", "market", "--keywords", str(keywords), "--max-pages", "1", "--max-images", "2",
+                         "--quiet")
+    counters = summary["counters"]
+    assert counters.get("evidence/screenshots", 0) >= 3, "too few flagged listings to test their screenshots"
+    assert counters.get("evidence/screenshot_failed", 0) == 0, counters
+    stats = simulator.stats()
+    images = {path: n for path, n in stats["paths"].items() if path.startswith("market/img/")}
+    assert images and max(images.values()) == 1, "a screenshot asked the platform again for an image"
+    return work, summary, stats
+
+
+def test_requests_with_screenshots_never_exceed_the_platforms_concurrency(
+        simulator_factory: Callable[..., Any], tmp_path: Path) -> None:
+    simulator = simulator_factory(listings=120, latency=0.15)  # answers slow enough to overlap
+    _, _, stats = crawl_market(simulator, tmp_path, {"concurrency": 2, "delay": 0})
+    assert stats["max_concurrency"]["market"] == 2, "reached, never exceeded"
+
+
+def test_requests_with_screenshots_keep_the_platforms_delay_and_every_lead_its_evidence(
+        simulator_factory: Callable[..., Any], tmp_path: Path) -> None:
+    simulator = simulator_factory(listings=120)
+    delay = 0.5
+    work, _, stats = crawl_market(simulator, tmp_path, {"concurrency": 4, "delay": delay})
+    assert stats["min_interval"]["market"] >= delay - SERVER_CLOCK_SLACK, stats["min_interval"]
+
+    truth = simulator.ground_truth()
+    seen = work.seen()
+    store = work.store()
+    try:
+        crawled = [t for t in truth if canonical_url(t["url"]) in seen]
+        leads = [lead for t in crawled if (lead := store.get(listing_id(canonical_url(t["url"])))) is not None]
+        assert len(leads) >= 3
+        for lead in leads:
+            assert Path(lead["screenshot_path"]).is_file() and lead["screenshot_sha256"]
+            assert Path(lead["raw_path"]).is_file() and lead["warc_path"]
+        in_pictures_only = [t for t in crawled if t["evasion"] == "image" and set(t["labels"]) - {"unlicensed_agency"}]
+        assert in_pictures_only, "the keyword reached no listing whose claim is only in its picture"
+        for t in in_pictures_only:
+            lead = store.get(listing_id(canonical_url(t["url"])))
+            assert lead is not None and any(span["field"] == "image_text" for span in lead["evidence"]), t["id"]
+    finally:
+        store.close()
