@@ -204,7 +204,8 @@ def recheck(
     include_persisting: bool = typer.Option(False, "--include-persisting",
                                             help="Also re-check leads already marked persisting."),
     render: bool = typer.Option(True, "--render/--no-render",
-                                help="Use Chromium for JavaScript platforms (render_platforms in recheck.yaml)."),
+                                help="Use Chromium for platforms that render their listing pages "
+                                     "(browser.render_detail_pages in config/platforms/)."),
     by: str = typer.Option("recheck", help="Name recorded in the audit trail."),
     out: Optional[Path] = typer.Option(None, help="Per-URL result CSV (default <data dir>/casework/rechecks/"
                                                   "recheck-<time>.csv)."),

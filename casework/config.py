@@ -127,7 +127,6 @@ class RecheckConfig(_Strict):
     removed_status: list[int] = [404, 410]
     removed_phrases: list[str] = []
     removed_selectors: list[str] = []
-    render_platforms: list[str] = []
     timeout_seconds: float = Field(20, gt=0)
 
 

@@ -1,10 +1,11 @@
 """Re-check (闭环管理): after a takedown deadline, fetch each listing again and record whether it is gone.
 
 A listing counts as removed when the platform answers a removal status (404/410) or shows a removal notice (a CSS
-selector or phrase from `config/casework/recheck.yaml`). Every re-fetch is fresh evidence, kept like the crawler's:
-in the evidence archive (`crawler.evidence`: content-addressed body, WARC record, hash-chained log) with, for
-JavaScript platforms rendered in Chromium, a screenshot. A listing that cannot be reached is counted and left as it
-is: an outage is not proof of removal.
+selector or phrase from `config/casework/recheck.yaml`). The re-fetch is a crawl of the due listings' URLs with the
+crawl's own settings (`crawler.refetch`: each platform's download slot, delay and robots rule, retries, the browser
+for platforms that render their listing pages), so every re-fetch is fresh evidence kept like the crawler's: in the
+evidence archive (content-addressed body, WARC record, hash-chained log) with, for rendered pages, a screenshot. A
+listing that cannot be reached is counted and left as it is: an outage is not proof of removal.
 
 A listing still online is read again with its platform's selectors and run through the detector: when the seller
 edited it so that no label fires any more it is `resolved_by_edit`, not `persisting`, and the re-check keeps both
@@ -18,31 +19,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-import httpx
 from parsel import Selector
 
 from casework import workflow
 from casework.config import RecheckConfig
 from casework.export import safe_cell
 from casework.leads import as_dict, labels
-from crawler.evidence import EvidenceArchive, Exchange
-from crawler.evidence.anchor import sign_at_end
 from crawler.extract import field_text, main_text
+from crawler.refetch import Refetched, RefetchTarget, refetch
+from index.lead import iso_utc
 from lantian.settings import config_dir
-
-USER_AGENT = "lantian-recheck/0.1 (IP-agency supervision; closed-loop takedown check)"
-
-
-@dataclass
-class Fetched:
-    """One re-fetch: what the platform answered."""
-
-    url: str
-    status: int
-    body: bytes
-    text: str
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    screenshot: bytes | None = None
 
 
 @dataclass
@@ -53,7 +39,7 @@ class Verdict:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def removal_reason(fetched: Fetched, config: RecheckConfig) -> str | None:
+def removal_reason(fetched: Refetched, config: RecheckConfig) -> str | None:
     """Why the page shows the listing is gone, or None if it still looks online."""
     if fetched.status in config.removed_status:
         return f"HTTP {fetched.status}"
@@ -68,51 +54,7 @@ def removal_reason(fetched: Fetched, config: RecheckConfig) -> str | None:
     return None
 
 
-class HttpFetcher:
-    """Plain HTTP re-fetch (server-rendered platforms)."""
-
-    def __init__(self, config: RecheckConfig) -> None:
-        self.client = httpx.Client(follow_redirects=True, timeout=config.timeout_seconds,
-                                   headers={"User-Agent": USER_AGENT})
-
-    def fetch(self, url: str) -> Fetched:
-        response = self.client.get(url)
-        return Fetched(str(response.url), response.status_code, response.content, response.text,
-                       list(response.headers.multi_items()))
-
-    def close(self) -> None:
-        self.client.close()
-
-
-class BrowserFetcher:
-    """Re-fetch in Debian's Chromium (JavaScript platforms): the rendered DOM and a full-page screenshot."""
-
-    def __init__(self, config: RecheckConfig) -> None:
-        from playwright.sync_api import sync_playwright
-
-        from lantian.browser import launch_options
-
-        self.timeout_ms = config.timeout_seconds * 1000
-        self._playwright = sync_playwright().start()
-        self.browser = self._playwright.chromium.launch(**launch_options())
-
-    def fetch(self, url: str) -> Fetched:
-        page = self.browser.new_page(user_agent=USER_AGENT)
-        try:
-            response = page.goto(url, wait_until="networkidle", timeout=self.timeout_ms)
-            html = page.content()
-            shot = page.screenshot(full_page=True)
-            headers = list(response.headers.items()) if response else []
-            return Fetched(page.url, response.status if response else 0, html.encode("utf-8"), html, headers, shot)
-        finally:
-            page.close()
-
-    def close(self) -> None:
-        self.browser.close()
-        self._playwright.stop()
-
-
-def listing_now(lead: Mapping[str, Any], fetched: Fetched) -> dict[str, Any]:
+def listing_now(lead: Mapping[str, Any], fetched: Refetched) -> dict[str, Any]:
     """The listing as the re-fetched page shows it, read with its platform's detail selectors (the crawler's)."""
     from crawler.platforms import load_platform
 
@@ -121,7 +63,7 @@ def listing_now(lead: Mapping[str, Any], fetched: Fetched) -> dict[str, Any]:
     detail = load_platform(path).detail if lead.get("platform") and path.is_file() else None
     title = field_text(page, detail.title, " ") if detail and detail.title else ""
     return {
-        "id": lead["id"], "url": fetched.url, "platform": lead.get("platform"),
+        "id": lead["id"], "url": fetched.final_url, "platform": lead.get("platform"),
         "title": title or field_text(page, "title", " "),
         "text": field_text(page, detail.text) if detail and detail.text else main_text(page),
         "seller": field_text(page, detail.seller, " ") if detail and detail.seller else "",
@@ -154,42 +96,15 @@ def due(leads: Iterable[Mapping[str, Any]], now: str, *, ignore_deadline: bool =
             yield doc
 
 
-def _store_evidence(archive: EvidenceArchive, requested: str, stamp: str, fetched: Fetched) -> dict[str, Any]:
-    record = archive.record_fetch(
-        Exchange(final_url=fetched.url, status=fetched.status, body=fetched.body, fetched_at=stamp,
-                 request_headers=[("User-Agent", USER_AGENT)], response_headers=fetched.headers),
-        request_url=requested)
-    evidence: dict[str, Any] = {key: record[key] for key in ("raw_path", "raw_sha256", "warc_path",
-                                                             "warc_record_id")}
-    if fetched.screenshot:
-        shot = archive.record_screenshot(fetched.url, fetched.screenshot, source="lantian recheck (Chromium)",
-                                         taken_at=stamp)
-        evidence.update(shot.as_item_fields())
-    return evidence
-
-
 class Rechecker:
-    """Re-fetches leads and records removed/persisting in the store (with an audit event by `by`)."""
+    """Decides removed/persisting/resolved_by_edit from a re-fetch and records it in the store (with an audit event
+    by `by`)."""
 
-    def __init__(self, store: Any, config: RecheckConfig, *, by: str = "recheck", render: bool = True,
-                 archive: EvidenceArchive | None = None, detector: Any = None) -> None:
+    def __init__(self, store: Any, config: RecheckConfig, *, by: str = "recheck", detector: Any = None) -> None:
         self.store = store
         self._detector = detector
         self.config = config
         self.by = by
-        self.render = render
-        self.archive = archive or EvidenceArchive()
-        self._http: HttpFetcher | None = None
-        self._browser: BrowserFetcher | None = None
-
-    def _fetcher(self, platform: str | None) -> HttpFetcher | BrowserFetcher:
-        if self.render and platform in self.config.render_platforms:
-            if self._browser is None:
-                self._browser = BrowserFetcher(self.config)
-            return self._browser
-        if self._http is None:
-            self._http = HttpFetcher(self.config)
-        return self._http
 
     @property
     def detector(self) -> Any:
@@ -199,18 +114,18 @@ class Rechecker:
             self._detector = Detector.load()
         return self._detector
 
-    def check(self, lead: Mapping[str, Any]) -> Verdict:
+    def check(self, lead: Mapping[str, Any], fetched: Refetched) -> Verdict:
         doc = as_dict(lead)
-        url = doc.get("url") or doc.get("canonical_url")
-        stamp = workflow.now_iso()
-        try:
-            fetched = self._fetcher(doc.get("platform")).fetch(url)
-        except Exception as exc:  # network errors of httpx and Playwright alike: counted, lead unchanged
-            return Verdict(doc["id"], "unreachable", f"{type(exc).__name__}: {exc}"[:200])
+        if fetched.error is not None or fetched.status is None:  # counted, lead unchanged
+            return Verdict(doc["id"], "unreachable", (fetched.error or "no answer")[:200])
         reason = removal_reason(fetched, self.config)
         outcome = "removed" if reason else "persisting"
-        evidence = _store_evidence(self.archive, url, stamp, fetched)
-        evidence.update(at=stamp, url=fetched.url, http_status=fetched.status)
+        evidence: dict[str, Any] = {key: fetched.evidence[key] for key in (
+            "raw_path", "raw_sha256", "warc_path", "warc_record_id", "screenshot_path", "screenshot_sha256")
+            if fetched.evidence.get(key)}
+        fetched_at = fetched.evidence.get("fetched_at")
+        evidence.update(at=iso_utc(fetched_at) if fetched_at else workflow.now_iso(), url=fetched.final_url,
+                        http_status=fetched.status)
         if outcome == "persisting":
             now = listing_now(doc, fetched)
             detection = self.detector.detect(now)
@@ -239,14 +154,6 @@ class Rechecker:
             updated = self.store.mark_removed(doc["id"], verdict.evidence["at"]) or updated
         return updated
 
-    def close(self) -> None:
-        for fetcher in (self._http, self._browser):
-            if fetcher is not None:
-                fetcher.close()
-        self.archive.close()
-        sign_at_end(self.archive.log)
-
-
 def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,
                   ignore_deadline: bool = False, render: bool = True, now: datetime | None = None,
                   progress: Any = None, detector: Any = None) -> list[Verdict]:
@@ -256,17 +163,16 @@ def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", sta
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen")
     leads = list(due(store.iter_leads(query), stamp, ignore_deadline=ignore_deadline))
-    checker = Rechecker(store, config, by=by, render=render, detector=detector)
+    targets = [RefetchTarget(lead.get("url") or lead.get("canonical_url"), lead.get("platform")) for lead in leads]
+    fetched = refetch(targets, render=render, settings={"DOWNLOAD_TIMEOUT": config.timeout_seconds})
+    checker = Rechecker(store, config, by=by, detector=detector)
     verdicts = []
-    try:
-        for lead in leads:
-            verdict = checker.check(lead)
-            checker.record(lead, verdict)
-            verdicts.append(verdict)
-            if progress is not None:
-                progress(verdict)
-    finally:
-        checker.close()
+    for lead, result in zip(leads, fetched, strict=True):
+        verdict = checker.check(lead, result)
+        checker.record(lead, verdict)
+        verdicts.append(verdict)
+        if progress is not None:
+            progress(verdict)
     return verdicts
 
 

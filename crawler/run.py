@@ -1,4 +1,5 @@
-"""`run_sweep`: one sweep of the selected platforms × keywords in one Scrapy CrawlerProcess.
+"""Crawls in one Scrapy CrawlerProcess: `run_sweep` (the selected platforms × keywords), `run_capture` (single URLs
+captured by hand) and `run_refetch` (listings fetched once more, for re-checks).
 
 The Twisted reactor can start only once per process, so call this once per process (the CLI does; tests run it in
 a subprocess through `lantian crawl`).
@@ -21,7 +22,9 @@ from crawler.capture import CaptureOutcome
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
 from crawler import health
 from crawler.progress import HEALTH_COUNTERS, SweepSummary, counters, run_with_progress, summarize
+from crawler.refetch import Refetched, RefetchTarget
 from crawler.spiders.capture import CaptureSpider
+from crawler.spiders.refetch import RefetchSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
 from lantian.settings import data_dir
@@ -138,3 +141,22 @@ def run_capture(
     process.start()
     outcomes = crawler.spider.outcomes
     return [outcomes[url] for url in urls]
+
+
+def run_refetch(
+    targets: Sequence[RefetchTarget],
+    *,
+    render: bool = True,
+    settings: dict[str, Any] | None = None,
+) -> list[Refetched]:
+    """Fetch each target once more (`RefetchSpider`, no item pipelines: nothing is detected or stored here) and
+    return what each answered, in order. Like `run_sweep`, this starts the Twisted reactor: call it once per process
+    (`crawler.refetch.refetch` runs it in a child process)."""
+    overrides = {**_log_settings("refetch"), "ITEM_PIPELINES": {}, **(settings or {})}
+    process = CrawlerProcess(crawler_settings(overrides), install_root_handler=True)
+    crawler = process.create_crawler(RefetchSpider)
+    process.crawl(crawler, targets=list(targets), render=render)
+    process.start()
+    results = crawler.spider.results
+    return [results.get(t.url) or Refetched(url=t.url, error="the crawl ended before it was fetched")
+            for t in targets]
