@@ -31,13 +31,12 @@ import ahocorasick
 import jieba
 import opencc
 
-from detector.sound import SoundMatcher, latin_words
+from detector.sound import CJK, SoundMatcher, latin_words
 from lantian.settings import ConfigError, config_dir, read_yaml
 
 if TYPE_CHECKING:
     from detector.rules import RuleEngine
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 ZERO_WIDTH = "\u200b-\u200f\u2060-\u2064\ufeff\ufe00-\ufe0f\u00ad"
 EMOJI = (
     "\U0001f000-\U0001faff\U0001fc00-\U0001ffff\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf"

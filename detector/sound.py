@@ -28,7 +28,8 @@ _LATIN_RUN = re.compile(r"[a-z]+(?![a-z0-9_\-])")
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 _VOWEL = re.compile("[aeiou]")
 _HAS_LATIN = re.compile("[a-z]")
-_CJK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Chinese characters (for regex character classes)
+_CJK_CHAR = re.compile(f"[{CJK}]")
 # Sentences end here: context for a sound match is looked for in its own sentence only.
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 _LONGEST_SYLLABLE = 6  # zhuang, shuang
