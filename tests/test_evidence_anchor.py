@@ -145,8 +145,8 @@ def test_a_verify_only_machine_uses_the_public_key(tmp_path: Path, evidence_sign
 
 
 CORRUPT = [
-    ("warc_offset", None, "corrupt_field"), ("warc_offset", "12", "corrupt_field"), ("warc_offset", -5, "corrupt_field"),
-    ("warc_offset", True, "corrupt_field"), ("path", None, "corrupt_field"), ("path", 5, "corrupt_field"),
+    ("warc_offset", None, "corrupt_field"), ("warc_offset", "12", "corrupt_field"),
+    ("warc_offset", -5, "corrupt_field"), ("warc_offset", True, "corrupt_field"), ("path", None, "corrupt_field"), ("path", 5, "corrupt_field"),
     ("path", ["blobs"], "corrupt_field"), ("path", "../../../../../../etc/hostname", "corrupt_field"),
     ("path", "/etc/hostname", "corrupt_field"), ("path", "blobs/\x00", "corrupt_field"),
     ("warc_path", 7, "corrupt_field"), ("seq", "one", "broken_chain"), ("seq", [1], "broken_chain"),
