@@ -41,7 +41,8 @@ import psutil  # noqa: E402
 from elasticsearch import helpers  # noqa: E402
 
 from index.es_server import EsServer, free_port  # noqa: E402
-from index.es_store import CONCURRENT_REQUESTS, EsLeadStore  # noqa: E402
+from index.es_store import EsLeadStore  # noqa: E402
+from index.es_writer import CONCURRENT_REQUESTS  # noqa: E402
 from index.lead import LABELS, lead_id  # noqa: E402
 
 PLATFORMS = ("xianyu", "taobao", "zbj", "58tongcheng", "xiaohongshu", "douyin", "baidu", "weixin")

@@ -1,4 +1,4 @@
-"""The Elasticsearch mappings of the lead and agency indices, and their version.
+"""The Elasticsearch mappings of the lead and agency indices, their version, and a lead as the index holds it.
 
 Only core analyzers exist on the server (`standard`, `whitespace`, `keyword`, `simple`): `standard` indexes each
 CJK character as a token, so phrase queries on `title`/`text` find exact Chinese phrases; the `*_words` companion
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from index.lead import LABELS
+from index import text as textutil
+from index.lead import LABELS, Lead
 
 MAPPING_VERSION = 2
 
@@ -103,3 +104,14 @@ AGENCIES_MAPPING: dict[str, Any] = {
 }
 
 INDEX_SETTINGS: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": 0}
+
+
+def prepare(doc: Lead, fresh: bool = False) -> Lead:
+    """`doc` made ready to index, in place: the jieba companion fields added (kept when present, unless `fresh`).
+
+    In place because every lead passes here on its way to the server; `public()` drops the fields again.
+    """
+    for field, words in (("title", "title_words"), ("text", "text_words")):
+        if fresh or words not in doc:
+            doc[words] = textutil.words(doc.get(field))
+    return doc

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from casework import workflow
 from casework.console.app import create_app
 from index import LeadQuery, leads_cli
-from index.es_store import EsLeadStore, client_from_env
+from index.es_client import client_from_env
+from index.es_store import EsLeadStore
 from lantian.cli import app
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     casework_env, detection, es_store, listing, store, users_file,

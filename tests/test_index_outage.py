@@ -159,7 +159,7 @@ def test_a_store_opened_while_the_server_is_down_spools_and_another_replays(es_u
 
 def test_a_long_spool_replays_in_pipelined_batches_and_in_order(es_url: str, tmp_path: Path) -> None:
     from index import lead as leads
-    from index.es_store import prepare
+    from index.mapping import prepare
 
     store = EsLeadStore(es_url, index_prefix="replay", spool_dir=tmp_path / "spool", batch_size=4, replay_interval=0)
     store.drop()
