@@ -20,6 +20,7 @@ from aiohttp import web
 
 from lantian.settings import data_dir
 from simulator.corpus import PLATFORMS
+from simulator.listing import parse_id
 from simulator.sellers import write_registry
 from simulator.web.agencies import build_agencies
 from simulator.web.feed import build_feed
@@ -27,7 +28,7 @@ from simulator.web.market import build_market
 from simulator.web.search import build_search
 from simulator.web.services import build_services
 from simulator.web.site import Site
-from simulator.world import World, parse_id
+from simulator.world import World
 
 BUILDERS: dict[str, Callable[[Site], web.Application]] = {
     "market": build_market,

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from simulator.listing import Listing
 from simulator.web.shared import add_shared_routes
 from simulator.web.site import STATIC, Site, html, listing_or_404, realism_middleware
-from simulator.world import Listing
 
 MAX_LIMIT = 50
 REMOVED = {"error": "removed", "message": "该内容已被删除"}

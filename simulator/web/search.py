@@ -6,9 +6,9 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 
+from simulator.listing import Listing, canonical_path
 from simulator.web.shared import add_shared_routes
 from simulator.web.site import Site, html, listing_or_404, page_number, realism_middleware
-from simulator.world import Listing, canonical_path
 
 PAGE_SIZE = 10
 ADS_PER_PAGE = 3

@@ -8,8 +8,8 @@ from functools import lru_cache
 from aiohttp import web
 
 from simulator.images import render_product_image, render_text_image
+from simulator.listing import UnknownListing, parse_id
 from simulator.web.site import Site, robots_txt
-from simulator.world import UnknownListing, parse_id
 
 
 @lru_cache(maxsize=512)

@@ -14,7 +14,8 @@ from pathlib import Path
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from simulator.world import Listing, World, canonical_path
+from simulator.listing import Listing, canonical_path
+from simulator.world import World
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
