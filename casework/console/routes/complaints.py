@@ -1,11 +1,8 @@
 """Complaints from the public in the console: the intake form (admins and reviewers), the open complaints with
-their age against the answer deadline, one complaint with its links, screenshots and leads, its answer; and the
-快速预审 watch list export for admins."""
+their age against the answer deadline, one complaint with its links, screenshots and leads, and its answer."""
 from __future__ import annotations
 
-import tempfile
 import threading
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +15,9 @@ from casework.complaints import (
     load_complaints_config, record_captures, status_of,
 )
 from casework.config import load_takedown_config
-from casework.console.security import check_csrf, current_user, require_admin
+from casework.console.security import check_csrf, current_user
 from casework.console.web import back, flash, lead_store, render
 from casework.users import User
-from casework.watchlist import load_registry, watched_agencies, write_watchlist_csv, write_watchlist_xlsx
 from lantian.settings import ConfigError, data_dir
 
 router = APIRouter()
@@ -159,21 +155,3 @@ def reply_file(number: int, kind: str, user: User = Depends(current_user)) -> Re
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}[kind]
     return FileResponse(stored, media_type=media, filename=f"complaint-{number}-reply.{kind}")
 
-
-@router.get("/admin/watchlist.{fmt}")
-def watchlist(fmt: str, months: int = 12, user: User = Depends(require_admin),
-              store: Any = Depends(lead_store)) -> Response:
-    from index import LeadQuery
-
-    if fmt not in ("csv", "xlsx") or not 1 <= months <= 120:
-        raise HTTPException(status_code=404, detail="只能导出 .csv 或 .xlsx，期间为 1–120 个月")
-    registry, problem = load_registry()
-    agencies = watched_agencies(store.iter_leads(LeadQuery()), registry, months=months, registry_problem=problem)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"watchlist.{fmt}"
-        (write_watchlist_csv if fmt == "csv" else write_watchlist_xlsx)(agencies, path)
-        data = path.read_bytes()
-    media = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    name = f"lantian-watchlist-{date.today().isoformat()}-{months}m.{fmt}"
-    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
