@@ -1,10 +1,17 @@
 """The trained part of the detector: calibrated per-label scores from two text models and the rule features.
 
-`LabelClassifier` combines, for each of the five content labels and the `offers_patent_agency` signal:
+Who is speaking comes first: a `solicitation` score (0..1, is the author offering something to win business?)
+from the two text models' solicitation outputs and the counts of the rules' solicitation cue lists
+(`detector.speech.AD_CUES`, `REPORT_CUES`: contact details, prices, first person vs. official voice, law
+citations, questions, contract and job-ad wording …), stacked by a logistic regression.
+
+`LabelClassifier` then combines, for each of the five content labels and the `offers_patent_agency` signal:
 a spaCy `textcat_multilabel` pipeline (characters, hashed bag of 1-3-grams), a character 1-3-gram TF-IDF
-logistic regression (scikit-learn) on the whole text and on each sentence, the rule engine's score for the label
-and the counts of its context word lists. A per-label logistic stacker, fitted on held-out (cross-fitted)
-predictions, turns these into calibrated 0..1 scores; per-label thresholds were chosen on held-out scores too.
+logistic regression (scikit-learn) on the whole text and on each sentence, the rule engine's score for the label,
+the counts of its context word lists and the solicitation score. A per-label logistic stacker, fitted on held-out
+(cross-fitted) predictions, turns these into calibrated 0..1 scores; per-label thresholds were chosen on held-out
+scores too. The texts are the Detector's model texts: reported passages are already masked
+(`detector.speech.mask_reported`).
 
 Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipeline), `char_ngrams.npz`
 (vocabulary, idf, weights: plain arrays, no pickle) and `model.json` (stacker, thresholds, provenance).
@@ -21,14 +28,17 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from detector.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY
+from detector.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY, SOLICITATION
+from detector.speech import AD_CUES, REPORT_CUES
 from lantian.settings import ConfigError, project_root
 
 MODEL_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
+# What the two text models predict: the labels and the solicitation target.
+TEXT_TARGETS = (*MODEL_LABELS, SOLICITATION)
 MODEL_FILE = "model.json"
 NGRAM_FILE = "char_ngrams.npz"
 TEXTCAT_DIR = "textcat"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def default_model_dir() -> Path:
@@ -41,22 +51,39 @@ CONTEXT_LEXICONS = ("warning", "warning_after", "news", "recruiting", "defense",
                     "lawful_after")
 CONTEXT_CAP = 3.0
 STACK_FEATURES = ("spacy_logit", "char_ngram_logit", "char_ngram_sentence_max_logit", "rule_score",
-                  "rule_suppressed", *(f"lex:{name}" for name in CONTEXT_LEXICONS))
+                  "rule_suppressed", *(f"lex:{name}" for name in CONTEXT_LEXICONS), "solicitation_logit")
+SOLICITATION_CUES = (*AD_CUES, *REPORT_CUES)
+SOLICITATION_FEATURES = ("spacy_logit", "char_ngram_logit", *(f"lex:{name}" for name in SOLICITATION_CUES),
+                         "reported_passages", "log_length")
 _SENTENCE_END = re.compile(r"(?<=[。!?;\n])")
 MIN_CHUNK = 8
 
 
 def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray, chunk_p: np.ndarray,
-                   rule_features: Sequence[dict[str, float]]) -> np.ndarray:
-    """Inputs of one label's stacker (STACK_FEATURES): model probabilities as logits, the rules' scores, and the
-    capped counts of the context word lists."""
+                   rule_features: Sequence[dict[str, float]], solicitation: np.ndarray) -> np.ndarray:
+    """Inputs of one label's stacker (STACK_FEATURES): model probabilities as logits, the rules' scores, the
+    capped counts of the context word lists, and the solicitation score as a logit."""
     rule_score = np.array([f.get(f"label:{label}", 0.0) for f in rule_features], dtype=np.float64)
     suppressed = np.array([f.get(f"suppressed:{label}", 0.0) for f in rule_features], dtype=np.float64)
-    context = np.array(
-        [[min(f.get(f"lex:{name}", 0.0), CONTEXT_CAP) for name in CONTEXT_LEXICONS] for f in rule_features],
-        dtype=np.float64,
-    ).reshape(len(rule_features), len(CONTEXT_LEXICONS))
-    return np.column_stack([_logit(spacy_p), _logit(ngram_p), _logit(chunk_p), rule_score, suppressed, context])
+    context = _capped_counts(rule_features, CONTEXT_LEXICONS)
+    return np.column_stack([_logit(spacy_p), _logit(ngram_p), _logit(chunk_p), rule_score, suppressed, context,
+                            _logit(solicitation)])
+
+
+def solicitation_features(spacy_p: np.ndarray, ngram_p: np.ndarray, rule_features: Sequence[dict[str, float]],
+                          texts: Sequence[str]) -> np.ndarray:
+    """Inputs of the solicitation stacker (SOLICITATION_FEATURES): the text models' solicitation logits, the
+    capped counts of the cue lists, the number of reported passages and the text's length (log)."""
+    cues = _capped_counts(rule_features, SOLICITATION_CUES)
+    reported = np.array([min(f.get("speech:reported", 0.0), CONTEXT_CAP) for f in rule_features], dtype=np.float64)
+    length = np.log1p(np.array([len(text) for text in texts], dtype=np.float64))
+    return np.column_stack([_logit(spacy_p), _logit(ngram_p), cues, reported, length])
+
+
+def _capped_counts(rule_features: Sequence[dict[str, float]], names: Sequence[str]) -> np.ndarray:
+    return np.array(
+        [[min(f.get(f"lex:{name}", 0.0), CONTEXT_CAP) for name in names] for f in rule_features], dtype=np.float64,
+    ).reshape(len(rule_features), len(names))
 
 
 def sentence_chunks(text: str) -> list[str]:
@@ -151,6 +178,7 @@ class LabelClassifier:
         self.thresholds = dict(thresholds)
         self.meta = meta or {}
         self.labels = MODEL_LABELS
+        self._columns = [self.ngrams.labels.index(target) for target in TEXT_TARGETS]
 
     @classmethod
     def load(cls, model_dir: Path | str | None = None) -> LabelClassifier:
@@ -168,6 +196,7 @@ class LabelClassifier:
         if meta.get("format") != FORMAT_VERSION:
             raise ConfigError(f"{meta_path}: field 'format' must be {FORMAT_VERSION} (retrain with `lantian train`)")
         missing = [label for label in MODEL_LABELS if label not in meta.get("thresholds", {})]
+        missing += [name for name in TEXT_TARGETS if name not in meta.get("stacker", {}).get("weights", {})]
         if missing:
             raise ConfigError(f"{meta_path}: field 'thresholds' lacks {', '.join(missing)}")
         try:
@@ -187,36 +216,39 @@ class LabelClassifier:
             "format": FORMAT_VERSION,
             "labels": list(MODEL_LABELS),
             "thresholds": self.thresholds,
-            "stacker": {"features": list(STACK_FEATURES), "weights": self.stacker.weights,
-                        "bias": self.stacker.bias},
+            "stacker": {"features": list(STACK_FEATURES), "solicitation_features": list(SOLICITATION_FEATURES),
+                        "weights": self.stacker.weights, "bias": self.stacker.bias},
         }
         (model_dir / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     def base_probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """spaCy, char n-gram and per-sentence-max char n-gram probabilities, each (n_texts, len(MODEL_LABELS))."""
-        spacy_p = np.zeros((len(texts), len(MODEL_LABELS)))
+        """spaCy, char n-gram and per-sentence-max char n-gram probabilities, each (n_texts, len(TEXT_TARGETS))."""
+        spacy_p = np.zeros((len(texts), len(TEXT_TARGETS)))
         for row, doc in enumerate(self.nlp.pipe(texts, batch_size=256)):
-            spacy_p[row] = [doc.cats.get(label, 0.0) for label in MODEL_LABELS]
-        columns = [self.ngrams.labels.index(label) for label in MODEL_LABELS]
+            spacy_p[row] = [doc.cats.get(target, 0.0) for target in TEXT_TARGETS]
         chunks = [sentence_chunks(text) for text in texts]
         owners = np.repeat(np.arange(len(texts)), [len(c) for c in chunks])
-        chunk_p = self.ngrams.probabilities([chunk for doc_chunks in chunks for chunk in doc_chunks])[:, columns]
-        chunk_max = np.zeros((len(texts), len(MODEL_LABELS)))
+        chunk_p = self.ngrams.probabilities([chunk for doc_chunks in chunks for chunk in doc_chunks])[:, self._columns]
+        chunk_max = np.zeros((len(texts), len(TEXT_TARGETS)))
         np.maximum.at(chunk_max, owners, chunk_p)
-        return spacy_p, self.ngrams.probabilities(texts)[:, columns], chunk_max
+        return spacy_p, self.ngrams.probabilities(texts)[:, self._columns], chunk_max
 
     def predict(self, texts: Sequence[str], rule_features: Sequence[dict[str, float]]) -> list[dict[str, float]]:
-        """Calibrated 0..1 score per label for each normalised text (with its RuleEngine features)."""
+        """Calibrated 0..1 score per label and the solicitation score for each model text (with its RuleEngine
+        features)."""
         if len(texts) != len(rule_features):
             raise ValueError(f"{len(texts)} texts but {len(rule_features)} rule feature dicts")
         if not texts:
             return []
         texts = list(texts)
         spacy_p, ngram_p, chunk_p = self.base_probabilities(texts)
+        column = TEXT_TARGETS.index(SOLICITATION)
+        solicitation = self.stacker.predict(
+            SOLICITATION, solicitation_features(spacy_p[:, column], ngram_p[:, column], rule_features, texts))
         scores = np.column_stack([
-            self.stacker.predict(
-                label, stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i], rule_features)
-            )
-            for i, label in enumerate(MODEL_LABELS)
+            *(self.stacker.predict(label, stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i],
+                                                         rule_features, solicitation))
+              for i, label in enumerate(MODEL_LABELS)),
+            solicitation,
         ])
-        return [dict(zip(MODEL_LABELS, map(float, row))) for row in np.round(scores, 4)]
+        return [dict(zip(TEXT_TARGETS, map(float, row))) for row in np.round(scores, 4)]

@@ -3,9 +3,13 @@
 Pipeline per listing: read text inside images (OCR, only when there are images and the caller did not pass their
 text as `image_text`); normalise title, text and image text and join them (a line break between fields, so no rule
 spans two fields); one rule pass over the joined text and one over the seller name; the trained classifier
-(`detector.classifier.LabelClassifier`, batch prediction) scores the five content labels and the auxiliary
-`offers_patent_agency` from the normalised text and the rule features; `unlicensed_agency` = offers patent agency
-and the seller is not a registry agency.
+(`detector.classifier.LabelClassifier`, batch prediction) scores the five content labels, the auxiliary
+`offers_patent_agency` and `solicitation` (is the author offering something to win business?) from the normalised
+text and the rule features; `unlicensed_agency` = offers patent agency and the seller is not a registry agency.
+
+Who is speaking: passages that report someone else's words (a quoted ad in a penalty decision, the claim a warning
+names; `detector.speech`) raise no rule evidence and reach the trained models masked, so only the author's own
+words raise a label. Without a model, `solicitation` is the share of soliciting cue lists among the cue lists found.
 
 Modes: with a model in `models/detector/` (the default) scores come from the model and the rule evidence
 explains them; without one (or `rules_only=True`) the rule scores of `detector.rules.label_scores` are used.
@@ -26,11 +30,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from detector.entities import Entity, EntityExtractor
-from detector.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, UNLICENSED_AGENCY
+from detector.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, SOLICITATION, UNLICENSED_AGENCY
 from detector.normalize import NormalizedText, Normalizer
 from detector.ocr import ImageError, ImageTextReader
 from detector.registry import AgencyRegistry, RegistryCheck
 from detector.rules import Analysis, RuleEngine, RuleMatch, label_scores
+from detector.speech import cue_solicitation, mask_reported, quoted_spans
 from lantian.settings import ConfigError, config_dir, project_root, read_yaml
 
 CONTENT_FIELDS = ("title", "text", "image_text")
@@ -111,6 +116,7 @@ class _Prepared:
     id: str
     segments: list[_Segment]
     text: str
+    model_text: str  # `text` with reported passages masked: what the trained models read
     analysis: Analysis
     seller: NormalizedText | None
     seller_analysis: Analysis | None
@@ -256,10 +262,11 @@ class Detector:
         """Label scores of each item; an empty text scores 0 (the model reads nothing, and spaCy fails a batch
         holding an empty text)."""
         if self.classifier is None:
-            return [label_scores(item.analysis.matches) for item in items]
+            return [{**label_scores(item.analysis.matches),
+                     SOLICITATION: cue_solicitation(item.analysis.lexicon_counts)} for item in items]
         readable = [item for item in items if item.text]
         predicted = iter(self.classifier.predict(
-            [item.text for item in readable], [self.rules.features_from(item.analysis) for item in readable]
+            [item.model_text for item in readable], [self.rules.features_from(item.analysis) for item in readable]
         ))
         return [next(predicted) if item.text else {} for item in items]
 
@@ -302,7 +309,7 @@ class Detector:
     def model_inputs(self, listings: Iterable[Mapping[str, Any]]) -> tuple[list[str], list[dict[str, float]]]:
         """The texts and rule features the classifier sees, for training on exactly what detection uses."""
         prepared = [self._prepare(listing) for listing in listings]
-        return [p.text for p in prepared], [self.rules.features_from(p.analysis) for p in prepared]
+        return [p.model_text for p in prepared], [self.rules.features_from(p.analysis) for p in prepared]
 
     def _prepare(self, listing: Mapping[str, Any]) -> _Prepared:
         if not isinstance(listing, Mapping):
@@ -339,6 +346,7 @@ class Detector:
             fields["image_text"] = image_text[:MAX_FIELD_CHARS]
         segments: list[_Segment] = []
         parts: list[str] = []
+        quotes: list[tuple[int, int]] = []
         offset = 0
         for name in CONTENT_FIELDS:
             if not fields.get(name):
@@ -346,14 +354,17 @@ class Detector:
             normalized = self.normalizer(fields[name])
             segments.append(_Segment(name, normalized, offset))
             parts.append(normalized.text)
+            quotes.extend(quoted_spans(normalized, offset))
             offset += len(normalized.text) + 1
         text = "\n".join(parts)
         seller = self.normalizer(fields["seller"]) if fields["seller"] else None
+        analysis = self.rules.analyze(text, quotes=quotes)
         return _Prepared(
             id=str(listing_id),
             segments=segments,
             text=text,
-            analysis=self.rules.analyze(text),
+            model_text=mask_reported(text, analysis.reported),
+            analysis=analysis,
             seller=seller,
             seller_analysis=self.rules.analyze(seller, "seller") if seller is not None else None,
             image_text=image_text,
@@ -410,6 +421,7 @@ class Detector:
             "evidence": evidence,
             "entities": [entity.as_dict() for entity in entities],
             "risk": round(max(scores.values()), 4),
+            "solicitation": round(_clip(predicted.get(SOLICITATION, 0.0)), 4),
         }
         if item.image_text is not None:
             result["image_text"] = item.image_text

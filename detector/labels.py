@@ -12,3 +12,13 @@ UNLICENSED_AGENCY = "unlicensed_agency"
 LABELS = (*CONTENT_LABELS, UNLICENSED_AGENCY)
 # Auxiliary signal of the models and rules (not a label): the listing offers patent agency services.
 OFFERS_PATENT_AGENCY = "offers_patent_agency"
+
+# Genres of a text (the same vocabulary in the template corpus and the real-world corpus). A text of a soliciting
+# genre is its author's offer to win business; the others report, regulate, explain, ask or hire.
+GENRES = (
+    "ad", "agency_site", "penalty_decision", "case_announcement", "regulator_notice", "platform_rule", "news",
+    "explainer", "qa", "forum", "recruitment", "contract", "other",
+)
+SOLICITING_GENRES = frozenset({"ad", "agency_site"})
+# The detector's score (0..1) that the author is soliciting business (not a label).
+SOLICITATION = "solicitation"

@@ -4,7 +4,8 @@ A rule gives a label and a weight when its wording is present: a list of `phrase
 other in the same sentence, or a `regex`. A match is dropped when a word of an `unless_before` list stands
 shortly before it in the same sentence (谨防, 向, 经 …), an `unless_after` word shortly after it (答辩, 为准 …),
 or an `unless_anywhere` word anywhere in the text (招聘 …). That is how a warning or a lawful statement
-("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定").
+("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定"). A match inside reported speech
+(`detector.speech`: a quoted ad in a penalty decision, the claim a warning names) is dropped too.
 
 The engine gives evidence (`matches`) and stable numeric features (`features`) for the trained models.
 """
@@ -22,6 +23,7 @@ import ahocorasick
 
 from detector.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY
 from detector.normalize import NormalizedText, fold_variant
+from detector.speech import ReportedSpeech, Span, overlaps, quoted_spans, reported_spans
 from lantian.settings import ConfigError, config_dir, read_yaml
 
 RULE_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
@@ -60,11 +62,13 @@ class Rule:
 
 @dataclass(slots=True)
 class Analysis:
-    """Everything one pass over a text found: kept matches, suppressed ones, and word-list counts."""
+    """Everything one pass over a text found: kept matches, suppressed ones, word-list counts, and the passages
+    that report someone else's words (sorted, disjoint)."""
 
     matches: list[RuleMatch] = field(default_factory=list)
     suppressed: list[RuleMatch] = field(default_factory=list)
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    reported: list[Span] = field(default_factory=list)
 
     @property
     def lexicon_counts(self) -> dict[str, int]:
@@ -86,7 +90,9 @@ def label_scores(matches: list[RuleMatch]) -> dict[str, float]:
 class RuleEngine:
     """Compiled rules of one config dir; safe to share between threads (read-only after construction)."""
 
-    def __init__(self, lexicons: Mapping[str, list[str]], rules: list[Rule], source: str = "<rules>") -> None:
+    def __init__(self, lexicons: Mapping[str, list[str]], rules: list[Rule], source: str = "<rules>",
+                 reported_speech: ReportedSpeech | None = None) -> None:
+        self.reported_speech = reported_speech or ReportedSpeech()
         self.lexicons = {name: tuple(dict.fromkeys(fold_variant(t) for t in terms)) for name, terms in lexicons.items()}
         self.rules = list(rules)
         self.source = source
@@ -113,6 +119,7 @@ class RuleEngine:
             *(f"suppressed:{label}" for label in RULE_LABELS),
             *(f"rule:{rule.id}" for rule in self.rules if "content" in rule.fields),
             *(f"lex:{name}" for name in self.lexicons),
+            "speech:reported",
         )
 
     @classmethod
@@ -133,17 +140,27 @@ class RuleEngine:
         raw_rules = data.get("rules")
         if not isinstance(raw_rules, list) or not raw_rules:
             raise ConfigError(f"{source}: field 'rules' must be a non-empty list")
+        unknown = set(data) - {"lexicons", "rules", "reported_speech"}
+        if unknown:
+            raise ConfigError(f"{source}: top-level field '{sorted(unknown)[0]}' is not known")
+        reported_speech = ReportedSpeech.from_mapping(data.get("reported_speech"), lexicons, source)
         rules = [_parse_rule(raw, index, lexicons, source) for index, raw in enumerate(raw_rules)]
         seen: set[str] = set()
         for rule in rules:
             if rule.id in seen:
                 raise ConfigError(f"{source}: field 'rules': id '{rule.id}' is used twice")
             seen.add(rule.id)
-        return cls(lexicons, rules, source)
+        return cls(lexicons, rules, source, reported_speech)
 
-    def analyze(self, text: str | NormalizedText, field_kind: str = "content") -> Analysis:
-        """One pass over a normalised text: rule matches (kept and suppressed) and word-list counts."""
-        text = text.text if isinstance(text, NormalizedText) else text
+    def analyze(self, text: str | NormalizedText, field_kind: str = "content",
+                quotes: list[Span] | None = None) -> Analysis:
+        """One pass over a normalised text: rule matches (kept and suppressed), word-list counts and reported
+        passages. `quotes` are the quotations of the text (`detector.speech.quoted_spans`); given a
+        NormalizedText they are found here."""
+        if isinstance(text, NormalizedText):
+            if quotes is None:
+                quotes = quoted_spans(text)
+            text = text.text
         hits: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for end_index, (length, names) in self._automaton.iter(text):
             span = (end_index - length + 1, end_index + 1)
@@ -154,13 +171,14 @@ class RuleEngine:
                 if found.lastgroup and found.end() > found.start():
                     hits[f"rule:{self._regex_rules[found.lastgroup].id}"].append(found.span())
         clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
-        analysis = Analysis(hits=hits)
+        reported = reported_spans(text, quotes or [], hits, self.reported_speech) if field_kind == "content" else []
+        analysis = Analysis(hits=hits, reported=reported)
         for rule in self.rules:
             if field_kind not in rule.fields:
                 continue
             for start, end in self._candidate_spans(rule, hits, clause_ends):
                 match = RuleMatch(rule.label, rule.id, start, end, rule.weight)
-                if self._suppressed(rule, start, end, hits, clause_ends):
+                if overlaps(reported, start, end) or self._suppressed(rule, start, end, hits, clause_ends):
                     analysis.suppressed.append(match)
                 else:
                     analysis.matches.append(match)
@@ -186,6 +204,7 @@ class RuleEngine:
                 values[key] = 1.0
         for name, count in analysis.lexicon_counts.items():
             values[f"lex:{name}"] = float(count)
+        values["speech:reported"] = float(len(analysis.reported))
         return values
 
     def _candidate_spans(

@@ -118,6 +118,8 @@ def observation(listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lea
     doc["labels"] = [str(label) for label in detection.get("labels") or []]
     doc["scores"] = scores
     doc["risk"] = float(detection.get("risk") or 0.0)
+    solicitation = detection.get("solicitation")
+    doc["solicitation"] = float(solicitation) if isinstance(solicitation, (int, float)) else None
     doc["evidence"] = [dict(span) for span in detection.get("evidence") or [] if isinstance(span, Mapping)]
     doc["entities"] = entities
     doc["contacts"] = contacts_from(entities)

@@ -164,7 +164,9 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
                         ("seller", lead.get("seller")), ("agency", " ".join(filter(None, (
                             lead.get("agency_name"), lead.get("agency_code")))))
                         , ("contacts", contacts), ("district", lead.get("district")),
-                        ("risk", _percent(lead.get("risk"))), ("status", lead.get("status")),
+                        ("risk", _percent(lead.get("risk"))),
+                        ("solicitation", None if lead.get("solicitation") is None
+                         else _percent(lead.get("solicitation"))), ("status", lead.get("status")),
                         ("source", source_of(lead)),
                         ("captured", "; ".join(f"{c.get('at')} {c.get('by')} {c.get('note') or ''}".strip()
                                                for c in lead.get("captures") or [])),

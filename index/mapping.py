@@ -51,6 +51,7 @@ LEAD_PROPERTIES: dict[str, Any] = {
     "labels": _KEYWORD,
     "scores": {"properties": {label: {"type": "float"} for label in LABELS}},
     "risk": {"type": "float"},
+    "solicitation": {"type": "float"},
     "evidence": _span(),
     "entities": {"type": "nested", "properties": {
         "type": _KEYWORD, "text": _KEYWORD, "field": _KEYWORD,

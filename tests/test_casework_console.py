@@ -30,7 +30,8 @@ def _login(client: TestClient, username: str, password: str) -> str:
 def seeded(store):
     hostile = listing(1, title=HOSTILE_TITLE, text=HOSTILE_TEXT, platform="market")
     plain = listing(2, platform="services", seller="王五知产")
-    leads = [store.upsert(hostile, detection(hostile)), store.upsert(plain, detection(plain, ["insider_channel"]))]
+    leads = [store.upsert(hostile, {**detection(hostile), "solicitation": 0.81}),
+             store.upsert(plain, detection(plain, ["insider_channel"]))]
     return leads
 
 
@@ -62,6 +63,12 @@ def test_hostile_listing_html_is_shown_as_text(client, seeded):
     # Evidence highlighting wraps the matched phrase, not markup from the page.
     assert '<mark class="ev ev-impersonation"' in page.text
     assert "script-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_lead_page_shows_the_solicitation_score(client, seeded):
+    _login(client, "alice", "reviewer-pass-1")
+    assert '招揽意图 <span id="lead-solicitation">0.81</span>' in client.get(f"/leads/{seeded[0]['id']}").text
+    assert '<span id="lead-solicitation">—</span>' in client.get(f"/leads/{seeded[1]['id']}").text
 
 
 def test_every_post_needs_the_session_csrf_token(client, seeded):

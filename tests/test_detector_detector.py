@@ -21,8 +21,9 @@ LISTING = {
 
 def test_output_contract(rules_detector: Detector) -> None:
     result = rules_detector.detect(LISTING)
-    assert set(result) == {"id", "labels", "scores", "evidence", "entities", "risk"}
+    assert set(result) == {"id", "labels", "scores", "evidence", "entities", "risk", "solicitation"}
     assert result["id"] == "L1"
+    assert 0.5 < result["solicitation"] <= 1.0  # contact details, a price, a call to come: an ad
     assert set(result["scores"]) == set(LABELS)
     assert {"impersonation", "insider_channel"} <= set(result["labels"])
     assert 0.0 < result["risk"] <= 1.0 and result["risk"] == max(result["scores"].values())

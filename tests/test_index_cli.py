@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(leads_cli, "console", Console(width=200))
     store = SqliteLeadStore(tmp_path / "index" / "leads.sqlite3")
     store.upsert(listing(1, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], location="上海市浦东新区"),
-                 detection(("impersonation", "insider_channel"), risk=0.93))
+                 detection(("impersonation", "insider_channel"), risk=0.93, solicitation=0.88))
     store.upsert(listing(2, title="高价收专利代理师证", text="资质挂靠 不用坐班", location="上海市静安区"),
                  detection(("qualification_lending",), risk=0.75))
     store.upsert(listing(3), detection((), risk=0.02))
@@ -47,6 +48,9 @@ def test_show_accepts_a_prefix_and_prints_evidence_and_notes(data_dir: Path) -> 
     assert result.exit_code == 0, result.output
     assert "国家知识产权局指定代理" in result.output and "浦东新区" in result.output
     assert "已取证" in result.output and "impersonation" in result.output and "93%" in result.output
+    assert re.search(r"solicitation\s+88%", result.output)
+    unscored = runner.invoke(app, ["leads", "show", listing(2)["id"][:10]])
+    assert re.search(r"solicitation\s+—", unscored.output)  # a lead detected before the score existed
     missing = runner.invoke(app, ["leads", "show", "0" * 40])
     assert missing.exit_code == 1 and "no lead" in missing.output
 

@@ -55,7 +55,7 @@ def referenced_fields(objects: list[dict[str, Any]]) -> set[str]:
 
 def test_every_referenced_field_is_in_the_mapping() -> None:
     fields = referenced_fields(saved_objects())
-    assert {"first_seen", "labels", "platform", "district", "status", "risk", "screenshot_path",
+    assert {"first_seen", "labels", "platform", "district", "status", "risk", "solicitation", "screenshot_path",
             "agency_name.keyword"} <= fields
     assert fields - mapped_fields(LEADS_MAPPING["properties"]) == set()
 

@@ -70,7 +70,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LeadStore]
 
 def test_upsert_creates_a_lead_with_every_field(store: LeadStore) -> None:
     item = listing(1, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], location="上海市浦东新区张江路1号")
-    lead = store.upsert(item, detection(("impersonation", "insider_channel"), risk=0.93))
+    lead = store.upsert(item, detection(("impersonation", "insider_channel"), risk=0.93, solicitation=0.86))
     store.flush()
     assert lead["id"] == lead_id(item["canonical_url"])
     stored = store.get(lead["id"])
@@ -78,6 +78,10 @@ def test_upsert_creates_a_lead_with_every_field(store: LeadStore) -> None:
     assert stored["labels"] == ["impersonation", "insider_channel"]
     assert stored["scores"]["impersonation"] == pytest.approx(0.9)
     assert stored["risk"] == pytest.approx(0.93)
+    assert stored["solicitation"] == pytest.approx(0.86)
+    if not isinstance(store, SqliteLeadStore):
+        mapping = store.client.indices.get_mapping(index=store.index).body[store.index]["mappings"]
+        assert mapping["properties"]["solicitation"] == {"type": "float"}
     assert stored["district"] == "浦东新区"
     assert stored["contacts"]["phone"] == ["13800138000"] and stored["contacts"]["wechat"] == ["ipagent88"]
     assert stored["evidence"][0] == {"label": "impersonation", "field": "text", "start": 0, "end": 4,

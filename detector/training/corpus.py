@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from detector.labels import CONTENT_LABELS, UNLICENSED_AGENCY
+from detector.labels import CONTENT_LABELS, GENRES, SOLICITING_GENRES, UNLICENSED_AGENCY
 from lantian.settings import ConfigError, project_root, read_yaml
 
 KINDS = ("violation", "lawful_ad", "hard_negative", "unrelated")
@@ -59,6 +59,7 @@ class Template:
     labels: tuple[str, ...]
     offers_patent_agency: bool
     seller: str  # one of SELLER_MODES
+    genre: str = "ad"  # one of detector.labels.GENRES
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +85,18 @@ class Item:
     split: str
     group: str = ""
     evasion: str = ""  # obfuscated copies only: the evasions applied
+    genre: str = ""  # one of detector.labels.GENRES; "" when not known (reviewed leads)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
+
+    @property
+    def solicits(self) -> bool | None:
+        """Whether the author solicits business (the `solicitation` target); None when the genre is unknown and
+        nothing says so (a dismissed lead)."""
+        if self.genre:
+            return self.genre in SOLICITING_GENRES
+        return True if self.labels else None
 
 
 def data_root() -> Path:
@@ -141,13 +151,16 @@ def _parse_template_file(path: Path, source: str) -> Iterator[Template]:
     default_labels = _labels(data.get("labels") or [], f"{path}: field 'labels'")
     default_offers = bool(data.get("offers_patent_agency", False))
     default_seller = data.get("seller", "any")
+    default_genre = data.get("genre", "ad")
+    if default_genre not in GENRES:
+        raise ConfigError(f"{path}: field 'genre' must be one of {', '.join(GENRES)}")
     for index, raw in enumerate(data["templates"]):
         where = f"{path}: templates[{index}]"
         if isinstance(raw, str):
             raw = {"t": raw}
         if not isinstance(raw, dict) or not isinstance(raw.get("t"), str):
             raise ConfigError(f"{where}: must be a string 'title ## text' or a mapping with 't'")
-        unknown = set(raw) - {"t", "x", "labels", "offers", "seller"}
+        unknown = set(raw) - {"t", "x", "labels", "offers", "seller", "genre"}
         if unknown:
             raise ConfigError(f"{where}: unknown field '{sorted(unknown)[0]}'")
         title, _, text = raw["t"].partition("##")
@@ -160,6 +173,12 @@ def _parse_template_file(path: Path, source: str) -> Iterator[Template]:
             raise ConfigError(f"{where}: field 'seller' must be one of {', '.join(SELLER_MODES)}")
         if labels and kind != "violation":
             raise ConfigError(f"{where}: a {kind} template cannot carry labels")
+        genre = raw.get("genre", default_genre)
+        if genre not in GENRES:
+            raise ConfigError(f"{where}: field 'genre' must be one of {', '.join(GENRES)}")
+        if labels and genre not in SOLICITING_GENRES:
+            raise ConfigError(f"{where}: a violation is its author's offer: field 'genre' must be "
+                              f"{' or '.join(sorted(SOLICITING_GENRES))}")
         yield Template(
             id=f"{source}/{path.stem}/{index:03d}",
             source=source,
@@ -170,6 +189,7 @@ def _parse_template_file(path: Path, source: str) -> Iterator[Template]:
             labels=labels,
             offers_patent_agency=bool(raw.get("offers", default_offers)),
             seller=seller,
+            genre=genre,
         )
 
 
@@ -231,6 +251,7 @@ class CorpusBuilder:
             template_id=template.id,
             split=split,
             group=template.group,
+            genre=template.genre,
         )
 
     def _licensed(self, template: Template, needs: set[str], rng: random.Random) -> bool:
@@ -287,6 +308,7 @@ class CorpusBuilder:
             template_id=f"{a.template_id}+{b.template_id}",
             split=split,
             group="composite",
+            genre=a.genre if a.solicits or not b.solicits else b.genre,
         )
 
 

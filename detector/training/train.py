@@ -16,14 +16,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from detector.classifier import (
-    CONTEXT_LEXICONS,
     MODEL_LABELS,
+    STACK_FEATURES,
+    TEXT_TARGETS,
     CharNgramModel,
     LabelClassifier,
     Stacker,
     make_vectorizer,
+    SOLICITATION_FEATURES,
+    solicitation_features,
     stack_features,
 )
+from detector.labels import SOLICITATION
 from detector.training.corpus import Item
 from lantian.settings import ConfigError, config_dir
 
@@ -34,7 +38,9 @@ TRAIN_FOLDS = 3
 # Hard negatives count this many times in the text models' training: they are what precision is made of.
 HARD_NEGATIVE_WEIGHT = 3
 # Used when validation has no positive of a label (tiny corpora): average the two models, trust the rules.
-FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0, *([0.0] * len(CONTEXT_LEXICONS))]
+FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0, *([0.0] * (len(STACK_FEATURES) - 5))]
+# The same for the solicitation stacker: average the two text models.
+SOLICITATION_FALLBACK = [0.5, 0.5, *([0.0] * (len(SOLICITATION_FEATURES) - 2))]
 
 Stage = Callable[[str], None]
 
@@ -49,11 +55,13 @@ def model_inputs(items: Sequence[Item], directory: Path | None = None) -> tuple[
 
 
 def targets(items: Sequence[Item]) -> np.ndarray:
-    """(n_items, len(MODEL_LABELS)) 0/1 matrix: content labels, then offers_patent_agency."""
+    """(n_items, len(TEXT_TARGETS)) matrix: content labels and offers_patent_agency (0/1), then solicitation
+    (0/1, NaN when the item's genre is not known)."""
     return np.array(
         [[float(label in item.labels) for label in MODEL_LABELS[:-1]] + [float(item.offers_patent_agency)]
+         + [np.nan if item.solicits is None else float(item.solicits)]
          for item in items]
-    )
+    ).reshape(len(items), len(TEXT_TARGETS))
 
 
 def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTCAT_CONFIG,
@@ -67,10 +75,12 @@ def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTC
     fix_random_seed(training["seed"])
     nlp = load_model_from_config(config, auto_fill=True, validate=True)
     textcat = nlp.get_pipe("textcat_multilabel")
-    for label in MODEL_LABELS:
-        textcat.add_label(label)
+    for target in TEXT_TARGETS:
+        textcat.add_label(target)
+    # A target not known for an item (NaN) is left out of its cats: spaCy counts it as missing, not as 0.
     examples = [
-        Example.from_dict(nlp.make_doc(text), {"cats": dict(zip(MODEL_LABELS, map(float, row)))})
+        Example.from_dict(nlp.make_doc(text),
+                          {"cats": {t: float(v) for t, v in zip(TEXT_TARGETS, row) if not np.isnan(v)}})
         for text, row in zip(texts, y)
     ]
     if repeats is not None:
@@ -86,50 +96,75 @@ def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTC
 
 def train_char_ngrams(texts: Sequence[str], y: np.ndarray, weights: Sequence[float] | None = None
                       ) -> CharNgramModel:
-    """TF-IDF char 1-3-grams and one balanced logistic regression per label (a constant for a one-class label)."""
+    """TF-IDF char 1-3-grams and one balanced logistic regression per target, on the items where the target is
+    known (a constant for a one-class target)."""
     vectorizer = make_vectorizer()
     matrix = vectorizer.fit_transform(texts)
+    sample_weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
     coef, intercept = [], []
     for column in range(y.shape[1]):
-        if len(set(y[:, column])) < 2:
+        known = ~np.isnan(y[:, column])
+        values = y[known, column]
+        if len(set(values)) < 2:
             coef.append(np.zeros(matrix.shape[1]))
-            intercept.append(5.0 if y[0, column] else -5.0)
+            intercept.append(5.0 if values.size and values[0] else -5.0)
             continue
         model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000)
-        model.fit(matrix, y[:, column], sample_weight=weights)
+        model.fit(matrix[known], values, sample_weight=sample_weights[known])
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
-    return CharNgramModel(vectorizer, np.array(coef), np.array(intercept), MODEL_LABELS)
+    return CharNgramModel(vectorizer, np.array(coef), np.array(intercept), TEXT_TARGETS)
 
 
-def fit_stacker(features: dict[str, np.ndarray], y: np.ndarray, groups: Sequence[str],
+def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, float]], texts: Sequence[str],
+                y: np.ndarray, groups: Sequence[str], weights: Sequence[float] | None = None,
                 ) -> tuple[Stacker, dict[str, float], dict[str, np.ndarray]]:
-    """Per-label stacker on held-out base predictions, thresholds chosen on its grouped out-of-fold scores."""
-    weights: dict[str, list[float]] = {}
-    bias: dict[str, float] = {}
-    thresholds: dict[str, float] = {}
+    """The solicitation stacker, then one stacker per label (reading the solicitation score), each fitted on the
+    held-out base predictions `probabilities` (3, n_items, len(TEXT_TARGETS)); thresholds are chosen on the
+    labels' grouped out-of-fold scores. Returns the stacker, the thresholds and the out-of-fold scores."""
+    spacy_p, ngram_p, chunk_p = probabilities
+    sample_weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
+    column = TEXT_TARGETS.index(SOLICITATION)
+    fitted: dict[str, tuple[list[float], float]] = {}
     out_of_fold: dict[str, np.ndarray] = {}
-    folds = min(5, len(set(groups)))
+    x = solicitation_features(spacy_p[:, column], ngram_p[:, column], rule_features, texts)
+    fitted[SOLICITATION], out_of_fold[SOLICITATION] = _fit_one(x, y[:, column], groups, sample_weights,
+                                                               SOLICITATION_FALLBACK)
+    thresholds: dict[str, float] = {}
     for column, label in enumerate(MODEL_LABELS):
-        x, target = features[label], y[:, column]
-        if len(set(target)) < 2 or folds < 2:
-            weights[label], bias[label] = list(FALLBACK_WEIGHTS), 0.0
-            thresholds[label] = 0.5
-            out_of_fold[label] = Stacker(weights, bias).predict(label, x)
+        x = stack_features(label, spacy_p[:, column], ngram_p[:, column], chunk_p[:, column], rule_features,
+                           out_of_fold[SOLICITATION])
+        fitted[label], out_of_fold[label] = _fit_one(x, y[:, column], groups, sample_weights, FALLBACK_WEIGHTS)
+        target = y[:, column]
+        thresholds[label] = best_threshold(out_of_fold[label], target) if len(set(target)) > 1 else 0.5
+    stacker = Stacker({name: w for name, (w, _) in fitted.items()}, {name: b for name, (_, b) in fitted.items()})
+    return stacker, thresholds, out_of_fold
+
+
+def _fit_one(x: np.ndarray, target: np.ndarray, groups: Sequence[str], weights: np.ndarray,
+             fallback: list[float]) -> tuple[tuple[list[float], float], np.ndarray]:
+    """One logistic stacker on the rows whose target is known, and its grouped out-of-fold scores for every row
+    (the `fallback` weights where a fold or the data has a single class)."""
+    known = ~np.isnan(target)
+    rows = np.flatnonzero(known)
+    plain = Stacker({"_": fallback}, {"_": 0.0})
+    folds = min(5, len({groups[i] for i in rows}))
+    if len(set(target[known])) < 2 or folds < 2:
+        return (list(fallback), 0.0), plain.predict("_", x)
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(x[rows], target[rows], sample_weight=weights[rows])
+    full = Stacker({"_": list(model.coef_[0])}, {"_": float(model.intercept_[0])})
+    # Rows with no known target get the full model's scores; known rows their held-out scores.
+    oof = full.predict("_", x)
+    row_groups = [groups[i] for i in rows]
+    for fit_part, held_part in GroupKFold(n_splits=folds).split(rows, target[rows], row_groups):
+        fit_rows, held_rows = rows[fit_part], rows[held_part]
+        if len(set(target[fit_rows])) < 2:
+            oof[held_rows] = plain.predict("_", x[held_rows])
             continue
-        oof = np.zeros(len(target))
-        for fit_rows, held_rows in GroupKFold(n_splits=folds).split(x, target, groups):
-            if len(set(target[fit_rows])) < 2:
-                oof[held_rows] = Stacker({label: FALLBACK_WEIGHTS}, {label: 0.0}).predict(label, x[held_rows])
-                continue
-            fold_model = LogisticRegression(C=1.0, max_iter=1000).fit(x[fit_rows], target[fit_rows])
-            oof[held_rows] = fold_model.predict_proba(x[held_rows])[:, 1]
-        model = LogisticRegression(C=1.0, max_iter=1000).fit(x, target)
-        weights[label] = [round(float(w), 6) for w in model.coef_[0]]
-        bias[label] = round(float(model.intercept_[0]), 6)
-        thresholds[label] = best_threshold(oof, target)
-        out_of_fold[label] = oof
-    return Stacker(weights, bias), thresholds, out_of_fold
+        fold_model = LogisticRegression(C=1.0, max_iter=1000).fit(
+            x[fit_rows], target[fit_rows], sample_weight=weights[fit_rows])
+        oof[held_rows] = fold_model.predict_proba(x[held_rows])[:, 1]
+    return ([round(float(w), 6) for w in model.coef_[0]], round(float(model.intercept_[0]), 6)), oof
 
 
 def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
@@ -167,9 +202,9 @@ def fold_of(items: Sequence[Item], train_folds: int) -> list[int]:
 
 def out_of_fold_probabilities(items: Sequence[Item], texts: Sequence[str], y: np.ndarray, folds: Sequence[int],
                               textcat_config: Path, stage: Stage) -> np.ndarray:
-    """(3, n_items, n_labels) spaCy / n-gram / sentence-max n-gram probabilities, each from models that saw
-    none of the item's templates."""
-    out = np.zeros((3, len(items), len(MODEL_LABELS)))
+    """(3, n_items, len(TEXT_TARGETS)) spaCy / n-gram / sentence-max n-gram probabilities, each from models that
+    saw none of the item's templates."""
+    out = np.zeros((3, len(items), len(TEXT_TARGETS)))
     parts = [set(item.template_id.split("+")) for item in items]
     fold_ids = sorted(set(folds))
     all_weights = item_weights(items)
@@ -207,6 +242,10 @@ def cross_validation_report(items: Sequence[Item], y: np.ndarray, scores: dict[s
             flagged |= predicted
     hard = np.array([item.kind == "hard_negative" for item in items])
     report["hard_negative_fpr"] = round(float(flagged[hard].mean()), 4) if hard.any() else 0.0
+    known = ~np.isnan(y[:, -1])
+    soliciting = scores[SOLICITATION] >= 0.5
+    report[SOLICITATION] = {"accuracy": round(float(np.mean(soliciting[known] == (y[known, -1] == 1))), 4)
+                            if known.any() else 0.0}
     return report
 
 
@@ -230,14 +269,10 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
     texts, features = model_inputs(items, config or config_dir())
     y = targets(items)
     folds = fold_of(items, train_folds)
-    spacy_p, ngram_p, chunk_p = out_of_fold_probabilities(items, texts, y, folds, textcat_config, stage)
+    probabilities = out_of_fold_probabilities(items, texts, y, folds, textcat_config, stage)
     stage("fitting stacker and thresholds")
-    stacked = {
-        label: stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i], features)
-        for i, label in enumerate(MODEL_LABELS)
-    }
     groups = [item.template_id.split("+")[0] for item in items]
-    stacker, thresholds, oof_scores = fit_stacker(stacked, y, groups)
+    stacker, thresholds, oof_scores = fit_stacker(probabilities, features, texts, y, groups)
     stage("training final models")
     weights = item_weights(items)
     ngrams = train_char_ngrams(texts, y, weights)

@@ -1,0 +1,180 @@
+"""Who is speaking: the passages of a listing that report someone else's words (quotation scope).
+
+A violation is a claim the author makes to win business. The same words quoted by a penalty decision
+(当事人在网店发布“国家知识产权局指定代理”等内容), named by a warning (谨防声称有内部渠道的机构) or listed by a
+platform rule (禁止使用“包过”“内部渠道”等用语) are reported speech. This module finds those passages, in the offsets
+of the normalised text, so that rule evidence inside them does not count and the trained models do not read them
+as the author's own words:
+
+- a quotation (“…”, 「…」, 『…』, "…") is reported when a reporting word of the `before` lexicons stands just before
+  it (发布, 宣称, 称, 谨防, 所谓 …) or a word of the `after` lexicons just after it (等, 名义, 字样, 用语 …); quotations
+  chained by 、 or nothing at all (“包过”“内部渠道”等) are reported together;
+- after a word of the `clause` lexicons (谨防, 警惕, 所谓 …) the rest of the clause is reported, after a word of the
+  `sentence` lexicons (声称, 宣称, 号称 …) the rest of the sentence.
+
+Quotation marks are found in the original text (the normaliser removes them between Chinese characters) and
+mapped onto the normalised text with its offset map. The word lists live in `config/detector/rules.yaml`
+(section `reported_speech`), so staff can extend them.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from detector.normalize import NormalizedText
+from lantian.settings import ConfigError
+
+Span = tuple[int, int]
+
+# Opening mark → closing mark. Straight double quotes open and close alike.
+_QUOTES = {"“": "”", "「": "」", "『": "』", "﹁": "﹂", "﹃": "﹄", '"': '"', "＂": "＂"}
+_QUOTE_OPEN = re.compile("[" + re.escape("".join(_QUOTES)) + "]")
+MAX_QUOTE_CHARS = 200
+# Characters that may stand between the quotations of one chain (“包过”、“内部渠道”和“特批”).
+_CHAIN_GAP = frozenset("、,，和及与或/ ")
+_CLAUSE_END = re.compile(r"[,，:：。!?;\n]")
+_SENTENCE_END = re.compile(r"[。!?;\n]")
+# Stands in for reported passages in the text the trained models read.
+REPORTED_MARK = "〈引述〉"
+# Lexicons of rules.yaml whose words say the author solicits business (contact details, prices, first person,
+# calls to action) or that someone reports, regulates, explains, asks or hires. A list missing from the config
+# counts 0. The trained solicitation model weighs their counts; rules-only mode uses `cue_solicitation`.
+AD_CUES = ("cue_contact", "cue_price", "cue_first_person", "cue_call_to_action")
+REPORT_CUES = ("cue_official_voice", "cue_law", "cue_warning", "cue_news", "cue_question", "cue_contract",
+               "cue_job", "cue_rule", "cue_explainer")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedSpeech:
+    """The `reported_speech` section of rules.yaml: lexicon names for each kind of cue and the window."""
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    clause: tuple[str, ...] = ()
+    sentence: tuple[str, ...] = ()
+    window: int = 6
+
+    @classmethod
+    def from_mapping(cls, data: Any, lexicons: Mapping[str, Any], source: str) -> ReportedSpeech:
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: field 'reported_speech' must be a mapping")
+        unknown = set(data) - {"before", "after", "clause", "sentence", "window"}
+        if unknown:
+            raise ConfigError(f"{source}: field 'reported_speech.{sorted(unknown)[0]}' is not known")
+        names: dict[str, tuple[str, ...]] = {}
+        for key in ("before", "after", "clause", "sentence"):
+            value = data.get(key) or []
+            if not isinstance(value, list) or any(name not in lexicons for name in value):
+                raise ConfigError(f"{source}: field 'reported_speech.{key}' must list lexicons of this file")
+            names[key] = tuple(value)
+        window = data.get("window", 6)
+        if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 40:
+            raise ConfigError(f"{source}: field 'reported_speech.window' must be a whole number from 0 to 40")
+        return cls(window=window, **names)
+
+    @property
+    def lexicons(self) -> tuple[str, ...]:
+        return (*self.before, *self.after, *self.clause, *self.sentence)
+
+
+def cue_solicitation(lexicon_counts: Mapping[str, int | float]) -> float:
+    """Rules-only solicitation score: (1 + a) / (2 + a + r) for `a` soliciting and `r` reporting cue lists present
+    (0.5 when the text has no cue at all, as a bare claim "下证快 不过退款")."""
+    ad = sum(1 for name in AD_CUES if lexicon_counts.get(name))
+    report = sum(1 for name in REPORT_CUES if lexicon_counts.get(name))
+    return (1 + ad) / (2 + ad + report)
+
+
+def quoted_spans(normalized: NormalizedText, offset: int = 0) -> list[Span]:
+    """The insides of the quotations of a text, in normalised offsets (shifted by `offset`)."""
+    original = normalized.original
+    if not _QUOTE_OPEN.search(original):
+        return []
+    spans: list[Span] = []
+    position = 0
+    while (found := _QUOTE_OPEN.search(original, position)) is not None:
+        opening = found.start()
+        closing = original.find(_QUOTES[found.group()], opening + 1, opening + 1 + MAX_QUOTE_CHARS)
+        newline = original.find("\n", opening + 1, closing if closing > 0 else None)
+        if closing < 0 or newline >= 0:
+            position = opening + 1
+            continue
+        start = bisect_left(normalized.starts, opening + 1)
+        end = bisect_left(normalized.starts, closing)
+        if end > start:
+            spans.append((offset + start, offset + end))
+        position = closing + 1
+    return spans
+
+
+def reported_spans(text: str, quotes: Sequence[Span], hits: Mapping[str, Sequence[Span]],
+                   config: ReportedSpeech) -> list[Span]:
+    """The reported passages of a normalised text: reported quotations and the scope of clause cues, merged."""
+    spans: list[Span] = []
+    for chain in _chains(text, quotes):
+        first, last = chain[0], chain[-1]
+        if _cue_before(first[0], hits, config.before, config.window) or \
+                _cue_after(last[1], hits, config.after, config.window):
+            spans.extend(chain)
+    for names, boundary in ((config.clause, _CLAUSE_END), (config.sentence, _SENTENCE_END)):
+        for name in names:
+            for _, cue_end in hits.get(name, ()):
+                stop = boundary.search(text, cue_end)
+                end = stop.start() if stop else len(text)
+                if end > cue_end:
+                    spans.append((cue_end, end))
+    return _merge(spans)
+
+
+def mask_reported(text: str, spans: Sequence[Span]) -> str:
+    """The text with each reported passage replaced by REPORTED_MARK (what the trained models read)."""
+    if not spans:
+        return text
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        pieces.append(text[cursor:start])
+        pieces.append(REPORTED_MARK)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def overlaps(spans: Sequence[Span], start: int, end: int) -> bool:
+    """Whether `[start, end)` shares a character with one of the sorted, disjoint `spans`."""
+    index = bisect_right(spans, (end, -1)) - 1
+    return index >= 0 and spans[index][1] > start
+
+
+def _chains(text: str, quotes: Sequence[Span]) -> list[list[Span]]:
+    chains: list[list[Span]] = []
+    for span in sorted(quotes):
+        if chains and all(c in _CHAIN_GAP for c in text[chains[-1][-1][1]:span[0]]) \
+                and span[0] - chains[-1][-1][1] <= 2:
+            chains[-1].append(span)
+        else:
+            chains.append([span])
+    return chains
+
+
+def _cue_before(position: int, hits: Mapping[str, Sequence[Span]], names: Sequence[str], window: int) -> bool:
+    return any(position - window <= end <= position for name in names for _, end in hits.get(name, ()))
+
+
+def _cue_after(position: int, hits: Mapping[str, Sequence[Span]], names: Sequence[str], window: int) -> bool:
+    return any(position <= start <= position + min(window, 2) for name in names for start, _ in hits.get(name, ()))
+
+
+def _merge(spans: Sequence[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,92 @@
+"""Who is speaking, rule level: quotations and reporting words mark someone else's words, and rule evidence inside
+them does not raise a label; the author's own offer next to them still does. (The trained model's behaviour on
+reported speech is in test_detector_reported_speech.py.)"""
+from __future__ import annotations
+
+import pytest
+
+from detector.detector import Detector
+from detector.normalize import Normalizer
+from detector.rules import RuleEngine
+from detector.speech import REPORTED_MARK, ReportedSpeech, cue_solicitation, mask_reported, quoted_spans
+from lantian.settings import ConfigError
+from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
+
+
+def reported_text(detector: Detector, text: str) -> list[str]:
+    prepared = detector._prepare({"id": "x", "text": text})
+    return [prepared.text[start:end] for start, end in prepared.analysis.reported]
+
+
+def test_quotations_are_found_in_the_original_and_mapped_onto_the_normalised_text() -> None:
+    normalized = Normalizer({})("网店写着「國家知識產權局 指定」和“包 过”字样")
+    spans = quoted_spans(normalized)
+    assert [normalized.text[a:b] for a, b in spans] == ["国家知识产权局指定", "包过"]
+    assert quoted_spans(Normalizer({})("没有引号的广告：内部渠道下证快")) == []
+    assert quoted_spans(Normalizer({})("“没有收尾的引号\n内部渠道")) == []
+
+
+@pytest.mark.parametrize("text, passage", [
+    ("当事人在其网店发布“商标局直属受理点，三十天拿证”等内容。", "商标局直属受理点,三十天拿证"),
+    ("该公司以「专利局代办处」名义对外承接业务", "专利局代办处"),
+    ("平台严禁出现“百分百授权”、“关系户加急”等表述", "百分百授权"),
+    ("有中介宣称其可以帮忙走后门，请勿相信。又及：", "其可以帮忙走后门,请勿相信"),
+    ("提防所谓的审查员熟人，正规业务请找备案机构", "所谓的审查员熟人"),
+])
+def test_reported_passages(rules_detector: Detector, text: str, passage: str) -> None:
+    assert passage in reported_text(rules_detector, text)
+
+
+@pytest.mark.parametrize("text, label", [
+    ("当事人在其网店发布“商标局直属受理点，三十天拿证”等内容，本局责令其改正。", "impersonation"),
+    ("平台严禁出现“百分百授权”“关系户加急”等表述，一经发现下架处理。", "insider_channel"),
+    ("有中介宣称其可以帮忙走后门加快审查，请勿相信。", "insider_channel"),
+    ("网传“批量撤三包成功”的广告，多为诈骗。", "malicious_cancellation"),
+])
+def test_claims_inside_reported_speech_raise_no_rule(rules_detector: Detector, text: str, label: str) -> None:
+    prepared = rules_detector._prepare({"id": "x", "text": text})
+    assert label in {match.label for match in prepared.analysis.suppressed}
+    assert label not in rules_detector.detect({"id": "x", "text": text})["labels"]
+
+
+def test_the_authors_own_offer_beside_a_reported_passage_still_counts(rules_detector: Detector) -> None:
+    text = "别家打着“官方”旗号收高价。我们是审查员的熟人，内部渠道十五天下证。"
+    assert rules_detector.detect({"id": "x", "text": text})["labels"] == ["insider_channel"]
+
+
+def test_quotation_marks_for_emphasis_in_an_ad_do_not_hide_the_claim(rules_detector: Detector) -> None:
+    result = rules_detector.detect({"id": "x", "text": "我们承诺“内部渠道下证”，“包授权”，加微信详谈"})
+    assert result["labels"] == ["insider_channel"]
+    assert reported_text(rules_detector, "我们承诺“内部渠道下证”，“包授权”，加微信详谈") == []
+
+
+def test_a_warning_word_ends_with_its_clause(rules_detector: Detector) -> None:
+    assert reported_text(rules_detector, "谨防假冒，认准国家知识产权局指定代理窗口") == ["假冒"]
+
+
+def test_model_text_masks_reported_passages(rules_detector: Detector) -> None:
+    texts, _ = rules_detector.model_inputs([{"id": "x", "text": "当事人发布“内部渠道包下证”等广告。联系我们"}])
+    assert texts == [f"当事人发布{REPORTED_MARK}等广告。联系我们"]
+    assert mask_reported("abcdef", [(1, 2), (4, 6)]) == f"a{REPORTED_MARK}cd{REPORTED_MARK}"
+
+
+def test_rules_only_solicitation_reads_the_cue_lists(rules_detector: Detector) -> None:
+    ad = rules_detector.detect({"id": "a", "text": "商标注册880元全包，加微信咨询，我们当天提交"})
+    notice = rules_detector.detect({"id": "n", "text": "经查，当事人违反《广告法》第二十八条之规定，本局责令改正并处罚款。"})
+    bare = rules_detector.detect({"id": "b", "text": "下证快 不过退款"})
+    assert ad["solicitation"] > 0.7 > 0.3 > notice["solicitation"]
+    assert bare["solicitation"] == 0.5
+    assert cue_solicitation({}) == 0.5
+
+
+def test_reported_speech_section_is_validated() -> None:
+    base = {"lexicons": {"said": ["宣称"]}, "rules": [{"id": "r", "label": "insider_channel", "weight": 0.5,
+                                                       "phrases": ["内部渠道"]}]}
+    engine = RuleEngine.from_mapping({**base, "reported_speech": {"sentence": ["said"]}})
+    assert engine.reported_speech == ReportedSpeech(sentence=("said",))
+    with pytest.raises(ConfigError, match=r"field 'reported_speech.before' must list lexicons"):
+        RuleEngine.from_mapping({**base, "reported_speech": {"before": ["nowhere"]}})
+    with pytest.raises(ConfigError, match=r"field 'reported_speech.window'"):
+        RuleEngine.from_mapping({**base, "reported_speech": {"window": 99}})
+    with pytest.raises(ConfigError, match=r"top-level field 'reported_speach' is not known"):
+        RuleEngine.from_mapping({**base, "reported_speach": {}})
