@@ -9,8 +9,9 @@ citations, questions, contract and job-ad wording …), stacked by a logistic re
 a spaCy `textcat_multilabel` pipeline (characters, hashed bag of 1-3-grams), a character 1-3-gram TF-IDF
 logistic regression (scikit-learn) on the whole text and on each sentence, the rule engine's score for the label,
 the counts of its context word lists and the solicitation score. A per-label logistic stacker, fitted on held-out
-(cross-fitted) predictions, turns these into calibrated 0..1 scores; per-label thresholds were chosen on held-out
-scores too. The texts are the Detector's model texts: reported passages are already masked
+(cross-fitted) predictions, turns these into a 0..1 claim score, and the label's score is the claim score times
+the solicitation score (`gated`): the template corpus alone never teaches the stacker how much who is speaking
+matters, real text does. Per-label thresholds were chosen on held-out scores of that product. The texts are the Detector's model texts: reported passages are already masked
 (`detector.speech.mask_reported`).
 
 Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipeline), `char_ngrams.npz`
@@ -68,6 +69,13 @@ def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray, chunk_p
     context = _capped_counts(rule_features, CONTEXT_LEXICONS)
     return np.column_stack([_logit(spacy_p), _logit(ngram_p), _logit(chunk_p), rule_score, suppressed, context,
                             _logit(solicitation)])
+
+
+def gated(claim: np.ndarray, solicitation: np.ndarray) -> np.ndarray:
+    """A label's score: the claim's score times the solicitation score. A violation is a claim its author makes
+    to win business, so the words of a claim in a warning, a decision or an explainer (low solicitation) score
+    low whatever the text models make of them; an ad (solicitation near 1) keeps its claim's score."""
+    return claim * solicitation
 
 
 def solicitation_features(spacy_p: np.ndarray, ngram_p: np.ndarray, rule_features: Sequence[dict[str, float]],
@@ -196,9 +204,14 @@ class LabelClassifier:
         if meta.get("format") != FORMAT_VERSION:
             raise ConfigError(f"{meta_path}: field 'format' must be {FORMAT_VERSION} (retrain with `lantian train`)")
         missing = [label for label in MODEL_LABELS if label not in meta.get("thresholds", {})]
-        missing += [name for name in TEXT_TARGETS if name not in meta.get("stacker", {}).get("weights", {})]
         if missing:
             raise ConfigError(f"{meta_path}: field 'thresholds' lacks {', '.join(missing)}")
+        stacked = meta.get("stacker", {})
+        if stacked.get("features") != list(STACK_FEATURES) or \
+                stacked.get("solicitation_features") != list(SOLICITATION_FEATURES) or \
+                set(stacked.get("weights", {})) != set(TEXT_TARGETS):
+            raise ConfigError(f"{meta_path}: field 'stacker' was trained on other features than this code computes "
+                              "(retrain with `lantian train`)")
         try:
             nlp = spacy.load(model_dir / TEXTCAT_DIR)
             ngrams = CharNgramModel.load(model_dir / NGRAM_FILE)
@@ -246,8 +259,8 @@ class LabelClassifier:
         solicitation = self.stacker.predict(
             SOLICITATION, solicitation_features(spacy_p[:, column], ngram_p[:, column], rule_features, texts))
         scores = np.column_stack([
-            *(self.stacker.predict(label, stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i],
-                                                         rule_features, solicitation))
+            *(gated(self.stacker.predict(label, stack_features(label, spacy_p[:, i], ngram_p[:, i], chunk_p[:, i],
+                                                               rule_features, solicitation)), solicitation)
               for i, label in enumerate(MODEL_LABELS)),
             solicitation,
         ])

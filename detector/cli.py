@@ -44,7 +44,8 @@ def detect(
 ) -> None:
     """Detect illegal IP-agency ads: one JSON listing per line in, one detection per line out.
 
-    Output lines hold id, labels, scores (every label, 0..1), evidence in original offsets, entities and risk.
+    Output lines hold id, labels, scores (every label, 0..1), evidence in original offsets, entities, risk and
+    solicitation (0..1: is the author offering something to win business?).
 
     Bad lines are reported with their line number and skipped; a summary ends the run. Exit status 1 says that
     some lines were skipped (every good line is still written), 2 a usage or config error.

@@ -91,8 +91,15 @@ class RuleEngine:
     """Compiled rules of one config dir; safe to share between threads (read-only after construction)."""
 
     def __init__(self, lexicons: Mapping[str, list[str]], rules: list[Rule], source: str = "<rules>",
-                 reported_speech: ReportedSpeech | None = None) -> None:
+                 reported_speech: ReportedSpeech | None = None, patterns: Mapping[str, str] | None = None) -> None:
         self.reported_speech = reported_speech or ReportedSpeech()
+        self.patterns = dict(patterns or {})
+        self._pattern_names = {f"p{index}": name for index, name in enumerate(self.patterns)}
+        self._patterns = (
+            re.compile("|".join(f"(?P<{key}>{self.patterns[name]})" for key, name in self._pattern_names.items()))
+            if self.patterns
+            else None
+        )
         self.lexicons = {name: tuple(dict.fromkeys(fold_variant(t) for t in terms)) for name, terms in lexicons.items()}
         self.rules = list(rules)
         self.source = source
@@ -118,7 +125,7 @@ class RuleEngine:
             *(f"label:{label}" for label in RULE_LABELS),
             *(f"suppressed:{label}" for label in RULE_LABELS),
             *(f"rule:{rule.id}" for rule in self.rules if "content" in rule.fields),
-            *(f"lex:{name}" for name in self.lexicons),
+            *(f"lex:{name}" for name in (*self.lexicons, *self.patterns)),
             "speech:reported",
         )
 
@@ -140,17 +147,19 @@ class RuleEngine:
         raw_rules = data.get("rules")
         if not isinstance(raw_rules, list) or not raw_rules:
             raise ConfigError(f"{source}: field 'rules' must be a non-empty list")
-        unknown = set(data) - {"lexicons", "rules", "reported_speech"}
+        unknown = set(data) - {"lexicons", "patterns", "rules", "reported_speech"}
         if unknown:
             raise ConfigError(f"{source}: top-level field '{sorted(unknown)[0]}' is not known")
-        reported_speech = ReportedSpeech.from_mapping(data.get("reported_speech"), lexicons, source)
-        rules = [_parse_rule(raw, index, lexicons, source) for index, raw in enumerate(raw_rules)]
+        patterns = _parse_patterns(data.get("patterns"), lexicons, source)
+        word_lists = {**lexicons, **patterns}
+        reported_speech = ReportedSpeech.from_mapping(data.get("reported_speech"), word_lists, source)
+        rules = [_parse_rule(raw, index, word_lists, source) for index, raw in enumerate(raw_rules)]
         seen: set[str] = set()
         for rule in rules:
             if rule.id in seen:
                 raise ConfigError(f"{source}: field 'rules': id '{rule.id}' is used twice")
             seen.add(rule.id)
-        return cls(lexicons, rules, source, reported_speech)
+        return cls(lexicons, rules, source, reported_speech, patterns)
 
     def analyze(self, text: str | NormalizedText, field_kind: str = "content",
                 quotes: list[Span] | None = None) -> Analysis:
@@ -170,6 +179,10 @@ class RuleEngine:
             for found in self._regex.finditer(text):
                 if found.lastgroup and found.end() > found.start():
                     hits[f"rule:{self._regex_rules[found.lastgroup].id}"].append(found.span())
+        if self._patterns is not None and field_kind == "content":
+            for found in self._patterns.finditer(text):
+                if found.lastgroup and found.end() > found.start():
+                    hits[self._pattern_names[found.lastgroup]].append(found.span())
         clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
         reported = reported_spans(text, quotes or [], hits, self.reported_speech) if field_kind == "content" else []
         analysis = Analysis(hits=hits, reported=reported)
@@ -262,6 +275,25 @@ def _outermost(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
             continue
         kept.append((start, end))
     return kept
+
+
+def _parse_patterns(raw: Any, lexicons: Mapping[str, Any], source: str) -> dict[str, str]:
+    """The `patterns` section: named regular expressions whose matches count like the words of a lexicon."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: field 'patterns' must map a name to a regular expression")
+    for name, pattern in raw.items():
+        where = f"{source}: field 'patterns.{name}'"
+        if name in lexicons:
+            raise ConfigError(f"{where}: the name is already a lexicon")
+        try:
+            compiled = re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            raise ConfigError(f"{where} is not a valid regular expression: {exc}") from exc
+        if compiled.groupindex:
+            raise ConfigError(f"{where} must not use named groups")
+    return {str(name): str(pattern) for name, pattern in raw.items()}
 
 
 _RULE_KEYS = {

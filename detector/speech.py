@@ -8,7 +8,9 @@ as the author's own words:
 
 - a quotation (“…”, 「…」, 『…』, "…") is reported when a reporting word of the `before` lexicons stands just before
   it (发布, 宣称, 称, 谨防, 所谓 …) or a word of the `after` lexicons just after it (等, 名义, 字样, 用语 …); quotations
-  chained by 、 or nothing at all (“包过”“内部渠道”等) are reported together;
+  chained by 、 or nothing at all (“包过”“内部渠道”等) are reported together; in a text whose cue lists say that
+  someone reports rather than solicits (`cue_solicitation` below 0.5: a news item, an explainer, a rule), every
+  quotation is reported: there “包授权” is a term being talked about, not an offer;
 - after a word of the `clause` lexicons (谨防, 警惕, 所谓 …) the rest of the clause is reported, after a word of the
   `sentence` lexicons (声称, 宣称, 号称 …) the rest of the sentence.
 
@@ -33,8 +35,10 @@ Span = tuple[int, int]
 _QUOTES = {"“": "”", "「": "」", "『": "』", "﹁": "﹂", "﹃": "﹄", '"': '"', "＂": "＂"}
 _QUOTE_OPEN = re.compile("[" + re.escape("".join(_QUOTES)) + "]")
 MAX_QUOTE_CHARS = 200
-# Characters that may stand between the quotations of one chain (“包过”、“内部渠道”和“特批”).
-_CHAIN_GAP = frozenset("、,，和及与或/ ")
+# Characters that may stand between the quotations of one chain (“包过”、“内部渠道”和“特批”): the normaliser keeps
+# a quotation mark next to punctuation, so the marks themselves can be in the gap.
+_CHAIN_GAP = frozenset("、,，和及与或/ +“”\"「」『』")
+MAX_CHAIN_GAP = 4
 _CLAUSE_END = re.compile(r"[,，:：。!?;\n]")
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 # Stands in for reported passages in the text the trained models read.
@@ -42,9 +46,9 @@ REPORTED_MARK = "〈引述〉"
 # Lexicons of rules.yaml whose words say the author solicits business (contact details, prices, first person,
 # calls to action) or that someone reports, regulates, explains, asks or hires. A list missing from the config
 # counts 0. The trained solicitation model weighs their counts; rules-only mode uses `cue_solicitation`.
-AD_CUES = ("cue_contact", "cue_price", "cue_first_person", "cue_call_to_action")
+AD_CUES = ("cue_contact", "cue_price", "cue_first_person", "cue_call_to_action", "cue_phone", "cue_price_figure")
 REPORT_CUES = ("cue_official_voice", "cue_law", "cue_warning", "cue_news", "cue_question", "cue_contract",
-               "cue_job", "cue_rule", "cue_explainer")
+               "cue_job", "cue_rule", "cue_explainer", "cue_law_article", "cue_date", "cue_third_person")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +120,10 @@ def reported_spans(text: str, quotes: Sequence[Span], hits: Mapping[str, Sequenc
                    config: ReportedSpeech) -> list[Span]:
     """The reported passages of a normalised text: reported quotations and the scope of clause cues, merged."""
     spans: list[Span] = []
+    reporting_text = cue_solicitation({name: len(hits.get(name, ())) for name in (*AD_CUES, *REPORT_CUES)}) < 0.5
     for chain in _chains(text, quotes):
         first, last = chain[0], chain[-1]
-        if _cue_before(first[0], hits, config.before, config.window) or \
+        if reporting_text or _cue_before(first[0], hits, config.before, config.window) or \
                 _cue_after(last[1], hits, config.after, config.window):
             spans.extend(chain)
     for names, boundary in ((config.clause, _CLAUSE_END), (config.sentence, _SENTENCE_END)):
@@ -155,7 +160,7 @@ def _chains(text: str, quotes: Sequence[Span]) -> list[list[Span]]:
     chains: list[list[Span]] = []
     for span in sorted(quotes):
         if chains and all(c in _CHAIN_GAP for c in text[chains[-1][-1][1]:span[0]]) \
-                and span[0] - chains[-1][-1][1] <= 2:
+                and span[0] - chains[-1][-1][1] <= MAX_CHAIN_GAP:
             chains[-1].append(span)
         else:
             chains.append([span])

@@ -14,7 +14,7 @@ from typing import Any
 from index import text as textutil
 from index.lead import LABELS, Lead
 
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _DATE = {"type": "date", "format": "strict_date_optional_time||epoch_millis", "ignore_malformed": True}

@@ -38,6 +38,7 @@ def test_detect_file_to_file(tmp_path: Path, registry_csv: Path) -> None:
     assert [row["id"] for row in rows] == ["a", "b", "c"]
     assert {"impersonation", "insider_channel"} <= set(rows[0]["labels"])
     assert rows[1]["labels"] == [] and rows[2]["labels"] == ["unlicensed_agency"]
+    assert all(0.0 <= row["solicitation"] <= 1.0 for row in rows)
     messages = result.stderr
     assert "line 2: invalid JSON" in messages
     assert "line 3: field 'id' is required" in messages

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from detector.classifier import MODEL_LABELS, LabelClassifier, default_model_dir
 from detector.registry import AgencyRegistry
 from detector.training.baseline import KeywordBaseline
-from detector.training.corpus import Item, build_corpus, data_root, load_templates, read_items
+from detector.training.corpus import Item, build_corpus, data_root, items_from_real, load_templates, read_items
+from detector.training.evaluate import evaluate_real
+from detector.training.real_corpus import RealItem, load_real_corpus, split_of
 from detector.training.obfuscate import obfuscate_items
 from detector.training.train import best_threshold, model_inputs, train_classifier
 from lantian.cli import app
@@ -81,6 +83,61 @@ def test_bad_template_file_names_file_and_field(tmp_path):
         load_templates(tmp_path, "train")
 
 
+def test_template_genres_say_who_speaks(tmp_path, corpus):
+    genres = {item.genre for item in corpus.splits["train"]}
+    assert {"ad", "news", "penalty_decision", "recruitment", "qa"} <= genres
+    assert all(item.solicits for items in corpus.splits.values() for item in items if item.labels)
+    (tmp_path / "quoted.yaml").write_text(
+        "kind: violation\nlabels: [insider_channel]\ntemplates:\n  - {t: \"标题 ## 正文\", genre: news}\n",
+        encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"quoted\.yaml: templates\[0\]: a violation is its author's offer"):
+        load_templates(tmp_path, "train")
+    (tmp_path / "quoted.yaml").write_text("kind: hard_negative\ngenre: gossip\ntemplates:\n  - \"标题 ## 正文\"\n",
+                                          encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"quoted\.yaml: field 'genre' must be one of"):
+        load_templates(tmp_path, "train")
+
+
+def test_real_passages_train_grouped_by_document_with_their_speaker():
+    real = [item for item in load_real_corpus() if item.split == "train"]
+    converted = items_from_real(real)
+    assert [item.template_id for item in converted] == [f"real/{item.doc}" for item in real]
+    for source, item in zip(real, converted):
+        assert item.group == "real" and item.split == "train" and "unlicensed_agency" not in item.labels
+        if source.voice == "ad_verbatim":
+            assert item.solicits is True  # an ad quoted on an explainer page is still an ad
+        elif source.voice == "author":
+            assert item.solicits == (source.genre in {"ad", "agency_site"})
+
+
+def test_real_world_figures_count_quoted_ads_and_false_positives_apart():
+    def item(number: int, kind: str, voice: str, labels: list[str]) -> RealItem:
+        url = f"https://example.org/{number}"
+        return RealItem.model_validate({
+            "id": f"r{number:04d}", "text": f"第{number}段", "source_url": url, "collected": "2026-12-03",
+            "genre": "explainer", "voice": voice, "kind": kind, "labels": labels, "offers_patent_agency": False,
+            "doc": f"d{number:03d}", "split": split_of(url)})
+
+    items = [item(1, "violation", "ad_verbatim", ["insider_channel"]),
+             item(2, "violation", "ad_verbatim", ["abnormal_filing"]),
+             item(3, "violation", "ad_paraphrase", ["insider_channel"]),
+             item(4, "hard_negative", "author", []), item(5, "hard_negative", "author", []),
+             item(6, "lawful_ad", "author", [])]
+    flagged = {"r0001": ["abnormal_filing"], "r0003": ["insider_channel"], "r0004": ["unlicensed_agency"],
+               "r0005": ["impersonation"]}
+
+    def detect_many(listings):
+        return [{"id": listing["id"], "labels": flagged.get(listing["id"], [])} for listing in listings]
+
+    report = evaluate_real("fake", detect_many, items)
+    assert (report.any_label_recall.hits, report.any_label_recall.total) == (1, 2)
+    assert report.label_recall["insider_channel"].rate == 0.0 and report.label_recall["abnormal_filing"].rate == 0.0
+    assert (report.hard_negatives.hits, report.hard_negatives.total) == (1, 2)  # unlicensed_agency is not judged
+    assert (report.paraphrases.hits, report.paraphrases.total) == (1, 1)
+    assert report.lawful_ads.rate == 0.0 and report.meets_targets() == {"any_label_recall": False,
+                                                                        "hard_negative_fpr": False}
+
+
 def test_obfuscated_copy_changes_text_keeps_labels(corpus):
     positives = [item for item in corpus.splits["test"] if item.labels][:200]
     copies = obfuscate_items(positives, seed=1)
@@ -122,6 +179,8 @@ def tiny_data(tmp_path_factory, corpus):
     obfuscated = obfuscate_items([i for i in splits["test"] if i.labels], seed=3)
     (root / "test_obfuscated.jsonl").write_text("".join(i.to_json() + "\n" for i in obfuscated), encoding="utf-8")
     shutil.copy(data_root() / "registry.csv", root / "registry.csv")
+    (root / "real").mkdir()
+    shutil.copy(data_root() / "real" / "items.jsonl", root / "real" / "items.jsonl")
     return root
 
 
@@ -176,11 +235,15 @@ def test_eval_command_prints_figures_for_detector_and_baseline(tiny_data, tmp_pa
     result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--json", str(out)])
     assert result.exit_code == 0, result.output
     for text in ("macro-F1", "hard-negative FPR", "obfuscated", "impersonation", "unlicensed_agency", "kw F1",
-                 "Open-ended evasions"):
+                 "Open-ended evasions", "Real-world test split", "any-label recall, quoted ads", "lawful-ad FPR"):
         assert text in result.output
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert set(figures) == {"detector", "baseline", "open_evasion"}
+    assert set(figures) == {"detector", "baseline", "open_evasion", "real_world"}
     assert 0.0 <= figures["open_evasion"]["detector"]["evaded_recall"] <= 1.0
+    real_test = [item for item in load_real_corpus() if item.split == "test"]
+    assert figures["real_world"]["detector"]["items"] == len(real_test)
+    assert figures["real_world"]["baseline"]["hard_negative_fpr"]["total"] == \
+        sum(1 for item in real_test if item.kind == "hard_negative")
     assert set(figures["detector"]["per_label"]) == {*MODEL_LABELS[:-1], "unlicensed_agency"}
     assert 0.0 <= figures["detector"]["macro_f1"] <= 1.0
 
@@ -191,6 +254,11 @@ def test_train_command_writes_model_that_eval_reads(tiny_data, tmp_path):
     result = runner.invoke(app, ["train", "--data", str(tiny_data), "--model-dir", str(model_dir)])
     assert result.exit_code == 0, result.output
     assert "offers_patent_agency" in result.output
+    real_train = sum(1 for item in load_real_corpus() if item.split == "train")
+    assert f"{real_train} real-world passages" in result.output
+    meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    assert meta["real_train_items"] == real_train and meta["reviewed_items"] == 0
+    assert "real_any_label_recall" in meta["cross_validation"]
     result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--model-dir", str(model_dir)])
     assert result.exit_code == 0, result.output
     assert "macro-F1" in result.output
@@ -209,10 +277,20 @@ def test_default_model_dir_is_in_repo():
 
 def test_committed_model_records_provenance_and_held_out_figures():
     meta = json.loads((default_model_dir() / "model.json").read_text(encoding="utf-8"))
-    assert meta["format"] == 2
+    assert meta["format"] == 3
     assert set(meta["thresholds"]) == set(MODEL_LABELS)
     assert meta["cross_validation"]["hard_negative_fpr"] <= 0.2
     assert len(meta["stacker"]["features"]) == len(meta["stacker"]["weights"]["impersonation"])
+
+
+def test_model_trained_on_other_features_is_refused(tmp_path):
+    shutil.copytree(default_model_dir(), tmp_path / "model")
+    path = tmp_path / "model" / "model.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["stacker"]["solicitation_features"] = meta["stacker"]["solicitation_features"][:-1]
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ConfigError, match="field 'stacker' was trained on other features"):
+        LabelClassifier.load(tmp_path / "model")
 
 
 def test_model_of_an_older_format_is_refused(tmp_path):
@@ -245,5 +323,6 @@ def test_train_with_reviews_adds_reviewed_leads_and_reports_before_and_after(tin
     assert result.exit_code == 0, result.output
     assert "2 reviewed examples" in result.output
     assert "before and after" in result.output
+    assert json.loads((model_dir / "model.json").read_text(encoding="utf-8"))["reviewed_items"] == 2
     row = next(line for line in result.output.splitlines() if "macro-F1" in line)
     assert len(re.findall(r"\d\.\d{3}", row)) == 2, row

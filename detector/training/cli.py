@@ -55,7 +55,8 @@ def train(
     the reviewers' examples join the train split and the fixed test split is scored before and after.
     """
     from detector.classifier import default_model_dir
-    from detector.training.corpus import build_corpus, data_root, read_items, write_corpus
+    from detector.training.corpus import build_corpus, data_root, items_from_real, read_items, write_corpus
+    from detector.training.real_corpus import RealCorpusError, load_real_corpus
     from detector.training.train import train_classifier
 
     root = data or data_root()
@@ -70,6 +71,11 @@ def train(
                 return
         train_items = read_items(root / "train.jsonl")
         validation_items = read_items(root / "validation.jsonl")
+        real_path = root / "real" / "items.jsonl"
+        if real_path.exists():
+            real = items_from_real(item for item in load_real_corpus(real_path) if item.split == "train")
+            console.print(f"{len(real)} real-world passages (train split of {real_path}) join the train split")
+            train_items = [*train_items, *real]
         before = None
         if with_reviews is not None:
             reviews = read_items(with_reviews)
@@ -85,7 +91,7 @@ def train(
 
             classifier = train_classifier(train_items, validation_items, config=config, stage=stage)
         classifier.save(out)
-    except ConfigError as exc:
+    except (ConfigError, RealCorpusError) as exc:
         _fail(str(exc))
     console.print(f"model saved to {out} (train {len(train_items)} items, validation {len(validation_items)})")
     report = classifier.meta.get("cross_validation", {})
@@ -96,6 +102,10 @@ def train(
     console.print(table)
     if "hard_negative_fpr" in report:
         console.print(f"out-of-fold hard-negative false-positive rate: {report['hard_negative_fpr']:.3f}")
+    if "real_any_label_recall" in report:
+        console.print(f"out-of-fold on real-world train passages (grouped by document): any-label recall "
+                      f"{report['real_any_label_recall']:.3f}, hard-negative false-positive rate "
+                      f"{report.get('real_hard_negative_fpr', 0.0):.3f}")
     if with_reviews is not None:
         try:
             after = _test_report(root, out, config)
@@ -137,10 +147,13 @@ def evaluate(
         bool, typer.Option("--write-card", help="Rewrite MODEL_CARD.md of the model dir with these figures.")
     ] = False,
 ) -> None:
-    """Score the detector and the keyword baseline on the test split and its obfuscated copy.
+    """Score the detector and the keyword baseline on the test split, its obfuscated copy and the real-world test
+    split.
 
     Prints per-label precision/recall/F1, macro-F1, the false-positive rate on hard negatives, and recall on the
-    obfuscated positives next to the clean recall, for both systems, with the targets.
+    obfuscated positives next to the clean recall; then, on the real-world test split (`real/items.jsonl` of the
+    data dir), recall on quoted ads and the false-positive rates on real hard negatives and lawful ads. Both
+    systems, with the targets.
     """
     from detector.classifier import default_model_dir
     from detector.detector import Detector
@@ -148,26 +161,32 @@ def evaluate(
     from detector.training.baseline import KeywordBaseline
     from detector.training.corpus import data_root, read_items
     from detector.training.evaluate import evaluate as run_eval
-    from detector.training.evaluate import sub_model_scores
+    from detector.training.evaluate import evaluate_real, sub_model_scores
     from detector.training.model_card import write_model_card
     from detector.training.open_evasion import evaluate_open_evasion, without_sound_matching
+    from detector.training.real_corpus import RealCorpusError, load_real_corpus
     from detector.training.train import model_inputs
 
     root = data or data_root()
     model_path = model_dir or default_model_dir()
+    real_path = root / "real" / "items.jsonl"
     try:
         test = read_items(root / "test.jsonl")
         obfuscated = read_items(root / "test_obfuscated.jsonl")
+        real = [item for item in load_real_corpus(real_path) if item.split == "test"] if real_path.exists() else []
         registry = AgencyRegistry.load(root / "registry.csv")
         detector = Detector.load(config, model_path, registry=registry)
         baseline = KeywordBaseline(registry)
-        total = 2 * (len(test) + len(obfuscated))
+        total = 2 * (len(test) + len(obfuscated) + len(real))
         with _progress() as progress:
             task = progress.add_task("detector", total=total)
             advance = lambda n: progress.advance(task, n)  # noqa: E731
             report = run_eval("detector", detector.detect_many, test, obfuscated, advance=advance)
+            real_report = evaluate_real("detector", detector.detect_many, real, advance=advance) if real else None
             progress.update(task, description="keyword baseline")
             base_report = run_eval("keyword baseline", baseline.detect_many, test, obfuscated, advance=advance)
+            real_base = (evaluate_real("keyword baseline", baseline.detect_many, real, advance=advance)
+                         if real else None)
             progress.update(task, description="open-ended evasions")
             terms = list(detector.normalizer.sound.index.terms) if detector.normalizer.sound else []
             evaded = evaluate_open_evasion(detector.detect_many, without_sound_matching(detector).detect_many,
@@ -177,20 +196,24 @@ def evaluate(
         if write_card:
             texts, features = model_inputs(test, config)
             parts = sub_model_scores(detector.classifier, texts, features, test)
-    except ConfigError as exc:
+    except (ConfigError, RealCorpusError) as exc:
         _fail(str(exc))
     _print_reports(report, base_report)
     _print_open_evasion(evaded, base_evaded)
+    if real_report is not None and real_base is not None:
+        _print_real_reports(real_report, real_base)
+    else:
+        console.print(f"no real-world corpus at {real_path}: real-world figures not measured")
     if json_out:
         figures = {"detector": report.as_dict(), "baseline": base_report.as_dict(),
                    "open_evasion": {"detector": evaded.as_dict(), "baseline": base_evaded.as_dict()}}
-        json_out.write_text(
-            json.dumps(figures, ensure_ascii=False, indent=2) + "\n",
-            encoding="utf-8",
-        )
+        if real_report is not None and real_base is not None:
+            figures["real_world"] = {"detector": real_report.as_dict(), "baseline": real_base.as_dict()}
+        json_out.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         console.print(f"figures written to {json_out}")
     if write_card:
-        path = write_model_card(model_path, report, base_report, parts, root, (evaded, base_evaded))
+        path = write_model_card(model_path, report, base_report, parts, root, (evaded, base_evaded),
+                                real_report, real_base)
         console.print(f"model card written to {path}")
 
 
@@ -237,6 +260,29 @@ def _print_open_evasion(evaded, base) -> None:
                   f"{evaded.hard_negative_fpr:.4f} / {evaded.hard_negative_fpr_without_sound:.4f}", "",
                   f"no rise {_mark(evaded.hard_negative_fpr <= evaded.hard_negative_fpr_without_sound)}")
     console.print(table)
+
+
+def _print_real_reports(report, base) -> None:
+    from detector.training.evaluate import REAL_TARGETS
+
+    table = Table("figure", "detector", "baseline", "target",
+                  title=f"Real-world test split: {report.items} passages of public text (content labels)")
+    marks = report.meets_targets()
+    table.add_row("any-label recall, quoted ads", _share(report.any_label_recall), _share(base.any_label_recall),
+                  f"≥ {REAL_TARGETS['any_label_recall']:.2f} {_mark(marks['any_label_recall'])}")
+    for label, share in report.label_recall.items():
+        table.add_row(f"  recall, {label}", _share(share), _share(base.label_recall[label]), "")
+    table.add_row("hard-negative FPR", _share(report.hard_negatives), _share(base.hard_negatives),
+                  f"≤ {REAL_TARGETS['hard_negative_fpr']:.2f} {_mark(marks['hard_negative_fpr'])}")
+    table.add_row("lawful-ad FPR", _share(report.lawful_ads), _share(base.lawful_ads), "")
+    table.add_row("unrelated FPR", _share(report.unrelated), _share(base.unrelated), "")
+    table.add_row("paraphrased claims flagged (not headline)", _share(report.paraphrases), _share(base.paraphrases),
+                  "")
+    console.print(table)
+
+
+def _share(share) -> str:
+    return f"{share.rate:.3f} ({share.hits}/{share.total})"
 
 
 def _fpr(report) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.labels import CONTENT_LABELS, GENRES, SOLICITING_GENRES, UNLICENSED_AGENCY
+from detector.training.real_corpus import RealItem
 from lantian.settings import ConfigError, project_root, read_yaml
 
 KINDS = ("violation", "lawful_ad", "hard_negative", "unrelated")
@@ -383,6 +384,22 @@ def _write_jsonl(path: Path, items: Iterable[Item]) -> Path:
         for item in items:
             handle.write(item.to_json() + "\n")
     return path
+
+
+def items_from_real(items: Iterable[RealItem]) -> list[Item]:
+    """Real-world passages as corpus items for training: grouped by source document (`template_id` real/<doc>),
+    content labels only (a passage shows no seller for the registry). The genre says who speaks: an ad quoted
+    verbatim is an ad whatever page quotes it; a paraphrase has no genre of its own."""
+    converted = []
+    for item in items:
+        genre = {"ad_verbatim": "ad", "ad_paraphrase": ""}.get(item.voice, item.genre)
+        converted.append(Item(
+            id=item.id, title=item.title, text=item.text, seller="", agency_code="",
+            labels=[label for label in item.labels if label in CONTENT_LABELS],
+            offers_patent_agency=item.offers_patent_agency, kind=item.kind, template_id=f"real/{item.doc}",
+            split=item.split, group="real", genre=genre,
+        ))
+    return converted
 
 
 def read_items(path: Path) -> list[Item]:

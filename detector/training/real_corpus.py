@@ -20,15 +20,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from detector.labels import LABELS, UNLICENSED_AGENCY
+from detector.labels import GENRES, LABELS, UNLICENSED_AGENCY
 from lantian.settings import project_root
 
 DEFAULT_PATH = project_root() / "models" / "data" / "real" / "items.jsonl"
 
-GENRES = (
-    "ad", "agency_site", "penalty_decision", "case_announcement", "regulator_notice", "platform_rule", "news",
-    "explainer", "qa", "forum", "recruitment", "contract", "other",
-)
 VOICES = ("ad_verbatim", "ad_paraphrase", "author")
 KINDS = ("violation", "lawful_ad", "hard_negative", "unrelated")
 SPLITS = ("train", "test")

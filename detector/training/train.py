@@ -17,13 +17,14 @@ from sklearn.model_selection import GroupKFold
 
 from detector.classifier import (
     MODEL_LABELS,
+    SOLICITATION_FEATURES,
     STACK_FEATURES,
     TEXT_TARGETS,
     CharNgramModel,
     LabelClassifier,
     Stacker,
+    gated,
     make_vectorizer,
-    SOLICITATION_FEATURES,
     solicitation_features,
     stack_features,
 )
@@ -37,6 +38,9 @@ F1_TOLERANCE = 0.01
 TRAIN_FOLDS = 3
 # Hard negatives count this many times in the text models' training: they are what precision is made of.
 HARD_NEGATIVE_WEIGHT = 3
+# A real-world passage counts this many times in the text models and the stackers: a few hundred of them stand
+# against thousands of template items, and they are what the detector meets in use.
+REAL_WEIGHT = 8
 # Used when validation has no positive of a label (tiny corpora): average the two models, trust the rules.
 FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0, *([0.0] * (len(STACK_FEATURES) - 5))]
 # The same for the solicitation stacker: average the two text models.
@@ -121,7 +125,8 @@ def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, flo
                 ) -> tuple[Stacker, dict[str, float], dict[str, np.ndarray]]:
     """The solicitation stacker, then one stacker per label (reading the solicitation score), each fitted on the
     held-out base predictions `probabilities` (3, n_items, len(TEXT_TARGETS)); thresholds are chosen on the
-    labels' grouped out-of-fold scores. Returns the stacker, the thresholds and the out-of-fold scores."""
+    labels' grouped out-of-fold scores (claim times solicitation, as at detection). Returns the stacker, the
+    thresholds and the out-of-fold scores."""
     spacy_p, ngram_p, chunk_p = probabilities
     sample_weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
     column = TEXT_TARGETS.index(SOLICITATION)
@@ -134,7 +139,8 @@ def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, flo
     for column, label in enumerate(MODEL_LABELS):
         x = stack_features(label, spacy_p[:, column], ngram_p[:, column], chunk_p[:, column], rule_features,
                            out_of_fold[SOLICITATION])
-        fitted[label], out_of_fold[label] = _fit_one(x, y[:, column], groups, sample_weights, FALLBACK_WEIGHTS)
+        fitted[label], claim = _fit_one(x, y[:, column], groups, sample_weights, FALLBACK_WEIGHTS)
+        out_of_fold[label] = gated(claim, out_of_fold[SOLICITATION])
         target = y[:, column]
         thresholds[label] = best_threshold(out_of_fold[label], target) if len(set(target)) > 1 else 0.5
     stacker = Stacker({name: w for name, (w, _) in fitted.items()}, {name: b for name, (_, b) in fitted.items()})
@@ -185,7 +191,14 @@ def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
 
 
 def item_weights(items: Sequence[Item]) -> list[int]:
-    return [HARD_NEGATIVE_WEIGHT if item.kind == "hard_negative" else 1 for item in items]
+    """Weights of the text models' training: hard negatives and real-world passages count more."""
+    return [(REAL_WEIGHT if item.group == "real" else 1) * (HARD_NEGATIVE_WEIGHT if item.kind == "hard_negative" else 1)
+            for item in items]
+
+
+def stack_weights(items: Sequence[Item]) -> list[int]:
+    """Weights of the stackers' training: real-world passages count more."""
+    return [REAL_WEIGHT if item.group == "real" else 1 for item in items]
 
 
 def fold_of(items: Sequence[Item], train_folds: int) -> list[int]:
@@ -242,6 +255,12 @@ def cross_validation_report(items: Sequence[Item], y: np.ndarray, scores: dict[s
             flagged |= predicted
     hard = np.array([item.kind == "hard_negative" for item in items])
     report["hard_negative_fpr"] = round(float(flagged[hard].mean()), 4) if hard.any() else 0.0
+    real = np.array([item.group == "real" for item in items])
+    real_positive = real & np.array([item.kind == "violation" for item in items])
+    if real_positive.any():
+        report["real_any_label_recall"] = round(float(flagged[real_positive].mean()), 4)
+    if (real & hard).any():
+        report["real_hard_negative_fpr"] = round(float(flagged[real & hard].mean()), 4)
     known = ~np.isnan(y[:, -1])
     soliciting = scores[SOLICITATION] >= 0.5
     report[SOLICITATION] = {"accuracy": round(float(np.mean(soliciting[known] == (y[known, -1] == 1))), 4)
@@ -272,7 +291,7 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
     probabilities = out_of_fold_probabilities(items, texts, y, folds, textcat_config, stage)
     stage("fitting stacker and thresholds")
     groups = [item.template_id.split("+")[0] for item in items]
-    stacker, thresholds, oof_scores = fit_stacker(probabilities, features, texts, y, groups)
+    stacker, thresholds, oof_scores = fit_stacker(probabilities, features, texts, y, groups, stack_weights(items))
     stage("training final models")
     weights = item_weights(items)
     ngrams = train_char_ngrams(texts, y, weights)
@@ -280,6 +299,8 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
     meta = {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "train_items": len(train_items),
+        "real_train_items": sum(1 for item in train_items if item.group == "real"),
+        "reviewed_items": sum(1 for item in train_items if item.group == "review"),
         "validation_items": len(validation_items),
         "cross_fitting_folds": len(set(folds)),
         "cross_validation": cross_validation_report(items, y, oof_scores, thresholds),

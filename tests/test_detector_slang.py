@@ -1,0 +1,68 @@
+"""How sellers really write, whole detector with the committed model: the patent and credential trade's slang,
+short-form titles, first-person insider claims without keywords, official-sounding seller names, and the lawful
+texts that share their words. Examples written for this test, not taken from the training templates."""
+from __future__ import annotations
+
+import pytest
+
+from detector.detector import Detector
+from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
+
+SLANG = [
+    ("abnormal_filing", "出两件授权未缴费的实用新型，可以变更发明人，评职称用，价格好说"),
+    ("abnormal_filing", "一手货源 发明专利 高企 积分落户都能用 可改权利人"),
+    ("abnormal_filing", "职称专利现货，第一发明人位置还有，下周就能办变更"),
+    ("abnormal_filing", "未下证专利转让，加发明人，副高评审认可"),
+]
+INSIDER = [
+    ("insider_channel", "我老婆就在审协上班，你的发明可以往前挪，年底前出结果"),
+    ("insider_channel", "审查中心有熟人，能提前出审查意见，过不了不收钱"),
+    ("insider_channel", "朋友在商标局，初审结果能提前一个月知道，急的找我"),
+]
+SHORT_TITLES = [
+    ("qualification_lending", "收专代证 年薪 不坐班"),
+    ("abnormal_filing", "外观专利 加名 评职称 速"),
+    ("malicious_cancellation", "撤三 抢回来 包成功"),
+]
+LAWFUL = {
+    "explainer on unpaid grants": "授权后未缴费的专利会被视为放弃取得专利权，请申请人在期限内缴纳登记费。",
+    "an examiner about the queue": "我在审协工作五年，案子都是按顺序分给审查员的，没有人能把案子往前挪。",
+    "a question about inventors": "请问专利申请后发现发明人写错了，怎么变更发明人？需要交什么材料？",
+    "a lawful patent sale": "本公司一件已授权发明专利转让，权属清晰，按规定办理著录项目变更登记，技术资料齐全。",
+}
+
+
+@pytest.fixture(scope="module")
+def detector(registry_csv) -> Detector:
+    return Detector.load(registry=registry_csv)
+
+
+@pytest.mark.parametrize("label, text", SLANG + INSIDER)
+def test_trade_slang_and_first_person_insider_claims(detector: Detector, label: str, text: str) -> None:
+    result = detector.detect({"id": "t", "text": text})
+    assert label in result["labels"], (text, result["scores"])
+
+
+@pytest.mark.parametrize("label, title", SHORT_TITLES)
+def test_short_form_titles(detector: Detector, label: str, title: str) -> None:
+    result = detector.detect({"id": "t", "title": title})
+    assert label in result["labels"], (title, result["scores"])
+
+
+@pytest.mark.parametrize("case", LAWFUL)
+def test_lawful_texts_sharing_the_words_raise_no_label(detector: Detector, case: str) -> None:
+    result = detector.detect({"id": "t", "text": LAWFUL[case]})
+    assert set(result["labels"]) <= {"unlicensed_agency"}, (case, result["scores"])
+    assert not set(result["labels"]) & {"abnormal_filing", "insider_channel"}
+
+
+@pytest.mark.parametrize("seller, posing", [
+    ("国家商标注册服务中心", True),
+    ("全国知识产权受理窗口", True),
+    ("中华专利申请中心", True),
+    ("中国专利代理（香港）有限公司", False),
+    ("国信知识产权代理有限公司", False),
+])
+def test_official_sounding_seller_names(detector: Detector, seller: str, posing: bool) -> None:
+    result = detector.detect({"id": "s", "title": "商标注册 专利申请", "text": "线上办理。", "seller": seller})
+    assert ("impersonation" in result["labels"]) is posing, (seller, result["labels"])
