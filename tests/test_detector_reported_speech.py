@@ -50,11 +50,15 @@ def detector(registry_csv) -> Detector:
     return Detector.load(registry=registry_csv)
 
 
+# The firm refusing to promise speaks for itself to win business: it solicits, it just claims nothing unlawful.
+SOLICITING = {"firm refusing to promise"}
+
+
 @pytest.mark.parametrize("genre", REPORTED)
 def test_reported_speech_raises_no_label(detector: Detector, genre: str) -> None:
     result = detector.detect({"id": genre, "text": REPORTED[genre]})
     assert result["labels"] == [], (genre, result["scores"])
-    assert result["solicitation"] < 0.5, genre
+    assert (result["solicitation"] >= 0.5) is (genre in SOLICITING), (genre, result["solicitation"])
 
 
 @pytest.mark.parametrize("label, text", ADS)
