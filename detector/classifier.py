@@ -111,6 +111,35 @@ def sentence_chunks(text: str) -> list[str]:
     return chunks or [text]
 
 
+def char_doc(vocab: Any, text: str) -> Any:
+    """The spaCy Doc that the Chinese "char" segmenter of textcat.cfg makes of `text` (one token per character,
+    a whitespace run its own token, one following space kept as the token's trailing space), built in one pass:
+    spaCy's own alignment searches the rest of the text for every character, quadratic on a long page."""
+    from spacy.tokens import Doc
+
+    words: list[str] = []
+    spaces: list[bool] = []
+    position, length = 0, len(text)
+    while position < length:
+        char = text[position]
+        if char.isspace():
+            end = position + 1
+            while end < length and text[end].isspace():
+                end += 1
+            words.append(text[position:end])
+            spaces.append(False)
+            position = end
+            continue
+        words.append(char)
+        position += 1
+        if position < length and text[position] == " ":
+            spaces.append(True)
+            position += 1
+        else:
+            spaces.append(False)
+    return Doc(vocab, words=words, spaces=spaces)
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-4, 1 - 1e-4)
     return np.log(p / (1 - p))
@@ -237,7 +266,8 @@ class LabelClassifier:
     def base_probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """spaCy, char n-gram and per-sentence-max char n-gram probabilities, each (n_texts, len(TEXT_TARGETS))."""
         spacy_p = np.zeros((len(texts), len(TEXT_TARGETS)))
-        for row, doc in enumerate(self.nlp.pipe(texts, batch_size=256)):
+        docs = (char_doc(self.nlp.vocab, text) for text in texts)
+        for row, doc in enumerate(self.nlp.pipe(docs, batch_size=256)):
             spacy_p[row] = [doc.cats.get(target, 0.0) for target in TEXT_TARGETS]
         chunks = [sentence_chunks(text) for text in texts]
         owners = np.repeat(np.arange(len(texts)), [len(c) for c in chunks])
