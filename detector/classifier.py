@@ -269,12 +269,17 @@ class LabelClassifier:
         docs = (char_doc(self.nlp.vocab, text) for text in texts)
         for row, doc in enumerate(self.nlp.pipe(docs, batch_size=256)):
             spacy_p[row] = [doc.cats.get(target, 0.0) for target in TEXT_TARGETS]
+        whole = self.ngrams.probabilities(texts)[:, self._columns]
+        # A text that is one sentence is its own sentence maximum: only texts of several sentences are split.
         chunks = [sentence_chunks(text) for text in texts]
-        owners = np.repeat(np.arange(len(texts)), [len(c) for c in chunks])
-        chunk_p = self.ngrams.probabilities([chunk for doc_chunks in chunks for chunk in doc_chunks])[:, self._columns]
-        chunk_max = np.zeros((len(texts), len(TEXT_TARGETS)))
-        np.maximum.at(chunk_max, owners, chunk_p)
-        return spacy_p, self.ngrams.probabilities(texts)[:, self._columns], chunk_max
+        several = [row for row, doc_chunks in enumerate(chunks) if len(doc_chunks) > 1]
+        chunk_max = whole.copy()
+        if several:
+            owners = np.repeat(several, [len(chunks[row]) for row in several])
+            chunk_p = self.ngrams.probabilities([chunk for row in several for chunk in chunks[row]])[:, self._columns]
+            chunk_max[several] = 0.0
+            np.maximum.at(chunk_max, owners, chunk_p)
+        return spacy_p, whole, chunk_max
 
     def predict(self, texts: Sequence[str], rule_features: Sequence[dict[str, float]]) -> list[dict[str, float]]:
         """Calibrated 0..1 score per label and the solicitation score for each model text (with its RuleEngine

@@ -114,6 +114,8 @@ class RuleEngine:
         for term, names in tags.items():
             self._automaton.add_word(term, (len(term), tuple(names)))
         self._automaton.make_automaton()
+        self._rules_of = {kind: [rule for rule in self.rules if kind in rule.fields] for kind in FIELD_KINDS}
+        self._phrase_key = {rule.id: f"rule:{rule.id}" for rule in self.rules}
         regex_rules = [rule for rule in self.rules if rule.regex]
         self._regex_rules = {f"r{index}": rule for index, rule in enumerate(regex_rules)}
         self._regex = (
@@ -186,9 +188,7 @@ class RuleEngine:
         clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
         reported = reported_spans(text, quotes or [], hits, self.reported_speech) if field_kind == "content" else []
         analysis = Analysis(hits=hits, reported=reported)
-        for rule in self.rules:
-            if field_kind not in rule.fields:
-                continue
+        for rule in self._rules_of.get(field_kind, ()):
             for start, end in self._candidate_spans(rule, hits, clause_ends):
                 match = RuleMatch(rule.label, rule.id, start, end, rule.weight)
                 if overlaps(reported, start, end) or self._suppressed(rule, start, end, hits, clause_ends):
@@ -224,7 +224,7 @@ class RuleEngine:
         self, rule: Rule, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
     ) -> list[tuple[int, int]]:
         if rule.near is None:
-            own = hits.get(f"rule:{rule.id}")
+            own = hits.get(self._phrase_key[rule.id])
             return _outermost(own) if own else []
         first, second = hits.get(rule.near[0]), hits.get(rule.near[1])
         if not first or not second:
