@@ -19,7 +19,9 @@ Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipel
 """
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from detector.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY, SOLICITATION
 from detector.speech import AD_CUES, REPORT_CUES
@@ -58,6 +62,10 @@ SOLICITATION_FEATURES = ("spacy_logit", "char_ngram_logit", *(f"lex:{name}" for 
                          "reported_passages", "log_length")
 _SENTENCE_END = re.compile(r"(?<=[。!?;\n])")
 MIN_CHUNK = 8
+# scikit-learn's char analyzer collapses runs of whitespace before taking n-grams (see `CharNgramModel.tfidf`).
+_WHITE_SPACES = re.compile(r"\s\s+")
+# A character with the one space that may follow it, or a run of whitespace (see `char_doc`).
+_CHAR_TOKEN = re.compile(r"(\S)( ?)|(\s+)")
 
 
 def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray, chunk_p: np.ndarray,
@@ -113,31 +121,12 @@ def sentence_chunks(text: str) -> list[str]:
 
 def char_doc(vocab: Any, text: str) -> Any:
     """The spaCy Doc that the Chinese "char" segmenter of textcat.cfg makes of `text` (one token per character,
-    a whitespace run its own token, one following space kept as the token's trailing space), built in one pass:
-    spaCy's own alignment searches the rest of the text for every character, quadratic on a long page."""
+    a whitespace run its own token, one following space kept as the token's trailing space), built by one regex
+    pass: spaCy's own alignment searches the rest of the text for every character, quadratic on a long page."""
     from spacy.tokens import Doc
 
-    words: list[str] = []
-    spaces: list[bool] = []
-    position, length = 0, len(text)
-    while position < length:
-        char = text[position]
-        if char.isspace():
-            end = position + 1
-            while end < length and text[end].isspace():
-                end += 1
-            words.append(text[position:end])
-            spaces.append(False)
-            position = end
-            continue
-        words.append(char)
-        position += 1
-        if position < length and text[position] == " ":
-            spaces.append(True)
-            position += 1
-        else:
-            spaces.append(False)
-    return Doc(vocab, words=words, spaces=spaces)
+    tokens = _CHAR_TOKEN.findall(text)
+    return Doc(vocab, words=[char or run for char, _, run in tokens], spaces=[space == " " for _, space, _ in tokens])
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -161,8 +150,40 @@ class CharNgramModel:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_labels) probabilities of the per-label logistic regressions."""
-        matrix = self.vectorizer.transform(texts)
-        return _sigmoid(np.asarray(matrix @ self.coef.T) + self.intercept)
+        return _sigmoid(np.asarray(self.tfidf(texts) @ self.coef.T) + self.intercept)
+
+    def tfidf(self, texts: Sequence[str]) -> Any:
+        """The vectoriser's TF-IDF matrix of `texts`, the same numbers as `vectorizer.transform`: the n-gram counts
+        are looked up in C (`map` over the vocabulary) instead of scikit-learn's per-n-gram Python loop, and the
+        weighting is its own (sublinear tf, idf, l2), step by step."""
+        vocabulary = self.vectorizer.vocabulary_
+        if not texts:
+            return sp.csr_array((0, len(vocabulary)), dtype=np.float32)
+        low, high = self.vectorizer.ngram_range
+        grams: list[str] = []
+        ends = np.zeros(len(texts), dtype=np.int64)
+        for row, text in enumerate(texts):
+            text = _WHITE_SPACES.sub(" ", text.lower())
+            # The n-grams of each length, made in C: the (n-1)-grams each followed by their next character.
+            longer: Any = text
+            for n in range(1, high + 1):
+                if n > 1:
+                    longer = list(map(operator.add, longer, text[n - 1:]))
+                if n >= low:
+                    grams.extend(longer)
+            ends[row] = len(grams)
+        ids = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(ends, prepend=0))
+        known = ids >= 0
+        keys, number = np.unique(rows[known] * len(vocabulary) + ids[known], return_counts=True)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(keys // len(vocabulary), minlength=len(texts)), out=indptr[1:])
+        matrix = sp.csr_array((number.astype(np.float32), (keys % len(vocabulary)).astype(np.int32), indptr),
+                              shape=(len(texts), len(vocabulary)), dtype=np.float32)
+        np.log(matrix.data, matrix.data)
+        matrix.data += 1.0
+        matrix.data *= self.vectorizer.idf_[matrix.indices]
+        return normalize(matrix, norm="l2", copy=False)
 
     def save(self, path: Path) -> None:
         vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
