@@ -232,7 +232,7 @@ def test_keyword_baseline_misses_spaced_variants():
 
 def test_eval_command_prints_figures_for_detector_and_baseline(tiny_data, tmp_path):
     out = tmp_path / "figures.json"
-    result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--json", str(out)])
+    result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--json", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     for text in ("macro-F1", "hard-negative FPR", "obfuscated", "impersonation", "unlicensed_agency", "kw F1",
                  "Open-ended evasions", "Real-world test split", "any-label recall, quoted ads", "lawful-ad FPR"):
