@@ -19,6 +19,7 @@ Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipel
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import operator
@@ -62,9 +63,10 @@ SOLICITATION_FEATURES = ("spacy_logit", "char_ngram_logit", *(f"lex:{name}" for 
                          "reported_passages", "log_length")
 _SENTENCE_END = re.compile(r"(?<=[。!?;\n])")
 MIN_CHUNK = 8
+SPACY_BATCH = 256  # texts per textcat `predict` (nlp.pipe's batch size when the pipeline was run as a whole)
 # scikit-learn's char analyzer collapses runs of whitespace before taking n-grams (see `CharNgramModel.tfidf`).
 _WHITE_SPACES = re.compile(r"\s\s+")
-# A character with the one space that may follow it, or a run of whitespace (see `char_doc`).
+# A character with the one space that may follow it, or a run of whitespace (see `char_tokens`).
 _CHAR_TOKEN = re.compile(r"(\S)( ?)|(\s+)")
 
 
@@ -119,14 +121,43 @@ def sentence_chunks(text: str) -> list[str]:
     return chunks or [text]
 
 
-def char_doc(vocab: Any, text: str) -> Any:
-    """The spaCy Doc that the Chinese "char" segmenter of textcat.cfg makes of `text` (one token per character,
-    a whitespace run its own token, one following space kept as the token's trailing space), built by one regex
-    pass: spaCy's own alignment searches the rest of the text for every character, quadratic on a long page."""
-    from spacy.tokens import Doc
+def char_tokens(text: str) -> list[str]:
+    """The tokens the Chinese "char" segmenter of textcat.cfg makes of `text` (one per character, a whitespace run
+    its own token, one space after a character being that token's trailing space), in one regex pass: spaCy's own
+    alignment searches the rest of the text for every character, quadratic on a long page."""
+    return [char or run for char, _, run in _CHAR_TOKEN.findall(text)]
 
-    tokens = _CHAR_TOKEN.findall(text)
-    return Doc(vocab, words=[char or run for char, _, run in tokens], spaces=[space == " " for _, space, _ in tokens])
+
+class _TokenIds:
+    """All the textcat model reads of a Doc: its tokens' ORTH ids (`spacy.TextCatBOW` hashes their 1-3-grams).
+    Building a real Doc looks up a lexeme per character, as much work again as the whole model."""
+
+    __slots__ = ("orth",)
+
+    def __init__(self, orth: np.ndarray) -> None:
+        self.orth = orth
+
+    def __len__(self) -> int:
+        return len(self.orth)
+
+    def to_array(self, attrs: Sequence[int]) -> np.ndarray:
+        from spacy.attrs import ORTH
+
+        if list(attrs) != [ORTH]:
+            raise ValueError(f"only ORTH ids are known here, not attributes {attrs}")
+        return self.orth
+
+
+def _analysed(text: str) -> str:
+    """A text as scikit-learn's char analyzer reads it: lower case, runs of whitespace as one space."""
+    return _WHITE_SPACES.sub(" ", text.lower())
+
+
+def _orth_id() -> Any:
+    """A token's ORTH id (the hash of its text in spaCy's string store), remembered for the characters seen."""
+    from spacy.strings import get_string_id
+
+    return functools.lru_cache(maxsize=1 << 16)(get_string_id)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -150,36 +181,85 @@ class CharNgramModel:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_labels) probabilities of the per-label logistic regressions."""
-        return _sigmoid(np.asarray(self.tfidf(texts) @ self.coef.T) + self.intercept)
+        return self._scores(self.tfidf(texts))
+
+    def probabilities_with_parts(self, texts: Sequence[str],
+                                 parts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """`probabilities` of `texts` and of all their parts in order (`parts[i]` is empty or joins up to `texts[i]`,
+        as the sentence chunks of a page), the same numbers as two calls: where a text's parts, lower-cased and with
+        whitespace collapsed, join up to the text so treated, their n-grams are the text's own, looked up once."""
+        analysed = [_analysed(text) for text in texts]
+        ids, blocks = self._gram_ids(analysed)
+        part_ids: list[np.ndarray] = []
+        for row, text in enumerate(analysed):
+            pieces = [_analysed(part) for part in parts[row]]
+            if not pieces:
+                continue
+            if "".join(pieces) != text:  # whitespace collapsed across a boundary: the parts' own n-grams
+                own, own_blocks = self._gram_ids(pieces)
+                part_ids.extend(own[begin:end] for begin, end in own_blocks[:, [0, -1]])
+                continue
+            start = 0
+            for piece in pieces:
+                stop = start + len(piece)
+                part_ids.append(np.concatenate([
+                    ids[begin + start:begin + max(start, stop - n + 1)]
+                    for n, begin in zip(self._lengths(), blocks[row, :-1], strict=True)
+                ]))
+                start = stop
+        part_ends = np.cumsum([len(part) for part in part_ids], dtype=np.int64)
+        whole = self._weighted(ids, blocks[:, -1])
+        split = self._weighted(np.concatenate(part_ids) if part_ids else ids[:0], part_ends)
+        return self._scores(whole), self._scores(split)
 
     def tfidf(self, texts: Sequence[str]) -> Any:
         """The vectoriser's TF-IDF matrix of `texts`, the same numbers as `vectorizer.transform`: the n-gram counts
         are looked up in C (`map` over the vocabulary) instead of scikit-learn's per-n-gram Python loop, and the
         weighting is its own (sublinear tf, idf, l2), step by step."""
-        vocabulary = self.vectorizer.vocabulary_
-        if not texts:
-            return sp.csr_array((0, len(vocabulary)), dtype=np.float32)
+        ids, blocks = self._gram_ids([_analysed(text) for text in texts])
+        return self._weighted(ids, blocks[:, -1])
+
+    def _scores(self, tfidf: Any) -> np.ndarray:
+        return _sigmoid(np.asarray(tfidf @ self.coef.T) + self.intercept)
+
+    def _lengths(self) -> range:
         low, high = self.vectorizer.ngram_range
+        return range(low, high + 1)
+
+    def _gram_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Vocabulary ids (-1: not in it) of the n-grams of analysed texts, text after text and within a text by
+        length then position, and where each text's run of each length begins (the last column: where it ends)."""
+        high = self.vectorizer.ngram_range[1]
         grams: list[str] = []
-        ends = np.zeros(len(texts), dtype=np.int64)
+        blocks = np.zeros((len(texts), len(self._lengths()) + 1), dtype=np.int64)
         for row, text in enumerate(texts):
-            text = _WHITE_SPACES.sub(" ", text.lower())
             # The n-grams of each length, made in C: the (n-1)-grams each followed by their next character.
             longer: Any = text
+            column = 0
             for n in range(1, high + 1):
                 if n > 1:
                     longer = list(map(operator.add, longer, text[n - 1:]))
-                if n >= low:
+                if n in self._lengths():
+                    blocks[row, column] = len(grams)
                     grams.extend(longer)
-            ends[row] = len(grams)
+                    column += 1
+            blocks[row, column] = len(grams)
+        vocabulary = self.vectorizer.vocabulary_
         ids = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(ends, prepend=0))
+        return ids, blocks
+
+    def _weighted(self, ids: np.ndarray, ends: np.ndarray) -> Any:
+        """The TF-IDF matrix of rows of n-gram ids (row i: `ids[ends[i-1]:ends[i]]`)."""
+        vocabulary = self.vectorizer.vocabulary_
+        if not len(ends):
+            return sp.csr_array((0, len(vocabulary)), dtype=np.float32)
+        rows = np.repeat(np.arange(len(ends), dtype=np.int64), np.diff(ends, prepend=0))
         known = ids >= 0
         keys, number = np.unique(rows[known] * len(vocabulary) + ids[known], return_counts=True)
-        indptr = np.zeros(len(texts) + 1, dtype=np.int32)
-        np.cumsum(np.bincount(keys // len(vocabulary), minlength=len(texts)), out=indptr[1:])
+        indptr = np.zeros(len(ends) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(keys // len(vocabulary), minlength=len(ends)), out=indptr[1:])
         matrix = sp.csr_array((number.astype(np.float32), (keys % len(vocabulary)).astype(np.int32), indptr),
-                              shape=(len(texts), len(vocabulary)), dtype=np.float32)
+                              shape=(len(ends), len(vocabulary)), dtype=np.float32)
         np.log(matrix.data, matrix.data)
         matrix.data += 1.0
         matrix.data *= self.vectorizer.idf_[matrix.indices]
@@ -237,6 +317,8 @@ class LabelClassifier:
         self.meta = meta or {}
         self.labels = MODEL_LABELS
         self._columns = [self.ngrams.labels.index(target) for target in TEXT_TARGETS]
+        [(_, self._textcat)] = nlp.pipeline
+        self._orth = _orth_id()
 
     @classmethod
     def load(cls, model_dir: Path | str | None = None) -> LabelClassifier:
@@ -284,20 +366,30 @@ class LabelClassifier:
         }
         (model_dir / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
+    def spacy_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, len(TEXT_TARGETS)) scores of the textcat pipe, the numbers `nlp.pipe` gives (the pipe's own
+        `predict`, in batches of the same size), read from token ids instead of Docs."""
+        scores = np.zeros((len(texts), len(TEXT_TARGETS)))
+        known = [(column, self._textcat.labels.index(target)) for column, target in enumerate(TEXT_TARGETS)
+                 if target in self._textcat.labels]
+        columns, labels = [column for column, _ in known], [label for _, label in known]
+        for start in range(0, len(texts), SPACY_BATCH):
+            docs = [_TokenIds(np.fromiter(map(self._orth, char_tokens(text)), dtype=np.uint64))
+                    for text in texts[start:start + SPACY_BATCH]]
+            scores[start:start + len(docs), columns] = np.asarray(self._textcat.predict(docs))[:, labels]
+        return scores
+
     def base_probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """spaCy, char n-gram and per-sentence-max char n-gram probabilities, each (n_texts, len(TEXT_TARGETS))."""
-        spacy_p = np.zeros((len(texts), len(TEXT_TARGETS)))
-        docs = (char_doc(self.nlp.vocab, text) for text in texts)
-        for row, doc in enumerate(self.nlp.pipe(docs, batch_size=256)):
-            spacy_p[row] = [doc.cats.get(target, 0.0) for target in TEXT_TARGETS]
-        whole = self.ngrams.probabilities(texts)[:, self._columns]
+        spacy_p = self.spacy_probabilities(texts)
         # A text that is one sentence is its own sentence maximum: only texts of several sentences are split.
-        chunks = [sentence_chunks(text) for text in texts]
-        several = [row for row, doc_chunks in enumerate(chunks) if len(doc_chunks) > 1]
+        chunks = [doc_chunks if len(doc_chunks) > 1 else [] for doc_chunks in map(sentence_chunks, texts)]
+        several = [row for row, doc_chunks in enumerate(chunks) if doc_chunks]
+        whole, chunk_p = self.ngrams.probabilities_with_parts(texts, chunks)
+        whole, chunk_p = whole[:, self._columns], chunk_p[:, self._columns]
         chunk_max = whole.copy()
         if several:
             owners = np.repeat(several, [len(chunks[row]) for row in several])
-            chunk_p = self.ngrams.probabilities([chunk for row in several for chunk in chunks[row]])[:, self._columns]
             chunk_max[several] = 0.0
             np.maximum.at(chunk_max, owners, chunk_p)
         return spacy_p, whole, chunk_max

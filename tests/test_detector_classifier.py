@@ -1,5 +1,6 @@
-"""The classifier's fast paths give exactly what the libraries give: the spaCy Doc of the Chinese "char" segmenter
-and scikit-learn's TF-IDF, on corpus texts, long pages and awkward whitespace."""
+"""The classifier's fast paths give exactly what the libraries give: the textcat pipe run on the Docs of spaCy's
+Chinese "char" segmenter, scikit-learn's TF-IDF, and the TF-IDF of each sentence chunk on its own, on corpus texts,
+long pages and awkward whitespace."""
 from __future__ import annotations
 
 import random
@@ -7,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from detector.classifier import TEXT_TARGETS, LabelClassifier, char_doc, sentence_chunks
+from detector.classifier import TEXT_TARGETS, LabelClassifier, sentence_chunks
 from detector.training.corpus import data_root, read_items
 
 
@@ -25,11 +26,13 @@ def texts() -> list[str]:
     return [*corpus, *pages, *awkward, "", " ", "a", "  a  b \n\n c ", "中 文  "]
 
 
-def test_char_doc_is_the_doc_of_spacys_char_segmenter(classifier: LabelClassifier, texts: list[str]) -> None:
-    for text in texts:
-        expected = classifier.nlp.make_doc(text)
-        made = char_doc(classifier.nlp.vocab, text)
-        assert [(t.text, t.whitespace_) for t in made] == [(t.text, t.whitespace_) for t in expected], repr(text)
+def test_textcat_scores_are_those_of_the_pipeline_on_spacys_own_docs(classifier: LabelClassifier,
+                                                                     texts: list[str]) -> None:
+    readable = [text for text in texts if text]  # the detector never sends an empty text
+    expected = np.array([[doc.cats[target] for target in TEXT_TARGETS]
+                         for doc in classifier.nlp.pipe((classifier.nlp.make_doc(text) for text in readable),
+                                                        batch_size=256)])
+    assert np.array_equal(classifier.spacy_probabilities(readable), expected)  # bit for bit
 
 
 def test_tfidf_is_the_vectorizers_transform(classifier: LabelClassifier, texts: list[str]) -> None:
@@ -50,3 +53,13 @@ def test_sentence_maximum_of_a_one_sentence_text_is_its_own_score(classifier: La
     by_sentence = classifier.ngrams.probabilities(sentence_chunks(several))
     columns = [classifier.ngrams.labels.index(target) for target in TEXT_TARGETS]
     assert np.array_equal(chunk_max[1], by_sentence[:, columns].max(axis=0))
+
+
+def test_sentence_chunks_score_as_texts_of_their_own(classifier: LabelClassifier, texts: list[str]) -> None:
+    # A run of whitespace across a chunk boundary is one space on the page but not in the chunks.
+    texts = [*texts, "国家知识产权局内部渠道\n  三十天下证不过退款", "无句号的一段话"]
+    parts = [chunks if len(chunks := sentence_chunks(text)) > 1 else [] for text in texts]
+    assert any(parts) and not all(parts)
+    whole, split = classifier.ngrams.probabilities_with_parts(texts, parts)
+    assert np.array_equal(whole, classifier.ngrams.probabilities(texts))
+    assert np.array_equal(split, classifier.ngrams.probabilities([part for chunks in parts for part in chunks]))
