@@ -51,14 +51,19 @@ STORED_IMAGES = "lantian_stored_images"
 as Scrapy's FilesPipeline names them)."""
 
 
+FETCHED_FOR_SCREENSHOTS = frozenset({"stylesheet", "script", "xhr", "fetch"})
+"""What an evidence screenshot's page may ask the platform for besides its document: what lays it out and draws it
+(an app's page is drawn by its scripts from its data)."""
+
+
 async def show_as_crawled(page: Page, request: Request) -> None:
-    """Page init callback of the evidence screenshot of a static listing: the page shows what the crawler read, and
-    the platform is asked for its document and stylesheets only, one request at a time, each in its turn.
+    """Page init callback of the evidence screenshot of a listing read without the browser: the page shows what the
+    crawler read, and asks the platform for one thing at a time, each in its turn.
 
     The listing's images the crawl downloaded already are answered from the files store (`meta[STORED_IMAGES]`);
-    stylesheets are fetched after the document, one after the other, each waiting for its turn on the slot's send
-    clock (`meta[WAIT_TURN]`); scripts, other images, media and fonts are not fetched (the crawler read the page
-    without them). So a screenshot request never has more than one connection open to the platform."""
+    stylesheets, scripts and the data they load (`FETCHED_FOR_SCREENSHOTS`) are fetched after the document, one
+    after the other, each waiting for its turn on the slot's send clock (`meta[WAIT_TURN]`); other images, media
+    and fonts are not fetched. So a screenshot request never has more than one connection open to the platform."""
     stored = {Path(path).stem: path for path in request.meta.get(STORED_IMAGES) or ()}
     wait_turn = request.meta.get(WAIT_TURN)
     user_agent = (request.headers.get("User-Agent") or b"").decode("latin-1")
@@ -80,7 +85,7 @@ async def show_as_crawled(page: Page, request: Request) -> None:
         if path is not None and sent.resource_type == "image" and Path(path).is_file():
             await route.fulfill(path=path)
             return
-        if sent.resource_type != "stylesheet":
+        if sent.resource_type not in FETCHED_FOR_SCREENSHOTS:
             await route.abort()
             return
         await document_done.wait()
@@ -91,7 +96,7 @@ async def show_as_crawled(page: Page, request: Request) -> None:
                 headers = {**sent.headers, **({"user-agent": user_agent} if user_agent else {})}
                 await route.fulfill(response=await route.fetch(headers=headers))
             except PlaywrightError as exc:
-                logger.debug("stylesheet %s not fetched: %s", sent.url, exc)
+                logger.debug("%s %s not fetched: %s", sent.resource_type, sent.url, exc)
                 await route.abort()
 
     page.on("requestfinished", navigation_over)

@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 PAGE_META = "lantian_page"
 """Requests for pages the spiders parse carry `meta[PAGE_META] = True`; robots, sitemaps and images do not."""
+PAGE_SOURCE = "lantian_page_source"
+"""Request meta: how the page is read (`html`, `json`, `embedded`; `crawler.page_data`); a JSON page must be JSON."""
 RETRY_AFTER_META = "lantian_retry_after_times"
 """How many times a request was answered with Retry-After and asked again (its budget apart from retry_times)."""
 
@@ -156,10 +158,11 @@ class EncodingMiddleware:
 
 
 class ResponseGuardMiddleware:
-    """Pages the spiders parse must be HTML (others are skipped and counted) and are cut to a size the parser and
-    the detector can handle, with a warning."""
+    """Pages the spiders parse must be HTML, or JSON where the platform reads the page as JSON (others are skipped
+    and counted), and are cut to a size the parser and the detector can handle, with a warning."""
 
     HTML_TYPES = ("text/html", "application/xhtml+xml")
+    JSON_TYPES = ("application/json", "text/json")
     GENERIC_TYPES = ("application/octet-stream", "text/plain", "binary/octet-stream")
 
     def __init__(self, crawler: Crawler) -> None:
@@ -177,11 +180,16 @@ class ResponseGuardMiddleware:
         # A declared type wins over the URL's extension (a ZIP served as /rules.html is no page); only a missing
         # or generic one leaves the decision to Scrapy's guess from the URL and the body.
         declared = content_type not in ("", *self.GENERIC_TYPES)
-        html = content_type in self.HTML_TYPES if declared else isinstance(response, HtmlResponse)
-        if response.status < 300 and not html:
-            self.stats.inc_value("lantian/skipped/non_html", spider=spider)
-            logger.info("Skipped non-HTML page %s (%s)", response.url, content_type or "no content type")
-            raise IgnoreRequest(f"non-HTML response ({content_type}) for {response.url}")
+        if request.meta.get(PAGE_SOURCE) == "json":
+            expected, wanted = "JSON", (content_type in self.JSON_TYPES or content_type.endswith("+json")
+                                        if declared else isinstance(response, TextResponse))
+        else:
+            expected, wanted = "HTML", (content_type in self.HTML_TYPES if declared
+                                        else isinstance(response, HtmlResponse))
+        if response.status < 300 and not wanted:
+            self.stats.inc_value(f"lantian/skipped/non_{expected.lower()}", spider=spider)
+            logger.info("Skipped non-%s page %s (%s)", expected, response.url, content_type or "no content type")
+            raise IgnoreRequest(f"non-{expected} response ({content_type}) for {response.url}")
         if len(response.body) > self.cut_size:
             self.stats.inc_value("lantian/cut/oversized", spider=spider)
             logger.warning(

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urljoin, urlsplit
 
+import jmespath
+from jmespath.exceptions import JMESPathError
 from parsel import Selector
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from lantian.settings import ConfigError, config_dir, read_yaml
 
@@ -47,11 +49,57 @@ def split_selector(value: str) -> tuple[str, str]:
     return "css", value
 
 
+def _check_jmespath(value: str | None) -> str | None:
+    """Compile a JMESPath expression now so a typo fails at load, not mid-crawl."""
+    if value is None:
+        return None
+    try:
+        jmespath.compile(value)
+    except JMESPathError as exc:
+        raise ValueError(f"invalid JMESPath expression {value!r}: {str(exc).splitlines()[0]}") from exc
+    return value
+
+
 SelectorStr = Annotated[str, Field(min_length=1)]
+PageSource = Literal["html", "json", "embedded"]
+VARIABLE_PATTERN = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
 
-class FieldSelectors(_Strict):
-    """Selectors for the fields of a listing; each yields text (or an attribute via `::attr()` / `@attr`)."""
+class PageReading(_Strict):
+    """How a page is read: `source: html` (the default) with CSS/XPath selectors, or JMESPath expressions on data —
+    `json` (the response is JSON, e.g. a search API) or `embedded` (the JSON a script of the page assigns to the
+    variable `embedded`, e.g. `window.__INITIAL_STATE__`)."""
+
+    source: PageSource = "html"
+    embedded: str | None = None
+
+    @field_validator("embedded")
+    @classmethod
+    def _variable(cls, value: str | None) -> str | None:
+        if value is not None and not VARIABLE_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a JavaScript variable (e.g. window.__INITIAL_STATE__)")
+        return value
+
+    @model_validator(mode="after")
+    def _embedded_with_its_source(self) -> PageReading:
+        if self.source == "embedded" and not self.embedded:
+            raise ValueError("source: embedded needs `embedded`, the variable holding the data "
+                             "(e.g. window.__INITIAL_STATE__)")
+        if self.embedded and self.source != "embedded":
+            raise ValueError("`embedded` is read only with source: embedded")
+        return self
+
+
+def _check_field(value: str | None, info: ValidationInfo) -> str | None:
+    """A field's selector (source html) or JMESPath expression (source json or embedded)."""
+    if info.data.get("source", "html") == "html":
+        return _check_selector(value)
+    return _check_jmespath(value)
+
+
+class FieldSelectors(PageReading):
+    """Selectors (or JMESPath expressions) for the fields of a listing; each yields text (a selector may read an
+    attribute via `::attr()` / `@attr`)."""
 
     title: SelectorStr | None = None
     text: SelectorStr | None = None
@@ -64,8 +112,8 @@ class FieldSelectors(_Strict):
 
     @field_validator("title", "text", "price", "seller", "seller_url", "location", "images", "contacts")
     @classmethod
-    def _valid(cls, value: str | None) -> str | None:
-        return _check_selector(value)
+    def _valid(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _check_field(value, info)
 
 
 class ListingSelectors(FieldSelectors):
@@ -77,8 +125,8 @@ class ListingSelectors(FieldSelectors):
 
     @field_validator("card", "link", "next_page")
     @classmethod
-    def _valid_listing(cls, value: str | None) -> str | None:
-        return _check_selector(value)
+    def _valid_listing(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _check_field(value, info)
 
 
 class DetailSelectors(FieldSelectors):
@@ -86,8 +134,15 @@ class DetailSelectors(FieldSelectors):
 
     removed_markers: list[str] = Field(default_factory=lambda: ["已下架", "该商品已删除", "宝贝不存在"])
 
+    @model_validator(mode="after")
+    def _data_names_its_text(self) -> DetailSelectors:
+        if self.source != "html" and not (self.title and self.text):
+            raise ValueError(f"source: {self.source} needs `title` and `text` (data has no page layout to find "
+                             "the main text in)")
+        return self
 
-class SellerSelectors(_Strict):
+
+class SellerSelectors(PageReading):
     """A seller's shop page: links to more of the seller's listings."""
 
     follow: bool = True
@@ -96,8 +151,8 @@ class SellerSelectors(_Strict):
 
     @field_validator("listing_links", "next_page")
     @classmethod
-    def _valid(cls, value: str | None) -> str | None:
-        return _check_selector(value)
+    def _valid(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _check_field(value, info)
 
 
 class SearchConfig(_Strict):
@@ -268,6 +323,9 @@ class PlatformConfig(_Strict):
                 raise ValueError("a platform with `search` needs `keyword_lists` or `keywords`")
         elif not self.start_urls:
             raise ValueError("a site platform needs `start_urls`")
+        if self.browser.enabled and self.listing is not None and self.listing.source != "html":
+            raise ValueError(f"listing.source {self.listing.source} reads results without the browser: "
+                             "set browser.enabled to false")
         if self.browser.enabled and self.listing is not None and split_selector(self.listing.card)[0] == "xpath":
             raise ValueError("listing.card must be a CSS selector when browser.enabled (cards are counted in the page)")
         return self

@@ -23,7 +23,7 @@ LABELS = (
     "unlicensed_agency",
 )
 KINDS = ("violation", "lawful_ad", "hard_negative", "unrelated")
-PLATFORMS = ("market", "feed", "search", "agencies", "services")
+PLATFORMS = ("market", "feed", "search", "agencies", "services", "app")
 SELLER_TYPES = ("licensed", "fake_agency", "personal", "official_looking", "media", "university", "shop")
 AGENCY_SELLER_TYPES = ("licensed", "fake_agency")
 # What follows a group's claim in a listing: service lines and contact (business), a second claim of the group

@@ -65,6 +65,8 @@ def page_path(platform: str, listing_id: str, slug: str | None) -> str:
         return f"/ad/{listing_id}"
     if platform == "agencies":
         return f"/site/{slug}/services/{listing_id}.html"
+    if platform == "app":
+        return f"/goods/{listing_id}"
     return f"/service/{listing_id}.html"
 
 

@@ -23,6 +23,7 @@ from simulator.corpus import PLATFORMS
 from simulator.listing import parse_id
 from simulator.sellers import write_registry
 from simulator.web.agencies import build_agencies
+from simulator.web.app import build_app
 from simulator.web.feed import build_feed
 from simulator.web.market import build_market
 from simulator.web.search import build_search
@@ -36,6 +37,7 @@ BUILDERS: dict[str, Callable[[Site], web.Application]] = {
     "search": build_search,
     "agencies": build_agencies,
     "services": build_services,
+    "app": build_app,
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
 from lantian.settings import ConfigError, project_root
 
-SIMULATOR_ARCHETYPES = {"market", "feed", "search", "agencies", "services"}
+SIMULATOR_ARCHETYPES = {"market", "feed", "search", "agencies", "services", "app"}
 
 
 @pytest.fixture
@@ -31,6 +31,8 @@ def test_shipped_platforms_cover_every_simulator_archetype() -> None:
     assert catalog.platforms["feed"].browser.enabled
     assert not catalog.platforms["market"].browser.enabled
     assert catalog.platforms["agencies"].kind == "site"
+    app = catalog.platforms["app"]
+    assert not app.browser.enabled and app.listing.source == "json" and app.detail.source == "embedded"
 
 
 def test_new_platform_is_one_yaml_file(config_copy: Path) -> None:
@@ -59,6 +61,19 @@ def test_new_platform_is_one_yaml_file(config_copy: Path) -> None:
          "Extra inputs"),
         ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\n", "(top level)", "keyword_lists"),
         ("kind: site\n", "(top level)", "start_urls"),
+        ("search: {url: '/s?q={keyword}'}\nlisting: {source: json, card: 'data.items[', link: url}\nkeywords: [k]\n",
+         "listing.card", "invalid JMESPath expression 'data.items['"),
+        ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\nkeywords: [k]\n"
+         "detail: {source: embedded, title: a.title, text: a.text}\n", "detail", "needs `embedded`"),
+        ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\nkeywords: [k]\n"
+         "detail: {source: embedded, embedded: 'window[0]', title: a, text: b}\n", "detail.embedded",
+         "not a JavaScript variable"),
+        ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\nkeywords: [k]\n"
+         "detail: {source: json, title: note.title}\n", "detail", "needs `title` and `text`"),
+        ("search: {url: '/s?q={keyword}'}\nlisting: {source: json, card: items, link: url}\nkeywords: [k]\n"
+         "browser: {enabled: true}\n", "(top level)", "without the browser"),
+        ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\nkeywords: [k]\n"
+         "seller: {source: json, listing_links: 'items[?'}\n", "seller.listing_links", "invalid JMESPath"),
     ],
 )
 def test_invalid_platform_names_file_and_field(config_copy: Path, yaml_text: str, field: str, message: str) -> None:

@@ -57,6 +57,9 @@ def test_removal_on_every_platform(sim: SimulatorServer) -> None:
         sim.remove(record["id"])
         body = httpx.get(record["url"]).content.decode("gbk" if platform == "services" else "utf-8")
         assert Selector(text=body).css("div.removed-notice::text").get() == notice
+    goods = next(r for r in truth if r["platform"] == "app")
+    sim.remove(goods["id"])
+    assert '"notice": "该商品已下架"' in httpx.get(goods["url"]).text
     note = next(r for r in truth if r["platform"] == "feed")
     sim.remove(note["id"])
     api = httpx.get(f"{sim.endpoints['feed']}/api/note/{note['id']}")

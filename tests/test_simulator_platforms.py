@@ -35,8 +35,8 @@ def page(http: httpx.Client, url: str, **params: object) -> Selector:
 
 def test_files_written_at_start(simulator: SimulatorServer, truth: list[dict]) -> None:
     assert json.loads(simulator.endpoints_path.read_text()) == simulator.endpoints
-    assert list(simulator.endpoints) == ["market", "feed", "search", "agencies", "services"]
-    assert len({url.rsplit(":", 1)[1] for url in simulator.endpoints.values()}) == 5
+    assert list(simulator.endpoints) == ["market", "feed", "search", "agencies", "services", "app"]
+    assert len({url.rsplit(":", 1)[1] for url in simulator.endpoints.values()}) == 6
     lines = simulator.ground_truth_path.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == truth
     assert simulator.registry_path.read_text(encoding="utf-8").startswith("code,name,district\n")
@@ -153,6 +153,30 @@ def test_service_market_is_gbk_encoded(simulator: SimulatorServer, truth: list[d
     char = next(c for c in simulator.world.by_id(record_outside["id"]).text if outside_gbk(c))
     assert f"&#{ord(char)};".encode() in http.get(record_outside["url"]).content
     assert http.get(f"{base}/service/{record['id']}").headers["location"] == f"/service/{record['id']}.html"
+
+
+def test_app_search_is_a_json_api_and_its_pages_embed_their_state(simulator: SimulatorServer, truth: list[dict],
+                                                                   http: httpx.Client) -> None:
+    base = simulator.endpoints["app"]
+    assert "商标注册" in page(http, base + "/").css("a.hot-keyword::text").getall()
+    expected = [r["id"] for r in truth if r["platform"] == "app" and "商标注册" in r["keywords"]]
+    seen: list[str] = []
+    url: str | None = base + "/api/search?keyword=%E5%95%86%E6%A0%87%E6%B3%A8%E5%86%8C&page=1"
+    while url:
+        response = http.get(url)
+        assert response.headers["content-type"].startswith("application/json")
+        data = response.json()["data"]
+        seen += [item["id"] for item in data["items"]]
+        url = base + data["next"] if data["next"] else None
+    assert seen == expected and len(seen) > 1
+    record = first(truth, platform="app", status="active")
+    shell = page(http, record["url"])
+    assert not shell.css("#app *:not(noscript)"), "the page itself shows nothing without its script"
+    script = shell.xpath("//script[contains(., '__INITIAL_STATE__')]/text()").get()
+    state = json.loads(script.split("=", 1)[1].strip().rstrip(";"))
+    assert state["goods"]["title"] == record["title"] and state["goods"]["seller"]["name"] == record["seller"]
+    seller = page(http, base + state["goods"]["seller"]["link"])
+    assert seller.xpath("//script[contains(., '__INITIAL_STATE__')]")
 
 
 def test_robots_txt_disallows_a_linked_private_path(simulator: SimulatorServer, http: httpx.Client) -> None:

@@ -12,17 +12,18 @@ from typing import Any
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
 from crawler.browser import block_heavy_resources, render_detail, render_listing
 from crawler.evidence.pipeline import screenshots_enabled
 from crawler.evidence.screenshot import screenshot_request
-from crawler.extract import field_text, field_values, main_text, select
+from crawler.extract import field_text, main_text
 from crawler.items import ListingItem, listing_id
-from crawler.middlewares import PAGE_META
-from crawler.platforms import Catalog, PlatformConfig, load_endpoints, read_keywords_file
+from crawler.middlewares import PAGE_META, PAGE_SOURCE
+from crawler.page_data import PageDataError, PageFields, page_fields
+from crawler.platforms import Catalog, PageReading, PlatformConfig, load_endpoints, read_keywords_file
 from crawler.pipelines import seen_store_path
 from crawler.seen import SeenStore
 from crawler.urls import canonical_url
@@ -114,10 +115,13 @@ class PlatformSpider(scrapy.Spider):
         priority: int = 0,
         meta: dict[str, Any] | None = None,
         dont_filter: bool = False,
+        source: str = "html",
     ) -> scrapy.Request:
-        """A request for a page of `platform`: its download slot, its robots rule, the browser when asked."""
+        """A request for a page of `platform`: its download slot, its robots rule, the browser when asked, and how
+        the page is read (`source`: a JSON page must answer JSON)."""
         request_meta: dict[str, Any] = {
             PAGE_META: True,
+            PAGE_SOURCE: source,
             "platform": platform.name,
             "download_slot": platform.name,
             **(meta or {}),
@@ -173,6 +177,7 @@ class PlatformSpider(scrapy.Spider):
                 "found_on": found_on,
                 "keyword": keyword,
             },
+            source=platform.detail.source,
         )
 
     def screenshot_request(self, item: ListingItem) -> scrapy.Request:
@@ -198,6 +203,7 @@ class PlatformSpider(scrapy.Spider):
                     priority=5,
                     meta={"evidence": True, "handle_httpstatus_list": list(REMOVED_STATUSES),
                           "found_on": "recrawl"},
+                    source=platform.detail.source,
                 )
                 self.crawler.stats.inc_value(f"lantian/{platform.name}/recrawl_due")
                 yield request
@@ -246,32 +252,49 @@ class PlatformSpider(scrapy.Spider):
             yield item
             return
         detail = platform.detail
-        title = field_text(response.selector, detail.title, " ")
-        if not title and any(marker in field_text(response.selector, "body") for marker in detail.removed_markers):
+        page = self.page_of(response, detail)
+        if page is None:
+            return
+        title = page.text(detail.title, " ")
+        shown = field_text(response.selector, "body") if detail.source == "html" else response.text
+        if not title and any(marker in shown for marker in detail.removed_markers):
             item["status"] = "removed"
             yield item
             return
-        item["title"] = title or field_text(response.selector, "title", " ")
-        item["text"] = field_text(response.selector, detail.text) if detail.text else main_text(response.selector,
-                                                                                           response.url)
+        item["title"] = title or (field_text(response.selector, "title", " ") if detail.source == "html" else "")
+        item["text"] = page.text(detail.text) if detail.text else main_text(response.selector, response.url)
         self.crawler.stats.inc_value(f"lantian/{platform.name}/details")
         if (detail.title and not title) or (detail.text and not item["text"]):
             self.crawler.stats.inc_value(f"lantian/{platform.name}/selector_misses")
-        item["price"] = field_text(response.selector, detail.price, " ")
-        item["seller"] = field_text(response.selector, detail.seller, " ")
-        seller_urls = field_values(response.selector, detail.seller_url)
+        item["price"] = page.text(detail.price, " ")
+        item["seller"] = page.text(detail.seller, " ")
+        seller_urls = page.values(detail.seller_url)
         item["seller_url"] = response.urljoin(seller_urls[0]) if seller_urls else ""
-        item["location"] = field_text(response.selector, detail.location, " ")
-        item["contacts"] = field_values(response.selector, detail.contacts)
-        item["image_urls"] = list(dict.fromkeys(response.urljoin(u) for u in field_values(response.selector,
-                                                                                          detail.images)))
+        item["location"] = page.text(detail.location, " ")
+        item["contacts"] = page.values(detail.contacts)
+        item["image_urls"] = list(dict.fromkeys(response.urljoin(u) for u in page.values(detail.images)))
         item["images"] = []
         yield item
         if item["seller_url"] and platform.seller.follow and platform.seller.listing_links:
             yield self.page_request(
                 platform, item["seller_url"], self.parse_seller, render="listing", priority=-5,
-                meta={"page_number": 1},
+                meta={"page_number": 1}, source=platform.seller.source,
             )
+
+    def page_of(self, response: Response, reading: PageReading) -> PageFields | None:
+        """The response's fields read as the platform's YAML says; None (counted and logged) when its data cannot
+        be read: the page is written by the people we monitor, and one broken page must not stop the sweep."""
+        platform = response.meta.get("platform", "?")
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value(f"lantian/{platform}/unreadable_pages")
+            self.logger.warning("Unreadable page %s: not text", response.url)
+            return None
+        try:
+            return page_fields(response, reading.source, reading.embedded)
+        except PageDataError as exc:
+            self.crawler.stats.inc_value(f"lantian/{platform}/unreadable_pages")
+            self.logger.warning("Unreadable page %s: %s", response.url, exc)
+            return None
 
     def _canonical_of(self, response: Response, platform: PlatformConfig) -> str:
         """The final URL without tracking parameters; a same-site `<link rel=canonical>` wins."""
@@ -285,24 +308,27 @@ class PlatformSpider(scrapy.Spider):
     def parse_seller(self, response: Response) -> Iterator[scrapy.Request]:
         """A seller's shop: more of the seller's listings (a repost of a flagged ad is often found here)."""
         platform = self.platform_of(response)
-        for link in field_values(response.selector, platform.seller.listing_links):
+        page = self.page_of(response, platform.seller)
+        if page is None:
+            return
+        for link in page.values(platform.seller.listing_links):
             request = self.detail_request(platform, response.urljoin(link), found_on=response.url)
             if request is not None:
                 yield request
         page_number = response.meta.get("page_number", 1)
         if platform.seller.next_page and (self.max_pages is None or page_number < self.max_pages):
-            for link in field_values(response.selector, platform.seller.next_page)[:1]:
+            for link in page.values(platform.seller.next_page)[:1]:
                 yield self.page_request(
                     platform, response.urljoin(link), self.parse_seller, render="listing", priority=-5,
-                    meta={"page_number": page_number + 1},
+                    meta={"page_number": page_number + 1}, source=platform.seller.source,
                 )
 
-    def listing_links(self, response: Response, platform: PlatformConfig) -> list[str]:
+    def listing_links(self, response: Response, platform: PlatformConfig, page: PageFields) -> list[str]:
         listing = platform.listing
         if listing is None:
             return []
         links = []
-        for card in select(response.selector, listing.card):
-            for link in field_values(card, listing.link)[:1]:
+        for card in page.cards(listing.card):
+            for link in card.values(listing.link)[:1]:
                 links.append(response.urljoin(link))
         return links

@@ -8,7 +8,6 @@ from urllib.parse import quote
 import scrapy
 from scrapy.http import Response
 
-from crawler.extract import field_values
 from crawler.platforms import PlatformConfig
 from crawler.spiders.base import PlatformSpider
 
@@ -28,7 +27,7 @@ class SweepSpider(PlatformSpider):
     def platform_start(self, platform: PlatformConfig) -> Iterator[scrapy.Request]:
         for url in platform.start_urls:
             yield self.page_request(platform, platform.absolute(url), self.parse_results, render="listing",
-                                    meta={"page_number": 1})
+                                    meta={"page_number": 1}, source=self.results_source(platform))
         if platform.search is None:
             return
         keywords = self.catalog.keywords_for(platform, self.keyword_override)
@@ -45,13 +44,22 @@ class SweepSpider(PlatformSpider):
         return self.page_request(
             platform, url, self.parse_results, render="listing",
             meta={"keyword": keyword, "page_index": index, "page_number": index + 1},
+            source=self.results_source(platform),
         )
+
+    @staticmethod
+    def results_source(platform: PlatformConfig) -> str:
+        return platform.listing.source if platform.listing is not None else "html"
 
     def parse_results(self, response: Response) -> Iterator[scrapy.Request]:
         """A result (or feed) page: each card's listing, then the next page while there are results."""
         platform = self.platform_of(response)
         keyword = response.meta.get("keyword")
-        links = self.listing_links(response, platform)
+        listing = platform.listing
+        page = self.page_of(response, listing) if listing is not None else None
+        if page is None:
+            return
+        links = self.listing_links(response, platform, page)
         self.crawler.stats.inc_value(f"lantian/{platform.name}/cards", len(links))
         self.crawler.stats.inc_value(f"lantian/{platform.name}/result_pages")
         for link in links:
@@ -62,12 +70,11 @@ class SweepSpider(PlatformSpider):
         limits = [n for n in (self.max_pages, platform.search.max_pages if platform.search else None) if n]
         if not links or (limits and page_number >= min(limits)):
             return
-        listing = platform.listing
-        if listing is not None and listing.next_page:
-            for link in field_values(response.selector, listing.next_page)[:1]:
+        if listing.next_page:
+            for link in page.values(listing.next_page)[:1]:
                 yield self.page_request(
                     platform, response.urljoin(link), self.parse_results, render="listing",
-                    meta={"keyword": keyword, "page_number": page_number + 1},
+                    meta={"keyword": keyword, "page_number": page_number + 1}, source=listing.source,
                 )
         elif keyword is not None and platform.search is not None and "{page}" in platform.search.url:
             yield self.search_request(platform, keyword, response.meta.get("page_index", 0) + 1)
