@@ -26,6 +26,7 @@ from casework.config import RecheckConfig
 from casework.export import safe_cell
 from casework.leads import as_dict, labels
 from crawler.extract import field_text, main_text
+from crawler.page_data import HtmlFields, PageDataError, read_fields
 from crawler.refetch import Refetched, RefetchTarget, refetch
 from index.lead import iso_utc
 from lantian.settings import config_dir
@@ -55,19 +56,21 @@ def removal_reason(fetched: Refetched, config: RecheckConfig) -> str | None:
 
 
 def listing_now(lead: Mapping[str, Any], fetched: Refetched) -> dict[str, Any]:
-    """The listing as the re-fetched page shows it, read with its platform's detail selectors (the crawler's)."""
+    """The listing as the re-fetched page shows it, read as the crawler reads its platform's listing pages
+    (selectors, or JMESPath on the page's data); PageDataError when that data cannot be read."""
     from crawler.platforms import load_platform
 
     page = Selector(text=fetched.text or "<html></html>")
     path = config_dir() / "platforms" / f"{lead.get('platform')}.yaml"
     detail = load_platform(path).detail if lead.get("platform") and path.is_file() else None
-    title = field_text(page, detail.title, " ") if detail and detail.title else ""
+    fields = read_fields(fetched.text, detail.source, detail.embedded, page=page) if detail else HtmlFields(page)
+    title = fields.text(detail.title, " ") if detail else ""
     return {
         "id": lead["id"], "url": fetched.final_url, "platform": lead.get("platform"),
         "title": title or field_text(page, "title", " "),
-        "text": field_text(page, detail.text) if detail and detail.text else main_text(page),
-        "seller": field_text(page, detail.seller, " ") if detail and detail.seller else "",
-        "location": field_text(page, detail.location, " ") if detail and detail.location else "",
+        "text": fields.text(detail.text) if detail and detail.text else main_text(page),
+        "seller": fields.text(detail.seller, " ") if detail else "",
+        "location": fields.text(detail.location, " ") if detail else "",
     }
 
 
@@ -127,7 +130,12 @@ class Rechecker:
         evidence.update(at=iso_utc(fetched_at) if fetched_at else workflow.now_iso(), url=fetched.final_url,
                         http_status=fetched.status)
         if outcome == "persisting":
-            now = listing_now(doc, fetched)
+            try:
+                now = listing_now(doc, fetched)
+            except PageDataError as exc:  # online, but whether it was edited cannot be told: it persists
+                reason = f"页面仍在线 (HTTP {fetched.status})，但无法读取页面数据：{exc}"
+                evidence.update(outcome=outcome, reason=reason)
+                return Verdict(doc["id"], outcome, reason, evidence)
             detection = self.detector.detect(now)
             evidence["edit"] = edit_evidence(doc, now, detection, evidence)
             if not detection.get("labels"):

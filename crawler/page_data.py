@@ -92,15 +92,22 @@ def compiled(expression: str) -> ParsedResult:
 
 def page_fields(response: TextResponse, source: str, embedded: str | None = None) -> PageFields:
     """The fields of a response read as its platform's YAML says (`source`, and for `embedded` the variable)."""
-    if source == "html":
-        return HtmlFields(response.selector)
+    return read_fields(response.text, source, embedded, page=None if source == "json" else response.selector)
+
+
+def read_fields(text: str, source: str, embedded: str | None = None, page: Selector | None = None) -> PageFields:
+    """The fields of a page's text (a page a re-check fetched, or a response's, `page` its parsed HTML if at hand)
+    read as its platform's YAML says."""
     if source == "json":
         try:
-            return DataFields(json.loads(response.text))
+            return DataFields(json.loads(text))
         except ValueError as exc:
             raise PageDataError(f"not JSON ({exc})") from exc
+    page = page if page is not None else Selector(text=text or "<html></html>")
+    if source == "html":
+        return HtmlFields(page)
     assert embedded is not None, "source: embedded needs the variable's name"
-    return DataFields(embedded_data(response.selector, variable=embedded))
+    return DataFields(embedded_data(page, variable=embedded))
 
 
 def embedded_data(page: Selector, variable: str) -> Any:

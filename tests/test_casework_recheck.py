@@ -15,7 +15,8 @@ import pytest
 from casework import workflow
 from crawler.evidence import EvidenceArchive
 from casework.config import load_recheck_config
-from casework.recheck import recheck_leads
+from casework.recheck import Rechecker, recheck_leads
+from crawler.refetch import Refetched
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
 ONLINE = "<html><body><h1 class='item-title'>内部渠道 包下证</h1><div class='item-desc'>联系微信</div></body></html>"
@@ -107,3 +108,16 @@ def test_persisting_leads_can_be_checked_again(store, platform_url):
     lead = store.get(still_online)
     assert lead["status"] == "persisting"
     assert [e["action"] for e in lead["audit"]][-2:] == ["status", "recheck"]
+
+
+def test_an_online_page_whose_data_cannot_be_read_persists_and_says_why():
+    """An app's listing is read from its page's embedded data; a page without readable data is online all the same,
+    and whether it was edited cannot be told: it persists (never resolved_by_edit for want of text)."""
+    fetched = Refetched(url="http://app.example/goods/1", final_url="http://app.example/goods/1", status=200,
+                        text="<html><script>window.__INITIAL_STATE__ = not an object</script></html>")
+    lead = {"id": "L1", "platform": "app", "url": fetched.url, "title": "商标注册 内部渠道", "text": "内部渠道 包下证"}
+
+    verdict = Rechecker(store=None, config=load_recheck_config()).check(lead, fetched)
+
+    assert verdict.outcome == "persisting"
+    assert "无法读取页面数据" in verdict.reason and "window.__INITIAL_STATE__" in verdict.reason

@@ -1,5 +1,6 @@
 """Closed loop against the platform simulator: listings taken down through its admin API (delisted notice or 404,
-on server-rendered, GBK and JavaScript platforms) are exactly the ones re-check marks removed."""
+on server-rendered, GBK, JavaScript and JSON-app platforms) are exactly the ones re-check marks removed; the others
+persist, read as the crawler reads them (an app's listing from its embedded data)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -25,10 +26,11 @@ def test_recheck_finds_the_listings_removed_on_the_simulator(store, simulator):
     active = [r for r in simulator.ground_truth()
               if r["status"] == "active" and not r["quirk"] and r["labels"] and r["evasion"] == "none"]
     chosen: list[dict] = []
-    for platform in ("market", "services", "feed", "search"):
+    for platform in ("market", "services", "feed", "search", "app"):
         chosen += [r for r in active if r["platform"] == platform][:2]
+    assert len(chosen) == 10
     to_remove = {chosen[0]["id"]: "delisted", chosen[2]["id"]: "404", chosen[4]["id"]: "delisted",
-                 chosen[6]["id"]: "delisted"}
+                 chosen[6]["id"]: "delisted", chosen[8]["id"]: "delisted"}
     past = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     lead_of: dict[str, str] = {}
     for record in chosen:
