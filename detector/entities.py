@@ -1,8 +1,9 @@
 """Entities of a listing: agency names and codes, contacts, Shanghai districts and prices.
 
-Districts come from a spaCy EntityRuler (phrase patterns from `config/detector/entities.yaml`); the shaped
-entities (phone numbers, WeChat and QQ ids, 5-digit agency codes, prices, agency names) from precompiled
-patterns. Both run on the normalised text, so "V信", "扣扣" and split digits are found, and are reported in
+Districts are the names of `config/detector/entities.yaml` found in one Aho-Corasick pass, overlapping names
+resolved as spaCy's EntityRuler resolves them (longest first, then leftmost); the shaped entities (phone numbers,
+WeChat and QQ ids, 5-digit agency codes, prices, agency names) come from precompiled patterns. Both run on the
+normalised text, so "V信", "扣扣" and split digits are found, and are reported in
 original offsets with the original characters.
 """
 from __future__ import annotations
@@ -11,8 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import spacy
-from spacy.tokens import Doc
+import ahocorasick
 
 from detector.districts import ENTITIES_FILE, districts_from
 from detector.normalize import NormalizedText, fold_variant
@@ -54,14 +54,12 @@ class EntityExtractor:
         agency_endings: list[str],
         agency_stops: list[str],
     ) -> None:
-        self.nlp = spacy.blank("zh")
-        self._ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
         names = {fold_variant(name): canonical for canonical, aliases in districts.items()
                  for name in (canonical, *aliases)}
-        self._ruler.add_patterns([{"label": "district", "pattern": name, "id": canonical}
-                                  for name, canonical in names.items()])
-        # A cheap test that a text can hold a district at all, so most fields skip building a spaCy Doc.
-        self._district_hint = re.compile(_alternation(list(names)))
+        self._districts = ahocorasick.Automaton()
+        for name, canonical in names.items():
+            self._districts.add_word(name, (len(name), canonical))
+        self._districts.make_automaton()
         phone = rf"(?<![\d])(?:1[3-9]\d(?:{_DIGIT_SEP}\d){{8}}|0\d{{2,3}}-?\d{{7,8}}|400-?\d{{3}}-?\d{{4}})(?![\d])"
         self._patterns: list[tuple[str, re.Pattern[str]]] = [
             ("email", re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")),
@@ -129,13 +127,22 @@ class EntityExtractor:
         if phones and self._same_as_phone.search(text):
             for start, end in phones:
                 add("wechat", start, end, re.sub(r"\D", "", text[start:end]))
-        if self._district_hint.search(text):
-            # One token per character, as spaCy's Chinese "char" segmenter gives, without its slow whitespace pass.
-            doc = self._ruler(Doc(self.nlp.vocab, words=list(text), spaces=[False] * len(text)))
-            for ent in doc.ents:
-                add(ent.label_, ent.start_char, ent.end_char, ent.ent_id_ or ent.text)
+        for start, end, canonical in self.districts(text):
+            add("district", start, end, canonical)
         found.sort(key=lambda e: (e.start, e.type))
         return found
+
+    def districts(self, text: str) -> list[tuple[int, int, str]]:
+        """The district names in `text` (start, end, the district), in order; of overlapping names the longest is
+        kept, then the leftmost ("浦东新区" rather than "浦东" or "新区")."""
+        found = sorted(((end + 1 - length, end + 1, canonical)
+                        for end, (length, canonical) in self._districts.iter(text)),
+                       key=lambda name: (name[0] - name[1], name[0]))
+        kept: list[tuple[int, int, str]] = []
+        for start, end, canonical in found:
+            if not any(start < other_end and other_start < end for other_start, other_end, _ in kept):
+                kept.append((start, end, canonical))
+        return sorted(kept)
 
     def _agency_start(self, text: str, ending_start: int) -> int:
         """Where an agency name begins: the Chinese run before its ending, cut after a stop word, ≤ 12 chars."""

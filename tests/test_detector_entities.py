@@ -1,10 +1,14 @@
 """Entities: contacts (also written evasively or split), agency names and codes, districts, prices."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from detector.districts import load_districts
 from detector.entities import EntityExtractor
-from detector.normalize import normalize_text
+from detector.normalize import fold_variant, normalize_text
+from detector.training.corpus import data_root, read_items
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +76,23 @@ def test_no_entities_in_plain_text(extractor: EntityExtractor) -> None:
 
 def test_agency_code_needs_its_label(extractor: EntityExtractor) -> None:
     assert not [e for e in entities(extractor, "已服务31027家企业") if e[0] == "agency_code"]
+
+
+def test_districts_are_picked_among_overlapping_names_as_spacys_entity_ruler_picks_them(
+        extractor: EntityExtractor) -> None:
+    import spacy
+    from spacy.tokens import Doc
+
+    names = {fold_variant(name): canonical for canonical, aliases in load_districts().items()
+             for name in (canonical, *aliases)}
+    nlp = spacy.blank("zh")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+    ruler.add_patterns([{"label": "district", "pattern": name, "id": canonical} for name, canonical in names.items()])
+    rng = random.Random(3)
+    pieces = [*names, *(name[:cut] for name in names for cut in range(1, len(name))), "区", "新区", "的", "、", " "]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(2000)]
+    texts += [item.text for item in read_items(data_root() / "test.jsonl")]
+    for text in texts:
+        doc = ruler(Doc(nlp.vocab, words=list(text), spaces=[False] * len(text)))
+        expected = [(ent.start_char, ent.end_char, ent.ent_id_) for ent in doc.ents]
+        assert extractor.districts(text) == expected, text
