@@ -187,29 +187,42 @@ class CharNgramModel:
                                  parts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """`probabilities` of `texts` and of all their parts in order (`parts[i]` is empty or joins up to `texts[i]`,
         as the sentence chunks of a page), the same numbers as two calls: where a text's parts, lower-cased and with
-        whitespace collapsed, join up to the text so treated, their n-grams are the text's own, looked up once."""
+        whitespace collapsed, join up to the text so treated, their n-grams are the text's own that lie inside one
+        part, looked up once and assigned to parts in whole-array passes."""
         analysed = [_analysed(text) for text in texts]
         ids, blocks = self._gram_ids(analysed)
-        part_ids: list[np.ndarray] = []
+        sizes = np.diff(blocks, axis=1).ravel()
+        gram_rows = np.repeat(np.repeat(np.arange(len(texts)), blocks.shape[1] - 1), sizes)
+        gram_lengths = np.repeat(np.tile(np.array(self._lengths()), len(texts)), sizes)
+        positions = np.arange(len(ids)) - np.repeat(blocks[:, :-1].ravel(), sizes)
+        # The parts' ends in the analysed texts, keyed by text so that one search places every n-gram.
+        span = max(map(len, analysed), default=0) + 1
+        part_keys: list[int] = []
+        part_numbers: list[int] = []
+        own_texts: list[str] = []
+        own_numbers: list[int] = []
+        number = 0
         for row, text in enumerate(analysed):
             pieces = [_analysed(part) for part in parts[row]]
             if not pieces:
                 continue
-            if "".join(pieces) != text:  # whitespace collapsed across a boundary: the parts' own n-grams
-                own, own_blocks = self._gram_ids(pieces)
-                part_ids.extend(own[begin:end] for begin, end in own_blocks[:, [0, -1]])
-                continue
-            start = 0
-            for piece in pieces:
-                stop = start + len(piece)
-                part_ids.append(np.concatenate([
-                    ids[begin + start:begin + max(start, stop - n + 1)]
-                    for n, begin in zip(self._lengths(), blocks[row, :-1], strict=True)
-                ]))
-                start = stop
-        part_ends = np.cumsum([len(part) for part in part_ids], dtype=np.int64)
-        whole = self._weighted(ids, blocks[:, -1])
-        split = self._weighted(np.concatenate(part_ids) if part_ids else ids[:0], part_ends)
+            if "".join(pieces) == text:
+                part_keys.extend(row * span + end for end in itertools.accumulate(map(len, pieces)))
+                part_numbers.extend(range(number, number + len(pieces)))
+            else:  # whitespace collapsed across a boundary: the parts' own n-grams
+                own_texts.extend(pieces)
+                own_numbers.extend(range(number, number + len(pieces)))
+            number += len(pieces)
+        keys, numbers = np.array(part_keys, dtype=np.int64), np.array(part_numbers, dtype=np.int64)
+        found = np.searchsorted(keys, gram_rows * span + positions, side="right")
+        inside = found < len(keys)
+        inside[inside] = keys[found[inside]] // span == gram_rows[inside]
+        inside[inside] = positions[inside] + gram_lengths[inside] <= keys[found[inside]] % span
+        own_ids, own_blocks = self._gram_ids(own_texts)
+        own_rows = np.repeat(np.array(own_numbers, dtype=np.int64), np.diff(own_blocks[:, [0, -1]], axis=1).ravel())
+        whole = self._weighted(ids, gram_rows, len(texts))
+        split = self._weighted(np.concatenate([ids[inside], own_ids]),
+                               np.concatenate([numbers[found[inside]], own_rows]), number)
         return self._scores(whole), self._scores(split)
 
     def tfidf(self, texts: Sequence[str]) -> Any:
@@ -217,7 +230,8 @@ class CharNgramModel:
         are looked up in C (`map` over the vocabulary) instead of scikit-learn's per-n-gram Python loop, and the
         weighting is its own (sublinear tf, idf, l2), step by step."""
         ids, blocks = self._gram_ids([_analysed(text) for text in texts])
-        return self._weighted(ids, blocks[:, -1])
+        return self._weighted(ids, np.repeat(np.arange(len(texts)), np.diff(blocks[:, [0, -1]], axis=1).ravel()),
+                              len(texts))
 
     def _scores(self, tfidf: Any) -> np.ndarray:
         return _sigmoid(np.asarray(tfidf @ self.coef.T) + self.intercept)
@@ -248,18 +262,17 @@ class CharNgramModel:
         ids = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
         return ids, blocks
 
-    def _weighted(self, ids: np.ndarray, ends: np.ndarray) -> Any:
-        """The TF-IDF matrix of rows of n-gram ids (row i: `ids[ends[i-1]:ends[i]]`)."""
+    def _weighted(self, ids: np.ndarray, rows: np.ndarray, size: int) -> Any:
+        """The TF-IDF matrix of `size` rows from n-gram ids and the row each belongs to (in any order)."""
         vocabulary = self.vectorizer.vocabulary_
-        if not len(ends):
+        if not size:
             return sp.csr_array((0, len(vocabulary)), dtype=np.float32)
-        rows = np.repeat(np.arange(len(ends), dtype=np.int64), np.diff(ends, prepend=0))
         known = ids >= 0
         keys, number = np.unique(rows[known] * len(vocabulary) + ids[known], return_counts=True)
-        indptr = np.zeros(len(ends) + 1, dtype=np.int32)
-        np.cumsum(np.bincount(keys // len(vocabulary), minlength=len(ends)), out=indptr[1:])
+        indptr = np.zeros(size + 1, dtype=np.int32)
+        np.cumsum(np.bincount(keys // len(vocabulary), minlength=size), out=indptr[1:])
         matrix = sp.csr_array((number.astype(np.float32), (keys % len(vocabulary)).astype(np.int32), indptr),
-                              shape=(len(ends), len(vocabulary)), dtype=np.float32)
+                              shape=(size, len(vocabulary)), dtype=np.float32)
         np.log(matrix.data, matrix.data)
         matrix.data += 1.0
         matrix.data *= self.vectorizer.idf_[matrix.indices]
