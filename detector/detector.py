@@ -62,6 +62,7 @@ class DetectorConfig:
 
     thresholds: dict[str, float]
     evidence_lexicons: dict[str, tuple[str, ...]]
+    patent_subject_lexicons: tuple[str, ...] = ()
     ocr_min_score: float = 0.5
     ocr_max_side: int = 1600
 
@@ -86,6 +87,9 @@ class DetectorConfig:
                 raise ConfigError(f"{path}: field 'evidence_lexicons.{label}': unknown label")
             if not isinstance(names, list) or any(name not in rules.lexicons for name in names):
                 raise ConfigError(f"{path}: field 'evidence_lexicons.{label}' must list lexicons of rules.yaml")
+        subject = data.get("patent_subject_lexicons") or []
+        if not isinstance(subject, list) or any(name not in rules.lexicons for name in subject):
+            raise ConfigError(f"{path}: field 'patent_subject_lexicons' must list lexicons of rules.yaml")
         ocr = data.get("ocr") or {}
         if not isinstance(ocr, dict):
             raise ConfigError(f"{path}: field 'ocr' must be a mapping")
@@ -97,6 +101,7 @@ class DetectorConfig:
         return cls(
             thresholds={label: float(thresholds[label]) for label in MODEL_LABELS},
             evidence_lexicons={label: tuple(names) for label, names in lexicons.items()},
+            patent_subject_lexicons=tuple(subject),
             ocr_min_score=float(min_score),
             ocr_max_side=max_side,
         )
@@ -399,7 +404,7 @@ class Detector:
         entities = self._entities(item)
         scores = {label: round(raw[label], 4) for label in CONTENT_LABELS}
         check = None
-        offers = raw[OFFERS_PATENT_AGENCY]
+        offers = raw[OFFERS_PATENT_AGENCY] if self._names_a_patent_matter(item) else 0.0
         if self.registry is not None and offers >= self.thresholds[OFFERS_PATENT_AGENCY]:
             check = self._registry_check(item, entities)
             scores[UNLICENSED_AGENCY] = 0.0 if check.licensed else round(offers, 4)
@@ -428,6 +433,12 @@ class Detector:
         if item.image_errors:
             result["image_errors"] = item.image_errors
         return result
+
+    def _names_a_patent_matter(self, item: _Prepared) -> bool:
+        """Whether the listing names a patent matter at all: only patent agency needs a licence, so an agency
+        page about trademarks alone offers no patent agency, however much it reads like one."""
+        lexicons = self.config.patent_subject_lexicons
+        return not lexicons or any(item.analysis.hits.get(name) for name in lexicons)
 
     def _entities(self, item: _Prepared) -> list[Entity]:
         found: list[Entity] = []
