@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import typer
 from docx import Document
@@ -10,7 +11,7 @@ from typer.testing import CliRunner
 
 from casework import workflow
 from casework.cli import register
-from casework.config import load_takedown_config
+from casework.config import LABELS, load_takedown_config
 from casework.export import xml_safe
 from casework.takedown import operator_of, request_takedowns
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
@@ -80,6 +81,16 @@ def casework_cli() -> typer.Typer:
     cli = typer.Typer()
     register(cli)
     return cli
+
+
+def test_every_label_cites_the_law_and_its_article():
+    """A letter names the article it relies on, never a law or rule by name only (issue 18)."""
+    violations = load_takedown_config().violations
+    assert set(violations) == set(LABELS)
+    for label, violation in violations.items():
+        assert violation.basis, label
+        for citation in violation.basis:
+            assert re.match(r"《[^》]+》第[一二三四五六七八九十百]+条", citation), (label, citation)
 
 
 def test_takedown_command(store, tmp_path):
