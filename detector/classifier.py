@@ -99,9 +99,9 @@ def solicitation_features(spacy_p: np.ndarray, ngram_p: np.ndarray, rule_feature
 
 
 def _capped_counts(rule_features: Sequence[dict[str, float]], names: Sequence[str]) -> np.ndarray:
-    return np.array(
-        [[min(f.get(f"lex:{name}", 0.0), CONTEXT_CAP) for name in names] for f in rule_features], dtype=np.float64,
-    ).reshape(len(rule_features), len(names))
+    keys = [f"lex:{name}" for name in names]
+    counts = np.array([list(map(f.get, keys, itertools.repeat(0.0))) for f in rule_features], dtype=np.float64)
+    return np.minimum(counts.reshape(len(rule_features), len(names)), CONTEXT_CAP)
 
 
 def sentence_chunks(text: str) -> list[str]:

@@ -316,20 +316,25 @@ def fold_variant(text: str) -> str:
 
 
 def _fold_width_and_case(builder: _Builder) -> None:
-    # ASCII and the unified CJK ideographs are NFKC-stable, so only the other characters are looked at.
+    # ASCII and the unified CJK ideographs are NFKC-stable, so only the other characters are looked at. Those that
+    # fold to one character (，→ , Ａ→ a) are translated in place, which leaves the offset map as it is; the rest
+    # (㈱ → (株)) are edits.
     text = builder.text
-    edits = []
-    for found in _MAYBE_UNSTABLE.finditer(text):
-        char = found.group()
-        folded = unicodedata.normalize("NFKC", char).lower()
-        if folded != char:
-            edits.append((found.start(), found.end(), folded))
-    builder.apply(edits)
+    folds = {char: _fold_char(char) for char in set(_MAYBE_UNSTABLE.findall(text))}
+    builder.text = text.translate({ord(char): folded for char, folded in folds.items() if len(folded) == 1})
+    if any(len(folded) != 1 for folded in folds.values()):
+        builder.apply((found.start(), found.end(), folds[found.group()]) for found in _MAYBE_UNSTABLE.finditer(text)
+                      if len(folds[found.group()]) != 1)
     lowered = builder.text.lower()
     if len(lowered) == len(builder.text):
         builder.text = lowered
     else:
         builder.apply((i, i + 1, c.lower()) for i, c in enumerate(builder.text) if c.lower() != c)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).lower()
 
 
 def _remove_separators(builder: _Builder) -> None:

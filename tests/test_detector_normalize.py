@@ -48,6 +48,14 @@ def test_offsets_map_back_to_the_original_text() -> None:
     assert normalized.original_slice(0, 4) == "店铺说明"
 
 
+def test_width_and_case_folds_of_one_and_of_several_characters_keep_the_offset_map() -> None:
+    original = "Ｘ公司㈱，ＱＱ：１２３"
+    normalized = normalize_text(original)
+    assert normalized.text == "x公司(株),qq:123"
+    assert [normalized.original_slice(i, i + 1) for i in range(len(normalized.text))] == [
+        "Ｘ", "公", "司", "㈱", "㈱", "㈱", "，", "Ｑ", "Ｑ", "：", "１", "２", "３"]
+
+
 def test_replaced_word_maps_to_the_whole_variant() -> None:
     original = "找我们 neibu qudao 办理"
     normalized = normalize_text(original)
