@@ -15,6 +15,7 @@ from detector.registry import AgencyRegistry
 from detector.training.baseline import KeywordBaseline
 from detector.training.corpus import Item, build_corpus, data_root, items_from_real, load_templates, read_items
 from detector.training.evaluate import evaluate_real
+from detector.training.model_card import REPRODUCE
 from detector.training.real_corpus import RealItem, load_real_corpus, split_of
 from detector.training.obfuscate import obfuscate_items
 from detector.training.train import best_threshold, model_inputs, train_classifier
@@ -232,11 +233,20 @@ def test_keyword_baseline_misses_spaced_variants():
 
 def test_eval_command_prints_figures_for_detector_and_baseline(tiny_data, tmp_path):
     out = tmp_path / "figures.json"
-    result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--json", str(out)], env={"COLUMNS": "200"})
+    model_dir = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model_dir)
+    result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--json", str(out), "--model-dir", str(model_dir),
+                                 "--write-card"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     for text in ("macro-F1", "hard-negative FPR", "obfuscated", "impersonation", "unlicensed_agency", "kw F1",
-                 "Open-ended evasions", "Real-world test split", "any-label recall, quoted ads", "lawful-ad FPR"):
+                 "Open-ended evasions", "Real-world test split", "any-label recall, quoted ads", "lawful-ad FPR",
+                 "At a glance", f"reproduce: {REPRODUCE}"):
         assert text in result.output
+    card = (model_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
+    glance = card.split("## At a glance", 1)[1].split("\n## ", 1)[0]
+    for test_set in ("template test split", "real-world test split", "open-ended evasions"):
+        assert f"| {test_set} |" in glance
+    assert "| keyword baseline |" in glance and f"`{REPRODUCE}`" in card
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert set(figures) == {"detector", "baseline", "open_evasion", "real_world"}
     assert 0.0 <= figures["open_evasion"]["detector"]["evaded_recall"] <= 1.0

@@ -162,7 +162,7 @@ def evaluate(
     from detector.training.corpus import data_root, read_items
     from detector.training.evaluate import evaluate as run_eval
     from detector.training.evaluate import evaluate_real, sub_model_scores
-    from detector.training.model_card import write_model_card
+    from detector.training.model_card import headline, write_model_card
     from detector.training.open_evasion import evaluate_open_evasion, without_sound_matching
     from detector.training.real_corpus import RealCorpusError, load_real_corpus
     from detector.training.train import model_inputs
@@ -198,6 +198,7 @@ def evaluate(
             parts = sub_model_scores(detector.classifier, texts, features, test)
     except (ConfigError, RealCorpusError) as exc:
         _fail(str(exc))
+    _print_headline(headline(report, base_report, (evaded, base_evaded), real_report, real_base))
     _print_reports(report, base_report)
     _print_open_evasion(evaded, base_evaded)
     if real_report is not None and real_base is not None:
@@ -215,6 +216,17 @@ def evaluate(
         path = write_model_card(model_path, report, base_report, parts, root, (evaded, base_evaded),
                                 real_report, real_base)
         console.print(f"model card written to {path}")
+
+
+def _print_headline(rows: list[tuple[str, ...]]) -> None:
+    from detector.training.model_card import REPRODUCE
+
+    table = Table("test set", "figure", "detector", "keyword baseline", "target",
+                  title="At a glance: the three test sets, detector next to the keyword baseline")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"reproduce: {REPRODUCE}")
 
 
 def _print_reports(report, base) -> None:

@@ -27,6 +27,38 @@ TEST_LOOKS = (
 )
 
 
+def headline(report: EvalReport, baseline: EvalReport, open_evasion: tuple[OpenEvasionReport, OpenEvasionReport],
+             real: RealReport | None = None, real_baseline: RealReport | None = None) -> list[tuple[str, ...]]:
+    """The headline figures of the three test sets, side by side with the keyword baseline, as rows of
+    (test set, figure, detector, baseline, target): what `lantian eval` prints first and the card opens with."""
+    marks = report.meets_targets()
+    evaded, base_evaded = open_evasion
+    rows: list[tuple[str, ...]] = [
+        ("template test split", "macro-F1", f"{report.macro_f1:.3f}", f"{baseline.macro_f1:.3f}",
+         f"≥ {TARGETS['macro_f1']:.2f} ({_met(marks['macro_f1'])})"),
+        ("template test split", "hard-negative false-positive rate",
+         _share(Share(report.hard_negatives_flagged, report.hard_negatives)),
+         _share(Share(baseline.hard_negatives_flagged, baseline.hard_negatives)),
+         f"≤ {TARGETS['hard_negative_fpr']:.2f} ({_met(marks['hard_negative_fpr'])})"),
+    ]
+    if real is not None and real_baseline is not None:
+        real_marks = real.meets_targets()
+        rows += [
+            ("real-world test split", "any-label recall, quoted ads", _share(real.any_label_recall),
+             _share(real_baseline.any_label_recall),
+             f"≥ {REAL_TARGETS['any_label_recall']:.2f} ({_met(real_marks['any_label_recall'])})"),
+            ("real-world test split", "hard-negative false-positive rate", _share(real.hard_negatives),
+             _share(real_baseline.hard_negatives),
+             f"≤ {REAL_TARGETS['hard_negative_fpr']:.2f} ({_met(real_marks['hard_negative_fpr'])})"),
+        ]
+    rows += [
+        ("open-ended evasions", f"recall, evaded ({evaded.items} positives)", f"{evaded.evaded_recall:.3f}",
+         f"{base_evaded.evaded_recall:.3f}",
+         f"within {OPEN_EVASION_GAP:.2f} of clean {evaded.clean_recall:.3f} ({_met(evaded.meets_target())})"),
+    ]
+    return rows
+
+
 def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
                      parts: dict[str, dict[str, LabelScore]] | None, data: Path,
                      open_evasion: tuple[OpenEvasionReport, OpenEvasionReport] | None = None,
@@ -41,6 +73,7 @@ def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
         "below next to the keyword baseline.",
         "- Loaded by `detector.classifier.LabelClassifier.load()`; used by `detector.Detector`.",
         "",
+        *_at_a_glance(report, baseline, open_evasion, real, real_baseline),
         *_what_it_is(),
         *_data(data, meta),
         *_out_of_fold(meta),
@@ -66,6 +99,24 @@ def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
     path = model_dir / "MODEL_CARD.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def _at_a_glance(report: EvalReport, baseline: EvalReport,
+                 open_evasion: tuple[OpenEvasionReport, OpenEvasionReport] | None,
+                 real: RealReport | None, real_baseline: RealReport | None) -> list[str]:
+    if open_evasion is None:
+        return []
+    lines = [
+        "## At a glance",
+        "",
+        "The whole `Detector` next to the plain keyword baseline on the three test sets (details below).",
+        "",
+        "| test set | figure | detector | keyword baseline | target |",
+        "|---|---|---:|---:|---|",
+    ]
+    lines += [f"| {' | '.join(row)} |" for row in headline(report, baseline, open_evasion, real, real_baseline)]
+    lines.append("")
+    return lines
 
 
 def _what_it_is() -> list[str]:
