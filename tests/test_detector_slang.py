@@ -13,11 +13,14 @@ SLANG = [
     ("abnormal_filing", "一手货源 发明专利 高企 积分落户都能用 可改权利人"),
     ("abnormal_filing", "职称专利现货，第一发明人位置还有，下周就能办变更"),
     ("abnormal_filing", "未下证专利转让，加发明人，副高评审认可"),
+    ("abnormal_filing", "手里一批软著和新型专利，转让+改权利人一条龙，落户积分能用"),
 ]
 INSIDER = [
     ("insider_channel", "我老婆就在审协上班，你的发明可以往前挪，年底前出结果"),
     ("insider_channel", "审查中心有熟人，能提前出审查意见，过不了不收钱"),
     ("insider_channel", "朋友在商标局，初审结果能提前一个月知道，急的找我"),
+    ("insider_channel", "我表哥在专利局审查部，案子可以帮你往前排，两个月出通知书"),
+    ("insider_channel", "我以前就在审协上班，里面的人都认识，你的案子交给我，审查意见能提前看到"),
 ]
 SHORT_TITLES = [
     ("qualification_lending", "收专代证 年薪 不坐班"),
