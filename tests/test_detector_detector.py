@@ -195,3 +195,16 @@ def test_broken_detector_settings_name_the_field(tmp_path) -> None:
                     encoding="utf-8")
     with pytest.raises(ConfigError, match=r"detector.yaml: field 'thresholds.insider_channel'"):
         Detector.load(config, rules_only=True)
+
+
+def test_patent_subject_lexicons_must_name_lexicons_of_the_rules(tmp_path) -> None:
+    import shutil
+
+    from lantian.settings import ConfigError, project_root
+
+    config = tmp_path / "config"
+    shutil.copytree(project_root() / "config", config)
+    path = config / "detector" / "detector.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[patent_subject]", "[patent_topics]"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"detector.yaml: field 'patent_subject_lexicons'"):
+        Detector.load(config, rules_only=True)
