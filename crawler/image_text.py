@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from twisted.internet.defer import Deferred
@@ -20,6 +21,29 @@ from detector.ocr_cache import default_path
 from detector.ocr_pool import ImageTextWorkers, ReaderSettings
 
 logger = logging.getLogger(__name__)
+
+
+class SharedImageTextWorkers:
+    """One pool of OCR workers per process, shared by the crawlers of one run (sweep and site), so a picture two of
+    them meet is read once and the machine runs LANTIAN_OCR_WORKERS of them, not that many per crawler."""
+
+    _workers: ImageTextWorkers | None = None
+    _users = 0
+
+    @classmethod
+    def acquire(cls, settings: ReaderSettings, cache_path: Path, workers: int, niceness: int) -> ImageTextWorkers:
+        if cls._workers is None:
+            cls._workers = ImageTextWorkers(settings, cache_path, workers=workers, niceness=niceness)
+        cls._users += 1
+        return cls._workers
+
+    @classmethod
+    def release(cls) -> Deferred[None] | None:
+        cls._users -= 1
+        if cls._users > 0 or cls._workers is None:
+            return None
+        workers, cls._workers, cls._users = cls._workers, None, 0
+        return deferToThread(workers.close)
 
 
 class ImageTextPipeline:
@@ -36,7 +60,7 @@ class ImageTextPipeline:
 
         config = Detector.load().config
         settings = self.crawler.settings
-        self.workers = ImageTextWorkers(
+        self.workers = SharedImageTextWorkers.acquire(
             ReaderSettings(config.ocr_min_score, config.ocr_max_side),
             Path(settings.get("LANTIAN_OCR_CACHE") or default_path()),
             workers=settings.getint("LANTIAN_OCR_WORKERS", 1),
@@ -46,10 +70,8 @@ class ImageTextPipeline:
     def close_spider(self, spider: Spider) -> Deferred[None] | None:
         if self.workers is None:
             return None
-        workers, self.workers = self.workers, None
-        for how, count in sorted(workers.counts.items()):
-            self.crawler.stats.set_value(f"lantian/ocr/{how}", count)
-        return deferToThread(workers.close)
+        self.workers = None
+        return SharedImageTextWorkers.release()
 
     async def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
         if item.get("change") not in ("new", "changed") or not item.get("images"):
@@ -57,6 +79,8 @@ class ImageTextPipeline:
         assert self.workers is not None
         found = await self.workers.read(list(item["images"]))
         item["image_text"] = found.text
+        for how, count in found.found.items():
+            self.crawler.stats.inc_value(f"lantian/ocr/{how}", count)
         if found.errors:
             self.crawler.stats.inc_value(f"lantian/{item['platform']}/image_errors", len(found.errors))
             for error in found.errors:

@@ -79,7 +79,9 @@ EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.middlewares.PlatformAutoThrottle": 0,
     "crawler.progress.PlatformStats": 500,
+    "crawler.thread_cpu.ThreadCpu": 600,
 }
+LANTIAN_THREAD_CPU = False  # benchmarks: CPU seconds per thread of the crawl's process in the stats
 
 # Listing images are kept byte for byte (FilesPipeline, not re-encoded) so OCR reads the original pixels.
 FILES_STORE = str(data_dir() / "images")

@@ -31,11 +31,12 @@ the no-text test, read by the engine; or not at all (the error is returned)."""
 
 @dataclass
 class ImagesText:
-    """The text of a listing's images (those with any, in the order given, one per line) and the errors of the
-    images that could not be read."""
+    """The text of a listing's images (those with any, in the order given, one per line), the errors of the images
+    that could not be read, and how many pictures were found each way (`HOW`)."""
 
     text: str
     errors: list[str] = field(default_factory=list)
+    found: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,6 @@ class ImageTextWorkers:
         self.cache = OcrCache(self.cache_path)
         self.workers = workers
         self.niceness = niceness
-        self.counts: Counter[str] = Counter()
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-cache")
         self._pool = self._new_pool()
         self._reading: dict[str, asyncio.Future[tuple[str, str]]] = {}
@@ -104,20 +104,19 @@ class ImageTextWorkers:
     async def read(self, paths: list[str]) -> ImagesText:
         """The text of these images, read concurrently."""
         results = await asyncio.gather(*(self._read_one(path) for path in paths))
-        texts = [text for text, error in results if text]
-        errors = [error for _, error in results if error]
-        return ImagesText("\n".join(texts), errors)
+        texts = [text for text, _, _ in results if text]
+        errors = [error for _, error, _ in results if error]
+        return ImagesText("\n".join(texts), errors, Counter(how for _, _, how in results))
 
-    async def _read_one(self, path: str) -> tuple[str, str | None]:
+    async def _read_one(self, path: str) -> tuple[str, str | None, str]:
+        """(text, error, how) of one picture."""
         loop = asyncio.get_running_loop()
         try:
             sha256, text = await loop.run_in_executor(self._io, self._look_up, path)
         except ImageError as exc:
-            self.counts["failed"] += 1
-            return "", str(exc)
+            return "", str(exc), "failed"
         if text is not None:
-            self.counts["cached"] += 1
-            return text, None
+            return text, None, "cached"
         reading = self._reading.get(sha256)
         first = reading is None
         if reading is None:
@@ -127,13 +126,10 @@ class ImageTextWorkers:
         try:
             text, how = await asyncio.shield(reading)
         except ImageError as exc:
-            self.counts["failed"] += 1
-            return "", str(exc)
+            return "", str(exc), "failed"
         except BrokenProcessPool:
-            self.counts["failed"] += 1
-            return "", f"{path}: the OCR worker process died while reading it"
-        self.counts[how if first else "cached"] += 1
-        return text, None
+            return "", f"{path}: the OCR worker process died while reading it", "failed"
+        return text, None, how if first else "cached"
 
     def _submit(self, path: str, sha256: str) -> Future[tuple[str, str]]:
         try:

@@ -16,9 +16,11 @@ from tests.test_crawler_sweep import Workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-# The simulator stamps a request when its handler starts: while its event loop draws a picture or a page for one
-# request (up to ~0.1 s on a loaded machine), the next is stamped late, and the gap after it measures that much short.
-SERVER_CLOCK_SLACK = 0.1
+# Both ends are processes a loaded machine schedules late: the simulator stamps a request when its handler starts
+# (after drawing a picture or a page for the one before), the crawler writes a request a moment after its turn. On
+# the shared 2-core machine at load 30 a gap measured up to 0.17 s short; a delay of 1 s with 0.25 s of slack still
+# tells a kept delay from Scrapy's randomised one (down to half the delay) and from unthrottled screenshots (~0 s).
+SERVER_CLOCK_SLACK = 0.25
 
 
 def crawl_market(simulator: Any, tmp_path: Path, politeness: dict[str, Any]) -> tuple[Workspace, dict, dict]:
@@ -55,7 +57,7 @@ def test_requests_with_screenshots_never_exceed_the_platforms_concurrency(
 def test_requests_with_screenshots_keep_the_platforms_delay_and_every_lead_its_evidence(
         simulator_factory: Callable[..., Any], tmp_path: Path) -> None:
     simulator = simulator_factory(listings=120)
-    delay = 0.5
+    delay = 1.0
     work, _, stats = crawl_market(simulator, tmp_path, {"concurrency": 4, "delay": delay})
     assert stats["min_interval"]["market"] >= delay - SERVER_CLOCK_SLACK, stats["min_interval"]
 

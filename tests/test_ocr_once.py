@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import io
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +94,7 @@ def test_each_picture_is_read_once_across_listings_and_crawls(tmp_path: Path) ->
     Path(pictures["broken"]).write_bytes(b"\x89PNG not really")
     cache_path = tmp_path / "ocr.sqlite3"
 
-    async def first_crawl() -> tuple[list, dict, int]:
+    async def first_crawl() -> tuple[list, Counter, int]:
         workers = ImageTextWorkers(ReaderSettings(), cache_path)
         ticks = 0
 
@@ -111,7 +112,7 @@ def test_each_picture_is_read_once_across_listings_and_crawls(tmp_path: Path) ->
         finally:
             ticker.cancel()
             await asyncio.to_thread(workers.close)
-        return listings, dict(workers.counts), ticks
+        return listings, sum((listing.found for listing in listings), Counter()), ticks
 
     listings, counts, ticks = asyncio.run(first_crawl())
     assert "国家知识产权局指定代理" in listings[0].text
@@ -122,13 +123,14 @@ def test_each_picture_is_read_once_across_listings_and_crawls(tmp_path: Path) ->
     assert counts == {"ocr": 2, "no_text": 1, "cached": 1, "copy": 1, "failed": 1}
     assert ticks >= 3, "the event loop kept running while the workers read"
 
-    async def second_crawl() -> dict:
+    async def second_crawl() -> Counter:
         workers = ImageTextWorkers(ReaderSettings(), cache_path)
         try:
-            await workers.read([pictures["claim"], pictures["other"], pictures["blank"], pictures["claim-as-jpeg"]])
+            found = await workers.read([pictures["claim"], pictures["other"], pictures["blank"],
+                                        pictures["claim-as-jpeg"]])
         finally:
             await asyncio.to_thread(workers.close)
-        return dict(workers.counts)
+        return found.found
 
     assert asyncio.run(second_crawl()) == {"cached": 4}
 
