@@ -4,15 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 ES_JAR := index/es-server/target/lantian-es-server.jar
 
-.PHONY: demo test setup system-deps es-server
+.PHONY: demo test check setup system-deps es-server
 
 ## Set everything up, then run the main job end to end on the embedded default.
 demo: setup
 	$(BIN)/lantian demo
 
-## Set everything up, then run the whole test suite (it starts Elasticsearch, Redis and the simulator itself).
-test: setup es-server
+## Set everything up, check lint and types, then run the whole test suite (it starts Elasticsearch, Redis and the
+## simulator itself).
+test: setup es-server check
 	$(BIN)/python -m pytest -ra
+
+## Lint and import order (ruff), then types (mypy), as configured in pyproject.toml.
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 setup: system-deps $(VENV)/.installed
 

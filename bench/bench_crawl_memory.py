@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from bench_crawl import MemorySampler, config_copy, sweep  # noqa: E402
+
 from crawler import settings as crawler_settings  # noqa: E402
 from simulator import SimulatorConfig, SimulatorServer  # noqa: E402
 

@@ -30,20 +30,23 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from statistics import median
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psutil  # noqa: E402
-from elasticsearch import helpers  # noqa: E402
+import psutil
+from elasticsearch import helpers
 
-from index.es_server import EsServer, free_port  # noqa: E402
-from index.es_store import EsLeadStore  # noqa: E402
-from index.es_writer import CONCURRENT_REQUESTS  # noqa: E402
-from index.lead import LABELS, lead_id  # noqa: E402
+from core.labels import LABELS
+from core.lead import lead_id
+from index.es_server import EsServer, free_port
+from index.es_store import EsLeadStore
+from index.es_writer import CONCURRENT_REQUESTS
 
 PLATFORMS = ("xianyu", "taobao", "zbj", "58tongcheng", "xiaohongshu", "douyin", "baidu", "weixin")
 PHRASES = (
@@ -164,11 +167,11 @@ def run(url: str, crawl: list[tuple[dict, dict]], batch: int, raw_requests: int,
     for number, start in enumerate(range(0, len(crawl), size)):
         lead_slice, raw_slice = crawl[start:start + size], docs[start:start + size]
         if number % 2 == 0:
-            lead_round = timed(lambda: index_leads(store, lead_slice))
-            raw_round = timed(lambda: index_raw(scratch, raw_index, raw_slice, batch, raw_requests))
+            lead_round = timed(partial(index_leads, store, lead_slice))
+            raw_round = timed(partial(index_raw, scratch, raw_index, raw_slice, batch, raw_requests))
         else:
-            raw_round = timed(lambda: index_raw(scratch, raw_index, raw_slice, batch, raw_requests))
-            lead_round = timed(lambda: index_leads(store, lead_slice))
+            raw_round = timed(partial(index_raw, scratch, raw_index, raw_slice, batch, raw_requests))
+            lead_round = timed(partial(index_leads, store, lead_slice))
         lead = (lead[0] + lead_round[0], lead[1] + lead_round[1], lead[2] + lead_round[2])
         raw = (raw[0] + raw_round[0], raw[1] + raw_round[1], raw[2] + raw_round[2])
     gc.unfreeze()
@@ -246,7 +249,7 @@ def main() -> int:
     parser.add_argument("--docs", type=positive, default=20000,
                         help="leads to index per run (large enough that the refresh ending each round is a small part)")
     parser.add_argument("--batch", type=positive, default=500, help="documents per bulk request")
-    parser.add_argument("--warmup-runs", type=int, choices=range(0, 10), default=1, metavar="N",
+    parser.add_argument("--warmup-runs", type=int, choices=range(10), default=1, metavar="N",
                         help="runs of the whole comparison before the counted ones, printed but not counted")
     parser.add_argument("--raw-requests", type=positive, default=1,
                         help="bulk requests the raw path keeps on the wire at once (1: helpers.bulk; more: "

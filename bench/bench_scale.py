@@ -30,9 +30,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lantian.settings import project_root  # noqa: E402
-from simulator import SimulatorConfig, SimulatorServer  # noqa: E402
-from tests.fixtures.servers import free_port  # noqa: E402
+from core.settings import project_root
+from simulator import SimulatorConfig, SimulatorServer
+from tests.fixtures.servers import free_port
 
 STATIC = ("market", "services", "search", "agencies")
 
@@ -117,7 +117,8 @@ def run(workers: int, args: argparse.Namespace, simulator: SimulatorServer, redi
     span = max(last - first, 0.5)
     return {
         "workers": workers, "pages": total, "listings": seen_listings(run_root / "data"),
-        "leads": sum(r["totals"]["leads"] for r in reports), "errors": sum(r["totals"]["errors"] for r in reports), "crawl_seconds": span, "wall_seconds": wall,
+        "leads": sum(r["totals"]["leads"] for r in reports), "errors": sum(r["totals"]["errors"] for r in reports),
+        "crawl_seconds": span, "wall_seconds": wall,
         "pages_per_min": total / span * 60, "peak_rss_mb": [r["peak_rss_mb"] for r in reports],
         "per_worker_pages": [r["totals"]["pages"] for r in reports],
     }
@@ -131,7 +132,8 @@ def main() -> None:
     parser.add_argument("--max-pages", type=int, default=2, help="result pages per keyword search")
     parser.add_argument("--screenshots", action="store_true", help="also screenshot flagged listings (Chromium)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
-    parser.add_argument("--log-level", default="WARNING", help="Scrapy log level of the workers (logs kept with --keep)")
+    parser.add_argument("--log-level", default="WARNING",
+                        help="Scrapy log level of the workers (logs kept with --keep)")
     parser.add_argument("--keep", type=Path, help="keep every run's data dir and worker logs here")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]

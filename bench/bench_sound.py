@@ -25,10 +25,9 @@ from typing import Any  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_detector import corpus_listings  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-
-from bench_detector import corpus_listings  # noqa: E402
 
 from detector.detector import Detector  # noqa: E402
 from detector.registry import AgencyRegistry  # noqa: E402

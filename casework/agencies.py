@@ -10,17 +10,16 @@ values, weight and points so staff can defend the class.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from casework.advertisers import Advertiser, resolve
 from casework.config import RiskConfig
 from casework.leads import as_dict, labels
 from casework.workflow import CONFIRMED_STATUSES, now_iso
+from core.config import ConfigError
 from detector.registry import AgencyRegistry
 from index.store import MAX_AGENCIES
-from lantian.settings import ConfigError
-
-
 
 # Statuses of leads nobody has decided on yet: they count only as a weaker signal (`unreviewed_factor`).
 UNREVIEWED_STATUSES = frozenset({"new", "reviewing", "escalated"})
@@ -49,8 +48,8 @@ def indicators(leads: list[Mapping[str, Any]]) -> dict[str, float]:
 def licence(advertiser: Advertiser, registry: AgencyRegistry | None, problem: str | None = None) -> dict[str, Any]:
     """The agency's licence status from the registry: licensed, unknown, or a code belonging to another agency."""
     if registry is None:
-        return {"status": "registry_unavailable", "note": f"机构名录不可用：{problem or '未配置'}", "registry_name": None,
-                "code": None}
+        return {"status": "registry_unavailable", "note": f"机构名录不可用：{problem or '未配置'}",
+                "registry_name": None, "code": None}
     check = registry.check(advertiser.names, advertiser.contacts.get("agency_code", []))
     return {"status": check.reason, "note": check.note, "code": check.code or (check.agency.code if check.agency
                                                                                else None),

@@ -2,24 +2,20 @@
 reviews, agencies."""
 from __future__ import annotations
 
-import getpass
-from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from casework import complaints_cli, leads_cli
+from casework.cli_base import console, default_user, err, fail, lead_store, user_errors
 from casework.workflow import CONFIRMED_STATUSES
+from core.terminal import as_text
 from index.query import MAX_WINDOW
-from lantian.terminal import as_text
-
-console = Console()
-err = Console(stderr=True)
 
 console_app = typer.Typer(help="Start the review console (web; no subcommand) or manage its users.",
                           invoke_without_command=True,
@@ -33,44 +29,6 @@ agencies_app = typer.Typer(help="Agency credit-risk classification (信用风险
                            no_args_is_help=True)
 
 
-def _fail(message: str) -> None:
-    err.print(Text.assemble(("error:", "red"), " ", as_text(message)), soft_wrap=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """User errors (config, store, workflow) as one red line and exit code 1, never a traceback."""
-    from casework.complaints import ComplaintError
-    from casework.workflow import WorkflowError
-    from index import StoreError
-    from lantian.settings import ConfigError
-
-    try:
-        yield
-    except (ConfigError, StoreError, WorkflowError, ComplaintError, OSError) as exc:
-        _fail(str(exc))
-
-
-@contextmanager
-def _store() -> Iterator[Any]:
-    from index import open_store
-
-    with _errors():
-        store = open_store()
-        try:
-            yield store
-        finally:
-            store.close()
-
-
-def _default_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "lantian"
-
-
 # --- console ------------------------------------------------------------------------------------------------
 
 @console_app.callback()
@@ -78,10 +36,10 @@ def console_main(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8700, min=1, max=65535, help="Port to listen on."),
-    users: Optional[Path] = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
-    ssl_certfile: Optional[Path] = typer.Option(None, help="Serve HTTPS with this certificate (PEM); the session "
+    users: Path | None = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
+    ssl_certfile: Path | None = typer.Option(None, help="Serve HTTPS with this certificate (PEM); the session "
                                                 "cookie is then Secure and responses carry HSTS."),
-    ssl_keyfile: Optional[Path] = typer.Option(None, help="The certificate's private key (PEM)."),
+    ssl_keyfile: Path | None = typer.Option(None, help="The certificate's private key (PEM)."),
 ) -> None:
     """Start the review console (log in with a user from `lantian console add-user`)."""
     if ctx.invoked_subcommand is not None:
@@ -93,11 +51,11 @@ def console_main(
     from casework.users import load_users
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
-        _fail("--ssl-certfile and --ssl-keyfile go together")
-    with _store() as store:
-        with _errors():
+        fail("--ssl-certfile and --ssl-keyfile go together")
+    with lead_store() as store:
+        with user_errors():
             if not load_users(users):
-                _fail("no console users yet: add one with `lantian console add-user NAME --role admin`")
+                fail("no console users yet: add one with `lantian console add-user NAME --role admin`")
             tls = ssl_certfile is not None or served_over_tls()
             app = create_app(store, users, tls=tls)
         scheme = "https" if ssl_certfile is not None else "http"
@@ -112,23 +70,23 @@ def add_user(
     role: str = typer.Option("reviewer", help="reviewer or admin."),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
                                  help="At least 8 characters (prompted when not given)."),
-    users: Optional[Path] = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
+    users: Path | None = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
 ) -> None:
     """Add a console user or reset their password/role (stores an Argon2id hash, never the password; a reset ends
     the user's open console sessions)."""
     from casework.users import save_user, users_path
 
-    with _errors():
+    with user_errors():
         save_user(username, role, password, users)
     console.print(f"saved {role} {username} in {users or users_path()}")
 
 
 @console_app.command("users")
-def list_users(users: Optional[Path] = typer.Option(None, help="Users file.")) -> None:
+def list_users(users: Path | None = typer.Option(None, help="Users file.")) -> None:
     """List console users and their roles."""
     from casework.users import load_users
 
-    with _errors():
+    with user_errors():
         found = load_users(users)
     for user in found.values():
         console.print(f"{user.username}\t{user.role}")
@@ -139,24 +97,24 @@ def list_users(users: Optional[Path] = typer.Option(None, help="Users file.")) -
 @takedown_app.callback()
 def takedown(
     ctx: typer.Context,
-    platform: Optional[str] = typer.Option(None, "--platform", "-p", help="Platform name as stored on the leads."),
+    platform: str | None = typer.Option(None, "--platform", "-p", help="Platform name as stored on the leads."),
     follow_up: bool = typer.Option(False, "--follow-up", help="Numbered follow-up notices for the platform's "
                                                              "persisting leads, citing the first request."),
-    out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/takedowns)."),
-    by: str = typer.Option(_default_user(), help="Who sends the request (recorded in the audit trail)."),
+    out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/takedowns)."),
+    by: str = typer.Option(default_user(), help="Who sends the request (recorded in the audit trail)."),
 ) -> None:
     """Build the takedown request (DOCX, PDF, URL CSV) for the platform's confirmed leads and mark them
     takedown_requested; with --follow-up, the numbered notice for its persisting leads."""
     if ctx.invoked_subcommand is not None:
         return
     if not platform:
-        _fail("give --platform (or use `lantian takedown register`)")
+        fail("give --platform (or use `lantian takedown register`)")
     from casework.config import load_takedown_config
     from casework.takedown import request_follow_ups, request_takedowns
-    from lantian.settings import data_dir
+    from core.settings import data_dir
 
     folder = out or data_dir() / "casework" / "takedowns"
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         config = load_takedown_config()
         if follow_up:
             results = request_follow_ups(store, platform, config, folder, by=by)
@@ -182,12 +140,12 @@ def takedown(
 
 @takedown_app.command("register")
 def takedown_register(
-    platform: Optional[str] = typer.Option(None, "--platform", "-p", help="Only this platform."),
+    platform: str | None = typer.Option(None, "--platform", "-p", help="Only this platform."),
 ) -> None:
     """The register of requests: every notice sent, first requests and numbered follow-ups with what they cite."""
     from casework.takedown import register
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         entries = register(store, platform)
     table = Table(title=f"{len(entries)} takedown notice(s)")
     for column in ("reference", "notice", "platform", "sent", "reply due", "cites", "listings"):
@@ -207,20 +165,20 @@ def recheck(
                                 help="Use Chromium for platforms that render their listing pages "
                                      "(browser.render_detail_pages in config/platforms/)."),
     by: str = typer.Option("recheck", help="Name recorded in the audit trail."),
-    out: Optional[Path] = typer.Option(None, help="Per-URL result CSV (default <data dir>/casework/rechecks/"
+    out: Path | None = typer.Option(None, help="Per-URL result CSV (default <data dir>/casework/rechecks/"
                                                   "recheck-<time>.csv)."),
 ) -> None:
     """Re-fetch takedown_requested leads whose deadline passed and mark them removed, persisting or
     resolved_by_edit (still online, but the detector finds no violation any more); writes a per-URL CSV."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from casework.config import load_recheck_config, load_takedown_config
     from casework.recheck import not_due, recheck_leads, write_results_csv
-    from lantian.settings import data_dir
+    from core.settings import data_dir
 
     outcomes: dict[str, int] = {"removed": 0, "persisting": 0, "resolved_by_edit": 0, "unreachable": 0}
-    started = datetime.now(timezone.utc)
-    with _store() as store, _errors():
+    started = datetime.now(UTC)
+    with lead_store() as store, user_errors():
         config = load_recheck_config()
         statuses = ["takedown_requested", "persisting"] if include_persisting else ["takedown_requested"]
         with Progress(TextColumn("re-checking"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
@@ -254,8 +212,8 @@ def recheck(
 
 def report(
     week: bool = typer.Option(True, "--week", help="The last seven days (the default period)."),
-    ending: Optional[str] = typer.Option(None, help="Last day of the week (YYYY-MM-DD; default today)."),
-    out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/reports)."),
+    ending: str | None = typer.Option(None, help="Last day of the week (YYYY-MM-DD; default today)."),
+    out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/reports)."),
     images: bool = typer.Option(True, "--images/--no-images", help="Link agencies by near-identical images."),
 ) -> None:
     """Print the weekly report and write it as HTML (with charts) and XLSX."""
@@ -263,13 +221,13 @@ def report(
     from casework.config import LABEL_NAMES_ZH, SOURCE_NAMES_ZH, load_risk_config
     from casework.report import Period, build_report, write_html, write_xlsx
     from casework.workflow import STATUS_NAMES_ZH
-    from lantian.settings import data_dir
+    from core.settings import data_dir
 
     try:
         period = Period.week(date.fromisoformat(ending) if ending else None)
     except ValueError:
-        _fail(f"--ending {ending!r} is not a date (YYYY-MM-DD)")
-    with _store() as store, _errors():
+        fail(f"--ending {ending!r} is not a date (YYYY-MM-DD)")
+    with lead_store() as store, user_errors():
         result = build_report(store, period, load_risk_config(), use_images=images)
         folder = out or data_dir() / "casework" / "reports"
         stem = f"weekly-{period.until[:10]}"
@@ -305,13 +263,13 @@ def case_status(
     lead_id: str = typer.Argument(..., help="Lead id."),
     to: str = typer.Argument(..., help="New status: reviewing, confirmed, dismissed, ..."),
     why: str = typer.Option("", help="Reason (required to dismiss)."),
-    by: str = typer.Option(_default_user(), help="Who makes the change."),
+    by: str = typer.Option(default_user(), help="Who makes the change."),
     admin: bool = typer.Option(False, "--admin", help="Act as admin (allows undoing a decision)."),
 ) -> None:
     """Move a lead to another workflow status (refused with a message when the transition is not allowed)."""
     from casework import workflow
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         lead = workflow.set_status(store, lead_id, to, by=by, why=why, role="admin" if admin else "reviewer")
     console.print(f"{lead_id}: {lead['audit'][-1]['from']} → {lead['status']}")
 
@@ -320,12 +278,12 @@ def case_status(
 def case_assign(
     lead_id: str = typer.Argument(..., help="Lead id."),
     assignee: str = typer.Argument(..., help="User name (empty string to unassign)."),
-    by: str = typer.Option(_default_user(), help="Who makes the change."),
+    by: str = typer.Option(default_user(), help="Who makes the change."),
 ) -> None:
     """Assign a lead to a reviewer (audited)."""
     from casework import workflow
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         workflow.set_field(store, lead_id, "assignee", assignee, by=by)
     console.print(f"{lead_id}: assigned to {assignee or 'nobody'}")
 
@@ -339,12 +297,13 @@ def case_export(
                                           help="Only sellers located outside Shanghai (案件移送 to their region)."),
 ) -> None:
     """Export confirmed leads (and later stages) for the case-handling system as CSV or XLSX."""
-    from casework.export import outside_shanghai as is_outside, write_cases_csv, write_cases_xlsx
+    from casework.export import outside_shanghai as is_outside
+    from casework.export import write_cases_csv, write_cases_xlsx
     from index import LeadQuery
 
     if out.suffix not in (".csv", ".xlsx"):
-        _fail(f"{out}: the output must end in .csv or .xlsx")
-    with _store() as store, _errors():
+        fail(f"{out}: the output must end in .csv or .xlsx")
+    with lead_store() as store, user_errors():
         leads = store.iter_leads(LeadQuery(statuses=status, sort="last_seen"))
         if outside_shanghai:
             leads = (lead for lead in leads if is_outside(lead))
@@ -360,11 +319,11 @@ def case_evidence(
     """Write one evidence package (ZIP with listing text, raw HTML, screenshot, SHA-256 manifest) per lead."""
     from casework.export import evidence_package
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         for lead_id in lead_ids:
             lead = store.get(lead_id)
             if lead is None:
-                _fail(f"no lead {lead_id}")
+                fail(f"no lead {lead_id}")
             path = out / f"evidence-{lead_id}.zip"
             manifest = evidence_package(lead, path)
             missing = [f["kind"] for f in manifest["files"] if f.get("missing")]
@@ -381,7 +340,7 @@ def reviews_export(
     from casework.reviews import export_reviews
     from index import LeadQuery
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         leads = store.iter_leads(LeadQuery(statuses=[*CONFIRMED_STATUSES, "dismissed"]))
         counts = export_reviews(leads, out)
     console.print(f"wrote {counts['positive']} positive and {counts['negative']} negative examples to {out}")
@@ -395,7 +354,7 @@ def agencies_score(
     from casework.agencies import refresh
     from casework.config import load_risk_config
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         with console.status("resolving advertisers and scoring agencies"):
             docs = refresh(store, load_risk_config(), use_images=images)
     by_level: dict[str, int] = {}
@@ -407,18 +366,18 @@ def agencies_score(
 @agencies_app.command("watchlist")
 def agencies_watchlist(
     months: int = typer.Option(12, "--months", min=1, max=120, help="Violations confirmed in the last N months."),
-    out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/watchlists)."),
+    out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/watchlists)."),
 ) -> None:
     """The 快速预审 watch list for the IP protection centre (CSV and XLSX): agencies with violations confirmed in the
     period, with codes, licence status, violations, lead numbers and evidence hashes."""
     from casework.watchlist import load_registry, watched_agencies, write_watchlist_csv, write_watchlist_xlsx
+    from core.settings import data_dir
     from index import LeadQuery
-    from lantian.settings import data_dir
 
     registry, problem = load_registry()
     if problem:
         err.print(Text.assemble(("warning:", "yellow"), " licence status unknown: ", as_text(problem)))
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         agencies = watched_agencies(store.iter_leads(LeadQuery()), registry, months=months,
                                     registry_problem=problem)
         folder = out or data_dir() / "casework" / "watchlists"
@@ -433,11 +392,11 @@ def agencies_watchlist(
 @agencies_app.command("list")
 def agencies_list(
     level: list[str] = typer.Option([], help="Only these risk levels (repeat the option)."),
-    text: Optional[str] = typer.Option(None, help="Name or code contains."),
+    text: str | None = typer.Option(None, help="Name or code contains."),
     limit: int = typer.Option(50, min=1, max=MAX_WINDOW, help="At most this many."),
 ) -> None:
     """List scored agencies, highest risk first."""
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         docs = [d for d in store.search_agencies(text, risk_levels=level or None, limit=limit)
                 if not d.get("superseded")]
     from casework.agencies import LICENCE_NAMES_ZH
@@ -458,10 +417,10 @@ def agencies_show(agency_id: str = typer.Argument(..., help="Agency id (from `ag
     """Why an agency has its class: licence status and every indicator with its values, weight and points."""
     from casework.agencies import LICENCE_NAMES_ZH
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         doc = store.get_agency(agency_id)
     if doc is None or doc.get("superseded"):
-        _fail(f"no agency {agency_id} (run `lantian agencies score`, then `lantian agencies list`)")
+        fail(f"no agency {agency_id} (run `lantian agencies score`, then `lantian agencies list`)")
     licensed = doc.get("licence") or {}
     console.print(Text.assemble((f"{doc.get('risk_level')} 类", "bold"), f"  {doc.get('score')} 分  ",
                                 as_text(doc.get("name"))))
@@ -486,6 +445,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(cases_app, name="cases")
     app.add_typer(reviews_app, name="reviews")
     app.add_typer(agencies_app, name="agencies")
-    from casework import complaints_cli
-
+    app.add_typer(leads_cli.app, name="leads")
     complaints_cli.register(app)

@@ -16,15 +16,15 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
 from casework.workflow import now_iso
-from index.lead import STATUSES, iso_utc
-from lantian.settings import data_dir
+from core.lead import STATUSES, iso_utc
+from core.settings import data_dir
 
 COMPLAINT_STATUSES: tuple[str, ...] = ("open", "ready", "answered")
 """`open`: some lead it names is still being worked on; `ready` (待答复): every one is closed; `answered`."""
@@ -99,10 +99,10 @@ class Complaint:
 
     def age_days(self, now: datetime | None = None) -> int:
         received = datetime.fromisoformat(self.received_at.replace("Z", "+00:00"))
-        return ((now or datetime.now(timezone.utc)) - received).days
+        return ((now or datetime.now(UTC)) - received).days
 
     def overdue(self, now: datetime | None = None) -> bool:
-        moment = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         return self.reply is None and moment > self.answer_deadline
 
 
@@ -335,7 +335,7 @@ def build_reply(complaint: Complaint, store: Any, config: ComplaintsConfig, take
     if complaint.reply is not None:
         raise ComplaintError(f"complaint {complaint.number} was answered on {complaint.reply['at']}",
                              f"第{complaint.number}号举报投诉已于 {complaint.reply['at']} 答复")
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     office = takedown.complainant
     values = {"complainant": complaint.complainant.get("name") or "举报人", "number": complaint.number,
               "received": _chinese_date(complaint.received_at), "office": office.office,
@@ -431,7 +431,7 @@ OLDER_BAND = "30天以上"
 def complaint_counts(complaints: list[Complaint], store: Any, config: ComplaintsConfig,
                      now: datetime | None = None) -> dict[str, dict[str, int]]:
     """Complaints by status (every one), and the unanswered ones by age in days and past the answer deadline."""
-    by_status = {status: 0 for status in COMPLAINT_STATUSES}
+    by_status = dict.fromkeys(COMPLAINT_STATUSES, 0)
     by_age = {name: 0 for _, name in AGE_BANDS} | {OLDER_BAND: 0, "其中已超过答复期限": 0}
     for complaint in complaints:
         by_status[status_of(complaint, store, config)] += 1

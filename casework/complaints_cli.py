@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from casework.cli import _default_user, _errors, _fail, _store, console
-from lantian.terminal import as_text
+from casework.cli_base import console, default_user, fail, lead_store, user_errors
+from core.terminal import as_text
 
 app = typer.Typer(help="Complaints from the public (举报投诉): record, capture their links and screenshots, answer.",
                   no_args_is_help=True)
@@ -36,15 +36,15 @@ def add(
         help="An image the complainant attaches (repeatable); kept as evidence, OCR'd and detected as a lead."),
     screenshot_platform: str = typer.Option(
         "screenshot", "--screenshot-platform", help="Where the screenshots' posts were seen (e.g. wechat)."),
-    by: str = typer.Option(_default_user(), "--by", help="Who records the complaint (audited)."),
-    endpoints: Optional[Path] = typer.Option(None, "--endpoints", help="Base-URL overrides for the capture."),
+    by: str = typer.Option(default_user(), "--by", help="Who records the complaint (audited)."),
+    endpoints: Path | None = typer.Option(None, "--endpoints", help="Base-URL overrides for the capture."),
 ) -> None:
     """Record a complaint, capture its links and keep its screenshots as evidence; prints its number."""
     from casework.complaints import add_screenshot, capture_links, load_complaints_config, record_captures
     from detector import Detector
     from detector.ocr import ImageTextReader
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         config = load_complaints_config()
         register = _register()
         try:
@@ -56,8 +56,9 @@ def add(
                 for path in screenshot:
                     entry = add_screenshot(register, store, detector, reader, complaint.number, path.read_bytes(),
                                            name=path.name, by=by, platform=screenshot_platform)
+                    labels = ", ".join(entry["labels"]) or "no label"
                     console.print(Text.assemble("screenshot ", as_text(path.name), f": sha256 {entry['sha256']}, "
-                                                f"lead {entry['lead_id']} ({', '.join(entry['labels']) or 'no label'})"))
+                                                f"lead {entry['lead_id']} ({labels})"))
             store.flush()
             outcomes = capture_links(complaint.urls, complaint.number, by=by, endpoints=endpoints)
             record_captures(register, store, complaint.number, outcomes, by=by)
@@ -75,7 +76,7 @@ def list_complaints(
     """Complaints not answered yet (oldest first) with their status and age against the answer deadline."""
     from casework.complaints import COMPLAINT_STATUS_NAMES_ZH, load_complaints_config, status_of
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         config = load_complaints_config()
         register = _register()
         try:
@@ -99,13 +100,13 @@ def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
     """One complaint: the report, its links and screenshots with what became of them, its leads and audit trail."""
     from casework.complaints import load_complaints_config, status_of
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         config = load_complaints_config()
         register = _register()
         try:
             complaint = register.get(number)
             if complaint is None:
-                _fail(f"no complaint {number}")
+                fail(f"no complaint {number}")
             status = status_of(complaint, store, config)
             leads = [(lead_id, store.get(lead_id) or {}) for lead_id in complaint.lead_ids]
         finally:
@@ -133,16 +134,16 @@ def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
 @app.command("reply")
 def reply(
     number: int = typer.Argument(..., help="Complaint number."),
-    out: Optional[Path] = typer.Option(None, help="Output folder (default <data dir>/casework/replies)."),
-    by: str = typer.Option(_default_user(), "--by", help="Who answers (audited)."),
+    out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/replies)."),
+    by: str = typer.Option(default_user(), "--by", help="Who answers (audited)."),
 ) -> None:
     """Write the answer to the complainant (DOCX and text, config/casework/complaints.yaml), once every lead the
     complaint names is closed; recorded in the complaint's and the leads' audit trails."""
     from casework.complaints import answer, load_complaints_config
     from casework.config import load_takedown_config
-    from lantian.settings import data_dir
+    from core.settings import data_dir
 
-    with _store() as store, _errors():
+    with lead_store() as store, user_errors():
         register = _register()
         try:
             result, files = answer(register, store, number, load_complaints_config(), load_takedown_config(), by=by,

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from lantian.settings import ConfigError, config_dir, read_yaml
-
-LABELS: tuple[str, ...] = (
-    "impersonation", "insider_channel", "malicious_cancellation", "abnormal_filing", "qualification_lending",
-    "unlicensed_agency",
-)
+from core.config import StrictModel, load_model
+from core.labels import LABELS
+from core.settings import config_dir
 
 LABEL_NAMES_ZH: dict[str, str] = {
     "impersonation": "冒用官方名义、标识",
@@ -25,11 +22,7 @@ LABEL_NAMES_ZH: dict[str, str] = {
 SOURCE_NAMES_ZH: dict[str, str] = {"sweep": "平台巡查", "capture": "人工取证", "complaint": "群众举报"}
 
 
-class _Strict(BaseModel):
-    model_config = {"extra": "forbid"}
-
-
-class Complainant(_Strict):
+class Complainant(StrictModel):
     office: str
     department: str = ""
     address: str = ""
@@ -37,7 +30,7 @@ class Complainant(_Strict):
     phone: str = ""
 
 
-class Violation(_Strict):
+class Violation(StrictModel):
     name: str
     basis: list[str] = []
 
@@ -47,13 +40,13 @@ class Violation(_Strict):
         return [value] if isinstance(value, str) else value
 
 
-class Letter(_Strict):
+class Letter(StrictModel):
     title: str
     opening: str
     closing: str = ""
 
 
-class TakedownConfig(_Strict):
+class TakedownConfig(StrictModel):
     complainant: Complainant
     letter: Letter
     follow_up: Letter
@@ -72,7 +65,7 @@ class TakedownConfig(_Strict):
         return self.violations.get(label) or Violation(name=LABEL_NAMES_ZH.get(label, label))
 
 
-class Indicator(_Strict):
+class Indicator(StrictModel):
     weight: float
     cap: float = Field(10, gt=0)
 
@@ -80,7 +73,7 @@ class Indicator(_Strict):
 RISK_INDICATORS: tuple[str, ...] = ("leads", "persisting", "platforms", "labels", "impersonation", "licence")
 
 
-class RiskConfig(_Strict):
+class RiskConfig(StrictModel):
     indicators: dict[str, Indicator]
     classes: dict[str, float]
     trigger_class: str
@@ -105,7 +98,7 @@ class RiskConfig(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _trigger_is_a_class(self) -> "RiskConfig":
+    def _trigger_is_a_class(self) -> RiskConfig:
         if self.trigger_class not in self.classes:
             raise ValueError(f"trigger_class {self.trigger_class!r} is not one of {list(self.classes)}")
         return self
@@ -123,29 +116,29 @@ class RiskConfig(_Strict):
         return risk_class in order and order.index(risk_class) >= order.index(self.trigger_class)
 
 
-class RecheckConfig(_Strict):
+class RecheckConfig(StrictModel):
     removed_status: list[int] = [404, 410]
     removed_phrases: list[str] = []
     removed_selectors: list[str] = []
     timeout_seconds: float = Field(20, gt=0)
 
 
-class CappedPoints(_Strict):
+class CappedPoints(StrictModel):
     points: float = Field(ge=0)
     cap: int = Field(gt=0)
 
 
-class RepeatOffender(_Strict):
+class RepeatOffender(StrictModel):
     per_other_lead: CappedPoints
     agency_class: dict[str, float]
 
 
-class Recency(_Strict):
+class Recency(StrictModel):
     points: float = Field(ge=0)
     half_life_days: float = Field(gt=0)
 
 
-class TriageConfig(_Strict):
+class TriageConfig(StrictModel):
     """`config/casework/triage.yaml`: the points behind each lead's triage priority."""
 
     label_severity: dict[str, float]
@@ -176,17 +169,11 @@ class TriageConfig(_Strict):
         return self.platform_reach.get(str(platform or ""), self.platform_reach["default"])
 
 
-def _load(model: type[BaseModel], name: str, path: Path | None) -> Any:
-    path = path or config_dir() / "casework" / name
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ConfigError(f"{path}: {field}: {first['msg']}") from exc
+Config = TypeVar("Config", bound=StrictModel)
+
+
+def _load(model: type[Config], name: str, path: Path | None) -> Config:
+    return load_model(model, path or config_dir() / "casework" / name)
 
 
 def load_takedown_config(path: Path | None = None) -> TakedownConfig:

@@ -11,19 +11,21 @@ import hashlib
 import json
 import re
 import zipfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from casework.config import LABEL_NAMES_ZH
 from casework.leads import as_dict, contacts, labels
 from casework.workflow import CONFIRMED_STATUSES, STATUS_NAMES_ZH, now_iso
-from lantian.settings import data_dir
+from core.settings import data_dir
 
 CASE_STATUSES: tuple[str, ...] = CONFIRMED_STATUSES
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "线索编号"), ("status", "状态"), ("platform", "平台"), ("url", "网址"), ("title", "标题"),
-    ("seller", "发布者"), ("location", "所在地"), ("agency_name", "机构名称"), ("agency_code", "机构代码"), ("phone", "电话"),
+    ("seller", "发布者"), ("location", "所在地"), ("agency_name", "机构名称"), ("agency_code", "机构代码"),
+    ("phone", "电话"),
     ("wechat", "微信"), ("qq", "QQ"), ("district", "所属区"), ("labels", "违法类型"), ("risk", "风险分"),
     ("assignee", "承办人"), ("first_seen", "首次发现"), ("last_seen", "最近发现"), ("fetched_at", "抓取时间"),
     ("raw_sha256", "网页原文SHA-256"), ("screenshot_sha256", "截图SHA-256"), ("confirmed_by", "确认人"),
@@ -139,7 +141,7 @@ def evidence_package(lead: Mapping[str, Any] | Any, path: Path) -> dict[str, Any
     Missing evidence files are listed in the manifest as missing rather than failing the whole package.
     """
     doc = as_dict(lead)
-    listing_text = f"{doc.get('title') or ''}\n\n{doc.get('text') or ''}\n".encode("utf-8")
+    listing_text = f"{doc.get('title') or ''}\n\n{doc.get('text') or ''}\n".encode()
     files: list[dict[str, Any]] = []
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:

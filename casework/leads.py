@@ -1,13 +1,14 @@
 """Reading lead documents the same way whichever store produced them.
 
-Leads follow domain.md's "What a lead is"; the store may hand back plain dicts or model objects, and contacts may
+Leads follow docs/domain.md's "What a lead is"; the store may hand back plain dicts or model objects, and contacts may
 sit in a `contacts` mapping or only in the detector's `entities`. These helpers give casework one view of both.
 """
 from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # Entity type names the detector may use, mapped to casework's contact kinds.
 ENTITY_KINDS: dict[str, str] = {

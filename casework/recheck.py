@@ -14,10 +14,11 @@ versions' evidence (the lead keeps the first fetch; `recheck.edit` holds what it
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from parsel import Selector
 
@@ -25,11 +26,11 @@ from casework import workflow
 from casework.config import RecheckConfig
 from casework.export import safe_cell
 from casework.leads import as_dict, labels
+from core.lead import iso_utc
+from core.settings import config_dir
 from crawler.extract import field_text, main_text
 from crawler.page_data import HtmlFields, PageDataError, read_fields
 from crawler.refetch import Refetched, RefetchTarget, refetch
-from index.lead import iso_utc
-from lantian.settings import config_dir
 
 
 @dataclass
@@ -168,7 +169,7 @@ def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", sta
     """Re-check every due lead; returns one verdict per lead checked."""
     from index import LeadQuery
 
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen")
     leads = list(due(store.iter_leads(query), stamp, ignore_deadline=ignore_deadline))
     targets = [RefetchTarget(lead.get("url") or lead.get("canonical_url"), lead.get("platform")) for lead in leads]
@@ -195,7 +196,7 @@ class NotDue:
 def not_due(store: Any, now: datetime | None = None, statuses: list[str] | None = None) -> NotDue:
     from index import LeadQuery
 
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     deadlines = [str(lead.get("takedown_deadline")) for lead in
                  store.iter_leads(LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen"))
                  if lead.get("takedown_deadline") and str(lead.get("takedown_deadline")) > stamp]

@@ -4,7 +4,7 @@ outcomes and the agencies that cross the risk trigger, as HTML (inline SVG chart
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,10 @@ from markupsafe import Markup, escape
 
 from casework.agencies import classify_agencies
 from casework.complaints import (
-    COMPLAINT_STATUS_NAMES_ZH, ComplaintRegister, complaint_counts, load_complaints_config,
+    COMPLAINT_STATUS_NAMES_ZH,
+    ComplaintRegister,
+    complaint_counts,
+    load_complaints_config,
 )
 from casework.config import LABEL_NAMES_ZH, SOURCE_NAMES_ZH, RiskConfig
 from casework.export import safe_cell
@@ -30,9 +33,9 @@ class Period:
     until: str
 
     @classmethod
-    def week(cls, ending: date | None = None) -> "Period":
+    def week(cls, ending: date | None = None) -> Period:
         """The seven days up to and including `ending` (default today, UTC)."""
-        end = ending or datetime.now(timezone.utc).date()
+        end = ending or datetime.now(UTC).date()
         start = end - timedelta(days=6)
         return cls(f"{start.isoformat()}T00:00:00Z", f"{end.isoformat()}T23:59:59Z")
 
@@ -85,7 +88,7 @@ def build_report(store: Any, period: Period, risk: RiskConfig, *, use_images: bo
             repeat += 1
         else:
             new += 1
-    outcomes_in_period = {key: 0 for key in OUTCOMES}
+    outcomes_in_period = dict.fromkeys(OUTCOMES, 0)
     for lead in all_leads:
         for event in lead.get("audit") or []:
             if event.get("action") == "status" and event.get("to") in OUTCOMES \
@@ -96,7 +99,7 @@ def build_report(store: Any, period: Period, risk: RiskConfig, *, use_images: bo
         complaints = complaint_counts(register.all(), store, load_complaints_config())
     return Report(
         period=period,
-        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         new_leads=total,
         by_label=store.counts(by="label", query=in_period),
         by_platform=_with_unknown(store.counts(by="platform", query=in_period), total),

@@ -7,8 +7,9 @@ negative the detector got wrong), with no labels. One JSON object a line, in the
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from casework.leads import as_dict, labels
 from casework.workflow import CONFIRMED_STATUSES

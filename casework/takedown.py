@@ -12,18 +12,23 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from casework.config import LABEL_NAMES_ZH, Letter as LetterTemplate, TakedownConfig
+from casework.config import LABEL_NAMES_ZH, TakedownConfig
+from casework.config import Letter as LetterTemplate
 from casework.export import resolve_path, safe_cell, xml_safe
 from casework.leads import as_dict, labels
+from core.config import ConfigError
+
+# A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
+from core.settings import config_dir
 from crawler.platforms import Operator, load_platform
-from lantian.settings import ConfigError, config_dir
 
 # A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
 # glyphs a letter uses (a subset), which `pdffonts` reports as embedded.
@@ -135,7 +140,7 @@ def _date_zh(when: datetime) -> str:
 def build_letter(platform: str, leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig,
                  when: datetime | None = None, notice: Notice | None = None) -> Letter:
     """The letter for `leads`: a first request, or with `notice` a numbered follow-up citing the first."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     notice = notice or Notice()
     rows = rows_for(leads, config)
     operator = operator_of(platform)
@@ -343,7 +348,7 @@ def write_url_csv(letter: Letter, path: Path) -> Path:
 
 
 def deadline(config: TakedownConfig, when: datetime | None = None) -> str:
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     return (when + timedelta(days=config.deadline_days)).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -415,7 +420,7 @@ def request_takedowns(store: Any, platform: str, config: TakedownConfig, out_dir
     """
     from index import LeadQuery
 
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     leads = list(store.iter_leads(LeadQuery(statuses=["confirmed"], platforms=[platform], sort="first_seen",
                                             descending=False)))
     if not leads:
@@ -445,7 +450,7 @@ def request_follow_ups(store: Any, platform: str, config: TakedownConfig, out_di
     citing it; the leads move back to takedown_requested with a new deadline."""
     from index import LeadQuery
 
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     groups: dict[str, list[dict[str, Any]]] = {}
     firsts: dict[str, dict[str, Any]] = {}
     for lead in store.iter_leads(LeadQuery(statuses=["persisting"], platforms=[platform], sort="first_seen",

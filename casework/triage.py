@@ -17,15 +17,18 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.store import MAX_AGENCIES
 from casework.config import LABEL_NAMES_ZH, TriageConfig, load_triage_config
 from casework.leads import as_dict, labels
+from core.config import ConfigError, read_yaml
+
+# Orders computed here (the store's own sorts are in index.query.SORTS).
+from core.settings import config_dir, project_root
 from index import LeadPage, LeadQuery
-from lantian.settings import ConfigError, config_dir, project_root, read_yaml
+from index.store import MAX_AGENCIES
 
 # Orders computed here (the store's own sorts are in index.query.SORTS).
 ORDERS: tuple[str, ...] = ("priority", "uncertain")
@@ -99,7 +102,7 @@ def _days_since(stamp: Any, now: datetime) -> float | None:
 def priority(lead: Mapping[str, Any], config: TriageConfig, *, others: int = 0, agency_class: str | None = None,
              now: datetime | None = None) -> Priority:
     """A lead's triage priority with the reason for every point."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     reasons: list[Reason] = []
     names = labels(lead)
     for label in names:

@@ -24,7 +24,8 @@ import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from lantian.settings import ConfigError, config_dir, read_yaml
+from core.config import ConfigError, read_yaml
+from core.settings import config_dir
 
 USER_ROLES: tuple[str, ...] = ("reviewer", "admin")
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)  # OWASP Password Storage, Argon2id

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 from calendar import monthrange
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from casework.advertisers import resolve
 from casework.agencies import LICENCE_NAMES_ZH, licence
@@ -61,7 +62,7 @@ def watched_agencies(leads: Iterable[Mapping[str, Any] | Any], registry: Any, *,
                      now: datetime | None = None, registry_problem: str | None = None) -> list[WatchedAgency]:
     """Agencies with a lead confirmed in the last `months` months and still counted as a violation, most recently
     confirmed first. `registry` is the licensed-agency registry (None when it cannot be read: `registry_problem`)."""
-    since = months_before(now or datetime.now(timezone.utc), months).strftime("%Y-%m-%dT%H:%M:%SZ")
+    since = months_before(now or datetime.now(UTC), months).strftime("%Y-%m-%dT%H:%M:%SZ")
     confirmed = [doc for doc in map(as_dict, leads)
                  if doc.get("status") in CONFIRMED_STATUSES and (confirmed_at(doc) or "") >= since]
     by_id = {doc["id"]: doc for doc in confirmed}
@@ -79,8 +80,8 @@ def watched_agencies(leads: Iterable[Mapping[str, Any] | Any], registry: Any, *,
             licence=LICENCE_NAMES_ZH.get(status["status"], status["status"]), licence_note=status["note"],
             violations=sorted({LABEL_NAMES_ZH.get(label, label) for doc in docs for label in labels(doc)}),
             platforms=advertiser.platforms, lead_ids=advertiser.lead_ids,
-            evidence=[f"{doc['id']} 网页原文 {doc.get('raw_sha256') or '无'} 截图 {doc.get('screenshot_sha256') or '无'}"
-                      for doc in docs],
+            evidence=[f"{doc['id']} 网页原文 {doc.get('raw_sha256') or '无'} "
+                      f"截图 {doc.get('screenshot_sha256') or '无'}" for doc in docs],
             first_confirmed=dates[0], last_confirmed=dates[-1]))
     watched.sort(key=lambda agency: (agency.last_confirmed, agency.name), reverse=True)
     return watched
@@ -117,8 +118,8 @@ def write_watchlist_xlsx(agencies: list[WatchedAgency], path: Path) -> Path:
 
 def load_registry() -> tuple[Any, str | None]:
     """The licensed-agency registry of the settings, or (None, why) when it cannot be read."""
+    from core.config import ConfigError
     from detector.registry import AgencyRegistry
-    from lantian.settings import ConfigError
 
     try:
         return AgencyRegistry.from_settings(), None

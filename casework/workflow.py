@@ -6,12 +6,13 @@ invalid transitions with the same message.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from casework.leads import as_dict
-from index.lead import STATUSES
+from core.lead import STATUSES
 
 # Statuses that mean a reviewer (or a supervisor) confirmed the violation: cases, positive training examples and
 # confirmed violations of an agency.
@@ -77,7 +78,7 @@ class Change:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def allowed_next(status: str, role: str = "reviewer") -> list[str]:

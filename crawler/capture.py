@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.settings import data_dir
 from crawler.platforms import BrowserConfig, DetailSelectors, PlatformConfig
-from lantian.settings import data_dir
 
 OUTCOMES: tuple[str, ...] = ("captured", "unreachable", "non_html", "oversized", "robots", "gone", "http_error",
                              "failed")

@@ -4,13 +4,12 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 
+from core.config import ConfigError
 from crawler.evidence import cli as evidence_cli
-from lantian.settings import ConfigError
 
 
 def register(app: typer.Typer) -> None:
@@ -21,25 +20,25 @@ def register(app: typer.Typer) -> None:
 
 
 def crawl(
-    platform: Optional[list[str]] = typer.Option(
+    platform: list[str] | None = typer.Option(
         None, "--platform", "-p", help="Platform to sweep (repeatable); default: every enabled platform."
     ),
-    keywords: Optional[Path] = typer.Option(
+    keywords: Path | None = typer.Option(
         None, "--keywords", "-k", help="Keywords file (YAML list or one a line) replacing the configured lists."
     ),
-    max_pages: Optional[int] = typer.Option(
+    max_pages: int | None = typer.Option(
         None, "--max-pages", min=1, help="At most N result pages per keyword search (and per seller shop)."
     ),
-    endpoints: Optional[Path] = typer.Option(
+    endpoints: Path | None = typer.Option(
         None, "--endpoints", help="JSON {platform: base_url} overriding base URLs, e.g. data/simulator/endpoints.json."
     ),
-    max_images: Optional[int] = typer.Option(
+    max_images: int | None = typer.Option(
         None, "--max-images", min=0, help="Download at most N images per listing for OCR (default 4; 0 = none)."
     ),
     resumable: bool = typer.Option(
         False, "--resumable", help="Keep Scrapy's job state so an interrupted sweep resumes where it stopped."
     ),
-    summary_json: Optional[Path] = typer.Option(
+    summary_json: Path | None = typer.Option(
         None, "--summary-json", help="Also write the end summary as JSON to this file."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress display, only the end summary."),
@@ -48,10 +47,10 @@ def crawl(
         help="Share one Redis frontier with other `lantian crawl --distributed` processes (any machine): each URL "
              "is fetched once, and a killed process loses nothing. See docs/scaling.md and `lantian cluster`.",
     ),
-    redis: Optional[str] = typer.Option(
+    redis: str | None = typer.Option(
         None, "--redis", help="Redis URL for --distributed (default: distributed.redis_url or LANTIAN_REDIS_URL)."
     ),
-    sweep: Optional[str] = typer.Option(
+    sweep: str | None = typer.Option(
         None, "--sweep", help="Sweep id for --distributed: processes with the same id share one frontier."
     ),
 ) -> None:
@@ -112,14 +111,15 @@ def capture(
     ),
     note: str = typer.Option("", "--note", help="Why it is captured (a phone call, a letter, ...); kept on the lead."),
     by: str = typer.Option(_current_user(), "--by", help="Who captures it (recorded on the lead)."),
-    endpoints: Optional[Path] = typer.Option(
+    endpoints: Path | None = typer.Option(
         None, "--endpoints", help="JSON {platform: base_url} overriding base URLs, e.g. data/simulator/endpoints.json."
     ),
-    max_mb: Optional[float] = typer.Option(
-        None, "--max-mb", min=0.01, help="Refuse pages larger than this many MB (default: the crawler's DOWNLOAD_MAXSIZE)."
+    max_mb: float | None = typer.Option(
+        None, "--max-mb", min=0.01,
+        help="Refuse pages larger than this many MB (default: the crawler's DOWNLOAD_MAXSIZE).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print each outcome as a JSON line."),
-    complaint: Optional[int] = typer.Option(
+    complaint: int | None = typer.Option(
         None, "--complaint", min=1, help="The complaint the links come from (`lantian complaints add` sets it).",
         hidden=True,
     ),
@@ -131,8 +131,8 @@ def capture(
 
     from rich.text import Text
 
+    from core.terminal import as_text
     from crawler.run import run_capture
-    from lantian.terminal import as_text
 
     console = Console()
     bad = [u for u in url if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).netloc]

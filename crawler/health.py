@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lantian.settings import data_dir
+from core.settings import data_dir
 
 # Detail selectors are drifting when at least this share of the listing pages read gives no title or text …
 DRIFT_SHARE = 0.5
@@ -58,7 +58,7 @@ def load_health(path: Path | None = None) -> dict[str, PlatformHealth]:
 def assess(platform: str, counts: dict[str, int], previous: PlatformHealth | None,
            now: str | None = None) -> PlatformHealth:
     """Judge one platform from a sweep's counters (`result_pages`, `cards`, `details`, `selector_misses`)."""
-    now = now or datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = now or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     health = PlatformHealth(platform, now, **{k: int(counts.get(k, 0)) for k in
                                               ("result_pages", "cards", "details", "selector_misses")})
     if health.result_pages and not health.cards:

@@ -17,7 +17,6 @@ from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
 from crawler.items import ListingItem
-from detector.ocr_cache import default_path
 from detector.ocr_pool import ImageTextWorkers, ReaderSettings
 
 logger = logging.getLogger(__name__)
@@ -62,9 +61,9 @@ class ImageTextPipeline:
         settings = self.crawler.settings
         self.workers = SharedImageTextWorkers.acquire(
             ReaderSettings(config.ocr_min_score, config.ocr_max_side),
-            Path(settings.get("LANTIAN_OCR_CACHE") or default_path()),
-            workers=settings.getint("LANTIAN_OCR_WORKERS", 1),
-            niceness=settings.getint("LANTIAN_OCR_NICENESS", 5),
+            Path(settings["LANTIAN_OCR_CACHE"]),
+            workers=settings.getint("LANTIAN_OCR_WORKERS"),
+            niceness=settings.getint("LANTIAN_OCR_NICENESS"),
         )
 
     def close_spider(self, spider: Spider) -> Deferred[None] | None:

@@ -49,11 +49,6 @@ def captured_by_hand(item: ListingItem | dict) -> bool:
     return bool(item.get("capture"))
 
 
-def listing_id(canonical_url: str) -> str:
-    """The listing's (and its lead's) id: sha1 of the canonical URL."""
-    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
-
-
 CONTENT_FIELDS = ("title", "text", "price", "seller", "location", "contacts", "image_urls")
 
 
@@ -64,5 +59,5 @@ def content_sha256(item: ListingItem | dict) -> str:
         value = item.get(field)
         if isinstance(value, (list, tuple)):
             value = "\x1f".join(str(v) for v in value)
-        digest.update(f"{field}={value or ''}\x1e".encode("utf-8"))
+        digest.update(f"{field}={value or ''}\x1e".encode())
     return digest.hexdigest()

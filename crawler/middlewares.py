@@ -60,10 +60,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
         super().__init__(crawler.settings)
         self.crawler = crawler
         settings = crawler.settings
-        self.backoff_base = settings.getfloat("LANTIAN_RETRY_BACKOFF_BASE", 0.5)
-        self.backoff_max = settings.getfloat("LANTIAN_RETRY_BACKOFF_MAX", 30.0)
-        self.retry_after_max = settings.getfloat("LANTIAN_RETRY_AFTER_MAX", 120.0)
-        self.retry_after_times = settings.getint("LANTIAN_RETRY_AFTER_TIMES", 8)
+        self.backoff_base = settings.getfloat("LANTIAN_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("LANTIAN_RETRY_BACKOFF_MAX")
+        self.retry_after_max = settings.getfloat("LANTIAN_RETRY_AFTER_MAX")
+        self.retry_after_times = settings.getint("LANTIAN_RETRY_AFTER_TIMES")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PoliteRetryMiddleware:
@@ -167,7 +167,7 @@ class ResponseGuardMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        self.cut_size = crawler.settings.getint("LANTIAN_PAGE_CUT_SIZE", 2 * 1024 * 1024)
+        self.cut_size = crawler.settings.getint("LANTIAN_PAGE_CUT_SIZE")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ResponseGuardMiddleware:
@@ -268,8 +268,8 @@ class BrowserContextRecycler:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        self.pages_per_context = crawler.settings.getint("LANTIAN_PAGES_PER_CONTEXT", 100)
-        self.reuse_pages = crawler.settings.getbool("LANTIAN_REUSE_PAGES", True)
+        self.pages_per_context = crawler.settings.getint("LANTIAN_PAGES_PER_CONTEXT")
+        self.reuse_pages = crawler.settings.getbool("LANTIAN_REUSE_PAGES")
         self.tabs_per_context = (crawler.settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT")
                                  or crawler.settings.getint("CONCURRENT_REQUESTS"))
         self.generation: dict[str, int] = {}

@@ -17,14 +17,14 @@ from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline
 
 from crawler.items import ListingItem, captured_by_hand, content_sha256
-from crawler.seen import SeenStore, default_path
+from crawler.seen import SeenStore
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 def seen_store_path(settings: Any) -> Path:
-    return Path(settings.get("LANTIAN_SEEN_DB") or default_path())
+    return Path(settings["LANTIAN_SEEN_DB"])
 
 
 def listing_dict(item: ListingItem) -> dict[str, Any]:
@@ -79,7 +79,7 @@ class ListingImagesPipeline(FilesPipeline):
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
         if item.get("change") not in ("new", "changed") and not captured_by_hand(item):
             return []
-        limit = self.crawler.settings.getint("LANTIAN_MAX_IMAGES", 4)
+        limit = self.crawler.settings.getint("LANTIAN_MAX_IMAGES")
         return [
             Request(url, meta={"download_slot": item.get("platform")})
             for url in (item.get("image_urls") or [])[:limit]

@@ -14,15 +14,12 @@ from urllib.parse import urljoin, urlsplit
 import jmespath
 from jmespath.exceptions import JMESPathError
 from parsel import Selector
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from lantian.settings import ConfigError, config_dir, read_yaml
+from core.config import ConfigError, StrictModel, read_yaml, validate
+from core.settings import config_dir
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _check_selector(value: str | None) -> str | None:
@@ -65,7 +62,7 @@ PageSource = Literal["html", "json", "embedded"]
 VARIABLE_PATTERN = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
 
-class PageReading(_Strict):
+class PageReading(StrictModel):
     """How a page is read: `source: html` (the default) with CSS/XPath selectors, or JMESPath expressions on data —
     `json` (the response is JSON, e.g. a search API) or `embedded` (the JSON a script of the page assigns to the
     variable `embedded`, e.g. `window.__INITIAL_STATE__`)."""
@@ -155,7 +152,7 @@ class SellerSelectors(PageReading):
         return _check_field(value, info)
 
 
-class SearchConfig(_Strict):
+class SearchConfig(StrictModel):
     """A keyword search: `url` is a template with `{keyword}` and optionally `{page}`.
 
     `{page}` runs first_page, first_page + page_step, ...: page numbers (1, 2, 3) or result offsets (0, 10, 20).
@@ -188,7 +185,7 @@ class SearchConfig(_Strict):
         return value
 
 
-class BrowserConfig(_Strict):
+class BrowserConfig(StrictModel):
     """Render pages in Chromium: wait for XHR-loaded cards, then scroll or click "load more"."""
 
     enabled: bool = False
@@ -207,13 +204,13 @@ class BrowserConfig(_Strict):
         return _check_selector(value)
 
 
-class Politeness(_Strict):
+class Politeness(StrictModel):
     concurrency: int = Field(default=4, ge=1, le=64)
     delay: float = Field(default=0.0, ge=0)
     obey_robots: bool = True
 
 
-class SiteFacts(_Strict):
+class SiteFacts(StrictModel):
     """Facts an agency states once for its whole site (name, district, phones, code), read from one page per
     site (e.g. its contact page) and filled into the site's listings where their own page lacks them."""
 
@@ -240,7 +237,7 @@ class SiteFacts(_Strict):
         return _check_selector(value)
 
 
-class SiteCrawl(_Strict):
+class SiteCrawl(StrictModel):
     """An agency website: follow internal links (about/service/contact) and its sitemap."""
 
     allow: list[str] = Field(default_factory=list)
@@ -268,14 +265,14 @@ class SiteCrawl(_Strict):
         return value
 
 
-class Operator(_Strict):
+class Operator(StrictModel):
     """Who runs the platform, as takedown letters name it: its legal name and where it takes complaints."""
 
     legal_name: str = Field(min_length=1)
     complaint_channel: str = Field(min_length=1)
 
 
-class PlatformConfig(_Strict):
+class PlatformConfig(StrictModel):
     """One platform: where to start, how to read its pages, how politely, and which keywords it sweeps."""
 
     name: str
@@ -359,17 +356,9 @@ def _check_http_url(value: str) -> None:
         raise ValueError(f"{value!r} is not an http(s) URL")
 
 
-class KeywordList(_Strict):
+class KeywordList(StrictModel):
     description: str = ""
     keywords: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
-
-
-def _format_errors(path: Path, exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        problems.append(f"{field}: {error['msg']}")
-    return f"{path}: " + "; ".join(problems)
 
 
 def load_platform(path: Path) -> PlatformConfig:
@@ -379,10 +368,7 @@ def load_platform(path: Path) -> PlatformConfig:
     data.setdefault("name", path.stem)
     if data["name"] != path.stem:
         raise ConfigError(f"{path}: name: {data['name']!r} must match the file name {path.stem!r}")
-    try:
-        return PlatformConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_format_errors(path, exc)) from None
+    return validate(PlatformConfig, data, path)
 
 
 def load_keyword_list(path: Path) -> KeywordList:
@@ -391,10 +377,7 @@ def load_keyword_list(path: Path) -> KeywordList:
         data = {"keywords": data}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping with `keywords`")
-    try:
-        return KeywordList.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_format_errors(path, exc)) from None
+    return validate(KeywordList, data, path)
 
 
 def load_endpoints(path: Path) -> dict[str, str]:

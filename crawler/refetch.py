@@ -1,6 +1,6 @@
 """Fetching listings once more, as a crawl of the requested URLs with the crawl's own settings (`RefetchSpider`),
 from callers that cannot start Scrapy's reactor themselves: `refetch()` runs the crawl in a process of its own
-(`main()`: JSON in on stdin, one JSON line out per URL) and returns what each URL answered."""
+(`crawler.run.refetch_main`: JSON in on stdin, one JSON line out per URL) and returns what each URL answered."""
 from __future__ import annotations
 
 import json
@@ -43,8 +43,9 @@ def refetch(targets: list[RefetchTarget], *, render: bool = True,
     if not targets:
         return []
     arguments = json.dumps({"targets": [asdict(t) for t in targets], "render": render, "settings": settings or {}})
-    result = subprocess.run([sys.executable, "-c", "from crawler.refetch import main; main()"], input=arguments,
-                            capture_output=True, text=True, timeout=TIMEOUT_BASE + PER_URL_SECONDS * len(targets))
+    child = [sys.executable, "-c", "from crawler.run import refetch_main; refetch_main()"]
+    result = subprocess.run(child, input=arguments, capture_output=True, text=True,
+                            timeout=TIMEOUT_BASE + PER_URL_SECONDS * len(targets))
     found = {}
     for line in result.stdout.splitlines():
         if line.startswith("{"):
@@ -54,11 +55,3 @@ def refetch(targets: list[RefetchTarget], *, render: bool = True,
         raise RefetchError(f"the refetch crawl failed ({result.returncode}): {result.stderr.strip()[-1000:]}")
     return [found[t.url] for t in targets]
 
-
-def main() -> None:
-    from crawler.run import run_refetch
-
-    arguments = json.loads(sys.stdin.read())
-    targets = [RefetchTarget(**t) for t in arguments["targets"]]
-    for refetched in run_refetch(targets, render=arguments["render"], settings=arguments["settings"]):
-        print(json.dumps(asdict(refetched), ensure_ascii=False), flush=True)

@@ -7,10 +7,13 @@ a subprocess through `lantian crawl`).
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+import sys
 import time
-from collections.abc import Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +21,40 @@ from rich.console import Console
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from core.settings import data_dir
+from crawler import health, seen
 from crawler.capture import CaptureOutcome
+from crawler.evidence import archive
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
-from crawler import health
 from crawler.progress import HEALTH_COUNTERS, SweepSummary, counters, run_with_progress, summarize
 from crawler.refetch import Refetched, RefetchTarget
 from crawler.spiders.capture import CaptureSpider
 from crawler.spiders.refetch import RefetchSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
-from lantian.settings import data_dir
+from detector import ocr_cache
 
 SPIDERS = {"sweep": SweepSpider, "site": SiteSpider}
 
 
+# Settings that are paths under the data dir, `None` in crawler/settings.py (the data dir is known at crawl time).
+DATA_PATHS: dict[str, Callable[[], Path]] = {
+    "FILES_STORE": lambda: data_dir() / "images",
+    "LANTIAN_SEEN_DB": seen.default_path,
+    "LANTIAN_OCR_CACHE": ocr_cache.default_path,
+    "EVIDENCE_DIR": archive.default_root,
+}
+
+
 def crawler_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """The crawler's settings (crawler/settings.py, then `overrides`), with the data-dir paths filled in."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     if overrides:
         settings.update(overrides, priority="cmdline")
+    for name, default_path in DATA_PATHS.items():
+        if settings.get(name) is None:
+            settings.set(name, str(default_path()), priority="project")
     return settings
 
 
@@ -44,7 +62,7 @@ def _log_settings(kind: str) -> dict[str, Any]:
     """A fresh log file under `<data dir>/crawl/logs/` for one run."""
     log_dir = data_dir() / "crawl" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return {"LOG_FILE": str(log_dir / f"{kind}-{stamp}.log"), "LOG_FILE_APPEND": False}
 
 
@@ -160,3 +178,11 @@ def run_refetch(
     results = crawler.spider.results
     return [results.get(t.url) or Refetched(url=t.url, error="the crawl ended before it was fetched")
             for t in targets]
+
+
+def refetch_main() -> None:
+    """The child process of `crawler.refetch.refetch`: its targets as JSON on stdin, one JSON line per URL out."""
+    arguments = json.loads(sys.stdin.read())
+    targets = [RefetchTarget(**t) for t in arguments["targets"]]
+    for refetched in run_refetch(targets, render=arguments["render"], settings=arguments["settings"]):
+        print(json.dumps(asdict(refetched), ensure_ascii=False), flush=True)

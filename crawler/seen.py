@@ -16,13 +16,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from w3lib.url import canonicalize_url
 
-from lantian.settings import data_dir
+from core.settings import data_dir
 
 Observation = Literal["new", "unchanged", "changed"]
 ACTIVE, REMOVED = "active", "removed"
@@ -54,13 +54,13 @@ def default_path() -> Path:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("seen-store times must be timezone-aware")
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _interval(interval: timedelta | float) -> timedelta:

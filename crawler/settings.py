@@ -2,10 +2,15 @@
 
 Per-platform politeness (concurrency, delay, robots) comes from `config/platforms/*.yaml` and is applied by the
 spiders as download slots, so this file holds only what is the same for every platform.
+
+Every `LANTIAN_*` and `EVIDENCE_*` setting has its default here and only here (components read them without a
+fallback of their own). Paths under the data dir are `None` here: the data dir is known only when a crawl starts
+(`LANTIAN_DATA_DIR`), so `crawler.run.crawler_settings` fills them in then (`DATA_PATHS`), and importing this module
+creates nothing.
 """
 from __future__ import annotations
 
-from lantian.settings import data_dir
+from crawler.evidence.warc import DEFAULT_MAX_BYTES
 
 BOT_NAME = "lantian"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -84,7 +89,7 @@ EXTENSIONS = {
 LANTIAN_THREAD_CPU = False  # benchmarks: CPU seconds per thread of the crawl's process in the stats
 
 # Listing images are kept byte for byte (FilesPipeline, not re-encoded) so OCR reads the original pixels.
-FILES_STORE = str(data_dir() / "images")
+FILES_STORE = None  # <data dir>/images
 FILES_URLS_FIELD = "image_urls"
 FILES_RESULT_FIELD = "image_files"
 MEDIA_ALLOW_REDIRECTS = True
@@ -92,6 +97,24 @@ LANTIAN_MAX_IMAGES = 4  # per listing, first ones first (image-only claims are u
 # Their text is read once per picture (cached across crawls) in worker processes at a lower CPU priority.
 LANTIAN_OCR_WORKERS = 1
 LANTIAN_OCR_NICENESS = 5
+LANTIAN_OCR_CACHE = None  # <data dir>/ocr/image-text.sqlite3, kept across crawls
+
+# What the crawler has seen (listing, content hash, last fetch), to fetch only what is new or changed.
+LANTIAN_SEEN_DB = None  # <data dir>/crawl/seen.sqlite3
+
+# Evidence: every response's raw bytes in rotating WARC files with a hash-chained log (crawler/evidence).
+EVIDENCE_ENABLED = True
+EVIDENCE_DIR = None  # <data dir>/evidence
+EVIDENCE_WARC_MAX_BYTES = DEFAULT_MAX_BYTES
+EVIDENCE_SCREENSHOTS = True  # flagged listings are screenshotted through the engine
+EVIDENCE_BROWSER_SCREENSHOTS = True  # evidence pages fetched through scrapy-playwright are screenshotted
+
+# Distributed crawl (crawler/distributed): the sweep and worker ids are given per run by `lantian cluster crawl`.
+LANTIAN_SWEEP_ID = None
+LANTIAN_WORKER_ID = None  # None: <host>-<pid>
+LANTIAN_SEED_START = False  # this worker pushes the sweep's start requests
+LANTIAN_HEARTBEAT_SECONDS = 5.0
+LANTIAN_STALE_AFTER_SECONDS = 30.0  # a worker silent this long is gone: its requests go back to the queue
 
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 HTTPCACHE_ENABLED = False
@@ -99,9 +122,10 @@ LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # Browser platforms: scrapy-playwright with Debian's Chromium (installed as download handler only when a selected
-# platform needs the browser; the launch options come from lantian.browser at crawl time).
+# platform needs the browser; the launch options come from core.browser at crawl time).
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 8
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
 PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True
 LANTIAN_PAGES_PER_CONTEXT = 100
+LANTIAN_REUSE_PAGES = True  # a browser tab is reused for the next page of its context

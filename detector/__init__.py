@@ -1,17 +1,15 @@
 """Chinese NLP detector of illegal IP-agency advertising: `Detector.load().detect(listing)`.
 
-`Detector` is imported on first use so that `from detector import LABELS` stays cheap.
+`Detector` is imported on first use so that importing a light module of the detector stays cheap.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from detector.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, UNLICENSED_AGENCY
-
 if TYPE_CHECKING:
     from detector.detector import Detector
 
-__all__ = ["CONTENT_LABELS", "LABELS", "OFFERS_PATENT_AGENCY", "UNLICENSED_AGENCY", "Detector"]
+__all__ = ["Detector"]
 
 
 def __getattr__(name: str) -> Any:

@@ -34,9 +34,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from detector.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY, SOLICITATION
+from core.config import ConfigError
+from core.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY, SOLICITATION
+from core.settings import project_root
 from detector.speech import AD_CUES, REPORT_CUES
-from lantian.settings import ConfigError, project_root
 
 MODEL_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
 # What the two text models predict: the labels and the solicitation target.

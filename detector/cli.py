@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from core.config import ConfigError
 from detector.training import cli as training_cli
-from lantian.settings import ConfigError
 
 BATCH_SIZE = 256
 STAT_NAMES = {

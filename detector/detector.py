@@ -29,14 +29,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.config import ConfigError, read_yaml
+from core.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, SOLICITATION, UNLICENSED_AGENCY
+from core.settings import config_dir, project_root
 from detector.entities import Entity, EntityExtractor
-from detector.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, SOLICITATION, UNLICENSED_AGENCY
 from detector.normalize import NormalizedText, Normalizer
 from detector.ocr import ImageError, ImageTextReader
 from detector.registry import AgencyRegistry, RegistryCheck
 from detector.rules import Analysis, RuleEngine, RuleMatch, label_scores
 from detector.speech import cue_solicitation, mask_reported, quoted_spans
-from lantian.settings import ConfigError, config_dir, project_root, read_yaml
 
 CONTENT_FIELDS = ("title", "text", "image_text")
 MODEL_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
@@ -519,7 +520,7 @@ class Detector:
 
 
 def _settings_registry(directory: Path) -> AgencyRegistry:
-    from lantian.settings import load_settings
+    from core.settings import load_settings
 
     return AgencyRegistry.from_settings(load_settings(directory / "lantian.yaml"))
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import ahocorasick
 
-from detector.districts import ENTITIES_FILE, districts_from
-from detector.normalize import NormalizedText, fold_variant
-from lantian.settings import ConfigError, config_dir, read_yaml
+from core.config import ConfigError, read_yaml
+from core.districts import ENTITIES_FILE, districts_from
+from core.settings import config_dir
+from detector.normalized import NormalizedText, fold_variant
 
 ENTITY_TYPES = ("agency", "agency_code", "phone", "wechat", "qq", "email", "district", "price")
 _DIGIT_SEP = r"[ \-.]?"
@@ -72,7 +73,8 @@ class EntityExtractor:
             ("agency_code", re.compile(
                 r"(?:代理机构代码|机构代码|机构编号|代理机构编号|机构代码为|代码)[ :=：(]*(?P<id>\d{5})(?!\d)")),
             ("price", re.compile(
-                r"(?:¥|rmb|人民币) ?\d+(?:\.\d+)?(?:万)?|\d+(?:\.\d+)?(?:万)?(?:元|块)|\d+(?:\.\d+)?万(?=/?年|一年|每年)")),
+                r"(?:¥|rmb|人民币) ?\d+(?:\.\d+)?(?:万)?|\d+(?:\.\d+)?(?:万)?(?:元|块)"
+                r"|\d+(?:\.\d+)?万(?=/?年|一年|每年)")),
             ("agency", re.compile(rf"(?:{_alternation(agency_endings)})(?:\((?:特殊)?普通合伙\))?")),
         ]
         self._same_as_phone = re.compile(rf"(?:{_alternation(wechat_words)})同号|同微信|微信同号")

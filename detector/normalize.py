@@ -22,20 +22,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import ahocorasick
 import jieba
-import opencc
 
+from core.config import ConfigError, read_yaml
+from core.settings import config_dir
+from detector.normalized import T2S, NormalizedText, fold_variant
+from detector.rules import RuleEngine
 from detector.sound import CJK, SoundMatcher, latin_words
-from lantian.settings import ConfigError, config_dir, read_yaml
-
-if TYPE_CHECKING:
-    from detector.rules import RuleEngine
 
 ZERO_WIDTH = "\u200b-\u200f\u2060-\u2064\ufeff\ufe00-\ufe0f\u00ad"
 EMOJI = (
@@ -65,33 +62,6 @@ _CJK_TERM = re.compile(f"[{CJK}]{{2,}}")
 # Words of jieba's dictionary seen at least this often count as common words (制定 13,662; 专力 3).
 COMMON_WORD_MIN_COUNT = 10
 _COMMON_WORD_LINE = re.compile(rf"^([{CJK}]{{2,4}}) (\d+) ", re.MULTILINE)
-
-
-@dataclass(frozen=True, slots=True)
-class NormalizedText:
-    """Normalised text plus, for each of its characters, the original span `[starts[i], ends[i])`."""
-
-    text: str
-    original: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-
-    def to_original(self, start: int, end: int) -> tuple[int, int]:
-        """Map the normalised span `[start, end)` to the smallest original span that produced it."""
-        if not 0 <= start <= end <= len(self.text):
-            raise ValueError(f"span ({start}, {end}) outside normalised text of length {len(self.text)}")
-        if start == end:
-            position = self.starts[start] if start < len(self.starts) else len(self.original)
-            return position, position
-        return self.starts[start], self.ends[end - 1]
-
-    def original_slice(self, start: int, end: int) -> str:
-        """The original text behind the normalised span `[start, end)`."""
-        begin, finish = self.to_original(start, end)
-        return self.original[begin:finish]
-
-    def __len__(self) -> int:
-        return len(self.text)
 
 
 class _Builder:
@@ -131,20 +101,7 @@ class _Builder:
         self.ends = ends
 
 
-def _traditional_to_simplified_table() -> dict[int, str]:
-    """Character table of OpenCC (`TSCharacters.txt`): one simplified character per traditional one."""
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    table: dict[int, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        source, _, targets = line.partition("\t")
-        target = targets.split(" ")[0] if targets else ""
-        if len(source) == 1 and len(target) == 1 and source != target:
-            table[ord(source)] = target
-    return table
-
-
-_T2S = _traditional_to_simplified_table()
-_TRADITIONAL = frozenset(chr(code) for code in _T2S)
+_TRADITIONAL = frozenset(chr(code) for code in T2S)
 
 
 class Normalizer:
@@ -187,9 +144,6 @@ class Normalizer:
                     if key != str(canonical):
                         replacements[key] = str(canonical)
         if rules is None and (directory / "detector" / "rules.yaml").exists():
-            # Imported here: the rule engine reads normalised text, so detector.rules imports this module.
-            from detector.rules import RuleEngine
-
             rules = RuleEngine.from_config(directory)
         canonicals = [fold_variant(str(c)) for s in ("pinyin", "homophones") for c in (data.get(s) or {})]
         return cls(replacements, _sound_matcher(data.get("sound") or {}, path, rules, canonicals))
@@ -198,7 +152,7 @@ class Normalizer:
         builder = _Builder(text)
         _fold_width_and_case(builder)
         if not _TRADITIONAL.isdisjoint(builder.text):
-            builder.text = builder.text.translate(_T2S)
+            builder.text = builder.text.translate(T2S)
         if self.replacements:
             # Before separators go: some variants are written with a symbol in them ("微❤").
             self._replace_variants(builder)
@@ -310,11 +264,6 @@ def common_words() -> frozenset[str]:
     return frozenset(m.group(1) for m in _COMMON_WORD_LINE.finditer(data) if int(m.group(2)) >= COMMON_WORD_MIN_COUNT)
 
 
-def fold_variant(text: str) -> str:
-    """A config word in the form the normalised text has (NFKC, lower case, simplified)."""
-    return unicodedata.normalize("NFKC", text).lower().translate(_T2S)
-
-
 def _fold_width_and_case(builder: _Builder) -> None:
     # ASCII and the unified CJK ideographs are NFKC-stable, so only the other characters are looked at. Those that
     # fold to one character (，→ , Ａ→ a) are translated in place, which leaves the offset map as it is; the rest
@@ -356,5 +305,5 @@ def load_normalizer(directory: Path | None = None) -> Normalizer:
 
 
 def normalize_text(text: str, directory: Path | None = None) -> NormalizedText:
-    """Normalise `text` with the replacement lists of the config dir (default `lantian.settings.config_dir()`)."""
+    """Normalise `text` with the replacement lists of the config dir (default `core.settings.config_dir()`)."""
     return load_normalizer(directory or config_dir())(text)

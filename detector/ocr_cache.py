@@ -3,11 +3,11 @@
 Agencies reuse the same badge, QR code and banner across hundreds of listings, and platforms serve the same picture
 re-encoded under other URLs. An image is found again by the SHA-256 of its bytes, or, for a re-encoded copy, by its
 perceptual hash (pHash, within 3 of its 64 bits). A perceptual hash alone cannot tell two banners of one template
-apart ("15天下证" and "60天下证" differ by 2 of its 64 bits, less than a re-encoded copy of either may), so a pHash match
-is only taken when the two pictures have the same size and agree pixel by pixel: every 8×8 block of their half-size
-grey copies within `SAME_PICTURE_TOLERANCE` (a JPEG copy at quality 30 stays within 11 of 255; a one-character
-change, even a comma to a full stop, differs by more than 60). A copy at another size is read again: at another
-scale, the rescaling differs from the original more than one changed character does.
+apart ("15天下证" and "60天下证" differ by 2 of its 64 bits, less than a re-encoded copy of either may), so a pHash
+match is only taken when the two pictures have the same size and agree pixel by pixel: every 8×8 block of their
+half-size grey copies within `SAME_PICTURE_TOLERANCE` (a JPEG copy at quality 30 stays within 11 of 255; a
+one-character change, even a comma to a full stop, differs by more than 60). A copy at another size is read again:
+at another scale, the rescaling differs from the original more than one changed character does.
 
 Entries are keyed by the engine and its settings too (`ImageTextReader.settings_key`), so a new engine or new
 settings read every picture afresh. SQLite in WAL mode: one writer, any number of readers (worker processes).
@@ -19,14 +19,14 @@ import io
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import imagehash
 import numpy as np
 from PIL import Image
 
-from lantian.settings import data_dir
+from core.settings import data_dir
 
 SAME_PICTURE_TOLERANCE = 24.0
 MAX_HASH_DISTANCE = 3  # of 64 bits: a re-encoded copy at the same size moves its pHash by 0 to 2
@@ -151,7 +151,7 @@ class OcrCache:
 
     def put(self, sha256: str, settings: str, text: str, how: str, fingerprint: Fingerprint | None) -> None:
         """Remember the text of a picture; `how` says how it was found (ocr, no_text, copy)."""
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
         if fingerprint is None:
             picture: tuple = (None,) * 8
         else:

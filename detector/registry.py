@@ -14,7 +14,8 @@ from typing import Any
 
 import ahocorasick
 
-from lantian.settings import ConfigError, load_settings, project_root
+from core.config import ConfigError
+from core.settings import load_settings, project_root
 
 _NAME_NOISE = re.compile(r"[\s()（）\[\]【】·.,，\-_]|特殊普通合伙|普通合伙")
 

@@ -21,10 +21,11 @@ from typing import Any
 
 import ahocorasick
 
-from detector.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY
-from detector.normalize import NormalizedText, fold_variant
+from core.config import ConfigError, read_yaml
+from core.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY
+from core.settings import config_dir
+from detector.normalized import NormalizedText, fold_variant
 from detector.speech import ReportedSpeech, Span, overlaps, quoted_spans, reported_spans
-from lantian.settings import ConfigError, config_dir, read_yaml
 
 RULE_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
 FIELD_KINDS = ("content", "seller")

@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from detector.normalize import NormalizedText
-from lantian.settings import ConfigError
+from detector.normalized import NormalizedText
+from core.config import ConfigError
 
 Span = tuple[int, int]
 

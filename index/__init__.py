@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from index.lead import Lead, lead_id
+from core.lead import Lead, lead_id
 from index.query import LeadPage, LeadQuery
 from index.store import LeadNotFound, LeadStore, StoreError
 
@@ -19,7 +19,8 @@ __all__ = [
 def open_store(settings: Mapping[str, Any] | None = None) -> LeadStore:
     """The lead store the settings ask for: Elasticsearch when `elasticsearch.url` (or `LANTIAN_ES_URL`) is
     set, else the embedded SQLite store in `<data dir>/index/leads.sqlite3`."""
-    from lantian.settings import ConfigError, data_dir, load_settings
+    from core.config import ConfigError
+    from core.settings import data_dir, load_settings
 
     settings = load_settings() if settings is None else settings
     es = settings.get("elasticsearch") or {}

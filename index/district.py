@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from detector.districts import load_districts
-from lantian.settings import config_dir
+from core.districts import load_districts
+from core.settings import config_dir
 
 _SPACES = re.compile(r"\s+")
 # What a lead without a district is counted and filtered as (stats, reports, the console's district filter).

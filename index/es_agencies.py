@@ -37,8 +37,9 @@ class EsAgencies:
                risk_levels: list[str] | None = None, min_score: float | None = None,
                limit: int = 100) -> list[dict[str, Any]]:
         """Agencies whose name, code or id contains every word of `text`, within the filters, highest score first."""
-        body: dict[str, Any] = {"query": self.query(text, district=district, risk_levels=risk_levels, min_score=min_score),
-                "size": limit, "sort": [{"score": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]}
+        query = self.query(text, district=district, risk_levels=risk_levels, min_score=min_score)
+        body: dict[str, Any] = {"query": query, "size": limit,
+                                "sort": [{"score": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]}
         result = self.requests("search agencies", lambda: self.client.search(index=self.alias, **body))
         return [h["_source"] for h in result["hits"]["hits"]]
 

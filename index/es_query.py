@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.lead import DEFAULT_SOURCE
 from index import text as textutil
 from index.district import UNKNOWN_DISTRICT
-from index.lead import DEFAULT_SOURCE
 from index.query import LeadPage, LeadQuery
 from index.store import INTERNAL_FIELDS, public
 

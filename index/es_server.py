@@ -17,11 +17,12 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
 
-from lantian.settings import data_dir, project_root
+from core.settings import data_dir, project_root
 
 DEFAULT_PORT = 9200
 DEFAULT_HEAP = "512m"
@@ -81,7 +82,8 @@ def describe(url: str, timeout: float = 5.0) -> EsInfo:
             nodes = _get_json(client, "/_nodes/_local/stats/jvm").get("nodes", {})
     except httpx.HTTPError as exc:
         raise EsServerError(f"Elasticsearch at {url} is not reachable: {exc}") from exc
-    heap = next(iter(nodes.values()), {}).get("jvm", {}).get("mem", {})
+    node: dict[str, Any] = next(iter(nodes.values()), {})
+    heap = node.get("jvm", {}).get("mem", {})
     return EsInfo(
         url=url,
         version=root["version"]["number"],
@@ -93,7 +95,7 @@ def describe(url: str, timeout: float = 5.0) -> EsInfo:
     )
 
 
-def _get_json(client: httpx.Client, path: str) -> dict:
+def _get_json(client: httpx.Client, path: str) -> dict[str, Any]:
     response = client.get(path)
     response.raise_for_status()
     return response.json()

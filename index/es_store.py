@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
+from core.lead import Lead
 from index import cluster, es_query
 from index import lead as leads
 from index.es_agencies import EsAgencies
@@ -26,7 +27,6 @@ from index.es_client import ServerUnavailable, client_from_env, guarded, reason,
 from index.es_indices import EsIndices
 from index.es_spooling import SpooledWrites
 from index.es_writer import CONCURRENT_REQUESTS, BulkWriter
-from index.lead import Lead
 from index.mapping import prepare
 from index.query import LeadPage, LeadQuery
 from index.spool import Operation, Spool
@@ -48,7 +48,7 @@ _Result = TypeVar("_Result")
 
 def _whole_number(es: Mapping[str, Any], field: str, default: int, most: int) -> int:
     """`elasticsearch.<field>` of lantian.yaml, a whole number from 1 to `most` (ConfigError naming the field)."""
-    from lantian.settings import ConfigError
+    from core.config import ConfigError
 
     value = es.get(field, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
@@ -75,7 +75,7 @@ class EsLeadStore(LeadStore):
                                  concurrent_requests=concurrent_requests)
         self.agencies = EsAgencies(self.client, self.agency_alias, self._call)
         if spool_dir is None:
-            from lantian.settings import data_dir
+            from core.settings import data_dir
 
             spool_dir = data_dir() / "index" / "spool" / self.alias
         self.spool = Spool(spool_dir)
@@ -93,7 +93,7 @@ class EsLeadStore(LeadStore):
     @classmethod
     def from_settings(cls, es: Mapping[str, Any]) -> EsLeadStore:
         """The store for the `elasticsearch` section of lantian.yaml (ConfigError naming a bad field)."""
-        from lantian.settings import ConfigError
+        from core.config import ConfigError
 
         prefix = str(es.get("index_prefix") or "lantian")
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
@@ -185,9 +185,9 @@ class EsLeadStore(LeadStore):
                 raise LeadNotFound(f"no lead {lead_id}") from None
             updated = change(hit["_source"])
             try:
-                self._call("index", lambda: self.client.index(
-                    index=self.alias, id=lead_id, document=prepare(updated), if_seq_no=hit["_seq_no"],
-                    if_primary_term=hit["_primary_term"], refresh=visible_now))
+                self._call("index", partial(
+                    self.client.index, index=self.alias, id=lead_id, document=prepare(updated),
+                    if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"], refresh=visible_now))
             except ConflictError:
                 continue
             return updated
@@ -310,7 +310,7 @@ class EsLeadStore(LeadStore):
         search_after: list[Any] | None = None
         while True:
             body = es_query.scroll_body(query, _SCROLL_SIZE, search_after)
-            hits = self._call("search", lambda: self.client.search(index=self.alias, **body))["hits"]["hits"]
+            hits = self._call("search", partial(self.client.search, index=self.alias, **body))["hits"]["hits"]
             yield from (public(h["_source"]) for h in hits)
             if len(hits) < _SCROLL_SIZE:
                 return

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 from elasticsearch import Elasticsearch, helpers
 
+from core.lead import Lead
 from index.es_client import RETRY_STATUSES, Requests, ServerUnavailable
-from index.lead import Lead
 from index.store import StoreError
 
 CONCURRENT_REQUESTS = 2

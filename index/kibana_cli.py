@@ -6,8 +6,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from core.config import ConfigError
+from core.settings import load_settings
 from index.kibana_setup import KibanaError, import_objects, render, saved_objects
-from lantian.settings import ConfigError, load_settings
 
 app = typer.Typer(help="Kibana for the review staff: the leads data view, saved searches and dashboard.",
                   no_args_is_help=True)

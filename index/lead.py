@@ -5,30 +5,23 @@ Merging a re-crawl into an existing lead lives here too, so both backends keep w
 """
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
+from core.lead import (
+    CONTACT_KINDS,
+    DEFAULT_SOURCE,
+    ENTITY_KINDS,
+    SOURCES,
+    STATUSES,
+    Capture,
+    Entity,
+    Lead,
+    Span,
+    iso_utc,
+    lead_id,
+)
 from index.district import find_district
-
-Lead = dict[str, Any]
-
-LABELS: tuple[str, ...] = (
-    "impersonation", "insider_channel", "malicious_cancellation",
-    "abnormal_filing", "qualification_lending", "unlicensed_agency",
-)
-# Workflow statuses (casework/workflow.py decides the moves between them).
-STATUSES: tuple[str, ...] = (
-    "new", "reviewing", "escalated", "confirmed", "dismissed", "takedown_requested", "removed", "persisting",
-    "resolved_by_edit",
-)
-CONTACT_KINDS: tuple[str, ...] = ("phone", "wechat", "qq", "email")
-SOURCES: tuple[str, ...] = ("sweep", "capture", "complaint")
-"""How a lead came in: a platform sweep, one URL a staff member captured, or a member of the public's complaint.
-A lead keeps the source it came in by; documents written before the field existed are sweeps."""
-DEFAULT_SOURCE = "sweep"
 
 # Listing fields copied onto the lead as they are (evidence of the fetch and what the listing shows).
 LISTING_FIELDS: tuple[str, ...] = (
@@ -41,43 +34,6 @@ WORKFLOW_FIELDS: tuple[str, ...] = (
     "status", "assignee", "dismissal_reason", "takedown_deadline", "status_changed_at", "status_changed_by",
     "notes", "audit", "complaints",
 )
-# Entity types the detector may emit, mapped to the lead's contact kinds.
-ENTITY_CONTACTS: dict[str, str] = {
-    "phone": "phone", "mobile": "phone", "tel": "phone",
-    "wechat": "wechat", "weixin": "wechat", "wx": "wechat",
-    "qq": "qq", "email": "email",
-}
-ENTITY_AGENCY_CODES = frozenset({"agency_code", "org_code"})
-ENTITY_AGENCY_NAMES = frozenset({"agency", "agency_name", "org", "organization"})
-# The canonical form (what the crawler writes), for days every month has; others go through the full parse.
-_CANONICAL_UTC = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
-
-
-def lead_id(canonical_url: str) -> str:
-    """The lead id: sha1 of the canonical URL (the crawler's listing id uses the same rule)."""
-    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
-
-
-def iso_utc(value: Any = None) -> str:
-    """A timestamp as ISO-8601 UTC with second precision and a `Z` (now when `value` is None).
-
-    One fixed format lets both stores compare dates as strings and Elasticsearch parse them as dates.
-    """
-    if isinstance(value, str) and _CANONICAL_UTC.fullmatch(value):
-        return value
-    if value is None:
-        moment = datetime.now(timezone.utc)
-    elif isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    else:
-        text = str(value).strip()
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValueError(f"not an ISO-8601 date: {text!r}") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _entities(detection: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -88,16 +44,16 @@ def contacts_from(entities: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Contacts shown in the listing, grouped by kind, in order of appearance without repeats."""
     found: dict[str, list[str]] = {kind: [] for kind in CONTACT_KINDS}
     for entity in entities:
-        kind = ENTITY_CONTACTS.get(str(entity.get("type", "")).lower())
+        kind = ENTITY_KINDS.get(str(entity.get("type", "")).lower())
         text = str(entity.get("text") or "").strip()
-        if kind and text and text not in found[kind]:
+        if kind in found and text and text not in found[kind]:
             found[kind].append(text)
     return found
 
 
-def _first_entity(entities: list[dict[str, Any]], types: frozenset[str]) -> str | None:
+def _first_entity(entities: list[dict[str, Any]], kind: str) -> str | None:
     for entity in entities:
-        if str(entity.get("type", "")).lower() in types and str(entity.get("text") or "").strip():
+        if ENTITY_KINDS.get(str(entity.get("type", "")).lower()) == kind and str(entity.get("text") or "").strip():
             return str(entity["text"]).strip()
     return None
 
@@ -108,7 +64,7 @@ def observation(listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lea
     if not canonical:
         raise ValueError("a listing needs a canonical_url (or url) to become a lead")
     entities = _entities(detection)
-    doc: Lead = {field: listing.get(field) for field in LISTING_FIELDS}
+    doc = cast(Lead, {field: listing.get(field) for field in LISTING_FIELDS})
     doc["canonical_url"] = canonical
     doc["images"] = [str(p) for p in listing.get("images") or []]
     doc["image_urls"] = [str(u) for u in listing.get("image_urls") or []]
@@ -120,11 +76,11 @@ def observation(listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lea
     doc["risk"] = float(detection.get("risk") or 0.0)
     solicitation = detection.get("solicitation")
     doc["solicitation"] = float(solicitation) if isinstance(solicitation, (int, float)) else None
-    doc["evidence"] = [dict(span) for span in detection.get("evidence") or [] if isinstance(span, Mapping)]
-    doc["entities"] = entities
+    doc["evidence"] = [cast(Span, dict(span)) for span in detection.get("evidence") or [] if isinstance(span, Mapping)]
+    doc["entities"] = cast(list[Entity], entities)
     doc["contacts"] = contacts_from(entities)
-    doc["agency_code"] = _first_entity(entities, ENTITY_AGENCY_CODES)
-    doc["agency_name"] = _first_entity(entities, ENTITY_AGENCY_NAMES)
+    doc["agency_code"] = _first_entity(entities, "agency_code")
+    doc["agency_name"] = _first_entity(entities, "agency_name")
     doc["district"] = find_district(listing.get("location"), listing.get("seller"), doc["agency_name"])
     doc["listing_status"] = listing.get("status") or "active"
     doc["source"] = source_of(listing)
@@ -141,7 +97,7 @@ def source_of(doc: Mapping[str, Any]) -> str:
     return str(source)
 
 
-def _capture_entry(capture: Mapping[str, Any]) -> dict[str, Any]:
+def _capture_entry(capture: Mapping[str, Any]) -> Capture:
     """Who captured a listing by hand, when, why, and for which complaint (if any)."""
     return {"at": iso_utc(capture.get("at")), "by": str(capture.get("by") or ""),
             "note": str(capture.get("note") or ""), "complaint": capture.get("complaint")}
@@ -154,11 +110,12 @@ def merge(existing: Lead | None, seen: Lead) -> Lead:
     what makes re-indexing a crawl and replaying the spool safe.
     """
     fetched = seen["fetched_at"]
+    lead: dict[str, Any]
     if existing is None:
         lead = dict(seen)
         lead.update(first_seen=fetched, last_seen=fetched, seen_count=1, status="new", notes=[], audit=[],
                     complaints=[], removed_at=None, cluster_id=seen.get("cluster_id") or seen["id"])
-        return lead
+        return cast(Lead, lead)
     lead = dict(existing)
     # A lead keeps the source it came in by; every capture is added to its history once.
     source = source_of(existing)
@@ -179,27 +136,27 @@ def merge(existing: Lead | None, seen: Lead) -> Lead:
     lead["cluster_id"] = existing.get("cluster_id") or seen.get("cluster_id") or seen["id"]
     lead["source"] = source
     lead["captures"] = captures
-    return lead
+    return cast(Lead, lead)
 
 
 def mark_seen(existing: Lead, fetched_at: Any) -> Lead:
     """The lead after a re-fetch that found the content unchanged (no new detection)."""
-    lead = dict(existing)
+    lead: dict[str, Any] = dict(existing)
     fetched = iso_utc(fetched_at)
     if fetched > (existing.get("last_seen") or ""):
         lead["last_seen"] = fetched
         lead["seen_count"] = int(existing.get("seen_count") or 0) + 1
         lead["listing_status"] = "active"
         lead["removed_at"] = None
-    return lead
+    return cast(Lead, lead)
 
 
 def mark_removed(existing: Lead, at: Any) -> Lead:
     """The lead after the crawler found the listing gone (the workflow status is casework's to change)."""
-    lead = dict(existing)
+    lead: dict[str, Any] = dict(existing)
     lead["listing_status"] = "removed"
     lead["removed_at"] = lead.get("removed_at") or iso_utc(at)
-    return lead
+    return cast(Lead, lead)
 
 
 def apply_workflow(existing: Lead, changes: Mapping[str, Any], event: Mapping[str, Any]) -> Lead:
@@ -209,14 +166,14 @@ def apply_workflow(existing: Lead, changes: Mapping[str, Any], event: Mapping[st
         raise ValueError(f"update_workflow cannot change {', '.join(sorted(forbidden))}")
     if "status" in changes and changes["status"] not in STATUSES:
         raise ValueError(f"unknown status {changes['status']!r}: use one of {', '.join(STATUSES)}")
-    lead = dict(existing)
+    lead: dict[str, Any] = dict(existing)
     lead.update(changes)
     stamped = {**event, "at": iso_utc(event.get("at"))}
     if "status" in changes:
         lead["status_changed_at"] = stamped["at"]
         lead["status_changed_by"] = event.get("by")
     lead["audit"] = [*(existing.get("audit") or []), stamped]
-    return lead
+    return cast(Lead, lead)
 
 
 def append_note(existing: Lead, note: Mapping[str, Any]) -> Lead:
@@ -224,7 +181,7 @@ def append_note(existing: Lead, note: Mapping[str, Any]) -> Lead:
     text = str(note.get("text") or "").strip()
     if not text:
         raise ValueError("a note needs text")
-    lead = dict(existing)
+    lead: dict[str, Any] = dict(existing)
     entry = {"at": iso_utc(note.get("at")), "by": note.get("by"), "text": text}
     lead["notes"] = [*(existing.get("notes") or []), entry]
-    return lead
+    return cast(Lead, lead)

@@ -9,10 +9,11 @@ store finds the alias on an older index and reindexes into `<prefix>-leads-v<MAP
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from core.labels import LABELS
+from core.lead import Lead
 from index import text as textutil
-from index.lead import LABELS, Lead
 
 MAPPING_VERSION = 3
 
@@ -46,7 +47,7 @@ LEAD_PROPERTIES: dict[str, Any] = {
     "image_urls": _KEYWORD,
     "agency_name": _TEXT_WITH_KEYWORD,
     "agency_code": _KEYWORD,
-    "contacts": {"properties": {kind: _KEYWORD for kind in ("phone", "wechat", "qq", "email")}},
+    "contacts": {"properties": dict.fromkeys(("phone", "wechat", "qq", "email"), _KEYWORD)},
     "district": _KEYWORD,
     "labels": _KEYWORD,
     "scores": {"properties": {label: {"type": "float"} for label in LABELS}},
@@ -112,7 +113,8 @@ def prepare(doc: Lead, fresh: bool = False) -> Lead:
 
     In place because every lead passes here on its way to the server; `public()` drops the fields again.
     """
+    fields = cast(dict[str, Any], doc)
     for field, words in (("title", "title_words"), ("text", "text_words")):
-        if fresh or words not in doc:
-            doc[words] = textutil.words(doc.get(field))
+        if fresh or words not in fields:
+            fields[words] = textutil.words(fields.get(field))
     return doc

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.lead import SOURCES, Lead, iso_utc
+from core.lead import SOURCES, Lead, iso_utc
 
 SORTS: tuple[str, ...] = ("risk", "last_seen", "first_seen", "relevance")
 DATE_FIELDS: tuple[str, ...] = ("first_seen", "last_seen", "fetched_at")

@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, cast
 
+from core.lead import DEFAULT_SOURCE, Lead
 from index import text as textutil
 from index.district import UNKNOWN_DISTRICT
-from index.lead import DEFAULT_SOURCE, Lead
 from index.query import LeadPage, LeadQuery
 from index.store import LeadNotFound, LeadStore, StoreError, public
 
@@ -246,7 +246,7 @@ class SqliteLeadStore(LeadStore):
         terms = query.terms()
         highlights: dict[str, dict[str, list[str]]] = {}
         for lead in leads:
-            marked = {f: textutil.highlight(lead.get(f), terms) for f in ("title", "seller", "text")}
+            marked = {f: textutil.highlight(cast(str | None, lead.get(f)), terms) for f in ("title", "seller", "text")}
             highlights[lead["id"]] = {f: frags for f, frags in marked.items() if frags}
         return LeadPage(self.count(query), leads, highlights, query.offset, query.limit)
 
@@ -296,7 +296,8 @@ class SqliteLeadStore(LeadStore):
     def search_agencies(self, text: str | None = None, *, district: str | None = None,
                         risk_levels: list[str] | None = None, min_score: float | None = None,
                         limit: int = 100) -> list[dict[str, Any]]:
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         for term in (text or "").split():
             clauses.append("(instr(lower(name), lower(?)) > 0 OR instr(lower(code), lower(?)) > 0 "
                            "OR instr(lower(id), lower(?)) > 0)")

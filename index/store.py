@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from index import cluster, lead as leads
-from index.lead import Lead
+from core.lead import Lead
+from index import cluster
+from index import lead as leads
 from index.query import COUNT_BY, LeadPage, LeadQuery
 
 # Fields kept in the stored document for the store's own use, never handed to callers.
@@ -32,10 +33,7 @@ class LeadNotFound(StoreError, KeyError):
 
 def public(doc: Mapping[str, Any]) -> Lead:
     """A stored document without the store's internal fields."""
-    lead = dict(doc)
-    for field in INTERNAL_FIELDS:
-        lead.pop(field, None)
-    return lead
+    return cast(Lead, {field: value for field, value in doc.items() if field not in INTERNAL_FIELDS})
 
 
 class LeadStore(ABC):
@@ -103,7 +101,7 @@ class LeadStore(ABC):
                         limit: int = 100) -> list[dict[str, Any]]:
         """Agency documents matching the name/code text and filters, highest `score` first."""
 
-    def flush(self) -> None:
+    def flush(self) -> None:  # noqa: B027 (a backend whose writes are durable and visible at once needs none)
         """Make every accepted write durable and visible to searches."""
 
     def close(self) -> None:
@@ -218,9 +216,9 @@ class LeadStore(ABC):
     def import_leads(self, docs: Iterable[Mapping[str, Any]]) -> int:
         """Write whole lead documents as another store holds them (a migration): status, assignee, notes, audit
         and history stay as they are; the content signatures are computed again. Returns how many."""
-        batch = []
+        batch: list[Lead] = []
         for doc in docs:
-            lead = dict(doc)
+            lead = cast(Lead, dict(doc))
             minhash = cluster.signature(lead.get("title"), lead.get("text"))
             lead["minhash"] = cluster.encode(minhash) if minhash is not None else None
             batch.append(lead)

@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
 
-from lantian.settings import data_dir
-from lantian.terminal import as_text
+from core.settings import data_dir
+from core.terminal import as_text
 
 console = Console()
 DEMO_COLUMNS = ("pages", "items", "leads", "errors", "new", "changed", "removed")

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lantian.settings import ConfigError
+from core.config import ConfigError
 from simulator.server import (
     SimulatorConfig,
     SimulatorError,
@@ -155,7 +155,9 @@ def _admin(endpoints_file: Path | None, action: str, params: dict | None = None,
 @admin_app.command()
 def remove(
     listing_id: Annotated[str, typer.Argument(help="Listing id, e.g. L000123.")],
-    mode: Annotated[str, typer.Option(help="delisted: page says 该商品已下架 (HTTP 200); 404: page is gone.")] = "delisted",
+    mode: Annotated[
+        str, typer.Option(help="delisted: page says 该商品已下架 (HTTP 200); 404: page is gone.")
+    ] = "delisted",
     endpoints: EndpointsFile = None,
 ) -> None:
     """Take a listing down."""

@@ -11,17 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lantian.settings import ConfigError, read_yaml
+from core.config import ConfigError, read_yaml
+from core.labels import LABELS
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
-LABELS = (
-    "impersonation",
-    "insider_channel",
-    "malicious_cancellation",
-    "abnormal_filing",
-    "qualification_lending",
-    "unlicensed_agency",
-)
 KINDS = ("violation", "lawful_ad", "hard_negative", "unrelated")
 PLATFORMS = ("market", "feed", "search", "agencies", "services", "app")
 SELLER_TYPES = ("licensed", "fake_agency", "personal", "official_looking", "media", "university", "shop")

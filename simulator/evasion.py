@@ -1,4 +1,4 @@
-"""The disguises sellers use to slip past keyword filters (domain.md, "Evasion the staff see")."""
+"""The disguises sellers use to slip past keyword filters (docs/domain.md, "Evasion the staff see")."""
 from __future__ import annotations
 
 from functools import lru_cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from random import Random
 
@@ -25,7 +25,7 @@ MULTI_LABEL_RATE = 0.15
 VIOLATION_EVASIONS = {"none": 44, "spaces": 9, "traditional": 10, "pinyin": 9, "homophone": 9, "emoji": 9, "image": 10}
 DISGUISES_TERMS = ("spaces", "pinyin", "homophone", "emoji")
 OTHER_EVASIONS = {"none": 92, "traditional": 4, "image": 4}
-EPOCH = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 NEUTRAL_TITLES = ("知识产权服务 详情见图", "商标专利 一站式服务 看图咨询", "专业代办 价格见图", "企业服务 详情请看图片")
 
 

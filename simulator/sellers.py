@@ -142,7 +142,8 @@ def build_population(seed: int, listings: int, corpus: Corpus) -> Population:
                 phone=_phone(rng),
                 wechat=wechat,
                 qq=str(rng.randrange(10_000_000, 3_999_999_999)),
-                address=f"{city}{district}{rng.choice(slots['roads'])}{rng.randrange(1, 2000)}号{rng.randrange(2, 30)}楼",
+                address=(f"{city}{district}{rng.choice(slots['roads'])}"
+                         f"{rng.randrange(1, 2000)}号{rng.randrange(2, 30)}楼"),
                 slug=slug,
                 layout=rng.choice(LAYOUTS),
             )

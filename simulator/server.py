@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from lantian.settings import data_dir
+from core.settings import data_dir
 from simulator.corpus import PLATFORMS
 from simulator.listing import parse_id
 from simulator.sellers import write_registry

@@ -27,5 +27,5 @@ def test_memory_benchmark_crawls_and_prints_a_verdict(tmp_path: Path) -> None:
     assert data["pages"] > data["listings_fetched"]
     assert all(peak > 50 * 2**20 for peak in data["quarters"])
     assert len(data["deciles"]) == 10 and all(peak > 0 for _, peak in data["deciles"])
-    assert [name for name in data["platforms"]] == ["market", "search", "services", "agencies"]
+    assert list(data["platforms"]) == ["market", "search", "services", "agencies"]
     assert not list(tmp_path.glob("lantian-bench-mem-*")), "the benchmark leaves no data behind"

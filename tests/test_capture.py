@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from core.lead import lead_id
 from crawler.capture import AttemptLog
-from crawler.items import listing_id
 from tests.fixtures.workspace import CrawlWorkspace
 
 LANTIAN = Path(sys.executable).with_name("lantian")
@@ -81,7 +81,7 @@ def test_capture_of_configured_platform_pages_and_of_urls_that_yield_nothing(sim
         outcome = by_url[tracked if truth_item is item else truth_item["url"]]
         assert outcome["outcome"] == "captured", outcome
         assert outcome["platform"] == platform and outcome["configured"]
-        assert outcome["lead_id"] == listing_id(truth_item["url"]), "the capture ends on the canonical URL"
+        assert outcome["lead_id"] == lead_id(truth_item["url"]), "the capture ends on the canonical URL"
         lead = work.lead(outcome["lead_id"])
         assert lead is not None
         assert lead["source"] == "capture" and lead["platform"] == platform

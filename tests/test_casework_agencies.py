@@ -5,10 +5,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from casework import workflow
 from casework.advertisers import alias_key, resolve
 from casework.agencies import classify_agencies, refresh
 from casework.config import load_risk_config
-from casework import workflow
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
 
@@ -21,7 +21,7 @@ def _lead(n, platform="market", seller=None, phone=None, wechat=None, code=None,
 def _picture(path: Path, text: str, shade: int = 0) -> str:
     image = Image.new("RGB", (320, 240), (250 - shade, 250, 250))
     draw = ImageDraw.Draw(image)
-    for i, ch in enumerate(text):
+    for i in range(len(text)):
         draw.rectangle([20 + i * 30, 40 + (i % 3) * 50, 40 + i * 30, 160], fill=(10 * i % 255, 0, 0))
     image.save(path)
     return str(path)

@@ -14,7 +14,10 @@ from casework.console.app import create_app
 from lantian.cli import app
 from tests.fixtures.casework import casework_env, detection, listing, store, users_file  # noqa: F401  (fixtures)
 
-REGISTRY = "code,name,district\n31001,上海华信知识产权代理有限公司,浦东新区\n31002,上海远航专利代理事务所（普通合伙）,徐汇区\n"
+REGISTRY = (
+    "code,name,district\n31001,上海华信知识产权代理有限公司,浦东新区\n"
+    "31002,上海远航专利代理事务所（普通合伙）,徐汇区\n"
+)
 
 
 def _lead(store, n, *, seller, phone=None, code=None, agency=None, labels=("impersonation",), platform="market"):

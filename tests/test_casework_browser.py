@@ -6,7 +6,13 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    HOSTILE_TITLE, casework_env, console_url, detection, listing, store, users_file,
+    HOSTILE_TITLE,
+    casework_env,
+    console_url,
+    detection,
+    listing,
+    store,
+    users_file,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -72,7 +72,7 @@ def test_broken_config_files_name_the_file_and_field(tmp_path):
     import pytest
 
     from casework.config import load_risk_config, load_takedown_config
-    from lantian.settings import ConfigError
+    from core.config import ConfigError
 
     risk = tmp_path / "risk.yaml"
     risk.write_text("indicators: {leads: {weight: 1}}\nclasses: {A: 0, B: 10}\ntrigger_class: E\n")

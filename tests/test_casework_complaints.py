@@ -2,7 +2,7 @@
 answer deadline, when it may be answered, and what the reports count."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,13 @@ from openpyxl import load_workbook
 
 from casework import workflow
 from casework.complaints import (
-    ComplaintError, ComplaintRegister, answer, complaint_counts, link_lead, load_complaints_config, status_of,
+    ComplaintError,
+    ComplaintRegister,
+    answer,
+    complaint_counts,
+    link_lead,
+    load_complaints_config,
+    status_of,
 )
 from casework.config import load_risk_config, load_takedown_config
 from casework.report import Period, build_report, write_html, write_xlsx
@@ -63,7 +69,7 @@ def test_status_follows_the_leads_and_the_answer_waits_for_them(register: Compla
 def test_counts_by_status_and_age_and_the_report_by_source(register: ComplaintRegister, store: Any,
                                                             tmp_path: Path) -> None:
     config = load_complaints_config()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for days in (2, 10, 40):
         register.add(report=f"{days}天前的举报", by="alice", complainant={}, config=config,
                      received_at=now - timedelta(days=days))

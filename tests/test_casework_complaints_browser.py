@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from casework.complaints import ComplaintRegister
-from crawler.items import listing_id
+from core.lead import lead_id
 from simulator.images import render_text_image
 from tests.fixtures.casework import casework_env, console_url, store, users_file  # noqa: F401  (fixtures)
 
@@ -55,7 +55,7 @@ def test_reviewer_records_a_complaint_and_admin_exports_the_watch_list(
         # The link is captured by a crawl of its own; the page refreshes itself until it is done.
         page.wait_for_selector("td.capture-outcome[data-outcome=captured]", timeout=300_000)
         assert page.locator("tr.complaint-lead").count() == 2
-        page.click(f"tr.complaint-lead a[href='/leads/{listing_id(item['url'])}']")
+        page.click(f"tr.complaint-lead a[href='/leads/{lead_id(item['url'])}']")
         source = page.inner_text("#lead-source")
         assert "群众举报" in source and "举报投诉第1号" in source and "alice" in source
 
@@ -74,7 +74,7 @@ def test_reviewer_records_a_complaint_and_admin_exports_the_watch_list(
     with ComplaintRegister(casework_env / "casework" / "complaints.sqlite3") as register:
         complaint = register.get(1)
     assert complaint.complainant == {"name": "王女士", "phone": "13700001111"} and complaint.channel == "网上"
-    assert listing_id(item["url"]) in complaint.lead_ids
-    lead = store.get(listing_id(item["url"]))
+    assert lead_id(item["url"]) in complaint.lead_ids
+    lead = store.get(lead_id(item["url"]))
     assert lead["source"] == "complaint" and lead["complaints"] == [1]
     assert "王女士" not in str(lead) and "13700001111" not in str(lead)

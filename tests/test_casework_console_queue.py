@@ -7,7 +7,12 @@ from playwright.sync_api import Page, sync_playwright
 
 from casework.triage import label_thresholds
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env, console_url, detection, listing, store, users_file,
+    casework_env,
+    console_url,
+    detection,
+    listing,
+    store,
+    users_file,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

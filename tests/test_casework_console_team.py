@@ -13,7 +13,12 @@ from casework.users import save_user
 from crawler.evidence import EvidenceArchive
 from crawler.evidence.warc import Exchange
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env, console_url, detection, listing, store, users_file,
+    casework_env,
+    console_url,
+    detection,
+    listing,
+    store,
+    users_file,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -10,7 +10,12 @@ from casework.config import load_takedown_config
 from casework.console.app import create_app
 from casework.takedown import request_takedowns
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    HOSTILE_TITLE, casework_env, detection, es_store, listing, users_file,
+    HOSTILE_TITLE,
+    casework_env,
+    detection,
+    es_store,
+    listing,
+    users_file,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.elasticsearch]

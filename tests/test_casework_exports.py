@@ -5,7 +5,7 @@ import csv
 import hashlib
 import json
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from openpyxl import load_workbook
 
@@ -19,7 +19,7 @@ from tests.fixtures.casework import HOSTILE_TITLE, casework_env, detection, list
 
 
 def _days_ago(days: int) -> str:
-    return (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT08:00:00Z")
+    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT08:00:00Z")
 
 
 def _review(store, lead, to, why=""):

@@ -11,14 +11,19 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from typer.testing import CliRunner
 
-from casework import workflow
+from casework import leads_cli, workflow
 from casework.console.app import create_app
-from index import LeadQuery, leads_cli
+from index import LeadQuery
 from index.es_client import client_from_env
 from index.es_store import EsLeadStore
 from lantian.cli import app
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env, detection, es_store, listing, store, users_file,
+    casework_env,
+    detection,
+    es_store,
+    listing,
+    store,
+    users_file,
 )
 
 

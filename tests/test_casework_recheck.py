@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from casework import workflow
-from crawler.evidence import EvidenceArchive
 from casework.config import load_recheck_config
 from casework.recheck import Rechecker, recheck_leads
+from crawler.evidence import EvidenceArchive
 from crawler.refetch import Refetched
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
@@ -32,7 +32,7 @@ PAGES: dict[str, tuple[int, str, bytes]] = {
 
 
 class Platform(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+    def do_GET(self) -> None:
         listing_id = parse_qs(urlparse(self.path).query).get("id", [""])[0]
         status, content_type, body = PAGES.get(listing_id, (404, "text/plain", b"unknown"))
         self.send_response(status)
@@ -65,7 +65,7 @@ def _requested(store, n: int, base: str, deadline: str) -> str:
 
 
 def test_recheck_marks_exactly_the_removed_listings(store, platform_url, casework_env):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     past = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     future = (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     ids = {n: _requested(store, n, platform_url, past) for n in range(1, 7)}
@@ -99,7 +99,7 @@ def test_recheck_marks_exactly_the_removed_listings(store, platform_url, casewor
 
 
 def test_persisting_leads_can_be_checked_again(store, platform_url):
-    past = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     still_online = _requested(store, 1, platform_url, past)
     config = load_recheck_config()
     recheck_leads(store, config, render=False)

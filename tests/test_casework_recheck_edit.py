@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -16,7 +16,12 @@ from typer.testing import CliRunner
 from casework import workflow
 from lantian.cli import app
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env, console_url, detection, listing, store, users_file,
+    casework_env,
+    console_url,
+    detection,
+    listing,
+    store,
+    users_file,
 )
 
 OFFENDING = "国家知识产权局指定代理，内部渠道，包授权，30天下证。"
@@ -32,7 +37,7 @@ PAGES = {"L000001": _page("办公用品 打印纸", EDITED), "L000002": _page("�
 
 
 class Platform(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+    def do_GET(self) -> None:
         body = PAGES.get(parse_qs(urlparse(self.path).query).get("id", [""])[0], b"")
         self.send_response(200 if body else 404)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -65,7 +70,7 @@ def _requested(store, n: int, base: str, deadline: str) -> dict:
 @pytest.mark.slow
 def test_an_edited_listing_is_resolved_by_edit_with_both_versions(store, platform_url, tmp_path, console_url,
                                                                    chromium_launch_options):
-    past = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     edited, still = _requested(store, 1, platform_url, past), _requested(store, 2, platform_url, past)
     out = tmp_path / "results.csv"
     result = CliRunner().invoke(app, ["recheck", "--no-render", "--out", str(out)])
@@ -105,7 +110,7 @@ def test_an_edited_listing_is_resolved_by_edit_with_both_versions(store, platfor
 
 
 def test_a_run_with_nothing_due_shows_the_deadline_rule(store):
-    future = (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    future = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     _requested(store, 3, "http://127.0.0.1:9", future)
     result = CliRunner().invoke(app, ["recheck", "--no-render"])
     assert result.exit_code == 0, result.output

@@ -3,7 +3,7 @@ on server-rendered, GBK, JavaScript and JSON-app platforms) are exactly the ones
 persist, read as the crawler reads them (an app's listing from its embedded data)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -31,7 +31,7 @@ def test_recheck_finds_the_listings_removed_on_the_simulator(store, simulator):
     assert len(chosen) == 10
     to_remove = {chosen[0]["id"]: "delisted", chosen[2]["id"]: "404", chosen[4]["id"]: "delisted",
                  chosen[6]["id"]: "delisted", chosen[8]["id"]: "delisted"}
-    past = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     lead_of: dict[str, str] = {}
     for record in chosen:
         lead = store.upsert(_listing(record), {"labels": ["insider_channel"], "scores": {}, "risk": 0.8})

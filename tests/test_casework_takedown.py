@@ -28,7 +28,8 @@ def _squash(text: str) -> str:
 
 def _seed(store):
     confirmed = []
-    for n, title in ((1, "国家知识产权局指定代理 商标加急"), (2, "专业撤三 拿下别人的商标"), (3, "评职称专利 包下证 <b>&amp;\x0b\x00")):
+    titles = ("国家知识产权局指定代理 商标加急", "专业撤三 拿下别人的商标", "评职称专利 包下证 <b>&amp;\x0b\x00")
+    for n, title in enumerate(titles, start=1):
         item = listing(n, platform="market", title=title, seller=f"卖家{n}")
         confirmed.append(_confirm(store, store.upsert(item, detection(item))))
     reviewing = listing(4, platform="market")

@@ -3,19 +3,21 @@ distance of the label scores to the detector's thresholds."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.console import Console
 from typer.testing import CliRunner
 
+from casework import leads_cli
 from casework.config import load_triage_config
 from casework.triage import Triage, label_thresholds, priority
-from index import LeadQuery, leads_cli
+from core.config import read_yaml
+from core.settings import config_dir
+from index import LeadQuery
 from lantian.cli import app
-from lantian.settings import config_dir, read_yaml
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
-NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 
 def _lead(store, n, labels, *, risk, phone=None, platform="market", scores=None, fetched_at="2026-11-20T08:00:00Z"):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,6 @@ def test_watchlist_command_writes_formula_safe_csv_and_xlsx(store: Any, filled: 
 
 
 def test_months_before_is_calendar_months() -> None:
-    moment = datetime(2026, 3, 31, 12, 0, tzinfo=timezone.utc)
-    assert months_before(moment, 1) == datetime(2026, 2, 28, 12, 0, tzinfo=timezone.utc)
-    assert months_before(moment, 15) == datetime(2024, 12, 31, 12, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+    assert months_before(moment, 1) == datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
+    assert months_before(moment, 15) == datetime(2024, 12, 31, 12, 0, tzinfo=UTC)

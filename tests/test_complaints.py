@@ -15,7 +15,7 @@ import pytest
 from docx import Document
 
 from casework.complaints import ComplaintRegister
-from crawler.items import listing_id
+from core.lead import lead_id
 from simulator.images import render_text_image
 from tests.fixtures.workspace import CrawlWorkspace
 
@@ -61,13 +61,13 @@ def test_a_complaint_with_a_link_and_a_screenshot_through_to_its_answer(simulato
     assert screenshot["sha256"] == hashlib.sha256(shot.read_bytes()).hexdigest()
     assert Path(screenshot["path"]).read_bytes() == shot.read_bytes(), "kept byte for byte"
     assert "内部渠道" in screenshot["ocr_text"]
-    page_lead, shot_lead = listing_id(item["url"]), screenshot["lead_id"]
+    page_lead, shot_lead = lead_id(item["url"]), screenshot["lead_id"]
     assert complaint.lead_ids == [shot_lead, page_lead]
 
     store = work.leads()
     try:
-        for lead_id, platform in ((page_lead, "market"), (shot_lead, "wechat")):
-            lead = store.get(lead_id)
+        for wanted, platform in ((page_lead, "market"), (shot_lead, "wechat")):
+            lead = store.get(wanted)
             assert lead["source"] == "complaint" and lead["complaints"] == [1] and lead["platform"] == platform
             assert lead["labels"], f"{platform} lead fired no label"
         assert "impersonation" in store.get(shot_lead)["labels"]

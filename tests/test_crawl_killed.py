@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from crawler.items import listing_id
+from core.lead import lead_id
 from crawler.urls import canonical_url
 from tests.test_crawler_sweep import CORE_KEYWORDS, LANTIAN, Workspace, reachable
 
@@ -48,7 +48,7 @@ def _kill_mid_way(work: Workspace, violations: set[str]) -> int:
             assert crawl.poll() is None, "the crawl ended before it could be killed mid-way"
             assert time.monotonic() < deadline, "no violation was ever in flight"
             fetched = _rows(seen_db, "SELECT url FROM seen") & violations
-            in_flight = {url for url in fetched if listing_id(url) not in _rows(leads_db, "SELECT id FROM leads")}
+            in_flight = {url for url in fetched if lead_id(url) not in _rows(leads_db, "SELECT id FROM leads")}
             if len(in_flight) >= IN_FLIGHT:
                 return len(in_flight)
             time.sleep(0.05)
@@ -71,7 +71,7 @@ def test_a_killed_crawl_loses_no_lead(simulator_factory: Callable[..., Any], tmp
 
     store = work.store()
     try:
-        missing = sorted(url for url in violations if store.get(listing_id(url)) is None)
+        missing = sorted(url for url in violations if store.get(lead_id(url)) is None)
     finally:
         store.close()
     assert not missing, f"{len(missing)} of {len(violations)} reachable violations are no lead: {missing[:5]}"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crawler.items import listing_id
+from core.lead import lead_id
 from crawler.urls import canonical_url
 from tests.test_crawler_sweep import Workspace
 
@@ -66,7 +66,7 @@ def test_requests_with_screenshots_keep_the_platforms_delay_and_every_lead_its_e
     store = work.store()
     try:
         crawled = [t for t in truth if canonical_url(t["url"]) in seen]
-        leads = [lead for t in crawled if (lead := store.get(listing_id(canonical_url(t["url"])))) is not None]
+        leads = [lead for t in crawled if (lead := store.get(lead_id(canonical_url(t["url"])))) is not None]
         assert len(leads) >= 3
         for lead in leads:
             assert Path(lead["screenshot_path"]).is_file() and lead["screenshot_sha256"]
@@ -74,7 +74,7 @@ def test_requests_with_screenshots_keep_the_platforms_delay_and_every_lead_its_e
         in_pictures_only = [t for t in crawled if t["evasion"] == "image" and set(t["labels"]) - {"unlicensed_agency"}]
         assert in_pictures_only, "the keyword reached no listing whose claim is only in its picture"
         for t in in_pictures_only:
-            lead = store.get(listing_id(canonical_url(t["url"])))
+            lead = store.get(lead_id(canonical_url(t["url"])))
             assert lead is not None and any(span["field"] == "image_text" for span in lead["evidence"]), t["id"]
     finally:
         store.close()

@@ -14,8 +14,8 @@ from typing import Any
 import psutil
 import pytest
 
+from core.settings import project_root
 from crawler.urls import canonical_url
-from lantian.settings import project_root
 
 RUNNER = """
 import json, sys

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from core.config import ConfigError
+from core.settings import project_root
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
-from lantian.settings import ConfigError, project_root
 
 SIMULATOR_ARCHETYPES = {"market", "feed", "search", "agencies", "services", "app"}
 

@@ -11,7 +11,7 @@ import pytest
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from crawler.items import listing_id
+from core.lead import lead_id
 from crawler.page_data import DataFields, PageDataError, embedded_data, page_fields
 from crawler.urls import canonical_url
 from tests.test_crawler_sweep import CORE_KEYWORDS, Workspace, reachable
@@ -74,7 +74,7 @@ def test_the_app_platform_is_crawled_from_its_data_without_rendering_a_page(
     assert wanted and all(canonical_url(t["url"]) in seen for t in wanted), "recall of the app platform"
     store = work.store()
     try:
-        lead = store.get(listing_id(canonical_url(target["url"])))
+        lead = store.get(lead_id(canonical_url(target["url"])))
         assert lead is not None and lead["text"] == HOSTILE, \
             "the listing's own text, read as data, never as the script it pretends to be"
         assert lead["seller"] == target["seller"] and lead["location"] and lead["image_urls"]

@@ -7,11 +7,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
-from crawler.items import ListingItem, listing_id
+from core.lead import lead_id
+from crawler.items import ListingItem
 from crawler.pipelines import LeadSinkPipeline
+from crawler.run import crawler_settings
 from index.sqlite_store import SqliteLeadStore
 
 URL = "http://127.0.0.1:8600/item.htm?id=L000001"
@@ -19,7 +20,7 @@ URL = "http://127.0.0.1:8600/item.htm?id=L000001"
 
 def flagged_listing() -> ListingItem:
     return ListingItem(
-        id=listing_id(URL), platform="market", url=URL, canonical_url=URL, status="active", change="new",
+        id=lead_id(URL), platform="market", url=URL, canonical_url=URL, status="active", change="new",
         title="国家知识产权局指定代理", text="国知局直属服务中心，内部渠道 30 天下证。", location="上海市徐汇区",
         fetched_at="2026-11-26T08:00:00+00:00",
         detection={"labels": ["impersonation"], "scores": {"impersonation": 0.97}, "risk": 0.97, "evidence": []},
@@ -30,7 +31,7 @@ def test_a_lead_write_that_has_to_wait_does_not_hold_up_the_crawl(tmp_path: Path
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANTIAN_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("LANTIAN_ES_URL", raising=False)
-    crawler = SimpleNamespace(settings=Settings())
+    crawler = SimpleNamespace(settings=crawler_settings())
     crawler.stats = MemoryStatsCollector(crawler)
     pipeline, spider = LeadSinkPipeline(crawler), SimpleNamespace()
     pipeline.open_spider(spider)
@@ -50,7 +51,7 @@ def test_a_lead_write_that_has_to_wait_does_not_hold_up_the_crawl(tmp_path: Path
     finally:
         other_writer.close()
         pipeline.close_spider(spider)
-    assert item["lead_id"] == listing_id(URL)
+    assert item["lead_id"] == lead_id(URL)
     store = SqliteLeadStore(tmp_path / "index" / "leads.sqlite3")
     try:
         lead = store.get(item["lead_id"])

@@ -3,7 +3,7 @@ non-HTML pages."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -11,20 +11,25 @@ from parsel import Selector
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
+from core.lead import lead_id
 from crawler.extract import field_values, main_text
-from crawler.items import content_sha256, listing_id
+from crawler.items import content_sha256
 from crawler.middlewares import (
-    PAGE_META, EncodingMiddleware, PoliteRetryMiddleware, ResponseGuardMiddleware, retry_after_seconds,
+    PAGE_META,
+    EncodingMiddleware,
+    PoliteRetryMiddleware,
+    ResponseGuardMiddleware,
+    retry_after_seconds,
 )
+from crawler.run import crawler_settings
 from crawler.urls import canonical_url
 
 
 def get_crawler(settings_dict: dict | None = None) -> SimpleNamespace:
     """What the middlewares read from a crawler: its settings and a real stats collector."""
-    crawler = SimpleNamespace(settings=Settings(settings_dict or {}))
+    crawler = SimpleNamespace(settings=crawler_settings(settings_dict))
     crawler.stats = MemoryStatsCollector(crawler)
     return crawler
 
@@ -44,18 +49,19 @@ def test_canonical_url_strips_tracking_and_sorts(url: str, expected: str) -> Non
 
 def test_platform_specific_tracking_parameters() -> None:
     assert canonical_url("http://h/x?id=1&chan=9", strip_params=["chan"]) == "http://h/x?id=1"
-    assert listing_id(canonical_url("http://h/x?id=1&spm=2")) == listing_id("http://h/x?id=1")
+    assert lead_id(canonical_url("http://h/x?id=1&spm=2")) == lead_id("http://h/x?id=1")
 
 
 def test_retry_after_seconds_and_http_date() -> None:
     assert retry_after_seconds(b"3") == 3.0
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
     assert retry_after_seconds("Thu, 01 Jan 2026 12:00:05 GMT", now=now) == 5.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
 
 
-GBK_PAGE = "<html><body><div class='d'>国家知识产权局指定代理 内部渠道 商标注册三十天下证，专利申请包授权</div></body></html>"
+GBK_PAGE = ("<html><body><div class='d'>国家知识产权局指定代理 内部渠道 商标注册三十天下证，专利申请包授权</div>"
+            "</body></html>")
 
 
 def test_gbk_page_without_declared_charset_is_detected() -> None:
@@ -137,7 +143,7 @@ def test_text_response_type_stays_text() -> None:
     crawler = get_crawler()
     middleware = EncodingMiddleware.from_crawler(crawler)
     request = Request("http://h/t")
-    response = TextResponse("http://h/t", body="专利".encode("utf-8"), headers={"Content-Type": "text/plain"},
+    response = TextResponse("http://h/t", body="专利".encode(), headers={"Content-Type": "text/plain"},
                             request=request)
     assert middleware.process_response(request, response, None).text == "专利"
 

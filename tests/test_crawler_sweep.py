@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
-from crawler.items import listing_id
+from core.lead import lead_id
+from core.settings import project_root
 from crawler.urls import canonical_url
-from lantian.settings import project_root
+from core.settings import project_root
 from simulator.web.site import PRIVATE_PREFIX
 from tests.fixtures.workspace import CrawlWorkspace
 
@@ -96,7 +97,7 @@ def test_sweep_of_every_archetype(simulator: Any, tmp_path: Path) -> None:
 
     store = work.store()
     try:
-        leads = {t["id"]: store.get(listing_id(canonical_url(t["url"]))) for t in found}
+        leads = {t["id"]: store.get(lead_id(canonical_url(t["url"]))) for t in found}
         leads = {key: lead for key, lead in leads.items() if lead is not None}
         assert leads, "the sweep produced no leads"
         by_truth = {t["id"]: t for t in truth}
@@ -132,7 +133,7 @@ def test_recrawl_marks_removed_and_changed(simulator_factory: Callable[..., Any]
     seen = work.seen()
     crawled = [t for t in truth if t["platform"] in ("market", "services") and canonical_url(t["url"]) in seen]
     store = work.store()
-    lead_ids = {t["id"] for t in crawled if store.get(listing_id(canonical_url(t["url"])))}
+    lead_ids = {t["id"] for t in crawled if store.get(lead_id(canonical_url(t["url"])))}
     store.close()
     delisted = next(t for t in crawled if t["platform"] == "market" and t["id"] in lead_ids)
     gone = next(t for t in crawled if t["platform"] == "services" and t["id"] != delisted["id"])
@@ -153,9 +154,9 @@ def test_recrawl_marks_removed_and_changed(simulator_factory: Callable[..., Any]
     assert seen[canonical_url(gone["url"])]["status"] == "removed"
     store = work.store()
     try:
-        removed_lead = store.get(listing_id(canonical_url(delisted["url"])))
+        removed_lead = store.get(lead_id(canonical_url(delisted["url"])))
         assert removed_lead["listing_status"] == "removed"
-        changed_lead = store.get(listing_id(canonical_url(edited["url"])))
+        changed_lead = store.get(lead_id(canonical_url(edited["url"])))
         assert changed_lead is not None and changed_lead["labels"], "edited listing re-detected"
     finally:
         store.close()

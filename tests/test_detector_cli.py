@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.settings import project_root
 from lantian.cli import app
-from lantian.settings import project_root
 from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
 
 LINES = [
-    json.dumps({"id": "a", "title": "国家知识产权局指定代理", "text": "内部渠道，30天下证"}, ensure_ascii=False).encode(),
+    json.dumps({"id": "a", "title": "国家知识产权局指定代理", "text": "内部渠道，30天下证"},
+               ensure_ascii=False).encode(),
     b"{not json",
     json.dumps({"title": "no id"}).encode(),
     b"",

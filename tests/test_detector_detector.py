@@ -5,7 +5,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from detector import LABELS, Detector
+from core.labels import LABELS
+from detector import Detector
 from detector.detector import ListingError
 from detector.registry import AgencyRegistry
 from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
@@ -67,7 +68,8 @@ def test_batch_skips_bad_listings_and_keeps_order(rules_detector: Detector) -> N
     results = rules_detector.detect_many(listings, on_error=lambda index, exc: errors.append((index, str(exc))))
     assert [r["id"] for r in results] == ["a", "b"]
     assert errors == [(1, "field 'id' is required (a string)")]
-    streamed = list(rules_detector.iter_detect(listings * 3, batch_size=2, on_error=lambda i, e: errors.append((i, ""))))
+    streamed = list(rules_detector.iter_detect(listings * 3, batch_size=2,
+                                               on_error=lambda i, e: errors.append((i, ""))))
     assert [r["id"] for r in streamed] == ["a", "b"] * 3
     assert [index for index, _ in errors[1:]] == [1, 4, 7]
 
@@ -177,7 +179,7 @@ def test_load_is_cached_and_registry_can_be_given(registry_csv) -> None:
 
 
 def test_explicit_model_dir_without_model_is_an_error(tmp_path, registry_csv) -> None:
-    from lantian.settings import ConfigError
+    from core.config import ConfigError
 
     with pytest.raises(ConfigError, match="no trained model there"):
         Detector.load(model_dir=tmp_path, registry=registry_csv)
@@ -186,7 +188,8 @@ def test_explicit_model_dir_without_model_is_an_error(tmp_path, registry_csv) ->
 def test_broken_detector_settings_name_the_field(tmp_path) -> None:
     import shutil
 
-    from lantian.settings import ConfigError, project_root
+    from core.config import ConfigError
+    from core.settings import project_root
 
     config = tmp_path / "config"
     shutil.copytree(project_root() / "config", config)

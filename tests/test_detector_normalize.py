@@ -81,7 +81,7 @@ def test_replacements_come_from_config(tmp_path) -> None:
 
 
 def test_broken_config_names_file_and_field(tmp_path) -> None:
-    from lantian.settings import ConfigError
+    from core.config import ConfigError
 
     (tmp_path / "detector").mkdir()
     (tmp_path / "detector" / "normalize.yaml").write_text("homophones:\n  国知局: 国之局\n", encoding="utf-8")
@@ -209,7 +209,8 @@ def test_a_word_added_to_the_rules_is_matched_by_sound(tmp_path) -> None:
 
 
 def test_sound_section_errors_name_the_field(tmp_path) -> None:
-    from lantian.settings import ConfigError, project_root
+    from core.config import ConfigError
+    from core.settings import project_root
 
     (tmp_path / "detector").mkdir()
     rules = (project_root() / "config" / "detector" / "rules.yaml").read_text(encoding="utf-8")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from core.config import ConfigError
+from core.settings import project_root
 from detector.detector import Detector
 from detector.registry import AgencyRegistry
-from lantian.settings import ConfigError, project_root
 from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 OFFER = "个人接专利代写代办，发明、实用新型都能写，980元起。"

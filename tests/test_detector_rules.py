@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from detector import LABELS
+from core.config import ConfigError
+from core.labels import LABELS
 from detector.detector import Detector
 from detector.rules import RuleEngine
-from lantian.settings import ConfigError
 from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 POSITIVES = [

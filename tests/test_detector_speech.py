@@ -9,7 +9,7 @@ from detector.detector import Detector
 from detector.normalize import Normalizer
 from detector.rules import RuleEngine
 from detector.speech import REPORTED_MARK, ReportedSpeech, cue_solicitation, mask_reported, quoted_spans
-from lantian.settings import ConfigError
+from core.config import ConfigError
 from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.config import ConfigError
 from detector.classifier import MODEL_LABELS, LabelClassifier, default_model_dir
 from detector.registry import AgencyRegistry
 from detector.training.baseline import KeywordBaseline
@@ -20,7 +21,6 @@ from detector.training.real_corpus import RealItem, load_real_corpus, split_of
 from detector.training.obfuscate import obfuscate_items
 from detector.training.train import best_threshold, model_inputs, train_classifier
 from lantian.cli import app
-from lantian.settings import ConfigError
 
 runner = CliRunner()
 
@@ -203,7 +203,8 @@ def test_training_on_tiny_corpus_gives_loadable_model(tiny_data, tmp_path):
 def test_committed_model_loads_and_separates_clear_cases():
     classifier = LabelClassifier.load()
     listings = [
-        Item("a", "国家知识产权局指定商标代理", "本中心是国家知识产权局指定代理窗口，内部渠道30天下证，不下证全额退款。",
+        Item("a", "国家知识产权局指定商标代理",
+             "本中心是国家知识产权局指定代理窗口，内部渠道30天下证，不下证全额退款。",
              "", "", [], False, "violation", "x", "test"),
         Item("b", "专业撤三", "看中别人的商标？专业撤三帮你拿下别人的商标，批量办理。", "", "", [], False,
              "violation", "x", "test"),

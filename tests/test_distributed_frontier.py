@@ -11,16 +11,17 @@ import redis
 import yaml
 from scrapy import Request, Spider
 
+from core.config import ConfigError
+from core.settings import project_root
 from crawler.distributed.config import DistributedConfig, load_config
 from crawler.distributed.frontier import REQUEUED_META, Frontier
 from crawler.distributed.keys import SweepKeys
-from lantian.settings import ConfigError, project_root
 
 
 class ParsingSpider(Spider):
     name = "sweep"
 
-    def parse_results(self, response):  # noqa: ANN001, ANN201 - a callback resolved by name when decoding
+    def parse_results(self, response):
         return []
 
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 from typer.testing import CliRunner
 
 from crawler.evidence.archive import EvidenceArchive
 from crawler.evidence.log import line_hash
 from crawler.evidence.middleware import EvidenceMiddleware
+from crawler.run import crawler_settings
 from lantian.cli import app
 from tests.test_evidence_archive import _png, exchange
 
@@ -30,7 +30,7 @@ def crawl(data: Path, fetches: int = 3) -> EvidenceArchive:
     for n in range(fetches):
         archive.record_fetch(exchange(n))
     archive.record_screenshot("http://market.test/item/0?from=list", _png(), source="test")
-    crawler = SimpleNamespace(settings=Settings())
+    crawler = SimpleNamespace(settings=crawler_settings())
     crawler.stats = MemoryStatsCollector(crawler)
     EvidenceMiddleware(archive, crawler).spider_closed()  # type: ignore[arg-type]
     return archive
@@ -146,7 +146,8 @@ def test_a_verify_only_machine_uses_the_public_key(tmp_path: Path, evidence_sign
 
 CORRUPT = [
     ("warc_offset", None, "corrupt_field"), ("warc_offset", "12", "corrupt_field"),
-    ("warc_offset", -5, "corrupt_field"), ("warc_offset", True, "corrupt_field"), ("path", None, "corrupt_field"), ("path", 5, "corrupt_field"),
+    ("warc_offset", -5, "corrupt_field"), ("warc_offset", True, "corrupt_field"),
+    ("path", None, "corrupt_field"), ("path", 5, "corrupt_field"),
     ("path", ["blobs"], "corrupt_field"), ("path", "../../../../../../etc/hostname", "corrupt_field"),
     ("path", "/etc/hostname", "corrupt_field"), ("path", "blobs/\x00", "corrupt_field"),
     ("warc_path", 7, "corrupt_field"), ("seq", "one", "broken_chain"), ("seq", [1], "broken_chain"),

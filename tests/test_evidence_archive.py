@@ -62,8 +62,8 @@ def test_fetch_is_a_raw_blob_a_warc_pair_and_a_log_line(tmp_path):
     assert record["final_url"] == ex.final_url and record["fetched_at"] == ex.fetched_at
 
     with open(record["warc_path"], "rb") as handle:
-        records = list((r.rec_type, r.rec_headers, r.content_stream().read()) for r in
-                       ArchiveIterator(handle, check_digests="raise"))
+        records = [(r.rec_type, r.rec_headers, r.content_stream().read()) for r in
+                   ArchiveIterator(handle, check_digests="raise")]
     assert [kind for kind, _, _ in records] == ["warcinfo", "response", "request"]
     _, response, body = records[1]
     assert body == ex.body

@@ -12,7 +12,8 @@ runner = CliRunner()
 
 def _record(data_dir) -> dict:
     archive = EvidenceArchive(data_dir / "evidence")
-    record = archive.record_fetch(Exchange("http://market.test/item/1", 200, "内部渠道".encode(), "2026-03-01T08:00:00Z"))
+    exchange = Exchange("http://market.test/item/1", 200, "内部渠道".encode(), "2026-03-01T08:00:00Z")
+    record = archive.record_fetch(exchange)
     archive.close()
     return record
 

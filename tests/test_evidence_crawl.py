@@ -26,7 +26,7 @@ CRAWL_SCRIPT = textwrap.dedent('''
     import scrapy
     from scrapy.crawler import CrawlerProcess
     from scrapy_playwright.page import PageMethod
-    from lantian.browser import launch_options
+    from core.browser import launch_options
 
     base, evidence_dir, items_path = sys.argv[1:4]
 
@@ -69,7 +69,7 @@ CRAWL_SCRIPT = textwrap.dedent('''
 
 
 @pytest.fixture(scope="module")
-def crawl(evidence_site, tmp_path_factory):  # noqa: F811
+def crawl(evidence_site, tmp_path_factory):
     workdir: Path = tmp_path_factory.mktemp("evidence-crawl")
     script = workdir / "crawl.py"
     script.write_text(CRAWL_SCRIPT)
@@ -106,7 +106,8 @@ def test_every_detail_fetch_has_its_raw_body_and_warc_record(crawl):
                     responses[record.rec_headers.get_header("WARC-Target-URI")] = (
                         record.http_headers, record.content_stream().read())
     base = items["/item/1"]["url"].rsplit("/", 2)[0]
-    assert set(responses) == {base + path for path in items if path.startswith("/")}  # the listing page itself is not evidence
+    # the listing page itself is not evidence
+    assert set(responses) == {base + path for path in items if path.startswith("/")}
     headers, body = responses[base + "/item/2"]
     assert body == ITEM_GZIP.encode() and headers.get_header("Content-Encoding") is None
     assert "评职称专利" in responses[base + "/item/3"][1].decode()  # the redirect's target, by its final URL

@@ -9,8 +9,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from index import leads_cli
-
+from casework import leads_cli
 from index.sqlite_store import SqliteLeadStore
 from lantian.cli import app
 from tests.test_index_store import IMPERSONATION_AD, detection, listing

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from detector.districts import load_districts
+from core.config import ConfigError
+from core.districts import load_districts
 from index.district import DistrictFinder, find_district
 from index.lead import observation
-from lantian.settings import ConfigError
 
 
 def test_the_first_district_an_address_names_is_the_lead_s() -> None:
@@ -37,7 +37,8 @@ def test_a_lead_is_filed_under_the_district_of_its_location() -> None:
 
 def test_districts_come_from_the_config_staff_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "detector").mkdir()
-    (tmp_path / "detector" / "entities.yaml").write_text("districts:\n  苏州工业园区: [园区]\n  浦东新区: []\n", "utf-8")
+    entities = "districts:\n  苏州工业园区: [园区]\n  浦东新区: []\n"
+    (tmp_path / "detector" / "entities.yaml").write_text(entities, "utf-8")
     monkeypatch.setenv("LANTIAN_CONFIG_DIR", str(tmp_path))
     assert find_district("苏州市园区星湖街") == "苏州工业园区"
     assert find_district("上海市徐汇区") is None

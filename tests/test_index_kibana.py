@@ -105,7 +105,7 @@ class ImportApi(BaseHTTPRequestHandler):
 
     received: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         message = BytesParser(policy=HTTP).parsebytes(
             f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body)

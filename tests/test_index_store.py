@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from index import LeadNotFound, LeadQuery, LeadStore, cluster, lead_id, open_store
+from core.labels import LABELS
+from core.lead import lead_id
+from index import LeadNotFound, LeadQuery, LeadStore, cluster, open_store
 from index.sqlite_store import SqliteLeadStore
 
 BACKENDS = ["sqlite", "elasticsearch"]
@@ -34,11 +36,11 @@ def listing(n: int, **overrides: Any) -> dict[str, Any]:
 
 
 def detection(labels: tuple[str, ...] = (), risk: float = 0.1, **overrides: Any) -> dict[str, Any]:
-    scores = {label: 0.05 for label in ("impersonation", "insider_channel", "malicious_cancellation",
-                                        "abnormal_filing", "qualification_lending", "unlicensed_agency")}
-    scores.update({label: 0.9 for label in labels})
+    scores = dict.fromkeys(LABELS, 0.05)
+    scores.update(dict.fromkeys(labels, 0.9))
     doc = {"labels": list(labels), "scores": scores, "risk": risk,
-           "evidence": [{"label": label, "field": "text", "start": 0, "end": 4, "text": "正规代理"} for label in labels],
+           "evidence": [{"label": label, "field": "text", "start": 0, "end": 4, "text": "正规代理"}
+                        for label in labels],
            "entities": [{"type": "phone", "text": "13800138000", "field": "text", "start": 5, "end": 16},
                         {"type": "wechat", "text": "ipagent88", "field": "text", "start": 20, "end": 29}]}
     doc.update(overrides)
@@ -338,7 +340,7 @@ def test_open_store_uses_sqlite_without_an_elasticsearch_url(tmp_path: Path,
 
 
 def test_open_store_names_a_bad_elasticsearch_setting(tmp_path: Path) -> None:
-    from lantian.settings import ConfigError
+    from core.config import ConfigError
 
     with pytest.raises(ConfigError, match="elasticsearch.batch_size"):
         open_store({"elasticsearch": {"url": "http://127.0.0.1:9", "batch_size": "many"}})

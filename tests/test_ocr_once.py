@@ -135,7 +135,7 @@ def test_each_picture_is_read_once_across_listings_and_crawls(tmp_path: Path) ->
     assert asyncio.run(second_crawl()) == {"cached": 4}
 
 
-def test_the_detector_reads_image_text_given_instead_of_the_images(rules_detector: Detector,  # noqa: F811
+def test_the_detector_reads_image_text_given_instead_of_the_images(rules_detector: Detector,
                                                                    tmp_path: Path) -> None:
     result = rules_detector.detect({"id": "x", "title": "企业服务 详情见图", "images": [str(tmp_path / "gone.png")],
                                     "image_text": "国家知识产权局指定代理"})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.labels import LABELS
+from core.labels import LABELS
 from detector.training.real_corpus import (
     DEFAULT_PATH,
     RealCorpusError,

@@ -68,7 +68,8 @@ def test_market_search_pagination_detail_and_shop(simulator: SimulatorServer, tr
     assert detail.css("link[rel=canonical]::attr(href)").get() == record["url"]
     assert detail.css("span.item-price::text").get().startswith("¥")
     assert detail.css("a.seller-link::text").get() == record["seller"]
-    assert detail.css("span.shop-location::text").get().startswith(("上海", "北京", "江苏", "浙江", "广东", "安徽", "山东"))
+    provinces = ("上海", "北京", "江苏", "浙江", "广东", "安徽", "山东")
+    assert detail.css("span.shop-location::text").get().startswith(provinces)
     assert len(detail.css("div.item-desc p")) >= 2
     image = http.get(base + detail.css("div.item-images img::attr(src)").get())
     assert image.headers["content-type"] == "image/png" and image.content.startswith(b"\x89PNG")
@@ -180,7 +181,7 @@ def test_app_search_is_a_json_api_and_its_pages_embed_their_state(simulator: Sim
 
 
 def test_robots_txt_disallows_a_linked_private_path(simulator: SimulatorServer, http: httpx.Client) -> None:
-    for platform, base in simulator.endpoints.items():
+    for base in simulator.endpoints.values():
         robots = http.get(base + "/robots.txt")
         assert robots.status_code == 200 and "User-agent: *" in robots.text
         assert "Disallow: /private/" in robots.text and "Disallow: /__admin/" in robots.text

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from opencc import OpenCC
 
-from lantian.settings import ConfigError
+from core.config import ConfigError
 from simulator import SimulatorConfig, SimulatorServer
 from simulator.corpus import CORPUS_DIR, LABELS, PLATFORMS, load_corpus
 from simulator.evasion import EVASIONS
@@ -48,7 +48,8 @@ def test_corpus_covers_every_label_kind_evasion_and_platform(truth: list[dict]) 
     assert set(Counter(record["platform"] for record in truth)) == set(PLATFORMS)
     assert any(len(record["labels"]) > 1 for record in truth)
     hard_groups = {record["group"] for record in truth if record["kind"] == "hard_negative"}
-    assert {"official_notice", "lawful_procedure", "recruitment", "tech_transfer", "cancellation_defense"} <= hard_groups
+    expected = {"official_notice", "lawful_procedure", "recruitment", "tech_transfer", "cancellation_defense"}
+    assert expected <= hard_groups
 
 
 def test_unlicensed_agency_follows_the_registry(world: World, truth: list[dict], tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from core.terminal import as_text, highlighted
 from lantian.cli import app
-from lantian.terminal import as_text, highlighted
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
 TITLE = "[/] 内部渠道 [link=https://evil.example/]点我[/link]"
@@ -26,8 +26,8 @@ SELLER = "[/red]某某[link=https://evil.example/]知识产权[/link]"
 def terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     """Every CLI module's consoles write to one buffer as a colour terminal would receive it."""
     from casework import cli as casework_cli
+    from casework import leads_cli
     from crawler.evidence import cli as evidence_cli
-    from index import leads_cli
     from lantian import demo
 
     buffer = io.StringIO()

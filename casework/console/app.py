@@ -19,15 +19,24 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from casework.console.agency_lookup import AgencyLookup
 from casework.console.routes import (
-    agencies, auth, complaints, exports, lead, leads, platforms, rechecks, supervisor, users,
+    agencies,
+    auth,
+    complaints,
+    exports,
+    lead,
+    leads,
+    platforms,
+    rechecks,
+    supervisor,
+    users,
 )
 from casework.console.security import LoginRequired, console_secret, served_over_tls
 from casework.console.sessions import SESSION_HOURS, LoginThrottle, SessionStore
 from casework.console.web import back, environment, render
 from casework.triage import Triage
 from casework.users import UsersFile
+from core.config import ConfigError
 from index import StoreError
-from lantian.settings import ConfigError
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; img-src 'self'; "

@@ -14,7 +14,8 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 
 from casework.users import User
-from lantian.settings import ConfigError, config_dir, data_dir, load_settings
+from core.config import ConfigError
+from core.settings import config_dir, data_dir, load_settings
 
 CSRF_FIELD = "csrf_token"
 SESSION_FIELD = "session"

@@ -26,7 +26,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from casework.users import User
-from lantian.settings import data_dir
+from core.settings import data_dir
 
 SESSION_HOURS = 12
 IDLE_HOURS = 2

@@ -16,6 +16,7 @@ from casework import workflow
 from casework.config import LABEL_NAMES_ZH, LABELS, SOURCE_NAMES_ZH
 from casework.console.security import LoginRequired, csrf_token, current_user
 from casework.users import User
+from core.districts import load_districts
 
 TEMPLATES = Path(__file__).parent / "templates"
 # What the button moving a lead to a status says (the status names say what a lead is, these what a user does).
@@ -24,10 +25,6 @@ ACTION_NAMES_ZH: dict[str, str] = {
     "takedown_requested": "请求删除", "removed": "标记已删除", "persisting": "标记仍在线",
     "resolved_by_edit": "标记已修改整改",
 }
-DISTRICTS: tuple[str, ...] = (
-    "浦东新区", "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区",
-    "嘉定区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区", "临港新片区",
-)
 
 
 def environment() -> Environment:
@@ -36,7 +33,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=workflow.STATUS_NAMES_ZH, LABELS=LABELS,
                        ACTION_NAMES_ZH=ACTION_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
-                       STATUSES=workflow.STATUSES, DISTRICTS=DISTRICTS)
+                       STATUSES=workflow.STATUSES, DISTRICTS=list(load_districts()))
     return env
 
 

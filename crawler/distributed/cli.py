@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.config import ConfigError
 from crawler.distributed.config import DistributedConfig, load_config
-from lantian.settings import ConfigError
 
 cluster = typer.Typer(
     help="Distributed crawling: one Redis frontier (scrapy-redis) shared by workers on any number of machines.",
@@ -32,7 +31,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(cluster, name="cluster")
 
 
-def _config(redis_url: Optional[str], sweep: Optional[str], **extra: object) -> DistributedConfig:
+def _config(redis_url: str | None, sweep: str | None, **extra: object) -> DistributedConfig:
     return load_config().override(redis_url=redis_url, sweep_id=sweep, **extra)
 
 
@@ -63,12 +62,12 @@ def _status_table(status: object) -> Table:
 
 @cluster.command("seed")
 def seed(
-    redis_url: Optional[str] = REDIS,
-    sweep: Optional[str] = SWEEP,
-    platform: Optional[list[str]] = PLATFORMS,
-    keywords: Optional[Path] = KEYWORDS,
-    max_pages: Optional[int] = MAX_PAGES,
-    endpoints: Optional[Path] = ENDPOINTS,
+    redis_url: str | None = REDIS,
+    sweep: str | None = SWEEP,
+    platform: list[str] | None = PLATFORMS,
+    keywords: Path | None = KEYWORDS,
+    max_pages: int | None = MAX_PAGES,
+    endpoints: Path | None = ENDPOINTS,
 ) -> None:
     """Store the sweep's parameters in Redis and push its start requests; workers then crawl them."""
     from crawler.distributed.run import DistributedError, seed_sweep
@@ -99,9 +98,9 @@ SUMMARY_JSON = typer.Option(None, "--summary-json", help="Write the worker's sum
 QUIET = typer.Option(False, "--quiet", "-q", help="No live progress display (logs go to the console).")
 
 
-def _run_worker(console: Console, redis_url: Optional[str], sweep: Optional[str], heartbeat: Optional[float],
-                stale_after: Optional[float], max_images: Optional[int], setting: Optional[list[str]],
-                summary_json: Optional[Path], quiet: bool, **options: object) -> None:
+def _run_worker(console: Console, redis_url: str | None, sweep: str | None, heartbeat: float | None,
+                stale_after: float | None, max_images: int | None, setting: list[str] | None,
+                summary_json: Path | None, quiet: bool, **options: object) -> None:
     from crawler.distributed.run import DistributedError, crawl_distributed, run_worker
     from crawler.progress import SUMMARY_COLUMNS, progress_table
 
@@ -130,15 +129,15 @@ def _run_worker(console: Console, redis_url: Optional[str], sweep: Optional[str]
 
 @cluster.command("work")
 def work(
-    redis_url: Optional[str] = REDIS,
-    sweep: Optional[str] = SWEEP,
-    worker_id: Optional[str] = WORKER_ID,
+    redis_url: str | None = REDIS,
+    sweep: str | None = SWEEP,
+    worker_id: str | None = WORKER_ID,
     wait: float = typer.Option(0.0, "--wait", min=0, help="Wait up to N seconds for the sweep to be seeded."),
-    heartbeat: Optional[float] = HEARTBEAT,
-    stale_after: Optional[float] = STALE_AFTER,
-    max_images: Optional[int] = MAX_IMAGES,
-    setting: Optional[list[str]] = SETTING,
-    summary_json: Optional[Path] = SUMMARY_JSON,
+    heartbeat: float | None = HEARTBEAT,
+    stale_after: float | None = STALE_AFTER,
+    max_images: int | None = MAX_IMAGES,
+    setting: list[str] | None = SETTING,
+    summary_json: Path | None = SUMMARY_JSON,
     quiet: bool = QUIET,
 ) -> None:
     """Run one worker: crawl from the shared frontier (detector, evidence and leads in this worker) until the
@@ -149,18 +148,18 @@ def work(
 
 @cluster.command("crawl")
 def crawl(
-    redis_url: Optional[str] = REDIS,
-    sweep: Optional[str] = SWEEP,
-    platform: Optional[list[str]] = PLATFORMS,
-    keywords: Optional[Path] = KEYWORDS,
-    max_pages: Optional[int] = MAX_PAGES,
-    endpoints: Optional[Path] = ENDPOINTS,
-    worker_id: Optional[str] = WORKER_ID,
-    heartbeat: Optional[float] = HEARTBEAT,
-    stale_after: Optional[float] = STALE_AFTER,
-    max_images: Optional[int] = MAX_IMAGES,
-    setting: Optional[list[str]] = SETTING,
-    summary_json: Optional[Path] = SUMMARY_JSON,
+    redis_url: str | None = REDIS,
+    sweep: str | None = SWEEP,
+    platform: list[str] | None = PLATFORMS,
+    keywords: Path | None = KEYWORDS,
+    max_pages: int | None = MAX_PAGES,
+    endpoints: Path | None = ENDPOINTS,
+    worker_id: str | None = WORKER_ID,
+    heartbeat: float | None = HEARTBEAT,
+    stale_after: float | None = STALE_AFTER,
+    max_images: int | None = MAX_IMAGES,
+    setting: list[str] | None = SETTING,
+    summary_json: Path | None = SUMMARY_JSON,
     quiet: bool = QUIET,
 ) -> None:
     """Seed and work in one process (`lantian crawl --distributed`): run the same command on several machines;
@@ -171,7 +170,7 @@ def crawl(
 
 
 @cluster.command("status")
-def status(redis_url: Optional[str] = REDIS, sweep: Optional[str] = SWEEP,
+def status(redis_url: str | None = REDIS, sweep: str | None = SWEEP,
            as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """Show the sweep's frontier: queued and in-flight requests, workers and their last heartbeat."""
     from crawler.distributed.run import DistributedError, sweep_status
@@ -197,8 +196,8 @@ def status(redis_url: Optional[str] = REDIS, sweep: Optional[str] = SWEEP,
 
 
 @cluster.command("requeue-stale")
-def requeue(redis_url: Optional[str] = REDIS, sweep: Optional[str] = SWEEP,
-            stale_after: Optional[float] = typer.Option(
+def requeue(redis_url: str | None = REDIS, sweep: str | None = SWEEP,
+            stale_after: float | None = typer.Option(
                 None, "--stale-after", min=0,
                 help="Seconds of silence that make a worker dead (default: the config's; 0: every worker).")) -> None:
     """Put the in-flight requests of dead workers back in the queue (workers also do this by themselves)."""
@@ -215,7 +214,7 @@ def requeue(redis_url: Optional[str] = REDIS, sweep: Optional[str] = SWEEP,
 
 
 @cluster.command("reset")
-def reset(redis_url: Optional[str] = REDIS, sweep: Optional[str] = SWEEP,
+def reset(redis_url: str | None = REDIS, sweep: str | None = SWEEP,
           yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")) -> None:
     """Delete the sweep's frontier, dupefilter and worker records from Redis (leads and evidence stay)."""
     from crawler.distributed.run import DistributedError, reset_sweep

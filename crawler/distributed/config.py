@@ -16,8 +16,9 @@ import os
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lantian.settings import ConfigError, config_dir, load_settings
-
+from core.config import ConfigError
+from core.settings import config_dir, load_settings
+from crawler import settings as defaults
 from crawler.distributed.keys import check_sweep_id
 
 
@@ -25,8 +26,8 @@ from crawler.distributed.keys import check_sweep_id
 class DistributedConfig:
     redis_url: str = ""
     sweep_id: str = "default"
-    heartbeat_seconds: float = 5.0
-    stale_after_seconds: float = 30.0
+    heartbeat_seconds: float = defaults.LANTIAN_HEARTBEAT_SECONDS
+    stale_after_seconds: float = defaults.LANTIAN_STALE_AFTER_SECONDS
 
     def scrapy_settings(self) -> dict[str, Any]:
         return {

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from rich.console import Console
 from scrapy import Spider
 from scrapy.crawler import Crawler, CrawlerProcess
 
+from core.settings import data_dir
 from crawler.distributed.config import DistributedConfig
 from crawler.distributed.frontier import Frontier, FrontierStatus
 from crawler.distributed.keys import SweepKeys, params_key, sweep_pattern
@@ -30,7 +31,6 @@ from crawler.distributed.spiders import WORKER_SPIDERS
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
 from crawler.progress import SweepSummary, counters, run_with_progress, summarize
 from crawler.run import crawler_settings, run_sweep
-from lantian.settings import data_dir
 
 
 class DistributedError(RuntimeError):
@@ -182,7 +182,7 @@ def run_worker(
     names = [name for kind_names in params.platforms.values() for name in kind_names]
     log_dir = data_dir() / "crawl" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     log = {"LOG_FILE": str(log_dir / f"worker-{worker_id}-{stamp}.log"), "LOG_FILE_APPEND": False} if progress \
         else {}
     pipelines = {**crawler_settings().getdict("ITEM_PIPELINES"),

@@ -23,7 +23,6 @@ import time
 from typing import Any
 
 from redis.exceptions import RedisError
-
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
@@ -37,8 +36,6 @@ from crawler.distributed.keys import SweepKeys, check_sweep_id
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_HEARTBEAT = 5.0
-DEFAULT_STALE_AFTER = 30.0
 IDLE_POLL = 0.5
 
 
@@ -94,8 +91,8 @@ class WorkerScheduler(Scheduler):
             redis_from_settings(settings),
             sweep_id=sweep_id_of(settings),
             worker_id=settings.get("LANTIAN_WORKER_ID") or default_worker_id(),
-            heartbeat=settings.getfloat("LANTIAN_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT),
-            stale_after=settings.getfloat("LANTIAN_STALE_AFTER_SECONDS", DEFAULT_STALE_AFTER),
+            heartbeat=settings.getfloat("LANTIAN_HEARTBEAT_SECONDS"),
+            stale_after=settings.getfloat("LANTIAN_STALE_AFTER_SECONDS"),
         )
         instance.stats = crawler.stats
         instance.crawler = crawler

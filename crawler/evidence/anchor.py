@@ -19,16 +19,18 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from core.config import ConfigError
+from core.settings import config_dir, data_dir, load_settings, project_root
 from crawler.evidence.log import EvidenceLog, EvidenceLogError, Problem, utc_now
-from lantian.settings import ConfigError, config_dir, data_dir, load_settings, project_root
 
 CHECKPOINTS_NAME = "checkpoints.jsonl"
 DEFAULT_KEY = "~/.config/lantian/evidence-signing-key.pem"

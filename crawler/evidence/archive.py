@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.settings import data_dir
 from crawler.evidence.anchor import CHECKPOINTS_NAME, Checkpoint, Checkpoints, verify_key
 from crawler.evidence.log import EvidenceLog, Problem, VerifyReport, utc_now
 from crawler.evidence.store import BlobStore, sha256_file
 from crawler.evidence.warc import DEFAULT_MAX_BYTES, WARC_SUFFIX, Exchange, RotatingWarcWriter
-from lantian.settings import data_dir
 
 LOG_NAME = "evidence-log.jsonl"
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -10,18 +10,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from core.config import ConfigError
+from core.settings import data_dir
+from core.terminal import as_text
 from crawler.evidence.anchor import CHECKPOINTS_NAME, Checkpoints, signing_key, signing_key_path
 from crawler.evidence.archive import LOG_NAME, EvidenceArchive
 from crawler.evidence.log import EvidenceLogError, VerifyReport
-from lantian.settings import ConfigError, data_dir
-from lantian.terminal import as_text
 
 evidence_app = typer.Typer(help="Check and look up evidence (WARC, raw pages, screenshots, the hash-chained log).",
                            no_args_is_help=True)
 console = Console()
 
 DataDirOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--data-dir", help="lantian data directory (default: LANTIAN_DATA_DIR or <project>/data); "
                                     "evidence is read from its evidence/ folder."),
 ]

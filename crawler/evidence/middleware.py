@@ -21,10 +21,10 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from crawler.evidence.anchor import sign_at_end
-from crawler.evidence.archive import EvidenceArchive, default_root
+from crawler.evidence.archive import EvidenceArchive
 from crawler.evidence.log import EvidenceLogError, utc_now
 from crawler.evidence.screenshot import ensure_screenshot_method, screenshot_from_meta
-from crawler.evidence.warc import DEFAULT_MAX_BYTES, Exchange
+from crawler.evidence.warc import Exchange
 
 logger = logging.getLogger(__name__)
 
@@ -55,26 +55,22 @@ def exchange_from(request: Request, response: Response, fetched_at: str) -> Exch
 class EvidenceMiddleware:
     """Writes raw body, WARC records and log lines for each evidence request; settings:
 
-    EVIDENCE_ENABLED (default True), EVIDENCE_DIR (default `data_dir()/evidence`),
-    EVIDENCE_WARC_MAX_BYTES (default 1 GiB), EVIDENCE_BROWSER_SCREENSHOTS (default True: screenshot
-    scrapy-playwright evidence pages).
+    EVIDENCE_ENABLED, EVIDENCE_DIR, EVIDENCE_WARC_MAX_BYTES, EVIDENCE_BROWSER_SCREENSHOTS (screenshot
+    scrapy-playwright evidence pages); their defaults are in crawler/settings.py.
     """
 
     def __init__(self, archive: EvidenceArchive, crawler: Crawler) -> None:
         self.archive = archive
         self.stats = crawler.stats
-        self.browser_screenshots = crawler.settings.getbool("EVIDENCE_BROWSER_SCREENSHOTS", True)
+        self.browser_screenshots = crawler.settings.getbool("EVIDENCE_BROWSER_SCREENSHOTS")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EvidenceMiddleware:
         settings = crawler.settings
-        if not settings.getbool("EVIDENCE_ENABLED", True):
+        if not settings.getbool("EVIDENCE_ENABLED"):
             raise NotConfigured("EVIDENCE_ENABLED is off")
-        root = settings.get("EVIDENCE_DIR")
-        archive = EvidenceArchive(
-            Path(root) if root else default_root(),
-            warc_max_bytes=settings.getint("EVIDENCE_WARC_MAX_BYTES", DEFAULT_MAX_BYTES),
-        )
+        archive = EvidenceArchive(Path(settings["EVIDENCE_DIR"]),
+                                  warc_max_bytes=settings.getint("EVIDENCE_WARC_MAX_BYTES"))
         for path in archive.seal_orphans():
             logger.warning("Sealed WARC file left open by an earlier crawl: %s", path)
         middleware = cls(archive, crawler)

@@ -33,14 +33,14 @@ PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 def screenshots_enabled(settings: BaseSettings) -> bool:
     """Whether a crawl with these settings screenshots flagged listings (so it needs the browser handler)."""
-    if not settings.getbool("EVIDENCE_SCREENSHOTS", True):
+    if not settings.getbool("EVIDENCE_SCREENSHOTS"):
         return False
     pipelines = settings.getwithbase("ITEM_PIPELINES")
     return any(order is not None and load_object(path) is ScreenshotPipeline for path, order in pipelines.items())
 
 
 class ScreenshotPipeline:
-    """Settings: EVIDENCE_SCREENSHOTS (default True)."""
+    """Settings: EVIDENCE_SCREENSHOTS (default in crawler/settings.py)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -48,7 +48,7 @@ class ScreenshotPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScreenshotPipeline:
-        if not crawler.settings.getbool("EVIDENCE_SCREENSHOTS", True):
+        if not crawler.settings.getbool("EVIDENCE_SCREENSHOTS"):
             raise NotConfigured("EVIDENCE_SCREENSHOTS is off")
         return cls(crawler)
 

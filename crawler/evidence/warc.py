@@ -18,7 +18,7 @@ import threading
 import zlib
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -167,7 +167,7 @@ class RotatingWarcWriter:
     def _open_new(self) -> _OpenFile:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._serial += 1
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
         path = self.directory / f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}{WARC_SUFFIX}"
         # Locked under a name `seal_orphans` ignores, then renamed: no other process can take a new file for an orphan.
         opening = path.with_name(path.name + ".opening")

@@ -16,18 +16,20 @@ from scrapy.http import Response, TextResponse
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
+from core.browser import launch_options
+from core.lead import lead_id
 from crawler.browser import block_heavy_resources, render_detail, render_listing
 from crawler.evidence.pipeline import screenshots_enabled
 from crawler.evidence.screenshot import screenshot_request
 from crawler.extract import field_text, main_text
-from crawler.items import ListingItem, listing_id
+from crawler.items import ListingItem
 from crawler.middlewares import PAGE_META, PAGE_SOURCE
 from crawler.page_data import PageDataError, PageFields, page_fields
 from crawler.platforms import Catalog, PageReading, PlatformConfig, load_endpoints, read_keywords_file
 from crawler.pipelines import seen_store_path
+from crawler.platforms import Catalog, PlatformConfig, load_endpoints, read_keywords_file
 from crawler.seen import SeenStore
 from crawler.urls import canonical_url
-from lantian.browser import launch_options
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +235,7 @@ class PlatformSpider(scrapy.Spider):
         platform = self.platform_of(response)
         canonical = self._canonical_of(response, platform)
         item = ListingItem(
-            id=listing_id(canonical),
+            id=lead_id(canonical),
             platform=platform.name,
             url=response.url,
             canonical_url=canonical,

@@ -5,7 +5,7 @@ leads whether or not a label fires. Every URL ends with one `CaptureOutcome`, lo
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -48,7 +48,7 @@ class CaptureSpider(PlatformSpider):
             self.platforms[platform.name] = platform
             self.targets.append((url, platform, configured))
         self.allowed_domains = []  # a capture follows redirects wherever the page went
-        self.capture = {"at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "by": by, "note": note,
+        self.capture = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "by": by, "note": note,
                         "complaint": complaint}
         self.source = "complaint" if complaint is not None else "capture"
         self.outcomes: dict[str, CaptureOutcome] = {}
@@ -76,7 +76,8 @@ class CaptureSpider(PlatformSpider):
     def parse_detail(self, response: Response) -> Iterator[ListingItem]:
         url = response.meta[CAPTURE_URL]
         if response.status in ERROR_STATUSES:
-            self.record(url, "http_error", f"网站返回 HTTP {response.status}，未取得网页内容", http_status=response.status)
+            self.record(url, "http_error", f"网站返回 HTTP {response.status}，未取得网页内容",
+                        http_status=response.status)
             return
         for output in super().parse_detail(response):
             if not isinstance(output, ListingItem):

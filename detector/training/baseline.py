@@ -1,6 +1,6 @@
 """The plain keyword baseline: what a simple filter does (substring match on the raw text, no normalisation).
 
-Its words are the typical wording of domain.md. Eval and the benchmark print its figures next to the detector's,
+Its words are the typical wording of docs/domain.md. Eval and the benchmark print its figures next to the detector's,
 so the gain of normalisation, context rules and the models is visible.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from detector.labels import CONTENT_LABELS, UNLICENSED_AGENCY
+from core.labels import CONTENT_LABELS, UNLICENSED_AGENCY
 from detector.registry import AgencyRegistry
 
 KEYWORDS: dict[str, tuple[str, ...]] = {

@@ -18,9 +18,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from detector.labels import CONTENT_LABELS, GENRES, SOLICITING_GENRES, UNLICENSED_AGENCY
+from core.config import ConfigError, read_yaml
+from core.labels import CONTENT_LABELS, GENRES, SOLICITING_GENRES, UNLICENSED_AGENCY
+from core.settings import project_root
+from detector.training.obfuscate import obfuscate_items
 from detector.training.real_corpus import RealItem
-from lantian.settings import ConfigError, project_root, read_yaml
 
 KINDS = ("violation", "lawful_ad", "hard_negative", "unrelated")
 SELLER_MODES = ("any", "personal", "licensed")
@@ -60,7 +62,7 @@ class Template:
     labels: tuple[str, ...]
     offers_patent_agency: bool
     seller: str  # one of SELLER_MODES
-    genre: str = "ad"  # one of detector.labels.GENRES
+    genre: str = "ad"  # one of core.labels.GENRES
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,7 @@ class Item:
     split: str
     group: str = ""
     evasion: str = ""  # obfuscated copies only: the evasions applied
-    genre: str = ""  # one of detector.labels.GENRES; "" when not known (reviewed leads)
+    genre: str = ""  # one of core.labels.GENRES; "" when not known (reviewed leads)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -367,8 +369,6 @@ def build_corpus(root: Path | None = None, seed: int = SEED) -> Corpus:
 
 def write_corpus(corpus: Corpus, root: Path | None = None) -> dict[str, Path]:
     """Write `<root>/<split>.jsonl` for every split and the obfuscated copy of the positive test items."""
-    from detector.training.obfuscate import obfuscate_items
-
     root = root or data_root()
     root.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -400,6 +400,11 @@ def items_from_real(items: Iterable[RealItem]) -> list[Item]:
             split=item.split, group="real", genre=genre,
         ))
     return converted
+
+
+def listing_of(item: Item) -> dict[str, Any]:
+    """The listing fields a detector reads, from a corpus item."""
+    return {"id": item.id, "title": item.title, "text": item.text, "seller": item.seller}
 
 
 def read_items(path: Path) -> list[Item]:

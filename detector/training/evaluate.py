@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from detector.labels import CONTENT_LABELS, LABELS
-from detector.training.corpus import Item
+from core.labels import CONTENT_LABELS, LABELS
+from detector.training.corpus import Item, listing_of
 from detector.training.real_corpus import RealItem
 
 TARGETS = {"macro_f1": 0.92, "hard_negative_fpr": 0.05, "obfuscated_recall_gap": 0.05}
@@ -139,11 +139,6 @@ def evaluate_real(system: str, detect_many: DetectMany, items: Sequence[RealItem
         unrelated=flagged("unrelated"),
         paraphrases=Share(sum(1 for found in paraphrased if found), len(paraphrased)),
     )
-
-
-def listing_of(item: Item) -> dict[str, Any]:
-    """The listing fields a detector reads, from a corpus item."""
-    return {"id": item.id, "title": item.title, "text": item.text, "seller": item.seller}
 
 
 def label_scores(gold: Sequence[set[str]], predicted: Sequence[set[str]],

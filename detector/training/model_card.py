@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from detector.labels import CONTENT_LABELS
+from core.labels import CONTENT_LABELS
 from detector.training.corpus import SPLITS, read_items
 from detector.training.evaluate import REAL_TARGETS, TARGETS, EvalReport, LabelScore, RealReport, Share
 from detector.training.open_evasion import TARGET_GAP as OPEN_EVASION_GAP

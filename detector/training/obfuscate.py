@@ -9,10 +9,20 @@ import random
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Protocol, TypeVar
 
 import opencc
 
-from detector.training.corpus import Item
+
+class _Text(Protocol):
+    """What obfuscation reads of a corpus item (`detector.training.corpus.Item`, a dataclass)."""
+
+    id: str
+    title: str
+    text: str
+
+
+Item = TypeVar("Item", bound=_Text)
 
 # Terms that carry a label; evasions target them first (longest first, so 国家知识产权局 before 知识产权局).
 KEY_TERMS = sorted(
@@ -26,7 +36,7 @@ KEY_TERMS = sorted(
     reverse=True,
 )
 _KEY_RE = re.compile("|".join(map(re.escape, KEY_TERMS)))
-# Pinyin, initials and homophones as they appear in listings (domain.md "Evasion the staff see").
+# Pinyin, initials and homophones as they appear in listings (docs/domain.md "Evasion the staff see").
 RESPELLINGS = {
     "国家知识产权局": ["guojia知识产权局", "国家知识产全局", "GJZSCQJ"],
     "知识产权局": ["知识产全局", "zhishichanquan局"],
@@ -59,7 +69,7 @@ def spaced(text: str, rng: random.Random) -> str:
 
 def _spaced_window(text: str, rng: random.Random) -> str:
     """Separators inside a random run of four Chinese characters (for texts without a key term)."""
-    runs = [m for m in re.finditer(r"[\u4e00-\u9fff]{4,}", text)]
+    runs = list(re.finditer(r"[\u4e00-\u9fff]{4,}", text))
     if not runs:
         return text
     run = rng.choice(runs)

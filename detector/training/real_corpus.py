@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from detector.labels import GENRES, LABELS, UNLICENSED_AGENCY
-from lantian.settings import project_root
+from core.labels import GENRES, LABELS, UNLICENSED_AGENCY
+from core.settings import project_root
 
 DEFAULT_PATH = project_root() / "models" / "data" / "real" / "items.jsonl"
 

@@ -15,6 +15,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from core.config import ConfigError
+from core.settings import config_dir
 from detector.classifier import (
     MODEL_LABELS,
     SOLICITATION_FEATURES,
@@ -28,9 +30,10 @@ from detector.classifier import (
     solicitation_features,
     stack_features,
 )
-from detector.labels import SOLICITATION
-from detector.training.corpus import Item
-from lantian.settings import ConfigError, config_dir
+from core.config import ConfigError
+from core.labels import SOLICITATION
+from core.settings import config_dir
+from detector.training.corpus import Item, listing_of
 
 TEXTCAT_CONFIG = Path(__file__).with_name("textcat.cfg")
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
@@ -52,7 +55,6 @@ Stage = Callable[[str], None]
 def model_inputs(items: Sequence[Item], directory: Path | None = None) -> tuple[list[str], list[dict[str, float]]]:
     """Normalised texts and rule features of corpus items, made by the Detector exactly as at detection."""
     from detector.detector import Detector
-    from detector.training.evaluate import listing_of
 
     detector = Detector.load(directory, rules_only=True)
     return detector.model_inputs(listing_of(item) for item in items)

@@ -50,7 +50,8 @@ async def _arguments(request: web.Request) -> dict:
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise web.HTTPBadRequest(text=json.dumps({"error": "body must be JSON"}), content_type="application/json")
+            raise web.HTTPBadRequest(text=json.dumps({"error": "body must be JSON"}),
+                                     content_type="application/json") from None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(text=json.dumps({"error": "body must be a JSON object"}),
                                      content_type="application/json")

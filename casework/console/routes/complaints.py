@@ -11,14 +11,23 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from casework.complaints import (
-    COMPLAINT_STATUS_NAMES_ZH, Complaint, ComplaintError, ComplaintRegister, add_screenshot, answer, capture_links,
-    load_complaints_config, record_captures, status_of,
+    COMPLAINT_STATUS_NAMES_ZH,
+    Complaint,
+    ComplaintError,
+    ComplaintRegister,
+    add_screenshot,
+    answer,
+    capture_links,
+    load_complaints_config,
+    record_captures,
+    status_of,
 )
 from casework.config import load_takedown_config
 from casework.console.security import check_csrf, current_user
 from casework.console.web import back, flash, lead_store, render
 from casework.users import User
-from lantian.settings import ConfigError, data_dir
+from core.config import ConfigError
+from core.settings import data_dir
 
 router = APIRouter()
 MAX_FORM_URLS = 20

@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from casework import workflow
 from casework.console.security import check_csrf, current_user
-from casework.console.web import DISTRICTS, back, flash, lead_or_404, lead_store, render
+from casework.console.web import back, flash, lead_or_404, lead_store, render
 from casework.leads import labels
 from casework.triage import ORDERS
 from casework.users import User
+from core.districts import load_districts
 from crawler.health import load_health
 from index import LeadQuery
 
@@ -86,7 +87,7 @@ def change_lead(store: Any, users: Collection[str], user: User, lead_id: str, ac
             raise workflow.WorkflowError("handing a lead to a colleague needs a reason", "转交同事必须说明原因")
         workflow.apply(store, workflow.plan_field(lead, "assignee", value, by=user.username, why=why))
     elif action == "district":
-        if value and value not in DISTRICTS:
+        if value and value not in load_districts():
             raise workflow.WorkflowError(f"unknown district {value!r}", f"没有“{value}”这个区")
         workflow.apply(store, workflow.plan_field(lead, "district", value, by=user.username, why=why))
     else:

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from casework.console.security import check_csrf, require_admin
 from casework.console.web import back, flash, render
 from casework.users import USER_ROLES, User, save_user
-from lantian.settings import ConfigError
+from core.config import ConfigError
 
 router = APIRouter()
 

@@ -1,7 +1,7 @@
-"""The fixed label names of domain.md, used everywhere (detector output, index fields, reports)."""
+"""The fixed label names of docs/domain.md, used everywhere (detector output, lead fields, reports, letters)."""
 from __future__ import annotations
 
-CONTENT_LABELS = (
+CONTENT_LABELS: tuple[str, ...] = (
     "impersonation",
     "insider_channel",
     "malicious_cancellation",
@@ -9,7 +9,7 @@ CONTENT_LABELS = (
     "qualification_lending",
 )
 UNLICENSED_AGENCY = "unlicensed_agency"
-LABELS = (*CONTENT_LABELS, UNLICENSED_AGENCY)
+LABELS: tuple[str, ...] = (*CONTENT_LABELS, UNLICENSED_AGENCY)
 # Auxiliary signal of the models and rules (not a label): the listing offers patent agency services.
 OFFERS_PATENT_AGENCY = "offers_patent_agency"
 

@@ -12,11 +12,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from casework.triage import ORDERS, Triage
+from core.config import ConfigError
+from core.terminal import as_text, highlighted
 from index import LeadQuery, LeadStore, StoreError, open_store
 from index.lead import source_of
 from index.query import COUNT_BY, SORTS
-from lantian.settings import ConfigError
-from lantian.terminal import as_text, highlighted
 
 app = typer.Typer(help="Browse the leads: list with filters, show one lead, counts for reports.",
                   no_args_is_help=True)
@@ -96,8 +97,6 @@ def list_leads(
     as_json: Annotated[bool, typer.Option("--json", help="Print the lead documents as JSON lines.")] = False,
 ) -> None:
     """List leads matching the filters, highest triage priority first, with why each ranks there."""
-    from casework.triage import ORDERS, Triage
-
     ranked = sort in ORDERS
     query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
                    sort="risk" if ranked else sort, limit=limit, offset=offset, sources=source or [])
@@ -251,10 +250,10 @@ def migrate_command(
                                               "elasticsearch.index_prefix).")] = "lantian",
 ) -> None:
     """Copy the embedded store's leads (statuses, notes, audit trail) and agencies into Elasticsearch."""
+    from core.settings import data_dir
     from index.es_store import EsLeadStore
     from index.migrate import migrate
     from index.sqlite_store import SqliteLeadStore
-    from lantian.settings import data_dir
 
     path = data_dir() / "index" / "leads.sqlite3"
     if not path.is_file():

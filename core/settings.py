@@ -10,14 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-
-class ConfigError(ValueError):
-    """A config file is missing, unreadable or invalid; the message names the file and the field."""
+from core.config import ConfigError, read_yaml
 
 
 def project_root() -> Path:
+    """The checkout (or installed tree) holding `config/`, `models/` and, by default, `data/`."""
     return Path(__file__).resolve().parent.parent
 
 
@@ -29,17 +26,6 @@ def data_dir() -> Path:
     path = Path(os.environ.get("LANTIAN_DATA_DIR") or project_root() / "data")
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def read_yaml(path: Path) -> Any:
-    """Read one YAML file, turning I/O and syntax errors into a ConfigError that names the file."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
 
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {

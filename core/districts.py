@@ -1,14 +1,15 @@
 """The districts lantian reports and the names people write for them, from `config/detector/entities.yaml`.
 
-One list for the detector's district entities and for the district a lead is filed under, so staff edit it once.
-Kept free of spaCy so the index can read it cheaply.
+One list for the detector's district entities, the district a lead is filed under and the districts staff pick
+from in the console, so staff edit it once.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from lantian.settings import ConfigError, config_dir, read_yaml
+from core.config import ConfigError, read_yaml
+from core.settings import config_dir
 
 ENTITIES_FILE = Path("detector") / "entities.yaml"
 

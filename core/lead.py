@@ -1,0 +1,211 @@
+"""The documents that travel between the parts: a listing (crawler → detector, store), a detection (detector →
+crawler, store) and a lead (store → casework, exports, Kibana), with the rules that name them.
+
+They are typed dicts, not classes: the stores, the exports and the Kibana assets keep exactly the JSON documents
+they kept before, and a field outside the type (an older or a newer document) still travels whole. What a lead
+is, and why, is docs/domain.md's "What a lead is".
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+# Workflow statuses of a lead (casework/workflow.py decides the moves between them).
+STATUSES: tuple[str, ...] = (
+    "new", "reviewing", "escalated", "confirmed", "dismissed", "takedown_requested", "removed", "persisting",
+    "resolved_by_edit",
+)
+SOURCES: tuple[str, ...] = ("sweep", "capture", "complaint")
+"""How a lead came in: a platform sweep, one URL a staff member captured, or a member of the public's complaint.
+A lead keeps the source it came in by; documents written before the field existed are sweeps."""
+DEFAULT_SOURCE = "sweep"
+CONTACT_KINDS: tuple[str, ...] = ("phone", "wechat", "qq", "email")
+# Entity types the detector may emit, mapped to the lead's contact kinds and to its agency fields.
+ENTITY_KINDS: dict[str, str] = {
+    "phone": "phone", "mobile": "phone", "tel": "phone",
+    "wechat": "wechat", "weixin": "wechat", "wx": "wechat",
+    "qq": "qq", "email": "email",
+    "agency_code": "agency_code", "org_code": "agency_code",
+    "agency": "agency_name", "agency_name": "agency_name", "org": "agency_name", "organization": "agency_name",
+}
+# A listing's state on its platform as the last fetch found it.
+LISTING_ACTIVE = "active"
+LISTING_REMOVED = "removed"
+
+# The canonical form (what the crawler writes), for days every month has; others go through the full parse.
+_CANONICAL_UTC = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
+
+
+def lead_id(canonical_url: str) -> str:
+    """The id of a listing and of its lead: sha1 of the canonical URL, so every fetch of a listing finds its lead."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
+
+
+def iso_utc(value: Any = None) -> str:
+    """A timestamp as ISO-8601 UTC with second precision and a `Z` (now when `value` is None).
+
+    One fixed format lets both stores compare dates as strings and Elasticsearch parse them as dates.
+    """
+    if isinstance(value, str) and _CANONICAL_UTC.fullmatch(value):
+        return value
+    if value is None:
+        moment = datetime.now(UTC)
+    elif isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(f"not an ISO-8601 date: {text!r}") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Capture(TypedDict):
+    """Who captured a listing by hand, when, why, and for which complaint (if any)."""
+
+    at: str
+    by: str
+    note: str
+    complaint: int | str | None
+
+
+class Listing(TypedDict, total=False):
+    """One listing (an ad, a note, a service page) at its canonical URL, as the crawler hands it on."""
+
+    id: str
+    platform: str
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    price: str
+    seller: str
+    seller_url: str
+    location: str
+    contacts: list[str]
+    images: list[str]
+    image_urls: list[str]
+    image_text: str
+    keyword: str | None
+    found_on: str | None
+    http_status: int
+    fetched_at: str
+    content_sha256: str
+    raw_sha256: str
+    raw_path: str
+    screenshot_path: str
+    screenshot_sha256: str
+    warc_path: str
+    status: str
+    change: str
+    labels: list[str]
+    risk: float
+    detection: Detection
+    lead_id: str
+    source: str
+    capture: Capture
+
+
+class Span(TypedDict):
+    """Where a label's evidence stands, in the listing's original text."""
+
+    label: str
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+class Entity(TypedDict, total=False):
+    """A contact, agency name or code, or district the detector found (`value`: its canonical form)."""
+
+    type: str
+    text: str
+    value: str
+    field: str
+    start: int
+    end: int
+
+
+class Detection(TypedDict):
+    """What the detector says of one listing: every label's score, the labels that fire, and why."""
+
+    id: str
+    labels: list[str]
+    scores: dict[str, float]
+    evidence: list[Span]
+    entities: list[Entity]
+    risk: float
+    solicitation: float
+
+
+class Note(TypedDict):
+    at: str
+    by: str | None
+    text: str
+
+
+# One workflow change on a lead's append-only audit trail (`from` is a keyword, hence the call form).
+AuditEvent = TypedDict("AuditEvent", {"at": str, "by": "str | None", "action": str, "from": Any, "to": Any,
+                                      "why": str}, total=False)
+
+
+class Lead(TypedDict, total=False):
+    """One record per listing (canonical URL): what the listing showed, what the detector found, its history on
+    the platform and its workflow state. Both stores keep exactly this document."""
+
+    id: str
+    platform: str
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    price: str
+    seller: str
+    seller_url: str
+    location: str
+    images: list[str]
+    image_urls: list[str]
+    content_sha256: str
+    raw_sha256: str
+    raw_path: str
+    screenshot_path: str
+    screenshot_sha256: str
+    warc_path: str
+    fetched_at: str
+    labels: list[str]
+    scores: dict[str, float]
+    risk: float
+    solicitation: float | None
+    evidence: list[Span]
+    entities: list[Entity]
+    contacts: dict[str, list[str]]
+    agency_code: str | None
+    agency_name: str | None
+    district: str | None
+    listing_status: str
+    source: str
+    captures: list[Capture]
+    first_seen: str
+    last_seen: str
+    seen_count: int
+    removed_at: str | None
+    cluster_id: str
+    status: str
+    assignee: str | None
+    dismissal_reason: str
+    takedown_deadline: str
+    takedown_reference: str
+    takedown_notices: list[dict[str, Any]]
+    status_changed_at: str
+    status_changed_by: str | None
+    notes: list[Note]
+    audit: list[AuditEvent]
+    complaints: list[int]
+    recheck: dict[str, Any]
+    minhash: str | None

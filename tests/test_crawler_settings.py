@@ -1,0 +1,61 @@
+"""The crawler's settings the Scrapy way: every `LANTIAN_*` and `EVIDENCE_*` setting has its default in
+crawler/settings.py and is read without a fallback of its own, and importing the settings creates nothing."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from crawler import settings as defaults
+from crawler.run import DATA_PATHS, crawler_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+OURS = ("LANTIAN_", "EVIDENCE_")
+READERS = {"get", "getint", "getfloat", "getbool", "getlist", "getdict"}
+
+
+def settings_reads() -> list[tuple[str, str, int]]:
+    """(file, setting, number of arguments) of every `<...>.get*("LANTIAN_…" / "EVIDENCE_…", ...)` and
+    `settings["…"]` in the crawler's code (environment variables apart)."""
+    reads = []
+    for path in sorted((ROOT / "crawler").rglob("*.py")):
+        if path.name == "settings.py" and path.parent.name == "crawler":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in READERS
+                    and ast.unparse(node.func.value) != "os.environ"
+                    and node.args and isinstance(node.args[0], ast.Constant)
+                    and str(node.args[0].value).startswith(OURS)):
+                reads.append((str(path.relative_to(ROOT)), node.args[0].value, len(node.args) + len(node.keywords)))
+            elif (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+                  and str(node.slice.value).startswith(OURS)):
+                reads.append((str(path.relative_to(ROOT)), node.slice.value, 1))
+    return reads
+
+
+def test_every_setting_the_crawler_reads_has_its_default_in_the_settings_module() -> None:
+    reads = settings_reads()
+    assert len({name for _, name, _ in reads}) >= 15, "the walk finds the settings the crawler reads"
+    missing = sorted({f"{file}: {name}" for file, name, _ in reads if not hasattr(defaults, name)})
+    assert not missing, "settings read without a default in crawler/settings.py:\n" + "\n".join(missing)
+
+
+def test_no_setting_is_read_with_a_fallback_of_its_own() -> None:
+    inline = sorted(f"{file}: {name}" for file, name, arguments in settings_reads() if arguments > 1)
+    assert not inline, "inline defaults (put them in crawler/settings.py):\n" + "\n".join(inline)
+
+
+def test_importing_the_settings_creates_no_directory(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, "-c", "import crawler.settings"], check=True, cwd=ROOT,
+                   env={"LANTIAN_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"})
+    assert not data.exists()
+
+
+def test_paths_under_the_data_dir_are_filled_in_when_a_crawl_starts(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LANTIAN_DATA_DIR", str(tmp_path))
+    settings = crawler_settings({"EVIDENCE_DIR": str(tmp_path / "elsewhere")})
+    assert settings["EVIDENCE_DIR"] == str(tmp_path / "elsewhere")
+    for name in set(DATA_PATHS) - {"EVIDENCE_DIR"}:
+        assert Path(settings[name]).is_relative_to(tmp_path), name
