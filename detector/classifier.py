@@ -11,8 +11,8 @@ logistic regression (scikit-learn) on the whole text and on each sentence, the r
 the counts of its context word lists and the solicitation score. A per-label logistic stacker, fitted on held-out
 (cross-fitted) predictions, turns these into a 0..1 claim score, and the label's score is the claim score times
 the solicitation score (`gated`): the template corpus alone never teaches the stacker how much who is speaking
-matters, real text does. Per-label thresholds were chosen on held-out scores of that product. The texts are the Detector's model texts: reported passages are already masked
-(`detector.speech.mask_reported`).
+matters, real text does. Per-label thresholds were chosen on held-out scores of that product. The texts are the
+Detector's model texts: reported passages are already masked (`detector.speech.mask_reported`).
 
 Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipeline), `char_ngrams.npz`
 (vocabulary, idf, weights: plain arrays, no pickle) and `model.json` (stacker, thresholds, provenance).

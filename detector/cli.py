@@ -99,7 +99,10 @@ def _run(detector: Any, source: IO[bytes], sink: IO[str], err: Console, total: i
     with progress:
         task = progress.add_task("detect", total=total, listings=0)
         for batch_lines, batch in _batches(source, bad, lambda n: progress.advance(task, n)):
-            for result in detector.detect_many(batch, lambda index, exc: bad(batch_lines[index], str(exc))):
+            def skipped(index: int, exc: Exception, lines: list[int] = batch_lines) -> None:
+                bad(lines[index], str(exc))
+
+            for result in detector.detect_many(batch, skipped):
                 sink.write(json.dumps(result, ensure_ascii=False) + "\n")
                 summary["listings"] += 1
                 if result["labels"]:

@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from detector.normalized import NormalizedText
 from core.config import ConfigError
+from detector.normalized import NormalizedText
 
 Span = tuple[int, int]
 

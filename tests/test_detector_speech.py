@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.config import ConfigError
 from detector.detector import Detector
 from detector.normalize import Normalizer
 from detector.rules import RuleEngine
 from detector.speech import REPORTED_MARK, ReportedSpeech, cue_solicitation, mask_reported, quoted_spans
-from core.config import ConfigError
 from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 
@@ -72,7 +72,8 @@ def test_model_text_masks_reported_passages(rules_detector: Detector) -> None:
 
 def test_rules_only_solicitation_reads_the_cue_lists(rules_detector: Detector) -> None:
     ad = rules_detector.detect({"id": "a", "text": "商标注册880元全包，加微信咨询，我们当天提交"})
-    notice = rules_detector.detect({"id": "n", "text": "经查，当事人违反《广告法》第二十八条之规定，本局责令改正并处罚款。"})
+    notice = rules_detector.detect(
+        {"id": "n", "text": "经查，当事人违反《广告法》第二十八条之规定，本局责令改正并处罚款。"})
     bare = rules_detector.detect({"id": "b", "text": "下证快 不过退款"})
     assert ad["solicitation"] > 0.7 > 0.3 > notice["solicitation"]
     assert bare["solicitation"] == 0.5

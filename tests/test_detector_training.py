@@ -17,8 +17,8 @@ from detector.training.baseline import KeywordBaseline
 from detector.training.corpus import Item, build_corpus, data_root, items_from_real, load_templates, read_items
 from detector.training.evaluate import evaluate_real
 from detector.training.model_card import REPRODUCE
-from detector.training.real_corpus import RealItem, load_real_corpus, split_of
 from detector.training.obfuscate import obfuscate_items
+from detector.training.real_corpus import RealItem, load_real_corpus, split_of
 from detector.training.train import best_threshold, model_inputs, train_classifier
 from lantian.cli import app
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,13 +15,13 @@ from core.config import ConfigError
 console = Console()
 
 DataOption = Annotated[
-    Optional[Path], typer.Option("--data", help="Corpus dir (templates/, registry.csv, *.jsonl). Default: models/data.")
+    Path | None, typer.Option("--data", help="Corpus dir (templates/, registry.csv, *.jsonl). Default: models/data.")
 ]
 ModelOption = Annotated[
-    Optional[Path], typer.Option("--model-dir", help="Model artifacts dir. Default: models/detector.")
+    Path | None, typer.Option("--model-dir", help="Model artifacts dir. Default: models/detector.")
 ]
 ConfigOption = Annotated[
-    Optional[Path], typer.Option("--config", help="Config dir (detector rules). Default: config/.")
+    Path | None, typer.Option("--config", help="Config dir (detector rules). Default: config/.")
 ]
 
 
@@ -42,7 +42,7 @@ def train(
         bool, typer.Option("--corpus-only", help="Only regenerate the corpus (implies --rebuild-corpus).")
     ] = False,
     with_reviews: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--with-reviews", help="Also train on reviewers' decisions (JSONL from `lantian reviews "
                                             "export`) and print test figures before and after."),
     ] = None,
@@ -114,7 +114,7 @@ def train(
         _print_before_after(before, after)
 
 
-def _test_report(root: Path, model_dir: Path, config: Optional[Path]):
+def _test_report(root: Path, model_dir: Path, config: Path | None):
     """The Detector with the model in `model_dir`, scored on the fixed test split and its obfuscated copy."""
     from detector.detector import Detector
     from detector.registry import AgencyRegistry
@@ -141,7 +141,7 @@ def evaluate(
     model_dir: ModelOption = None,
     config: ConfigOption = None,
     json_out: Annotated[
-        Optional[Path], typer.Option("--json", help="Also write the figures as JSON to this file.")
+        Path | None, typer.Option("--json", help="Also write the figures as JSON to this file.")
     ] = None,
     write_card: Annotated[
         bool, typer.Option("--write-card", help="Rewrite MODEL_CARD.md of the model dir with these figures.")

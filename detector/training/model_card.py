@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core.labels import CONTENT_LABELS
@@ -67,7 +67,7 @@ def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
     lines = [
         "# Model card: lantian detector classifier (`models/detector/`)",
         "",
-        f"- Evaluated: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; "
+        f"- Evaluated: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; "
         f"trained: {meta.get('trained_at', 'unknown')}.",
         f"- Reproduce: `{REPRODUCE}` (about 10 minutes of CPU on 2 cores). `lantian eval` prints every figure "
         "below next to the keyword baseline.",

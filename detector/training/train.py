@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from core.config import ConfigError
+from core.labels import SOLICITATION
 from core.settings import config_dir
 from detector.classifier import (
     MODEL_LABELS,
@@ -30,9 +31,6 @@ from detector.classifier import (
     solicitation_features,
     stack_features,
 )
-from core.config import ConfigError
-from core.labels import SOLICITATION
-from core.settings import config_dir
 from detector.training.corpus import Item, listing_of
 
 TEXTCAT_CONFIG = Path(__file__).with_name("textcat.cfg")
@@ -299,7 +297,7 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
     ngrams = train_char_ngrams(texts, y, weights)
     nlp = train_textcat(texts, y, textcat_config, weights)
     meta = {
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "train_items": len(train_items),
         "real_train_items": sum(1 for item in train_items if item.group == "real"),
         "reviewed_items": sum(1 for item in train_items if item.group == "review"),
