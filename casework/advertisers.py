@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from casework.leads import agency_names, as_dict, contacts
+from casework.contacts import agency_names, contacts
 
 # Hamming distance up to which two perceptual hashes count as the same picture. With 64-bit hashes split in
 # IMAGE_DISTANCE + 1 bands, two hashes that close share at least one band exactly (pigeonhole), so candidates come
@@ -109,7 +109,7 @@ def advertiser_id(lead_ids: Iterable[str]) -> str:
 
 def resolve(leads: Iterable[Mapping[str, Any] | Any], *, use_images: bool = True) -> list[Advertiser]:
     """Group leads into advertisers; each lead ends up in exactly one advertiser (alone if nothing links it)."""
-    docs = [as_dict(lead) for lead in leads]
+    docs = [dict(lead) for lead in leads]
     by_id = {doc["id"]: doc for doc in docs}
     uf = _UnionFind(by_id)
     first_with_key: dict[tuple[str, str], str] = {}

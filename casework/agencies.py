@@ -15,11 +15,10 @@ from typing import Any
 
 from casework.advertisers import Advertiser, resolve
 from casework.config import RiskConfig
-from casework.leads import as_dict, labels
 from casework.workflow import CONFIRMED_STATUSES, now_iso
 from core.config import ConfigError
 from detector.registry import AgencyRegistry
-from index.store import MAX_AGENCIES
+from index.store import MAX_AGENCIES, LeadStore
 
 # Statuses of leads nobody has decided on yet: they count only as a weaker signal (`unreviewed_factor`).
 UNREVIEWED_STATUSES = frozenset({"new", "reviewing", "escalated"})
@@ -35,13 +34,13 @@ LICENCE_NAMES_ZH: dict[str, str] = {
 
 def indicators(leads: list[Mapping[str, Any]]) -> dict[str, float]:
     """Indicator values of a set of one agency's leads (before caps and weights)."""
-    flagged = [lead for lead in leads if labels(lead)]
+    flagged = [lead for lead in leads if (lead.get("labels") or [])]
     return {
         "leads": float(len(flagged)),
         "persisting": float(sum(1 for lead in flagged if lead.get("status") == "persisting")),
         "platforms": float(len({lead.get("platform") for lead in flagged if lead.get("platform")})),
-        "labels": float(len({label for lead in flagged for label in labels(lead)})),
-        "impersonation": float(sum(1 for lead in flagged if "impersonation" in labels(lead))),
+        "labels": float(len({label for lead in flagged for label in (lead.get("labels") or [])})),
+        "impersonation": float(sum(1 for lead in flagged if "impersonation" in (lead.get("labels") or []))),
     }
 
 
@@ -103,7 +102,7 @@ def agency_doc(advertiser: Advertiser, leads: list[Mapping[str, Any]], config: R
         "platforms": advertiser.platforms,
         "lead_ids": advertiser.lead_ids,
         "lead_count": len(advertiser.lead_ids),
-        "labels": sorted({label for lead in leads for label in labels(lead)}),
+        "labels": sorted({label for lead in leads for label in (lead.get("labels") or [])}),
         "district": districts.most_common(1)[0][0] if districts else None,
         "districts": sorted(districts),
         "indicators": {row["indicator"]: row["confirmed"] for row in rows},
@@ -132,7 +131,7 @@ def classify_agencies(leads: Iterable[Mapping[str, Any] | Any], config: RiskConf
                       use_images: bool = True, registry: AgencyRegistry | None = None,
                       registry_problem: str | None = None) -> list[dict[str, Any]]:
     """Agency documents for all leads, highest score first."""
-    docs = [as_dict(lead) for lead in leads]
+    docs = [dict(lead) for lead in leads]
     by_id = {doc["id"]: doc for doc in docs}
     agencies = [agency_doc(adv, [by_id[i] for i in adv.lead_ids], config, registry=registry,
                            registry_problem=registry_problem)
@@ -141,7 +140,7 @@ def classify_agencies(leads: Iterable[Mapping[str, Any] | Any], config: RiskConf
     return agencies
 
 
-def refresh(store: Any, config: RiskConfig, *, use_images: bool = True,
+def refresh(store: LeadStore, config: RiskConfig, *, use_images: bool = True,
             registry: AgencyRegistry | None = None) -> list[dict[str, Any]]:
     """Re-classify every agency from the store's leads and write the documents to the store's agency index.
 

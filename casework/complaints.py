@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, field_validator
 from casework.workflow import now_iso
 from core.lead import STATUSES, iso_utc
 from core.settings import data_dir
+from index.store import LeadStore
 
 COMPLAINT_STATUSES: tuple[str, ...] = ("open", "ready", "answered")
 """`open`: some lead it names is still being worked on; `ready` (待答复): every one is closed; `answered`."""
@@ -106,14 +107,14 @@ class Complaint:
         return self.reply is None and moment > self.answer_deadline
 
 
-def status_of(complaint: Complaint, store: Any, config: ComplaintsConfig) -> str:
+def status_of(complaint: Complaint, store: LeadStore, config: ComplaintsConfig) -> str:
     """`answered` once replied to; else `ready` when every lead it names is closed, `open` while one is not."""
     if complaint.reply is not None:
         return "answered"
     return "ready" if not open_leads(complaint, store, config) else "open"
 
 
-def open_leads(complaint: Complaint, store: Any, config: ComplaintsConfig) -> list[dict[str, Any]]:
+def open_leads(complaint: Complaint, store: LeadStore, config: ComplaintsConfig) -> list[dict[str, Any]]:
     """The leads the complaint names that are not closed yet (a lead missing from the store counts as open)."""
     waiting = []
     for lead_id in complaint.lead_ids:
@@ -208,7 +209,7 @@ class ComplaintRegister:
 
 # --- linking leads ------------------------------------------------------------------------------------------------
 
-def link_lead(register: ComplaintRegister, store: Any, number: int, lead_id: str, *, by: str, why: str) -> None:
+def link_lead(register: ComplaintRegister, store: LeadStore, number: int, lead_id: str, *, by: str, why: str) -> None:
     """Name the lead in the complaint and the complaint on the lead (both audited); nothing when already linked."""
     lead = store.get(lead_id)
     if lead is None:
@@ -225,7 +226,8 @@ def link_lead(register: ComplaintRegister, store: Any, number: int, lead_id: str
                               {"by": by, "action": "complaint", "from": None, "to": number, "why": why})
 
 
-def record_captures(register: ComplaintRegister, store: Any, number: int, outcomes: list[Any], *, by: str) -> None:
+def record_captures(register: ComplaintRegister, store: LeadStore, number: int, outcomes: list[Any], *,
+                    by: str) -> None:
     """Keep each capture's outcome on the complaint and link the leads the captured pages became."""
     for outcome in outcomes:
         entry = {"url": outcome.url, "outcome": outcome.outcome, "message": outcome.message,
@@ -243,7 +245,7 @@ def screenshot_url(number: int, sha256: str) -> str:
     return f"complaint:{number}/screenshot/{sha256}"
 
 
-def add_screenshot(register: ComplaintRegister, store: Any, detector: Any, reader: Any, number: int, data: bytes,
+def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Any, reader: Any, number: int, data: bytes,
                    *, name: str, by: str, platform: str = SCREENSHOT_PLATFORM) -> dict[str, Any]:
     """Keep an attached screenshot as evidence (byte for byte, hashed, in the evidence log), read its text, detect
     it and store it as a lead with `source: complaint`, linked to the complaint; returns the complaint's entry.
@@ -324,7 +326,7 @@ class Reply:
     date: str
 
 
-def build_reply(complaint: Complaint, store: Any, config: ComplaintsConfig, takedown: Any,
+def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig, takedown: Any,
                 when: datetime | None = None) -> Reply:
     """The answer's text; ComplaintError naming the open leads while any lead of the complaint is not closed."""
     waiting = open_leads(complaint, store, config)
@@ -401,7 +403,7 @@ def write_reply(reply: Reply, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def answer(register: ComplaintRegister, store: Any, number: int, config: ComplaintsConfig, takedown: Any, *,
+def answer(register: ComplaintRegister, store: LeadStore, number: int, config: ComplaintsConfig, takedown: Any, *,
            by: str, out_dir: Path) -> tuple[Reply, dict[str, Path]]:
     """Write the answer to complaint `number` and record it on the complaint and on each of its leads (audited)."""
     complaint = register.get(number)
@@ -428,7 +430,7 @@ AGE_BANDS: tuple[tuple[int, str], ...] = ((7, "7天以内"), (14, "8–14天"), 
 OLDER_BAND = "30天以上"
 
 
-def complaint_counts(complaints: list[Complaint], store: Any, config: ComplaintsConfig,
+def complaint_counts(complaints: list[Complaint], store: LeadStore, config: ComplaintsConfig,
                      now: datetime | None = None) -> dict[str, dict[str, int]]:
     """Complaints by status (every one), and the unanswered ones by age in days and past the answer deadline."""
     by_status = dict.fromkeys(COMPLAINT_STATUSES, 0)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import LABEL_NAMES_ZH
-from casework.leads import as_dict, contacts, labels
+from casework.contacts import contacts
 from casework.workflow import CONFIRMED_STATUSES, STATUS_NAMES_ZH, now_iso
 from core.settings import data_dir
 
@@ -45,14 +45,14 @@ def outside_shanghai(lead: Mapping[str, Any] | Any) -> bool:
 
     Only a stated location counts: a lead with no district and no location is not assumed to be elsewhere.
     """
-    doc = as_dict(lead)
+    doc = dict(lead)
     location = str(doc.get("location") or "")
     return not doc.get("district") and bool(location.strip()) and not any(w in location for w in ("上海", "沪"))
 
 
 def case_row(lead: Mapping[str, Any] | Any) -> dict[str, Any]:
     """One lead as a flat row for the case-handling system (Chinese label names, contacts joined)."""
-    doc = as_dict(lead)
+    doc = dict(lead)
     found = contacts(doc)
     confirmed = _confirmation(doc)
     row = {key: doc.get(key) for key, _ in COLUMNS}
@@ -60,7 +60,7 @@ def case_row(lead: Mapping[str, Any] | Any) -> dict[str, Any]:
         status=STATUS_NAMES_ZH.get(doc.get("status") or "", doc.get("status")),
         phone="、".join(found.get("phone", [])), wechat="、".join(found.get("wechat", [])),
         qq="、".join(found.get("qq", [])),
-        labels="、".join(LABEL_NAMES_ZH.get(label, label) for label in labels(doc)),
+        labels="、".join(LABEL_NAMES_ZH.get(label, label) for label in (doc.get("labels") or [])),
         risk=round(float(doc.get("risk") or 0.0), 3),
         confirmed_by=confirmed.get("by"), confirmed_at=confirmed.get("at"),
     )
@@ -140,7 +140,7 @@ def evidence_package(lead: Mapping[str, Any] | Any, path: Path) -> dict[str, Any
 
     Missing evidence files are listed in the manifest as missing rather than failing the whole package.
     """
-    doc = as_dict(lead)
+    doc = dict(lead)
     listing_text = f"{doc.get('title') or ''}\n\n{doc.get('text') or ''}\n".encode()
     files: list[dict[str, Any]] = []
     path.parent.mkdir(parents=True, exist_ok=True)

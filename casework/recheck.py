@@ -25,12 +25,12 @@ from parsel import Selector
 from casework import workflow
 from casework.config import RecheckConfig
 from casework.export import safe_cell
-from casework.leads import as_dict, labels
 from core.lead import iso_utc
 from core.settings import config_dir
 from crawler.extract import field_text, main_text
 from crawler.page_data import HtmlFields, PageDataError, read_fields
 from crawler.refetch import Refetched, RefetchTarget, refetch
+from index.store import LeadStore
 
 
 @dataclass
@@ -79,7 +79,7 @@ def edit_evidence(lead: Mapping[str, Any], now: Mapping[str, Any], detection: Ma
                   fetched_evidence: Mapping[str, Any]) -> dict[str, Any]:
     """Both versions of a listing: what the lead recorded at the first fetch, and what the re-fetch shows."""
     return {
-        "before": {"title": lead.get("title"), "text": lead.get("text"), "labels": labels(lead),
+        "before": {"title": lead.get("title"), "text": lead.get("text"), "labels": (lead.get("labels") or []),
                    "evidence": lead.get("evidence") or [], "fetched_at": lead.get("fetched_at"),
                    "raw_path": lead.get("raw_path"), "raw_sha256": lead.get("raw_sha256"),
                    "screenshot_sha256": lead.get("screenshot_sha256")},
@@ -94,7 +94,7 @@ def edit_evidence(lead: Mapping[str, Any], now: Mapping[str, Any], detection: Ma
 def due(leads: Iterable[Mapping[str, Any]], now: str, *, ignore_deadline: bool = False) -> Iterator[dict[str, Any]]:
     """Leads whose takedown deadline has passed (a lead without a deadline is due)."""
     for lead in leads:
-        doc = as_dict(lead)
+        doc = dict(lead)
         deadline = doc.get("takedown_deadline")
         if ignore_deadline or not deadline or str(deadline) <= now:
             yield doc
@@ -104,7 +104,7 @@ class Rechecker:
     """Decides removed/persisting/resolved_by_edit from a re-fetch and records it in the store (with an audit event
     by `by`)."""
 
-    def __init__(self, store: Any, config: RecheckConfig, *, by: str = "recheck", detector: Any = None) -> None:
+    def __init__(self, store: LeadStore, config: RecheckConfig, *, by: str = "recheck", detector: Any = None) -> None:
         self.store = store
         self._detector = detector
         self.config = config
@@ -119,7 +119,7 @@ class Rechecker:
         return self._detector
 
     def check(self, lead: Mapping[str, Any], fetched: Refetched) -> Verdict:
-        doc = as_dict(lead)
+        doc = dict(lead)
         if fetched.error is not None or fetched.status is None:  # counted, lead unchanged
             return Verdict(doc["id"], "unreachable", (fetched.error or "no answer")[:200])
         reason = removal_reason(fetched, self.config)
@@ -149,7 +149,7 @@ class Rechecker:
         """Store the verdict: the status change with the fresh evidence (None when unreachable)."""
         if verdict.outcome == "unreachable":
             return None
-        doc = as_dict(lead)
+        doc = dict(lead)
         why = f"复查：{verdict.reason}"
         if doc.get("status") == verdict.outcome:
             event = {"at": verdict.evidence["at"], "by": self.by, "action": "recheck", "from": doc.get("status"),
@@ -163,7 +163,7 @@ class Rechecker:
             updated = self.store.mark_removed(doc["id"], verdict.evidence["at"]) or updated
         return updated
 
-def recheck_leads(store: Any, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,
+def recheck_leads(store: LeadStore, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,
                   ignore_deadline: bool = False, render: bool = True, now: datetime | None = None,
                   progress: Any = None, detector: Any = None) -> list[Verdict]:
     """Re-check every due lead; returns one verdict per lead checked."""
@@ -193,7 +193,7 @@ class NotDue:
     next_deadline: str | None
 
 
-def not_due(store: Any, now: datetime | None = None, statuses: list[str] | None = None) -> NotDue:
+def not_due(store: LeadStore, now: datetime | None = None, statuses: list[str] | None = None) -> NotDue:
     from index import LeadQuery
 
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -212,20 +212,20 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
 
 def result_row(lead: Mapping[str, Any]) -> dict[str, Any]:
     """One re-checked lead as a row of the result table (CSV and console)."""
-    doc = as_dict(lead)
+    doc = dict(lead)
     check = doc.get("recheck") or {}
     edit = check.get("edit") or {}
     return {
         "lead_id": doc["id"], "url": check.get("url") or doc.get("url") or "", "platform": doc.get("platform") or "",
         "checked_at": check.get("at") or "", "outcome": check.get("outcome") or "", "reason": check.get("reason") or "",
         "http_status": check.get("http_status") or "",
-        "labels_before": "、".join((edit.get("before") or {}).get("labels") or labels(doc)),
+        "labels_before": "、".join((edit.get("before") or {}).get("labels") or (doc.get("labels") or [])),
         "labels_after": "、".join((edit.get("after") or {}).get("labels") or []),
         "raw_sha256": check.get("raw_sha256") or "", "status": doc.get("status") or "",
     }
 
 
-def write_results_csv(store: Any, verdicts: Iterable[Verdict], path: Path) -> int:
+def write_results_csv(store: LeadStore, verdicts: Iterable[Verdict], path: Path) -> int:
     """The per-URL result table of one re-check run (unreachable listings included, with their reason)."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from casework.config import LABEL_NAMES_ZH, SOURCE_NAMES_ZH, RiskConfig
 from casework.export import safe_cell
 from casework.workflow import STATUS_NAMES_ZH
 from index.district import UNKNOWN_DISTRICT
+from index.store import LeadStore
 
 TEMPLATES = Path(__file__).parent / "templates"
 OUTCOMES: tuple[str, ...] = ("takedown_requested", "removed", "persisting", "resolved_by_edit")
@@ -70,7 +71,7 @@ def _with_unknown(counts: dict[str, int], total: int) -> dict[str, int]:
     return {**counts, UNKNOWN_DISTRICT: missing} if missing > 0 else dict(counts)
 
 
-def build_report(store: Any, period: Period, risk: RiskConfig, *, use_images: bool = True) -> Report:
+def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_images: bool = True) -> Report:
     from index import LeadQuery
 
     in_period = LeadQuery(date_field="first_seen", since=period.since, until=period.until)

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from casework.leads import as_dict, labels
 from casework.workflow import CONFIRMED_STATUSES
 
 POSITIVE = frozenset(CONFIRMED_STATUSES)
@@ -27,12 +26,12 @@ def _decision(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 def example(lead: Mapping[str, Any] | Any) -> dict[str, Any] | None:
     """The corpus item a reviewed lead gives (the fields of `detector.training.corpus.Item`), or None if nobody
     decided on it yet. The reviewer and reason stay in the lead's audit trail, which the id points back to."""
-    doc = as_dict(lead)
+    doc = dict(lead)
     status = doc.get("status")
     if _decision(doc) is None or status not in POSITIVE | {"dismissed"}:
         return None
     positive = status in POSITIVE
-    found = labels(doc) if positive else []
+    found = (doc.get("labels") or []) if positive else []
     offers = "unlicensed_agency" in found or float((doc.get("scores") or {}).get("offers_patent_agency", 0)) >= 0.5
     return {
         "id": f"review-{doc['id']}",

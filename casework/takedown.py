@@ -23,12 +23,12 @@ from xml.sax.saxutils import escape
 from casework.config import LABEL_NAMES_ZH, TakedownConfig
 from casework.config import Letter as LetterTemplate
 from casework.export import resolve_path, safe_cell, xml_safe
-from casework.leads import as_dict, labels
 from core.config import ConfigError
 
 # A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
 from core.settings import config_dir
 from crawler.platforms import Operator, load_platform
+from index.store import LeadStore
 
 # A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
 # glyphs a letter uses (a subset), which `pdffonts` reports as embedded.
@@ -96,8 +96,8 @@ def operator_of(platform: str) -> Operator:
 def rows_for(leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig) -> list[TakedownRow]:
     rows = []
     for lead in leads:
-        doc = as_dict(lead)
-        names = labels(doc)
+        doc = dict(lead)
+        names = (doc.get("labels") or [])
         violations = [config.violation(label) for label in names]
         rows.append(TakedownRow(
             lead_id=doc["id"],
@@ -385,7 +385,7 @@ def web_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and url == url.strip()
 
 
-def _send(store: Any, letter: Letter, leads: list[dict[str, Any]], config: TakedownConfig, out_dir: Path, *,
+def _send(store: LeadStore, letter: Letter, leads: list[dict[str, Any]], config: TakedownConfig, out_dir: Path, *,
           by: str, when: datetime) -> TakedownResult:
     """Write the letter's documents, then move its leads to takedown_requested with the notice recorded (the
     documents come first, so a failure while writing changes no lead)."""
@@ -412,7 +412,7 @@ def _send(store: Any, letter: Letter, leads: list[dict[str, Any]], config: Taked
     return TakedownResult(letter, files, moved, refused)
 
 
-def request_takedowns(store: Any, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
+def request_takedowns(store: LeadStore, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
                       when: datetime | None = None) -> TakedownResult | None:
     """Build the letter for the platform's confirmed leads and move them to takedown_requested (audited).
 
@@ -444,7 +444,7 @@ def first_notice(lead: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def request_follow_ups(store: Any, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
+def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
                        when: datetime | None = None) -> list[TakedownResult]:
     """A numbered follow-up notice for the platform's `persisting` leads, one per first request they were in,
     citing it; the leads move back to takedown_requested with a new deadline."""
@@ -474,7 +474,7 @@ def request_follow_ups(store: Any, platform: str, config: TakedownConfig, out_di
     return results
 
 
-def register(store: Any, platform: str | None = None) -> list[dict[str, Any]]:
+def register(store: LeadStore, platform: str | None = None) -> list[dict[str, Any]]:
     """The register of requests: every notice sent (first requests and follow-ups), oldest first, with how many
     listings it named and which request a follow-up cites."""
     from index import LeadQuery

@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import LABEL_NAMES_ZH, TriageConfig, load_triage_config
-from casework.leads import as_dict, labels
 from core.config import ConfigError, read_yaml
 
 # Orders computed here (the store's own sorts are in index.query.SORTS).
 from core.settings import config_dir, project_root
 from index import LeadPage, LeadQuery
-from index.store import MAX_AGENCIES
+from index.store import MAX_AGENCIES, LeadStore
 
 # Orders computed here (the store's own sorts are in index.query.SORTS).
 ORDERS: tuple[str, ...] = ("priority", "uncertain")
@@ -104,7 +103,7 @@ def priority(lead: Mapping[str, Any], config: TriageConfig, *, others: int = 0, 
     """A lead's triage priority with the reason for every point."""
     now = now or datetime.now(UTC)
     reasons: list[Reason] = []
-    names = labels(lead)
+    names = (lead.get("labels") or [])
     for label in names:
         if config.label_severity.get(label):
             reasons.append(Reason(f"违法情形：{LABEL_NAMES_ZH.get(label, label)}", config.label_severity[label]))
@@ -159,7 +158,7 @@ def uncertainty(lead: Mapping[str, Any], thresholds: Mapping[str, float]) -> flo
 class Triage:
     """Ranks the leads of a query by priority or uncertainty, over one snapshot of who shares contacts."""
 
-    def __init__(self, store: Any, config: TriageConfig | None = None,
+    def __init__(self, store: LeadStore, config: TriageConfig | None = None,
                  thresholds: Mapping[str, float] | None = None, *, reuse_seconds: float = 0.0) -> None:
         """`reuse_seconds`: how long a long-running caller (the console) reuses the snapshot of shared contacts
         and agency classes before reading them again; 0 reads them once for the object's life."""
@@ -189,7 +188,7 @@ class Triage:
     def priority(self, lead: Mapping[str, Any], now: datetime | None = None) -> Priority:
         stale = self.reuse_seconds and time.monotonic() - self._loaded > self.reuse_seconds
         neighbours = self.refresh() if self._neighbours is None or stale else self._neighbours
-        doc = as_dict(lead)
+        doc = dict(lead)
         return priority(doc, self.config, others=neighbours.others(doc),
                         agency_class=self._agency_class.get(doc["id"]), now=now)
 
@@ -200,7 +199,7 @@ class Triage:
             raise ValueError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
         leads = []
         for lead in self.store.iter_leads(query):
-            doc = dict(as_dict(lead))
+            doc = dict(dict(lead))
             ranked = self.priority(doc, now)
             doc["priority"] = ranked.score
             doc["priority_reasons"] = [{"what": r.what, "points": r.points} for r in ranked.reasons]

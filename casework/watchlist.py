@@ -16,7 +16,6 @@ from casework.advertisers import resolve
 from casework.agencies import LICENCE_NAMES_ZH, licence
 from casework.config import LABEL_NAMES_ZH
 from casework.export import safe_cell
-from casework.leads import as_dict, labels
 from casework.workflow import CONFIRMED_STATUSES
 
 
@@ -58,12 +57,12 @@ def confirmed_at(lead: Mapping[str, Any]) -> str | None:
     return None
 
 
-def watched_agencies(leads: Iterable[Mapping[str, Any] | Any], registry: Any, *, months: int = 12,
+def watched_agencies(leads: Iterable[Mapping[str, Any]], registry: Any, *, months: int = 12,
                      now: datetime | None = None, registry_problem: str | None = None) -> list[WatchedAgency]:
     """Agencies with a lead confirmed in the last `months` months and still counted as a violation, most recently
     confirmed first. `registry` is the licensed-agency registry (None when it cannot be read: `registry_problem`)."""
     since = months_before(now or datetime.now(UTC), months).strftime("%Y-%m-%dT%H:%M:%SZ")
-    confirmed = [doc for doc in map(as_dict, leads)
+    confirmed = [doc for doc in leads
                  if doc.get("status") in CONFIRMED_STATUSES and (confirmed_at(doc) or "") >= since]
     by_id = {doc["id"]: doc for doc in confirmed}
     watched = []
@@ -78,7 +77,8 @@ def watched_agencies(leads: Iterable[Mapping[str, Any] | Any], registry: Any, *,
         watched.append(WatchedAgency(
             name=name, aliases=[other for other in advertiser.names if other != name], codes=codes,
             licence=LICENCE_NAMES_ZH.get(status["status"], status["status"]), licence_note=status["note"],
-            violations=sorted({LABEL_NAMES_ZH.get(label, label) for doc in docs for label in labels(doc)}),
+            violations=sorted({LABEL_NAMES_ZH.get(label, label)
+                               for doc in docs for label in (doc.get("labels") or [])}),
             platforms=advertiser.platforms, lead_ids=advertiser.lead_ids,
             evidence=[f"{doc['id']} 网页原文 {doc.get('raw_sha256') or '无'} "
                       f"截图 {doc.get('screenshot_sha256') or '无'}" for doc in docs],

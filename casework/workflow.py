@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from casework.leads import as_dict
 from core.lead import STATUSES
+from index.store import LeadStore
 
 # Statuses that mean a reviewer (or a supervisor) confirmed the violation: cases, positive training examples and
 # confirmed violations of an agency.
@@ -100,7 +100,7 @@ def plan_status(lead: Mapping[str, Any] | Any, to: str, *, by: str, why: str | N
     A dismissal needs a reason (kept in `dismissal_reason`); `extra` fields (e.g. `takedown_deadline`) are stored
     with the status.
     """
-    doc = as_dict(lead)
+    doc = dict(lead)
     current = doc.get("status") or "new"
     if to not in STATUSES:
         raise WorkflowError(f"unknown status {to!r}: use one of {', '.join(STATUSES)}", f"没有“{to}”这个状态")
@@ -132,7 +132,7 @@ def plan_field(lead: Mapping[str, Any] | Any, field: str, value: Any, *, by: str
         raise WorkflowError(f"{field!r} is not a workflow field (assignee, district)", f"不能修改字段“{field}”")
     if not by:
         raise WorkflowError("every change needs the user who makes it", "每项变更都要记录操作人")
-    doc = as_dict(lead)
+    doc = dict(lead)
     before = doc.get(field)
     value = value or None
     if before == value:
@@ -141,12 +141,12 @@ def plan_field(lead: Mapping[str, Any] | Any, field: str, value: Any, *, by: str
     return Change(doc["id"], {field: value}, _event(field, by, before, value, why))
 
 
-def apply(store: Any, change: Change) -> dict[str, Any]:
+def apply(store: LeadStore, change: Change) -> dict[str, Any]:
     """Record `change` in the store (fields and audit event in one atomic update); returns the updated lead."""
-    return as_dict(store.update_workflow(change.lead_id, change.changes, change.event))
+    return dict(store.update_workflow(change.lead_id, change.changes, change.event))
 
 
-def set_status(store: Any, lead_id: str, to: str, *, by: str, why: str | None = None, role: str = "reviewer",
+def set_status(store: LeadStore, lead_id: str, to: str, *, by: str, why: str | None = None, role: str = "reviewer",
                extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Load the lead, check the transition and record it; WorkflowError if unknown lead or not allowed."""
     lead = store.get(lead_id)
@@ -155,7 +155,8 @@ def set_status(store: Any, lead_id: str, to: str, *, by: str, why: str | None = 
     return apply(store, plan_status(lead, to, by=by, why=why, role=role, extra=extra))
 
 
-def set_field(store: Any, lead_id: str, field: str, value: Any, *, by: str, why: str | None = None) -> dict[str, Any]:
+def set_field(store: LeadStore, lead_id: str, field: str, value: Any, *, by: str,
+              why: str | None = None) -> dict[str, Any]:
     lead = store.get(lead_id)
     if lead is None:
         raise WorkflowError(f"no lead {lead_id}", f"没有编号为 {lead_id} 的线索")

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -18,6 +18,9 @@ from scrapy.pipelines.files import FilesPipeline
 
 from crawler.items import ListingItem, captured_by_hand, content_sha256
 from crawler.seen import SeenStore
+
+if TYPE_CHECKING:
+    from index.store import LeadStore
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -137,12 +140,12 @@ class SharedLeadStore:
     crawler is clustered with an original found by the other in the same run; and one writer thread for it, so
     writes keep their order and a slow or unreachable Elasticsearch never blocks the crawl's event loop."""
 
-    _store: Any = None
+    _store: LeadStore | None = None
     _writer: ThreadPoolExecutor | None = None
     _users = 0
 
     @classmethod
-    def acquire(cls) -> Any:
+    def acquire(cls) -> LeadStore:
         from index import open_store
 
         if cls._store is None:
@@ -225,7 +228,7 @@ class LeadSinkPipeline:
         return item
 
     @staticmethod
-    def _refresh_lead(store: Any, listing: dict[str, Any], detection: dict[str, Any]) -> None:
+    def _refresh_lead(store: LeadStore, listing: dict[str, Any], detection: dict[str, Any]) -> None:
         """An unflagged listing updates the lead it already is (a lead once flagged stays one), else nothing."""
         if store.get(listing["id"]) is not None:
             store.upsert(listing, detection)

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from core.settings import data_dir
 from core.terminal import as_text
+from index.store import LeadStore
 
 console = Console()
 DEMO_COLUMNS = ("pages", "items", "leads", "errors", "new", "changed", "removed")
@@ -32,7 +33,7 @@ def _fresh_start() -> None:
             shutil.rmtree(path)
 
 
-def _leads_table(store: Any, limit: int) -> Table:
+def _leads_table(store: LeadStore, limit: int) -> Table:
     from index.query import LeadQuery
 
     page = store.search(LeadQuery(sort="risk", limit=limit))
@@ -55,7 +56,7 @@ def _counts_table(title: str, counts: dict[str, int]) -> Table:
     return table
 
 
-def _truth_table(truth: list[dict[str, Any]], store: Any) -> Table:
+def _truth_table(truth: list[dict[str, Any]], store: LeadStore) -> Table:
     """Leads against the simulator's ground truth, per label: how many violations became leads with that label."""
     from index.query import LeadQuery
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from index.store import MAX_AGENCIES
+from index.store import MAX_AGENCIES, LeadStore
 
 # How long the console reuses the agency documents before reading them again.
 AGENCY_CACHE_SECONDS = 30
@@ -13,7 +13,7 @@ AGENCY_CACHE_SECONDS = 30
 class AgencyLookup:
     """Which stored agency document holds a lead (read from the store at most every few seconds)."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: LeadStore) -> None:
         self.store = store
         self._loaded = 0.0
         self._by_lead: dict[str, dict[str, Any]] = {}

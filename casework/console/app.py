@@ -37,6 +37,7 @@ from casework.triage import Triage
 from casework.users import UsersFile
 from core.config import ConfigError
 from index import StoreError
+from index.store import LeadStore
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; img-src 'self'; "
@@ -57,7 +58,7 @@ ROUTERS = (auth.router, leads.router, lead.router, agencies.router, rechecks.rou
            platforms.router, exports.router, users.router, complaints.router)
 
 
-def create_app(store: Any, users_file: Path | None = None, secret: str | None = None,
+def create_app(store: LeadStore, users_file: Path | None = None, secret: str | None = None,
                tls: bool | None = None) -> FastAPI:
     """The console app over `store`; users come from `users_file` (default `config/casework/users.yaml`, read again
     when it changes), sessions from the data dir. `tls` (default `console.tls` of config/lantian.yaml) marks the

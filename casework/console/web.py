@@ -17,6 +17,8 @@ from casework.config import LABEL_NAMES_ZH, LABELS, SOURCE_NAMES_ZH
 from casework.console.security import LoginRequired, csrf_token, current_user
 from casework.users import User
 from core.districts import load_districts
+from core.lead import Lead
+from index.store import LeadStore
 
 TEMPLATES = Path(__file__).parent / "templates"
 # What the button moving a lead to a status says (the status names say what a lead is, these what a user does).
@@ -37,9 +39,10 @@ def environment() -> Environment:
     return env
 
 
-def lead_store(request: Request) -> Any:
+def lead_store(request: Request) -> LeadStore:
     """The app's lead store (a FastAPI dependency)."""
-    return request.app.state.store
+    store: LeadStore = request.app.state.store
+    return store
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -65,7 +68,7 @@ def back(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def lead_or_404(store: Any, lead_id: str) -> dict[str, Any]:
+def lead_or_404(store: LeadStore, lead_id: str) -> Lead:
     lead = store.get(lead_id)
     if lead is None:
         raise HTTPException(status_code=404, detail=f"没有编号为 {lead_id} 的线索")

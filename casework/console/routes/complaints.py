@@ -28,6 +28,7 @@ from casework.console.web import back, flash, lead_store, render
 from casework.users import User
 from core.config import ConfigError
 from core.settings import data_dir
+from index.store import LeadStore
 
 router = APIRouter()
 MAX_FORM_URLS = 20
@@ -57,7 +58,7 @@ def _screenshot_tools(request: Request) -> tuple[Any, Any]:
     return state.complaint_tools
 
 
-def _capture_in_background(store: Any, number: int, urls: list[str], by: str) -> None:
+def _capture_in_background(store: LeadStore, number: int, urls: list[str], by: str) -> None:
     """Capture the complaint's links (a crawl of its own, a minute or so) while the console goes on; a failure is
     recorded on the complaint so the page says so instead of waiting for ever."""
     def run() -> None:
@@ -76,7 +77,7 @@ def _capture_in_background(store: Any, number: int, urls: list[str], by: str) ->
 
 @router.get("/complaints", response_class=HTMLResponse)
 def open_complaints(request: Request, user: User = Depends(current_user),
-                    store: Any = Depends(lead_store)) -> HTMLResponse:
+                    store: LeadStore = Depends(lead_store)) -> HTMLResponse:
     config = load_complaints_config()
     with _register() as register:
         complaints = register.all(answered=False)
@@ -93,7 +94,7 @@ def new_complaint(request: Request, user: User = Depends(current_user)) -> HTMLR
 
 @router.post("/complaints", dependencies=[Depends(check_csrf)])
 async def add_complaint(request: Request, user: User = Depends(current_user),
-                        store: Any = Depends(lead_store)) -> Response:
+                        store: LeadStore = Depends(lead_store)) -> Response:
     form = await request.form()
     urls = [line.strip() for line in str(form.get("urls") or "").splitlines() if line.strip()]
     bad = [url for url in urls if not url.startswith(("http://", "https://"))]
@@ -128,7 +129,7 @@ async def add_complaint(request: Request, user: User = Depends(current_user),
 
 @router.get("/complaints/{number}", response_class=HTMLResponse)
 def show_complaint(request: Request, number: int, user: User = Depends(current_user),
-                   store: Any = Depends(lead_store)) -> HTMLResponse:
+                   store: LeadStore = Depends(lead_store)) -> HTMLResponse:
     config = load_complaints_config()
     with _register() as register:
         complaint = _complaint_or_404(register, number)
@@ -141,7 +142,7 @@ def show_complaint(request: Request, number: int, user: User = Depends(current_u
 
 @router.post("/complaints/{number}/reply", dependencies=[Depends(check_csrf)])
 def reply(request: Request, number: int, user: User = Depends(current_user),
-          store: Any = Depends(lead_store)) -> Response:
+          store: LeadStore = Depends(lead_store)) -> Response:
     with _register() as register:
         _complaint_or_404(register, number)
         try:

@@ -5,7 +5,6 @@ import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
@@ -16,6 +15,7 @@ from casework.export import CASE_STATUSES, write_cases_csv, write_cases_xlsx
 from casework.users import User
 from casework.watchlist import load_registry, watched_agencies, write_watchlist_csv, write_watchlist_xlsx
 from index import LeadQuery
+from index.store import LeadStore
 
 router = APIRouter()
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -33,7 +33,7 @@ def _download(fmt: str, name: str, write: Callable[[Path], None]) -> Response:
 
 
 @router.get("/admin/export.{fmt}")
-def export_cases(fmt: str, user: User = Depends(require_admin), store: Any = Depends(lead_store)) -> Response:
+def export_cases(fmt: str, user: User = Depends(require_admin), store: LeadStore = Depends(lead_store)) -> Response:
     if fmt not in MEDIA_TYPES:
         raise HTTPException(status_code=404, detail="只能导出 .csv 或 .xlsx")
     leads = store.iter_leads(LeadQuery(statuses=list(CASE_STATUSES), sort="last_seen"))
@@ -43,7 +43,7 @@ def export_cases(fmt: str, user: User = Depends(require_admin), store: Any = Dep
 
 @router.get("/admin/watchlist.{fmt}")
 def watchlist(fmt: str, months: int = 12, user: User = Depends(require_admin),
-              store: Any = Depends(lead_store)) -> Response:
+              store: LeadStore = Depends(lead_store)) -> Response:
     if fmt not in MEDIA_TYPES or not 1 <= months <= 120:
         raise HTTPException(status_code=404, detail="只能导出 .csv 或 .xlsx，期间为 1–120 个月")
     registry, problem = load_registry()

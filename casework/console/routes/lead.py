@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ from casework import workflow
 from casework.console.routes.leads import change_lead
 from casework.console.security import check_csrf, current_user
 from casework.console.web import back, flash, lead_or_404, lead_store, render
+from casework.contacts import contacts
 from casework.export import evidence_package, resolve_path
 from casework.highlight import segments
-from casework.leads import contacts, labels
 from casework.users import User
+from core.lead import Lead
 from crawler.evidence.warc import RecordHeaders, find_response_headers
 from index import LeadQuery
+from index.store import LeadStore
 
 router = APIRouter()
 # Triage keys on the lead page (HTML accesskeys: Alt+key in Chromium and Firefox; they work with scripts off).
@@ -27,24 +30,24 @@ SHORTCUTS: dict[str, str] = {"reviewing": "r", "confirmed": "c", "dismissed": "d
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
 def lead_page(request: Request, lead_id: str, user: User = Depends(current_user),
-              store: Any = Depends(lead_store)) -> HTMLResponse:
+              store: LeadStore = Depends(lead_store)) -> HTMLResponse:
     lead = lead_or_404(store, lead_id)
     spans = lead.get("evidence") or []
-    reposts: list[dict[str, Any]] = []
+    reposts: list[Lead] = []
     if lead.get("cluster_id"):
         reposts = [d for d in store.iter_leads(LeadQuery(cluster_id=lead["cluster_id"], limit=100))
                    if d["id"] != lead_id][:50]
     agency = request.app.state.agencies.of(lead_id)
-    agency_leads: list[dict[str, Any]] = []
+    agency_leads: list[Lead] = []
     if agency:
         others = [i for i in agency.get("lead_ids") or [] if i != lead_id][:50]
         if others:
             agency_leads = store.search(LeadQuery(ids=others, limit=len(others))).leads
-    elif lead.get("agency_code"):
-        agency_leads = [d for d in store.search(LeadQuery(agency_codes=[lead["agency_code"]], limit=51)).leads
+    elif code := lead.get("agency_code"):
+        agency_leads = [d for d in store.search(LeadQuery(agency_codes=[code], limit=51)).leads
                         if d["id"] != lead_id]
     return render(
-        request, "lead.html", lead=lead, labels_of=labels,
+        request, "lead.html", lead=lead,
         title_segments=segments(lead.get("title") or "", spans, "title"),
         text_segments=segments(lead.get("text") or "", spans, "text"),
         seller_segments=segments(lead.get("seller") or "", spans, "seller"),
@@ -58,7 +61,7 @@ def lead_page(request: Request, lead_id: str, user: User = Depends(current_user)
 
 @router.post("/leads/{lead_id}/status", dependencies=[Depends(check_csrf)])
 async def change_status(request: Request, lead_id: str, user: User = Depends(current_user),
-                        store: Any = Depends(lead_store)) -> Response:
+                        store: LeadStore = Depends(lead_store)) -> Response:
     form = await request.form()
     lead = lead_or_404(store, lead_id)
     try:
@@ -72,7 +75,7 @@ async def change_status(request: Request, lead_id: str, user: User = Depends(cur
 
 @router.post("/leads/{lead_id}/field", dependencies=[Depends(check_csrf)])
 async def change_field(request: Request, lead_id: str, user: User = Depends(current_user),
-                       store: Any = Depends(lead_store)) -> Response:
+                       store: LeadStore = Depends(lead_store)) -> Response:
     form = await request.form()
     field = str(form.get("field") or "")
     try:
@@ -86,7 +89,7 @@ async def change_field(request: Request, lead_id: str, user: User = Depends(curr
 
 @router.post("/leads/{lead_id}/note", dependencies=[Depends(check_csrf)])
 async def note(request: Request, lead_id: str, user: User = Depends(current_user),
-               store: Any = Depends(lead_store)) -> Response:
+               store: LeadStore = Depends(lead_store)) -> Response:
     form = await request.form()
     lead_or_404(store, lead_id)
     text = str(form.get("text") or "").strip()
@@ -98,7 +101,7 @@ async def note(request: Request, lead_id: str, user: User = Depends(current_user
 
 
 @router.get("/leads/{lead_id}/screenshot")
-def screenshot(lead_id: str, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
+def screenshot(lead_id: str, user: User = Depends(current_user), store: LeadStore = Depends(lead_store)) -> Response:
     path = resolve_path(lead_or_404(store, lead_id).get("screenshot_path"))
     if path is None:
         raise HTTPException(status_code=404, detail="该线索没有保存截图")
@@ -115,14 +118,14 @@ RAW_PAGE_HEADERS = {
 
 
 @router.get("/leads/{lead_id}/raw")
-def raw_page(lead_id: str, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
+def raw_page(lead_id: str, user: User = Depends(current_user), store: LeadStore = Depends(lead_store)) -> Response:
     path = resolve_path(lead_or_404(store, lead_id).get("raw_path"))
     if path is None:
         raise HTTPException(status_code=404, detail="该线索没有保存网页原文")
     return Response(path.read_bytes(), media_type="text/html", headers=RAW_PAGE_HEADERS)
 
 
-def warc_headers(lead: dict[str, Any]) -> RecordHeaders | None:
+def warc_headers(lead: Mapping[str, Any]) -> RecordHeaders | None:
     """The WARC record's and the HTTP response's headers of the lead's stored fetch."""
     path = resolve_path(lead.get("warc_path"))
     if path is None:
@@ -135,7 +138,7 @@ def warc_headers(lead: dict[str, Any]) -> RecordHeaders | None:
 
 
 @router.get("/leads/{lead_id}/evidence.zip")
-def evidence_zip(lead_id: str, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
+def evidence_zip(lead_id: str, user: User = Depends(current_user), store: LeadStore = Depends(lead_store)) -> Response:
     lead = lead_or_404(store, lead_id)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{lead_id}.zip"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -11,12 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 from casework import workflow
 from casework.console.security import check_csrf, current_user
 from casework.console.web import back, flash, lead_or_404, lead_store, render
-from casework.leads import labels
 from casework.triage import ORDERS
 from casework.users import User
 from core.districts import load_districts
 from crawler.health import load_health
 from index import LeadQuery
+from index.store import LeadStore
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -47,7 +46,8 @@ def query_from(params: dict[str, str]) -> LeadQuery:
 
 
 @router.get("/leads", response_class=HTMLResponse)
-def lead_list(request: Request, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> HTMLResponse:
+def lead_list(request: Request, user: User = Depends(current_user),
+              store: LeadStore = Depends(lead_store)) -> HTMLResponse:
     params = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
     query = query_from(params)
     order = params.get("sort") or "priority"
@@ -60,11 +60,11 @@ def lead_list(request: Request, user: User = Depends(current_user), store: Any =
              "next": "/leads?" + urlencode({**rest, "page": number + 1})}
     return render(request, "leads.html", page=page, params=params, platforms=platforms, pages=pages,
                   here="/leads?" + urlencode(params), users=sorted(request.app.state.users),
-                  labels_of=labels, sorts=SORT_NAMES_ZH, sort=order,
+                  sorts=SORT_NAMES_ZH, sort=order,
                   unhealthy=[h for h in load_health().values() if not h.healthy])
 
 
-def change_lead(store: Any, users: Collection[str], user: User, lead_id: str, action: str, value: str,
+def change_lead(store: LeadStore, users: Collection[str], user: User, lead_id: str, action: str, value: str,
                 why: str) -> None:
     """One audited change to one lead: its status, its assignee or its district.
 
@@ -95,7 +95,8 @@ def change_lead(store: Any, users: Collection[str], user: User, lead_id: str, ac
 
 
 @router.post("/leads/bulk", dependencies=[Depends(check_csrf)])
-async def bulk(request: Request, user: User = Depends(current_user), store: Any = Depends(lead_store)) -> Response:
+async def bulk(request: Request, user: User = Depends(current_user),
+               store: LeadStore = Depends(lead_store)) -> Response:
     form = await request.form()
     ids = [str(v) for v in form.getlist("ids")]
     action, _, value = str(form.get("action") or "").partition(":")

@@ -1,39 +1,12 @@
-"""Reading lead documents the same way whichever store produced them.
-
-Leads follow docs/domain.md's "What a lead is"; the store may hand back plain dicts or model objects, and contacts may
-sit in a `contacts` mapping or only in the detector's `entities`. These helpers give casework one view of both.
-"""
+"""A lead's contacts and agency names in comparable form, from its `contacts`, `agency_code` and the detector's
+entities (advertisers, exports and the agency registry compare leads by them)."""
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
 
-# Entity type names the detector may use, mapped to casework's contact kinds.
-ENTITY_KINDS: dict[str, str] = {
-    "phone": "phone", "mobile": "phone", "tel": "phone",
-    "wechat": "wechat", "weixin": "wechat", "wx": "wechat",
-    "qq": "qq",
-    "email": "email",
-    "agency_code": "agency_code", "org_code": "agency_code",
-    "agency": "agency_name", "agency_name": "agency_name", "org": "agency_name", "organization": "agency_name",
-}
-
-
-def as_dict(lead: Any) -> dict[str, Any]:
-    """A lead as a plain dict (accepts dicts, pydantic models, dataclasses and objects with `to_dict`)."""
-    if lead is None:
-        raise ValueError("no lead")
-    if isinstance(lead, Mapping):
-        return dict(lead)
-    if hasattr(lead, "model_dump"):
-        return lead.model_dump()
-    if hasattr(lead, "to_dict"):
-        return lead.to_dict()
-    if dataclasses.is_dataclass(lead):
-        return dataclasses.asdict(lead)
-    raise TypeError(f"cannot read a lead from {type(lead).__name__}")
+from core.lead import ENTITY_KINDS
 
 
 def _as_list(value: Any) -> list[str]:
@@ -87,12 +60,3 @@ def agency_names(lead: Mapping[str, Any]) -> list[str]:
     if not names:
         names = _as_list(lead.get("seller"))
     return list(dict.fromkeys(n.strip() for n in names if n.strip()))
-
-
-def labels(lead: Mapping[str, Any]) -> list[str]:
-    """The lead's labels as a list of names (stores may keep a list or a {label: score} mapping)."""
-    value = lead.get("labels") or []
-    if isinstance(value, Mapping):
-        return [k for k, v in value.items() if v]
-    return [str(v) for v in value]
-
