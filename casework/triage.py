@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from casework.config import LABEL_NAMES_ZH, TriageConfig, load_triage_config
-from core.config import ConfigError, read_yaml
+from core.config import ConfigError
 
 # Orders computed here (the store's own sorts are in index.query.SORTS).
-from core.settings import config_dir, project_root
+from core.settings import project_root
+from detector.config import load_detector_file
 from index import LeadPage, LeadQuery
 from index.store import MAX_AGENCIES, LeadStore
 
@@ -132,12 +133,7 @@ def priority(lead: Mapping[str, Any], config: TriageConfig, *, others: int = 0, 
 def label_thresholds(config: Path | None = None, model_meta: Path | None = None) -> dict[str, float]:
     """Each label's decision threshold as the detector uses it: detector.yaml's, replaced by the trained model's
     where `models/detector/model.json` exists (the detector's own rule for choosing its mode)."""
-    path = (config or config_dir()) / "detector" / "detector.yaml"
-    data = read_yaml(path)
-    found = data.get("thresholds") if isinstance(data, dict) else None
-    if not isinstance(found, dict):
-        raise ConfigError(f"{path}: field 'thresholds' must map each label to a number")
-    thresholds = {str(k): float(v) for k, v in found.items()}
+    thresholds = dict(load_detector_file(config)[0].thresholds)
     meta = model_meta or project_root() / MODEL_META
     if meta.is_file():
         try:

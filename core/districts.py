@@ -6,26 +6,27 @@ from in the console, so staff edit it once.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
-from core.config import ConfigError, read_yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.config import load_model
 from core.settings import config_dir
 
 ENTITIES_FILE = Path("detector") / "entities.yaml"
+Name = Annotated[str, Field(min_length=1)]
+Districts = Annotated[dict[Name, list[Name]], Field(min_length=1)]
+"""District name → the short names people write for it."""
 
 
-def districts_from(data: Any, path: Path) -> dict[str, list[str]]:
-    """The `districts` field of entities.yaml (district → the short names people write), checked."""
-    districts = data.get("districts") if isinstance(data, dict) else None
-    if not isinstance(districts, dict) or not districts or not all(
-        isinstance(k, str) and k and isinstance(v, list) and all(isinstance(a, str) and a for a in v)
-        for k, v in districts.items()
-    ):
-        raise ConfigError(f"{path}: field 'districts' must map each district name to a list of short names")
-    return {name: list(aliases) for name, aliases in districts.items()}
+class DistrictsOfEntities(BaseModel):
+    """The `districts` field of entities.yaml; its other fields are the detector's (`detector.entities`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    districts: Districts
 
 
 def load_districts(directory: Path | None = None) -> dict[str, list[str]]:
     """The districts of the config directory (default: the configured one)."""
-    path = (directory or config_dir()) / ENTITIES_FILE
-    return districts_from(read_yaml(path), path)
+    return load_model(DistrictsOfEntities, (directory or config_dir()) / ENTITIES_FILE).districts

@@ -35,11 +35,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from core.config import ConfigError
-from core.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY, SOLICITATION
+from core.labels import SOLICITATION
 from core.settings import project_root
+from detector.config import MODEL_LABELS
 from detector.speech import AD_CUES, REPORT_CUES
 
-MODEL_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
 # What the two text models predict: the labels and the solicitation target.
 TEXT_TARGETS = (*MODEL_LABELS, SOLICITATION)
 MODEL_FILE = "model.json"

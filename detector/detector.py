@@ -29,9 +29,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from core.config import ConfigError, read_yaml
+from core.config import ConfigError
 from core.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, SOLICITATION, UNLICENSED_AGENCY
 from core.settings import config_dir, project_root
+from detector.config import MODEL_LABELS, load_detector_file
 from detector.entities import Entity, EntityExtractor
 from detector.normalize import NormalizedText, Normalizer
 from detector.ocr import ImageError, ImageTextReader
@@ -40,7 +41,6 @@ from detector.rules import Analysis, RuleEngine, RuleMatch, label_scores
 from detector.speech import cue_solicitation, mask_reported, quoted_spans
 
 CONTENT_FIELDS = ("title", "text", "image_text")
-MODEL_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
 DEFAULT_MODEL_DIR = Path("models") / "detector"
 # Longer fields are detected on their first this many characters (a multi-megabyte page is page chrome, not an ad).
 MAX_FIELD_CHARS = 200_000
@@ -63,48 +63,24 @@ class DetectorConfig:
 
     thresholds: dict[str, float]
     evidence_lexicons: dict[str, tuple[str, ...]]
-    patent_subject_lexicons: tuple[str, ...] = ()
-    ocr_min_score: float = 0.5
-    ocr_max_side: int = 1600
+    patent_subject_lexicons: tuple[str, ...]
+    ocr_min_score: float
+    ocr_max_side: int
 
     @classmethod
     def from_config(cls, directory: Path, rules: RuleEngine) -> DetectorConfig:
-        path = directory / "detector" / "detector.yaml"
-        data = read_yaml(path)
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: top level must be a mapping")
-        thresholds = data.get("thresholds")
-        if not isinstance(thresholds, dict):
-            raise ConfigError(f"{path}: field 'thresholds' must map each label to a number")
-        for label in MODEL_LABELS:
-            value = thresholds.get(label)
-            if not isinstance(value, (int, float)) or not 0 < value <= 1:
-                raise ConfigError(f"{path}: field 'thresholds.{label}' must be a number in (0, 1]")
-        lexicons = data.get("evidence_lexicons") or {}
-        if not isinstance(lexicons, dict):
-            raise ConfigError(f"{path}: field 'evidence_lexicons' must map a label to lexicon names")
-        for label, names in lexicons.items():
-            if label not in MODEL_LABELS:
-                raise ConfigError(f"{path}: field 'evidence_lexicons.{label}': unknown label")
-            if not isinstance(names, list) or any(name not in rules.lexicons for name in names):
+        config, path = load_detector_file(directory)
+        for label, names in config.evidence_lexicons.items():
+            if any(name not in rules.lexicons for name in names):
                 raise ConfigError(f"{path}: field 'evidence_lexicons.{label}' must list lexicons of rules.yaml")
-        subject = data.get("patent_subject_lexicons") or []
-        if not isinstance(subject, list) or any(name not in rules.lexicons for name in subject):
+        if any(name not in rules.lexicons for name in config.patent_subject_lexicons):
             raise ConfigError(f"{path}: field 'patent_subject_lexicons' must list lexicons of rules.yaml")
-        ocr = data.get("ocr") or {}
-        if not isinstance(ocr, dict):
-            raise ConfigError(f"{path}: field 'ocr' must be a mapping")
-        min_score, max_side = ocr.get("min_score", 0.5), ocr.get("max_side", 1600)
-        if not isinstance(min_score, (int, float)) or not 0 <= min_score <= 1:
-            raise ConfigError(f"{path}: field 'ocr.min_score' must be a number in [0, 1]")
-        if not isinstance(max_side, int) or max_side < 64:
-            raise ConfigError(f"{path}: field 'ocr.max_side' must be a whole number ≥ 64")
         return cls(
-            thresholds={label: float(thresholds[label]) for label in MODEL_LABELS},
-            evidence_lexicons={label: tuple(names) for label, names in lexicons.items()},
-            patent_subject_lexicons=tuple(subject),
-            ocr_min_score=float(min_score),
-            ocr_max_side=max_side,
+            thresholds={label: config.thresholds[label] for label in MODEL_LABELS},
+            evidence_lexicons={label: tuple(names) for label, names in config.evidence_lexicons.items()},
+            patent_subject_lexicons=tuple(config.patent_subject_lexicons),
+            ocr_min_score=config.ocr.min_score,
+            ocr_max_side=config.ocr.max_side,
         )
 
 

@@ -11,17 +11,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import ahocorasick
+from pydantic import Field
 
-from core.config import ConfigError, read_yaml
-from core.districts import ENTITIES_FILE, districts_from
+from core.config import StrictModel, load_model
+from core.districts import ENTITIES_FILE, Districts
 from core.settings import config_dir
 from detector.normalized import NormalizedText, fold_variant
 
 ENTITY_TYPES = ("agency", "agency_code", "phone", "wechat", "qq", "email", "district", "price")
 _DIGIT_SEP = r"[ \-.]?"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+$")
+
+
+Words = Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class EntitiesFile(StrictModel):
+    """`config/detector/entities.yaml`: the districts, and the words the contact and agency-name patterns use."""
+
+    districts: Districts
+    wechat_words: Words
+    qq_words: Words
+    agency_name_endings: Words
+    agency_name_stops: Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,19 +97,9 @@ class EntityExtractor:
 
     @classmethod
     def from_config(cls, directory: Path | None = None) -> EntityExtractor:
-        path = (directory or config_dir()) / ENTITIES_FILE
-        data = read_yaml(path)
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: top level must be a mapping")
-        districts = districts_from(data, path)
-        lists = {}
-        for key in ("wechat_words", "qq_words", "agency_name_endings", "agency_name_stops"):
-            value = data.get(key)
-            if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-                raise ConfigError(f"{path}: field '{key}' must be a non-empty list of words")
-            lists[key] = value
-        return cls(districts, lists["wechat_words"], lists["qq_words"], lists["agency_name_endings"],
-                   lists["agency_name_stops"])
+        config = load_model(EntitiesFile, (directory or config_dir()) / ENTITIES_FILE)
+        return cls(config.districts, config.wechat_words, config.qq_words, config.agency_name_endings,
+                   config.agency_name_stops)
 
     def extract(self, normalized: NormalizedText, field: str) -> list[Entity]:
         """Entities of one field, in original offsets, in order of appearance."""
