@@ -65,8 +65,9 @@ def _progress(total: int) -> tuple[Progress, Any]:
 def start(
     seed: Seed = 7,
     listings: Listings = 2000,
-    port_base: Annotated[int, typer.Option(help="First port: platforms get port-base, +1, ... in the order "
-                                           "market, feed, search, agencies, services, app; 0 picks free ports.")] = 8600,
+    port_base: Annotated[int, typer.Option(
+        help="First port: platforms get port-base, +1, ... in the order market, feed, search, agencies, services, "
+             "app; 0 picks free ports.")] = 8600,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     rate_limit: Annotated[float, typer.Option(help="Requests per second per client per platform before "
                                               "answering 429 with Retry-After; 0 turns it off.")] = 0.0,

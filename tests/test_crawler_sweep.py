@@ -20,7 +20,6 @@ import yaml
 from core.lead import lead_id
 from core.settings import project_root
 from crawler.urls import canonical_url
-from core.settings import project_root
 from simulator.web.site import PRIVATE_PREFIX
 from tests.fixtures.workspace import CrawlWorkspace
 

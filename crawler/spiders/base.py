@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,8 @@ from crawler.extract import field_text, main_text
 from crawler.items import ListingItem
 from crawler.middlewares import PAGE_META, PAGE_SOURCE
 from crawler.page_data import PageDataError, PageFields, page_fields
-from crawler.platforms import Catalog, PageReading, PlatformConfig, load_endpoints, read_keywords_file
 from crawler.pipelines import seen_store_path
-from crawler.platforms import Catalog, PlatformConfig, load_endpoints, read_keywords_file
+from crawler.platforms import Catalog, PageReading, PlatformConfig, load_endpoints, read_keywords_file
 from crawler.seen import SeenStore
 from crawler.urls import canonical_url
 
@@ -242,7 +241,7 @@ class PlatformSpider(scrapy.Spider):
             keyword=response.meta.get("keyword"),
             found_on=response.meta.get("found_on"),
             http_status=response.status,
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             status="active",
         )
         record = response.meta.get("evidence_record") or {}

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from simulator.listing import Listing
 from simulator.web.shared import add_shared_routes
 from simulator.web.site import STATIC, Site, html, listing_or_404, page_number, realism_middleware
-from simulator.listing import Listing
 
 PAGE_SIZE = 20
 REMOVED_NOTICE = "该商品已下架"
