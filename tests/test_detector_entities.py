@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from detector.districts import load_districts
+from core.districts import load_districts
 from detector.entities import EntityExtractor
 from detector.normalize import fold_variant, normalize_text
 from detector.training.corpus import data_root, read_items
