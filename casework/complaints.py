@@ -281,7 +281,8 @@ def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Any,
         "content_sha256": sha256, "status": "active", "source": "complaint",
         "capture": {"at": received, "by": by, "note": f"举报投诉第{number}号所附截图", "complaint": number},
     }
-    lead = store.upsert(listing, detector.detect(listing))
+    # The detector reads the screenshot's own words: the caption is ours, not the poster's.
+    lead = store.upsert(listing, detector.detect({**listing, "title": ""}))
     entry = {"name": name, "sha256": sha256, "path": str(blob.path), "ocr_text": text, "lead_id": lead["id"],
              "labels": list(lead.get("labels") or [])}
     register.update(number, lambda c: c.screenshots.append(entry),

@@ -11,7 +11,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +22,9 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from core.settings import data_dir
-from crawler import health, seen
+from crawler import health
 from crawler.capture import CaptureOutcome
-from crawler.evidence import archive
+from crawler.data_paths import fill_data_paths
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
 from crawler.progress import HEALTH_COUNTERS, SweepSummary, counters, run_with_progress, summarize
 from crawler.refetch import Refetched, RefetchTarget
@@ -32,18 +32,8 @@ from crawler.spiders.capture import CaptureSpider
 from crawler.spiders.refetch import RefetchSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
-from detector import ocr_cache
 
 SPIDERS = {"sweep": SweepSpider, "site": SiteSpider}
-
-
-# Settings that are paths under the data dir, `None` in crawler/settings.py (the data dir is known at crawl time).
-DATA_PATHS: dict[str, Callable[[], Path]] = {
-    "FILES_STORE": lambda: data_dir() / "images",
-    "LANTIAN_SEEN_DB": seen.default_path,
-    "LANTIAN_OCR_CACHE": ocr_cache.default_path,
-    "EVIDENCE_DIR": archive.default_root,
-}
 
 
 def crawler_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -52,9 +42,7 @@ def crawler_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings.setmodule("crawler.settings", priority="project")
     if overrides:
         settings.update(overrides, priority="cmdline")
-    for name, default_path in DATA_PATHS.items():
-        if settings.get(name) is None:
-            settings.set(name, str(default_path()), priority="project")
+    fill_data_paths(settings)
     return settings
 
 

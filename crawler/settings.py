@@ -5,7 +5,7 @@ spiders as download slots, so this file holds only what is the same for every pl
 
 Every `LANTIAN_*` and `EVIDENCE_*` setting has its default here and only here (components read them without a
 fallback of their own). Paths under the data dir are `None` here: the data dir is known only when a crawl starts
-(`LANTIAN_DATA_DIR`), so `crawler.run.crawler_settings` fills them in then (`DATA_PATHS`), and importing this module
+(`LANTIAN_DATA_DIR`), so the `crawler.data_paths.DataPaths` add-on fills them in then, and importing this module
 creates nothing.
 """
 from __future__ import annotations
@@ -78,6 +78,8 @@ ITEM_PIPELINES = {
     "crawler.evidence.pipeline.ScreenshotPipeline": 400,
     "crawler.pipelines.LeadSinkPipeline": 900,
 }
+
+ADDONS = {"crawler.data_paths.DataPaths": 0}
 
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,

@@ -7,8 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scrapy.settings import Settings
+
 from crawler import settings as defaults
-from crawler.run import DATA_PATHS, crawler_settings
+from crawler.data_paths import DATA_PATHS, DataPaths
+from crawler.run import crawler_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ("LANTIAN_", "EVIDENCE_")
@@ -54,8 +57,14 @@ def test_importing_the_settings_creates_no_directory(tmp_path: Path) -> None:
 
 
 def test_paths_under_the_data_dir_are_filled_in_when_a_crawl_starts(tmp_path: Path, monkeypatch) -> None:
+    """By the add-on every crawl runs (`scrapy crawl` too), before any component reads them; a given path stays."""
     monkeypatch.setenv("LANTIAN_DATA_DIR", str(tmp_path))
-    settings = crawler_settings({"EVIDENCE_DIR": str(tmp_path / "elsewhere")})
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("EVIDENCE_DIR", str(tmp_path / "elsewhere"), priority="cmdline")
+    assert "crawler.data_paths.DataPaths" in settings.getdict("ADDONS")
+    DataPaths().update_settings(settings)
     assert settings["EVIDENCE_DIR"] == str(tmp_path / "elsewhere")
     for name in set(DATA_PATHS) - {"EVIDENCE_DIR"}:
         assert Path(settings[name]).is_relative_to(tmp_path), name
+    assert crawler_settings()["LANTIAN_SEEN_DB"] == settings["LANTIAN_SEEN_DB"]

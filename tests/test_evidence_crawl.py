@@ -27,6 +27,7 @@ CRAWL_SCRIPT = textwrap.dedent('''
     from scrapy.crawler import CrawlerProcess
     from scrapy_playwright.page import PageMethod
     from core.browser import launch_options
+    from crawler import settings as defaults
 
     base, evidence_dir, items_path = sys.argv[1:4]
 
@@ -52,7 +53,10 @@ CRAWL_SCRIPT = textwrap.dedent('''
             yield {"url": response.url, "status": response.status, "labels": ["impersonation"] if flagged else [],
                    **record}
 
+    # The crawler's evidence settings (defaults in crawler/settings.py), in the crawl's own evidence dir.
+    evidence_settings = {name: getattr(defaults, name) for name in dir(defaults) if name.startswith("EVIDENCE_")}
     process = CrawlerProcess({
+        **evidence_settings,
         "EVIDENCE_DIR": evidence_dir,
         "DOWNLOADER_MIDDLEWARES": {"crawler.evidence.middleware.EvidenceMiddleware": 580},
         "ITEM_PIPELINES": {"crawler.evidence.pipeline.ScreenshotPipeline": 800},
