@@ -203,7 +203,8 @@ def test_broken_detector_settings_name_the_field(tmp_path) -> None:
 def test_patent_subject_lexicons_must_name_lexicons_of_the_rules(tmp_path) -> None:
     import shutil
 
-    from lantian.settings import ConfigError, project_root
+    from core.config import ConfigError
+    from core.settings import project_root
 
     config = tmp_path / "config"
     shutil.copytree(project_root() / "config", config)

@@ -32,7 +32,7 @@ def test_a_trademark_page_offers_no_patent_agency_whatever_the_model_says(rules_
 
 
 @pytest.fixture(scope="module")
-def detector(registry_csv) -> Detector:  # noqa: F811
+def detector(registry_csv) -> Detector:
     return Detector.load(registry=registry_csv)
 
 
@@ -47,4 +47,5 @@ def test_committed_model_flags_a_patent_agency_page_without_a_seller(detector: D
     title, text = PATENT_PAGE
     result = detector.detect({"id": "pt", "title": title, "text": text})
     assert "unlicensed_agency" in result["labels"]
-    assert any(span["label"] == "unlicensed_agency" and span["field"] in ("title", "text") for span in result["evidence"])
+    assert any(span["label"] == "unlicensed_agency" and span["field"] in ("title", "text")
+               for span in result["evidence"])
