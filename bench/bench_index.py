@@ -66,7 +66,7 @@ def synthetic_crawl(n: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         url = f"https://{platform}.example/item/{i}"
         text = "，".join(rng.choice(PHRASES) for _ in range(rng.randint(12, 24))) + f"。联系电话1380013{i:04d}"
         labels = rng.sample(LABELS, rng.randint(0, 2))
-        listing = {
+        listing: dict[str, Any] = {
             "id": lead_id(url), "platform": platform, "url": url, "canonical_url": url,
             "title": "".join(rng.sample(PHRASES, 3)), "text": text, "price": str(rng.randint(100, 9000)),
             "seller": f"知识产权服务{i % 300}号店", "seller_url": f"https://{platform}.example/shop/{i % 300}",

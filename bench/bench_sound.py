@@ -52,10 +52,10 @@ def main() -> None:
     listings = corpus_listings(args.listings)
     fields = [listing[name] for listing in listings for name in ("title", "text", "seller") if listing[name]]
 
-    def normalise(detector: Detector) -> Callable[[], None]:
+    def normalise(detector: Detector) -> Callable[[], object]:
         return lambda: [detector.normalizer(field) for field in fields]
 
-    def detect(detector: Detector) -> Callable[[], None]:
+    def detect(detector: Detector) -> Callable[[], object]:
         return lambda: [detector.detect_many(listings[i:i + args.batch]) for i in range(0, len(listings), args.batch)]
 
     variants = {"with": with_sound, "without": without}

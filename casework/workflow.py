@@ -122,7 +122,7 @@ def plan_status(lead: Mapping[str, Any] | Any, to: str, *, by: str, why: str | N
     if to == "dismissed":
         if not (why or "").strip():
             raise WorkflowError("a dismissal needs a reason", "排除线索必须填写理由")
-        changes["dismissal_reason"] = why.strip()
+        changes["dismissal_reason"] = (why or "").strip()
     return Change(doc["id"], changes, _event("status", by, current, to, why))
 
 

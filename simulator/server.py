@@ -180,20 +180,20 @@ class SimulatorServer:
         self._bind_all()
         if self.config.write_files:
             export_files(self.world, self.out_dir, self.endpoints)
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop = asyncio.new_event_loop()
         ready: Future = Future()
 
         def run() -> None:
-            asyncio.set_event_loop(self._loop)
+            asyncio.set_event_loop(loop)
             try:
-                self._loop.run_until_complete(self._start_apps())
+                loop.run_until_complete(self._start_apps())
             except BaseException as exc:  # handed to the caller of start()
                 ready.set_exception(exc)
                 return
             ready.set_result(None)
-            self._loop.run_forever()
-            self._loop.run_until_complete(self._stop_apps())
-            self._loop.close()
+            loop.run_forever()
+            loop.run_until_complete(self._stop_apps())
+            loop.close()
 
         self._thread = threading.Thread(target=run, name="lantian-simulator", daemon=True)
         self._thread.start()

@@ -22,7 +22,7 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _download(fmt: str, name: str, write: Callable[[Path], None]) -> Response:
+def _download(fmt: str, name: str, write: Callable[[Path], object]) -> Response:
     """The file `write` makes, as an attachment named `name`."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export.{fmt}"
