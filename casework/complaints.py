@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from casework.workflow import now_iso
+from core.config import StrictModel
 from core.lead import STATUSES, iso_utc
 from core.settings import data_dir
 from index.store import LeadStore
@@ -43,18 +44,16 @@ class ComplaintError(ValueError):
         self.zh = zh or message
 
 
-class ReplyTemplate(BaseModel):
-    model_config = {"extra": "forbid"}
+class ReplyTemplate(StrictModel):
     title: str
     opening: str
     closing: str = ""
     no_findings: str
 
 
-class ComplaintsConfig(BaseModel):
+class ComplaintsConfig(StrictModel):
     """`config/casework/complaints.yaml`."""
 
-    model_config = {"extra": "forbid"}
     answer_days: int = Field(15, ge=1, le=365)
     closed_statuses: dict[str, str]
     reply: ReplyTemplate
@@ -114,9 +113,9 @@ def status_of(complaint: Complaint, store: LeadStore, config: ComplaintsConfig) 
     return "ready" if not open_leads(complaint, store, config) else "open"
 
 
-def open_leads(complaint: Complaint, store: LeadStore, config: ComplaintsConfig) -> list[dict[str, Any]]:
+def open_leads(complaint: Complaint, store: LeadStore, config: ComplaintsConfig) -> list[Mapping[str, Any]]:
     """The leads the complaint names that are not closed yet (a lead missing from the store counts as open)."""
-    waiting = []
+    waiting: list[Mapping[str, Any]] = []
     for lead_id in complaint.lead_ids:
         lead = store.get(lead_id)
         if lead is None or (lead.get("status") or "new") not in config.closed_statuses:
@@ -173,7 +172,8 @@ class ComplaintRegister:
                               audit=[{"at": now_iso(), "by": by, "action": "received", "why": ""}])
         with self._transaction() as db:
             cursor = db.execute("INSERT INTO complaints (received_at, doc) VALUES (?, '{}')", (received,))
-            complaint.number = int(cursor.lastrowid)
+            assert cursor.lastrowid is not None, "an INSERT gives its row id"
+            complaint.number = cursor.lastrowid
             db.execute("UPDATE complaints SET doc = ? WHERE number = ?", (self._encode(complaint), complaint.number))
         return complaint
 

@@ -20,8 +20,8 @@ def _located(text: str, span: Mapping[str, Any]) -> tuple[int, int] | None:
     """The span's offsets if they match its text; otherwise the first occurrence of its text; else None."""
     quoted = str(span.get("text") or "")
     try:
-        start, end = int(span.get("start")), int(span.get("end"))
-    except (TypeError, ValueError):
+        start, end = int(span["start"]), int(span["end"])
+    except (KeyError, TypeError, ValueError):
         start = end = -1
     if 0 <= start < end <= len(text) and (not quoted or text[start:end] == quoted):
         return start, end

@@ -149,7 +149,7 @@ class Rechecker:
         """Store the verdict: the status change with the fresh evidence (None when unreachable)."""
         if verdict.outcome == "unreachable":
             return None
-        doc = dict(lead)
+        doc: dict[str, Any] = dict(lead)
         why = f"复查：{verdict.reason}"
         if doc.get("status") == verdict.outcome:
             event = {"at": verdict.evidence["at"], "by": self.by, "action": "recheck", "from": doc.get("status"),
@@ -158,10 +158,10 @@ class Rechecker:
         else:
             change = workflow.plan_status(doc, verdict.outcome, by=self.by, why=why, role="system",
                                           extra={"recheck": verdict.evidence})
-        updated = workflow.apply(self.store, change)
+        updated: Mapping[str, Any] = workflow.apply(self.store, change)
         if verdict.outcome == "removed":
             updated = self.store.mark_removed(doc["id"], verdict.evidence["at"]) or updated
-        return updated
+        return dict(updated)
 
 def recheck_leads(store: LeadStore, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,
                   ignore_deadline: bool = False, render: bool = True, now: datetime | None = None,
@@ -172,7 +172,7 @@ def recheck_leads(store: LeadStore, config: RecheckConfig, *, by: str = "recheck
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen")
     leads = list(due(store.iter_leads(query), stamp, ignore_deadline=ignore_deadline))
-    targets = [RefetchTarget(lead.get("url") or lead.get("canonical_url"), lead.get("platform")) for lead in leads]
+    targets = [RefetchTarget(lead.get("url") or lead["canonical_url"], lead.get("platform")) for lead in leads]
     fetched = refetch(targets, render=render, settings={"DOWNLOAD_TIMEOUT": config.timeout_seconds})
     checker = Rechecker(store, config, by=by, detector=detector)
     verdicts = []
