@@ -19,15 +19,18 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal, get_args
 
 import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import field_validator
 
-from core.config import ConfigError, read_yaml
+from core.config import ConfigError, StrictModel, load_model
 from core.settings import config_dir
 
-USER_ROLES: tuple[str, ...] = ("reviewer", "admin")
+Role = Literal["reviewer", "admin"]
+USER_ROLES: tuple[str, ...] = get_args(Role)
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)  # OWASP Password Storage, Argon2id
 _HASH_PREFIXES = ("$argon2id$", "scrypt$")
 _NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{1,64}$")
@@ -79,31 +82,55 @@ def _verify_scrypt(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+class UserEntry(StrictModel):
+    """One user of users.yaml: a valid name, a known role and a hash (never a clear-text password)."""
+
+    username: str
+    role: Role
+    password_hash: str
+
+    @field_validator("username")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError("letters, digits, Chinese, _ . - (at most 64)")
+        return value
+
+    @field_validator("password_hash")
+    @classmethod
+    def _a_hash(cls, value: str) -> str:
+        if not value.startswith(_HASH_PREFIXES):
+            raise ValueError("not an Argon2id hash (use `lantian console add-user`)")
+        return value
+
+
+class UsersConfig(StrictModel):
+    """The shape of users.yaml (see users.example.yaml); a name may appear once."""
+
+    users: list[UserEntry] = []
+
+    @field_validator("users", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("users")
+    @classmethod
+    def _distinct_names(cls, value: list[UserEntry]) -> list[UserEntry]:
+        names = [entry.username for entry in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"duplicate users {twice}")
+        return value
+
+
 def load_users(path: Path | None = None) -> dict[str, User]:
     """Users by name; a missing file means no users yet, a malformed one is a ConfigError naming the field."""
     path = path or users_path()
     if not path.exists():
         return {}
-    data = read_yaml(path) or {}
-    if not isinstance(data, dict) or not isinstance(data.get("users", []), list):
-        raise ConfigError(f"{path}: expected a mapping with a `users` list")
-    users: dict[str, User] = {}
-    for i, entry in enumerate(data.get("users") or []):
-        where = f"{path}: users[{i}]"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: expected a mapping with username, role, password_hash")
-        name, role, pw = entry.get("username"), entry.get("role"), entry.get("password_hash")
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise ConfigError(f"{where}.username: missing or invalid")
-        if role not in USER_ROLES:
-            raise ConfigError(f"{where}.role: must be one of {', '.join(USER_ROLES)}, got {role!r}")
-        if not isinstance(pw, str) or not pw.startswith(_HASH_PREFIXES):
-            raise ConfigError(f"{where}.password_hash: missing or not an Argon2id hash (use `lantian console "
-                              "add-user`)")
-        if name in users:
-            raise ConfigError(f"{where}.username: duplicate user {name!r}")
-        users[name] = User(name, role, pw)
-    return users
+    return {entry.username: User(entry.username, entry.role, entry.password_hash)
+            for entry in load_model(UsersConfig, path).users}
 
 
 def save_user(username: str, role: str, password: str, path: Path | None = None) -> User:

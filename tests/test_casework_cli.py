@@ -85,7 +85,13 @@ def test_broken_config_files_name_the_file_and_field(tmp_path):
         load_takedown_config(takedown)
     users = tmp_path / "users.yaml"
     users.write_text("users:\n  - {username: alice, role: reviewer, password_hash: plain-text}\n")
-    with pytest.raises(ConfigError, match=r"users\.yaml: users\[0\]\.password_hash"):
+    with pytest.raises(ConfigError, match=r"users\.yaml: users\.0\.password_hash: not an Argon2id hash"):
+        load_users(users)
+    users.write_text("users:\n  - {username: alice, role: reviewr, password_hash: $argon2id$x}\n")
+    with pytest.raises(ConfigError, match=r"users\.yaml: users\.0\.role: "):
+        load_users(users)
+    users.write_text("users:\n  - {username: alice, role: reviewer, password_hash: $argon2id$x, pasword: x}\n")
+    with pytest.raises(ConfigError, match=r"users\.yaml: users\.0\.pasword: Extra inputs"):
         load_users(users)
     users.write_text("users: [\n")
     with pytest.raises(ConfigError, match="invalid YAML"):
