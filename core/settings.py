@@ -10,7 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from core.config import ConfigError, read_yaml
+from pydantic import Field
+
+from core.config import StrictModel, load_model
 
 
 def project_root() -> Path:
@@ -34,12 +36,56 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
 }
 
 
+class ElasticsearchSettings(StrictModel):
+    """`elasticsearch:`, read by `index.open_store` (an empty url means the embedded store)."""
+
+    url: str | None = ""
+    index_prefix: str | None = None
+    batch_size: int | None = Field(None, ge=1, le=10000)
+    concurrent_requests: int | None = Field(None, ge=1, le=8)
+
+
+class RegistrySettings(StrictModel):
+    """`registry:`, read by `detector.registry.AgencyRegistry.from_settings`."""
+
+    path: str | None = None
+
+
+class EvidenceSettings(StrictModel):
+    """`evidence:`, read by `crawler.evidence.anchor.signing_key_path`."""
+
+    signing_key: str | None = None
+
+
+class ConsoleSettings(StrictModel):
+    """`console:`, read by `casework.console.security.served_over_tls`."""
+
+    tls: bool = False
+
+
+class DistributedSettings(StrictModel):
+    """`distributed:`, read by `crawler.distributed.config.load_config` (which holds the defaults)."""
+
+    redis_url: str | None = None
+    sweep_id: str | None = None
+    heartbeat_seconds: float | None = None
+    stale_after_seconds: float | None = None
+
+
+class SettingsFile(StrictModel):
+    """The shape of config/lantian.yaml; every section is optional."""
+
+    elasticsearch: ElasticsearchSettings | None = None
+    registry: RegistrySettings | None = None
+    evidence: EvidenceSettings | None = None
+    console: ConsoleSettings | None = None
+    distributed: DistributedSettings | None = None
+
+
 @lru_cache(maxsize=4)
 def _load_settings(path: str) -> dict[str, Any]:
-    data = read_yaml(Path(path)) or {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping")
-    return data
+    """The file validated as a `SettingsFile`, as the mapping it holds (fields the file leaves out stay out)."""
+    return load_model(SettingsFile, Path(path)).model_dump(exclude_unset=True)
 
 
 def load_settings(path: Path | None = None) -> dict[str, Any]:

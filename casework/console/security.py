@@ -14,8 +14,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 
 from casework.users import User
-from core.config import ConfigError
-from core.settings import config_dir, data_dir, load_settings
+from core.settings import data_dir, load_settings
 
 CSRF_FIELD = "csrf_token"
 SESSION_FIELD = "session"
@@ -42,11 +41,7 @@ def console_secret() -> str:
 def served_over_tls() -> bool:
     """`console.tls` of config/lantian.yaml: the console is reached over HTTPS (its own certificate, or a reverse
     proxy that terminates TLS), so the session cookie is marked Secure and responses carry HSTS."""
-    section = load_settings().get("console") or {}
-    value = section.get("tls", False) if isinstance(section, dict) else None
-    if not isinstance(value, bool):
-        raise ConfigError(f"{config_dir() / 'lantian.yaml'}: field 'console.tls' must be true or false")
-    return value
+    return bool((load_settings().get("console") or {}).get("tls", False))
 
 
 def csrf_token(request: Request) -> str:

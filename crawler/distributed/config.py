@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.config import ConfigError
-from core.settings import config_dir, load_settings
+from core.settings import load_settings
 from crawler import settings as defaults
 from crawler.distributed.keys import check_sweep_id
 
@@ -59,25 +59,9 @@ class DistributedConfig:
 
 
 def load_config() -> DistributedConfig:
-    """The `distributed` section of the main settings (not validated yet: options may still fill it in)."""
-    path = config_dir() / "lantian.yaml"
+    """The `distributed` section of the main settings (checked field by field by `core.settings`, not validated as
+    a whole yet: options may still fill it in)."""
     section = load_settings().get("distributed") or {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: distributed must be a mapping")
-    known = set(DistributedConfig.__dataclass_fields__)
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise ConfigError(f"{path}: distributed.{unknown[0]} is not a known setting ({', '.join(sorted(known))})")
-    values: dict[str, Any] = {}
-    for name, value in section.items():
-        if value is None:
-            continue
-        if name in ("heartbeat_seconds", "stale_after_seconds"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"{path}: distributed.{name} must be a number of seconds")
-            values[name] = float(value)
-        else:
-            values[name] = str(value)
-    config = DistributedConfig(**values)
+    config = DistributedConfig(**{name: value for name, value in section.items() if value is not None})
     env_url = os.environ.get("LANTIAN_REDIS_URL")
     return replace(config, redis_url=env_url) if env_url else config
