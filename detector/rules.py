@@ -21,14 +21,12 @@ from typing import Any
 
 import ahocorasick
 
-from core.config import ConfigError, read_yaml
-from core.labels import CONTENT_LABELS, OFFERS_PATENT_AGENCY
+from core.config import load_model, validate
 from core.settings import config_dir
 from detector.normalized import NormalizedText, fold_variant
+from detector.rules_file import FIELD_KINDS, RULE_LABELS, RuleEntry, RulesFile
 from detector.speech import ReportedSpeech, Span, overlaps, quoted_spans, reported_spans
 
-RULE_LABELS = (*CONTENT_LABELS, OFFERS_PATENT_AGENCY)
-FIELD_KINDS = ("content", "seller")
 _CLAUSE_END = re.compile(r"[。!?;\n]")
 
 
@@ -135,34 +133,20 @@ class RuleEngine:
     @classmethod
     def from_config(cls, directory: Path | None = None) -> RuleEngine:
         path = (directory or config_dir()) / "detector" / "rules.yaml"
-        return cls.from_mapping(read_yaml(path), str(path))
+        return cls.from_file(load_model(RulesFile, path), str(path))
 
     @classmethod
     def from_mapping(cls, data: Any, source: str = "<rules>") -> RuleEngine:
-        if not isinstance(data, dict):
-            raise ConfigError(f"{source}: top level must be a mapping with 'lexicons' and 'rules'")
-        lexicons = data.get("lexicons") or {}
-        if not isinstance(lexicons, dict):
-            raise ConfigError(f"{source}: field 'lexicons' must map a name to a list of words")
-        for name, terms in lexicons.items():
-            if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t for t in terms):
-                raise ConfigError(f"{source}: field 'lexicons.{name}' must be a non-empty list of words")
-        raw_rules = data.get("rules")
-        if not isinstance(raw_rules, list) or not raw_rules:
-            raise ConfigError(f"{source}: field 'rules' must be a non-empty list")
-        unknown = set(data) - {"lexicons", "patterns", "rules", "reported_speech"}
-        if unknown:
-            raise ConfigError(f"{source}: top-level field '{sorted(unknown)[0]}' is not known")
-        patterns = _parse_patterns(data.get("patterns"), lexicons, source)
-        word_lists = {**lexicons, **patterns}
-        reported_speech = ReportedSpeech.from_mapping(data.get("reported_speech"), word_lists, source)
-        rules = [_parse_rule(raw, index, word_lists, source) for index, raw in enumerate(raw_rules)]
-        seen: set[str] = set()
-        for rule in rules:
-            if rule.id in seen:
-                raise ConfigError(f"{source}: field 'rules': id '{rule.id}' is used twice")
-            seen.add(rule.id)
-        return cls(lexicons, rules, source, reported_speech, patterns)
+        """The engine for rules.yaml's content already read (`source` names it in errors)."""
+        return cls.from_file(validate(RulesFile, data, Path(source)), source)
+
+    @classmethod
+    def from_file(cls, config: RulesFile, source: str) -> RuleEngine:
+        speech = config.reported_speech
+        reported_speech = ReportedSpeech(tuple(speech.before), tuple(speech.after), tuple(speech.clause),
+                                         tuple(speech.sentence), speech.window)
+        rules = [_rule(entry) for entry in config.rules]
+        return cls(config.lexicons, rules, source, reported_speech, config.patterns)
 
     def analyze(self, text: str | NormalizedText, field_kind: str = "content",
                 quotes: list[Span] | None = None) -> Analysis:
@@ -278,94 +262,20 @@ def _outermost(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return kept
 
 
-def _parse_patterns(raw: Any, lexicons: Mapping[str, Any], source: str) -> dict[str, str]:
-    """The `patterns` section: named regular expressions whose matches count like the words of a lexicon."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: field 'patterns' must map a name to a regular expression")
-    for name, pattern in raw.items():
-        where = f"{source}: field 'patterns.{name}'"
-        if name in lexicons:
-            raise ConfigError(f"{where}: the name is already a lexicon")
-        try:
-            compiled = re.compile(pattern)
-        except (re.error, TypeError) as exc:
-            raise ConfigError(f"{where} is not a valid regular expression: {exc}") from exc
-        if compiled.groupindex:
-            raise ConfigError(f"{where} must not use named groups")
-    return {str(name): str(pattern) for name, pattern in raw.items()}
-
-
-_RULE_KEYS = {
-    "id", "label", "weight", "fields", "phrases", "near", "within", "ordered", "regex",
-    "unless_before", "unless_after", "unless_within", "unless_after_within", "unless_anywhere", "note",
-}
-
-
-def _parse_rule(raw: Any, index: int, lexicons: Mapping[str, Any], source: str) -> Rule:
-    where = f"{source}: rules[{index}]"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where} must be a mapping")
-    if isinstance(raw.get("id"), str):
-        where = f"{source}: rule '{raw['id']}'"
-    unknown = set(raw) - _RULE_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown field '{sorted(unknown)[0]}'")
-    rule_id = raw.get("id")
-    if not isinstance(rule_id, str) or not rule_id:
-        raise ConfigError(f"{where}: field 'id' is required")
-    label = raw.get("label")
-    if label not in RULE_LABELS:
-        raise ConfigError(f"{where}: field 'label' must be one of {', '.join(RULE_LABELS)} (got {label!r})")
-    weight = raw.get("weight")
-    if not isinstance(weight, (int, float)) or not 0 < weight <= 1:
-        raise ConfigError(f"{where}: field 'weight' must be a number in (0, 1]")
-    kinds = [key for key in ("phrases", "near", "regex") if raw.get(key)]
-    if len(kinds) != 1:
-        raise ConfigError(f"{where}: give exactly one of 'phrases', 'near' or 'regex'")
-    fields = raw.get("fields", ["content"])
-    if not isinstance(fields, list) or not fields or any(f not in FIELD_KINDS for f in fields):
-        raise ConfigError(f"{where}: field 'fields' must list some of {', '.join(FIELD_KINDS)}")
-    phrases = raw.get("phrases") or []
-    if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
-        raise ConfigError(f"{where}: field 'phrases' must be a list of words")
-    near = raw.get("near")
-    if near is not None and (not isinstance(near, list) or len(near) != 2):
-        raise ConfigError(f"{where}: field 'near' must name two lexicons")
-    lists = {key: raw.get(key) or [] for key in ("unless_before", "unless_after", "unless_anywhere")}
-    for key, names in (("near", near or []), *lists.items()):
-        if not isinstance(names, list):
-            raise ConfigError(f"{where}: field '{key}' must be a list of lexicon names")
-        for name in names:
-            if name not in lexicons:
-                raise ConfigError(f"{where}: field '{key}' names unknown lexicon '{name}'")
-    regex = raw.get("regex")
-    if regex is not None:
-        try:
-            compiled = re.compile(regex)
-        except (re.error, TypeError) as exc:
-            raise ConfigError(f"{where}: field 'regex' is not a valid regular expression: {exc}") from exc
-        if compiled.groupindex:
-            raise ConfigError(f"{where}: field 'regex' must not use named groups")
-        if fields != ["content"]:
-            raise ConfigError(f"{where}: a 'regex' rule reads the listing content only (drop field 'fields')")
-    for key in ("within", "unless_within", "unless_after_within"):
-        if key in raw and (not isinstance(raw[key], int) or raw[key] < 0):
-            raise ConfigError(f"{where}: field '{key}' must be a whole number ≥ 0")
+def _rule(entry: RuleEntry) -> Rule:
     return Rule(
-        id=rule_id,
-        label=label,
-        weight=float(weight),
-        fields=tuple(fields),
-        phrases=tuple(phrases),
-        near=(near[0], near[1]) if near else None,
-        within=raw.get("within", 6),
-        ordered=bool(raw.get("ordered", False)),
-        regex=regex,
-        unless_before=tuple(lists["unless_before"]),
-        unless_after=tuple(lists["unless_after"]),
-        unless_within=raw.get("unless_within", 10),
-        unless_after_within=raw.get("unless_after_within"),
-        unless_anywhere=tuple(lists["unless_anywhere"]),
+        id=entry.id,
+        label=entry.label,
+        weight=entry.weight,
+        fields=tuple(entry.fields),
+        phrases=tuple(entry.phrases),
+        near=entry.near or None,
+        within=entry.within,
+        ordered=entry.ordered,
+        regex=entry.regex,
+        unless_before=tuple(entry.unless_before),
+        unless_after=tuple(entry.unless_after),
+        unless_within=entry.unless_within,
+        unless_after_within=entry.unless_after_within,
+        unless_anywhere=tuple(entry.unless_anywhere),
     )

@@ -24,9 +24,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from core.config import ConfigError
 from detector.normalized import NormalizedText
 
 Span = tuple[int, int]
@@ -60,26 +58,6 @@ class ReportedSpeech:
     clause: tuple[str, ...] = ()
     sentence: tuple[str, ...] = ()
     window: int = 6
-
-    @classmethod
-    def from_mapping(cls, data: Any, lexicons: Mapping[str, Any], source: str) -> ReportedSpeech:
-        if data is None:
-            return cls()
-        if not isinstance(data, dict):
-            raise ConfigError(f"{source}: field 'reported_speech' must be a mapping")
-        unknown = set(data) - {"before", "after", "clause", "sentence", "window"}
-        if unknown:
-            raise ConfigError(f"{source}: field 'reported_speech.{sorted(unknown)[0]}' is not known")
-        names: dict[str, tuple[str, ...]] = {}
-        for key in ("before", "after", "clause", "sentence"):
-            value = data.get(key) or []
-            if not isinstance(value, list) or any(name not in lexicons for name in value):
-                raise ConfigError(f"{source}: field 'reported_speech.{key}' must list lexicons of this file")
-            names[key] = tuple(value)
-        window = data.get("window", 6)
-        if not isinstance(window, int) or isinstance(window, bool) or not 0 <= window <= 40:
-            raise ConfigError(f"{source}: field 'reported_speech.window' must be a whole number from 0 to 40")
-        return cls(window=window, **names)
 
     @property
     def lexicons(self) -> tuple[str, ...]:

@@ -85,9 +85,9 @@ def test_reported_speech_section_is_validated() -> None:
                                                        "phrases": ["内部渠道"]}]}
     engine = RuleEngine.from_mapping({**base, "reported_speech": {"sentence": ["said"]}})
     assert engine.reported_speech == ReportedSpeech(sentence=("said",))
-    with pytest.raises(ConfigError, match=r"field 'reported_speech.before' must list lexicons"):
+    with pytest.raises(ConfigError, match=r"reported_speech: field 'before' must list lexicons"):
         RuleEngine.from_mapping({**base, "reported_speech": {"before": ["nowhere"]}})
-    with pytest.raises(ConfigError, match=r"field 'reported_speech.window'"):
+    with pytest.raises(ConfigError, match=r"reported_speech.window: "):
         RuleEngine.from_mapping({**base, "reported_speech": {"window": 99}})
-    with pytest.raises(ConfigError, match=r"top-level field 'reported_speach' is not known"):
+    with pytest.raises(ConfigError, match=r"reported_speach: Extra inputs are not permitted"):
         RuleEngine.from_mapping({**base, "reported_speach": {}})
