@@ -28,8 +28,9 @@ from pathlib import Path
 import ahocorasick
 import jieba
 
-from core.config import ConfigError, read_yaml
+from core.config import ConfigError, load_model
 from core.settings import config_dir
+from detector.normalize_file import NormalizeFile, SoundSection
 from detector.normalized import T2S, NormalizedText, fold_variant
 from detector.rules import RuleEngine
 from detector.sound import CJK, SoundMatcher, latin_words
@@ -128,25 +129,18 @@ class Normalizer:
         terms matched by sound."""
         directory = directory or config_dir()
         path = directory / "detector" / "normalize.yaml"
-        data = read_yaml(path) or {}
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: top level must be a mapping")
+        config = load_model(NormalizeFile, path)
         replacements: dict[str, str] = {}
-        for section in ("pinyin", "homophones"):
-            entries = data.get(section) or {}
-            if not isinstance(entries, dict):
-                raise ConfigError(f"{path}: field '{section}' must map a variant to its canonical wording")
+        for entries in (config.pinyin, config.homophones):
             for canonical, variants in entries.items():
-                if not isinstance(variants, list) or not all(isinstance(v, str) and v for v in variants):
-                    raise ConfigError(f"{path}: field '{section}.{canonical}' must be a list of strings")
                 for variant in variants:
                     key = fold_variant(variant)
-                    if key != str(canonical):
-                        replacements[key] = str(canonical)
+                    if key != canonical:
+                        replacements[key] = canonical
         if rules is None and (directory / "detector" / "rules.yaml").exists():
             rules = RuleEngine.from_config(directory)
-        canonicals = [fold_variant(str(c)) for s in ("pinyin", "homophones") for c in (data.get(s) or {})]
-        return cls(replacements, _sound_matcher(data.get("sound") or {}, path, rules, canonicals))
+        canonicals = [fold_variant(c) for entries in (config.pinyin, config.homophones) for c in entries]
+        return cls(replacements, _sound_matcher(config.sound, path, rules, canonicals))
 
     def __call__(self, text: str) -> NormalizedText:
         builder = _Builder(text)
@@ -213,46 +207,25 @@ class Normalizer:
             )
 
 
-def _sound_matcher(section: object, path: Path, rules: RuleEngine | None,
+def _sound_matcher(section: SoundSection, path: Path, rules: RuleEngine | None,
                    canonicals: Iterable[str]) -> SoundMatcher | None:
     """Sound matching as the `sound` section of normalize.yaml sets it, over the words the rules look for (the
     words of lexicons used in `near` and the `phrases`) and the canonical wordings above; None without rules."""
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: field 'sound' must be a mapping")
     if rules is None:
         return None
     near = {name for rule in rules.rules if rule.near for name in rule.near}
     terms = [term for name in near for term in rules.lexicons[name]]
     terms += [fold_variant(phrase) for rule in rules.rules for phrase in rule.phrases]
     terms += canonicals
-    lexicons = section.get("context_lexicons") or []
-    if not isinstance(lexicons, list) or not all(isinstance(n, str) for n in lexicons):
-        raise ConfigError(f"{path}: field 'sound.context_lexicons' must be a list of lexicon names of rules.yaml")
-    for name in lexicons:
+    for name in section.context_lexicons:
         if name not in rules.lexicons:
-            raise ConfigError(f"{path}: field 'sound.context_lexicons': rules.yaml has no lexicon '{name}'")
-    words = section.get("context_words") or []
-    if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
-        raise ConfigError(f"{path}: field 'sound.context_words' must be a list of words")
-    within = section.get("context_within", 12)
-    if not isinstance(within, int) or isinstance(within, bool) or within < 0:
-        raise ConfigError(f"{path}: field 'sound.context_within' must be a whole number of characters")
-    ordinary = section.get("ordinary_words") or []
-    if not isinstance(ordinary, list) or not all(isinstance(w, str) and w for w in ordinary):
-        raise ConfigError(f"{path}: field 'sound.ordinary_words' must be a list of words")
-    initials = section.get("initials") or {}
-    if not isinstance(initials, dict):
-        raise ConfigError(f"{path}: field 'sound.initials' must map initials to the words they stand for")
-    listed: dict[str, tuple[str, ...]] = {}
-    for letters, meant in initials.items():
-        if not (isinstance(letters, str) and _PINYIN_WORD.fullmatch(letters.lower())) or not isinstance(meant, list) \
-                or not all(isinstance(m, str) and m for m in meant):
-            raise ConfigError(f"{path}: field 'sound.initials.{letters}' must be a list of words for Latin letters")
-        listed[letters.lower()] = tuple(fold_variant(m) for m in meant)
-    context = [*(w for name in lexicons for w in rules.lexicons[name]), *(fold_variant(w) for w in words)]
-    ordinary_words = common_words() | {fold_variant(w) for w in ordinary}
+            raise ConfigError(f"{path}: sound.context_lexicons: rules.yaml has no lexicon '{name}'")
+    listed = {letters.lower(): tuple(fold_variant(m) for m in meant) for letters, meant in section.initials.items()}
+    context = [*(w for name in section.context_lexicons for w in rules.lexicons[name]),
+               *(fold_variant(w) for w in section.context_words)]
+    ordinary_words = common_words() | {fold_variant(w) for w in section.ordinary_words}
     return SoundMatcher([t for t in dict.fromkeys(terms) if _CJK_TERM.fullmatch(t)], context, ordinary_words,
-                        listed, within)
+                        listed, section.context_within)
 
 
 @lru_cache(maxsize=1)

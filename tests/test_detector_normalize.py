@@ -85,7 +85,10 @@ def test_broken_config_names_file_and_field(tmp_path) -> None:
 
     (tmp_path / "detector").mkdir()
     (tmp_path / "detector" / "normalize.yaml").write_text("homophones:\n  国知局: 国之局\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"normalize.yaml: field 'homophones.国知局'"):
+    with pytest.raises(ConfigError, match=r"normalize.yaml: homophones.国知局: Input should be a valid list"):
+        Normalizer.from_config(tmp_path)
+    (tmp_path / "detector" / "normalize.yaml").write_text("homophone:\n  国知局: [国之局]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"normalize.yaml: homophone: Extra inputs are not permitted"):
         Normalizer.from_config(tmp_path)
 
 
@@ -218,8 +221,11 @@ def test_sound_section_errors_name_the_field(tmp_path) -> None:
     (tmp_path / "detector" / "normalize.yaml").write_text(
         "sound:\n  context_lexicons: [no_such_list]\n", encoding="utf-8"
     )
-    with pytest.raises(ConfigError, match=r"normalize.yaml: field 'sound.context_lexicons': .*'no_such_list'"):
+    with pytest.raises(ConfigError, match=r"normalize.yaml: sound.context_lexicons: .*'no_such_list'"):
         Normalizer.from_config(tmp_path)
     (tmp_path / "detector" / "normalize.yaml").write_text("sound:\n  initials:\n    zl: 专利\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"normalize.yaml: field 'sound.initials.zl'"):
+    with pytest.raises(ConfigError, match=r"normalize.yaml: sound.initials.zl: Input should be a valid list"):
+        Normalizer.from_config(tmp_path)
+    (tmp_path / "detector" / "normalize.yaml").write_text("sound:\n  context_withn: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"normalize.yaml: sound.context_withn: Extra inputs are not permitted"):
         Normalizer.from_config(tmp_path)
