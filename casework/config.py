@@ -117,9 +117,9 @@ class RiskConfig(StrictModel):
 
 
 class RecheckConfig(StrictModel):
-    removed_status: list[int] = [404, 410]
-    removed_phrases: list[str] = []
-    removed_selectors: list[str] = []
+    """recheck.yaml: what is not per platform (a platform's removal markers are in its own YAML)."""
+
+    unconfigured_removed_markers: list[str] = []
     timeout_seconds: float = Field(20, gt=0)
 
 

@@ -1,9 +1,11 @@
 """Re-check (闭环管理): after a takedown deadline, fetch each listing again and record whether it is gone.
 
-A listing counts as removed when the platform answers a removal status (404/410) or shows a removal notice (a CSS
-selector or phrase from `config/casework/recheck.yaml`). The re-fetch is a crawl of the due listings' URLs with the
-crawl's own settings (`crawler.refetch`: each platform's download slot, delay and robots rule, retries, the browser
-for platforms that render their listing pages), so every re-fetch is fresh evidence kept like the crawler's: in the
+A listing counts as removed exactly when the crawl would take it as removed (`crawler.removal`): a removal status
+(404/410), or a page showing one of its platform YAML's `detail.removed_markers` and no listing title; a page no
+platform YAML describes (a capture) shows one of `unconfigured_removed_markers` of `config/casework/recheck.yaml`.
+The re-fetch is a crawl of the due listings' URLs with the crawl's own settings (`crawler.refetch`: each platform's
+download slot, delay and robots rule, retries, the browser for platforms that render their listing pages), so every
+re-fetch is fresh evidence kept like the crawler's: in the
 evidence archive (content-addressed body, WARC record, hash-chained log) with, for rendered pages, a screenshot. A
 listing that cannot be reached is counted and left as it is: an outage is not proof of removal.
 
@@ -29,7 +31,9 @@ from core.lead import iso_utc
 from core.settings import config_dir
 from crawler.extract import field_text, main_text
 from crawler.page_data import HtmlFields, PageDataError, read_fields
+from crawler.platforms import DetailSelectors
 from crawler.refetch import Refetched, RefetchTarget, refetch
+from crawler.removal import REMOVED_STATUSES, removal_notice
 from index.store import LeadStore
 
 
@@ -41,29 +45,39 @@ class Verdict:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def removal_reason(fetched: Refetched, config: RecheckConfig) -> str | None:
-    """Why the page shows the listing is gone, or None if it still looks online."""
-    if fetched.status in config.removed_status:
+def platform_detail(lead: Mapping[str, Any]) -> DetailSelectors | None:
+    """How the lead's platform YAML reads its listing pages; None for a page no platform YAML describes (a capture
+    of an unconfigured site)."""
+    from crawler.platforms import load_platform
+
+    path = config_dir() / "platforms" / f"{lead.get('platform')}.yaml"
+    return load_platform(path).detail if lead.get("platform") and path.is_file() else None
+
+
+def removal_reason(lead: Mapping[str, Any], fetched: Refetched, config: RecheckConfig) -> str | None:
+    """Why the page shows the listing is gone, or None if it still looks online: decided as the crawl decides it
+    (`crawler.removal`, the platform YAML's markers); recheck.yaml's markers serve pages no platform describes."""
+    if fetched.status in REMOVED_STATUSES:
         return f"HTTP {fetched.status}"
-    selector = Selector(text=fetched.text or "<html></html>")
-    for css in config.removed_selectors:
-        notice = selector.css(css)
-        if notice:
-            return f"下架提示 {css}: " + " ".join(notice.css("::text").getall()).strip()[:80]
-    for phrase in config.removed_phrases:
-        if phrase in fetched.text:
-            return f"页面提示“{phrase}”"
-    return None
+    page = Selector(text=fetched.text or "<html></html>")
+    detail = platform_detail(lead)
+    if detail is None:
+        marker = removal_notice(field_text(page, "body"), "", config.unconfigured_removed_markers)
+    else:
+        try:
+            fields = read_fields(fetched.text, detail.source, detail.embedded, page=page)
+        except PageDataError:  # whether it is online is told by listing_now, which reads the same data
+            return None
+        shown = field_text(page, "body") if detail.source == "html" else fetched.text
+        marker = removal_notice(shown, fields.text(detail.title, " "), detail.removed_markers)
+    return f"页面提示“{marker}”" if marker else None
 
 
 def listing_now(lead: Mapping[str, Any], fetched: Refetched) -> dict[str, Any]:
     """The listing as the re-fetched page shows it, read as the crawler reads its platform's listing pages
     (selectors, or JMESPath on the page's data); PageDataError when that data cannot be read."""
-    from crawler.platforms import load_platform
-
     page = Selector(text=fetched.text or "<html></html>")
-    path = config_dir() / "platforms" / f"{lead.get('platform')}.yaml"
-    detail = load_platform(path).detail if lead.get("platform") and path.is_file() else None
+    detail = platform_detail(lead)
     fields = read_fields(fetched.text, detail.source, detail.embedded, page=page) if detail else HtmlFields(page)
     title = fields.text(detail.title, " ") if detail else ""
     return {
@@ -122,7 +136,7 @@ class Rechecker:
         doc = dict(lead)
         if fetched.error is not None or fetched.status is None:  # counted, lead unchanged
             return Verdict(doc["id"], "unreachable", (fetched.error or "no answer")[:200])
-        reason = removal_reason(fetched, self.config)
+        reason = removal_reason(doc, fetched, self.config)
         outcome = "removed" if reason else "persisting"
         evidence: dict[str, Any] = {key: fetched.evidence[key] for key in (
             "raw_path", "raw_sha256", "warc_path", "warc_record_id", "screenshot_path", "screenshot_sha256")

@@ -14,7 +14,7 @@ import pytest
 
 from casework import workflow
 from casework.config import load_recheck_config
-from casework.recheck import Rechecker, recheck_leads
+from casework.recheck import Rechecker, recheck_leads, removal_reason
 from crawler.evidence import EvidenceArchive
 from crawler.refetch import Refetched
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
@@ -121,3 +121,23 @@ def test_an_online_page_whose_data_cannot_be_read_persists_and_says_why():
 
     assert verdict.outcome == "persisting"
     assert "无法读取页面数据" in verdict.reason and "window.__INITIAL_STATE__" in verdict.reason
+
+
+def test_removed_is_decided_as_the_crawl_decides_it_by_the_platform_yaml():
+    """The platform YAML's `detail.removed_markers` decide, on a page without a listing title (as in the crawl): a
+    live listing quoting a marker in its own text persists; recheck.yaml's markers serve only unconfigured sites."""
+    config = load_recheck_config()
+
+    def page(platform: str, html: str, status: int = 200) -> str | None:
+        fetched = Refetched(url="http://x.example/1", final_url="http://x.example/1", status=status, text=html)
+        return removal_reason({"id": "L1", "platform": platform}, fetched, config)
+
+    quoting = ("<html><body><h1 class='item-title'>商标代理</h1><div class='item-desc'>别家的商品已下架，我家内部渠道"
+               "</div></body></html>")
+    assert page("market", quoting) is None
+    notice = "<html><body><div class='removed-notice'>该商品已下架</div></body></html>"
+    assert page("market", notice) == "页面提示“已下架”"
+    assert page("search", "<html><body><p>该推广已失效</p></body></html>") == "页面提示“该推广已失效”"
+    assert page("search", "<html><body><p>宝贝不存在</p></body></html>") is None
+    assert page("shop.example.com", "<html><body><p>宝贝不存在</p></body></html>") == "页面提示“宝贝不存在”"
+    assert page("market", "<html><body>gone</body></html>", status=410) == "HTTP 410"

@@ -27,12 +27,11 @@ from crawler.middlewares import PAGE_META, PAGE_SOURCE
 from crawler.page_data import PageDataError, PageFields, page_fields
 from crawler.pipelines import seen_store_path
 from crawler.platforms import Catalog, PageReading, PlatformConfig, load_endpoints, read_keywords_file
+from crawler.removal import REMOVED_STATUSES, removal_notice
 from crawler.seen import SeenStore
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
-
-REMOVED_STATUSES = (404, 410)
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
@@ -258,7 +257,7 @@ class PlatformSpider(scrapy.Spider):
             return
         title = page.text(detail.title, " ")
         shown = field_text(response.selector, "body") if detail.source == "html" else response.text
-        if not title and any(marker in shown for marker in detail.removed_markers):
+        if removal_notice(shown, title, detail.removed_markers):
             item["status"] = "removed"
             yield item
             return

@@ -20,7 +20,8 @@ from crawler.capture import AttemptLog, CaptureOutcome, rendered, unconfigured_p
 from crawler.extract import main_text
 from crawler.items import ListingItem
 from crawler.platforms import PlatformConfig
-from crawler.spiders.base import REMOVED_STATUSES, PlatformSpider
+from crawler.removal import REMOVED_STATUSES
+from crawler.spiders.base import PlatformSpider
 
 CAPTURE_URL = "lantian_capture_url"
 """Request meta: the URL as it was given (the key of its outcome through redirects and retries)."""
