@@ -88,7 +88,7 @@ def test_broken_config_is_one_clear_line(tmp_path: Path, registry_csv: Path) -> 
     result = CliRunner().invoke(app, ["detect", "--config", str(config), "--rules-only", "--registry",
                                       str(registry_csv)], input="")
     assert result.exit_code == 2
-    assert "rules.yaml: field 'rules' must be a non-empty list" in result.stderr
+    assert "rules.yaml: rules: List should have at least 1 item" in result.stderr
     assert "Traceback" not in result.output
 
 
