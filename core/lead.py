@@ -74,8 +74,8 @@ class Capture(TypedDict):
     complaint: int | str | None
 
 
-class Listing(TypedDict, total=False):
-    """One listing (an ad, a note, a service page) at its canonical URL, as the crawler hands it on."""
+class PageRecord(TypedDict, total=False):
+    """What a fetched page showed and where its evidence is: the fields a listing hands on and its lead keeps."""
 
     id: str
     platform: str
@@ -87,13 +87,8 @@ class Listing(TypedDict, total=False):
     seller: str
     seller_url: str
     location: str
-    contacts: list[str]
     images: list[str]
     image_urls: list[str]
-    image_text: str
-    keyword: str | None
-    found_on: str | None
-    http_status: int
     fetched_at: str
     content_sha256: str
     raw_sha256: str
@@ -101,13 +96,23 @@ class Listing(TypedDict, total=False):
     screenshot_path: str
     screenshot_sha256: str
     warc_path: str
+    source: str
+
+
+class Listing(PageRecord, total=False):
+    """One listing (an ad, a note, a service page) at its canonical URL, as the crawler hands it on."""
+
+    contacts: list[str]
+    image_text: str
+    keyword: str | None
+    found_on: str | None
+    http_status: int
     status: str
     change: str
     labels: list[str]
     risk: float
     detection: Detection
     lead_id: str
-    source: str
     capture: Capture
 
 
@@ -155,29 +160,10 @@ AuditEvent = TypedDict("AuditEvent", {"at": str, "by": "str | None", "action": s
                                       "why": str}, total=False)
 
 
-class Lead(TypedDict, total=False):
+class Lead(PageRecord, total=False):
     """One record per listing (canonical URL): what the listing showed, what the detector found, its history on
     the platform and its workflow state. Both stores keep exactly this document."""
 
-    id: str
-    platform: str
-    url: str
-    canonical_url: str
-    title: str
-    text: str
-    price: str
-    seller: str
-    seller_url: str
-    location: str
-    images: list[str]
-    image_urls: list[str]
-    content_sha256: str
-    raw_sha256: str
-    raw_path: str
-    screenshot_path: str
-    screenshot_sha256: str
-    warc_path: str
-    fetched_at: str
     labels: list[str]
     scores: dict[str, float]
     risk: float
@@ -189,7 +175,6 @@ class Lead(TypedDict, total=False):
     agency_name: str | None
     district: str | None
     listing_status: str
-    source: str
     captures: list[Capture]
     first_seen: str
     last_seen: str
