@@ -25,10 +25,17 @@ DATA_PATHS: dict[str, Callable[[], Path]] = {
 
 
 def fill_data_paths(settings: BaseSettings) -> None:
-    """Each path setting left `None`, set to its place under the data dir (at the priority it had)."""
+    """Each path setting left `None`, set to its place under the data dir (at the priority it had).
+
+    The images store is created here: Scrapy's files store checks and then creates its folder, which fails when
+    two crawl processes (distributed workers) start at the same moment on one data dir.
+    """
     for name, default_path in DATA_PATHS.items():
         if settings.get(name) is None:
             settings.set(name, str(default_path()), priority=settings.getpriority(name) or "project")
+    files_store = str(settings.get("FILES_STORE"))
+    if "://" not in files_store:
+        Path(files_store).mkdir(parents=True, exist_ok=True)
 
 
 class DataPaths:

@@ -68,3 +68,12 @@ def test_paths_under_the_data_dir_are_filled_in_when_a_crawl_starts(tmp_path: Pa
     for name in set(DATA_PATHS) - {"EVIDENCE_DIR"}:
         assert Path(settings[name]).is_relative_to(tmp_path), name
     assert crawler_settings()["LANTIAN_SEEN_DB"] == settings["LANTIAN_SEEN_DB"]
+
+
+def test_the_images_store_exists_before_scrapy_opens_it(tmp_path: Path, monkeypatch) -> None:
+    """Scrapy's files store checks, then creates, its folder: two workers starting together on one data dir raced."""
+    monkeypatch.setenv("LANTIAN_DATA_DIR", str(tmp_path))
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    DataPaths().update_settings(settings)
+    assert Path(settings["FILES_STORE"]).is_dir()
