@@ -13,7 +13,7 @@ demo: setup
 ## Set everything up, check lint and types, then run the whole test suite (it starts Elasticsearch, Redis and the
 ## simulator itself).
 test: setup es-server check
-	$(BIN)/python -m pytest -ra
+	$(BIN)/python -m pytest -ra --durations=20
 
 ## Lint and import order (ruff), then types (mypy), as configured in pyproject.toml.
 check: setup
