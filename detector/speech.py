@@ -12,7 +12,10 @@ as the author's own words:
   someone reports rather than solicits (`cue_solicitation` below 0.5: a news item, an explainer, a rule), every
   quotation is reported: there “包授权” is a term being talked about, not an offer;
 - after a word of the `clause` lexicons (谨防, 警惕, 所谓 …) the rest of the clause is reported, after a word of the
-  `sentence` lexicons (声称, 宣称, 号称 …) the rest of the sentence.
+  `sentence` lexicons (声称, 宣称, 号称, 听说, 请问, 禁止使用 …) the rest of the sentence;
+- a sentence that a word of the `question` lexicons ends (合法吗, 是否允许, 行不行 …) is reported as a whole: it
+  asks whether a practice is lawful ("把证挂靠给代理公司，这样行不行？"), it does not offer it. An ad's rhetorical
+  questions ("想快速拿证吗？") end in other words and stay the author's own.
 
 Quotation marks are found in the original text (the normaliser removes them between Chinese characters) and
 mapped onto the normalised text with its offset map. The word lists live in `config/detector/rules.yaml`
@@ -39,6 +42,8 @@ _CHAIN_GAP = frozenset("、,，和及与或/ +“”\"「」『』")
 MAX_CHAIN_GAP = 4
 _CLAUSE_END = re.compile(r"[,，:：。!?;\n]")
 _SENTENCE_END = re.compile(r"[。!?;\n]")
+# A `question` word ends its sentence when at most this many characters (punctuation, a particle) follow it there.
+QUESTION_TAIL = 2
 # Stands in for reported passages in the text the trained models read.
 REPORTED_MARK = "〈引述〉"
 # Lexicons of rules.yaml whose words say the author solicits business (contact details, prices, first person,
@@ -57,11 +62,12 @@ class ReportedSpeech:
     after: tuple[str, ...] = ()
     clause: tuple[str, ...] = ()
     sentence: tuple[str, ...] = ()
+    question: tuple[str, ...] = ()
     window: int = 6
 
     @property
     def lexicons(self) -> tuple[str, ...]:
-        return (*self.before, *self.after, *self.clause, *self.sentence)
+        return (*self.before, *self.after, *self.clause, *self.sentence, *self.question)
 
 
 def cue_solicitation(lexicon_counts: Mapping[str, int | float]) -> float:
@@ -111,6 +117,12 @@ def reported_spans(text: str, quotes: Sequence[Span], hits: Mapping[str, Sequenc
                 end = stop.start() if stop else len(text)
                 if end > cue_end:
                     spans.append((cue_end, end))
+    for name in config.question:
+        for cue_start, cue_end in hits.get(name, ()):
+            stop = _SENTENCE_END.search(text, cue_end)
+            end = stop.start() if stop else len(text)
+            if end - cue_end <= QUESTION_TAIL:
+                spans.append((_sentence_start(text, cue_start), end))
     return _merge(spans)
 
 
@@ -143,6 +155,11 @@ def _chains(text: str, quotes: Sequence[Span]) -> list[list[Span]]:
         else:
             chains.append([span])
     return chains
+
+
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence holding `position` begins (after the previous sentence end, or at 0)."""
+    return max(text.rfind(mark, 0, position) for mark in "。!?;\n") + 1
 
 
 def _cue_before(position: int, hits: Mapping[str, Sequence[Span]], names: Sequence[str], window: int) -> bool:

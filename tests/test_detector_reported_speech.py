@@ -44,6 +44,14 @@ REPORTED = {
         "高价出售。商标权利人平时要注意保存使用证据。",
     "question about 挂靠":
         "请问一下各位，我刚考过专利代理师，有机构说可以把证挂靠在他们那里每年给两万，这样合法吗？会不会有风险？",
+    "question whether lending a licence is allowed":
+        "请问把自己的专利代理师资格证借给别的公司挂靠，这样做合法吗？",
+    "question passing on talk of 内部渠道":
+        "有人说商标局有内部渠道，能快速下证，这是真的吗？",
+    "question quoting 内部渠道":
+        "听说有\"内部渠道\"可以加急审查，想问问大家靠谱吗？",
+    "firm refusing a patent-trade service":
+        "我司不提供加名、挂名等服务，评职称的客户请勿咨询。",
     "firm refusing to promise":
         "本所郑重声明：专利能否授权由审查员依法决定，我们不承诺授权、不收取所谓加急费，也从未与任何审查部门有特殊关系。",
     "platform rule listing banned words":
@@ -71,7 +79,7 @@ def detector(registry_csv) -> Detector:
 
 
 # The firm refusing to promise speaks for itself to win business: it solicits, it just claims nothing unlawful.
-SOLICITING = {"firm refusing to promise"}
+SOLICITING = {"firm refusing to promise", "firm refusing a patent-trade service"}
 
 
 @pytest.mark.parametrize("genre", REPORTED)

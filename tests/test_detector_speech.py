@@ -60,6 +60,37 @@ def test_quotation_marks_for_emphasis_in_an_ad_do_not_hide_the_claim(rules_detec
     assert reported_text(rules_detector, "我们承诺“内部渠道下证”，“包授权”，加微信详谈") == []
 
 
+@pytest.mark.parametrize("text, label", [
+    ("代理公司想借用我的代理师证，人不用去上班，每年给两万，这么做是否违法？", "qualification_lending"),
+    ("我把专利代理师资格证挂靠在一家机构名下，算违规吗", "qualification_lending"),
+    ("听说有中介能走内部渠道让商标两个月下来，这种事靠不靠谱", "insider_channel"),
+    ("网上有人说交钱就能挂靠到代理机构，是骗局吗？", "qualification_lending"),
+    ("电商类目禁止使用以下宣传词：审查员关系、内部渠道、百分百授权。", "insider_channel"),
+    ("我们不提供专利加名和买卖发明人位置服务，只做真实申请。", "abnormal_filing"),
+])
+def test_questions_hearsay_rule_lists_and_refusals_raise_no_rule(rules_detector: Detector, text: str,
+                                                                 label: str) -> None:
+    """Asking whether a practice is lawful, passing on what one heard, listing banned wording and refusing a
+    service are not offers (issue 16: who is speaking)."""
+    prepared = rules_detector._prepare({"id": "x", "text": text})
+    assert label in {match.label for match in prepared.analysis.suppressed}
+    assert label not in rules_detector.detect({"id": "x", "text": text})["labels"]
+
+
+def test_a_question_about_lawfulness_is_reported_as_a_whole_sentence(rules_detector: Detector) -> None:
+    text = "第一次接触这行。机构说证挂靠过去每年给钱，这样合法吗？谢谢"
+    assert reported_text(rules_detector, text) == ["机构说证挂靠过去每年给钱,这样合法吗"]
+
+
+@pytest.mark.parametrize("text, label", [
+    ("想拿证快吗？我们局里有人，商标包拿证。", "insider_channel"),
+    ("代理师证挂靠合法吗？放心，长期收代理师证，不用坐班。", "qualification_lending"),
+])
+def test_an_ads_rhetorical_question_does_not_hide_its_offer(rules_detector: Detector, text: str,
+                                                            label: str) -> None:
+    assert label in rules_detector.detect({"id": "x", "text": text})["labels"]
+
+
 def test_a_warning_word_ends_with_its_clause(rules_detector: Detector) -> None:
     assert reported_text(rules_detector, "谨防假冒，认准国家知识产权局指定代理窗口") == ["假冒"]
 
