@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
 from scrapy import Request, Spider
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
@@ -24,6 +26,7 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from twisted.internet.defer import Deferred
 
 from crawler.browser import WAIT_TURN
+from crawler.shared_browser import SharedBrowserProvider
 
 
 class SendClock:
@@ -69,11 +72,21 @@ class PoliteHttpHandler(HTTP11DownloadHandler):
 
 class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's handler: a rendered request waits for its turn right before its tab navigates, a plain
-    one right before it is sent."""
+    one right before it is sent. Its browser is the process's one, shared with the other crawlers of the run
+    (`crawler.shared_browser`): closing the handler closes its own contexts and leaves the browser to the last
+    handler using it."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
+        self.browser_provider_cls = SharedBrowserProvider
         self.clock = SendClock(crawler)
+
+    async def _close(self) -> None:
+        with suppress(PlaywrightError):
+            await asyncio.gather(*[wrapper.context.close() for wrapper in self.context_wrappers.values()])
+        self.context_wrappers.clear()
+        if getattr(self, "browser_provider", None):
+            await self.browser_provider.close()
 
     def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
         if request.meta.get("playwright"):

@@ -1,4 +1,5 @@
-"""Long browser runs: contexts are recycled, and a Chromium that dies mid-crawl is restarted without losing pages."""
+"""Long browser runs: contexts are recycled, a Chromium that dies mid-crawl is restarted without losing pages, and
+the crawlers of one run share one Chromium."""
 from __future__ import annotations
 
 import json
@@ -29,13 +30,14 @@ print(json.dumps(summary.as_dict()))
 CRAWL_ONLY = {"ITEM_PIPELINES": {"crawler.pipelines.IncrementalPipeline": 100}}
 
 
-def start_sweep(tmp_path: Path, simulator: Any, keywords: list[str], settings: dict) -> subprocess.Popen:
+def start_sweep(tmp_path: Path, simulator: Any, keywords: list[str], settings: dict,
+                platforms: tuple[str, ...] = ("feed",)) -> subprocess.Popen:
     config = tmp_path / "config"
     shutil.copytree(project_root() / "config", config)
     endpoints = tmp_path / "endpoints.json"
     endpoints.write_text(json.dumps(simulator.endpoints), "utf-8")
     env = {**os.environ, "LANTIAN_DATA_DIR": str(tmp_path / "data"), "LANTIAN_CONFIG_DIR": str(config)}
-    args = json.dumps({"platforms": ["feed"], "endpoints": str(endpoints), "keywords": keywords,
+    args = json.dumps({"platforms": list(platforms), "endpoints": str(endpoints), "keywords": keywords,
                        "settings": settings})
     return subprocess.Popen([sys.executable, "-c", RUNNER, args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -113,3 +115,43 @@ def test_crashed_browser_is_restarted_without_losing_pages(simulator: Any, tmp_p
     summary = finish(process)
     assert summary["counters"]["playwright/browser_count"] >= 2, "the browser was not restarted"
     assert feed_listings(simulator, keyword) <= seen_urls(tmp_path)
+
+
+def drivers_and_browsers(root: psutil.Process) -> tuple[set[int], set[int]]:
+    """The Playwright drivers the crawl process started and the Chromium browsers they launched (a process a
+    driver has forked but not yet turned into Chromium is not one)."""
+    drivers, browsers = set(), set()
+    for driver in root.children():
+        try:
+            if "node" not in driver.name().lower():
+                continue
+            drivers.add(driver.pid)
+            browsers |= {child.pid for child in driver.children() if "chrom" in child.name().lower()}
+        except psutil.Error:
+            continue
+    return drivers, browsers
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_crawlers_of_a_run_share_one_browser(simulator: Any, tmp_path: Path) -> None:
+    """The sweep spider (market) and the site spider (agencies) run side by side in one process, and both
+    screenshot their leads: one Chromium renders them all, and it is gone once the run ends."""
+    process = start_sweep(tmp_path, simulator, ["商标注册"], {"LANTIAN_MAX_IMAGES": 0},
+                          platforms=("market", "agencies"))
+    root = psutil.Process(process.pid)
+    drivers: set[int] = set()
+    browsers: set[int] = set()
+    while process.poll() is None:
+        seen_drivers, seen_browsers = drivers_and_browsers(root)
+        drivers |= seen_drivers
+        browsers |= seen_browsers
+        time.sleep(0.1)
+    summary = finish(process)
+    for platform in ("market", "agencies"):
+        assert summary["platforms"][platform]["leads"] > 0, platform
+    assert summary["counters"].get("evidence/screenshot_failed", 0) == 0
+    assert summary["counters"]["evidence/screenshots"] >= summary["platforms"]["market"]["leads"]
+    assert len(drivers) == 1, f"{len(drivers)} Playwright drivers for one run"
+    assert len(browsers) == 1, f"{len(browsers)} Chromium browsers for one run"
+    assert not any(psutil.pid_exists(pid) for pid in drivers | browsers), "the shared browser outlived its run"
