@@ -20,6 +20,7 @@ POSITIVES = [
     ("insider_channel", "绿色通道 特批，加急处理"),
     ("insider_channel", "个人商标 两天递交 包注册"),  # a guaranteed registration (domain.md: nobody can promise it)
     ("insider_channel", "实用新型加急 四十五天拿证"),  # a fast grant counted in Chinese numerals
+    ("abnormal_filing", "想评副高的看过来，署名越往前报价越高，第二发明人两千"),  # a place on a patent sold by rank
     ("malicious_cancellation", "专业撤三 拿下别人的商标"),
     ("malicious_cancellation", "抢注热门商标 转让，等品牌方高价回购"),
     ("malicious_cancellation", "批量撤三，想要的商标帮你抢过来"),
@@ -46,6 +47,7 @@ HARD_NEGATIVES = [
     "提醒：选择代理机构要看执业许可，不要轻信“包过”“内部关系”等宣传。",
     "防止商标被抢注，建议尽早注册。",
     "个人商标注册全包注册费680元，含官费，审查周期以商标局为准。",
+    "评工程师职称时，评审一般只认可专利的第一发明人和第二发明人。",  # how title rules count inventors
     "上海开展2024年知识产权代理行业“蓝天”专项整治行动，重点打击冒用官方名义、声称有内部渠道等违法行为。",
 ]
 
