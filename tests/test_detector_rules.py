@@ -48,6 +48,8 @@ HARD_NEGATIVES = [
     "防止商标被抢注，建议尽早注册。",
     "个人商标注册全包注册费680元，含官费，审查周期以商标局为准。",
     "评工程师职称时，评审一般只认可专利的第一发明人和第二发明人。",  # how title rules count inventors
+    "店铺首页右上角有官方客服入口，专利申请代办咨询请留言。",  # a shop's own customer service, not an official body
+    "很多人盲信“内部渠道”，结果钱花了证也没拿到。",  # the claim someone believed, reported
     "上海开展2024年知识产权代理行业“蓝天”专项整治行动，重点打击冒用官方名义、声称有内部渠道等违法行为。",
 ]
 
