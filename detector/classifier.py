@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from sklearn.preprocessing import normalize
 from core.config import ConfigError
 from core.labels import SOLICITATION
 from core.settings import project_root
+from detector.char_grams import GramVocabulary, code_points, gram_keys
 from detector.config import MODEL_LABELS
 from detector.speech import AD_CUES, REPORT_CUES
 
@@ -191,11 +191,7 @@ class CharNgramModel:
         whitespace collapsed, join up to the text so treated, their n-grams are the text's own that lie inside one
         part, looked up once and assigned to parts in whole-array passes."""
         analysed = [_analysed(text) for text in texts]
-        ids, blocks = self._gram_ids(analysed)
-        sizes = np.diff(blocks, axis=1).ravel()
-        gram_rows = np.repeat(np.repeat(np.arange(len(texts)), blocks.shape[1] - 1), sizes)
-        gram_lengths = np.repeat(np.tile(np.array(self._lengths()), len(texts)), sizes)
-        positions = np.arange(len(ids)) - np.repeat(blocks[:, :-1].ravel(), sizes)
+        ids, gram_rows, positions, gram_lengths = self._gram_ids(analysed)
         # The parts' ends in the analysed texts, keyed by text so that one search places every n-gram.
         span = max(map(len, analysed), default=0) + 1
         part_keys: list[int] = []
@@ -219,49 +215,47 @@ class CharNgramModel:
         inside = found < len(keys)
         inside[inside] = keys[found[inside]] // span == gram_rows[inside]
         inside[inside] = positions[inside] + gram_lengths[inside] <= keys[found[inside]] % span
-        own_ids, own_blocks = self._gram_ids(own_texts)
-        own_rows = np.repeat(np.array(own_numbers, dtype=np.int64), np.diff(own_blocks[:, [0, -1]], axis=1).ravel())
+        own_ids, own_rows, _, _ = self._gram_ids(own_texts)
+        own_rows = np.array(own_numbers, dtype=np.int64)[own_rows]
         whole = self._weighted(ids, gram_rows, len(texts))
         split = self._weighted(np.concatenate([ids[inside], own_ids]),
                                np.concatenate([numbers[found[inside]], own_rows]), number)
         return self._scores(whole), self._scores(split)
 
     def tfidf(self, texts: Sequence[str]) -> Any:
-        """The vectoriser's TF-IDF matrix of `texts`, the same numbers as `vectorizer.transform`: the n-gram counts
-        are looked up in C (`map` over the vocabulary) instead of scikit-learn's per-n-gram Python loop, and the
+        """The vectoriser's TF-IDF matrix of `texts`, the same numbers as `vectorizer.transform`: the n-grams are
+        looked up as integers in whole arrays (`_gram_ids`) instead of scikit-learn's per-n-gram Python loop, and the
         weighting is its own (sublinear tf, idf, l2), step by step."""
-        ids, blocks = self._gram_ids([_analysed(text) for text in texts])
-        return self._weighted(ids, np.repeat(np.arange(len(texts)), np.diff(blocks[:, [0, -1]], axis=1).ravel()),
-                              len(texts))
+        ids, rows, _, _ = self._gram_ids([_analysed(text) for text in texts])
+        return self._weighted(ids, rows, len(texts))
 
     def _scores(self, tfidf: Any) -> np.ndarray:
         return _sigmoid(np.asarray(tfidf @ self.coef.T) + self.intercept)
 
-    def _lengths(self) -> range:
+    def _gram_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The n-grams of analysed texts, in any order: their vocabulary ids (-1: not in it), the text each is in,
+        where it starts there and its length. N-grams are looked up as integers (`detector.char_grams`), all texts
+        at once, so no string is made per n-gram."""
+        vocabulary = self._vocabulary
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        ends = np.cumsum(sizes)
+        text_rows = np.repeat(np.arange(len(texts)), sizes)
+        offsets = np.arange(len(text_rows)) - np.repeat(ends - sizes, sizes)
+        codes = code_points("".join(texts))
         low, high = self.vectorizer.ngram_range
-        return range(low, high + 1)
+        ids, rows, positions, lengths = [], [], [], []
+        for n in range(low, high + 1):
+            keys = gram_keys(codes, n)
+            fits = offsets[:len(keys)] + n <= sizes[text_rows[:len(keys)]]
+            ids.append(vocabulary.ids(keys[fits]))
+            rows.append(text_rows[:len(fits)][fits])
+            positions.append(offsets[:len(fits)][fits])
+            lengths.append(np.full(len(ids[-1]), n, dtype=np.int64))
+        return tuple(np.concatenate(arrays) for arrays in (ids, rows, positions, lengths))  # type: ignore[return-value]
 
-    def _gram_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Vocabulary ids (-1: not in it) of the n-grams of analysed texts, text after text and within a text by
-        length then position, and where each text's run of each length begins (the last column: where it ends)."""
-        high = self.vectorizer.ngram_range[1]
-        grams: list[str] = []
-        blocks = np.zeros((len(texts), len(self._lengths()) + 1), dtype=np.int64)
-        for row, text in enumerate(texts):
-            # The n-grams of each length, made in C: the (n-1)-grams each followed by their next character.
-            longer: Any = text
-            column = 0
-            for n in range(1, high + 1):
-                if n > 1:
-                    longer = list(map(operator.add, longer, text[n - 1:]))
-                if n in self._lengths():
-                    blocks[row, column] = len(grams)
-                    grams.extend(longer)
-                    column += 1
-            blocks[row, column] = len(grams)
-        vocabulary = self.vectorizer.vocabulary_
-        ids = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64, count=len(grams))
-        return ids, blocks
+    @functools.cached_property
+    def _vocabulary(self) -> GramVocabulary:
+        return GramVocabulary(self.vectorizer.vocabulary_)
 
     def _weighted(self, ids: np.ndarray, rows: np.ndarray, size: int) -> Any:
         """The TF-IDF matrix of `size` rows from n-gram ids and the row each belongs to (in any order)."""

@@ -22,7 +22,8 @@ def texts() -> list[str]:
     corpus = [f"{item.title}\n{item.text}" for item in read_items(data_root() / "test.jsonl")[:400]]
     pages = ["\n".join(corpus[start:start + 5]) for start in range(0, 200, 5)]
     rng = random.Random(7)
-    awkward = ["".join(rng.choice("ab中 \n\t\u3000\r文ＡＢ  ") for _ in range(rng.randint(0, 14))) for _ in range(500)]
+    characters = "ab中 \n\t\u3000\r文ＡＢ  \U00020000😀"  # whitespace of all kinds, characters beyond the BMP
+    awkward = ["".join(rng.choice(characters) for _ in range(rng.randint(0, 14))) for _ in range(500)]
     return [*corpus, *pages, *awkward, "", " ", "a", "  a  b \n\n c ", "中 文  "]
 
 
