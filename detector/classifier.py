@@ -67,8 +67,8 @@ MIN_CHUNK = 8
 SPACY_BATCH = 256  # texts per textcat `predict` (nlp.pipe's batch size when the pipeline was run as a whole)
 # scikit-learn's char analyzer collapses runs of whitespace before taking n-grams (see `CharNgramModel.tfidf`).
 _WHITE_SPACES = re.compile(r"\s\s+")
-# A character with the one space that may follow it, or a run of whitespace (see `char_tokens`).
-_CHAR_TOKEN = re.compile(r"(\S)( ?)|(\s+)")
+# Runs of whitespace, kept by `re.split` (see `char_tokens`).
+_WHITESPACE_RUN = re.compile(r"(\s+)")
 
 
 def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray, chunk_p: np.ndarray,
@@ -124,9 +124,18 @@ def sentence_chunks(text: str) -> list[str]:
 
 def char_tokens(text: str) -> list[str]:
     """The tokens the Chinese "char" segmenter of textcat.cfg makes of `text` (one per character, a whitespace run
-    its own token, one space after a character being that token's trailing space), in one regex pass: spaCy's own
-    alignment searches the rest of the text for every character, quadratic on a long page."""
-    return [char or run for char, _, run in _CHAR_TOKEN.findall(text)]
+    its own token, one space after a character being that token's trailing space), made from the text's runs of
+    whitespace: spaCy's own alignment searches the rest of the text for every character, quadratic on a long page."""
+    pieces = _WHITESPACE_RUN.split(text)
+    tokens = list(pieces[0])
+    for index in range(1, len(pieces), 2):
+        run = pieces[index]
+        if pieces[index - 1] and run[0] == " ":  # after a character: its trailing space
+            run = run[1:]
+        if run:
+            tokens.append(run)
+        tokens.extend(pieces[index + 1])
+    return tokens
 
 
 class _TokenIds:
