@@ -1,16 +1,51 @@
-"""Screenshots are taken by scrapy-playwright on evidence requests: the screenshot page method goes last, once."""
+"""Screenshots are taken by scrapy-playwright on evidence requests: the screenshot page method goes last, once, and
+captures the whole page, pixel for pixel as Playwright's own full-page screenshot."""
 from __future__ import annotations
+
+import asyncio
+import io
+
+import pytest
+from PIL import Image
+from playwright.async_api import async_playwright
+from scrapy_playwright.page import PageMethod
+
+from core.browser import launch_options
+from crawler.evidence.screenshot import ensure_screenshot_method, full_page_png, screenshot_page_method
+
+TALL_LISTING = """<!doctype html><meta charset="utf-8"><body style="margin:0;font:16px sans-serif">
+<h1 style="background:#c33;color:#fff">代理专利申请 包过 内部渠道</h1>
+<div style="height:2400px;background:linear-gradient(#fff,#36c)"></div>
+<p id="end" style="background:#ff0">页底：联系微信 abc123</p></body>"""
 
 
 def test_screenshot_method_is_added_once_and_last():
-    from scrapy_playwright.page import PageMethod
-
-    from crawler.evidence.screenshot import ensure_screenshot_method, screenshot_page_method
-
     meta = {"playwright_page_methods": [PageMethod("wait_for_selector", "#x")]}
     ensure_screenshot_method(meta)
     ensure_screenshot_method(meta)
-    assert [m.method for m in meta["playwright_page_methods"]] == ["wait_for_selector", "screenshot"]
-    own = {"playwright_page_methods": {"shot": screenshot_page_method()}}
+    assert [m.method for m in meta["playwright_page_methods"]] == ["wait_for_selector", full_page_png]
+    own = {"playwright_page_methods": {"shot": PageMethod("screenshot", full_page=True)}}
     ensure_screenshot_method(own)
     assert list(own["playwright_page_methods"]) == ["shot"]
+    evidence = {"playwright_page_methods": {"shot": screenshot_page_method()}}
+    ensure_screenshot_method(evidence)
+    assert list(evidence["playwright_page_methods"]) == ["shot"]
+
+
+@pytest.mark.browser
+def test_the_evidence_png_is_the_whole_page_as_playwright_shows_it():
+    async def both() -> tuple[bytes, bytes]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                page = await browser.new_page()
+                await page.set_content(TALL_LISTING)
+                return await full_page_png(page), await page.screenshot(full_page=True, type="png")
+            finally:
+                await browser.close()
+
+    ours, playwrights = asyncio.run(both())
+    evidence, reference = Image.open(io.BytesIO(ours)), Image.open(io.BytesIO(playwrights))
+    assert evidence.format == "PNG"
+    assert evidence.size == reference.size and evidence.size[1] > 2400, "the whole page, beyond the viewport"
+    assert evidence.convert("RGBA").tobytes() == reference.convert("RGBA").tobytes()
