@@ -15,13 +15,25 @@ from pydantic import Field
 from core.config import StrictModel, load_model
 
 
+@lru_cache(maxsize=1)
 def project_root() -> Path:
-    """The checkout (or installed tree) holding `config/`, `models/` and, by default, `data/`."""
+    """The checkout (or installed tree) holding `config/`, `models/` and, by default, `data/`.
+
+    Resolved once: resolving walks the path with a system call per component, and every lead being indexed asks
+    for the config dir (its district list).
+    """
     return Path(__file__).resolve().parent.parent
 
 
+@lru_cache(maxsize=1)
+def _default_config_dir() -> Path:
+    return project_root() / "config"
+
+
 def config_dir() -> Path:
-    return Path(os.environ.get("LANTIAN_CONFIG_DIR") or project_root() / "config")
+    """`LANTIAN_CONFIG_DIR`, else `config/` of the project root."""
+    configured = os.environ.get("LANTIAN_CONFIG_DIR")
+    return Path(configured) if configured else _default_config_dir()
 
 
 def data_dir() -> Path:
