@@ -1,4 +1,4 @@
 """`python -m lantian`: the same as the `lantian` command."""
-from lantian.cli import app
+from lantian.cli import main
 
-app(prog_name="lantian")
+main()

@@ -1,0 +1,54 @@
+"""The `lantian` entry point: every part's commands, and a start that imports only the part a command belongs to."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import import_module
+from pathlib import Path
+
+import typer
+
+from lantian.cli import COMMANDS, app
+
+LANTIAN = Path(sys.executable).with_name("lantian")
+
+ONLY_CASEWORK = """
+import sys
+from lantian.cli import main
+sys.argv = ["lantian", "cases", "--help"]
+try:
+    main()
+except SystemExit as exit:
+    assert exit.code == 0, exit.code
+print(sorted(name for name in ("simulator.server", "crawler.cli", "detector.cli", "scrapy") if name in sys.modules))
+"""
+
+
+def commands_of(app: typer.Typer) -> set[str]:
+    return set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_command_table_names_what_each_part_registers() -> None:
+    for module, names in COMMANDS.items():
+        alone = typer.Typer()
+        alone.callback()(lambda: None)
+        import_module(module).register(alone)
+        assert commands_of(alone) == set(names), module
+    listed = [name for names in COMMANDS.values() for name in names]
+    assert len(listed) == len(set(listed)) and commands_of(app) == set(listed)
+
+
+def test_a_command_starts_without_importing_the_other_parts() -> None:
+    result = subprocess.run([sys.executable, "-c", ONLY_CASEWORK], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_script_runs_a_part_with_a_single_command_and_lists_every_command() -> None:
+    demo = subprocess.run([str(LANTIAN), "demo", "--help"], capture_output=True, text=True, timeout=120,
+                          env={"COLUMNS": "200", "PATH": ""})
+    assert demo.returncode == 0 and "Usage: lantian demo [OPTIONS]" in demo.stdout, demo.stdout + demo.stderr
+    listing = subprocess.run([str(LANTIAN), "--help"], capture_output=True, text=True, timeout=120,
+                             env={"COLUMNS": "200", "PATH": ""})
+    assert listing.returncode == 0, listing.stderr
+    assert all(f"│ {name} " in listing.stdout for names in COMMANDS.values() for name in names), listing.stdout
