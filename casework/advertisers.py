@@ -135,14 +135,14 @@ def resolve(leads: Iterable[Mapping[str, Any] | Any], *, use_images: bool = True
     if use_images:
         buckets: dict[tuple[int, int], list[tuple[str, int]]] = {}
         for doc in docs:
-            for value in image_hashes(doc.get("images") or []):
-                for band in _bands(value):
+            for image_hash in image_hashes(doc.get("images") or []):
+                for band in _bands(image_hash):
                     for other_id, other_value in buckets.get(band, []):
-                        if other_id != doc["id"] and bin(value ^ other_value).count("1") <= IMAGE_DISTANCE:
+                        if other_id != doc["id"] and bin(image_hash ^ other_value).count("1") <= IMAGE_DISTANCE:
                             if uf.find(other_id) != uf.find(doc["id"]):
                                 links.append((other_id, doc["id"], "image", f"{other_value:016x}"))
                             uf.union(other_id, doc["id"])
-                    buckets.setdefault(band, []).append((doc["id"], value))
+                    buckets.setdefault(band, []).append((doc["id"], image_hash))
 
     groups: dict[str, list[str]] = {}
     for lead_id in by_id:

@@ -88,7 +88,7 @@ def agency_doc(advertiser: Advertiser, leads: list[Mapping[str, Any]], config: R
     rows = breakdown(leads, licensed["status"], config)
     total = round(sum(row["points"] for row in rows), 2)
     risk_class = config.classify(total)
-    dates = [lead.get("first_seen") for lead in leads if lead.get("first_seen")]
+    dates = [seen for lead in leads if (seen := lead.get("first_seen"))]
     codes = advertiser.contacts.get("agency_code", [])
     districts = Counter(lead["district"] for lead in leads if lead.get("district"))
     return {

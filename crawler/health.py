@@ -59,8 +59,9 @@ def assess(platform: str, counts: dict[str, int], previous: PlatformHealth | Non
            now: str | None = None) -> PlatformHealth:
     """Judge one platform from a sweep's counters (`result_pages`, `cards`, `details`, `selector_misses`)."""
     now = now or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    health = PlatformHealth(platform, now, **{k: int(counts.get(k, 0)) for k in
-                                              ("result_pages", "cards", "details", "selector_misses")})
+    health = PlatformHealth(platform, now, result_pages=int(counts.get("result_pages", 0)),
+                            cards=int(counts.get("cards", 0)), details=int(counts.get("details", 0)),
+                            selector_misses=int(counts.get("selector_misses", 0)))
     if health.result_pages and not health.cards:
         health.problems.append(f"搜索结果页 {health.result_pages} 页中一条信息都没找到：列表选择器可能已失配，"
                                "或关键词在该平台没有结果")

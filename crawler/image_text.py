@@ -47,7 +47,9 @@ class SharedImageTextWorkers:
 
 class ImageTextPipeline:
     def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
         self.crawler = crawler
+        self.stats = crawler.stats
         self.workers: ImageTextWorkers | None = None
 
     @classmethod
@@ -79,9 +81,9 @@ class ImageTextPipeline:
         found = await self.workers.read(list(item["images"]))
         item["image_text"] = found.text
         for how, count in found.found.items():
-            self.crawler.stats.inc_value(f"lantian/ocr/{how}", count)
+            self.stats.inc_value(f"lantian/ocr/{how}", count)
         if found.errors:
-            self.crawler.stats.inc_value(f"lantian/{item['platform']}/image_errors", len(found.errors))
+            self.stats.inc_value(f"lantian/{item['platform']}/image_errors", len(found.errors))
             for error in found.errors:
                 logger.warning("Image of %s not read: %s", item.get("url"), error)
         return item

@@ -71,6 +71,11 @@ def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _moment(value: str) -> datetime:
+    """A column every row has (NOT NULL)."""
+    return datetime.fromisoformat(value)
+
+
 def canonical(url: str) -> str:
     """The store's key: w3lib's canonical form (sorted query, no fragment), so equal listings share one row."""
     return canonicalize_url(url.strip())
@@ -95,8 +100,8 @@ class SeenRecord:
     def from_row(cls, row: sqlite3.Row) -> SeenRecord:
         return cls(
             url=row["url"], platform=row["platform"], content_sha256=row["content_sha256"],
-            first_seen=_parse(row["first_seen"]), last_seen=_parse(row["last_seen"]),
-            last_fetched=_parse(row["last_fetched"]), seen_count=row["seen_count"], status=row["status"],
+            first_seen=_moment(row["first_seen"]), last_seen=_parse(row["last_seen"]),
+            last_fetched=_moment(row["last_fetched"]), seen_count=row["seen_count"], status=row["status"],
             removed_at=_parse(row["removed_at"]), removed_reason=row["removed_reason"], lead=bool(row["lead"]),
             pending=bool(row["pending"]),
         )

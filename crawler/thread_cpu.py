@@ -35,6 +35,7 @@ def stage_of(thread_name: str) -> str:
 
 class ThreadCpu:
     def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
         self.stats = crawler.stats
         self.seconds: dict[int, tuple[str, float]] = {}
         self.loop = task.LoopingCall(self.sample)

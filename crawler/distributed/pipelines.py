@@ -15,7 +15,8 @@ class RecheckRequeuedPipeline:
     lead store's upsert is idempotent, so a lead that was written is not changed by this."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RecheckRequeuedPipeline:
@@ -24,5 +25,5 @@ class RecheckRequeuedPipeline:
     def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
         if item.get("change") == "unchanged" and item["canonical_url"] in getattr(spider, "rechecked", ()):
             item["change"] = "changed"
-            self.crawler.stats.inc_value("lantian/distributed/rechecked")
+            self.stats.inc_value("lantian/distributed/rechecked")
         return item

@@ -36,7 +36,8 @@ def screenshots_enabled(settings: BaseSettings) -> bool:
     if not settings.getbool("EVIDENCE_SCREENSHOTS"):
         return False
     pipelines = settings.getwithbase("ITEM_PIPELINES")
-    return any(order is not None and load_object(path) is ScreenshotPipeline for path, order in pipelines.items())
+    return any(order is not None and isinstance(path, (str, type)) and load_object(path) is ScreenshotPipeline
+               for path, order in pipelines.items())
 
 
 class ScreenshotPipeline:
@@ -44,6 +45,7 @@ class ScreenshotPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        assert crawler.stats is not None
         self.stats = crawler.stats
 
     @classmethod
@@ -69,6 +71,7 @@ class ScreenshotPipeline:
         build = getattr(spider, "screenshot_request", None)
         request = build(item) if build is not None else screenshot_request(url)
         try:
+            assert self.crawler.engine is not None
             response = await maybe_deferred_to_future(self.crawler.engine.download(request))
         except IgnoreRequest as exc:
             return self._failed(item, url, f"not fetched ({exc or 'ignored'})")

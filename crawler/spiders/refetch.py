@@ -58,6 +58,6 @@ class RefetchSpider(PlatformSpider):
 
     def on_error(self, failure: Failure) -> None:
         super().on_error(failure)
-        url = failure.request.meta.get(REFETCH_URL)
+        url = failure.request.meta.get(REFETCH_URL)  # type: ignore[attr-defined]  # Scrapy sets it on errbacks
         if url is not None and url not in self.results:
             self.results[url] = Refetched(url=url, error=f"{failure.type.__name__}: {failure.getErrorMessage()}")
