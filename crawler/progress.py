@@ -25,6 +25,7 @@ class PlatformStats:
     """Scrapy extension: counts into the crawler's stats as `lantian/<platform>/<counter>`."""
 
     def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
         self.stats = crawler.stats
 
     @classmethod
@@ -155,7 +156,7 @@ def progress_table(platforms: dict[str, PlatformSummary], title: str = "lantian 
 
 def crawl_stats(crawlers: Iterable[Crawler]) -> list[dict[str, Any]]:
     """The stats of every crawler that has them (one that failed to start has none)."""
-    return [crawler.stats.get_stats() for crawler in crawlers if getattr(crawler, "stats", None)]
+    return [stats.get_stats() for crawler in crawlers if (stats := getattr(crawler, "stats", None)) is not None]
 
 
 def run_with_progress(process: CrawlerProcess, crawlers: Sequence[Crawler], platforms: Sequence[str],

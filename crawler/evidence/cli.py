@@ -99,6 +99,7 @@ def verify(data_dir_option: DataDirOption = None) -> None:
         return
     _print_problems(report)
     first = report.first_problem
+    assert first is not None  # the report is not ok
     if all(problem.kind == "unanchored" for problem in report.problems):
         console.print("[yellow]NOT ANCHORED[/yellow]: the chain is intact, but no signed checkpoint shows that no "
                       "line was removed from its end.", soft_wrap=True)
@@ -122,6 +123,7 @@ def anchor(data_dir_option: DataDirOption = None) -> None:
     if any(problem.kind != "unanchored" for problem in report.problems):
         _print_problems(report)
         first = report.first_problem
+        assert first is not None  # a problem was found just above
         console.print(Text.assemble(("Not signed", "red"), f": the log is broken at line {first.line} "
                                     f"({first.kind}); run `lantian evidence verify`."), soft_wrap=True)
         raise typer.Exit(1)

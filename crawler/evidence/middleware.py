@@ -39,6 +39,7 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
 
 def exchange_from(request: Request, response: Response, fetched_at: str) -> Exchange:
     """The WARC view of a Scrapy request/response pair."""
+    protocol = response.protocol or ""
     return Exchange(
         final_url=response.url,
         status=response.status,
@@ -48,7 +49,7 @@ def exchange_from(request: Request, response: Response, fetched_at: str) -> Exch
         request_headers=_header_pairs(request.headers),
         request_body=request.body,
         response_headers=_header_pairs(response.headers),
-        protocol=response.protocol if (response.protocol or "").startswith("HTTP/") else "HTTP/1.1",
+        protocol=protocol if protocol.startswith("HTTP/") else "HTTP/1.1",
     )
 
 
@@ -61,6 +62,7 @@ class EvidenceMiddleware:
 
     def __init__(self, archive: EvidenceArchive, crawler: Crawler) -> None:
         self.archive = archive
+        assert crawler.stats is not None
         self.stats = crawler.stats
         self.browser_screenshots = crawler.settings.getbool("EVIDENCE_BROWSER_SCREENSHOTS")
 
