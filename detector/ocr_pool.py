@@ -124,12 +124,12 @@ class ImageTextWorkers:
             self._reading[sha256] = reading
             reading.add_done_callback(lambda _: self._reading.pop(sha256, None))
         try:
-            text, how = await asyncio.shield(reading)
+            read, how = await asyncio.shield(reading)
         except ImageError as exc:
             return "", str(exc), "failed"
         except BrokenProcessPool:
             return "", f"{path}: the OCR worker process died while reading it", "failed"
-        return text, None, how if first else "cached"
+        return read, None, how if first else "cached"
 
     def _submit(self, path: str, sha256: str) -> Future[tuple[str, str]]:
         try:
