@@ -422,10 +422,11 @@ def agencies_show(agency_id: str = typer.Argument(..., help="Agency id (from `ag
     if doc is None or doc.get("superseded"):
         fail(f"no agency {agency_id} (run `lantian agencies score`, then `lantian agencies list`)")
     licensed = doc.get("licence") or {}
+    licence_status = str(licensed.get("status"))
     console.print(Text.assemble((f"{doc.get('risk_level')} 类", "bold"), f"  {doc.get('score')} 分  ",
                                 as_text(doc.get("name"))))
     console.print(Text.assemble("别名：", as_text("、".join(doc.get("aliases") or []) or "—")))
-    console.print(Text.assemble("执业许可：", LICENCE_NAMES_ZH.get(licensed.get("status"), str(licensed.get("status"))),
+    console.print(Text.assemble("执业许可：", LICENCE_NAMES_ZH.get(licence_status, licence_status),
                                 "（", as_text(licensed.get("note") or ""), "）"))
     table = Table(title=f"indicators (unreviewed leads × {doc.get('unreviewed_factor')})")
     for column in ("indicator", "confirmed", "unreviewed", "weight", "cap", "points"):

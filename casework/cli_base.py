@@ -4,6 +4,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -19,7 +20,8 @@ console = Console()
 err = Console(stderr=True)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
+    """Print `message` as one red line and exit with status 1."""
     err.print(Text.assemble(("error:", "red"), " ", as_text(message)), soft_wrap=True)
     raise typer.Exit(1)
 
