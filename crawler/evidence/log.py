@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from crawler.evidence.store import sha256_file
 from crawler.evidence.warc import read_response_record
@@ -152,11 +152,11 @@ class EvidenceLog:
         if not last:
             return None
         try:
-            record = json.loads(last) if complete else None
+            record = json.loads(last) if complete else {}
             seq, digest = record["seq"], record["hash"]
         except (ValueError, KeyError, TypeError, RecursionError):
-            record = None
-        if record is None or not isinstance(seq, int) or not isinstance(digest, str):
+            seq = digest = None
+        if not isinstance(seq, int) or not isinstance(digest, str):
             raise EvidenceLogError(f"{self.path}: the last line is not a valid record; run `lantian evidence verify`")
         return seq, digest
 
@@ -329,6 +329,6 @@ class EvidenceLog:
             ))
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     """A JSON whole number (not a boolean, which Python counts as an int)."""
     return isinstance(value, int) and not isinstance(value, bool)
