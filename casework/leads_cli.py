@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from casework.triage import ORDERS, Triage
+from casework.triage import ORDERS, RankedLead, Triage
 from core.config import ConfigError
 from core.terminal import as_text, highlighted
 from index import LeadQuery, LeadStore, StoreError, open_store
@@ -124,15 +124,16 @@ def list_leads(
         title = as_text(lead.get("title"))
         if snippet:
             title.append("\n").append_text(highlighted(snippet, style="dim"))
-        cells = [as_text(lead["id"][:12]), _percent(lead.get("risk")),
+        cells: list[Text | str] = [as_text(lead["id"][:12]), _percent(lead.get("risk")),
                  as_text(", ".join(lead.get("labels") or []) or "—"), as_text(lead.get("platform")),
                  as_text(lead.get("district")), as_text(lead.get("status")),
                  as_text((lead.get("last_seen") or "")[:10]), title]
         if ranked:
-            why = "；".join(f"{r['what']} +{r['points']:g}" for r in lead["priority_reasons"])
+            ranking = cast(RankedLead, lead)
+            why = "；".join(f"{r['what']} +{r['points']:g}" for r in ranking["priority_reasons"])
             if sort == "uncertain":
-                why = f"离阈值 {lead['uncertainty']:.2f}；" + why
-            cells += [f"{lead['priority']:g}", as_text(why)]
+                why = f"离阈值 {ranking['uncertainty']:.2f}；" + why
+            cells += [f"{ranking['priority']:g}", as_text(why)]
         table.add_row(*cells)
     console.print(table)
 

@@ -19,10 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from casework.config import LABEL_NAMES_ZH, TriageConfig, load_triage_config
 from core.config import ConfigError
+from core.lead import Lead
 
 # Orders computed here (the store's own sorts are in index.query.SORTS).
 from core.settings import project_root
@@ -42,6 +43,15 @@ class Reason:
 
     what: str
     points: float
+
+
+class RankedLead(Lead, total=False):
+    """A lead as `Triage.rank` returns it: its priority, the reasons for it (`what`, `points`), and, ordered by
+    uncertainty, how near its scores are to the detector's thresholds."""
+
+    priority: float
+    priority_reasons: list[dict[str, Any]]
+    uncertainty: float | None
 
 
 @dataclass(frozen=True)
@@ -193,9 +203,9 @@ class Triage:
         `uncertainty`."""
         if order not in ORDERS:
             raise ValueError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
-        leads = []
+        leads: list[RankedLead] = []
         for lead in self.store.iter_leads(query):
-            doc = dict(dict(lead))
+            doc = cast(RankedLead, dict(lead))
             ranked = self.priority(doc, now)
             doc["priority"] = ranked.score
             doc["priority_reasons"] = [{"what": r.what, "points": r.points} for r in ranked.reasons]
@@ -206,4 +216,4 @@ class Triage:
         else:
             leads.sort(key=lambda d: (-d["priority"], -float(d.get("risk") or 0), d["id"]))
         window = leads[query.offset:query.offset + query.limit]
-        return LeadPage(total=len(leads), leads=window, highlights={}, offset=query.offset, limit=query.limit)
+        return LeadPage(total=len(leads), leads=[*window], highlights={}, offset=query.offset, limit=query.limit)
