@@ -52,6 +52,8 @@ REPORTED = {
         "听说有\"内部渠道\"可以加急审查，想问问大家靠谱吗？",
     "firm refusing a patent-trade service":
         "我司不提供加名、挂名等服务，评职称的客户请勿咨询。",
+    "explainer of a guaranteed registration":
+        "商标能不能注册下来，要看商标局的审查结论，代理机构只能帮忙查询近似商标、准备材料，谁也没法打包票说包注册。",
     "firm refusing to promise":
         "本所郑重声明：专利能否授权由审查员依法决定，我们不承诺授权、不收取所谓加急费，也从未与任何审查部门有特殊关系。",
     "platform rule listing banned words":
@@ -70,6 +72,7 @@ ADS = [
     ("impersonation", "国家知识产权局指定商标代理，线上办理，价格实惠，欢迎来电。"),
     ("malicious_cancellation", "专业撤三，盯住闲置商标批量撤，撤下来直接转到你名下，成功率高。"),
     ("qualification_lending", "专利代理师证长期收，挂靠我们机构每年两万，无需到岗。"),
+    ("insider_channel", "商标三天受理 包注册"),
 ]
 
 

@@ -50,6 +50,7 @@ HARD_NEGATIVES = [
     "评工程师职称时，评审一般只认可专利的第一发明人和第二发明人。",  # how title rules count inventors
     "店铺首页右上角有官方客服入口，专利申请代办咨询请留言。",  # a shop's own customer service, not an official body
     "很多人盲信“内部渠道”，结果钱花了证也没拿到。",  # the claim someone believed, reported
+    "审查员都按顺序审，没有人能插队。",  # a relation denied
     "上海开展2024年知识产权代理行业“蓝天”专项整治行动，重点打击冒用官方名义、声称有内部渠道等违法行为。",
 ]
 
