@@ -259,10 +259,18 @@ def test_eval_command_prints_figures_for_detector_and_baseline(tiny_data, tmp_pa
     assert 0.0 <= figures["detector"]["macro_f1"] <= 1.0
 
 
-@pytest.mark.slow
-def test_train_command_writes_model_that_eval_reads(tiny_data, tmp_path):
-    model_dir = tmp_path / "model"
+@pytest.fixture(scope="module")
+def tiny_model(tiny_data, tmp_path_factory):
+    """`lantian train` on the tiny corpus, run once: its output and the model it wrote (tests copy the model to
+    change it)."""
+    model_dir = tmp_path_factory.mktemp("tiny_model") / "model"
     result = runner.invoke(app, ["train", "--data", str(tiny_data), "--model-dir", str(model_dir)])
+    return result, model_dir
+
+
+@pytest.mark.slow
+def test_train_command_writes_model_that_eval_reads(tiny_data, tiny_model):
+    result, model_dir = tiny_model
     assert result.exit_code == 0, result.output
     assert "offers_patent_agency" in result.output
     real_train = sum(1 for item in load_real_corpus() if item.split == "train")
@@ -314,11 +322,12 @@ def test_model_of_an_older_format_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_with_reviews_adds_reviewed_leads_and_reports_before_and_after(tiny_data, tmp_path):
+def test_train_with_reviews_adds_reviewed_leads_and_reports_before_and_after(tiny_data, tiny_model, tmp_path):
     from casework.reviews import export_reviews
 
-    model_dir = tmp_path / "model"
-    assert runner.invoke(app, ["train", "--data", str(tiny_data), "--model-dir", str(model_dir)]).exit_code == 0
+    trained, model_dir = tiny_model[0], tmp_path / "model"
+    assert trained.exit_code == 0, trained.output
+    shutil.copytree(tiny_model[1], model_dir)
     decided = [{"action": "status", "from": "reviewing", "to": "confirmed", "by": "rev", "at": "2026-11-25"}]
     dismissed = [{"action": "status", "from": "reviewing", "to": "dismissed", "by": "rev", "at": "2026-11-25"}]
     leads = [
