@@ -25,15 +25,10 @@ def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-@lru_cache(maxsize=1)
-def _default_config_dir() -> Path:
-    return project_root() / "config"
-
-
 def config_dir() -> Path:
     """`LANTIAN_CONFIG_DIR`, else `config/` of the project root."""
     configured = os.environ.get("LANTIAN_CONFIG_DIR")
-    return Path(configured) if configured else _default_config_dir()
+    return Path(configured) if configured else project_root() / "config"
 
 
 def data_dir() -> Path:

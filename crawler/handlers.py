@@ -26,7 +26,6 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from twisted.internet.defer import Deferred
 
 from crawler.browser import WAIT_TURN
-from crawler.shared_browser import SharedBrowserProvider
 
 
 class SendClock:
@@ -73,12 +72,11 @@ class PoliteHttpHandler(HTTP11DownloadHandler):
 class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's handler: a rendered request waits for its turn right before its tab navigates, a plain
     one right before it is sent. Its browser is the process's one, shared with the other crawlers of the run
-    (`crawler.shared_browser`): closing the handler closes its own contexts and leaves the browser to the last
-    handler using it."""
+    (`PLAYWRIGHT_BROWSER_PROVIDER`, `crawler.shared_browser`): closing the handler closes its own contexts and
+    leaves the browser to the last handler using it."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.browser_provider_cls = SharedBrowserProvider
         self.clock = SendClock(crawler)
 
     async def _close(self) -> None:

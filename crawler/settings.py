@@ -129,5 +129,7 @@ PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 8
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
 PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True
+# One driver and one Chromium per process, shared by the crawlers of a run (crawler/shared_browser.py).
+PLAYWRIGHT_BROWSER_PROVIDER = "crawler.shared_browser.SharedBrowserProvider"
 LANTIAN_PAGES_PER_CONTEXT = 100
 LANTIAN_REUSE_PAGES = True  # a browser tab is reused for the next page of its context

@@ -45,11 +45,6 @@ def district_finder(directory: Path) -> DistrictFinder:
     return DistrictFinder(load_districts(directory))
 
 
-def configured_districts() -> DistrictFinder:
-    """The finder for the districts of the configured config directory."""
-    return district_finder(config_dir())
-
-
 def find_district(*texts: object) -> str | None:
     """`DistrictFinder.find` with the districts of the configured config directory."""
-    return configured_districts().find(*texts)
+    return district_finder(config_dir()).find(*texts)

@@ -217,7 +217,7 @@ class EsLeadStore(LeadStore):
     @staticmethod
     def _observe(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> tuple[list[Lead], Signatures]:
         """Observations with their jieba words, and the signatures of their contents."""
-        return EsLeadStore._signed([prepare(seen) for seen in leads.observations(pairs)])
+        return EsLeadStore._signed([prepare(leads.observation(listing, detection)) for listing, detection in pairs])
 
     @staticmethod
     def _signed(observations: list[Lead]) -> tuple[list[Lead], Signatures]:

@@ -5,7 +5,7 @@ Merging a re-crawl into an existing lead lives here too, so both backends keep w
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 from core.lead import (
@@ -21,7 +21,7 @@ from core.lead import (
     iso_utc,
     lead_id,
 )
-from index.district import DistrictFinder, configured_districts
+from index.district import find_district
 
 # Listing fields copied onto the lead as they are (evidence of the fetch and what the listing shows).
 LISTING_FIELDS: tuple[str, ...] = (
@@ -58,16 +58,8 @@ def _first_entity(entities: list[dict[str, Any]], kind: str) -> str | None:
     return None
 
 
-def observations(pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
-    """`observation` of each (listing, detection), with the districts of the config dir looked up once."""
-    districts = configured_districts()
-    return [observation(listing, detection, districts) for listing, detection in pairs]
-
-
-def observation(listing: Mapping[str, Any], detection: Mapping[str, Any],
-                districts: DistrictFinder | None = None) -> Lead:
-    """The lead fields one fetch of a listing determines (everything except history and workflow); the district
-    from `districts` (default: the config dir's)."""
+def observation(listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lead:
+    """The lead fields one fetch of a listing determines (everything except history and workflow)."""
     canonical = listing.get("canonical_url") or listing.get("url")
     if not canonical:
         raise ValueError("a listing needs a canonical_url (or url) to become a lead")
@@ -89,8 +81,7 @@ def observation(listing: Mapping[str, Any], detection: Mapping[str, Any],
     doc["contacts"] = contacts_from(entities)
     doc["agency_code"] = _first_entity(entities, "agency_code")
     doc["agency_name"] = _first_entity(entities, "agency_name")
-    doc["district"] = (districts or configured_districts()).find(
-        listing.get("location"), listing.get("seller"), doc["agency_name"])
+    doc["district"] = find_district(listing.get("location"), listing.get("seller"), doc["agency_name"])
     doc["listing_status"] = listing.get("status") or "active"
     doc["source"] = source_of(listing)
     capture = listing.get("capture")

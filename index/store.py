@@ -131,7 +131,7 @@ class LeadStore(ABC):
 
     def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
         """`upsert` for a batch of (listing, detection) pairs, written in one backend round trip."""
-        observations = leads.observations(pairs)
+        observations = [leads.observation(listing, detection) for listing, detection in pairs]
         return [public(doc) for doc in self._write_observations(observations)]
 
     def _write_observations(self, observations: list[Lead]) -> list[Lead]:
