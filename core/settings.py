@@ -27,7 +27,12 @@ def project_root() -> Path:
 
 def config_dir() -> Path:
     """`LANTIAN_CONFIG_DIR`, else `config/` of the project root."""
-    configured = os.environ.get("LANTIAN_CONFIG_DIR")
+    return _config_dir(os.environ.get("LANTIAN_CONFIG_DIR"))
+
+
+@lru_cache(maxsize=8)
+def _config_dir(configured: str | None) -> Path:
+    """One Path per setting: every lead indexed asks for it (its district list), and a new Path costs more."""
     return Path(configured) if configured else project_root() / "config"
 
 
