@@ -3,7 +3,8 @@
 A rule gives a label and a weight when its wording is present: a list of `phrases`, two word lists `near` each
 other in the same sentence, or a `regex`. A match is dropped when a word of an `unless_before` list stands
 shortly before it in the same sentence (谨防, 向, 经 …), an `unless_after` word shortly after it (答辩, 为准 …),
-or an `unless_anywhere` word anywhere in the text (招聘 …). That is how a warning or a lawful statement
+or an `unless_anywhere` word anywhere in the text (招聘 …); a rule with `only_with` lists needs a word of them
+somewhere in the text (a refund promise counts only where a trademark or patent is the matter). That is how a warning or a lawful statement
 ("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定"). A match inside reported speech
 (`detector.speech`: a quoted ad in a penalty decision, the claim a warning names) is dropped too.
 
@@ -57,6 +58,7 @@ class Rule:
     unless_within: int = 10
     unless_after_within: int | None = None
     unless_anywhere: tuple[str, ...] = ()
+    only_with: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -236,6 +238,8 @@ class RuleEngine:
     ) -> bool:
         if any(hits.get(name) for name in rule.unless_anywhere):
             return True
+        if rule.only_with and not any(hits.get(name) for name in rule.only_with):
+            return True
         clause_index = bisect_right(clause_ends, start - 1)
         clause_start = clause_ends[clause_index - 1] + 1 if clause_index else 0
         clause_end = clause_ends[clause_index] if clause_index < len(clause_ends) else 1 << 30
@@ -278,4 +282,5 @@ def _rule(entry: RuleEntry) -> Rule:
         unless_within=entry.unless_within,
         unless_after_within=entry.unless_after_within,
         unless_anywhere=tuple(entry.unless_anywhere),
+        only_with=tuple(entry.only_with),
     )

@@ -48,6 +48,7 @@ class RuleEntry(StrictModel):
     unless_within: int = Field(10, ge=0)
     unless_after_within: int | None = Field(None, ge=0)
     unless_anywhere: list[str] = []
+    only_with: list[str] = []
     note: str = ""
 
     @field_validator("label")
@@ -74,7 +75,8 @@ class RuleEntry(StrictModel):
     def lexicon_names(self) -> dict[str, list[str]]:
         """The fields that name word lists of the file, by field."""
         return {"near": list(self.near or ()), "unless_before": self.unless_before,
-                "unless_after": self.unless_after, "unless_anywhere": self.unless_anywhere}
+                "unless_after": self.unless_after, "unless_anywhere": self.unless_anywhere,
+                "only_with": self.only_with}
 
 
 class ReportedSpeechSection(StrictModel):

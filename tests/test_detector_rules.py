@@ -21,6 +21,15 @@ POSITIVES = [
     ("insider_channel", "个人商标 两天递交 包注册"),  # a guaranteed registration (domain.md: nobody can promise it)
     ("insider_channel", "实用新型加急 四十五天拿证"),  # a fast grant counted in Chinese numerals
     ("abnormal_filing", "想评副高的看过来，署名越往前报价越高，第二发明人两千"),  # a place on a patent sold by rank
+    # A promised outcome or a refund when the filing fails, in wording no phrase list names (domain.md: nobody
+    # can promise the outcome).
+    ("insider_channel", "保证您今年拿到发明专利证书"),
+    ("insider_channel", "我们承诺半年内拿到授权，拿不到就退钱"),
+    ("insider_channel", "商标注册不下来全额退费，放心交给我们"),
+    ("insider_channel", "实用新型申请，审不过的一分钱不收"),
+    ("insider_channel", "被驳回退全款，只收官费"),
+    ("qualification_lending", "求挂专利代理师证，价格好谈"),  # the buyer's side of lending
+    ("qualification_lending", "收代理师证，只挂不上班"),
     ("malicious_cancellation", "专业撤三 拿下别人的商标"),
     ("malicious_cancellation", "抢注热门商标 转让，等品牌方高价回购"),
     ("malicious_cancellation", "批量撤三，想要的商标帮你抢过来"),
@@ -51,6 +60,13 @@ HARD_NEGATIVES = [
     "店铺首页右上角有官方客服入口，专利申请代办咨询请留言。",  # a shop's own customer service, not an official body
     "很多人盲信“内部渠道”，结果钱花了证也没拿到。",  # the claim someone believed, reported
     "审查员都按顺序审，没有人能插队。",  # a relation denied
+    "本所不承诺授权，审查结果以国家知识产权局为准。",  # a promise refused
+    "驳回的商标申请，官费不予退还。",  # a refund refused
+    "因我方原因导致专利申请被驳回的，退还已收代理费。",  # a refund for the agency's own mistake
+    "驾校包过，考不过全额退款。",  # a refund promise with no trademark or patent in sight
+    "培训机构保证学员通过考试拿到证书。",
+    "官方旗舰店正品保证，确保不是非授权转售的商品。",  # an outcome denied, not promised
+    "当事人在其网站宣称“确保授权，否则全额退款”，违反了广告法第二十八条。",  # the ad quoted by a decision
     "上海开展2024年知识产权代理行业“蓝天”专项整治行动，重点打击冒用官方名义、声称有内部渠道等违法行为。",
 ]
 
@@ -131,6 +147,8 @@ def test_rules_only_scores_every_label(rules_detector: Detector) -> None:
          "rules.0.weight: Input should be"),
         ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 0.5, near: [a, b]}]",
          "rules: rule 'r': field 'near' names unknown lexicon 'b'"),
+        ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 0.5, phrases: [x], only_with: [b]}]",
+         "rules: rule 'r': field 'only_with' names unknown lexicon 'b'"),
         ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 0.5, regex: '('}]",
          "rules.0.regex: not a valid regular"),
         ("lexicons: {a: [x]}\nrules: [{id: r, label: impersonation, weight: 0.5}]", "exactly one of"),
