@@ -3,9 +3,10 @@
 A rule gives a label and a weight when its wording is present: a list of `phrases`, two word lists `near` each
 other in the same sentence, or a `regex`. A match is dropped when a word of an `unless_before` list stands
 shortly before it in the same sentence (谨防, 向, 经 …), an `unless_after` word shortly after it (答辩, 为准 …),
-or an `unless_anywhere` word anywhere in the text (招聘 …); a rule with `only_with` lists needs a word of them
-somewhere in the text (a refund promise counts only where a trademark or patent is the matter). That is how a warning or a lawful statement
-("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定"). A match inside reported speech
+or an `unless_anywhere` word anywhere in the text (招聘 …); a rule with `only_with` lists needs a word of
+them somewhere in the text (a refund promise counts only where a trademark or patent is the matter). That is
+how a warning or a lawful statement ("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定").
+A match inside reported speech
 (`detector.speech`: a quoted ad in a penalty decision, the claim a warning names) is dropped too.
 
 The engine gives evidence (`matches`) and stable numeric features (`features`) for the trained models.
