@@ -30,6 +30,9 @@ POSITIVES = [
     ("insider_channel", "被驳回退全款，只收官费"),
     ("qualification_lending", "求挂专利代理师证，价格好谈"),  # the buyer's side of lending
     ("qualification_lending", "收代理师证，只挂不上班"),
+    ("insider_channel", "加点钱就能让审查往前排，实用新型两个月出结果"),  # examination sped up for money
+    ("abnormal_filing", "已授权未缴费的实用新型，缴费前加上您的名字，评职称正好用"),  # a buyer's name on a patent
+    ("abnormal_filing", "评职称缺专利？需要专利的老师欢迎私信"),  # patents supplied to whoever needs one
     ("malicious_cancellation", "专业撤三 拿下别人的商标"),
     ("malicious_cancellation", "抢注热门商标 转让，等品牌方高价回购"),
     ("malicious_cancellation", "批量撤三，想要的商标帮你抢过来"),
@@ -62,6 +65,9 @@ HARD_NEGATIVES = [
     "审查员都按顺序审，没有人能插队。",  # a relation denied
     "本所不承诺授权，审查结果以国家知识产权局为准。",  # a promise refused
     "驳回的商标申请，官费不予退还。",  # a refund refused
+    "专利申请时漏写了发明人，可以办理著录项目变更，加上真正的发明人。",  # a lawful change, no title in sight
+    "评职称对专利有什么要求？需要专利的第一发明人是本人，可咨询当地人社部门。",
+    "优先审查请求由国家知识产权局依法审批，不收取任何额外费用，也不会因多交钱而加快审查。",
     "因我方原因导致专利申请被驳回的，退还已收代理费。",  # a refund for the agency's own mistake
     "驾校包过，考不过全额退款。",  # a refund promise with no trademark or patent in sight
     "培训机构保证学员通过考试拿到证书。",
