@@ -65,6 +65,10 @@ HARD_NEGATIVES = [
     "审查员都按顺序审，没有人能插队。",  # a relation denied
     "本所不承诺授权，审查结果以国家知识产权局为准。",  # a promise refused
     "驳回的商标申请，官费不予退还。",  # a refund refused
+    # Unquoted reported speech: a decision's or a report's third person (当事人, 该公司) and what an ad contained.
+    "当事人在闲鱼平台以个人名义承接专利申请业务，并承诺不授权退款，其行为构成无资质专利代理。",
+    "典型案例：该公司在网店宣传可以通过内部关系加快商标审查，被处以罚款。",
+    "经查明，当事人通过微信公众号发布专利代理广告，内容含有包授权、不成功全额退款等承诺。",
     "专利申请时漏写了发明人，可以办理著录项目变更，加上真正的发明人。",  # a lawful change, no title in sight
     "评职称对专利有什么要求？需要专利的第一发明人是本人，可咨询当地人社部门。",
     "优先审查请求由国家知识产权局依法审批，不收取任何额外费用，也不会因多交钱而加快审查。",
