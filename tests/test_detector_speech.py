@@ -27,8 +27,11 @@ def test_quotations_are_found_in_the_original_and_mapped_onto_the_normalised_tex
 
 
 @pytest.mark.parametrize("text, passage", [
-    ("当事人在其网店发布“商标局直属受理点，三十天拿证”等内容。", "商标局直属受理点,三十天拿证"),
-    ("该公司以「专利局代办处」名义对外承接业务", "专利局代办处"),
+    ("网店发布“商标局直属受理点，三十天拿证”等内容。", "商标局直属受理点,三十天拿证"),
+    ("有机构以「专利局代办处」名义对外承接业务", "专利局代办处"),
+    # A decision's or a report's third person: the rest of the sentence is what the party did or said.
+    ("经查，当事人在闲鱼承接专利申请业务，并承诺不授权退款。本局认为", "在闲鱼承接专利申请业务,并承诺不授权退款"),
+    ("该公司在网店宣传可以通过内部关系加快审查。", "在网店宣传可以通过内部关系加快审查"),
     ("平台严禁出现“百分百授权”、“关系户加急”等表述", "百分百授权"),
     ("有中介宣称其可以帮忙走后门，请勿相信。又及：", "其可以帮忙走后门,请勿相信"),
     ("提防所谓的审查员熟人，正规业务请找备案机构", "所谓的审查员熟人"),
@@ -96,8 +99,8 @@ def test_a_warning_word_ends_with_its_clause(rules_detector: Detector) -> None:
 
 
 def test_model_text_masks_reported_passages(rules_detector: Detector) -> None:
-    texts, _ = rules_detector.model_inputs([{"id": "x", "text": "当事人发布“内部渠道包下证”等广告。联系我们"}])
-    assert texts == [f"当事人发布{REPORTED_MARK}等广告。联系我们"]
+    texts, _ = rules_detector.model_inputs([{"id": "x", "text": "网店发布“内部渠道包下证”等广告。联系我们"}])
+    assert texts == [f"网店发布{REPORTED_MARK}等广告。联系我们"]
     assert mask_reported("abcdef", [(1, 2), (4, 6)]) == f"a{REPORTED_MARK}cd{REPORTED_MARK}"
 
 
