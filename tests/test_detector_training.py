@@ -166,9 +166,33 @@ def _tiny_split(items: list[Item], per_group: int) -> list[Item]:
     return chosen
 
 
+def _real_sample(items: list[RealItem], per_cell: int) -> list[RealItem]:
+    """Whole documents, taken in document order while one of their passages adds to a (split, kind), (split, voice)
+    or (split, label) cell with fewer than `per_cell` passages: every kind of real passage, a few of each (in file
+    order, as the corpus file keeps them)."""
+    documents: dict[str, list[RealItem]] = defaultdict(list)
+    for item in items:
+        documents[item.doc].append(item)
+
+    def cells(item: RealItem) -> set[tuple[str, str]]:
+        return {(item.split, item.kind), (item.split, item.voice), *((item.split, label) for label in item.labels)}
+
+    taken: dict[tuple[str, str], int] = defaultdict(int)
+    chosen: set[str] = set()
+    for doc in sorted(documents):
+        passages = documents[doc]
+        if any(taken[cell] < per_cell for item in passages for cell in cells(item)):
+            chosen.add(doc)
+            for item in passages:
+                for cell in cells(item):
+                    taken[cell] += 1
+    return [item for item in items if item.doc in chosen]
+
+
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory, corpus):
-    """A small corpus dir (a few templates per group) with the layout `lantian train/eval --data` reads."""
+    """A small corpus dir (a few templates per group, a few real documents of each kind) with the layout
+    `lantian train/eval --data` reads."""
     root = tmp_path_factory.mktemp("tiny_corpus")
     splits = {
         "train": _tiny_split(corpus.splits["train"], 12),
@@ -181,7 +205,8 @@ def tiny_data(tmp_path_factory, corpus):
     (root / "test_obfuscated.jsonl").write_text("".join(i.to_json() + "\n" for i in obfuscated), encoding="utf-8")
     shutil.copy(data_root() / "registry.csv", root / "registry.csv")
     (root / "real").mkdir()
-    shutil.copy(data_root() / "real" / "items.jsonl", root / "real" / "items.jsonl")
+    real = _real_sample(load_real_corpus(), 3)
+    (root / "real" / "items.jsonl").write_text("".join(i.to_json() + "\n" for i in real), encoding="utf-8")
     return root
 
 
@@ -251,7 +276,7 @@ def test_eval_command_prints_figures_for_detector_and_baseline(tiny_data, tmp_pa
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert set(figures) == {"detector", "baseline", "open_evasion", "real_world"}
     assert 0.0 <= figures["open_evasion"]["detector"]["evaded_recall"] <= 1.0
-    real_test = [item for item in load_real_corpus() if item.split == "test"]
+    real_test = [item for item in load_real_corpus(tiny_data / "real" / "items.jsonl") if item.split == "test"]
     assert figures["real_world"]["detector"]["items"] == len(real_test)
     assert figures["real_world"]["baseline"]["hard_negative_fpr"]["total"] == \
         sum(1 for item in real_test if item.kind == "hard_negative")
@@ -273,7 +298,7 @@ def test_train_command_writes_model_that_eval_reads(tiny_data, tiny_model):
     result, model_dir = tiny_model
     assert result.exit_code == 0, result.output
     assert "offers_patent_agency" in result.output
-    real_train = sum(1 for item in load_real_corpus() if item.split == "train")
+    real_train = sum(1 for item in load_real_corpus(tiny_data / "real" / "items.jsonl") if item.split == "train")
     assert f"{real_train} real-world passages" in result.output
     meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
     assert meta["real_train_items"] == real_train and meta["reviewed_items"] == 0
