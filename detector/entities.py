@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick
 from pydantic import Field
 
 from core.config import StrictModel, load_model
@@ -72,10 +72,8 @@ class EntityExtractor:
     ) -> None:
         names = {fold_variant(name): canonical for canonical, aliases in districts.items()
                  for name in (canonical, *aliases)}
-        self._districts = ahocorasick.Automaton()
-        for name, canonical in names.items():
-            self._districts.add_word(name, (len(name), canonical))
-        self._districts.make_automaton()
+        self._districts = AhoCorasick(list(names))
+        self._district_of = list(names.values())
         phone = rf"(?<![\d])(?:1[3-9]\d(?:{_DIGIT_SEP}\d){{8}}|0\d{{2,3}}-?\d{{7,8}}|400-?\d{{3}}-?\d{{4}})(?![\d])"
         self._patterns: list[tuple[str, re.Pattern[str]]] = [
             ("email", re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")),
@@ -142,8 +140,8 @@ class EntityExtractor:
     def districts(self, text: str) -> list[tuple[int, int, str]]:
         """The district names in `text` (start, end, the district), in order; of overlapping names the longest is
         kept, then the leftmost ("浦东新区" rather than "浦东" or "新区")."""
-        found = sorted(((end + 1 - length, end + 1, canonical)
-                        for end, (length, canonical) in self._districts.iter(text)),
+        found = sorted(((start, end, self._district_of[index])
+                        for index, start, end in self._districts.find_matches_as_indexes(text, overlapping=True)),
                        key=lambda name: (name[0] - name[1], name[0]))
         kept: list[tuple[int, int, str]] = []
         for start, end, canonical in found:

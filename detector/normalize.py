@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import ahocorasick
 import jieba
+from ahocorasick_rs import MATCHKIND_LEFTMOST_LONGEST, AhoCorasick
 
 from core.config import ConfigError, load_model
 from core.settings import config_dir
@@ -114,13 +114,9 @@ class Normalizer:
         self.sound = sound
         self._pinyin = {k: v for k, v in self.replacements.items() if _PINYIN_WORD.fullmatch(k)}
         self._longest_pinyin = max(map(len, self._pinyin), default=0)
-        self._automaton = ahocorasick.Automaton()
-        for variant, canonical in self.replacements.items():
-            if variant not in self._pinyin:
-                self._automaton.add_word(variant, (len(variant), canonical))
-        self._has_automaton = len(self._automaton) > 0
-        if self._has_automaton:
-            self._automaton.make_automaton()
+        variants = [variant for variant in self.replacements if variant not in self._pinyin]
+        self._canonicals = [self.replacements[variant] for variant in variants]
+        self._variants = AhoCorasick(variants, matchkind=MATCHKIND_LEFTMOST_LONGEST)
         self._segment = lru_cache(maxsize=65536)(self._segment_uncached)
 
     @classmethod
@@ -186,18 +182,16 @@ class Normalizer:
 
     def _replace_variants(self, builder: _Builder) -> None:
         # Mixed and Chinese variants first ("v信" → 微信), then Latin words made of pinyin ("neibujiaji").
-        if self._has_automaton:
+        if self._canonicals:
             text = builder.text
             edits: list[tuple[int, int, str]] = []
-            for end_index, (length, canonical) in self._automaton.iter_long(text):
-                start = end_index - length + 1
-                stop = end_index + 1
+            for index, start, stop in self._variants.find_matches_as_indexes(text):
                 # A variant starting or ending with a Latin letter must not cut a Latin word ("vx号" in "avx号").
                 if _LATIN.match(text[start]) and start > 0 and _LATIN.match(text[start - 1]):
                     continue
                 if _LATIN.match(text[stop - 1]) and stop < len(text) and _LATIN.match(text[stop]):
                     continue
-                edits.append((start, stop, canonical))
+                edits.append((start, stop, self._canonicals[index]))
             builder.apply(edits)
         if self._pinyin:
             builder.apply(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick
 
 from core.config import ConfigError
 from core.settings import load_settings, project_root
@@ -60,14 +60,12 @@ class AgencyRegistry:
         self.source = source
         self.by_code: dict[str, Agency] = {a.code: a for a in agencies}
         self._by_key: dict[str, Agency] = {}
-        self._automaton = ahocorasick.Automaton()
         for agency in agencies:
             key = name_key(agency.name)
             if key:
                 self._by_key[key] = agency
-                self._automaton.add_word(key, agency)
-        if self._by_key:
-            self._automaton.make_automaton()
+        self._names = AhoCorasick(list(self._by_key))
+        self._agencies = list(self._by_key.values())
 
     def __len__(self) -> int:
         return len(self.by_code)
@@ -115,10 +113,9 @@ class AgencyRegistry:
             return None
         if key in self._by_key:
             return self._by_key[key]
-        if not self._by_key:
-            return None
         best: Agency | None = None
-        for _, agency in self._automaton.iter(key):
+        for index, _, _ in self._names.find_matches_as_indexes(key, overlapping=True):
+            agency = self._agencies[index]
             if best is None or len(agency.name) > len(best.name):
                 best = agency
         return best

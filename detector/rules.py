@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick
 
 from core.config import load_model, validate
 from core.settings import config_dir
@@ -105,7 +105,6 @@ class RuleEngine:
         self.lexicons = {name: tuple(dict.fromkeys(fold_variant(t) for t in terms)) for name, terms in lexicons.items()}
         self.rules = list(rules)
         self.source = source
-        self._automaton = ahocorasick.Automaton()
         tags: dict[str, list[str]] = defaultdict(list)
         for name, terms in self.lexicons.items():
             for term in terms:
@@ -113,9 +112,8 @@ class RuleEngine:
         for rule in self.rules:
             for phrase in rule.phrases:
                 tags[fold_variant(phrase)].append(f"rule:{rule.id}")
-        for term, names in tags.items():
-            self._automaton.add_word(term, (len(term), tuple(names)))
-        self._automaton.make_automaton()
+        self._automaton = AhoCorasick(list(tags))
+        self._names_of = [tuple(names) for names in tags.values()]
         self._rules_of = {kind: [rule for rule in self.rules if kind in rule.fields] for kind in FIELD_KINDS}
         self._phrase_key = {rule.id: f"rule:{rule.id}" for rule in self.rules}
         regex_rules = [rule for rule in self.rules if rule.regex]
@@ -161,10 +159,10 @@ class RuleEngine:
                 quotes = quoted_spans(text)
             text = text.text
         hits: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for end_index, (length, names) in self._automaton.iter(text):
-            span = (end_index - length + 1, end_index + 1)
-            for name in names:
-                hits[name].append(span)
+        names_of = self._names_of
+        for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            for name in names_of[index]:
+                hits[name].append((start, end))
         if self._regex is not None and field_kind == "content":
             for found in self._regex.finditer(text):
                 if found.lastgroup and found.end() > found.start():

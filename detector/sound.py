@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, count, islice, repeat
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick
 from pypinyin import lazy_pinyin
 from pypinyin.phrases_dict import phrases_dict
 from pypinyin.pinyin_dict import pinyin_dict
@@ -383,12 +383,7 @@ class SoundMatcher:
         self._glued = lru_cache(maxsize=16384)(self._glued_uncached)
         self.common_words = common_words
         self.context_within = context_within
-        self._context = ahocorasick.Automaton()
-        for word in dict.fromkeys(context_words):
-            self._context.add_word(word, len(word))
-        self._has_context = len(self._context) > 0
-        if self._has_context:
-            self._context.make_automaton()
+        self._context = AhoCorasick(list(dict.fromkeys(context_words)))
 
     def __bool__(self) -> bool:
         return len(self.index) > 0
@@ -461,7 +456,7 @@ class SoundMatcher:
         chosen, _ = self._choose(text, exact, matches, initials, contextual=True)
         taken = [(m.start, m.end) for m in chosen]
         initials = [span for span in initials if not _overlaps(*span, taken)]
-        anchors = [(end - length + 1, end + 1) for end, length in self._context.iter(text)] if self._has_context else []
+        anchors = [(start, end) for _, start, end in self._context.find_matches_as_indexes(text, overlapping=True)]
         pinyin = [(m.start, m.end) for m in chosen if _is_latin(text, m)] + initials
         kept = [m for m in chosen if self._supported(text, m.start, m.end, anchors, pinyin if _is_latin(text, m)
                                                      else [])]

@@ -38,6 +38,13 @@ def test_latin_variant_matches_only_whole_words() -> None:
     assert normalize_text("gzjx123 vx1").text == "gzjx123 vx1"
 
 
+def test_a_variant_at_the_start_of_a_longer_one_cut_off_by_the_end_of_the_text_is_replaced() -> None:
+    # Leftmost-longest: 加薇信号 is not there, so the 薇信 inside it is.
+    normalizer = Normalizer({"加薇信号": "加微信号", "薇信": "微信"})
+    assert normalizer("请加薇信").text == "请加微信"
+    assert normalizer("请加薇信号").text == "请加微信号"
+
+
 def test_offsets_map_back_to_the_original_text() -> None:
     original = "店铺说明：國 家 知 識 產 權 局🔥指定代理"
     normalized = normalize_text(original)

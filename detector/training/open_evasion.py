@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-import ahocorasick
 import jieba
+from ahocorasick_rs import AhoCorasick
 from pypinyin import Style, lazy_pinyin
 
 from detector.training.corpus import Item
@@ -91,15 +91,12 @@ class OpenEvasion:
     """Respells the key terms of a text by sound; one instance per set of key terms."""
 
     def __init__(self, terms: Iterable[str]) -> None:
-        self._automaton = ahocorasick.Automaton()
-        for term in {t for t in terms if len(t) >= 2}:
-            self._automaton.add_word(term, term)
-        self._automaton.make_automaton()
+        self._automaton = AhoCorasick(list(dict.fromkeys(t for t in terms if len(t) >= 2)))
 
     def occurrences(self, text: str) -> list[tuple[int, int]]:
         """Key terms in the text, longest first where they overlap, left to right."""
-        spans = sorted(((end - len(term) + 1, end + 1) for end, term in self._automaton.iter(text)),
-                       key=lambda span: (span[0] - span[1], span[0]))
+        found = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        spans = sorted(((start, end) for _, start, end in found), key=lambda span: (span[0] - span[1], span[0]))
         chosen: list[tuple[int, int]] = []
         for start, end in spans:
             if all(end <= s or e <= start for s, e in chosen):
