@@ -1,13 +1,13 @@
 """Rules staff can read and edit (`config/detector/rules.yaml`), matched in one Aho-Corasick pass.
 
 A rule gives a label and a weight when its wording is present: a list of `phrases`, two word lists `near` each
-other in the same sentence, or a `regex`. A match is dropped when a word of an `unless_before` list stands
-shortly before it in the same sentence (谨防, 向, 经 …), an `unless_after` word shortly after it (答辩, 为准 …),
-or an `unless_anywhere` word anywhere in the text (招聘 …); a rule with `only_with` lists needs a word of
-them somewhere in the text (a refund promise counts only where a trademark or patent is the matter). That is
-how a warning or a lawful statement ("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定").
-A match inside reported speech
-(`detector.speech`: a quoted ad in a penalty decision, the claim a warning names) is dropped too.
+other in the same sentence (with `same_clause`, with no comma, 、 or colon between them), or a `regex`. A match
+is dropped when a word of an `unless_before` list stands shortly before it in the same sentence (谨防, 向, 经 …),
+an `unless_after` word shortly after it (答辩, 为准 …), or an `unless_anywhere` word anywhere in the text
+(招聘 …); a rule with `only_with` lists needs a word of them somewhere in the text (a refund promise counts only
+where a trademark or patent is the matter). That is how a warning or a lawful statement ("向国家知识产权局提交")
+is told apart from a claim ("国家知识产权局指定"). A match inside reported speech (`detector.speech`: a quoted ad
+in a penalty decision, the claim a warning names) is dropped too.
 
 The engine gives evidence (`matches`) and stable numeric features (`features`) for the trained models.
 """
@@ -30,6 +30,8 @@ from detector.rules_file import FIELD_KINDS, RULE_LABELS, RuleEntry, RulesFile
 from detector.speech import ReportedSpeech, Span, overlaps, quoted_spans, reported_spans
 
 _CLAUSE_END = re.compile(r"[。!?;\n]")
+# Marks that end a clause inside a sentence (normalised text: full-width commas and colons are half-width).
+_CLAUSE_MARK = re.compile(r"[,、:]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class Rule:
     near: tuple[str, str] | None = None
     within: int = 6
     ordered: bool = False
+    same_clause: bool = False
     regex: str | None = None
     unless_before: tuple[str, ...] = ()
     unless_after: tuple[str, ...] = ()
@@ -175,7 +178,7 @@ class RuleEngine:
         reported = reported_spans(text, quotes or [], hits, self.reported_speech) if field_kind == "content" else []
         analysis = Analysis(hits=hits, reported=reported)
         for rule in self._rules_of.get(field_kind, ()):
-            for start, end in self._candidate_spans(rule, hits, clause_ends):
+            for start, end in self._candidate_spans(rule, text, hits, clause_ends):
                 match = RuleMatch(rule.label, rule.id, start, end, rule.weight)
                 if overlaps(reported, start, end) or self._suppressed(rule, start, end, hits, clause_ends):
                     analysis.suppressed.append(match)
@@ -207,7 +210,7 @@ class RuleEngine:
         return values
 
     def _candidate_spans(
-        self, rule: Rule, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
+        self, rule: Rule, text: str, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
     ) -> list[tuple[int, int]]:
         if rule.near is None:
             own = hits.get(self._phrase_key[rule.id])
@@ -227,6 +230,8 @@ class RuleEngine:
                     continue
                 start, end = min(a_start, b_start), max(a_end, b_end)
                 if bisect_left(clause_ends, start) != bisect_left(clause_ends, end):
+                    continue
+                if rule.same_clause and _CLAUSE_MARK.search(text, start, end):
                     continue
                 spans.add((start, end))
         return _outermost(spans)
@@ -275,6 +280,7 @@ def _rule(entry: RuleEntry) -> Rule:
         near=entry.near or None,
         within=entry.within,
         ordered=entry.ordered,
+        same_clause=entry.same_clause,
         regex=entry.regex,
         unless_before=tuple(entry.unless_before),
         unless_after=tuple(entry.unless_after),

@@ -42,6 +42,7 @@ class RuleEntry(StrictModel):
     near: tuple[str, str] | None = None
     within: int = Field(6, ge=0)
     ordered: bool = False
+    same_clause: bool = False
     regex: str | None = None
     unless_before: list[str] = []
     unless_after: list[str] = []

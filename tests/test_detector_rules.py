@@ -65,6 +65,10 @@ HARD_NEGATIVES = [
     "审查员都按顺序审，没有人能插队。",  # a relation denied
     "本所不承诺授权，审查结果以国家知识产权局为准。",  # a promise refused
     "驳回的商标申请，官费不予退还。",  # a refund refused
+    # A promise about the agency's own work, in a clause apart from the outcome, is no promised outcome.
+    "保证按时提交，审查通过与否以官方为准。",
+    "我们保证每件商标都认真查询，注册成功率更高。",
+    "100%原创撰写，授权后付尾款。",
     # Unquoted reported speech: a decision's or a report's third person (当事人, 该公司) and what an ad contained.
     "当事人在闲鱼平台以个人名义承接专利申请业务，并承诺不授权退款，其行为构成无资质专利代理。",
     "典型案例：该公司在网店宣传可以通过内部关系加快商标审查，被处以罚款。",
