@@ -28,6 +28,7 @@ POSITIVES = [
     ("insider_channel", "商标注册不下来全额退费，放心交给我们"),
     ("insider_channel", "实用新型申请，审不过的一分钱不收"),
     ("insider_channel", "被驳回退全款，只收官费"),
+    ("insider_channel", "外观加急 不下证退"),  # the short form of a refund promise
     ("qualification_lending", "求挂专利代理师证，价格好谈"),  # the buyer's side of lending
     ("qualification_lending", "收代理师证，只挂不上班"),
     ("insider_channel", "加点钱就能让审查往前排，实用新型两个月出结果"),  # examination sped up for money
