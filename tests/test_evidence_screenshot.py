@@ -11,12 +11,18 @@ from playwright.async_api import async_playwright
 from scrapy_playwright.page import PageMethod
 
 from core.browser import launch_options
-from crawler.evidence.screenshot import ensure_screenshot_method, full_page_png, screenshot_page_method
+from crawler.evidence.screenshot import (
+    SCREENSHOT_VIEWPORT,
+    ensure_screenshot_method,
+    full_page_png,
+    screenshot_page_method,
+)
 
 TALL_LISTING = """<!doctype html><meta charset="utf-8"><body style="margin:0;font:16px sans-serif">
 <h1 style="background:#c33;color:#fff">代理专利申请 包过 内部渠道</h1>
 <div style="height:2400px;background:linear-gradient(#fff,#36c)"></div>
 <p id="end" style="background:#ff0">页底：联系微信 abc123</p></body>"""
+LISTING = TALL_LISTING.replace("height:2400px", "height:{height}px")
 
 
 def test_screenshot_method_is_added_once_and_last():
@@ -48,4 +54,29 @@ def test_the_evidence_png_is_the_whole_page_as_playwright_shows_it():
     evidence, reference = Image.open(io.BytesIO(ours)), Image.open(io.BytesIO(playwrights))
     assert evidence.format == "PNG"
     assert evidence.size == reference.size and evidence.size[1] > 2400, "the whole page, beyond the viewport"
+    assert evidence.convert("RGBA").tobytes() == reference.convert("RGBA").tobytes()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("height", [300, 1100])
+def test_a_page_drawn_whole_in_the_screenshot_tab_gives_the_full_page_a_visitor_would_get(height: int):
+    """The screenshot tab is taller than a visitor's window; its capture is still the page's own height (at least
+    a visitor's window), pixel for pixel as Playwright's full-page screenshot in a visitor's window."""
+    content = LISTING.format(height=height)
+
+    async def both() -> tuple[bytes, bytes]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                tall = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+                await tall.set_content(content)
+                visitor = await browser.new_page()
+                await visitor.set_content(content)
+                return await full_page_png(tall), await visitor.screenshot(full_page=True, type="png")
+            finally:
+                await browser.close()
+
+    ours, playwrights = asyncio.run(both())
+    evidence, reference = Image.open(io.BytesIO(ours)), Image.open(io.BytesIO(playwrights))
+    assert evidence.size == reference.size and evidence.size[1] < SCREENSHOT_VIEWPORT["height"]
     assert evidence.convert("RGBA").tobytes() == reference.convert("RGBA").tobytes()

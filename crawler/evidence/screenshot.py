@@ -6,8 +6,10 @@ asked for once more as a rendered request (`screenshot_request()`, sent by `Scre
 request has its platform's download slot (concurrency, delay, AutoThrottle), robots rule, retries and evidence
 record, and the evidence middleware stores the PNG.
 
-The PNG is taken by `full_page_png`: the same pixels as Playwright's `page.screenshot(full_page=True)` at about two
-thirds of Chromium's CPU (`bench/bench_crawl.py` showed lead screenshots as the largest cost of the whole job).
+The PNG is taken by `full_page_png`: the same pixels as Playwright's `page.screenshot(full_page=True)` at a fraction
+of Chromium's CPU (`bench/bench_crawl.py` showed lead screenshots as the largest cost of the whole job). A flagged
+static listing is rendered in a tab as tall as `SCREENSHOT_VIEWPORT`, so that its whole page is drawn once, by the
+navigation, and captured as drawn: capturing beyond the viewport lays out and draws the page a second time.
 """
 from __future__ import annotations
 
@@ -26,21 +28,43 @@ SCREENSHOT_METHOD = "screenshot"
 SCREENSHOT_REQUEST = "lantian_screenshot"
 """Request meta: the request re-renders a flagged listing for its screenshot (it is not a page to parse)."""
 WAIT_TIMEOUT_MS = 8000
+VISITOR_VIEWPORT = {"width": 1280, "height": 720}
+"""The window a visitor's page is laid out in (Playwright's default): a page shorter than it is shown this tall."""
+SCREENSHOT_VIEWPORT = {"width": VISITOR_VIEWPORT["width"], "height": 3000}
+"""The tabs that render flagged static listings for their screenshot: as wide as a visitor's window, tall enough
+for most listings to be drawn whole by their navigation (a taller page is captured beyond it)."""
+DOCUMENT_HEIGHT = """() => {
+  const body = document.body;
+  const below = body ? body.getBoundingClientRect().top + window.scrollY + body.scrollHeight : 0;
+  return Math.round(Math.max(document.documentElement.getBoundingClientRect().height, below));
+}"""
+"""The height of the page's content in CSS pixels, which Chromium's content size does not give while the viewport is
+taller (it is then the viewport's height)."""
 
 
 async def full_page_png(page: Page) -> bytes:
     """The whole page, beyond the viewport, as a lossless PNG: one Chromium capture of the page's content size.
 
     Playwright's `screenshot(full_page=True)` resizes the viewport to the page and back around its capture and has
-    the PNG compressed hard; here Chromium captures beyond the viewport in place and encodes for speed
-    (`optimizeForSpeed`): the same pixels in a larger file (about a third larger), for about two thirds of the
-    CPU (120 against 175 ms, 86 ms encoded for speed, on a listing page of 1280×1252 on the 2-core machine)."""
+    the PNG compressed hard; here Chromium encodes for speed (`optimizeForSpeed`: the same pixels in a larger file,
+    about a third larger). A page that fits in the viewport as it stands (unscrolled) is captured as drawn, as
+    tall as its content but at least `VISITOR_VIEWPORT`'s height, which is what a full-page capture in a visitor's
+    window gives; a larger one is captured beyond the viewport, which lays it out and draws it again (on the 2-core
+    machine a listing page of 1280×1252 cost Chromium ~700 ms of CPU to render and capture beyond a 720-px viewport,
+    ~490 ms captured as drawn in a 3000-px one)."""
     session = await page.context.new_cdp_session(page)
     try:
-        size = (await session.send("Page.getLayoutMetrics"))["cssContentSize"]
-        clip = {"x": 0, "y": 0, "width": math.ceil(size["width"]), "height": math.ceil(size["height"]), "scale": 1}
+        metrics = await session.send("Page.getLayoutMetrics")
+        size, view = metrics["cssContentSize"], metrics["cssVisualViewport"]
+        width, height = math.ceil(size["width"]), math.ceil(size["height"])
+        in_view = (width <= view["clientWidth"] and height <= view["clientHeight"]
+                   and view["pageX"] == 0 and view["pageY"] == 0)
+        if in_view:
+            content = await page.evaluate(DOCUMENT_HEIGHT)
+            height = min(height, max(content, VISITOR_VIEWPORT["height"]))
+        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
         shot = await session.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True, "clip": clip})
+            "format": "png", "captureBeyondViewport": not in_view, "optimizeForSpeed": True, "clip": clip})
     finally:
         await session.detach()
     return base64.b64decode(shot["data"])
@@ -88,13 +112,15 @@ def screenshot_request(url: str, *, wait_for: str = "body", stored_images: list[
     """A rendered evidence request for `url`: the page is shown once `wait_for` is in the DOM and its images have
     loaded or failed (a resource that never finishes does not cost the evidence: the navigation waits for the
     document only), with `stored_images` answered from the files store; `meta` adds the platform's slot and robots
-    rule. The evidence middleware adds the screenshot and records fetch and PNG."""
+    rule. The page is rendered in a tab of `SCREENSHOT_VIEWPORT` (its context is made with it). The evidence
+    middleware adds the screenshot and records fetch and PNG."""
     return Request(url, dont_filter=True, meta={
         **(meta or {}),
         "evidence": True,
         "playwright": True,
         "playwright_page_methods": [PageMethod(render_detail, wait_for, WAIT_TIMEOUT_MS)],
         "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
+        "playwright_context_kwargs": {"viewport": SCREENSHOT_VIEWPORT},
         "playwright_page_init_callback": show_as_crawled,
         STORED_IMAGES: list(stored_images or ()),
         SCREENSHOT_REQUEST: True,
