@@ -43,12 +43,14 @@ import psutil
 from elasticsearch import helpers
 
 from core.labels import LABELS
-from core.lead import lead_id
+from core.lead import Detection, lead_id
 from index.es_server import EsServer, free_port
 from index.es_store import EsLeadStore
 from index.es_writer import CONCURRENT_REQUESTS
 
 PLATFORMS = ("xianyu", "taobao", "zbj", "58tongcheng", "xiaohongshu", "douyin", "baidu", "weixin")
+# Listings with their detections, as the crawler hands them to the store.
+Crawl = list[tuple[dict[str, Any], Detection]]
 PHRASES = (
     "国家知识产权局指定代理", "商标局官方受理窗口", "内部渠道30天下证", "包授权不过全额退款", "专业撤三拿下别人的商标",
     "评职称专利包下证", "批量申请实用新型凑高企指标", "高价收专利代理师证不用坐班", "资质挂靠开票走账",
@@ -57,8 +59,9 @@ PHRASES = (
 )
 
 
-def synthetic_crawl(n: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """`n` listings with detections: Chinese ad text of a few hundred characters, varied labels and scores."""
+def synthetic_crawl(n: int) -> Crawl:
+    """`n` listings with detections (as the detector hands them on): Chinese ad text of a few hundred characters,
+    varied labels and scores."""
     rng = random.Random(7)
     pairs = []
     for i in range(n):
@@ -75,17 +78,17 @@ def synthetic_crawl(n: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
             "raw_sha256": f"{i:064x}", "raw_path": f"/data/raw/{i}.html", "screenshot_path": f"/data/shots/{i}.png",
             "screenshot_sha256": f"{i:064x}", "warc_path": "/data/warc/crawl.warc.gz", "status": "active",
         }
-        detection = {
+        detection = Detection.model_validate({
             "labels": labels, "scores": {label: (0.9 if label in labels else rng.random() * 0.3) for label in LABELS},
             "risk": max([0.9 if labels else 0.1]), "entities": [{"type": "phone", "text": f"1380013{i:04d}",
                                                                  "field": "text", "start": 0, "end": 11}],
             "evidence": [{"label": label, "field": "text", "start": 0, "end": 4, "text": text[:4]} for label in labels],
-        }
+        })
         pairs.append((listing, detection))
     return pairs
 
 
-def index_leads(store: EsLeadStore, crawl: list[tuple[dict, dict]]) -> tuple[float, float]:
+def index_leads(store: EsLeadStore, crawl: Crawl) -> tuple[float, float]:
     """Seconds to index `crawl` as leads (until searchable), and the CPU seconds this process spent."""
     start, cpu = time.perf_counter(), time.process_time()
     store.upsert_many(crawl)
@@ -109,7 +112,7 @@ def index_raw(store: EsLeadStore, index: str, docs: list[dict], batch: int, requ
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def written(store: EsLeadStore, crawl: list[tuple[dict, dict]]) -> list[dict]:
+def written(store: EsLeadStore, crawl: Crawl) -> list[dict]:
     """The exact documents the store wrote for `crawl` (internal fields included)."""
     ids = [listing["id"] for listing, _ in crawl]
     found = []
@@ -131,7 +134,7 @@ def server_cpu(server: psutil.Process | None) -> float:
     return float(used.user + used.system)
 
 
-def run(url: str, crawl: list[tuple[dict, dict]], batch: int, raw_requests: int, rounds: int, spool: Path,
+def run(url: str, crawl: Crawl, batch: int, raw_requests: int, rounds: int, spool: Path,
         server: psutil.Process | None) -> tuple[Seconds, Seconds]:
     """(wall, client CPU, server CPU) seconds of the lead path and of the raw path over `rounds` slices of the crawl,
     alternating which path goes first so a change in machine load during the run weighs on both alike. The server's

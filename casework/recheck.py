@@ -27,7 +27,7 @@ from parsel import Selector
 from casework import workflow
 from casework.config import RecheckConfig
 from casework.export import safe_cell
-from core.lead import iso_utc
+from core.lead import Detection, iso_utc
 from core.settings import config_dir
 from crawler.extract import field_text, main_text
 from crawler.page_data import HtmlFields, PageDataError, read_fields
@@ -89,7 +89,7 @@ def listing_now(lead: Mapping[str, Any], fetched: Refetched) -> dict[str, Any]:
     }
 
 
-def edit_evidence(lead: Mapping[str, Any], now: Mapping[str, Any], detection: Mapping[str, Any],
+def edit_evidence(lead: Mapping[str, Any], now: Mapping[str, Any], detection: Detection,
                   fetched_evidence: Mapping[str, Any]) -> dict[str, Any]:
     """Both versions of a listing: what the lead recorded at the first fetch, and what the re-fetch shows."""
     return {
@@ -97,8 +97,8 @@ def edit_evidence(lead: Mapping[str, Any], now: Mapping[str, Any], detection: Ma
                    "evidence": lead.get("evidence") or [], "fetched_at": lead.get("fetched_at"),
                    "raw_path": lead.get("raw_path"), "raw_sha256": lead.get("raw_sha256"),
                    "screenshot_sha256": lead.get("screenshot_sha256")},
-        "after": {"title": now.get("title"), "text": now.get("text"), "labels": list(detection.get("labels") or []),
-                  "scores": dict(detection.get("scores") or {}), "evidence": list(detection.get("evidence") or []),
+        "after": {"title": now.get("title"), "text": now.get("text"), "labels": list(detection.labels),
+                  "scores": dict(detection.scores), "evidence": list(detection.evidence),
                   "fetched_at": fetched_evidence.get("at"), "raw_path": fetched_evidence.get("raw_path"),
                   "raw_sha256": fetched_evidence.get("raw_sha256"),
                   "screenshot_sha256": fetched_evidence.get("screenshot_sha256")},
@@ -153,7 +153,7 @@ class Rechecker:
                 return Verdict(doc["id"], outcome, reason, evidence)
             detection = self.detector.detect(now)
             evidence["edit"] = edit_evidence(doc, now, detection, evidence)
-            if not detection.get("labels"):
+            if not detection.labels:
                 outcome = "resolved_by_edit"
                 reason = f"页面仍在线 (HTTP {fetched.status})，但已修改，检测不到违法情形"
         evidence.update(outcome=outcome, reason=reason or f"页面仍在线 (HTTP {fetched.status})")

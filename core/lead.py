@@ -1,16 +1,21 @@
 """The documents that travel between the parts: a listing (crawler → detector, store), a detection (detector →
 crawler, store) and a lead (store → casework, exports, Kibana), with the rules that name them.
 
-They are typed dicts, not classes: the stores, the exports and the Kibana assets keep exactly the JSON documents
-they kept before, and a field outside the type (an older or a newer document) still travels whole. What a lead
-is, and why, is docs/domain.md's "What a lead is".
+A detection is a pydantic model (`Detection`): the detector builds it once per listing, so its fields are checked
+where they are made and read as attributes downstream; `Detection.document()` is the JSON document it always was.
+The listing and the lead are still typed dicts: the stores, the exports and the Kibana assets keep exactly the
+JSON documents they kept before. Every one of them keeps a field outside its type (an older or a newer document's)
+whole. What a lead is, and why, is docs/domain.md's "What a lead is".
 """
 from __future__ import annotations
 
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, with_config
+from typing_extensions import TypedDict  # pydantic validates typing's TypedDict only from Python 3.12
 
 # Workflow statuses of a lead (casework/workflow.py decides the moves between them).
 STATUSES: tuple[str, ...] = (
@@ -116,6 +121,11 @@ class Listing(PageRecord, total=False):
     capture: Capture
 
 
+# A field outside a type (`rule` on a span, a newer detector's) travels whole.
+KEEP_OTHER_FIELDS = ConfigDict(extra="allow")
+
+
+@with_config(KEEP_OTHER_FIELDS)
 class Span(TypedDict):
     """Where a label's evidence stands, in the listing's original text."""
 
@@ -126,6 +136,7 @@ class Span(TypedDict):
     text: str
 
 
+@with_config(KEEP_OTHER_FIELDS)
 class Entity(TypedDict, total=False):
     """A contact, agency name or code, or district the detector found (`value`: its canonical form)."""
 
@@ -137,16 +148,28 @@ class Entity(TypedDict, total=False):
     end: int
 
 
-class Detection(TypedDict):
-    """What the detector says of one listing: every label's score, the labels that fire, and why."""
+class Detection(BaseModel):
+    """What the detector says of one listing: every label's score, the labels that fire, and why.
 
-    id: str
-    labels: list[str]
-    scores: dict[str, float]
-    evidence: list[Span]
-    entities: list[Entity]
-    risk: float
-    solicitation: float
+    A field left out is absent from `document()` (a detection that found nothing has no labels, scores or
+    evidence); the detector sets every field but the two of pictures it read itself.
+    """
+
+    model_config = KEEP_OTHER_FIELDS
+
+    id: str | None = None
+    labels: list[str] = []
+    scores: dict[str, float] = {}
+    evidence: list[Span] = []
+    entities: list[Entity] = []
+    risk: float = 0.0
+    solicitation: float | None = None
+    image_text: str | None = None
+    image_errors: list[str] = []
+
+    def document(self) -> dict[str, Any]:
+        """The detection as the JSON document it is written as: the fields it was given, in the order above."""
+        return self.model_dump(exclude_unset=True)
 
 
 class Note(TypedDict):

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline
 
+from core.lead import Detection
 from crawler.items import ListingItem, captured_by_hand, content_sha256
 from crawler.seen import SeenStore
 
@@ -130,8 +131,8 @@ class DetectionPipeline:
             logger.error("Detector failed on %s: %s", item["url"], exc, exc_info=True)
             raise DropItem(f"detector failed: {exc}") from exc
         item["detection"] = detection
-        item["labels"] = list(detection.get("labels") or [])
-        item["risk"] = detection.get("risk")
+        item["labels"] = list(detection.labels)
+        item["risk"] = detection.risk
         return item
 
 
@@ -202,15 +203,15 @@ class LeadSinkPipeline:
             return self._settled(item, spider)
         listing = listing_dict(item)
         if captured_by_hand(item):
-            lead = await SharedLeadStore.run(lambda store: store.upsert(listing, item.get("detection") or {}))
+            lead = await SharedLeadStore.run(lambda store: store.upsert(listing, item.get("detection") or Detection()))
             item["lead_id"] = lead["id"]
             return item
         if change == "unchanged":
             if await SharedLeadStore.run(lambda store: store.record_seen(listing)) is not None:
                 item["lead_id"] = item["id"]
             return self._settled(item, spider)
-        detection = item.get("detection") or {}
-        if not detection.get("labels"):
+        detection = item.get("detection") or Detection()
+        if not detection.labels:
             await SharedLeadStore.run(lambda store: self._refresh_lead(store, listing, detection))
             return self._settled(item, spider)
         lead = await SharedLeadStore.run(lambda store: store.upsert(listing, detection))
@@ -228,7 +229,7 @@ class LeadSinkPipeline:
         return item
 
     @staticmethod
-    def _refresh_lead(store: LeadStore, listing: dict[str, Any], detection: dict[str, Any]) -> None:
+    def _refresh_lead(store: LeadStore, listing: dict[str, Any], detection: Detection) -> None:
         """An unflagged listing updates the lead it already is (a lead once flagged stays one), else nothing."""
         if store.get(listing["id"]) is not None:
             store.upsert(listing, detection)

@@ -103,11 +103,11 @@ def _run(detector: Any, source: IO[bytes], sink: IO[str], err: Console, total: i
                 bad(lines[index], str(exc))
 
             for result in detector.detect_many(batch, skipped):
-                sink.write(json.dumps(result, ensure_ascii=False) + "\n")
+                sink.write(json.dumps(result.document(), ensure_ascii=False) + "\n")
                 summary["listings"] += 1
-                if result["labels"]:
+                if result.labels:
                     summary["flagged"] += 1
-                    summary["labels"].update(result["labels"])
+                    summary["labels"].update(result.labels)
             progress.update(task, listings=summary["listings"])
     sink.flush()
     return summary

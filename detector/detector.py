@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from core.config import ConfigError
 from core.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, SOLICITATION, UNLICENSED_AGENCY
+from core.lead import Detection
 from core.settings import config_dir, project_root
 from detector.config import MODEL_LABELS, load_detector_file
 from detector.entities import Entity, EntityExtractor
@@ -210,7 +211,7 @@ class Detector:
                 raise ConfigError(f"{model_path}: no trained model there (run `lantian train`)")
         return cls(normalizer, rules, entities, settings, agency_registry, classifier, problem)
 
-    def detect(self, listing: Mapping[str, Any]) -> dict[str, Any]:
+    def detect(self, listing: Mapping[str, Any]) -> Detection:
         """Labels, scores, evidence, entities and risk of one listing (see docs/architecture.md)."""
         return self.detect_many([listing])[0]
 
@@ -218,7 +219,7 @@ class Detector:
         self,
         listings: Iterable[Mapping[str, Any]],
         on_error: Callable[[int, ListingError], None] | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Detection]:
         """Detect a batch (the classifier predicts the whole batch at once).
 
         A listing that is not valid, or that the model fails on, raises `ListingError`, or, with `on_error`, is
@@ -254,7 +255,7 @@ class Detector:
 
     def _detect_each(
         self, items: list[_Prepared], positions: list[int], on_error: Callable[[int, ListingError], None] | None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Detection]:
         """The batch's results one listing at a time, after the batch prediction failed: a listing the model
         cannot score is a `ListingError` (passed to `on_error` and skipped), the others are kept."""
         results = []
@@ -275,7 +276,7 @@ class Detector:
         listings: Iterable[Mapping[str, Any]],
         batch_size: int = 256,
         on_error: Callable[[int, ListingError], None] | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Detection]:
         """Stream results for a long input, predicting `batch_size` listings at a time."""
         batch: list[Mapping[str, Any]] = []
         base = 0
@@ -372,7 +373,7 @@ class Detector:
         with self._stats_lock:
             self.stats[key] += 1
 
-    def _result(self, item: _Prepared, predicted: Mapping[str, float]) -> dict[str, Any]:
+    def _result(self, item: _Prepared, predicted: Mapping[str, float]) -> Detection:
         raw = {label: _clip(predicted.get(label, 0.0)) for label in MODEL_LABELS}
         seller_matches = item.seller_analysis.matches if item.seller_analysis is not None else []
         for label, score in label_scores(seller_matches).items():
@@ -396,7 +397,12 @@ class Detector:
                 evidence.extend(self._unlicensed_evidence(item, check, entities))
             else:
                 evidence.extend(self._label_evidence(item, label, seller_matches))
-        result: dict[str, Any] = {
+        pictures: dict[str, Any] = {}
+        if item.image_text is not None:
+            pictures["image_text"] = item.image_text
+        if item.image_errors:
+            pictures["image_errors"] = item.image_errors
+        return Detection.model_validate({
             "id": item.id,
             "labels": labels,
             "scores": scores,
@@ -404,12 +410,8 @@ class Detector:
             "entities": [entity.as_dict() for entity in entities],
             "risk": round(max(scores.values()), 4),
             "solicitation": round(_clip(predicted.get(SOLICITATION, 0.0)), 4),
-        }
-        if item.image_text is not None:
-            result["image_text"] = item.image_text
-        if item.image_errors:
-            result["image_errors"] = item.image_errors
-        return result
+            **pictures,
+        })
 
     def _names_a_patent_matter(self, item: _Prepared) -> bool:
         """Whether the listing names a patent matter at all: only patent agency needs a licence, so an agency

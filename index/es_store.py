@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
-from core.lead import Lead
+from core.lead import Detection, Lead
 from index import cluster, es_query
 from index import lead as leads
 from index.es_agencies import EsAgencies
@@ -205,7 +205,7 @@ class EsLeadStore(LeadStore):
 
     # --- crawler writes survive outages ------------------------------------------------------------------
 
-    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
+    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Detection]]) -> list[Lead]:
         """Like `LeadStore.upsert_many`, in bulk batches of `batch_size`, up to `concurrent_requests` of them on the
         wire at once while the next is prepared (`BulkWriter.pipelined`).
 
@@ -215,7 +215,7 @@ class EsLeadStore(LeadStore):
         return self.writer.pipelined(list(pairs), self._observe, self._plan_unless_spooling, self._write_batch)
 
     @staticmethod
-    def _observe(pairs: list[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> tuple[list[Lead], Signatures]:
+    def _observe(pairs: list[tuple[Mapping[str, Any], Detection]]) -> tuple[list[Lead], Signatures]:
         """Observations with their jieba words, and the signatures of their contents."""
         return EsLeadStore._signed([prepare(leads.observation(listing, detection)) for listing, detection in pairs])
 

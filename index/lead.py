@@ -15,9 +15,9 @@ from core.lead import (
     SOURCES,
     STATUSES,
     Capture,
+    Detection,
     Entity,
     Lead,
-    Span,
     iso_utc,
     lead_id,
 )
@@ -34,10 +34,6 @@ WORKFLOW_FIELDS: tuple[str, ...] = (
     "status", "assignee", "dismissal_reason", "takedown_deadline", "status_changed_at", "status_changed_by",
     "notes", "audit", "complaints",
 )
-
-
-def _entities(detection: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [dict(e) for e in detection.get("entities") or [] if isinstance(e, Mapping)]
 
 
 def contacts_from(entities: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -58,25 +54,23 @@ def _first_entity(entities: list[dict[str, Any]], kind: str) -> str | None:
     return None
 
 
-def observation(listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lead:
+def observation(listing: Mapping[str, Any], detection: Detection) -> Lead:
     """The lead fields one fetch of a listing determines (everything except history and workflow)."""
     canonical = listing.get("canonical_url") or listing.get("url")
     if not canonical:
         raise ValueError("a listing needs a canonical_url (or url) to become a lead")
-    entities = _entities(detection)
+    entities: list[dict[str, Any]] = [dict(entity) for entity in detection.entities]
     doc = cast(Lead, {field: listing.get(field) for field in LISTING_FIELDS})
     doc["canonical_url"] = canonical
     doc["images"] = [str(p) for p in listing.get("images") or []]
     doc["image_urls"] = [str(u) for u in listing.get("image_urls") or []]
     doc["id"] = lead_id(canonical)
     doc["fetched_at"] = iso_utc(listing.get("fetched_at"))
-    scores = {str(k): float(v) for k, v in (detection.get("scores") or {}).items()}
-    doc["labels"] = [str(label) for label in detection.get("labels") or []]
-    doc["scores"] = scores
-    doc["risk"] = float(detection.get("risk") or 0.0)
-    solicitation = detection.get("solicitation")
-    doc["solicitation"] = float(solicitation) if isinstance(solicitation, (int, float)) else None
-    doc["evidence"] = [cast(Span, dict(span)) for span in detection.get("evidence") or [] if isinstance(span, Mapping)]
+    doc["labels"] = list(detection.labels)
+    doc["scores"] = dict(detection.scores)
+    doc["risk"] = detection.risk
+    doc["solicitation"] = detection.solicitation
+    doc["evidence"] = [span.copy() for span in detection.evidence]
     doc["entities"] = cast(list[Entity], entities)
     doc["contacts"] = contacts_from(entities)
     doc["agency_code"] = _first_entity(entities, "agency_code")

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from core.lead import Lead
+from core.lead import Detection, Lead
 from index import cluster
 from index import lead as leads
 from index.query import COUNT_BY, LeadPage, LeadQuery
@@ -125,11 +125,11 @@ class LeadStore(ABC):
         doc = self._load(lead_id)
         return public(doc) if doc else None
 
-    def upsert(self, listing: Mapping[str, Any], detection: Mapping[str, Any]) -> Lead:
+    def upsert(self, listing: Mapping[str, Any], detection: Detection) -> Lead:
         """Create or update the lead of `listing` (idempotent; keeps status, notes, audit and first_seen)."""
         return self.upsert_many([(listing, detection)])[0]
 
-    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list[Lead]:
+    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Detection]]) -> list[Lead]:
         """`upsert` for a batch of (listing, detection) pairs, written in one backend round trip."""
         observations = [leads.observation(listing, detection) for listing, detection in pairs]
         return [public(doc) for doc in self._write_observations(observations)]

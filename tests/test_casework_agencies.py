@@ -9,6 +9,7 @@ from casework import workflow
 from casework.advertisers import alias_key, resolve
 from casework.agencies import classify_agencies, refresh
 from casework.config import load_risk_config
+from core.lead import Detection
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
 
@@ -107,11 +108,11 @@ def test_refresh_indexes_agencies_and_marks_superseded_groups(store):
 
 def test_entity_values_link_listings_that_write_a_contact_differently(store):
     first, second = listing(1), listing(2, platform="feed")
-    det_a = {"labels": ["insider_channel"], "scores": {}, "risk": 0.7, "entities": [
-        {"type": "wechat", "text": "V信：IPfast88", "value": "ipfast88", "field": "text", "start": 0, "end": 11}]}
-    det_b = {"labels": ["insider_channel"], "scores": {}, "risk": 0.7, "entities": [
+    det_a = Detection(labels=["insider_channel"], risk=0.7, entities=[
+        {"type": "wechat", "text": "V信：IPfast88", "value": "ipfast88", "field": "text", "start": 0, "end": 11}])
+    det_b = Detection(labels=["insider_channel"], risk=0.7, entities=[
         {"type": "wechat", "text": "vx ipfast88", "value": "ipfast88", "field": "text", "start": 0, "end": 11},
-        {"type": "phone", "text": "138 0013 8000", "value": "13800138000", "field": "text", "start": 0, "end": 13}]}
+        {"type": "phone", "text": "138 0013 8000", "value": "13800138000", "field": "text", "start": 0, "end": 13}])
     leads = [store.upsert(first, det_a), store.upsert(second, det_b)]
     (advertiser,) = resolve(leads, use_images=False)
     assert advertiser.contacts["wechat"][0] == "ipfast88" and "13800138000" in advertiser.contacts["phone"]

@@ -24,7 +24,7 @@ def _lead(store, n, *, seller, phone=None, code=None, agency=None, labels=("impe
     item = listing(n, seller=seller, platform=platform)
     found = detection(item, list(labels), phone=phone, agency_code=code)
     if agency:
-        found["entities"].append({"type": "agency_name", "text": agency, "field": "text", "start": 0, "end": 0})
+        found.entities.append({"type": "agency_name", "text": agency, "field": "text", "start": 0, "end": 0})
     return store.upsert(item, found)
 
 

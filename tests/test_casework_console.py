@@ -35,7 +35,7 @@ def _login(client: TestClient, username: str, password: str) -> str:
 def seeded(store):
     hostile = listing(1, title=HOSTILE_TITLE, text=HOSTILE_TEXT, platform="market")
     plain = listing(2, platform="services", seller="王五知产")
-    leads = [store.upsert(hostile, {**detection(hostile), "solicitation": 0.81}),
+    leads = [store.upsert(hostile, detection(hostile).model_copy(update={"solicitation": 0.81})),
              store.upsert(plain, detection(plain, ["insider_channel"]))]
     return leads
 

@@ -39,9 +39,9 @@ def test_queue_ranks_by_priority_and_by_uncertainty_and_explains_why(store, cons
         "plain": detection(plain, ["insider_channel"], risk=1.0),
         "unsure": detection(unsure, [], risk=0.4),
     }
-    found["unsure"]["scores"] = {"insider_channel": label_thresholds()["insider_channel"] - 0.01}
-    found["plain"]["scores"] = {"insider_channel": 1.0}
-    found["serious"]["scores"] = {"impersonation": 0.99, "insider_channel": 0.98}
+    found["unsure"].scores = {"insider_channel": label_thresholds()["insider_channel"] - 0.01}
+    found["plain"].scores = {"insider_channel": 1.0}
+    found["serious"].scores = {"impersonation": 0.99, "insider_channel": 0.98}
     leads = {name: store.upsert(item, found[name]) for name, item in
              (("serious", serious), ("plain", plain), ("unsure", unsure))}
     store.flush()

@@ -10,6 +10,7 @@ import pytest
 from casework import workflow
 from casework.config import load_recheck_config
 from casework.recheck import recheck_leads
+from core.lead import Detection
 from tests.fixtures.casework import casework_env, store  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -34,7 +35,7 @@ def test_recheck_finds_the_listings_removed_on_the_simulator(store, simulator):
     past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     lead_of: dict[str, str] = {}
     for record in chosen:
-        lead = store.upsert(_listing(record), {"labels": ["insider_channel"], "scores": {}, "risk": 0.8})
+        lead = store.upsert(_listing(record), Detection(labels=["insider_channel"], risk=0.8))
         for to in ("reviewing", "confirmed"):
             workflow.set_status(store, lead["id"], to, by="alice")
         workflow.set_status(store, lead["id"], "takedown_requested", by="root",

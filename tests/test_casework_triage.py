@@ -24,7 +24,7 @@ def _lead(store, n, labels, *, risk, phone=None, platform="market", scores=None,
     item = listing(n, platform=platform, fetched_at=fetched_at)
     found = detection(item, labels, phone=phone, risk=risk)
     if scores is not None:
-        found["scores"] = scores
+        found.scores = scores
     return store.upsert(item, found)
 
 

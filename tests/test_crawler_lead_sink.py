@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 
-from core.lead import lead_id
+from core.lead import Detection, lead_id
 from crawler.items import ListingItem
 from crawler.pipelines import LeadSinkPipeline
 from crawler.run import crawler_settings
@@ -23,7 +23,7 @@ def flagged_listing() -> ListingItem:
         id=lead_id(URL), platform="market", url=URL, canonical_url=URL, status="active", change="new",
         title="国家知识产权局指定代理", text="国知局直属服务中心，内部渠道 30 天下证。", location="上海市徐汇区",
         fetched_at="2026-11-26T08:00:00+00:00",
-        detection={"labels": ["impersonation"], "scores": {"impersonation": 0.97}, "risk": 0.97, "evidence": []},
+        detection=Detection(labels=["impersonation"], scores={"impersonation": 0.97}, risk=0.97),
     )
 
 

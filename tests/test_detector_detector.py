@@ -22,27 +22,27 @@ LISTING = {
 
 def test_output_contract(rules_detector: Detector) -> None:
     result = rules_detector.detect(LISTING)
-    assert set(result) == {"id", "labels", "scores", "evidence", "entities", "risk", "solicitation"}
-    assert result["id"] == "L1"
-    assert 0.5 < result["solicitation"] <= 1.0  # contact details, a price, a call to come: an ad
-    assert set(result["scores"]) == set(LABELS)
-    assert {"impersonation", "insider_channel"} <= set(result["labels"])
-    assert 0.0 < result["risk"] <= 1.0 and result["risk"] == max(result["scores"].values())
-    for span in result["evidence"]:
+    assert set(result.document()) == {"id", "labels", "scores", "evidence", "entities", "risk", "solicitation"}
+    assert result.id == "L1"
+    assert 0.5 < result.solicitation <= 1.0  # contact details, a price, a call to come: an ad
+    assert set(result.scores) == set(LABELS)
+    assert {"impersonation", "insider_channel"} <= set(result.labels)
+    assert 0.0 < result.risk <= 1.0 and result.risk == max(result.scores.values())
+    for span in result.evidence:
         assert set(span) >= {"label", "field", "start", "end", "text"}
         assert LISTING[span["field"]][span["start"]:span["end"]] == span["text"]
-        assert span["label"] in result["labels"]
-    fields = {(e["label"], e["field"]) for e in result["evidence"]}
+        assert span["label"] in result.labels
+    fields = {(e["label"], e["field"]) for e in result.evidence}
     assert {("impersonation", "title"), ("impersonation", "seller"), ("insider_channel", "text")} <= fields
-    for entity in result["entities"]:
+    for entity in result.entities:
         assert LISTING[entity["field"]][entity["start"]:entity["end"]] == entity["text"]
-    kinds = {(e["type"], e["text"]) for e in result["entities"]}
+    kinds = {(e["type"], e["text"]) for e in result.entities}
     assert {("wechat", "abc_12345"), ("phone", "138 1234 5678"), ("district", "浦东新区"), ("price", "980元")} <= kinds
 
 
 def test_clean_listing(rules_detector: Detector) -> None:
     result = rules_detector.detect({"id": "ok", "title": "手工皂 天然橄榄油", "text": "冷制工艺，温和不刺激。"})
-    assert result["labels"] == [] and result["evidence"] == [] and result["risk"] == 0.0
+    assert result.labels == [] and result.evidence == [] and result.risk == 0.0
 
 
 @pytest.mark.parametrize(
@@ -66,11 +66,11 @@ def test_batch_skips_bad_listings_and_keeps_order(rules_detector: Detector) -> N
     errors: list[tuple[int, str]] = []
     listings = [{"id": "a", "title": "内部渠道"}, {"title": "no id"}, {"id": "b", "title": "手工皂"}]
     results = rules_detector.detect_many(listings, on_error=lambda index, exc: errors.append((index, str(exc))))
-    assert [r["id"] for r in results] == ["a", "b"]
+    assert [r.id for r in results] == ["a", "b"]
     assert errors == [(1, "field 'id' is required (a string)")]
     streamed = list(rules_detector.iter_detect(listings * 3, batch_size=2,
                                                on_error=lambda i, e: errors.append((i, ""))))
-    assert [r["id"] for r in streamed] == ["a", "b"] * 3
+    assert [r.id for r in streamed] == ["a", "b"] * 3
     assert [index for index, _ in errors[1:]] == [1, 4, 7]
 
 
@@ -78,8 +78,8 @@ def test_huge_listing_is_cut_and_counted(rules_detector: Detector) -> None:
     text = "内部渠道包授权。" + ("普通商品描述。" * 40000) + "批量撤三"
     before = rules_detector.stats["fields_truncated"]
     result = rules_detector.detect({"id": "big", "title": "", "text": text})
-    assert result["labels"] == ["insider_channel"]
-    assert all(text[e["start"]:e["end"]] == e["text"] for e in result["evidence"])
+    assert result.labels == ["insider_channel"]
+    assert all(text[e["start"]:e["end"]] == e["text"] for e in result.evidence)
     assert rules_detector.stats["fields_truncated"] == before + 1
 
 
@@ -111,9 +111,9 @@ def test_model_mode_uses_model_scores_thresholds_and_batches(rules_detector: Det
     assert len(classifier.calls) == 1 and classifier.calls[0][0] == ["内部渠道专利\n评职称用,欢迎咨询。", "手工皂"]
     assert classifier.calls[0][1][0]["label:insider_channel"] > 0
     first = results[0]
-    assert first["labels"] == ["abnormal_filing"]  # insider 0.65 is under the model's threshold 0.8
-    assert first["scores"]["insider_channel"] == 0.65
-    [span] = first["evidence"]
+    assert first.labels == ["abnormal_filing"]  # insider 0.65 is under the model's threshold 0.8
+    assert first.scores["insider_channel"] == 0.65
+    [span] = first.evidence
     assert (span["label"], span["field"], span["rule"]) == ("abnormal_filing", "text", "model")
     assert span["text"] == "评职称用，欢迎咨询"
 
@@ -136,7 +136,7 @@ def test_a_listing_the_model_cannot_score_is_skipped_not_its_batch(rules_detecto
     errors: list[tuple[int, str]] = []
     listings = [{"id": "a", "title": "内部渠道"}, {"id": "b", "title": "毒"}, {"id": "c", "title": "包授权"}]
     results = detector.detect_many(listings, on_error=lambda index, exc: errors.append((index, str(exc))))
-    assert [r["id"] for r in results] == ["a", "c"]
+    assert [r.id for r in results] == ["a", "c"]
     assert errors == [(1, "the model cannot score it (IndexError: Out of bounds on buffer access (axis 0))")]
     with pytest.raises(ListingError, match="the model cannot score it"):
         detector.detect(listings[1])
@@ -146,22 +146,22 @@ def test_an_empty_text_is_not_given_to_the_model(rules_detector: Detector) -> No
     classifier = FixedScores({"insider_channel": 0.9}, {})
     results = model_detector(rules_detector, classifier).detect_many([{"id": "e"}, {"id": "a", "title": "渠道"}])
     assert classifier.calls[0][0] == ["渠道"]
-    assert [r["labels"] for r in results] == [[], ["insider_channel"]]
+    assert [r.labels for r in results] == [[], ["insider_channel"]]
 
 
 def test_model_mode_seller_posing_as_official_body(rules_detector: Detector) -> None:
     detector = model_detector(rules_detector, FixedScores({}, {}))
     result = detector.detect({"id": "s", "title": "商标注册", "seller": "国知局商标受理服务中心"})
-    assert result["labels"] == ["impersonation"]
-    assert result["evidence"][0]["field"] == "seller"
+    assert result.labels == ["impersonation"]
+    assert result.evidence[0]["field"] == "seller"
 
 
 def test_model_offers_signal_with_registry(rules_detector: Detector, registry_csv) -> None:
     detector = model_detector(rules_detector, FixedScores({"offers_patent_agency": 0.9}, {}))
     result = detector.detect({"id": "u", "title": "帮你搞定", "text": "发明实用新型都能写。", "seller": "小雨知产笔记"})
-    assert result["labels"] == ["unlicensed_agency"] and result["scores"]["unlicensed_agency"] == 0.9
+    assert result.labels == ["unlicensed_agency"] and result.scores["unlicensed_agency"] == 0.9
     licensed = detector.detect({"id": "k", "title": "帮你搞定", "seller": "上海华信知识产权代理有限公司"})
-    assert licensed["labels"] == []
+    assert licensed.labels == []
 
 
 def test_model_inputs_match_detection(rules_detector: Detector) -> None:

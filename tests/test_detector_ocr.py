@@ -35,12 +35,12 @@ def claim_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_text_in_an_image_is_detected(rules_detector: Detector, claim_image: Path) -> None:
     result = rules_detector.detect({"id": "img", "title": "企业服务 详情见图", "text": "详情见图，图片内容为准。",
                                     "images": [str(claim_image)]})
-    assert "国家知识产权局指定代理" in result["image_text"]
-    assert {"impersonation", "insider_channel"} <= set(result["labels"])
-    image_spans = [e for e in result["evidence"] if e["field"] == "image_text"]
+    assert "国家知识产权局指定代理" in result.image_text
+    assert {"impersonation", "insider_channel"} <= set(result.labels)
+    image_spans = [e for e in result.evidence if e["field"] == "image_text"]
     assert {e["label"] for e in image_spans} == {"impersonation", "insider_channel"}
     for span in image_spans:
-        assert result["image_text"][span["start"]:span["end"]] == span["text"]
+        assert result.image_text[span["start"]:span["end"]] == span["text"]
 
 
 def test_image_by_url_and_unreadable_images(rules_detector: Detector, claim_image: Path, tmp_path: Path) -> None:
@@ -58,9 +58,9 @@ def test_image_by_url_and_unreadable_images(rules_detector: Detector, claim_imag
     finally:
         server.shutdown()
         server.server_close()
-    assert "impersonation" in result["labels"]
-    assert len(result["image_errors"]) == 3
-    assert any("not a readable image" in e for e in result["image_errors"])
-    assert any("404" in e for e in result["image_errors"])
+    assert "impersonation" in result.labels
+    assert len(result.image_errors) == 3
+    assert any("not a readable image" in e for e in result.image_errors)
+    assert any("404" in e for e in result.image_errors)
     assert rules_detector.stats["images_failed"] - before.get("images_failed", 0) == 3
     assert rules_detector.stats["images_read"] - before.get("images_read", 0) == 1

@@ -55,46 +55,46 @@ def test_missing_registry_file(tmp_path: Path) -> None:
 
 def test_personal_seller_offering_patent_agency(rules_detector: Detector) -> None:
     result = rules_detector.detect({"id": "p", "title": "代写代办专利申请", "text": OFFER, "seller": "张工专利代写"})
-    assert result["labels"] == ["unlicensed_agency"]
-    registry_span = [e for e in result["evidence"] if e["rule"].startswith("registry.")]
+    assert result.labels == ["unlicensed_agency"]
+    registry_span = [e for e in result.evidence if e["rule"].startswith("registry.")]
     assert registry_span == [{"label": "unlicensed_agency", "field": "seller", "start": 0, "end": 6,
                               "text": "张工专利代写", "rule": "registry.not_in_registry",
                               "note": "发布者不在专利代理机构名录中"}]
-    assert any(e["rule"].startswith("offers.") for e in result["evidence"])
+    assert any(e["rule"].startswith("offers.") for e in result.evidence)
 
 
 def test_licensed_agency_offering_patent_agency(rules_detector: Detector) -> None:
     result = rules_detector.detect({"id": "l", "title": "专利申请代理", "text": OFFER,
                                     "seller": "上海华信知识产权代理有限公司"})
-    assert result["labels"] == []
-    assert result["scores"]["unlicensed_agency"] == 0.0
+    assert result.labels == []
+    assert result.scores["unlicensed_agency"] == 0.0
 
 
 def test_code_of_another_agency_is_evidence(rules_detector: Detector) -> None:
     text = "专利申请代理，机构代码 31028，价格实惠。"
     result = rules_detector.detect({"id": "c", "title": "", "text": text, "seller": "小李商标专利"})
-    assert result["labels"] == ["unlicensed_agency"]
-    [span] = [e for e in result["evidence"] if e["rule"] == "registry.code_of_other_agency"]
+    assert result.labels == ["unlicensed_agency"]
+    [span] = [e for e in result.evidence if e["rule"] == "registry.code_of_other_agency"]
     assert (span["field"], text[span["start"]:span["end"]]) == ("text", "31028")
     assert "上海博睿专利代理事务所" in span["note"]
 
 
 def test_unknown_code_is_evidence(rules_detector: Detector) -> None:
     result = rules_detector.detect({"id": "u", "title": "专利代办 机构代码 39876", "text": OFFER})
-    assert result["labels"] == ["unlicensed_agency"]
-    assert [e["text"] for e in result["evidence"] if e["rule"] == "registry.unknown_code"] == ["39876"]
+    assert result.labels == ["unlicensed_agency"]
+    assert [e["text"] for e in result.evidence if e["rule"] == "registry.unknown_code"] == ["39876"]
 
 
 def test_no_patent_offer_no_unlicensed(rules_detector: Detector) -> None:
     result = rules_detector.detect({"id": "t", "title": "商标注册 全程代办", "text": "商标查询、注册、续展。",
                                     "seller": "老王代办"})
-    assert result["labels"] == []
+    assert result.labels == []
 
 
 def test_recruiting_attorneys_is_not_an_offer(rules_detector: Detector) -> None:
     result = rules_detector.detect({"id": "r", "title": "诚聘专利代理师", "text": "负责专利撰写，五险一金。",
                                     "seller": "某科技公司"})
-    assert result["labels"] == []
+    assert result.labels == []
 
 
 def test_without_registry_unlicensed_is_not_decided(tmp_path: Path) -> None:
@@ -104,4 +104,4 @@ def test_without_registry_unlicensed_is_not_decided(tmp_path: Path) -> None:
     detector = Detector.load(config, rules_only=True)
     assert "registry file not found" in (detector.registry_problem or "")
     result = detector.detect({"id": "p", "title": "代写代办专利申请", "text": OFFER, "seller": "张工专利代写"})
-    assert result["labels"] == [] and result["scores"]["unlicensed_agency"] == 0.0
+    assert result.labels == [] and result.scores["unlicensed_agency"] == 0.0

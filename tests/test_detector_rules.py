@@ -102,23 +102,23 @@ EVASIONS = [
 @pytest.mark.parametrize(("label", "text"), POSITIVES)
 def test_each_label_is_found(rules_detector: Detector, label: str, text: str) -> None:
     result = rules_detector.detect({"id": "x", "title": "", "text": text})
-    assert label in result["labels"], result
-    spans = [e for e in result["evidence"] if e["label"] == label]
+    assert label in result.labels, result
+    spans = [e for e in result.evidence if e["label"] == label]
     assert spans and all(text[e["start"]:e["end"]] == e["text"] for e in spans)
 
 
 @pytest.mark.parametrize("text", HARD_NEGATIVES)
 def test_hard_negatives_are_not_flagged(rules_detector: Detector, text: str) -> None:
     result = rules_detector.detect({"id": "x", "title": "", "text": text})
-    content = [label for label in result["labels"] if label != "unlicensed_agency"]
-    assert content == [], result["evidence"]
+    content = [label for label in result.labels if label != "unlicensed_agency"]
+    assert content == [], result.evidence
 
 
 @pytest.mark.parametrize(("kind", "text"), EVASIONS, ids=[kind for kind, _ in EVASIONS])
 def test_each_evasion_is_seen_through(rules_detector: Detector, kind: str, text: str) -> None:
     result = rules_detector.detect({"id": "x", "title": text})
-    assert set(result["labels"]) & {"impersonation", "insider_channel"}, kind
-    for span in result["evidence"]:
+    assert set(result.labels) & {"impersonation", "insider_channel"}, kind
+    for span in result.evidence:
         assert text[span["start"]:span["end"]] == span["text"]
 
 
@@ -146,10 +146,10 @@ def test_features_have_stable_names() -> None:
 
 def test_rules_only_scores_every_label(rules_detector: Detector) -> None:
     result = rules_detector.detect({"id": 7, "title": "内部渠道 包授权"})
-    assert result["id"] == "7"
-    assert set(result["scores"]) == set(LABELS)
-    assert all(0.0 <= score <= 1.0 for score in result["scores"].values())
-    assert result["risk"] == max(result["scores"].values())
+    assert result.id == "7"
+    assert set(result.scores) == set(LABELS)
+    assert all(0.0 <= score <= 1.0 for score in result.scores.values())
+    assert result.risk == max(result.scores.values())
     assert rules_detector.mode == "rules"
 
 

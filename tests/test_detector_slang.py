@@ -43,20 +43,20 @@ def detector(registry_csv) -> Detector:
 @pytest.mark.parametrize("label, text", SLANG + INSIDER)
 def test_trade_slang_and_first_person_insider_claims(detector: Detector, label: str, text: str) -> None:
     result = detector.detect({"id": "t", "text": text})
-    assert label in result["labels"], (text, result["scores"])
+    assert label in result.labels, (text, result.scores)
 
 
 @pytest.mark.parametrize("label, title", SHORT_TITLES)
 def test_short_form_titles(detector: Detector, label: str, title: str) -> None:
     result = detector.detect({"id": "t", "title": title})
-    assert label in result["labels"], (title, result["scores"])
+    assert label in result.labels, (title, result.scores)
 
 
 @pytest.mark.parametrize("case", LAWFUL)
 def test_lawful_texts_sharing_the_words_raise_no_label(detector: Detector, case: str) -> None:
     result = detector.detect({"id": "t", "text": LAWFUL[case]})
-    assert set(result["labels"]) <= {"unlicensed_agency"}, (case, result["scores"])
-    assert not set(result["labels"]) & {"abnormal_filing", "insider_channel"}
+    assert set(result.labels) <= {"unlicensed_agency"}, (case, result.scores)
+    assert not set(result.labels) & {"abnormal_filing", "insider_channel"}
 
 
 @pytest.mark.parametrize("seller, posing", [
@@ -68,4 +68,4 @@ def test_lawful_texts_sharing_the_words_raise_no_label(detector: Detector, case:
 ])
 def test_official_sounding_seller_names(detector: Detector, seller: str, posing: bool) -> None:
     result = detector.detect({"id": "s", "title": "商标注册 专利申请", "text": "线上办理。", "seller": seller})
-    assert ("impersonation" in result["labels"]) is posing, (seller, result["labels"])
+    assert ("impersonation" in result.labels) is posing, (seller, result.labels)

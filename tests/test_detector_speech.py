@@ -49,17 +49,17 @@ def test_reported_passages(rules_detector: Detector, text: str, passage: str) ->
 def test_claims_inside_reported_speech_raise_no_rule(rules_detector: Detector, text: str, label: str) -> None:
     prepared = rules_detector._prepare({"id": "x", "text": text})
     assert label in {match.label for match in prepared.analysis.suppressed}
-    assert label not in rules_detector.detect({"id": "x", "text": text})["labels"]
+    assert label not in rules_detector.detect({"id": "x", "text": text}).labels
 
 
 def test_the_authors_own_offer_beside_a_reported_passage_still_counts(rules_detector: Detector) -> None:
     text = "别家打着“官方”旗号收高价。我们是审查员的熟人，内部渠道十五天下证。"
-    assert rules_detector.detect({"id": "x", "text": text})["labels"] == ["insider_channel"]
+    assert rules_detector.detect({"id": "x", "text": text}).labels == ["insider_channel"]
 
 
 def test_quotation_marks_for_emphasis_in_an_ad_do_not_hide_the_claim(rules_detector: Detector) -> None:
     result = rules_detector.detect({"id": "x", "text": "我们承诺“内部渠道下证”，“包授权”，加微信详谈"})
-    assert result["labels"] == ["insider_channel"]
+    assert result.labels == ["insider_channel"]
     assert reported_text(rules_detector, "我们承诺“内部渠道下证”，“包授权”，加微信详谈") == []
 
 
@@ -77,7 +77,7 @@ def test_questions_hearsay_rule_lists_and_refusals_raise_no_rule(rules_detector:
     service are not offers (issue 16: who is speaking)."""
     prepared = rules_detector._prepare({"id": "x", "text": text})
     assert label in {match.label for match in prepared.analysis.suppressed}
-    assert label not in rules_detector.detect({"id": "x", "text": text})["labels"]
+    assert label not in rules_detector.detect({"id": "x", "text": text}).labels
 
 
 def test_a_question_about_lawfulness_is_reported_as_a_whole_sentence(rules_detector: Detector) -> None:
@@ -91,7 +91,7 @@ def test_a_question_about_lawfulness_is_reported_as_a_whole_sentence(rules_detec
 ])
 def test_an_ads_rhetorical_question_does_not_hide_its_offer(rules_detector: Detector, text: str,
                                                             label: str) -> None:
-    assert label in rules_detector.detect({"id": "x", "text": text})["labels"]
+    assert label in rules_detector.detect({"id": "x", "text": text}).labels
 
 
 def test_a_warning_word_ends_with_its_clause(rules_detector: Detector) -> None:
@@ -109,8 +109,8 @@ def test_rules_only_solicitation_reads_the_cue_lists(rules_detector: Detector) -
     notice = rules_detector.detect(
         {"id": "n", "text": "经查，当事人违反《广告法》第二十八条之规定，本局责令改正并处罚款。"})
     bare = rules_detector.detect({"id": "b", "text": "下证快 不过退款"})
-    assert ad["solicitation"] > 0.7 > 0.3 > notice["solicitation"]
-    assert bare["solicitation"] == 0.5
+    assert ad.solicitation > 0.7 > 0.3 > notice.solicitation
+    assert bare.solicitation == 0.5
     assert cue_solicitation({}) == 0.5
 
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from core.config import ConfigError
+from core.lead import Detection
 from detector.classifier import MODEL_LABELS, LabelClassifier, default_model_dir
 from detector.registry import AgencyRegistry
 from detector.training.baseline import KeywordBaseline
@@ -128,7 +129,7 @@ def test_real_world_figures_count_quoted_ads_and_false_positives_apart():
                "r0005": ["impersonation"]}
 
     def detect_many(listings):
-        return [{"id": listing["id"], "labels": flagged.get(listing["id"], [])} for listing in listings]
+        return [Detection(id=listing["id"], labels=flagged.get(listing["id"], [])) for listing in listings]
 
     report = evaluate_real("fake", detect_many, items)
     assert (report.any_label_recall.hits, report.any_label_recall.total) == (1, 2)
@@ -253,8 +254,8 @@ def test_missing_model_dir_is_a_clear_error(tmp_path):
 
 def test_keyword_baseline_misses_spaced_variants():
     baseline = KeywordBaseline()
-    assert baseline.detect({"id": "1", "title": "内部渠道 包下证", "text": ""})["labels"] == ["insider_channel"]
-    assert baseline.detect({"id": "2", "title": "内 部 渠 道", "text": ""})["labels"] == []
+    assert baseline.detect({"id": "1", "title": "内部渠道 包下证", "text": ""}).labels == ["insider_channel"]
+    assert baseline.detect({"id": "2", "title": "内 部 渠 道", "text": ""}).labels == []
 
 
 def test_eval_command_prints_figures_for_detector_and_baseline(tiny_data, tmp_path):

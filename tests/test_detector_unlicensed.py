@@ -26,9 +26,9 @@ def test_a_trademark_page_offers_no_patent_agency_whatever_the_model_says(rules_
     detector = model_detector(rules_detector, FixedScores({"offers_patent_agency": 0.95}, {}))
     for title, text in TRADEMARK_PAGES:
         result = detector.detect({"id": "tm", "title": title, "text": text})
-        assert result["labels"] == [] and result["scores"]["unlicensed_agency"] == 0.0, title
+        assert result.labels == [] and result.scores["unlicensed_agency"] == 0.0, title
     title, text = PATENT_PAGE
-    assert detector.detect({"id": "pt", "title": title, "text": text})["labels"] == ["unlicensed_agency"]
+    assert detector.detect({"id": "pt", "title": title, "text": text}).labels == ["unlicensed_agency"]
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +40,12 @@ def detector(registry_csv) -> Detector:
 def test_committed_model_leaves_a_trademark_agency_page_without_a_seller_alone(
         detector: Detector, title: str, text: str) -> None:
     assert detector.mode == "model"
-    assert "unlicensed_agency" not in detector.detect({"id": "tm", "title": title, "text": text})["labels"]
+    assert "unlicensed_agency" not in detector.detect({"id": "tm", "title": title, "text": text}).labels
 
 
 def test_committed_model_flags_a_patent_agency_page_without_a_seller(detector: Detector) -> None:
     title, text = PATENT_PAGE
     result = detector.detect({"id": "pt", "title": title, "text": text})
-    assert "unlicensed_agency" in result["labels"]
+    assert "unlicensed_agency" in result.labels
     assert any(span["label"] == "unlicensed_agency" and span["field"] in ("title", "text")
-               for span in result["evidence"])
+               for span in result.evidence)

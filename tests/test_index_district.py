@@ -8,6 +8,7 @@ import pytest
 
 from core.config import ConfigError
 from core.districts import load_districts
+from core.lead import Detection
 from index.district import DistrictFinder, find_district
 from index.lead import observation
 
@@ -32,7 +33,7 @@ def test_short_names_count_and_the_address_comes_before_the_seller() -> None:
 def test_a_lead_is_filed_under_the_district_of_its_location() -> None:
     listing = {"canonical_url": "http://m/item.htm?id=1", "location": "上海市杨浦区国定路",
                "seller": "黄浦区某代理", "fetched_at": "2026-11-02T08:00:00Z"}
-    assert observation(listing, {})["district"] == "杨浦区"
+    assert observation(listing, Detection())["district"] == "杨浦区"
 
 
 def test_districts_come_from_the_config_staff_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from core.labels import LABELS
-from core.lead import lead_id
+from core.lead import Detection, lead_id
 from index import LeadNotFound, LeadQuery, LeadStore, cluster, open_store
 from index.sqlite_store import SqliteLeadStore
 
@@ -35,7 +35,7 @@ def listing(n: int, **overrides: Any) -> dict[str, Any]:
     return doc
 
 
-def detection(labels: tuple[str, ...] = (), risk: float = 0.1, **overrides: Any) -> dict[str, Any]:
+def detection(labels: tuple[str, ...] = (), risk: float = 0.1, **overrides: Any) -> Detection:
     scores = dict.fromkeys(LABELS, 0.05)
     scores.update(dict.fromkeys(labels, 0.9))
     doc = {"labels": list(labels), "scores": scores, "risk": risk,
@@ -44,7 +44,7 @@ def detection(labels: tuple[str, ...] = (), risk: float = 0.1, **overrides: Any)
            "entities": [{"type": "phone", "text": "13800138000", "field": "text", "start": 5, "end": 16},
                         {"type": "wechat", "text": "ipagent88", "field": "text", "start": 20, "end": 29}]}
     doc.update(overrides)
-    return doc
+    return Detection.model_validate(doc)
 
 
 IMPERSONATION_AD = ("国家知识产权局指定代理 商标局官方受理窗口",

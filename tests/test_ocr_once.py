@@ -139,6 +139,6 @@ def test_the_detector_reads_image_text_given_instead_of_the_images(rules_detecto
                                                                    tmp_path: Path) -> None:
     result = rules_detector.detect({"id": "x", "title": "企业服务 详情见图", "images": [str(tmp_path / "gone.png")],
                                     "image_text": "国家知识产权局指定代理"})
-    assert "impersonation" in result["labels"]
-    assert result["image_text"] == "国家知识产权局指定代理"
-    assert "image_errors" not in result, "the images were not opened again"
+    assert "impersonation" in result.labels
+    assert result.image_text == "国家知识产权局指定代理"
+    assert "image_errors" not in result.document(), "the images were not opened again"

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.labels import CONTENT_LABELS, UNLICENSED_AGENCY
+from core.lead import Detection
 from detector.registry import AgencyRegistry
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -31,14 +32,14 @@ class KeywordBaseline:
         self.registry = registry
         self.keywords = {label: tuple(words) for label, words in (keywords or KEYWORDS).items()}
 
-    def detect(self, listing: Mapping[str, Any]) -> dict[str, Any]:
+    def detect(self, listing: Mapping[str, Any]) -> Detection:
         text = f"{listing.get('title') or ''}\n{listing.get('text') or ''}"
         labels = [label for label in CONTENT_LABELS if any(word in text for word in self.keywords.get(label, ()))]
         if self.registry is not None and any(word in text for word in OFFERS_KEYWORDS):
             seller = listing.get("seller") or ""
             if not self.registry.check([seller] if seller else [], []).licensed:
                 labels.append(UNLICENSED_AGENCY)
-        return {"id": listing.get("id"), "labels": labels}
+        return Detection(id=listing.get("id"), labels=labels)
 
-    def detect_many(self, listings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def detect_many(self, listings: Iterable[Mapping[str, Any]]) -> list[Detection]:
         return [self.detect(listing) for listing in listings]

@@ -11,13 +11,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.labels import CONTENT_LABELS, LABELS
+from core.lead import Detection
 from detector.training.corpus import Item, listing_of
 from detector.training.real_corpus import RealItem
 
 TARGETS = {"macro_f1": 0.92, "hard_negative_fpr": 0.05, "obfuscated_recall_gap": 0.05}
 REAL_TARGETS = {"any_label_recall": 0.85, "hard_negative_fpr": 0.10}
 
-DetectMany = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+DetectMany = Callable[[list[dict[str, Any]]], list[Detection]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ def evaluate_real(system: str, detect_many: DetectMany, items: Sequence[RealItem
     predicted: list[set[str]] = []
     for start in range(0, len(listings), batch_size):
         batch = listings[start:start + batch_size]
-        predicted.extend(set(result["labels"]) & set(CONTENT_LABELS) for result in detect_many(batch))
+        predicted.extend(set(result.labels) & set(CONTENT_LABELS) for result in detect_many(batch))
         if advance is not None:
             advance(len(batch))
     quoted = [(set(item.labels) & set(CONTENT_LABELS), found) for item, found in zip(items, predicted)
@@ -195,7 +196,7 @@ def predicted_labels(detect_many: DetectMany, items: Sequence[Item], batch_size:
     labels: list[set[str]] = []
     for start in range(0, len(items), batch_size):
         batch = [listing_of(item) for item in items[start:start + batch_size]]
-        labels.extend(set(result["labels"]) for result in detect_many(batch))
+        labels.extend(set(result.labels) for result in detect_many(batch))
         if advance is not None:
             advance(len(batch))
     return labels
