@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, count, islice, repeat
 
 from ahocorasick_rs import AhoCorasick
 from pypinyin import lazy_pinyin
@@ -35,7 +34,6 @@ _SENTENCE_END = re.compile(r"[。!?;\n]")
 _LONGEST_SYLLABLE = 6  # zhuang, shuang
 READING_MIN_WORDS = 10
 _END = ""  # trie key of the terms that end at a node (never a syllable)
-_NOTHING: dict = {}
 _FIRST_CLASS = 0xF0000  # sound classes are written as characters of the supplementary private use area
 
 
@@ -176,8 +174,8 @@ class SoundIndex:
 
     Two tries of the same terms: one by syllable (walked through Latin words, whose syllables are known only
     once the word is split), and the same trie keyed by sound class (every class with a reading of a syllable
-    leads to its child), so a Chinese text, translated to classes in one `str.translate`, is walked with one
-    dictionary look-up per character.
+    leads to its child), so a Chinese text, translated to classes in one `str.translate`, is walked from the
+    positions where the first two classes of a term stand (found by Aho-Corasick) only.
     """
 
     def __init__(self, terms: Iterable[str]) -> None:
@@ -199,18 +197,18 @@ class SoundIndex:
             for syllable in readings:
                 classes_of.setdefault(syllable, []).append(code)
         by_class = _keyed_by_class(self._root, classes_of)
-        # The first two levels merged: class → {next class → nodes}, so that the look-ups of every position of a
-        # text run in C (map) and Python only sees positions where two characters start a term.
-        self._second: dict[str, dict[str, list[dict]]] = {}
+        # The first two levels as pairs of classes, found in the coded text by an Aho-Corasick automaton (in Rust),
+        # so that Python only sees positions where two characters start a term.
+        starts: dict[str, list[dict]] = {}
         for code, children in by_class.items():
             if code == _END:
                 continue
-            merged: dict[str, list[dict]] = {}
             for child in children:
                 for following, nodes in child.items():
                     if following != _END:
-                        merged.setdefault(following, []).extend(nodes)
-            self._second[code] = children[0] if len(children) == 1 else merged
+                        starts.setdefault(code + following, []).extend(nodes)
+        self._pairs = AhoCorasick(list(starts))
+        self._pair_nodes = list(starts.values())
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -240,12 +238,9 @@ class SoundIndex:
 
     def _walk_chinese(self, text: str, spans: list[tuple[int, int, list[str]]]) -> None:
         coded = text.translate(self._classes)
-        seconds = map(self._second.get, coded, repeat(_NOTHING))
-        started = list(map(dict.get, seconds, islice(coded, 1, None)))
         size = len(coded)
-        for start in compress(count(), started):
-            third = start + 2
-            for node in started[start]:
+        for index, start, third in self._pairs.find_matches_as_indexes(coded, overlapping=True):
+            for node in self._pair_nodes[index]:
                 # Most terms found are two characters long and stop here: one step inline, the rest in a call.
                 ends = node.get(_END)
                 if ends is not None:
