@@ -85,9 +85,11 @@ class EntityExtractor:
                 rf"(?<![a-z])(?:{_alternation(qq_words)})(?:号)?(?:是|为)?[^\w\n]{{0,4}}(?P<id>[1-9](?:{_DIGIT_SEP}\d){{4,11}})(?![\d])")),
             ("agency_code", re.compile(
                 r"(?:代理机构代码|机构代码|机构编号|代理机构编号|机构代码为|代码)[ :=：(]*(?P<id>\d{5})(?!\d)")),
+            # A figure after a currency sign, or one with 元/块 or 万 per year after it. The figure is read once for
+            # both endings and only from the start of a digit run (a run is not retried at each of its digits).
             ("price", re.compile(
-                r"(?:¥|rmb|人民币) ?\d+(?:\.\d+)?(?:万)?|\d+(?:\.\d+)?(?:万)?(?:元|块)"
-                r"|\d+(?:\.\d+)?万(?=/?年|一年|每年)")),
+                r"(?:¥|rmb|人民币) ?\d+(?:\.\d+)?(?:万)?"
+                r"|(?<!\d)\d++(?:\.\d++)?(?:万?(?:元|块)|万(?=/?年|一年|每年))")),
             ("agency", re.compile(rf"(?:{_alternation(agency_endings)})(?:\((?:特殊)?普通合伙\))?")),
         ]
         self._same_as_phone = re.compile(rf"(?:{_alternation(wechat_words)})同号|同微信|微信同号")
