@@ -35,7 +35,7 @@ import threading
 import time
 import tracemalloc
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psutil
 from rich.console import Console
@@ -93,12 +93,13 @@ class AllocationGrowth:
 
     def spider_opened(self, spider: Any) -> None:
         from twisted.internet import reactor
+        from twisted.internet.base import ReactorBase
 
         if tracemalloc.is_tracing():
             return
         self.owner = True
         tracemalloc.start(8)
-        reactor.callLater(self.warmup, self._take_baseline)
+        cast(ReactorBase, reactor).callLater(self.warmup, self._take_baseline)
 
     def _take_baseline(self) -> None:
         self.baseline = tracemalloc.take_snapshot()

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
@@ -24,11 +24,13 @@ from casework.config import LABEL_NAMES_ZH, TakedownConfig
 from casework.config import Letter as LetterTemplate
 from casework.export import resolve_path, safe_cell, xml_safe
 from core.config import ConfigError
-
-# A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
+from core.lead import Lead
 from core.settings import config_dir
 from crawler.platforms import Operator, load_platform
 from index.store import LeadStore
+
+if TYPE_CHECKING:
+    from docx.shared import Length
 
 # A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
 # glyphs a letter uses (a subset), which `pdffonts` reports as embedded.
@@ -146,11 +148,12 @@ def build_letter(platform: str, leads: Iterable[Mapping[str, Any] | Any], config
     operator = operator_of(platform)
     c = config.complainant
     template: LetterTemplate = config.letter if notice.number == 1 else config.follow_up
+    reference, date = reference_for(platform, when, notice.number), _date_zh(when)
+    reply_by = _date_zh(when + timedelta(days=config.deadline_days))
     values = {
         "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
-        "office": c.office, "count": len(rows), "deadline_days": config.deadline_days, "date": _date_zh(when),
-        "reply_by": _date_zh(when + timedelta(days=config.deadline_days)),
-        "reference": reference_for(platform, when, notice.number), "contact": c.contact, "phone": c.phone,
+        "office": c.office, "count": len(rows), "deadline_days": config.deadline_days, "date": date,
+        "reply_by": reply_by, "reference": reference, "contact": c.contact, "phone": c.phone,
         "number": notice.number, "first_reference": notice.first_reference or "", "first_date":
             notice.first_date or "", "first_title": notice.first_title or "",
     }
@@ -158,10 +161,10 @@ def build_letter(platform: str, leads: Iterable[Mapping[str, Any] | Any], config
     def fill(text: str) -> list[str]:
         return [line.format(**values) for line in text.splitlines() if line.strip()]
 
-    return Letter(reference=values["reference"], platform=platform, recipient=operator.legal_name,
+    return Letter(reference=reference, platform=platform, recipient=operator.legal_name,
                   title=template.title.format(**values), paragraphs=fill(template.opening),
-                  closing=fill(template.closing), office=c.office, date=values["date"],
-                  reply_by=values["reply_by"], rows=rows, notice=notice)
+                  closing=fill(template.closing), office=c.office, date=date, reply_by=reply_by, rows=rows,
+                  notice=notice)
 
 
 _COLUMNS = ("序号", "网址", "标题", "发布者", "违法情形", "法律依据", "证据校验值（SHA-256）", "抓取时间", "截图")
@@ -228,8 +231,8 @@ def write_docx(letter: Letter, path: Path) -> Path:
         document.add_paragraph(text)
     for text in (letter.office, letter.date):
         document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    width = section.page_width - section.left_margin - section.right_margin
-    height = section.page_height - section.top_margin - section.bottom_margin - Cm(2)
+    width = _set(section.page_width) - _set(section.left_margin) - _set(section.right_margin)
+    height = _set(section.page_height) - _set(section.top_margin) - _set(section.bottom_margin) - Cm(2)
     for i, row in enumerate(letter.rows, 1):
         if row.screenshot is None:
             continue
@@ -243,6 +246,14 @@ def write_docx(letter: Letter, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
+
+
+def _set(length: Length | None) -> Length:
+    """A page dimension of the document: python-docx's default template sets every one (its types allow a
+    section that leaves one to the template it inherits)."""
+    if length is None:
+        raise ValueError("the Word template leaves a page dimension unset")
+    return length
 
 
 def _image_size(path: Path) -> tuple[int, int]:
@@ -385,7 +396,7 @@ def web_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and url == url.strip()
 
 
-def _send(store: LeadStore, letter: Letter, leads: list[dict[str, Any]], config: TakedownConfig, out_dir: Path, *,
+def _send(store: LeadStore, letter: Letter, leads: list[Lead], config: TakedownConfig, out_dir: Path, *,
           by: str, when: datetime) -> TakedownResult:
     """Write the letter's documents, then move its leads to takedown_requested with the notice recorded (the
     documents come first, so a failure while writing changes no lead)."""
@@ -451,7 +462,7 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
     from index import LeadQuery
 
     when = when or datetime.now(UTC)
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[Lead]] = {}
     firsts: dict[str, dict[str, Any]] = {}
     for lead in store.iter_leads(LeadQuery(statuses=["persisting"], platforms=[platform], sort="first_seen",
                                            descending=False)):

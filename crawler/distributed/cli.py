@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -10,6 +13,9 @@ from rich.table import Table
 
 from core.config import ConfigError
 from crawler.distributed.config import DistributedConfig, load_config
+
+if TYPE_CHECKING:
+    from crawler.distributed.run import WorkerReport
 
 cluster = typer.Typer(
     help="Distributed crawling: one Redis frontier (scrapy-redis) shared by workers on any number of machines.",
@@ -100,8 +106,10 @@ QUIET = typer.Option(False, "--quiet", "-q", help="No live progress display (log
 
 def _run_worker(console: Console, redis_url: str | None, sweep: str | None, heartbeat: float | None,
                 stale_after: float | None, max_images: int | None, setting: list[str] | None,
-                summary_json: Path | None, quiet: bool, **options: object) -> None:
-    from crawler.distributed.run import DistributedError, crawl_distributed, run_worker
+                summary_json: Path | None, quiet: bool, start: Callable[..., WorkerReport]) -> None:
+    """Run `start` (`run_worker` or `crawl_distributed` with the command's own arguments) with the options every
+    worker has, and print its summary."""
+    from crawler.distributed.run import DistributedError
     from crawler.progress import SUMMARY_COLUMNS, progress_table
 
     try:
@@ -109,9 +117,7 @@ def _run_worker(console: Console, redis_url: str | None, sweep: str | None, hear
         if max_images is not None:
             overrides["LANTIAN_MAX_IMAGES"] = max_images
         config = _config(redis_url, sweep, heartbeat_seconds=heartbeat, stale_after_seconds=stale_after)
-        seeding = "platforms" in options
-        report = (crawl_distributed if seeding else run_worker)(
-            config, progress=not quiet, console=console, settings=overrides, **options)  # type: ignore[operator]
+        report = start(config, progress=not quiet, console=console, settings=overrides)
     except (ConfigError, DistributedError) as exc:
         raise _fail(console, str(exc)) from None
     summary = report.summary
@@ -142,8 +148,10 @@ def work(
 ) -> None:
     """Run one worker: crawl from the shared frontier (detector, evidence and leads in this worker) until the
     whole sweep is done. Start as many as you like, on any machine, at any time."""
+    from crawler.distributed.run import run_worker
+
     _run_worker(Console(), redis_url, sweep, heartbeat, stale_after, max_images, setting, summary_json, quiet,
-                worker_id=worker_id, wait_seconds=wait)
+                partial(run_worker, worker_id=worker_id, wait_seconds=wait))
 
 
 @cluster.command("crawl")
@@ -164,9 +172,11 @@ def crawl(
 ) -> None:
     """Seed and work in one process (`lantian crawl --distributed`): run the same command on several machines;
     they share one frontier, and each URL is fetched once."""
+    from crawler.distributed.run import crawl_distributed
+
     _run_worker(Console(), redis_url, sweep, heartbeat, stale_after, max_images, setting, summary_json, quiet,
-                worker_id=worker_id, platforms=platform or None, endpoints=endpoints, keywords=keywords,
-                max_pages=max_pages)
+                partial(crawl_distributed, platforms=platform or None, endpoints=endpoints, keywords=keywords,
+                        max_pages=max_pages, worker_id=worker_id))
 
 
 @cluster.command("status")

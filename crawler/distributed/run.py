@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import redis
 from rich.console import Console
@@ -183,8 +183,8 @@ def run_worker(
     log_dir = data_dir() / "crawl" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    log = {"LOG_FILE": str(log_dir / f"worker-{worker_id}-{stamp}.log"), "LOG_FILE_APPEND": False} if progress \
-        else {}
+    log_file = str(log_dir / f"worker-{worker_id}-{stamp}.log") if progress else ""
+    log = {"LOG_FILE": log_file, "LOG_FILE_APPEND": False} if progress else {}
     pipelines = {**crawler_settings().getdict("ITEM_PIPELINES"),
                  f"{RecheckRequeuedPipeline.__module__}.RecheckRequeuedPipeline": PIPELINE_ORDER}
     process = CrawlerProcess(crawler_settings({
@@ -203,11 +203,11 @@ def run_worker(
     stats = run_with_progress(process, list(crawlers.values()), names, console or Console(file=sys.stderr), progress,
                               title=f"worker {worker_id} · sweep {config.sweep_id}")
 
-    summary = SweepSummary(seconds=time.monotonic() - started, log_file=log.get("LOG_FILE", ""))
+    summary = SweepSummary(seconds=time.monotonic() - started, log_file=log_file)
     summary.platforms = summarize(stats, names)
     summary.counters = counters(stats)
     for kind, crawler in crawlers.items():
-        reason = crawler.stats.get_value("finish_reason") if getattr(crawler, "stats", None) else None
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats is not None else None
         summary.finish_reasons[kind] = str(reason)
     requeued = sum(int(s.get("lantian/distributed/requeued", 0)) for s in stats)
     return WorkerReport(worker_id=worker_id, summary=summary, peak_rss_mb=peak_rss_mb(), requeued=requeued)
@@ -236,7 +236,10 @@ def sweep_status(config: DistributedConfig) -> SweepStatus:
     now = float(server.time()[0])
     for kind in params.platforms:
         status.spiders[kind] = frontier(server, config.sweep_id, kind).status()
-        for worker, stamp in server.zrange(SweepKeys(config.sweep_id, kind).workers, 0, -1, withscores=True):
+        # With scores, a RESP2 connection (redis-py's default, ours) answers (member, score) pairs.
+        heartbeats = cast(list[tuple[bytes | str, float]],
+                          server.zrange(SweepKeys(config.sweep_id, kind).workers, 0, -1, withscores=True))
+        for worker, stamp in heartbeats:
             name = worker.decode() if isinstance(worker, bytes) else worker
             status.workers[name] = min(status.workers.get(name, float("inf")), now - stamp)
     return status

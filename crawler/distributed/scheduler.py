@@ -20,7 +20,7 @@ import os
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from redis.exceptions import RedisError
 from scrapy import Request, Spider
@@ -169,9 +169,12 @@ class WorkerScheduler(Scheduler):
             self._stopping = True
             logger.error("Redis unreachable for %.0f s: stopping this worker", now - self._redis_down_since)
             from twisted.internet import reactor
+            from twisted.internet.base import ReactorBase
 
+            assert self.crawler.engine is not None
             # not from inside the engine's own call (next_request): the engine goes on using its slot after it
-            reactor.callLater(0, self.crawler.engine.close_spider, self.spider, "redis_unreachable")
+            cast(ReactorBase, reactor).callLater(0, self.crawler.engine.close_spider, self.spider,
+                                                 "redis_unreachable")
 
     def close(self, reason: str) -> None:
         if self._reaper is not None and self._reaper.running:

@@ -90,6 +90,7 @@ class WorkerSiteSpider(FrontierFed, SiteSpider):
         request = scrapy.Request(urljoin(root, platform.site.facts.page), dont_filter=True,
                                  meta={"platform": platform.name, "download_slot": platform.name,
                                        "site_root": root, "lantian_page": True})
+        assert self.crawler.engine is not None and self.crawler.stats is not None  # the spider is crawling
         try:
             response = await maybe_deferred_to_future(self.crawler.engine.download(request))
         except Exception as exc:  # without its site's facts a listing goes on with what its own page said
