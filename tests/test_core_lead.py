@@ -1,0 +1,27 @@
+"""The detection document: a typed model that writes the same JSON document the detector always wrote."""
+from __future__ import annotations
+
+import json
+
+from core.lead import Detection
+
+DOCUMENT = {
+    "id": "L1", "labels": ["insider_channel"], "scores": {"insider_channel": 0.91, "impersonation": 0.02},
+    "evidence": [{"label": "insider_channel", "field": "text", "start": 0, "end": 4, "text": "内部渠道",
+                  "rule": "insider.channel", "note": "备案号不符"}],
+    "entities": [{"type": "phone", "text": "13800138000", "value": "13800138000", "field": "text", "start": 5,
+                  "end": 16}],
+    "risk": 0.91, "solicitation": 0.8, "image_text": "图中文字", "reviewed_by": "a newer detector's field",
+}
+
+
+def test_a_detection_writes_back_the_document_it_was_made_from_byte_for_byte() -> None:
+    detection = Detection.model_validate(DOCUMENT)
+    assert json.dumps(detection.document(), ensure_ascii=False) == json.dumps(DOCUMENT, ensure_ascii=False)
+    assert detection.evidence[0]["rule"] == "insider.channel"  # a span's field outside the type travels whole
+
+
+def test_fields_a_detection_was_not_given_stay_out_of_its_document() -> None:
+    nothing_found = Detection(labels=[])
+    assert nothing_found.document() == {"labels": []}
+    assert (nothing_found.risk, nothing_found.solicitation, nothing_found.evidence) == (0.0, None, [])
