@@ -196,9 +196,9 @@ def tiny_data(tmp_path_factory, corpus):
     `lantian train/eval --data` reads."""
     root = tmp_path_factory.mktemp("tiny_corpus")
     splits = {
-        "train": _tiny_split(corpus.splits["train"], 12),
-        "validation": _tiny_split(corpus.splits["validation"], 6),
-        "test": _tiny_split(corpus.splits["test"], 6),
+        "train": _tiny_split(corpus.splits["train"], 6),
+        "validation": _tiny_split(corpus.splits["validation"], 3),
+        "test": _tiny_split(corpus.splits["test"], 3),
     }
     for split, items in splits.items():
         (root / f"{split}.jsonl").write_text("".join(i.to_json() + "\n" for i in items), encoding="utf-8")
