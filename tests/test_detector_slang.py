@@ -67,5 +67,13 @@ def test_lawful_texts_sharing_the_words_raise_no_label(detector: Detector, case:
     ("国信知识产权代理有限公司", False),
 ])
 def test_official_sounding_seller_names(detector: Detector, seller: str, posing: bool) -> None:
-    result = detector.detect({"id": "s", "title": "商标注册 专利申请", "text": "线上办理。", "seller": seller})
+    result = detector.detect({"id": "s", "title": "商标注册 版权登记", "text": "线上办理。", "seller": seller})
     assert ("impersonation" in result.labels) is posing, (seller, result.labels)
+
+
+@pytest.mark.xfail(strict=True, reason="model of 2026-12-03 20:48 UTC: the bare title 商标注册 专利申请 scores "
+                   "impersonation 0.66 whatever the seller (an artefact of that training; the model before gave 0.15). "
+                   "Strict: the next training that fixes it makes this test fail until the mark is removed.")
+def test_a_bare_title_of_trademark_and_patent_services_is_no_impersonation(detector: Detector) -> None:
+    result = detector.detect({"id": "s", "title": "商标注册 专利申请", "text": "线上办理。", "seller": "小王知产"})
+    assert "impersonation" not in result.labels, result.scores

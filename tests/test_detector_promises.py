@@ -1,0 +1,43 @@
+"""Promises of the outcome, whole detector with the committed model: a guaranteed grant or a refund when the filing
+fails is an insider_channel claim in any wording (domain.md: nobody can promise the outcome), a refund policy or a
+guarantee outside trademarks and patents is none, and the same promise reported by a decision raises nothing.
+Examples written for this test, not taken from the training templates or the real-world corpus."""
+from __future__ import annotations
+
+import pytest
+
+from detector.detector import Detector
+from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
+
+PROMISES = [
+    "审核没通过的话，代理费全部退还给您",
+    "保证您今年拿到发明专利证书",
+    "实用新型申请，审不过的一分钱不收",
+    "商标注册不下来全额退费，放心交给我们",
+    "如果商标被驳回，服务费如数退还",
+]
+
+NOT_PROMISES = [
+    "本店退款政策：商品未发货可全额退款，已发货不退。",
+    "本所不承诺授权，审查结果以国家知识产权局为准。",
+    "驳回的商标申请，官费不予退还。",
+    "当事人在其网站宣称“确保授权，否则全额退款”，违反了广告法第二十八条。",
+    "经查，当事人在闲鱼承接专利申请业务，并承诺不授权退款，其行为构成无资质专利代理。",
+]
+
+
+@pytest.fixture(scope="module")
+def detector(registry_csv) -> Detector:
+    return Detector.load(registry=registry_csv)
+
+
+@pytest.mark.parametrize("text", PROMISES)
+def test_a_promised_outcome_is_an_insider_claim(detector: Detector, text: str) -> None:
+    result = detector.detect({"id": "ad", "text": text})
+    assert "insider_channel" in result.labels, (text, result.scores)
+
+
+@pytest.mark.parametrize("text", NOT_PROMISES)
+def test_refunds_elsewhere_refusals_and_reported_promises_raise_nothing(detector: Detector, text: str) -> None:
+    result = detector.detect({"id": "n", "text": text})
+    assert [label for label in result.labels if label != "unlicensed_agency"] == [], (text, result.scores)
