@@ -38,20 +38,29 @@ def test_screenshot_method_is_added_once_and_last():
     assert list(evidence["playwright_page_methods"]) == ["shot"]
 
 
-@pytest.mark.browser
-def test_the_evidence_png_is_the_whole_page_as_playwright_shows_it():
+def full_page_captures(content: str, viewport: dict[str, int] | None = None) -> tuple[Image.Image, Image.Image]:
+    """`full_page_png` of `content` in a tab of `viewport` (a visitor's window when None), and Playwright's own
+    full-page screenshot of it in a visitor's window."""
+
     async def both() -> tuple[bytes, bytes]:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(**launch_options())
             try:
-                page = await browser.new_page()
-                await page.set_content(TALL_LISTING)
-                return await full_page_png(page), await page.screenshot(full_page=True, type="png")
+                tab = await browser.new_page(viewport=viewport) if viewport else await browser.new_page()
+                await tab.set_content(content)
+                visitor = await browser.new_page()
+                await visitor.set_content(content)
+                return await full_page_png(tab), await visitor.screenshot(full_page=True, type="png")
             finally:
                 await browser.close()
 
     ours, playwrights = asyncio.run(both())
-    evidence, reference = Image.open(io.BytesIO(ours)), Image.open(io.BytesIO(playwrights))
+    return Image.open(io.BytesIO(ours)), Image.open(io.BytesIO(playwrights))
+
+
+@pytest.mark.browser
+def test_the_evidence_png_is_the_whole_page_as_playwright_shows_it():
+    evidence, reference = full_page_captures(TALL_LISTING)
     assert evidence.format == "PNG"
     assert evidence.size == reference.size and evidence.size[1] > 2400, "the whole page, beyond the viewport"
     assert evidence.convert("RGBA").tobytes() == reference.convert("RGBA").tobytes()
@@ -62,21 +71,6 @@ def test_the_evidence_png_is_the_whole_page_as_playwright_shows_it():
 def test_a_page_drawn_whole_in_the_screenshot_tab_gives_the_full_page_a_visitor_would_get(height: int):
     """The screenshot tab is taller than a visitor's window; its capture is still the page's own height (at least
     a visitor's window), pixel for pixel as Playwright's full-page screenshot in a visitor's window."""
-    content = LISTING.format(height=height)
-
-    async def both() -> tuple[bytes, bytes]:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tall = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
-                await tall.set_content(content)
-                visitor = await browser.new_page()
-                await visitor.set_content(content)
-                return await full_page_png(tall), await visitor.screenshot(full_page=True, type="png")
-            finally:
-                await browser.close()
-
-    ours, playwrights = asyncio.run(both())
-    evidence, reference = Image.open(io.BytesIO(ours)), Image.open(io.BytesIO(playwrights))
+    evidence, reference = full_page_captures(LISTING.format(height=height), SCREENSHOT_VIEWPORT)
     assert evidence.size == reference.size and evidence.size[1] < SCREENSHOT_VIEWPORT["height"]
     assert evidence.convert("RGBA").tobytes() == reference.convert("RGBA").tobytes()
