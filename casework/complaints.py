@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
 from core.config import StrictModel
 from core.lead import STATUSES, iso_utc
@@ -384,6 +385,7 @@ def write_reply(reply: Reply, out_dir: Path) -> dict[str, Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     document = Document()
+    COMPLAINT_REPLY.apply(document.sections[0])
     normal = document.styles["Normal"]
     normal.font.name = "SimSun"
     normal.font.size = Pt(12)

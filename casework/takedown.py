@@ -16,21 +16,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from casework.config import LABEL_NAMES_ZH, TakedownConfig
 from casework.config import Letter as LetterTemplate
 from casework.export import resolve_path, safe_cell, xml_safe
+from casework.paper import TAKEDOWN_LETTER
 from core.config import ConfigError
 from core.lead import Lead
 from core.settings import config_dir
 from crawler.platforms import Operator, load_platform
 from index.store import LeadStore
-
-if TYPE_CHECKING:
-    from docx.shared import Length
 
 # A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
 # glyphs a letter uses (a subset), which `pdffonts` reports as embedded.
@@ -191,15 +189,12 @@ def _attachment_caption(attachment: int, index: int, row: TakedownRow) -> str:
 
 def write_docx(letter: Letter, path: Path) -> Path:
     from docx import Document
-    from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm, Mm, Pt
 
     document = Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
+    TAKEDOWN_LETTER.apply(document.sections[0])
     normal = document.styles["Normal"]
     normal.font.name = "SimSun"
     normal.font.size = Pt(10.5)
@@ -231,8 +226,8 @@ def write_docx(letter: Letter, path: Path) -> Path:
         document.add_paragraph(text)
     for text in (letter.office, letter.date):
         document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    width = _set(section.page_width) - _set(section.left_margin) - _set(section.right_margin)
-    height = _set(section.page_height) - _set(section.top_margin) - _set(section.bottom_margin) - Cm(2)
+    width = Mm(TAKEDOWN_LETTER.text_width_mm)
+    height = Mm(TAKEDOWN_LETTER.text_height_mm) - Cm(2)
     for i, row in enumerate(letter.rows, 1):
         if row.screenshot is None:
             continue
@@ -246,14 +241,6 @@ def write_docx(letter: Letter, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
-
-
-def _set(length: Length | None) -> Length:
-    """A page dimension of the document: python-docx's default template sets every one (its types allow a
-    section that leaves one to the template it inherits)."""
-    if length is None:
-        raise ValueError("the Word template leaves a page dimension unset")
-    return length
 
 
 def _image_size(path: Path) -> tuple[int, int]:
@@ -290,7 +277,6 @@ def printable(text: str, glyphs: Mapping[int, Any]) -> str:
 def write_pdf(letter: Letter, path: Path) -> Path:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -305,8 +291,7 @@ def write_pdf(letter: Letter, path: Path) -> Path:
         # Listing text is hostile input: escape it so it cannot inject reportlab markup.
         return Paragraph(escape(printable(text, glyphs)).replace("\n", "<br/>"), style)
 
-    page_w, page_h = landscape(A4)
-    margin = 12 * mm
+    page = TAKEDOWN_LETTER
     thumb_w = 26 * mm
 
     def image(source: Path, max_w: float, max_h: float) -> Image:
@@ -337,10 +322,11 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     for i, row in enumerate(letter.rows, 1):
         if row.screenshot is not None:
             story += [PageBreak(), para(_attachment_caption(attachments[i], i, row), body), Spacer(1, 2 * mm),
-                      image(row.screenshot, page_w - 2 * margin - 1 * mm, page_h - 2 * 14 * mm - 14 * mm)]
+                      image(row.screenshot, page.text_width_mm * mm - 1 * mm, page.text_height_mm * mm - 14 * mm)]
     path.parent.mkdir(parents=True, exist_ok=True)
-    SimpleDocTemplate(str(path), pagesize=landscape(A4), leftMargin=margin, rightMargin=margin,
-                      topMargin=14 * mm, bottomMargin=14 * mm, title=printable(letter.title, glyphs),
+    SimpleDocTemplate(str(path), pagesize=(page.width_mm * mm, page.height_mm * mm), leftMargin=page.left_mm * mm,
+                      rightMargin=page.right_mm * mm, topMargin=page.top_mm * mm, bottomMargin=page.bottom_mm * mm,
+                      title=printable(letter.title, glyphs),
                       author=letter.office, initialFontName=PDF_FONT).build(story)
     return path
 

@@ -1,5 +1,5 @@
 """The complaint register: numbers, the status a complaint takes from its leads' workflow, its age against the
-answer deadline, when it may be answered, and what the reports count."""
+answer deadline, when it may be answered, the answer on A4, and what the reports count."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
+from docx.enum.section import WD_ORIENT
 from openpyxl import load_workbook
 
 from casework import workflow
@@ -63,6 +65,11 @@ def test_status_follows_the_leads_and_the_answer_waits_for_them(register: Compla
     assert "持证机构陈述事实" in files["txt"].read_text("utf-8") and "李女士" in files["txt"].read_text("utf-8")
     assert status_of(register.get(1), store, config) == "answered"
     assert register.get(1).reply["sha256"]["docx"]
+    [section] = Document(str(files["docx"])).sections
+    assert section.orientation == WD_ORIENT.PORTRAIT
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4, not US Letter
+    assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,
+                                  section.right_margin)] == [37, 35, 28, 26]  # GB/T 9704's margins
     assert [e["action"] for e in store.get(lead["id"])["audit"]][-1] == "complaint_reply"
 
 

@@ -1,13 +1,14 @@
 """Takedown letters a platform's legal team accepts, driven through `lantian takedown`: a screenshot per listing
 (thumbnail and attachment) in PDF and DOCX, every PDF font embedded (pdffonts), one image per listing (pdfimages),
 emoji never corrupting the table, the legal basis per label, the operator's legal name and complaint channel, the
-reply deadline, and numbered follow-ups citing the first request in the register."""
+reply deadline, numbered follow-ups citing the first request in the register, and A4 paper in both formats."""
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from rich.console import Console
@@ -82,6 +83,23 @@ def test_letter_carries_screenshots_embedded_fonts_and_the_legal_basis(store, ca
     assert len({part.partname for part in document.part.package.image_parts}) == 2
     basis = rows[leads[0]["title"]][5].text
     assert "第九条第（二）项" in basis and "《中华人民共和国商标法》" not in basis
+
+
+def test_the_docx_and_the_pdf_are_both_landscape_a4_with_the_same_margins(store, casework_env, tmp_path):
+    _confirmed(store, 1, "国家知识产权局指定代理 商标加急", None, ["impersonation"])
+    out = tmp_path / "letters"
+    result = CliRunner().invoke(app, ["takedown", "--platform", "market", "--out", str(out), "--by", "root"])
+    assert result.exit_code == 0, result.output
+
+    [section] = Document(str(next(out.glob("*.docx")))).sections
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)  # A4, not US Letter
+    margins = [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,
+                                     section.right_margin)]
+    assert margins == [14, 14, 12, 12]
+    for page in PdfReader(str(next(out.glob("*.pdf")))).pages:
+        assert (round(float(page.mediabox.width) / 72 * 25.4), round(float(page.mediabox.height) / 72 * 25.4)) \
+            == (297, 210)
 
 
 def test_follow_up_notices_are_numbered_cite_the_first_and_show_in_the_register(store, tmp_path, monkeypatch):

@@ -1,0 +1,55 @@
+"""The paper casework's letters are printed on: A4 (GB/T 148), the size Chinese platforms' legal teams and offices
+file, never US Letter (python-docx's default template). One page layout per kind of letter, shared by its DOCX and
+its PDF so the two print alike."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docx.section import Section
+
+A4_SHORT_MM = 210.0
+A4_LONG_MM = 297.0
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """An A4 page, its orientation and its margins, in millimetres."""
+    landscape: bool
+    top_mm: float
+    bottom_mm: float
+    left_mm: float
+    right_mm: float
+
+    @property
+    def width_mm(self) -> float:
+        return A4_LONG_MM if self.landscape else A4_SHORT_MM
+
+    @property
+    def height_mm(self) -> float:
+        return A4_SHORT_MM if self.landscape else A4_LONG_MM
+
+    @property
+    def text_width_mm(self) -> float:
+        return self.width_mm - self.left_mm - self.right_mm
+
+    @property
+    def text_height_mm(self) -> float:
+        return self.height_mm - self.top_mm - self.bottom_mm
+
+    def apply(self, section: Section) -> None:
+        """Lay out a DOCX section (python-docx) on this page."""
+        from docx.enum.section import WD_ORIENT
+        from docx.shared import Mm
+
+        section.orientation = WD_ORIENT.LANDSCAPE if self.landscape else WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(self.width_mm), Mm(self.height_mm)
+        section.top_margin, section.bottom_margin = Mm(self.top_mm), Mm(self.bottom_mm)
+        section.left_margin, section.right_margin = Mm(self.left_mm), Mm(self.right_mm)
+
+
+# Takedown requests: landscape, so the nine-column table of listings stays readable.
+TAKEDOWN_LETTER = PageLayout(landscape=True, top_mm=14, bottom_mm=14, left_mm=12, right_mm=12)
+# Answers to complaints: a portrait letter with the margins of official documents (GB/T 9704-2012, 5.2.1).
+COMPLAINT_REPLY = PageLayout(landscape=False, top_mm=37, bottom_mm=35, left_mm=28, right_mm=26)
