@@ -17,6 +17,7 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 USER_AGENT = "lantian/0.1 (+IP-agency advertising supervision; Shanghai IP Office Blue Sky)"
+# Scrapy's RobotsTxtMiddleware (Protego) for every platform; `politeness.obey_robots: false` exempts one.
 ROBOTSTXT_OBEY = True
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 

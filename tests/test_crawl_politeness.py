@@ -1,6 +1,6 @@
 """One fetch path: pages, listing images and the evidence screenshots of flagged listings all go through Scrapy's
-engine, so a platform never sees more requests at once, or closer together, than its YAML allows; counted at the
-simulator."""
+engine, so a platform never sees more requests at once, or closer together, than its YAML allows, nor a request for
+a path its robots.txt disallows unless its YAML opts out; counted at the simulator."""
 from __future__ import annotations
 
 from collections import Counter
@@ -12,6 +12,7 @@ import pytest
 
 from core.lead import lead_id
 from crawler.urls import canonical_url
+from simulator.web.site import PRIVATE_PREFIX
 from tests.test_crawler_sweep import Workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -82,3 +83,33 @@ def test_requests_with_screenshots_keep_the_platforms_delay_and_every_lead_its_e
             assert lead is not None and any(span["field"] == "image_text" for span in lead["evidence"]), t["id"]
     finally:
         store.close()
+
+
+def test_a_path_robots_txt_disallows_is_never_requested_unless_the_platform_opts_out(
+        simulator_factory: Callable[..., Any], tmp_path: Path) -> None:
+    """The agencies host's robots.txt disallows /private/. The same crawl, told to start there, is refused it while
+    the platform obeys robots (the default) and fetches it with `politeness.obey_robots: false`: the first half
+    cannot pass for want of a request to refuse. (Checked: with ROBOTSTXT_OBEY off in crawler/settings.py the first
+    half fails.)"""
+    simulator = simulator_factory(listings=40)
+    private = f"agencies{PRIVATE_PREFIX}members"
+
+    def crawl_agencies(obey: bool) -> tuple[dict, dict]:
+        work = Workspace(tmp_path / f"obey-{obey}", simulator)
+
+        def start_at_the_private_page(data: dict) -> None:
+            data["start_urls"] = ["/", PRIVATE_PREFIX + "members"]
+            data["politeness"]["obey_robots"] = obey
+
+        work.edit_platform("agencies", start_at_the_private_page)
+        summary = work.crawl("-p", "agencies", "--max-images", "0", "--quiet")
+        assert summary["platforms"]["agencies"]["items"] > 0 and summary["platforms"]["agencies"]["errors"] == 0
+        return summary["counters"], simulator.stats()["paths"]
+
+    counters, paths = crawl_agencies(obey=True)
+    assert private not in paths, "robots.txt was not obeyed"
+    assert counters.get("robotstxt/forbidden") == 1, counters
+
+    counters, paths = crawl_agencies(obey=False)
+    assert paths.get(private) == 1, "a platform that opts out of robots.txt is crawled where it disallows"
+    assert "robotstxt/forbidden" not in counters, counters
