@@ -134,16 +134,17 @@ class _Lattice:
     every pinyin syllable (a word can split several ways: xian, xi an). Single spaces next to a Latin word are
     skipped between units ("neibu 渠道")."""
 
-    __slots__ = ("sounds", "latin", "run_starts", "run_ends", "spaces")
+    __slots__ = ("text", "readings", "latin", "run_starts", "run_ends", "spaces")
 
-    def __init__(self, text: str, sounds: list[tuple[str, ...] | None]) -> None:
-        self.sounds = sounds
+    def __init__(self, text: str, words: list[re.Match[str]]) -> None:
+        self.text = text
+        self.readings = char_syllables()
         self.latin: dict[int, list[tuple[int, str]]] = {}
         self.run_starts: set[int] = set()
         self.run_ends: set[int] = set()
         self.spaces: dict[int, int] = {}
         spellings = latin_syllables()
-        for run in latin_words(text):
+        for run in words:
             word, offset = run.group(), run.start()
             edges = {
                 offset + a: [(offset + b, spellings[word[a:b]])
@@ -158,11 +159,16 @@ class _Lattice:
             if before in self.run_ends or after in self.run_starts:
                 self.spaces[before] = after
 
+    def sounds(self, position: int) -> tuple[str, ...] | None:
+        """The readings of the character at `position`, None when it has none (looked up only where a walk goes,
+        near the Latin words)."""
+        return self.readings.get(self.text[position])
+
     def edges(self, position: int) -> list[tuple[int, tuple[str, ...]]]:
         """The units that can follow a match that reached `position`: (where the unit ends, its sounds)."""
         position = self.spaces.get(position, position)
-        if position < len(self.sounds):
-            sound = self.sounds[position]
+        if position < len(self.text):
+            sound = self.sounds(position)
             if sound is not None:
                 return [(position + 1, sound)]
         return [(end, (syllable,)) for end, syllable in self.latin.get(position, ())]
@@ -218,8 +224,9 @@ class SoundIndex:
         spans: list[tuple[int, int, list[str]]] = []
         self._walk_chinese(text, spans)
         lattice = None
-        if _HAS_LATIN.search(text) and latin_words(text):
-            lattice = _Lattice(text, list(map(char_syllables().get, text)))
+        words = latin_words(text) if _HAS_LATIN.search(text) else []
+        if words:
+            lattice = _Lattice(text, words)
             self._walk_latin(lattice, spans)
         exact: list[tuple[int, int]] = []
         matches: list[SoundMatch] = []
@@ -271,7 +278,7 @@ class SoundIndex:
         starts: set[int] = set()
         for run_start in lattice.run_starts:
             starts.add(run_start)
-            starts.update(p for p in range(max(0, run_start - self._longest), run_start) if lattice.sounds[p])
+            starts.update(p for p in range(max(0, run_start - self._longest), run_start) if lattice.sounds(p))
         found: list[tuple[int, int, list[str]]] = []
         for start in sorted(starts):
             _follow_units(lattice, start, self._root, start, found)
@@ -318,7 +325,7 @@ def _follow_units(lattice: _Lattice, start: int, node: dict, position: int,
     """Follow the syllable trie along characters and Latin syllables, noting each term that ends at a unit
     boundary (after a character, or at the end of a Latin word)."""
     ends = node.get(_END)
-    if ends is not None and (lattice.sounds[position - 1] is not None or position in lattice.run_ends):
+    if ends is not None and (lattice.sounds(position - 1) is not None or position in lattice.run_ends):
         spans.append((start, position, ends))
     for end, readings in lattice.edges(position):
         for syllable in readings:
