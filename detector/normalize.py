@@ -237,7 +237,8 @@ def _fold_width_and_case(builder: _Builder) -> None:
     # (㈱ → (株)) are edits.
     text = builder.text
     folds = {char: _fold_char(char) for char in set(_MAYBE_UNSTABLE.findall(text))}
-    builder.text = text.translate({ord(char): folded for char, folded in folds.items() if len(folded) == 1})
+    builder.text = _replace_chars(text, {char: folded for char, folded in folds.items()
+                                         if len(folded) == 1 and folded != char})
     if any(len(folded) != 1 for folded in folds.values()):
         builder.apply((found.start(), found.end(), folds[found.group()]) for found in _MAYBE_UNSTABLE.finditer(text)
                       if len(folds[found.group()]) != 1)
@@ -246,6 +247,18 @@ def _fold_width_and_case(builder: _Builder) -> None:
         builder.text = lowered
     else:
         builder.apply((i, i + 1, c.lower()) for i, c in enumerate(builder.text) if c.lower() != c)
+
+
+def _replace_chars(text: str, mapping: dict[str, str]) -> str:
+    """`text` with each character of `mapping` replaced by its one character, as `str.translate` would, done as
+    one `str.replace` per character: a page has a handful of them (full-width punctuation), and a scan for one is
+    far cheaper than translate's table look-up at every character. One after the other is all at once as long as
+    no replacement is itself replaced; otherwise translate does it."""
+    if not mapping.keys().isdisjoint(mapping.values()):
+        return text.translate({ord(char): replacement for char, replacement in mapping.items()})
+    for char, replacement in mapping.items():
+        text = text.replace(char, replacement)
+    return text
 
 
 @lru_cache(maxsize=4096)
