@@ -4,10 +4,12 @@ A rule gives a label and a weight when its wording is present: a list of `phrase
 other in the same sentence (with `same_clause`, with no comma, 、 or colon between them), or a `regex`. A match
 is dropped when a word of an `unless_before` list stands shortly before it in the same sentence (谨防, 向, 经 …),
 an `unless_after` word shortly after it (答辩, 为准 …), or an `unless_anywhere` word anywhere in the text
-(招聘 …); a rule with `only_with` lists needs a word of them somewhere in the text (a refund promise counts only
-where a trademark or patent is the matter). That is how a warning or a lawful statement ("向国家知识产权局提交")
-is told apart from a claim ("国家知识产权局指定"). A match inside reported speech (`detector.speech`: a quoted ad
-in a penalty decision, the claim a warning names) is dropped too.
+(招聘 …); with `context_in_clause` the words before and after count only inside the match's clause, between
+commas, 、 or colons ("若没有合适的，可以变更发明人" keeps its claim); a rule with `only_with` lists
+needs a word of them somewhere in the text (a refund promise counts only where a trademark or patent is the
+matter). That is how a warning or a lawful statement ("向国家知识产权局提交") is told apart from a claim
+("国家知识产权局指定"). A match inside reported speech (`detector.speech`: a quoted ad in a penalty decision,
+the claim a warning names) is dropped too.
 
 The engine gives evidence (`matches`) and stable numeric features (`features`) for the trained models.
 """
@@ -61,6 +63,7 @@ class Rule:
     unless_after: tuple[str, ...] = ()
     unless_within: int = 10
     unless_after_within: int | None = None
+    context_in_clause: bool = False
     unless_anywhere: tuple[str, ...] = ()
     only_with: tuple[str, ...] = ()
 
@@ -180,7 +183,7 @@ class RuleEngine:
         for rule in self._rules_of.get(field_kind, ()):
             for start, end in self._candidate_spans(rule, text, hits, clause_ends):
                 match = RuleMatch(rule.label, rule.id, start, end, rule.weight)
-                if overlaps(reported, start, end) or self._suppressed(rule, start, end, hits, clause_ends):
+                if overlaps(reported, start, end) or self._suppressed(rule, text, start, end, hits, clause_ends):
                     analysis.suppressed.append(match)
                 else:
                     analysis.matches.append(match)
@@ -238,7 +241,7 @@ class RuleEngine:
 
     @staticmethod
     def _suppressed(
-        rule: Rule, start: int, end: int, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
+        rule: Rule, text: str, start: int, end: int, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
     ) -> bool:
         if any(hits.get(name) for name in rule.unless_anywhere):
             return True
@@ -250,6 +253,10 @@ class RuleEngine:
         after = rule.unless_within if rule.unless_after_within is None else rule.unless_after_within
         low = max(clause_start, start - rule.unless_within)
         high = min(clause_end, end + after)
+        if rule.context_in_clause:
+            low = max(low, *(text.rfind(mark, low, start) + 1 for mark in ",、:"))
+            if (found := _CLAUSE_MARK.search(text, end, high)) is not None:
+                high = found.start()
         # A context word may overlap the match ("不保证" before "保证授权"), as long as it begins before it.
         for name in rule.unless_before:
             if any(low <= h_start < start and h_end <= end for h_start, h_end in hits.get(name, ())):
@@ -286,6 +293,7 @@ def _rule(entry: RuleEntry) -> Rule:
         unless_after=tuple(entry.unless_after),
         unless_within=entry.unless_within,
         unless_after_within=entry.unless_after_within,
+        context_in_clause=entry.context_in_clause,
         unless_anywhere=tuple(entry.unless_anywhere),
         only_with=tuple(entry.only_with),
     )

@@ -48,6 +48,7 @@ class RuleEntry(StrictModel):
     unless_after: list[str] = []
     unless_within: int = Field(10, ge=0)
     unless_after_within: int | None = Field(None, ge=0)
+    context_in_clause: bool = False
     unless_anywhere: list[str] = []
     only_with: list[str] = []
     note: str = ""

@@ -6,11 +6,11 @@ platform rule (禁止使用“包过”“内部渠道”等用语) are reported
 of the normalised text, so that rule evidence inside them does not count and the trained models do not read them
 as the author's own words:
 
-- a quotation (“…”, 「…」, 『…』, "…") is reported when a reporting word of the `before` lexicons stands just before
-  it (发布, 宣称, 称, 谨防, 所谓 …) or a word of the `after` lexicons just after it (等, 名义, 字样, 用语 …); quotations
-  chained by 、 or nothing at all (“包过”“内部渠道”等) are reported together; in a text whose cue lists say that
-  someone reports rather than solicits (`cue_solicitation` below 0.5: a news item, an explainer, a rule), every
-  quotation is reported: there “包授权” is a term being talked about, not an offer;
+- a quotation (“…”, ‘…’, 「…」, 『…』, "…") is reported when a reporting word of the `before` lexicons stands
+  just before it (发布, 宣称, 称, 谨防, 所谓 …) or a word of the `after` lexicons just after it (等, 名义,
+  字样, 用语 …); quotations chained by 、 or nothing at all (“包过”“内部渠道”等) are reported together;
+  in a text whose cue lists say that someone reports rather than solicits (`cue_solicitation` below 0.5: a news
+  item, an explainer, a rule), every quotation is reported: there “包授权” is a term being talked about, not an offer;
 - after a word of the `clause` lexicons (谨防, 警惕, 所谓 …) the rest of the clause is reported, after a word of the
   `sentence` lexicons (声称, 宣称, 号称, 听说, 请问, 禁止使用 …) the rest of the sentence;
 - a sentence that a word of the `question` lexicons ends (合法吗, 是否允许, 行不行 …) is reported as a whole: it
@@ -33,12 +33,12 @@ from detector.normalized import NormalizedText
 Span = tuple[int, int]
 
 # Opening mark → closing mark. Straight double quotes open and close alike.
-_QUOTES = {"“": "”", "「": "」", "『": "』", "﹁": "﹂", "﹃": "﹄", '"': '"', "＂": "＂"}
+_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", "﹁": "﹂", "﹃": "﹄", '"': '"', "＂": "＂"}
 _QUOTE_OPEN = re.compile("[" + re.escape("".join(_QUOTES)) + "]")
 MAX_QUOTE_CHARS = 200
 # Characters that may stand between the quotations of one chain (“包过”、“内部渠道”和“特批”): the normaliser keeps
 # a quotation mark next to punctuation, so the marks themselves can be in the gap.
-_CHAIN_GAP = frozenset("、,，和及与或/ +“”\"「」『』")
+_CHAIN_GAP = frozenset("、,，和及与或/ +“”‘’\"「」『』")
 MAX_CHAIN_GAP = 4
 _CLAUSE_END = re.compile(r"[,，:：。!?;\n]")
 _SENTENCE_END = re.compile(r"[。!?;\n]")

@@ -43,6 +43,23 @@ POSITIVES = [
     ("qualification_lending", "高价收专利代理师证 不用坐班"),
     ("qualification_lending", "资质挂靠 开票走账"),
     ("qualification_lending", "本所资质可挂靠，以本所名义接单"),
+    # Seller wordings no rule knew (session of 2026-12-04), each a general cause, in sentences written for the test:
+    ("abnormal_filing", "第一作者位置稀缺，想评副高的尽早预定"),  # a place on a patent offered like stock
+    ("abnormal_filing", "评职称缺专利的老师，我们可以按您的专业匹配合适的专利"),  # patents supplied from stock
+    ("abnormal_filing", "若没有合适的专利，可以变更发明人位置，赶上今年的职称评审"),  # 没有 of another clause
+    ("abnormal_filing", "想评工程师？买个第一发明人，比自己申请快"),  # a place bought
+    ("abnormal_filing", "代写实用新型，有无交底都可以"),  # no invention needed
+    ("abnormal_filing", "积分落户需要发明专利，专利权人可以变更为您本人"),
+    ("insider_channel", "有专利局的朋友帮忙盯着，审查比别人快"),  # a relation in other words
+    ("insider_channel", "走我们的渠道，发明专利八个月就能拿到授权"),
+    ("insider_channel", "别家办不下来的商标，我们有自己的门道"),
+    ("insider_channel", "商标注册授权率百分之百，从没失败过"),
+    ("insider_channel", "复审成功再付款，不成功一分钱不要，商标驳回找我们"),
+    ("impersonation", "本平台是经国家知识产权局认可的商标服务平台，可在线提交"),  # 提交 of another clause
+    ("impersonation", "我们是知识产权局下面的服务机构，商标专利都能办"),
+    ("impersonation", "国家商标总局注册中心，个人商标当天受理"),
+    ("qualification_lending", "手上有专利代理师证，证借你用，按年结算"),
+    ("malicious_cancellation", "每天盯着新出的网红名，第一时间去注册，再转手卖给品牌方"),
 ]
 
 HARD_NEGATIVES = [
@@ -83,6 +100,13 @@ HARD_NEGATIVES = [
     "官方旗舰店正品保证，确保不是非授权转售的商品。",  # an outcome denied, not promised
     "当事人在其网站宣称“确保授权，否则全额退款”，违反了广告法第二十八条。",  # the ad quoted by a decision
     "上海开展2024年知识产权代理行业“蓝天”专项整治行动，重点打击冒用官方名义、声称有内部渠道等违法行为。",
+    # The same words as the wordings above in a report, a refusal or an explainer:
+    "记者调查发现，一些中介公然兜售‘职称专利’，购买专利评职称的现象屡禁不止。",  # single quotes, a reporting verb
+    "店主表示，“有无交底都可以”，这正是非正常申请的典型特征。",
+    "评职称用的专利要和本专业对口，不对口的专利无法加分。",
+    "我们不认识任何审查员，审查结果以官方为准。",
+    "专利转让后发明人不变，获得第一发明人的唯一途径是参与发明。",
+    "建议提前注册商标，防止被他人抢注后高价转让。",
 ]
 
 EVASIONS = [
@@ -182,3 +206,24 @@ def test_broken_rules_name_file_and_field(tmp_path, rules_yaml: str, message: st
     with pytest.raises(ConfigError, match="rules.yaml") as caught:
         RuleEngine.from_config(tmp_path)
     assert message in str(caught.value)
+
+
+def test_context_in_clause_reads_context_words_only_in_the_matchs_clause(tmp_path) -> None:
+    (tmp_path / "detector").mkdir()
+    (tmp_path / "detector" / "rules.yaml").write_text(
+        "lexicons: {body: [国知局], claim: [指定], warn: [没有], lawful: [提交]}\n"
+        "rules:\n"
+        "  - {id: wide, label: impersonation, weight: 0.9, near: [body, claim], within: 2,\n"
+        "     unless_before: [warn], unless_after: [lawful]}\n"
+        "  - {id: clause, label: impersonation, weight: 0.9, near: [body, claim], within: 2,\n"
+        "     unless_before: [warn], unless_after: [lawful], context_in_clause: true}\n",
+        encoding="utf-8")
+    engine = RuleEngine.from_config(tmp_path)
+
+    def kept(text: str) -> set[str]:
+        return {match.rule for match in engine.matches(text)}
+
+    assert kept("若没有时间,国知局指定代理") == {"clause"}
+    assert kept("国知局指定代理,可在线提交") == {"clause"}
+    assert kept("没有国知局指定代理") == set()
+    assert kept("国知局指定代理提交") == set()

@@ -35,6 +35,9 @@ def test_quotations_are_found_in_the_original_and_mapped_onto_the_normalised_tex
     ("平台严禁出现“百分百授权”、“关系户加急”等表述", "百分百授权"),
     ("有中介宣称其可以帮忙走后门，请勿相信。又及：", "其可以帮忙走后门,请勿相信"),
     ("提防所谓的审查员熟人，正规业务请找备案机构", "所谓的审查员熟人"),
+    # Single quotation marks, and what someone is said to have told (表示, 透露) or to sell (兜售).
+    ("有中介兜售‘包授权专利’，价格从几千到几万", "包授权专利"),
+    ("一名店主向记者表示，“评职称的专利我们都有现货”。", "评职称的专利我们都有现货"),
 ])
 def test_reported_passages(rules_detector: Detector, text: str, passage: str) -> None:
     assert passage in reported_text(rules_detector, text)
