@@ -245,8 +245,8 @@ def leads_with_evidence(data_dir: Path) -> tuple[int, int]:
         leads = list(store.iter_leads(LeadQuery()))
     finally:
         store.close()
-    complete = sum(all(lead.get(key) and Path(lead[key]).is_file() for key in ("screenshot_path", "raw_path",
-                                                                                 "warc_path")) for lead in leads)
+    complete = sum(all(path and Path(path).is_file() for path in (lead.screenshot_path, lead.raw_path, lead.warc_path))
+                   for lead in leads)
     return complete, len(leads)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from casework.contacts import agency_names, contacts
+from core.lead import Lead
 
 # Hamming distance up to which two perceptual hashes count as the same picture. With 64-bit hashes split in
 # IMAGE_DISTANCE + 1 bands, two hashes that close share at least one band exactly (pigeonhole), so candidates come
@@ -107,10 +108,10 @@ def advertiser_id(lead_ids: Iterable[str]) -> str:
     return "adv-" + hashlib.sha1(min(lead_ids).encode()).hexdigest()[:12]
 
 
-def resolve(leads: Iterable[Mapping[str, Any] | Any], *, use_images: bool = True) -> list[Advertiser]:
+def resolve(leads: Iterable[Lead], *, use_images: bool = True) -> list[Advertiser]:
     """Group leads into advertisers; each lead ends up in exactly one advertiser (alone if nothing links it)."""
-    docs = [dict(lead) for lead in leads]
-    by_id = {doc["id"]: doc for doc in docs}
+    docs = list(leads)
+    by_id = {doc.id: doc for doc in docs}
     uf = _UnionFind(by_id)
     first_with_key: dict[tuple[str, str], str] = {}
     links: list[tuple[str, str, str, str]] = []
@@ -126,23 +127,23 @@ def resolve(leads: Iterable[Mapping[str, Any] | Any], *, use_images: bool = True
     for doc in docs:
         for kind, values in contacts(doc).items():
             for value in values:
-                link(kind, value, doc["id"])
+                link(kind, value, doc.id)
         for name in agency_names(doc):
             key = alias_key(name)
             if key:
-                link("agency_name", key, doc["id"])
+                link("agency_name", key, doc.id)
 
     if use_images:
         buckets: dict[tuple[int, int], list[tuple[str, int]]] = {}
         for doc in docs:
-            for image_hash in image_hashes(doc.get("images") or []):
+            for image_hash in image_hashes(doc.images):
                 for band in _bands(image_hash):
                     for other_id, other_value in buckets.get(band, []):
-                        if other_id != doc["id"] and bin(image_hash ^ other_value).count("1") <= IMAGE_DISTANCE:
-                            if uf.find(other_id) != uf.find(doc["id"]):
-                                links.append((other_id, doc["id"], "image", f"{other_value:016x}"))
-                            uf.union(other_id, doc["id"])
-                    buckets.setdefault(band, []).append((doc["id"], image_hash))
+                        if other_id != doc.id and bin(image_hash ^ other_value).count("1") <= IMAGE_DISTANCE:
+                            if uf.find(other_id) != uf.find(doc.id):
+                                links.append((other_id, doc.id, "image", f"{other_value:016x}"))
+                            uf.union(other_id, doc.id)
+                    buckets.setdefault(band, []).append((doc.id, image_hash))
 
     groups: dict[str, list[str]] = {}
     for lead_id in by_id:
@@ -158,8 +159,8 @@ def resolve(leads: Iterable[Mapping[str, Any] | Any], *, use_images: bool = True
             for kind, values in contacts(doc).items():
                 merged.setdefault(kind, set()).update(values)
             names += [n for n in agency_names(doc) if n not in names]
-            if doc.get("platform") and doc["platform"] not in platforms:
-                platforms.append(doc["platform"])
+            if doc.platform and doc.platform not in platforms:
+                platforms.append(doc.platform)
         member_set = set(members)
         advertisers.append(Advertiser(
             id=advertiser_id(members), lead_ids=members, names=names,

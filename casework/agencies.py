@@ -10,13 +10,14 @@ values, weight and points so staff can defend the class.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from casework.advertisers import Advertiser, resolve
 from casework.config import RiskConfig
 from casework.workflow import CONFIRMED_STATUSES, now_iso
 from core.config import ConfigError
+from core.lead import Lead
 from detector.registry import AgencyRegistry
 from index.store import MAX_AGENCIES, LeadStore
 
@@ -32,15 +33,15 @@ LICENCE_NAMES_ZH: dict[str, str] = {
 }
 
 
-def indicators(leads: list[Mapping[str, Any]]) -> dict[str, float]:
+def indicators(leads: list[Lead]) -> dict[str, float]:
     """Indicator values of a set of one agency's leads (before caps and weights)."""
-    flagged = [lead for lead in leads if (lead.get("labels") or [])]
+    flagged = [lead for lead in leads if lead.labels]
     return {
         "leads": float(len(flagged)),
-        "persisting": float(sum(1 for lead in flagged if lead.get("status") == "persisting")),
-        "platforms": float(len({lead.get("platform") for lead in flagged if lead.get("platform")})),
-        "labels": float(len({label for lead in flagged for label in (lead.get("labels") or [])})),
-        "impersonation": float(sum(1 for lead in flagged if "impersonation" in (lead.get("labels") or []))),
+        "persisting": float(sum(1 for lead in flagged if lead.status == "persisting")),
+        "platforms": float(len({lead.platform for lead in flagged if lead.platform})),
+        "labels": float(len({label for lead in flagged for label in lead.labels})),
+        "impersonation": float(sum(1 for lead in flagged if "impersonation" in lead.labels)),
     }
 
 
@@ -55,11 +56,11 @@ def licence(advertiser: Advertiser, registry: AgencyRegistry | None, problem: st
             "registry_name": check.agency.name if check.agency else None}
 
 
-def breakdown(leads: list[Mapping[str, Any]], licence_status: str, config: RiskConfig) -> list[dict[str, Any]]:
+def breakdown(leads: list[Lead], licence_status: str, config: RiskConfig) -> list[dict[str, Any]]:
     """Each indicator with its value among confirmed and among unreviewed leads, weight, cap and points: the
     reasons behind the class, as the CLI and the console show them. Dismissed leads count nothing."""
-    confirmed = indicators([lead for lead in leads if lead.get("status") in CONFIRMED_STATUSES])
-    unreviewed = indicators([lead for lead in leads if (lead.get("status") or "new") in UNREVIEWED_STATUSES])
+    confirmed = indicators([lead for lead in leads if lead.status in CONFIRMED_STATUSES])
+    unreviewed = indicators([lead for lead in leads if lead.status in UNREVIEWED_STATUSES])
     rows = []
     for name, spec in config.indicators.items():
         if name == "licence":
@@ -80,7 +81,7 @@ def full_name(advertiser: Advertiser, registered: str | None) -> str | None:
     return max(advertiser.names, key=len) if advertiser.names else None
 
 
-def agency_doc(advertiser: Advertiser, leads: list[Mapping[str, Any]], config: RiskConfig,
+def agency_doc(advertiser: Advertiser, leads: list[Lead], config: RiskConfig,
                previous_first_seen: str | None = None, registry: AgencyRegistry | None = None,
                registry_problem: str | None = None) -> dict[str, Any]:
     """The agency document for the store's agency index (also what the console and reports show)."""
@@ -88,9 +89,9 @@ def agency_doc(advertiser: Advertiser, leads: list[Mapping[str, Any]], config: R
     rows = breakdown(leads, licensed["status"], config)
     total = round(sum(row["points"] for row in rows), 2)
     risk_class = config.classify(total)
-    dates = [seen for lead in leads if (seen := lead.get("first_seen"))]
+    dates = [lead.first_seen for lead in leads if lead.first_seen]
     codes = advertiser.contacts.get("agency_code", [])
-    districts = Counter(lead["district"] for lead in leads if lead.get("district"))
+    districts = Counter(lead.district for lead in leads if lead.district)
     return {
         "id": advertiser.id,
         "name": full_name(advertiser, licensed["registry_name"]) or (codes[0] if codes else advertiser.id),
@@ -102,7 +103,7 @@ def agency_doc(advertiser: Advertiser, leads: list[Mapping[str, Any]], config: R
         "platforms": advertiser.platforms,
         "lead_ids": advertiser.lead_ids,
         "lead_count": len(advertiser.lead_ids),
-        "labels": sorted({label for lead in leads for label in (lead.get("labels") or [])}),
+        "labels": sorted({label for lead in leads for label in lead.labels}),
         "district": districts.most_common(1)[0][0] if districts else None,
         "districts": sorted(districts),
         "indicators": {row["indicator"]: row["confirmed"] for row in rows},
@@ -114,7 +115,7 @@ def agency_doc(advertiser: Advertiser, leads: list[Mapping[str, Any]], config: R
         "triggered": config.triggers(risk_class),
         "links": advertiser.links,
         "first_seen": min(dates) if dates else previous_first_seen,
-        "last_seen": max((lead.get("last_seen") or "" for lead in leads), default="") or None,
+        "last_seen": max((lead.last_seen or "" for lead in leads), default="") or None,
         "updated_at": now_iso(),
     }
 
@@ -127,12 +128,12 @@ def load_registry() -> tuple[AgencyRegistry | None, str | None]:
         return None, str(exc)
 
 
-def classify_agencies(leads: Iterable[Mapping[str, Any] | Any], config: RiskConfig, *,
+def classify_agencies(leads: Iterable[Lead], config: RiskConfig, *,
                       use_images: bool = True, registry: AgencyRegistry | None = None,
                       registry_problem: str | None = None) -> list[dict[str, Any]]:
     """Agency documents for all leads, highest score first."""
-    docs = [dict(lead) for lead in leads]
-    by_id = {doc["id"]: doc for doc in docs}
+    docs = list(leads)
+    by_id = {doc.id: doc for doc in docs}
     agencies = [agency_doc(adv, [by_id[i] for i in adv.lead_ids], config, registry=registry,
                            registry_problem=registry_problem)
                 for adv in resolve(docs, use_images=use_images)]

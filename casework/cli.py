@@ -271,7 +271,7 @@ def case_status(
 
     with lead_store() as store, user_errors():
         lead = workflow.set_status(store, lead_id, to, by=by, why=why, role="admin" if admin else "reviewer")
-    console.print(f"{lead_id}: {lead['audit'][-1]['from']} → {lead['status']}")
+    console.print(f"{lead_id}: {lead.audit[-1]['from']} → {lead.status}")
 
 
 @cases_app.command("assign")

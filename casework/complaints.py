@@ -25,7 +25,7 @@ from pydantic import Field, field_validator
 from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
 from core.config import StrictModel
-from core.lead import STATUSES, iso_utc
+from core.lead import STATUSES, Lead, iso_utc
 from core.settings import data_dir
 from index.store import LeadStore
 
@@ -114,13 +114,14 @@ def status_of(complaint: Complaint, store: LeadStore, config: ComplaintsConfig) 
     return "ready" if not open_leads(complaint, store, config) else "open"
 
 
-def open_leads(complaint: Complaint, store: LeadStore, config: ComplaintsConfig) -> list[Mapping[str, Any]]:
-    """The leads the complaint names that are not closed yet (a lead missing from the store counts as open)."""
-    waiting: list[Mapping[str, Any]] = []
+def open_leads(complaint: Complaint, store: LeadStore, config: ComplaintsConfig) -> list[Lead]:
+    """The leads the complaint names that are not closed yet (a lead missing from the store counts as open, with
+    the status `missing`)."""
+    waiting: list[Lead] = []
     for lead_id in complaint.lead_ids:
         lead = store.get(lead_id)
-        if lead is None or (lead.get("status") or "new") not in config.closed_statuses:
-            waiting.append(lead or {"id": lead_id, "status": "missing"})
+        if lead is None or lead.status not in config.closed_statuses:
+            waiting.append(lead or Lead(id=lead_id, status="missing"))
     return waiting
 
 
@@ -221,7 +222,7 @@ def link_lead(register: ComplaintRegister, store: LeadStore, number: int, lead_i
     if lead_id not in complaint.lead_ids:
         register.update(number, lambda c: c.lead_ids.append(lead_id),
                         {"by": by, "action": "lead", "to": lead_id, "why": why})
-    named = [int(n) for n in lead.get("complaints") or []]
+    named = lead.complaints
     if number not in named:
         store.update_workflow(lead_id, {"complaints": [*named, number]},
                               {"by": by, "action": "complaint", "from": None, "to": number, "why": why})
@@ -284,11 +285,11 @@ def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Any,
     }
     # The detector reads the screenshot's own words: the caption is ours, not the poster's.
     lead = store.upsert(listing, detector.detect({**listing, "title": ""}))
-    entry = {"name": name, "sha256": sha256, "path": str(blob.path), "ocr_text": text, "lead_id": lead["id"],
-             "labels": list(lead.get("labels") or [])}
+    entry = {"name": name, "sha256": sha256, "path": str(blob.path), "ocr_text": text, "lead_id": lead.id,
+             "labels": list(lead.labels)}
     register.update(number, lambda c: c.screenshots.append(entry),
                     {"by": by, "action": "screenshot", "to": sha256, "why": name})
-    link_lead(register, store, number, lead["id"], by=by, why=f"举报投诉第{number}号所附截图")
+    link_lead(register, store, number, lead.id, by=by, why=f"举报投诉第{number}号所附截图")
     return entry
 
 
@@ -333,7 +334,7 @@ def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig
     """The answer's text; ComplaintError naming the open leads while any lead of the complaint is not closed."""
     waiting = open_leads(complaint, store, config)
     if waiting:
-        listed = ", ".join(f"{lead['id'][:12]} ({lead.get('status')})" for lead in waiting)
+        listed = ", ".join(f"{lead.id[:12]} ({lead.status})" for lead in waiting)
         raise ComplaintError(f"complaint {complaint.number} cannot be answered yet: leads still open: {listed}",
                              f"第{complaint.number}号举报投诉尚有线索未办结：{listed}")
     if complaint.reply is not None:
@@ -351,10 +352,10 @@ def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig
 
     findings = []
     for number, lead_id in enumerate(complaint.lead_ids, 1):
-        lead = store.get(lead_id) or {}
-        where = "所附截图" if lead.get("platform") == SCREENSHOT_PLATFORM else str(lead.get("url") or "")
-        sentence = config.closed_statuses[lead.get("status") or "new"].format(
-            url=where, reason=lead.get("dismissal_reason") or "未发现违法情形")
+        lead = store.get(lead_id) or Lead(id=lead_id)
+        where = "所附截图" if lead.platform == SCREENSHOT_PLATFORM else lead.url or ""
+        sentence = config.closed_statuses[lead.status].format(url=where,
+                                                              reason=lead.dismissal_reason or "未发现违法情形")
         findings.append(f"{number}. {where}：{sentence}")
     if not findings:
         findings.append(config.reply.no_findings)

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casework.cli_base import console, default_user, fail, lead_store, user_errors
+from core.lead import Lead
 from core.terminal import as_text
 
 app = typer.Typer(help="Complaints from the public (举报投诉): record, capture their links and screenshots, answer.",
@@ -108,7 +109,7 @@ def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
             if complaint is None:
                 fail(f"no complaint {number}")
             status = status_of(complaint, store, config)
-            leads = [(lead_id, store.get(lead_id) or {}) for lead_id in complaint.lead_ids]
+            leads = [store.get(lead_id) or Lead(id=lead_id, status="missing") for lead_id in complaint.lead_ids]
         finally:
             register.close()
     console.print(Text.assemble((f"complaint {complaint.number}", "bold"), f" ({status}) received "
@@ -122,10 +123,9 @@ def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
     for shot in complaint.screenshots:
         console.print(Text.assemble("screenshot ", as_text(shot["name"]), f" sha256 {shot['sha256']}: ",
                                     as_text(shot["ocr_text"][:80])))
-    for lead_id, lead in leads:
-        console.print(Text.assemble(f"lead {lead_id} {lead.get('status')} "
-                                    f"{', '.join(lead.get('labels') or []) or 'no label'} ",
-                                    as_text(lead.get("url") or "")))
+    for lead in leads:
+        console.print(Text.assemble(f"lead {lead.id} {lead.status} {', '.join(lead.labels) or 'no label'} ",
+                                    as_text(lead.url or "")))
     for event in complaint.audit:
         console.print(Text.assemble(f"{event['at']} ", as_text(event.get("by")), f" {event['action']} ",
                                     as_text(event.get("to") or ""), " ", as_text(event.get("why") or "")))

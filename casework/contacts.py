@@ -3,10 +3,9 @@ entities (advertisers, exports and the agency registry compare leads by them).""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
-from core.lead import ENTITY_KINDS
+from core.lead import ENTITY_KINDS, Lead
 
 
 def _as_list(value: Any) -> list[str]:
@@ -26,23 +25,21 @@ def normalize_contact(kind: str, value: str) -> str:
     return re.sub(r"\s+", "", value).lower()
 
 
-def contacts(lead: Mapping[str, Any]) -> dict[str, list[str]]:
+def contacts(lead: Lead) -> dict[str, list[str]]:
     """Normalised contacts and agency codes of a lead: {phone|wechat|qq|email|agency_code: [values]}.
 
     Entities give their canonical `value` (the detector's digits-only phone, bare WeChat id) when they have one.
     """
     found: dict[str, set[str]] = {}
-    for kind, values in (lead.get("contacts") or {}).items():
-        kind = ENTITY_KINDS.get(kind, kind)
-        for value in _as_list(values):
-            found.setdefault(kind, set()).add(value)
-    for code in _as_list(lead.get("agency_code")):
+    for shown_kind, shown in lead.contacts.items():
+        found.setdefault(ENTITY_KINDS.get(shown_kind, shown_kind), set()).update(_as_list(shown))
+    for code in _as_list(lead.agency_code):
         found.setdefault("agency_code", set()).add(code)
-    for entity in lead.get("entities") or []:
-        kind = ENTITY_KINDS.get(str(entity.get("type", "")).lower())
+    for entity in lead.entities:
+        entity_kind = ENTITY_KINDS.get(str(entity.get("type", "")).lower())
         value = entity.get("value") or entity.get("text")
-        if kind and kind != "agency_name" and value:
-            found.setdefault(kind, set()).add(str(value))
+        if entity_kind and entity_kind != "agency_name" and value:
+            found.setdefault(entity_kind, set()).add(str(value))
     result: dict[str, list[str]] = {}
     for kind, values in found.items():
         normal = {normalize_contact(kind, v) for v in values}
@@ -52,11 +49,12 @@ def contacts(lead: Mapping[str, Any]) -> dict[str, list[str]]:
     return result
 
 
-def agency_names(lead: Mapping[str, Any]) -> list[str]:
-    """Agency names a lead shows: `agency_name`/`agency`, agency entities, else the seller name."""
-    names = _as_list(lead.get("agency_name")) + _as_list(lead.get("agency"))
-    names += [str(e.get("value") or e["text"]) for e in lead.get("entities") or []
+def agency_names(lead: Lead) -> list[str]:
+    """Agency names a lead shows: `agency_name` (or an older document's `agency`), agency entities, else the seller
+    name."""
+    names = _as_list(lead.agency_name) + _as_list((lead.model_extra or {}).get("agency"))
+    names += [str(e.get("value") or e["text"]) for e in lead.entities
               if ENTITY_KINDS.get(str(e.get("type", "")).lower()) == "agency_name" and e.get("text")]
     if not names:
-        names = _as_list(lead.get("seller"))
+        names = _as_list(lead.seller)
     return list(dict.fromkeys(n.strip() for n in names if n.strip()))

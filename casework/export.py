@@ -11,13 +11,14 @@ import hashlib
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from casework.config import LABEL_NAMES_ZH
 from casework.contacts import contacts
 from casework.workflow import CONFIRMED_STATUSES, STATUS_NAMES_ZH, now_iso
+from core.lead import AuditEvent, Lead
 from core.settings import data_dir
 
 CASE_STATUSES: tuple[str, ...] = CONFIRMED_STATUSES
@@ -33,41 +34,41 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _confirmation(doc: Mapping[str, Any]) -> dict[str, Any]:
-    for event in reversed(doc.get("audit") or []):
+def _confirmation(lead: Lead) -> AuditEvent:
+    for event in reversed(lead.audit):
         if event.get("action") == "status" and event.get("to") == "confirmed":
             return event
     return {}
 
 
-def outside_shanghai(lead: Mapping[str, Any] | Any) -> bool:
+def outside_shanghai(lead: Lead) -> bool:
     """Whether the lead's seller is located outside Shanghai (for transfer to another region, 案件移送).
 
     Only a stated location counts: a lead with no district and no location is not assumed to be elsewhere.
     """
-    doc = dict(lead)
-    location = str(doc.get("location") or "")
-    return not doc.get("district") and bool(location.strip()) and not any(w in location for w in ("上海", "沪"))
+    location = lead.location or ""
+    return not lead.district and bool(location.strip()) and not any(w in location for w in ("上海", "沪"))
 
 
-def case_row(lead: Mapping[str, Any] | Any) -> dict[str, Any]:
-    """One lead as a flat row for the case-handling system (Chinese label names, contacts joined)."""
-    doc = dict(lead)
-    found = contacts(doc)
-    confirmed = _confirmation(doc)
-    row = {key: doc.get(key) for key, _ in COLUMNS}
-    row.update(
-        status=STATUS_NAMES_ZH.get(doc.get("status") or "", doc.get("status")),
-        phone="、".join(found.get("phone", [])), wechat="、".join(found.get("wechat", [])),
-        qq="、".join(found.get("qq", [])),
-        labels="、".join(LABEL_NAMES_ZH.get(label, label) for label in (doc.get("labels") or [])),
-        risk=round(float(doc.get("risk") or 0.0), 3),
-        confirmed_by=confirmed.get("by"), confirmed_at=confirmed.get("at"),
-    )
+def case_row(lead: Lead) -> dict[str, Any]:
+    """One lead as a flat row for the case-handling system (Chinese label names, contacts joined), in the order
+    of `COLUMNS`."""
+    found = contacts(lead)
+    confirmed = _confirmation(lead)
+    row = {
+        "id": lead.id, "status": STATUS_NAMES_ZH.get(lead.status, lead.status), "platform": lead.platform,
+        "url": lead.url, "title": lead.title, "seller": lead.seller, "location": lead.location,
+        "agency_name": lead.agency_name, "agency_code": lead.agency_code, "phone": "、".join(found.get("phone", [])),
+        "wechat": "、".join(found.get("wechat", [])), "qq": "、".join(found.get("qq", [])), "district": lead.district,
+        "labels": "、".join(LABEL_NAMES_ZH.get(label, label) for label in lead.labels), "risk": round(lead.risk, 3),
+        "assignee": lead.assignee, "first_seen": lead.first_seen, "last_seen": lead.last_seen,
+        "fetched_at": lead.fetched_at, "raw_sha256": lead.raw_sha256, "screenshot_sha256": lead.screenshot_sha256,
+        "confirmed_by": confirmed.get("by"), "confirmed_at": confirmed.get("at"),
+    }
     return {key: ("" if value is None else value) for key, value in row.items()}
 
 
-def write_cases_csv(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> int:
+def write_cases_csv(leads: Iterable[Lead], path: Path) -> int:
     """Write the rows with Chinese headers (UTF-8 with BOM so Excel opens it right); returns the row count."""
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -104,7 +105,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_cases_xlsx(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> int:
+def write_cases_xlsx(leads: Iterable[Lead], path: Path) -> int:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -135,13 +136,12 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def evidence_package(lead: Mapping[str, Any] | Any, path: Path) -> dict[str, Any]:
+def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
     """Write the lead's evidence ZIP to `path`; returns the manifest (also stored in the ZIP as manifest.json).
 
     Missing evidence files are listed in the manifest as missing rather than failing the whole package.
     """
-    doc = dict(lead)
-    listing_text = f"{doc.get('title') or ''}\n\n{doc.get('text') or ''}\n".encode()
+    listing_text = f"{lead.title or ''}\n\n{lead.text or ''}\n".encode()
     files: list[dict[str, Any]] = []
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -153,22 +153,21 @@ def evidence_package(lead: Mapping[str, Any] | Any, path: Path) -> dict[str, Any
                           "matches_recorded": None if not recorded else digest == recorded})
 
         add("listing.txt", listing_text, None, None)
-        for kind, suffix in (("raw", ".html"), ("screenshot", ".png")):
-            stored = doc.get(f"{kind}_path")
+        for kind, suffix, stored, recorded in (("raw", ".html", lead.raw_path, lead.raw_sha256),
+                                               ("screenshot", ".png", lead.screenshot_path, lead.screenshot_sha256)):
             source = resolve_path(stored)
-            recorded = doc.get(f"{kind}_sha256")
             if source is None:
                 files.append({"name": None, "kind": kind, "missing": True, "source": stored,
                               "recorded_sha256": recorded})
                 continue
             name = f"{kind}{''.join(source.suffixes) or suffix}"
             add(name, source.read_bytes(), str(stored), recorded)
-        add("lead.json", json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode("utf-8"), None, None)
+        add("lead.json", json.dumps(lead.document(), ensure_ascii=False, indent=2, default=str).encode("utf-8"), None,
+            None)
         manifest = {
-            "lead_id": doc.get("id"), "url": doc.get("url"), "canonical_url": doc.get("canonical_url"),
-            "platform": doc.get("platform"), "fetched_at": doc.get("fetched_at"),
-            "first_seen": doc.get("first_seen"), "last_seen": doc.get("last_seen"),
-            "content_sha256": doc.get("content_sha256"), "warc_path": doc.get("warc_path"),
+            "lead_id": lead.id, "url": lead.url, "canonical_url": lead.canonical_url, "platform": lead.platform,
+            "fetched_at": lead.fetched_at, "first_seen": lead.first_seen, "last_seen": lead.last_seen,
+            "content_sha256": lead.content_sha256, "warc_path": lead.warc_path,
             "packaged_at": now_iso(), "files": files,
         }
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))

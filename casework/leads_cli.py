@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,7 +16,6 @@ from casework.triage import ORDERS, RankedLead, Triage
 from core.config import ConfigError
 from core.terminal import as_text, highlighted
 from index import LeadQuery, LeadStore, StoreError, open_store
-from index.lead import source_of
 from index.query import COUNT_BY, SORTS
 
 app = typer.Typer(help="Browse the leads: list with filters, show one lead, counts for reports.",
@@ -108,7 +107,7 @@ def list_leads(
             raise typer.Exit(1) from None
     if as_json:
         for lead in page.leads:
-            typer.echo(json.dumps(lead, ensure_ascii=False))
+            typer.echo(json.dumps(lead.document(), ensure_ascii=False))
         return
     table = Table(title=f"{page.total} lead(s) ({store.backend}); showing {offset + 1 if page.leads else 0}–"
                         f"{offset + len(page.leads)}", show_lines=False)
@@ -120,20 +119,19 @@ def list_leads(
         table.add_column("priority", style="bold", no_wrap=True)
         table.add_column("why it ranks here", overflow="fold")
     for lead in page.leads:
-        snippet = (page.highlights.get(lead["id"], {}).get("text") or [""])[0]
-        title = as_text(lead.get("title"))
+        snippet = (page.highlights.get(lead.id, {}).get("text") or [""])[0]
+        title = as_text(lead.title)
         if snippet:
             title.append("\n").append_text(highlighted(snippet, style="dim"))
-        cells: list[Text | str] = [as_text(lead["id"][:12]), _percent(lead.get("risk")),
-                 as_text(", ".join(lead.get("labels") or []) or "—"), as_text(lead.get("platform")),
-                 as_text(lead.get("district")), as_text(lead.get("status")),
-                 as_text((lead.get("last_seen") or "")[:10]), title]
-        if ranked:
-            ranking = cast(RankedLead, lead)
-            why = "；".join(f"{r['what']} +{r['points']:g}" for r in ranking["priority_reasons"])
-            if sort == "uncertain":
-                why = f"离阈值 {ranking['uncertainty']:.2f}；" + why
-            cells += [f"{ranking['priority']:g}", as_text(why)]
+        cells: list[Text | str] = [as_text(lead.id[:12]), _percent(lead.risk),
+                                   as_text(", ".join(lead.labels) or "—"), as_text(lead.platform),
+                                   as_text(lead.district), as_text(lead.status), as_text((lead.last_seen or "")[:10]),
+                                   title]
+        if isinstance(lead, RankedLead):
+            why = "；".join(f"{r['what']} +{r['points']:g}" for r in lead.priority_reasons)
+            if lead.uncertainty is not None:
+                why = f"离阈值 {lead.uncertainty:.2f}；" + why
+            cells += [f"{lead.priority:g}", as_text(why)]
         table.add_row(*cells)
     console.print(table)
 
@@ -154,48 +152,42 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
         _error(f"no lead {lead_id}")
         raise typer.Exit(1)
     if as_json:
-        typer.echo(json.dumps(lead, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(lead.document(), ensure_ascii=False, indent=2))
         return
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column(overflow="fold")
-    contacts = "; ".join(f"{k}: {', '.join(v)}" for k, v in (lead.get("contacts") or {}).items() if v)
-    for name, value in (("id", lead["id"]), ("url", lead.get("url")), ("platform", lead.get("platform")),
-                        ("seller", lead.get("seller")), ("agency", " ".join(filter(None, (
-                            lead.get("agency_name"), lead.get("agency_code")))))
-                        , ("contacts", contacts), ("district", lead.get("district")),
-                        ("risk", _percent(lead.get("risk"))),
-                        ("solicitation", None if lead.get("solicitation") is None
-                         else _percent(lead.get("solicitation"))), ("status", lead.get("status")),
-                        ("source", source_of(lead)),
-                        ("captured", "; ".join(f"{c.get('at')} {c.get('by')} {c.get('note') or ''}".strip()
-                                               for c in lead.get("captures") or [])),
-                        ("complaints", ", ".join(str(n) for n in lead.get("complaints") or [])),
-                        ("assignee", lead.get("assignee")), ("cluster", lead.get("cluster_id")),
-                        ("first / last seen", f"{lead.get('first_seen')} / {lead.get('last_seen')} "
-                                              f"({lead.get('seen_count')}×)"),
-                        ("listing", f"{lead.get('listing_status')}"
-                                    + (f" since {lead['removed_at']}" if lead.get("removed_at") else "")),
-                        ("fetched", lead.get("fetched_at")), ("raw", f"{lead.get('raw_path')} "
-                                                                     f"sha256 {lead.get('raw_sha256')}"),
-                        ("screenshot", f"{lead.get('screenshot_path')} sha256 {lead.get('screenshot_sha256')}"),
-                        ("warc", lead.get("warc_path"))):
+    contacts = "; ".join(f"{k}: {', '.join(v)}" for k, v in lead.contacts.items() if v)
+    for name, value in (("id", lead.id), ("url", lead.url), ("platform", lead.platform), ("seller", lead.seller),
+                        ("agency", " ".join(filter(None, (lead.agency_name, lead.agency_code)))),
+                        ("contacts", contacts), ("district", lead.district), ("risk", _percent(lead.risk)),
+                        ("solicitation", None if lead.solicitation is None else _percent(lead.solicitation)),
+                        ("status", lead.status), ("source", lead.source),
+                        ("captured", "; ".join(f"{c['at']} {c['by']} {c['note'] or ''}".strip()
+                                               for c in lead.captures)),
+                        ("complaints", ", ".join(str(n) for n in lead.complaints)),
+                        ("assignee", lead.assignee), ("cluster", lead.cluster_id),
+                        ("first / last seen", f"{lead.first_seen} / {lead.last_seen} ({lead.seen_count}×)"),
+                        ("listing", lead.listing_status + (f" since {lead.removed_at}" if lead.removed_at else "")),
+                        ("fetched", lead.fetched_at), ("raw", f"{lead.raw_path} sha256 {lead.raw_sha256}"),
+                        ("screenshot", f"{lead.screenshot_path} sha256 {lead.screenshot_sha256}"),
+                        ("warc", lead.warc_path)):
         facts.add_row(name, as_text(value if value not in (None, "") else "—"))
-    console.print(Panel(facts, title=as_text(lead.get("title") or lead["id"])))
-    console.print(Panel(as_text(lead.get("text")), title="text"))
+    console.print(Panel(facts, title=as_text(lead.title or lead.id)))
+    console.print(Panel(as_text(lead.text), title="text"))
     labels = Table(title="labels")
     labels.add_column("label", style="magenta")
     labels.add_column("score")
     labels.add_column("evidence", overflow="fold")
-    spans = lead.get("evidence") or []
-    for label, score in sorted((lead.get("scores") or {}).items(), key=lambda kv: -kv[1]):
-        marked = "✔ " if label in (lead.get("labels") or []) else ""
-        quotes = " | ".join(f"{s.get('field')}[{s.get('start')}:{s.get('end')}] {s.get('text')}"
-                            for s in spans if s.get("label") == label)
+    for label, score in sorted(lead.scores.items(), key=lambda kv: -kv[1]):
+        marked = "✔ " if label in lead.labels else ""
+        quotes = " | ".join(f"{s['field']}[{s['start']}:{s['end']}] {s['text']}"
+                            for s in lead.evidence if s["label"] == label)
         labels.add_row(as_text(marked + label), _percent(score), as_text(quotes))
     console.print(labels)
-    for name, rows, columns in (("notes", lead.get("notes") or [], ("at", "by", "text")),
-                                ("audit", lead.get("audit") or [], ("at", "by", "action", "from", "to", "why"))):
+    rows: Sequence[Mapping[str, Any]]
+    for name, rows, columns in (("notes", lead.notes, ("at", "by", "text")),
+                                ("audit", lead.audit, ("at", "by", "action", "from", "to", "why"))):
         if rows:
             table = Table(title=name)
             for column in columns:

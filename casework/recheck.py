@@ -27,7 +27,7 @@ from parsel import Selector
 from casework import workflow
 from casework.config import RecheckConfig
 from casework.export import safe_cell
-from core.lead import Detection, iso_utc
+from core.lead import Detection, Lead, iso_utc
 from core.settings import config_dir
 from crawler.extract import field_text, main_text
 from crawler.page_data import HtmlFields, PageDataError, read_fields
@@ -45,16 +45,16 @@ class Verdict:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def platform_detail(lead: Mapping[str, Any]) -> DetailSelectors | None:
+def platform_detail(lead: Lead) -> DetailSelectors | None:
     """How the lead's platform YAML reads its listing pages; None for a page no platform YAML describes (a capture
     of an unconfigured site)."""
     from crawler.platforms import load_platform
 
-    path = config_dir() / "platforms" / f"{lead.get('platform')}.yaml"
-    return load_platform(path).detail if lead.get("platform") and path.is_file() else None
+    path = config_dir() / "platforms" / f"{lead.platform}.yaml"
+    return load_platform(path).detail if lead.platform and path.is_file() else None
 
 
-def removal_reason(lead: Mapping[str, Any], fetched: Refetched, config: RecheckConfig) -> str | None:
+def removal_reason(lead: Lead, fetched: Refetched, config: RecheckConfig) -> str | None:
     """Why the page shows the listing is gone, or None if it still looks online: decided as the crawl decides it
     (`crawler.removal`, the platform YAML's markers); recheck.yaml's markers serve pages no platform describes."""
     if fetched.status in REMOVED_STATUSES:
@@ -73,7 +73,7 @@ def removal_reason(lead: Mapping[str, Any], fetched: Refetched, config: RecheckC
     return f"页面提示“{marker}”" if marker else None
 
 
-def listing_now(lead: Mapping[str, Any], fetched: Refetched) -> dict[str, Any]:
+def listing_now(lead: Lead, fetched: Refetched) -> dict[str, Any]:
     """The listing as the re-fetched page shows it, read as the crawler reads its platform's listing pages
     (selectors, or JMESPath on the page's data); PageDataError when that data cannot be read."""
     page = Selector(text=fetched.text or "<html></html>")
@@ -81,7 +81,7 @@ def listing_now(lead: Mapping[str, Any], fetched: Refetched) -> dict[str, Any]:
     fields = read_fields(fetched.text, detail.source, detail.embedded, page=page) if detail else HtmlFields(page)
     title = fields.text(detail.title, " ") if detail else ""
     return {
-        "id": lead["id"], "url": fetched.final_url, "platform": lead.get("platform"),
+        "id": lead.id, "url": fetched.final_url, "platform": lead.platform,
         "title": title or field_text(page, "title", " "),
         "text": fields.text(detail.text) if detail and detail.text else main_text(page),
         "seller": fields.text(detail.seller, " ") if detail else "",
@@ -89,14 +89,13 @@ def listing_now(lead: Mapping[str, Any], fetched: Refetched) -> dict[str, Any]:
     }
 
 
-def edit_evidence(lead: Mapping[str, Any], now: Mapping[str, Any], detection: Detection,
+def edit_evidence(lead: Lead, now: Mapping[str, Any], detection: Detection,
                   fetched_evidence: Mapping[str, Any]) -> dict[str, Any]:
     """Both versions of a listing: what the lead recorded at the first fetch, and what the re-fetch shows."""
     return {
-        "before": {"title": lead.get("title"), "text": lead.get("text"), "labels": (lead.get("labels") or []),
-                   "evidence": lead.get("evidence") or [], "fetched_at": lead.get("fetched_at"),
-                   "raw_path": lead.get("raw_path"), "raw_sha256": lead.get("raw_sha256"),
-                   "screenshot_sha256": lead.get("screenshot_sha256")},
+        "before": {"title": lead.title, "text": lead.text, "labels": lead.labels, "evidence": lead.evidence,
+                   "fetched_at": lead.fetched_at, "raw_path": lead.raw_path, "raw_sha256": lead.raw_sha256,
+                   "screenshot_sha256": lead.screenshot_sha256},
         "after": {"title": now.get("title"), "text": now.get("text"), "labels": list(detection.labels),
                   "scores": dict(detection.scores), "evidence": list(detection.evidence),
                   "fetched_at": fetched_evidence.get("at"), "raw_path": fetched_evidence.get("raw_path"),
@@ -105,13 +104,11 @@ def edit_evidence(lead: Mapping[str, Any], now: Mapping[str, Any], detection: De
     }
 
 
-def due(leads: Iterable[Mapping[str, Any]], now: str, *, ignore_deadline: bool = False) -> Iterator[dict[str, Any]]:
+def due(leads: Iterable[Lead], now: str, *, ignore_deadline: bool = False) -> Iterator[Lead]:
     """Leads whose takedown deadline has passed (a lead without a deadline is due)."""
     for lead in leads:
-        doc = dict(lead)
-        deadline = doc.get("takedown_deadline")
-        if ignore_deadline or not deadline or str(deadline) <= now:
-            yield doc
+        if ignore_deadline or not lead.takedown_deadline or lead.takedown_deadline <= now:
+            yield lead
 
 
 class Rechecker:
@@ -132,11 +129,10 @@ class Rechecker:
             self._detector = Detector.load()
         return self._detector
 
-    def check(self, lead: Mapping[str, Any], fetched: Refetched) -> Verdict:
-        doc = dict(lead)
+    def check(self, lead: Lead, fetched: Refetched) -> Verdict:
         if fetched.error is not None or fetched.status is None:  # counted, lead unchanged
-            return Verdict(doc["id"], "unreachable", (fetched.error or "no answer")[:200])
-        reason = removal_reason(doc, fetched, self.config)
+            return Verdict(lead.id, "unreachable", (fetched.error or "no answer")[:200])
+        reason = removal_reason(lead, fetched, self.config)
         outcome = "removed" if reason else "persisting"
         evidence: dict[str, Any] = {key: fetched.evidence[key] for key in (
             "raw_path", "raw_sha256", "warc_path", "warc_record_id", "screenshot_path", "screenshot_sha256")
@@ -146,36 +142,35 @@ class Rechecker:
                         http_status=fetched.status)
         if outcome == "persisting":
             try:
-                now = listing_now(doc, fetched)
+                now = listing_now(lead, fetched)
             except PageDataError as exc:  # online, but whether it was edited cannot be told: it persists
                 reason = f"页面仍在线 (HTTP {fetched.status})，但无法读取页面数据：{exc}"
                 evidence.update(outcome=outcome, reason=reason)
-                return Verdict(doc["id"], outcome, reason, evidence)
+                return Verdict(lead.id, outcome, reason, evidence)
             detection = self.detector.detect(now)
-            evidence["edit"] = edit_evidence(doc, now, detection, evidence)
+            evidence["edit"] = edit_evidence(lead, now, detection, evidence)
             if not detection.labels:
                 outcome = "resolved_by_edit"
                 reason = f"页面仍在线 (HTTP {fetched.status})，但已修改，检测不到违法情形"
         evidence.update(outcome=outcome, reason=reason or f"页面仍在线 (HTTP {fetched.status})")
-        return Verdict(doc["id"], outcome, evidence["reason"], evidence)
+        return Verdict(lead.id, outcome, evidence["reason"], evidence)
 
-    def record(self, lead: Mapping[str, Any], verdict: Verdict) -> dict[str, Any] | None:
+    def record(self, lead: Lead, verdict: Verdict) -> Lead | None:
         """Store the verdict: the status change with the fresh evidence (None when unreachable)."""
         if verdict.outcome == "unreachable":
             return None
-        doc: dict[str, Any] = dict(lead)
         why = f"复查：{verdict.reason}"
-        if doc.get("status") == verdict.outcome:
-            event = {"at": verdict.evidence["at"], "by": self.by, "action": "recheck", "from": doc.get("status"),
+        if lead.status == verdict.outcome:
+            event = {"at": verdict.evidence["at"], "by": self.by, "action": "recheck", "from": lead.status,
                      "to": verdict.outcome, "why": why}
-            change = workflow.Change(doc["id"], {"recheck": verdict.evidence}, event)
+            change = workflow.Change(lead.id, {"recheck": verdict.evidence}, event)
         else:
-            change = workflow.plan_status(doc, verdict.outcome, by=self.by, why=why, role="system",
+            change = workflow.plan_status(lead, verdict.outcome, by=self.by, why=why, role="system",
                                           extra={"recheck": verdict.evidence})
-        updated: Mapping[str, Any] = workflow.apply(self.store, change)
+        updated = workflow.apply(self.store, change)
         if verdict.outcome == "removed":
-            updated = self.store.mark_removed(doc["id"], verdict.evidence["at"]) or updated
-        return dict(updated)
+            updated = self.store.mark_removed(lead.id, verdict.evidence["at"]) or updated
+        return updated
 
 def recheck_leads(store: LeadStore, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,
                   ignore_deadline: bool = False, render: bool = True, now: datetime | None = None,
@@ -186,7 +181,7 @@ def recheck_leads(store: LeadStore, config: RecheckConfig, *, by: str = "recheck
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen")
     leads = list(due(store.iter_leads(query), stamp, ignore_deadline=ignore_deadline))
-    targets = [RefetchTarget(lead.get("url") or lead["canonical_url"], lead.get("platform")) for lead in leads]
+    targets = [RefetchTarget(lead.url or lead.canonical_url or "", lead.platform) for lead in leads]
     fetched = refetch(targets, render=render, settings={"DOWNLOAD_TIMEOUT": config.timeout_seconds})
     checker = Rechecker(store, config, by=by, detector=detector)
     verdicts = []
@@ -211,9 +206,9 @@ def not_due(store: LeadStore, now: datetime | None = None, statuses: list[str] |
     from index import LeadQuery
 
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    deadlines = [str(lead.get("takedown_deadline")) for lead in
+    deadlines = [lead.takedown_deadline for lead in
                  store.iter_leads(LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen"))
-                 if lead.get("takedown_deadline") and str(lead.get("takedown_deadline")) > stamp]
+                 if lead.takedown_deadline and lead.takedown_deadline > stamp]
     return NotDue(len(deadlines), min(deadlines) if deadlines else None)
 
 
@@ -224,18 +219,17 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def result_row(lead: Mapping[str, Any]) -> dict[str, Any]:
+def result_row(lead: Lead) -> dict[str, Any]:
     """One re-checked lead as a row of the result table (CSV and console)."""
-    doc = dict(lead)
-    check = doc.get("recheck") or {}
+    check = lead.recheck or {}
     edit = check.get("edit") or {}
     return {
-        "lead_id": doc["id"], "url": check.get("url") or doc.get("url") or "", "platform": doc.get("platform") or "",
+        "lead_id": lead.id, "url": check.get("url") or lead.url or "", "platform": lead.platform or "",
         "checked_at": check.get("at") or "", "outcome": check.get("outcome") or "", "reason": check.get("reason") or "",
         "http_status": check.get("http_status") or "",
-        "labels_before": "、".join((edit.get("before") or {}).get("labels") or (doc.get("labels") or [])),
+        "labels_before": "、".join((edit.get("before") or {}).get("labels") or lead.labels),
         "labels_after": "、".join((edit.get("after") or {}).get("labels") or []),
-        "raw_sha256": check.get("raw_sha256") or "", "status": doc.get("status") or "",
+        "raw_sha256": check.get("raw_sha256") or "", "status": lead.status,
     }
 
 
@@ -248,7 +242,7 @@ def write_results_csv(store: LeadStore, verdicts: Iterable[Verdict], path: Path)
         writer = csv.writer(handle)
         writer.writerow([title for _, title in RESULT_COLUMNS])
         for verdict in verdicts:
-            lead = store.get(verdict.lead_id) or {"id": verdict.lead_id}
+            lead = store.get(verdict.lead_id) or Lead(id=verdict.lead_id, status="")
             row = result_row(lead)
             if verdict.outcome == "unreachable":
                 row.update(outcome="unreachable", reason=verdict.reason, checked_at="", http_status="")

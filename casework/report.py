@@ -78,7 +78,7 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
     total = store.count(in_period)
     all_leads = list(store.iter_leads(LeadQuery()))
     agencies = classify_agencies(all_leads, risk, use_images=use_images)
-    first_seen = {lead["id"]: lead.get("first_seen") or "" for lead in all_leads}
+    first_seen = {lead.id: lead.first_seen or "" for lead in all_leads}
     active = new = repeat = 0
     for agency in agencies:
         dates = [first_seen.get(i, "") for i in agency["lead_ids"]]
@@ -91,7 +91,7 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
             new += 1
     outcomes_in_period = dict.fromkeys(OUTCOMES, 0)
     for lead in all_leads:
-        for event in lead.get("audit") or []:
+        for event in lead.audit:
             if event.get("action") == "status" and event.get("to") in OUTCOMES \
                     and period.since <= str(event.get("at") or "") <= period.until:
                 outcomes_in_period[event["to"]] += 1

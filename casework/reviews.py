@@ -7,49 +7,46 @@ negative the detector got wrong), with no labels. One JSON object a line, in the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from casework.workflow import CONFIRMED_STATUSES
+from core.lead import Lead
 
 POSITIVE = frozenset(CONFIRMED_STATUSES)
 
 
-def _decision(doc: Mapping[str, Any]) -> dict[str, Any] | None:
-    for event in reversed(doc.get("audit") or []):
-        if event.get("action") == "status" and event.get("to") in ("confirmed", "dismissed"):
-            return event
-    return None
+def _decided(lead: Lead) -> bool:
+    return any(event.get("action") == "status" and event.get("to") in ("confirmed", "dismissed")
+               for event in lead.audit)
 
 
-def example(lead: Mapping[str, Any] | Any) -> dict[str, Any] | None:
+def example(lead: Lead) -> dict[str, Any] | None:
     """The corpus item a reviewed lead gives (the fields of `detector.training.corpus.Item`), or None if nobody
     decided on it yet. The reviewer and reason stay in the lead's audit trail, which the id points back to."""
-    doc = dict(lead)
-    status = doc.get("status")
-    if _decision(doc) is None or status not in POSITIVE | {"dismissed"}:
+    if not _decided(lead) or lead.status not in POSITIVE | {"dismissed"}:
         return None
-    positive = status in POSITIVE
-    found = (doc.get("labels") or []) if positive else []
-    offers = "unlicensed_agency" in found or float((doc.get("scores") or {}).get("offers_patent_agency", 0)) >= 0.5
+    positive = lead.status in POSITIVE
+    found = lead.labels if positive else []
+    offers = "unlicensed_agency" in found or lead.scores.get("offers_patent_agency", 0) >= 0.5
     return {
-        "id": f"review-{doc['id']}",
-        "title": doc.get("title") or "",
-        "text": doc.get("text") or "",
-        "seller": doc.get("seller") or "",
-        "agency_code": doc.get("agency_code") or "",
+        "id": f"review-{lead.id}",
+        "title": lead.title or "",
+        "text": lead.text or "",
+        "seller": lead.seller or "",
+        "agency_code": lead.agency_code or "",
         "labels": found,
         "offers_patent_agency": offers,
         "kind": "violation" if positive else "hard_negative",
-        "template_id": f"review/{doc['id']}",
+        "template_id": f"review/{lead.id}",
         "split": "train",
         "group": "review",
         "evasion": "",
     }
 
 
-def export_reviews(leads: Iterable[Mapping[str, Any] | Any], path: Path) -> dict[str, int]:
+def export_reviews(leads: Iterable[Lead], path: Path) -> dict[str, int]:
     """Write the examples as JSONL; returns counts of positives and negatives."""
     counts = {"positive": 0, "negative": 0}
     path.parent.mkdir(parents=True, exist_ok=True)

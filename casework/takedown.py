@@ -93,23 +93,22 @@ def operator_of(platform: str) -> Operator:
     return operator
 
 
-def rows_for(leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig) -> list[TakedownRow]:
+def rows_for(leads: Iterable[Lead], config: TakedownConfig) -> list[TakedownRow]:
     rows = []
     for lead in leads:
-        doc = dict(lead)
-        names = (doc.get("labels") or [])
+        names = lead.labels
         violations = [config.violation(label) for label in names]
         rows.append(TakedownRow(
-            lead_id=doc["id"],
-            url=xml_safe(lead_url(doc)),
-            title=xml_safe(str(doc.get("title") or "")),
-            seller=xml_safe(str(doc.get("seller") or doc.get("agency_name") or "")),
+            lead_id=lead.id,
+            url=xml_safe(lead_url(lead)),
+            title=xml_safe(lead.title or ""),
+            seller=xml_safe(lead.seller or lead.agency_name or ""),
             violations="；".join(v.name for v in violations) or "；".join(LABEL_NAMES_ZH.get(n, n) for n in names),
             basis="\n".join(dict.fromkeys(citation for v in violations for citation in v.basis)),
-            raw_sha256=str(doc.get("raw_sha256") or ""),
-            screenshot_sha256=str(doc.get("screenshot_sha256") or ""),
-            fetched_at=str(doc.get("fetched_at") or ""),
-            screenshot=_readable_image(resolve_path(doc.get("screenshot_path"))),
+            raw_sha256=lead.raw_sha256 or "",
+            screenshot_sha256=lead.screenshot_sha256 or "",
+            fetched_at=lead.fetched_at or "",
+            screenshot=_readable_image(resolve_path(lead.screenshot_path)),
         ))
     return rows
 
@@ -137,7 +136,7 @@ def _date_zh(when: datetime) -> str:
     return f"{when:%Y年%m月%d日}"
 
 
-def build_letter(platform: str, leads: Iterable[Mapping[str, Any] | Any], config: TakedownConfig,
+def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
                  when: datetime | None = None, notice: Notice | None = None) -> Letter:
     """The letter for `leads`: a first request, or with `notice` a numbered follow-up citing the first."""
     when = when or datetime.now(UTC)
@@ -368,9 +367,9 @@ class TakedownResult:
     refused: list[str]
 
 
-def lead_url(lead: Mapping[str, Any]) -> str:
+def lead_url(lead: Lead) -> str:
     """The address a takedown request names for a lead: its final URL, else its canonical one."""
-    return str(lead.get("url") or lead.get("canonical_url") or "")
+    return lead.url or lead.canonical_url or ""
 
 
 def web_url(url: str) -> bool:
@@ -396,15 +395,15 @@ def _send(store: LeadStore, letter: Letter, leads: list[Lead], config: TakedownC
     moved, refused = [], []
     for lead in leads:
         extra = {"takedown_deadline": record["reply_by"], "takedown_reference": letter.reference,
-                 "takedown_notices": [*(lead.get("takedown_notices") or []), record]}
+                 "takedown_notices": [*lead.takedown_notices, record]}
         why = f"删除链接通知 {letter.reference}" + (f"（第{letter.notice.number}次通知，引用 "
                                                    f"{letter.notice.first_reference}）"
                                                    if letter.notice.number > 1 else "")
         try:
-            workflow.set_status(store, lead["id"], "takedown_requested", by=by, why=why, extra=extra)
-            moved.append(lead["id"])
+            workflow.set_status(store, lead.id, "takedown_requested", by=by, why=why, extra=extra)
+            moved.append(lead.id)
         except workflow.WorkflowError as exc:
-            refused.append(f"{lead['id']}: {exc}")
+            refused.append(f"{lead.id}: {exc}")
     store.flush()
     return TakedownResult(letter, files, moved, refused)
 
@@ -422,7 +421,7 @@ def request_takedowns(store: LeadStore, platform: str, config: TakedownConfig, o
                                             descending=False)))
     if not leads:
         return None
-    refused = [f"{lead['id']}: {lead_url(lead)!r} is not an http(s) URL, so it is not put in a takedown request"
+    refused = [f"{lead.id}: {lead_url(lead)!r} is not an http(s) URL, so it is not put in a takedown request"
                for lead in leads if not web_url(lead_url(lead))]
     leads = [lead for lead in leads if web_url(lead_url(lead))]
     if not leads:
@@ -431,13 +430,12 @@ def request_takedowns(store: LeadStore, platform: str, config: TakedownConfig, o
     return TakedownResult(sent.letter, sent.files, sent.moved, [*refused, *sent.refused])
 
 
-def first_notice(lead: Mapping[str, Any]) -> dict[str, Any] | None:
+def first_notice(lead: Lead) -> dict[str, Any] | None:
     """The first request a lead was in (older leads carry only `takedown_reference`)."""
-    notices = lead.get("takedown_notices") or []
-    if notices:
-        return notices[0]
-    if lead.get("takedown_reference"):
-        return {"reference": lead["takedown_reference"], "number": 1, "title": "", "date": ""}
+    if lead.takedown_notices:
+        return lead.takedown_notices[0]
+    if lead.takedown_reference:
+        return {"reference": lead.takedown_reference, "number": 1, "title": "", "date": ""}
     return None
 
 
@@ -460,7 +458,7 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
     results = []
     for reference, leads in groups.items():
         first = firsts[reference]
-        number = max(len(lead.get("takedown_notices") or [first]) for lead in leads) + 1
+        number = max(len(lead.takedown_notices or [first]) for lead in leads) + 1
         first_date = first.get("date") or ""
         notice = Notice(number=number, first_reference=reference,
                         first_date=_date_zh(datetime.fromisoformat(first_date.replace("Z", "+00:00")))
@@ -479,7 +477,7 @@ def register(store: LeadStore, platform: str | None = None) -> list[dict[str, An
     entries: dict[str, dict[str, Any]] = {}
     query = LeadQuery(statuses=NOTICED_STATUSES, platforms=[platform] if platform else [])
     for lead in store.iter_leads(query):
-        for notice in lead.get("takedown_notices") or []:
+        for notice in lead.takedown_notices:
             entry = entries.setdefault(notice["reference"], {**notice, "lead_ids": []})
-            entry["lead_ids"].append(lead["id"])
+            entry["lead_ids"].append(lead.id)
     return sorted(entries.values(), key=lambda e: (e.get("date") or "", e.get("number") or 1, e["reference"]))

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from casework.config import LABEL_NAMES_ZH, TriageConfig, load_triage_config
 from core.config import ConfigError
@@ -45,9 +45,9 @@ class Reason:
     points: float
 
 
-class RankedLead(Lead, total=False):
+class RankedLead(Lead):
     """A lead as `Triage.rank` returns it: its priority, the reasons for it (`what`, `points`), and, ordered by
-    uncertainty, how near its scores are to the detector's thresholds."""
+    uncertainty, how near its scores are to the detector's thresholds (its document has the three fields last)."""
 
     priority: float
     priority_reasons: list[dict[str, Any]]
@@ -65,13 +65,13 @@ class Priority:
         return "；".join(f"{r.what} +{r.points:g}" for r in items)
 
 
-def contact_keys(lead: Mapping[str, Any]) -> set[tuple[str, str]]:
+def contact_keys(lead: Lead) -> set[tuple[str, str]]:
     """The agency code and contacts that tie a lead to other leads of the same advertiser."""
     keys: set[tuple[str, str]] = set()
-    if lead.get("agency_code"):
-        keys.add(("agency_code", str(lead["agency_code"]).strip()))
+    if lead.agency_code:
+        keys.add(("agency_code", lead.agency_code.strip()))
     for kind in CONTACT_KINDS:
-        for value in (lead.get("contacts") or {}).get(kind) or []:
+        for value in lead.contacts.get(kind) or []:
             text = "".join(str(value).split()).lower()
             if text:
                 keys.add((kind, text))
@@ -81,22 +81,22 @@ def contact_keys(lead: Mapping[str, Any]) -> set[tuple[str, str]]:
 class Neighbours:
     """Which leads share an agency code or a contact (built once over all leads)."""
 
-    def __init__(self, leads: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(self, leads: Iterable[Lead]) -> None:
         self._leads: dict[tuple[str, str], set[str]] = defaultdict(set)
         for lead in leads:
             for key in contact_keys(lead):
-                self._leads[key].add(str(lead["id"]))
+                self._leads[key].add(lead.id)
 
-    def others(self, lead: Mapping[str, Any]) -> int:
+    def others(self, lead: Lead) -> int:
         ids: set[str] = set()
         for key in contact_keys(lead):
             ids |= self._leads.get(key, set())
-        return len(ids - {str(lead["id"])})
+        return len(ids - {lead.id})
 
 
-def is_complaint(lead: Mapping[str, Any]) -> bool:
+def is_complaint(lead: Lead) -> bool:
     """Whether a complaint from the public names the listing (intake records `source` and `complaints`)."""
-    return lead.get("source") == "complaint" or bool(lead.get("complaints"))
+    return lead.source == "complaint" or bool(lead.complaints)
 
 
 def _days_since(stamp: Any, now: datetime) -> float | None:
@@ -109,12 +109,12 @@ def _days_since(stamp: Any, now: datetime) -> float | None:
     return max((now - seen).total_seconds() / 86400, 0.0)
 
 
-def priority(lead: Mapping[str, Any], config: TriageConfig, *, others: int = 0, agency_class: str | None = None,
+def priority(lead: Lead, config: TriageConfig, *, others: int = 0, agency_class: str | None = None,
              now: datetime | None = None) -> Priority:
     """A lead's triage priority with the reason for every point."""
     now = now or datetime.now(UTC)
     reasons: list[Reason] = []
-    names = (lead.get("labels") or [])
+    names = lead.labels
     for label in names:
         if config.label_severity.get(label):
             reasons.append(Reason(f"违法情形：{LABEL_NAMES_ZH.get(label, label)}", config.label_severity[label]))
@@ -127,10 +127,10 @@ def priority(lead: Mapping[str, Any], config: TriageConfig, *, others: int = 0, 
                               counted * config.repeat_offender.per_other_lead.points))
     if agency_class and config.repeat_offender.agency_class.get(agency_class):
         reasons.append(Reason(f"所属机构风险分类 {agency_class} 类", config.repeat_offender.agency_class[agency_class]))
-    reach = config.reach(lead.get("platform"))
+    reach = config.reach(lead.platform)
     if reach:
-        reasons.append(Reason(f"平台影响面（{lead.get('platform') or '未知平台'}）", reach))
-    days = _days_since(lead.get("last_seen") or lead.get("fetched_at"), now)
+        reasons.append(Reason(f"平台影响面（{lead.platform or '未知平台'}）", reach))
+    days = _days_since(lead.last_seen or lead.fetched_at, now)
     if days is not None and config.recency.points:
         points = round(config.recency.points * 0.5 ** (days / config.recency.half_life_days), 1)
         if points:
@@ -154,10 +154,9 @@ def label_thresholds(config: Path | None = None, model_meta: Path | None = None)
     return thresholds
 
 
-def uncertainty(lead: Mapping[str, Any], thresholds: Mapping[str, float]) -> float:
+def uncertainty(lead: Lead, thresholds: Mapping[str, float]) -> float:
     """How far the lead's label score nearest its threshold is from it (0 = on the threshold; 1 = no scores)."""
-    distances = [abs(float(score) - thresholds[label]) for label, score in (lead.get("scores") or {}).items()
-                 if label in thresholds]
+    distances = [abs(score - thresholds[label]) for label, score in lead.scores.items() if label in thresholds]
     return round(min(distances), 4) if distances else 1.0
 
 
@@ -191,12 +190,11 @@ class Triage:
                               for lead_id in doc.get("lead_ids") or []}
         return self._neighbours
 
-    def priority(self, lead: Mapping[str, Any], now: datetime | None = None) -> Priority:
+    def priority(self, lead: Lead, now: datetime | None = None) -> Priority:
         stale = self.reuse_seconds and time.monotonic() - self._loaded > self.reuse_seconds
         neighbours = self.refresh() if self._neighbours is None or stale else self._neighbours
-        doc = dict(lead)
-        return priority(doc, self.config, others=neighbours.others(doc),
-                        agency_class=self._agency_class.get(doc["id"]), now=now)
+        return priority(lead, self.config, others=neighbours.others(lead),
+                        agency_class=self._agency_class.get(lead.id), now=now)
 
     def rank(self, query: LeadQuery, order: str = "priority", now: datetime | None = None) -> LeadPage:
         """One page of the query's leads in `order`; each lead carries `priority`, `priority_reasons` and
@@ -205,15 +203,14 @@ class Triage:
             raise ValueError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
         leads: list[RankedLead] = []
         for lead in self.store.iter_leads(query):
-            doc = cast(RankedLead, dict(lead))
-            ranked = self.priority(doc, now)
-            doc["priority"] = ranked.score
-            doc["priority_reasons"] = [{"what": r.what, "points": r.points} for r in ranked.reasons]
-            doc["uncertainty"] = uncertainty(doc, self.thresholds) if order == "uncertain" else None
-            leads.append(doc)
+            ranked = self.priority(lead, now)
+            leads.append(RankedLead.from_document({
+                **lead.document(), "priority": ranked.score,
+                "priority_reasons": [{"what": r.what, "points": r.points} for r in ranked.reasons],
+                "uncertainty": uncertainty(lead, self.thresholds) if order == "uncertain" else None}))
         if order == "uncertain":
-            leads.sort(key=lambda d: (d["uncertainty"], -d["priority"], d["id"]))
+            leads.sort(key=lambda d: (d.uncertainty, -d.priority, d.id))
         else:
-            leads.sort(key=lambda d: (-d["priority"], -float(d.get("risk") or 0), d["id"]))
+            leads.sort(key=lambda d: (-d.priority, -d.risk, d.id))
         window = leads[query.offset:query.offset + query.limit]
         return LeadPage(total=len(leads), leads=[*window], highlights={}, offset=query.offset, limit=query.limit)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 from calendar import monthrange
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from casework.agencies import LICENCE_NAMES_ZH, licence
 from casework.config import LABEL_NAMES_ZH
 from casework.export import safe_cell
 from casework.workflow import CONFIRMED_STATUSES
+from core.lead import Lead
 
 
 @dataclass(frozen=True)
@@ -49,22 +50,21 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-def confirmed_at(lead: Mapping[str, Any]) -> str | None:
+def confirmed_at(lead: Lead) -> str | None:
     """When a reviewer (or the supervisor) last confirmed the lead as a violation."""
-    for event in reversed(lead.get("audit") or []):
+    for event in reversed(lead.audit):
         if event.get("action") == "status" and event.get("to") == "confirmed":
             return str(event.get("at") or "") or None
     return None
 
 
-def watched_agencies(leads: Iterable[Mapping[str, Any]], registry: Any, *, months: int = 12,
+def watched_agencies(leads: Iterable[Lead], registry: Any, *, months: int = 12,
                      now: datetime | None = None, registry_problem: str | None = None) -> list[WatchedAgency]:
     """Agencies with a lead confirmed in the last `months` months and still counted as a violation, most recently
     confirmed first. `registry` is the licensed-agency registry (None when it cannot be read: `registry_problem`)."""
     since = months_before(now or datetime.now(UTC), months).strftime("%Y-%m-%dT%H:%M:%SZ")
-    confirmed = [doc for doc in leads
-                 if doc.get("status") in CONFIRMED_STATUSES and (confirmed_at(doc) or "") >= since]
-    by_id = {doc["id"]: doc for doc in confirmed}
+    confirmed = [doc for doc in leads if doc.status in CONFIRMED_STATUSES and (confirmed_at(doc) or "") >= since]
+    by_id = {doc.id: doc for doc in confirmed}
     watched = []
     for advertiser in resolve(confirmed, use_images=False):
         docs = [by_id[lead_id] for lead_id in advertiser.lead_ids]
@@ -77,11 +77,10 @@ def watched_agencies(leads: Iterable[Mapping[str, Any]], registry: Any, *, month
         watched.append(WatchedAgency(
             name=name, aliases=[other for other in advertiser.names if other != name], codes=codes,
             licence=LICENCE_NAMES_ZH.get(status["status"], status["status"]), licence_note=status["note"],
-            violations=sorted({LABEL_NAMES_ZH.get(label, label)
-                               for doc in docs for label in (doc.get("labels") or [])}),
+            violations=sorted({LABEL_NAMES_ZH.get(label, label) for doc in docs for label in doc.labels}),
             platforms=advertiser.platforms, lead_ids=advertiser.lead_ids,
-            evidence=[f"{doc['id']} 网页原文 {doc.get('raw_sha256') or '无'} "
-                      f"截图 {doc.get('screenshot_sha256') or '无'}" for doc in docs],
+            evidence=[f"{doc.id} 网页原文 {doc.raw_sha256 or '无'} 截图 {doc.screenshot_sha256 or '无'}"
+                      for doc in docs],
             first_confirmed=dates[0], last_confirmed=dates[-1]))
     watched.sort(key=lambda agency: (agency.last_confirmed, agency.name), reverse=True)
     return watched

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from core.lead import STATUSES
+from core.lead import STATUSES, Lead
 from index.store import LeadStore
 
 # Statuses that mean a reviewer (or a supervisor) confirmed the violation: cases, positive training examples and
@@ -93,28 +93,27 @@ def _event(action: str, by: str, before: Any, after: Any, why: str | None) -> di
     return {"at": now_iso(), "by": by, "action": action, "from": before, "to": after, "why": why or ""}
 
 
-def plan_status(lead: Mapping[str, Any] | Any, to: str, *, by: str, why: str | None = None,
+def plan_status(lead: Lead, to: str, *, by: str, why: str | None = None,
                 role: str = "reviewer", extra: Mapping[str, Any] | None = None) -> Change:
     """The change moving `lead` to status `to`, or WorkflowError if the move is not allowed.
 
     A dismissal needs a reason (kept in `dismissal_reason`); `extra` fields (e.g. `takedown_deadline`) are stored
     with the status.
     """
-    doc = dict(lead)
-    current = doc.get("status") or "new"
+    current = lead.status
     if to not in STATUSES:
         raise WorkflowError(f"unknown status {to!r}: use one of {', '.join(STATUSES)}", f"没有“{to}”这个状态")
     if not by:
         raise WorkflowError("every change needs the user who makes it", "每项变更都要记录操作人")
     if to == current:
-        raise WorkflowError(f"lead {doc.get('id')} is already {to}", f"该线索已是“{_zh(to)}”")
+        raise WorkflowError(f"lead {lead.id} is already {to}", f"该线索已是“{_zh(to)}”")
     if to not in allowed_next(current, role):
         if to in allowed_next(current, "admin"):
             raise WorkflowError(f"only an admin may move a lead from {current} to {to}",
                                 f"只有管理员（主管）可以把线索从“{_zh(current)}”改为“{_zh(to)}”")
         options = ", ".join(allowed_next(current, role)) or "nothing (final status)"
         options_zh = "、".join(_zh(s) for s in allowed_next(current, role)) or "无（已是最终状态）"
-        raise WorkflowError(f"cannot move lead {doc.get('id')} from {current} to {to}; allowed: {options}",
+        raise WorkflowError(f"cannot move lead {lead.id} from {current} to {to}; allowed: {options}",
                             f"不能把线索从“{_zh(current)}”改为“{_zh(to)}”；可改为：{options_zh}")
     changes: dict[str, Any] = {"status": to, **(extra or {})}
     if to == "escalated" and not (why or "").strip():
@@ -123,31 +122,30 @@ def plan_status(lead: Mapping[str, Any] | Any, to: str, *, by: str, why: str | N
         if not (why or "").strip():
             raise WorkflowError("a dismissal needs a reason", "排除线索必须填写理由")
         changes["dismissal_reason"] = (why or "").strip()
-    return Change(doc["id"], changes, _event("status", by, current, to, why))
+    return Change(lead.id, changes, _event("status", by, current, to, why))
 
 
-def plan_field(lead: Mapping[str, Any] | Any, field: str, value: Any, *, by: str, why: str | None = None) -> Change:
+def plan_field(lead: Lead, field: str, value: Any, *, by: str, why: str | None = None) -> Change:
     """The change setting `assignee` or `district` (also audited: who, when, from, to, why)."""
     if field not in ("assignee", "district"):
         raise WorkflowError(f"{field!r} is not a workflow field (assignee, district)", f"不能修改字段“{field}”")
     if not by:
         raise WorkflowError("every change needs the user who makes it", "每项变更都要记录操作人")
-    doc = dict(lead)
-    before = doc.get(field)
+    before = lead.assignee if field == "assignee" else lead.district
     value = value or None
     if before == value:
-        raise WorkflowError(f"lead {doc.get('id')}: {field} is already {value or 'empty'}",
+        raise WorkflowError(f"lead {lead.id}: {field} is already {value or 'empty'}",
                             f"该线索的{FIELD_NAMES_ZH.get(field, field)}已是“{value or '空'}”")
-    return Change(doc["id"], {field: value}, _event(field, by, before, value, why))
+    return Change(lead.id, {field: value}, _event(field, by, before, value, why))
 
 
-def apply(store: LeadStore, change: Change) -> dict[str, Any]:
+def apply(store: LeadStore, change: Change) -> Lead:
     """Record `change` in the store (fields and audit event in one atomic update); returns the updated lead."""
-    return dict(store.update_workflow(change.lead_id, change.changes, change.event))
+    return store.update_workflow(change.lead_id, change.changes, change.event)
 
 
 def set_status(store: LeadStore, lead_id: str, to: str, *, by: str, why: str | None = None, role: str = "reviewer",
-               extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+               extra: Mapping[str, Any] | None = None) -> Lead:
     """Load the lead, check the transition and record it; WorkflowError if unknown lead or not allowed."""
     lead = store.get(lead_id)
     if lead is None:
@@ -156,7 +154,7 @@ def set_status(store: LeadStore, lead_id: str, to: str, *, by: str, why: str | N
 
 
 def set_field(store: LeadStore, lead_id: str, field: str, value: Any, *, by: str,
-              why: str | None = None) -> dict[str, Any]:
+              why: str | None = None) -> Lead:
     lead = store.get(lead_id)
     if lead is None:
         raise WorkflowError(f"no lead {lead_id}", f"没有编号为 {lead_id} 的线索")

@@ -3,18 +3,21 @@ crawler, store) and a lead (store → casework, exports, Kibana), with the rules
 
 A detection is a pydantic model (`Detection`): the detector builds it once per listing, so its fields are checked
 where they are made and read as attributes downstream; `Detection.document()` is the JSON document it always was.
-The listing and the lead are still typed dicts: the stores, the exports and the Kibana assets keep exactly the
-JSON documents they kept before. Every one of them keeps a field outside its type (an older or a newer document's)
-whole. What a lead is, and why, is docs/domain.md's "What a lead is".
+A lead is a pydantic model as well (`Lead`, what the store hands casework, the console and the exports), made from
+the stored document and giving it back unchanged by `Lead.document()`; the store itself works on that document
+(`LeadDocument`). The listing is still a typed dict (the crawler's item). Each of them keeps a field outside its type
+(an older or a newer document's) whole, so the stores, the exports and the Kibana assets keep exactly the JSON
+documents they kept before. What a lead is, and why, is docs/domain.md's "What a lead is".
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, with_config
+from pydantic import BaseModel, ConfigDict, PrivateAttr, with_config
 from typing_extensions import TypedDict  # pydantic validates typing's TypedDict only from Python 3.12
 
 # Workflow statuses of a lead (casework/workflow.py decides the moves between them).
@@ -183,9 +186,9 @@ AuditEvent = TypedDict("AuditEvent", {"at": str, "by": "str | None", "action": s
                                       "why": str}, total=False)
 
 
-class Lead(PageRecord, total=False):
-    """One record per listing (canonical URL): what the listing showed, what the detector found, its history on
-    the platform and its workflow state. Both stores keep exactly this document."""
+class LeadDocument(PageRecord, total=False):
+    """A lead as the stores keep it: the JSON document their backends read and write, with the store's own fields
+    (`minhash`). Only the store (`index/`) handles it; it hands every part above a `Lead`."""
 
     labels: list[str]
     scores: dict[str, float]
@@ -217,3 +220,81 @@ class Lead(PageRecord, total=False):
     complaints: list[int]
     recheck: dict[str, Any]
     minhash: str | None
+
+
+class Lead(BaseModel):
+    """One record per listing (canonical URL): what the listing showed, what the detector found, its history on
+    the platform and its workflow state, as the store hands it to casework, the console and the exports.
+
+    Fields are declared in the order a new lead's document has them. A field the document lacks is absent from
+    `document()` and reads as its default here (a lead without `source` is a sweep, without `status` is new); a
+    field outside the type travels whole. A lead is read, never changed: the store makes every change.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    platform: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    title: str | None = None
+    text: str | None = None
+    price: str | None = None
+    seller: str | None = None
+    seller_url: str | None = None
+    location: str | None = None
+    images: list[str] = []
+    image_urls: list[str] = []
+    content_sha256: str | None = None
+    raw_sha256: str | None = None
+    raw_path: str | None = None
+    screenshot_path: str | None = None
+    screenshot_sha256: str | None = None
+    warc_path: str | None = None
+    id: str
+    fetched_at: str | None = None
+    labels: list[str] = []
+    scores: dict[str, float] = {}
+    risk: float = 0.0
+    solicitation: float | None = None
+    evidence: list[Span] = []
+    entities: list[Entity] = []
+    contacts: dict[str, list[str]] = {}
+    agency_code: str | None = None
+    agency_name: str | None = None
+    district: str | None = None
+    listing_status: str = LISTING_ACTIVE
+    source: str = DEFAULT_SOURCE
+    captures: list[Capture] = []
+    first_seen: str | None = None
+    last_seen: str | None = None
+    seen_count: int = 0
+    status: str = "new"
+    notes: list[Note] = []
+    audit: list[AuditEvent] = []
+    complaints: list[int] = []
+    removed_at: str | None = None
+    cluster_id: str | None = None
+    assignee: str | None = None
+    dismissal_reason: str | None = None
+    takedown_deadline: str | None = None
+    takedown_reference: str | None = None
+    takedown_notices: list[dict[str, Any]] = []
+    status_changed_at: str | None = None
+    status_changed_by: str | None = None
+    recheck: dict[str, Any] | None = None
+
+    _order: tuple[str, ...] = PrivateAttr(default=())
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Self:
+        """The lead of a stored document (validated), remembering the order of its fields for `document()`."""
+        lead = cls.model_validate(doc)
+        lead._order = tuple(doc)
+        return lead
+
+    def document(self) -> dict[str, Any]:
+        """The lead as the JSON document the store keeps: the fields it was made from, in their order (in the order
+        declared above when it was not made by `from_document`)."""
+        fields = self.model_dump(exclude_unset=True)
+        return {key: fields.pop(key) for key in self._order if key in fields} | fields
+

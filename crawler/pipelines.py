@@ -204,7 +204,7 @@ class LeadSinkPipeline:
         listing = listing_dict(item)
         if captured_by_hand(item):
             lead = await SharedLeadStore.run(lambda store: store.upsert(listing, item.get("detection") or Detection()))
-            item["lead_id"] = lead["id"]
+            item["lead_id"] = lead.id
             return item
         if change == "unchanged":
             if await SharedLeadStore.run(lambda store: store.record_seen(listing)) is not None:
@@ -215,7 +215,7 @@ class LeadSinkPipeline:
             await SharedLeadStore.run(lambda store: self._refresh_lead(store, listing, detection))
             return self._settled(item, spider)
         lead = await SharedLeadStore.run(lambda store: store.upsert(listing, detection))
-        item["lead_id"] = lead["id"]
+        item["lead_id"] = lead.id
         return self._settled(item, spider)
 
     @staticmethod

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
-from core.lead import Detection, Lead
+from core.lead import Detection, Lead, LeadDocument
 from index import cluster, es_query
 from index import lead as leads
 from index.es_agencies import EsAgencies
@@ -35,7 +35,7 @@ from index.store import LeadNotFound, LeadStore, StoreError, public
 log = logging.getLogger(__name__)
 
 _MAX_CONFLICT_RETRIES = 10
-Plan = tuple[dict[str, Lead], list[dict[str, Any]]]
+Plan = tuple[dict[str, LeadDocument], list[dict[str, Any]]]
 """A batch's merged leads by id and the conditional bulk actions that write them."""
 Signatures = Sequence[cluster.Signature | None]
 """The content signatures of a batch's observations, in order."""
@@ -119,27 +119,27 @@ class EsLeadStore(LeadStore):
 
     # --- documents ---------------------------------------------------------------------------------------
 
-    def _load(self, lead_id: str) -> Lead | None:
+    def _load(self, lead_id: str) -> LeadDocument | None:
         try:
             hit = self._call("get", lambda: self.client.get(index=self.alias, id=lead_id))
         except NotFoundError:
             return None
-        found: Lead = hit["_source"]
+        found: LeadDocument = hit["_source"]
         return found
 
-    def _load_versioned(self, lead_ids: list[str]) -> dict[str, tuple[Lead, int, int]]:
+    def _load_versioned(self, lead_ids: list[str]) -> dict[str, tuple[LeadDocument, int, int]]:
         if not lead_ids:
             return {}
         body = self._call("mget", lambda: self.client.mget(index=self.alias, ids=lead_ids))
         return {d["_id"]: (d["_source"], d["_seq_no"], d["_primary_term"]) for d in body["docs"] if d.get("found")}
 
-    def _load_many(self, lead_ids: list[str]) -> dict[str, Lead]:
+    def _load_many(self, lead_ids: list[str]) -> dict[str, LeadDocument]:
         return {k: v[0] for k, v in self._load_versioned(lead_ids).items()}
 
-    def _save_many(self, docs: list[Lead]) -> None:
+    def _save_many(self, docs: list[LeadDocument]) -> None:
         self.writer.bulk([{"_index": self.alias, "_id": d["id"], "_source": prepare(d)} for d in docs])
 
-    def _plan(self, observations: list[Lead], signatures: Signatures, read_all: bool) -> Plan:
+    def _plan(self, observations: list[LeadDocument], signatures: Signatures, read_all: bool) -> Plan:
         """The merged leads of `observations` and the conditional bulk actions that write them.
 
         Without `read_all`, only leads this process knows (its near-duplicate index) are read first; the others
@@ -162,9 +162,9 @@ class EsLeadStore(LeadStore):
             actions.append(action)
         return merged, actions
 
-    def _send(self, observations: list[Lead], signatures: Signatures, plan: Plan) -> list[Lead]:
+    def _send(self, observations: list[LeadDocument], signatures: Signatures, plan: Plan) -> list[LeadDocument]:
         """Write a plan; leads whose write conflicted with a concurrent change are read, merged and written again."""
-        results: dict[str, Lead] = {}
+        results: dict[str, LeadDocument] = {}
         merged, actions = plan
         for _ in range(_MAX_CONFLICT_RETRIES):
             conflicts = set(self.writer.bulk(actions))
@@ -177,7 +177,8 @@ class EsLeadStore(LeadStore):
         raise StoreError(f"{len(merged)} lead(s) kept changing concurrently; gave up after "
                          f"{_MAX_CONFLICT_RETRIES} attempts")
 
-    def _update(self, lead_id: str, change: Callable[[Lead], Lead], visible_now: bool = True) -> Lead:
+    def _update(self, lead_id: str, change: Callable[[LeadDocument], LeadDocument],
+                visible_now: bool = True) -> LeadDocument:
         for _ in range(_MAX_CONFLICT_RETRIES):
             try:
                 hit = self._call("get", lambda: self.client.get(index=self.alias, id=lead_id))
@@ -215,16 +216,16 @@ class EsLeadStore(LeadStore):
         return self.writer.pipelined(list(pairs), self._observe, self._plan_unless_spooling, self._write_batch)
 
     @staticmethod
-    def _observe(pairs: list[tuple[Mapping[str, Any], Detection]]) -> tuple[list[Lead], Signatures]:
+    def _observe(pairs: list[tuple[Mapping[str, Any], Detection]]) -> tuple[list[LeadDocument], Signatures]:
         """Observations with their jieba words, and the signatures of their contents."""
         return EsLeadStore._signed([prepare(leads.observation(listing, detection)) for listing, detection in pairs])
 
     @staticmethod
-    def _signed(observations: list[Lead]) -> tuple[list[Lead], Signatures]:
+    def _signed(observations: list[LeadDocument]) -> tuple[list[LeadDocument], Signatures]:
         """The observations with the signatures of their contents."""
         return observations, cluster.signatures([(seen.get("title"), seen.get("text")) for seen in observations])
 
-    def _plan_unless_spooling(self, observations: list[Lead], signatures: Signatures) -> Plan | None:
+    def _plan_unless_spooling(self, observations: list[LeadDocument], signatures: Signatures) -> Plan | None:
         """The plan of a batch, or None when the batch will go to the spool (or the server could not be read)."""
         if self.spool.pending():
             return None
@@ -233,8 +234,8 @@ class EsLeadStore(LeadStore):
         except ServerUnavailable:
             return None
 
-    def _write_batch(self, observations: list[Lead], signatures: Signatures, plan: Plan | None) -> list[Lead]:
-        def write() -> list[Lead]:
+    def _write_batch(self, observations: list[LeadDocument], signatures: Signatures, plan: Plan | None) -> list[Lead]:
+        def write() -> list[LeadDocument]:
             return self._send(observations, signatures, plan or self._plan(observations, signatures, read_all=False))
 
         written = self.spooled.write_or_spool([{"op": "upsert", "lead": o} for o in observations], write)
@@ -256,7 +257,7 @@ class EsLeadStore(LeadStore):
 
     def _apply_now(self, ops: list[Operation]) -> None:
         """Apply spooled operations in order (consecutive upserts in pipelined bulk batches)."""
-        batch: list[Lead] = []
+        batch: list[LeadDocument] = []
         for op in ops:
             if op["op"] == "upsert":
                 batch.append(op["lead"])
@@ -271,7 +272,7 @@ class EsLeadStore(LeadStore):
         if batch:
             self._replay_upserts(batch)
 
-    def _replay_upserts(self, observations: list[Lead]) -> None:
+    def _replay_upserts(self, observations: list[LeadDocument]) -> None:
         """Write spooled observations; an unreachable server raises (the spool keeps them), nothing is spooled again."""
         self.writer.pipelined(observations, self._signed, partial(self._plan, read_all=False), self._send)
 

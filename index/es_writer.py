@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from elasticsearch import Elasticsearch, helpers
 
-from core.lead import Lead
+from core.lead import LeadDocument
 from index.es_client import RETRY_STATUSES, Requests, ServerUnavailable
 from index.store import StoreError
 
@@ -24,6 +24,7 @@ _BULK_RESPONSE_FIELDS = "items.*._id,items.*.status,items.*.error"
 _Item = TypeVar("_Item")
 _Extra = TypeVar("_Extra")
 _Plan = TypeVar("_Plan")
+_Result = TypeVar("_Result")
 
 
 class BulkWriter:
@@ -62,9 +63,9 @@ class BulkWriter:
             raise StoreError(f"Elasticsearch rejected {len(failures)} lead(s), first: {failures[0]}")
         return conflicts
 
-    def pipelined(self, items: list[_Item], prepare: Callable[[list[_Item]], tuple[list[Lead], _Extra]],
-                  plan: Callable[[list[Lead], _Extra], _Plan],
-                  write: Callable[[list[Lead], _Extra, _Plan], list[Lead]]) -> list[Lead]:
+    def pipelined(self, items: list[_Item], prepare: Callable[[list[_Item]], tuple[list[LeadDocument], _Extra]],
+                  plan: Callable[[list[LeadDocument], _Extra], _Plan],
+                  write: Callable[[list[LeadDocument], _Extra, _Plan], list[_Result]]) -> list[_Result]:
         """`write` each batch of `items` in writer threads, up to `concurrent_requests` at once, while this thread
         prepares and plans the next one; no more batches than that wait, so memory stays bounded.
 
@@ -76,9 +77,9 @@ class BulkWriter:
         if len(items) <= self.batch_size:
             observations, extra = prepare(items)
             return write(observations, extra, plan(observations, extra))
-        results: list[Lead] = []
+        results: list[_Result] = []
         with ThreadPoolExecutor(max_workers=self.concurrent_requests, thread_name_prefix="lantian-bulk") as writer:
-            queued: deque[tuple[set[str], Future[list[Lead]]]] = deque()
+            queued: deque[tuple[set[str], Future[list[_Result]]]] = deque()
             for start, end in self._batches(len(items)):
                 observations, extra = prepare(items[start:end])
                 ids = {seen["id"] for seen in observations}

@@ -17,7 +17,7 @@ from core.lead import (
     Capture,
     Detection,
     Entity,
-    Lead,
+    LeadDocument,
     iso_utc,
     lead_id,
 )
@@ -54,13 +54,13 @@ def _first_entity(entities: list[dict[str, Any]], kind: str) -> str | None:
     return None
 
 
-def observation(listing: Mapping[str, Any], detection: Detection) -> Lead:
+def observation(listing: Mapping[str, Any], detection: Detection) -> LeadDocument:
     """The lead fields one fetch of a listing determines (everything except history and workflow)."""
     canonical = listing.get("canonical_url") or listing.get("url")
     if not canonical:
         raise ValueError("a listing needs a canonical_url (or url) to become a lead")
     entities: list[dict[str, Any]] = [dict(entity) for entity in detection.entities]
-    doc = cast(Lead, {field: listing.get(field) for field in LISTING_FIELDS})
+    doc = cast(LeadDocument, {field: listing.get(field) for field in LISTING_FIELDS})
     doc["canonical_url"] = canonical
     doc["images"] = [str(p) for p in listing.get("images") or []]
     doc["image_urls"] = [str(u) for u in listing.get("image_urls") or []]
@@ -97,7 +97,7 @@ def _capture_entry(capture: Mapping[str, Any]) -> Capture:
             "note": str(capture.get("note") or ""), "complaint": capture.get("complaint")}
 
 
-def merge(existing: Lead | None, seen: Lead) -> Lead:
+def merge(existing: LeadDocument | None, seen: LeadDocument) -> LeadDocument:
     """The lead after observation `seen`: content and scores from the newest fetch, history kept, workflow kept.
 
     Replaying the same observation twice gives the same lead (seen_count counts distinct fetch times), which is
@@ -109,7 +109,7 @@ def merge(existing: Lead | None, seen: Lead) -> Lead:
         lead = dict(seen)
         lead.update(first_seen=fetched, last_seen=fetched, seen_count=1, status="new", notes=[], audit=[],
                     complaints=[], removed_at=None, cluster_id=seen.get("cluster_id") or seen["id"])
-        return cast(Lead, lead)
+        return cast(LeadDocument, lead)
     lead = dict(existing)
     # A lead keeps the source it came in by; every capture is added to its history once.
     source = source_of(existing)
@@ -130,10 +130,10 @@ def merge(existing: Lead | None, seen: Lead) -> Lead:
     lead["cluster_id"] = existing.get("cluster_id") or seen.get("cluster_id") or seen["id"]
     lead["source"] = source
     lead["captures"] = captures
-    return cast(Lead, lead)
+    return cast(LeadDocument, lead)
 
 
-def mark_seen(existing: Lead, fetched_at: Any) -> Lead:
+def mark_seen(existing: LeadDocument, fetched_at: Any) -> LeadDocument:
     """The lead after a re-fetch that found the content unchanged (no new detection)."""
     lead: dict[str, Any] = dict(existing)
     fetched = iso_utc(fetched_at)
@@ -142,18 +142,18 @@ def mark_seen(existing: Lead, fetched_at: Any) -> Lead:
         lead["seen_count"] = int(existing.get("seen_count") or 0) + 1
         lead["listing_status"] = "active"
         lead["removed_at"] = None
-    return cast(Lead, lead)
+    return cast(LeadDocument, lead)
 
 
-def mark_removed(existing: Lead, at: Any) -> Lead:
+def mark_removed(existing: LeadDocument, at: Any) -> LeadDocument:
     """The lead after the crawler found the listing gone (the workflow status is casework's to change)."""
     lead: dict[str, Any] = dict(existing)
     lead["listing_status"] = "removed"
     lead["removed_at"] = lead.get("removed_at") or iso_utc(at)
-    return cast(Lead, lead)
+    return cast(LeadDocument, lead)
 
 
-def apply_workflow(existing: Lead, changes: Mapping[str, Any], event: Mapping[str, Any]) -> Lead:
+def apply_workflow(existing: LeadDocument, changes: Mapping[str, Any], event: Mapping[str, Any]) -> LeadDocument:
     """The lead after one workflow change: fields set, the audit event appended (never rewritten)."""
     forbidden = set(changes) & {"id", "audit", "notes", "first_seen", "last_seen", "seen_count", "cluster_id"}
     if forbidden:
@@ -167,10 +167,10 @@ def apply_workflow(existing: Lead, changes: Mapping[str, Any], event: Mapping[st
         lead["status_changed_at"] = stamped["at"]
         lead["status_changed_by"] = event.get("by")
     lead["audit"] = [*(existing.get("audit") or []), stamped]
-    return cast(Lead, lead)
+    return cast(LeadDocument, lead)
 
 
-def append_note(existing: Lead, note: Mapping[str, Any]) -> Lead:
+def append_note(existing: LeadDocument, note: Mapping[str, Any]) -> LeadDocument:
     """The lead with one more reviewer note `{at, by, text}`."""
     text = str(note.get("text") or "").strip()
     if not text:
@@ -178,4 +178,4 @@ def append_note(existing: Lead, note: Mapping[str, Any]) -> Lead:
     lead: dict[str, Any] = dict(existing)
     entry = {"at": iso_utc(note.get("at")), "by": note.get("by"), "text": text}
     lead["notes"] = [*(existing.get("notes") or []), entry]
-    return cast(Lead, lead)
+    return cast(LeadDocument, lead)

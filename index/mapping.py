@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from core.labels import LABELS
-from core.lead import Lead
+from core.lead import LeadDocument
 from index import text as textutil
 
 MAPPING_VERSION = 3
@@ -108,7 +108,7 @@ AGENCIES_MAPPING: dict[str, Any] = {
 INDEX_SETTINGS: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": 0}
 
 
-def prepare(doc: Lead, fresh: bool = False) -> Lead:
+def prepare(doc: LeadDocument, fresh: bool = False) -> LeadDocument:
     """`doc` made ready to index, in place: the jieba companion fields added (kept when present, unless `fresh`).
 
     In place because every lead passes here on its way to the server; `public()` drops the fields again.

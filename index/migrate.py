@@ -33,7 +33,7 @@ def migrate(source: LeadStore, target: LeadStore, progress: Callable[[int], None
     copied = 0
     batch = []
     for lead in source.iter_leads(LeadQuery(sort="first_seen", descending=False)):
-        batch.append(lead)
+        batch.append(lead.document())
         if len(batch) >= BATCH:
             copied += target.import_leads(batch)
             batch = []

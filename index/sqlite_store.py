@@ -11,13 +11,13 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from core.lead import DEFAULT_SOURCE, Lead
+from core.lead import DEFAULT_SOURCE, Lead, LeadDocument
 from index import text as textutil
 from index.district import UNKNOWN_DISTRICT
 from index.query import LeadPage, LeadQuery
-from index.store import LeadNotFound, LeadStore, StoreError, public
+from index.store import LeadNotFound, LeadStore, StoreError, stored
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS leads (
@@ -92,19 +92,19 @@ class SqliteLeadStore(LeadStore):
 
     # --- documents ---------------------------------------------------------------------------------------
 
-    def _load(self, lead_id: str) -> Lead | None:
+    def _load(self, lead_id: str) -> LeadDocument | None:
         with self._lock:
             row = self._db.execute("SELECT doc, minhash FROM leads WHERE id = ?", (lead_id,)).fetchone()
         return self._doc(row) if row else None
 
     @staticmethod
-    def _doc(row: tuple[str, str | None]) -> Lead:
+    def _doc(row: tuple[str, str | None]) -> LeadDocument:
         doc = json.loads(row[0])
         doc["minhash"] = row[1]
         return doc
 
-    def _load_many(self, lead_ids: list[str]) -> dict[str, Lead]:
-        found: dict[str, Lead] = {}
+    def _load_many(self, lead_ids: list[str]) -> dict[str, LeadDocument]:
+        found: dict[str, LeadDocument] = {}
         with self._lock:
             for start in range(0, len(lead_ids), 500):
                 chunk = lead_ids[start:start + 500]
@@ -114,8 +114,8 @@ class SqliteLeadStore(LeadStore):
                     found[lead_id] = self._doc((doc, minhash))
         return found
 
-    def _write(self, db: sqlite3.Connection, doc: Lead) -> None:
-        body = public(doc)
+    def _write(self, db: sqlite3.Connection, doc: LeadDocument) -> None:
+        body = stored(doc)
         row = db.execute(
             """INSERT INTO leads (id, doc, platform, status, district, agency_code, agency_name, seller, assignee,
                    cluster_id, listing_status, labels, risk, first_seen, last_seen, fetched_at, minhash)
@@ -138,17 +138,18 @@ class SqliteLeadStore(LeadStore):
                    (row[0], textutil.spaced_chars(doc.get("title")), textutil.spaced_chars(doc.get("seller")),
                     textutil.spaced_chars(doc.get("text"))))
 
-    def _save_many(self, docs: list[Lead]) -> None:
+    def _save_many(self, docs: list[LeadDocument]) -> None:
         with self._transaction() as db:
             for doc in docs:
                 self._write(db, doc)
 
-    def _write_observations(self, observations: list[Lead]) -> list[Lead]:
+    def _write_observations(self, observations: list[LeadDocument]) -> list[LeadDocument]:
         # Read, merge and write in one transaction so a concurrent workflow change is never overwritten.
         with self._transaction():
             return super()._write_observations(observations)
 
-    def _update(self, lead_id: str, change: Callable[[Lead], Lead], visible_now: bool = True) -> Lead:
+    def _update(self, lead_id: str, change: Callable[[LeadDocument], LeadDocument],
+                visible_now: bool = True) -> LeadDocument:
         with self._transaction() as db:
             doc = self._load(lead_id)
             if doc is None:
@@ -239,15 +240,16 @@ class SqliteLeadStore(LeadStore):
                 rows = self._db.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"cannot run the query: {exc}") from exc
-        return (json.loads(row[0]) for row in rows)
+        return (Lead.from_document(json.loads(row[0])) for row in rows)
 
     def search(self, query: LeadQuery) -> LeadPage:
         leads = list(self._select(query, page=True))
         terms = query.terms()
         highlights: dict[str, dict[str, list[str]]] = {}
         for lead in leads:
-            marked = {f: textutil.highlight(cast(str | None, lead.get(f)), terms) for f in ("title", "seller", "text")}
-            highlights[lead["id"]] = {f: frags for f, frags in marked.items() if frags}
+            marked = {"title": textutil.highlight(lead.title, terms), "seller": textutil.highlight(lead.seller, terms),
+                      "text": textutil.highlight(lead.text, terms)}
+            highlights[lead.id] = {f: frags for f, frags in marked.items() if frags}
         return LeadPage(self.count(query), leads, highlights, query.offset, query.limit)
 
     def iter_leads(self, query: LeadQuery | None = None) -> Iterator[Lead]:

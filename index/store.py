@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from core.lead import Detection, Lead
+from core.lead import Detection, Lead, LeadDocument
 from index import cluster
 from index import lead as leads
 from index.query import COUNT_BY, LeadPage, LeadQuery
@@ -31,13 +31,18 @@ class LeadNotFound(StoreError, KeyError):
         return str(self.args[0]) if self.args else "lead not found"
 
 
-def public(doc: Mapping[str, Any]) -> Lead:
+def stored(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A stored document without the store's internal fields (copied, then the few dropped: every lead written
     passes here, and testing each of its fields against the list costs more)."""
     lead = dict(doc)
     for field in INTERNAL_FIELDS:
         lead.pop(field, None)
-    return cast(Lead, lead)
+    return lead
+
+
+def public(doc: Mapping[str, Any]) -> Lead:
+    """The lead a stored document is, as the store hands it on."""
+    return Lead.from_document(stored(doc))
 
 
 class LeadStore(ABC):
@@ -51,15 +56,15 @@ class LeadStore(ABC):
     # --- what backends implement -------------------------------------------------------------------------
 
     @abstractmethod
-    def _load(self, lead_id: str) -> Lead | None:
+    def _load(self, lead_id: str) -> LeadDocument | None:
         """The stored document (with internal fields) or None."""
 
     @abstractmethod
-    def _load_many(self, lead_ids: list[str]) -> dict[str, Lead]:
+    def _load_many(self, lead_ids: list[str]) -> dict[str, LeadDocument]:
         """Stored documents by id for the ids that exist."""
 
     @abstractmethod
-    def _save_many(self, docs: list[Lead]) -> None:
+    def _save_many(self, docs: list[LeadDocument]) -> None:
         """Write whole documents (create or replace), atomically per document."""
 
     @abstractmethod
@@ -67,7 +72,7 @@ class LeadStore(ABC):
         """Every stored `(lead_id, minhash, cluster_id)` with a signature."""
 
     @abstractmethod
-    def _update(self, lead_id: str, change: Any, visible_now: bool = True) -> Lead:
+    def _update(self, lead_id: str, change: Any, visible_now: bool = True) -> LeadDocument:
         """Apply `change(doc) -> doc` to one stored lead atomically; LeadNotFound if missing.
 
         `visible_now`: searches must see the change as soon as this returns (reviewer actions); crawler
@@ -134,13 +139,13 @@ class LeadStore(ABC):
         observations = [leads.observation(listing, detection) for listing, detection in pairs]
         return [public(doc) for doc in self._write_observations(observations)]
 
-    def _write_observations(self, observations: list[Lead]) -> list[Lead]:
+    def _write_observations(self, observations: list[LeadDocument]) -> list[LeadDocument]:
         merged = self._merged(observations, self._load_many(list(dict.fromkeys(o["id"] for o in observations))))
         self._save_many(list(merged.values()))
         return [merged[o["id"]] for o in observations]
 
-    def _merged(self, observations: list[Lead], existing: Mapping[str, Lead],
-                signatures: Sequence[cluster.Signature | None] | None = None) -> dict[str, Lead]:
+    def _merged(self, observations: list[LeadDocument], existing: Mapping[str, LeadDocument],
+                signatures: Sequence[cluster.Signature | None] | None = None) -> dict[str, LeadDocument]:
         """Each observation merged, in order, into its lead (stored in `existing`, or merged earlier in the batch),
         with its content signature and cluster.
 
@@ -148,7 +153,7 @@ class LeadStore(ABC):
         (or whose signature an older scheme made) gets a new signature in its cluster. `signatures`, when the
         caller computed them already, are those of the observations' contents, in order.
         """
-        merged: dict[str, Lead] = {}
+        merged: dict[str, LeadDocument] = {}
         joining: dict[str, cluster.Signature] = {}
         for number, seen in enumerate(observations):
             lead_id = seen["id"]
@@ -176,7 +181,7 @@ class LeadStore(ABC):
         self._join(merged, joining)
         return merged
 
-    def _join(self, merged: dict[str, Lead], joining: dict[str, cluster.Signature]) -> None:
+    def _join(self, merged: dict[str, LeadDocument], joining: dict[str, cluster.Signature]) -> None:
         """Give the new leads waiting in `joining` their clusters (joins happen in order, before any later change
         to the near-duplicate index)."""
         if joining:
@@ -212,7 +217,7 @@ class LeadStore(ABC):
 
     def set_status(self, lead_id: str, to: str, by: str, why: str | None = None) -> Lead:
         """Record a status change (casework checks that the transition is allowed before calling this)."""
-        def change(doc: Lead) -> Lead:
+        def change(doc: LeadDocument) -> LeadDocument:
             event = {"by": by, "action": "status", "from": doc.get("status"), "to": to, "why": why or ""}
             return leads.apply_workflow(doc, {"status": to}, event)
         return public(self._update(lead_id, change))
@@ -220,9 +225,9 @@ class LeadStore(ABC):
     def import_leads(self, docs: Iterable[Mapping[str, Any]]) -> int:
         """Write whole lead documents as another store holds them (a migration): status, assignee, notes, audit
         and history stay as they are; the content signatures are computed again. Returns how many."""
-        batch: list[Lead] = []
+        batch: list[LeadDocument] = []
         for doc in docs:
-            lead = cast(Lead, dict(doc))
+            lead = cast(LeadDocument, dict(doc))
             minhash = cluster.signature(lead.get("title"), lead.get("text"))
             lead["minhash"] = cluster.encode(minhash) if minhash is not None else None
             batch.append(lead)

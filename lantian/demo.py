@@ -41,9 +41,8 @@ def _leads_table(store: LeadStore, limit: int) -> Table:
     for column in ("risk", "labels", "platform", "seller", "title"):
         table.add_column(column, overflow="fold")
     for lead in page.leads:
-        table.add_row(f"{lead.get('risk', 0):.2f}", as_text(", ".join(lead.get("labels") or [])),
-                      as_text(lead.get("platform")), as_text((lead.get("seller") or "")[:20]),
-                      as_text((lead.get("title") or "")[:40]))
+        table.add_row(f"{lead.risk:.2f}", as_text(", ".join(lead.labels)), as_text(lead.platform),
+                      as_text((lead.seller or "")[:20]), as_text((lead.title or "")[:40]))
     return table
 
 
@@ -60,7 +59,7 @@ def _truth_table(truth: list[dict[str, Any]], store: LeadStore) -> Table:
     """Leads against the simulator's ground truth, per label: how many violations became leads with that label."""
     from index.query import LeadQuery
 
-    leads = {lead["canonical_url"]: lead for lead in store.iter_leads(LeadQuery())}
+    leads = {lead.canonical_url: lead for lead in store.iter_leads(LeadQuery())}
     expected: Counter[str] = Counter()
     found: Counter[str] = Counter()
     flagged_clean = 0
@@ -68,7 +67,7 @@ def _truth_table(truth: list[dict[str, Any]], store: LeadStore) -> Table:
         lead = leads.get(record["url"])
         for label in record["labels"]:
             expected[label] += 1
-            if lead is not None and label in (lead.get("labels") or []):
+            if lead is not None and label in lead.labels:
                 found[label] += 1
         if not record["labels"] and lead is not None:
             flagged_clean += 1

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core.lead import lead_id
+from core.lead import Lead, lead_id
 from crawler.capture import AttemptLog
 from tests.fixtures.workspace import CrawlWorkspace
 
@@ -28,7 +28,7 @@ class CaptureWorkspace(CrawlWorkspace):
         outcomes = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
         return result.returncode, outcomes, result.stdout + result.stderr
 
-    def lead(self, lead_id: str) -> dict[str, Any] | None:
+    def lead(self, lead_id: str) -> Lead | None:
         from index.sqlite_store import SqliteLeadStore
 
         store = SqliteLeadStore(self.data / "index" / "leads.sqlite3")
@@ -84,14 +84,14 @@ def test_capture_of_configured_platform_pages_and_of_urls_that_yield_nothing(sim
         assert outcome["lead_id"] == lead_id(truth_item["url"]), "the capture ends on the canonical URL"
         lead = work.lead(outcome["lead_id"])
         assert lead is not None
-        assert lead["source"] == "capture" and lead["platform"] == platform
-        assert [(c["by"], c["note"]) for c in lead["captures"]] == [("alice", "市民来电反映")]
-        assert set(lead["labels"]) & set(truth_item["labels"]), (lead["labels"], truth_item["labels"])
-        assert lead["title"] == simulator.world.by_id(truth_item["id"]).title
-        assert lead["raw_sha256"] and lead["warc_path"] and lead["screenshot_sha256"], "full evidence of a sweep"
+        assert lead.source == "capture" and lead.platform == platform
+        assert [(c["by"], c["note"]) for c in lead.captures] == [("alice", "市民来电反映")]
+        assert set(lead.labels) & set(truth_item["labels"]), (lead.labels, truth_item["labels"])
+        assert lead.title == simulator.world.by_id(truth_item["id"]).title
+        assert lead.raw_sha256 and lead.warc_path and lead.screenshot_sha256, "full evidence of a sweep"
     # The feed is a browser platform: its note was rendered, so its text (loaded by script) is there.
     feed_lead = work.lead(by_url[note["url"]]["lead_id"])
-    assert simulator.world.by_id(note["id"]).paragraphs[0][:10] in feed_lead["text"]
+    assert simulator.world.by_id(note["id"]).paragraphs[0][:10] in feed_lead.text
 
     logged = {(line["kind"], line["url"]) for line in work.evidence_log()}
     assert ("raw", item["url"]) in logged and ("screenshot", note["url"]) in logged
@@ -120,13 +120,13 @@ def test_capture_of_a_site_no_config_describes_keeps_every_decision(simulator: A
         host = urlsplit(simulator.endpoints[truth_item["platform"]]).netloc
         assert outcome["outcome"] == "captured" and not outcome["configured"] and outcome["platform"] == host
         lead = work.lead(outcome["lead_id"])
-        assert lead is not None and lead["source"] == "capture" and lead["captures"][0]["by"] == "bob"
+        assert lead is not None and lead.source == "capture" and lead.captures[0]["by"] == "bob"
         listing = simulator.world.by_id(truth_item["id"])
         # The main text came from the extractor: the service's paragraphs, without the page's scripts.
-        assert all(paragraph in lead["text"] for paragraph in listing.paragraphs), lead["text"]
-        assert "<script" not in lead["text"]
-        assert lead["screenshot_sha256"], "rendered in Chromium when asked, with the full-page screenshot"
-    assert set(work.lead(outcomes[0]["lead_id"])["labels"]) & set(violation["labels"])
+        assert all(paragraph in lead.text for paragraph in listing.paragraphs), lead.text
+        assert "<script" not in lead.text
+        assert lead.screenshot_sha256, "rendered in Chromium when asked, with the full-page screenshot"
+    assert set(work.lead(outcomes[0]["lead_id"]).labels) & set(violation["labels"])
     # Ordinary goods fire no label and are stored all the same: the decision is on record.
-    assert work.lead(outcomes[1]["lead_id"])["labels"] == []
+    assert work.lead(outcomes[1]["lead_id"]).labels == []
     work.verify_evidence()

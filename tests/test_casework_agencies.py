@@ -47,7 +47,7 @@ def test_leads_sharing_contacts_link_transitively_across_platforms(store):
     ]
     leads = [store.upsert(item, det) for item, det in pairs]
     groups = {frozenset(a.lead_ids) for a in resolve(leads, use_images=False)}
-    ids = [lead["id"] for lead in leads]
+    ids = [lead.id for lead in leads]
     assert frozenset(ids[0:3]) in groups
     assert frozenset(ids[3:5]) in groups
     assert frozenset([ids[5]]) in groups
@@ -65,8 +65,8 @@ def test_near_identical_images_link_a_relisting(store, tmp_path):
     leads = [store.upsert(*_lead(1, images=[original])), store.upsert(*_lead(2, "feed", images=[str(recompressed)])),
              store.upsert(*_lead(3, images=[different])), store.upsert(*_lead(4, images=[str(tmp_path / "gone.png")]))]
     groups = {frozenset(a.lead_ids) for a in resolve(leads)}
-    assert frozenset([leads[0]["id"], leads[1]["id"]]) in groups
-    assert frozenset([leads[2]["id"]]) in groups and frozenset([leads[3]["id"]]) in groups
+    assert frozenset([leads[0].id, leads[1].id]) in groups
+    assert frozenset([leads[2].id]) in groups and frozenset([leads[3].id]) in groups
     assert len(resolve(leads, use_images=False)) == 4
 
 
@@ -76,12 +76,12 @@ def test_risk_classes_follow_the_configured_weights(store):
               for n, platform, labels in ((1, "market", ["impersonation", "insider_channel"]),
                                           (2, "services", ["abnormal_filing"]), (3, "feed", ["impersonation"]))]
     for lead in repeat[:2]:
-        workflow.set_status(store, lead["id"], "reviewing", by="a")
-        workflow.set_status(store, lead["id"], "confirmed", by="a")
+        workflow.set_status(store, lead.id, "reviewing", by="a")
+        workflow.set_status(store, lead.id, "confirmed", by="a")
     store.upsert(*_lead(9, labels=["insider_channel"]))
     agencies = classify_agencies(store.iter_leads(), config, use_images=False)
     top, low = agencies[0], agencies[-1]
-    assert set(top["lead_ids"]) == {lead["id"] for lead in repeat}
+    assert set(top["lead_ids"]) == {lead.id for lead in repeat}
     assert top["indicators"]["leads"] == 2 and top["unreviewed_indicators"]["leads"] == 1
     assert top["indicators"]["platforms"] == 2 and top["indicators"]["labels"] == 3
     assert top["score"] == sum(row["points"] for row in top["breakdown"])
@@ -101,7 +101,7 @@ def test_refresh_indexes_agencies_and_marks_superseded_groups(store):
     assert {d["id"] for d in store.search_agencies(limit=10)} == {d["id"] for d in before}
     store.upsert(*_lead(3, phone="13700000001", wechat="shared_wx"))  # links the two advertisers
     after = refresh(store, config, use_images=False)
-    assert len(after) == 1 and set(after[0]["lead_ids"]) >= {first["id"], second["id"]}
+    assert len(after) == 1 and set(after[0]["lead_ids"]) >= {first.id, second.id}
     live = [d for d in store.search_agencies(limit=10) if not d.get("superseded")]
     assert [d["id"] for d in live] == [after[0]["id"]]
 

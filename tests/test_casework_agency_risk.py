@@ -29,8 +29,8 @@ def _lead(store, n, *, seller, phone=None, code=None, agency=None, labels=("impe
 
 
 def _confirm(store, lead):
-    workflow.set_status(store, lead["id"], "reviewing", by="alice")
-    workflow.set_status(store, lead["id"], "confirmed", by="alice", why="证据充分")
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
 
 
 def _agencies(runner):
@@ -52,23 +52,23 @@ def test_classes_follow_confirmed_violations_with_licence_and_full_names(store, 
     unknown = _lead(store, 5, seller="某某商标事务所", code="39999", labels=("insider_channel",))
     _confirm(store, borrowed)
     dismissed = _lead(store, 6, seller="正规代理", phone="13700000007", labels=("impersonation", "insider_channel"))
-    workflow.set_status(store, dismissed["id"], "reviewing", by="alice")
-    workflow.set_status(store, dismissed["id"], "dismissed", by="alice", why="持证机构陈述事实")
+    workflow.set_status(store, dismissed.id, "reviewing", by="alice")
+    workflow.set_status(store, dismissed.id, "dismissed", by="alice", why="持证机构陈述事实")
     runner = CliRunner()
 
     assert runner.invoke(app, ["agencies", "score", "--no-images"]).exit_code == 0
     docs = {doc["lead_ids"][0]: doc for doc in store.search_agencies(limit=50) if not doc.get("superseded")}
-    first = docs[min(lead["id"] for lead in huaxin)]
+    first = docs[min(lead.id for lead in huaxin)]
     assert first["name"] == "上海华信知识产权代理有限公司"  # the full name, not the shop's 华信知产
     assert first["licence"]["status"] == "licensed"
-    assert docs[borrowed["id"]]["licence"]["status"] == "code_of_other_agency"
-    assert "上海华信知识产权代理有限公司" in docs[borrowed["id"]]["licence"]["note"]
-    assert docs[unknown["id"]]["licence"]["status"] == "unknown_code"
-    assert docs[dismissed["id"]]["score"] == 0 and docs[dismissed["id"]]["risk_level"] == "A"
+    assert docs[borrowed.id]["licence"]["status"] == "code_of_other_agency"
+    assert "上海华信知识产权代理有限公司" in docs[borrowed.id]["licence"]["note"]
+    assert docs[unknown.id]["licence"]["status"] == "unknown_code"
+    assert docs[dismissed.id]["score"] == 0 and docs[dismissed.id]["risk_level"] == "A"
     # Three unreviewed impersonation leads on three platforms weigh a quarter: (24 + 9 + 4 + 15) / 4 = 13.
     assert first["score"] == 13.0 and first["risk_level"] == "A"
     # One confirmed lead with another agency's code outranks them: 8 + 3 + 4 + 15 (licence) = 30.
-    assert docs[borrowed["id"]]["score"] == 30.0 and docs[borrowed["id"]]["risk_level"] == "B"
+    assert docs[borrowed.id]["score"] == 30.0 and docs[borrowed.id]["risk_level"] == "B"
     listed = _agencies(runner)
     assert "上海华信知识产权代理有限公司" in listed and "代码属于其他机构" in listed and "名录内持证机构" in listed
 
@@ -76,7 +76,7 @@ def test_classes_follow_confirmed_violations_with_licence_and_full_names(store, 
         _confirm(store, lead)
     assert runner.invoke(app, ["agencies", "score", "--no-images"]).exit_code == 0
     confirmed = next(doc for doc in store.search_agencies(limit=50)
-                     if not doc.get("superseded") and huaxin[0]["id"] in doc["lead_ids"])
+                     if not doc.get("superseded") and huaxin[0].id in doc["lead_ids"])
     assert confirmed["score"] == 52.0 and confirmed["risk_level"] == "C" and confirmed["triggered"]
     shown = runner.invoke(app, ["agencies", "show", confirmed["id"]])
     assert shown.exit_code == 0, shown.output

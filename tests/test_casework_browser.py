@@ -62,5 +62,5 @@ def test_reviewer_confirms_a_lead_in_the_browser(store, console_url, chromium_la
         last = events.nth(1).inner_text()
         assert "alice" in last and "已确认" in last and "冒用国知局名义，证据清楚" in last
         browser.close()
-    assert store.get(target["id"])["status"] == "confirmed"
-    assert store.get(target["id"])["audit"][-1]["by"] == "alice"
+    assert store.get(target["id"]).status == "confirmed"
+    assert store.get(target["id"]).audit[-1]["by"] == "alice"

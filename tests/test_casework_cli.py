@@ -32,12 +32,12 @@ def test_workflow_commands_refuse_invalid_transitions_in_one_line(store):
     item = listing(1)
     lead = store.upsert(item, detection(item))
     runner = CliRunner()
-    refused = runner.invoke(_cli(), ["cases", "status", lead["id"], "confirmed", "--by", "alice"])
+    refused = runner.invoke(_cli(), ["cases", "status", lead.id, "confirmed", "--by", "alice"])
     assert refused.exit_code == 1
     assert "cannot move lead" in refused.output and "allowed: reviewing" in refused.output
     assert "Traceback" not in refused.output
-    assert runner.invoke(_cli(), ["cases", "status", lead["id"], "reviewing", "--by", "alice"]).exit_code == 0
-    done = runner.invoke(_cli(), ["cases", "status", lead["id"], "confirmed", "--by", "alice", "--why", "ok"])
+    assert runner.invoke(_cli(), ["cases", "status", lead.id, "reviewing", "--by", "alice"]).exit_code == 0
+    done = runner.invoke(_cli(), ["cases", "status", lead.id, "confirmed", "--by", "alice", "--why", "ok"])
     assert done.exit_code == 0 and "reviewing → confirmed" in done.output
     missing = runner.invoke(_cli(), ["cases", "status", "no-such-lead", "reviewing"])
     assert missing.exit_code == 1 and "no lead no-such-lead" in missing.output

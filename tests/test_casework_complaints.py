@@ -50,16 +50,16 @@ def test_status_follows_the_leads_and_the_answer_waits_for_them(register: Compla
     complaint = register.add(report="淘宝上的代理广告", by="alice", complainant={"name": "李女士"}, config=config)
     item = listing(1)
     lead = store.upsert(item, detection(item))
-    link_lead(register, store, complaint.number, lead["id"], by="alice", why="所附链接")
-    link_lead(register, store, complaint.number, lead["id"], by="alice", why="所附链接")  # once is enough
+    link_lead(register, store, complaint.number, lead.id, by="alice", why="所附链接")
+    link_lead(register, store, complaint.number, lead.id, by="alice", why="所附链接")  # once is enough
     complaint = register.get(complaint.number)
-    assert complaint.lead_ids == [lead["id"]] and store.get(lead["id"])["complaints"] == [1]
+    assert complaint.lead_ids == [lead.id] and store.get(lead.id).complaints == [1]
     assert status_of(complaint, store, config) == "open"
     with pytest.raises(ComplaintError, match="leads still open"):
         answer(register, store, 1, config, load_takedown_config(), by="alice", out_dir=tmp_path)
 
-    workflow.set_status(store, lead["id"], "reviewing", by="alice")
-    workflow.set_status(store, lead["id"], "dismissed", by="alice", why="持证机构陈述事实")
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "dismissed", by="alice", why="持证机构陈述事实")
     assert status_of(register.get(1), store, config) == "ready"
     reply, files = answer(register, store, 1, config, load_takedown_config(), by="alice", out_dir=tmp_path)
     assert "持证机构陈述事实" in files["txt"].read_text("utf-8") and "李女士" in files["txt"].read_text("utf-8")
@@ -70,7 +70,7 @@ def test_status_follows_the_leads_and_the_answer_waits_for_them(register: Compla
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4, not US Letter
     assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,
                                   section.right_margin)] == [37, 35, 28, 26]  # GB/T 9704's margins
-    assert [e["action"] for e in store.get(lead["id"])["audit"]][-1] == "complaint_reply"
+    assert [e["action"] for e in store.get(lead.id).audit][-1] == "complaint_reply"
 
 
 def test_counts_by_status_and_age_and_the_report_by_source(register: ComplaintRegister, store: Any,
@@ -82,7 +82,7 @@ def test_counts_by_status_and_age_and_the_report_by_source(register: ComplaintRe
                      received_at=now - timedelta(days=days))
     item = listing(5)
     linked = store.upsert(item, detection(item))
-    link_lead(register, store, 2, linked["id"], by="alice", why="")
+    link_lead(register, store, 2, linked.id, by="alice", why="")
     counts = complaint_counts(register.all(), store, config, now=now)
     assert counts["status"] == {"open": 1, "ready": 2, "answered": 0}
     assert counts["age"] == {"7天以内": 1, "8–14天": 1, "15–30天": 0, "30天以上": 1, "其中已超过答复期限": 1}

@@ -76,5 +76,5 @@ def test_reviewer_records_a_complaint_and_admin_exports_the_watch_list(
     assert complaint.complainant == {"name": "王女士", "phone": "13700001111"} and complaint.channel == "网上"
     assert lead_id(item["url"]) in complaint.lead_ids
     lead = store.get(lead_id(item["url"]))
-    assert lead["source"] == "complaint" and lead["complaints"] == [1]
+    assert lead.source == "complaint" and lead.complaints == [1]
     assert "王女士" not in str(lead) and "13700001111" not in str(lead)

@@ -46,24 +46,24 @@ def client(store, users_file):
 
 
 def test_anonymous_users_are_sent_to_login_and_bad_passwords_refused(client, seeded):
-    response = client.get(f"/leads/{seeded[0]['id']}")
+    response = client.get(f"/leads/{seeded[0].id}")
     assert response.url.path == "/login"
     page = client.get("/login")
     refused = client.post("/login", data={"username": "alice", "password": "wrong-password",
                                           "csrf_token": _token(page.text)})
     assert refused.status_code == 401 and "用户名或密码错误" in refused.text
-    assert client.post(f"/leads/{seeded[0]['id']}/status", data={"to": "reviewing"},
+    assert client.post(f"/leads/{seeded[0].id}/status", data={"to": "reviewing"},
                        follow_redirects=False).status_code in (401, 403)
 
 
 def test_hostile_listing_html_is_shown_as_text(client, seeded):
     _login(client, "alice", "reviewer-pass-1")
-    for path in ("/leads", f"/leads/{seeded[0]['id']}"):
+    for path in ("/leads", f"/leads/{seeded[0].id}"):
         html = client.get(path).text
         assert "<script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt;" in html
         assert 'onclick="steal()"' not in html
-    page = client.get(f"/leads/{seeded[0]['id']}")
+    page = client.get(f"/leads/{seeded[0].id}")
     assert "&lt;p onclick=&#34;steal()&#34;&gt;" in page.text
     # Evidence highlighting wraps the matched phrase, not markup from the page.
     assert '<mark class="ev ev-impersonation"' in page.text
@@ -72,13 +72,13 @@ def test_hostile_listing_html_is_shown_as_text(client, seeded):
 
 def test_lead_page_shows_the_solicitation_score(client, seeded):
     _login(client, "alice", "reviewer-pass-1")
-    assert '招揽意图 <span id="lead-solicitation">0.81</span>' in client.get(f"/leads/{seeded[0]['id']}").text
-    assert '<span id="lead-solicitation">—</span>' in client.get(f"/leads/{seeded[1]['id']}").text
+    assert '招揽意图 <span id="lead-solicitation">0.81</span>' in client.get(f"/leads/{seeded[0].id}").text
+    assert '<span id="lead-solicitation">—</span>' in client.get(f"/leads/{seeded[1].id}").text
 
 
 def test_every_post_needs_the_session_csrf_token(client, seeded):
     token = _login(client, "alice", "reviewer-pass-1")
-    lead_id = seeded[1]["id"]
+    lead_id = seeded[1].id
     for data in ({"to": "reviewing"}, {"to": "reviewing", "csrf_token": "forged"}):
         response = client.post(f"/leads/{lead_id}/status", data=data)
         assert response.status_code == 403
@@ -95,15 +95,15 @@ def test_reviewer_cannot_do_admin_actions(client, seeded, store, users_file):
     assert client.get("/admin/export.xlsx").status_code == 403
     assert client.post("/admin/agencies/refresh", data={"csrf_token": token}).status_code == 403
     # Undoing a dismissal is an admin transition.
-    lead_id = seeded[0]["id"]
+    lead_id = seeded[0].id
     for to, why in (("reviewing", ""), ("dismissed", "合法广告")):
         client.post(f"/leads/{lead_id}/status", data={"to": to, "why": why, "csrf_token": token})
     page = client.post(f"/leads/{lead_id}/status", data={"to": "reviewing", "csrf_token": token})
     assert "只有管理员（主管）可以把线索从“已排除”改为“审核中”" in page.text
-    assert store.get(lead_id)["status"] == "dismissed"
+    assert store.get(lead_id).status == "dismissed"
     # A reviewer may take an unassigned lead, not give it to someone else.
     page = client.post("/leads/bulk", data={"ids": [lead_id], "action": "assign:root", "csrf_token": token})
-    assert "分配给他人需要管理员" in page.text and not store.get(lead_id).get("assignee")
+    assert "分配给他人需要管理员" in page.text and not store.get(lead_id).assignee
 
 
 def test_admin_can_add_users_export_and_reopen(client, seeded, store, users_file):
@@ -111,34 +111,34 @@ def test_admin_can_add_users_export_and_reopen(client, seeded, store, users_file
     client.post("/admin/users", data={"username": "carol", "role": "reviewer", "password": "carol-pass-1",
                                       "csrf_token": token})
     assert "carol" in users_file.read_text() and "carol-pass-1" not in users_file.read_text()
-    lead_id = seeded[0]["id"]
+    lead_id = seeded[0].id
     for to in ("reviewing", "confirmed"):
         client.post(f"/leads/{lead_id}/status", data={"to": to, "csrf_token": token})
     export = client.get("/admin/export.csv")
     assert export.status_code == 200 and lead_id in export.content.decode("utf-8-sig")
-    assert seeded[1]["id"] not in export.content.decode("utf-8-sig")
+    assert seeded[1].id not in export.content.decode("utf-8-sig")
     client.post(f"/leads/{lead_id}/status", data={"to": "dismissed", "why": "误报", "csrf_token": token})
-    assert store.get(lead_id)["status"] == "dismissed"
+    assert store.get(lead_id).status == "dismissed"
 
 
 def test_filters_and_bulk_actions(client, seeded, store):
     token = _login(client, "alice", "reviewer-pass-1")
     page = client.get("/leads", params={"platform": "services"})
-    assert seeded[1]["id"] in page.text and seeded[0]["id"] not in page.text
+    assert seeded[1].id in page.text and seeded[0].id not in page.text
     page = client.get("/leads", params={"label": "impersonation"})
-    assert seeded[0]["id"] in page.text and seeded[1]["id"] not in page.text
+    assert seeded[0].id in page.text and seeded[1].id not in page.text
     page = client.get("/leads", params={"q": "王五知产"})
-    assert seeded[1]["id"] in page.text and seeded[0]["id"] not in page.text
+    assert seeded[1].id in page.text and seeded[0].id not in page.text
     assert "共 0 条" in client.get("/leads", params={"status": "confirmed"}).text
-    page = client.post("/leads/bulk", data={"ids": [s["id"] for s in seeded], "action": "status:reviewing",
+    page = client.post("/leads/bulk", data={"ids": [s.id for s in seeded], "action": "status:reviewing",
                                             "csrf_token": token, "back": "/leads?status=reviewing"})
     assert "已处理 2 条" in page.text
-    assert {store.get(s["id"])["status"] for s in seeded} == {"reviewing"}
-    page = client.post("/leads/bulk", data={"ids": [seeded[0]["id"]], "action": "status:dismissed",
+    assert {store.get(s.id).status for s in seeded} == {"reviewing"}
+    page = client.post("/leads/bulk", data={"ids": [seeded[0].id], "action": "status:dismissed",
                                             "csrf_token": token})
     assert "排除线索必须填写理由" in page.text
-    client.post("/leads/bulk", data={"ids": [seeded[0]["id"]], "action": "assign:me", "csrf_token": token})
-    assert store.get(seeded[0]["id"])["assignee"] == "alice"
+    client.post("/leads/bulk", data={"ids": [seeded[0].id], "action": "assign:me", "csrf_token": token})
+    assert store.get(seeded[0].id).assignee == "alice"
     assert client.get("/leads", params={"min_risk": "abc"}).status_code == 400
 
 
@@ -154,11 +154,11 @@ def test_lead_page_serves_screenshot_and_evidence_package(client, store, casewor
     without = listing(8)
     bare = store.upsert(without, detection(without))
     _login(client, "alice", "reviewer-pass-1")
-    assert f'src="/leads/{lead["id"]}/screenshot"' in client.get(f"/leads/{lead['id']}").text
-    image = client.get(f"/leads/{lead['id']}/screenshot")
+    assert f'src="/leads/{lead.id}/screenshot"' in client.get(f"/leads/{lead.id}").text
+    image = client.get(f"/leads/{lead.id}/screenshot")
     assert image.headers["content-type"] == "image/png" and image.content == shot.read_bytes()
-    assert client.get(f"/leads/{bare['id']}/screenshot").status_code == 404
-    package = client.get(f"/leads/{lead['id']}/evidence.zip")
+    assert client.get(f"/leads/{bare.id}/screenshot").status_code == 404
+    package = client.get(f"/leads/{lead.id}/evidence.zip")
     with zipfile.ZipFile(io.BytesIO(package.content)) as archive:
         assert archive.read("screenshot.png") == shot.read_bytes()
 

@@ -49,7 +49,7 @@ def test_queue_ranks_by_priority_and_by_uncertainty_and_explains_why(store, cons
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
         _login(page, console_url, "alice", "reviewer-pass-1")
-        assert _row_ids(page) == [leads["serious"]["id"], leads["plain"]["id"], leads["unsure"]["id"]]
+        assert _row_ids(page) == [leads["serious"].id, leads["plain"].id, leads["unsure"].id]
         first = page.locator("tr.lead-row").first
         first.locator("td.priority summary").click()
         assert "违法情形：冒用官方名义、标识 +40" in first.locator("td.priority ul.why").inner_text()
@@ -57,10 +57,10 @@ def test_queue_ranks_by_priority_and_by_uncertainty_and_explains_why(store, cons
         page.select_option("#sort", "uncertain")
         page.click("#apply-filters")
         page.wait_for_selector("#lead-table")
-        assert _row_ids(page)[0] == leads["unsure"]["id"]
+        assert _row_ids(page)[0] == leads["unsure"].id
         assert "离阈值 0.01" in page.locator("tr.lead-row").first.locator("td.priority summary").inner_text()
 
-        page.goto(f"{console_url}/leads/{leads['serious']['id']}")
+        page.goto(f"{console_url}/leads/{leads['serious'].id}")
         page.click("#priority summary")
         assert "一条信息同时涉及 2 种违法情形" in page.inner_text("#priority")
         browser.close()

@@ -69,13 +69,13 @@ def test_a_team_triages_escalates_hands_over_and_decides(store, users_file, case
     archive.close()
     item.update(raw_path=fetched["raw_path"], raw_sha256=fetched["raw_sha256"], warc_path=fetched["warc_path"])
     lead = store.upsert(item, detection(item))
-    store.update_workflow(lead["id"], {"assignee": "alice"}, {"at": "2026-11-20T09:00:00Z", "by": "root",
+    store.update_workflow(lead.id, {"assignee": "alice"}, {"at": "2026-11-20T09:00:00Z", "by": "root",
                                                                "action": "assignee", "from": None, "to": "alice",
                                                                "why": "本周值班"})
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        _login(page, console_url, "alice", "reviewer-pass-1", f"/leads/{lead['id']}")
+        _login(page, console_url, "alice", "reviewer-pass-1", f"/leads/{lead.id}")
         page.wait_for_selector("#lead-title")
         assert _colourful_pixels(page.locator("#lead-title").screenshot()) > 30  # 😀🎉 in colour, not tofu
 
@@ -105,7 +105,7 @@ def test_a_team_triages_escalates_hands_over_and_decides(store, users_file, case
 
         supervisor = browser.new_page()
         _login(supervisor, console_url, "root", "admin-pass-123", "/supervisor")
-        row = supervisor.locator(f"tr.escalated-row[data-id='{lead['id']}']")
+        row = supervisor.locator(f"tr.escalated-row[data-id='{lead.id}']")
         assert row.locator(".asked-by").inner_text() == "alice"
         assert row.locator(".asked-why").inner_text() == "像是代理机构自己在宣传，拿不准"
         row.locator("a.lead-link").click()
@@ -114,8 +114,8 @@ def test_a_team_triages_escalates_hands_over_and_decides(store, users_file, case
         _alt(supervisor, "c")
         supervisor.wait_for_selector("#lead-status:has-text('已确认')")
         browser.close()
-    stored = store.get(lead["id"])
-    assert stored["status"] == "confirmed" and stored["assignee"] == "bob"
-    assert [(e["action"], e["by"], e.get("to")) for e in stored["audit"]][1:] == [
+    stored = store.get(lead.id)
+    assert stored.status == "confirmed" and stored.assignee == "bob"
+    assert [(e["action"], e["by"], e.get("to")) for e in stored.audit][1:] == [
         ("status", "alice", "reviewing"), ("status", "alice", "escalated"), ("assignee", "alice", "bob"),
         ("status", "root", "confirmed")]

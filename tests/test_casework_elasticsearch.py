@@ -37,21 +37,21 @@ def test_console_review_flow_on_elasticsearch(es_store, users_file, tmp_path):
                                        "csrf_token": _token(page.text)})
     token = _token(page.text)
     listed = client.get("/leads", params={"platform": "market"}).text
-    assert lead["id"] in listed and other["id"] not in listed and "<script>" not in listed
+    assert lead.id in listed and other.id not in listed and "<script>" not in listed
     for to in ("reviewing", "confirmed"):
-        client.post(f"/leads/{lead['id']}/status", data={"to": to, "why": "证据充分", "csrf_token": token})
+        client.post(f"/leads/{lead.id}/status", data={"to": to, "why": "证据充分", "csrf_token": token})
     es_store.flush()
     confirmed = client.get("/leads", params={"status": "confirmed"}).text
-    assert lead["id"] in confirmed and other["id"] not in confirmed
+    assert lead.id in confirmed and other.id not in confirmed
     page = client.post("/admin/agencies/refresh", data={"csrf_token": token})
     assert "已更新 1 个机构的风险分类" in page.text
     es_store.flush()
     agencies = [a for a in es_store.search_agencies() if not a.get("superseded")]
-    assert len(agencies) == 1 and set(agencies[0]["lead_ids"]) == {lead["id"], other["id"]}
-    detail = client.get(f"/leads/{lead['id']}").text
+    assert len(agencies) == 1 and set(agencies[0]["lead_ids"]) == {lead.id, other.id}
+    detail = client.get(f"/leads/{lead.id}").text
     assert detail.count('class="audit-event"') == 2 and "&lt;script&gt;" in detail
-    assert f'href="/leads/{other["id"]}"' in detail  # the agency's other lead
+    assert f'href="/leads/{other.id}"' in detail  # the agency's other lead
 
     result = request_takedowns(es_store, "market", load_takedown_config(), tmp_path, by="root")
-    assert result.moved == [lead["id"]]
-    assert es_store.get(lead["id"])["status"] == "takedown_requested"
+    assert result.moved == [lead.id]
+    assert es_store.get(lead.id).status == "takedown_requested"

@@ -23,8 +23,8 @@ def _days_ago(days: int) -> str:
 
 
 def _review(store, lead, to, why=""):
-    workflow.set_status(store, lead["id"], "reviewing", by="alice")
-    return workflow.set_status(store, lead["id"], to, by="alice", why=why)
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    return workflow.set_status(store, lead.id, to, by="alice", why=why)
 
 
 def test_confirmed_leads_export_to_csv_and_xlsx(store, tmp_path):
@@ -32,17 +32,17 @@ def test_confirmed_leads_export_to_csv_and_xlsx(store, tmp_path):
     kept = _review(store, store.upsert(formula, detection(formula, phone="13800001111")), "confirmed")
     other = listing(2)
     _review(store, store.upsert(other, detection(other)), "dismissed", "合法")
-    leads = [lead for lead in store.iter_leads() if lead["status"] == "confirmed"]
+    leads = [lead for lead in store.iter_leads() if lead.status == "confirmed"]
     assert write_cases_csv(leads, tmp_path / "cases.csv") == 1
     with open(tmp_path / "cases.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert rows[0]["线索编号"] == kept["id"] and rows[0]["确认人"] == "alice" and rows[0]["电话"] == "13800001111"
+    assert rows[0]["线索编号"] == kept.id and rows[0]["确认人"] == "alice" and rows[0]["电话"] == "13800001111"
     assert rows[0]["违法类型"] == "冒用官方名义、标识、声称内部渠道、快速授权"
     assert write_cases_xlsx(leads, tmp_path / "cases.xlsx") == 1
     sheet = load_workbook(tmp_path / "cases.xlsx").active
     header = [c.value for c in sheet[1]]
     title = sheet.cell(row=2, column=header.index("标题") + 1).value
-    assert title == "'=HYPERLINK(\"http://evil\")" and sheet.cell(row=2, column=1).value == kept["id"]
+    assert title == "'=HYPERLINK(\"http://evil\")" and sheet.cell(row=2, column=1).value == kept.id
 
 
 def test_evidence_package_hashes_every_file(store, casework_env, tmp_path):
@@ -64,11 +64,11 @@ def test_evidence_package_hashes_every_file(store, casework_env, tmp_path):
         for entry in manifest["files"]:
             assert hashlib.sha256(archive.read(entry["name"])).hexdigest() == entry["sha256"]
         assert archive.read("raw.html") == raw.read_bytes()
-        assert lead["title"] in archive.read("listing.txt").decode()
+        assert lead.title in archive.read("listing.txt").decode()
     by_name = {f["name"]: f for f in manifest["files"]}
     assert by_name["raw.html"]["matches_recorded"] is True
     assert by_name["screenshot.png"]["matches_recorded"] is False
-    assert manifest["fetched_at"] == lead["fetched_at"] and manifest["lead_id"] == lead["id"]
+    assert manifest["fetched_at"] == lead.fetched_at and manifest["lead_id"] == lead.id
 
 
 def test_weekly_report_counts_and_outputs(store, tmp_path):
@@ -81,8 +81,8 @@ def test_weekly_report_counts_and_outputs(store, tmp_path):
              store.upsert(fresh[1], detection(fresh[1], ["abnormal_filing"])),
              store.upsert(fresh[2], detection(fresh[2], ["insider_channel"], phone="13700000009"))]
     _review(store, leads[0], "confirmed")
-    workflow.set_status(store, leads[0]["id"], "takedown_requested", by="root")
-    workflow.set_status(store, leads[0]["id"], "removed", by="recheck")
+    workflow.set_status(store, leads[0].id, "takedown_requested", by="root")
+    workflow.set_status(store, leads[0].id, "removed", by="recheck")
 
     report = build_report(store, Period.week(), load_risk_config(), use_images=False)
     assert report.new_leads == 3
@@ -110,7 +110,7 @@ def test_review_decisions_export_as_labelled_examples(store, tmp_path):
     counts = export_reviews(store.iter_leads(), tmp_path / "reviews.jsonl")
     assert counts == {"positive": 1, "negative": 1}
     rows = {row["id"]: row for row in map(json.loads, (tmp_path / "reviews.jsonl").read_text().splitlines())}
-    positive, negative = rows[f"review-{leads[0]['id']}"], rows[f"review-{leads[1]['id']}"]
+    positive, negative = rows[f"review-{leads[0].id}"], rows[f"review-{leads[1].id}"]
     assert positive["labels"] == ["impersonation", "insider_channel"] and positive["text"] == items[0]["text"]
     assert positive["kind"] == "violation" and positive["split"] == "train"
     assert negative["labels"] == [] and negative["kind"] == "hard_negative"

@@ -15,6 +15,7 @@ import pytest
 from casework import workflow
 from casework.config import load_recheck_config
 from casework.recheck import Rechecker, recheck_leads, removal_reason
+from core.lead import Lead
 from crawler.evidence import EvidenceArchive
 from crawler.refetch import Refetched
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
@@ -59,9 +60,9 @@ def _requested(store, n: int, base: str, deadline: str) -> str:
     item = listing(n, base=base)
     lead = store.upsert(item, detection(item))
     for to in ("reviewing", "confirmed"):
-        workflow.set_status(store, lead["id"], to, by="alice")
-    workflow.set_status(store, lead["id"], "takedown_requested", by="root", extra={"takedown_deadline": deadline})
-    return lead["id"]
+        workflow.set_status(store, lead.id, to, by="alice")
+    workflow.set_status(store, lead.id, "takedown_requested", by="root", extra={"takedown_deadline": deadline})
+    return lead.id
 
 
 def test_recheck_marks_exactly_the_removed_listings(store, platform_url, casework_env):
@@ -77,25 +78,25 @@ def test_recheck_marks_exactly_the_removed_listings(store, platform_url, casewor
     outcome = {v.lead_id: v.outcome for v in verdicts}
     assert not_due not in outcome
     assert outcome[with_socket_closed] == "unreachable"
-    assert store.get(with_socket_closed)["status"] == "takedown_requested"
+    assert store.get(with_socket_closed).status == "takedown_requested"
     removed = {ids[n] for n in (2, 3, 5, 6)}
     persisting = {ids[n] for n in (1, 4)}
     assert {i for i, o in outcome.items() if o == "removed"} == removed
     assert {i for i, o in outcome.items() if o == "persisting"} == persisting
     for lead_id in removed | persisting:
         lead = store.get(lead_id)
-        assert lead["status"] == ("removed" if lead_id in removed else "persisting")
-        event = lead["audit"][-1]
-        assert (event["by"], event["from"], event["to"]) == ("recheck-bot", "takedown_requested", lead["status"])
-        fresh = lead["recheck"]
+        assert lead.status == ("removed" if lead_id in removed else "persisting")
+        event = lead.audit[-1]
+        assert (event["by"], event["from"], event["to"]) == ("recheck-bot", "takedown_requested", lead.status)
+        fresh = lead.recheck
         body = Path(fresh["raw_path"]).read_bytes()
         assert hashlib.sha256(body).hexdigest() == fresh["raw_sha256"]
         assert Path(fresh["raw_path"]).is_relative_to(casework_env / "evidence") and fresh["warc_path"]
     report = EvidenceArchive(casework_env / "evidence").verify()
     assert report.ok and not report.unlogged
-    assert store.get(ids[2])["recheck"]["http_status"] == 404
-    assert store.get(ids[2])["listing_status"] == "removed"
-    assert store.get(not_due)["status"] == "takedown_requested"
+    assert store.get(ids[2]).recheck["http_status"] == 404
+    assert store.get(ids[2]).listing_status == "removed"
+    assert store.get(not_due).status == "takedown_requested"
 
 
 def test_persisting_leads_can_be_checked_again(store, platform_url):
@@ -103,11 +104,11 @@ def test_persisting_leads_can_be_checked_again(store, platform_url):
     still_online = _requested(store, 1, platform_url, past)
     config = load_recheck_config()
     recheck_leads(store, config, render=False)
-    assert store.get(still_online)["status"] == "persisting"
+    assert store.get(still_online).status == "persisting"
     recheck_leads(store, config, statuses=["takedown_requested", "persisting"], render=False)
     lead = store.get(still_online)
-    assert lead["status"] == "persisting"
-    assert [e["action"] for e in lead["audit"]][-2:] == ["status", "recheck"]
+    assert lead.status == "persisting"
+    assert [e["action"] for e in lead.audit][-2:] == ["status", "recheck"]
 
 
 def test_an_online_page_whose_data_cannot_be_read_persists_and_says_why():
@@ -115,7 +116,7 @@ def test_an_online_page_whose_data_cannot_be_read_persists_and_says_why():
     and whether it was edited cannot be told: it persists (never resolved_by_edit for want of text)."""
     fetched = Refetched(url="http://app.example/goods/1", final_url="http://app.example/goods/1", status=200,
                         text="<html><script>window.__INITIAL_STATE__ = not an object</script></html>")
-    lead = {"id": "L1", "platform": "app", "url": fetched.url, "title": "商标注册 内部渠道", "text": "内部渠道 包下证"}
+    lead = Lead(id="L1", platform="app", url=fetched.url, title="商标注册 内部渠道", text="内部渠道 包下证")
 
     verdict = Rechecker(store=None, config=load_recheck_config()).check(lead, fetched)
 
@@ -130,7 +131,7 @@ def test_removed_is_decided_as_the_crawl_decides_it_by_the_platform_yaml():
 
     def page(platform: str, html: str, status: int = 200) -> str | None:
         fetched = Refetched(url="http://x.example/1", final_url="http://x.example/1", status=status, text=html)
-        return removal_reason({"id": "L1", "platform": platform}, fetched, config)
+        return removal_reason(Lead(id="L1", platform=platform), fetched, config)
 
     quoting = ("<html><body><h1 class='item-title'>商标代理</h1><div class='item-desc'>别家的商品已下架，我家内部渠道"
                "</div></body></html>")

@@ -14,6 +14,7 @@ from playwright.sync_api import sync_playwright
 from typer.testing import CliRunner
 
 from casework import workflow
+from core.lead import Lead
 from lantian.cli import app
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     casework_env,
@@ -58,12 +59,12 @@ def platform_url() -> Iterator[str]:
     server.server_close()
 
 
-def _requested(store, n: int, base: str, deadline: str) -> dict:
+def _requested(store, n: int, base: str, deadline: str) -> Lead:
     item = listing(n, base=base, text=OFFENDING)
     lead = store.upsert(item, detection(item))
     for to in ("reviewing", "confirmed"):
-        workflow.set_status(store, lead["id"], to, by="alice")
-    return workflow.set_status(store, lead["id"], "takedown_requested", by="root",
+        workflow.set_status(store, lead.id, to, by="alice")
+    return workflow.set_status(store, lead.id, "takedown_requested", by="root",
                                extra={"takedown_deadline": deadline})
 
 
@@ -77,21 +78,21 @@ def test_an_edited_listing_is_resolved_by_edit_with_both_versions(store, platfor
     assert result.exit_code == 0, result.output
     assert "persisting 1, resolved_by_edit 1" in result.output
 
-    lead = store.get(edited["id"])
-    assert lead["status"] == "resolved_by_edit"
-    versions = lead["recheck"]["edit"]
-    assert versions["before"]["text"] == OFFENDING and versions["before"]["labels"] == edited["labels"]
-    assert versions["before"]["raw_sha256"] == edited["raw_sha256"]
+    lead = store.get(edited.id)
+    assert lead.status == "resolved_by_edit"
+    versions = lead.recheck["edit"]
+    assert versions["before"]["text"] == OFFENDING and versions["before"]["labels"] == edited.labels
+    assert versions["before"]["raw_sha256"] == edited.raw_sha256
     assert versions["after"]["text"] == EDITED and versions["after"]["labels"] == []
     assert versions["after"]["raw_sha256"] and versions["after"]["raw_sha256"] != versions["before"]["raw_sha256"]
-    assert lead["text"] == OFFENDING  # the lead keeps the version the request was about
-    assert store.get(still["id"])["status"] == "persisting"
-    assert store.get(still["id"])["recheck"]["edit"]["after"]["labels"]
+    assert lead.text == OFFENDING  # the lead keeps the version the request was about
+    assert store.get(still.id).status == "persisting"
+    assert store.get(still.id).recheck["edit"]["after"]["labels"]
 
     with open(out, encoding="utf-8-sig", newline="") as handle:
         rows = {row["线索编号"]: row for row in csv.DictReader(handle)}
-    assert rows[edited["id"]]["复查结果"] == "resolved_by_edit" and rows[edited["id"]]["现违法情形"] == ""
-    assert rows[still["id"]]["复查结果"] == "persisting" and rows[still["id"]]["网址"].startswith(platform_url)
+    assert rows[edited.id]["复查结果"] == "resolved_by_edit" and rows[edited.id]["现违法情形"] == ""
+    assert rows[still.id]["复查结果"] == "persisting" and rows[still.id]["网址"].startswith(platform_url)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
@@ -101,7 +102,7 @@ def test_an_edited_listing_is_resolved_by_edit_with_both_versions(store, platfor
         page.fill("#password", "reviewer-pass-1")
         page.click("#login")
         page.wait_for_selector("#recheck-table")
-        row = page.locator(f"tr.recheck-row[data-id='{edited['id']}']")
+        row = page.locator(f"tr.recheck-row[data-id='{edited.id}']")
         assert row.locator("td.outcome").inner_text() == "已修改整改"
         row.locator("a").click()
         page.wait_for_selector("#edit-versions")

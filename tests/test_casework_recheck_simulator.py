@@ -37,10 +37,10 @@ def test_recheck_finds_the_listings_removed_on_the_simulator(store, simulator):
     for record in chosen:
         lead = store.upsert(_listing(record), Detection(labels=["insider_channel"], risk=0.8))
         for to in ("reviewing", "confirmed"):
-            workflow.set_status(store, lead["id"], to, by="alice")
-        workflow.set_status(store, lead["id"], "takedown_requested", by="root",
+            workflow.set_status(store, lead.id, to, by="alice")
+        workflow.set_status(store, lead.id, "takedown_requested", by="root",
                             extra={"takedown_deadline": past})
-        lead_of[record["id"]] = lead["id"]
+        lead_of[record["id"]] = lead.id
     try:
         for listing_id, mode in to_remove.items():
             simulator.remove(listing_id, mode=mode)
@@ -55,4 +55,4 @@ def test_recheck_finds_the_listings_removed_on_the_simulator(store, simulator):
     assert {i for i, o in outcome.items() if o == "removed"} == removed
     assert {i for i, o in outcome.items() if o == "persisting"} == set(lead_of.values()) - removed
     feed_removed = store.get(lead_of[chosen[4]["id"]])
-    assert feed_removed["status"] == "removed" and feed_removed["recheck"]["screenshot_sha256"]
+    assert feed_removed.status == "removed" and feed_removed.recheck["screenshot_sha256"]

@@ -18,8 +18,8 @@ from tests.fixtures.casework import casework_env, detection, listing, store  # n
 
 
 def _confirm(store, lead):
-    workflow.set_status(store, lead["id"], "reviewing", by="alice")
-    return workflow.set_status(store, lead["id"], "confirmed", by="alice", why="证据充分")
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    return workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
 
 
 def _squash(text: str) -> str:
@@ -34,7 +34,7 @@ def _seed(store):
         confirmed.append(_confirm(store, store.upsert(item, detection(item))))
     reviewing = listing(4, platform="market")
     reviewing_lead = store.upsert(reviewing, detection(reviewing))
-    workflow.set_status(store, reviewing_lead["id"], "reviewing", by="alice")
+    workflow.set_status(store, reviewing_lead.id, "reviewing", by="alice")
     elsewhere = listing(5, platform="services")
     elsewhere_lead = _confirm(store, store.upsert(elsewhere, detection(elsewhere)))
     return confirmed, reviewing_lead, elsewhere_lead
@@ -44,37 +44,37 @@ def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
     confirmed, reviewing, elsewhere = _seed(store)
     config = load_takedown_config()
     result = request_takedowns(store, "market", config, tmp_path / "out", by="root")
-    assert sorted(result.moved) == sorted(lead["id"] for lead in confirmed) and not result.refused
+    assert sorted(result.moved) == sorted(lead.id for lead in confirmed) and not result.refused
 
     document = Document(str(result.files["docx"]))
     body = "\n".join(p.text for p in document.paragraphs)
     assert config.letter.title in body and operator_of("market").legal_name in body
     rows = {row.cells[1].text: [cell.text for cell in row.cells] for row in document.tables[0].rows[1:]}
-    assert sorted(rows) == sorted(lead["url"] for lead in confirmed)
+    assert sorted(rows) == sorted(lead.url for lead in confirmed)
     for lead in confirmed:
-        row = rows[lead["url"]]
-        assert row[1] == lead["url"] and row[2] == xml_safe(lead["title"]) and row[3] == lead["seller"]
-        assert lead["raw_sha256"] in row[6]
+        row = rows[lead.url]
+        assert row[1] == lead.url and row[2] == xml_safe(lead.title) and row[3] == lead.seller
+        assert lead.raw_sha256 in row[6]
         assert "冒用官方名义" in row[4] and "广告法" in row[5]
 
     pdf_text = _squash("".join(page.extract_text() for page in PdfReader(str(result.files["pdf"])).pages))
     assert _squash(config.letter.title) in pdf_text
     for lead in confirmed:
-        assert _squash(lead["url"]) in pdf_text
-        assert _squash(xml_safe(lead["title"])) in pdf_text
-        assert lead["raw_sha256"] in pdf_text
+        assert _squash(lead.url) in pdf_text
+        assert _squash(xml_safe(lead.title)) in pdf_text
+        assert lead.raw_sha256 in pdf_text
 
     with open(result.files["csv"], encoding="utf-8-sig") as handle:
         urls = [row["url"] for row in csv.DictReader(handle)]
-    assert sorted(urls) == sorted(lead["url"] for lead in confirmed)
+    assert sorted(urls) == sorted(lead.url for lead in confirmed)
 
     for lead in confirmed:
-        stored = store.get(lead["id"])
-        assert stored["status"] == "takedown_requested"
-        assert stored["takedown_deadline"] > stored["audit"][-1]["at"]
-        assert stored["audit"][-1]["by"] == "root" and result.letter.reference in stored["audit"][-1]["why"]
-    assert store.get(reviewing["id"])["status"] == "reviewing"
-    assert store.get(elsewhere["id"])["status"] == "confirmed"
+        stored = store.get(lead.id)
+        assert stored.status == "takedown_requested"
+        assert stored.takedown_deadline > stored.audit[-1]["at"]
+        assert stored.audit[-1]["by"] == "root" and result.letter.reference in stored.audit[-1]["why"]
+    assert store.get(reviewing.id).status == "reviewing"
+    assert store.get(elsewhere.id).status == "confirmed"
 
 
 def casework_cli() -> typer.Typer:

@@ -18,6 +18,7 @@ from casework import cli as casework_cli
 from casework import workflow
 from casework.config import load_takedown_config
 from casework.takedown import MISSING_GLYPH, operator_of
+from core.lead import Lead
 from lantian.cli import app
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
@@ -32,11 +33,11 @@ def _screenshot(path: Path, colour: str, height: int) -> str:
     return str(path)
 
 
-def _confirmed(store, n: int, title: str, screenshot: str | None, labels: list[str]) -> dict:
+def _confirmed(store, n: int, title: str, screenshot: str | None, labels: list[str]) -> Lead:
     item = listing(n, title=title, screenshot_path=screenshot)
     lead = store.upsert(item, detection(item, labels))
-    workflow.set_status(store, lead["id"], "reviewing", by="alice")
-    return workflow.set_status(store, lead["id"], "confirmed", by="alice", why="证据充分")
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    return workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
 
 
 def _pdf_tool(*args: str) -> str:
@@ -73,15 +74,15 @@ def test_letter_carries_screenshots_embedded_fonts_and_the_legal_basis(store, ca
     assert "商标加急" + MISSING_GLYPH * 2 in text and f"内部渠道{MISSING_GLYPH}包过" in text
     assert "《中华人民共和国广告法》第九条第（二）项" in text and "《专利代理条例》第二十七条" in text
     assert "附件1" in text and "附件2" in text and "附件3" not in text and "无截图" in text
-    reply_by = store.get(leads[0]["id"])["takedown_notices"][0]["reply_by"]
+    reply_by = store.get(leads[0].id).takedown_notices[0]["reply_by"]
     assert f"{reply_by[:4]}年{reply_by[5:7]}月{reply_by[8:10]}日前" in text
 
     document = Document(str(docx))
     rows = {row.cells[2].text: row.cells for row in document.tables[0].rows[1:]}
-    assert sorted(rows) == sorted(lead["title"] for lead in leads)  # emoji kept as they are
-    assert len(document.inline_shapes) == 4 and rows[leads[2]["title"]][-1].text == "无截图"
+    assert sorted(rows) == sorted(lead.title for lead in leads)  # emoji kept as they are
+    assert len(document.inline_shapes) == 4 and rows[leads[2].title][-1].text == "无截图"
     assert len({part.partname for part in document.part.package.image_parts}) == 2
-    basis = rows[leads[0]["title"]][5].text
+    basis = rows[leads[0].title][5].text
     assert "第九条第（二）项" in basis and "《中华人民共和国商标法》" not in basis
 
 
@@ -108,21 +109,21 @@ def test_follow_up_notices_are_numbered_cite_the_first_and_show_in_the_register(
     runner = CliRunner()
     out = tmp_path / "letters"
     assert runner.invoke(app, ["takedown", "-p", "market", "--out", str(out), "--by", "root"]).exit_code == 0
-    first = store.get(first_leads[0]["id"])["takedown_reference"]
-    workflow.set_status(store, first_leads[0]["id"], "persisting", by="recheck", role="system")
-    workflow.set_status(store, first_leads[1]["id"], "removed", by="recheck", role="system")
+    first = store.get(first_leads[0].id).takedown_reference
+    workflow.set_status(store, first_leads[0].id, "persisting", by="recheck", role="system")
+    workflow.set_status(store, first_leads[1].id, "removed", by="recheck", role="system")
 
     result = runner.invoke(app, ["takedown", "-p", "market", "--follow-up", "--out", str(out), "--by", "root"])
     assert result.exit_code == 0, result.output
     assert f"notice 2 citing {first}" in result.output
-    lead = store.get(first_leads[0]["id"])
-    assert lead["status"] == "takedown_requested"
-    assert [(n["number"], n["cites"]) for n in lead["takedown_notices"]] == [(1, None), (2, first)]
-    second = lead["takedown_reference"]
+    lead = store.get(first_leads[0].id)
+    assert lead.status == "takedown_requested"
+    assert [(n["number"], n["cites"]) for n in lead.takedown_notices] == [(1, None), (2, first)]
+    second = lead.takedown_reference
     text = _text(out / f"{second}.pdf")
     title = load_takedown_config().follow_up.title.format(number=2)
     assert "".join(title.split()) in text and first in text and "删除链接通知" not in text
-    assert first_leads[0]["url"] in text and first_leads[1]["url"] not in text
+    assert first_leads[0].url in text and first_leads[1].url not in text
 
     register = runner.invoke(app, ["takedown", "register"])
     assert register.exit_code == 0, register.output

@@ -12,6 +12,7 @@ from casework import leads_cli
 from casework.config import load_triage_config
 from casework.triage import Triage, label_thresholds, priority
 from core.config import read_yaml
+from core.lead import Lead
 from core.settings import config_dir
 from index import LeadQuery
 from lantian.cli import app
@@ -41,14 +42,14 @@ def test_leads_list_ranks_by_priority_by_default_not_by_risk(store):
     _lead(store, 3, ["insider_channel"], risk=0.99, phone="13900000001", platform="services")
     store.flush()
     listed = _listed()
-    assert [lead["id"] for lead in listed][0] == repeat["id"]
-    assert listed[-1]["id"] == lone["id"]
+    assert [lead["id"] for lead in listed][0] == repeat.id
+    assert listed[-1]["id"] == lone.id
     why = {r["what"]: r["points"] for r in listed[0]["priority_reasons"]}
     assert why["违法情形：冒用官方名义、标识"] == 40
     assert why["同一机构代码或联系方式另有 1 条线索"] == 4
     assert listed[0]["priority"] == round(sum(why.values()), 1)
     by_risk = _listed("--sort", "risk")
-    assert by_risk[0]["id"] == lone["id"]
+    assert by_risk[0]["id"] == lone.id
 
 
 def test_the_table_shows_why_each_lead_ranks_where_it_does(store, monkeypatch):
@@ -62,8 +63,8 @@ def test_the_table_shows_why_each_lead_ranks_where_it_does(store, monkeypatch):
 
 def test_every_item_of_the_priority_comes_from_the_config_and_says_why():
     config = load_triage_config()
-    lead = {"id": "x", "labels": ["impersonation", "insider_channel"], "platform": "market",
-            "last_seen": "2026-11-14T00:00:00Z", "source": "complaint"}
+    lead = Lead(id="x", labels=["impersonation", "insider_channel"], platform="market",
+                last_seen="2026-11-14T00:00:00Z", source="complaint")
     ranked = priority(lead, config, others=12, agency_class="D", now=NOW)
     points = {r.what: r.points for r in ranked.reasons}
     assert points == {
@@ -88,8 +89,8 @@ def test_uncertain_first_orders_by_distance_to_the_threshold(store):
     middle = _lead(store, 3, ["insider_channel"], risk=0.5, scores={"impersonation": 0.2, "insider_channel": 0.55})
     store.flush()
     page = Triage(store, thresholds=thresholds).rank(LeadQuery(limit=10), "uncertain", now=NOW)
-    assert [lead["id"] for lead in page.leads] == [near["id"], middle["id"], far["id"]]
-    assert [lead["uncertainty"] for lead in page.leads] == [0.02, 0.15, 0.38]
+    assert [lead.id for lead in page.leads] == [near.id, middle.id, far.id]
+    assert [lead.uncertainty for lead in page.leads] == [0.02, 0.15, 0.38]
 
 
 def test_leads_list_order_uncertain_uses_the_trained_models_thresholds(store):
@@ -99,7 +100,7 @@ def test_leads_list_order_uncertain_uses_the_trained_models_thresholds(store):
     leads = [_lead(store, n, [], risk=0.5, scores=s) for n, s in enumerate(scores, 1)]
     store.flush()
     listed = _listed("--order", "uncertain")
-    assert [lead["id"] for lead in listed] == [leads[1]["id"], leads[2]["id"], leads[0]["id"]]
+    assert [lead["id"] for lead in listed] == [leads[1].id, leads[2].id, leads[0].id]
 
 
 def test_thresholds_come_from_detector_yaml_in_rules_only_mode(tmp_path):

@@ -40,7 +40,7 @@ def filled(store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
                                    (6, "上海未审核代理公司", None, "13800000006")):
         item = listing(n, seller=seller)
         lead = store.upsert(item, detection(item, phone=phone, agency_code=code))
-        ids[seller] = lead["id"]
+        ids[seller] = lead.id
     for seller in ("上海华信知识产权代理有限公司", "华信知识产权（官方店）", "上海某某商标事务所", HOSTILE_SELLER):
         confirm(store, ids[seller])
     confirm(store, ids["上海早年违法代理公司"], at="2020-01-15T08:00:00Z")  # outside any recent period
@@ -60,7 +60,7 @@ def test_watch_list_rows_are_the_agencies_with_recently_confirmed_violations(sto
     assert huaxin.codes == ["31027"] and huaxin.licence == "名录内持证机构"
     assert huaxin.violations == ["冒用官方名义、标识", "声称内部渠道、快速授权"]
     stored = store.get(filled["上海华信知识产权代理有限公司"])
-    assert any(stored["raw_sha256"] in line for line in huaxin.evidence)
+    assert any(stored.raw_sha256 in line for line in huaxin.evidence)
     assert agencies["上海某某商标事务所"].licence == "未知（代码不在名录中）"
     # Eight years back, the early violation counts too; an unreviewed lead never does.
     everything = {a.name for a in watched_agencies(store.iter_leads(), registry, months=96)}

@@ -14,14 +14,14 @@ def test_forward_path_is_allowed_and_every_step_is_audited(store):
     item = listing(1)
     lead = store.upsert(item, detection(item))
     for to in ("reviewing", "confirmed", "takedown_requested", "persisting", "takedown_requested", "removed"):
-        lead = workflow.set_status(store, lead["id"], to, by="alice", why=f"step {to}")
-    assert lead["status"] == "removed"
-    steps = [(e["from"], e["to"]) for e in lead["audit"]]
+        lead = workflow.set_status(store, lead.id, to, by="alice", why=f"step {to}")
+    assert lead.status == "removed"
+    steps = [(e["from"], e["to"]) for e in lead.audit]
     assert steps == [("new", "reviewing"), ("reviewing", "confirmed"), ("confirmed", "takedown_requested"),
                      ("takedown_requested", "persisting"), ("persisting", "takedown_requested"),
                      ("takedown_requested", "removed")]
-    assert all(e["by"] == "alice" and e["at"] and e["action"] == "status" for e in lead["audit"])
-    assert lead["audit"][1]["why"] == "step confirmed"
+    assert all(e["by"] == "alice" and e["at"] and e["action"] == "status" for e in lead.audit)
+    assert lead.audit[1]["why"] == "step confirmed"
 
 
 @pytest.mark.parametrize("start, to, message", [
@@ -37,35 +37,35 @@ def test_invalid_transitions_are_refused_with_a_clear_message(store, start, to, 
     item = listing(2)
     lead = store.upsert(item, detection(item))
     for step in start:
-        lead = workflow.set_status(store, lead["id"], step, by="alice", why="reason")
-    before = store.get(lead["id"])
+        lead = workflow.set_status(store, lead.id, step, by="alice", why="reason")
+    before = store.get(lead.id)
     with pytest.raises(WorkflowError, match=message):
-        workflow.set_status(store, lead["id"], to, by="alice", why="x")
-    assert store.get(lead["id"]) == before
+        workflow.set_status(store, lead.id, to, by="alice", why="x")
+    assert store.get(lead.id) == before
 
 
 def test_dismissal_needs_a_reason_which_is_kept(store):
     item = listing(3)
     lead = store.upsert(item, detection(item))
-    workflow.set_status(store, lead["id"], "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
     with pytest.raises(WorkflowError, match="needs a reason"):
-        workflow.set_status(store, lead["id"], "dismissed", by="alice", why="  ")
-    lead = workflow.set_status(store, lead["id"], "dismissed", by="alice", why="持证机构陈述事实")
-    assert lead["dismissal_reason"] == "持证机构陈述事实"
-    reopened = workflow.set_status(store, lead["id"], "reviewing", by="root", why="复核", role="admin")
-    assert reopened["status"] == "reviewing"
+        workflow.set_status(store, lead.id, "dismissed", by="alice", why="  ")
+    lead = workflow.set_status(store, lead.id, "dismissed", by="alice", why="持证机构陈述事实")
+    assert lead.dismissal_reason == "持证机构陈述事实"
+    reopened = workflow.set_status(store, lead.id, "reviewing", by="root", why="复核", role="admin")
+    assert reopened.status == "reviewing"
 
 
 def test_assignee_and_district_changes_are_audited(store):
     item = listing(4, location="")
     lead = store.upsert(item, detection(item))
-    lead = workflow.set_field(store, lead["id"], "assignee", "alice", by="root", why="本周值班")
-    lead = workflow.set_field(store, lead["id"], "district", "徐汇区", by="alice")
-    assert (lead["assignee"], lead["district"]) == ("alice", "徐汇区")
-    assert [(e["action"], e["from"], e["to"]) for e in lead["audit"]] == [
+    lead = workflow.set_field(store, lead.id, "assignee", "alice", by="root", why="本周值班")
+    lead = workflow.set_field(store, lead.id, "district", "徐汇区", by="alice")
+    assert (lead.assignee, lead.district) == ("alice", "徐汇区")
+    assert [(e["action"], e["from"], e["to"]) for e in lead.audit] == [
         ("assignee", None, "alice"), ("district", None, "徐汇区")]
     with pytest.raises(WorkflowError, match="already alice"):
-        workflow.set_field(store, lead["id"], "assignee", "alice", by="root")
+        workflow.set_field(store, lead.id, "assignee", "alice", by="root")
     with pytest.raises(WorkflowError, match="not a workflow field"):
         workflow.plan_field(lead, "status", "confirmed", by="root")
 
@@ -73,35 +73,35 @@ def test_assignee_and_district_changes_are_audited(store):
 def test_audit_trail_is_append_only_across_changes_and_recrawls(store):
     item = listing(5)
     lead = store.upsert(item, detection(item))
-    lead = workflow.set_status(store, lead["id"], "reviewing", by="alice")
-    lead = workflow.set_status(store, lead["id"], "confirmed", by="alice", why="冒用国知局名义")
-    snapshot = copy.deepcopy(lead["audit"])
+    lead = workflow.set_status(store, lead.id, "reviewing", by="alice")
+    lead = workflow.set_status(store, lead.id, "confirmed", by="alice", why="冒用国知局名义")
+    snapshot = copy.deepcopy(lead.audit)
     # A re-crawl with new content keeps the workflow and its history.
     recrawled = {**item, "fetched_at": "2026-11-24T08:00:00Z", "text": item["text"] + " 新增内容"}
     lead = store.upsert(recrawled, detection(recrawled))
-    assert lead["status"] == "confirmed" and lead["audit"] == snapshot
-    store.add_note(lead["id"], {"by": "alice", "text": "已截图"})
-    lead = workflow.set_field(store, lead["id"], "assignee", "bob", by="root")
-    assert lead["audit"][:len(snapshot)] == snapshot
-    assert len(lead["audit"]) == len(snapshot) + 1
+    assert lead.status == "confirmed" and lead.audit == snapshot
+    store.add_note(lead.id, {"by": "alice", "text": "已截图"})
+    lead = workflow.set_field(store, lead.id, "assignee", "bob", by="root")
+    assert lead.audit[:len(snapshot)] == snapshot
+    assert len(lead.audit) == len(snapshot) + 1
     # The workflow never produces a change that touches the audit list itself.
     change = workflow.plan_status(lead, "takedown_requested", by="root")
     assert "audit" not in change.changes
     with pytest.raises(ValueError):
-        store.update_workflow(lead["id"], {"audit": []}, {"by": "mallory", "action": "status"})
-    assert store.get(lead["id"])["audit"][:len(snapshot)] == snapshot
+        store.update_workflow(lead.id, {"audit": []}, {"by": "mallory", "action": "status"})
+    assert store.get(lead.id).audit[:len(snapshot)] == snapshot
 
 
 def test_an_escalated_lead_waits_for_a_supervisor_who_decides_it(store):
     item = listing(7)
     lead = store.upsert(item, detection(item))
-    workflow.set_status(store, lead["id"], "reviewing", by="alice")
-    lead = workflow.set_status(store, lead["id"], "escalated", by="alice", why="拿不准，请主管定")
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    lead = workflow.set_status(store, lead.id, "escalated", by="alice", why="拿不准，请主管定")
     assert workflow.allowed_next("escalated", "reviewer") == []
     with pytest.raises(WorkflowError, match="only an admin may move a lead from escalated to confirmed"):
-        workflow.set_status(store, lead["id"], "confirmed", by="alice")
-    lead = workflow.set_status(store, lead["id"], "confirmed", by="root", why="冒用官方名义", role="admin")
-    assert [(e["from"], e["to"], e["by"]) for e in lead["audit"]][-2:] == [
+        workflow.set_status(store, lead.id, "confirmed", by="alice")
+    lead = workflow.set_status(store, lead.id, "confirmed", by="root", why="冒用官方名义", role="admin")
+    assert [(e["from"], e["to"], e["by"]) for e in lead.audit][-2:] == [
         ("reviewing", "escalated", "alice"), ("escalated", "confirmed", "root")]
 
 
@@ -109,7 +109,7 @@ def test_a_listing_edited_clean_after_a_request_can_be_resolved_by_edit_and_reop
     item = listing(8)
     lead = store.upsert(item, detection(item))
     for to in ("reviewing", "confirmed", "takedown_requested"):
-        workflow.set_status(store, lead["id"], to, by="alice")
-    lead = workflow.set_status(store, lead["id"], "resolved_by_edit", by="recheck", role="system")
+        workflow.set_status(store, lead.id, to, by="alice")
+    lead = workflow.set_status(store, lead.id, "resolved_by_edit", by="recheck", role="system")
     assert workflow.allowed_next("resolved_by_edit") == ["removed", "persisting"]
-    assert lead["status"] in workflow.CONFIRMED_STATUSES
+    assert lead.status in workflow.CONFIRMED_STATUSES

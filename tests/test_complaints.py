@@ -68,10 +68,10 @@ def test_a_complaint_with_a_link_and_a_screenshot_through_to_its_answer(simulato
     try:
         for wanted, platform in ((page_lead, "market"), (shot_lead, "wechat")):
             lead = store.get(wanted)
-            assert lead["source"] == "complaint" and lead["complaints"] == [1] and lead["platform"] == platform
-            assert lead["labels"], f"{platform} lead fired no label"
-        assert "impersonation" in store.get(shot_lead)["labels"]
-        assert store.get(shot_lead)["screenshot_sha256"] == screenshot["sha256"]
+            assert lead.source == "complaint" and lead.complaints == [1] and lead.platform == platform
+            assert lead.labels, f"{platform} lead fired no label"
+        assert "impersonation" in store.get(shot_lead).labels
+        assert store.get(shot_lead).screenshot_sha256 == screenshot["sha256"]
     finally:
         store.close()
     verify = work.run("evidence", "verify")
@@ -110,7 +110,7 @@ def test_a_complaint_with_a_link_and_a_screenshot_through_to_its_answer(simulato
     assert complaint.reply["by"] == "alice" and [e["action"] for e in complaint.audit][-1] == "reply"
     store = work.leads()
     try:
-        assert store.get(page_lead)["audit"][-1]["action"] == "complaint_reply"
+        assert store.get(page_lead).audit[-1]["action"] == "complaint_reply"
     finally:
         store.close()
     again = work.run("complaints", "reply", "1", ok=False)

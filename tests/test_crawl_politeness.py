@@ -74,13 +74,13 @@ def test_requests_with_screenshots_keep_the_platforms_delay_and_every_lead_its_e
         leads = [lead for t in crawled if (lead := store.get(lead_id(canonical_url(t["url"])))) is not None]
         assert len(leads) >= 3
         for lead in leads:
-            assert Path(lead["screenshot_path"]).is_file() and lead["screenshot_sha256"]
-            assert Path(lead["raw_path"]).is_file() and lead["warc_path"]
+            assert Path(lead.screenshot_path).is_file() and lead.screenshot_sha256
+            assert Path(lead.raw_path).is_file() and lead.warc_path
         in_pictures_only = [t for t in crawled if t["evasion"] == "image" and set(t["labels"]) - {"unlicensed_agency"}]
         assert in_pictures_only, "the keyword reached no listing whose claim is only in its picture"
         for t in in_pictures_only:
             lead = store.get(lead_id(canonical_url(t["url"])))
-            assert lead is not None and any(span["field"] == "image_text" for span in lead["evidence"]), t["id"]
+            assert lead is not None and any(span["field"] == "image_text" for span in lead.evidence), t["id"]
     finally:
         store.close()
 

@@ -75,9 +75,9 @@ def test_the_app_platform_is_crawled_from_its_data_without_rendering_a_page(
     store = work.store()
     try:
         lead = store.get(lead_id(canonical_url(target["url"])))
-        assert lead is not None and lead["text"] == HOSTILE, \
+        assert lead is not None and lead.text == HOSTILE, \
             "the listing's own text, read as data, never as the script it pretends to be"
-        assert lead["seller"] == target["seller"] and lead["location"] and lead["image_urls"]
-        assert Path(lead["screenshot_path"]).is_file() and Path(lead["raw_path"]).is_file()
+        assert lead.seller == target["seller"] and lead.location and lead.image_urls
+        assert Path(lead.screenshot_path).is_file() and Path(lead.raw_path).is_file()
     finally:
         store.close()

@@ -55,6 +55,6 @@ def test_a_lead_write_that_has_to_wait_does_not_hold_up_the_crawl(tmp_path: Path
     store = SqliteLeadStore(tmp_path / "index" / "leads.sqlite3")
     try:
         lead = store.get(item["lead_id"])
-        assert lead is not None and lead["labels"] == ["impersonation"] and lead["district"] == "徐汇区"
+        assert lead is not None and lead.labels == ["impersonation"] and lead.district == "徐汇区"
     finally:
         store.close()

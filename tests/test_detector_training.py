@@ -350,18 +350,19 @@ def test_model_of_an_older_format_is_refused(tmp_path):
 @pytest.mark.slow
 def test_train_with_reviews_adds_reviewed_leads_and_reports_before_and_after(tiny_data, tiny_model, tmp_path):
     from casework.reviews import export_reviews
+    from core.lead import Lead
 
     trained, model_dir = tiny_model[0], tmp_path / "model"
     assert trained.exit_code == 0, trained.output
     shutil.copytree(tiny_model[1], model_dir)
     decided = [{"action": "status", "from": "reviewing", "to": "confirmed", "by": "rev", "at": "2026-11-25"}]
     dismissed = [{"action": "status", "from": "reviewing", "to": "dismissed", "by": "rev", "at": "2026-11-25"}]
-    leads = [
+    leads = [Lead.model_validate(doc) for doc in (
         {"id": "a1", "status": "confirmed", "audit": decided, "labels": ["insider_channel"],
          "title": "审查老师熟 下证快", "text": "我们跟审查老师很熟，发明专利三个月搞定，不成不收费。"},
         {"id": "a2", "status": "dismissed", "audit": dismissed, "labels": ["impersonation"],
          "title": "国家知识产权局公告解读", "text": "本文解读国家知识产权局最新公告，提醒申请人谨防冒充官方的机构。"},
-    ]
+    )]
     reviews = tmp_path / "reviews.jsonl"
     assert export_reviews(leads, reviews) == {"positive": 1, "negative": 1}
     result = runner.invoke(app, ["train", "--data", str(tiny_data), "--model-dir", str(model_dir),

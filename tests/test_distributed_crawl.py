@@ -98,8 +98,8 @@ class Workspace(CrawlWorkspace):
 
         store = SqliteLeadStore(self.data / "index" / "leads.sqlite3")
         try:
-            return {lead["id"]: (lead["url"], tuple(sorted(lead["labels"])), round(float(lead["risk"]), 6),
-                                 lead["title"]) for lead in store.iter_leads(LeadQuery())}
+            return {lead.id: (lead.url, tuple(sorted(lead.labels)), round(float(lead.risk), 6),
+                                 lead.title) for lead in store.iter_leads(LeadQuery())}
         finally:
             store.close()
 

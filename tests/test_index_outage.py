@@ -53,7 +53,7 @@ def test_killing_elasticsearch_mid_crawl_loses_no_lead(tmp_path: Path) -> None:
         store.flush()
         reviewed = store.update_workflow(listing(3)["id"], {"status": "reviewing"},
                                          {"by": "zhang", "action": "status", "from": "new", "to": "reviewing"})
-        store.add_note(reviewed["id"], {"by": "zhang", "text": "待核实"})
+        store.add_note(reviewed.id, {"by": "zhang", "text": "待核实"})
 
         # SIGKILL the server while a bulk crawl of 200 listings is being written, wherever it is.
         crawl = [(listing(n), detection(("insider_channel",), risk=0.8)) for n in range(10, 210)]
@@ -65,7 +65,7 @@ def test_killing_elasticsearch_mid_crawl_loses_no_lead(tmp_path: Path) -> None:
         server.stop()  # reaps the killed process and clears its pid file
         for n in range(210, 215):
             provisional = store.upsert(listing(n), detection(("insider_channel",), risk=0.8))
-            assert provisional["id"] == listing(n)["id"]
+            assert provisional.id == listing(n)["id"]
         store.upsert(listing(3, fetched_at="2026-11-20T08:00:00Z", text="内部渠道 下证快"),
                      detection(("impersonation", "insider_channel"), risk=0.97))
         store.mark_removed(listing(4)["id"], at="2026-11-20T09:00:00Z")
@@ -81,9 +81,9 @@ def test_killing_elasticsearch_mid_crawl_loses_no_lead(tmp_path: Path) -> None:
         assert resumed.count() == 220
         assert resumed.count(LeadQuery(labels=["insider_channel"])) == 206
         again = resumed.get(listing(3)["id"])
-        assert again["status"] == "reviewing" and [n["text"] for n in again["notes"]] == ["待核实"]
-        assert again["seen_count"] == 2 and again["risk"] == pytest.approx(0.97)
-        assert resumed.get(listing(4)["id"])["listing_status"] == "removed"
+        assert again.status == "reviewing" and [n["text"] for n in again.notes] == ["待核实"]
+        assert again.seen_count == 2 and again.risk == pytest.approx(0.97)
+        assert resumed.get(listing(4)["id"]).listing_status == "removed"
         resumed.close()
     finally:
         server.stop()
@@ -101,7 +101,7 @@ def test_mapping_upgrade_reindexes_behind_the_alias(es_url: str, tmp_path: Path)
     try:
         assert list(client.indices.get_alias(name="upgrade-leads").body) == [f"upgrade-leads-v{MAPPING_VERSION}"]
         moved = store.get(lead["id"])
-        assert moved["status"] == "confirmed" and moved["notes"][0]["text"] == "已移交"
+        assert moved.status == "confirmed" and moved.notes[0]["text"] == "已移交"
         assert store.count(LeadQuery(text="专利申请", statuses=["confirmed"])) == 1
         mapping = client.indices.get_mapping(index="upgrade-leads").body
         assert mapping[f"upgrade-leads-v{MAPPING_VERSION}"]["mappings"]["_meta"]["mapping_version"] == MAPPING_VERSION
@@ -125,8 +125,8 @@ def test_two_writers_merge_the_same_new_lead(es_url: str, tmp_path: Path) -> Non
                               {"by": "he", "action": "status", "from": "new", "to": "reviewing"})
         merged = second.upsert(listing(1, fetched_at="2026-11-30T00:00:00Z"),
                                detection(("impersonation",), risk=0.9))
-        assert merged["seen_count"] == 2 and merged["status"] == "reviewing"
-        assert merged["first_seen"] == "2026-11-02T08:00:00Z"
+        assert merged.seen_count == 2 and merged.status == "reviewing"
+        assert merged.first_seen == "2026-11-02T08:00:00Z"
         second.flush()
         assert second.count() == 2
     finally:
@@ -138,7 +138,7 @@ def test_two_writers_merge_the_same_new_lead(es_url: str, tmp_path: Path) -> Non
 def test_a_store_opened_while_the_server_is_down_spools_and_another_replays(es_url: str, tmp_path: Path) -> None:
     down = EsLeadStore(f"http://127.0.0.1:{free_port()}", index_prefix="later", spool_dir=tmp_path / "spool")
     leads = down.upsert_many([(listing(n), detection(("impersonation",))) for n in range(5)])
-    assert [lead["status"] for lead in leads] == ["new"] * 5
+    assert [lead.status for lead in leads] == ["new"] * 5
     assert down.record_seen({**listing(0), "fetched_at": "2026-11-03T00:00:00Z"}) is None
     with pytest.raises(StoreError, match="unreachable"):
         down.search(LeadQuery())
@@ -151,7 +151,7 @@ def test_a_store_opened_while_the_server_is_down_spools_and_another_replays(es_u
     try:
         up.flush()
         assert up.count() == 5 and not up.spool.pending()
-        assert up.get(listing(0)["id"])["seen_count"] == 2
+        assert up.get(listing(0)["id"]).seen_count == 2
     finally:
         up.drop()
         up.client.close()
@@ -181,5 +181,5 @@ def test_a_long_spool_replays_in_pipelined_batches_and_in_order(es_url: str, tmp
     assert not store.spool.pending() and store.count() == 30
     assert any(name.startswith("lantian-bulk") for name in threads)  # written by the pipeline's writer thread
     relisted = store.get(listing(7)["id"])
-    assert relisted["listing_status"] == "active" and relisted["removed_at"] is None  # the later sighting won
+    assert relisted.listing_status == "active" and relisted.removed_at is None  # the later sighting won
     store.drop()

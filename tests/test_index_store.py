@@ -74,25 +74,25 @@ def test_upsert_creates_a_lead_with_every_field(store: LeadStore) -> None:
     item = listing(1, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], location="上海市浦东新区张江路1号")
     lead = store.upsert(item, detection(("impersonation", "insider_channel"), risk=0.93, solicitation=0.86))
     store.flush()
-    assert lead["id"] == lead_id(item["canonical_url"])
-    stored = store.get(lead["id"])
+    assert lead.id == lead_id(item["canonical_url"])
+    stored = store.get(lead.id)
     assert stored is not None
-    assert stored["labels"] == ["impersonation", "insider_channel"]
-    assert stored["scores"]["impersonation"] == pytest.approx(0.9)
-    assert stored["risk"] == pytest.approx(0.93)
-    assert stored["solicitation"] == pytest.approx(0.86)
+    assert stored.labels == ["impersonation", "insider_channel"]
+    assert stored.scores["impersonation"] == pytest.approx(0.9)
+    assert stored.risk == pytest.approx(0.93)
+    assert stored.solicitation == pytest.approx(0.86)
     if not isinstance(store, SqliteLeadStore):
         mapping = store.client.indices.get_mapping(index=store.index).body[store.index]["mappings"]
         assert mapping["properties"]["solicitation"] == {"type": "float"}
-    assert stored["district"] == "浦东新区"
-    assert stored["contacts"]["phone"] == ["13800138000"] and stored["contacts"]["wechat"] == ["ipagent88"]
-    assert stored["evidence"][0] == {"label": "impersonation", "field": "text", "start": 0, "end": 4,
+    assert stored.district == "浦东新区"
+    assert stored.contacts["phone"] == ["13800138000"] and stored.contacts["wechat"] == ["ipagent88"]
+    assert stored.evidence[0] == {"label": "impersonation", "field": "text", "start": 0, "end": 4,
                                      "text": "正规代理"}
-    assert stored["status"] == "new" and stored["notes"] == [] and stored["seen_count"] == 1
-    assert stored["first_seen"] == stored["last_seen"] == "2026-11-02T08:00:00Z"
+    assert stored.status == "new" and stored.notes == [] and stored.seen_count == 1
+    assert stored.first_seen == stored.last_seen == "2026-11-02T08:00:00Z"
     for field in ("raw_sha256", "raw_path", "screenshot_path", "screenshot_sha256", "warc_path", "fetched_at"):
-        assert stored[field] == lead[field]
-    assert "minhash" not in stored and "text_words" not in stored
+        assert getattr(stored, field) == getattr(lead, field)
+    assert "minhash" not in stored.document() and "text_words" not in stored.document()
     assert store.get("0" * 40) is None
 
 
@@ -100,20 +100,20 @@ def test_recrawl_updates_history_and_keeps_workflow(store: LeadStore) -> None:
     item = listing(2)
     lead = store.upsert(item, detection(("insider_channel",), risk=0.7))
     store.flush()
-    store.update_workflow(lead["id"], {"status": "reviewing", "assignee": "wang"},
+    store.update_workflow(lead.id, {"status": "reviewing", "assignee": "wang"},
                           {"by": "wang", "action": "status", "from": "new", "to": "reviewing", "why": "看一下"})
-    store.add_note(lead["id"], {"by": "wang", "text": "卖家另有两个店铺"})
+    store.add_note(lead.id, {"by": "wang", "text": "卖家另有两个店铺"})
     later = listing(2, fetched_at="2026-11-09T08:00:00Z", content_sha256="changed", text="内部渠道 包过")
     store.upsert(later, detection(("insider_channel", "abnormal_filing"), risk=0.95))
     store.flush()
-    stored = store.get(lead["id"])
-    assert stored["status"] == "reviewing" and stored["assignee"] == "wang"
-    assert [n["text"] for n in stored["notes"]] == ["卖家另有两个店铺"]
-    assert [(e["by"], e["from"], e["to"]) for e in stored["audit"]] == [("wang", "new", "reviewing")]
-    assert stored["seen_count"] == 2
-    assert stored["first_seen"] == "2026-11-02T08:00:00Z" and stored["last_seen"] == "2026-11-09T08:00:00Z"
-    assert stored["risk"] == pytest.approx(0.95) and stored["content_sha256"] == "changed"
-    assert stored["labels"] == ["insider_channel", "abnormal_filing"]
+    stored = store.get(lead.id)
+    assert stored.status == "reviewing" and stored.assignee == "wang"
+    assert [n["text"] for n in stored.notes] == ["卖家另有两个店铺"]
+    assert [(e["by"], e["from"], e["to"]) for e in stored.audit] == [("wang", "new", "reviewing")]
+    assert stored.seen_count == 2
+    assert stored.first_seen == "2026-11-02T08:00:00Z" and stored.last_seen == "2026-11-09T08:00:00Z"
+    assert stored.risk == pytest.approx(0.95) and stored.content_sha256 == "changed"
+    assert stored.labels == ["insider_channel", "abnormal_filing"]
 
 
 def test_reindexing_the_same_crawl_is_idempotent(store: LeadStore) -> None:
@@ -121,14 +121,14 @@ def test_reindexing_the_same_crawl_is_idempotent(store: LeadStore) -> None:
     store.upsert_many(crawl)
     store.flush()
     first = store.get(crawl[3][0]["id"])
-    store.update_workflow(first["id"], {"status": "reviewing"},
+    store.update_workflow(first.id, {"status": "reviewing"},
                           {"by": "li", "action": "status", "from": "new", "to": "reviewing"})
-    store.add_note(first["id"], {"by": "li", "text": "已截图"})
+    store.add_note(first.id, {"by": "li", "text": "已截图"})
     store.upsert_many(crawl)
     store.flush()
     assert store.count() == 8
-    again = store.get(first["id"])
-    assert again["status"] == "reviewing" and len(again["notes"]) == 1 and again["seen_count"] == 1
+    again = store.get(first.id)
+    assert again.status == "reviewing" and len(again.notes) == 1 and again.seen_count == 1
 
 
 def test_record_seen_and_mark_removed(store: LeadStore) -> None:
@@ -136,33 +136,33 @@ def test_record_seen_and_mark_removed(store: LeadStore) -> None:
     lead = store.upsert(item, detection(("impersonation",)))
     store.flush()
     seen = store.record_seen({**item, "fetched_at": "2026-11-05T00:00:00Z"})
-    assert seen["seen_count"] == 2 and seen["last_seen"] == "2026-11-05T00:00:00Z"
+    assert seen.seen_count == 2 and seen.last_seen == "2026-11-05T00:00:00Z"
     assert store.record_seen(listing(99)) is None
-    removed = store.mark_removed(lead["id"], at="2026-11-06T00:00:00Z")
-    assert removed["listing_status"] == "removed" and removed["removed_at"] == "2026-11-06T00:00:00Z"
-    assert removed["status"] == "new"
+    removed = store.mark_removed(lead.id, at="2026-11-06T00:00:00Z")
+    assert removed.listing_status == "removed" and removed.removed_at == "2026-11-06T00:00:00Z"
+    assert removed.status == "new"
     assert store.mark_removed("f" * 40) is None
 
 
 def test_workflow_audit_is_append_only(store: LeadStore) -> None:
     lead = store.upsert(listing(4), detection(("impersonation",)))
     store.flush()
-    store.update_workflow(lead["id"], {"status": "reviewing"},
+    store.update_workflow(lead.id, {"status": "reviewing"},
                           {"at": "2026-11-10T09:00:00Z", "by": "a", "action": "status", "from": "new",
                            "to": "reviewing"})
-    after = store.set_status(lead["id"], "dismissed", by="b", why="合法代理机构")
-    assert [e["to"] for e in after["audit"]] == ["reviewing", "dismissed"]
-    assert after["audit"][0]["at"] == "2026-11-10T09:00:00Z"
-    assert after["status_changed_by"] == "b"
+    after = store.set_status(lead.id, "dismissed", by="b", why="合法代理机构")
+    assert [e["to"] for e in after.audit] == ["reviewing", "dismissed"]
+    assert after.audit[0]["at"] == "2026-11-10T09:00:00Z"
+    assert after.status_changed_by == "b"
     with pytest.raises(ValueError):
-        store.update_workflow(lead["id"], {"audit": []}, {"by": "x", "action": "wipe"})
+        store.update_workflow(lead.id, {"audit": []}, {"by": "x", "action": "wipe"})
     with pytest.raises(ValueError):
-        store.update_workflow(lead["id"], {"status": "closed"}, {"by": "x", "action": "status"})
+        store.update_workflow(lead.id, {"status": "closed"}, {"by": "x", "action": "status"})
     with pytest.raises(LeadNotFound):
         store.update_workflow("e" * 40, {"status": "reviewing"}, {"by": "x", "action": "status"})
     with pytest.raises(LeadNotFound):
         store.add_note("e" * 40, {"by": "x", "text": "y"})
-    assert len(store.get(lead["id"])["audit"]) == 2
+    assert len(store.get(lead.id).audit) == 2
 
 
 def test_concurrent_workflow_changes_are_all_kept(store: LeadStore) -> None:
@@ -170,14 +170,14 @@ def test_concurrent_workflow_changes_are_all_kept(store: LeadStore) -> None:
     store.flush()
 
     def note(i: int) -> None:
-        store.add_note(lead["id"], {"by": f"user{i}", "text": f"note {i}"})
+        store.add_note(lead.id, {"by": f"user{i}", "text": f"note {i}"})
 
     threads = [threading.Thread(target=note, args=(i,)) for i in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(n["text"] for n in store.get(lead["id"])["notes"]) == [f"note {i}" for i in range(6)]
+    assert sorted(n["text"] for n in store.get(lead.id).notes) == [f"note {i}" for i in range(6)]
 
 
 def test_near_duplicate_reposts_share_a_cluster(store: LeadStore) -> None:
@@ -190,14 +190,14 @@ def test_near_duplicate_reposts_share_a_cluster(store: LeadStore) -> None:
                          detection(("impersonation",)))
     other = store.upsert(listing(13), detection())
     store.flush()
-    assert repost["cluster_id"] == first["cluster_id"] == third["cluster_id"] == first["id"]
-    assert other["cluster_id"] == other["id"]
-    assert store.count(LeadQuery(cluster_id=first["id"])) == 3
+    assert repost.cluster_id == first.cluster_id == third.cluster_id == first.id
+    assert other.cluster_id == other.id
+    assert store.count(LeadQuery(cluster_id=first.id)) == 3
     store.flush()
     store._near_duplicates = None  # a new process knows the signatures only from the store
     fourth = store.upsert(listing(14, title=title, text=text + "。"), detection(("impersonation",)))
-    assert fourth["cluster_id"] == first["id"]
-    assert {lead["platform"] for lead in store.iter_leads(LeadQuery(cluster_id=first["id"]))} == {
+    assert fourth.cluster_id == first.id
+    assert {lead.platform for lead in store.iter_leads(LeadQuery(cluster_id=first.id))} == {
         "xianyu", "taobao", "zbj"}
 
 
@@ -206,16 +206,16 @@ def test_a_signature_an_older_scheme_stored_is_replaced_when_its_lead_is_seen_ag
     first = store.upsert(listing(30, title=title, text=text), detection(("impersonation",)))
     repost_id = lead_id(listing(31)["url"])
     older = base64.b64encode(bytes(8 * cluster.NUM_PERM)).decode("ascii")  # 64-bit values, as once stored
-    store._update(first["id"], lambda doc: {**doc, "minhash": older})
+    store._update(first.id, lambda doc: {**doc, "minhash": older})
     store.flush()
     store._near_duplicates = None  # a new process knows the signatures only from the store
-    assert store.upsert(listing(31, title=title, text=text), detection())["cluster_id"] == repost_id  # not compared
+    assert store.upsert(listing(31, title=title, text=text), detection()).cluster_id == repost_id  # not compared
     store.upsert(listing(30, title=title, text=text, fetched_at="2026-11-09T08:00:00Z"),
                  detection(("impersonation",)))
-    assert cluster.is_current(store._load(first["id"])["minhash"])
+    assert cluster.is_current(store._load(first.id)["minhash"])
     # Both are now known and equally similar: the tie goes to the smaller lead id.
     third = store.upsert(listing(32, title=title, text=text), detection())
-    assert third["cluster_id"] == min(first["id"], repost_id)
+    assert third.cluster_id == min(first.id, repost_id)
 
 
 def test_a_lead_keeps_the_signature_of_the_content_it_keeps(store: LeadStore) -> None:
@@ -223,8 +223,8 @@ def test_a_lead_keeps_the_signature_of_the_content_it_keeps(store: LeadStore) ->
                     content_sha256="newer")
     older = listing(40, title="旧标题", text="早先的另一段内容：商标注册、版权登记，欢迎咨询。", content_sha256="older")
     [lead, again] = store.upsert_many([(newer, detection()), (older, detection())])  # the older sighting comes last
-    assert lead["text"] == again["text"] == IMPERSONATION_AD[1]
-    assert store._load(lead["id"])["minhash"] == cluster.encode(cluster.signature(*IMPERSONATION_AD))
+    assert lead.text == again.text == IMPERSONATION_AD[1]
+    assert store._load(lead.id)["minhash"] == cluster.encode(cluster.signature(*IMPERSONATION_AD))
 
 
 def test_sightings_of_one_lead_in_many_batches_are_merged_in_order(store: LeadStore) -> None:
@@ -238,9 +238,9 @@ def test_sightings_of_one_lead_in_many_batches_are_merged_in_order(store: LeadSt
     store.upsert_many(crawl)
     store.flush()
     stored = store.get(crawl[0][0]["id"])
-    assert stored["seen_count"] == len(days)
-    assert (stored["first_seen"], stored["last_seen"]) == ("2026-11-01T08:00:00Z", "2026-11-12T08:00:00Z")
-    assert (stored["text"], stored["risk"]) == ("第12天的内容", pytest.approx(0.12))
+    assert stored.seen_count == len(days)
+    assert (stored.first_seen, stored.last_seen) == ("2026-11-01T08:00:00Z", "2026-11-12T08:00:00Z")
+    assert (stored.text, stored.risk) == ("第12天的内容", pytest.approx(0.12))
     assert store.count() == 1 + 2 * len(days)
 
 
@@ -265,16 +265,16 @@ def test_filters_sorting_and_paging(store: LeadStore) -> None:
     _populate(store)
     assert store.count() == 4
     high = store.search(LeadQuery(min_risk=0.7))
-    assert high.total == 2 and [lead["risk"] for lead in high.leads] == pytest.approx([0.95, 0.8])
+    assert high.total == 2 and [lead.risk for lead in high.leads] == pytest.approx([0.95, 0.8])
     assert store.search(LeadQuery(labels=["impersonation", "malicious_cancellation"])).total == 2
     assert store.search(LeadQuery(platforms=["taobao"])).total == 1
     assert store.search(LeadQuery(districts=["浦东新区"])).total == 2
     assert store.search(LeadQuery(statuses=["new"])).total == 4
     assert store.search(LeadQuery(statuses=["confirmed"])).total == 0
     window = store.search(LeadQuery(since="2026-11-10", until="2026-11-11", date_field="first_seen"))
-    assert {lead["first_seen"] for lead in window.leads} == {"2026-11-10T10:00:00Z", "2026-11-11T10:00:00Z"}
+    assert {lead.first_seen for lead in window.leads} == {"2026-11-10T10:00:00Z", "2026-11-11T10:00:00Z"}
     oldest = store.search(LeadQuery(sort="first_seen", descending=False, limit=2, offset=1))
-    assert oldest.total == 4 and [lead["first_seen"][:10] for lead in oldest.leads] == ["2026-11-10", "2026-11-11"]
+    assert oldest.total == 4 and [lead.first_seen[:10] for lead in oldest.leads] == ["2026-11-10", "2026-11-11"]
     assert len(list(store.iter_leads(LeadQuery(limit=1)))) == 4
 
 
@@ -283,7 +283,7 @@ def test_free_text_phrases_and_highlights(store: LeadStore) -> None:
     page = store.search(LeadQuery(text="内部渠道"))
     assert page.total == 1
     hit = page.leads[0]
-    assert "<em>内部渠道</em>" in "".join(page.highlights[hit["id"]]["text"])
+    assert "<em>内部渠道</em>" in "".join(page.highlights[hit.id]["text"])
     # Characters of a phrase must be adjacent and in order.
     assert store.search(LeadQuery(text="渠道内部")).total == 0
     # Every term must match; a term may be a single word inside a longer run of Chinese.
@@ -355,8 +355,8 @@ def test_a_lead_keeps_the_source_it_came_in_by_and_every_capture(store: LeadStor
     capture = {"at": "2026-11-03T09:00:00Z", "by": "alice", "note": "群众来电", "complaint": None}
     captured = store.upsert(listing(2, source="capture", capture=capture, fetched_at="2026-11-03T09:00:00Z"),
                             detection())
-    assert (swept["source"], captured["source"]) == ("sweep", "capture")
-    assert captured["captures"] == [capture]
+    assert (swept.source, captured.source) == ("sweep", "capture")
+    assert captured.captures == [capture]
 
     # A sweep finding the captured listing again keeps its source and its captures; a capture of a swept listing
     # is recorded without changing where that lead came from; replaying a capture adds nothing.
@@ -366,10 +366,10 @@ def test_a_lead_keeps_the_source_it_came_in_by_and_every_capture(store: LeadStor
         store.upsert(listing(1, source="capture", capture=again, fetched_at="2026-11-05T10:00:00Z"),
                      detection(("impersonation",)))
     store.flush()
-    assert store.get(captured["id"])["source"] == "capture"
-    assert store.get(captured["id"])["captures"] == [capture]
-    assert store.get(swept["id"])["source"] == "sweep"
-    assert store.get(swept["id"])["captures"] == [again]
+    assert store.get(captured.id).source == "capture"
+    assert store.get(captured.id).captures == [capture]
+    assert store.get(swept.id).source == "sweep"
+    assert store.get(swept.id).captures == [again]
 
 
 def test_counts_and_filters_by_source_read_documents_without_one_as_sweeps(store: LeadStore) -> None:
@@ -385,9 +385,9 @@ def test_counts_and_filters_by_source_read_documents_without_one_as_sweeps(store
     store._save_many([doc])
     store.flush()
 
-    assert "source" not in store.get(old["id"])
+    assert "source" not in store.get(old["id"]).document()
     assert store.counts(by="source") == {"sweep": 2, "capture": 1, "complaint": 1}
-    assert {lead["id"] for lead in store.iter_leads(LeadQuery(sources=["sweep"]))} == {
+    assert {lead.id for lead in store.iter_leads(LeadQuery(sources=["sweep"]))} == {
         listing(1)["id"], old["id"]}
     assert store.count(LeadQuery(sources=["capture", "complaint"])) == 2
     with pytest.raises(ValueError, match="unknown source"):

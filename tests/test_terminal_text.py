@@ -49,7 +49,7 @@ def hostile_lead(store: Any) -> dict[str, Any]:
     item = listing(1, title=TITLE, text=TEXT, seller=SELLER)
     found = detection(item, phone="13600000000")
     lead = store.upsert(item, found)
-    store.add_note(lead["id"], {"by": "chen", "text": "[/] 已取证"})
+    store.add_note(lead.id, {"by": "chen", "text": "[/] 已取证"})
     for n in (2, 3):
         other = listing(n, seller=SELLER)
         store.upsert(other, detection(other, phone="13600000000"))
@@ -67,7 +67,7 @@ def test_as_text_keeps_markup_literal_and_shows_control_characters() -> None:
 
 def test_leads_list_show_and_stats(hostile_lead: dict[str, Any], terminal: io.StringIO) -> None:
     runner = CliRunner()
-    for args in (["leads", "list"], ["leads", "list", "--text", "点我"], ["leads", "show", hostile_lead["id"]],
+    for args in (["leads", "list"], ["leads", "list", "--text", "点我"], ["leads", "show", hostile_lead.id],
                  ["leads", "stats", "--by", "platform"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output, result.exception)

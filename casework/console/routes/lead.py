@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -32,29 +30,28 @@ SHORTCUTS: dict[str, str] = {"reviewing": "r", "confirmed": "c", "dismissed": "d
 def lead_page(request: Request, lead_id: str, user: User = Depends(current_user),
               store: LeadStore = Depends(lead_store)) -> HTMLResponse:
     lead = lead_or_404(store, lead_id)
-    spans = lead.get("evidence") or []
+    spans = lead.evidence
     reposts: list[Lead] = []
-    if lead.get("cluster_id"):
-        reposts = [d for d in store.iter_leads(LeadQuery(cluster_id=lead["cluster_id"], limit=100))
-                   if d["id"] != lead_id][:50]
+    if lead.cluster_id:
+        reposts = [d for d in store.iter_leads(LeadQuery(cluster_id=lead.cluster_id, limit=100))
+                   if d.id != lead_id][:50]
     agency = request.app.state.agencies.of(lead_id)
     agency_leads: list[Lead] = []
     if agency:
         others = [i for i in agency.get("lead_ids") or [] if i != lead_id][:50]
         if others:
             agency_leads = store.search(LeadQuery(ids=others, limit=len(others))).leads
-    elif code := lead.get("agency_code"):
-        agency_leads = [d for d in store.search(LeadQuery(agency_codes=[code], limit=51)).leads
-                        if d["id"] != lead_id]
+    elif code := lead.agency_code:
+        agency_leads = [d for d in store.search(LeadQuery(agency_codes=[code], limit=51)).leads if d.id != lead_id]
     return render(
         request, "lead.html", lead=lead,
-        title_segments=segments(lead.get("title") or "", spans, "title"),
-        text_segments=segments(lead.get("text") or "", spans, "text"),
-        seller_segments=segments(lead.get("seller") or "", spans, "seller"),
+        title_segments=segments(lead.title or "", spans, "title"),
+        text_segments=segments(lead.text or "", spans, "text"),
+        seller_segments=segments(lead.seller or "", spans, "seller"),
         contacts=contacts(lead), reposts=reposts, agency=agency, agency_leads=agency_leads,
-        next_statuses=workflow.allowed_next(lead.get("status") or "new", user.role),
-        has_screenshot=resolve_path(lead.get("screenshot_path")) is not None,
-        has_raw=resolve_path(lead.get("raw_path")) is not None, warc=warc_headers(lead), shortcuts=SHORTCUTS,
+        next_statuses=workflow.allowed_next(lead.status, user.role),
+        has_screenshot=resolve_path(lead.screenshot_path) is not None,
+        has_raw=resolve_path(lead.raw_path) is not None, warc=warc_headers(lead), shortcuts=SHORTCUTS,
         users=sorted(request.app.state.users), priority=request.app.state.triage.priority(lead),
     )
 
@@ -102,7 +99,7 @@ async def note(request: Request, lead_id: str, user: User = Depends(current_user
 
 @router.get("/leads/{lead_id}/screenshot")
 def screenshot(lead_id: str, user: User = Depends(current_user), store: LeadStore = Depends(lead_store)) -> Response:
-    path = resolve_path(lead_or_404(store, lead_id).get("screenshot_path"))
+    path = resolve_path(lead_or_404(store, lead_id).screenshot_path)
     if path is None:
         raise HTTPException(status_code=404, detail="该线索没有保存截图")
     return FileResponse(path, media_type="image/png")
@@ -119,19 +116,19 @@ RAW_PAGE_HEADERS = {
 
 @router.get("/leads/{lead_id}/raw")
 def raw_page(lead_id: str, user: User = Depends(current_user), store: LeadStore = Depends(lead_store)) -> Response:
-    path = resolve_path(lead_or_404(store, lead_id).get("raw_path"))
+    path = resolve_path(lead_or_404(store, lead_id).raw_path)
     if path is None:
         raise HTTPException(status_code=404, detail="该线索没有保存网页原文")
     return Response(path.read_bytes(), media_type="text/html", headers=RAW_PAGE_HEADERS)
 
 
-def warc_headers(lead: Mapping[str, Any]) -> RecordHeaders | None:
+def warc_headers(lead: Lead) -> RecordHeaders | None:
     """The WARC record's and the HTTP response's headers of the lead's stored fetch."""
-    path = resolve_path(lead.get("warc_path"))
+    path = resolve_path(lead.warc_path)
     if path is None:
         return None
-    for uri in dict.fromkeys(filter(None, (lead.get("url"), lead.get("canonical_url")))):
-        found = find_response_headers(path, uri, lead.get("raw_sha256") or None)
+    for uri in dict.fromkeys(filter(None, (lead.url, lead.canonical_url))):
+        found = find_response_headers(path, uri, lead.raw_sha256 or None)
         if found is not None:
             return found
     return None

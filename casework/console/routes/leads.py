@@ -74,7 +74,7 @@ def change_lead(store: LeadStore, users: Collection[str], user: User, lead_id: s
     if action == "status":
         workflow.apply(store, workflow.plan_status(lead, value, by=user.username, why=why, role=user.role))
     elif action == "assign":
-        current = lead.get("assignee") or ""
+        current = lead.assignee or ""
         if value and value not in users:
             raise workflow.WorkflowError(f"no console user {value!r}", f"没有用户“{value}”")
         if not user.is_admin and current not in ("", user.username):

@@ -19,6 +19,6 @@ RECHECKED_STATUSES = ["takedown_requested", "removed", "persisting", "resolved_b
 def recheck_results(request: Request, user: User = Depends(current_user),
                     store: LeadStore = Depends(lead_store)) -> HTMLResponse:
     rows = [result_row(lead) for lead in store.iter_leads(LeadQuery(statuses=RECHECKED_STATUSES))
-            if lead.get("recheck")]
+            if lead.recheck]
     rows.sort(key=lambda row: row["checked_at"], reverse=True)
     return render(request, "rechecks.html", rows=rows, columns=RESULT_COLUMNS)

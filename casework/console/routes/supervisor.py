@@ -1,7 +1,6 @@
 """The supervisor's queue: leads reviewers escalated, with who asked, when and why (admins decide them)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -10,22 +9,25 @@ from fastapi.responses import HTMLResponse
 from casework.console.security import require_admin
 from casework.console.web import lead_store, render
 from casework.users import User
+from core.lead import AuditEvent, Lead
 from index import LeadQuery
 from index.store import LeadStore
 
 router = APIRouter()
 
 
-def escalation(lead: Mapping[str, Any]) -> dict[str, Any]:
+def escalation(lead: Lead) -> AuditEvent:
     """The audit event that escalated the lead (the latest one)."""
-    return next((e for e in reversed(lead.get("audit") or [])
-                 if e.get("action") == "status" and e.get("to") == "escalated"), {})
+    for event in reversed(lead.audit):
+        if event.get("action") == "status" and event.get("to") == "escalated":
+            return event
+    return {}
 
 
 @router.get("/supervisor", response_class=HTMLResponse)
 def supervisor_queue(request: Request, user: User = Depends(require_admin),
                      store: LeadStore = Depends(lead_store)) -> HTMLResponse:
-    rows = [{"lead": lead, "asked": escalation(lead)}
+    rows: list[dict[str, Any]] = [{"lead": lead, "asked": escalation(lead)}
             for lead in store.iter_leads(LeadQuery(statuses=["escalated"]))]
     rows.sort(key=lambda row: row["asked"].get("at") or "")
     return render(request, "supervisor.html", rows=rows)
