@@ -30,7 +30,7 @@ from index.es_writer import CONCURRENT_REQUESTS, BulkWriter
 from index.mapping import prepare
 from index.query import LeadPage, LeadQuery
 from index.spool import Operation, Spool
-from index.store import LeadNotFound, LeadStore, StoreError, public
+from index.store import LeadNotFound, LeadStore, StoreError, WrittenLeads, public
 
 log = logging.getLogger(__name__)
 
@@ -206,14 +206,15 @@ class EsLeadStore(LeadStore):
 
     # --- crawler writes survive outages ------------------------------------------------------------------
 
-    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Detection]]) -> list[Lead]:
+    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Detection]]) -> WrittenLeads:
         """Like `LeadStore.upsert_many`, in bulk batches of `batch_size`, up to `concurrent_requests` of them on the
         wire at once while the next is prepared (`BulkWriter.pipelined`).
 
         While the server is unreachable the observations are spooled and the returned leads are what a first
         sighting would store (workflow fields merge in on replay).
         """
-        return self.writer.pipelined(list(pairs), self._observe, self._plan_unless_spooling, self._write_batch)
+        return WrittenLeads(self.writer.pipelined(list(pairs), self._observe, self._plan_unless_spooling,
+                                                  self._write_batch))
 
     @staticmethod
     def _observe(pairs: list[tuple[Mapping[str, Any], Detection]]) -> tuple[list[LeadDocument], Signatures]:
@@ -234,14 +235,15 @@ class EsLeadStore(LeadStore):
         except ServerUnavailable:
             return None
 
-    def _write_batch(self, observations: list[LeadDocument], signatures: Signatures, plan: Plan | None) -> list[Lead]:
+    def _write_batch(self, observations: list[LeadDocument], signatures: Signatures,
+                     plan: Plan | None) -> list[LeadDocument]:
         def write() -> list[LeadDocument]:
             return self._send(observations, signatures, plan or self._plan(observations, signatures, read_all=False))
 
         written = self.spooled.write_or_spool([{"op": "upsert", "lead": o} for o in observations], write)
         if written is None:
-            return [public(leads.merge(None, o)) for o in observations]
-        return [public(doc) for doc in written]
+            return [leads.merge(None, o) for o in observations]
+        return written
 
     def record_seen(self, listing: Mapping[str, Any]) -> Lead | None:
         """Like `LeadStore.record_seen`; None also while the operation waits in the spool."""
