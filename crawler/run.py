@@ -116,7 +116,7 @@ def run_sweep(
              for name in names}
     summary.health = health.as_dict(health.check_sweep(swept))
     for kind, crawler in crawlers.items():
-        reason = crawler.stats.get_value("finish_reason") if getattr(crawler, "stats", None) else None
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats is not None else None
         summary.finish_reasons[kind] = str(reason)
         if reason == "finished" and kind in job_dirs:
             shutil.rmtree(job_dirs[kind], ignore_errors=True)
@@ -145,6 +145,8 @@ def run_capture(
     process.crawl(crawler, urls=list(urls), by=by, note=note, complaint=complaint, browser=browser,
                   endpoints=endpoint_map)
     process.start()
+    if not isinstance(crawler.spider, CaptureSpider):
+        raise RuntimeError("the capture crawl did not start its spider")
     outcomes = crawler.spider.outcomes
     return [outcomes[url] for url in urls]
 
@@ -163,6 +165,8 @@ def run_refetch(
     crawler = process.create_crawler(RefetchSpider)
     process.crawl(crawler, targets=list(targets), render=render)
     process.start()
+    if not isinstance(crawler.spider, RefetchSpider):
+        raise RuntimeError("the re-fetch crawl did not start its spider")
     results = crawler.spider.results
     return [results.get(t.url) or Refetched(url=t.url, error="the crawl ended before it was fetched")
             for t in targets]

@@ -7,12 +7,13 @@ import logging
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.statscollectors import StatsCollector
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
@@ -40,6 +41,12 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return list(value)
+
+
+def failed_request(failure: Failure) -> scrapy.Request:
+    """The request a failed download was for (Scrapy's errback sets it on the failure, untyped)."""
+    request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+    return request
 
 
 class PlatformSpider(scrapy.Spider):
@@ -76,10 +83,10 @@ class PlatformSpider(scrapy.Spider):
             if platform.search is not None:
                 platform.absolute(platform.search.url)
         self.allowed_domains = sorted({d for p in self.platforms.values() for d in p.domains()})
-        self.seen = None
+        self.seen: SeenStore | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PlatformSpider:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.apply_platform_settings(crawler)
         return spider
@@ -165,7 +172,7 @@ class PlatformSpider(scrapy.Spider):
         """A request for a listing's page, or None when the listing was fetched recently (not due yet)."""
         canonical = canonical_url(url, platform.strip_params)
         if self.seen is not None and not self.seen.is_due(canonical, platform.recrawl_interval_hours * 3600):
-            self.crawler.stats.inc_value(f"lantian/{platform.name}/not_due")
+            self.stats.inc_value(f"lantian/{platform.name}/not_due")
             return None
         return self.page_request(
             platform, canonical, self.parse_detail,
@@ -205,7 +212,7 @@ class PlatformSpider(scrapy.Spider):
                           "found_on": "recrawl"},
                     source=platform.detail.source,
                 )
-                self.crawler.stats.inc_value(f"lantian/{platform.name}/recrawl_due")
+                self.stats.inc_value(f"lantian/{platform.name}/recrawl_due")
                 yield request
 
     def open_seen(self) -> None:
@@ -215,12 +222,20 @@ class PlatformSpider(scrapy.Spider):
         if self.seen is not None:
             self.seen.close()
 
+    @property
+    def stats(self) -> StatsCollector:
+        """The crawl's stats (Scrapy gives a crawler its collector before any spider runs)."""
+        stats = self.crawler.stats
+        if stats is None:
+            raise RuntimeError(f"spider {self.name} runs without a crawler's stats")
+        return stats
+
     def on_error(self, failure: Failure) -> None:
-        request = failure.request
+        request = failed_request(failure)
         if failure.check(IgnoreRequest):
             return
         platform = request.meta.get("platform", "?")
-        self.crawler.stats.inc_value(f"lantian/{platform}/errors")
+        self.stats.inc_value(f"lantian/{platform}/errors")
         self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
 
     # parsing ----------------------------------------------------------------------------------------------------
@@ -247,7 +262,7 @@ class PlatformSpider(scrapy.Spider):
         for key in ("raw_path", "raw_sha256", "warc_path", "fetched_at", "screenshot_path", "screenshot_sha256"):
             if record.get(key):
                 item[key] = record[key]
-        if response.status in REMOVED_STATUSES or not hasattr(response, "text"):
+        if response.status in REMOVED_STATUSES or not isinstance(response, TextResponse):
             item["status"] = "removed"
             yield item
             return
@@ -263,9 +278,9 @@ class PlatformSpider(scrapy.Spider):
             return
         item["title"] = title or (field_text(response.selector, "title", " ") if detail.source == "html" else "")
         item["text"] = page.text(detail.text) if detail.text else main_text(response.selector, response.url)
-        self.crawler.stats.inc_value(f"lantian/{platform.name}/details")
+        self.stats.inc_value(f"lantian/{platform.name}/details")
         if (detail.title and not title) or (detail.text and not item["text"]):
-            self.crawler.stats.inc_value(f"lantian/{platform.name}/selector_misses")
+            self.stats.inc_value(f"lantian/{platform.name}/selector_misses")
         item["price"] = page.text(detail.price, " ")
         item["seller"] = page.text(detail.seller, " ")
         seller_urls = page.values(detail.seller_url)
@@ -286,13 +301,13 @@ class PlatformSpider(scrapy.Spider):
         be read: the page is written by the people we monitor, and one broken page must not stop the sweep."""
         platform = response.meta.get("platform", "?")
         if not isinstance(response, TextResponse):
-            self.crawler.stats.inc_value(f"lantian/{platform}/unreadable_pages")
+            self.stats.inc_value(f"lantian/{platform}/unreadable_pages")
             self.logger.warning("Unreadable page %s: not text", response.url)
             return None
         try:
             return page_fields(response, reading.source, reading.embedded)
         except PageDataError as exc:
-            self.crawler.stats.inc_value(f"lantian/{platform}/unreadable_pages")
+            self.stats.inc_value(f"lantian/{platform}/unreadable_pages")
             self.logger.warning("Unreadable page %s: %s", response.url, exc)
             return None
 

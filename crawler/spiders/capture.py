@@ -12,16 +12,17 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
+from core.lead import Capture
 from crawler.capture import AttemptLog, CaptureOutcome, rendered, unconfigured_platform
 from crawler.extract import main_text
 from crawler.items import ListingItem
 from crawler.platforms import PlatformConfig
 from crawler.removal import REMOVED_STATUSES
-from crawler.spiders.base import PlatformSpider
+from crawler.spiders.base import PlatformSpider, failed_request
 
 CAPTURE_URL = "lantian_capture_url"
 """Request meta: the URL as it was given (the key of its outcome through redirects and retries)."""
@@ -49,8 +50,9 @@ class CaptureSpider(PlatformSpider):
             self.platforms[platform.name] = platform
             self.targets.append((url, platform, configured))
         self.allowed_domains = []  # a capture follows redirects wherever the page went
-        self.capture = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "by": by, "note": note,
-                        "complaint": complaint}
+        self.capture: Capture = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "by": by, "note": note,
+                                 "complaint": complaint}
+        self.complaint = complaint
         self.source = "complaint" if complaint is not None else "capture"
         self.outcomes: dict[str, CaptureOutcome] = {}
         self.log_file = AttemptLog()
@@ -87,7 +89,8 @@ class CaptureSpider(PlatformSpider):
                 self.record(url, "gone", f"网页已不存在或已下架（HTTP {response.status}）", http_status=response.status)
                 yield output  # a lead of this listing, if there is one, is marked removed
                 continue
-            if not output.get("text"):  # the platform's selectors found no listing on this page
+            # The platform's selectors found no listing on this page (a page that is not text is a removed one).
+            if not output.get("text") and isinstance(response, TextResponse):
                 output["text"] = main_text(response.selector, response.url)
             output["found_on"] = "capture"
             output["source"] = self.source
@@ -96,7 +99,7 @@ class CaptureSpider(PlatformSpider):
 
     def on_error(self, failure: Failure) -> None:
         super().on_error(failure)
-        url = failure.request.meta.get(CAPTURE_URL)
+        url = failed_request(failure).meta.get(CAPTURE_URL)
         if url is None:
             return
         reason = failure.getErrorMessage()
@@ -135,7 +138,7 @@ class CaptureSpider(PlatformSpider):
         platform, configured = next(((p.name, c) for u, p, c in self.targets if u == url), ("", False))
         result = CaptureOutcome(url=url, outcome=outcome, message=message, at=self.capture["at"],
                                 by=self.capture["by"], note=self.capture["note"],
-                                complaint=self.capture["complaint"], platform=platform, configured=configured,
+                                complaint=self.complaint, platform=platform, configured=configured,
                                 **details)
         self.outcomes[url] = result
         self.log_file.append(result)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
@@ -62,7 +62,7 @@ class SiteSpider(PlatformSpider):
             sitemap = Sitemap(response.body)
         except Exception as exc:  # lxml raises several types for a broken document
             self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
-            self.crawler.stats.inc_value(f"lantian/{platform.name}/errors")
+            self.stats.inc_value(f"lantian/{platform.name}/errors")
             return
         for entry in sitemap:
             loc = entry.get("loc", "").strip()
@@ -77,7 +77,7 @@ class SiteSpider(PlatformSpider):
         """An agency page that is not a service: follow its internal links within the allowed patterns."""
         platform = self.platform_of(response)
         depth = response.meta.get("depth", 0)
-        if depth >= platform.site.max_depth:
+        if depth >= platform.site.max_depth or not isinstance(response, TextResponse):  # no links to follow
             return
         extractor = LinkExtractor(allow=platform.site.allow, deny=platform.site.deny,
                                   allow_domains=platform.domains())
@@ -135,6 +135,9 @@ class SiteSpider(PlatformSpider):
     def parse_facts(self, response: Response) -> Iterator[ListingItem]:
         facts = self.platform_of(response).site.facts
         assert facts is not None
+        if not isinstance(response, TextResponse):  # not a page: its listings go on with what their own pages said
+            yield from self.waiting.pop(response.meta["site_root"], [])
+            return
         found = {
             "seller": field_text(response.selector, facts.seller, " ") if facts.seller else "",
             "location": field_text(response.selector, facts.location, " ") if facts.location else "",

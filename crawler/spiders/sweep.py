@@ -31,7 +31,7 @@ class SweepSpider(PlatformSpider):
         if platform.search is None:
             return
         keywords = self.catalog.keywords_for(platform, self.keyword_override)
-        self.crawler.stats.set_value(f"lantian/{platform.name}/keywords", len(keywords))
+        self.stats.set_value(f"lantian/{platform.name}/keywords", len(keywords))
         for keyword in keywords:
             yield self.search_request(platform, keyword, 0)
 
@@ -57,11 +57,11 @@ class SweepSpider(PlatformSpider):
         keyword = response.meta.get("keyword")
         listing = platform.listing
         page = self.page_of(response, listing) if listing is not None else None
-        if page is None:
+        if listing is None or page is None:
             return
         links = self.listing_links(response, platform, page)
-        self.crawler.stats.inc_value(f"lantian/{platform.name}/cards", len(links))
-        self.crawler.stats.inc_value(f"lantian/{platform.name}/result_pages")
+        self.stats.inc_value(f"lantian/{platform.name}/cards", len(links))
+        self.stats.inc_value(f"lantian/{platform.name}/result_pages")
         for link in links:
             request = self.detail_request(platform, link, found_on=response.url, keyword=keyword)
             if request is not None:
