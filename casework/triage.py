@@ -201,16 +201,17 @@ class Triage:
         `uncertainty`."""
         if order not in ORDERS:
             raise ValueError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
-        leads: list[RankedLead] = []
+        scored: list[tuple[Lead, Priority, float | None]] = []
         for lead in self.store.iter_leads(query):
-            ranked = self.priority(lead, now)
-            leads.append(RankedLead.from_document({
-                **lead.document(), "priority": ranked.score,
-                "priority_reasons": [{"what": r.what, "points": r.points} for r in ranked.reasons],
-                "uncertainty": uncertainty(lead, self.thresholds) if order == "uncertain" else None}))
+            scored.append((lead, self.priority(lead, now),
+                           uncertainty(lead, self.thresholds) if order == "uncertain" else None))
         if order == "uncertain":
-            leads.sort(key=lambda d: (d.uncertainty, -d.priority, d.id))
+            scored.sort(key=lambda s: (s[2], -s[1].score, s[0].id))
         else:
-            leads.sort(key=lambda d: (-d.priority, -d.risk, d.id))
-        window = leads[query.offset:query.offset + query.limit]
-        return LeadPage(total=len(leads), leads=[*window], highlights={}, offset=query.offset, limit=query.limit)
+            scored.sort(key=lambda s: (-s[1].score, -s[0].risk, s[0].id))
+        # Only the page's leads become RankedLeads: a queue of thousands would otherwise validate each one again.
+        window = [RankedLead.from_document({
+            **lead.document(), "priority": ranked.score,
+            "priority_reasons": [{"what": r.what, "points": r.points} for r in ranked.reasons],
+            "uncertainty": distance}) for lead, ranked, distance in scored[query.offset:query.offset + query.limit]]
+        return LeadPage(total=len(scored), leads=[*window], highlights={}, offset=query.offset, limit=query.limit)
