@@ -12,9 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 
 from core.lead import Lead, lead_id
 from crawler.capture import AttemptLog
+from crawler.evidence.screenshot import MAX_CAPTURE_HEIGHT
 from tests.fixtures.workspace import CrawlWorkspace
 
 LANTIAN = Path(sys.executable).with_name("lantian")
@@ -101,6 +103,33 @@ def test_capture_of_configured_platform_pages_and_of_urls_that_yield_nothing(sim
     assert sorted(a.outcome for a in attempts) == ["captured", "captured", "non_html", "oversized", "robots",
                                                    "unreachable"]
     assert all(a.by == "alice" and a.note == "市民来电反映" for a in attempts)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_page_too_tall_to_screenshot_whole_is_captured_with_its_top_and_the_cut_logged(simulator: Any,
+                                                                                         tmp_path: Path) -> None:
+    """The simulator's listing with 12,000 reviews (2.3 MB of HTML, 856,892 px tall once drawn) is hostile input a
+    capture must survive: Chromium refused to capture it whole ("Unable to capture screenshot", four tries in
+    ~100 s) and the lead was stored without a screenshot. Its screenshot is now the page's top, logged as cut."""
+    work = CaptureWorkspace(tmp_path, simulator)
+    huge = next(t for t in simulator.ground_truth() if t["quirk"] == "huge")
+
+    code, outcomes, output = work.capture(huge["url"])
+
+    assert code == 0 and [o["outcome"] for o in outcomes] == ["captured"], output
+    [outcome] = outcomes
+    assert outcome["raw_sha256"] and outcome["screenshot_sha256"], output
+    lead = work.lead(outcome["lead_id"])
+    assert lead is not None and lead["warc_path"] and lead["screenshot_sha256"] == outcome["screenshot_sha256"]
+    [line] = [line for line in work.evidence_log() if line["kind"] == "screenshot"]
+    assert line["sha256"] == outcome["screenshot_sha256"]
+    assert line["cut_at"] == MAX_CAPTURE_HEIGHT and line["page_height"] > 10 * MAX_CAPTURE_HEIGHT, line
+    with Image.open(work.data / "evidence" / line["path"]) as png:
+        assert png.height == MAX_CAPTURE_HEIGHT
+    [log] = (work.data / "crawl" / "logs").glob("capture-*.log")
+    assert f"cut to the top {MAX_CAPTURE_HEIGHT} px of the page's {line['page_height']}" in log.read_text("utf-8")
+    work.verify_evidence()
 
 
 @pytest.mark.slow

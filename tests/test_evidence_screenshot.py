@@ -1,5 +1,5 @@
 """Screenshots are taken by scrapy-playwright on evidence requests: the screenshot page method goes last, once, and
-captures the whole page, pixel for pixel as Playwright's own full-page screenshot."""
+captures the whole page, pixel for pixel as Playwright's own full-page screenshot, down to `MAX_CAPTURE_HEIGHT`."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,9 @@ from scrapy_playwright.page import PageMethod
 
 from core.browser import launch_options
 from crawler.evidence.screenshot import (
+    MAX_CAPTURE_HEIGHT,
     SCREENSHOT_VIEWPORT,
+    PageShot,
     ensure_screenshot_method,
     full_page_png,
     screenshot_page_method,
@@ -42,7 +44,7 @@ def full_page_captures(content: str, viewport: dict[str, int] | None = None) -> 
     """`full_page_png` of `content` in a tab of `viewport` (a visitor's window when None), and Playwright's own
     full-page screenshot of it in a visitor's window."""
 
-    async def both() -> tuple[bytes, bytes]:
+    async def both() -> tuple[PageShot, bytes]:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(**launch_options())
             try:
@@ -55,7 +57,8 @@ def full_page_captures(content: str, viewport: dict[str, int] | None = None) -> 
                 await browser.close()
 
     ours, playwrights = asyncio.run(both())
-    return Image.open(io.BytesIO(ours)), Image.open(io.BytesIO(playwrights))
+    assert ours.png is not None and ours.page_height is None, ours.error
+    return Image.open(io.BytesIO(ours.png)), Image.open(io.BytesIO(playwrights))
 
 
 @pytest.mark.browser
@@ -74,3 +77,29 @@ def test_a_page_drawn_whole_in_the_screenshot_tab_gives_the_full_page_a_visitor_
     evidence, reference = full_page_captures(LISTING.format(height=height), SCREENSHOT_VIEWPORT)
     assert evidence.size == reference.size and evidence.size[1] < SCREENSHOT_VIEWPORT["height"]
     assert evidence.convert("RGBA").tobytes() == reference.convert("RGBA").tobytes()
+
+
+@pytest.mark.browser
+def test_a_page_taller_than_the_capture_limit_is_captured_from_its_top_and_the_cut_is_told():
+    """Hostile pages can be as tall as they like (the simulator's listing with 12,000 reviews is 856,892 px, which
+    Chromium refuses to capture at all): the PNG is the page's top `MAX_CAPTURE_HEIGHT` pixels, the same pixels as
+    Playwright's full-page screenshot there, and the page's own height comes with it."""
+    page_height = MAX_CAPTURE_HEIGHT + 2000
+    content = LISTING.format(height=page_height)
+
+    async def capture() -> tuple[PageShot, bytes]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                tab = await browser.new_page()
+                await tab.set_content(content)
+                top = {"x": 0, "y": 0, "width": 1280, "height": MAX_CAPTURE_HEIGHT}
+                return await full_page_png(tab), await tab.screenshot(clip=top, full_page=True, type="png")
+            finally:
+                await browser.close()
+
+    shot, reference = asyncio.run(capture())
+    assert shot.png is not None and shot.page_height is not None and shot.page_height > page_height
+    evidence = Image.open(io.BytesIO(shot.png))
+    assert evidence.size == (1280, MAX_CAPTURE_HEIGHT)
+    assert evidence.convert("RGBA").tobytes() == Image.open(io.BytesIO(reference)).convert("RGBA").tobytes()

@@ -74,13 +74,17 @@ class EvidenceArchive:
             "status": exchange.status,
         }
 
-    def record_screenshot(self, url: str, png: bytes, source: str, taken_at: str | None = None) -> Screenshot:
-        """Store a full-page PNG of `url` and log it; `source` says what rendered it (for the record)."""
+    def record_screenshot(self, url: str, png: bytes, source: str, taken_at: str | None = None,
+                          cut_at: int | None = None, page_height: int | None = None) -> Screenshot:
+        """Store a full-page PNG of `url` and log it; `source` says what rendered it (for the record). A PNG of
+        only the top `cut_at` CSS pixels of a page `page_height` tall has both logged with it."""
         if not png.startswith(b"\x89PNG\r\n\x1a\n"):
             raise ValueError(f"screenshot of {url} is not a PNG")
         taken_at = taken_at or utc_now()
         blob = self.blobs.put(png)
-        self.log.append("screenshot", url, blob.path, blob.sha256, taken_at=taken_at, source=source, size=blob.size)
+        cut = {} if cut_at is None else {"cut_at": cut_at, "page_height": page_height}
+        self.log.append("screenshot", url, blob.path, blob.sha256, taken_at=taken_at, source=source, size=blob.size,
+                        **cut)
         return Screenshot(blob.path, blob.sha256, taken_at)
 
     def seal_orphans(self) -> list[Path]:

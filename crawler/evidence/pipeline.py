@@ -80,7 +80,8 @@ class ScreenshotPipeline:
             return self._failed(item, url, f"{type(exc).__name__}: {first_line}")
         record = response.meta.get("evidence_record") or {}
         if not record.get("screenshot_sha256"):
-            return self._failed(item, url, f"HTTP {response.status}, no screenshot recorded")
+            return self._failed(item, url, record.get("screenshot_error") or
+                                f"HTTP {response.status}, no screenshot recorded")
         for name in ("screenshot_path", "screenshot_sha256"):
             adapter[name] = record[name]
         return item

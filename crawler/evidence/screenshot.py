@@ -10,13 +10,19 @@ The PNG is taken by `full_page_png`: the same pixels as Playwright's `page.scree
 of Chromium's CPU (`bench/bench_crawl.py` showed lead screenshots as the largest cost of the whole job). A flagged
 static listing is rendered in a tab as tall as `SCREENSHOT_VIEWPORT`, so that its whole page is drawn once, by the
 navigation, and captured as drawn: capturing beyond the viewport lays out and draws the page a second time.
+
+A page taller than `MAX_CAPTURE_HEIGHT` is captured from its top down to that height, and the cut is recorded with
+the screenshot; a capture Chromium refuses costs the screenshot only, never the page's raw body, WARC record or
+listing (`PageShot.error`).
 """
 from __future__ import annotations
 
 import base64
 import math
+from dataclasses import dataclass
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from scrapy import Request
 from scrapy_playwright.page import PageMethod
@@ -40,9 +46,22 @@ DOCUMENT_HEIGHT = """() => {
 }"""
 """The height of the page's content in CSS pixels, which Chromium's content size does not give while the viewport is
 taller (it is then the viewport's height)."""
+MAX_CAPTURE_HEIGHT = 16384
+"""The tallest screenshot taken, in CSS pixels (22 visitor windows; an ordinary listing page is ~1,250). Chromium
+cannot capture a page of any height: the simulator's listing with 12,000 reviews (856,892 px) failed every time with
+"Unable to capture screenshot", where its top 16,384 px took 10-17 s on the loaded 2-core machine."""
 
 
-async def full_page_png(page: Page) -> bytes:
+@dataclass(frozen=True)
+class PageShot:
+    """What the evidence screenshot got: the PNG, or None with Chromium's `error`; `page_height` is the page's
+    height in CSS pixels when the PNG shows only its top `MAX_CAPTURE_HEIGHT` (None: the PNG is the whole page)."""
+    png: bytes | None
+    page_height: int | None = None
+    error: str = ""
+
+
+async def full_page_png(page: Page) -> PageShot:
     """The whole page, beyond the viewport, as a lossless PNG: one Chromium capture of the page's content size.
 
     Playwright's `screenshot(full_page=True)` resizes the viewport to the page and back around its capture and has
@@ -51,7 +70,8 @@ async def full_page_png(page: Page) -> bytes:
     tall as its content but at least `VISITOR_VIEWPORT`'s height, which is what a full-page capture in a visitor's
     window gives; a larger one is captured beyond the viewport, which lays it out and draws it again (on the 2-core
     machine a listing page of 1280×1252 cost Chromium ~700 ms of CPU to render and capture beyond a 720-px viewport,
-    ~490 ms captured as drawn in a 3000-px one)."""
+    ~490 ms captured as drawn in a 3000-px one). A page taller than `MAX_CAPTURE_HEIGHT` is captured down to it;
+    a capture Chromium refuses gives no PNG and its error, so the request and the page it fetched go on."""
     session = await page.context.new_cdp_session(page)
     try:
         metrics = await session.send("Page.getLayoutMetrics")
@@ -62,12 +82,16 @@ async def full_page_png(page: Page) -> bytes:
         if in_view:
             content = await page.evaluate(DOCUMENT_HEIGHT)
             height = min(height, max(content, VISITOR_VIEWPORT["height"]))
-        clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
-        shot = await session.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": not in_view, "optimizeForSpeed": True, "clip": clip})
+        clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_CAPTURE_HEIGHT), "scale": 1}
+        try:
+            shot = await session.send("Page.captureScreenshot", {
+                "format": "png", "captureBeyondViewport": not in_view, "optimizeForSpeed": True, "clip": clip})
+        except PlaywrightError as exc:
+            reason = exc.message.splitlines()[0] if exc.message else type(exc).__name__
+            return PageShot(None, error=f"Chromium could not capture the page ({width}×{height} px): {reason}")
     finally:
         await session.detach()
-    return base64.b64decode(shot["data"])
+    return PageShot(base64.b64decode(shot["data"]), page_height=height if height > MAX_CAPTURE_HEIGHT else None)
 
 
 def screenshot_page_method() -> PageMethod:
@@ -96,14 +120,16 @@ def ensure_screenshot_method(meta: dict[str, Any]) -> None:
         meta["playwright_page_methods"] = [*methods, screenshot_page_method()]
 
 
-def screenshot_from_meta(meta: dict[str, Any]) -> bytes | None:
-    """The PNG bytes a screenshot PageMethod produced for this request, if any."""
+def screenshot_from_meta(meta: dict[str, Any]) -> PageShot | None:
+    """What the screenshot PageMethod of this request got (Playwright's own screenshot as a whole page), if any."""
     methods = meta.get("playwright_page_methods") or ()
     if isinstance(methods, dict):
         methods = methods.values()
     for method in methods:
-        if takes_screenshot(method) and isinstance(method.result, bytes):
+        if takes_screenshot(method) and isinstance(method.result, PageShot):
             return method.result
+        if takes_screenshot(method) and isinstance(method.result, bytes):
+            return PageShot(method.result)
     return None
 
 

@@ -119,7 +119,8 @@ class CaptureSpider(PlatformSpider):
             return
         labels = list(item.get("labels") or [])
         found = "、".join(labels) if labels else "未命中违规类型，判断结果已留存"
-        self.record(url, "captured", f"已取证，存为线索 {item['lead_id']}（{found}）", lead_id=item["lead_id"],
+        shot = "" if item.get("screenshot_sha256") else "；未能截图，原因见抓取日志"
+        self.record(url, "captured", f"已取证，存为线索 {item['lead_id']}（{found}）{shot}", lead_id=item["lead_id"],
                     labels=labels, risk=item.get("risk"), http_status=item.get("http_status"),
                     raw_sha256=item.get("raw_sha256"), screenshot_sha256=item.get("screenshot_sha256"))
 
