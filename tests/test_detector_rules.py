@@ -60,6 +60,11 @@ POSITIVES = [
     ("impersonation", "国家商标总局注册中心，个人商标当天受理"),
     ("qualification_lending", "手上有专利代理师证，证借你用，按年结算"),
     ("malicious_cancellation", "每天盯着新出的网红名，第一时间去注册，再转手卖给品牌方"),
+    ("abnormal_filing", "想评中级？现在自己申请来不及了，不如考虑受让一件专利"),  # a transfer sold as the fast way
+    ("abnormal_filing", "晋升需要专利的话，找我们就对了"),
+    ("abnormal_filing", "挑一件授权未缴费的专利，发明人可以直接写您的名字"),  # a name on an unissued patent
+    ("abnormal_filing", "实用新型第一发明人名额紧张，需要的抓紧"),
+    ("impersonation", "我们是商标局在本地的办事机构，负责全市商标注册"),
 ]
 
 HARD_NEGATIVES = [
@@ -107,6 +112,7 @@ HARD_NEGATIVES = [
     "我们不认识任何审查员，审查结果以官方为准。",
     "专利转让后发明人不变，获得第一发明人的唯一途径是参与发明。",
     "建议提前注册商标，防止被他人抢注后高价转让。",
+    "专利发明人要与参评人一致，不能是借用或者转让他人的专利。",  # a title rule, not a transfer sold
 ]
 
 EVASIONS = [
