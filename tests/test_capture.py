@@ -121,7 +121,7 @@ def test_a_page_too_tall_to_screenshot_whole_is_captured_with_its_top_and_the_cu
     [outcome] = outcomes
     assert outcome["raw_sha256"] and outcome["screenshot_sha256"], output
     lead = work.lead(outcome["lead_id"])
-    assert lead is not None and lead["warc_path"] and lead["screenshot_sha256"] == outcome["screenshot_sha256"]
+    assert lead is not None and lead.warc_path and lead.screenshot_sha256 == outcome["screenshot_sha256"]
     [line] = [line for line in work.evidence_log() if line["kind"] == "screenshot"]
     assert line["sha256"] == outcome["screenshot_sha256"]
     assert line["cut_at"] == MAX_CAPTURE_HEIGHT and line["page_height"] > 10 * MAX_CAPTURE_HEIGHT, line
