@@ -11,10 +11,11 @@ term as a word (银行 → yin hang).
 """
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -203,32 +204,47 @@ class SoundIndex:
             for syllable in readings:
                 classes_of.setdefault(syllable, []).append(code)
         by_class = _keyed_by_class(self._root, classes_of)
-        # The first two levels as pairs of classes, found in the coded text by an Aho-Corasick automaton (in Rust),
-        # so that Python only sees positions where two characters start a term.
-        starts: dict[str, list[dict]] = {}
+        # The first two levels as pairs of classes: where the walk starts.
+        self._pair_nodes: dict[str, list[dict]] = {}
         for code, children in by_class.items():
             if code == _END:
                 continue
             for child in children:
                 for following, nodes in child.items():
                     if following != _END:
-                        starts.setdefault(code + following, []).extend(nodes)
-        self._pairs = AhoCorasick(list(starts))
-        self._pair_nodes = list(starts.values())
+                        self._pair_nodes.setdefault(code + following, []).extend(nodes)
+        # Every spelling of every term in classes (a few thousand: a syllable is a reading of few classes), found in
+        # the coded text by one Aho-Corasick automaton (in Rust), each with the terms of each syllable sequence it
+        # can be read as. Most terms found are written as they are; only the other spans need the walk.
+        spellings: dict[str, list[list[str]]] = {}
+        for sounds, found in _term_nodes(self._root, ()):
+            for codes in itertools.product(*(classes_of.get(syllable, ()) for syllable in sounds)):
+                spellings.setdefault("".join(codes), []).append(found)
+        self._spellings = AhoCorasick(list(spellings))
+        self._spelled_terms = list(spellings.values())
 
     def __len__(self) -> int:
         return len(self.terms)
 
     def find(self, text: str) -> tuple[list[tuple[int, int]], list[SoundMatch]]:
         """The key terms written as they are (spans), and every other span sounding like a key term."""
+        exact: list[tuple[int, int]] = []
         spans: list[tuple[int, int, list[str]]] = []
-        self._walk_chinese(text, spans)
+        coded = text.translate(self._classes)
+        other_starts: set[int] = set()
+        for index, start, end in self._spellings.find_matches_as_indexes(coded, overlapping=True):
+            readings = self._spelled_terms[index]
+            if len(readings) == 1 and text[start:end] in readings[0]:
+                exact.append((start, end))
+            else:
+                other_starts.add(start)
+        for start in sorted(other_starts):  # the walk gives these spans in the order the matches are ranked in
+            self._walk_chinese(coded, start, spans)
         lattice = None
         words = latin_words(text) if _HAS_LATIN.search(text) else []
         if words:
             lattice = _Lattice(text, words)
             self._walk_latin(lattice, spans)
-        exact: list[tuple[int, int]] = []
         matches: list[SoundMatch] = []
         for start, end, terms in spans:
             if text[start:end] in terms:
@@ -243,19 +259,19 @@ class SoundIndex:
                 matches.append(SoundMatch(start, end, term, units))
         return exact, matches
 
-    def _walk_chinese(self, text: str, spans: list[tuple[int, int, list[str]]]) -> None:
-        coded = text.translate(self._classes)
+    def _walk_chinese(self, coded: str, start: int, spans: list[tuple[int, int, list[str]]]) -> None:
+        """The spans from `start` of the coded text that sound like a term, walking the class trie."""
         size = len(coded)
-        for index, start, third in self._pairs.find_matches_as_indexes(coded, overlapping=True):
-            for node in self._pair_nodes[index]:
-                # Most terms found are two characters long and stop here: one step inline, the rest in a call.
-                ends = node.get(_END)
-                if ends is not None:
-                    spans.append((start, third, ends))
-                children = node.get(coded[third]) if third < size else None
-                if children is not None:
-                    for child in children:
-                        _follow_classes(coded, start, child, third + 1, spans)
+        third = start + 2
+        for node in self._pair_nodes.get(coded[start:third], ()):
+            # Most terms found are two characters long and stop here: one step inline, the rest in a call.
+            ends = node.get(_END)
+            if ends is not None:
+                spans.append((start, third, ends))
+            children = node.get(coded[third]) if third < size else None
+            if children is not None:
+                for child in children:
+                    _follow_classes(coded, start, child, third + 1, spans)
 
     def spelled(self, word: str, start: int) -> list[tuple[int, list[str]]]:
         """Key terms written in full pinyin from `word[start]` on: (where the spelling ends, the terms)."""
@@ -283,6 +299,15 @@ class SoundIndex:
         for start in sorted(starts):
             _follow_units(lattice, start, self._root, start, found)
         spans.extend(span for span in found if _touches(span[0], span[1], lattice.run_starts, lattice.run_ends))
+
+
+def _term_nodes(node: dict, sounds: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], list[str]]]:
+    """Each syllable sequence of the trie under `node` that ends terms, with those terms."""
+    for syllable, child in node.items():
+        if syllable == _END:
+            yield sounds, child
+        else:
+            yield from _term_nodes(child, (*sounds, syllable))
 
 
 def _keyed_by_class(node: dict, classes_of: dict[str, list[str]]) -> dict:
