@@ -151,17 +151,18 @@ class Normalizer:
         if self.replacements:
             self._replace_variants(builder)
         if self.sound:
-            self._match_sounds(builder)
+            self._match_sounds(builder, self.sound)
         if self.replacements or self.sound:
             _remove_separators(builder)
         return NormalizedText(builder.text, text, tuple(builder.starts), tuple(builder.ends))
 
-    def _match_sounds(self, builder: _Builder) -> None:
+    @staticmethod
+    def _match_sounds(builder: _Builder, sound: SoundMatcher) -> None:
         def apply(edits: list[tuple[int, int, str]]) -> str:
             builder.apply(edits)
             return builder.text
 
-        self.sound.rewrite(builder.text, apply)
+        sound.rewrite(builder.text, apply)
 
     def _segment_uncached(self, word: str) -> str | None:
         """The canonical wording of a Latin word made only of pinyin variants ("neibujiaji"), else None."""

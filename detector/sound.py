@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from ahocorasick_rs import AhoCorasick
 from pypinyin import lazy_pinyin
@@ -72,9 +73,9 @@ def char_syllables() -> dict[str, tuple[str, ...]]:
             if len(reading) == 1:
                 in_words[char, reading[0].translate(marks)] += 1
     table: dict[str, tuple[str, ...]] = {}
-    for code, readings in pinyin_dict.items():
+    for code, spelled in pinyin_dict.items():
         char = chr(code)
-        sounds = tuple(dict.fromkeys(readings.translate(marks).split(",")))
+        sounds = tuple(dict.fromkeys(spelled.translate(marks).split(",")))
         if sounds and all(sounds):
             table[char] = (sounds[0], *(s for s in sounds[1:] if in_words[char, s] >= READING_MIN_WORDS))
     return table
@@ -105,7 +106,8 @@ def latin_syllables() -> dict[str, str]:
 
 def term_syllables(term: str) -> tuple[str, ...] | None:
     """The toneless syllables of a Chinese term read as a word, or None when a character has no reading."""
-    sounds = lazy_pinyin(term, errors=lambda chars: [""] * len(chars))
+    # pypinyin's stub types `errors` as returning a string; a list (one reading per character) is what it documents
+    sounds = lazy_pinyin(term, errors=lambda chars: [""] * len(chars))  # type: ignore[arg-type, return-value]
     if len(sounds) != len(term) or not all(sounds):
         return None
     return tuple(toneless(s) for s in sounds)
@@ -191,7 +193,7 @@ class SoundIndex:
             sounds = term_syllables(term) if len(term) >= 2 else None
             if sounds is not None:
                 self.terms[term] = sounds
-        self._root: dict[str, dict] = {}
+        self._root: dict[str, Any] = {}  # syllable → child node; _END → the terms that end here
         for term, sounds in self.terms.items():
             node = self._root
             for syllable in sounds:
