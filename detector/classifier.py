@@ -163,11 +163,22 @@ def _analysed(text: str) -> str:
     return _WHITE_SPACES.sub(" ", text.lower())
 
 
-def _orth_id() -> Any:
-    """A token's ORTH id (the hash of its text in spaCy's string store), remembered for the characters seen."""
-    from spacy.strings import get_string_id
+class _OrthIds(dict[str, int]):
+    """A token's ORTH id (the hash of its text in spaCy's string store), remembered for the tokens seen (characters
+    and whitespace runs; forgotten past `limit`): read with one C-level dict look-up per token."""
 
-    return functools.lru_cache(maxsize=1 << 16)(get_string_id)
+    def __init__(self, limit: int = 1 << 16) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, token: str) -> int:
+        from spacy.strings import get_string_id
+
+        if len(self) >= self.limit:
+            self.clear()
+        orth: int = get_string_id(token)
+        self[token] = orth
+        return orth
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -337,7 +348,7 @@ class LabelClassifier:
         self.labels = MODEL_LABELS
         self._columns = [self.ngrams.labels.index(target) for target in TEXT_TARGETS]
         [(_, self._textcat)] = nlp.pipeline
-        self._orth = _orth_id()
+        self._orth = _OrthIds()
 
     @classmethod
     def load(cls, model_dir: Path | str | None = None) -> LabelClassifier:
@@ -393,7 +404,7 @@ class LabelClassifier:
                  if target in self._textcat.labels]
         columns, labels = [column for column, _ in known], [label for _, label in known]
         for start in range(0, len(texts), SPACY_BATCH):
-            docs = [_TokenIds(np.fromiter(map(self._orth, char_tokens(text)), dtype=np.uint64))
+            docs = [_TokenIds(np.fromiter(map(self._orth.__getitem__, char_tokens(text)), dtype=np.uint64))
                     for text in texts[start:start + SPACY_BATCH]]
             scores[start:start + len(docs), columns] = np.asarray(self._textcat.predict(docs))[:, labels]
         return scores
