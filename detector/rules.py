@@ -122,6 +122,8 @@ class RuleEngine:
         self._names_of = [tuple(names) for names in tags.values()]
         self._rules_of = {kind: [rule for rule in self.rules if kind in rule.fields] for kind in FIELD_KINDS}
         self._phrase_key = {rule.id: f"rule:{rule.id}" for rule in self.rules}
+        # What a rule needs found before it can match: both word lists of `near`, else its phrases or regex.
+        self._needs = {rule.id: frozenset(rule.near or (self._phrase_key[rule.id],)) for rule in self.rules}
         regex_rules = [rule for rule in self.rules if rule.regex]
         self._regex_rules = {f"r{index}": rule for index, rule in enumerate(regex_rules)}
         self._regex = (
@@ -180,7 +182,10 @@ class RuleEngine:
         clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
         reported = reported_spans(text, quotes or [], hits, self.reported_speech) if field_kind == "content" else []
         analysis = Analysis(hits=hits, reported=reported)
+        present = hits.keys()  # only words found have a key (an empty list is never made)
         for rule in self._rules_of.get(field_kind, ()):
+            if not self._needs[rule.id] <= present:
+                continue
             for start, end in self._candidate_spans(rule, text, hits, clause_ends):
                 match = RuleMatch(rule.label, rule.id, start, end, rule.weight)
                 if overlaps(reported, start, end) or self._suppressed(rule, text, start, end, hits, clause_ends):
