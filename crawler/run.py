@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import sys
 import time
@@ -44,6 +45,18 @@ def crawler_settings(overrides: dict[str, Any] | None = None) -> Settings:
         settings.update(overrides, priority="cmdline")
     fill_data_paths(settings)
     return settings
+
+
+def crawler_process(settings: Settings) -> CrawlerProcess:
+    """A CrawlerProcess logging at `LOG_LEVEL` and doing no work for messages below it.
+
+    Scrapy's root handler drops records below `LOG_LEVEL` but leaves the root logger at NOTSET, so every debug
+    record is still built, and scrapy-playwright, which checks the logger's level, attaches its request and response
+    loggers to every tab: each costs a round trip to the Playwright driver (and Chromium) for a header, per request
+    and response of every rendered page, only for a line that is then dropped."""
+    process = CrawlerProcess(settings, install_root_handler=True)
+    logging.root.setLevel(settings.get("LOG_LEVEL"))
+    return process
 
 
 def _log_settings(kind: str) -> dict[str, Any]:
@@ -85,7 +98,7 @@ def run_sweep(
     names = [p.name for p in selected]
     base = _log_settings("crawl")
     log_file = base["LOG_FILE"]
-    process = CrawlerProcess(crawler_settings({**base, **(settings or {})}), install_root_handler=True)
+    process = crawler_process(crawler_settings({**base, **(settings or {})}))
 
     crawlers: dict[str, Crawler] = {}
     job_dirs: dict[str, Path] = {}
@@ -139,8 +152,7 @@ def run_capture(
     """
     endpoint_map = load_endpoints(Path(endpoints)) if isinstance(endpoints, (str, Path)) else endpoints
     Catalog(endpoints=endpoint_map)  # a broken platform config is reported here, not lost inside the crawl
-    process = CrawlerProcess(crawler_settings({**_log_settings("capture"), **(settings or {})}),
-                             install_root_handler=True)
+    process = crawler_process(crawler_settings({**_log_settings("capture"), **(settings or {})}))
     crawler = process.create_crawler(CaptureSpider)
     process.crawl(crawler, urls=list(urls), by=by, note=note, complaint=complaint, browser=browser,
                   endpoints=endpoint_map)
@@ -161,7 +173,7 @@ def run_refetch(
     return what each answered, in order. Like `run_sweep`, this starts the Twisted reactor: call it once per process
     (`crawler.refetch.refetch` runs it in a child process)."""
     overrides = {**_log_settings("refetch"), "ITEM_PIPELINES": {}, **(settings or {})}
-    process = CrawlerProcess(crawler_settings(overrides), install_root_handler=True)
+    process = crawler_process(crawler_settings(overrides))
     crawler = process.create_crawler(RefetchSpider)
     process.crawl(crawler, targets=list(targets), render=render)
     process.start()

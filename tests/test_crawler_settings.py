@@ -77,3 +77,26 @@ def test_the_images_store_exists_before_scrapy_opens_it(tmp_path: Path, monkeypa
     settings.setmodule("crawler.settings", priority="project")
     DataPaths().update_settings(settings)
     assert Path(settings["FILES_STORE"]).is_dir()
+
+
+LOGGING_PROBE = """
+import logging, sys
+from crawler.run import crawler_process, crawler_settings
+crawler_process(crawler_settings({"LOG_LEVEL": sys.argv[1]}))
+print(logging.getLogger("scrapy-playwright").getEffectiveLevel() <= logging.DEBUG)
+"""
+
+
+def test_a_crawl_does_no_work_for_log_messages_below_its_log_level(tmp_path: Path, monkeypatch) -> None:
+    """Below LOG_LEVEL nothing is logged, so nothing is prepared for it: scrapy-playwright attaches its request and
+    response loggers (a round trip to the browser's driver per request and response of every rendered page) only
+    when its logger is enabled for DEBUG, as it is in a crawl at LOG_LEVEL=DEBUG."""
+    monkeypatch.setenv("LANTIAN_DATA_DIR", str(tmp_path))
+
+    def playwright_debug_logging(level: str) -> str:
+        done = subprocess.run([sys.executable, "-c", LOGGING_PROBE, level], cwd=ROOT, capture_output=True, text=True,
+                              check=True, timeout=120)
+        return done.stdout.strip()
+
+    assert playwright_debug_logging("INFO") == "False"
+    assert playwright_debug_logging("DEBUG") == "True"

@@ -19,7 +19,7 @@ from typing import Any, cast
 import redis
 from rich.console import Console
 from scrapy import Spider
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import Crawler
 
 from core.settings import data_dir
 from crawler.distributed.config import DistributedConfig
@@ -30,7 +30,7 @@ from crawler.distributed.scheduler import SeedScheduler, WorkerScheduler, defaul
 from crawler.distributed.spiders import WORKER_SPIDERS
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
 from crawler.progress import SweepSummary, counters, run_with_progress, summarize
-from crawler.run import crawler_settings, run_sweep
+from crawler.run import crawler_process, crawler_settings, run_sweep
 
 
 class DistributedError(RuntimeError):
@@ -187,11 +187,11 @@ def run_worker(
     log = {"LOG_FILE": log_file, "LOG_FILE_APPEND": False} if progress else {}
     pipelines = {**crawler_settings().getdict("ITEM_PIPELINES"),
                  f"{RecheckRequeuedPipeline.__module__}.RecheckRequeuedPipeline": PIPELINE_ORDER}
-    process = CrawlerProcess(crawler_settings({
+    process = crawler_process(crawler_settings({
         **log, "ITEM_PIPELINES": pipelines, **(settings or {}), **config.scrapy_settings(),
         "SCHEDULER": f"{WorkerScheduler.__module__}.WorkerScheduler", "LANTIAN_WORKER_ID": worker_id,
         "LANTIAN_SEED_START": seed is not None,
-    }), install_root_handler=True)
+    }))
     crawlers: dict[str, Crawler] = {}
     for kind, kind_names in params.platforms.items():
         crawler = process.create_crawler(WORKER_SPIDERS[kind])
