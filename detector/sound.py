@@ -183,8 +183,9 @@ class SoundIndex:
 
     Two tries of the same terms: one by syllable (walked through Latin words, whose syllables are known only
     once the word is split), and the same trie keyed by sound class (every class with a reading of a syllable
-    leads to its child), so a Chinese text, translated to classes in one `str.translate`, is walked from the
-    positions where the first two classes of a term stand (found by Aho-Corasick) only.
+    leads to its child). A Chinese text, translated to classes in one `str.translate`, is searched for every
+    term's spellings in classes by one Aho-Corasick pass; the class trie is walked only from the starts of spans
+    that are not the term as written, so that those matches come in the walk's order.
     """
 
     def __init__(self, terms: Iterable[str]) -> None:
