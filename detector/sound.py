@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from ahocorasick_rs import AhoCorasick
 from pypinyin import lazy_pinyin
 from pypinyin.phrases_dict import phrases_dict
@@ -183,7 +185,7 @@ class SoundIndex:
 
     Two tries of the same terms: one by syllable (walked through Latin words, whose syllables are known only
     once the word is split), and the same trie keyed by sound class (every class with a reading of a syllable
-    leads to its child). A Chinese text, translated to classes in one `str.translate`, is searched for every
+    leads to its child). A Chinese text, translated to classes by one array look-up, is searched for every
     term's spellings in classes by one Aho-Corasick pass; the class trie is walked only from the starts of spans
     that are not the term as written, so that those matches come in the walk's order.
     """
@@ -202,6 +204,10 @@ class SoundIndex:
             node.setdefault(_END, []).append(term)
         self._longest = max(map(len, self.terms), default=0)
         self._classes, readings_of = sound_classes()
+        # The same table as an array over all code points: a text is coded by one gather, where str.translate
+        # looks every character up in a dict.
+        self._class_points = np.arange(sys.maxunicode + 1, dtype=np.uint32)
+        self._class_points[list(self._classes)] = [ord(code) for code in self._classes.values()]
         classes_of: dict[str, list[str]] = {}
         for code, readings in readings_of.items():
             for syllable in readings:
@@ -233,7 +239,8 @@ class SoundIndex:
         """The key terms written as they are (spans), and every other span sounding like a key term."""
         exact: list[tuple[int, int]] = []
         spans: list[tuple[int, int, list[str]]] = []
-        coded = text.translate(self._classes)
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        coded = self._class_points[points].tobytes().decode("utf-32-le", "surrogatepass")
         other_starts: set[int] = set()
         for index, start, end in self._spellings.find_matches_as_indexes(coded, overlapping=True):
             readings = self._spelled_terms[index]
