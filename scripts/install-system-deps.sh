@@ -7,6 +7,8 @@ set -euo pipefail
 
 needed=()
 command -v chromium >/dev/null 2>&1 || needed+=(chromium)
+# Crawls run Chromium headless: the old headless shell renders the same pages with less CPU (core/browser.py).
+command -v chromium-headless-shell >/dev/null 2>&1 || needed+=(chromium-headless-shell)
 command -v redis-server >/dev/null 2>&1 || needed+=(redis-server)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || needed+=(fonts-wqy-microhei)
 # Emoji in crawled titles: the console and screenshots show them in colour.

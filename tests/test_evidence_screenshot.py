@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import shutil
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 from playwright.async_api import async_playwright
 from scrapy_playwright.page import PageMethod
 
-from core.browser import launch_options
+from core.browser import HEADLESS_SHELL, chromium_path, launch_options
 from crawler.evidence.screenshot import (
     MAX_CAPTURE_HEIGHT,
     SCREENSHOT_VIEWPORT,
@@ -103,3 +104,47 @@ def test_a_page_taller_than_the_capture_limit_is_captured_from_its_top_and_the_c
     evidence = Image.open(io.BytesIO(shot.png))
     assert evidence.size == (1280, MAX_CAPTURE_HEIGHT)
     assert evidence.convert("RGBA").tobytes() == Image.open(io.BytesIO(reference)).convert("RGBA").tobytes()
+
+
+def test_headless_crawls_launch_the_headless_shell_when_it_is_installed(tmp_path, monkeypatch):
+    for name in ("chromium", HEADLESS_SHELL):
+        (tmp_path / name).write_text("#!/bin/sh\n")
+        (tmp_path / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("LANTIAN_CHROMIUM", raising=False)
+    assert launch_options()["executable_path"] == str(tmp_path / HEADLESS_SHELL)
+    assert launch_options(headless=False)["executable_path"] == str(tmp_path / "chromium")
+    monkeypatch.setenv("LANTIAN_CHROMIUM", "/opt/chromium/chrome")
+    assert launch_options()["executable_path"] == "/opt/chromium/chrome"
+    (tmp_path / HEADLESS_SHELL).unlink()
+    monkeypatch.delenv("LANTIAN_CHROMIUM")
+    assert launch_options()["executable_path"] == str(tmp_path / "chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not shutil.which(HEADLESS_SHELL), reason=f"{HEADLESS_SHELL} is not installed")
+def test_the_headless_shell_draws_the_evidence_png_as_the_full_browser_does():
+    """The same page, the same size, the same pixels but for the anti-aliasing of glyph edges (the two draw text
+    with slightly different smoothing: under 1% of the pixels differ, all of them on text)."""
+
+    async def capture(executable: str) -> PageShot:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**{**launch_options(), "executable_path": executable})
+            try:
+                tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+                await tab.set_content(LISTING.format(height=1100))
+                return await full_page_png(tab)
+            finally:
+                await browser.close()
+
+    shell, full = (asyncio.run(capture(chromium_path(headless))) for headless in (True, False))
+    assert shell.png is not None and full.png is not None
+    shell_image, full_image = (Image.open(io.BytesIO(png)).convert("RGB") for png in (shell.png, full.png))
+    assert shell_image.size == full_image.size
+    differing = ImageChops.difference(shell_image, full_image).convert("L").point(lambda value: 255 if value else 0)
+    box = differing.getbbox()
+    assert box is not None and differing.histogram()[255] < 0.01 * shell_image.width * shell_image.height
+    page_text_rows = [(0, 60), (1160, 1232)]  # the heading and the last paragraph; the gradient between has no text
+    rows_with_differences = {y for y in range(box[1], box[3])
+                             if differing.crop((0, y, shell_image.width, y + 1)).getbbox()}
+    assert all(any(top <= y < bottom for top, bottom in page_text_rows) for y in rows_with_differences)
