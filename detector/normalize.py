@@ -205,10 +205,12 @@ class Normalizer:
 def _sound_matcher(section: SoundSection, path: Path, rules: RuleEngine | None,
                    canonicals: Iterable[str]) -> SoundMatcher | None:
     """Sound matching as the `sound` section of normalize.yaml sets it, over the words the rules look for (the
-    words of lexicons used in `near` and the `phrases`) and the canonical wordings above; None without rules."""
+    words of lexicons used in `near` and the `phrases`) and the canonical wordings above; None without rules.
+    The terms keep the order they are listed in (lexicons in the order rules.yaml first uses them): two terms that
+    match one span equally well (加位: 价位 or 加微) go to the one listed first, in every process."""
     if rules is None:
         return None
-    near = {name for rule in rules.rules if rule.near for name in rule.near}
+    near = dict.fromkeys(name for rule in rules.rules if rule.near for name in rule.near)
     terms = [term for name in near for term in rules.lexicons[name]]
     terms += [fold_variant(phrase) for rule in rules.rules for phrase in rule.phrases]
     terms += canonicals
