@@ -194,6 +194,22 @@ def test_feed_listings_need_the_browser(simulator: Any, tmp_path: Path) -> None:
     assert "playwright/browser_count" not in summary["counters"]
 
 
+def test_site_crawl_follows_internal_links_without_a_sitemap(simulator_factory: Callable[..., Any],
+                                                            tmp_path: Path) -> None:
+    """An agency site served on a port (as the simulator's are) is crawled through its own links when its sitemap
+    is not read: every active service page is reached from the home page."""
+    simulator = simulator_factory(listings=60)
+    work = Workspace(tmp_path, simulator)
+    work.edit_platform("agencies", lambda data: data["site"].update(sitemap=False))
+    summary = work.crawl("-p", "agencies", "--max-images", "0", "--quiet")
+    assert not [path for path in simulator.stats()["paths"] if "sitemap" in path], \
+        "a sitemap was read: the test does not test the links"
+    wanted = {canonical_url(t["url"]) for t in simulator.ground_truth()
+              if t["platform"] == "agencies" and t["status"] == "active"}
+    assert wanted and wanted <= set(work.seen())
+    assert summary["platforms"]["agencies"]["items"] == len(wanted)
+
+
 def test_scrapy_cli_runs_the_spiders(simulator: Any, tmp_path: Path) -> None:
     work = Workspace(tmp_path, simulator)
     scrapy = str(Path(sys.executable).with_name("scrapy"))

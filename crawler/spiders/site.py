@@ -79,8 +79,9 @@ class SiteSpider(PlatformSpider):
         depth = response.meta.get("depth", 0)
         if depth >= platform.site.max_depth or not isinstance(response, TextResponse):  # no links to follow
             return
-        extractor = LinkExtractor(allow=platform.site.allow, deny=platform.site.deny,
-                                  allow_domains=platform.domains())
+        # Which links stay on the site is `_on_site`'s same-origin test: LinkExtractor's `allow_domains` compares
+        # host:port with a bare host, so it dropped every link of a site served on a port.
+        extractor = LinkExtractor(allow=platform.site.allow, deny=platform.site.deny)
         for link in extractor.extract_links(response):
             if self._on_site(platform, link.url):
                 yield from self._follow(platform, link.url, depth=depth + 1, found_on=response.url)
