@@ -78,14 +78,16 @@ class IncrementalPipeline:
 
 class ListingImagesPipeline(FilesPipeline):
     """Scrapy's files pipeline for listing images, new or changed listings only (OCR reads text hidden in
-    images). `images` gets the local paths."""
+    images). `images` gets the local paths. The spider's `image_request(item, url)` builds each request (its
+    platform's download slot and robots rule) when it has one."""
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
         if item.get("change") not in ("new", "changed") and not captured_by_hand(item):
             return []
         limit = self.crawler.settings.getint("LANTIAN_MAX_IMAGES")
+        build = getattr(info.spider, "image_request", None)
         return [
-            Request(url, meta={"download_slot": item.get("platform")})
+            build(item, url) if build is not None else Request(url, meta={"download_slot": item.get("platform")})
             for url in (item.get("image_urls") or [])[:limit]
         ]
 

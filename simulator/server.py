@@ -66,6 +66,7 @@ class SimulatorConfig:
     rate_limit: float = 0.0
     fault_rate: float = 0.0
     latency: float = 0.0
+    disallow_images: bool = False
     out_dir: Path | None = None
     write_files: bool = True
 
@@ -120,7 +121,7 @@ class SimulatorServer:
         self.config.validate()
         self.world = world or World(self.config.seed, self.config.listings)
         self.site = Site(self.world, self.config.seed, self.config.rate_limit, self.config.fault_rate,
-                         self.config.latency)
+                         self.config.latency, self.config.disallow_images)
         self.out_dir = Path(self.config.out_dir) if self.config.out_dir else default_out_dir()
         self._sockets: dict[str, socket.socket] = {}
         self._runners: list[web.AppRunner] = []

@@ -113,3 +113,42 @@ def test_a_path_robots_txt_disallows_is_never_requested_unless_the_platform_opts
     counters, paths = crawl_agencies(obey=False)
     assert paths.get(private) == 1, "a platform that opts out of robots.txt is crawled where it disallows"
     assert "robotstxt/forbidden" not in counters, counters
+
+
+def test_listing_images_follow_the_platforms_robots_choice(
+        simulator_factory: Callable[..., Any], tmp_path: Path) -> None:
+    """The market's robots.txt disallows its images (`--disallow-images`, as image hosts often do). While the market
+    obeys robots no image is fetched; with `politeness.obey_robots: false` its listing images are fetched for OCR as
+    its pages are, and a claim written only in a picture is read."""
+    simulator = simulator_factory(listings=60, disallow_images=True)
+    market = [t for t in simulator.ground_truth() if t["platform"] == "market" and t["status"] == "active"]
+    in_pictures_only = [t for t in market if t["evasion"] == "image" and set(t["labels"]) - {"unlicensed_agency"}]
+    assert in_pictures_only, "the world has no market listing whose claim is only in its picture"
+    listings_with = Counter(k for t in market for k in t["keywords"])
+    keyword = min(in_pictures_only[0]["keywords"], key=listings_with.__getitem__)  # on the first result page
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text(f"{keyword}\n", "utf-8")
+
+    def crawl_market(obey: bool) -> tuple[Workspace, dict, dict[str, int]]:
+        work = Workspace(tmp_path / f"obey-{obey}", simulator)
+        work.edit_platform("market", lambda data: data["politeness"].update(obey_robots=obey))
+        summary = work.crawl("-p", "market", "--keywords", str(keywords), "--max-pages", "1", "--max-images", "2",
+                             "--quiet")
+        assert summary["platforms"]["market"]["items"] > 0
+        images = {path: n for path, n in simulator.stats()["paths"].items() if path.startswith("market/img/")}
+        return work, summary["counters"], images
+
+    _, counters, images = crawl_market(obey=True)
+    assert images == {}, "an image robots.txt disallows was fetched"
+    assert counters.get("robotstxt/forbidden", 0) > 0, "no image was asked for: the test does not test images"
+
+    work, counters, images = crawl_market(obey=False)
+    assert images, "a platform that opts out of robots.txt has its images fetched"
+    assert "robotstxt/forbidden" not in counters, counters
+    assert counters.get("lantian/market/image_errors", 0) == 0, counters
+    store = work.store()
+    try:
+        lead = store.get(lead_id(canonical_url(in_pictures_only[0]["url"])))
+        assert lead is not None and any(span["field"] == "image_text" for span in lead.evidence), lead
+    finally:
+        store.close()

@@ -88,8 +88,7 @@ class WorkerSiteSpider(FrontierFed, SiteSpider):
     async def _download_facts(self, platform: PlatformConfig, root: str) -> dict[str, Any]:
         assert platform.site.facts is not None
         request = scrapy.Request(urljoin(root, platform.site.facts.page), dont_filter=True,
-                                 meta={"platform": platform.name, "download_slot": platform.name,
-                                       "site_root": root, "lantian_page": True})
+                                 meta={**self.platform_meta(platform), "site_root": root, "lantian_page": True})
         assert self.crawler.engine is not None and self.crawler.stats is not None  # the spider is crawling
         try:
             response = await maybe_deferred_to_future(self.crawler.engine.download(request))

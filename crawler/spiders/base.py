@@ -112,6 +112,14 @@ class PlatformSpider(scrapy.Spider):
 
     # requests ---------------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def platform_meta(platform: PlatformConfig) -> dict[str, Any]:
+        """What every request to `platform` carries: its name, its download slot and its robots rule."""
+        meta: dict[str, Any] = {"platform": platform.name, "download_slot": platform.name}
+        if not platform.politeness.obey_robots:
+            meta["dont_obey_robotstxt"] = True
+        return meta
+
     def page_request(
         self,
         platform: PlatformConfig,
@@ -126,15 +134,8 @@ class PlatformSpider(scrapy.Spider):
     ) -> scrapy.Request:
         """A request for a page of `platform`: its download slot, its robots rule, the browser when asked, and how
         the page is read (`source`: a JSON page must answer JSON)."""
-        request_meta: dict[str, Any] = {
-            PAGE_META: True,
-            PAGE_SOURCE: source,
-            "platform": platform.name,
-            "download_slot": platform.name,
-            **(meta or {}),
-        }
-        if not platform.politeness.obey_robots:
-            request_meta["dont_obey_robotstxt"] = True
+        request_meta: dict[str, Any] = {PAGE_META: True, PAGE_SOURCE: source, **self.platform_meta(platform),
+                                        **(meta or {})}
         if render and platform.browser.enabled:
             request_meta["playwright"] = True
             request_meta["playwright_page_methods"] = self._page_methods(platform, render)
@@ -192,11 +193,13 @@ class PlatformSpider(scrapy.Spider):
         platform's download slot, under its robots rule, waiting for its fields, its images served from the ones
         the crawl downloaded."""
         platform = self.platforms[item["platform"]]
-        meta: dict[str, Any] = {"platform": platform.name, "download_slot": platform.name}
-        if not platform.politeness.obey_robots:
-            meta["dont_obey_robotstxt"] = True
         return screenshot_request(item["url"], wait_for=self._detail_wait_for(platform),
-                                  stored_images=list(item.get("images") or ()), meta=meta)
+                                  stored_images=list(item.get("images") or ()), meta=self.platform_meta(platform))
+
+    def image_request(self, item: ListingItem, url: str) -> scrapy.Request:
+        """One of a listing's images, for OCR (`ListingImagesPipeline`): in its platform's download slot, under its
+        robots rule."""
+        return scrapy.Request(url, meta=self.platform_meta(self.platforms[item["platform"]]))
 
     def due_requests(self) -> Iterator[scrapy.Request]:
         """Listings seen before whose re-crawl interval has passed, including ones no search shows any more."""

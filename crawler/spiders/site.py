@@ -40,7 +40,7 @@ class SiteSpider(PlatformSpider):
     def _robots_request(self, platform: PlatformConfig) -> scrapy.Request:
         robots = urljoin(platform.absolute(platform.start_urls[0]), "/robots.txt")
         return scrapy.Request(robots, callback=self.parse_robots, errback=self.on_error,
-                              meta={"platform": platform.name, "download_slot": platform.name})
+                              meta=self.platform_meta(platform))
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         """Sitemaps named in robots.txt, else `/sitemap.xml`."""
@@ -52,9 +52,7 @@ class SiteSpider(PlatformSpider):
 
     def _sitemap_request(self, platform: PlatformConfig, url: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                              meta={"platform": platform.name, "download_slot": platform.name,
-                                    **({"dont_obey_robotstxt": True} if not platform.politeness.obey_robots
-                                       else {})})
+                              meta=self.platform_meta(platform))
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         platform = self.platform_of(response)
@@ -129,8 +127,7 @@ class SiteSpider(PlatformSpider):
                 yield scrapy.Request(
                     urljoin(root, facts.page), callback=self.parse_facts, errback=self.facts_failed,
                     dont_filter=True, priority=20,
-                    meta={"platform": platform.name, "download_slot": platform.name, "site_root": root,
-                          "lantian_page": True},
+                    meta={**self.platform_meta(platform), "site_root": root, "lantian_page": True},
                 )
 
     def parse_facts(self, response: Response) -> Iterator[ListingItem]:

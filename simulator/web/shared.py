@@ -9,7 +9,7 @@ from aiohttp import web
 
 from simulator.images import render_product_image, render_text_image
 from simulator.listing import UnknownListing, parse_id
-from simulator.web.site import Site, robots_txt
+from simulator.web.site import IMAGE_PREFIX, Site, robots_txt
 
 
 @lru_cache(maxsize=512)
@@ -22,7 +22,8 @@ def _image(listing_id: str, number: int, version: int, text: str | None, caption
 def add_shared_routes(app: web.Application, site: Site, platform: str,
                       sitemaps: Callable[[], list[str]] | None = None) -> None:
     async def robots(request: web.Request) -> web.Response:
-        return web.Response(text=robots_txt(sitemaps() if sitemaps else None), content_type="text/plain")
+        text = robots_txt(site.disallowed_prefixes, sitemaps() if sitemaps else None)
+        return web.Response(text=text, content_type="text/plain")
 
     async def image(request: web.Request) -> web.Response:
         try:
@@ -36,7 +37,7 @@ def add_shared_routes(app: web.Application, site: Site, platform: str,
         return web.Response(body=body, content_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
     app.router.add_get("/robots.txt", robots)
-    app.router.add_get("/img/{id}/{n:\\d+}.png", image)
+    app.router.add_get(IMAGE_PREFIX + "{id}/{n:\\d+}.png", image)
     add_admin_routes(app, site)
 
 

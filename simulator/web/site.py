@@ -20,7 +20,8 @@ from simulator.world import World
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 EXEMPT_PREFIXES = ("/__admin/", "/robots.txt")
-NO_FAULT_PREFIXES = EXEMPT_PREFIXES + ("/static/", "/img/")
+IMAGE_PREFIX = "/img/"
+NO_FAULT_PREFIXES = EXEMPT_PREFIXES + ("/static/", IMAGE_PREFIX)
 PRIVATE_PREFIX = "/private/"
 DISALLOWED_PREFIXES = (PRIVATE_PREFIX, "/__admin/")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -73,6 +74,7 @@ class Site:
     rate_limit: float = 0.0
     fault_rate: float = 0.0
     latency: float = 0.0
+    disallow_images: bool = False
     endpoints: dict[str, str] = field(default_factory=dict)
     stats: Stats = field(default_factory=Stats)
     failed_once: set[str] = field(default_factory=set)
@@ -82,6 +84,12 @@ class Site:
             loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True,
             lstrip_blocks=True,
         )
+
+    @property
+    def disallowed_prefixes(self) -> tuple[str, ...]:
+        """The paths robots.txt disallows: the private pages and the admin API, and the images when asked (as image
+        hosts often do)."""
+        return DISALLOWED_PREFIXES + ((IMAGE_PREFIX,) if self.disallow_images else ())
 
     def url(self, listing: Listing) -> str:
         return self.endpoints.get(listing.platform, "") + canonical_path(listing)
@@ -139,7 +147,7 @@ def realism_middleware(site: Site, platform: str) -> Callable:
         path = request.path
         site.stats.requests[platform] += 1
         site.stats.paths[f"{platform}{path}"] += 1
-        if path.startswith(PRIVATE_PREFIX):
+        if path.startswith(PRIVATE_PREFIX) or (site.disallow_images and path.startswith(IMAGE_PREFIX)):
             site.stats.disallowed_hits += 1
         exempt = path.startswith(EXEMPT_PREFIXES) or path.endswith("sitemap.xml")
         politeness_counted = not path.startswith(EXEMPT_PREFIXES)
@@ -172,8 +180,8 @@ def realism_middleware(site: Site, platform: str) -> Callable:
     return middleware
 
 
-def robots_txt(sitemaps: list[str] | None = None) -> str:
-    lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in DISALLOWED_PREFIXES), "Allow: /", ""]
+def robots_txt(disallowed: tuple[str, ...], sitemaps: list[str] | None = None) -> str:
+    lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in disallowed), "Allow: /", ""]
     lines += [f"Sitemap: {url}" for url in sitemaps or []]
     return "\n".join(lines) + "\n"
 
