@@ -65,6 +65,25 @@ POSITIVES = [
     ("abnormal_filing", "挑一件授权未缴费的专利，发明人可以直接写您的名字"),  # a name on an unissued patent
     ("abnormal_filing", "实用新型第一发明人名额紧张，需要的抓紧"),
     ("impersonation", "我们是商标局在本地的办事机构，负责全市商标注册"),
+    # Official-sounding names in the text itself (no official body is called so) and the office's staff as seller.
+    ("impersonation", "全国商标注册受理中心 个体户公司都能办 当天递交"),
+    ("impersonation", "【国家专利申请服务中心】实用新型 外观 全程代办"),
+    ("impersonation", "知识产权审查协作服务部，专利预审加快授权"),
+    ("impersonation", "商标局工作人员为您一对一服务，加v详聊"),
+    # A granted patent's inventors changed as a service; one patent's price split between the names on it.
+    ("abnormal_filing", "专利授权后改发明人，本站可以代办"),
+    ("abnormal_filing", "下证后可以更换发明人，评中级够用"),
+    ("abnormal_filing", "一件专利给四位老师分摊，每人花费不到两千"),
+    ("abnormal_filing", "专利合买，每位老师出一部分钱，大家都能署名"),
+    ("abnormal_filing", "发明人名额按顺序收费，第一位最贵"),
+    ("abnormal_filing", "第一发明人位置可以通过专利转让获得，需要的可以联系我们"),
+    ("malicious_cancellation", "网红店名都被我们注了，想用的找我买"),
+    ("malicious_cancellation", "看上哪个标都能撤，价格美丽"),
+    ("insider_channel", "复审这边有人能说上话，驳回的商标放心交给我们"),
+    ("insider_channel", "我们跟局里的老师都熟，发明专利能快不少"),
+    ("insider_channel", "商标注册包下证，注不下来退一半"),
+    ("qualification_lending", "有代理师证的朋友可以挂我们这，社保代缴"),
+    ("qualification_lending", "没有资质也能接专利的活，借我们的名头递交，按件抽成"),
 ]
 
 HARD_NEGATIVES = [
@@ -113,6 +132,15 @@ HARD_NEGATIVES = [
     "专利转让后发明人不变，获得第一发明人的唯一途径是参与发明。",
     "建议提前注册商标，防止被他人抢注后高价转让。",
     "专利发明人要与参评人一致，不能是借用或者转让他人的专利。",  # a title rule, not a transfer sold
+    # The wordings above said of someone else, denied, or in their lawful sense:
+    "全国商标注册受理中心不是官方机构，是代理公司起的名字。",
+    "实用新型一般6到10个月授权，以审查进度为准。",  # a typical duration, not a promise
+    "授权后变更发明人只能更正错误，须全体发明人签字。",  # no title, no service offered
+    "专利申请费由甲乙双方各出一半，每人分摊的金额写入本合同。",  # co-owners sharing a fee in a contract
+    "几位老师合作完成的发明，按贡献大小排列发明人顺序。",
+    "不是什么商标都能撤，对方有使用证据就撤不掉。",
+    "专利转让不会改变第一发明人，有疑问可以联系我们。",
+    "职称评审办法规定，通过购买、挂名获得的专利不得作为评审依据。",
 ]
 
 EVASIONS = [

@@ -73,6 +73,9 @@ def test_quotation_marks_for_emphasis_in_an_ad_do_not_hide_the_claim(rules_detec
     ("网上有人说交钱就能挂靠到代理机构，是骗局吗？", "qualification_lending"),
     ("电商类目禁止使用以下宣传词：审查员关系、内部渠道、百分百授权。", "insider_channel"),
     ("我们不提供专利加名和买卖发明人位置服务，只做真实申请。", "abnormal_filing"),
+    ("本所只做真实申请，不做职称专利，也不出售现成专利。", "abnormal_filing"),
+    ("评职称买专利有什么风险？", "abnormal_filing"),
+    ("网上那个全国商标注册受理中心是官方的吗？", "impersonation"),
 ])
 def test_questions_hearsay_rule_lists_and_refusals_raise_no_rule(rules_detector: Detector, text: str,
                                                                  label: str) -> None:
