@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from core.lead import Listing  # noqa: E402
 from detector.detector import Detector  # noqa: E402
 from detector.registry import AgencyRegistry  # noqa: E402
 from detector.training.baseline import KeywordBaseline  # noqa: E402
@@ -37,10 +38,10 @@ FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 BANNERS = ("国家知识产权局指定代理 内部渠道30天下证", "专业撤三 拿下别人的商标", "高价收专利代理师证 不用坐班")
 
 
-def corpus_listings(count: int, joined: int = 1) -> list[dict[str, Any]]:
+def corpus_listings(count: int, joined: int = 1) -> list[Listing]:
     """`count` listings cycled from the corpus; `joined` > 1 concatenates that many texts into one page."""
     items = [item for split in ("train", "validation", "test") for item in read_items(data_root() / f"{split}.jsonl")]
-    listings = []
+    listings: list[Listing] = []
     for index in range(count):
         parts = [items[(index * joined + k) % len(items)] for k in range(joined)]
         listings.append({
@@ -50,7 +51,7 @@ def corpus_listings(count: int, joined: int = 1) -> list[dict[str, Any]]:
     return listings
 
 
-def measure(detect_many: Callable[[list[dict[str, Any]]], list[Any]], listings: list[dict[str, Any]],
+def measure(detect_many: Callable[[list[Listing]], list[Any]], listings: list[Listing],
             batch: int) -> tuple[float, float]:
     """(listings per wall second, listings per CPU second) of `detect_many` over `listings` in batches."""
     detect_many(listings[:batch])  # warm-up: lazy loads (jieba dictionary, model) are not throughput

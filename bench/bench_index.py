@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from statistics import median
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -43,14 +42,14 @@ import psutil
 from elasticsearch import helpers
 
 from core.labels import LABELS
-from core.lead import Detection, lead_id
+from core.lead import Detection, Listing, lead_id
 from index.es_server import EsServer, free_port
 from index.es_store import EsLeadStore
 from index.es_writer import CONCURRENT_REQUESTS
 
 PLATFORMS = ("xianyu", "taobao", "zbj", "58tongcheng", "xiaohongshu", "douyin", "baidu", "weixin")
 # Listings with their detections, as the crawler hands them to the store.
-Crawl = list[tuple[dict[str, Any], Detection]]
+Crawl = list[tuple[Listing, Detection]]
 PHRASES = (
     "国家知识产权局指定代理", "商标局官方受理窗口", "内部渠道30天下证", "包授权不过全额退款", "专业撤三拿下别人的商标",
     "评职称专利包下证", "批量申请实用新型凑高企指标", "高价收专利代理师证不用坐班", "资质挂靠开票走账",
@@ -69,7 +68,7 @@ def synthetic_crawl(n: int) -> Crawl:
         url = f"https://{platform}.example/item/{i}"
         text = "，".join(rng.choice(PHRASES) for _ in range(rng.randint(12, 24))) + f"。联系电话1380013{i:04d}"
         labels = rng.sample(LABELS, rng.randint(0, 2))
-        listing: dict[str, Any] = {
+        listing: Listing = {
             "id": lead_id(url), "platform": platform, "url": url, "canonical_url": url,
             "title": "".join(rng.sample(PHRASES, 3)), "text": text, "price": str(rng.randint(100, 9000)),
             "seller": f"知识产权服务{i % 300}号店", "seller_url": f"https://{platform}.example/shop/{i % 300}",

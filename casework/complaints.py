@@ -25,7 +25,8 @@ from pydantic import Field, field_validator
 from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
 from core.config import StrictModel
-from core.lead import STATUSES, Lead, iso_utc
+from core.lead import STATUSES, Lead, Listing, iso_utc
+from core.lead import lead_id as lead_id_of
 from core.settings import data_dir
 from index.store import LeadStore
 
@@ -276,8 +277,8 @@ def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Any,
         archive.close()
     text = reader.read(blob.path)
     received = now_iso()
-    listing = {
-        "id": hashlib.sha1(url.encode("utf-8")).hexdigest(), "platform": platform, "url": url, "canonical_url": url,
+    listing: Listing = {
+        "id": lead_id_of(url), "platform": platform, "url": url, "canonical_url": url,
         "title": f"举报投诉第{number}号所附截图", "text": text, "images": [], "image_urls": [],
         "fetched_at": received, "screenshot_path": str(blob.path), "screenshot_sha256": sha256,
         "content_sha256": sha256, "status": "active", "source": "complaint",

@@ -5,7 +5,8 @@ A detection is a pydantic model (`Detection`): the detector builds it once per l
 where they are made and read as attributes downstream; `Detection.document()` is the JSON document it always was.
 A lead is a pydantic model as well (`Lead`, what the store hands casework, the console and the exports), made from
 the stored document and giving it back unchanged by `Lead.document()`; the store itself works on that document
-(`LeadDocument`). The listing is still a typed dict (the crawler's item). Each of them keeps a field outside its type
+(`LeadDocument`). A listing is a typed dict (`Listing`): the crawler's item has its fields, and JSONL input to
+`lantian detect` is one. Each of them keeps a field outside its type
 (an older or a newer document's) whole, so the stores, the exports and the Kibana assets keep exactly the JSON
 documents they kept before. What a lead is, and why, is docs/domain.md's "What a lead is".
 """
@@ -108,7 +109,14 @@ class PageRecord(TypedDict, total=False):
 
 
 class Listing(PageRecord, total=False):
-    """One listing (an ad, a note, a service page) at its canonical URL, as the crawler hands it on."""
+    """One listing (an ad, a note, a service page) at its canonical URL, as the crawler hands it to the detector
+    (`Detector.detect`) and the lead store (`LeadStore.upsert`), and as `lantian detect` reads it from JSONL.
+
+    The crawler's item (`crawler.items.ListingItem`) has exactly these fields, plus the crawl's own bookkeeping.
+    Only `id` (the detector) and `canonical_url` or `url` (the store) are required; `images` are local paths after
+    the crawler's images stage, `image_text` the text of those images when the crawler read it already, `status`
+    `LISTING_ACTIVE` or `LISTING_REMOVED`, `capture` set on a listing captured by hand.
+    """
 
     contacts: list[str]
     image_text: str
@@ -116,11 +124,6 @@ class Listing(PageRecord, total=False):
     found_on: str | None
     http_status: int
     status: str
-    change: str
-    labels: list[str]
-    risk: float
-    detection: Detection
-    lead_id: str
     capture: Capture
 
 

@@ -2,48 +2,35 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any, cast
 
 import scrapy
 
+from core.lead import Listing
+
+# The crawl's own bookkeeping on an item, set by its stages and never handed on with the listing.
+BOOKKEEPING: tuple[str, ...] = (
+    "change",  # the seen-store's verdict: new, unchanged, changed or removed
+    "detection",  # the detector's `Detection`
+    "labels", "risk",  # the detection's labels and risk, for the crawl's own output
+    "lead_id",  # the lead the store wrote
+)
+
 
 class ListingItem(scrapy.Item):
-    """One listing (an ad, a note, a service page) at its canonical URL."""
+    """One listing (an ad, a note, a service page) at its canonical URL, as the crawl carries it from stage to
+    stage: the fields of `core.lead.Listing` (declared there, once) and the crawl's `BOOKKEEPING`. A field outside
+    both is refused when it is set."""
 
-    id = scrapy.Field()
-    platform = scrapy.Field()
-    url = scrapy.Field()
-    canonical_url = scrapy.Field()
-    title = scrapy.Field()
-    text = scrapy.Field()
-    price = scrapy.Field()
-    seller = scrapy.Field()
-    seller_url = scrapy.Field()
-    location = scrapy.Field()
-    contacts = scrapy.Field()
-    images = scrapy.Field()
-    image_urls = scrapy.Field()
-    image_text = scrapy.Field()
-    keyword = scrapy.Field()
-    found_on = scrapy.Field()
-    http_status = scrapy.Field()
-    fetched_at = scrapy.Field()
-    content_sha256 = scrapy.Field()
-    raw_sha256 = scrapy.Field()
-    raw_path = scrapy.Field()
-    screenshot_path = scrapy.Field()
-    screenshot_sha256 = scrapy.Field()
-    warc_path = scrapy.Field()
-    status = scrapy.Field()
-    change = scrapy.Field()
-    labels = scrapy.Field()
-    risk = scrapy.Field()
-    detection = scrapy.Field()
-    lead_id = scrapy.Field()
-    source = scrapy.Field()
-    capture = scrapy.Field()
+    fields = {name: scrapy.Field() for name in (*Listing.__annotations__, *BOOKKEEPING)}
 
 
-def captured_by_hand(item: ListingItem | dict) -> bool:
+def listing_of(item: ListingItem) -> Listing:
+    """The listing an item carries, as the detector and the lead store take it (without the crawl's bookkeeping)."""
+    return cast(Listing, {key: value for key, value in item.items() if key not in BOOKKEEPING})
+
+
+def captured_by_hand(item: ListingItem | dict[str, Any]) -> bool:
     """A listing a staff member asked for (`lantian capture`, a complaint's URL): it is detected, screenshotted and
     stored as a lead whatever the seen-store says and whether or not a label fires, so the decision is on record."""
     return bool(item.get("capture"))
@@ -52,7 +39,7 @@ def captured_by_hand(item: ListingItem | dict) -> bool:
 CONTENT_FIELDS = ("title", "text", "price", "seller", "location", "contacts", "image_urls")
 
 
-def content_sha256(item: ListingItem | dict) -> str:
+def content_sha256(item: ListingItem | dict[str, Any]) -> str:
     """Hash of what the detector reads, so an unchanged listing is recognised on re-crawl."""
     digest = hashlib.sha256()
     for field in CONTENT_FIELDS:

@@ -16,8 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline
 
-from core.lead import Detection
-from crawler.items import ListingItem, captured_by_hand, content_sha256
+from core.lead import Detection, Listing
+from crawler.items import ListingItem, captured_by_hand, content_sha256, listing_of
 from crawler.seen import SeenStore
 
 if TYPE_CHECKING:
@@ -29,11 +29,6 @@ T = TypeVar("T")
 
 def seen_store_path(settings: Any) -> Path:
     return Path(settings["LANTIAN_SEEN_DB"])
-
-
-def listing_dict(item: ListingItem) -> dict[str, Any]:
-    """The listing contract (docs/architecture.md) as a plain dict, without the crawler's bookkeeping."""
-    return {key: value for key, value in dict(item).items() if key not in ("detection", "change")}
 
 
 class IncrementalPipeline:
@@ -127,7 +122,7 @@ class DetectionPipeline:
             return item
         loop = asyncio.get_running_loop()
         try:
-            detection = await loop.run_in_executor(self.executor, self.detector.detect, listing_dict(item))
+            detection = await loop.run_in_executor(self.executor, self.detector.detect, listing_of(item))
         except Exception as exc:  # one bad listing must not stop the sweep; it is counted and logged
             self.crawler.stats.inc_value(f"lantian/{item['platform']}/errors")
             logger.error("Detector failed on %s: %s", item["url"], exc, exc_info=True)
@@ -203,7 +198,7 @@ class LeadSinkPipeline:
             if removed is not None:
                 self.crawler.stats.inc_value(f"lantian/{item['platform']}/leads_removed")
             return self._settled(item, spider)
-        listing = listing_dict(item)
+        listing = listing_of(item)
         if captured_by_hand(item):
             lead = await SharedLeadStore.run(lambda store: store.upsert(listing, item.get("detection") or Detection()))
             item["lead_id"] = lead.id
@@ -231,7 +226,7 @@ class LeadSinkPipeline:
         return item
 
     @staticmethod
-    def _refresh_lead(store: LeadStore, listing: dict[str, Any], detection: Detection) -> None:
+    def _refresh_lead(store: LeadStore, listing: Listing, detection: Detection) -> None:
         """An unflagged listing updates the lead it already is (a lead once flagged stays one), else nothing."""
         if store.get(listing["id"]) is not None:
             store.upsert(listing, detection)

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from core.config import ConfigError
 from core.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, SOLICITATION, UNLICENSED_AGENCY
-from core.lead import Detection
+from core.lead import Detection, Listing
 from core.settings import config_dir, project_root
 from detector.config import MODEL_LABELS, load_detector_file
 from detector.entities import Entity, EntityExtractor
@@ -211,13 +211,13 @@ class Detector:
                 raise ConfigError(f"{model_path}: no trained model there (run `lantian train`)")
         return cls(normalizer, rules, entities, settings, agency_registry, classifier, problem)
 
-    def detect(self, listing: Mapping[str, Any]) -> Detection:
+    def detect(self, listing: Listing) -> Detection:
         """Labels, scores, evidence, entities and risk of one listing (see docs/architecture.md)."""
         return self.detect_many([listing])[0]
 
     def detect_many(
         self,
-        listings: Iterable[Mapping[str, Any]],
+        listings: Iterable[Listing],
         on_error: Callable[[int, ListingError], None] | None = None,
     ) -> list[Detection]:
         """Detect a batch (the classifier predicts the whole batch at once).
@@ -273,12 +273,12 @@ class Detector:
 
     def iter_detect(
         self,
-        listings: Iterable[Mapping[str, Any]],
+        listings: Iterable[Listing],
         batch_size: int = 256,
         on_error: Callable[[int, ListingError], None] | None = None,
     ) -> Iterator[Detection]:
         """Stream results for a long input, predicting `batch_size` listings at a time."""
-        batch: list[Mapping[str, Any]] = []
+        batch: list[Listing] = []
         base = 0
         for listing in listings:
             batch.append(listing)
@@ -289,12 +289,12 @@ class Detector:
         if batch:
             yield from self.detect_many(batch, _shifted(on_error, base))
 
-    def model_inputs(self, listings: Iterable[Mapping[str, Any]]) -> tuple[list[str], list[dict[str, float]]]:
+    def model_inputs(self, listings: Iterable[Listing]) -> tuple[list[str], list[dict[str, float]]]:
         """The texts and rule features the classifier sees, for training on exactly what detection uses."""
         prepared = [self._prepare(listing) for listing in listings]
         return [p.model_text for p in prepared], [self.rules.features_from(p.analysis) for p in prepared]
 
-    def _prepare(self, listing: Mapping[str, Any]) -> _Prepared:
+    def _prepare(self, listing: Listing) -> _Prepared:
         if not isinstance(listing, Mapping):
             raise ListingError("a listing must be a JSON object")
         listing_id = listing.get("id")

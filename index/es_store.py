@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
-from core.lead import Detection, Lead, LeadDocument
+from core.lead import Detection, Lead, LeadDocument, Listing
 from index import cluster, es_query
 from index import lead as leads
 from index.es_agencies import EsAgencies
@@ -206,7 +206,7 @@ class EsLeadStore(LeadStore):
 
     # --- crawler writes survive outages ------------------------------------------------------------------
 
-    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Detection]]) -> WrittenLeads:
+    def upsert_many(self, pairs: Iterable[tuple[Listing, Detection]]) -> WrittenLeads:
         """Like `LeadStore.upsert_many`, in bulk batches of `batch_size`, up to `concurrent_requests` of them on the
         wire at once while the next is prepared (`BulkWriter.pipelined`).
 
@@ -217,7 +217,7 @@ class EsLeadStore(LeadStore):
                                                   self._write_batch))
 
     @staticmethod
-    def _observe(pairs: list[tuple[Mapping[str, Any], Detection]]) -> tuple[list[LeadDocument], Signatures]:
+    def _observe(pairs: list[tuple[Listing, Detection]]) -> tuple[list[LeadDocument], Signatures]:
         """Observations with their jieba words, and the signatures of their contents."""
         return EsLeadStore._signed([prepare(leads.observation(listing, detection)) for listing, detection in pairs])
 
@@ -245,7 +245,7 @@ class EsLeadStore(LeadStore):
             return [leads.merge(None, o) for o in observations]
         return written
 
-    def record_seen(self, listing: Mapping[str, Any]) -> Lead | None:
+    def record_seen(self, listing: Listing) -> Lead | None:
         """Like `LeadStore.record_seen`; None also while the operation waits in the spool."""
         op = {"op": "seen", "id": listing.get("id") or leads.lead_id(listing.get("canonical_url") or listing["url"]),
               "at": leads.iso_utc(listing.get("fetched_at"))}

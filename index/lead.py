@@ -18,6 +18,7 @@ from core.lead import (
     Detection,
     Entity,
     LeadDocument,
+    Listing,
     iso_utc,
     lead_id,
 )
@@ -54,7 +55,7 @@ def _first_entity(entities: list[dict[str, Any]], kind: str) -> str | None:
     return None
 
 
-def observation(listing: Mapping[str, Any], detection: Detection) -> LeadDocument:
+def observation(listing: Listing, detection: Detection) -> LeadDocument:
     """The lead fields one fetch of a listing determines (everything except history and workflow)."""
     canonical = listing.get("canonical_url") or listing.get("url")
     if not canonical:

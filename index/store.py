@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast, overload
 
-from core.lead import Detection, Lead, LeadDocument
+from core.lead import Detection, Lead, LeadDocument, Listing
 from index import cluster
 from index import lead as leads
 from index.query import COUNT_BY, LeadPage, LeadQuery
@@ -155,11 +155,11 @@ class LeadStore(ABC):
         doc = self._load(lead_id)
         return public(doc) if doc else None
 
-    def upsert(self, listing: Mapping[str, Any], detection: Detection) -> Lead:
+    def upsert(self, listing: Listing, detection: Detection) -> Lead:
         """Create or update the lead of `listing` (idempotent; keeps status, notes, audit and first_seen)."""
         return self.upsert_many([(listing, detection)])[0]
 
-    def upsert_many(self, pairs: Iterable[tuple[Mapping[str, Any], Detection]]) -> WrittenLeads:
+    def upsert_many(self, pairs: Iterable[tuple[Listing, Detection]]) -> WrittenLeads:
         """`upsert` for a batch of (listing, detection) pairs, written in one backend round trip."""
         observations = [leads.observation(listing, detection) for listing, detection in pairs]
         return WrittenLeads(self._write_observations(observations))
@@ -222,7 +222,7 @@ class LeadStore(ABC):
             self._near_duplicates = index
         return self._near_duplicates
 
-    def record_seen(self, listing: Mapping[str, Any]) -> Lead | None:
+    def record_seen(self, listing: Listing) -> Lead | None:
         """A re-fetch found the listing unchanged: bump last_seen/seen_count of its lead (None if not a lead)."""
         lead_id = listing.get("id") or leads.lead_id(listing.get("canonical_url") or listing["url"])
         if self._load(lead_id) is None:

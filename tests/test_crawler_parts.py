@@ -1,5 +1,5 @@
-"""The crawler's small parts: canonical URLs, Retry-After and retries, encodings, page text, oversized and
-non-HTML pages."""
+"""The crawler's small parts: the listing item, canonical URLs, Retry-After and retries, encodings, page text,
+oversized and non-HTML pages."""
 from __future__ import annotations
 
 import asyncio
@@ -13,9 +13,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.statscollectors import MemoryStatsCollector
 
-from core.lead import lead_id
+from core.lead import Detection, lead_id
 from crawler.extract import field_values, main_text
-from crawler.items import content_sha256
+from crawler.items import ListingItem, content_sha256, listing_of
 from crawler.middlewares import (
     PAGE_META,
     EncodingMiddleware,
@@ -131,6 +131,20 @@ def test_field_values_text_attributes_and_xpath() -> None:
     assert field_values(page, "a.s::attr(href)") == ["/shop/1"]
     assert field_values(page, "//img/@src") == ["/i/1.png"]
     assert field_values(page, "xpath://a/text()") == ["某某 代理"]
+
+
+def test_the_item_hands_on_its_listing_without_the_crawls_bookkeeping() -> None:
+    item = ListingItem(id="L1", canonical_url="http://h/item.htm?id=L1", title="商标加急", status="active")
+    item["change"], item["detection"] = "new", Detection(labels=["insider_channel"], risk=0.9)
+    item["labels"], item["risk"], item["lead_id"] = ["insider_channel"], 0.9, "L1"
+    assert listing_of(item) == {"id": "L1", "canonical_url": "http://h/item.htm?id=L1", "title": "商标加急",
+                                "status": "active"}
+
+
+def test_a_field_the_listing_does_not_declare_is_refused_where_a_spider_sets_it() -> None:
+    item = ListingItem(id="L1")
+    with pytest.raises(KeyError, match="wechat"):
+        item["wechat"] = "ipagent88"
 
 
 def test_content_hash_changes_only_with_content() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.labels import CONTENT_LABELS, UNLICENSED_AGENCY
-from core.lead import Detection
+from core.lead import Detection, Listing
 from detector.registry import AgencyRegistry
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -41,5 +41,5 @@ class KeywordBaseline:
                 labels.append(UNLICENSED_AGENCY)
         return Detection(id=listing.get("id"), labels=labels)
 
-    def detect_many(self, listings: Iterable[Mapping[str, Any]]) -> list[Detection]:
+    def detect_many(self, listings: Iterable[Listing]) -> list[Detection]:
         return [self.detect(listing) for listing in listings]

@@ -20,6 +20,7 @@ from typing import Any
 
 from core.config import ConfigError, read_yaml
 from core.labels import CONTENT_LABELS, GENRES, SOLICITING_GENRES, UNLICENSED_AGENCY
+from core.lead import Listing
 from core.settings import project_root
 from detector.training.obfuscate import obfuscate_items
 from detector.training.real_corpus import RealItem
@@ -402,7 +403,7 @@ def items_from_real(items: Iterable[RealItem]) -> list[Item]:
     return converted
 
 
-def listing_of(item: Item) -> dict[str, Any]:
+def listing_of(item: Item) -> Listing:
     """The listing fields a detector reads, from a corpus item."""
     return {"id": item.id, "title": item.title, "text": item.text, "seller": item.seller}
 

@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.labels import CONTENT_LABELS, LABELS
-from core.lead import Detection
+from core.lead import Detection, Listing
 from detector.training.corpus import Item, listing_of
 from detector.training.real_corpus import RealItem
 
 TARGETS = {"macro_f1": 0.92, "hard_negative_fpr": 0.05, "obfuscated_recall_gap": 0.05}
 REAL_TARGETS = {"any_label_recall": 0.85, "hard_negative_fpr": 0.10}
 
-DetectMany = Callable[[list[dict[str, Any]]], list[Detection]]
+DetectMany = Callable[[list[Listing]], list[Detection]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ class RealReport:
 def evaluate_real(system: str, detect_many: DetectMany, items: Sequence[RealItem], batch_size: int = 256,
                   advance: Callable[[int], None] | None = None) -> RealReport:
     """Run `detect_many` over real-world items (title and text, no seller) and score the content labels."""
-    listings = [{"id": item.id, "title": item.title, "text": item.text} for item in items]
+    listings: list[Listing] = [{"id": item.id, "title": item.title, "text": item.text} for item in items]
     predicted: list[set[str]] = []
     for start in range(0, len(listings), batch_size):
         batch = listings[start:start + batch_size]
