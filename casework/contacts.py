@@ -50,9 +50,9 @@ def contacts(lead: Lead) -> dict[str, list[str]]:
 
 
 def agency_names(lead: Lead) -> list[str]:
-    """Agency names a lead shows: `agency_name` (or an older document's `agency`), agency entities, else the seller
-    name."""
-    names = _as_list(lead.agency_name) + _as_list((lead.model_extra or {}).get("agency"))
+    """Agency names a lead shows: `agency_name` (its first agency entity, `index.lead`), the other agency entities,
+    else the seller name."""
+    names = _as_list(lead.agency_name)
     names += [str(e.get("value") or e["text"]) for e in lead.entities
               if ENTITY_KINDS.get(str(e.get("type", "")).lower()) == "agency_name" and e.get("text")]
     if not names:

@@ -17,8 +17,8 @@ from typing import Any
 
 from casework.config import LABEL_NAMES_ZH
 from casework.contacts import contacts
-from casework.workflow import CONFIRMED_STATUSES, STATUS_NAMES_ZH, now_iso
-from core.lead import AuditEvent, Lead
+from casework.workflow import CONFIRMED_STATUSES, STATUS_NAMES_ZH, last_status_event, now_iso
+from core.lead import Lead
 from core.settings import data_dir
 
 CASE_STATUSES: tuple[str, ...] = CONFIRMED_STATUSES
@@ -34,13 +34,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _confirmation(lead: Lead) -> AuditEvent:
-    for event in reversed(lead.audit):
-        if event.get("action") == "status" and event.get("to") == "confirmed":
-            return event
-    return {}
-
-
 def outside_shanghai(lead: Lead) -> bool:
     """Whether the lead's seller is located outside Shanghai (for transfer to another region, 案件移送).
 
@@ -54,7 +47,7 @@ def case_row(lead: Lead) -> dict[str, Any]:
     """One lead as a flat row for the case-handling system (Chinese label names, contacts joined), in the order
     of `COLUMNS`."""
     found = contacts(lead)
-    confirmed = _confirmation(lead)
+    confirmed = last_status_event(lead, "confirmed")
     row = {
         "id": lead.id, "status": STATUS_NAMES_ZH.get(lead.status, lead.status), "platform": lead.platform,
         "url": lead.url, "title": lead.title, "seller": lead.seller, "location": lead.location,

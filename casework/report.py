@@ -20,7 +20,7 @@ from casework.complaints import (
 )
 from casework.config import LABEL_NAMES_ZH, SOURCE_NAMES_ZH, RiskConfig
 from casework.export import safe_cell
-from casework.workflow import STATUS_NAMES_ZH
+from casework.workflow import STATUS_NAMES_ZH, status_events
 from index.district import UNKNOWN_DISTRICT
 from index.store import LeadStore
 
@@ -91,9 +91,8 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
             new += 1
     outcomes_in_period = dict.fromkeys(OUTCOMES, 0)
     for lead in all_leads:
-        for event in lead.audit:
-            if event.get("action") == "status" and event.get("to") in OUTCOMES \
-                    and period.since <= str(event.get("at") or "") <= period.until:
+        for event in status_events(lead, OUTCOMES):
+            if period.since <= str(event.get("at") or "") <= period.until:
                 outcomes_in_period[event["to"]] += 1
     status_now = store.counts(by="status")
     with ComplaintRegister() as register:

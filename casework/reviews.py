@@ -11,15 +11,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from casework.workflow import CONFIRMED_STATUSES
+from casework.workflow import CONFIRMED_STATUSES, status_events
 from core.lead import Lead
 
 POSITIVE = frozenset(CONFIRMED_STATUSES)
 
 
 def _decided(lead: Lead) -> bool:
-    return any(event.get("action") == "status" and event.get("to") in ("confirmed", "dismissed")
-               for event in lead.audit)
+    return bool(status_events(lead, ("confirmed", "dismissed")))
 
 
 def example(lead: Lead) -> dict[str, Any] | None:

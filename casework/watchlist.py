@@ -16,7 +16,7 @@ from casework.advertisers import resolve
 from casework.agencies import LICENCE_NAMES_ZH, licence
 from casework.config import LABEL_NAMES_ZH
 from casework.export import safe_cell
-from casework.workflow import CONFIRMED_STATUSES
+from casework.workflow import CONFIRMED_STATUSES, last_status_event
 from core.lead import Lead
 
 
@@ -52,10 +52,7 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 def confirmed_at(lead: Lead) -> str | None:
     """When a reviewer (or the supervisor) last confirmed the lead as a violation."""
-    for event in reversed(lead.audit):
-        if event.get("action") == "status" and event.get("to") == "confirmed":
-            return str(event.get("at") or "") or None
-    return None
+    return str(last_status_event(lead, "confirmed").get("at") or "") or None
 
 
 def watched_agencies(leads: Iterable[Lead], registry: Any, *, months: int = 12,

@@ -6,12 +6,12 @@ invalid transitions with the same message.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from core.lead import STATUSES, Lead
+from core.lead import STATUSES, AuditEvent, Lead
 from index.store import LeadStore
 
 # Statuses that mean a reviewer (or a supervisor) confirmed the violation: cases, positive training examples and
@@ -87,6 +87,17 @@ def allowed_next(status: str, role: str = "reviewer") -> list[str]:
     if role in ("admin", "system"):
         nxt |= ADMIN_TRANSITIONS.get(status, frozenset())
     return [s for s in STATUSES if s in nxt]
+
+
+def status_events(lead: Lead, to: Collection[str]) -> list[AuditEvent]:
+    """The audit events that moved `lead` to one of the statuses `to`, oldest first."""
+    return [event for event in lead.audit if event.get("action") == "status" and event.get("to") in to]
+
+
+def last_status_event(lead: Lead, to: str) -> AuditEvent:
+    """The latest audit event that moved `lead` to status `to` (who, when, why); {} when none did."""
+    events = status_events(lead, (to,))
+    return events[-1] if events else {}
 
 
 def _event(action: str, by: str, before: Any, after: Any, why: str | None) -> dict[str, Any]:

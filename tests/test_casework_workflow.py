@@ -7,6 +7,7 @@ import pytest
 
 from casework import workflow
 from casework.workflow import WorkflowError
+from core.lead import Lead
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
 
@@ -113,3 +114,22 @@ def test_a_listing_edited_clean_after_a_request_can_be_resolved_by_edit_and_reop
     lead = workflow.set_status(store, lead.id, "resolved_by_edit", by="recheck", role="system")
     assert workflow.allowed_next("resolved_by_edit") == ["removed", "persisting"]
     assert lead.status in workflow.CONFIRMED_STATUSES
+
+
+def test_a_leads_status_events_are_its_moves_to_those_statuses_oldest_first() -> None:
+    """What exports, reports, the watchlist and the supervisor's queue read from the audit trail: a move to a
+    status, not another change whose value happens to be spelt like one."""
+    def event(action: str, to: str, at: str) -> dict:
+        return {"at": at, "by": "alice", "action": action, "from": None, "to": to, "why": ""}
+
+    lead = Lead(id="L1", status="confirmed", audit=[
+        event("assignee", "confirmed", "2026-12-01T00:00:00Z"),
+        event("status", "reviewing", "2026-12-01T01:00:00Z"),
+        event("status", "confirmed", "2026-12-01T02:00:00Z"),
+        event("status", "reviewing", "2026-12-02T01:00:00Z"),
+        event("status", "confirmed", "2026-12-02T02:00:00Z"),
+    ])
+    moves = workflow.status_events(lead, ("confirmed", "dismissed"))
+    assert [e["at"] for e in moves] == ["2026-12-01T02:00:00Z", "2026-12-02T02:00:00Z"]
+    assert workflow.last_status_event(lead, "confirmed")["at"] == "2026-12-02T02:00:00Z"
+    assert workflow.last_status_event(lead, "dismissed") == {}

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from casework.console.security import require_admin
 from casework.console.web import lead_store, render
 from casework.users import User
+from casework.workflow import last_status_event
 from core.lead import AuditEvent, Lead
 from index import LeadQuery
 from index.store import LeadStore
@@ -18,10 +19,7 @@ router = APIRouter()
 
 def escalation(lead: Lead) -> AuditEvent:
     """The audit event that escalated the lead (the latest one)."""
-    for event in reversed(lead.audit):
-        if event.get("action") == "status" and event.get("to") == "escalated":
-            return event
-    return {}
+    return last_status_event(lead, "escalated")
 
 
 @router.get("/supervisor", response_class=HTMLResponse)
