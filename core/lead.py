@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, with_config
 from typing_extensions import TypedDict  # pydantic validates typing's TypedDict only from Python 3.12
@@ -83,8 +83,15 @@ class Capture(TypedDict):
     complaint: int | str | None
 
 
-class PageRecord(TypedDict, total=False):
-    """What a fetched page showed and where its evidence is: the fields a listing hands on and its lead keeps."""
+class Listing(TypedDict, total=False):
+    """One listing (an ad, a note, a service page) at its canonical URL, as the crawler hands it to the detector
+    (`Detector.detect`) and the lead store (`LeadStore.upsert`), and as `lantian detect` reads it from JSONL.
+
+    The crawler's item (`crawler.items.ListingItem`) has exactly these fields, plus the crawl's own bookkeeping.
+    Only `id` (the detector) and `canonical_url` or `url` (the store) are required; `images` are local paths after
+    the crawler's images stage, `image_text` the text of those images when the crawler read it already, `status`
+    `LISTING_ACTIVE` or `LISTING_REMOVED`, `capture` set on a listing captured by hand.
+    """
 
     id: str
     platform: str
@@ -106,18 +113,6 @@ class PageRecord(TypedDict, total=False):
     screenshot_sha256: str
     warc_path: str
     source: str
-
-
-class Listing(PageRecord, total=False):
-    """One listing (an ad, a note, a service page) at its canonical URL, as the crawler hands it to the detector
-    (`Detector.detect`) and the lead store (`LeadStore.upsert`), and as `lantian detect` reads it from JSONL.
-
-    The crawler's item (`crawler.items.ListingItem`) has exactly these fields, plus the crawl's own bookkeeping.
-    Only `id` (the detector) and `canonical_url` or `url` (the store) are required; `images` are local paths after
-    the crawler's images stage, `image_text` the text of those images when the crawler read it already, `status`
-    `LISTING_ACTIVE` or `LISTING_REMOVED`, `capture` set on a listing captured by hand.
-    """
-
     contacts: list[str]
     image_text: str
     keyword: str | None
@@ -189,40 +184,10 @@ AuditEvent = TypedDict("AuditEvent", {"at": str, "by": "str | None", "action": s
                                       "why": str}, total=False)
 
 
-class LeadDocument(PageRecord, total=False):
-    """A lead as the stores keep it: the JSON document their backends read and write, with the store's own fields
-    (`minhash`). Only the store (`index/`) handles it; it hands every part above a `Lead`."""
-
-    labels: list[str]
-    scores: dict[str, float]
-    risk: float
-    solicitation: float | None
-    evidence: list[Span]
-    entities: list[Entity]
-    contacts: dict[str, list[str]]
-    agency_code: str | None
-    agency_name: str | None
-    district: str | None
-    listing_status: str
-    captures: list[Capture]
-    first_seen: str
-    last_seen: str
-    seen_count: int
-    removed_at: str | None
-    cluster_id: str
-    status: str
-    assignee: str | None
-    dismissal_reason: str
-    takedown_deadline: str
-    takedown_reference: str
-    takedown_notices: list[dict[str, Any]]
-    status_changed_at: str
-    status_changed_by: str | None
-    notes: list[Note]
-    audit: list[AuditEvent]
-    complaints: list[int]
-    recheck: dict[str, Any]
-    minhash: str | None
+LeadDocument: TypeAlias = dict[str, Any]
+"""A lead as the stores keep it: the JSON object `Lead.document()` gives (the fields `Lead` declares, and any
+field outside it), with the store's own fields (`minhash`). Only the store (`index/`) handles it; merging a
+re-crawl and applying a workflow change work on it, and the store hands every part above a `Lead`."""
 
 
 class Lead(BaseModel):

@@ -6,7 +6,7 @@ Merging a re-crawl into an existing lead lives here too, so both backends keep w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from core.lead import (
     CONTACT_KINDS,
@@ -16,7 +16,6 @@ from core.lead import (
     STATUSES,
     Capture,
     Detection,
-    Entity,
     LeadDocument,
     Listing,
     iso_utc,
@@ -61,7 +60,7 @@ def observation(listing: Listing, detection: Detection) -> LeadDocument:
     if not canonical:
         raise ValueError("a listing needs a canonical_url (or url) to become a lead")
     entities: list[dict[str, Any]] = [dict(entity) for entity in detection.entities]
-    doc = cast(LeadDocument, {field: listing.get(field) for field in LISTING_FIELDS})
+    doc: LeadDocument = {field: listing.get(field) for field in LISTING_FIELDS}
     doc["canonical_url"] = canonical
     doc["images"] = [str(p) for p in listing.get("images") or []]
     doc["image_urls"] = [str(u) for u in listing.get("image_urls") or []]
@@ -72,7 +71,7 @@ def observation(listing: Listing, detection: Detection) -> LeadDocument:
     doc["risk"] = detection.risk
     doc["solicitation"] = detection.solicitation
     doc["evidence"] = [span.copy() for span in detection.evidence]
-    doc["entities"] = cast(list[Entity], entities)
+    doc["entities"] = entities
     doc["contacts"] = contacts_from(entities)
     doc["agency_code"] = _first_entity(entities, "agency_code")
     doc["agency_name"] = _first_entity(entities, "agency_name")
@@ -105,12 +104,12 @@ def merge(existing: LeadDocument | None, seen: LeadDocument) -> LeadDocument:
     what makes re-indexing a crawl and replaying the spool safe.
     """
     fetched = seen["fetched_at"]
-    lead: dict[str, Any]
+    lead: LeadDocument
     if existing is None:
         lead = dict(seen)
         lead.update(first_seen=fetched, last_seen=fetched, seen_count=1, status="new", notes=[], audit=[],
                     complaints=[], removed_at=None, cluster_id=seen.get("cluster_id") or seen["id"])
-        return cast(LeadDocument, lead)
+        return lead
     lead = dict(existing)
     # A lead keeps the source it came in by; every capture is added to its history once.
     source = source_of(existing)
@@ -131,27 +130,27 @@ def merge(existing: LeadDocument | None, seen: LeadDocument) -> LeadDocument:
     lead["cluster_id"] = existing.get("cluster_id") or seen.get("cluster_id") or seen["id"]
     lead["source"] = source
     lead["captures"] = captures
-    return cast(LeadDocument, lead)
+    return lead
 
 
 def mark_seen(existing: LeadDocument, fetched_at: Any) -> LeadDocument:
     """The lead after a re-fetch that found the content unchanged (no new detection)."""
-    lead: dict[str, Any] = dict(existing)
+    lead = dict(existing)
     fetched = iso_utc(fetched_at)
     if fetched > (existing.get("last_seen") or ""):
         lead["last_seen"] = fetched
         lead["seen_count"] = int(existing.get("seen_count") or 0) + 1
         lead["listing_status"] = "active"
         lead["removed_at"] = None
-    return cast(LeadDocument, lead)
+    return lead
 
 
 def mark_removed(existing: LeadDocument, at: Any) -> LeadDocument:
     """The lead after the crawler found the listing gone (the workflow status is casework's to change)."""
-    lead: dict[str, Any] = dict(existing)
+    lead = dict(existing)
     lead["listing_status"] = "removed"
     lead["removed_at"] = lead.get("removed_at") or iso_utc(at)
-    return cast(LeadDocument, lead)
+    return lead
 
 
 def apply_workflow(existing: LeadDocument, changes: Mapping[str, Any], event: Mapping[str, Any]) -> LeadDocument:
@@ -161,14 +160,14 @@ def apply_workflow(existing: LeadDocument, changes: Mapping[str, Any], event: Ma
         raise ValueError(f"update_workflow cannot change {', '.join(sorted(forbidden))}")
     if "status" in changes and changes["status"] not in STATUSES:
         raise ValueError(f"unknown status {changes['status']!r}: use one of {', '.join(STATUSES)}")
-    lead: dict[str, Any] = dict(existing)
+    lead = dict(existing)
     lead.update(changes)
     stamped = {**event, "at": iso_utc(event.get("at"))}
     if "status" in changes:
         lead["status_changed_at"] = stamped["at"]
         lead["status_changed_by"] = event.get("by")
     lead["audit"] = [*(existing.get("audit") or []), stamped]
-    return cast(LeadDocument, lead)
+    return lead
 
 
 def append_note(existing: LeadDocument, note: Mapping[str, Any]) -> LeadDocument:
@@ -176,7 +175,7 @@ def append_note(existing: LeadDocument, note: Mapping[str, Any]) -> LeadDocument
     text = str(note.get("text") or "").strip()
     if not text:
         raise ValueError("a note needs text")
-    lead: dict[str, Any] = dict(existing)
+    lead = dict(existing)
     entry = {"at": iso_utc(note.get("at")), "by": note.get("by"), "text": text}
     lead["notes"] = [*(existing.get("notes") or []), entry]
-    return cast(LeadDocument, lead)
+    return lead

@@ -9,7 +9,7 @@ store finds the alias on an older index and reindexes into `<prefix>-leads-v<MAP
 """
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from core.labels import LABELS
 from core.lead import LeadDocument
@@ -113,8 +113,7 @@ def prepare(doc: LeadDocument, fresh: bool = False) -> LeadDocument:
 
     In place because every lead passes here on its way to the server; `public()` drops the fields again.
     """
-    fields = cast(dict[str, Any], doc)
     for field, words in (("title", "title_words"), ("text", "text_words")):
-        if fresh or words not in fields:
-            fields[words] = textutil.words(fields.get(field))
+        if fresh or words not in doc:
+            doc[words] = textutil.words(doc.get(field))
     return doc

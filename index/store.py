@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, cast, overload
+from typing import Any, overload
 
 from core.lead import Detection, Lead, LeadDocument, Listing
 from index import cluster
@@ -252,7 +252,7 @@ class LeadStore(ABC):
         and history stay as they are; the content signatures are computed again. Returns how many."""
         batch: list[LeadDocument] = []
         for doc in docs:
-            lead = cast(LeadDocument, dict(doc))
+            lead = dict(doc)
             minhash = cluster.signature(lead.get("title"), lead.get("text"))
             lead["minhash"] = cluster.encode(minhash) if minhash is not None else None
             batch.append(lead)
