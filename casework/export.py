@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,18 +61,14 @@ def case_row(lead: Lead) -> dict[str, Any]:
     return {key: ("" if value is None else value) for key, value in row.items()}
 
 
+def _case_cells(lead: Lead) -> list[Any]:
+    row = case_row(lead)
+    return [row[key] for key, _ in COLUMNS]
+
+
 def write_cases_csv(leads: Iterable[Lead], path: Path) -> int:
-    """Write the rows with Chinese headers (UTF-8 with BOM so Excel opens it right); returns the row count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([title for _, title in COLUMNS])
-        for lead in leads:
-            row = case_row(lead)
-            writer.writerow([safe_cell(row[key]) for key, _ in COLUMNS])
-            count += 1
-    return count
+    """Write the rows with Chinese headers; returns the row count."""
+    return write_csv(path, [title for _, title in COLUMNS], map(_case_cells, leads))
 
 
 # Characters XML 1.0 (hence DOCX and XLSX) cannot hold; crawled text sometimes carries them.
@@ -98,20 +94,38 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_cases_xlsx(leads: Iterable[Lead], path: Path) -> int:
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Iterable[Any]]) -> int:
+    """A table for spreadsheet users as CSV: UTF-8 with a BOM (so Excel opens it right), the header, then the rows,
+    every cell through `safe_cell`; returns the row count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([safe_cell(value) for value in row])
+            count += 1
+    return count
+
+
+def write_xlsx(path: Path, sheet_name: str, header: Sequence[str], rows: Iterable[Iterable[Any]]) -> int:
+    """The same table as an XLSX workbook of one sheet; returns the row count."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("线索")
-    sheet.append([title for _, title in COLUMNS])
+    sheet = workbook.create_sheet(sheet_name)
+    sheet.append(list(header))
     count = 0
-    for lead in leads:
-        row = case_row(lead)
-        sheet.append([safe_cell(row[key]) for key, _ in COLUMNS])
+    for row in rows:
+        sheet.append([safe_cell(value) for value in row])
         count += 1
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(str(path))
     return count
+
+
+def write_cases_xlsx(leads: Iterable[Lead], path: Path) -> int:
+    return write_xlsx(path, "线索", [title for _, title in COLUMNS], map(_case_cells, leads))
 
 
 def resolve_path(value: str | None) -> Path | None:

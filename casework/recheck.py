@@ -15,7 +15,6 @@ versions' evidence (the lead keeps the first fetch; `recheck.edit` holds what it
 """
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from parsel import Selector
 
 from casework import workflow
 from casework.config import RecheckConfig
-from casework.export import safe_cell
+from casework.export import write_csv
 from core.lead import Detection, Lead, iso_utc
 from core.settings import config_dir
 from crawler.extract import field_text, main_text
@@ -235,17 +234,10 @@ def result_row(lead: Lead) -> dict[str, Any]:
 
 def write_results_csv(store: LeadStore, verdicts: Iterable[Verdict], path: Path) -> int:
     """The per-URL result table of one re-check run (unreachable listings included, with their reason)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with open(out, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([title for _, title in RESULT_COLUMNS])
-        for verdict in verdicts:
-            lead = store.get(verdict.lead_id) or Lead(id=verdict.lead_id, status="")
-            row = result_row(lead)
-            if verdict.outcome == "unreachable":
-                row.update(outcome="unreachable", reason=verdict.reason, checked_at="", http_status="")
-            writer.writerow([safe_cell(row[key]) for key, _ in RESULT_COLUMNS])
-            count += 1
-    return count
+    def cells(verdict: Verdict) -> list[Any]:
+        row = result_row(store.get(verdict.lead_id) or Lead(id=verdict.lead_id, status=""))
+        if verdict.outcome == "unreachable":
+            row.update(outcome="unreachable", reason=verdict.reason, checked_at="", http_status="")
+        return [row[key] for key, _ in RESULT_COLUMNS]
+
+    return write_csv(Path(path), [title for _, title in RESULT_COLUMNS], map(cells, verdicts))

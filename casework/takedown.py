@@ -9,7 +9,6 @@ anywhere; characters that font lacks (emoji, rare symbols) are printed as a visi
 """
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -22,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from casework.config import LABEL_NAMES_ZH, TakedownConfig
 from casework.config import Letter as LetterTemplate
-from casework.export import resolve_path, safe_cell, xml_safe
+from casework.export import resolve_path, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER
 from core.config import ConfigError
 from core.lead import Lead
@@ -332,14 +331,9 @@ def write_pdf(letter: Letter, path: Path) -> Path:
 
 def write_url_csv(letter: Letter, path: Path) -> Path:
     """The platform's bulk-complaint upload: one row per URL with the violation and evidence hash."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["url", "title", "violation", "legal_basis", "raw_sha256", "fetched_at", "lead_id"])
-        for row in letter.rows:
-            writer.writerow([safe_cell(value) for value in (row.url, row.title, row.violations,
-                                                            row.basis.replace("\n", "；"), row.raw_sha256,
-                                                            row.fetched_at, row.lead_id)])
+    write_csv(path, ["url", "title", "violation", "legal_basis", "raw_sha256", "fetched_at", "lead_id"],
+              ((row.url, row.title, row.violations, row.basis.replace("\n", "；"), row.raw_sha256, row.fetched_at,
+                row.lead_id) for row in letter.rows))
     return path
 
 

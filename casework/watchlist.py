@@ -4,7 +4,6 @@ across its confirmed leads) with its codes, licence status from the registry, vi
 SHA-256 of each lead's evidence; CSV and XLSX, every cell formula-safe."""
 from __future__ import annotations
 
-import csv
 from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from typing import Any
 from casework.advertisers import resolve
 from casework.agencies import LICENCE_NAMES_ZH, licence
 from casework.config import LABEL_NAMES_ZH
-from casework.export import safe_cell
+from casework.export import write_csv, write_xlsx
 from casework.workflow import CONFIRMED_STATUSES, last_status_event
 from core.lead import Lead
 
@@ -85,30 +84,16 @@ def watched_agencies(leads: Iterable[Lead], registry: Any, *, months: int = 12,
 
 def _row(agency: WatchedAgency) -> list[Any]:
     values = agency.__dict__
-    return [safe_cell("\n".join(value) if isinstance(value, list) else value)
-            for value in (values[key] for key, _ in COLUMNS)]
+    return ["\n".join(value) if isinstance(value, list) else value for value in (values[key] for key, _ in COLUMNS)]
 
 
 def write_watchlist_csv(agencies: list[WatchedAgency], path: Path) -> Path:
-    """UTF-8 with BOM (Excel opens it right); every cell formula-safe (`safe_cell`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([title for _, title in COLUMNS])
-        writer.writerows(_row(agency) for agency in agencies)
+    write_csv(path, [title for _, title in COLUMNS], map(_row, agencies))
     return path
 
 
 def write_watchlist_xlsx(agencies: list[WatchedAgency], path: Path) -> Path:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("快速预审关注名单")
-    sheet.append([title for _, title in COLUMNS])
-    for agency in agencies:
-        sheet.append(_row(agency))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(str(path))
+    write_xlsx(path, "快速预审关注名单", [title for _, title in COLUMNS], map(_row, agencies))
     return path
 
 
