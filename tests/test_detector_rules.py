@@ -77,6 +77,13 @@ POSITIVES = [
     ("abnormal_filing", "专利合买，每位老师出一部分钱，大家都能署名"),
     ("abnormal_filing", "发明人名额按顺序收费，第一位最贵"),
     ("abnormal_filing", "第一发明人位置可以通过专利转让获得，需要的可以联系我们"),
+    # The buyer put on a patent as its inventor, with no part in the invention.
+    ("abnormal_filing", "已授权实用新型转让，发明人一栏可以改成您"),
+    ("abnormal_filing", "赶评审来不及自己申请的，您作为第一发明人，撰写提交我们负责"),
+    ("abnormal_filing", "专利由我们代写代交，您只需提供个人信息"),
+    ("abnormal_filing", "发明人写您本人，无需参与研发"),
+    ("abnormal_filing", "手上还有一批授权未缴费的外观专利，根据您的专业挑"),
+    ("abnormal_filing", "第二发明人位置还能安排，要的老师尽早联系"),
     ("malicious_cancellation", "网红店名都被我们注了，想用的找我买"),
     ("malicious_cancellation", "看上哪个标都能撤，价格美丽"),
     ("insider_channel", "复审这边有人能说上话，驳回的商标放心交给我们"),
@@ -140,6 +147,8 @@ HARD_NEGATIVES = [
     "几位老师合作完成的发明，按贡献大小排列发明人顺序。",
     "不是什么商标都能撤，对方有使用证据就撤不掉。",
     "专利转让不会改变第一发明人，有疑问可以联系我们。",
+    "申请专利时发明人一栏写您本人，申请人写贵公司，技术交底由您的研发人员提供。",  # a real inventor filing
+    "委托申请专利，您只需提供个人信息和技术交底书，其余由代理师完成。",  # details and a disclosure: a real application
     "职称评审办法规定，通过购买、挂名获得的专利不得作为评审依据。",
 ]
 
