@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from casework.config import known_keys
 from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
 from core.config import StrictModel
@@ -63,9 +64,7 @@ class ComplaintsConfig(StrictModel):
     @field_validator("closed_statuses")
     @classmethod
     def _known_statuses(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = set(value) - set(STATUSES)
-        if unknown:
-            raise ValueError(f"unknown lead statuses {sorted(unknown)}; statuses are {', '.join(STATUSES)}")
+        known_keys(value, STATUSES, "lead statuses")
         if not value:
             raise ValueError("at least one status must close a lead")
         return value
@@ -378,20 +377,13 @@ def reply_text(reply: Reply) -> str:
 
 def write_reply(reply: Reply, out_dir: Path) -> dict[str, Path]:
     """The answer as DOCX and plain text (UTF-8); returns their paths by kind."""
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     from casework.export import xml_safe
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    document = Document()
-    COMPLAINT_REPLY.apply(document.sections[0])
-    normal = document.styles["Normal"]
-    normal.font.name = "SimSun"
-    normal.font.size = Pt(12)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
+    document = COMPLAINT_REPLY.new_document(font_pt=12)
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run(xml_safe(reply.title))

@@ -1,6 +1,7 @@
 """Casework's config files under `config/casework/`, validated at load so a typo names its file and field."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -9,6 +10,16 @@ from pydantic import Field, field_validator, model_validator
 from core.config import StrictModel, load_model
 from core.labels import LABELS
 from core.settings import config_dir
+
+Table = TypeVar("Table", bound=Mapping[str, Any])
+
+
+def known_keys(value: Table, known: Sequence[str], what: str) -> Table:
+    """A config table whose keys must be among `known` (`what` they are, for the message naming the others)."""
+    unknown = set(value) - set(known)
+    if unknown:
+        raise ValueError(f"unknown {what} {sorted(unknown)}; {what} are {', '.join(known)}")
+    return value
 
 LABEL_NAMES_ZH: dict[str, str] = {
     "impersonation": "冒用官方名义、标识",
@@ -56,10 +67,7 @@ class TakedownConfig(StrictModel):
     @field_validator("violations")
     @classmethod
     def _known_labels(cls, value: dict[str, Violation]) -> dict[str, Violation]:
-        unknown = set(value) - set(LABELS)
-        if unknown:
-            raise ValueError(f"unknown labels {sorted(unknown)}; labels are {', '.join(LABELS)}")
-        return value
+        return known_keys(value, LABELS, "labels")
 
     def violation(self, label: str) -> Violation:
         return self.violations.get(label) or Violation(name=LABEL_NAMES_ZH.get(label, label))
@@ -82,10 +90,7 @@ class RiskConfig(StrictModel):
     @field_validator("indicators")
     @classmethod
     def _known_indicators(cls, value: dict[str, Indicator]) -> dict[str, Indicator]:
-        unknown = set(value) - set(RISK_INDICATORS)
-        if unknown:
-            raise ValueError(f"unknown indicators {sorted(unknown)}; indicators are {', '.join(RISK_INDICATORS)}")
-        return value
+        return known_keys(value, RISK_INDICATORS, "indicators")
 
     @field_validator("classes")
     @classmethod
@@ -151,10 +156,7 @@ class TriageConfig(StrictModel):
     @field_validator("label_severity")
     @classmethod
     def _known_labels(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = set(value) - set(LABELS)
-        if unknown:
-            raise ValueError(f"unknown labels {sorted(unknown)}; labels are {', '.join(LABELS)}")
-        return value
+        return known_keys(value, LABELS, "labels")
 
     @field_validator("platform_reach", mode="before")
     @classmethod

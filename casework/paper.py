@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from docx.document import Document
     from docx.section import Section
 
 A4_SHORT_MM = 210.0
@@ -47,6 +48,21 @@ class PageLayout:
         section.page_width, section.page_height = Mm(self.width_mm), Mm(self.height_mm)
         section.top_margin, section.bottom_margin = Mm(self.top_mm), Mm(self.bottom_mm)
         section.left_margin, section.right_margin = Mm(self.left_mm), Mm(self.right_mm)
+
+    def new_document(self, font_pt: float) -> Document:
+        """A new DOCX laid out on this page, its body text in SimSun at `font_pt` points (Chinese text too: Word
+        takes East Asian text's font from its own attribute)."""
+        from docx import Document as new_docx
+        from docx.oxml.ns import qn
+        from docx.shared import Pt
+
+        document = new_docx()
+        self.apply(document.sections[0])
+        normal = document.styles["Normal"]
+        normal.font.name = "SimSun"
+        normal.font.size = Pt(font_pt)
+        normal.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
+        return document
 
 
 # Takedown requests: landscape, so the nine-column table of listings stays readable.

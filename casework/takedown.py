@@ -186,17 +186,10 @@ def _attachment_caption(attachment: int, index: int, row: TakedownRow) -> str:
 
 
 def write_docx(letter: Letter, path: Path) -> Path:
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-    from docx.oxml.ns import qn
     from docx.shared import Cm, Mm, Pt
 
-    document = Document()
-    TAKEDOWN_LETTER.apply(document.sections[0])
-    normal = document.styles["Normal"]
-    normal.font.name = "SimSun"
-    normal.font.size = Pt(10.5)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
+    document = TAKEDOWN_LETTER.new_document(font_pt=10.5)
 
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER

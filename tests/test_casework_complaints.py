@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from casework import workflow
@@ -65,7 +66,11 @@ def test_status_follows_the_leads_and_the_answer_waits_for_them(register: Compla
     assert "持证机构陈述事实" in files["txt"].read_text("utf-8") and "李女士" in files["txt"].read_text("utf-8")
     assert status_of(register.get(1), store, config) == "answered"
     assert register.get(1).reply["sha256"]["docx"]
-    [section] = Document(str(files["docx"])).sections
+    document = Document(str(files["docx"]))
+    [section] = document.sections
+    normal = document.styles["Normal"]
+    assert (normal.font.name, normal.font.size.pt) == ("SimSun", 12)
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "SimSun", "Chinese text in SimSun too"
     assert section.orientation == WD_ORIENT.PORTRAIT
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4, not US Letter
     assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,

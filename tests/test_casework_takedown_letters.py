@@ -9,6 +9,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from rich.console import Console
@@ -92,7 +93,11 @@ def test_the_docx_and_the_pdf_are_both_landscape_a4_with_the_same_margins(store,
     result = CliRunner().invoke(app, ["takedown", "--platform", "market", "--out", str(out), "--by", "root"])
     assert result.exit_code == 0, result.output
 
-    [section] = Document(str(next(out.glob("*.docx")))).sections
+    document = Document(str(next(out.glob("*.docx"))))
+    [section] = document.sections
+    normal = document.styles["Normal"]
+    assert (normal.font.name, normal.font.size.pt) == ("SimSun", 10.5)
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "SimSun", "Chinese text in SimSun too"
     assert section.orientation == WD_ORIENT.LANDSCAPE
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)  # A4, not US Letter
     margins = [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,
