@@ -70,6 +70,12 @@ POSITIVES = [
     ("impersonation", "【国家专利申请服务中心】实用新型 外观 全程代办"),
     ("impersonation", "知识产权审查协作服务部，专利预审加快授权"),
     ("impersonation", "商标局工作人员为您一对一服务，加v详聊"),
+    ("impersonation", "中国商标注册网 个人企业商标在线申请"),
+    ("impersonation", "专利申请官网入口，实用新型一键申请"),
+    ("impersonation", "知识产权局商标注册处，专人办理"),
+    ("insider_channel", "商标VIP通道，驳回率低于同行"),
+    ("insider_channel", "我们可以直接对接审查员，补正当天处理"),
+    ("insider_channel", "专利审查有熟人帮看，提前结案"),
     # A granted patent's inventors changed as a service; one patent's price split between the names on it.
     ("abnormal_filing", "专利授权后改发明人，本站可以代办"),
     ("abnormal_filing", "下证后可以更换发明人，评中级够用"),
@@ -141,6 +147,10 @@ HARD_NEGATIVES = [
     "专利发明人要与参评人一致，不能是借用或者转让他人的专利。",  # a title rule, not a transfer sold
     # The wordings above said of someone else, denied, or in their lawful sense:
     "全国商标注册受理中心不是官方机构，是代理公司起的名字。",
+    "中国商标网可以免费查询商标信息，也能网上提交注册申请。",  # the real site: no national name with a filing word
+    "专利申请请登录国家知识产权局专利业务办理系统，谨防假冒官网。",
+    "这些叫商标注册官网的网站其实是代理公司，不是商标局。",
+    "专利审查没有熟人一说，都按顺序审。",
     "实用新型一般6到10个月授权，以审查进度为准。",  # a typical duration, not a promise
     "授权后变更发明人只能更正错误，须全体发明人签字。",  # no title, no service offered
     "专利申请费由甲乙双方各出一半，每人分摊的金额写入本合同。",  # co-owners sharing a fee in a contract
