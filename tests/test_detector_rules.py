@@ -73,6 +73,8 @@ POSITIVES = [
     ("impersonation", "中国商标注册网 个人企业商标在线申请"),
     ("impersonation", "专利申请官网入口，实用新型一键申请"),
     ("impersonation", "知识产权局商标注册处，专人办理"),
+    ("impersonation", "国家工商总局指定商标代理，注册快"),
+    ("impersonation", "国家知识产权局授权办理商标注册，全国受理"),
     ("insider_channel", "商标VIP通道，驳回率低于同行"),
     ("insider_channel", "我们可以直接对接审查员，补正当天处理"),
     ("insider_channel", "专利审查有熟人帮看，提前结案"),
@@ -151,6 +153,8 @@ HARD_NEGATIVES = [
     "专利申请请登录国家知识产权局专利业务办理系统，谨防假冒官网。",
     "这些叫商标注册官网的网站其实是代理公司，不是商标局。",
     "专利审查没有熟人一说，都按顺序审。",
+    "2018年机构改革后，原国家工商总局商标局的职责划入国家知识产权局。",
+    "发明专利经国家知识产权局授权后，专利权人应按时缴纳年费。",
     "实用新型一般6到10个月授权，以审查进度为准。",  # a typical duration, not a promise
     "授权后变更发明人只能更正错误，须全体发明人签字。",  # no title, no service offered
     "专利申请费由甲乙双方各出一半，每人分摊的金额写入本合同。",  # co-owners sharing a fee in a contract
