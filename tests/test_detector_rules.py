@@ -78,6 +78,7 @@ POSITIVES = [
     ("insider_channel", "商标VIP通道，驳回率低于同行"),
     ("insider_channel", "我们可以直接对接审查员，补正当天处理"),
     ("insider_channel", "专利审查有熟人帮看，提前结案"),
+    ("insider_channel", "商标注册成功率高达98%，十年老店"),
     # A granted patent's inventors changed as a service; one patent's price split between the names on it.
     ("abnormal_filing", "专利授权后改发明人，本站可以代办"),
     ("abnormal_filing", "下证后可以更换发明人，评中级够用"),
@@ -153,6 +154,7 @@ HARD_NEGATIVES = [
     "专利申请请登录国家知识产权局专利业务办理系统，谨防假冒官网。",
     "这些叫商标注册官网的网站其实是代理公司，不是商标局。",
     "专利审查没有熟人一说，都按顺序审。",
+    "近五年商标注册申请的通过率约为60%，实用新型一般授权率在90%左右。",  # statistics, not a promise
     "2018年机构改革后，原国家工商总局商标局的职责划入国家知识产权局。",
     "发明专利经国家知识产权局授权后，专利权人应按时缴纳年费。",
     "实用新型一般6到10个月授权，以审查进度为准。",  # a typical duration, not a promise
