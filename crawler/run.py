@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from scrapy import Spider
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.log import get_scrapy_root_handler
+from twisted.internet.defer import Deferred
 
 from core.settings import data_dir
 from crawler import health
@@ -47,16 +50,35 @@ def crawler_settings(overrides: dict[str, Any] | None = None) -> Settings:
     return settings
 
 
-def crawler_process(settings: Settings) -> CrawlerProcess:
+class LeveledCrawlerProcess(CrawlerProcess):
     """A CrawlerProcess logging at `LOG_LEVEL` and doing no work for messages below it.
 
-    Scrapy's root handler drops records below `LOG_LEVEL` but leaves the root logger at NOTSET, so every debug
-    record is still built, and scrapy-playwright, which checks the logger's level, attaches its request and response
+    Scrapy's root handler drops records below `LOG_LEVEL` but leaves the root logger at NOTSET, and sets it back to
+    NOTSET whenever a crawler starts and installs its handler: so every debug record is still built, and
+    scrapy-playwright, which checks its logger's level when it opens a tab, attaches its request and response
     loggers to every tab: each costs a round trip to the Playwright driver (and Chromium) for a header, per request
-    and response of every rendered page, only for a line that is then dropped."""
-    process = CrawlerProcess(settings, install_root_handler=True)
-    logging.root.setLevel(settings.get("LOG_LEVEL"))
-    return process
+    and response of every rendered page, only for a line that is then dropped. Here the root logger is set to the
+    root handler's level when the process starts and again after each crawler has installed its handler."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings, install_root_handler=True)
+        self._level_root_logger()
+
+    def crawl(self, crawler_or_spidercls: type[Spider] | str | Crawler, *args: Any, **kwargs: Any) -> Deferred[None]:
+        started = super().crawl(crawler_or_spidercls, *args, **kwargs)
+        self._level_root_logger()
+        return started
+
+    @staticmethod
+    def _level_root_logger() -> None:
+        handler = get_scrapy_root_handler()
+        if handler is not None:
+            logging.root.setLevel(handler.level)
+
+
+def crawler_process(settings: Settings) -> LeveledCrawlerProcess:
+    """The process the crawls of one run share (`LeveledCrawlerProcess`: nothing done for unlogged messages)."""
+    return LeveledCrawlerProcess(settings)
 
 
 def _log_settings(kind: str) -> dict[str, Any]:

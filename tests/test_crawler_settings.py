@@ -81,8 +81,10 @@ def test_the_images_store_exists_before_scrapy_opens_it(tmp_path: Path, monkeypa
 
 LOGGING_PROBE = """
 import logging, sys
+from scrapy import Spider
 from crawler.run import crawler_process, crawler_settings
-crawler_process(crawler_settings({"LOG_LEVEL": sys.argv[1]}))
+process = crawler_process(crawler_settings({"LOG_LEVEL": sys.argv[1], "ITEM_PIPELINES": {}}))
+process.crawl(type("Probe", (Spider,), {"name": "probe", "start_urls": []}))
 print(logging.getLogger("scrapy-playwright").getEffectiveLevel() <= logging.DEBUG)
 """
 
@@ -90,7 +92,8 @@ print(logging.getLogger("scrapy-playwright").getEffectiveLevel() <= logging.DEBU
 def test_a_crawl_does_no_work_for_log_messages_below_its_log_level(tmp_path: Path, monkeypatch) -> None:
     """Below LOG_LEVEL nothing is logged, so nothing is prepared for it: scrapy-playwright attaches its request and
     response loggers (a round trip to the browser's driver per request and response of every rendered page) only
-    when its logger is enabled for DEBUG, as it is in a crawl at LOG_LEVEL=DEBUG."""
+    when its logger is enabled for DEBUG, as it is in a crawl at LOG_LEVEL=DEBUG. It is asked once a crawler has
+    started (Scrapy resets the root logger's level then), as scrapy-playwright asks when it opens a tab."""
     monkeypatch.setenv("LANTIAN_DATA_DIR", str(tmp_path))
 
     def playwright_debug_logging(level: str) -> str:
