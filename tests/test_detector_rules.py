@@ -93,6 +93,11 @@ POSITIVES = [
     ("abnormal_filing", "发明人写您本人，无需参与研发"),
     ("abnormal_filing", "手上还有一批授权未缴费的外观专利，根据您的专业挑"),
     ("abnormal_filing", "第二发明人位置还能安排，要的老师尽早联系"),
+    # Bulk and subsidy filings in plain words.
+    ("abnormal_filing", "企业贯标缺专利，十件起做，价格从优"),
+    ("abnormal_filing", "申请专利领补贴，不用管能不能用"),
+    ("abnormal_filing", "同一个方案改几个字就能再报一件"),
+    ("abnormal_filing", "专利资助快截止了，抓紧多报几件，我们帮你写"),
     ("malicious_cancellation", "网红店名都被我们注了，想用的找我买"),
     ("malicious_cancellation", "看上哪个标都能撤，价格美丽"),
     ("insider_channel", "复审这边有人能说上话，驳回的商标放心交给我们"),
@@ -155,6 +160,8 @@ HARD_NEGATIVES = [
     "这些叫商标注册官网的网站其实是代理公司，不是商标局。",
     "专利审查没有熟人一说，都按顺序审。",
     "近五年商标注册申请的通过率约为60%，实用新型一般授权率在90%左右。",  # statistics, not a promise
+    "专利资助只针对已授权的发明专利，非正常申请一律不予资助并追回。",
+    "一个产品的多项改进可以分别申请专利，但每项都要有实质技术内容。",
     "2018年机构改革后，原国家工商总局商标局的职责划入国家知识产权局。",
     "发明专利经国家知识产权局授权后，专利权人应按时缴纳年费。",
     "实用新型一般6到10个月授权，以审查进度为准。",  # a typical duration, not a promise
