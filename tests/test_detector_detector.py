@@ -1,6 +1,8 @@
 """The Detector API: output contract, batches with bad listings, model mode, evidence in original offsets."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Mapping
 
 import pytest
@@ -176,6 +178,33 @@ def test_load_is_cached_and_registry_can_be_given(registry_csv) -> None:
     second = Detector.load(rules_only=True, registry=registry)
     assert first.entities is second.entities and first.rules is second.rules
     assert first.registry is registry
+
+
+def test_what_a_process_holds_once_the_detector_is_loaded_is_kept_out_of_garbage_collections(tmp_path) -> None:
+    # In a fresh process: the first load freezes what is there (the detector and its libraries), so a full
+    # collection while detecting walks only what was made since; a detector loaded later (here from a copy of the
+    # config dir) is not frozen, so it can still be collected.
+    script = f"""
+import gc, shutil
+from pathlib import Path
+from core.settings import config_dir
+from detector import Detector
+before = gc.get_freeze_count()
+detector = Detector.load()
+frozen = gc.get_freeze_count()
+detector.detect({{"id": "1", "title": "商标注册", "text": "内部渠道，30天下证，加V信 abc_12345"}})
+gc.collect()
+walked = len(gc.get_objects())
+shutil.copytree(config_dir(), {str(tmp_path / "config")!r})
+Detector.load(Path({str(tmp_path / "config")!r}), rules_only=True)
+print(before, frozen, walked, gc.get_freeze_count(), len(gc.get_objects()))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    before, frozen, walked, frozen_at_the_end, walked_at_the_end = map(int, result.stdout.split())
+    assert before == 0 and frozen > 100_000
+    assert walked < 1_000
+    assert frozen_at_the_end <= frozen and walked_at_the_end > 10_000
 
 
 def test_explicit_model_dir_without_model_is_an_error(tmp_path, registry_csv) -> None:
