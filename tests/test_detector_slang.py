@@ -63,6 +63,9 @@ def test_lawful_texts_sharing_the_words_raise_no_label(detector: Detector, case:
     ("国家商标注册服务中心", True),
     ("全国知识产权受理窗口", True),
     ("中华专利申请中心", True),
+    ("商标注册受理中心", True),
+    ("专利申请受理窗口", True),
+    ("启航知识产权服务中心", False),
     ("中国专利代理（香港）有限公司", False),
     ("国信知识产权代理有限公司", False),
 ])
