@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import math
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -337,6 +338,17 @@ def test_open_store_uses_sqlite_without_an_elasticsearch_url(tmp_path: Path,
     assert (tmp_path / "index" / "leads.sqlite3").exists()
     with open_store({"elasticsearch": {"url": ""}}) as store:
         assert store.count() == 1
+
+
+NAN = float("nan")
+
+
+def test_the_embedded_store_reads_back_a_score_that_is_not_a_number(tmp_path: Path) -> None:
+    with SqliteLeadStore(tmp_path / "leads.sqlite3") as store:
+        store.upsert(listing(1), detection(("impersonation",), scores={"impersonation": 0.9, "abnormal_filing": NAN}))
+        [lead] = store.search(LeadQuery()).leads
+        assert lead.scores["impersonation"] == 0.9 and math.isnan(lead.scores["abnormal_filing"])
+        assert store.get(lead.id) is not None
 
 
 def test_open_store_names_a_bad_elasticsearch_setting(tmp_path: Path) -> None:
