@@ -19,6 +19,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.distributed.frontier import REQUEUED_META
 from crawler.items import ListingItem
+from crawler.middlewares import PAGE_META
 from crawler.platforms import PlatformConfig
 from crawler.spiders.base import PlatformSpider
 from crawler.spiders.site import SiteSpider
@@ -88,7 +89,7 @@ class WorkerSiteSpider(FrontierFed, SiteSpider):
     async def _download_facts(self, platform: PlatformConfig, root: str) -> dict[str, Any]:
         assert platform.site.facts is not None
         request = scrapy.Request(urljoin(root, platform.site.facts.page), dont_filter=True,
-                                 meta={**self.platform_meta(platform), "site_root": root, "lantian_page": True})
+                                 meta={**self.platform_meta(platform), "site_root": root, PAGE_META: True})
         assert self.crawler.engine is not None and self.crawler.stats is not None  # the spider is crawling
         try:
             response = await maybe_deferred_to_future(self.crawler.engine.download(request))

@@ -14,6 +14,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.extract import field_text, field_values
 from crawler.items import ListingItem
+from crawler.middlewares import PAGE_META
 from crawler.platforms import PlatformConfig
 from crawler.spiders.base import PlatformSpider
 
@@ -127,7 +128,7 @@ class SiteSpider(PlatformSpider):
                 yield scrapy.Request(
                     urljoin(root, facts.page), callback=self.parse_facts, errback=self.facts_failed,
                     dont_filter=True, priority=20,
-                    meta={**self.platform_meta(platform), "site_root": root, "lantian_page": True},
+                    meta={**self.platform_meta(platform), "site_root": root, PAGE_META: True},
                 )
 
     def parse_facts(self, response: Response) -> Iterator[ListingItem]:
