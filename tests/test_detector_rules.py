@@ -156,6 +156,7 @@ HARD_NEGATIVES = [
     # The wordings above said of someone else, denied, or in their lawful sense:
     "全国商标注册受理中心不是官方机构，是代理公司起的名字。",
     "中国商标网可以免费查询商标信息，也能网上提交注册申请。",  # the real site: no national name with a filing word
+    "中国商标网是国家知识产权局商标局的官方网站，可免费查询商标信息。",  # the office's own site named
     "专利申请请登录国家知识产权局专利业务办理系统，谨防假冒官网。",
     "这些叫商标注册官网的网站其实是代理公司，不是商标局。",
     "专利审查没有熟人一说，都按顺序审。",
