@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
@@ -108,6 +110,9 @@ DOCUMENT_LATENCY = "lantian_document_latency"
 """Request meta: seconds from sending a rendered page's document request to its first response byte."""
 INNER_INIT_CALLBACK = "lantian_page_init_callback"
 """Request meta: the request's own page init callback, run by `time_document` after it set up the timing."""
+_DOCUMENT_LISTENERS: weakref.WeakKeyDictionary[Page, Callable[[BrowserResponse], None]] = weakref.WeakKeyDictionary()
+"""Each tab's listener waiting for its next document response (`time_document`), replaced by the next request's.
+A listener finds its tab from the response, so a tab closed before its document arrived leaves this table."""
 WAIT_TURN = "lantian_wait_turn"
 """Request meta: awaited by `time_document` right before the tab navigates (the request's turn to be sent, kept by
 `crawler.handlers`)."""
@@ -120,21 +125,24 @@ async def time_document(page: Page, request: Request) -> None:
 
     A rendered request's download latency is mostly this machine's browser at work (scripts, waits, scrolling);
     AutoThrottle, which spaces requests by the server's latency, has to see the server's part only."""
-    previous = getattr(page, "_lantian_document_listener", None)
+    previous = _DOCUMENT_LISTENERS.pop(page, None)
     if previous is not None:
         page.remove_listener("response", previous)
 
     def on_response(response: BrowserResponse) -> None:
         navigation: BrowserRequest = response.request
-        if not navigation.is_navigation_request() or navigation.frame != page.main_frame:
+        if not navigation.is_navigation_request():
             return
-        page.remove_listener("response", on_response)
-        page._lantian_document_listener = None
+        tab = navigation.frame.page
+        if navigation.frame != tab.main_frame:
+            return
+        tab.remove_listener("response", on_response)
+        _DOCUMENT_LISTENERS.pop(tab, None)
         first_byte = navigation.timing.get("responseStart", -1)
         if first_byte >= 0:
             request.meta[DOCUMENT_LATENCY] = first_byte / 1000
 
-    page._lantian_document_listener = on_response
+    _DOCUMENT_LISTENERS[page] = on_response
     page.on("response", on_response)
     inner = request.meta.get(INNER_INIT_CALLBACK)
     if inner:
@@ -232,7 +240,7 @@ async def render_listing(
     count = await page.locator(playwright_selector(card)).count()
     trusted = False
     for _ in range(max_scrolls):
-        if trusted:
+        if trusted and load_more:
             try:
                 await page.locator(playwright_selector(load_more)).first.click(timeout=timeout_ms)
             except PlaywrightError:

@@ -16,6 +16,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_reques
 from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
@@ -58,7 +59,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings)
+        assert crawler.stats is not None
         self.crawler = crawler
+        self.stats = crawler.stats
         settings = crawler.settings
         self.backoff_base = settings.getfloat("LANTIAN_RETRY_BACKOFF_BASE")
         self.backoff_max = settings.getfloat("LANTIAN_RETRY_BACKOFF_MAX")
@@ -69,7 +72,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
     def from_crawler(cls, crawler: Crawler) -> PoliteRetryMiddleware:
         return cls(crawler)
 
-    async def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+    # Scrapy awaits a downloader middleware's methods that are coroutines; RetryMiddleware declares plain ones.
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response, spider: Spider
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
@@ -81,7 +87,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return retry
         wait = min(wait, self.retry_after_max)
         self._slow_down_slot(request, wait)
-        self.crawler.stats.inc_value("lantian/retry_after", spider=spider)
+        self.stats.inc_value("lantian/retry_after", spider=spider)
         retry = self._come_back_later(request, response, spider)
         if retry is None:
             return response
@@ -93,7 +99,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         that budget is used up."""
         waits = int(request.meta.get(RETRY_AFTER_META, 0))
         if waits >= self.retry_after_times:
-            self.crawler.stats.inc_value("lantian/retry_after_gave_up", spider=spider)
+            self.stats.inc_value("lantian/retry_after_gave_up", spider=spider)
             logger.error("Gave up on %s: asked to come back later %d times (last: %d)", request.url, waits + 1,
                          response.status, extra={"spider": spider})
             return None
@@ -107,7 +113,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         retry.meta[RETRY_AFTER_META] = waits + 1
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> Request | None:
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception, spider: Spider
+    ) -> Request | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
         retry = self._retry(request, exception, spider)
@@ -135,16 +143,18 @@ class EncodingMiddleware:
     """Pages that declare no charset (header, <meta>, BOM) are decoded by detection, so GBK/GB18030 pages without
     a declaration read correctly instead of falling back to cp1252."""
 
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EncodingMiddleware:
-        instance = cls()
-        instance.stats = crawler.stats
-        return instance
+        assert crawler.stats is not None
+        return cls(crawler.stats)
 
     def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
             return response
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         if http_content_type_encoding(content_type) or read_bom(response.body)[0]:
             return response
         if html_body_declared_encoding(response.body[:4096]):
@@ -166,6 +176,7 @@ class ResponseGuardMiddleware:
     GENERIC_TYPES = ("application/octet-stream", "text/plain", "binary/octet-stream")
 
     def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
         self.stats = crawler.stats
         self.cut_size = crawler.settings.getint("LANTIAN_PAGE_CUT_SIZE")
 
@@ -176,7 +187,7 @@ class ResponseGuardMiddleware:
     def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
         if not request.meta.get(PAGE_META) or request.meta.get("playwright"):
             return response
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip().lower()
         # A declared type wins over the URL's extension (a ZIP served as /rules.html is no page); only a missing
         # or generic one leaves the decision to Scrapy's guess from the URL and the body.
         declared = content_type not in ("", *self.GENERIC_TYPES)
@@ -267,6 +278,7 @@ class BrowserContextRecycler:
     """
 
     def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
         self.stats = crawler.stats
         self.pages_per_context = crawler.settings.getint("LANTIAN_PAGES_PER_CONTEXT")
         self.reuse_pages = crawler.settings.getbool("LANTIAN_REUSE_PAGES")

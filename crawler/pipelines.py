@@ -15,6 +15,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline
+from scrapy.pipelines.media import FileInfoOrError
+from twisted.python.failure import Failure
 
 from core.lead import Detection, Listing
 from crawler.items import ListingItem, captured_by_hand, content_sha256, listing_of
@@ -36,7 +38,9 @@ class IncrementalPipeline:
     removed. The store survives restarts, so a second crawl only re-detects what changed."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        assert crawler.stats is not None
+        self.settings = crawler.settings
+        self.stats = crawler.stats
         self.store: SeenStore | None = None
 
     @classmethod
@@ -44,7 +48,7 @@ class IncrementalPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider) -> None:
-        self.store = getattr(spider, "seen", None) or SeenStore(seen_store_path(self.crawler.settings))
+        self.store = getattr(spider, "seen", None) or SeenStore(seen_store_path(self.settings))
         self._owns_store = getattr(spider, "seen", None) is None
 
     def close_spider(self, spider: Spider) -> None:
@@ -53,7 +57,7 @@ class IncrementalPipeline:
 
     def process_item(self, item: ListingItem, spider: Spider) -> ListingItem:
         assert self.store is not None
-        stats = self.crawler.stats
+        stats = self.stats
         platform = item["platform"]
         if item.get("status") == "removed":
             known = self.store.get(item["canonical_url"])
@@ -86,12 +90,13 @@ class ListingImagesPipeline(FilesPipeline):
             for url in (item.get("image_urls") or [])[:limit]
         ]
 
-    def item_completed(self, results: list[tuple[bool, Any]], item: Any, info: Any) -> Any:
+    def item_completed(self, results: list[FileInfoOrError], item: Any, info: Any) -> Any:
         store = Path(self.store.basedir) if hasattr(self.store, "basedir") else None
-        paths = [result["path"] for ok, result in results if ok]
+        paths = [result["path"] for _, result in results if not isinstance(result, Failure)]
         item["images"] = [str(store / path) if store else path for path in paths]
-        failed = sum(1 for ok, _ in results if not ok)
+        failed = len(results) - len(paths)
         if failed:
+            assert self.crawler.stats is not None
             self.crawler.stats.inc_value(f"lantian/{item.get('platform')}/image_errors", failed)
         return item
 
@@ -101,7 +106,8 @@ class DetectionPipeline:
     models and OCR never block the crawl."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
         self.detector: Any = None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detector")
 
@@ -124,7 +130,7 @@ class DetectionPipeline:
         try:
             detection = await loop.run_in_executor(self.executor, self.detector.detect, listing_of(item))
         except Exception as exc:  # one bad listing must not stop the sweep; it is counted and logged
-            self.crawler.stats.inc_value(f"lantian/{item['platform']}/errors")
+            self.stats.inc_value(f"lantian/{item['platform']}/errors")
             logger.error("Detector failed on %s: %s", item["url"], exc, exc_info=True)
             raise DropItem(f"detector failed: {exc}") from exc
         item["detection"] = detection
@@ -175,7 +181,8 @@ class LeadSinkPipeline:
     removed listings removed; then settles the listing in the spider's seen-store (with its lead mark)."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        assert crawler.stats is not None
+        self.stats = crawler.stats
         self.acquired = False
 
     @classmethod
@@ -196,7 +203,7 @@ class LeadSinkPipeline:
         if change == "removed":
             removed = await SharedLeadStore.run(lambda store: store.mark_removed(item["id"], item.get("fetched_at")))
             if removed is not None:
-                self.crawler.stats.inc_value(f"lantian/{item['platform']}/leads_removed")
+                self.stats.inc_value(f"lantian/{item['platform']}/leads_removed")
             return self._settled(item, spider)
         listing = listing_of(item)
         if captured_by_hand(item):
