@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from parsel import Selector
 from scrapy.http import TextResponse
@@ -81,3 +82,19 @@ def test_the_app_platform_is_crawled_from_its_data_without_rendering_a_page(
         assert Path(lead.screenshot_path).is_file() and Path(lead.raw_path).is_file()
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("platform", ["app", "market"])
+def test_a_leads_screenshot_waits_for_what_its_listing_page_shows(simulator: Any, platform: str) -> None:
+    """The screenshot of a lead waits (up to its timeout) for its page to show the listing. A page read from its
+    data has JMESPath expressions where other platforms have selectors (`goods.title`): taken as selectors they
+    match nothing, and each screenshot of such a lead waited its whole timeout, holding a tab and the platform's
+    download slot. It waits for the page's document instead, which has run the scripts that draw it."""
+    from crawler.spiders.sweep import SweepSpider
+
+    target = next(t for t in simulator.ground_truth() if t["platform"] == platform and t["status"] == "active")
+    spider = SweepSpider(platforms=platform, endpoints=simulator.endpoints)
+    request = spider.screenshot_request({"platform": platform, "url": target["url"]})
+    wait_for = request.meta["playwright_page_methods"][0].args[0]
+    shown = httpx.get(target["url"], timeout=30).text
+    assert Selector(text=shown).css(wait_for), f"{platform}: {wait_for!r} is on the listing's page"
