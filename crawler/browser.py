@@ -180,9 +180,37 @@ IMAGES_SETTLED = """(timeoutMs) => new Promise((resolve) => {
 the load event are not waited for by Playwright, and the evidence screenshot must show them."""
 
 
+SELECTOR_ATTACHED = """([css, xpath, timeoutMs]) => new Promise((resolve) => {
+  const found = () => css ? document.querySelector(css) !== null
+    : document.evaluate(xpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue !== null;
+  if (found()) return resolve(true);
+  const observer = new MutationObserver(() => {
+    if (found()) { observer.disconnect(); clearTimeout(timer); resolve(true); }
+  });
+  observer.observe(document, {childList: true, subtree: true, attributes: true});
+  const timer = setTimeout(() => { observer.disconnect(); resolve(false); }, timeoutMs);
+})"""
+"""Resolves true once a CSS or XPath selector matches in the page (checked on every change of the DOM), false after
+`timeoutMs`: the DOM's own `querySelector`/`evaluate`, so Chromium does not have to build Playwright's selector
+engine in every listing page it renders (Playwright's `wait_for_selector` does)."""
+
+
+async def _wait_in_page(page: Page, selector: str, timeout_ms: int) -> bool:
+    """Whether `selector` (CSS or XPath, `crawler.platforms.split_selector`) came to match within `timeout_ms`,
+    waited for by the page itself (`SELECTOR_ATTACHED`). A selector only Playwright's engine reads (the DOM refuses
+    it) and a page that navigates on while it waits are waited for by Playwright instead."""
+    kind, expression = split_selector(selector)
+    try:
+        found = await page.evaluate(SELECTOR_ATTACHED, [expression if kind == "css" else None,
+                                                        expression if kind == "xpath" else None, timeout_ms])
+    except PlaywrightError:
+        return await _wait_quietly(page, selector, timeout_ms)
+    return bool(found)
+
+
 async def render_detail(page: Page, wait_for: str, timeout_ms: int) -> None:
     """Wait until the listing's fields (or its take-down notice) are in the DOM and its images have loaded."""
-    if not await _wait_quietly(page, wait_for, timeout_ms):
+    if not await _wait_in_page(page, wait_for, timeout_ms):
         logger.debug("no %r on %s after %d ms", wait_for, page.url, timeout_ms)
         return
     try:

@@ -12,6 +12,7 @@ from playwright.async_api import async_playwright
 from scrapy_playwright.page import PageMethod
 
 from core.browser import HEADLESS_SHELL, chromium_path, launch_options
+from crawler.browser import render_detail
 from crawler.evidence.screenshot import (
     MAX_CAPTURE_HEIGHT,
     SCREENSHOT_VIEWPORT,
@@ -148,3 +149,29 @@ def test_the_headless_shell_draws_the_evidence_png_as_the_full_browser_does():
     rows_with_differences = {y for y in range(box[1], box[3])
                              if differing.crop((0, y, shell_image.width, y + 1)).getbbox()}
     assert all(any(top <= y < bottom for top, bottom in page_text_rows) for y in rows_with_differences)
+
+
+DRAWN_LATE = """<!doctype html><meta charset="utf-8"><body><script>
+setTimeout(() => { const h = document.createElement("h1"); h.className = "title"; h.textContent = "代理商标 包过";
+                   document.body.appendChild(h); }, 300);
+</script></body>"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("wait_for", ["h1.title, div.removed-notice", "//h1[@class='title']", "text=代理商标 包过"])
+def test_a_listing_drawn_after_its_document_is_waited_for(wait_for: str):
+    """The screenshot of a listing whose script draws it after the document arrived shows it drawn: the wait for its
+    fields (CSS, XPath, or a selector only Playwright's engine reads) ends when they are there, not before."""
+
+    async def drawn() -> int:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                tab = await browser.new_page()
+                await tab.set_content(DRAWN_LATE)
+                await render_detail(tab, wait_for, 8000)
+                return int(await tab.evaluate("document.querySelectorAll('h1.title').length"))
+            finally:
+                await browser.close()
+
+    assert asyncio.run(drawn()) == 1
