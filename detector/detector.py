@@ -133,7 +133,7 @@ def _freeze_loaded() -> None:
     """Once per process, after the first detector is loaded: what the process holds then (the detector's tables and
     model, and the libraries they import: some 360,000 objects) goes to the permanent generation, so that the full
     garbage collections that detecting triggers stop walking it (`gc.freeze`, as CPython's documentation suggests
-    for long-lived processes); a long page is detected ~10% faster. Frozen objects are never collected: a detector
+    for long-lived processes; measured in `detector/README.md`). Frozen objects are never collected: a detector
     loaded later (another config dir, a retrained model) is not frozen."""
     gc.collect()
     gc.freeze()
