@@ -153,19 +153,7 @@ def test_best_threshold_prefers_precision_among_equal_f1():
 
     scores = np.array([0.2, 0.3, 0.8, 0.9])
     target = np.array([0, 0, 1, 1])
-    assert best_threshold(scores, target, lawful=np.array([True, True, False, False])) == pytest.approx(0.8)
-
-
-def test_best_threshold_keeps_a_lawful_listing_out_at_the_cost_of_one_violation():
-    import numpy as np
-
-    # Four violations of the label, one of them scored low; one other item just above that one.
-    scores = np.array([0.30, 0.90, 0.90, 0.90, 0.35])
-    target = np.array([1, 1, 1, 1, 0])
-    # The other item is a violation of another label: catching the fourth violation is worth the wrong label.
-    assert best_threshold(scores, target, lawful=np.array([False] * 5)) == pytest.approx(0.30)
-    # The other item is a lawful listing: flagging it costs more than missing one violation.
-    assert best_threshold(scores, target, lawful=np.array([False] * 4 + [True])) == pytest.approx(0.90)
+    assert best_threshold(scores, target) == pytest.approx(0.8)
 
 
 def _tiny_split(items: list[Item], per_group: int) -> list[Item]:

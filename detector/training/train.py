@@ -36,10 +36,6 @@ from detector.training.corpus import Item, listing_of
 TEXTCAT_CONFIG = Path(__file__).with_name("textcat.cfg")
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 F1_TOLERANCE = 0.01
-# In the threshold choice a lawful item flagged (lawful ad, hard negative, unrelated) costs this many times a missed
-# violation or a wrong label on a violation: it becomes a lead, and maybe a takedown request, against a lawful
-# business, and text nobody here wrote holds far more such look-alikes than the templates do.
-LAWFUL_FP_COST = 3
 TRAIN_FOLDS = 3
 # Hard negatives count this many times in the text models' training: they are what precision is made of.
 HARD_NEGATIVE_WEIGHT = 3
@@ -125,12 +121,12 @@ def train_char_ngrams(texts: Sequence[str], y: np.ndarray, weights: Sequence[flo
 
 
 def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, float]], texts: Sequence[str],
-                y: np.ndarray, groups: Sequence[str], lawful: np.ndarray, weights: Sequence[float] | None = None,
+                y: np.ndarray, groups: Sequence[str], weights: Sequence[float] | None = None,
                 ) -> tuple[Stacker, dict[str, float], dict[str, np.ndarray]]:
     """The solicitation stacker, then one stacker per label (reading the solicitation score), each fitted on the
     held-out base predictions `probabilities` (3, n_items, len(TEXT_TARGETS)); thresholds are chosen on the
-    labels' grouped out-of-fold scores (claim times solicitation, as at detection), `lawful` marking the items
-    that are no violation. Returns the stacker, the thresholds and the out-of-fold scores."""
+    labels' grouped out-of-fold scores (claim times solicitation, as at detection). Returns the stacker, the
+    thresholds and the out-of-fold scores."""
     spacy_p, ngram_p, chunk_p = probabilities
     sample_weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
     column = TEXT_TARGETS.index(SOLICITATION)
@@ -146,7 +142,7 @@ def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, flo
         fitted[label], claim = _fit_one(x, y[:, column], groups, sample_weights, FALLBACK_WEIGHTS)
         out_of_fold[label] = gated(claim, out_of_fold[SOLICITATION])
         target = y[:, column]
-        thresholds[label] = best_threshold(out_of_fold[label], target, lawful) if len(set(target)) > 1 else 0.5
+        thresholds[label] = best_threshold(out_of_fold[label], target) if len(set(target)) > 1 else 0.5
     stacker = Stacker({name: w for name, (w, _) in fitted.items()}, {name: b for name, (_, b) in fitted.items()})
     return stacker, thresholds, out_of_fold
 
@@ -177,20 +173,19 @@ def _fit_one(x: np.ndarray, target: np.ndarray, groups: Sequence[str], weights: 
     return ([round(float(w), 6) for w in model.coef_[0]], round(float(model.intercept_[0]), 6)), oof
 
 
-def best_threshold(scores: np.ndarray, target: np.ndarray, lawful: np.ndarray) -> float:
-    """The highest threshold of THRESHOLD_GRID within F1_TOLERANCE of the best F1, where a false positive on a
-    lawful item (`lawful`: no violation at all) counts LAWFUL_FP_COST times.
+def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
+    """The highest threshold of THRESHOLD_GRID within F1_TOLERANCE of the best F1.
 
     Held-out templates still resemble the training ones, so many thresholds look equally good; the highest of
-    them keeps precision on wording the models have not seen. Plain F1 weighs a lawful listing flagged no more
-    than a violation given a second, wrong label; on a label whose templates overlap lawful ones (a licensed
-    agency naming its licence next to licence lending) its best F1 sits at a threshold that flags lawful ads.
+    them keeps precision on wording the models have not seen (hard negatives above all).
+    A flagged lawful item weighted above a wrong label (cost 3, 2026-12-04) raised every label's threshold and
+    lost real quoted ads and evaded ones (detector/README.md, "why retraining lost recall").
     """
     f1s = []
     for threshold in THRESHOLD_GRID:
         predicted = scores >= threshold
         tp = float(np.sum(predicted & (target == 1)))
-        fp = float(np.sum(predicted & (target == 0))) + (LAWFUL_FP_COST - 1) * float(np.sum(predicted & lawful))
+        fp = float(np.sum(predicted & (target == 0)))
         fn = float(np.sum(~predicted & (target == 1)))
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     f1s = np.array(f1s)
@@ -298,9 +293,7 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
     probabilities = out_of_fold_probabilities(items, texts, y, folds, textcat_config, stage)
     stage("fitting stacker and thresholds")
     groups = [item.template_id.split("+")[0] for item in items]
-    lawful = np.array([item.kind != "violation" for item in items])
-    stacker, thresholds, oof_scores = fit_stacker(probabilities, features, texts, y, groups, lawful,
-                                                  stack_weights(items))
+    stacker, thresholds, oof_scores = fit_stacker(probabilities, features, texts, y, groups, stack_weights(items))
     stage("training final models")
     weights = item_weights(items)
     ngrams = train_char_ngrams(texts, y, weights)
