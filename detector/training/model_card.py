@@ -180,11 +180,11 @@ def _data(data: Path, meta: dict) -> list[str]:
             "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for split in ("train", "test"):
-            items = [item for item in real if item.split == split]
-            quoted = sum(1 for i in items if i.kind == "violation" and i.voice == "ad_verbatim")
-            paraphrased = sum(1 for i in items if i.kind == "violation" and i.voice == "ad_paraphrase")
-            kinds = [sum(1 for i in items if i.kind == kind) for kind in ("lawful_ad", "hard_negative", "unrelated")]
-            lines.append(f"| {split} | {len(items)} | {len({i.doc for i in items})} | {quoted} | {paraphrased} | "
+            passages = [item for item in real if item.split == split]
+            quoted = sum(1 for i in passages if i.kind == "violation" and i.voice == "ad_verbatim")
+            paraphrased = sum(1 for i in passages if i.kind == "violation" and i.voice == "ad_paraphrase")
+            kinds = [sum(1 for i in passages if i.kind == kind) for kind in ("lawful_ad", "hard_negative", "unrelated")]
+            lines.append(f"| {split} | {len(passages)} | {len({i.doc for i in passages})} | {quoted} | {paraphrased} | "
                          + " | ".join(map(str, kinds)) + " |")
         per_label = Counter((label, item.split) for item in real if item.kind == "violation"
                             and item.voice == "ad_verbatim" for label in item.labels if label in CONTENT_LABELS)

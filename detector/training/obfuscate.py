@@ -8,8 +8,8 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import replace
-from typing import Protocol, TypeVar
+from dataclasses import Field, replace
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import opencc
 
@@ -17,6 +17,7 @@ import opencc
 class _Text(Protocol):
     """What obfuscation reads of a corpus item (`detector.training.corpus.Item`, a dataclass)."""
 
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
     id: str
     title: str
     text: str

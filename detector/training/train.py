@@ -71,6 +71,7 @@ def targets(items: Sequence[Item]) -> np.ndarray:
 def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTCAT_CONFIG,
                   repeats: Sequence[int] | None = None):
     """The spaCy multi-label text classifier of `config_path`, trained on `texts` (each shown `repeats` times)."""
+    from spacy.pipeline import TextCategorizer
     from spacy.training import Example
     from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
 
@@ -79,6 +80,7 @@ def train_textcat(texts: Sequence[str], y: np.ndarray, config_path: Path = TEXTC
     fix_random_seed(training["seed"])
     nlp = load_model_from_config(config, auto_fill=True, validate=True)
     textcat = nlp.get_pipe("textcat_multilabel")
+    assert isinstance(textcat, TextCategorizer)
     for target in TEXT_TARGETS:
         textcat.add_label(target)
     # A target not known for an item (NaN) is left out of its cats: spaCy counts it as missing, not as 0.
@@ -154,14 +156,14 @@ def _fit_one(x: np.ndarray, target: np.ndarray, groups: Sequence[str], weights: 
     known = ~np.isnan(target)
     rows = np.flatnonzero(known)
     plain = Stacker({"_": fallback}, {"_": 0.0})
-    folds = min(5, len({groups[i] for i in rows}))
+    folds = min(5, len({groups[i] for i in rows.tolist()}))
     if len(set(target[known])) < 2 or folds < 2:
         return (list(fallback), 0.0), plain.predict("_", x)
     model = LogisticRegression(C=1.0, max_iter=1000).fit(x[rows], target[rows], sample_weight=weights[rows])
     full = Stacker({"_": list(model.coef_[0])}, {"_": float(model.intercept_[0])})
     # Rows with no known target get the full model's scores; known rows their held-out scores.
     oof = full.predict("_", x)
-    row_groups = [groups[i] for i in rows]
+    row_groups = [groups[i] for i in rows.tolist()]
     for fit_part, held_part in GroupKFold(n_splits=folds).split(rows, target[rows], row_groups):
         fit_rows, held_rows = rows[fit_part], rows[held_part]
         if len(set(target[fit_rows])) < 2:
@@ -181,14 +183,14 @@ def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
     A flagged lawful item weighted above a wrong label (cost 3, 2026-12-04) raised every label's threshold and
     lost real quoted ads and evaded ones (detector/README.md, "why retraining lost recall").
     """
-    f1s = []
+    f1_list = []
     for threshold in THRESHOLD_GRID:
         predicted = scores >= threshold
         tp = float(np.sum(predicted & (target == 1)))
         fp = float(np.sum(predicted & (target == 0)))
         fn = float(np.sum(~predicted & (target == 1)))
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    f1s = np.array(f1s)
+        f1_list.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    f1s = np.array(f1_list)
     return float(THRESHOLD_GRID[np.flatnonzero(f1s >= f1s.max() - F1_TOLERANCE)[-1]])
 
 
