@@ -19,6 +19,7 @@ from crawler.evidence.screenshot import (
     PageShot,
     ensure_screenshot_method,
     full_page_png,
+    page_session,
     screenshot_page_method,
 )
 
@@ -175,3 +176,29 @@ def test_a_listing_drawn_after_its_document_is_waited_for(wait_for: str):
                 await browser.close()
 
     assert asyncio.run(drawn()) == 1
+
+
+@pytest.mark.browser
+def test_a_tab_reused_for_several_listings_captures_each_as_drawn_even_after_its_devtools_session_ended():
+    """A tab renders listing after listing; each screenshot is the listing it shows, whole, including the one taken
+    after the tab's DevTools session ended (a new one is opened)."""
+
+    async def shots() -> list[tuple[int, int]]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+                sizes = []
+                for number, height in enumerate([300, 1100, 5000]):
+                    await tab.set_content(LISTING.format(height=height))
+                    if number == 2:
+                        await (await page_session(tab)).detach()
+                    shot = await full_page_png(tab)
+                    assert shot.png is not None, shot.error
+                    sizes.append(Image.open(io.BytesIO(shot.png)).size)
+                return sizes
+            finally:
+                await browser.close()
+
+    first, second, third = asyncio.run(shots())
+    assert first[1] < second[1] < third[1] and third[1] > 5000, "each capture is its own page, whole"

@@ -22,8 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from playwright.async_api import CDPSession, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
 from scrapy import Request
 from scrapy_playwright.page import PageMethod
 
@@ -72,26 +72,38 @@ async def full_page_png(page: Page) -> PageShot:
     machine a listing page of 1280×1252 cost Chromium ~700 ms of CPU to render and capture beyond a 720-px viewport,
     ~490 ms captured as drawn in a 3000-px one). A page taller than `MAX_CAPTURE_HEIGHT` is captured down to it;
     a capture Chromium refuses gives no PNG and its error, so the request and the page it fetched go on."""
-    session = await page.context.new_cdp_session(page)
     try:
+        session = await page_session(page)
         metrics = await session.send("Page.getLayoutMetrics")
-        size, view = metrics["cssContentSize"], metrics["cssVisualViewport"]
-        width, height = math.ceil(size["width"]), math.ceil(size["height"])
-        in_view = (width <= view["clientWidth"] and height <= view["clientHeight"]
-                   and view["pageX"] == 0 and view["pageY"] == 0)
-        if in_view:
-            content = await page.evaluate(DOCUMENT_HEIGHT)
-            height = min(height, max(content, VISITOR_VIEWPORT["height"]))
-        clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_CAPTURE_HEIGHT), "scale": 1}
-        try:
-            shot = await session.send("Page.captureScreenshot", {
-                "format": "png", "captureBeyondViewport": not in_view, "optimizeForSpeed": True, "clip": clip})
-        except PlaywrightError as exc:
-            reason = exc.message.splitlines()[0] if exc.message else type(exc).__name__
-            return PageShot(None, error=f"Chromium could not capture the page ({width}×{height} px): {reason}")
-    finally:
-        await session.detach()
+    except PlaywrightError:  # the tab's session ended (its target was swapped or detached): a new one
+        session = await page_session(page, renew=True)
+        metrics = await session.send("Page.getLayoutMetrics")
+    size, view = metrics["cssContentSize"], metrics["cssVisualViewport"]
+    width, height = math.ceil(size["width"]), math.ceil(size["height"])
+    in_view = (width <= view["clientWidth"] and height <= view["clientHeight"]
+               and view["pageX"] == 0 and view["pageY"] == 0)
+    if in_view:
+        content = await page.evaluate(DOCUMENT_HEIGHT)
+        height = min(height, max(content, VISITOR_VIEWPORT["height"]))
+    clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_CAPTURE_HEIGHT), "scale": 1}
+    try:
+        shot = await session.send("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": not in_view, "optimizeForSpeed": True, "clip": clip})
+    except PlaywrightError as exc:
+        reason = exc.message.splitlines()[0] if exc.message else type(exc).__name__
+        return PageShot(None, error=f"Chromium could not capture the page ({width}×{height} px): {reason}")
     return PageShot(base64.b64decode(shot["data"]), page_height=height if height > MAX_CAPTURE_HEIGHT else None)
+
+
+async def page_session(page: Page, *, renew: bool = False) -> CDPSession:
+    """The tab's DevTools session for its screenshots, opened with its first one and kept with the tab (a reused
+    tab takes many): opening and detaching one per screenshot cost Chromium, its driver and the crawler ~11 ms of
+    CPU per screenshot on the 2-core machine. `renew` replaces a session that ended."""
+    session: CDPSession | None = getattr(page, "_lantian_cdp_session", None)
+    if session is None or renew:
+        session = await page.context.new_cdp_session(page)
+        page._lantian_cdp_session = session  # type: ignore[attr-defined]
+    return session
 
 
 def screenshot_page_method() -> PageMethod:
