@@ -34,7 +34,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from core.config import ConfigError
-from core.labels import SOLICITATION
+from core.labels import CONTENT_LABELS, SOLICITATION
 from core.settings import project_root
 from detector.char_grams import GramVocabulary, code_points, gram_keys
 from detector.config import MODEL_LABELS
@@ -61,7 +61,7 @@ STACK_FEATURES = ("spacy_logit", "char_ngram_logit", "char_ngram_sentence_max_lo
                   "rule_suppressed", *(f"lex:{name}" for name in CONTEXT_LEXICONS), "solicitation_logit")
 SOLICITATION_CUES = (*AD_CUES, *REPORT_CUES)
 SOLICITATION_FEATURES = ("spacy_logit", "char_ngram_logit", *(f"lex:{name}" for name in SOLICITATION_CUES),
-                         "reported_passages", "log_length")
+                         "reported_passages", "log_length", "rule_claim")
 _SENTENCE_END = re.compile(r"(?<=[。!?;\n])")
 MIN_CHUNK = 8
 SPACY_BATCH = 256  # texts per textcat `predict` (nlp.pipe's batch size when the pipeline was run as a whole)
@@ -92,11 +92,15 @@ def gated(claim: np.ndarray, solicitation: np.ndarray) -> np.ndarray:
 def solicitation_features(spacy_p: np.ndarray, ngram_p: np.ndarray, rule_features: Sequence[dict[str, float]],
                           texts: Sequence[str]) -> np.ndarray:
     """Inputs of the solicitation stacker (SOLICITATION_FEATURES): the text models' solicitation logits, the
-    capped counts of the cue lists, the number of reported passages and the text's length (log)."""
+    capped counts of the cue lists, the number of reported passages, the text's length (log) and the strongest
+    content rule's score (the rules read a claim only outside reported speech, so a claim they find is the
+    author's own: a short ad that is nothing but the claim solicits)."""
     cues = _capped_counts(rule_features, SOLICITATION_CUES)
     reported = np.array([min(f.get("speech:reported", 0.0), CONTEXT_CAP) for f in rule_features], dtype=np.float64)
     length = np.log1p(np.array([len(text) for text in texts], dtype=np.float64))
-    return np.column_stack([_logit(spacy_p), _logit(ngram_p), cues, reported, length])
+    claim = np.array([max(f.get(f"label:{label}", 0.0) for label in CONTENT_LABELS) for f in rule_features],
+                     dtype=np.float64)
+    return np.column_stack([_logit(spacy_p), _logit(ngram_p), cues, reported, length, claim])
 
 
 def _capped_counts(rule_features: Sequence[dict[str, float]], names: Sequence[str]) -> np.ndarray:

@@ -64,3 +64,16 @@ def test_sentence_chunks_score_as_texts_of_their_own(classifier: LabelClassifier
     whole, split = classifier.ngrams.probabilities_with_parts(texts, parts)
     assert np.array_equal(whole, classifier.ngrams.probabilities(texts))
     assert np.array_equal(split, classifier.ngrams.probabilities([part for chunks in parts for part in chunks]))
+
+
+def test_the_solicitation_stacker_reads_the_strongest_content_rule() -> None:
+    # The rules find a claim only outside reported speech: a claim they find is the author's own.
+    from detector.classifier import SOLICITATION_FEATURES, solicitation_features
+
+    p = np.array([0.5, 0.5])
+    features = [{"label:insider_channel": 0.7, "label:abnormal_filing": 0.4, "label:offers_patent_agency": 0.9}, {}]
+    x = solicitation_features(p, p, features, ["如果商标被驳回，服务费如数退还", "商标注册"])
+    assert x.shape == (2, len(SOLICITATION_FEATURES))
+    column = SOLICITATION_FEATURES.index("rule_claim")
+    # offers_patent_agency is no claim of a violation: only the content labels count.
+    assert x[:, column].tolist() == [0.7, 0.0]
