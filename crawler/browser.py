@@ -8,14 +8,19 @@ removed note renders no cards), it just ends the wait.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import cssselect
+from cssselect import SelectorError
+from parsel.csstranslator import css2xpath
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, Route
+from playwright.async_api import Locator, Page, Route
 from playwright.async_api import Request as BrowserRequest
 from playwright.async_api import Response as BrowserResponse
 from scrapy import Request
@@ -180,9 +185,62 @@ IMAGES_SETTLED = """(timeoutMs) => new Promise((resolve) => {
 the load event are not waited for by Playwright, and the evidence screenshot must show them."""
 
 
-SELECTOR_ATTACHED = """([css, xpath, timeoutMs]) => new Promise((resolve) => {
-  const found = () => css ? document.querySelector(css) !== null
-    : document.evaluate(xpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue !== null;
+@dataclass(frozen=True)
+class DomSelector:
+    """A configured selector as the page's own DOM reads it: `xpath` selects the nodes parsel reads (text and
+    attribute nodes included, as `::text`, `::attr(x)`, `/text()` and `/@x` select them); `css`, when set, is the
+    same selector as written, for `querySelector` (the faster one), which the DOM may still refuse (`:contains()`)."""
+
+    css: str | None
+    xpath: str
+
+
+def dom_selector(spec: str) -> DomSelector | None:
+    """How the DOM reads `spec` (`crawler.platforms.split_selector`), or None when neither it nor parsel does
+    (a selector only Playwright's engine reads, `text=…`). CSS is translated to XPath by parsel's own translator."""
+    kind, expression = split_selector(spec)
+    if kind == "xpath":
+        return DomSelector(None, expression)
+    try:
+        groups = cssselect.parse(expression)
+        xpath = css2xpath(expression)
+    except SelectorError:
+        return None
+    plain = all(group.pseudo_element is None for group in groups)
+    return DomSelector(expression if plain else None, xpath)
+
+
+def element_selector(spec: str) -> str:
+    """`spec` for Playwright's engine, which matches elements only: the elements holding the nodes the crawler reads
+    with `spec` (a text or attribute node's element, reduced by XPath itself), so that it matches exactly when the
+    DOM's reading of `spec` does; a selector only Playwright reads as written."""
+    dom = dom_selector(spec)
+    return spec if dom is None else f"xpath=({dom.xpath})/ancestor-or-self::*[1]"
+
+
+async def _wait_for_any_element(page: Page, selectors: Sequence[str], timeout_ms: int) -> bool:
+    """Whether one of `selectors` came to match within `timeout_ms`, waited for by Playwright (across navigations)."""
+    first, *others = [page.locator(element_selector(selector)) for selector in selectors]
+    try:
+        await functools.reduce(Locator.or_, others, first).first.wait_for(state="attached", timeout=timeout_ms)
+        return True
+    except PlaywrightError:
+        return False
+
+
+ANY_ATTACHED = """([selectors, timeoutMs]) => new Promise((resolve) => {
+  const reader = ([css, xpath]) => {
+    if (css !== null) {
+      try {
+        document.querySelector(css);
+        return () => document.querySelector(css) !== null;
+      } catch (refused) {}
+    }
+    const expression = document.createExpression(xpath);
+    return () => expression.evaluate(document, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue !== null;
+  };
+  const readers = selectors.map(reader);
+  const found = () => readers.some((matches) => matches());
   if (found()) return resolve(true);
   const observer = new MutationObserver(() => {
     if (found()) { observer.disconnect(); clearTimeout(timer); resolve(true); }
@@ -190,28 +248,32 @@ SELECTOR_ATTACHED = """([css, xpath, timeoutMs]) => new Promise((resolve) => {
   observer.observe(document, {childList: true, subtree: true, attributes: true});
   const timer = setTimeout(() => { observer.disconnect(); resolve(false); }, timeoutMs);
 })"""
-"""Resolves true once a CSS or XPath selector matches in the page (checked on every change of the DOM), false after
-`timeoutMs`: the DOM's own `querySelector`/`evaluate`, so Chromium does not have to build Playwright's selector
-engine in every listing page it renders (Playwright's `wait_for_selector` does)."""
+"""Resolves true once one of the selectors ([css or null, xpath] each, `DomSelector`) matches in the page (checked
+on every change of the DOM), false after `timeoutMs`: the DOM's own `querySelector`/XPath, so Chromium does not
+have to build Playwright's selector engine in every listing page it renders (Playwright's waits do). A CSS
+selector the DOM refuses is read by its XPath; an XPath it refuses rejects the promise."""
 
 
-async def _wait_in_page(page: Page, selector: str, timeout_ms: int) -> bool:
-    """Whether `selector` (CSS or XPath, `crawler.platforms.split_selector`) came to match within `timeout_ms`,
-    waited for by the page itself (`SELECTOR_ATTACHED`). A selector only Playwright's engine reads (the DOM refuses
-    it) and a page that navigates on while it waits are waited for by Playwright instead."""
-    kind, expression = split_selector(selector)
-    try:
-        found = await page.evaluate(SELECTOR_ATTACHED, [expression if kind == "css" else None,
-                                                        expression if kind == "xpath" else None, timeout_ms])
-    except PlaywrightError:
-        return await _wait_quietly(page, selector, timeout_ms)
-    return bool(found)
+async def _wait_in_page(page: Page, selectors: Sequence[str], timeout_ms: int) -> bool:
+    """Whether one of `selectors` (each CSS or XPath, `crawler.platforms.split_selector`, read as the crawler reads
+    it) came to match within `timeout_ms`, waited for by the page itself (`ANY_ATTACHED`). Selectors only
+    Playwright's engine reads, an XPath the DOM refuses and a page that navigates on while it waits are waited for
+    by Playwright instead."""
+    readings = [dom_selector(selector) for selector in selectors]
+    if all(reading is not None for reading in readings):
+        try:
+            return bool(await page.evaluate(ANY_ATTACHED, [[[reading.css, reading.xpath]
+                                                             for reading in readings if reading], timeout_ms]))
+        except PlaywrightError:
+            pass
+    return await _wait_for_any_element(page, selectors, timeout_ms)
 
 
-async def render_detail(page: Page, wait_for: str, timeout_ms: int) -> None:
-    """Wait until the listing's fields (or its take-down notice) are in the DOM and its images have loaded."""
+async def render_detail(page: Page, wait_for: tuple[str, ...], timeout_ms: int) -> None:
+    """Wait until one of `wait_for` (the listing's fields, or its take-down notice) is in the DOM and the page's
+    images have loaded."""
     if not await _wait_in_page(page, wait_for, timeout_ms):
-        logger.debug("no %r on %s after %d ms", wait_for, page.url, timeout_ms)
+        logger.debug("none of %r on %s after %d ms", wait_for, page.url, timeout_ms)
         return
     try:
         if not await page.evaluate(IMAGES_SETTLED, timeout_ms):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import shutil
+from pathlib import Path
 
 import pytest
+import yaml
 from PIL import Image, ImageChops
 from playwright.async_api import async_playwright
 from scrapy_playwright.page import PageMethod
 
 from core.browser import HEADLESS_SHELL, chromium_path, launch_options
+from core.settings import config_dir
 from crawler.browser import render_detail
 from crawler.evidence.screenshot import (
     MAX_CAPTURE_HEIGHT,
@@ -159,10 +163,15 @@ setTimeout(() => { const h = document.createElement("h1"); h.className = "title"
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("wait_for", ["h1.title, div.removed-notice", "//h1[@class='title']", "text=代理商标 包过"])
-def test_a_listing_drawn_after_its_document_is_waited_for(wait_for: str):
+@pytest.mark.parametrize("wait_for", [("h1.title, div.removed-notice",), ("//h1[@class='title']",),
+                                      ("text=代理商标 包过",), ("div.removed-notice", "text=代理商标 包过"),
+                                      ("//h1[@class='title']/text()", "text=下架"), ("h1.title ::text", "text=下架"),
+                                      ("xpath://h1/@class", "text=下架")])
+def test_a_listing_drawn_after_its_document_is_waited_for(wait_for: tuple[str, ...], caplog: pytest.LogCaptureFixture):
     """The screenshot of a listing whose script draws it after the document arrived shows it drawn: the wait for its
-    fields (CSS, XPath, or a selector only Playwright's engine reads) ends when they are there, not before."""
+    fields (CSS, XPath, or a selector only Playwright's engine reads, alone or among others; with one of the last,
+    Playwright waits for all, each field's `::text`, `/text()` or `@x` as the element holding it) ends when they are
+    there, not before."""
 
     async def drawn() -> int:
         async with async_playwright() as playwright:
@@ -175,7 +184,9 @@ def test_a_listing_drawn_after_its_document_is_waited_for(wait_for: str):
             finally:
                 await browser.close()
 
+    caplog.set_level(logging.DEBUG, logger="crawler.browser")
     assert asyncio.run(drawn()) == 1
+    assert not [record for record in caplog.records if record.msg.startswith("none of")], "found, not timed out"
 
 
 @pytest.mark.browser
@@ -202,3 +213,55 @@ def test_a_tab_reused_for_several_listings_captures_each_as_drawn_even_after_its
 
     first, second, third = asyncio.run(shots())
     assert first[1] < second[1] < third[1] and third[1] > 5000, "each capture is its own page, whole"
+
+
+FIELDS = ('<h1 class="item-title">代理商标注册 包过</h1>'
+          '<div class="item-desc"><p>内部渠道，三天下证，不成功全额退款。</p></div>')
+FIELDS_DRAWN_LATE = f"""<!doctype html><meta charset="utf-8"><body style="margin:0;font:16px sans-serif"><script>
+setTimeout(() => {{ document.body.innerHTML = '{FIELDS}'; }}, 300);
+</script></body>"""
+FIELDS_DRAWN = f'<!doctype html><meta charset="utf-8"><body style="margin:0;font:16px sans-serif">{FIELDS}</body>'
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("title, text", [
+    ("//h1[@class='item-title']/text()", "//div[@class='item-desc']//text()"),
+    ("h1.item-title::text", "div.item-desc ::text"),
+    ("xpath://h1/@class", "div.item-desc p::text"),
+])
+def test_the_screenshot_of_a_listing_drawn_late_waits_for_its_fields_as_staff_wrote_them(
+        tmp_path: Path, title: str, text: str, caplog: pytest.LogCaptureFixture):
+    """Staff may write a platform's fields as XPath or with parsel's `::text` / `::attr(x)`, which the browser's
+    CSS does not read: the evidence screenshot of a listing whose script draws its fields after the document still
+    waits for them (each selector is read as the crawler reads it), and shows the listing drawn."""
+    from crawler.spiders.sweep import SweepSpider
+
+    config = tmp_path / "config"
+    shutil.copytree(config_dir(), config)
+    market = config / "platforms" / "market.yaml"
+    data = yaml.safe_load(market.read_text("utf-8"))
+    data["detail"].update(title=title, text=text)
+    market.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    request = SweepSpider(platforms="market", config_dir=str(config)).screenshot_request(
+        {"platform": "market", "url": "http://127.0.0.1:8600/item/1"})
+    [wait] = request.meta["playwright_page_methods"]
+
+    async def shots() -> tuple[PageShot, PageShot]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+                await tab.set_content(FIELDS_DRAWN_LATE)
+                await wait.method(tab, *wait.args, **wait.kwargs)
+                late = await full_page_png(tab)
+                await tab.set_content(FIELDS_DRAWN)
+                return late, await full_page_png(tab)
+            finally:
+                await browser.close()
+
+    caplog.set_level(logging.DEBUG, logger="crawler.browser")
+    late, drawn = asyncio.run(shots())
+    assert not [record for record in caplog.records if record.msg.startswith("none of")], "found, not timed out"
+    assert late.png is not None and drawn.png is not None
+    late_image, drawn_image = (Image.open(io.BytesIO(png)).convert("RGB") for png in (late.png, drawn.png))
+    assert ImageChops.difference(late_image, drawn_image).getbbox() is None, "the screenshot shows the fields"

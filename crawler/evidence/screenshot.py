@@ -145,9 +145,9 @@ def screenshot_from_meta(meta: dict[str, Any]) -> PageShot | None:
     return None
 
 
-def screenshot_request(url: str, *, wait_for: str = "body", stored_images: list[str] | None = None,
+def screenshot_request(url: str, *, wait_for: tuple[str, ...] = ("body",), stored_images: list[str] | None = None,
                        meta: dict[str, Any] | None = None) -> Request:
-    """A rendered evidence request for `url`: the page is shown once `wait_for` is in the DOM and its images have
+    """A rendered evidence request for `url`: the page is shown once one of `wait_for` is in the DOM and its images have
     loaded or failed (a resource that never finishes does not cost the evidence: the navigation waits for the
     document only), with `stored_images` answered from the files store; `meta` adds the platform's slot and robots
     rule. The page is rendered in a tab of `SCREENSHOT_VIEWPORT` (its context is made with it). The evidence

@@ -162,16 +162,17 @@ class PlatformSpider(scrapy.Spider):
         ]
 
     @staticmethod
-    def _detail_wait_for(platform: PlatformConfig) -> str:
-        """What shows a listing's page has rendered: `browser.detail_wait_for`, else its fields or a take-down
-        notice. A page read from its data (`detail.source` json or embedded) has JMESPath expressions there, not
+    def _detail_wait_for(platform: PlatformConfig) -> tuple[str, ...]:
+        """What shows a listing's page has rendered, any one of them: `browser.detail_wait_for`, else its fields or
+        a take-down notice, each as written (CSS or XPath, `crawler.browser.render_detail` reads them as the crawler
+        does). A page read from its data (`detail.source` json or embedded) has JMESPath expressions there, not
         selectors, so it is waited for until its document is there (its own scripts have then run); a page whose
         scripts draw it later names what to wait for in `browser.detail_wait_for`."""
         if platform.browser.detail_wait_for:
-            return platform.browser.detail_wait_for
+            return (platform.browser.detail_wait_for,)
         if platform.detail.source != "html":
-            return "body"
-        return ", ".join([s for s in (platform.detail.title, platform.detail.text, ".removed-notice") if s])
+            return ("body",)
+        return tuple(s for s in (platform.detail.title, platform.detail.text, ".removed-notice") if s)
 
     def detail_request(self, platform: PlatformConfig, url: str, found_on: str, keyword: str | None = None,
                        priority: int = 10) -> scrapy.Request | None:
