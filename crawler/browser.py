@@ -162,14 +162,6 @@ def playwright_selector(spec: str) -> str:
     return f"xpath={expression}" if kind == "xpath" else expression
 
 
-async def _wait_quietly(page: Page, selector: str, timeout_ms: int) -> bool:
-    try:
-        await page.wait_for_selector(playwright_selector(selector), state="attached", timeout=timeout_ms)
-        return True
-    except PlaywrightError:
-        return False
-
-
 IMAGES_SETTLED = """(timeoutMs) => new Promise((resolve) => {
   const pending = Array.from(document.images).filter((img) => !img.complete);
   let left = pending.length;
@@ -322,7 +314,7 @@ async def render_listing(
     Each round is one script in the page (a click and a MutationObserver), not a series of driver round trips
     and animation-frame polls: a feed page of 60 cards renders in less than half the time. A page that ignores a
     script's click (it wants a trusted event) gets Playwright's real mouse clicks from then on."""
-    if not await _wait_quietly(page, wait_for, timeout_ms):
+    if not await _wait_for_any_element(page, (wait_for,), timeout_ms):
         return 0
     kind, expression = split_selector(load_more) if load_more else ("css", None)
     arguments = {"card": _css_for_count(card), "button": expression, "xpath": kind == "xpath",

@@ -1,7 +1,8 @@
 """Long browser runs: contexts are recycled, a Chromium that dies mid-crawl is restarted without losing pages, and
-the crawlers of one run share one Chromium."""
+the crawlers of one run share one Chromium; a result page is read once what its platform waits for is there."""
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -14,8 +15,11 @@ from typing import Any
 
 import psutil
 import pytest
+from playwright.async_api import async_playwright
 
+from core.browser import launch_options
 from core.settings import project_root
+from crawler.browser import render_listing
 from crawler.urls import canonical_url
 
 RUNNER = """
@@ -155,3 +159,29 @@ def test_the_crawlers_of_a_run_share_one_browser(simulator: Any, tmp_path: Path)
     assert len(drivers) == 1, f"{len(drivers)} Playwright drivers for one run"
     assert len(browsers) == 1, f"{len(browsers)} Chromium browsers for one run"
     assert not any(psutil.pid_exists(pid) for pid in drivers | browsers), "the shared browser outlived its run"
+
+
+CARDS_DRAWN_LATE = """<!doctype html><meta charset="utf-8"><body><script>
+setTimeout(() => { document.body.innerHTML = '<div class="card"><a href="/item/1">代理商标</a></div>'
+                   + '<div class="card"><a href="/item/2">专利加急</a></div>'; }, 300);
+</script></body>"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("wait_for", ["div.card", "//div[@class='card']/a/@href", "div.card a::attr(href)",
+                                      "div.card ::text"])
+def test_a_result_page_drawn_late_is_read_once_what_its_platform_waits_for_is_there(wait_for: str) -> None:
+    """`browser.wait_for` may be written as the platform's other selectors are (XPath, `::text`, `::attr(x)`): the
+    wait ends when what it reads is there, and the cards drawn after the document are counted."""
+
+    async def cards() -> int:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                tab = await browser.new_page()
+                await tab.set_content(CARDS_DRAWN_LATE)
+                return await render_listing(tab, wait_for, "div.card", None, 0, 8000, 0)
+            finally:
+                await browser.close()
+
+    assert asyncio.run(cards()) == 2
