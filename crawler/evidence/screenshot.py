@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,14 +96,19 @@ async def full_page_png(page: Page) -> PageShot:
     return PageShot(base64.b64decode(shot["data"]), page_height=height if height > MAX_CAPTURE_HEIGHT else None)
 
 
+_SESSIONS: weakref.WeakKeyDictionary[Page, CDPSession] = weakref.WeakKeyDictionary()
+"""Each tab's DevTools session for its screenshots (`page_session`), kept beside the tab as `crawler.browser` keeps
+its document listeners, not set on Playwright's `Page`: a closed tab leaves this table."""
+
+
 async def page_session(page: Page, *, renew: bool = False) -> CDPSession:
     """The tab's DevTools session for its screenshots, opened with its first one and kept with the tab (a reused
     tab takes many): opening and detaching one per screenshot cost Chromium, its driver and the crawler ~11 ms of
     CPU per screenshot on the 2-core machine. `renew` replaces a session that ended."""
-    session: CDPSession | None = getattr(page, "_lantian_cdp_session", None)
+    session = _SESSIONS.get(page)
     if session is None or renew:
         session = await page.context.new_cdp_session(page)
-        page._lantian_cdp_session = session  # type: ignore[attr-defined]
+        _SESSIONS[page] = session
     return session
 
 
@@ -138,9 +144,11 @@ def screenshot_from_meta(meta: dict[str, Any]) -> PageShot | None:
     if isinstance(methods, dict):
         methods = methods.values()
     for method in methods:
-        if takes_screenshot(method) and isinstance(method.result, PageShot):
+        if not takes_screenshot(method):
+            continue
+        if isinstance(method.result, PageShot):
             return method.result
-        if takes_screenshot(method) and isinstance(method.result, bytes):
+        if isinstance(method.result, bytes):
             return PageShot(method.result)
     return None
 
