@@ -16,9 +16,9 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Self, TypeAlias
+from typing import Annotated, Any, Self, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, with_config
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, with_config
 from typing_extensions import TypedDict  # pydantic validates typing's TypedDict only from Python 3.12
 
 # Workflow statuses of a lead (casework/workflow.py decides the moves between them).
@@ -149,6 +149,11 @@ class Entity(TypedDict, total=False):
     end: int
 
 
+Score: TypeAlias = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+"""A detector's score: a finite number from 0 to 1. NaN is refused where a detection is made: the embedded store
+keeps `risk` in a NOT NULL column, SQLite stores NaN as NULL, and one such lead would abort the write of its batch."""
+
+
 class Detection(BaseModel):
     """What the detector says of one listing: every label's score, the labels that fire, and why.
 
@@ -160,11 +165,11 @@ class Detection(BaseModel):
 
     id: str | None = None
     labels: list[str] = []
-    scores: dict[str, float] = {}
+    scores: dict[str, Score] = {}
     evidence: list[Span] = []
     entities: list[Entity] = []
-    risk: float = 0.0
-    solicitation: float | None = None
+    risk: Score = 0.0
+    solicitation: Score | None = None
     image_text: str | None = None
     image_errors: list[str] = []
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from pydantic import ValidationError
+
 from core.lead import Detection
 
 DOCUMENT = {
@@ -25,3 +28,15 @@ def test_fields_a_detection_was_not_given_stay_out_of_its_document() -> None:
     nothing_found = Detection(labels=[])
     assert nothing_found.document() == {"labels": []}
     assert (nothing_found.risk, nothing_found.solicitation, nothing_found.evidence) == (0.0, None, [])
+
+
+@pytest.mark.parametrize("field, value", [
+    ("risk", float("nan")), ("risk", float("inf")), ("risk", 1.5), ("solicitation", float("nan")),
+    ("scores", {"impersonation": float("nan")}), ("scores", {"impersonation": -0.1}),
+])
+def test_a_score_that_is_not_a_number_from_0_to_1_is_refused_where_the_detection_is_made(
+        field: str, value: object) -> None:
+    # The embedded store keeps risk in a NOT NULL column, and SQLite stores NaN as NULL: one such detection used to
+    # abort its whole batch with "NOT NULL constraint failed: leads.risk", losing every lead written with it.
+    with pytest.raises(ValidationError, match=field):
+        Detection.model_validate({**DOCUMENT, field: value})
