@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil
 from elasticsearch import helpers
 
+from core.environment import environment
 from core.labels import LABELS
 from core.lead import Detection, Listing, lead_id
 from index.es_server import EsServer, free_port
@@ -247,7 +248,7 @@ def positive(value: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("LANTIAN_ES_URL"), help="Elasticsearch URL")
+    parser.add_argument("--url", default=environment().es_url, help="Elasticsearch URL (default: LANTIAN_ES_URL)")
     parser.add_argument("--docs", type=positive, default=20000,
                         help="leads to index per run (large enough that the refresh ending each round is a small part)")
     parser.add_argument("--batch", type=positive, default=500, help="documents per bulk request")

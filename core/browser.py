@@ -6,9 +6,10 @@ and start-up stalls on DNS look-ups).
 """
 from __future__ import annotations
 
-import os
 import shutil
 from typing import Any
+
+from core.environment import environment
 
 CHROMIUM_ARGS: tuple[str, ...] = (
     "--no-sandbox",
@@ -41,9 +42,10 @@ whole job's Chromium CPU fell by ~40% (README, "Quality and speed")."""
 def chromium_path(headless: bool = False) -> str:
     """The Chromium executable: `LANTIAN_CHROMIUM` if set, else for a headless browser Debian's
     `chromium-headless-shell` when it is installed, else Debian's `chromium` on PATH."""
+    configured = environment().chromium
     shell = shutil.which(HEADLESS_SHELL) if headless else None
-    path = (os.environ.get("LANTIAN_CHROMIUM") or shell or shutil.which("chromium")
-            or shutil.which("chromium-browser"))
+    path = (str(configured) if configured else None) or shell or shutil.which("chromium") \
+        or shutil.which("chromium-browser")
     if not path:
         raise BrowserNotFound(
             "Chromium not found: install Debian's package (`sudo apt-get install chromium`, done by `make demo`) "

@@ -5,7 +5,6 @@ lives under the data dir so a deployment can put it on its own volume.
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from core.config import StrictModel, load_model
+from core.environment import environment
 
 
 @lru_cache(maxsize=1)
@@ -27,25 +27,21 @@ def project_root() -> Path:
 
 def config_dir() -> Path:
     """`LANTIAN_CONFIG_DIR`, else `config/` of the project root."""
-    return _config_dir(os.environ.get("LANTIAN_CONFIG_DIR"))
-
-
-@lru_cache(maxsize=8)
-def _config_dir(configured: str | None) -> Path:
-    """One Path per setting: every lead indexed asks for it (its district list), and a new Path costs more."""
-    return Path(configured) if configured else project_root() / "config"
+    return environment().config_dir or project_root() / "config"
 
 
 def data_dir() -> Path:
-    path = Path(os.environ.get("LANTIAN_DATA_DIR") or project_root() / "data")
+    """`LANTIAN_DATA_DIR`, else `data/` of the project root; created when asked for."""
+    path = environment().data_dir or project_root() / "data"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
-    "LANTIAN_ES_URL": ("elasticsearch", "url"),
-    "LANTIAN_REGISTRY_PATH": ("registry", "path"),
+    "es_url": ("elasticsearch", "url"),
+    "registry_path": ("registry", "path"),
 }
+"""`core.environment.Environment` fields that override a field of config/lantian.yaml (section, key)."""
 
 
 class ElasticsearchSettings(StrictModel):
@@ -105,8 +101,9 @@ def load_settings(path: Path | None = None) -> dict[str, Any]:
     run can differ without editing the file: `LANTIAN_ES_URL` → `elasticsearch.url`, `LANTIAN_REGISTRY_PATH` →
     `registry.path`."""
     settings = dict(_load_settings(str(path or config_dir() / "lantian.yaml")))
-    for variable, (section, key) in ENV_OVERRIDES.items():
-        value = os.environ.get(variable)
+    variables = environment()
+    for field, (section, key) in ENV_OVERRIDES.items():
+        value = getattr(variables, field)
         if value is not None:
             settings[section] = {**(settings.get(section) or {}), key: value}
     return settings

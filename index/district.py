@@ -45,6 +45,11 @@ def district_finder(directory: Path) -> DistrictFinder:
     return DistrictFinder(load_districts(directory))
 
 
+def configured_districts() -> DistrictFinder:
+    """The finder of the configured config directory's districts."""
+    return district_finder(config_dir())
+
+
 def find_district(*texts: object) -> str | None:
     """`DistrictFinder.find` with the districts of the configured config directory."""
-    return district_finder(config_dir()).find(*texts)
+    return configured_districts().find(*texts)

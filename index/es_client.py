@@ -5,7 +5,6 @@ crawler writes go to the spool then, and everything else reports it with a short
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -13,6 +12,7 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, Elasticsearch, OrjsonSerializer
 
+from core.environment import environment
 from index.store import StoreError
 
 RETRY_STATUSES = (429, 502, 503, 504)
@@ -65,11 +65,12 @@ def client_from_env(url: str, **options: Any) -> Elasticsearch:
         "retry_on_status": RETRY_STATUSES, "retry_on_timeout": True, "max_retries": 3, "request_timeout": 30,
         "serializer": OrjsonSerializer(),
     }
-    if os.environ.get("LANTIAN_ES_API_KEY"):
-        kwargs["api_key"] = os.environ["LANTIAN_ES_API_KEY"]
-    elif os.environ.get("LANTIAN_ES_USERNAME"):
-        kwargs["basic_auth"] = (os.environ["LANTIAN_ES_USERNAME"], os.environ.get("LANTIAN_ES_PASSWORD", ""))
-    if os.environ.get("LANTIAN_ES_CA_CERTS"):
-        kwargs["ca_certs"] = os.environ["LANTIAN_ES_CA_CERTS"]
+    variables = environment()
+    if variables.es_api_key:
+        kwargs["api_key"] = variables.es_api_key.get_secret_value()
+    elif variables.es_username:
+        kwargs["basic_auth"] = (variables.es_username, variables.es_password.get_secret_value())
+    if variables.es_ca_certs:
+        kwargs["ca_certs"] = str(variables.es_ca_certs)
     kwargs.update(options)
     return Elasticsearch(url, **kwargs)

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import psutil
 
+from core.environment import environment
 from core.settings import data_dir, project_root
 
 DEFAULT_PORT = 9200
@@ -49,13 +50,11 @@ def free_port() -> int:
 
 def find_java() -> str:
     """`LANTIAN_JAVA`, else `$JAVA_HOME/bin/java`, else `java` on PATH (Java 17 or newer)."""
-    candidates = [os.environ.get("LANTIAN_JAVA")]
-    if os.environ.get("JAVA_HOME"):
-        candidates.append(str(Path(os.environ["JAVA_HOME"]) / "bin" / "java"))
-    candidates.append(shutil.which("java"))
+    variables = environment()
+    candidates = [variables.java, variables.java_home and variables.java_home / "bin" / "java", shutil.which("java")]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
+            return str(candidate)
     raise EsServerError("java not found: install Java 17 or newer, or set LANTIAN_JAVA to the java binary")
 
 

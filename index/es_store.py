@@ -216,10 +216,11 @@ class EsLeadStore(LeadStore):
         return WrittenLeads(self.writer.pipelined(list(pairs), self._observe, self._plan_unless_spooling,
                                                   self._write_batch))
 
-    @staticmethod
-    def _observe(pairs: list[tuple[Listing, Detection]]) -> tuple[list[LeadDocument], Signatures]:
+    def _observe(self, pairs: list[tuple[Listing, Detection]]) -> tuple[list[LeadDocument], Signatures]:
         """Observations with their jieba words, and the signatures of their contents."""
-        return EsLeadStore._signed([prepare(leads.observation(listing, detection)) for listing, detection in pairs])
+        districts = self.districts
+        return EsLeadStore._signed([prepare(leads.observation(listing, detection, districts))
+                                    for listing, detection in pairs])
 
     @staticmethod
     def _signed(observations: list[LeadDocument]) -> tuple[list[LeadDocument], Signatures]:

@@ -7,12 +7,13 @@ dir's evidence files at their absolute paths, so screenshots show as images and 
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from core.environment import environment
 
 ASSETS = Path(__file__).resolve().parent / "kibana" / "saved-objects.ndjson"
 _ALIAS = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -40,17 +41,16 @@ def render(leads_alias: str, evidence_url: str, path: Path = ASSETS) -> str:
 
 
 def _auth_headers() -> dict[str, str]:
-    if os.environ.get("LANTIAN_KIBANA_API_KEY"):
-        return {"Authorization": f"ApiKey {os.environ['LANTIAN_KIBANA_API_KEY']}"}
-    return {}
+    key = environment().kibana_api_key
+    return {"Authorization": f"ApiKey {key.get_secret_value()}"} if key else {}
 
 
 def _basic_auth() -> tuple[str, str] | None:
-    user = os.environ.get("LANTIAN_KIBANA_USERNAME") or os.environ.get("LANTIAN_ES_USERNAME")
+    variables = environment()
+    user = variables.kibana_username or variables.es_username
     if not user:
         return None
-    password = os.environ.get("LANTIAN_KIBANA_PASSWORD") or os.environ.get("LANTIAN_ES_PASSWORD") or ""
-    return user, password
+    return user, (variables.kibana_password or variables.es_password).get_secret_value()
 
 
 def import_objects(kibana_url: str, ndjson: str, space: str | None = None, timeout: float = 60.0,

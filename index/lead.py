@@ -21,7 +21,7 @@ from core.lead import (
     iso_utc,
     lead_id,
 )
-from index.district import find_district
+from index.district import DistrictFinder, configured_districts
 
 # Listing fields copied onto the lead as they are (evidence of the fetch and what the listing shows).
 LISTING_FIELDS: tuple[str, ...] = (
@@ -54,8 +54,9 @@ def _first_entity(entities: list[dict[str, Any]], kind: str) -> str | None:
     return None
 
 
-def observation(listing: Listing, detection: Detection) -> LeadDocument:
-    """The lead fields one fetch of a listing determines (everything except history and workflow)."""
+def observation(listing: Listing, detection: Detection, districts: DistrictFinder | None = None) -> LeadDocument:
+    """The lead fields one fetch of a listing determines (everything except history and workflow); the district
+    is found with `districts` (a store passes the one it opened with), else with the configured ones."""
     canonical = listing.get("canonical_url") or listing.get("url")
     if not canonical:
         raise ValueError("a listing needs a canonical_url (or url) to become a lead")
@@ -75,7 +76,8 @@ def observation(listing: Listing, detection: Detection) -> LeadDocument:
     doc["contacts"] = contacts_from(entities)
     doc["agency_code"] = _first_entity(entities, "agency_code")
     doc["agency_name"] = _first_entity(entities, "agency_name")
-    doc["district"] = find_district(listing.get("location"), listing.get("seller"), doc["agency_name"])
+    doc["district"] = (districts or configured_districts()).find(listing.get("location"), listing.get("seller"),
+                                                                 doc["agency_name"])
     doc["listing_status"] = listing.get("status") or "active"
     doc["source"] = source_of(listing)
     capture = listing.get("capture")

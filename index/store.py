@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from typing import Any, overload
 
 from core.lead import Detection, Lead, LeadDocument, Listing
 from index import cluster
 from index import lead as leads
+from index.district import DistrictFinder, configured_districts
 from index.query import COUNT_BY, LeadPage, LeadQuery
 
 # Fields kept in the stored document for the store's own use, never handed to callers.
@@ -77,6 +79,12 @@ class LeadStore(ABC):
 
     def __init__(self) -> None:
         self._near_duplicates: cluster.NearDuplicateIndex | None = None
+
+    @cached_property
+    def districts(self) -> DistrictFinder:
+        """The districts leads are filed under: those of the config dir when the store first files one (asking
+        the environment for the config dir at every lead cost more than the rest of building its document)."""
+        return configured_districts()
 
     # --- what backends implement -------------------------------------------------------------------------
 
@@ -161,7 +169,7 @@ class LeadStore(ABC):
 
     def upsert_many(self, pairs: Iterable[tuple[Listing, Detection]]) -> WrittenLeads:
         """`upsert` for a batch of (listing, detection) pairs, written in one backend round trip."""
-        observations = [leads.observation(listing, detection) for listing, detection in pairs]
+        observations = [leads.observation(listing, detection, self.districts) for listing, detection in pairs]
         return WrittenLeads(self._write_observations(observations))
 
     def _write_observations(self, observations: list[LeadDocument]) -> list[LeadDocument]:

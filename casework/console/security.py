@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request
 
 from casework.users import User
+from core.environment import environment
 from core.settings import data_dir, load_settings
 
 CSRF_FIELD = "csrf_token"
@@ -26,9 +27,9 @@ class LoginRequired(Exception):
 
 def console_secret() -> str:
     """`LANTIAN_CONSOLE_SECRET`, else a random key kept in the data dir (created once, readable only by us)."""
-    env = os.environ.get("LANTIAN_CONSOLE_SECRET")
-    if env:
-        return env
+    configured = environment().console_secret
+    if configured:
+        return configured.get_secret_value()
     path: Path = data_dir() / "casework" / "console-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,11 @@ Command-line options override the file; the environment variable overrides the f
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from typing import Any
 
 from core.config import ConfigError
+from core.environment import environment
 from core.settings import load_settings
 from crawler import settings as defaults
 from crawler.distributed.keys import check_sweep_id
@@ -63,5 +63,5 @@ def load_config() -> DistributedConfig:
     a whole yet: options may still fill it in)."""
     section = load_settings().get("distributed") or {}
     config = DistributedConfig(**{name: value for name, value in section.items() if value is not None})
-    env_url = os.environ.get("LANTIAN_REDIS_URL")
+    env_url = environment().redis_url
     return replace(config, redis_url=env_url) if env_url else config

@@ -29,12 +29,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from core.config import ConfigError
+from core.environment import environment, variable
 from core.settings import config_dir, data_dir, load_settings, project_root
 from crawler.evidence.log import EvidenceLog, EvidenceLogError, Problem, utc_now
 
 CHECKPOINTS_NAME = "checkpoints.jsonl"
 DEFAULT_KEY = "~/.config/lantian/evidence-signing-key.pem"
-KEY_ENV = "LANTIAN_EVIDENCE_KEY"
 logger = logging.getLogger(__name__)
 
 
@@ -42,15 +42,15 @@ def signing_key_path(settings: Mapping[str, Any] | None = None) -> Path:
     """`evidence.signing_key` of config/lantian.yaml (LANTIAN_EVIDENCE_KEY overrides it), which must lie outside
     the data dir: a key kept with the evidence would let whoever alters the evidence sign it again."""
     source = f"{config_dir() / 'lantian.yaml'}: field 'evidence.signing_key'"
-    value = os.environ.get(KEY_ENV)
+    value: object = environment().evidence_key
     if value:
-        source = KEY_ENV
+        source = variable("evidence_key")
     else:
         section = (settings if settings is not None else load_settings()).get("evidence") or {}
         if not isinstance(section, dict):
             raise ConfigError(f"{config_dir() / 'lantian.yaml'}: field 'evidence' must be a mapping")
         value = section.get("signing_key") or DEFAULT_KEY
-    if not isinstance(value, str):
+    if not isinstance(value, str | Path):
         raise ConfigError(f"{source} must be a file path")
     path = Path(value).expanduser()
     path = path if path.is_absolute() else project_root() / path
