@@ -52,7 +52,7 @@ def test_anonymous_users_are_sent_to_login_and_bad_passwords_refused(client, see
     refused = client.post("/login", data={"username": "alice", "password": "wrong-password",
                                           "csrf_token": _token(page.text)})
     assert refused.status_code == 401 and "用户名或密码错误" in refused.text
-    assert client.post(f"/leads/{seeded[0].id}/status", data={"to": "reviewing"},
+    assert client.post(f"/leads/{seeded[0].id}/change", data={"action": "status", "value": "reviewing"},
                        follow_redirects=False).status_code in (401, 403)
 
 
@@ -79,10 +79,11 @@ def test_lead_page_shows_the_solicitation_score(client, seeded):
 def test_every_post_needs_the_session_csrf_token(client, seeded):
     token = _login(client, "alice", "reviewer-pass-1")
     lead_id = seeded[1].id
-    for data in ({"to": "reviewing"}, {"to": "reviewing", "csrf_token": "forged"}):
-        response = client.post(f"/leads/{lead_id}/status", data=data)
+    for data in ({"action": "status", "value": "reviewing"},
+                 {"action": "status", "value": "reviewing", "csrf_token": "forged"}):
+        response = client.post(f"/leads/{lead_id}/change", data=data)
         assert response.status_code == 403
-    assert client.post(f"/leads/{lead_id}/status", data={"to": "reviewing", "csrf_token": token}).status_code == 200
+    assert client.post(f"/leads/{lead_id}/change", data={"action": "status", "value": "reviewing", "csrf_token": token}).status_code == 200
     assert client.get(f"/leads/{lead_id}").text.count('class="audit-event"') == 1
 
 
@@ -97,8 +98,8 @@ def test_reviewer_cannot_do_admin_actions(client, seeded, store, users_file):
     # Undoing a dismissal is an admin transition.
     lead_id = seeded[0].id
     for to, why in (("reviewing", ""), ("dismissed", "合法广告")):
-        client.post(f"/leads/{lead_id}/status", data={"to": to, "why": why, "csrf_token": token})
-    page = client.post(f"/leads/{lead_id}/status", data={"to": "reviewing", "csrf_token": token})
+        client.post(f"/leads/{lead_id}/change", data={"action": "status", "value": to, "why": why, "csrf_token": token})
+    page = client.post(f"/leads/{lead_id}/change", data={"action": "status", "value": "reviewing", "csrf_token": token})
     assert "只有管理员（主管）可以把线索从“已排除”改为“审核中”" in page.text
     assert store.get(lead_id).status == "dismissed"
     # A reviewer may take an unassigned lead, not give it to someone else.
@@ -113,12 +114,31 @@ def test_admin_can_add_users_export_and_reopen(client, seeded, store, users_file
     assert "carol" in users_file.read_text() and "carol-pass-1" not in users_file.read_text()
     lead_id = seeded[0].id
     for to in ("reviewing", "confirmed"):
-        client.post(f"/leads/{lead_id}/status", data={"to": to, "csrf_token": token})
+        client.post(f"/leads/{lead_id}/change", data={"action": "status", "value": to, "csrf_token": token})
     export = client.get("/admin/export.csv")
     assert export.status_code == 200 and lead_id in export.content.decode("utf-8-sig")
     assert seeded[1].id not in export.content.decode("utf-8-sig")
-    client.post(f"/leads/{lead_id}/status", data={"to": "dismissed", "why": "误报", "csrf_token": token})
+    client.post(f"/leads/{lead_id}/change", data={"action": "status", "value": "dismissed", "why": "误报", "csrf_token": token})
     assert store.get(lead_id).status == "dismissed"
+
+
+def test_the_lead_pages_forms_change_status_assignee_and_district_each_audited(client, seeded, store):
+    lead_id = seeded[1].id
+    token = _login(client, "alice", "reviewer-pass-1")
+    page = client.get(f"/leads/{lead_id}").text
+    forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" name="csrf_token"[^>]*>'
+                       r'\s*<input type="hidden" name="action" value="(\w+)">', page)
+    assert {action for path, action in forms if path == f"/leads/{lead_id}/change"} == {"status", "assign", "district"}
+    for action, value in (("status", "reviewing"), ("assign", "alice"), ("district", "徐汇区")):
+        client.post(f"/leads/{lead_id}/change", data={"action": action, "value": value, "csrf_token": token})
+    lead = store.get(lead_id)
+    assert (lead.status, lead.assignee, lead.district) == ("reviewing", "alice", "徐汇区")
+    assert [event["action"] for event in lead.audit] == ["status", "assignee", "district"]
+    refused = client.post(f"/leads/{lead_id}/change", data={"action": "district", "value": "火星区",
+                                                             "csrf_token": token})
+    assert "没有“火星区”这个区" in refused.text and store.get(lead_id).district == "徐汇区"
+    missing = client.post("/leads/0000/change", data={"action": "status", "value": "reviewing", "csrf_token": token})
+    assert missing.status_code == 404
 
 
 def test_filters_and_bulk_actions(client, seeded, store):

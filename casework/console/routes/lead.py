@@ -56,28 +56,14 @@ def lead_page(request: Request, lead_id: str, user: User = Depends(current_user)
     )
 
 
-@router.post("/leads/{lead_id}/status", dependencies=[Depends(check_csrf)])
-async def change_status(request: Request, lead_id: str, user: User = Depends(current_user),
-                        store: LeadStore = Depends(lead_store)) -> Response:
+@router.post("/leads/{lead_id}/change", dependencies=[Depends(check_csrf)])
+async def change(request: Request, lead_id: str, user: User = Depends(current_user),
+                 store: LeadStore = Depends(lead_store)) -> Response:
+    """The lead page's status, assignee and district forms: one audited change (`action` status, assign or
+    district to `value`, with `why`), checked as the lead list's bulk actions are (`change_lead`)."""
     form = await request.form()
-    lead = lead_or_404(store, lead_id)
     try:
-        workflow.apply(store, workflow.plan_status(lead, str(form.get("to") or ""), by=user.username,
-                                                   why=str(form.get("why") or ""), role=user.role))
-        request.app.state.agencies.invalidate()
-    except workflow.WorkflowError as exc:
-        flash(request, exc.zh, "error")
-    return back(f"/leads/{lead_id}")
-
-
-@router.post("/leads/{lead_id}/field", dependencies=[Depends(check_csrf)])
-async def change_field(request: Request, lead_id: str, user: User = Depends(current_user),
-                       store: LeadStore = Depends(lead_store)) -> Response:
-    form = await request.form()
-    field = str(form.get("field") or "")
-    try:
-        lead_or_404(store, lead_id)
-        change_lead(store, request.app.state.users, user, lead_id, "assign" if field == "assignee" else field,
+        change_lead(store, request.app.state.users, user, lead_id, str(form.get("action") or ""),
                     str(form.get("value") or ""), str(form.get("why") or ""))
     except workflow.WorkflowError as exc:
         flash(request, exc.zh, "error")
