@@ -39,7 +39,8 @@ def test_console_review_flow_on_elasticsearch(es_store, users_file, tmp_path):
     listed = client.get("/leads", params={"platform": "market"}).text
     assert lead.id in listed and other.id not in listed and "<script>" not in listed
     for to in ("reviewing", "confirmed"):
-        client.post(f"/leads/{lead.id}/change", data={"action": "status", "value": to, "why": "证据充分", "csrf_token": token})
+        client.post(f"/leads/{lead.id}/change",
+                    data={"action": "status", "value": to, "why": "证据充分", "csrf_token": token})
     es_store.flush()
     confirmed = client.get("/leads", params={"status": "confirmed"}).text
     assert lead.id in confirmed and other.id not in confirmed
