@@ -105,6 +105,16 @@ POSITIVES = [
     ("insider_channel", "商标注册包下证，注不下来退一半"),
     ("qualification_lending", "有代理师证的朋友可以挂我们这，社保代缴"),
     ("qualification_lending", "没有资质也能接专利的活，借我们的名头递交，按件抽成"),
+    # How callers and sellers posing as the office word it, as warnings and news quote them (session of
+    # 2026-12-04 evening; sentences written for the test): the author says they are the office or one of its
+    # examination units, claims a long cooperation with it, or knows a result before it is published.
+    ("impersonation", "您好，这边是宁波的企业吧？我们是商标局审查处的，贵司的申请材料有问题"),
+    ("impersonation", "我是国家知识产权局的工作人员，您的专利需要缴纳加急费才能按期授权"),
+    ("impersonation", "这里是国家局审查三处，通知您办理续展"),
+    ("impersonation", "本所与国家知识产权局长期合作，专利申请更顺利"),
+    ("insider_channel", "我们内部查到您的商标快被驳回了，现在补救还来得及"),
+    ("insider_channel", "可以提前得知审查结果，不用干等公告"),
+    ("abnormal_filing", "紧急征集机械方向专利附名位置，第二发明人还有"),  # places on patents called for
 ]
 
 HARD_NEGATIVES = [
@@ -174,6 +184,16 @@ HARD_NEGATIVES = [
     "申请专利时发明人一栏写您本人，申请人写贵公司，技术交底由您的研发人员提供。",  # a real inventor filing
     "委托申请专利，您只需提供个人信息和技术交底书，其余由代理师完成。",  # details and a disclosure: a real application
     "职称评审办法规定，通过购买、挂名获得的专利不得作为评审依据。",
+    # The same words said truthfully by a licensed agency, denied, asked about or reported:
+    "我们是国家知识产权局备案的专利代理机构，备案信息可在官网查询。",
+    "我们是代理公司，不是商标局，审查结果由商标局作出。",
+    "接到电话说“我们是商标审查处的”，要交钱保住商标，这是骗局吗？",
+    "我是专利代理师，主要做审查意见答复。",
+    "代理机构一般会先收到驳回通知书，官网状态更新会晚几天。",
+    "骗子谎称有内部消息，提前知道您的商标会被驳回，千万别信。",
+    "可在中国商标网查到审查进度，驳回后有十五天复审期限。",
+    "国家知识产权局与世界知识产权组织保持长期合作，共同举办培训。",
+    "本届创新大赛征集参赛作品，第一作者须为在校学生。",
 ]
 
 EVASIONS = [
