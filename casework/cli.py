@@ -218,9 +218,10 @@ def report(
 ) -> None:
     """Print the weekly report and write it as HTML (with charts) and XLSX."""
     from casework.complaints import COMPLAINT_STATUS_NAMES_ZH
-    from casework.config import LABEL_NAMES_ZH, SOURCE_NAMES_ZH, load_risk_config
+    from casework.config import load_risk_config
     from casework.report import Period, build_report, write_html, write_xlsx
-    from casework.workflow import STATUS_NAMES_ZH
+    from core.labels import LABEL_NAMES_ZH
+    from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH
     from core.settings import data_dir
 
     try:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from pydantic import Field, field_validator, model_validator
 
 from core.config import StrictModel, load_model
-from core.labels import LABELS
+from core.labels import LABEL_NAMES_ZH, LABELS
 from core.settings import config_dir
 
 Table = TypeVar("Table", bound=Mapping[str, Any])
@@ -20,17 +20,6 @@ def known_keys(value: Table, known: Sequence[str], what: str) -> Table:
     if unknown:
         raise ValueError(f"unknown {what} {sorted(unknown)}; {what} are {', '.join(known)}")
     return value
-
-LABEL_NAMES_ZH: dict[str, str] = {
-    "impersonation": "冒用官方名义、标识",
-    "insider_channel": "声称内部渠道、快速授权",
-    "malicious_cancellation": "恶意“撤三”等",
-    "abnormal_filing": "非正常专利申请",
-    "qualification_lending": "出租出借代理资质",
-    "unlicensed_agency": "无资质专利代理",
-}
-
-SOURCE_NAMES_ZH: dict[str, str] = {"sweep": "平台巡查", "capture": "人工取证", "complaint": "群众举报"}
 
 
 class Complainant(StrictModel):

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from casework.config import LABEL_NAMES_ZH
 from casework.contacts import contacts
-from casework.workflow import CONFIRMED_STATUSES, STATUS_NAMES_ZH, last_status_event, now_iso
-from core.lead import Lead
+from casework.workflow import CONFIRMED_STATUSES, last_status_event, now_iso
+from core.labels import LABEL_NAMES_ZH
+from core.lead import STATUS_NAMES_ZH, Lead
 from core.settings import data_dir
 
 CASE_STATUSES: tuple[str, ...] = CONFIRMED_STATUSES

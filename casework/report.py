@@ -18,9 +18,11 @@ from casework.complaints import (
     complaint_counts,
     load_complaints_config,
 )
-from casework.config import LABEL_NAMES_ZH, SOURCE_NAMES_ZH, RiskConfig
+from casework.config import RiskConfig
 from casework.export import safe_cell
-from casework.workflow import STATUS_NAMES_ZH, status_events
+from casework.workflow import status_events
+from core.labels import LABEL_NAMES_ZH
+from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH
 from index.district import UNKNOWN_DISTRICT
 from index.store import LeadStore
 

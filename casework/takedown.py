@@ -19,11 +19,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from casework.config import LABEL_NAMES_ZH, TakedownConfig
 from casework.config import Letter as LetterTemplate
+from casework.config import TakedownConfig
 from casework.export import resolve_path, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER
 from core.config import ConfigError
+from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
 from core.settings import config_dir
 from crawler.platforms import Operator, load_platform

@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from casework.config import LABEL_NAMES_ZH, TriageConfig, load_triage_config
+from casework.config import TriageConfig, load_triage_config
 from core.config import ConfigError
+from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
 
 # Orders computed here (the store's own sorts are in index.query.SORTS).

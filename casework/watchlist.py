@@ -13,9 +13,9 @@ from typing import Any
 
 from casework.advertisers import resolve
 from casework.agencies import LICENCE_NAMES_ZH, licence
-from casework.config import LABEL_NAMES_ZH
 from casework.export import write_csv, write_xlsx
 from casework.workflow import CONFIRMED_STATUSES, last_status_event
+from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
 
 

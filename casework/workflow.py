@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from core.lead import STATUSES, AuditEvent, Lead
+from core.lead import STATUS_NAMES_ZH, STATUSES, AuditEvent, Lead
 from index.store import LeadStore
 
 # Statuses that mean a reviewer (or a supervisor) confirmed the violation: cases, positive training examples and
@@ -19,18 +19,6 @@ from index.store import LeadStore
 CONFIRMED_STATUSES: tuple[str, ...] = (
     "confirmed", "takedown_requested", "removed", "persisting", "resolved_by_edit",
 )
-
-STATUS_NAMES_ZH: dict[str, str] = {
-    "new": "新线索",
-    "reviewing": "审核中",
-    "escalated": "已提交主管",
-    "confirmed": "已确认",
-    "dismissed": "已排除",
-    "takedown_requested": "已请求删除",
-    "removed": "已删除",
-    "persisting": "仍在线",
-    "resolved_by_edit": "已修改整改",
-}
 
 FIELD_NAMES_ZH: dict[str, str] = {"assignee": "承办人", "district": "所属区"}
 

@@ -10,6 +10,15 @@ CONTENT_LABELS: tuple[str, ...] = (
 )
 UNLICENSED_AGENCY = "unlicensed_agency"
 LABELS: tuple[str, ...] = (*CONTENT_LABELS, UNLICENSED_AGENCY)
+LABEL_NAMES_ZH: dict[str, str] = {
+    "impersonation": "冒用官方名义、标识",
+    "insider_channel": "声称内部渠道、快速授权",
+    "malicious_cancellation": "恶意“撤三”等",
+    "abnormal_filing": "非正常专利申请",
+    "qualification_lending": "出租出借代理资质",
+    "unlicensed_agency": "无资质专利代理",
+}
+"""What reports, letters, exports and the console call each label (one name a label, in the order of LABELS)."""
 # Auxiliary signal of the models and rules (not a label): the listing offers patent agency services.
 OFFERS_PATENT_AGENCY = "offers_patent_agency"
 

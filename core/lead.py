@@ -26,10 +26,23 @@ STATUSES: tuple[str, ...] = (
     "new", "reviewing", "escalated", "confirmed", "dismissed", "takedown_requested", "removed", "persisting",
     "resolved_by_edit",
 )
+STATUS_NAMES_ZH: dict[str, str] = {
+    "new": "新线索",
+    "reviewing": "审核中",
+    "escalated": "已提交主管",
+    "confirmed": "已确认",
+    "dismissed": "已排除",
+    "takedown_requested": "已请求删除",
+    "removed": "已删除",
+    "persisting": "仍在线",
+    "resolved_by_edit": "已修改整改",
+}
+"""What staff read for each status (one name a status, in the order of STATUSES)."""
 SOURCES: tuple[str, ...] = ("sweep", "capture", "complaint")
 """How a lead came in: a platform sweep, one URL a staff member captured, or a member of the public's complaint.
 A lead keeps the source it came in by; documents written before the field existed are sweeps."""
 DEFAULT_SOURCE = "sweep"
+SOURCE_NAMES_ZH: dict[str, str] = {"sweep": "平台巡查", "capture": "人工取证", "complaint": "群众举报"}
 CONTACT_KINDS: tuple[str, ...] = ("phone", "wechat", "qq", "email")
 # Entity types the detector may emit, mapped to the lead's contact kinds and to its agency fields.
 ENTITY_KINDS: dict[str, str] = {

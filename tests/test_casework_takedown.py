@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 from casework import workflow
 from casework.cli import register
-from casework.config import LABELS, load_takedown_config
+from casework.config import load_takedown_config
 from casework.export import xml_safe
 from casework.takedown import operator_of, request_takedowns
+from core.labels import LABELS
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
 

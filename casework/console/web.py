@@ -13,11 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from casework import workflow
-from casework.config import LABEL_NAMES_ZH, LABELS, SOURCE_NAMES_ZH
 from casework.console.security import LoginRequired, csrf_token, current_user
 from casework.users import User
 from core.districts import load_districts
-from core.lead import Lead
+from core.labels import LABEL_NAMES_ZH, LABELS
+from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH, Lead
 from index.store import LeadStore
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -33,7 +33,7 @@ def environment() -> Environment:
     """The Jinja2 environment: autoescaping on for every template (crawled text is hostile)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=workflow.STATUS_NAMES_ZH, LABELS=LABELS,
+    env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=STATUS_NAMES_ZH, LABELS=LABELS,
                        ACTION_NAMES_ZH=ACTION_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
                        STATUSES=workflow.STATUSES, DISTRICTS=list(load_districts()))
     return env
