@@ -153,7 +153,8 @@ class RuleEngine:
     def from_file(cls, config: RulesFile, source: str) -> RuleEngine:
         speech = config.reported_speech
         reported_speech = ReportedSpeech(tuple(speech.before), tuple(speech.after), tuple(speech.clause),
-                                         tuple(speech.sentence), tuple(speech.question), speech.window)
+                                         tuple(speech.sentence), tuple(speech.question), tuple(speech.consequence),
+                                         tuple(speech.definition), speech.window)
         rules = [_rule(entry) for entry in config.rules]
         return cls(config.lexicons, rules, source, reported_speech, config.patterns)
 

@@ -89,6 +89,8 @@ class ReportedSpeechSection(StrictModel):
     clause: list[str] = []
     sentence: list[str] = []
     question: list[str] = []
+    consequence: list[str] = []
+    definition: list[str] = []
     window: int = Field(6, ge=0, le=40)
 
 
@@ -132,7 +134,7 @@ class RulesFile(StrictModel):
     @classmethod
     def _known_cue_lists(cls, value: ReportedSpeechSection, info: ValidationInfo) -> ReportedSpeechSection:
         known = cls._word_lists(info)
-        for field in ("before", "after", "clause", "sentence", "question"):
+        for field in ("before", "after", "clause", "sentence", "question", "consequence", "definition"):
             unknown = [name for name in getattr(value, field) if name not in known]
             if unknown:
                 raise ValueError(f"field '{field}' must list lexicons of this file (unknown: {', '.join(unknown)})")

@@ -15,7 +15,14 @@ as the author's own words:
   `sentence` lexicons (声称, 宣称, 号称, 听说, 请问, 禁止使用 …) the rest of the sentence;
 - a sentence that a word of the `question` lexicons ends (合法吗, 是否允许, 行不行 …) is reported as a whole: it
   asks whether a practice is lawful ("把证挂靠给代理公司，这样行不行？"), it does not offer it. An ad's rhetorical
-  questions ("想快速拿证吗？") end in other words and stay the author's own.
+  questions ("想快速拿证吗？") end in other words and stay the author's own;
+- a penalty or harm a word of the `consequence` lexicons names (一旦查出, 将被吊销, 依法予以处罚, 列入严重违法失信名单,
+  被骗 …) makes its clause and the clause before it reported: they state what is punished ("挂证一旦查出将吊销执业证",
+  "将资格证挂靠给代理机构的，一经查实依法予以处罚"), not an offer. A denial just before the word (不会被处罚) is none;
+- a sentence that a word of the `definition` lexicons holds (是指, 指的是, 意思就是 …) is reported as a whole: it
+  explains a term ("挂靠，指的是持证人将资格挂在机构名下"), it does not offer it.
+  Neither counts where the passage speaks in the first person or gives contact details (我们的包过是指…, 加微信):
+  there the author is explaining their own offer.
 
 Quotation marks are found in the original text (the normaliser removes them between Chinese characters) and
 mapped onto the normalised text with its offset map. The word lists live in `config/detector/rules.yaml`
@@ -44,6 +51,10 @@ _CLAUSE_END = re.compile(r"[,，:：。!?;\n]")
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 # A `question` word ends its sentence when at most this many characters (punctuation, a particle) follow it there.
 QUESTION_TAIL = 2
+# A `consequence` word is denied (不会被处罚, 不用担心被查处) when one of these stands at most DENIAL_WINDOW characters
+# before it.
+_DENIED = re.compile("不|没|无|免|别|担心")
+DENIAL_WINDOW = 3
 # Stands in for reported passages in the text the trained models read.
 REPORTED_MARK = "〈引述〉"
 # Lexicons of rules.yaml whose words say the author solicits business (contact details, prices, first person,
@@ -52,6 +63,9 @@ REPORTED_MARK = "〈引述〉"
 AD_CUES = ("cue_contact", "cue_price", "cue_first_person", "cue_call_to_action", "cue_phone", "cue_price_figure")
 REPORT_CUES = ("cue_official_voice", "cue_law", "cue_warning", "cue_news", "cue_question", "cue_contract",
                "cue_job", "cue_rule", "cue_explainer", "cue_law_article", "cue_date", "cue_third_person")
+# Cue lists that say the author speaks for themself or invites contact: a consequence or a definition in such a
+# passage explains the author's own offer and is not reported.
+OWN_VOICE_CUES = ("cue_first_person", "cue_contact", "cue_phone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +77,14 @@ class ReportedSpeech:
     clause: tuple[str, ...] = ()
     sentence: tuple[str, ...] = ()
     question: tuple[str, ...] = ()
+    consequence: tuple[str, ...] = ()
+    definition: tuple[str, ...] = ()
     window: int = 6
 
     @property
     def lexicons(self) -> tuple[str, ...]:
-        return (*self.before, *self.after, *self.clause, *self.sentence, *self.question)
+        return (*self.before, *self.after, *self.clause, *self.sentence, *self.question, *self.consequence,
+                *self.definition)
 
 
 def cue_solicitation(lexicon_counts: Mapping[str, int | float]) -> float:
@@ -123,6 +140,21 @@ def reported_spans(text: str, quotes: Sequence[Span], hits: Mapping[str, Sequenc
             end = stop.start() if stop else len(text)
             if end - cue_end <= QUESTION_TAIL:
                 spans.append((_sentence_start(text, cue_start), end))
+    own_voice = [span for name in OWN_VOICE_CUES for span in hits.get(name, ())]
+    for name in config.consequence:
+        for cue_start, cue_end in hits.get(name, ()):
+            if _DENIED.search(text, max(0, cue_start - DENIAL_WINDOW), cue_start):
+                continue
+            sentence_start = _sentence_start(text, cue_start)
+            previous = _clause_start(text, _clause_start(text, cue_start, sentence_start) - 1, sentence_start)
+            span = (previous, _end_of(text, cue_end, _CLAUSE_END))
+            if not _holds_any(own_voice, span):
+                spans.append(span)
+    for name in config.definition:
+        for cue_start, cue_end in hits.get(name, ()):
+            span = (_sentence_start(text, cue_start), _end_of(text, cue_end, _SENTENCE_END))
+            if not _holds_any(own_voice, span):
+                spans.append(span)
     return _merge(spans)
 
 
@@ -160,6 +192,20 @@ def _chains(text: str, quotes: Sequence[Span]) -> list[list[Span]]:
 def _sentence_start(text: str, position: int) -> int:
     """Where the sentence holding `position` begins (after the previous sentence end, or at 0)."""
     return max(text.rfind(mark, 0, position) for mark in "。!?;\n") + 1
+
+
+def _clause_start(text: str, position: int, floor: int) -> int:
+    """Where the clause holding `position` begins, not before `floor` (the start of its sentence)."""
+    return max(floor, max(text.rfind(mark, floor, max(position, floor)) for mark in ",，:：") + 1)
+
+
+def _end_of(text: str, position: int, boundary: re.Pattern[str]) -> int:
+    stop = boundary.search(text, position)
+    return stop.start() if stop else len(text)
+
+
+def _holds_any(spans: Sequence[Span], region: Span) -> bool:
+    return any(region[0] <= start and end <= region[1] for start, end in spans)
 
 
 def _cue_before(position: int, hits: Mapping[str, Sequence[Span]], names: Sequence[str], window: int) -> bool:

@@ -210,6 +210,25 @@ EVASIONS = [
 ]
 
 
+# Words that news and explainers use as often as sellers count only as the author's own offer.
+BARE_WORDS = [
+    ("malicious_cancellation", "多家公司因抢注运动员姓名商标遭到警告和罚款。", "专业抢注，价格优惠"),
+    ("qualification_lending", "依赖挂靠维持运营的机构，服务能力存疑。", "代理师证长期挂靠，私聊"),
+    ("insider_channel", "加急后实用新型3-4个月授权。", "实用新型3个月授权"),
+    ("abnormal_filing", "专利在职称晋升中可以加分。", "评职称专利，第一发明人，现货"),
+    ("impersonation", "甲方委托乙方在国家知识产权局办理专利申请。", "国家知识产权局委托我司办理，加微信"),
+]
+
+
+@pytest.mark.parametrize(("label", "prose", "ad"), BARE_WORDS)
+def test_words_of_news_and_explainers_raise_a_label_only_in_an_offer(rules_detector: Detector, label: str,
+                                                                     prose: str, ad: str) -> None:
+    """A bare 抢注 or 挂靠 needs an ad's cues (contact, price, first person), a range of months is no promise, a
+    title named is no offer, a contract's parties name the office without posing as it."""
+    assert label not in rules_detector.detect({"id": "p", "text": prose}).labels
+    assert label in rules_detector.detect({"id": "a", "text": ad}).labels
+
+
 @pytest.mark.parametrize(("label", "text"), POSITIVES)
 def test_each_label_is_found(rules_detector: Detector, label: str, text: str) -> None:
     result = rules_detector.detect({"id": "x", "title": "", "text": text})

@@ -127,7 +127,48 @@ def test_reported_speech_section_is_validated() -> None:
     assert engine.reported_speech == ReportedSpeech(sentence=("said",))
     with pytest.raises(ConfigError, match=r"reported_speech: field 'before' must list lexicons"):
         RuleEngine.from_mapping({**base, "reported_speech": {"before": ["nowhere"]}})
+    with pytest.raises(ConfigError, match=r"reported_speech: field 'consequence' must list lexicons"):
+        RuleEngine.from_mapping({**base, "reported_speech": {"consequence": ["nowhere"]}})
     with pytest.raises(ConfigError, match=r"reported_speech.window: "):
         RuleEngine.from_mapping({**base, "reported_speech": {"window": 99}})
     with pytest.raises(ConfigError, match=r"reported_speach: Extra inputs are not permitted"):
         RuleEngine.from_mapping({**base, "reported_speach": {}})
+
+
+@pytest.mark.parametrize("text, label, passage", [
+    # A penalty named: the clause that names it and the clause before it say what is punished.
+    ("代理师证挂出去，一旦查出将被吊销执业证。", "qualification_lending", "代理师证挂出去,一旦查出将被吊销执业证"),
+    ("将资格证出借给代理机构的，一经查实依法予以处罚。", "qualification_lending",
+     "将资格证出借给代理机构的,一经查实依法予以处罚"),
+    ("为评职称花钱买专利挂名，一经发现撤销职称。", "abnormal_filing", "为评职称花钱买专利挂名,一经发现撤销职称"),
+    ("收购囤积商标再高价转让的，将列入严重违法失信名单。", "malicious_cancellation",
+     "收购囤积商标再高价转让的,将列入严重违法失信名单"),
+    ("冬奥热词被恶意抢注后挂出高价转让。", "malicious_cancellation", "冬奥热词被恶意抢注后挂出高价转让"),
+    # A term explained: the whole sentence is about the word.
+    ("挂靠，指的是持证人把资格挂在机构名下拿钱而不上班。", "qualification_lending",
+     "挂靠,指的是持证人把资格挂在机构名下拿钱而不上班"),
+    ("包授权，意思就是不管写成什么样都保证拿到证书。", "insider_channel",
+     "包授权,意思就是不管写成什么样都保证拿到证书"),
+    # Someone else as the subject of the sentence (a news item's or a decision's 王某, 某代理机构).
+    ("随后，王某将其代理师证挂靠在一家机构，每年收取挂证费。", "qualification_lending",
+     "将其代理师证挂靠在一家机构,每年收取挂证费"),
+])
+def test_consequences_definitions_and_third_parties_are_reported(rules_detector: Detector, text: str, label: str,
+                                                                 passage: str) -> None:
+    """Warnings, explainers and news name the practice to condemn or explain it (issue 16: who is speaking)."""
+    assert passage in reported_text(rules_detector, text)
+    assert label not in rules_detector.detect({"id": "x", "text": text}).labels
+
+
+@pytest.mark.parametrize("text, label", [
+    # The ad beside a warning still counts.
+    ("高价收专利代理师证，不用坐班，欢迎咨询。挂证一旦查出将吊销执业证，请认准我们。", "qualification_lending"),
+    # A penalty denied is a seller's reassurance, not a warning.
+    ("长期收代理师证，不用坐班，不会被处罚。", "qualification_lending"),
+    # An author defining their own offer in the first person, with contact details.
+    ("我们的包过是指：商标驳回全额退款，加微信咨询", "insider_channel"),
+    # 某宝 is a seller's name for a platform, not a third party's act.
+    ("某宝同款，长期收代理师证挂靠", "qualification_lending"),
+])
+def test_the_authors_own_offer_is_not_taken_for_a_warning(rules_detector: Detector, text: str, label: str) -> None:
+    assert label in rules_detector.detect({"id": "x", "text": text}).labels
