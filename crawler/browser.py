@@ -26,6 +26,7 @@ from playwright.async_api import Response as BrowserResponse
 from scrapy import Request
 from scrapy.utils.misc import load_object
 
+from crawler.browser_xpath import browser_xpath
 from crawler.platforms import split_selector
 
 logger = logging.getLogger(__name__)
@@ -189,10 +190,11 @@ class DomSelector:
 
 def dom_selector(spec: str) -> DomSelector | None:
     """How the DOM reads `spec` (`crawler.platforms.split_selector`), or None when neither it nor parsel does
-    (a selector only Playwright's engine reads, `text=…`). CSS is translated to XPath by parsel's own translator."""
+    (a selector only Playwright's engine reads, `text=…`). CSS is translated to XPath by parsel's own translator,
+    lxml's `has-class()` in an XPath into XPath 1.0 (`crawler.browser_xpath`)."""
     kind, expression = split_selector(spec)
     if kind == "xpath":
-        return DomSelector(None, expression)
+        return DomSelector(None, browser_xpath(expression))
     try:
         groups = cssselect.parse(expression)
         xpath = css2xpath(expression)
@@ -207,7 +209,13 @@ def element_selector(spec: str) -> str:
     with `spec` (a text or attribute node's element, reduced by XPath itself), so that it matches exactly when the
     DOM's reading of `spec` does; a selector only Playwright reads as written."""
     dom = dom_selector(spec)
-    return spec if dom is None else f"xpath=({dom.xpath})/ancestor-or-self::*[1]"
+    return spec if dom is None else f"xpath={_element_xpath(dom)}"
+
+
+def _element_xpath(dom: DomSelector) -> str:
+    """The XPath of the elements holding the nodes `dom` selects (a text or attribute node's parent element): what
+    the browser waits for or clicks when a selector reads `::text`, `::attr(x)`, `/text()` or `/@x`."""
+    return f"({dom.xpath})/ancestor-or-self::*[1]"
 
 
 async def _wait_for_any_element(page: Page, selectors: Sequence[str], timeout_ms: int) -> bool:
@@ -274,11 +282,10 @@ async def render_detail(page: Page, wait_for: tuple[str, ...], timeout_ms: int) 
         logger.debug("could not wait for the images of %s: %s", page.url, exc)
 
 
-LOAD_MORE = """async ({card, button, xpath, act, before, settleMs}) => {
+LOAD_MORE = """async ({card, button, act, before, settleMs}) => {
   const count = () => document.querySelectorAll(card).length;
-  const find = () => !button ? null : xpath
-    ? document.evaluate(button, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue
-    : document.querySelector(button);
+  const find = () => !button ? null
+    : document.evaluate(button, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
   const shown = (node) => !!node && node.getClientRects().length > 0 && getComputedStyle(node).visibility !== "hidden";
   if (before === null) before = count();
   if (act) {
@@ -296,8 +303,9 @@ LOAD_MORE = """async ({card, button, xpath, act, before, settleMs}) => {
   });
   return [count(), grew, shown(find())];
 }"""
-"""One round of "load more" inside the page: click the button (or scroll to the bottom when there is none to
-see) and wait until more cards arrive or `settleMs` passes; returns [cards, grew, button still shown]."""
+"""One round of "load more" inside the page: click the button (`button`: the XPath of its element, or null) or
+scroll to the bottom when there is none to see, and wait until more cards arrive or `settleMs` passes; returns
+[cards, grew, button still shown]."""
 
 
 async def render_listing(
@@ -316,15 +324,15 @@ async def render_listing(
     script's click (it wants a trusted event) gets Playwright's real mouse clicks from then on."""
     if not await _wait_for_any_element(page, (wait_for,), timeout_ms):
         return 0
-    kind, expression = split_selector(load_more) if load_more else ("css", None)
-    arguments = {"card": _css_for_count(card), "button": expression, "xpath": kind == "xpath",
+    button = dom_selector(load_more) if load_more else None
+    arguments = {"card": _css_for_count(card), "button": _element_xpath(button) if button else None,
                  "settleMs": settle_ms or 1}
     count = await page.locator(playwright_selector(card)).count()
     trusted = False
     for _ in range(max_scrolls):
         if trusted and load_more:
             try:
-                await page.locator(playwright_selector(load_more)).first.click(timeout=timeout_ms)
+                await page.locator(element_selector(load_more)).first.click(timeout=timeout_ms)
             except PlaywrightError:
                 break
         try:

@@ -18,6 +18,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from core.config import ConfigError, StrictModel, read_yaml, validate
 from core.settings import config_dir
+from crawler.browser_xpath import functions_the_browser_lacks
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -44,6 +45,25 @@ def split_selector(value: str) -> tuple[str, str]:
     if value.startswith(("/", "./", "(")):
         return "xpath", value
     return "css", value
+
+
+def browser_lacks(value: str) -> list[str]:
+    """The functions selector `value` calls that the crawler's XPath (lxml) has and the browser's lacks (`re:test`,
+    ...; `has-class` is translated for the browser): such a selector reads pages but cannot be waited for."""
+    kind, expression = split_selector(value)
+    return functions_the_browser_lacks(expression) if kind == "xpath" else []
+
+
+def _lacking(value: str) -> str:
+    return ", ".join(f"{name}()" for name in browser_lacks(value))
+
+
+def _check_browser_selector(value: str | None) -> str | None:
+    """A selector given to the browser alone (what it waits for, what it clicks): valid, and read by the browser."""
+    if value is not None and browser_lacks(_check_selector(value) or value):
+        raise ValueError(f"{value!r} calls {_lacking(value)}, which the crawler's XPath (lxml) has and the browser's "
+                         "does not: write it as CSS or with XPath 1.0 functions")
+    return value
 
 
 def _check_jmespath(value: str | None) -> str | None:
@@ -201,7 +221,7 @@ class BrowserConfig(StrictModel):
     @field_validator("wait_for", "detail_wait_for", "load_more")
     @classmethod
     def _valid(cls, value: str | None) -> str | None:
-        return _check_selector(value)
+        return _check_browser_selector(value)
 
 
 class Politeness(StrictModel):
@@ -325,6 +345,20 @@ class PlatformConfig(StrictModel):
                              "set browser.enabled to false")
         if self.browser.enabled and self.listing is not None and split_selector(self.listing.card)[0] == "xpath":
             raise ValueError("listing.card must be a CSS selector when browser.enabled (cards are counted in the page)")
+        return self
+
+    @model_validator(mode="after")
+    def _detail_waited_for(self) -> PlatformConfig:
+        """A listing's page is waited for (its evidence screenshot, a rendered detail page) until its title or text
+        is there, unless `browser.detail_wait_for` names what to wait for: the browser must read one of them."""
+        if self.detail.source != "html" or self.browser.detail_wait_for:
+            return self
+        fields = {name: value for name in ("title", "text") if (value := getattr(self.detail, name))}
+        if fields and all(browser_lacks(value) for value in fields.values()):
+            name, value = next(iter(fields.items()))
+            raise ValueError(f"detail.{name} calls {_lacking(value)}, which the browser's XPath lacks, and the "
+                             "browser waits for a listing's title or text before its evidence screenshot: set "
+                             "browser.detail_wait_for to a CSS or XPath 1.0 selector of what shows the listing")
         return self
 
     def with_base_url(self, base_url: str) -> PlatformConfig:

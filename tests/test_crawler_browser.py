@@ -185,3 +185,41 @@ def test_a_result_page_drawn_late_is_read_once_what_its_platform_waits_for_is_th
                 await browser.close()
 
     assert asyncio.run(cards()) == 2
+
+
+FEED_WITH_A_BUTTON = """<!doctype html><meta charset="utf-8"><body><div id="feed"></div>
+<p class="more-bar"><button class="more" type="button">加载更多</button></p><script>
+let shown = 0;
+const more = () => {
+  for (let n = 0; n < 3; n++) {
+    shown += 1;
+    document.getElementById("feed").insertAdjacentHTML("beforeend",
+      `<div class="card"><a href="/item/${shown}">代理商标 ${shown}</a></div>`);
+  }
+  if (shown >= 9) document.querySelector("button.more").remove();
+};
+more();
+document.querySelector("button.more").addEventListener("click", more);
+</script></body>"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("load_more", ["button.more", "button.more::text", "p.more-bar ::text",
+                                       "//button[has-class('more')]", "//button[has-class('more')]/text()",
+                                       "//button/@class"])
+def test_the_load_more_button_is_clicked_however_staff_wrote_its_selector(load_more: str) -> None:
+    """`browser.load_more` may be written as the platform's other selectors are (`::text`, XPath with lxml's
+    `has-class()` or ending in `/text()` or `/@x`): the element holding what it reads is clicked until every card is
+    there, 9 here, 3 at a time."""
+
+    async def cards() -> int:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                tab = await browser.new_page()
+                await tab.set_content(FEED_WITH_A_BUTTON)
+                return await render_listing(tab, "div.card", "div.card", load_more, 10, 8000, 500)
+            finally:
+                await browser.close()
+
+    assert asyncio.run(cards()) == 9

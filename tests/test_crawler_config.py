@@ -75,6 +75,17 @@ def test_new_platform_is_one_yaml_file(config_copy: Path) -> None:
          "browser: {enabled: true}\n", "(top level)", "without the browser"),
         ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\nkeywords: [k]\n"
          "seller: {source: json, listing_links: 'items[?'}\n", "seller.listing_links", "invalid JMESPath"),
+        # Selectors only the browser reads must be ones it can read: lxml's EXSLT functions are not.
+        ("search: {url: '/s?q={keyword}'}\nlisting: {card: div.card, link: a}\nkeywords: [k]\n"
+         "browser: {enabled: true, load_more: '//button[re:test(., \"更多\")]'}\n", "browser.load_more",
+         "calls re:test(), which the crawler's XPath (lxml) has and the browser's does not"),
+        ("search: {url: '/s?q={keyword}'}\nlisting: {card: div.card, link: a}\nkeywords: [k]\n"
+         "browser: {enabled: true, wait_for: '//div[set:distinct(@class)]'}\n", "browser.wait_for",
+         "calls set:distinct()"),
+        # A listing is waited for (before its evidence screenshot) until its title or text is there.
+        ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\nkeywords: [k]\n"
+         "detail: {title: '//h1[re:test(@class, \"^t\")]', text: '//div[re:test(@id, \"^d\")]//text()'}\n",
+         "detail.title", "set browser.detail_wait_for"),
     ],
 )
 def test_invalid_platform_names_file_and_field(config_copy: Path, yaml_text: str, field: str, message: str) -> None:
@@ -84,6 +95,22 @@ def test_invalid_platform_names_file_and_field(config_copy: Path, yaml_text: str
         Catalog(config_copy)
     text = str(error.value)
     assert str(path) in text and field in text and message in text
+
+
+def test_fields_read_with_lxml_only_functions_are_accepted_while_the_browser_can_wait_for_something(
+        config_copy: Path) -> None:
+    """The crawler reads `re:test()` and `has-class()` (parsel, lxml); the browser reads `has-class()` translated, and
+    waits for a listing's other field, or for `browser.detail_wait_for`, when one field calls `re:test()`."""
+    path = config_copy / "platforms" / "lxml.yaml"
+    head = "base_url: http://127.0.0.1:9000\nsearch: {url: '/s?q={keyword}'}\nkeywords: [k]\n"
+    for rest in ("listing: {card: div.card, link: a}\ndetail: {title: '//h1[re:test(@class, \"^t\")]', "
+                 "text: '//div[has-class(\"desc\")]//text()'}\n",
+                 "listing: {card: div.card, link: a}\ndetail: {title: '//h1[re:test(@class, \"^t\")]'}\n"
+                 "browser: {detail_wait_for: h1}\n",
+                 "listing: {card: div.card, link: a}\n"
+                 "browser: {enabled: true, wait_for: '//div[has-class(\"card\")]', load_more: 'button.more::text'}\n"):
+        path.write_text(head + rest, encoding="utf-8")
+        assert Catalog(config_copy).platforms["lxml"].name == "lxml"
 
 
 def test_missing_keyword_list_names_the_platform(config_copy: Path) -> None:

@@ -228,12 +228,15 @@ FIELDS_DRAWN = f'<!doctype html><meta charset="utf-8"><body style="margin:0;font
     ("//h1[@class='item-title']/text()", "//div[@class='item-desc']//text()"),
     ("h1.item-title::text", "div.item-desc ::text"),
     ("xpath://h1/@class", "div.item-desc p::text"),
+    ("//h1[has-class('item-title')]/text()", '//div[has-class("item-desc")]//text()'),  # lxml's, translated
+    ("//h1[re:test(@class, '^item-t')]/text()", "div.item-desc ::text"),  # the browser has no re:test: text waited
 ])
 def test_the_screenshot_of_a_listing_drawn_late_waits_for_its_fields_as_staff_wrote_them(
         tmp_path: Path, title: str, text: str, caplog: pytest.LogCaptureFixture):
-    """Staff may write a platform's fields as XPath or with parsel's `::text` / `::attr(x)`, which the browser's
-    CSS does not read: the evidence screenshot of a listing whose script draws its fields after the document still
-    waits for them (each selector is read as the crawler reads it), and shows the listing drawn."""
+    """Staff may write a platform's fields as XPath (with lxml's `has-class()` or `re:test()` too) or with parsel's
+    `::text` / `::attr(x)`, which the browser does not read: the evidence screenshot of a listing whose script draws
+    its fields after the document still waits for them (each selector is read as the crawler reads it, a field the
+    browser cannot read left out), and shows the listing drawn."""
     from crawler.spiders.sweep import SweepSpider
 
     config = tmp_path / "config"

@@ -27,7 +27,14 @@ from crawler.items import ListingItem
 from crawler.middlewares import PAGE_META, PAGE_SOURCE
 from crawler.page_data import PageDataError, PageFields, page_fields
 from crawler.pipelines import seen_store_path
-from crawler.platforms import Catalog, PageReading, PlatformConfig, load_endpoints, read_keywords_file
+from crawler.platforms import (
+    Catalog,
+    PageReading,
+    PlatformConfig,
+    browser_lacks,
+    load_endpoints,
+    read_keywords_file,
+)
 from crawler.removal import REMOVED_STATUSES, removal_notice
 from crawler.seen import SeenStore
 from crawler.urls import canonical_url
@@ -165,14 +172,17 @@ class PlatformSpider(scrapy.Spider):
     def _detail_wait_for(platform: PlatformConfig) -> tuple[str, ...]:
         """What shows a listing's page has rendered, any one of them: `browser.detail_wait_for`, else its fields or
         a take-down notice, each as written (CSS or XPath, `crawler.browser.render_detail` reads them as the crawler
-        does). A page read from its data (`detail.source` json or embedded) has JMESPath expressions there, not
-        selectors, so it is waited for until its document is there (its own scripts have then run); a page whose
-        scripts draw it later names what to wait for in `browser.detail_wait_for`."""
+        does; a field calling a function only lxml has, `re:test()`, is left out, and the platform's config is
+        refused when that leaves neither title nor text). A page read from its data (`detail.source` json or
+        embedded) has JMESPath expressions there, not selectors, so it is waited for until its document is there
+        (its own scripts have then run); a page whose scripts draw it later names what to wait for in
+        `browser.detail_wait_for`."""
         if platform.browser.detail_wait_for:
             return (platform.browser.detail_wait_for,)
         if platform.detail.source != "html":
             return ("body",)
-        return tuple(s for s in (platform.detail.title, platform.detail.text, ".removed-notice") if s)
+        fields = (platform.detail.title, platform.detail.text)
+        return (*(field for field in fields if field and not browser_lacks(field)), ".removed-notice")
 
     def detail_request(self, platform: PlatformConfig, url: str, found_on: str, keyword: str | None = None,
                        priority: int = 10) -> scrapy.Request | None:
