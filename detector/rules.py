@@ -29,6 +29,7 @@ from core.config import load_model, validate
 from core.settings import config_dir
 from detector.normalized import NormalizedText, fold_variant
 from detector.rules_file import FIELD_KINDS, RULE_LABELS, RuleEntry, RulesFile
+from detector.scan import Scanner
 from detector.speech import ReportedSpeech, Span, overlaps, quoted_spans, reported_spans
 
 _CLAUSE_END = re.compile(r"[。!?;\n]")
@@ -104,7 +105,7 @@ class RuleEngine:
         self.patterns = dict(patterns or {})
         self._pattern_names = {f"p{index}": name for index, name in enumerate(self.patterns)}
         self._patterns = (
-            re.compile("|".join(f"(?P<{key}>{self.patterns[name]})" for key, name in self._pattern_names.items()))
+            Scanner("|".join(f"(?P<{key}>{self.patterns[name]})" for key, name in self._pattern_names.items()))
             if self.patterns
             else None
         )
@@ -127,7 +128,7 @@ class RuleEngine:
         regex_rules = [rule for rule in self.rules if rule.regex]
         self._regex_rules = {f"r{index}": rule for index, rule in enumerate(regex_rules)}
         self._regex = (
-            re.compile("|".join(f"(?P<{key}>{rule.regex})" for key, rule in self._regex_rules.items()))
+            Scanner("|".join(f"(?P<{key}>{rule.regex})" for key, rule in self._regex_rules.items()))
             if regex_rules
             else None
         )

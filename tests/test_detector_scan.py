@@ -1,0 +1,60 @@
+"""A `Scanner` finds what `re.finditer` finds (spans, groups, which alternative matched, in order) while searching
+only from the characters a match can begin with."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+import pytest
+
+from detector.entities import EntityExtractor
+from detector.rules import RuleEngine
+from detector.scan import Scanner
+from detector.training.real_corpus import DEFAULT_PATH as REAL_CORPUS
+
+TEXT = ("中国商标受理中心，保注册，包注册，全包注册。国家知识产权局指定3个工作日下证，成功率达99%，¥500起，"
+        "微信: abc_12345，电话 138-1234-5678，第十二条，2024年5月，王某称包过 1234567 qq号 12345")
+
+
+def _found(matches: Iterable[re.Match[str]]) -> list[tuple[object, ...]]:
+    return [(m.span(), m.lastgroup, m.groups()) for m in matches]
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?P<a>国家|中国)(?:商标|知识产权)|(?P<b>(?<![全礼套])[包保]注册)",  # joined alternatives, a look-behind first
+    r"(?:¥|rmb) ?\d+|(?<!\d)\d++(?:万?(?:元|块))",                       # a category, a possessive repeat
+    r"\d+(?:个)?工作日|[一二三四五六七八九十]+条",                          # a match can begin in several places
+    r"(?<![a-z])(?:微信|qq)号?[^\w\n]{0,4}(?P<id>[a-z0-9_]{5,})",       # a negated class after the first character
+    r"\s*下证",                                                         # an optional prefix: its class and the next
+])
+def test_a_scanner_finds_the_matches_finditer_finds(pattern: str) -> None:
+    compiled = re.compile(pattern)
+    assert _found(Scanner(pattern).finditer(TEXT)) == _found(compiled.finditer(TEXT))
+    assert Scanner(pattern)._starts is not None
+
+
+def test_a_hit_that_begins_inside_the_previous_match_is_not_a_match() -> None:
+    # finditer takes 包注册 from 包包注册's second character on and does not report 注册 inside it again.
+    pattern = r"包?包注册|注册"
+    assert [m.span() for m in Scanner(pattern).finditer("包包注册注册")] == [(0, 4), (4, 6)]
+    assert [m.span() for m in re.finditer(pattern, "包包注册注册")] == [(0, 4), (4, 6)]
+
+
+@pytest.mark.parametrize("pattern", [r"a*", r"(?i)abc", r".注册", r"[^a]b", r"(?x) a b  # comment"])
+def test_patterns_whose_first_characters_are_not_known_are_searched_as_they_are(pattern: str) -> None:
+    scanner = Scanner(pattern)
+    assert scanner._starts is None
+    text = "aab ABC 包注册 ab xb aa"
+    assert [m.span() for m in scanner.finditer(text)] == [m.span() for m in re.finditer(pattern, text)]
+
+
+def test_the_rules_and_entity_patterns_find_on_real_text_what_finditer_finds() -> None:
+    texts = [json.loads(line)["text"].lower() for line in REAL_CORPUS.read_text(encoding="utf-8").splitlines()]
+    rules = RuleEngine.from_config()
+    scanners = [scanner for scanner in (rules._regex, rules._patterns) if scanner is not None]
+    scanners += [scanner for _, scanner in EntityExtractor.from_config()._patterns]
+    for scanner in scanners:
+        assert scanner._starts is not None, scanner.regex.pattern
+        for text in texts:
+            assert _found(scanner.finditer(text)) == _found(scanner.regex.finditer(text))
