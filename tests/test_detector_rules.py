@@ -115,6 +115,8 @@ POSITIVES = [
     ("insider_channel", "我们内部查到您的商标快被驳回了，现在补救还来得及"),
     ("insider_channel", "可以提前得知审查结果，不用干等公告"),
     ("abnormal_filing", "紧急征集机械方向专利附名位置，第二发明人还有"),  # places on patents called for
+    ("impersonation", "本所连续三年获商标局评定为诚信代理机构"),  # the trademark office confers no honours on agencies
+    ("impersonation", "专利局授牌单位，专利申请一站式服务"),
 ]
 
 HARD_NEGATIVES = [
@@ -194,6 +196,9 @@ HARD_NEGATIVES = [
     "可在中国商标网查到审查进度，驳回后有十五天复审期限。",
     "国家知识产权局与世界知识产权组织保持长期合作，共同举办培训。",
     "本届创新大赛征集参赛作品，第一作者须为在校学生。",
+    "商标核准注册后，由商标局颁发商标注册证。",
+    "该公司被国家知识产权局认定为国家知识产权示范企业。",  # a real honour, by the body that confers it
+    "商标局提醒：伪造商标局授牌、颁牌的代理机构将被依法查处。",
 ]
 
 EVASIONS = [
