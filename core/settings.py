@@ -5,13 +5,14 @@ lives under the data dir so a deployment can put it on its own volume.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from core.config import StrictModel, load_model
+from core.config import StrictModel, load_model, validate
 from core.environment import environment
 
 
@@ -45,12 +46,13 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
 
 
 class ElasticsearchSettings(StrictModel):
-    """`elasticsearch:`, read by `index.open_store` (an empty url means the embedded store)."""
+    """`elasticsearch:`, read by `index.open_store` (an empty url means the embedded store) and `lantian kibana`;
+    the defaults of the Elasticsearch store are these."""
 
     url: str | None = ""
-    index_prefix: str | None = None
-    batch_size: int | None = Field(None, ge=1, le=10000)
-    concurrent_requests: int | None = Field(None, ge=1, le=8)
+    index_prefix: str = Field("lantian", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    batch_size: int = Field(500, ge=1, le=10000, description="leads per bulk request")
+    concurrent_requests: int = Field(2, ge=1, le=8, description="bulk requests on the wire at once")
 
 
 class RegistrySettings(StrictModel):
@@ -62,7 +64,7 @@ class RegistrySettings(StrictModel):
 class EvidenceSettings(StrictModel):
     """`evidence:`, read by `crawler.evidence.anchor.signing_key_path`."""
 
-    signing_key: str | None = None
+    signing_key: str = "~/.config/lantian/evidence-signing-key.pem"
 
 
 class ConsoleSettings(StrictModel):
@@ -81,19 +83,31 @@ class DistributedSettings(StrictModel):
 
 
 class SettingsFile(StrictModel):
-    """The shape of config/lantian.yaml; every section is optional."""
+    """The shape of config/lantian.yaml; every section is optional, and a section left out (or empty) and a field
+    left out read as their defaults, declared above."""
 
-    elasticsearch: ElasticsearchSettings | None = None
-    registry: RegistrySettings | None = None
-    evidence: EvidenceSettings | None = None
-    console: ConsoleSettings | None = None
-    distributed: DistributedSettings | None = None
+    elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    distributed: DistributedSettings = Field(default_factory=DistributedSettings)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_section(cls, value: object) -> object:
+        return {} if value is None else value
 
 
 @lru_cache(maxsize=4)
 def _load_settings(path: str) -> dict[str, Any]:
     """The file validated as a `SettingsFile`, as the mapping it holds (fields the file leaves out stay out)."""
     return load_model(SettingsFile, Path(path)).model_dump(exclude_unset=True)
+
+
+def main_settings(settings: Mapping[str, Any] | None = None) -> SettingsFile:
+    """The main settings typed, defaults filled in: `settings` (a mapping as `load_settings()` returns, which is
+    the default), validated, so an error names the field."""
+    return validate(SettingsFile, dict(load_settings() if settings is None else settings), Path("lantian.yaml"))
 
 
 def load_settings(path: Path | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from ahocorasick_rs import AhoCorasick
 
 from core.config import ConfigError
-from core.settings import load_settings, project_root
+from core.settings import main_settings, project_root
 
 _NAME_NOISE = re.compile(r"[\s()（）\[\]【】·.,，\-_]|特殊普通合伙|普通合伙")
 
@@ -99,8 +99,7 @@ class AgencyRegistry:
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None = None) -> AgencyRegistry:
         """The registry at `registry.path` of config/lantian.yaml (relative paths are from the project root)."""
-        settings = settings if settings is not None else load_settings()
-        raw = (settings.get("registry") or {}).get("path")
+        raw = main_settings(settings).registry.path
         if not raw:
             raise ConfigError("config/lantian.yaml: field 'registry.path' is required")
         path = Path(raw)

@@ -19,14 +19,10 @@ __all__ = [
 def open_store(settings: Mapping[str, Any] | None = None) -> LeadStore:
     """The lead store the settings ask for: Elasticsearch when `elasticsearch.url` (or `LANTIAN_ES_URL`) is
     set, else the embedded SQLite store in `<data dir>/index/leads.sqlite3`."""
-    from core.config import ConfigError
-    from core.settings import data_dir, load_settings
+    from core.settings import data_dir, main_settings
 
-    settings = load_settings() if settings is None else settings
-    es = settings.get("elasticsearch") or {}
-    if not isinstance(es, Mapping):
-        raise ConfigError("lantian.yaml: elasticsearch must be a mapping")
-    if str(es.get("url") or "").strip():
+    es = main_settings(settings).elasticsearch
+    if (es.url or "").strip():
         from index.es_store import EsLeadStore
 
         return EsLeadStore.from_settings(es)

@@ -16,13 +16,18 @@ from index.mapping import AGENCIES_MAPPING, INDEX_SETTINGS, LEADS_MAPPING, MAPPI
 log = logging.getLogger(__name__)
 
 
+def leads_alias(prefix: str) -> str:
+    """The alias the leads of an index prefix are read and written through (Kibana's data view reads it too)."""
+    return f"{prefix}-leads"
+
+
 class EsIndices:
     """The lead and agency indices of one prefix (created on first use, safe from several processes at once)."""
 
     def __init__(self, client: Elasticsearch, url: str, prefix: str, batch_size: int) -> None:
         self.client = client
         self.url = url
-        self.alias = f"{prefix}-leads"
+        self.alias = leads_alias(prefix)
         self.index = f"{self.alias}-v{MAPPING_VERSION}"
         self.agency_alias = f"{prefix}-agencies"
         self.batch_size = batch_size

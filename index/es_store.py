@@ -10,7 +10,6 @@ conflict and the merge is redone.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
@@ -20,13 +19,14 @@ from typing import Any, TypeVar
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
 from core.lead import Detection, Lead, LeadDocument, Listing
+from core.settings import ElasticsearchSettings
 from index import cluster, es_query
 from index import lead as leads
 from index.es_agencies import EsAgencies
 from index.es_client import ServerUnavailable, client_from_env, guarded, reason, unavailable
 from index.es_indices import EsIndices
 from index.es_spooling import SpooledWrites
-from index.es_writer import CONCURRENT_REQUESTS, BulkWriter
+from index.es_writer import BulkWriter
 from index.mapping import prepare
 from index.query import LeadPage, LeadQuery
 from index.spool import Operation, Spool
@@ -35,6 +35,8 @@ from index.store import LeadNotFound, LeadStore, StoreError, WrittenLeads, publi
 log = logging.getLogger(__name__)
 
 _MAX_CONFLICT_RETRIES = 10
+DEFAULTS = ElasticsearchSettings()
+"""The store's defaults are those of the settings file's `elasticsearch` section."""
 Plan = tuple[dict[str, LeadDocument], list[dict[str, Any]]]
 """A batch's merged leads by id and the conditional bulk actions that write them."""
 Signatures = Sequence[cluster.Signature | None]
@@ -46,24 +48,14 @@ _SCROLL_SIZE = 500
 _Result = TypeVar("_Result")
 
 
-def _whole_number(es: Mapping[str, Any], field: str, default: int, most: int) -> int:
-    """`elasticsearch.<field>` of lantian.yaml, a whole number from 1 to `most` (ConfigError naming the field)."""
-    from core.config import ConfigError
-
-    value = es.get(field, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
-        raise ConfigError(f"lantian.yaml: elasticsearch.{field} must be a whole number from 1 to {most}, "
-                          f"not {value!r}")
-    return value
-
-
 class EsLeadStore(LeadStore):
     """Leads behind the alias `<prefix>-leads`, agencies behind `<prefix>-agencies`."""
 
     backend = "elasticsearch"
 
-    def __init__(self, url: str, *, index_prefix: str = "lantian", spool_dir: Path | None = None,
-                 batch_size: int = 500, concurrent_requests: int = CONCURRENT_REQUESTS, replay_interval: float = 2.0,
+    def __init__(self, url: str, *, index_prefix: str = DEFAULTS.index_prefix, spool_dir: Path | None = None,
+                 batch_size: int = DEFAULTS.batch_size, concurrent_requests: int = DEFAULTS.concurrent_requests,
+                 replay_interval: float = 2.0,
                  client: Elasticsearch | None = None) -> None:
         super().__init__()
         self.url = url.rstrip("/")
@@ -91,18 +83,10 @@ class EsLeadStore(LeadStore):
                      self.url, reason(exc), self.spool.directory)
 
     @classmethod
-    def from_settings(cls, es: Mapping[str, Any]) -> EsLeadStore:
-        """The store for the `elasticsearch` section of lantian.yaml (ConfigError naming a bad field)."""
-        from core.config import ConfigError
-
-        prefix = str(es.get("index_prefix") or "lantian")
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
-            raise ConfigError(f"lantian.yaml: elasticsearch.index_prefix {prefix!r} must be lower-case letters, "
-                              "digits, '-' or '_'")
-        batch_size = _whole_number(es, "batch_size", 500, 10000)
-        concurrent_requests = _whole_number(es, "concurrent_requests", CONCURRENT_REQUESTS, 8)
-        return cls(str(es["url"]).strip(), index_prefix=prefix, batch_size=batch_size,
-                   concurrent_requests=concurrent_requests)
+    def from_settings(cls, es: ElasticsearchSettings) -> EsLeadStore:
+        """The store for the `elasticsearch` section of lantian.yaml (`core.settings.elasticsearch_settings`)."""
+        return cls((es.url or "").strip(), index_prefix=es.index_prefix, batch_size=es.batch_size,
+                   concurrent_requests=es.concurrent_requests)
 
     def ensure_indices(self) -> None:
         """Create templates, indices and aliases if missing, migrating to a new mapping version (`EsIndices`)."""

@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 from elasticsearch import Elasticsearch, helpers
 
 from core.lead import LeadDocument
+from core.settings import ElasticsearchSettings
 from index.es_client import RETRY_STATUSES, Requests, ServerUnavailable
 from index.store import StoreError
 
-CONCURRENT_REQUESTS = 2
+CONCURRENT_REQUESTS = ElasticsearchSettings().concurrent_requests
 """Bulk requests a bulk write keeps on the wire at once by default (`elasticsearch.concurrent_requests`)."""
 _FIRST_BATCH_FRACTION = 4
 # What a bulk response needs to say per document; the rest (index, version, shards) is not parsed.

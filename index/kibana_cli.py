@@ -7,7 +7,8 @@ import typer
 from rich.console import Console
 
 from core.config import ConfigError
-from core.settings import load_settings
+from core.settings import main_settings
+from index.es_indices import leads_alias
 from index.kibana_setup import KibanaError, import_objects, render, saved_objects
 
 app = typer.Typer(help="Kibana for the review staff: the leads data view, saved searches and dashboard.",
@@ -26,8 +27,7 @@ def setup(
 ) -> None:
     """Import (or update) lantian's saved objects through Kibana's saved objects API."""
     try:
-        es = load_settings().get("elasticsearch") or {}
-        alias = f"{es.get('index_prefix') or 'lantian'}-leads"
+        alias = leads_alias(main_settings().elasticsearch.index_prefix)
         ndjson = render(alias, evidence_url)
         result = import_objects(url, ndjson, space=space, verify=ca_certs or True)
     except (ConfigError, KibanaError, ValueError) as exc:

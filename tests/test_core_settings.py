@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.config import ConfigError
-from core.settings import load_settings, project_root
+from core.settings import load_settings, main_settings, project_root
 
 
 def test_the_shipped_settings_load_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,3 +38,10 @@ def test_a_wrong_field_is_refused_naming_file_and_field(tmp_path: Path, text: st
     path.write_text(text, "utf-8")
     with pytest.raises(ConfigError, match=message):
         load_settings(path)
+
+
+def test_a_section_that_leaves_a_field_out_reads_as_its_default() -> None:
+    given = main_settings({"elasticsearch": {"url": "http://127.0.0.1:9200"}, "console": None})
+    assert (given.elasticsearch.index_prefix, given.elasticsearch.batch_size) == ("lantian", 500)
+    assert given.console.tls is False and given.registry.path is None
+    assert main_settings({}).evidence.signing_key == "~/.config/lantian/evidence-signing-key.pem"

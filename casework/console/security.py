@@ -15,7 +15,7 @@ from fastapi import HTTPException, Request
 
 from casework.users import User
 from core.environment import environment
-from core.settings import data_dir, load_settings
+from core.settings import data_dir, main_settings
 
 CSRF_FIELD = "csrf_token"
 SESSION_FIELD = "session"
@@ -42,7 +42,7 @@ def console_secret() -> str:
 def served_over_tls() -> bool:
     """`console.tls` of config/lantian.yaml: the console is reached over HTTPS (its own certificate, or a reverse
     proxy that terminates TLS), so the session cookie is marked Secure and responses carry HSTS."""
-    return bool((load_settings().get("console") or {}).get("tls", False))
+    return main_settings().console.tls
 
 
 def csrf_token(request: Request) -> str:

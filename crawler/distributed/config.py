@@ -17,7 +17,7 @@ from typing import Any
 
 from core.config import ConfigError
 from core.environment import environment
-from core.settings import load_settings
+from core.settings import main_settings
 from crawler import settings as defaults
 from crawler.distributed.keys import check_sweep_id
 
@@ -61,7 +61,6 @@ class DistributedConfig:
 def load_config() -> DistributedConfig:
     """The `distributed` section of the main settings (checked field by field by `core.settings`, not validated as
     a whole yet: options may still fill it in)."""
-    section = load_settings().get("distributed") or {}
-    config = DistributedConfig(**{name: value for name, value in section.items() if value is not None})
+    config = DistributedConfig(**main_settings().distributed.model_dump(exclude_none=True))
     env_url = environment().redis_url
     return replace(config, redis_url=env_url) if env_url else config

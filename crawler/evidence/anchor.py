@@ -30,29 +30,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from core.config import ConfigError
 from core.environment import environment, variable
-from core.settings import config_dir, data_dir, load_settings, project_root
+from core.settings import config_dir, data_dir, main_settings, project_root
 from crawler.evidence.log import EvidenceLog, EvidenceLogError, Problem, utc_now
 
 CHECKPOINTS_NAME = "checkpoints.jsonl"
-DEFAULT_KEY = "~/.config/lantian/evidence-signing-key.pem"
 logger = logging.getLogger(__name__)
 
 
 def signing_key_path(settings: Mapping[str, Any] | None = None) -> Path:
     """`evidence.signing_key` of config/lantian.yaml (LANTIAN_EVIDENCE_KEY overrides it), which must lie outside
     the data dir: a key kept with the evidence would let whoever alters the evidence sign it again."""
-    source = f"{config_dir() / 'lantian.yaml'}: field 'evidence.signing_key'"
-    value: object = environment().evidence_key
-    if value:
-        source = variable("evidence_key")
+    configured = environment().evidence_key
+    if configured:
+        source, path = variable("evidence_key"), configured.expanduser()
     else:
-        section = (settings if settings is not None else load_settings()).get("evidence") or {}
-        if not isinstance(section, dict):
-            raise ConfigError(f"{config_dir() / 'lantian.yaml'}: field 'evidence' must be a mapping")
-        value = section.get("signing_key") or DEFAULT_KEY
-    if not isinstance(value, str | Path):
-        raise ConfigError(f"{source} must be a file path")
-    path = Path(value).expanduser()
+        source = f"{config_dir() / 'lantian.yaml'}: field 'evidence.signing_key'"
+        path = Path(main_settings(settings).evidence.signing_key).expanduser()
     path = path if path.is_absolute() else project_root() / path
     if path.resolve().is_relative_to(data_dir().resolve()):
         raise ConfigError(f"{source}: {path} is inside the data dir {data_dir()}; keep the key outside it")
