@@ -52,13 +52,14 @@ def detect(
     """
     err = Console(stderr=True)
     from detector.detector import Detector
+    from detector.registry import NOT_DECIDED
 
     try:
         detector = Detector.load(config, model_dir, rules_only=rules_only, registry=registry)
     except ConfigError as exc:
         _fail(err, str(exc))
     if detector.registry_problem:
-        err.print(f"warning: no agency registry, unlicensed_agency is not decided: {detector.registry_problem}",
+        err.print(f"warning: {NOT_DECIDED}: {detector.registry_problem}",
                   style="yellow", markup=False, highlight=False, soft_wrap=True)
     with ExitStack() as stack:
         try:

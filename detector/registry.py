@@ -17,6 +17,8 @@ from ahocorasick_rs import AhoCorasick
 from core.config import ConfigError
 from core.settings import main_settings, project_root
 
+NOT_DECIDED = "no agency registry, unlicensed_agency is not decided"
+"""What a command that detects warns when the configured registry cannot be read (the reason follows)."""
 _NAME_NOISE = re.compile(r"[\s()（）\[\]【】·.,，\-_]|特殊普通合伙|普通合伙")
 
 
@@ -102,8 +104,24 @@ class AgencyRegistry:
         raw = main_settings(settings).registry.path
         if not raw:
             raise ConfigError("config/lantian.yaml: field 'registry.path' is required")
-        path = Path(raw)
-        return cls.load(path if path.is_absolute() else project_root() / path)
+        path = Path(raw) if Path(raw).is_absolute() else project_root() / raw
+        if not path.exists():
+            raise ConfigError(f"{path}: registry file not found. For real platforms, set "
+                              "registry.path in config/lantian.yaml (or LANTIAN_REGISTRY_PATH) to the CSV "
+                              "(code,name,district) of the licensed agencies; the simulator's own is written to "
+                              "data/simulator/registry.csv by `lantian simulator export` (or `lantian simulator "
+                              "start`, or `make demo`)")
+        return cls.load(path)
+
+    @classmethod
+    def problem(cls, settings: dict[str, Any] | None = None) -> str | None:
+        """Why the registry of `settings` (default: config/lantian.yaml) cannot be read, or None when it can: a
+        command that detects says so before it starts (`NOT_DECIDED`)."""
+        try:
+            cls.from_settings(settings)
+        except ConfigError as exc:
+            return str(exc)
+        return None
 
     def find_name(self, name: str) -> Agency | None:
         """The registry agency this name is, or contains ("华信知识产权代理有限公司官方店")."""

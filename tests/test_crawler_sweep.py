@@ -236,3 +236,27 @@ def test_scrapy_cli_runs_the_spiders(simulator: Any, tmp_path: Path) -> None:
     assert found <= services, "listings of the platform only, at canonical URLs"
     assert len(found & expected) >= min(15, len(expected)), "the first result page's listings"
     assert all(item["title"] and "\ufffd" not in item["title"] + item["text"] for item in items), "GBK decoded"
+
+
+@pytest.mark.slow
+def test_a_crawl_without_the_agency_registry_says_so_first_and_how_to_get_one(simulator: Any, tmp_path: Path) -> None:
+    """A fresh clone has no registry until the simulator (or staff) writes one: the crawl still runs, and says on
+    stderr before it starts that unlicensed_agency is not decided, and where a registry comes from."""
+    work = Workspace(tmp_path, simulator)
+    settings_path = work.config / "lantian.yaml"
+    settings = yaml.safe_load(settings_path.read_text("utf-8"))
+    settings["registry"]["path"] = str(tmp_path / "no-registry.csv")
+    settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
+    work.edit_platform("market", lambda d: d.setdefault("seller", {}).update(follow=False))
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text("专利代理\n", "utf-8")
+    result = subprocess.run(
+        [str(LANTIAN), "crawl", "-p", "market", "--endpoints", str(work.endpoints), "--keywords", str(keywords),
+         "--max-pages", "1", "--max-images", "0", "--quiet"],
+        env=work.env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    warning = " ".join(result.stderr.split())
+    assert f"warning: no agency registry, unlicensed_agency is not decided: {tmp_path / 'no-registry.csv'}" in warning
+    assert "set registry.path in config/lantian.yaml (or LANTIAN_REGISTRY_PATH)" in warning
+    assert "`lantian simulator export`" in warning
+    assert "listings" in result.stdout and "warning" not in result.stdout

@@ -106,6 +106,10 @@ def test_configured_registry_missing_is_a_warning(tmp_path: Path) -> None:
                                 input=LINES[7].decode() + "\n")
     assert result.exit_code == 0
     assert "warning: no agency registry" in result.stderr
+    # The warning says how to get one: a new clone has none until the simulator (or staff) writes one.
+    warning = " ".join(result.stderr.split())
+    assert "set registry.path in config/lantian.yaml (or LANTIAN_REGISTRY_PATH)" in warning
+    assert "`lantian simulator export`" in warning
     assert json.loads(result.stdout)["labels"] == []
 
 
