@@ -152,6 +152,11 @@ def test_reported_speech_section_is_validated() -> None:
     # Someone else as the subject of the sentence (a news item's or a decision's 王某, 某代理机构).
     ("随后，王某将其代理师证挂靠在一家机构，每年收取挂证费。", "qualification_lending",
      "将其代理师证挂靠在一家机构,每年收取挂证费"),
+    # Others in general as the subject (不法分子, 个别代理机构, 代理机构承诺), up to the end of their clause.
+    ("个别代理机构以包授权为名招揽业务。", "insider_channel", "以包授权为名招揽业务"),
+    ("常见套路：代理机构承诺申请人通过率百分之百。", "insider_channel", "申请人通过率百分之百"),
+    # A quoted term as the subject of the sentence.
+    ("这几年，“包授权”成了部分代理机构的口号。", "insider_channel", "包授权"),
 ])
 def test_consequences_definitions_and_third_parties_are_reported(rules_detector: Detector, text: str, label: str,
                                                                  passage: str) -> None:
@@ -169,6 +174,8 @@ def test_consequences_definitions_and_third_parties_are_reported(rules_detector:
     ("我们的包过是指：商标驳回全额退款，加微信咨询", "insider_channel"),
     # 某宝 is a seller's name for a platform, not a third party's act.
     ("某宝同款，长期收代理师证挂靠", "qualification_lending"),
+    # A seller comparing itself with others: only the others' clause is theirs.
+    ("一些中介办不下来的，我们包授权，加微信", "insider_channel"),
 ])
 def test_the_authors_own_offer_is_not_taken_for_a_warning(rules_detector: Detector, text: str, label: str) -> None:
     assert label in rules_detector.detect({"id": "x", "text": text}).labels
