@@ -223,7 +223,8 @@ BARE_WORDS = [
     ("abnormal_filing", "专利在职称晋升中可以加分。", "评职称专利，第一发明人，现货"),
     ("impersonation", "甲方委托乙方在国家知识产权局办理专利申请。", "国家知识产权局委托我司办理，加微信"),
     # Acting in one's own name is the opposite of lending it.
-    ("qualification_lending", "专利代理师以自己的名义申请专利的，由主管部门予以警告。", "我们以本所名义接单，代理师证挂我们这"),
+    ("qualification_lending", "专利代理师以自己的名义申请专利的，由主管部门予以警告。",
+     "我们以本所名义接单，代理师证挂我们这"),
 ]
 
 
