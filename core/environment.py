@@ -15,17 +15,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 
-from core.config import ConfigError, describe
+from core.config import ConfigError, StrictModel, describe
 
 _EMPTY_IS_A_VALUE = ("LANTIAN_ES_URL", "LANTIAN_REGISTRY_PATH")
 
 
-class Environment(BaseModel):
+class Environment(StrictModel):
     """Every environment variable lantian reads, typed; `None` is unset (or empty)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     # Where lantian's own files are (core.settings).
     config_dir: Path | None = Field(None, alias="LANTIAN_CONFIG_DIR", description="default: config/ of the project")
