@@ -9,19 +9,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
-from core.config import ConfigError, read_yaml
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from core.config import ConfigError, StrictModel, load_model
 from core.labels import LABELS
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
-KINDS = ("violation", "lawful_ad", "hard_negative", "unrelated")
-PLATFORMS = ("market", "feed", "search", "agencies", "services", "app")
-SELLER_TYPES = ("licensed", "fake_agency", "personal", "official_looking", "media", "university", "shop")
-AGENCY_SELLER_TYPES = ("licensed", "fake_agency")
-# What follows a group's claim in a listing: service lines and contact (business), a second claim of the group
-# and contact (group), or a line about the goods and contact (goods).
-SUPPORT_KINDS = ("business", "group", "goods")
 SLOT_PATTERN = re.compile(r"\{(\w+)\}")
 GENERATED_SLOTS = frozenset({"seller", "district", "phone", "wechat", "qq", "code"})
 
@@ -74,11 +69,71 @@ class Corpus:
         raise KeyError(name)
 
 
-def _require(data: dict, key: str, kind: type, path: Path) -> Any:
-    value = data.get(key)
-    if not isinstance(value, kind) or (hasattr(value, "__len__") and not value and kind is not dict):
-        raise ConfigError(f"{path}: field `{key}` must be a non-empty {kind.__name__}")
-    return value
+Kind = Literal["violation", "lawful_ad", "hard_negative", "unrelated"]
+Platform = Literal["market", "feed", "search", "agencies", "services", "app"]
+SellerType = Literal["licensed", "fake_agency", "personal", "official_looking", "media", "university", "shop"]
+# What follows a group's claim in a listing: service lines and contact (business), a second claim of the group
+# and contact (group), or a line about the goods and contact (goods).
+Support = Literal["business", "group", "goods"]
+KINDS: tuple[str, ...] = get_args(Kind)
+PLATFORMS: tuple[str, ...] = get_args(Platform)
+SELLER_TYPES: tuple[str, ...] = get_args(SellerType)
+AGENCY_SELLER_TYPES = ("licensed", "fake_agency")
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class ClaimEntry(StrictModel):
+    """A claim written as a mapping: its text, whether it offers patent agency (default: the group's), the search
+    keywords it adds and a title of its own."""
+
+    text: NonEmpty
+    patent: bool | None = None
+    keywords: list[NonEmpty] = []
+    title: str | None = None
+
+
+class GroupFile(StrictModel):
+    """One group file of the corpus."""
+
+    kind: Kind
+    labels: list[str] = []
+    weight: float = Field(1.0, gt=0)
+    offers_patent_agency: bool = False
+    sellers: list[SellerType] = Field(min_length=1)
+    platforms: dict[Platform, Annotated[float, Field(gt=0)]] = Field(min_length=1)
+    keywords: list[NonEmpty] = Field(min_length=1)
+    titles: list[NonEmpty] = Field(min_length=1)
+    claims: list[NonEmpty | ClaimEntry] = Field(min_length=1)
+    support: Support = "business"
+
+    @field_validator("labels")
+    @classmethod
+    def _known_labels(cls, labels: list[str]) -> list[str]:
+        unknown = [label for label in labels if label not in LABELS]
+        if unknown:
+            raise ValueError(f"unknown labels {unknown}; labels are {', '.join(LABELS)}")
+        return labels
+
+    @model_validator(mode="after")
+    def _agencies_need_an_agency_seller(self) -> GroupFile:
+        if "agencies" in self.platforms and not set(self.sellers) & set(AGENCY_SELLER_TYPES):
+            raise ValueError("platforms has agencies but sellers has no agency type")
+        return self
+
+
+class SlotsFile(StrictModel):
+    """slots.yaml: lists of fillers by name (any name a template writes), and the structured ones the generator
+    itself reads, which must be there."""
+
+    model_config = ConfigDict(extra="allow")
+
+    brands: list[Any] = Field(min_length=1)
+    terms: dict[str, Any] = Field(min_length=1)
+    homophones: dict[str, Any] = Field(min_length=1)
+    locations: dict[str, Any] = Field(min_length=1)
+    contact_lines: list[str] = Field(min_length=1)
+    official_looking_names: list[str] = Field(min_length=1)
+    personal_names: list[str] = Field(min_length=1)
 
 
 def _check_slots(text: str, slots: dict[str, Any], where: str) -> None:
@@ -88,70 +143,33 @@ def _check_slots(text: str, slots: dict[str, Any], where: str) -> None:
 
 
 def _load_group(path: Path, slots: dict[str, Any]) -> Group:
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping")
-    kind = _require(data, "kind", str, path)
-    if kind not in KINDS:
-        raise ConfigError(f"{path}: field `kind` must be one of {', '.join(KINDS)}")
-    labels = data.get("labels") or []
-    if not isinstance(labels, list) or any(label not in LABELS for label in labels):
-        raise ConfigError(f"{path}: field `labels` must list names from {', '.join(LABELS)}")
-    sellers = _require(data, "sellers", list, path)
-    if any(seller not in SELLER_TYPES for seller in sellers):
-        raise ConfigError(f"{path}: field `sellers` must list types from {', '.join(SELLER_TYPES)}")
-    platforms = _require(data, "platforms", dict, path)
-    if any(name not in PLATFORMS or not isinstance(w, (int, float)) or w <= 0 for name, w in platforms.items()):
-        raise ConfigError(f"{path}: field `platforms` maps names from {', '.join(PLATFORMS)} to positive weights")
-    if "agencies" in platforms and not set(sellers) & set(AGENCY_SELLER_TYPES):
-        raise ConfigError(f"{path}: field `platforms` has agencies but `sellers` has no agency type")
-    default_patent = bool(data.get("offers_patent_agency", False))
-    keywords = tuple(_require(data, "keywords", list, path))
-    titles = tuple(str(title) for title in _require(data, "titles", list, path))
-    claims: list[Claim] = []
-    for number, raw in enumerate(_require(data, "claims", list, path)):
-        where = f"{path}: claims[{number}]"
-        if isinstance(raw, str):
-            claims.append(Claim(raw, default_patent, ()))
-        elif isinstance(raw, dict) and isinstance(raw.get("text"), str):
-            claims.append(Claim(raw["text"], bool(raw.get("patent", default_patent)), tuple(raw.get("keywords") or ()),
-                                raw.get("title")))
-        else:
-            raise ConfigError(f"{where}: must be a string or a mapping with `text`")
-        _check_slots(claims[-1].text, slots, where)
-        _check_slots(claims[-1].title or "", slots, where)
-    for number, title in enumerate(titles):
-        _check_slots(title, slots, f"{path}: titles[{number}]")
-    support = data.get("support", "business")
-    if support not in SUPPORT_KINDS:
-        raise ConfigError(f"{path}: field `support` must be one of {', '.join(SUPPORT_KINDS)}")
-    weight = data.get("weight", 1)
-    if not isinstance(weight, (int, float)) or weight <= 0:
-        raise ConfigError(f"{path}: field `weight` must be a positive number")
+    data = load_model(GroupFile, path)
+    claims = tuple(Claim(raw, data.offers_patent_agency, ()) if isinstance(raw, str) else
+                   Claim(raw.text, data.offers_patent_agency if raw.patent is None else raw.patent,
+                         tuple(raw.keywords), raw.title)
+                   for raw in data.claims)
+    for number, claim in enumerate(claims):
+        _check_slots(claim.text, slots, f"{path}: claims.{number}")
+        _check_slots(claim.title or "", slots, f"{path}: claims.{number}")
+    for number, title in enumerate(data.titles):
+        _check_slots(title, slots, f"{path}: titles.{number}")
     return Group(
         name=path.stem,
-        kind=kind,
-        labels=tuple(labels),
-        weight=float(weight),
-        sellers=tuple(sellers),
-        platforms={name: float(w) for name, w in platforms.items()},
-        keywords=keywords,
-        titles=titles,
-        claims=tuple(claims),
-        support=support,
+        kind=data.kind,
+        labels=tuple(data.labels),
+        weight=data.weight,
+        sellers=tuple(data.sellers),
+        platforms={str(name): weight for name, weight in data.platforms.items()},
+        keywords=tuple(data.keywords),
+        titles=tuple(data.titles),
+        claims=claims,
+        support=data.support,
     )
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> Corpus:
     """Read `slots.yaml` and every group file of `directory`."""
-    slots_path = directory / "slots.yaml"
-    slots = read_yaml(slots_path)
-    if not isinstance(slots, dict):
-        raise ConfigError(f"{slots_path}: top level must be a mapping")
-    for key in ("brands", "terms", "homophones", "locations", "contact_lines", "official_looking_names",
-                "personal_names"):
-        if not slots.get(key):
-            raise ConfigError(f"{slots_path}: field `{key}` is missing or empty")
+    slots = load_model(SlotsFile, directory / "slots.yaml").model_dump()
     groups = tuple(
         _load_group(path, slots) for path in sorted(directory.glob("*.yaml")) if path.name != "slots.yaml"
     )

@@ -133,7 +133,7 @@ def test_a_broken_corpus_file_is_named_in_the_error(tmp_path: Path) -> None:
     broken = tmp_path / "insider_channel.yaml"
     broken.write_text(broken.read_text(encoding="utf-8").replace("labels: [insider_channel]", "labels: [inside]"),
                       encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"insider_channel\.yaml: field `labels`"):
+    with pytest.raises(ConfigError, match=r"insider_channel\.yaml: labels: unknown labels \['inside'\]"):
         load_corpus(tmp_path)
     broken.write_text("kind: violation\nclaims: [\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"insider_channel\.yaml: invalid YAML"):
