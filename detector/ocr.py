@@ -3,6 +3,12 @@
 Sellers put claims into pictures to dodge text filters; the recognised text is detected like any other field
 (`image_text`). The OCR engine is loaded on the first image, so text-only runs never pay for it.
 
+Images are read from local files only (`load_bytes`): a listing's images on the web are fetched by a crawl
+(`lantian crawl`, `lantian capture`) through Scrapy's files pipeline, with the platform's download slot, delay,
+robots rule and evidence log, and the detector reads the files the crawl stored. An http(s) URL given to the
+detector run on its own (`lantian detect`, `Detector.detect`) is not downloaded, so the detector is never a
+visitor of its own to a platform; it is reported as an image that could not be read.
+
 `looks_textless` is the cheap test run before the engine: a picture in which no few rows of pixels cross several
 sharp edges (a blank banner, a gradient, a soft photo) cannot show legible text, so the engine is not run on it.
 """
@@ -13,14 +19,14 @@ import threading
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 15_000_000
 MAX_PIXELS = 40_000_000
-FETCH_TIMEOUT = 15.0
+WEB_SCHEMES = frozenset({"http", "https"})
 # The cheap no-text test: a row "crosses strokes" when it has at least STROKE_EDGES_PER_ROW sharp steps in
 # brightness (more than EDGE_STEP of 255 between neighbours); text needs at least STROKE_ROWS such rows. A 12-px
 # grey watermark of five characters has 11, a single 20-px character 18; a flat or softly blurred picture has none.
@@ -30,7 +36,8 @@ STROKE_ROWS = 4
 
 
 class ImageError(ValueError):
-    """An image could not be read (missing file, download failed, not an image, too big)."""
+    """An image could not be read (missing file, a web address the detector does not fetch, not an image, too
+    big)."""
 
 
 def engine_version() -> str:
@@ -69,7 +76,7 @@ class ImageTextReader:
             return self._engine
 
     def read(self, source: str | Path) -> str:
-        """Recognised text of an image given as a local path, a file:// URL or an http(s) URL."""
+        """Recognised text of an image given as a local path or a file:// URL (see `load_bytes`)."""
         return self.read_image(open_image(load_bytes(str(source)), str(source)))
 
     def read_image(self, image: Image.Image) -> str:
@@ -91,21 +98,11 @@ def looks_textless(image: Image.Image) -> bool:
 
 
 def load_bytes(source: str) -> bytes:
-    """The bytes of a local path, a file:// URL or an http(s) URL (at most MAX_IMAGE_BYTES)."""
-    if source.startswith(("http://", "https://")):
-        try:
-            with httpx.stream("GET", source, timeout=FETCH_TIMEOUT, follow_redirects=True) as response:
-                response.raise_for_status()
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_IMAGE_BYTES:
-                        raise ImageError(f"{source}: larger than {MAX_IMAGE_BYTES} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise ImageError(f"{source}: download failed ({exc})") from exc
+    """The bytes of a local image, a path or a file:// URL (at most MAX_IMAGE_BYTES). An http(s) URL is refused
+    without a request: images on the web come to the detector through a crawl, which stores them (module doc)."""
+    if urlsplit(source).scheme.lower() in WEB_SCHEMES:
+        raise ImageError(f"{source}: not fetched (the detector reads local image files; images on the web are "
+                         "fetched by a crawl, `lantian crawl` or `lantian capture`, which stores them for it)")
     path = Path(source.removeprefix("file://"))
     try:
         if path.stat().st_size > MAX_IMAGE_BYTES:
