@@ -28,7 +28,7 @@ class CaptureOutcome:
     at: str
     by: str
     note: str = ""
-    complaint: int | None = None
+    complaint: int | str | None = None  # at, by, note and complaint: the capture's own (`core.lead.Capture`)
     platform: str = ""
     configured: bool = False
     http_status: int | None = None

@@ -52,7 +52,6 @@ class CaptureSpider(PlatformSpider):
         self.allowed_domains = []  # a capture follows redirects wherever the page went
         self.capture: Capture = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "by": by, "note": note,
                                  "complaint": complaint}
-        self.complaint = complaint
         self.source = "complaint" if complaint is not None else "capture"
         self.outcomes: dict[str, CaptureOutcome] = {}
         self.log_file = AttemptLog()
@@ -137,10 +136,8 @@ class CaptureSpider(PlatformSpider):
         if url in self.outcomes:
             return
         platform, configured = next(((p.name, c) for u, p, c in self.targets if u == url), ("", False))
-        result = CaptureOutcome(url=url, outcome=outcome, message=message, at=self.capture["at"],
-                                by=self.capture["by"], note=self.capture["note"],
-                                complaint=self.complaint, platform=platform, configured=configured,
-                                **details)
+        result = CaptureOutcome(url=url, outcome=outcome, message=message, **self.capture, platform=platform,
+                                configured=configured, **details)
         self.outcomes[url] = result
         self.log_file.append(result)
 
