@@ -29,7 +29,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from core.lead import Listing  # noqa: E402
-from detector.detector import Detector  # noqa: E402
+from detector.detector import Detector, freeze_loaded  # noqa: E402
 from detector.registry import AgencyRegistry  # noqa: E402
 from detector.training.baseline import KeywordBaseline  # noqa: E402
 from detector.training.corpus import data_root, read_items  # noqa: E402
@@ -93,6 +93,7 @@ def main() -> None:
     registry = AgencyRegistry.load(data_root() / "registry.csv")
     detector = Detector.load(registry=registry)
     baseline = KeywordBaseline(registry)
+    freeze_loaded()  # as `lantian detect` and `lantian crawl` do
     console = Console()
     console.print(f"detector mode: {detector.mode}; {args.listings} listings per run, batches of {args.batch}")
     table = Table("text path", "listings", "detector /s (wall)", "detector /s per core", "keyword /s (wall)",

@@ -55,6 +55,10 @@ def crawl(
     ),
 ) -> None:
     """Sweep platforms × keywords: search pages → listings → detector → leads (config/platforms/*.yaml)."""
+    if not distributed and (redis is not None or sweep is not None):
+        Console().print("[red]error:[/red] --redis and --sweep need --distributed", highlight=False)
+        raise typer.Exit(2)
+    _load_detector_frozen()
     if distributed:
         from crawler.distributed import cli as distributed_cli
 
@@ -64,9 +68,6 @@ def crawl(
             setting=None, summary_json=summary_json, quiet=quiet,
         )
         return
-    if redis is not None or sweep is not None:
-        Console().print("[red]error:[/red] --redis and --sweep need --distributed", highlight=False)
-        raise typer.Exit(2)
     from crawler.progress import SUMMARY_COLUMNS, progress_table
     from crawler.run import run_sweep
 
@@ -107,6 +108,19 @@ def _warn_without_registry() -> None:
     if problem:
         Console(stderr=True).print(f"warning: {NOT_DECIDED}: {problem}", style="yellow", markup=False,
                                    highlight=False, soft_wrap=True)
+
+
+def _load_detector_frozen() -> None:
+    """Load the sweep's detector now (the detection pipeline's own load is then the cached one) and keep what the
+    process holds by then out of its garbage collections (`detector.detector.freeze_loaded`): this command owns its
+    process. A config the detector cannot load is left for the crawl to report, as before."""
+    from detector.detector import Detector, freeze_loaded
+
+    try:
+        Detector.load()
+    except ConfigError:
+        return
+    freeze_loaded()
 
 
 def _current_user() -> str:

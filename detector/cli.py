@@ -51,13 +51,14 @@ def detect(
     some lines were skipped (every good line is still written), 2 a usage or config error.
     """
     err = Console(stderr=True)
-    from detector.detector import Detector
+    from detector.detector import Detector, freeze_loaded
     from detector.registry import NOT_DECIDED
 
     try:
         detector = Detector.load(config, model_dir, rules_only=rules_only, registry=registry)
     except ConfigError as exc:
         _fail(err, str(exc))
+    freeze_loaded()  # this command owns its process: its garbage collections need not walk the detector
     if detector.registry_problem:
         err.print(f"warning: {NOT_DECIDED}: {detector.registry_problem}",
                   style="yellow", markup=False, highlight=False, soft_wrap=True)

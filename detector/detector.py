@@ -26,7 +26,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -128,13 +128,13 @@ def _classifier(model_dir: Path, stamp: float) -> Classifier:
         raise ConfigError(f"{model_dir}: cannot load the trained model ({exc}); retrain or use --rules-only") from exc
 
 
-@cache
-def _freeze_loaded() -> None:
-    """Once per process, after the first detector is loaded: what the process holds then (the detector's tables and
-    model, and the libraries they import: some 360,000 objects) goes to the permanent generation, so that the full
-    garbage collections that detecting triggers stop walking it (`gc.freeze`, as CPython's documentation suggests
-    for long-lived processes; measured in `detector/README.md`). Frozen objects are never collected: a detector
-    loaded later (another config dir, a retrained model) is not frozen."""
+def freeze_loaded() -> None:
+    """For a program that owns its process (`lantian detect`, `lantian crawl`, the benchmark), once its detector is
+    loaded: what the process holds by then (the detector's tables and model, and the libraries they import: some
+    360,000 objects) goes to the permanent generation, so that the full garbage collections that detecting
+    triggers stop walking it (`gc.freeze`, as CPython's documentation suggests for long-lived processes; measured
+    in `detector/README.md`). Frozen objects are never collected, so `Detector.load` does not do this itself: a
+    program that loads the detector among other things decides for its own heap."""
     gc.collect()
     gc.freeze()
 
@@ -221,9 +221,7 @@ class Detector:
                 classifier = _classifier(model_path, stamp)
             elif model_dir is not None:
                 raise ConfigError(f"{model_path}: no trained model there (run `lantian train`)")
-        detector = cls(normalizer, rules, entities, settings, agency_registry, classifier, problem)
-        _freeze_loaded()
-        return detector
+        return cls(normalizer, rules, entities, settings, agency_registry, classifier, problem)
 
     def detect(self, listing: Listing) -> Detection:
         """Labels, scores, evidence, entities and risk of one listing (see docs/architecture.md)."""
@@ -564,4 +562,4 @@ def _dedupe(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-__all__ = ["Detector", "DetectorConfig", "ListingError", "LABELS"]
+__all__ = ["Detector", "DetectorConfig", "ListingError", "LABELS", "freeze_loaded"]
