@@ -264,9 +264,14 @@ class RuleEngine:
             low = max(low, *(text.rfind(mark, low, start) + 1 for mark in ",、:"))
             if (found := _CLAUSE_MARK.search(text, end, high)) is not None:
                 high = found.start()
-        # A context word may overlap the match ("不保证" before "保证授权"), as long as it begins before it.
+        # A context word may overlap the match ("不保证" before "保证授权"), as long as it begins before it. With
+        # `context_in_clause`, when the two words of a `near` match stand in two clauses, a context word before the
+        # later word counts too: it opens that word's clause ("即使购买了专利，也不能用于职称申报").
+        inner = _CLAUSE_MARK.search(text, start, end) if rule.near is not None and rule.context_in_clause else None
+        inner_low = inner.end() if inner is not None else end
         for name in rule.unless_before:
-            if any(low <= h_start < start and h_end <= end for h_start, h_end in hits.get(name, ())):
+            if any((low <= h_start < start or inner_low <= h_start) and h_end <= end
+                   for h_start, h_end in hits.get(name, ())):
                 return True
         for name in rule.unless_after:
             if any(start < h_start and end <= h_end <= high for h_start, h_end in hits.get(name, ())):

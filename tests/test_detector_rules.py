@@ -227,6 +227,10 @@ BARE_WORDS = [
     # Acting in one's own name is the opposite of lending it.
     ("qualification_lending", "专利代理师以自己的名义申请专利的，由主管部门予以警告。",
      "我们以本所名义接单，代理师证挂我们这"),
+    # A warning opening the clause of a match's later word (context_in_clause rules).
+    ("abnormal_filing", "即使您购买了专利，也不能用于职称申报。", "评职称急用，授权未缴费专利转让，不影响评审"),
+    # 专利代理师挂靠 as an explainer's topic; the same words with an ad's cues.
+    ("qualification_lending", "代理机构与代理师签订挂靠协议，明确双方的权利与义务。", "专利代理师挂靠，欢迎咨询"),
 ]
 
 
