@@ -228,9 +228,16 @@ class RuleEngine:
         first, second = hits.get(rule.near[0]), hits.get(rule.near[1])
         if not first or not second:
             return []
+        # Only words of the second list that begin within `within` (plus the longest word's length) of a first
+        # word's span can be near it: they are found by bisection, not by trying every pair of a long page.
+        second = sorted(second)
+        second_starts = [b_start for b_start, _ in second]
+        reach = rule.within + max(b_end - b_start for b_start, b_end in second)
         spans: set[tuple[int, int]] = set()
         for a_start, a_end in first:
-            for b_start, b_end in second:
+            low = bisect_left(second_starts, a_start - reach)
+            high = bisect_right(second_starts, a_end + rule.within)
+            for b_start, b_end in second[low:high]:
                 if a_start < b_end and b_start < a_end:
                     continue
                 if rule.ordered and b_start < a_end:
@@ -270,11 +277,13 @@ class RuleEngine:
         inner = _CLAUSE_MARK.search(text, start, end) if rule.near is not None and rule.context_in_clause else None
         inner_low = inner.end() if inner is not None else end
         for name in rule.unless_before:
-            if any((low <= h_start < start or inner_low <= h_start) and h_end <= end
-                   for h_start, h_end in hits.get(name, ())):
+            spans = hits.get(name)
+            if spans and any((low <= h_start < start or inner_low <= h_start) and h_end <= end
+                             for h_start, h_end in spans):
                 return True
         for name in rule.unless_after:
-            if any(start < h_start and end <= h_end <= high for h_start, h_end in hits.get(name, ())):
+            spans = hits.get(name)
+            if spans and any(start < h_start and end <= h_end <= high for h_start, h_end in spans):
                 return True
         return False
 
