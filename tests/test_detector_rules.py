@@ -117,6 +117,7 @@ POSITIVES = [
     ("abnormal_filing", "紧急征集机械方向专利附名位置，第二发明人还有"),  # places on patents called for
     ("impersonation", "本所连续三年获商标局评定为诚信代理机构"),  # the trademark office confers no honours on agencies
     ("impersonation", "专利局授牌单位，专利申请一站式服务"),
+    ("insider_channel", "本所代理的商标可以加急审查、快速拿到注册证"),  # a trademark's examination sped up
 ]
 
 HARD_NEGATIVES = [
@@ -199,6 +200,9 @@ HARD_NEGATIVES = [
     "我们是国家知识产权局专利局审查协作中心，现招聘发明专利审查员，本科及以上学历。",  # the office's own job ad
     "王女士说，对方开口就是我是国家商标局的，她信以为真，转账后才知道被骗。",  # a fraud story, the caller reported
     "商标核准注册后，由商标局颁发商标注册证。",
+    "商标快速查询，注册证信息一目了然。",
+    "商标注册没有加急，拿到注册证一般要一年。",
+    "注册证遗失的，可以加急补发商标注册证。",
     "该公司被国家知识产权局认定为国家知识产权示范企业。",  # a real honour, by the body that confers it
     "商标局提醒：伪造商标局授牌、颁牌的代理机构将被依法查处。",
 ]
