@@ -144,6 +144,8 @@ def test_reported_speech_section_is_validated() -> None:
     ("收购囤积商标再高价转让的，将列入严重违法失信名单。", "malicious_cancellation",
      "收购囤积商标再高价转让的,将列入严重违法失信名单"),
     ("冬奥热词被恶意抢注后挂出高价转让。", "malicious_cancellation", "冬奥热词被恶意抢注后挂出高价转让"),
+    ("两家公司因抢注运动员姓名商标遭到了警告，被罚款3000元。", "malicious_cancellation",
+     "两家公司因抢注运动员姓名商标遭到了警告,被罚款3000元"),
     # A term explained: the whole sentence is about the word.
     ("挂靠，指的是持证人把资格挂在机构名下拿钱而不上班。", "qualification_lending",
      "挂靠,指的是持证人把资格挂在机构名下拿钱而不上班"),
@@ -170,6 +172,7 @@ def test_consequences_definitions_and_third_parties_are_reported(rules_detector:
     ("高价收专利代理师证，不用坐班，欢迎咨询。挂证一旦查出将吊销执业证，请认准我们。", "qualification_lending"),
     # A penalty denied is a seller's reassurance, not a warning.
     ("长期收代理师证，不用坐班，不会被处罚。", "qualification_lending"),
+    ("抢注热门商标，不会被罚款，价格优惠", "malicious_cancellation"),
     # An author defining their own offer in the first person, with contact details.
     ("我们的包过是指：商标驳回全额退款，加微信咨询", "insider_channel"),
     # 某宝 is a seller's name for a platform, not a third party's act.
