@@ -3,6 +3,7 @@ and browser-context recycling for long rendered crawls."""
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 from collections import deque
 from datetime import UTC, datetime
@@ -141,7 +142,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
 class EncodingMiddleware:
     """Pages that declare no charset (header, <meta>, BOM) are decoded by detection, so GBK/GB18030 pages without
-    a declaration read correctly instead of falling back to cp1252."""
+    a declaration read correctly instead of falling back to cp1252; a page declared UTF-8 whose bytes are GB18030
+    (a GBK page under a wrong header or <meta>, `mislabelled_gb18030`) is read as GB18030, counted and logged."""
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
@@ -155,9 +157,12 @@ class EncodingMiddleware:
         if not isinstance(response, TextResponse) or not response.body:
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        if http_content_type_encoding(content_type) or read_bom(response.body)[0]:
-            return response
-        if html_body_declared_encoding(response.body[:4096]):
+        declared = http_content_type_encoding(content_type) or html_body_declared_encoding(response.body[:4096])
+        if declared == "utf-8" and not read_bom(response.body)[0] and mislabelled_gb18030(response.body):
+            self.stats.inc_value("lantian/encoding_mislabelled/gb18030", spider=spider)
+            logger.warning("%s declares UTF-8 but its bytes are GB18030: read as GB18030", response.url)
+            return response.replace(encoding="gb18030")
+        if declared or read_bom(response.body)[0]:
             return response
         best = from_bytes(response.body[:65536]).best()
         if best is None or best.encoding in ("ascii", "utf_8"):
@@ -165,6 +170,25 @@ class EncodingMiddleware:
         encoding = "gb18030" if best.encoding in ("gb2312", "gbk", "gb18030", "hz") else best.encoding
         self.stats.inc_value(f"lantian/encoding_detected/{encoding}", spider=spider)
         return response.replace(encoding=encoding)
+
+
+def mislabelled_gb18030(body: bytes) -> bool:
+    """Whether `body`, declared UTF-8, is GB18030 text (GBK's superset): not UTF-8, more than one character in a
+    hundred lost when read as UTF-8 (a UTF-8 page with a few broken bytes keeps its declaration and loses those),
+    and GB18030 without an error (but for a character the end of the body cuts)."""
+    try:
+        body.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", "replace")
+    if text.count("\ufffd") * 100 <= len(text):
+        return False
+    try:  # a page cut to size (ResponseGuardMiddleware) may end inside a character
+        codecs.getincrementaldecoder("gb18030")().decode(body, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class ResponseGuardMiddleware:

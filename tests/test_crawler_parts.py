@@ -24,6 +24,7 @@ from crawler.middlewares import (
     retry_after_seconds,
 )
 from crawler.run import crawler_settings
+from crawler.spiders.sweep import SweepSpider
 from crawler.urls import canonical_url
 
 
@@ -84,6 +85,49 @@ def test_declared_gbk_is_left_to_scrapy() -> None:
                             request=request)
     assert middleware.process_response(request, response, None) is response
     assert "内部渠道" in response.text
+
+
+def test_a_gbk_page_declared_utf8_is_read_as_gb18030_and_counted() -> None:
+    """A platform's header or <meta> may say UTF-8 over GBK bytes: read as UTF-8, every Chinese character was lost
+    (no label could fire). A UTF-8 page with a few broken bytes keeps its declaration, as does a page cut to size
+    inside a character."""
+    crawler = get_crawler()
+    middleware = EncodingMiddleware.from_crawler(crawler)
+    request = Request("http://h/p")
+    for headers, meta in (({"Content-Type": "text/html; charset=utf-8"}, ""),
+                          ({"Content-Type": "text/html"}, '<meta charset="UTF-8">')):
+        body = (meta + GBK_PAGE).encode("gbk")
+        response = HtmlResponse("http://h/p", body=body[:-1] + b"\xb9", headers=headers, request=request)
+        assert "国家知识产权局" not in response.text
+        decoded = middleware.process_response(request, response, None)
+        assert "国家知识产权局指定代理 内部渠道" in decoded.text
+    assert crawler.stats.get_value("lantian/encoding_mislabelled/gb18030") == 2
+    broken = GBK_PAGE.replace("商标注册", "\udcff").encode("utf-8", "surrogateescape")
+    utf8 = HtmlResponse("http://h/p", body=broken, headers={"Content-Type": "text/html; charset=utf-8"},
+                        request=request)
+    assert middleware.process_response(request, utf8, None) is utf8 and "内部渠道" in utf8.text
+    assert crawler.stats.get_value("lantian/encoding_mislabelled/gb18030") == 2
+
+
+def test_a_link_that_is_no_web_url_is_counted_and_skipped_and_the_listing_kept() -> None:
+    """Links on a listing are written by its seller: one malformed (`http://[::1`, a port out of range) used to
+    raise in the spider and lose the whole listing; `javascript:`, `data:` and `file:` ones were handed on (a
+    `file:` image would have been read from this machine's disk by Scrapy). Each is now counted and skipped."""
+    spider = SweepSpider(platforms="market")
+    spider.crawler = get_crawler()
+    url = "http://127.0.0.1:8600/item/1"
+    body = ('<html><head><link rel="canonical" href="http://[::1/item/1"></head><body>'
+            '<h1 class="item-title">商标注册 内部渠道</h1>'
+            '<a class="seller-link" href="javascript:alert(1)">某某知产</a>'
+            '<div class="item-desc">国家知识产权局指定代理</div><div class="item-images"><img src="http://[::1/a.png">'
+            '<img src="file:///etc/passwd"><img src="data:image/png;base64,AAAA"><img src="//e.example:99999/b.png">'
+            '<img src="/img/1.png"><img src="/img/1.png"></div></body></html>').encode()
+    response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html; charset=utf-8"},
+                            request=Request(url, meta={"platform": "market"}))
+    [item] = list(spider.parse_detail(response))
+    assert item["title"] == "商标注册 内部渠道" and item["canonical_url"] == url
+    assert item["image_urls"] == ["http://127.0.0.1:8600/img/1.png"] and item["seller_url"] == ""
+    assert spider.crawler.stats.get_value("lantian/market/bad_urls") == 6
 
 
 def test_oversized_page_is_cut_and_non_html_skipped() -> None:

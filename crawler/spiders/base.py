@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -302,11 +303,10 @@ class PlatformSpider(scrapy.Spider):
             self.stats.inc_value(f"lantian/{platform.name}/selector_misses")
         item["price"] = page.text(detail.price, " ")
         item["seller"] = page.text(detail.seller, " ")
-        seller_urls = page.values(detail.seller_url)
-        item["seller_url"] = response.urljoin(seller_urls[0]) if seller_urls else ""
+        item["seller_url"] = next(iter(self.page_urls(response, page.values(detail.seller_url)[:1])), "")
         item["location"] = page.text(detail.location, " ")
         item["contacts"] = page.values(detail.contacts)
-        item["image_urls"] = list(dict.fromkeys(response.urljoin(u) for u in page.values(detail.images)))
+        item["image_urls"] = self.page_urls(response, page.values(detail.images))
         item["images"] = []
         yield item
         if item["seller_url"] and platform.seller.follow and platform.seller.listing_links:
@@ -330,11 +330,31 @@ class PlatformSpider(scrapy.Spider):
             self.logger.warning("Unreadable page %s: %s", response.url, exc)
             return None
 
+    def page_urls(self, response: Response, values: Iterable[str]) -> list[str]:
+        """Links read from a page (`values`, relative or absolute) as absolute http(s) URLs, in order, each once. The
+        page is written by the people we monitor: a value that is no web URL (`http://[::1`, a port out of range,
+        `javascript:`, `data:`, `file:`) is counted (`lantian/<platform>/bad_urls`), logged and skipped, so it
+        costs neither the listing nor the page it is on, and nothing but the web is fetched."""
+        platform = response.meta.get("platform", "?")
+        urls: list[str] = []
+        for value in values:
+            try:
+                url = response.urljoin(value.strip())
+                parts = urlsplit(url)
+                web = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+            except ValueError:
+                web = False
+            if not web:
+                self.stats.inc_value(f"lantian/{platform}/bad_urls")
+                self.logger.warning("Skipped a link on %s that is no http(s) URL: %r", response.url, value[:200])
+            elif url not in urls:
+                urls.append(url)
+        return urls
+
     def _canonical_of(self, response: Response, platform: PlatformConfig) -> str:
         """The final URL without tracking parameters; a same-site `<link rel=canonical>` wins."""
         declared = response.css('link[rel="canonical"]::attr(href)').get() if hasattr(response, "css") else None
-        if declared:
-            absolute = response.urljoin(declared.strip())
+        for absolute in self.page_urls(response, [declared] if declared else []):
             if platform.domains() and any(d in absolute for d in platform.domains()):
                 return canonical_url(absolute, platform.strip_params)
         return canonical_url(response.url, platform.strip_params)
@@ -345,15 +365,15 @@ class PlatformSpider(scrapy.Spider):
         page = self.page_of(response, platform.seller)
         if page is None:
             return
-        for link in page.values(platform.seller.listing_links):
-            request = self.detail_request(platform, response.urljoin(link), found_on=response.url)
+        for link in self.page_urls(response, page.values(platform.seller.listing_links)):
+            request = self.detail_request(platform, link, found_on=response.url)
             if request is not None:
                 yield request
         page_number = response.meta.get("page_number", 1)
         if platform.seller.next_page and (self.max_pages is None or page_number < self.max_pages):
-            for link in page.values(platform.seller.next_page)[:1]:
+            for link in self.page_urls(response, page.values(platform.seller.next_page)[:1]):
                 yield self.page_request(
-                    platform, response.urljoin(link), self.parse_seller, render="listing", priority=-5,
+                    platform, link, self.parse_seller, render="listing", priority=-5,
                     meta={"page_number": page_number + 1}, source=platform.seller.source,
                 )
 
@@ -363,6 +383,5 @@ class PlatformSpider(scrapy.Spider):
             return []
         links = []
         for card in page.cards(listing.card):
-            for link in card.values(listing.link)[:1]:
-                links.append(response.urljoin(link))
+            links.extend(self.page_urls(response, card.values(listing.link)[:1]))
         return links

@@ -71,9 +71,9 @@ class SweepSpider(PlatformSpider):
         if not links or (limits and page_number >= min(limits)):
             return
         if listing.next_page:
-            for link in page.values(listing.next_page)[:1]:
+            for link in self.page_urls(response, page.values(listing.next_page)[:1]):
                 yield self.page_request(
-                    platform, response.urljoin(link), self.parse_results, render="listing",
+                    platform, link, self.parse_results, render="listing",
                     meta={"keyword": keyword, "page_number": page_number + 1}, source=listing.source,
                 )
         elif keyword is not None and platform.search is not None and "{page}" in platform.search.url:
