@@ -64,6 +64,23 @@ FETCHED_FOR_SCREENSHOTS = frozenset({"stylesheet", "script", "xhr", "fetch"})
 (an app's page is drawn by its scripts from its data)."""
 
 
+_DOCUMENT_DONE: weakref.WeakKeyDictionary[Page, asyncio.Event] = weakref.WeakKeyDictionary()
+"""Each evidence tab's event for its current document, set once the document finished loading or failed
+(`show_as_crawled` puts a new one per request). The tab's two listeners that set it are added with its first
+screenshot and kept: adding and removing them per screenshot cost four protocol messages to the driver each time."""
+
+
+def _document_over(browser_request: BrowserRequest) -> None:
+    """`requestfinished` / `requestfailed` listener of an evidence tab: its main frame's document is done."""
+    if not browser_request.is_navigation_request():
+        return
+    frame = browser_request.frame
+    tab = frame.page
+    done = _DOCUMENT_DONE.get(tab)
+    if done is not None and frame == tab.main_frame:
+        done.set()
+
+
 async def show_as_crawled(page: Page, request: Request) -> None:
     """Page init callback of the evidence screenshot of a listing read without the browser: the page shows what the
     crawler read, and asks the platform for one thing at a time, each in its turn.
@@ -77,12 +94,10 @@ async def show_as_crawled(page: Page, request: Request) -> None:
     user_agent = (request.headers.get("User-Agent") or b"").decode("latin-1")
     document_done = asyncio.Event()
     one_at_a_time = asyncio.Lock()
-
-    def navigation_over(browser_request: BrowserRequest) -> None:
-        if browser_request.is_navigation_request() and browser_request.frame == page.main_frame:
-            page.remove_listener("requestfinished", navigation_over)
-            page.remove_listener("requestfailed", navigation_over)
-            document_done.set()
+    if page not in _DOCUMENT_DONE:
+        page.on("requestfinished", _document_over)
+        page.on("requestfailed", _document_over)
+    _DOCUMENT_DONE[page] = document_done
 
     async def route(route: Route) -> None:
         sent = route.request
@@ -107,8 +122,6 @@ async def show_as_crawled(page: Page, request: Request) -> None:
                 logger.debug("%s %s not fetched: %s", sent.resource_type, sent.url, exc)
                 await route.abort()
 
-    page.on("requestfinished", navigation_over)
-    page.on("requestfailed", navigation_over)
     await page.route(ROUTE_PATTERN, route)
 
 
