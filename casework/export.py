@@ -80,17 +80,28 @@ def xml_safe(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
+def clipped(text: str, limit: int, more: str = "…（以下略，全文共 {total} 字）") -> str:
+    """`text` for people to read: its first `limit` characters and `more` (which may name the `{total}` length)
+    when it is longer. A crawled field may be megabytes long; the lead and its stored page keep it whole."""
+    return text if len(text) <= limit else text[:limit] + more.format(total=len(text))
+
+
 # A cell starting with one of these is read as a formula by spreadsheet programs opening a CSV (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The most characters a spreadsheet cell holds (Excel's limit: a longer one makes it call the file damaged).
+CELL_CHARS = 32_767
 
 
 def safe_cell(value: Any) -> Any:
-    """A spreadsheet cell (CSV or XLSX) from crawled data: no illegal characters, and never a formula (a leading
-    apostrophe keeps it text). Every CSV and XLSX writer passes its cells through here."""
+    """A spreadsheet cell (CSV or XLSX) from crawled data: no illegal characters, never a formula (a leading
+    apostrophe keeps it text), and no more than a cell holds (`CELL_CHARS`, said at the cut). Every CSV and XLSX
+    writer passes its cells through here."""
     if isinstance(value, str):
         value = xml_safe(value)
         if value.startswith(FORMULA_START):
-            return "'" + value
+            value = "'" + value
+        if len(value) > CELL_CHARS:
+            value = clipped(value, CELL_CHARS - 40)
     return value
 
 

@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from casework.export import clipped
 from casework.triage import ORDERS, RankedLead, Triage
 from core.config import ConfigError
 from core.terminal import as_text, highlighted
@@ -23,6 +24,9 @@ app = typer.Typer(help="Browse the leads: list with filters, show one lead, coun
 console = Console()
 
 STATS_DEFAULT = ("label", "platform", "district", "status", "source", "week")
+# How much of a crawled field the terminal shows (a field may be megabytes long); `--json` prints it whole.
+TITLE_CHARS, FIELD_CHARS, TEXT_CHARS = 200, 1_000, 20_000
+MORE = "… ({total} characters in all: `lantian leads show ID --json` prints them)"
 
 
 @contextmanager
@@ -120,7 +124,7 @@ def list_leads(
         table.add_column("why it ranks here", overflow="fold")
     for lead in page.leads:
         snippet = (page.highlights.get(lead.id, {}).get("text") or [""])[0]
-        title = as_text(lead.title)
+        title = as_text(clipped(lead.title or "", TITLE_CHARS, "…"))
         if snippet:
             title.append("\n").append_text(highlighted(snippet, style="dim"))
         cells: list[Text | str] = [as_text(lead.id[:12]), _percent(lead.risk),
@@ -172,9 +176,9 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
                         ("fetched", lead.fetched_at), ("raw", f"{lead.raw_path} sha256 {lead.raw_sha256}"),
                         ("screenshot", f"{lead.screenshot_path} sha256 {lead.screenshot_sha256}"),
                         ("warc", lead.warc_path)):
-        facts.add_row(name, as_text(value if value not in (None, "") else "—"))
-    console.print(Panel(facts, title=as_text(lead.title or lead.id)))
-    console.print(Panel(as_text(lead.text), title="text"))
+        facts.add_row(name, as_text(clipped(str(value), FIELD_CHARS, MORE) if value not in (None, "") else "—"))
+    console.print(Panel(facts, title=as_text(clipped(lead.title or lead.id, TITLE_CHARS, "…"))))
+    console.print(Panel(as_text(clipped(lead.text or "", TEXT_CHARS, MORE)), title="text"))
     labels = Table(title="labels")
     labels.add_column("label", style="magenta")
     labels.add_column("score")

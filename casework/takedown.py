@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
-from casework.export import resolve_path, write_csv, xml_safe
+from casework.export import clipped, resolve_path, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER
 from core.config import ConfigError
 from core.labels import LABEL_NAMES_ZH
@@ -93,6 +93,11 @@ def operator_of(platform: str) -> Operator:
     return operator
 
 
+# The most characters of a listing's title or seller a letter shows (the URL names the listing; a title of a
+# hundred thousand characters made a table cell taller than a page, and the PDF, for every listing, failed).
+LETTER_FIELD_CHARS = 300
+
+
 def rows_for(leads: Iterable[Lead], config: TakedownConfig) -> list[TakedownRow]:
     rows = []
     for lead in leads:
@@ -101,8 +106,8 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig) -> list[TakedownRow]
         rows.append(TakedownRow(
             lead_id=lead.id,
             url=xml_safe(lead_url(lead)),
-            title=xml_safe(lead.title or ""),
-            seller=xml_safe(lead.seller or lead.agency_name or ""),
+            title=clipped(xml_safe(lead.title or ""), LETTER_FIELD_CHARS),
+            seller=clipped(xml_safe(lead.seller or lead.agency_name or ""), LETTER_FIELD_CHARS),
             violations="；".join(v.name for v in violations) or "；".join(LABEL_NAMES_ZH.get(n, n) for n in names),
             basis="\n".join(dict.fromkeys(citation for v in violations for citation in v.basis)),
             raw_sha256=lead.raw_sha256 or "",
@@ -301,7 +306,7 @@ def write_pdf(letter: Letter, path: Path) -> Path:
             else para("无截图", cell)
         data.append([para(value, cell) for value in _cells(i, row)] + [shot])
     widths = [x * mm for x in (8, 45, 34, 22, 26, 42, 42, 22, 30)]
-    table = Table(data, colWidths=widths, repeatRows=1)
+    table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), PDF_FONT),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
