@@ -112,6 +112,8 @@ POSITIVES = [
     ("impersonation", "我是国家知识产权局的工作人员，您的专利需要缴纳加急费才能按期授权"),
     ("impersonation", "这里是国家局审查三处，通知您办理续展"),
     ("impersonation", "本站是商标局受理窗口，网上直接递交"),
+    ("impersonation", "您的商标已初审通过，请三日内缴纳商标公告费，逾期视为放弃"),  # a fee the office never charges
+    ("impersonation", "注册成功后加办商标专用权证书，保护更全面"),
     ("impersonation", "本所与国家知识产权局长期合作，专利申请更顺利"),
     ("insider_channel", "我们内部查到您的商标快被驳回了，现在补救还来得及"),
     ("insider_channel", "可以提前得知审查结果，不用干等公告"),
@@ -191,6 +193,8 @@ HARD_NEGATIVES = [
     # The same words said truthfully by a licensed agency, denied, asked about or reported:
     "我们是国家知识产权局备案的专利代理机构，备案信息可在官网查询。",
     "本所是经国家知识产权局批准设立的专利代理机构，执业许可证号31027。",
+    "除中国商标网公布的收费项目外，商标局不收取商标公示费、展示费等任何费用。",
+    "没有所谓的商标专用权证书，商标局只发商标注册证。",
     "我们是代理公司，不是商标局，审查结果由商标局作出。",
     "接到电话说“我们是商标审查处的”，要交钱保住商标，这是骗局吗？",
     "我是专利代理师，主要做审查意见答复。",
