@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -259,12 +260,13 @@ def migrate_command(
     try:
         source, target = SqliteLeadStore(path), EsLeadStore(to, index_prefix=index_prefix)
     except (StoreError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
     try:
         done = migrate(source, target, progress=lambda n: console.print(f"{n} leads copied …"))
     except StoreError as exc:
-        console.print(f"[red]error:[/red] {exc}; run the command again to finish (it overwrites what it copied)")
+        console.print(f"[red]error:[/red] {escape(str(exc))}; run the command again to finish "
+                      "(it overwrites what it copied)")
         raise typer.Exit(1) from None
     finally:
         source.close()

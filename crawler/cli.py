@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from core.config import ConfigError
 from crawler.evidence import cli as evidence_cli
@@ -80,7 +81,7 @@ def crawl(
             settings={"LANTIAN_MAX_IMAGES": max_images} if max_images is not None else None,
         )
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     console.print(progress_table(summary.platforms, title=f"crawl summary ({summary.seconds:.1f} s)",
                                  columns=SUMMARY_COLUMNS))
@@ -171,7 +172,7 @@ def capture(
         outcomes = run_capture(list(dict.fromkeys(url)), by=by, note=note, complaint=complaint, browser=browser,
                                endpoints=endpoints, settings=settings)
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     for outcome in outcomes:
         if as_json:

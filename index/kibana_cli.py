@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from core.config import ConfigError
 from core.settings import main_settings
@@ -31,7 +32,7 @@ def setup(
         ndjson = render(alias, evidence_url)
         result = import_objects(url, ndjson, space=space, verify=ca_certs or True)
     except (ConfigError, KibanaError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
     titles = {o["id"]: o["attributes"].get("title") for o in saved_objects()}
     console.print(f"[green]imported {result.get('successCount', 0)} saved object(s)[/green] into {url} "

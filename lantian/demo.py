@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.rule import Rule
 from rich.table import Table
 
@@ -105,7 +106,7 @@ def demo(
     try:
         server = SimulatorServer(SimulatorConfig(seed=seed, listings=listings)).start()
     except SimulatorError as exc:
-        console.print(f"[red]Simulator: {exc}")
+        console.print(f"[red]Simulator: {escape(str(exc))}")
         raise typer.Exit(1) from exc
     try:
         os.environ["LANTIAN_REGISTRY_PATH"] = str(server.registry_path)

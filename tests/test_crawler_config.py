@@ -159,3 +159,23 @@ def test_keywords_file_plain_text_and_yaml(tmp_path: Path) -> None:
     empty.write_text("\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="no keywords"):
         read_keywords_file(empty)
+
+
+def test_lantian_crawl_prints_a_config_error_with_its_selector_whole(config_copy: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The message names the selector as written: `[re:test(...)]` or `[@class='x']` printed as Rich markup were
+    read as style tags and left out, so staff read `'//button' calls re:test()`."""
+    from typer.testing import CliRunner
+
+    from lantian.cli import app
+
+    shutil.copy(project_root() / "config" / "lantian.yaml", config_copy / "lantian.yaml")
+    (config_copy / "platforms" / "broken.yaml").write_text(
+        "base_url: http://127.0.0.1:9000\nsearch: {url: '/s?q={keyword}'}\nlisting: {card: div.card, link: a}\n"
+        "keywords: [k]\nbrowser: {enabled: true, load_more: \"//button[@class='more'][re:test(., '更多')]\"}\n",
+        encoding="utf-8")
+    monkeypatch.setenv("LANTIAN_CONFIG_DIR", str(config_copy))
+    monkeypatch.setenv("COLUMNS", "300")
+    result = CliRunner().invoke(app, ["crawl", "-p", "broken"])
+    assert result.exit_code == 2
+    assert "browser.load_more: \"//button[@class='more'][re:test(., '更多')]\" calls re:test()" in result.output
