@@ -93,7 +93,7 @@ def crawl(
     console.print(f"log: {summary.log_file}", highlight=False)
     for name, state in summary.health.items():
         for problem in state["problems"]:
-            console.print(f"[red]unhealthy[/red] {name}: {problem}", highlight=False)
+            console.print(f"[red]unhealthy[/red] {escape(name)}: {escape(problem)}", highlight=False)
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     if any(reason not in ("finished", "None") for reason in summary.finish_reasons.values()):

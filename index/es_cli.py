@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from index.es_server import DEFAULT_HEAP, DEFAULT_PORT, EsServer, EsServerError, EsStatus, describe
@@ -30,7 +31,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(1)
 
 
