@@ -243,8 +243,12 @@ BARE_WORDS = [
      "我们以本所名义接单，代理师证挂我们这"),
     # A warning opening the clause of a match's later word (context_in_clause rules).
     ("abnormal_filing", "即使您购买了专利，也不能用于职称申报。", "评职称急用，授权未缴费专利转让，不影响评审"),
-    # 专利代理师挂靠 as an explainer's topic; the same words with an ad's cues.
+    # 专利代理师挂靠 as an explainer's topic; the same words with an ad's cues, or with a deal's terms.
     ("qualification_lending", "代理机构与代理师签订挂靠协议，明确双方的权利与义务。", "专利代理师挂靠，欢迎咨询"),
+    ("qualification_lending", "挂靠关系通常由具备资质的机构牵头。", "机构招代理师挂靠，不用坐班，社保代缴"),
+    ("qualification_lending", "挂靠关系通常由具备资质的机构牵头。", "专利代理师兼职挂名，凑人数，报酬按年"),
+    # Hoarded marks offered for sale without contact details.
+    ("malicious_cancellation", "这些商标多是被抢注的热门名字。", "都是抢注的好名字，各类都有，整体出售"),
 ]
 
 
