@@ -139,6 +139,11 @@ class RuleEngine:
             *(f"lex:{name}" for name in (*self.lexicons, *self.patterns)),
             "speech:reported",
         )
+        # Features' keys made once: a page's analysis fills a copy of the zeros by look-ups, not string formatting.
+        self._zero_features = dict.fromkeys(self.feature_names, 0.0)
+        self._label_keys = {label: f"label:{label}" for label in RULE_LABELS}
+        self._lexicon_keys = {name: f"lex:{name}" for name in (*self.lexicons, *self.patterns)
+                              if not name.startswith("rule:")}
 
     @classmethod
     def from_config(cls, directory: Path | None = None) -> RuleEngine:
@@ -205,17 +210,20 @@ class RuleEngine:
         return self.features_from(self.analyze(text))
 
     def features_from(self, analysis: Analysis) -> dict[str, float]:
-        values = dict.fromkeys(self.feature_names, 0.0)
+        values = self._zero_features.copy()
+        label_keys = self._label_keys
         for label, score in label_scores(analysis.matches).items():
-            values[f"label:{label}"] = score
+            values[label_keys[label]] = score
         for match in analysis.suppressed:
             values[f"suppressed:{match.label}"] += 1.0
         for match in analysis.matches:
             key = f"rule:{match.rule}"
             if key in values:
                 values[key] = 1.0
-        for name, count in analysis.lexicon_counts.items():
-            values[f"lex:{name}"] = float(count)
+        lexicon_keys = self._lexicon_keys
+        for name, spans in analysis.hits.items():  # the names of `lexicon_counts`
+            if (key := lexicon_keys.get(name)) is not None:
+                values[key] = float(len(spans))
         values["speech:reported"] = float(len(analysis.reported))
         return values
 
