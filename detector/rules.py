@@ -222,8 +222,8 @@ class RuleEngine:
                 values[key] = 1.0
         lexicon_keys = self._lexicon_keys
         for name, spans in analysis.hits.items():  # the names of `lexicon_counts`
-            if (key := lexicon_keys.get(name)) is not None:
-                values[key] = float(len(spans))
+            if (lexicon_key := lexicon_keys.get(name)) is not None:
+                values[lexicon_key] = float(len(spans))
         values["speech:reported"] = float(len(analysis.reported))
         return values
 
