@@ -67,7 +67,9 @@ def visible_text(element: etree._Element) -> str:
         if node.tail:
             parts.append(node.tail)
 
-    if element.text and isinstance(element.tag, str) and element.tag not in INVISIBLE_TAGS:
+    # The element asked for is read even when it is a <title> (a listing without a title selector is titled by
+    # its page's); inside another element, a title is not text a reader sees there.
+    if element.text and isinstance(element.tag, str) and (element.tag == "title" or element.tag not in INVISIBLE_TAGS):
         parts.append(element.text)
     for child in element:
         walk(child)

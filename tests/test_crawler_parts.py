@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.statscollectors import MemoryStatsCollector
 
 from core.lead import Detection, lead_id
-from crawler.extract import field_values, main_text
+from crawler.extract import field_text, field_values, main_text
 from crawler.items import ListingItem, content_sha256, listing_of
 from crawler.middlewares import (
     PAGE_META,
@@ -154,6 +154,15 @@ def test_oversized_page_is_cut_and_non_html_skipped() -> None:
     image = Response("http://h/img/1.png", body=b"\x89PNG", headers={"Content-Type": "image/png"},
                      request=image_request)
     assert guard.process_response(image_request, image, None) is image
+
+
+def test_a_listing_without_a_title_selector_is_titled_by_its_page() -> None:
+    """`field_text(page, "title")`, the title of a listing whose platform names no title selector (a page captured
+    by hand from a site no config describes), read the <title> as invisible and gave every such lead no title."""
+    page = Selector(text='<html><head><meta charset="utf-8"><title>商标注册 内部渠道 - 某某网</title>'
+                         "<script>var t = 1;</script></head><body><h1>正文标题</h1></body></html>")
+    assert field_text(page, "title", " ") == "商标注册 内部渠道 - 某某网"
+    assert field_text(page, "head", " ") == "" and field_text(page, "script") == ""
 
 
 def test_main_text_keeps_the_content_and_drops_footers_and_scripts() -> None:
