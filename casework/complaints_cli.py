@@ -42,9 +42,12 @@ def add(
 ) -> None:
     """Record a complaint, capture its links and keep its screenshots as evidence; prints its number."""
     from casework.complaints import add_screenshot, capture_links, load_complaints_config, record_captures
+    from crawler.cli import warn_without_registry
     from detector import Detector
     from detector.ocr import ImageTextReader
 
+    if url or screenshot:
+        warn_without_registry()
     with lead_store() as store, user_errors():
         config = load_complaints_config()
         register = _register()

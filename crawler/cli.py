@@ -73,7 +73,7 @@ def crawl(
     from crawler.run import run_sweep
 
     console = Console()
-    _warn_without_registry()
+    warn_without_registry()
     try:
         summary = run_sweep(
             platforms=platform or None, endpoints=endpoints, keywords=keywords, max_pages=max_pages,
@@ -100,7 +100,7 @@ def crawl(
         raise typer.Exit(1)
 
 
-def _warn_without_registry() -> None:
+def warn_without_registry() -> None:
     """Say on stderr, before the crawl starts, that its detector cannot decide `unlicensed_agency` and how to give
     it a registry (a fresh clone has none until the simulator, or staff, writes one)."""
     from detector.registry import NOT_DECIDED, AgencyRegistry
@@ -167,7 +167,7 @@ def capture(
         console.print(f"[red]error:[/red] not an http(s) URL: {', '.join(bad)}", highlight=False)
         raise typer.Exit(2)
     settings = {"DOWNLOAD_MAXSIZE": int(max_mb * 2**20)} if max_mb else None
-    _warn_without_registry()
+    warn_without_registry()
     try:
         outcomes = run_capture(list(dict.fromkeys(url)), by=by, note=note, complaint=complaint, browser=browser,
                                endpoints=endpoints, settings=settings)

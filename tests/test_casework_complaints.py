@@ -104,3 +104,24 @@ def test_counts_by_status_and_age_and_the_report_by_source(register: ComplaintRe
     html = write_html(report, tmp_path / "r.html").read_text("utf-8")
     assert "按线索来源" in html and "人工取证" in html and "待答复" in html and "其中已超过答复期限" in html
     assert "按线索来源" in load_workbook(write_xlsx(report, tmp_path / "r.xlsx")).sheetnames
+
+
+def test_a_complaint_recorded_without_the_agency_registry_says_so_and_how_to_get_one(
+        casework_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its screenshot is detected (and its links captured) without deciding unlicensed_agency: `complaints add`
+    says so before it starts, as detect, crawl and capture do."""
+    from typer.testing import CliRunner
+
+    from lantian.cli import app
+    from simulator.images import render_text_image
+
+    monkeypatch.setenv("LANTIAN_REGISTRY_PATH", str(tmp_path / "no-registry.csv"))
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(render_text_image("专利代理 包授权 微信 abc123"))
+    result = CliRunner().invoke(app, ["complaints", "add", "--report", "朋友圈有人代理专利", "--screenshot", str(shot)])
+    assert result.exit_code == 0, result.output
+    warning = " ".join(result.stderr.split())
+    assert f"warning: no agency registry, unlicensed_agency is not decided: {tmp_path / 'no-registry.csv'}" in warning
+    assert "`lantian simulator export`" in warning
+    quiet = CliRunner().invoke(app, ["complaints", "add", "--report", "电话举报，无链接"])
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr, "nothing is detected, nothing to warn of"
