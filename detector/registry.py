@@ -15,7 +15,7 @@ from typing import Any
 from ahocorasick_rs import AhoCorasick
 
 from core.config import ConfigError
-from core.settings import main_settings, project_root
+from core.settings import data_dir, main_settings
 
 NOT_DECIDED = "no agency registry, unlicensed_agency is not decided"
 """What a command that detects warns when the configured registry cannot be read (the reason follows)."""
@@ -100,17 +100,19 @@ class AgencyRegistry:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None = None) -> AgencyRegistry:
-        """The registry at `registry.path` of config/lantian.yaml (relative paths are from the project root)."""
+        """The registry at `registry.path` of config/lantian.yaml. A relative path is read from the data dir
+        (`LANTIAN_DATA_DIR`, default data/), where the simulator writes its registry, so a deployment or a test with
+        its own data dir reads its own registry."""
         raw = main_settings(settings).registry.path
         if not raw:
             raise ConfigError("config/lantian.yaml: field 'registry.path' is required")
-        path = Path(raw) if Path(raw).is_absolute() else project_root() / raw
+        path = Path(raw) if Path(raw).is_absolute() else data_dir() / raw
         if not path.exists():
             raise ConfigError(f"{path}: registry file not found. For real platforms, set "
                               "registry.path in config/lantian.yaml (or LANTIAN_REGISTRY_PATH) to the CSV "
                               "(code,name,district) of the licensed agencies; the simulator's own is written to "
-                              "data/simulator/registry.csv by `lantian simulator export` (or `lantian simulator "
-                              "start`, or `make demo`)")
+                              f"{data_dir() / 'simulator' / 'registry.csv'} by `lantian simulator export` (or "
+                              "`lantian simulator start`, or `make demo`)")
         return cls.load(path)
 
     @classmethod

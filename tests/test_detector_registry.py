@@ -10,7 +10,8 @@ from core.config import ConfigError
 from core.settings import project_root
 from detector.detector import Detector
 from detector.registry import AgencyRegistry
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
+from simulator.server import default_out_dir
+from tests.fixtures.detector import registry_csv, rules_detector, write_registry  # noqa: F401  (pytest fixtures)
 
 OFFER = "个人接专利代写代办，发明、实用新型都能写，980元起。"
 
@@ -105,3 +106,16 @@ def test_without_registry_unlicensed_is_not_decided(tmp_path: Path) -> None:
     assert "registry file not found" in (detector.registry_problem or "")
     result = detector.detect({"id": "p", "title": "代写代办专利申请", "text": OFFER, "seller": "张工专利代写"})
     assert result.labels == [] and result.scores["unlicensed_agency"] == 0.0
+
+
+def test_shipped_registry_path_follows_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped `registry.path` is relative, read from `LANTIAN_DATA_DIR` where the simulator writes its registry:
+    a deployment (or a test) with its own data dir reads its own registry, not the project's data/."""
+    monkeypatch.delenv("LANTIAN_REGISTRY_PATH", raising=False)
+    monkeypatch.setenv("LANTIAN_DATA_DIR", str(tmp_path / "elsewhere"))
+    missing = AgencyRegistry.problem() or ""
+    assert str(tmp_path / "elsewhere" / "simulator" / "registry.csv") in missing
+    default_out_dir().mkdir(parents=True)
+    write_registry(default_out_dir() / "registry.csv")
+    assert AgencyRegistry.problem() is None
+    assert len(AgencyRegistry.from_settings()) == 3
