@@ -63,6 +63,9 @@ _CJK_TERM = re.compile(f"[{CJK}]{{2,}}")
 # Words of jieba's dictionary seen at least this often count as common words (制定 13,662; 专力 3).
 COMMON_WORD_MIN_COUNT = 10
 _COMMON_WORD_LINE = re.compile(rf"^([{CJK}]{{2,4}}) (\d+) ", re.MULTILINE)
+# jieba's part-of-speech tags of particles that are nothing else: structural (的 地 得), aspect (了 着) and modal
+# (吗 呢 吧); not 过, 等 or 之, which are verbs and nouns as well.
+_PARTICLE_LINE = re.compile(rf"^([{CJK}]) \d+ (?:u[jlvdz]|y)$", re.MULTILINE)
 
 
 class _Builder:
@@ -222,7 +225,7 @@ def _sound_matcher(section: SoundSection, path: Path, rules: RuleEngine | None,
                *(fold_variant(w) for w in section.context_words)]
     ordinary_words = common_words() | {fold_variant(w) for w in section.ordinary_words}
     return SoundMatcher([t for t in dict.fromkeys(terms) if _CJK_TERM.fullmatch(t)], context, ordinary_words,
-                        listed, section.context_within)
+                        listed, section.context_within, particles())
 
 
 @lru_cache(maxsize=1)
@@ -232,6 +235,15 @@ def common_words() -> frozenset[str]:
     with jieba.get_dict_file() as handle:
         data = handle.read().decode("utf-8")
     return frozenset(m.group(1) for m in _COMMON_WORD_LINE.finditer(data) if int(m.group(2)) >= COMMON_WORD_MIN_COUNT)
+
+
+@lru_cache(maxsize=1)
+def particles() -> frozenset[str]:
+    """The single characters jieba's dictionary tags as particles (的 地 得 了 着 吗 …): grammar, which a
+    same-sound disguise does not write (毫不犹豫地交 has no 递交)."""
+    with jieba.get_dict_file() as handle:
+        data = handle.read().decode("utf-8")
+    return frozenset(m.group(1) for m in _PARTICLE_LINE.finditer(data))
 
 
 def _fold_width_and_case(builder: _Builder) -> None:

@@ -404,11 +404,13 @@ class SoundMatcher:
     or other initials, at most `context_within` characters away in the same sentence): matches without a real
     character (伤表橘, zhuanli) and initials (zl, gzj). Never taken: two characters that are both other ones
     (砖丽), a span that is the term already, a match cutting into a key term as written, and one whose changed
-    characters read as common words with their neighbours (制定, 一下正规).
+    characters read as common words with their neighbours (制定, 一下正规), or one of which is a particle
+    (毫不犹豫地交: 地 is grammar, not 递).
     """
 
     def __init__(self, terms: Iterable[str], context_words: Iterable[str], common_words: frozenset[str],
-                 initials: dict[str, tuple[str, ...]] | None = None, context_within: int = 12) -> None:
+                 initials: dict[str, tuple[str, ...]] | None = None, context_within: int = 12,
+                 particles: frozenset[str] = frozenset()) -> None:
         self.index = SoundIndex(terms)
         self.initials = initials_table(self.index.terms)
         for letters, meant in (initials or {}).items():
@@ -419,6 +421,7 @@ class SoundMatcher:
         self._listed = {letters for letters, meant in (initials or {}).items() if meant}
         self._glued = lru_cache(maxsize=16384)(self._glued_uncached)
         self.common_words = common_words
+        self.particles = particles
         self.context_within = context_within
         self._context = AhoCorasick(list(dict.fromkeys(context_words)))
 
@@ -537,6 +540,8 @@ class SoundMatcher:
         does with a character outside the span (商标权人可以 has no 认可)."""
         words = self.common_words
         if text[match.start:match.end] in words:
+            return True
+        if any(text[start:end] in self.particles for start, end in changed):
             return True
         checked = [(unit, False) for unit in changed]
         if len(match.term) == 2:

@@ -135,6 +135,25 @@ def test_same_sound_spellings_that_read_as_ordinary_words_are_left_alone(ordinar
     assert normalize_text(ordinary).text == ordinary
 
 
+@pytest.mark.parametrize(
+    "everyday",
+    [
+        "他毫不犹豫地交了专利申请费",  # 地交 sounds like 递交, but 地 is the particle after 毫不犹豫
+        "专利代理人耐心地解答了我的问题",
+        "我们悄悄地准备了专利申请材料",
+        "专利局的审查员说了材料齐全才受理",
+        "代理人说得很清楚专利要一年多才能授权",
+        "商标注册的流程是怎样的呢",
+    ],
+)
+def test_a_particle_is_never_read_as_a_disguised_character(everyday: str) -> None:
+    assert normalize_text(everyday).text == everyday
+
+
+def test_the_disguise_a_particle_would_have_hidden_is_still_undone() -> None:
+    assert normalize_text("他弟交了专利申请").text == "他递交了专利申请"
+
+
 def test_same_sound_spelling_without_a_real_character_needs_context() -> None:
     assert normalize_text("申请商标，伤表橘指定").text == "申请商标,商标局指定"  # 商标: a context word
     assert normalize_text("伤表橘指定").text == "伤表橘指定"
