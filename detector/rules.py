@@ -35,6 +35,8 @@ from detector.speech import ReportedSpeech, Span, overlaps, quoted_spans, report
 _CLAUSE_END = re.compile(r"[。!?;\n]")
 # Marks that end a clause inside a sentence (normalised text: full-width commas and colons are half-width).
 _CLAUSE_MARK = re.compile(r"[,、:]")
+# The automaton's tag of `other_words` (not a lexicon name: rules.yaml's names are identifiers).
+_OTHER_WORD = "other words"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,8 @@ class RuleEngine:
     """Compiled rules of one config dir; safe to share between threads (read-only after construction)."""
 
     def __init__(self, lexicons: Mapping[str, list[str]], rules: list[Rule], source: str = "<rules>",
-                 reported_speech: ReportedSpeech | None = None, patterns: Mapping[str, str] | None = None) -> None:
+                 reported_speech: ReportedSpeech | None = None, patterns: Mapping[str, str] | None = None,
+                 other_words: Iterable[str] = ()) -> None:
         self.reported_speech = reported_speech or ReportedSpeech()
         self.patterns = dict(patterns or {})
         self._pattern_names = {f"p{index}": name for index, name in enumerate(self.patterns)}
@@ -119,6 +122,8 @@ class RuleEngine:
         for rule in self.rules:
             for phrase in rule.phrases:
                 tags[fold_variant(phrase)].append(f"rule:{rule.id}")
+        for word in other_words:
+            tags[fold_variant(word)].append(_OTHER_WORD)
         self._automaton = AhoCorasick(list(tags))
         self._names_of = [tuple(names) for names in tags.values()]
         self._rules_of = {kind: [rule for rule in self.rules if kind in rule.fields] for kind in FIELD_KINDS}
@@ -162,7 +167,7 @@ class RuleEngine:
                                          tuple(speech.sentence), tuple(speech.question), tuple(speech.consequence),
                                          tuple(speech.definition), speech.window)
         rules = [_rule(entry) for entry in config.rules]
-        return cls(config.lexicons, rules, source, reported_speech, config.patterns)
+        return cls(config.lexicons, rules, source, reported_speech, config.patterns, config.other_words)
 
     def analyze(self, text: str | NormalizedText, field_kind: str = "content",
                 quotes: list[Span] | None = None) -> Analysis:
@@ -178,6 +183,8 @@ class RuleEngine:
         for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
             for name in names_of[index]:
                 hits[name].append((start, end))
+        if _OTHER_WORD in hits:
+            _drop_words_inside(hits, hits.pop(_OTHER_WORD))
         if self._regex is not None and field_kind == "content":
             for found in self._regex.finditer(text):
                 if found.lastgroup and found.end() > found.start():
@@ -294,6 +301,19 @@ class RuleEngine:
             if spans and any(start < h_start and end <= h_end <= high for h_start, h_end in spans):
                 return True
         return False
+
+
+def _drop_words_inside(hits: dict[str, list[tuple[int, int]]], longer: list[tuple[int, int]]) -> None:
+    """Drop the words found strictly inside a longer word that means something else (关系 in 合作关系, 查处 in
+    审查处); a list word spanning the whole longer word stays."""
+    for name in list(hits):
+        kept = [(start, end) for start, end in hits[name]
+                if not any(o_start <= start and end <= o_end and (start, end) != (o_start, o_end)
+                           for o_start, o_end in longer)]
+        if kept:
+            hits[name] = kept
+        else:
+            del hits[name]
 
 
 def _outermost(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

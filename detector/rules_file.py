@@ -95,10 +95,12 @@ class ReportedSpeechSection(StrictModel):
 
 
 class RulesFile(StrictModel):
-    """rules.yaml: named word lists, named patterns counted like them, the rules, and the reported-speech cues.
+    """rules.yaml: named word lists, longer words that hide the list words inside them, named patterns counted like
+    them, the rules, and the reported-speech cues.
     Fields are validated in this order, so `rules` and `reported_speech` can check the names they use."""
 
     lexicons: dict[str, WordList] = {}
+    other_words: list[Word] = []
     patterns: dict[str, str] = {}
     rules: Annotated[list[RuleEntry], Field(min_length=1)]
     reported_speech: ReportedSpeechSection = ReportedSpeechSection()

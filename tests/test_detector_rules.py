@@ -367,3 +367,36 @@ def test_context_in_clause_reads_context_words_only_in_the_matchs_clause(tmp_pat
     assert kept("国知局指定代理,可在线提交") == {"clause"}
     assert kept("没有国知局指定代理") == set()
     assert kept("国知局指定代理提交") == set()
+
+
+# A list word inside a longer word that means something else, beside a claim of the same kind that still fires.
+WORDS_INSIDE_OTHER_WORDS = [
+    # 合作关系 between institutions is no personal relation; cooperating with the examiners themselves is.
+    ("insider_channel", "本中心与国家知识产权局专利局建立了合作关系，共同开展知识产权保护工作。",
+     "我们和专利局审查员有合作关系，下证快，欢迎咨询"),
+    ("insider_channel", "专利局与我市保护中心签订了协作关系协议。", "我们跟专利局审查员关系很硬，下证快"),
+    # 所有人 of a trademark is nobody's inside man (有人 is a relation word).
+    ("insider_channel", "商标所有人可以向商标局申请续展。", "商标局有人，驳回的也能帮您弄下来"),
+    # 朋友圈 is a feed, 专利局的朋友 a contact.
+    ("insider_channel", "专利局朋友圈推送的审查指南更新了。", "我们在专利局有朋友，加急审查"),
+]
+
+
+@pytest.mark.parametrize(("label", "prose", "claim"), WORDS_INSIDE_OTHER_WORDS)
+def test_a_word_inside_a_longer_word_of_another_meaning_does_not_count(rules_detector: Detector, label: str,
+                                                                        prose: str, claim: str) -> None:
+    assert label not in rules_detector.detect({"id": "p", "text": prose}).labels
+    assert label in rules_detector.detect({"id": "c", "text": claim}).labels
+
+
+def test_a_list_word_that_is_the_whole_longer_word_still_counts() -> None:
+    """审查处 hides the 查处 inside it, not itself: 我们是…审查处的 is still the author posing as the office."""
+    engine = RuleEngine.from_mapping({
+        "lexicons": {"office": ["审查处"], "enforcement": ["查处"], "self": ["我们是"]},
+        "other_words": ["审查处"],
+        "rules": [{"id": "pose", "label": "impersonation", "near": ["self", "office"], "within": 6, "weight": 0.9},
+                  {"id": "enforce", "label": "impersonation", "phrases": ["依法查处"], "weight": 0.5}],
+    })
+    assert [m.rule for m in engine.matches("我们是北京商标审查处的")] == ["pose"]
+    assert "enforcement" not in engine.analyze("北京商标审查处").hits
+    assert "enforcement" in engine.analyze("商标局依法查处").hits
