@@ -103,12 +103,12 @@ def crawl(
 def warn_without_registry() -> None:
     """Say on stderr, before the crawl starts, that its detector cannot decide `unlicensed_agency` and how to give
     it a registry (a fresh clone has none until the simulator, or staff, writes one)."""
-    from detector.registry import NOT_DECIDED, AgencyRegistry
+    from detector.registry import registry_warning
 
-    problem = AgencyRegistry.problem()
-    if problem:
-        Console(stderr=True).print(f"warning: {NOT_DECIDED}: {problem}", style="yellow", markup=False,
-                                   highlight=False, soft_wrap=True)
+    warning = registry_warning()
+    if warning:
+        Console(stderr=True).print(f"warning: {warning}", style="yellow", markup=False, highlight=False,
+                                   soft_wrap=True)
 
 
 def _load_detector_frozen() -> None:

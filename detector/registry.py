@@ -159,3 +159,10 @@ class AgencyRegistry:
         if known:
             return RegistryCheck(True, "licensed", agency=self.by_code[known[0]], code=known[0])
         return RegistryCheck(False, "not_in_registry")
+
+
+def registry_warning(settings: dict[str, Any] | None = None) -> str | None:
+    """The one warning every place that detects gives (the CLI's crawl, capture and complaints, the console's
+    complaint form) when the registry of `settings` cannot be read, or None when it can."""
+    problem = AgencyRegistry.problem(settings)
+    return f"{NOT_DECIDED}: {problem}" if problem else None

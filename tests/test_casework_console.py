@@ -1,6 +1,7 @@
 """The review console over a real store: login, roles, CSRF, escaping of hostile listings, workflow actions."""
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -206,3 +207,19 @@ def test_errors_are_shown_in_chinese(client, seeded):
     assert lead.status_code == 404 and "没有编号为 0000000000 的线索" in lead.text
     wrong = client.put("/leads")
     assert wrong.status_code == 405 and "不支持这种请求方式" in wrong.text
+
+
+def test_complaint_form_warns_as_the_cli_does_when_the_agency_registry_cannot_be_read(
+        client, tmp_path, monkeypatch) -> None:
+    """Screenshots and links taken at the form are detected without deciding unlicensed_agency: the form says so
+    first, in the words `lantian complaints add` prints, and says nothing once the registry is readable."""
+    from detector.registry import NOT_DECIDED, registry_warning
+    from tests.fixtures.detector import write_registry
+
+    monkeypatch.setenv("LANTIAN_REGISTRY_PATH", str(tmp_path / "no-registry.csv"))
+    _login(client, "alice", "reviewer-pass-1")
+    form = client.get("/complaints/new").text
+    assert 'id="registry-warning"' in form and NOT_DECIDED in form
+    assert str(tmp_path / "no-registry.csv") in form and registry_warning() in html.unescape(form)
+    monkeypatch.setenv("LANTIAN_REGISTRY_PATH", str(write_registry(tmp_path / "registry.csv")))
+    assert 'id="registry-warning"' not in client.get("/complaints/new").text

@@ -28,6 +28,7 @@ from casework.console.web import back, flash, lead_store, render
 from casework.users import User
 from core.config import ConfigError
 from core.settings import data_dir
+from detector.registry import registry_warning
 from index.store import LeadStore
 
 router = APIRouter()
@@ -89,7 +90,9 @@ def open_complaints(request: Request, user: User = Depends(current_user),
 
 @router.get("/complaints/new", response_class=HTMLResponse)
 def new_complaint(request: Request, user: User = Depends(current_user)) -> HTMLResponse:
-    return render(request, "complaint_form.html")
+    """The intake form, warning first when the agency registry cannot be read: the screenshots and links it takes
+    are detected without deciding `unlicensed_agency` (the CLI says the same, `crawler.cli.warn_without_registry`)."""
+    return render(request, "complaint_form.html", registry_warning=registry_warning())
 
 
 @router.post("/complaints", dependencies=[Depends(check_csrf)])
@@ -121,6 +124,10 @@ async def add_complaint(request: Request, user: User = Depends(current_user),
                                    by=user.username, platform=str(form.get("screenshot_platform") or "screenshot"))
                 except ComplaintError as exc:
                     flash(request, exc.zh, "error")
+    if urls or images:
+        warning = registry_warning()
+        if warning:
+            flash(request, f"警告：{warning}", "warning")
     if urls:
         _capture_in_background(store, complaint.number, complaint.urls, user.username)
     flash(request, f"已登记举报投诉第{complaint.number}号，答复期限 {complaint.answer_deadline[:10]}")
