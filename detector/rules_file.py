@@ -89,6 +89,7 @@ class ReportedSpeechSection(StrictModel):
     clause: list[str] = []
     sentence: list[str] = []
     question: list[str] = []
+    yes_no: list[str] = []
     consequence: list[str] = []
     definition: list[str] = []
     window: int = Field(6, ge=0, le=40)
@@ -136,7 +137,8 @@ class RulesFile(StrictModel):
     @classmethod
     def _known_cue_lists(cls, value: ReportedSpeechSection, info: ValidationInfo) -> ReportedSpeechSection:
         known = cls._word_lists(info)
-        for field in ("before", "after", "clause", "sentence", "question", "consequence", "definition"):
+        for field in ("before", "after", "clause", "sentence", "question", "consequence", "definition",
+                      "yes_no"):
             unknown = [name for name in getattr(value, field) if name not in known]
             if unknown:
                 raise ValueError(f"field '{field}' must list lexicons of this file (unknown: {', '.join(unknown)})")

@@ -16,6 +16,9 @@ as the author's own words:
 - a sentence that a word of the `question` lexicons ends (合法吗, 是否允许, 行不行 …) is reported as a whole: it
   asks whether a practice is lawful ("把证挂靠给代理公司，这样行不行？"), it does not offer it. An ad's rhetorical
   questions ("想快速拿证吗？") end in other words and stay the author's own;
+- a yes/no question (a sentence that a word of the `yes_no` lexicons ends: 吗) is reported as a whole in a text that
+  does not solicit (`cue_solicitation` below 0.5) and where the sentence holds no first person or contact:
+  "国家知识产权局认可的代理机构可以代理吗？" asks, "想走内部渠道拿证吗？加微信" offers;
 - a penalty or harm a word of the `consequence` lexicons names (一旦查出, 将被吊销, 依法予以处罚, 列入严重违法失信名单,
   被骗 …) makes its clause and the clause before it reported: they state what is punished ("挂证一旦查出将吊销执业证",
   "将资格证挂靠给代理机构的，一经查实依法予以处罚"), not an offer. A denial just before the word (不会被处罚) is none;
@@ -80,11 +83,12 @@ class ReportedSpeech:
     consequence: tuple[str, ...] = ()
     definition: tuple[str, ...] = ()
     window: int = 6
+    yes_no: tuple[str, ...] = ()
 
     @property
     def lexicons(self) -> tuple[str, ...]:
         return (*self.before, *self.after, *self.clause, *self.sentence, *self.question, *self.consequence,
-                *self.definition)
+                *self.definition, *self.yes_no)
 
 
 def cue_solicitation(lexicon_counts: Mapping[str, int | float]) -> float:
@@ -121,7 +125,9 @@ def reported_spans(text: str, quotes: Sequence[Span], hits: Mapping[str, Sequenc
                    config: ReportedSpeech) -> list[Span]:
     """The reported passages of a normalised text: reported quotations and the scope of clause cues, merged."""
     spans: list[Span] = []
-    reporting_text = cue_solicitation({name: len(hits.get(name, ())) for name in (*AD_CUES, *REPORT_CUES)}) < 0.5
+    solicitation = cue_solicitation({name: len(hits.get(name, ())) for name in (*AD_CUES, *REPORT_CUES)})
+    reporting_text = solicitation < 0.5
+    soliciting_text = solicitation >= 0.5
     for chain in _chains(text, quotes):
         first, last = chain[0], chain[-1]
         if reporting_text or _cue_before(first[0], hits, config.before, config.window) or \
@@ -141,6 +147,14 @@ def reported_spans(text: str, quotes: Sequence[Span], hits: Mapping[str, Sequenc
             if end - cue_end <= QUESTION_TAIL:
                 spans.append((_sentence_start(text, cue_start), end))
     own_voice = [span for name in OWN_VOICE_CUES for span in hits.get(name, ())]
+    if not soliciting_text:
+        for name in config.yes_no:
+            for cue_start, cue_end in hits.get(name, ()):
+                stop = _SENTENCE_END.search(text, cue_end)
+                end = stop.start() if stop else len(text)
+                span = (_sentence_start(text, cue_start), end)
+                if end - cue_end <= QUESTION_TAIL and not _holds_any(own_voice, span):
+                    spans.append(span)
     for name in config.consequence:
         for cue_start, cue_end in hits.get(name, ()):
             if _DENIED.search(text, max(0, cue_start - DENIAL_WINDOW), cue_start):

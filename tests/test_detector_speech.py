@@ -182,3 +182,23 @@ def test_consequences_definitions_and_third_parties_are_reported(rules_detector:
 ])
 def test_the_authors_own_offer_is_not_taken_for_a_warning(rules_detector: Detector, text: str, label: str) -> None:
     assert label in rules_detector.detect({"id": "x", "text": text}).labels
+
+
+# A yes/no question (…吗？) asks whether a claim is allowed or true; the same claim made by the author, or asked
+# rhetorically beside the author's contact details, still counts. One pair per rule family.
+YES_NO_QUESTIONS = [
+    ("impersonation", "国家知识产权局认可的代理机构可以代理专利申请吗？",
+     "我们是国家知识产权局认可的代理机构，欢迎咨询"),
+    ("impersonation", "这家公司说自己是商标局指定的代理机构，是真的吗", "商标局指定代理机构，专业靠谱"),
+    ("insider_channel", "内部渠道真的能包授权吗？", "想走内部渠道包授权吗？加微信zl8888"),
+    ("insider_channel", "找代理公司申请专利能保证授权吗？", "专利申请保证授权，不过全额退款"),
+    ("qualification_lending", "专利代理师证挂靠在代理公司，能拿挂证费吗？", "专利代理师证挂靠，年薪可谈，私聊"),
+    ("abnormal_filing", "买个评职称专利，把第一发明人写成我，能用吗？", "评职称专利，第一发明人写你，现货"),
+]
+
+
+@pytest.mark.parametrize(("label", "question", "claim"), YES_NO_QUESTIONS)
+def test_a_yes_no_question_raises_no_label_unless_the_author_offers(rules_detector: Detector, label: str,
+                                                                    question: str, claim: str) -> None:
+    assert label not in rules_detector.detect({"id": "q", "text": question}).labels
+    assert label in rules_detector.detect({"id": "c", "text": claim}).labels
