@@ -32,10 +32,10 @@ from typing import Any, Protocol
 
 from core.config import ConfigError
 from core.labels import CONTENT_LABELS, LABELS, OFFERS_PATENT_AGENCY, SOLICITATION, UNLICENSED_AGENCY
-from core.lead import Detection, Listing
+from core.lead import Detection, Entity, Listing
 from core.settings import config_dir, project_root
 from detector.config import MODEL_LABELS, load_detector_file
-from detector.entities import Entity, EntityExtractor
+from detector.entities import EntityExtractor
 from detector.normalize import NormalizedText, Normalizer
 from detector.ocr import ImageError, ImageTextReader
 from detector.registry import AgencyRegistry, RegistryCheck
@@ -419,7 +419,7 @@ class Detector:
             "labels": labels,
             "scores": scores,
             "evidence": evidence,
-            "entities": [entity.as_dict() for entity in entities],
+            "entities": entities,
             "risk": round(max(scores.values()), 4),
             "solicitation": round(_clip(predicted.get(SOLICITATION, 0.0)), 4),
             **pictures,
@@ -442,8 +442,8 @@ class Detector:
     def _registry_check(self, item: _Prepared, entities: list[Entity]) -> RegistryCheck:
         assert self.registry is not None
         names = [item.seller.original] if item.seller is not None else []
-        names += [e.value for e in entities if e.type == "agency"]
-        codes = list(dict.fromkeys(e.value for e in entities if e.type == "agency_code"))
+        names += [e["value"] for e in entities if e["type"] == "agency"]
+        codes = list(dict.fromkeys(e["value"] for e in entities if e["type"] == "agency_code"))
         return self.registry.check(names, codes)
 
     def _span(self, item: _Prepared, label: str, start: int, end: int, rule: str) -> dict[str, Any]:
@@ -494,10 +494,10 @@ class Detector:
             return evidence
         registry_span: dict[str, Any] | None = None
         if check.code is not None:
-            code = next((e for e in entities if e.type == "agency_code" and e.value == check.code), None)
+            code = next((e for e in entities if e["type"] == "agency_code" and e["value"] == check.code), None)
             if code is not None:
-                registry_span = {"label": label, "field": code.field, "start": code.start, "end": code.end,
-                                 "text": code.text, "rule": f"registry.{check.reason}"}
+                registry_span = {"label": label, "field": code["field"], "start": code["start"], "end": code["end"],
+                                 "text": code["text"], "rule": f"registry.{check.reason}"}
         if registry_span is None and item.seller is not None:
             registry_span = {"label": label, "field": "seller", "start": 0, "end": len(item.seller.original),
                              "text": item.seller.original, "rule": f"registry.{check.reason}"}

@@ -9,7 +9,6 @@ original offsets with the original characters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from pydantic import Field
 
 from core.config import StrictModel, load_model
 from core.districts import ENTITIES_FILE, Districts
+from core.lead import Entity
 from core.settings import config_dir
 from detector.normalized import NormalizedText, fold_variant
 from detector.scan import Scanner
@@ -38,22 +38,6 @@ class EntitiesFile(StrictModel):
     qq_words: Words
     agency_name_endings: Words
     agency_name_stops: Words
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    """One entity: `text` is the original characters, `value` the canonical form (digits only, full name)."""
-
-    type: str
-    text: str
-    value: str
-    field: str
-    start: int
-    end: int
-
-    def as_dict(self) -> dict[str, object]:
-        return {"type": self.type, "text": self.text, "value": self.value, "field": self.field,
-                "start": self.start, "end": self.end}
 
 
 def _alternation(words: list[str]) -> str:
@@ -116,7 +100,8 @@ class EntityExtractor:
                 return
             spans.add((kind, begin, finish))
             original = normalized.original[begin:finish]
-            found.append(Entity(kind, original, value if value is not None else original, field, begin, finish))
+            found.append(Entity(type=kind, text=original, value=value if value is not None else original, field=field,
+                                start=begin, end=finish))
 
         phones: list[tuple[int, int]] = []
         for kind, pattern in self._patterns:
@@ -139,7 +124,7 @@ class EntityExtractor:
                 add("wechat", start, end, re.sub(r"\D", "", text[start:end]))
         for start, end, canonical in self.districts(text):
             add("district", start, end, canonical)
-        found.sort(key=lambda e: (e.start, e.type))
+        found.sort(key=lambda e: (e["start"], e["type"]))
         return found
 
     def districts(self, text: str) -> list[tuple[int, int, str]]:

@@ -19,8 +19,8 @@ def extractor() -> EntityExtractor:
 def entities(extractor: EntityExtractor, text: str) -> list[tuple[str, str, str]]:
     found = extractor.extract(normalize_text(text), "text")
     for entity in found:
-        assert text[entity.start:entity.end] == entity.text
-    return [(e.type, e.text, e.value) for e in found]
+        assert text[entity["start"]:entity["end"]] == entity["text"]
+    return [(e["type"], e["text"], e["value"]) for e in found]
 
 
 @pytest.mark.parametrize(

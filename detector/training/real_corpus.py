@@ -18,8 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.config import StrictModel
 from core.labels import GENRES, LABELS, UNLICENSED_AGENCY
 from core.settings import project_root
 
@@ -50,10 +51,13 @@ def split_of(source_url: str) -> str:
     return "test" if bucket in TEST_BUCKETS else "train"
 
 
-class RealItem(BaseModel):
-    """One passage of real public text, exactly as it appears on its source page, with its labels."""
+class RealItem(StrictModel):
+    """One passage of real public text, exactly as it appears on its source page, with its labels.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    Strict beyond `StrictModel`: a line is typed by hand into JSON, so a quoted "no" is refused as a boolean
+    instead of being read as False."""
+
+    model_config = ConfigDict(strict=True)
 
     id: str = Field(pattern=r"^r\d{4,}$")
     text: str = Field(min_length=1)
