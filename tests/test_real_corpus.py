@@ -55,6 +55,17 @@ def test_every_label_with_items_has_a_test_item_or_the_readme_says_why_not(corpu
     assert labelled - in_test - excused == set()
 
 
+def test_the_model_card_names_exactly_the_labels_no_real_passage_carries(corpus):
+    from detector.training.corpus import data_root
+    from detector.training.model_card import _data
+
+    absent = {label for label in LABELS if not any(label in item.labels for item in corpus)}
+    sentences = [line for line in _data(data_root(), {}) if line.startswith("No real passage at all carries")]
+    named = {label for line in sentences for label in LABELS if label in line.split(":")[0]}
+    assert named == absent
+    assert len(sentences) == (1 if absent else 0)
+
+
 def test_the_readme_describes_the_split_rule_and_how_to_add_items():
     readme = README.read_text(encoding="utf-8")
     assert "sha256" in readme and "% 5" in readme

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.labels import CONTENT_LABELS
+from core.labels import CONTENT_LABELS, LABELS
 from detector.training.corpus import SPLITS, read_items
 from detector.training.evaluate import REAL_TARGETS, TARGETS, EvalReport, LabelScore, RealReport, Share
 from detector.training.open_evasion import TARGET_GAP as OPEN_EVASION_GAP
@@ -195,6 +195,11 @@ def _data(data: Path, meta: dict) -> list[str]:
             lines += ["", "Real quoted ads are scarce for " + ", ".join(scarce) + ": the real-world figures of these "
                       "labels rest on too few examples to judge them (or none), and the template figures are all there "
                       "is. The public pages the corpus comes from quote few ads of these kinds verbatim."]
+        absent = [label for label in LABELS if not any(label in item.labels for item in real)]
+        if absent:
+            lines += ["", "No real passage at all carries " + ", ".join(absent) + ": the searches listed in "
+                      "`models/data/real/README.md` found pages describing these practices (kept as hard negatives) "
+                      "but no ad offering them, and the corpus was not padded with templates or rewritten text."]
     reviewed = int(meta.get("reviewed_items", 0))
     lines += [
         "",
