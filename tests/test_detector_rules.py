@@ -400,3 +400,20 @@ def test_a_list_word_that_is_the_whole_longer_word_still_counts() -> None:
     assert [m.rule for m in engine.matches("我们是北京商标审查处的")] == ["pose"]
     assert "enforcement" not in engine.analyze("北京商标审查处").hits
     assert "enforcement" in engine.analyze("商标局依法查处").hits
+
+
+# The office's lawful fast tracks explained (priority examination, a protection centre's pre-examination and its
+# 快速审查绿色通道) beside a promise of a result or an inside channel, which still fires.
+OFFICIAL_FAST_TRACKS = [
+    ("保护中心开通专利快速审查绿色通道，预审合格的发明专利最快3个月授权。", "实用新型3个月授权，加微信"),
+    ("专利快速审查通道：经保护中心预审合格的申请，可进入快速审查，最快三个月授权。", "商标注册绿色通道，包过"),
+    ("优先审查通道可以加快审查，符合条件的发明专利申请一年内可结案。", "优先审查，包授权，加微信"),
+    ("保护中心的快速预审服务面向备案主体，审查周期明显缩短。", "代办保护中心快速预审，内部渠道，欢迎咨询"),
+]
+
+
+@pytest.mark.parametrize(("explainer", "promise"), OFFICIAL_FAST_TRACKS)
+def test_an_official_fast_track_explained_is_no_insider_channel(rules_detector: Detector, explainer: str,
+                                                                promise: str) -> None:
+    assert "insider_channel" not in rules_detector.detect({"id": "e", "text": explainer}).labels
+    assert "insider_channel" in rules_detector.detect({"id": "p", "text": promise}).labels
