@@ -13,8 +13,8 @@ import io
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +29,7 @@ from core.config import StrictModel
 from core.lead import STATUSES, Lead, Listing, iso_utc
 from core.lead import lead_id as lead_id_of
 from core.settings import data_dir
+from core.sqlite import open_database, transaction
 from index.store import LeadStore
 
 COMPLAINT_STATUSES: tuple[str, ...] = ("open", "ready", "answered")
@@ -130,9 +131,7 @@ class ComplaintRegister:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or data_dir() / "casework" / "complaints.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_database(self.path)
         self._db.execute("CREATE TABLE IF NOT EXISTS complaints (number INTEGER PRIMARY KEY AUTOINCREMENT, "
                          "received_at TEXT NOT NULL, answered INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL)")
         self._lock = threading.RLock()
@@ -146,16 +145,8 @@ class ComplaintRegister:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._db, self._lock)
 
     def add(self, *, report: str, by: str, complainant: Mapping[str, str], config: ComplaintsConfig,
             channel: str = "", urls: list[str] | None = None, received_at: str | None = None) -> Complaint:

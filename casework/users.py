@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import field_validator
 
 from core.config import ConfigError, StrictModel, load_model
+from core.files import write_atomic
 from core.settings import config_dir
 
 Role = Literal["reviewer", "admin"]
@@ -152,24 +152,9 @@ def replace_user(user: User, path: Path | None = None) -> User:
     body = {"users": [{"username": u.username, "role": u.role, "password_hash": u.password_hash}
                       for u in users.values()]}
     header = "# Console users. Add one with `lantian console add-user NAME --role reviewer|admin`.\n"
-    _write_private(path, header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False))
+    write_atomic(path, (header + yaml.safe_dump(body, allow_unicode=True, sort_keys=False)).encode("utf-8"),
+                 mode=0o600)
     return user
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Replace `path` with `text` atomically, readable and writable by its owner only (mode 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def authenticate(users: dict[str, User], username: str, password: str) -> User | None:

@@ -8,12 +8,12 @@ selectors used to match and when, and the console can show the state without a c
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.files import write_atomic
 from core.settings import data_dir
 
 # Detail selectors are drifting when at least this share of the listing pages read gives no title or text …
@@ -82,11 +82,8 @@ def record(results: dict[str, PlatformHealth], path: Path | None = None) -> None
     """Keep this sweep's results with the other platforms' last ones (written whole, then renamed)."""
     path = path or health_path()
     merged = {**load_health(path), **results}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({name: {**asdict(h), "healthy": h.healthy} for name, h in merged.items()},
-                                    ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomic(path, json.dumps({name: {**asdict(h), "healthy": h.healthy} for name, h in merged.items()},
+                                  ensure_ascii=False, indent=2).encode("utf-8"))
 
 
 def check_sweep(counts: dict[str, dict[str, int]], path: Path | None = None) -> dict[str, PlatformHealth]:

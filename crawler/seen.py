@@ -23,6 +23,7 @@ from typing import Literal
 from w3lib.url import canonicalize_url
 
 from core.settings import data_dir
+from core.sqlite import open_database, transaction
 
 Observation = Literal["new", "unchanged", "changed"]
 ACTIVE, REMOVED = "active", "removed"
@@ -112,12 +113,10 @@ class SeenStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._db = open_database(self.path)
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             present = {row["name"] for row in self._db.execute("PRAGMA table_info(seen)")}
@@ -149,8 +148,7 @@ class SeenStore:
         """
         at = _iso(now or _now())
         key = canonical(url)
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        with transaction(self._db, self._lock):
             row = self._db.execute("SELECT content_sha256, status FROM seen WHERE url = ?", (key,)).fetchone()
             if row is None:
                 self._db.execute(
@@ -174,7 +172,7 @@ class SeenStore:
     def settle(self, url: str, content_sha256: str | None = None, lead: bool = False) -> None:
         """Record that the outcome of the last fetch reached the lead store: a live listing's content
         (`content_sha256`, None for a removal) and whether it is a lead (a lead stays one)."""
-        with self._lock, self._db:
+        with transaction(self._db, self._lock):
             if content_sha256 is None:
                 self._db.execute("UPDATE seen SET pending = 0, lead = lead OR ? WHERE url = ?",
                                  (int(lead), canonical(url)))
@@ -195,8 +193,7 @@ class SeenStore:
         """
         at = _iso(now or _now())
         key = canonical(url)
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        with transaction(self._db, self._lock):
             row = self._db.execute("SELECT status FROM seen WHERE url = ?", (key,)).fetchone()
             if row is None:
                 self._db.execute(

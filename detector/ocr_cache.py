@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from core.settings import data_dir
+from core.sqlite import open_database
 
 SAME_PICTURE_TOLERANCE = 24.0
 MAX_HASH_DISTANCE = 3  # of 64 bits: a re-encoded copy at the same size moves its pHash by 0 to 2
@@ -117,10 +117,8 @@ class OcrCache:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path or default_path())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_database(self.path)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
 

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from core.files import write_atomic
+
 Operation = dict[str, Any]
 SEGMENT_BYTES = 16 * 1024 * 1024
 
@@ -83,10 +85,4 @@ class Spool:
     @staticmethod
     def _rewrite(path: Path, operations: list[Operation]) -> None:
         """Keep only the operations not yet applied (atomic replace, so a crash keeps one full copy)."""
-        partial = path.with_suffix(".tmp")
-        with open(partial, "w", encoding="utf-8") as out:
-            for op in operations:
-                out.write(json.dumps(op, ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
+        write_atomic(path, "".join(json.dumps(op, ensure_ascii=False) + "\n" for op in operations).encode("utf-8"))

@@ -9,13 +9,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from core.lead import DEFAULT_SOURCE, Lead, LeadDocument
+from core.sqlite import open_database, transaction
 from index import text as textutil
 from index.district import UNKNOWN_DISTRICT
 from index.query import LeadPage, LeadQuery
@@ -78,10 +79,8 @@ class SqliteLeadStore(LeadStore):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = open_database(self.path)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
@@ -89,19 +88,8 @@ class SqliteLeadStore(LeadStore):
             raise StoreError(f"{self.path}: cannot open the lead store: {exc}") from exc
         self._lock = threading.RLock()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._db.in_transaction:
-                yield self._db
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._db, self._lock)
 
     # --- documents ---------------------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from casework.users import User
 from core.settings import data_dir
+from core.sqlite import open_database
 
 SESSION_HOURS = 12
 IDLE_HOURS = 2
@@ -58,10 +58,8 @@ class SessionStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_database(self.path)
         self._db.executescript(_SCHEMA)
         self.path.chmod(0o600)
 

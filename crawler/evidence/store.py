@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from core.files import write_atomic
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 READ_ONLY = 0o444
@@ -65,18 +66,7 @@ class BlobStore:
         path = self.path_for(sha256)
         if path.exists():
             return StoredBlob(sha256, path, len(data), created=False)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp_name, READ_ONLY)
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data, mode=READ_ONLY)
         fsync_directory(path.parent)
         return StoredBlob(sha256, path, len(data), created=True)
 
