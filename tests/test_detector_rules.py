@@ -417,3 +417,19 @@ def test_an_official_fast_track_explained_is_no_insider_channel(rules_detector: 
                                                                 promise: str) -> None:
     assert "insider_channel" not in rules_detector.detect({"id": "e", "text": explainer}).labels
     assert "insider_channel" in rules_detector.detect({"id": "p", "text": promise}).labels
+
+
+# The office's own site as the provider of a service, and its recognition as what a reader should check, beside the
+# same words as the author's endorsement.
+OFFICE_NAMED_AS_A_REFERENCE = [
+    ("国家知识产权局官网提供的电子申请客户端需要先注册账号。", "本店是国家知识产权局官网指定合作，加微信"),
+    ("国家知识产权局官网首页有专利缴费入口。", "国家知识产权局官方合作，加微信"),
+    ("选择代理机构时应确保其具备国家知识产权局认可的代理资格。", "国家知识产权局认可，包授权，欢迎咨询"),
+]
+
+
+@pytest.mark.parametrize(("reference", "claim"), OFFICE_NAMED_AS_A_REFERENCE)
+def test_the_office_named_as_a_reference_is_no_endorsement(rules_detector: Detector, reference: str,
+                                                           claim: str) -> None:
+    assert "impersonation" not in rules_detector.detect({"id": "r", "text": reference}).labels
+    assert "impersonation" in rules_detector.detect({"id": "c", "text": claim}).labels
