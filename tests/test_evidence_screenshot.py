@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from core.settings import config_dir
 from crawler.browser import render_detail
 from crawler.evidence.screenshot import (
     MAX_CAPTURE_HEIGHT,
+    MAX_CAPTURE_WIDTH,
     SCREENSHOT_VIEWPORT,
     PageShot,
     ensure_screenshot_method,
@@ -268,3 +270,36 @@ def test_the_screenshot_of_a_listing_drawn_late_waits_for_its_fields_as_staff_wr
     assert late.png is not None and drawn.png is not None
     late_image, drawn_image = (Image.open(io.BytesIO(png)).convert("RGB") for png in (late.png, drawn.png))
     assert ImageChops.difference(late_image, drawn_image).getbbox() is None, "the screenshot shows the fields"
+
+
+@pytest.mark.browser
+def test_a_page_wider_than_the_capture_limit_is_captured_from_its_left_edge_in_seconds_and_the_cut_is_logged(
+        tmp_path: Path) -> None:
+    """A seller's unbroken line of 5 MB lays its page out 33,554,432 px wide: Chromium spent 89 s on capturing it
+    whole and then refused. The PNG is the page's left `MAX_CAPTURE_WIDTH` pixels, taken in seconds, and the
+    evidence log says what was cut and why."""
+    from crawler.evidence.archive import EvidenceArchive
+
+    async def capture() -> tuple[PageShot, float]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options())
+            try:
+                tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+                await tab.set_content(f'<meta charset="utf-8"><p>微信abc123{"a" * 5_000_000}</p>')
+                started = time.monotonic()
+                shot = await full_page_png(tab)
+                return shot, time.monotonic() - started
+            finally:
+                await browser.close()
+
+    shot, seconds = asyncio.run(capture())
+    assert shot.png is not None, shot.error
+    assert seconds < 30, f"the capture took {seconds:.0f} s"
+    assert Image.open(io.BytesIO(shot.png)).width == MAX_CAPTURE_WIDTH
+    assert shot.page_width is not None and shot.page_width > 1000 * MAX_CAPTURE_WIDTH and shot.page_height is None
+    archive = EvidenceArchive(tmp_path)
+    archive.record_screenshot("http://market.test/item/wide", shot.png, source="test", cut=shot.cut())
+    archive.close()
+    [line] = archive.find("http://market.test/item/wide")
+    assert line["cut_width_at"] == MAX_CAPTURE_WIDTH and line["page_width"] == shot.page_width
+    assert "cut_at" not in line and "Chromium stalls" in line["cut_why"]

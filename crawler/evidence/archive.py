@@ -8,7 +8,7 @@ Layout under the root (default `data_dir()/evidence`):
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,16 +75,15 @@ class EvidenceArchive:
         }
 
     def record_screenshot(self, url: str, png: bytes, source: str, taken_at: str | None = None,
-                          cut_at: int | None = None, page_height: int | None = None) -> Screenshot:
+                          cut: Mapping[str, int | str] | None = None) -> Screenshot:
         """Store a full-page PNG of `url` and log it; `source` says what rendered it (for the record). A PNG of
-        only the top `cut_at` CSS pixels of a page `page_height` tall has both logged with it."""
+        part of its page has `cut` logged with it (`PageShot.cut`: the pixels kept, the page's, and why)."""
         if not png.startswith(b"\x89PNG\r\n\x1a\n"):
             raise ValueError(f"screenshot of {url} is not a PNG")
         taken_at = taken_at or utc_now()
         blob = self.blobs.put(png)
-        cut = {} if cut_at is None else {"cut_at": cut_at, "page_height": page_height}
         self.log.append("screenshot", url, blob.path, blob.sha256, taken_at=taken_at, source=source, size=blob.size,
-                        **cut)
+                        **(cut or {}))
         return Screenshot(blob.path, blob.sha256, taken_at)
 
     def seal_orphans(self) -> list[Path]:

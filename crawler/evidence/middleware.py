@@ -5,9 +5,9 @@ the final response of a redirect chain, already decompressed. Only requests with
 recorded (every status, so a 404 of a removed listing is evidence too); their response gets
 `meta["evidence_record"]`. For evidence requests rendered by scrapy-playwright (`meta["playwright"]`), the
 middleware appends a full-page screenshot PageMethod and stores its PNG (`screenshot_path`, `screenshot_sha256`
-in the record; a page cut at `MAX_CAPTURE_HEIGHT` is logged and counted as `evidence/screenshots_cut`, a capture
-Chromium refused leaves `screenshot_error` in the record instead). When the spider closes it signs a checkpoint of
-the log's head (`crawler.evidence.anchor`).
+in the record; a page cut at `MAX_CAPTURE_HEIGHT` or `MAX_CAPTURE_WIDTH` is logged and counted as
+`evidence/screenshots_cut`, a capture Chromium refused leaves `screenshot_error` in the record instead). When
+the spider closes it signs a checkpoint of the log's head (`crawler.evidence.anchor`).
 """
 from __future__ import annotations
 
@@ -25,7 +25,12 @@ from twisted.internet.threads import deferToThread
 from crawler.evidence.anchor import sign_at_end
 from crawler.evidence.archive import EvidenceArchive
 from crawler.evidence.log import EvidenceLogError, utc_now
-from crawler.evidence.screenshot import MAX_CAPTURE_HEIGHT, ensure_screenshot_method, screenshot_from_meta
+from crawler.evidence.screenshot import (
+    MAX_CAPTURE_HEIGHT,
+    MAX_CAPTURE_WIDTH,
+    ensure_screenshot_method,
+    screenshot_from_meta,
+)
 from crawler.evidence.warc import Exchange
 
 logger = logging.getLogger(__name__)
@@ -101,13 +106,17 @@ class EvidenceMiddleware:
             elif page_shot is not None and page_shot.png is not None:
                 shot = await maybe_deferred_to_future(deferToThread(
                     self.archive.record_screenshot, response.url, page_shot.png, "scrapy-playwright",
-                    cut_at=MAX_CAPTURE_HEIGHT if page_shot.page_height else None, page_height=page_shot.page_height,
+                    cut=page_shot.cut(),
                 ))
                 record.update(shot.as_item_fields())
                 self.stats.inc_value("evidence/screenshots")
                 if page_shot.page_height is not None:
                     logger.warning("Screenshot of %s cut to the top %d px of the page's %d (MAX_CAPTURE_HEIGHT)",
                                    response.url, MAX_CAPTURE_HEIGHT, page_shot.page_height)
+                if page_shot.page_width is not None:
+                    logger.warning("Screenshot of %s cut to the left %d px of the page's %d (MAX_CAPTURE_WIDTH)",
+                                   response.url, MAX_CAPTURE_WIDTH, page_shot.page_width)
+                if page_shot.cut():
                     self.stats.inc_value("evidence/screenshots_cut")
         except (OSError, ValueError, EvidenceLogError) as exc:
             logger.error("Evidence for %s not stored: %s", response.url, exc)

@@ -11,9 +11,10 @@ of Chromium's CPU (`bench/bench_crawl.py` showed lead screenshots as the largest
 static listing is rendered in a tab as tall as `SCREENSHOT_VIEWPORT`, so that its whole page is drawn once, by the
 navigation, and captured as drawn: capturing beyond the viewport lays out and draws the page a second time.
 
-A page taller than `MAX_CAPTURE_HEIGHT` is captured from its top down to that height, and the cut is recorded with
-the screenshot; a capture Chromium refuses costs the screenshot only, never the page's raw body, WARC record or
-listing (`PageShot.error`).
+A page taller than `MAX_CAPTURE_HEIGHT` is captured from its top down to that height, one wider than
+`MAX_CAPTURE_WIDTH` from its left edge to that width, and the cut is recorded with the screenshot (`PageShot.cut`);
+a capture Chromium refuses costs the screenshot only, never the page's raw body, WARC record or listing
+(`PageShot.error`).
 """
 from __future__ import annotations
 
@@ -52,14 +53,34 @@ MAX_CAPTURE_HEIGHT = 16384
 cannot capture a page of any height: the simulator's listing with 12,000 reviews (856,892 px) failed every time with
 "Unable to capture screenshot", where its top 16,384 px took 10-17 s on the loaded 2-core machine."""
 
+MAX_CAPTURE_WIDTH = 4096
+"""The widest screenshot taken, in CSS pixels (3.2 visitor windows). A seller's unbroken line of 5 MB laid the page
+out 33,554,432 px wide: Chromium spent 89 s on its capture and refused it."""
+
 
 @dataclass(frozen=True)
 class PageShot:
     """What the evidence screenshot got: the PNG, or None with Chromium's `error`; `page_height` is the page's
-    height in CSS pixels when the PNG shows only its top `MAX_CAPTURE_HEIGHT` (None: the PNG is the whole page)."""
+    height in CSS pixels when the PNG shows only its top `MAX_CAPTURE_HEIGHT`, `page_width` its width when the PNG
+    shows only its left `MAX_CAPTURE_WIDTH` (None: the PNG is the whole page that way)."""
     png: bytes | None
     page_height: int | None = None
     error: str = ""
+    page_width: int | None = None
+
+    def cut(self) -> dict[str, int | str]:
+        """What the evidence log records with a PNG that shows part of its page: the pixels kept and the page's,
+        and why (empty: the PNG is the whole page)."""
+        if self.page_height is None and self.page_width is None:
+            return {}
+        cut: dict[str, int | str] = {}
+        if self.page_height is not None:
+            cut |= {"cut_at": MAX_CAPTURE_HEIGHT, "page_height": self.page_height}
+        if self.page_width is not None:
+            cut |= {"cut_width_at": MAX_CAPTURE_WIDTH, "page_width": self.page_width}
+        cut["cut_why"] = (f"page larger than the {MAX_CAPTURE_WIDTH}×{MAX_CAPTURE_HEIGHT} CSS px an evidence "
+                          "screenshot shows: Chromium stalls on, or refuses, a capture of a larger page")
+        return cut
 
 
 async def full_page_png(page: Page) -> PageShot:
@@ -71,7 +92,8 @@ async def full_page_png(page: Page) -> PageShot:
     tall as its content but at least `VISITOR_VIEWPORT`'s height, which is what a full-page capture in a visitor's
     window gives; a larger one is captured beyond the viewport, which lays it out and draws it again (on the 2-core
     machine a listing page of 1280×1252 cost Chromium ~700 ms of CPU to render and capture beyond a 720-px viewport,
-    ~490 ms captured as drawn in a 3000-px one). A page taller than `MAX_CAPTURE_HEIGHT` is captured down to it;
+    ~490 ms captured as drawn in a 3000-px one). A page taller than `MAX_CAPTURE_HEIGHT` is captured down to it, one
+    wider than `MAX_CAPTURE_WIDTH` across to it;
     a capture Chromium refuses gives no PNG and its error, so the request and the page it fetched go on."""
     try:
         session = await page_session(page)
@@ -86,14 +108,16 @@ async def full_page_png(page: Page) -> PageShot:
     if in_view:
         content = await page.evaluate(DOCUMENT_HEIGHT)
         height = min(height, max(content, VISITOR_VIEWPORT["height"]))
-    clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_CAPTURE_HEIGHT), "scale": 1}
+    clip = {"x": 0, "y": 0, "width": min(width, MAX_CAPTURE_WIDTH), "height": min(height, MAX_CAPTURE_HEIGHT),
+            "scale": 1}
     try:
         shot = await session.send("Page.captureScreenshot", {
             "format": "png", "captureBeyondViewport": not in_view, "optimizeForSpeed": True, "clip": clip})
     except PlaywrightError as exc:
         reason = exc.message.splitlines()[0] if exc.message else type(exc).__name__
         return PageShot(None, error=f"Chromium could not capture the page ({width}×{height} px): {reason}")
-    return PageShot(base64.b64decode(shot["data"]), page_height=height if height > MAX_CAPTURE_HEIGHT else None)
+    return PageShot(base64.b64decode(shot["data"]), page_height=height if height > MAX_CAPTURE_HEIGHT else None,
+                    page_width=width if width > MAX_CAPTURE_WIDTH else None)
 
 
 _SESSIONS: weakref.WeakKeyDictionary[Page, CDPSession] = weakref.WeakKeyDictionary()
