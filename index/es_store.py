@@ -84,7 +84,7 @@ class EsLeadStore(LeadStore):
 
     @classmethod
     def from_settings(cls, es: ElasticsearchSettings) -> EsLeadStore:
-        """The store for the `elasticsearch` section of lantian.yaml (`core.settings.elasticsearch_settings`)."""
+        """The store for the `elasticsearch` section of lantian.yaml (`core.settings.main_settings().elasticsearch`)."""
         return cls((es.url or "").strip(), index_prefix=es.index_prefix, batch_size=es.batch_size,
                    concurrent_requests=es.concurrent_requests)
 
