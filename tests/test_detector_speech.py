@@ -194,6 +194,10 @@ YES_NO_QUESTIONS = [
     ("insider_channel", "找代理公司申请专利能保证授权吗？", "专利申请保证授权，不过全额退款"),
     ("qualification_lending", "专利代理师证挂靠在代理公司，能拿挂证费吗？", "专利代理师证挂靠，年薪可谈，私聊"),
     ("abnormal_filing", "买个评职称专利，把第一发明人写成我，能用吗？", "评职称专利，第一发明人写你，现货"),
+    # Other yes/no endings (A-not-A, 可以不); 靠谱 inside 靠不靠谱 is no call to action.
+    ("insider_channel", "代理公司说有内部渠道，是不是真的？", "内部渠道，包下证，私聊"),
+    ("impersonation", "国知局指定的代理机构靠不靠谱？", "国知局指定代理机构，专业靠谱"),
+    ("abnormal_filing", "评职称买专利，第一发明人写我，可以不？", "评职称买专利找我们，第一发明人写你"),
 ]
 
 
