@@ -15,12 +15,11 @@ from typing import Any
 
 import psutil
 import pytest
-from playwright.async_api import async_playwright
 
-from core.browser import launch_options
 from core.settings import project_root
 from crawler.browser import render_listing
 from crawler.urls import canonical_url
+from tests.fixtures.browser import chromium
 
 RUNNER = """
 import json, sys
@@ -175,14 +174,10 @@ def test_a_result_page_drawn_late_is_read_once_what_its_platform_waits_for_is_th
     wait ends when what it reads is there, and the cards drawn after the document are counted."""
 
     async def cards() -> int:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tab = await browser.new_page()
-                await tab.set_content(CARDS_DRAWN_LATE)
-                return await render_listing(tab, wait_for, "div.card", None, 0, 8000, 0)
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            tab = await browser.new_page()
+            await tab.set_content(CARDS_DRAWN_LATE)
+            return await render_listing(tab, wait_for, "div.card", None, 0, 8000, 0)
 
     assert asyncio.run(cards()) == 2
 
@@ -213,13 +208,9 @@ def test_the_load_more_button_is_clicked_however_staff_wrote_its_selector(load_m
     there, 9 here, 3 at a time."""
 
     async def cards() -> int:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tab = await browser.new_page()
-                await tab.set_content(FEED_WITH_A_BUTTON)
-                return await render_listing(tab, "div.card", "div.card", load_more, 10, 8000, 500)
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            tab = await browser.new_page()
+            await tab.set_content(FEED_WITH_A_BUTTON)
+            return await render_listing(tab, "div.card", "div.card", load_more, 10, 8000, 500)
 
     assert asyncio.run(cards()) == 9

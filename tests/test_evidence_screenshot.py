@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import yaml
 from PIL import Image, ImageChops
-from playwright.async_api import async_playwright
 from scrapy_playwright.page import PageMethod
 
 from core.browser import HEADLESS_SHELL, chromium_path, launch_options
@@ -28,6 +27,7 @@ from crawler.evidence.screenshot import (
     page_session,
     screenshot_page_method,
 )
+from tests.fixtures.browser import chromium
 
 TALL_LISTING = """<!doctype html><meta charset="utf-8"><body style="margin:0;font:16px sans-serif">
 <h1 style="background:#c33;color:#fff">代理专利申请 包过 内部渠道</h1>
@@ -54,16 +54,12 @@ def full_page_captures(content: str, viewport: dict[str, int] | None = None) -> 
     full-page screenshot of it in a visitor's window."""
 
     async def both() -> tuple[PageShot, bytes]:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tab = await browser.new_page(viewport=viewport) if viewport else await browser.new_page()
-                await tab.set_content(content)
-                visitor = await browser.new_page()
-                await visitor.set_content(content)
-                return await full_page_png(tab), await visitor.screenshot(full_page=True, type="png")
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            tab = await browser.new_page(viewport=viewport) if viewport else await browser.new_page()
+            await tab.set_content(content)
+            visitor = await browser.new_page()
+            await visitor.set_content(content)
+            return await full_page_png(tab), await visitor.screenshot(full_page=True, type="png")
 
     ours, playwrights = asyncio.run(both())
     assert ours.png is not None and ours.page_height is None, ours.error
@@ -97,15 +93,11 @@ def test_a_page_taller_than_the_capture_limit_is_captured_from_its_top_and_the_c
     content = LISTING.format(height=page_height)
 
     async def capture() -> tuple[PageShot, bytes]:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tab = await browser.new_page()
-                await tab.set_content(content)
-                top = {"x": 0, "y": 0, "width": 1280, "height": MAX_CAPTURE_HEIGHT}
-                return await full_page_png(tab), await tab.screenshot(clip=top, full_page=True, type="png")
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            tab = await browser.new_page()
+            await tab.set_content(content)
+            top = {"x": 0, "y": 0, "width": 1280, "height": MAX_CAPTURE_HEIGHT}
+            return await full_page_png(tab), await tab.screenshot(clip=top, full_page=True, type="png")
 
     shot, reference = asyncio.run(capture())
     assert shot.png is not None and shot.page_height is not None and shot.page_height > page_height
@@ -136,14 +128,10 @@ def test_the_headless_shell_draws_the_evidence_png_as_the_full_browser_does():
     with slightly different smoothing: under 1% of the pixels differ, all of them on text)."""
 
     async def capture(executable: str) -> PageShot:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**{**launch_options(), "executable_path": executable})
-            try:
-                tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
-                await tab.set_content(LISTING.format(height=1100))
-                return await full_page_png(tab)
-            finally:
-                await browser.close()
+        async with chromium(executable) as browser:
+            tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+            await tab.set_content(LISTING.format(height=1100))
+            return await full_page_png(tab)
 
     shell, full = (asyncio.run(capture(chromium_path(headless))) for headless in (True, False))
     assert shell.png is not None and full.png is not None
@@ -176,15 +164,11 @@ def test_a_listing_drawn_after_its_document_is_waited_for(wait_for: tuple[str, .
     there, not before."""
 
     async def drawn() -> int:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tab = await browser.new_page()
-                await tab.set_content(DRAWN_LATE)
-                await render_detail(tab, wait_for, 8000)
-                return int(await tab.evaluate("document.querySelectorAll('h1.title').length"))
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            tab = await browser.new_page()
+            await tab.set_content(DRAWN_LATE)
+            await render_detail(tab, wait_for, 8000)
+            return int(await tab.evaluate("document.querySelectorAll('h1.title').length"))
 
     caplog.set_level(logging.DEBUG, logger="crawler.browser")
     assert asyncio.run(drawn()) == 1
@@ -197,21 +181,17 @@ def test_a_tab_reused_for_several_listings_captures_each_as_drawn_even_after_its
     after the tab's DevTools session ended (a new one is opened)."""
 
     async def shots() -> list[tuple[int, int]]:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
-                sizes = []
-                for number, height in enumerate([300, 1100, 5000]):
-                    await tab.set_content(LISTING.format(height=height))
-                    if number == 2:
-                        await (await page_session(tab)).detach()
-                    shot = await full_page_png(tab)
-                    assert shot.png is not None, shot.error
-                    sizes.append(Image.open(io.BytesIO(shot.png)).size)
-                return sizes
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+            sizes = []
+            for number, height in enumerate([300, 1100, 5000]):
+                await tab.set_content(LISTING.format(height=height))
+                if number == 2:
+                    await (await page_session(tab)).detach()
+                shot = await full_page_png(tab)
+                assert shot.png is not None, shot.error
+                sizes.append(Image.open(io.BytesIO(shot.png)).size)
+            return sizes
 
     first, second, third = asyncio.run(shots())
     assert first[1] < second[1] < third[1] and third[1] > 5000, "each capture is its own page, whole"
@@ -252,17 +232,13 @@ def test_the_screenshot_of_a_listing_drawn_late_waits_for_its_fields_as_staff_wr
     [wait] = request.meta["playwright_page_methods"]
 
     async def shots() -> tuple[PageShot, PageShot]:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
-                await tab.set_content(FIELDS_DRAWN_LATE)
-                await wait.method(tab, *wait.args, **wait.kwargs)
-                late = await full_page_png(tab)
-                await tab.set_content(FIELDS_DRAWN)
-                return late, await full_page_png(tab)
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+            await tab.set_content(FIELDS_DRAWN_LATE)
+            await wait.method(tab, *wait.args, **wait.kwargs)
+            late = await full_page_png(tab)
+            await tab.set_content(FIELDS_DRAWN)
+            return late, await full_page_png(tab)
 
     caplog.set_level(logging.DEBUG, logger="crawler.browser")
     late, drawn = asyncio.run(shots())
@@ -281,16 +257,12 @@ def test_a_page_wider_than_the_capture_limit_is_captured_from_its_left_edge_in_s
     from crawler.evidence.archive import EvidenceArchive
 
     async def capture() -> tuple[PageShot, float]:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(**launch_options())
-            try:
-                tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
-                await tab.set_content(f'<meta charset="utf-8"><p>微信abc123{"a" * 5_000_000}</p>')
-                started = time.monotonic()
-                shot = await full_page_png(tab)
-                return shot, time.monotonic() - started
-            finally:
-                await browser.close()
+        async with chromium() as browser:
+            tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+            await tab.set_content(f'<meta charset="utf-8"><p>微信abc123{"a" * 5_000_000}</p>')
+            started = time.monotonic()
+            shot = await full_page_png(tab)
+            return shot, time.monotonic() - started
 
     shot, seconds = asyncio.run(capture())
     assert shot.png is not None, shot.error
