@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 from casework.advertisers import Advertiser, resolve
 from casework.config import RiskConfig
 from casework.workflow import CONFIRMED_STATUSES, now_iso
+from core.agency import Agency, IndicatorPoints, Licence
 from core.config import ConfigError
 from core.lead import Lead
 from detector.registry import AgencyRegistry
@@ -45,23 +45,23 @@ def indicators(leads: list[Lead]) -> dict[str, float]:
     }
 
 
-def licence(advertiser: Advertiser, registry: AgencyRegistry | None, problem: str | None = None) -> dict[str, Any]:
+def licence(advertiser: Advertiser, registry: AgencyRegistry | None, problem: str | None = None) -> Licence:
     """The agency's licence status from the registry: licensed, unknown, or a code belonging to another agency."""
     if registry is None:
-        return {"status": "registry_unavailable", "note": f"机构名录不可用：{problem or '未配置'}",
-                "registry_name": None, "code": None}
+        return {"status": "registry_unavailable", "note": f"机构名录不可用：{problem or '未配置'}", "code": None,
+                "registry_name": None}
     check = registry.check(advertiser.names, advertiser.contacts.get("agency_code", []))
     return {"status": check.reason, "note": check.note, "code": check.code or (check.agency.code if check.agency
                                                                                else None),
             "registry_name": check.agency.name if check.agency else None}
 
 
-def breakdown(leads: list[Lead], licence_status: str, config: RiskConfig) -> list[dict[str, Any]]:
+def breakdown(leads: list[Lead], licence_status: str, config: RiskConfig) -> list[IndicatorPoints]:
     """Each indicator with its value among confirmed and among unreviewed leads, weight, cap and points: the
     reasons behind the class, as the CLI and the console show them. Dismissed leads count nothing."""
     confirmed = indicators([lead for lead in leads if lead.status in CONFIRMED_STATUSES])
     unreviewed = indicators([lead for lead in leads if lead.status in UNREVIEWED_STATUSES])
-    rows = []
+    rows: list[IndicatorPoints] = []
     for name, spec in config.indicators.items():
         if name == "licence":
             value = 1.0 if licence_status in ("unknown_code", "code_of_other_agency") else 0.0
@@ -83,7 +83,7 @@ def full_name(advertiser: Advertiser, registered: str | None) -> str | None:
 
 def agency_doc(advertiser: Advertiser, leads: list[Lead], config: RiskConfig,
                previous_first_seen: str | None = None, registry: AgencyRegistry | None = None,
-               registry_problem: str | None = None) -> dict[str, Any]:
+               registry_problem: str | None = None) -> Agency:
     """The agency document for the store's agency index (also what the console and reports show)."""
     licensed = licence(advertiser, registry, registry_problem)
     rows = breakdown(leads, licensed["status"], config)
@@ -92,7 +92,7 @@ def agency_doc(advertiser: Advertiser, leads: list[Lead], config: RiskConfig,
     dates = [lead.first_seen for lead in leads if lead.first_seen]
     codes = advertiser.contacts.get("agency_code", [])
     districts = Counter(lead.district for lead in leads if lead.district)
-    return {
+    return Agency.model_validate({
         "id": advertiser.id,
         "name": full_name(advertiser, licensed["registry_name"]) or (codes[0] if codes else advertiser.id),
         "aliases": advertiser.names,
@@ -117,7 +117,7 @@ def agency_doc(advertiser: Advertiser, leads: list[Lead], config: RiskConfig,
         "first_seen": min(dates) if dates else previous_first_seen,
         "last_seen": max((lead.last_seen or "" for lead in leads), default="") or None,
         "updated_at": now_iso(),
-    }
+    })
 
 
 def load_registry() -> tuple[AgencyRegistry | None, str | None]:
@@ -130,19 +130,19 @@ def load_registry() -> tuple[AgencyRegistry | None, str | None]:
 
 def classify_agencies(leads: Iterable[Lead], config: RiskConfig, *,
                       use_images: bool = True, registry: AgencyRegistry | None = None,
-                      registry_problem: str | None = None) -> list[dict[str, Any]]:
+                      registry_problem: str | None = None) -> list[Agency]:
     """Agency documents for all leads, highest score first."""
     docs = list(leads)
     by_id = {doc.id: doc for doc in docs}
     agencies = [agency_doc(adv, [by_id[i] for i in adv.lead_ids], config, registry=registry,
                            registry_problem=registry_problem)
                 for adv in resolve(docs, use_images=use_images)]
-    agencies.sort(key=lambda a: (-a["score"], a["id"]))
+    agencies.sort(key=lambda a: (-(a.score or 0.0), a.id))
     return agencies
 
 
 def refresh(store: LeadStore, config: RiskConfig, *, use_images: bool = True,
-            registry: AgencyRegistry | None = None) -> list[dict[str, Any]]:
+            registry: AgencyRegistry | None = None) -> list[Agency]:
     """Re-classify every agency from the store's leads and write the documents to the store's agency index.
 
     Agencies from an earlier run whose leads now belong to another group are kept (the index is not ours to
@@ -155,12 +155,12 @@ def refresh(store: LeadStore, config: RiskConfig, *, use_images: bool = True,
         registry, problem = load_registry()
     docs = classify_agencies(store.iter_leads(LeadQuery()), config, use_images=use_images, registry=registry,
                              registry_problem=problem)
-    current = {doc["id"] for doc in docs}
+    current = {doc.id for doc in docs}
     for old in store.search_agencies(limit=MAX_AGENCIES):
-        if old["id"] not in current and not old.get("superseded"):
-            store.upsert_agency({**old, "superseded": True, "lead_ids": [], "lead_count": 0, "score": None,
-                                 "risk_level": None, "triggered": False, "updated_at": now_iso()})
+        if old.id not in current and not old.superseded:
+            store.upsert_agency(old.replaced(superseded=True, lead_ids=[], lead_count=0, score=None, risk_level=None,
+                                             triggered=False, updated_at=now_iso()))
     for doc in docs:
-        store.upsert_agency({**doc, "superseded": False})
+        store.upsert_agency(doc.replaced(superseded=False))
     store.flush()
     return docs

@@ -251,8 +251,8 @@ def report(
     for column in ("class", "score", "agency", "platforms", "leads"):
         table.add_column(column)
     for agency in result.triggered:
-        table.add_row(agency["risk_level"], str(agency["score"]), as_text(agency["name"]),
-                      as_text(", ".join(agency["platforms"])), str(agency["lead_count"]))
+        table.add_row(str(agency.risk_level), str(agency.score), as_text(agency.name),
+                      as_text(", ".join(agency.platforms)), str(agency.lead_count))
     console.print(table)
     console.print(f"wrote {html}\nwrote {xlsx}")
 
@@ -360,7 +360,7 @@ def agencies_score(
             docs = refresh(store, load_risk_config(), use_images=images)
     by_level: dict[str, int] = {}
     for doc in docs:
-        by_level[doc["risk_level"]] = by_level.get(doc["risk_level"], 0) + 1
+        by_level[str(doc.risk_level)] = by_level.get(str(doc.risk_level), 0) + 1
     console.print(f"{len(docs)} agencies: " + ", ".join(f"{k} {v}" for k, v in sorted(by_level.items())))
 
 
@@ -371,7 +371,8 @@ def agencies_watchlist(
 ) -> None:
     """The 快速预审 watch list for the IP protection centre (CSV and XLSX): agencies with violations confirmed in the
     period, with codes, licence status, violations, lead numbers and evidence hashes."""
-    from casework.watchlist import load_registry, watched_agencies, write_watchlist_csv, write_watchlist_xlsx
+    from casework.agencies import load_registry
+    from casework.watchlist import watched_agencies, write_watchlist_csv, write_watchlist_xlsx
     from core.settings import data_dir
     from index import LeadQuery
 
@@ -399,17 +400,17 @@ def agencies_list(
     """List scored agencies, highest risk first."""
     with lead_store() as store, user_errors():
         docs = [d for d in store.search_agencies(text, risk_levels=level or None, limit=limit)
-                if not d.get("superseded")]
+                if not d.superseded]
     from casework.agencies import LICENCE_NAMES_ZH
 
     table = Table()
     for column in ("id", "class", "score", "agency", "licence", "codes", "platforms", "leads"):
         table.add_column(column, overflow="fold")
     for doc in docs:
-        status = (doc.get("licence") or {}).get("status", "")
-        table.add_row(str(doc.get("id")), str(doc.get("risk_level")), str(doc.get("score")), as_text(doc.get("name")),
-                      LICENCE_NAMES_ZH.get(status, status), as_text(", ".join(doc.get("agency_codes") or [])),
-                      as_text(", ".join(doc.get("platforms") or [])), str(doc.get("lead_count")))
+        status = doc.licence["status"] if doc.licence else ""
+        table.add_row(doc.id, str(doc.risk_level), str(doc.score), as_text(doc.name),
+                      LICENCE_NAMES_ZH.get(status, status), as_text(", ".join(doc.agency_codes)),
+                      as_text(", ".join(doc.platforms)), str(doc.lead_count))
     console.print(table)
 
 
@@ -420,19 +421,17 @@ def agencies_show(agency_id: str = typer.Argument(..., help="Agency id (from `ag
 
     with lead_store() as store, user_errors():
         doc = store.get_agency(agency_id)
-    if doc is None or doc.get("superseded"):
+    if doc is None or doc.superseded:
         fail(f"no agency {agency_id} (run `lantian agencies score`, then `lantian agencies list`)")
-    licensed = doc.get("licence") or {}
-    licence_status = str(licensed.get("status"))
-    console.print(Text.assemble((f"{doc.get('risk_level')} 类", "bold"), f"  {doc.get('score')} 分  ",
-                                as_text(doc.get("name"))))
-    console.print(Text.assemble("别名：", as_text("、".join(doc.get("aliases") or []) or "—")))
+    licence_status = str(doc.licence["status"] if doc.licence else None)
+    console.print(Text.assemble((f"{doc.risk_level} 类", "bold"), f"  {doc.score} 分  ", as_text(doc.name)))
+    console.print(Text.assemble("别名：", as_text("、".join(doc.aliases) or "—")))
     console.print(Text.assemble("执业许可：", LICENCE_NAMES_ZH.get(licence_status, licence_status),
-                                "（", as_text(licensed.get("note") or ""), "）"))
-    table = Table(title=f"indicators (unreviewed leads × {doc.get('unreviewed_factor')})")
+                                "（", as_text(doc.licence["note"] if doc.licence else ""), "）"))
+    table = Table(title=f"indicators (unreviewed leads × {doc.unreviewed_factor})")
     for column in ("indicator", "confirmed", "unreviewed", "weight", "cap", "points"):
         table.add_column(column)
-    for row in doc.get("breakdown") or []:
+    for row in doc.breakdown:
         table.add_row(f"{row['name_zh']} ({row['indicator']})", f"{row['confirmed']:g}", f"{row['unreviewed']:g}",
                       f"{row['weight']:g}", f"{row['cap']:g}", f"{row['points']:g}")
     console.print(table)

@@ -64,7 +64,7 @@ class TakedownConfig(StrictModel):
 
 class Indicator(StrictModel):
     weight: float
-    cap: float = Field(10, gt=0)
+    cap: float = Field(10.0, gt=0)
 
 
 RISK_INDICATORS: tuple[str, ...] = ("leads", "persisting", "platforms", "labels", "impersonation", "licence")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -21,6 +20,7 @@ from casework.complaints import (
 from casework.config import RiskConfig
 from casework.export import safe_cell
 from casework.workflow import status_events
+from core.agency import Agency
 from core.labels import LABEL_NAMES_ZH
 from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH
 from index.district import UNKNOWN_DISTRICT
@@ -61,7 +61,7 @@ class Report:
     agencies_repeat: int
     outcomes_in_period: dict[str, int]
     outcomes_total: dict[str, int]
-    triggered: list[dict[str, Any]] = field(default_factory=list)
+    triggered: list[Agency] = field(default_factory=list)
     trigger_class: str = ""
     by_source: dict[str, int] = field(default_factory=dict)
     complaints_by_status: dict[str, int] = field(default_factory=dict)
@@ -83,7 +83,7 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
     first_seen = {lead.id: lead.first_seen or "" for lead in all_leads}
     active = new = repeat = 0
     for agency in agencies:
-        dates = [first_seen.get(i, "") for i in agency["lead_ids"]]
+        dates = [first_seen.get(i, "") for i in agency.lead_ids]
         if not any(period.since <= d <= period.until for d in dates):
             continue
         active += 1
@@ -110,7 +110,7 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
         agencies_active=active, agencies_new=new, agencies_repeat=repeat,
         outcomes_in_period=outcomes_in_period,
         outcomes_total={key: status_now.get(key, 0) for key in OUTCOMES},
-        triggered=[a for a in agencies if a["triggered"]],
+        triggered=[a for a in agencies if a.triggered],
         by_source=store.counts(by="source", query=in_period),
         complaints_by_status=complaints["status"], complaints_by_age=complaints["age"],
         trigger_class=risk.trigger_class,
@@ -193,9 +193,9 @@ def write_xlsx(report: Report, path: Path) -> Path:
     risky.append(["等级", "分数", "机构", "别名", "代码", "平台", "违法类型", "线索数"])
     for agency in report.triggered:
         risky.append([safe_cell(value) for value in (
-            agency["risk_level"], agency["score"], agency["name"], "、".join(agency["aliases"]),
-            "、".join(agency["agency_codes"]), "、".join(agency["platforms"]),
-            "、".join(LABEL_NAMES_ZH.get(label, label) for label in agency["labels"]), agency["lead_count"])])
+            agency.risk_level, agency.score, agency.name, "、".join(agency.aliases), "、".join(agency.agency_codes),
+            "、".join(agency.platforms), "、".join(LABEL_NAMES_ZH.get(label, label) for label in agency.labels),
+            agency.lead_count)])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(str(path))
     return path

@@ -186,9 +186,8 @@ class Triage:
         """Read again which leads share contacts and which agency class each lead has."""
         self._neighbours = Neighbours(self.store.iter_leads(LeadQuery()))
         self._loaded = time.monotonic()
-        self._agency_class = {lead_id: doc["risk_level"] for doc in self.store.search_agencies(limit=MAX_AGENCIES)
-                              if not doc.get("superseded") and doc.get("risk_level")
-                              for lead_id in doc.get("lead_ids") or []}
+        self._agency_class = {lead_id: doc.risk_level for doc in self.store.search_agencies(limit=MAX_AGENCIES)
+                              if not doc.superseded and doc.risk_level for lead_id in doc.lead_ids}
         return self._neighbours
 
     def priority(self, lead: Lead, now: datetime | None = None) -> Priority:

@@ -17,6 +17,7 @@ from casework.export import write_csv, write_xlsx
 from casework.workflow import CONFIRMED_STATUSES, last_status_event
 from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
+from detector.registry import AgencyRegistry
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def confirmed_at(lead: Lead) -> str | None:
     return str(last_status_event(lead, "confirmed").get("at") or "") or None
 
 
-def watched_agencies(leads: Iterable[Lead], registry: Any, *, months: int = 12,
+def watched_agencies(leads: Iterable[Lead], registry: AgencyRegistry | None, *, months: int = 12,
                      now: datetime | None = None, registry_problem: str | None = None) -> list[WatchedAgency]:
     """Agencies with a lead confirmed in the last `months` months and still counted as a violation, most recently
     confirmed first. `registry` is the licensed-agency registry (None when it cannot be read: `registry_problem`)."""
@@ -96,13 +97,3 @@ def write_watchlist_xlsx(agencies: list[WatchedAgency], path: Path) -> Path:
     write_xlsx(path, "快速预审关注名单", [title for _, title in COLUMNS], map(_row, agencies))
     return path
 
-
-def load_registry() -> tuple[Any, str | None]:
-    """The licensed-agency registry of the settings, or (None, why) when it cannot be read."""
-    from core.config import ConfigError
-    from detector.registry import AgencyRegistry
-
-    try:
-        return AgencyRegistry.from_settings(), None
-    except ConfigError as exc:
-        return None, str(exc)

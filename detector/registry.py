@@ -14,6 +14,7 @@ from typing import Any
 
 from ahocorasick_rs import AhoCorasick
 
+from core.agency import REGISTRY_COLUMNS, RegisteredAgency
 from core.config import ConfigError
 from core.settings import data_dir, main_settings
 
@@ -28,19 +29,12 @@ def name_key(name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Agency:
-    code: str
-    name: str
-    district: str
-
-
-@dataclass(frozen=True, slots=True)
 class RegistryCheck:
     """Outcome for one listing. `reason`: licensed, not_in_registry, unknown_code or code_of_other_agency."""
 
     licensed: bool
     reason: str
-    agency: Agency | None = None
+    agency: RegisteredAgency | None = None
     code: str | None = None
 
     @property
@@ -55,13 +49,41 @@ class RegistryCheck:
         return "名录内专利代理机构"
 
 
+def read_registry(path: Path) -> list[RegisteredAgency]:
+    """The rows of a registry CSV (header `code,name,district`), in their order; a ConfigError names the file, the
+    line and what is wrong (no such file, not UTF-8, not CSV, a column missing, a code that is not 5 digits)."""
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: registry file not found (set registry.path in config/lantian.yaml)") from exc
+    agencies: list[RegisteredAgency] = []
+    with handle:
+        reader = csv.DictReader(handle)
+        try:
+            missing = {"code", "name"} - set(reader.fieldnames or ())
+            if missing:
+                raise ConfigError(f"{path}: header must be {','.join(REGISTRY_COLUMNS)} "
+                                  f"(missing {', '.join(sorted(missing))})")
+            for row in reader:
+                code = (row.get("code") or "").strip()
+                name = (row.get("name") or "").strip()
+                if not re.fullmatch(r"\d{5}", code) or not name:
+                    raise ConfigError(f"{path}: line {reader.line_num}: need a 5-digit code and a name")
+                agencies.append(RegisteredAgency(code, name, (row.get("district") or "").strip()))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        except csv.Error as exc:
+            raise ConfigError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from exc
+    return agencies
+
+
 class AgencyRegistry:
     """Lookups by code and by name (exact, or a registry name contained in the seller's name)."""
 
-    def __init__(self, agencies: list[Agency], source: str = "<registry>") -> None:
+    def __init__(self, agencies: list[RegisteredAgency], source: str = "<registry>") -> None:
         self.source = source
-        self.by_code: dict[str, Agency] = {a.code: a for a in agencies}
-        self._by_key: dict[str, Agency] = {}
+        self.by_code: dict[str, RegisteredAgency] = {a.code: a for a in agencies}
+        self._by_key: dict[str, RegisteredAgency] = {}
         for agency in agencies:
             key = name_key(agency.name)
             if key:
@@ -74,29 +96,7 @@ class AgencyRegistry:
 
     @classmethod
     def load(cls, path: Path) -> AgencyRegistry:
-        try:
-            handle = open(path, encoding="utf-8-sig", newline="")
-        except FileNotFoundError as exc:
-            raise ConfigError(f"{path}: registry file not found (set registry.path in config/lantian.yaml)") from exc
-        agencies: list[Agency] = []
-        with handle:
-            reader = csv.DictReader(handle)
-            try:
-                missing = {"code", "name"} - set(reader.fieldnames or ())
-                if missing:
-                    raise ConfigError(
-                        f"{path}: header must be code,name,district (missing {', '.join(sorted(missing))})")
-                for row in reader:
-                    code = (row.get("code") or "").strip()
-                    name = (row.get("name") or "").strip()
-                    if not re.fullmatch(r"\d{5}", code) or not name:
-                        raise ConfigError(f"{path}: line {reader.line_num}: need a 5-digit code and a name")
-                    agencies.append(Agency(code, name, (row.get("district") or "").strip()))
-            except UnicodeDecodeError as exc:
-                raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-            except csv.Error as exc:
-                raise ConfigError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from exc
-        return cls(agencies, str(path))
+        return cls(read_registry(path), str(path))
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None = None) -> AgencyRegistry:
@@ -125,14 +125,14 @@ class AgencyRegistry:
             return str(exc)
         return None
 
-    def find_name(self, name: str) -> Agency | None:
+    def find_name(self, name: str) -> RegisteredAgency | None:
         """The registry agency this name is, or contains ("华信知识产权代理有限公司官方店")."""
         key = name_key(name)
         if not key:
             return None
         if key in self._by_key:
             return self._by_key[key]
-        best: Agency | None = None
+        best: RegisteredAgency | None = None
         for index, _, _ in self._names.find_matches_as_indexes(key, overlapping=True):
             agency = self._agencies[index]
             if best is None or len(agency.name) > len(best.name):

@@ -1,11 +1,11 @@
 """The agencies index: one risk document per agency (casework's agency risk), found by name, code or filters."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
 
+from core.agency import Agency
 from index.es_client import Requests
 
 
@@ -17,31 +17,30 @@ class EsAgencies:
         self.alias = alias
         self.requests = requests
 
-    def upsert(self, doc: Mapping[str, Any]) -> dict[str, Any]:
-        """Create or replace the agency's document (needs `id`)."""
-        if not doc.get("id"):
+    def upsert(self, agency: Agency) -> Agency:
+        """Create or replace the agency's document."""
+        if not agency.id:
             raise ValueError("an agency document needs an id")
-        body = dict(doc)
-        self.requests("index agency", lambda: self.client.index(index=self.alias, id=str(body["id"]), document=body))
-        return body
+        body = agency.document()
+        self.requests("index agency", lambda: self.client.index(index=self.alias, id=agency.id, document=body))
+        return agency
 
-    def get(self, agency_id: str) -> dict[str, Any] | None:
+    def get(self, agency_id: str) -> Agency | None:
         try:
-            found: dict[str, Any] = self.requests(
-                "get agency", lambda: self.client.get(index=self.alias, id=agency_id))["_source"]
+            found = self.requests("get agency", lambda: self.client.get(index=self.alias, id=agency_id))["_source"]
         except NotFoundError:
             return None
-        return found
+        return Agency.from_document(found)
 
     def search(self, text: str | None = None, *, district: str | None = None,
                risk_levels: list[str] | None = None, min_score: float | None = None,
-               limit: int = 100) -> list[dict[str, Any]]:
+               limit: int = 100) -> list[Agency]:
         """Agencies whose name, code or id contains every word of `text`, within the filters, highest score first."""
         query = self.query(text, district=district, risk_levels=risk_levels, min_score=min_score)
         body: dict[str, Any] = {"query": query, "size": limit,
                                 "sort": [{"score": {"order": "desc", "missing": "_last"}}, {"id": "asc"}]}
         result = self.requests("search agencies", lambda: self.client.search(index=self.alias, **body))
-        return [h["_source"] for h in result["hits"]["hits"]]
+        return [Agency.from_document(h["_source"]) for h in result["hits"]["hits"]]
 
     @staticmethod
     def query(text: str | None, *, district: str | None, risk_levels: list[str] | None,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
+from core.agency import Agency
 from core.lead import Detection, Lead, LeadDocument, Listing
 from core.settings import ElasticsearchSettings
 from index import cluster, es_query
@@ -315,14 +316,14 @@ class EsLeadStore(LeadStore):
 
     # --- agencies ----------------------------------------------------------------------------------------
 
-    def upsert_agency(self, doc: Mapping[str, Any]) -> dict[str, Any]:
-        return self.agencies.upsert(doc)
+    def upsert_agency(self, agency: Agency) -> Agency:
+        return self.agencies.upsert(agency)
 
-    def get_agency(self, agency_id: str) -> dict[str, Any] | None:
+    def get_agency(self, agency_id: str) -> Agency | None:
         return self.agencies.get(agency_id)
 
     def search_agencies(self, text: str | None = None, *, district: str | None = None,
                         risk_levels: list[str] | None = None, min_score: float | None = None,
-                        limit: int = 100) -> list[dict[str, Any]]:
+                        limit: int = 100) -> list[Agency]:
         return self.agencies.search(text, district=district, risk_levels=risk_levels, min_score=min_score,
                                     limit=limit)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from core.agency import Agency
 from core.lead import DEFAULT_SOURCE, Lead, LeadDocument
 from core.sqlite import open_database, transaction
 from index import text as textutil
@@ -280,25 +281,23 @@ class SqliteLeadStore(LeadStore):
 
     # --- agencies ----------------------------------------------------------------------------------------
 
-    def upsert_agency(self, doc: Mapping[str, Any]) -> dict[str, Any]:
-        if not doc.get("id"):
+    def upsert_agency(self, agency: Agency) -> Agency:
+        if not agency.id:
             raise ValueError("an agency document needs an id")
-        body = dict(doc)
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO agencies VALUES (?,?,?,?,?,?,?)",
-                       (str(body["id"]), json.dumps(body, ensure_ascii=False, default=str), body.get("name"),
-                        body.get("code"), body.get("district"), body.get("risk_level"),
-                        float(body["score"]) if body.get("score") is not None else None))
-        return body
+                       (agency.id, json.dumps(agency.document(), ensure_ascii=False, default=str), agency.name,
+                        agency.code, agency.district, agency.risk_level, agency.score))
+        return agency
 
-    def get_agency(self, agency_id: str) -> dict[str, Any] | None:
+    def get_agency(self, agency_id: str) -> Agency | None:
         with self._lock:
             row = self._db.execute("SELECT doc FROM agencies WHERE id = ?", (agency_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return Agency.from_document(json.loads(row[0])) if row else None
 
     def search_agencies(self, text: str | None = None, *, district: str | None = None,
                         risk_levels: list[str] | None = None, min_score: float | None = None,
-                        limit: int = 100) -> list[dict[str, Any]]:
+                        limit: int = 100) -> list[Agency]:
         clauses: list[str] = []
         params: list[Any] = []
         for term in (text or "").split():
@@ -319,7 +318,7 @@ class SqliteLeadStore(LeadStore):
             rows = self._db.execute(
                 f"SELECT doc FROM agencies{where} ORDER BY score IS NULL, score DESC, id LIMIT ?",
                 [*params, limit]).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        return [Agency.from_document(json.loads(row[0])) for row in rows]
 
     def flush(self) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any, overload
 
+from core.agency import Agency
 from core.lead import Detection, Lead, LeadDocument, Listing
 from index import cluster
 from index import lead as leads
@@ -130,17 +131,17 @@ class LeadStore(ABC):
         """Number of matching leads."""
 
     @abstractmethod
-    def upsert_agency(self, doc: Mapping[str, Any]) -> dict[str, Any]:
-        """Create or replace one agency risk document (needs `id`)."""
+    def upsert_agency(self, agency: Agency) -> Agency:
+        """Create or replace one agency's risk document."""
 
     @abstractmethod
-    def get_agency(self, agency_id: str) -> dict[str, Any] | None:
-        """One agency risk document or None."""
+    def get_agency(self, agency_id: str) -> Agency | None:
+        """One agency's risk document or None."""
 
     @abstractmethod
     def search_agencies(self, text: str | None = None, *, district: str | None = None,
                         risk_levels: list[str] | None = None, min_score: float | None = None,
-                        limit: int = 100) -> list[dict[str, Any]]:
+                        limit: int = 100) -> list[Agency]:
         """Agency documents matching the name/code text and filters, highest `score` first."""
 
     def flush(self) -> None:  # noqa: B027 (a backend whose writes are durable and visible at once needs none)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from random import Random
 
+from core.agency import REGISTRY_COLUMNS, RegisteredAgency
 from simulator.corpus import AGENCY_SELLER_TYPES, SELLER_TYPES, Corpus
 
 MAX_SELLERS = 1500
@@ -52,16 +53,9 @@ class Seller:
 
 
 @dataclass(frozen=True)
-class RegistryEntry:
-    code: str
-    name: str
-    district: str
-
-
-@dataclass(frozen=True)
 class Population:
     sellers: tuple[Seller, ...]
-    registry: tuple[RegistryEntry, ...]
+    registry: tuple[RegisteredAgency, ...]
 
     def by_type(self) -> dict[str, list[int]]:
         groups: dict[str, list[int]] = {kind: [] for kind in SELLER_TYPES}
@@ -148,10 +142,10 @@ def build_population(seed: int, listings: int, corpus: Corpus) -> Population:
                 layout=rng.choice(LAYOUTS),
             )
         )
-    registry = [RegistryEntry(s.agency_code, s.name, s.district) for s in sellers if s.in_registry and s.agency_code]
+    registry = [RegisteredAgency(s.agency_code, s.name, s.district) for s in sellers if s.in_registry and s.agency_code]
     for _ in range(len(registry) // 2 + 10):
         name, _roman = _unique_name(rng, slots["brands"], slots["agency_suffix"], used_names)
-        registry.append(RegistryEntry(codes.pop(), name, rng.choice(shanghai)))
+        registry.append(RegisteredAgency(codes.pop(), name, rng.choice(shanghai)))
     # Licensed agencies do not always print their code; fake agencies sometimes print one that is not registered.
     shown: list[Seller] = []
     for seller in sellers:
@@ -164,12 +158,12 @@ def build_population(seed: int, listings: int, corpus: Corpus) -> Population:
     return Population(sellers=tuple(shown), registry=tuple(registry))
 
 
-def write_registry(registry: tuple[RegistryEntry, ...], path: Path) -> Path:
-    """The registry as lantian loads it: UTF-8 CSV with header `code,name,district`."""
+def write_registry(registry: tuple[RegisteredAgency, ...], path: Path) -> Path:
+    """The registry as lantian loads it: UTF-8 CSV with the header `REGISTRY_COLUMNS`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(("code", "name", "district"))
+        writer.writerow(REGISTRY_COLUMNS)
         for entry in registry:
             writer.writerow((entry.code, entry.name, entry.district))
     return path

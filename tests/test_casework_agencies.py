@@ -81,15 +81,15 @@ def test_risk_classes_follow_the_configured_weights(store):
     store.upsert(*_lead(9, labels=["insider_channel"]))
     agencies = classify_agencies(store.iter_leads(), config, use_images=False)
     top, low = agencies[0], agencies[-1]
-    assert set(top["lead_ids"]) == {lead.id for lead in repeat}
-    assert top["indicators"]["leads"] == 2 and top["unreviewed_indicators"]["leads"] == 1
-    assert top["indicators"]["platforms"] == 2 and top["indicators"]["labels"] == 3
-    assert top["score"] == sum(row["points"] for row in top["breakdown"])
+    assert set(top.lead_ids) == {lead.id for lead in repeat}
+    assert top.indicators["leads"] == 2 and top.unreviewed_indicators["leads"] == 1
+    assert top.indicators["platforms"] == 2 and top.indicators["labels"] == 3
+    assert top.score == sum(row["points"] for row in top.breakdown)
     # Confirmed: 2 leads, 2 platforms, 3 labels, 1 impersonation = 16 + 6 + 12 + 5; the unreviewed lead on feed
     # (1 lead, 1 platform, 1 label, 1 impersonation = 20 points) counts a quarter.
-    assert top["score"] == 44.0
-    assert top["risk_level"] == "C" and top["triggered"]
-    assert low["risk_level"] in ("A", "B") and not low["triggered"]
+    assert top.score == 44.0
+    assert top.risk_level == "C" and top.triggered
+    assert low.risk_level in ("A", "B") and not low.triggered
 
 
 def test_refresh_indexes_agencies_and_marks_superseded_groups(store):
@@ -98,12 +98,12 @@ def test_refresh_indexes_agencies_and_marks_superseded_groups(store):
     config = load_risk_config()
     before = refresh(store, config, use_images=False)
     assert len(before) == 2
-    assert {d["id"] for d in store.search_agencies(limit=10)} == {d["id"] for d in before}
+    assert {d.id for d in store.search_agencies(limit=10)} == {d.id for d in before}
     store.upsert(*_lead(3, phone="13700000001", wechat="shared_wx"))  # links the two advertisers
     after = refresh(store, config, use_images=False)
-    assert len(after) == 1 and set(after[0]["lead_ids"]) >= {first.id, second.id}
-    live = [d for d in store.search_agencies(limit=10) if not d.get("superseded")]
-    assert [d["id"] for d in live] == [after[0]["id"]]
+    assert len(after) == 1 and set(after[0].lead_ids) >= {first.id, second.id}
+    live = [d for d in store.search_agencies(limit=10) if not d.superseded]
+    assert [d.id for d in live] == [after[0].id]
 
 
 def test_entity_values_link_listings_that_write_a_contact_differently(store):

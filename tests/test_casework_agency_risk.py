@@ -57,18 +57,18 @@ def test_classes_follow_confirmed_violations_with_licence_and_full_names(store, 
     runner = CliRunner()
 
     assert runner.invoke(app, ["agencies", "score", "--no-images"]).exit_code == 0
-    docs = {doc["lead_ids"][0]: doc for doc in store.search_agencies(limit=50) if not doc.get("superseded")}
+    docs = {doc.lead_ids[0]: doc for doc in store.search_agencies(limit=50) if not doc.superseded}
     first = docs[min(lead.id for lead in huaxin)]
-    assert first["name"] == "上海华信知识产权代理有限公司"  # the full name, not the shop's 华信知产
-    assert first["licence"]["status"] == "licensed"
-    assert docs[borrowed.id]["licence"]["status"] == "code_of_other_agency"
-    assert "上海华信知识产权代理有限公司" in docs[borrowed.id]["licence"]["note"]
-    assert docs[unknown.id]["licence"]["status"] == "unknown_code"
-    assert docs[dismissed.id]["score"] == 0 and docs[dismissed.id]["risk_level"] == "A"
+    assert first.name == "上海华信知识产权代理有限公司"  # the full name, not the shop's 华信知产
+    assert first.licence["status"] == "licensed"
+    assert docs[borrowed.id].licence["status"] == "code_of_other_agency"
+    assert "上海华信知识产权代理有限公司" in docs[borrowed.id].licence["note"]
+    assert docs[unknown.id].licence["status"] == "unknown_code"
+    assert docs[dismissed.id].score == 0 and docs[dismissed.id].risk_level == "A"
     # Three unreviewed impersonation leads on three platforms weigh a quarter: (24 + 9 + 4 + 15) / 4 = 13.
-    assert first["score"] == 13.0 and first["risk_level"] == "A"
+    assert first.score == 13.0 and first.risk_level == "A"
     # One confirmed lead with another agency's code outranks them: 8 + 3 + 4 + 15 (licence) = 30.
-    assert docs[borrowed.id]["score"] == 30.0 and docs[borrowed.id]["risk_level"] == "B"
+    assert docs[borrowed.id].score == 30.0 and docs[borrowed.id].risk_level == "B"
     listed = _agencies(runner)
     assert "上海华信知识产权代理有限公司" in listed and "代码属于其他机构" in listed and "名录内持证机构" in listed
 
@@ -76,9 +76,9 @@ def test_classes_follow_confirmed_violations_with_licence_and_full_names(store, 
         _confirm(store, lead)
     assert runner.invoke(app, ["agencies", "score", "--no-images"]).exit_code == 0
     confirmed = next(doc for doc in store.search_agencies(limit=50)
-                     if not doc.get("superseded") and huaxin[0].id in doc["lead_ids"])
-    assert confirmed["score"] == 52.0 and confirmed["risk_level"] == "C" and confirmed["triggered"]
-    shown = runner.invoke(app, ["agencies", "show", confirmed["id"]])
+                     if not doc.superseded and huaxin[0].id in doc.lead_ids)
+    assert confirmed.score == 52.0 and confirmed.risk_level == "C" and confirmed.triggered
+    shown = runner.invoke(app, ["agencies", "show", confirmed.id])
     assert shown.exit_code == 0, shown.output
     text = shown.output
     assert "C 类  52.0 分  上海华信知识产权代理有限公司" in text and "名录内持证机构" in text
@@ -89,7 +89,7 @@ def test_classes_follow_confirmed_violations_with_licence_and_full_names(store, 
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
     client.post("/login", data={"username": "alice", "password": "reviewer-pass-1", "csrf_token": token})
     html = client.get("/agencies").text
-    row = next(part for part in html.split('<tr class="agency-row"') if f'data-id="{confirmed["id"]}"' in part)
+    row = next(part for part in html.split('<tr class="agency-row"') if f'data-id="{confirmed.id}"' in part)
     assert "上海华信知识产权代理有限公司" in row and "名录内持证机构" in row
     assert "<td>违法信息条数</td><td>3</td><td>0</td><td>8</td><td>10</td><td>24</td>" in row
     assert "未审核线索按 0.25 倍计入" in html

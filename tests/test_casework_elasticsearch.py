@@ -47,8 +47,8 @@ def test_console_review_flow_on_elasticsearch(es_store, users_file, tmp_path):
     page = client.post("/admin/agencies/refresh", data={"csrf_token": token})
     assert "已更新 1 个机构的风险分类" in page.text
     es_store.flush()
-    agencies = [a for a in es_store.search_agencies() if not a.get("superseded")]
-    assert len(agencies) == 1 and set(agencies[0]["lead_ids"]) == {lead.id, other.id}
+    agencies = [a for a in es_store.search_agencies() if not a.superseded]
+    assert len(agencies) == 1 and set(agencies[0].lead_ids) == {lead.id, other.id}
     detail = client.get(f"/leads/{lead.id}").text
     assert detail.count('class="audit-event"') == 2 and "&lt;script&gt;" in detail
     assert f'href="/leads/{other.id}"' in detail  # the agency's other lead

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from core.agency import Agency
 from core.labels import LABELS
 from core.lead import Detection, lead_id
 from index import LeadNotFound, LeadQuery, LeadStore, cluster, open_store
@@ -312,20 +313,23 @@ def test_counts_by_label_platform_district_week(store: LeadStore) -> None:
 
 
 def test_agency_documents(store: LeadStore) -> None:
-    store.upsert_agency({"id": "31001", "code": "31001", "name": "上海某某知识产权代理有限公司",
-                         "district": "浦东新区", "risk_level": "high", "score": 0.8, "leads": 5})
-    store.upsert_agency({"id": "31002", "code": "31002", "name": "上海另一专利代理事务所",
-                         "district": "静安区", "risk_level": "low", "score": 0.1, "leads": 0})
-    store.upsert_agency({"id": "31002", "code": "31002", "name": "上海另一专利代理事务所",
-                         "district": "静安区", "risk_level": "medium", "score": 0.4, "leads": 2})
+    first = {"name": "上海某某知识产权代理有限公司", "id": "31001", "code": "31001", "district": "浦东新区",
+             "risk_level": "high", "score": 0.8, "leads": 5}
+    store.upsert_agency(Agency.from_document(first))
+    store.upsert_agency(Agency.from_document({"id": "31002", "code": "31002", "name": "上海另一专利代理事务所",
+                                              "district": "静安区", "risk_level": "low", "score": 0.1, "leads": 0}))
+    store.upsert_agency(Agency.from_document({"id": "31002", "code": "31002", "name": "上海另一专利代理事务所",
+                                              "district": "静安区", "risk_level": "medium", "score": 0.4, "leads": 2}))
     store.flush()
-    assert store.get_agency("31002")["risk_level"] == "medium"
-    assert [a["id"] for a in store.search_agencies()] == ["31001", "31002"]
-    assert [a["id"] for a in store.search_agencies("某某")] == ["31001"]
-    assert [a["id"] for a in store.search_agencies(district="静安区")] == ["31002"]
-    assert [a["id"] for a in store.search_agencies(risk_levels=["high"], min_score=0.5)] == ["31001"]
-    with pytest.raises(ValueError):
-        store.upsert_agency({"name": "no id"})
+    assert store.get_agency("31002").risk_level == "medium"
+    # The stored document comes back as it was written: its fields in their order, one outside the type kept.
+    assert list(store.get_agency("31001").document().items()) == list(first.items())
+    assert [a.id for a in store.search_agencies()] == ["31001", "31002"]
+    assert [a.id for a in store.search_agencies("某某")] == ["31001"]
+    assert [a.id for a in store.search_agencies(district="静安区")] == ["31002"]
+    assert [a.id for a in store.search_agencies(risk_levels=["high"], min_score=0.5)] == ["31001"]
+    with pytest.raises(ValueError, match="needs an id"):
+        store.upsert_agency(Agency(id="", name="no id"))
 
 
 def test_open_store_uses_sqlite_without_an_elasticsearch_url(tmp_path: Path,

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
+from core.agency import Agency
 from index.store import MAX_AGENCIES, LeadStore
 
 # How long the console reuses the agency documents before reading them again.
@@ -16,14 +16,14 @@ class AgencyLookup:
     def __init__(self, store: LeadStore) -> None:
         self.store = store
         self._loaded = 0.0
-        self._by_lead: dict[str, dict[str, Any]] = {}
+        self._by_lead: dict[str, Agency] = {}
 
     def invalidate(self) -> None:
         self._loaded = 0.0
 
-    def of(self, lead_id: str) -> dict[str, Any] | None:
+    def of(self, lead_id: str) -> Agency | None:
         if time.monotonic() - self._loaded > AGENCY_CACHE_SECONDS:
             self._by_lead = {lid: doc for doc in self.store.search_agencies(limit=MAX_AGENCIES)
-                             for lid in doc.get("lead_ids") or []}
+                             for lid in doc.lead_ids}
             self._loaded = time.monotonic()
         return self._by_lead.get(lead_id)

@@ -8,7 +8,6 @@ composite listings (two violations, or a violation inside lawful / unrelated pro
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import random
@@ -18,10 +17,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from core.agency import RegisteredAgency
 from core.config import ConfigError, read_yaml
 from core.labels import CONTENT_LABELS, GENRES, SOLICITING_GENRES, UNLICENSED_AGENCY
 from core.lead import Listing
 from core.settings import project_root
+from detector.registry import read_registry
 from detector.training.obfuscate import obfuscate_items
 from detector.training.real_corpus import RealItem
 
@@ -66,13 +67,6 @@ class Template:
     genre: str = "ad"  # one of core.labels.GENRES
 
 
-@dataclass(frozen=True, slots=True)
-class Agency:
-    code: str
-    name: str
-    district: str
-
-
 @dataclass(slots=True)
 class Item:
     """One corpus listing, as written to the JSONL files."""
@@ -107,20 +101,9 @@ def data_root() -> Path:
     return project_root() / "models" / "data"
 
 
-def load_registry(path: Path | None = None) -> list[Agency]:
-    """The licensed-agency registry used by the corpus (CSV `code,name,district`)."""
-    path = path or data_root() / "registry.csv"
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
-    agencies = []
-    for number, row in enumerate(rows, start=2):
-        if not row.get("code") or not row.get("name"):
-            raise ConfigError(f"{path}: line {number}: fields 'code' and 'name' are required")
-        agencies.append(Agency(row["code"].strip(), row["name"].strip(), (row.get("district") or "").strip()))
-    return agencies
+def load_registry(path: Path | None = None) -> list[RegisteredAgency]:
+    """The licensed-agency registry the corpus's sellers are drawn from (`models/data/registry.csv`)."""
+    return read_registry(path or data_root() / "registry.csv")
 
 
 def load_slots(path: Path | None = None) -> dict[str, list[str]]:
@@ -214,7 +197,7 @@ def template_split(template: Template) -> str:
 class CorpusBuilder:
     """Fills templates into items; every random choice is seeded by the template id, so output is stable."""
 
-    def __init__(self, slots: dict[str, list[str]], registry: list[Agency], seed: int = SEED) -> None:
+    def __init__(self, slots: dict[str, list[str]], registry: list[RegisteredAgency], seed: int = SEED) -> None:
         self.slots = slots
         self.registry = registry
         self.seed = seed

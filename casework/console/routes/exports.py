@@ -9,11 +9,12 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
 
+from casework.agencies import load_registry
 from casework.console.security import require_admin
 from casework.console.web import lead_store
 from casework.export import CASE_STATUSES, write_cases_csv, write_cases_xlsx
 from casework.users import User
-from casework.watchlist import load_registry, watched_agencies, write_watchlist_csv, write_watchlist_xlsx
+from casework.watchlist import watched_agencies, write_watchlist_csv, write_watchlist_xlsx
 from index import LeadQuery
 from index.store import LeadStore
 

@@ -38,7 +38,7 @@ def lead_page(request: Request, lead_id: str, user: User = Depends(current_user)
     agency = request.app.state.agencies.of(lead_id)
     agency_leads: list[Lead] = []
     if agency:
-        others = [i for i in agency.get("lead_ids") or [] if i != lead_id][:50]
+        others = [i for i in agency.lead_ids if i != lead_id][:50]
         if others:
             agency_leads = store.search(LeadQuery(ids=others, limit=len(others))).leads
     elif code := lead.agency_code:
