@@ -8,12 +8,12 @@ stores keep exactly the documents they kept when an agency was a dict.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
 from typing_extensions import TypedDict  # pydantic validates typing's TypedDict only from Python 3.12
+
+from core.document import StoredDocument
 
 REGISTRY_COLUMNS: tuple[str, ...] = ("code", "name", "district")
 """The header of the registry CSV, in its order (`district` may be left empty)."""
@@ -50,14 +50,12 @@ class IndicatorPoints(TypedDict):
     points: float
 
 
-class Agency(BaseModel):
+class Agency(StoredDocument):
     """An agency's risk document: the advertiser casework found across leads, its licence, class and reasons.
 
     A document from an earlier classification whose leads now belong to another agency is `superseded`: kept in
     the index (not ours to delete from) with no leads and no class, and skipped by lists and reports.
     """
-
-    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
     name: str = ""
@@ -84,21 +82,6 @@ class Agency(BaseModel):
     last_seen: str | None = None
     updated_at: str | None = None
     superseded: bool = False
-
-    _order: tuple[str, ...] = PrivateAttr(default=())
-
-    @classmethod
-    def from_document(cls, doc: Mapping[str, Any]) -> Self:
-        """The agency of a stored document (validated), remembering the order of its fields for `document()`."""
-        agency = cls.model_validate(doc)
-        agency._order = tuple(doc)
-        return agency
-
-    def document(self) -> dict[str, Any]:
-        """The agency as the JSON document the store keeps: the fields it was made from, in their order (in the
-        order declared above when it was not made by `from_document`)."""
-        fields = self.model_dump(exclude_unset=True)
-        return {key: fields.pop(key) for key in self._order if key in fields} | fields
 
     def replaced(self, **changes: Any) -> Self:
         """This agency with `changes` made (validated like any agency), keeping the order of its fields."""

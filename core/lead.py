@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Self, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, with_config
+from pydantic import BaseModel, ConfigDict, Field, with_config
 from typing_extensions import TypedDict  # pydantic validates typing's TypedDict only from Python 3.12
+
+from core.document import StoredDocument
 
 # Workflow statuses of a lead (casework/workflow.py decides the moves between them).
 STATUSES: tuple[str, ...] = (
@@ -208,7 +209,7 @@ field outside it), with the store's own fields (`minhash`). Only the store (`ind
 re-crawl and applying a workflow change work on it, and the store hands every part above a `Lead`."""
 
 
-class Lead(BaseModel):
+class Lead(StoredDocument):
     """One record per listing (canonical URL): what the listing showed, what the detector found, its history on
     the platform and its workflow state, as the store hands it to casework, the console and the exports.
 
@@ -216,8 +217,6 @@ class Lead(BaseModel):
     `document()` and reads as its default here (a lead without `source` is a sweep, without `status` is new); a
     field outside the type travels whole. A lead is read, never changed: the store makes every change.
     """
-
-    model_config = ConfigDict(extra="allow", frozen=True)
 
     platform: str | None = None
     url: str | None = None
@@ -268,19 +267,4 @@ class Lead(BaseModel):
     status_changed_at: str | None = None
     status_changed_by: str | None = None
     recheck: dict[str, Any] | None = None
-
-    _order: tuple[str, ...] = PrivateAttr(default=())
-
-    @classmethod
-    def from_document(cls, doc: Mapping[str, Any]) -> Self:
-        """The lead of a stored document (validated), remembering the order of its fields for `document()`."""
-        lead = cls.model_validate(doc)
-        lead._order = tuple(doc)
-        return lead
-
-    def document(self) -> dict[str, Any]:
-        """The lead as the JSON document the store keeps: the fields it was made from, in their order (in the order
-        declared above when it was not made by `from_document`)."""
-        fields = self.model_dump(exclude_unset=True)
-        return {key: fields.pop(key) for key in self._order if key in fields} | fields
 
