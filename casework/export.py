@@ -20,6 +20,7 @@ from casework.workflow import CONFIRMED_STATUSES, last_status_event, now_iso
 from core.labels import LABEL_NAMES_ZH
 from core.lead import STATUS_NAMES_ZH, Lead
 from core.settings import data_dir
+from core.visible import shown
 
 CASE_STATUSES: tuple[str, ...] = CONFIRMED_STATUSES
 
@@ -81,9 +82,11 @@ def xml_safe(text: str) -> str:
 
 
 def clipped(text: str, limit: int, more: str = "…（以下略，全文共 {total} 字）") -> str:
-    """`text` for people to read: its first `limit` characters and `more` (which may name the `{total}` length)
-    when it is longer. A crawled field may be megabytes long; the lead and its stored page keep it whole."""
-    return text if len(text) <= limit else text[:limit] + more.format(total=len(text))
+    """`text` for people to read: its first `limit` characters and `more` (which may name the `{total}` length) when
+    it is longer, with invisible format characters shown (`core.visible.shown`: a right-to-left override would make
+    a title or URL read as something else). A crawled field may be megabytes long; the lead and its stored page
+    keep it whole, and as fetched."""
+    return shown(text) if len(text) <= limit else shown(text[:limit]) + more.format(total=len(text))
 
 
 # A cell starting with one of these is read as a formula by spreadsheet programs opening a CSV (OWASP, CSV injection).
@@ -93,11 +96,11 @@ CELL_CHARS = 32_767
 
 
 def safe_cell(value: Any) -> Any:
-    """A spreadsheet cell (CSV or XLSX) from crawled data: no illegal characters, never a formula (a leading
-    apostrophe keeps it text), and no more than a cell holds (`CELL_CHARS`, said at the cut). Every CSV and XLSX
-    writer passes its cells through here."""
+    """A spreadsheet cell (CSV or XLSX) from crawled data: no illegal characters, invisible format characters shown
+    (`core.visible.shown`), never a formula (a leading apostrophe keeps it text), and no more than a cell holds
+    (`CELL_CHARS`, said at the cut). Every CSV and XLSX writer passes its cells through here."""
     if isinstance(value, str):
-        value = xml_safe(value)
+        value = shown(xml_safe(value))
         if value.startswith(FORMULA_START):
             value = "'" + value
         if len(value) > CELL_CHARS:

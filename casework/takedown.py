@@ -27,6 +27,7 @@ from core.config import ConfigError
 from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
 from core.settings import config_dir
+from core.visible import shown
 from crawler.platforms import Operator, load_platform
 from index.store import LeadStore
 
@@ -105,7 +106,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig) -> list[TakedownRow]
         violations = [config.violation(label) for label in names]
         rows.append(TakedownRow(
             lead_id=lead.id,
-            url=xml_safe(lead_url(lead)),
+            url=shown(xml_safe(lead_url(lead))),
             title=clipped(xml_safe(lead.title or ""), LETTER_FIELD_CHARS),
             seller=clipped(xml_safe(lead.seller or lead.agency_name or ""), LETTER_FIELD_CHARS),
             violations="；".join(v.name for v in violations) or "；".join(LABEL_NAMES_ZH.get(n, n) for n in names),

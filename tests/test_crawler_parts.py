@@ -130,6 +130,22 @@ def test_a_link_that_is_no_web_url_is_counted_and_skipped_and_the_listing_kept()
     assert spider.crawler.stats.get_value("lantian/market/bad_urls") == 6
 
 
+def test_invisible_format_characters_of_a_listing_are_counted_and_kept_in_the_item() -> None:
+    """A right-to-left override or a zero-width space in a title or seller is there to make it read as something
+    else: the crawl counts them (what people read shows them, `core.visible`), the item keeps them as fetched."""
+    spider = SweepSpider(platforms="market")
+    spider.crawler = get_crawler()
+    url = "http://127.0.0.1:8600/item/2"
+    body = ('<html><body><h1 class="item-title">商标注册 \u202egnp.exe\u202c</h1>'
+            '<a class="seller-link" href="/shop/2">某\u200b某知产</a>'
+            '<div class="item-desc">国家知识产权局指定代理\ufeff</div></body></html>').encode()
+    response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html; charset=utf-8"},
+                            request=Request(url, meta={"platform": "market"}))
+    [item] = [entry for entry in spider.parse_detail(response) if not isinstance(entry, Request)]
+    assert item["title"] == "商标注册 \u202egnp.exe\u202c" and item["seller"] == "某\u200b某知产"
+    assert spider.crawler.stats.get_value("lantian/market/invisible_characters") == 4
+
+
 def test_oversized_page_is_cut_and_non_html_skipped() -> None:
     crawler = get_crawler(settings_dict={"LANTIAN_PAGE_CUT_SIZE": 1000})
     guard = ResponseGuardMiddleware.from_crawler(crawler)

@@ -43,7 +43,7 @@ LISTINGS: dict[str, bytes] = {
     "markup": page('&lt;script&gt;alert(1)&lt;/script&gt;<script>alert(2)</script>专利代理 包过',
                    '@SUM(1+1) <img src=x onerror="alert(3)">代理').encode(),
     "control": page(f"商标{CONTROL}注册 内部渠道", f"-2+3 卖家{CONTROL}").encode(),
-    "bidi": page(f"商标注册 {RLO}gnp.exe{PDF} 内部渠道 {RLO}未闭合", f"{RLO}卖家").encode(),
+    "bidi": page(f"商标注册 {RLO}gnp.exe{PDF} 内部渠道 {RLO}未闭合", f"{RLO}卖\u200b家\u2066").encode(),
     "long": page("商标注册 " + "标" * 100_000, "长标题卖家").encode(),
     "links": page("商标注册 内部渠道 图片", "图片卖家", canonical="http://[::1/item/links", images=(
         "javascript:alert(1)", "data:image/png;base64," + "A" * 10_000, "file:///etc/passwd", "http://[::1/x.png",
@@ -132,6 +132,8 @@ def test_hostile_listings_from_crawl_to_takedown(hostile: CrawlWorkspace, tmp_pa
     shown = "".join(lantian(hostile, "leads", "show", lead.id) for lead in leads.values())
     shown += lantian(hostile, "leads", "list", "--limit", "20")
     assert "\x1b]0;pwned" not in shown and RLO not in shown and "\x07" not in shown
+    assert "〈U+202E〉gnp.exe〈U+202C〉" in shown, "an override is shown as what it is, not obeyed"
+    assert leads["bidi"].seller == f"{RLO}卖\u200b家\u2066", "the lead keeps the field as fetched"
 
     from casework import workflow
 
@@ -145,10 +147,18 @@ def test_hostile_listings_from_crawl_to_takedown(hostile: CrawlWorkspace, tmp_pa
              if isinstance(cell.value, str)]
     assert not [cell for cell in cells if cell.startswith(FORMULA_START)]
     assert max(map(len, cells)) <= CELL_CHARS and not [cell for cell in cells if re.search("[\x00-\x08\x0b\x0c]", cell)]
+    assert not [cell for cell in cells if re.search("[\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]", cell)]
+    assert "〈U+202E〉卖〈U+200B〉家〈U+2066〉" in cells
     letters = tmp_path / "letters"
     output = lantian(hostile, "takedown", "--platform", "hostile", "--out", str(letters), "--by", "alice")
     assert "8 leads → takedown_requested" in output
     assert {path.suffix for path in letters.iterdir()} == {".docx", ".pdf", ".csv"}
+    from docx import Document
+
+    [letter] = letters.glob("*.docx")
+    letter_text = "".join(cell.text for table in Document(str(letter)).tables for row in table.rows
+                          for cell in row.cells)
+    assert "〈U+202E〉gnp.exe〈U+202C〉" in letter_text and RLO not in letter_text and "\u200b" not in letter_text
 
     from casework.console.app import create_app
     from casework.users import save_user
@@ -165,3 +175,7 @@ def test_hostile_listings_from_crawl_to_takedown(hostile: CrawlWorkspace, tmp_pa
             page_html = client.get(path)
             assert page_html.status_code == 200 and "<script>alert" not in page_html.text
             assert 'onerror="alert' not in page_html.text
+            assert RLO not in page_html.text and "\u200b" not in page_html.text
+        bidi_page = client.get(f"/leads/{leads['bidi'].id}").text
+        assert "〈U+202E〉gnp.exe〈U+202C〉" in bidi_page
+        assert re.search(r'id="invisible-characters">[^<]*标题 3 个、发布者 3 个', bidi_page), bidi_page

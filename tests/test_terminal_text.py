@@ -58,8 +58,8 @@ def hostile_lead(store: Any) -> dict[str, Any]:
 
 
 def test_as_text_keeps_markup_literal_and_shows_control_characters() -> None:
-    text = as_text("[/] [link=x]a[/link] \x1b[2J\x07\x9b\u202e")
-    assert text.plain == "[/] [link=x]a[/link] ␛[2J␇\ufffd\ufffd" and not text.spans
+    text = as_text("[/] [link=x]a[/link] \x1b[2J\x07\x9b\u202e\u200b")
+    assert text.plain == "[/] [link=x]a[/link] ␛[2J␇\ufffd〈U+202E〉〈U+200B〉" and not text.spans
     marked = highlighted("&lt;b&gt; [/] <em>内部渠道</em> \x1b")
     assert marked.plain == "<b> [/] 内部渠道 ␛"
     assert [(marked.plain[s.start:s.end], s.style) for s in marked.spans] == [("内部渠道", "bold yellow")]

@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from core.browser import launch_options
 from core.lead import lead_id
+from core.visible import invisible_count
 from crawler.browser import block_heavy_resources, render_detail, render_listing
 from crawler.evidence.pipeline import screenshots_enabled
 from crawler.evidence.screenshot import screenshot_request
@@ -308,12 +309,22 @@ class PlatformSpider(scrapy.Spider):
         item["contacts"] = page.values(detail.contacts)
         item["image_urls"] = self.page_urls(response, page.values(detail.images))
         item["images"] = []
+        self._count_invisible(platform.name, item)
         yield item
         if item["seller_url"] and platform.seller.follow and platform.seller.listing_links:
             yield self.page_request(
                 platform, item["seller_url"], self.parse_seller, render="listing", priority=-5,
                 meta={"page_number": 1}, source=platform.seller.source,
             )
+
+    def _count_invisible(self, platform: str, item: ListingItem) -> None:
+        """Count the invisible format characters of the listing's text fields (`lantian/<platform>/
+        invisible_characters`): a bidi override or zero-width character is there to make a title, seller or URL
+        read as something else; everything people read shows them (`core.visible`), the item keeps them."""
+        hidden = sum(invisible_count(item.get(key) or "") for key in ("url", "title", "text", "seller", "location"))
+        if hidden:
+            self.stats.inc_value(f"lantian/{platform}/invisible_characters", hidden)
+            self.logger.info("%d invisible format characters in %s", hidden, item["url"])
 
     def page_of(self, response: Response, reading: PageReading) -> PageFields | None:
         """The response's fields read as the platform's YAML says; None (counted and logged) when its data cannot

@@ -16,6 +16,7 @@ from casework.export import evidence_package, resolve_path
 from casework.highlight import segments
 from casework.users import User
 from core.lead import Lead
+from core.visible import invisible_count
 from crawler.evidence.warc import RecordHeaders, find_response_headers
 from index import LeadQuery
 from index.store import LeadStore
@@ -52,6 +53,8 @@ def lead_page(request: Request, lead_id: str, user: User = Depends(current_user)
         next_statuses=workflow.allowed_next(lead.status, user.role),
         has_screenshot=resolve_path(lead.screenshot_path) is not None,
         has_raw=resolve_path(lead.raw_path) is not None, warc=warc_headers(lead), shortcuts=SHORTCUTS,
+        invisible={name: n for name, value in (("网址", lead.url), ("标题", lead.title), ("正文", lead.text),
+                                               ("发布者", lead.seller)) if (n := invisible_count(value or ""))},
         users=sorted(request.app.state.users), priority=request.app.state.triage.priority(lead),
     )
 
