@@ -1,14 +1,13 @@
 """`agencies`: the websites of agencies (licensed or not), all on one origin under `/site/<slug>/`."""
 from __future__ import annotations
 
-import math
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 
 from simulator.sellers import Seller
 from simulator.web.shared import add_shared_routes
-from simulator.web.site import Site, html, listing_or_404, page_number, realism_middleware
+from simulator.web.site import Site, html, listing_or_404, page_number, paged, realism_middleware
 
 PAGE_SIZE = 20
 SITE_PAGES = ("", "about", "services", "contact")
@@ -45,12 +44,9 @@ def build_agencies(site: Site) -> web.Application:
 
     async def search(request: web.Request) -> web.Response:
         query = request.query.get("q", "").strip()
-        page = page_number(request)
-        found = world.search("agencies", query) if query else []
-        chunk = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        return html(site.render("agencies/search.html", query=query, total=len(found), page=page,
-                                pages=max(1, math.ceil(len(found) / PAGE_SIZE)),
-                                listings=[world.listing(i) for i in chunk]))
+        found = paged(world.search("agencies", query) if query else [], page_number(request), PAGE_SIZE)
+        return html(site.render("agencies/search.html", query=query, total=found.total, page=found.page,
+                                pages=found.pages, listings=[world.listing(i) for i in found.numbers]))
 
     async def sitemap_index(request: web.Request) -> web.Response:
         base = site.endpoints["agencies"]

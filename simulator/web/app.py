@@ -4,14 +4,13 @@ it with a script. Without JavaScript nothing is shown, but nothing needs a brows
 from __future__ import annotations
 
 import json
-import math
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from simulator.listing import Listing
 from simulator.web.shared import add_shared_routes
-from simulator.web.site import STATIC, Site, html, listing_or_404, page_number, realism_middleware
+from simulator.web.site import STATIC, Site, html, listing_or_404, page_number, paged, realism_middleware
 
 PAGE_SIZE = 20
 REMOVED_NOTICE = "该商品已下架"
@@ -40,10 +39,9 @@ def build_app(site: Site) -> web.Application:
                 "cover": f"/img/{listing.id}/0.png", "seller": seller_of(listing)}
 
     def page_of(found: list[int], page: int, next_url: str) -> dict:
-        chunk = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        last = max(1, math.ceil(len(found) / PAGE_SIZE))
-        return {"items": [card(world.listing(i)) for i in chunk], "page": page, "pages": last,
-                "next": next_url.format(page=page + 1) if page < last else None}
+        shown = paged(found, page, PAGE_SIZE)
+        return {"items": [card(world.listing(i)) for i in shown.numbers], "page": page, "pages": shown.pages,
+                "next": next_url.format(page=page + 1) if page < shown.pages else None}
 
     def shell(view: str, title: str, state: dict, status: int = 200) -> web.Response:
         return html(site.render("app/shell.html", view=view, title=title, state=embedded_json(state)),

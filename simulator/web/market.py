@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import io
-import math
 import zipfile
 from random import Random
 
 from aiohttp import web
 
 from simulator.web.shared import add_shared_routes
-from simulator.web.site import Site, html, listing_or_404, page_number, realism_middleware
+from simulator.web.site import Site, html, listing_or_404, page_number, paged, realism_middleware
 
 PAGE_SIZE = 20
 HUGE_REVIEWS = 12000
@@ -39,20 +38,14 @@ def build_market(site: Site) -> web.Application:
     app = web.Application(middlewares=[realism_middleware(site, "market")])
     zipped = promo_zip()
 
-    def pages(total: int) -> int:
-        return max(1, math.ceil(total / PAGE_SIZE))
-
     async def home(request: web.Request) -> web.Response:
         return html(site.render("market/home.html", keywords=world.keywords))
 
     async def search(request: web.Request) -> web.Response:
         query = request.query.get("q", "").strip()
-        page = page_number(request)
-        found = world.search("market", query) if query else []
-        chunk = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        listings = [world.listing(i) for i in chunk]
-        return html(site.render("market/search.html", query=query, listings=listings, page=page,
-                                pages=pages(len(found)), total=len(found)))
+        found = paged(world.search("market", query) if query else [], page_number(request), PAGE_SIZE)
+        return html(site.render("market/search.html", query=query, listings=[world.listing(i) for i in found.numbers],
+                                page=found.page, pages=found.pages, total=found.total))
 
     async def item(request: web.Request) -> web.Response:
         listing_id = request.query.get("id", "")
@@ -77,11 +70,10 @@ def build_market(site: Site) -> web.Application:
             number = world.seller_number(request.match_info["sid"])
         except KeyError as exc:
             raise web.HTTPNotFound(text="店铺不存在\n") from exc
-        page = page_number(request)
-        found = world.seller_listings(number, "market")
-        chunk = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        found = paged(world.seller_listings(number, "market"), page_number(request), PAGE_SIZE)
         return html(site.render("market/shop.html", seller=world.sellers[number],
-                                listings=[world.listing(i) for i in chunk], page=page, pages=pages(len(found))))
+                                listings=[world.listing(i) for i in found.numbers], page=found.page,
+                                pages=found.pages))
 
     async def private(request: web.Request) -> web.Response:
         return html(site.render("market/private.html"))

@@ -1,12 +1,10 @@
 """`services`: a service marketplace (猪八戒网-like) whose pages are all encoded in GBK."""
 from __future__ import annotations
 
-import math
-
 from aiohttp import web
 
 from simulator.web.shared import add_shared_routes
-from simulator.web.site import Site, html, listing_or_404, page_number, realism_middleware
+from simulator.web.site import Site, html, listing_or_404, page_number, paged, realism_middleware
 
 PAGE_SIZE = 15
 ENCODING = "gbk"
@@ -19,19 +17,14 @@ def build_services(site: Site) -> web.Application:
     def page(template: str, **context: object) -> web.Response:
         return html(site.render(template, **context), encoding=ENCODING)
 
-    def pages(total: int) -> int:
-        return max(1, math.ceil(total / PAGE_SIZE))
-
     async def home(request: web.Request) -> web.Response:
         return page("services/home.html", keywords=world.keywords)
 
     async def search(request: web.Request) -> web.Response:
         query = request.query.get("kw", "").strip()
-        number = page_number(request)
-        found = world.search("services", query) if query else []
-        chunk = found[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
-        return page("services/search.html", query=query, total=len(found), page=number, pages=pages(len(found)),
-                    listings=[world.listing(i) for i in chunk])
+        found = paged(world.search("services", query) if query else [], page_number(request), PAGE_SIZE)
+        return page("services/search.html", query=query, total=found.total, page=found.page, pages=found.pages,
+                    listings=[world.listing(i) for i in found.numbers])
 
     async def service(request: web.Request) -> web.Response:
         listing = listing_or_404(site, request.match_info["id"], "services")
@@ -47,11 +40,9 @@ def build_services(site: Site) -> web.Application:
             number = world.seller_number(request.match_info["sid"])
         except KeyError as exc:
             raise web.HTTPNotFound(text="店铺不存在\n") from exc
-        current = page_number(request)
-        found = world.seller_listings(number, "services")
-        chunk = found[(current - 1) * PAGE_SIZE: current * PAGE_SIZE]
-        return page("services/shop.html", seller=world.sellers[number], page=current, pages=pages(len(found)),
-                    listings=[world.listing(i) for i in chunk])
+        found = paged(world.seller_listings(number, "services"), page_number(request), PAGE_SIZE)
+        return page("services/shop.html", seller=world.sellers[number], page=found.page, pages=found.pages,
+                    listings=[world.listing(i) for i in found.numbers])
 
     async def shop_no_slash(request: web.Request) -> web.Response:
         raise web.HTTPMovedPermanently(f"/shop/{request.match_info['sid']}/")

@@ -196,6 +196,21 @@ def page_number(request: web.Request, name: str = "page", default: int = 1) -> i
     return value
 
 
+@dataclass(frozen=True)
+class Paged:
+    """One page of a list of listing numbers (a search's results, a seller's listings)."""
+
+    page: int
+    pages: int
+    total: int
+    numbers: list[int]
+
+
+def paged(found: list[int], page: int, size: int) -> Paged:
+    """Page `page` (from 1) of `found`, `size` a page; a list too short for it gives an empty page."""
+    return Paged(page, max(1, math.ceil(len(found) / size)), len(found), found[(page - 1) * size: page * size])
+
+
 def listing_or_404(site: Site, listing_id: str, platform: str) -> Listing:
     """The listing shown at this URL, or 404 when the id is unknown, of another platform, or removed as 404."""
     try:
