@@ -12,8 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from casework import complaints_cli, leads_cli
-from casework.cli_base import console, default_user, err, fail, lead_store, user_errors
+from casework.cli_base import console, err, fail, lead_store, user_errors
 from casework.workflow import CONFIRMED_STATUSES
+from core.environment import login_name
 from core.terminal import as_text
 from index.query import MAX_WINDOW
 
@@ -101,7 +102,7 @@ def takedown(
     follow_up: bool = typer.Option(False, "--follow-up", help="Numbered follow-up notices for the platform's "
                                                              "persisting leads, citing the first request."),
     out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/takedowns)."),
-    by: str = typer.Option(default_user(), help="Who sends the request (recorded in the audit trail)."),
+    by: str = typer.Option(login_name(), help="Who sends the request (recorded in the audit trail)."),
 ) -> None:
     """Build the takedown request (DOCX, PDF, URL CSV) for the platform's confirmed leads and mark them
     takedown_requested; with --follow-up, the numbered notice for its persisting leads."""
@@ -264,7 +265,7 @@ def case_status(
     lead_id: str = typer.Argument(..., help="Lead id."),
     to: str = typer.Argument(..., help="New status: reviewing, confirmed, dismissed, ..."),
     why: str = typer.Option("", help="Reason (required to dismiss)."),
-    by: str = typer.Option(default_user(), help="Who makes the change."),
+    by: str = typer.Option(login_name(), help="Who makes the change."),
     admin: bool = typer.Option(False, "--admin", help="Act as admin (allows undoing a decision)."),
 ) -> None:
     """Move a lead to another workflow status (refused with a message when the transition is not allowed)."""
@@ -279,7 +280,7 @@ def case_status(
 def case_assign(
     lead_id: str = typer.Argument(..., help="Lead id."),
     assignee: str = typer.Argument(..., help="User name (empty string to unassign)."),
-    by: str = typer.Option(default_user(), help="Who makes the change."),
+    by: str = typer.Option(login_name(), help="Who makes the change."),
 ) -> None:
     """Assign a lead to a reviewer (audited)."""
     from casework import workflow

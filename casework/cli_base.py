@@ -1,7 +1,6 @@
 """What every casework command shares: the terminal, user errors as one red line, the lead store, the user."""
 from __future__ import annotations
 
-import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -44,10 +43,3 @@ def lead_store() -> Iterator[LeadStore]:
             yield store
         finally:
             store.close()
-
-
-def default_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "lantian"

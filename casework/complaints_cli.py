@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from casework.cli_base import console, default_user, fail, lead_store, user_errors
+from casework.cli_base import console, fail, lead_store, user_errors
+from core.environment import login_name
 from core.lead import Lead
 from core.terminal import as_text
 
@@ -37,7 +38,7 @@ def add(
         help="An image the complainant attaches (repeatable); kept as evidence, OCR'd and detected as a lead."),
     screenshot_platform: str = typer.Option(
         "screenshot", "--screenshot-platform", help="Where the screenshots' posts were seen (e.g. wechat)."),
-    by: str = typer.Option(default_user(), "--by", help="Who records the complaint (audited)."),
+    by: str = typer.Option(login_name(), "--by", help="Who records the complaint (audited)."),
     endpoints: Path | None = typer.Option(None, "--endpoints", help="Base-URL overrides for the capture."),
 ) -> None:
     """Record a complaint, capture its links and keep its screenshots as evidence; prints its number."""
@@ -138,7 +139,7 @@ def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
 def reply(
     number: int = typer.Argument(..., help="Complaint number."),
     out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/replies)."),
-    by: str = typer.Option(default_user(), "--by", help="Who answers (audited)."),
+    by: str = typer.Option(login_name(), "--by", help="Who answers (audited)."),
 ) -> None:
     """Write the answer to the complainant (DOCX and text, config/casework/complaints.yaml), once every lead the
     complaint names is closed; recorded in the complaint's and the leads' audit trails."""

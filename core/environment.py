@@ -10,6 +10,7 @@ Unset and empty are the same for every variable except the two that override a f
 """
 from __future__ import annotations
 
+import getpass
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +71,15 @@ VARIABLES: tuple[str, ...] = tuple(str(field.alias) for field in Environment.mod
 def variable(field: str) -> str:
     """The name of the variable behind a field of `Environment` (for messages)."""
     return str(Environment.model_fields[field].alias)
+
+
+def login_name() -> str:
+    """Who runs this command, by the system's login name ("lantian" where it has none): the default `by` of a CLI
+    command that records who made a change."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "lantian"
 
 
 def environment() -> Environment:

@@ -1,7 +1,6 @@
 """CLI commands of `crawler` (registered on the `lantian` app)."""
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from core.config import ConfigError
+from core.environment import login_name
 from crawler.evidence import cli as evidence_cli
 
 
@@ -124,20 +124,13 @@ def _load_detector_frozen() -> None:
     freeze_loaded()
 
 
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "lantian"
-
-
 def capture(
     url: list[str] = typer.Argument(..., help="The page to capture (several may be given)."),
     browser: bool = typer.Option(
         False, "--browser", help="Load the page in Chromium (pages that a platform config renders always are)."
     ),
     note: str = typer.Option("", "--note", help="Why it is captured (a phone call, a letter, ...); kept on the lead."),
-    by: str = typer.Option(_current_user(), "--by", help="Who captures it (recorded on the lead)."),
+    by: str = typer.Option(login_name(), "--by", help="Who captures it (recorded on the lead)."),
     endpoints: Path | None = typer.Option(
         None, "--endpoints", help="JSON {platform: base_url} overriding base URLs, e.g. data/simulator/endpoints.json."
     ),
