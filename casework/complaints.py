@@ -30,6 +30,7 @@ from core.lead import STATUSES, Lead, Listing, iso_utc
 from core.lead import lead_id as lead_id_of
 from core.settings import data_dir
 from core.sqlite import open_database, transaction
+from core.visible import shown
 from index.store import LeadStore
 
 COMPLAINT_STATUSES: tuple[str, ...] = ("open", "ready", "answered")
@@ -344,7 +345,7 @@ def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig
     findings = []
     for number, lead_id in enumerate(complaint.lead_ids, 1):
         lead = store.get(lead_id) or Lead(id=lead_id)
-        where = "所附截图" if lead.platform == SCREENSHOT_PLATFORM else lead.url or ""
+        where = "所附截图" if lead.platform == SCREENSHOT_PLATFORM else shown(lead.url or "")
         sentence = config.closed_statuses[lead.status].format(url=where,
                                                               reason=lead.dismissal_reason or "未发现违法情形")
         findings.append(f"{number}. {where}：{sentence}")

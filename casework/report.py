@@ -23,6 +23,7 @@ from casework.workflow import status_events
 from core.agency import Agency
 from core.labels import LABEL_NAMES_ZH
 from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH
+from core.visible import shown_in_template
 from index.district import UNKNOWN_DISTRICT
 from index.store import LeadStore
 
@@ -152,7 +153,8 @@ def _sections(report: Report) -> list[tuple[str, dict[str, int], dict[str, str]]
 
 
 def write_html(report: Report, path: Path) -> Path:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      finalize=shown_in_template)
     html = env.get_template("report.html").render(
         report=report, sections=[(title, counts, names, bar_chart_svg(counts, names))
                                  for title, counts, names in _sections(report)],

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import regex
+from markupsafe import Markup
 
 INVISIBLE = regex.compile(r"\p{Cf}")
 """One character that draws nothing and changes what a reader sees (category Cf)."""
@@ -32,3 +33,12 @@ def shown(text: str) -> str:
 def invisible_count(text: str) -> int:
     """How many invisible format characters `text` holds."""
     return len(INVISIBLE.findall(text))
+
+
+def shown_in_template(value: Any) -> Any:
+    """The `finalize` of a Jinja environment printing crawled text (the console, the weekly report): every value
+    printed with its invisible format characters shown. Markup (a macro's output) stays markup: showing a character
+    writes only `〈U+…〉`, nothing to escape."""
+    if isinstance(value, Markup):
+        return Markup(shown(str(value)))
+    return shown(value) if isinstance(value, str) else value

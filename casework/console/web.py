@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from casework import workflow
 from casework.console.security import LoginRequired, csrf_token, current_user
@@ -19,7 +18,7 @@ from casework.users import User
 from core.districts import load_districts
 from core.labels import LABEL_NAMES_ZH, LABELS
 from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH, Lead
-from core.visible import shown
+from core.visible import shown_in_template
 from index.store import LeadStore
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,19 +30,11 @@ ACTION_NAMES_ZH: dict[str, str] = {
 }
 
 
-def _finalize(value: Any) -> Any:
-    """Every value a template prints: text with its invisible format characters shown (`core.visible`). Markup (a
-    macro's output) stays markup: showing a character writes only `〈U+…〉`, nothing to escape."""
-    if isinstance(value, Markup):
-        return Markup(shown(str(value)))
-    return shown(value) if isinstance(value, str) else value
-
-
 def environment() -> Environment:
     """The Jinja2 environment: autoescaping on for every template, and invisible format characters shown in every
     value printed (crawled text is hostile: a bidi override makes a title or URL read as something else)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
+                      trim_blocks=True, lstrip_blocks=True, finalize=shown_in_template)
     env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=STATUS_NAMES_ZH, LABELS=LABELS,
                        ACTION_NAMES_ZH=ACTION_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
                        STATUSES=workflow.STATUSES, DISTRICTS=list(load_districts()))
