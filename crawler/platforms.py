@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urljoin, urlsplit
@@ -384,6 +385,14 @@ class PlatformConfig(StrictModel):
         return sorted(host for host in hosts if host)
 
 
+def on_domains(url: str, domains: Iterable[str]) -> bool:
+    """Whether the host of `url` is one of `domains` or a subdomain of one, as Scrapy's offsite filter reads
+    `allowed_domains`: a host that merely contains one (`127.0.0.1.evil.example`, or a domain in another site's
+    query) is another site."""
+    host = (urlsplit(url).hostname or "").lower()
+    return bool(host) and any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
 def _check_http_url(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -475,14 +484,13 @@ class Catalog:
         `allowed_domains` (or a subdomain of one); None when no config describes the URL's site."""
         parts = urlsplit(url)
         origin = (parts.scheme, parts.netloc.lower())
-        host = (parts.hostname or "").lower()
         for platform in self.platforms.values():
             bases = [platform.base_url] if platform.base_url else []
             bases += [start for start in platform.start_urls if urlsplit(start).scheme]
             if any((urlsplit(base).scheme, urlsplit(base).netloc.lower()) == origin for base in bases):
                 return platform
         for platform in self.platforms.values():
-            if any(host == domain or host.endswith("." + domain) for domain in platform.allowed_domains):
+            if on_domains(url, platform.allowed_domains):
                 return platform
         return None
 

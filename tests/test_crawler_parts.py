@@ -146,6 +146,26 @@ def test_invisible_format_characters_of_a_listing_are_counted_and_kept_in_the_it
     assert spider.crawler.stats.get_value("lantian/market/invisible_characters") == 4
 
 
+@pytest.mark.parametrize(("declared", "canonical"), [
+    ("/item/1?spm=a1", "http://127.0.0.1:8600/item/1"),  # the platform's own: taken, tracking stripped
+    ("http://127.0.0.1.evil.example/item/1", "http://127.0.0.1:8600/item/7"),  # another site whose name holds it
+    ("http://evil.example/go?to=127.0.0.1", "http://127.0.0.1:8600/item/7"),  # another site naming it in a query
+])
+def test_a_canonical_link_counts_only_on_the_platforms_own_site(declared: str, canonical: str) -> None:
+    """A listing's `<link rel=canonical>` names its lead (the lead's id, the URL of a takedown request) when it is on
+    the platform's own site: a seller's page may name any other, and a host that merely contains the platform's
+    (`127.0.0.1.evil.example`, or the platform's name in another site's query) is another site."""
+    spider = SweepSpider(platforms="market")
+    spider.crawler = get_crawler()
+    url = "http://127.0.0.1:8600/item/7"
+    body = (f'<html><head><link rel="canonical" href="{declared}"></head><body><h1 class="item-title">商标注册</h1>'
+            '<div class="item-desc">代理</div></body></html>').encode()
+    response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html; charset=utf-8"},
+                            request=Request(url, meta={"platform": "market"}))
+    [item] = list(spider.parse_detail(response))
+    assert item["canonical_url"] == canonical
+
+
 def test_oversized_page_is_cut_and_non_html_skipped() -> None:
     crawler = get_crawler(settings_dict={"LANTIAN_PAGE_CUT_SIZE": 1000})
     guard = ResponseGuardMiddleware.from_crawler(crawler)

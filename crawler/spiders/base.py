@@ -35,6 +35,7 @@ from crawler.platforms import (
     PlatformConfig,
     browser_lacks,
     load_endpoints,
+    on_domains,
     read_keywords_file,
 )
 from crawler.removal import REMOVED_STATUSES, removal_notice
@@ -366,7 +367,7 @@ class PlatformSpider(scrapy.Spider):
         """The final URL without tracking parameters; a same-site `<link rel=canonical>` wins."""
         declared = response.css('link[rel="canonical"]::attr(href)').get() if hasattr(response, "css") else None
         for absolute in self.page_urls(response, [declared] if declared else []):
-            if platform.domains() and any(d in absolute for d in platform.domains()):
+            if on_domains(absolute, platform.domains()):
                 return canonical_url(absolute, platform.strip_params)
         return canonical_url(response.url, platform.strip_params)
 
