@@ -133,7 +133,7 @@ def freeze_loaded() -> None:
     loaded: what the process holds by then (the detector's tables and model, and the libraries they import: some
     360,000 objects) goes to the permanent generation, so that the full garbage collections that detecting
     triggers stop walking it (`gc.freeze`, as CPython's documentation suggests for long-lived processes; measured
-    in `detector/README.md`). Frozen objects are never collected, so `Detector.load` does not do this itself: a
+    in `bench/README.md`). Frozen objects are never collected, so `Detector.load` does not do this itself: a
     program that loads the detector among other things decides for its own heap."""
     gc.collect()
     gc.freeze()

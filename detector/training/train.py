@@ -181,7 +181,7 @@ def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
     Held-out templates still resemble the training ones, so many thresholds look equally good; the highest of
     them keeps precision on wording the models have not seen (hard negatives above all).
     A flagged lawful item weighted above a wrong label (cost 3, 2026-12-04) raised every label's threshold and
-    lost real quoted ads and evaded ones (detector/README.md, "why retraining lost recall").
+    lost real quoted ads and evaded ones (detector/HISTORY.md, "why retraining lost recall").
     """
     f1_list = []
     for threshold in THRESHOLD_GRID:
