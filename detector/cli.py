@@ -52,16 +52,16 @@ def detect(
     """
     err = Console(stderr=True)
     from detector.detector import Detector, freeze_loaded
-    from detector.registry import NOT_DECIDED
+    from detector.registry import warning_about
 
     try:
         detector = Detector.load(config, model_dir, rules_only=rules_only, registry=registry)
     except ConfigError as exc:
         _fail(err, str(exc))
     freeze_loaded()  # this command owns its process: its garbage collections need not walk the detector
-    if detector.registry_problem:
-        err.print(f"warning: {NOT_DECIDED}: {detector.registry_problem}",
-                  style="yellow", markup=False, highlight=False, soft_wrap=True)
+    warning = warning_about(detector.registry_problem)
+    if warning:
+        err.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
     with ExitStack() as stack:
         try:
             source = sys.stdin.buffer if input == "-" else stack.enter_context(open(input, "rb"))

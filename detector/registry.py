@@ -164,5 +164,10 @@ class AgencyRegistry:
 def registry_warning(settings: dict[str, Any] | None = None) -> str | None:
     """The one warning every place that detects gives (the CLI's crawl, capture and complaints, the console's
     complaint form) when the registry of `settings` cannot be read, or None when it can."""
-    problem = AgencyRegistry.problem(settings)
+    return warning_about(AgencyRegistry.problem(settings))
+
+
+def warning_about(problem: str | None) -> str | None:
+    """`registry_warning` for a registry already tried: `problem` is why it could not be read (a loaded
+    `Detector`'s `registry_problem`, as `lantian detect` has it), None when it could."""
     return f"{NOT_DECIDED}: {problem}" if problem else None

@@ -49,7 +49,3 @@ def configured_districts() -> DistrictFinder:
     """The finder of the configured config directory's districts."""
     return district_finder(config_dir())
 
-
-def find_district(*texts: object) -> str | None:
-    """`DistrictFinder.find` with the districts of the configured config directory."""
-    return configured_districts().find(*texts)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from core.settings import project_root
+from core.settings import load_settings, project_root
+from detector.registry import registry_warning
 from lantian.cli import app
 from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
 
@@ -110,6 +111,9 @@ def test_configured_registry_missing_is_a_warning(tmp_path: Path) -> None:
     warning = " ".join(result.stderr.split())
     assert "set registry.path in config/lantian.yaml (or LANTIAN_REGISTRY_PATH)" in warning
     assert "`lantian simulator export`" in warning
+    # Word for word the warning that crawl, capture and complaints give for the same registry.
+    same = registry_warning(load_settings(config / "lantian.yaml"))
+    assert same is not None and warning.startswith(f"warning: {' '.join(same.split())} ")
     assert json.loads(result.stdout)["labels"] == []
 
 

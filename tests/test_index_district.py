@@ -9,25 +9,25 @@ import pytest
 from core.config import ConfigError
 from core.districts import load_districts
 from core.lead import Detection
-from index.district import DistrictFinder, find_district
+from index.district import DistrictFinder, configured_districts
 from index.lead import observation
 
 
 def test_the_first_district_an_address_names_is_the_lead_s() -> None:
-    assert find_district("上海市徐汇区漕溪北路，服务覆盖浦东新区、闵行区") == "徐汇区"
-    assert find_district("上海市静安区南京西路1号（原闸北）") == "静安区"
+    assert configured_districts().find("上海市徐汇区漕溪北路，服务覆盖浦东新区、闵行区") == "徐汇区"
+    assert configured_districts().find("上海市静安区南京西路1号（原闸北）") == "静安区"
 
 
 def test_an_area_written_right_after_its_district_refines_it() -> None:
-    assert find_district("上海市浦东新区临港新片区环湖西二路888号") == "临港新片区"
-    assert find_district("浦东 临港") == "临港新片区"
-    assert find_district("浦东新区张江，临港也有分部") == "浦东新区"
+    assert configured_districts().find("上海市浦东新区临港新片区环湖西二路888号") == "临港新片区"
+    assert configured_districts().find("浦东 临港") == "临港新片区"
+    assert configured_districts().find("浦东新区张江，临港也有分部") == "浦东新区"
 
 
 def test_short_names_count_and_the_address_comes_before_the_seller() -> None:
-    assert find_district("上海 徐汇", "浦东新区某某知识产权代理有限公司") == "徐汇区"
-    assert find_district("", "浦东新区某某知识产权代理有限公司") == "浦东新区"
-    assert find_district(None, "全国可办", "") is None
+    assert configured_districts().find("上海 徐汇", "浦东新区某某知识产权代理有限公司") == "徐汇区"
+    assert configured_districts().find("", "浦东新区某某知识产权代理有限公司") == "浦东新区"
+    assert configured_districts().find(None, "全国可办", "") is None
 
 
 def test_a_lead_is_filed_under_the_district_of_its_location() -> None:
@@ -41,8 +41,8 @@ def test_districts_come_from_the_config_staff_edit(tmp_path: Path, monkeypatch: 
     entities = "districts:\n  苏州工业园区: [园区]\n  浦东新区: []\n"
     (tmp_path / "detector" / "entities.yaml").write_text(entities, "utf-8")
     monkeypatch.setenv("LANTIAN_CONFIG_DIR", str(tmp_path))
-    assert find_district("苏州市园区星湖街") == "苏州工业园区"
-    assert find_district("上海市徐汇区") is None
+    assert configured_districts().find("苏州市园区星湖街") == "苏州工业园区"
+    assert configured_districts().find("上海市徐汇区") is None
     assert DistrictFinder(load_districts(tmp_path)).find("浦东新区") == "浦东新区"
 
 
