@@ -12,9 +12,10 @@ import functools
 import hashlib
 import logging
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import cssselect
 from cssselect import SelectorError
@@ -29,7 +30,39 @@ from scrapy.utils.misc import load_object
 from crawler.browser_xpath import browser_xpath
 from crawler.platforms import split_selector
 
+T = TypeVar("T")
+
 logger = logging.getLogger(__name__)
+
+
+class PageHung(Exception):
+    """A rendered page stopped answering within its bound: a script that never yields, or a layout that never ends.
+    Its request fails at once and is not retried (the same page would hang again; `PageHung` is not among
+    `RETRY_EXCEPTIONS`), and `BrowserContextRecycler` closes its tab, which would otherwise hold the tab and a
+    place in the platform's slot for ever: a page's own waits are timers of the page, and a page busy for ever
+    never fires them."""
+
+
+ANSWER_GRACE_S = 10.0
+"""How long past a wait's own timeout a page has to answer before it counts as hung."""
+
+
+async def within(page: Page, wait: Awaitable[T], seconds: float, what: str) -> T:
+    """`wait`, or `PageHung` when the page has not answered it within `seconds`."""
+    try:
+        return await asyncio.wait_for(wait, seconds)
+    except TimeoutError:
+        raise PageHung(f"{page.url} did not answer in {seconds:.0f} s ({what}): its scripts or its layout never "
+                       "end") from None
+
+
+async def answers(page: Page, seconds: float = ANSWER_GRACE_S) -> bool:
+    """Whether the page's scripts can run within `seconds` (a page busy for ever cannot)."""
+    try:
+        await asyncio.wait_for(page.evaluate("0"), seconds)
+        return True
+    except (TimeoutError, PlaywrightError):
+        return False
 
 
 BLOCKED_ON_LISTING_PAGES = frozenset({"image", "media", "font"})
@@ -284,12 +317,15 @@ async def _wait_in_page(page: Page, selectors: Sequence[str], timeout_ms: int) -
 
 async def render_detail(page: Page, wait_for: tuple[str, ...], timeout_ms: int) -> None:
     """Wait until one of `wait_for` (the listing's fields, or its take-down notice) is in the DOM and the page's
-    images have loaded."""
-    if not await _wait_in_page(page, wait_for, timeout_ms):
+    images have loaded. A page that does not answer these waits within their timeout and `ANSWER_GRACE_S` is
+    `PageHung`."""
+    if not await within(page, _wait_in_page(page, wait_for, timeout_ms), 2 * timeout_ms / 1000 + ANSWER_GRACE_S,
+                        "waiting for its fields"):
         logger.debug("none of %r on %s after %d ms", wait_for, page.url, timeout_ms)
         return
     try:
-        if not await page.evaluate(IMAGES_SETTLED, timeout_ms):
+        if not await within(page, page.evaluate(IMAGES_SETTLED, timeout_ms), timeout_ms / 1000 + ANSWER_GRACE_S,
+                            "waiting for its images"):
             logger.debug("images of %s still loading after %d ms", page.url, timeout_ms)
     except PlaywrightError as exc:
         logger.debug("could not wait for the images of %s: %s", page.url, exc)
@@ -334,7 +370,8 @@ async def render_listing(
 
     Each round is one script in the page (a click and a MutationObserver), not a series of driver round trips
     and animation-frame polls: a feed page of 60 cards renders in less than half the time. A page that ignores a
-    script's click (it wants a trusted event) gets Playwright's real mouse clicks from then on."""
+    script's click (it wants a trusted event) gets Playwright's real mouse clicks from then on. A page that does not
+    answer a round within `settle_ms` and `ANSWER_GRACE_S` is `PageHung`."""
     if not await _wait_for_any_element(page, (wait_for,), timeout_ms):
         return 0
     button = dom_selector(load_more) if load_more else None
@@ -349,8 +386,9 @@ async def render_listing(
             except PlaywrightError:
                 break
         try:
-            count, grew, button_shown = await page.evaluate(
-                LOAD_MORE, {**arguments, "act": not trusted, "before": count})
+            count, grew, button_shown = await within(
+                page, page.evaluate(LOAD_MORE, {**arguments, "act": not trusted, "before": count}),
+                settle_ms / 1000 + ANSWER_GRACE_S, "loading more cards")
         except PlaywrightError as exc:  # e.g. the button navigated away
             logger.debug("loading more on %s stopped: %s", page.url, exc)
             break

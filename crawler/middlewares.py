@@ -21,7 +21,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-from crawler.browser import DOCUMENT_LATENCY, INNER_INIT_CALLBACK, time_document
+from crawler.browser import DOCUMENT_LATENCY, INNER_INIT_CALLBACK, PageHung, time_document
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +293,8 @@ class BrowserContextRecycler:
 
     Reusing tabs is what makes one Chromium fast on a small machine: every new tab costs Chromium a renderer
     process and the Playwright driver a round of set-up, about half of the CPU of a rendered page. A tab whose
-    request failed, or whose renderer crashed, is closed rather than reused.
+    request failed, or whose renderer crashed, is closed rather than reused; one whose page hung
+    (`crawler.browser.PageHung`) is counted too (`lantian/browser/pages_hung`).
 
     Requests with `meta["playwright"]` wait for a tab of their download slot (at most
     PLAYWRIGHT_MAX_PAGES_PER_CONTEXT open at a time): an idle one of the slot's current context, or leave to open a
@@ -360,6 +361,9 @@ class BrowserContextRecycler:
         return response
 
     async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> None:
+        if isinstance(exception, PageHung):
+            self.stats.inc_value("lantian/browser/pages_hung", spider=spider)
+            logger.warning("Closed the tab of %s: %s", request.url, exception)
         page = request.meta.pop("playwright_page", None)
         if page is not None:
             await self._close_quietly(page)

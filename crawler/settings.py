@@ -111,6 +111,7 @@ EVIDENCE_DIR = None  # <data dir>/evidence
 EVIDENCE_WARC_MAX_BYTES = DEFAULT_MAX_BYTES
 EVIDENCE_SCREENSHOTS = True  # flagged listings are screenshotted through the engine
 EVIDENCE_BROWSER_SCREENSHOTS = True  # evidence pages fetched through scrapy-playwright are screenshotted
+EVIDENCE_SCREENSHOT_TIMEOUT = 30.0  # seconds an evidence screenshot may take (crawler/evidence/screenshot.py)
 
 # Distributed crawl (crawler/distributed): the sweep and worker ids are given per run by `lantian cluster crawl`.
 LANTIAN_SWEEP_ID = None

@@ -16,7 +16,7 @@ from scrapy_playwright.page import PageMethod
 
 from core.browser import HEADLESS_SHELL, chromium_path, launch_options
 from core.settings import config_dir
-from crawler.browser import render_detail
+from crawler.browser import ANSWER_GRACE_S, PageHung, render_detail
 from crawler.evidence.screenshot import (
     MAX_CAPTURE_HEIGHT,
     MAX_CAPTURE_WIDTH,
@@ -275,3 +275,49 @@ def test_a_page_wider_than_the_capture_limit_is_captured_from_its_left_edge_in_s
     [line] = archive.find("http://market.test/item/wide")
     assert line["cut_width_at"] == MAX_CAPTURE_WIDTH and line["page_width"] == shot.page_width
     assert "cut_at" not in line and "Chromium stalls" in line["cut_why"]
+
+
+BUSY_FOR = "(ms) => setTimeout(() => { const end = Date.now() + ms; while (Date.now() < end); }, 0)"
+
+
+@pytest.mark.browser
+def test_a_screenshot_the_page_keeps_from_finishing_is_given_up_after_its_timeout_and_said_why():
+    """A page busy for longer than the screenshot may take (its layout or a script) gets no screenshot, and says so;
+    the page still answers afterwards, so its request goes on (the old capture waited for as long as the page was
+    busy, which a hostile page makes for ever)."""
+
+    async def capture() -> tuple[PageShot, float]:
+        async with chromium() as browser:
+            tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+            await tab.set_content(LISTING.format(height=300))
+            await tab.evaluate(BUSY_FOR, 4000)
+            started = time.monotonic()
+            shot = await full_page_png(tab, 1)
+            return shot, time.monotonic() - started
+
+    shot, seconds = asyncio.run(capture())
+    assert shot.png is None and shot.timed_out and "within 1 s (EVIDENCE_SCREENSHOT_TIMEOUT)" in shot.error
+    assert seconds < 1 + ANSWER_GRACE_S
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("step", ["fields", "screenshot"])
+def test_a_page_whose_script_never_yields_is_a_hung_page_within_its_bounds(step: str):
+    """A script that never yields holds a tab for ever: every wait inside the page (for its fields, its images, the
+    screenshot) ends with `PageHung` within its timeout and `ANSWER_GRACE_S`, so its request ends and its tab is
+    closed."""
+
+    async def hang() -> float:
+        async with chromium() as browser:
+            tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+            await tab.set_content(LISTING.format(height=300))
+            await tab.evaluate("() => setTimeout(() => { for (;;); }, 0)")
+            started = time.monotonic()
+            with pytest.raises(PageHung, match="did not answer|no longer answers"):
+                if step == "fields":
+                    await render_detail(tab, ("#never",), 1000)
+                else:
+                    await full_page_png(tab, 1)
+            return time.monotonic() - started
+
+    assert asyncio.run(hang()) < 2 + ANSWER_GRACE_S + 5

@@ -6,7 +6,8 @@ recorded (every status, so a 404 of a removed listing is evidence too); their re
 `meta["evidence_record"]`. For evidence requests rendered by scrapy-playwright (`meta["playwright"]`), the
 middleware appends a full-page screenshot PageMethod and stores its PNG (`screenshot_path`, `screenshot_sha256`
 in the record; a page cut at `MAX_CAPTURE_HEIGHT` or `MAX_CAPTURE_WIDTH` is logged and counted as
-`evidence/screenshots_cut`, a capture Chromium refused leaves `screenshot_error` in the record instead). When
+`evidence/screenshots_cut`, a capture Chromium refused leaves `screenshot_error` in the record instead, one that did
+not finish within EVIDENCE_SCREENSHOT_TIMEOUT seconds is counted as `evidence/screenshot_timeouts` too). When
 the spider closes it signs a checkpoint of the log's head (`crawler.evidence.anchor`).
 """
 from __future__ import annotations
@@ -64,7 +65,7 @@ class EvidenceMiddleware:
     """Writes raw body, WARC records and log lines for each evidence request; settings:
 
     EVIDENCE_ENABLED, EVIDENCE_DIR, EVIDENCE_WARC_MAX_BYTES, EVIDENCE_BROWSER_SCREENSHOTS (screenshot
-    scrapy-playwright evidence pages); their defaults are in crawler/settings.py.
+    scrapy-playwright evidence pages), EVIDENCE_SCREENSHOT_TIMEOUT; their defaults are in crawler/settings.py.
     """
 
     def __init__(self, archive: EvidenceArchive, crawler: Crawler) -> None:
@@ -72,6 +73,7 @@ class EvidenceMiddleware:
         assert crawler.stats is not None
         self.stats = crawler.stats
         self.browser_screenshots = crawler.settings.getbool("EVIDENCE_BROWSER_SCREENSHOTS")
+        self.screenshot_timeout = crawler.settings.getfloat("EVIDENCE_SCREENSHOT_TIMEOUT")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EvidenceMiddleware:
@@ -88,7 +90,7 @@ class EvidenceMiddleware:
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         if self.browser_screenshots and request.meta.get("evidence") and request.meta.get("playwright"):
-            ensure_screenshot_method(request.meta)
+            ensure_screenshot_method(request.meta, self.screenshot_timeout)
 
     async def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         if not request.meta.get("evidence"):
@@ -103,6 +105,8 @@ class EvidenceMiddleware:
             if page_shot is not None and page_shot.png is None:
                 logger.warning("No screenshot of %s: %s", response.url, page_shot.error)
                 record["screenshot_error"] = page_shot.error
+                if page_shot.timed_out:
+                    self.stats.inc_value("evidence/screenshot_timeouts")
             elif page_shot is not None and page_shot.png is not None:
                 shot = await maybe_deferred_to_future(deferToThread(
                     self.archive.record_screenshot, response.url, page_shot.png, "scrapy-playwright",

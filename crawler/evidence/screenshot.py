@@ -13,11 +13,13 @@ navigation, and captured as drawn: capturing beyond the viewport lays out and dr
 
 A page taller than `MAX_CAPTURE_HEIGHT` is captured from its top down to that height, one wider than
 `MAX_CAPTURE_WIDTH` from its left edge to that width, and the cut is recorded with the screenshot (`PageShot.cut`);
-a capture Chromium refuses costs the screenshot only, never the page's raw body, WARC record or listing
-(`PageShot.error`).
+a capture Chromium refuses, or does not finish within the screenshot's timeout (`EVIDENCE_SCREENSHOT_TIMEOUT`),
+costs the screenshot only, never the page's raw body, WARC record or listing (`PageShot.error`). A page that after
+such a timeout no longer answers at all is `crawler.browser.PageHung`: its request ends and its tab is closed.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import math
 import weakref
@@ -29,7 +31,8 @@ from playwright.async_api import Error as PlaywrightError
 from scrapy import Request
 from scrapy_playwright.page import PageMethod
 
-from crawler.browser import STORED_IMAGES, render_detail, show_as_crawled
+from crawler.browser import STORED_IMAGES, PageHung, answers, render_detail, show_as_crawled
+from crawler.settings import EVIDENCE_SCREENSHOT_TIMEOUT
 
 SCREENSHOT_METHOD = "screenshot"
 """Playwright's own screenshot method: a spider's page method by this name counts as the page's screenshot."""
@@ -53,6 +56,11 @@ MAX_CAPTURE_HEIGHT = 16384
 cannot capture a page of any height: the simulator's listing with 12,000 reviews (856,892 px) failed every time with
 "Unable to capture screenshot", where its top 16,384 px took 10-17 s on the loaded 2-core machine."""
 
+SCREENSHOT_TIMEOUT_S: float = EVIDENCE_SCREENSHOT_TIMEOUT
+"""The longest an evidence screenshot may take. Chromium lays a page out for its capture without any bound of its
+own: a seller's paragraph of 5 MB of Chinese took 15-20 s on the loaded 2-core machine, and a page whose script never
+yields would hold its tab, and the platform's slot, for ever."""
+
 MAX_CAPTURE_WIDTH = 4096
 """The widest screenshot taken, in CSS pixels (3.2 visitor windows). A seller's unbroken line of 5 MB laid the page
 out 33,554,432 px wide: Chromium spent 89 s on its capture and refused it."""
@@ -67,6 +75,7 @@ class PageShot:
     page_height: int | None = None
     error: str = ""
     page_width: int | None = None
+    timed_out: bool = False
 
     def cut(self) -> dict[str, int | str]:
         """What the evidence log records with a PNG that shows part of its page: the pixels kept and the page's,
@@ -83,7 +92,7 @@ class PageShot:
         return cut
 
 
-async def full_page_png(page: Page) -> PageShot:
+async def full_page_png(page: Page, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> PageShot:
     """The whole page, beyond the viewport, as a lossless PNG: one Chromium capture of the page's content size.
 
     Playwright's `screenshot(full_page=True)` resizes the viewport to the page and back around its capture and has
@@ -94,7 +103,24 @@ async def full_page_png(page: Page) -> PageShot:
     machine a listing page of 1280×1252 cost Chromium ~700 ms of CPU to render and capture beyond a 720-px viewport,
     ~490 ms captured as drawn in a 3000-px one). A page taller than `MAX_CAPTURE_HEIGHT` is captured down to it, one
     wider than `MAX_CAPTURE_WIDTH` across to it;
-    a capture Chromium refuses gives no PNG and its error, so the request and the page it fetched go on."""
+    a capture Chromium refuses gives no PNG and its error, so the request and the page it fetched go on.
+
+    A capture that does not finish within `timeout_s` gives no PNG either (`timed_out`: a capture of the viewport
+    alone waits for the same busy page, measured, so there is none to fall back on), and the tab's next screenshot
+    opens a new DevTools session; a page that then does not answer within `crawler.browser.ANSWER_GRACE_S` is
+    `PageHung`, since reading its content, the next thing its request does, would never end."""
+    try:
+        return await asyncio.wait_for(_capture(page), timeout_s)
+    except TimeoutError:
+        _SESSIONS.pop(page, None)
+    error = f"Chromium did not capture the page within {timeout_s:g} s (EVIDENCE_SCREENSHOT_TIMEOUT)"
+    if not await answers(page):
+        raise PageHung(f"{page.url}: {error}, and the page no longer answers")
+    return PageShot(None, error=error, timed_out=True)
+
+
+async def _capture(page: Page) -> PageShot:
+    """`full_page_png` without its time bound."""
     try:
         session = await page_session(page)
         metrics = await session.send("Page.getLayoutMetrics")
@@ -136,9 +162,9 @@ async def page_session(page: Page, *, renew: bool = False) -> CDPSession:
     return session
 
 
-def screenshot_page_method() -> PageMethod:
+def screenshot_page_method(timeout_s: float = SCREENSHOT_TIMEOUT_S) -> PageMethod:
     """The PageMethod to add to `meta["playwright_page_methods"]` so the evidence middleware stores a screenshot."""
-    return PageMethod(full_page_png)
+    return PageMethod(full_page_png, timeout_s)
 
 
 def takes_screenshot(method: Any) -> bool:
@@ -147,7 +173,7 @@ def takes_screenshot(method: Any) -> bool:
     return name is full_page_png or name == SCREENSHOT_METHOD
 
 
-def ensure_screenshot_method(meta: dict[str, Any]) -> None:
+def ensure_screenshot_method(meta: dict[str, Any], timeout_s: float = SCREENSHOT_TIMEOUT_S) -> None:
     """Add `screenshot_page_method()` to a Playwright request's page methods unless it already takes a screenshot.
 
     It goes last, so the screenshot shows the page after the spider's own page methods (scrolling, waiting) ran.
@@ -157,9 +183,9 @@ def ensure_screenshot_method(meta: dict[str, Any]) -> None:
     if any(takes_screenshot(method) for method in values):
         return
     if isinstance(methods, dict):
-        meta["playwright_page_methods"] = {**methods, "lantian_evidence_screenshot": screenshot_page_method()}
+        meta["playwright_page_methods"] = {**methods, "lantian_evidence_screenshot": screenshot_page_method(timeout_s)}
     else:
-        meta["playwright_page_methods"] = [*methods, screenshot_page_method()]
+        meta["playwright_page_methods"] = [*methods, screenshot_page_method(timeout_s)]
 
 
 def screenshot_from_meta(meta: dict[str, Any]) -> PageShot | None:
