@@ -73,8 +73,9 @@ def add_user(
                                  help="At least 8 characters (prompted when not given)."),
     users: Path | None = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
 ) -> None:
-    """Add a console user or reset their password/role (stores an Argon2id hash, never the password; a reset ends
-    the user's open console sessions)."""
+    """Add a console user or reset their password or role.
+
+    Stores an Argon2id hash, never the password; a reset ends the user's open console sessions."""
     from casework.users import save_user, users_path
 
     with user_errors():
@@ -169,8 +170,9 @@ def recheck(
     out: Path | None = typer.Option(None, help="Per-URL result CSV (default <data dir>/casework/rechecks/"
                                                   "recheck-<time>.csv)."),
 ) -> None:
-    """Re-fetch takedown_requested leads whose deadline passed and mark them removed, persisting or
-    resolved_by_edit (still online, but the detector finds no violation any more); writes a per-URL CSV."""
+    """Re-fetch takedown_requested leads past their deadline and mark each removed, persisting or resolved_by_edit.
+
+    resolved_by_edit: still online, but the detector finds no violation any more. Writes a per-URL CSV."""
     from datetime import datetime
 
     from casework.config import load_recheck_config, load_takedown_config
@@ -370,8 +372,10 @@ def agencies_watchlist(
     months: int = typer.Option(12, "--months", min=1, max=120, help="Violations confirmed in the last N months."),
     out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/watchlists)."),
 ) -> None:
-    """The 快速预审 watch list for the IP protection centre (CSV and XLSX): agencies with violations confirmed in the
-    period, with codes, licence status, violations, lead numbers and evidence hashes."""
+    """The 快速预审 watch list for the IP protection centre (CSV and XLSX).
+
+    Agencies with violations confirmed in the period, with codes, licence status, violations, lead numbers and
+    evidence hashes."""
     from casework.agencies import load_registry
     from casework.watchlist import watched_agencies, write_watchlist_csv, write_watchlist_xlsx
     from core.settings import data_dir

@@ -141,8 +141,10 @@ def reply(
     out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/replies)."),
     by: str = typer.Option(login_name(), "--by", help="Who answers (audited)."),
 ) -> None:
-    """Write the answer to the complainant (DOCX and text, config/casework/complaints.yaml), once every lead the
-    complaint names is closed; recorded in the complaint's and the leads' audit trails."""
+    """Write the answer to the complainant (DOCX and text), once every lead the complaint names is closed.
+
+    Its wording is config/casework/complaints.yaml; the answer is recorded in the complaint's and the leads' audit
+    trails."""
     from casework.complaints import answer, load_complaints_config
     from casework.config import load_takedown_config
     from core.settings import data_dir

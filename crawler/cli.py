@@ -144,9 +144,11 @@ def capture(
         hidden=True,
     ),
 ) -> None:
-    """Capture single pages as leads: fetched like a sweep (politeness, WARC, raw body, screenshot, evidence log),
-    read with the platform's config or by main-content extraction, detected, and stored with `source: capture`
-    even when no label fires. Every attempt is logged in <data dir>/capture/attempts.jsonl."""
+    """Capture single pages as leads (a link someone sent, an ad found by hand), even when no label fires.
+
+    Each page is fetched like a sweep (politeness, WARC, raw body, screenshot, evidence log), read with the
+    platform's config or by main-content extraction, detected, and stored with `source: capture`. Every attempt is
+    logged in <data dir>/capture/attempts.jsonl."""
     from urllib.parse import urlsplit
 
     from rich.text import Text

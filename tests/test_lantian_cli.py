@@ -1,12 +1,15 @@
 """The `lantian` entry point: every part's commands, and a start that imports only the part a command belongs to."""
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from importlib import import_module
 from pathlib import Path
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from lantian.cli import COMMANDS, app
 
@@ -52,3 +55,23 @@ def test_the_script_runs_a_part_with_a_single_command_and_lists_every_command() 
                              env={"COLUMNS": "200", "PATH": ""})
     assert listing.returncode == 0, listing.stderr
     assert all(f"│ {name} " in listing.stdout for names in COMMANDS.values() for name in names), listing.stdout
+
+
+def summaries(group: TyperGroup, path: str = "lantian") -> dict[str, str]:
+    """Every command's first help paragraph, as `lantian --help` and each group's help list them."""
+    context = click.Context(group)
+    found = {}
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None
+        found[f"{path} {name}"] = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
+        if isinstance(command, TyperGroup):
+            found.update(summaries(command, f"{path} {name}"))
+    return found
+
+
+def test_every_command_is_summed_up_in_one_line() -> None:
+    # Typer's rich help keeps a summary's line breaks in the command lists, so a summary wrapped in the docstring
+    # shows as broken lines in `lantian --help`.
+    listed = summaries(typer.main.get_command(app))  # type: ignore[arg-type]
+    assert {path: summary for path, summary in listed.items() if "\n" in summary or not summary} == {}

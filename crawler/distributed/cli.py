@@ -147,8 +147,9 @@ def work(
     summary_json: Path | None = SUMMARY_JSON,
     quiet: bool = QUIET,
 ) -> None:
-    """Run one worker: crawl from the shared frontier (detector, evidence and leads in this worker) until the
-    whole sweep is done. Start as many as you like, on any machine, at any time."""
+    """Run one worker: crawl from the shared frontier until the whole sweep is done.
+
+    The detector, evidence and leads run in this worker. Start as many as you like, on any machine, at any time."""
     from crawler.distributed.run import run_worker
 
     _run_worker(Console(), redis_url, sweep, heartbeat, stale_after, max_images, setting, summary_json, quiet,
@@ -171,8 +172,9 @@ def crawl(
     summary_json: Path | None = SUMMARY_JSON,
     quiet: bool = QUIET,
 ) -> None:
-    """Seed and work in one process (`lantian crawl --distributed`): run the same command on several machines;
-    they share one frontier, and each URL is fetched once."""
+    """Seed and work in one process (`lantian crawl --distributed`).
+
+    Run the same command on several machines: they share one frontier, and each URL is fetched once."""
     from crawler.distributed.run import crawl_distributed
 
     _run_worker(Console(), redis_url, sweep, heartbeat, stale_after, max_images, setting, summary_json, quiet,

@@ -70,8 +70,9 @@ def _print_problems(report: VerifyReport) -> None:
 
 @evidence_app.command("verify")
 def verify(data_dir_option: DataDirOption = None) -> None:
-    """Re-hash every evidence file and every log line, and check the log against its signed checkpoints; exit 1 if
-    anything was altered, removed or re-chained, or if no checkpoint anchors the log."""
+    """Re-hash every evidence file and log line and check the log against its signed checkpoints.
+
+    Exit status 1 if anything was altered, removed or re-chained, or if no checkpoint anchors the log."""
     archive = _archive(data_dir_option)
     if archive.log.line_count() == 0 and not archive.blobs.root.exists():
         console.print(f"No evidence recorded under {archive.root}.", soft_wrap=True)
@@ -112,8 +113,9 @@ def verify(data_dir_option: DataDirOption = None) -> None:
 
 @evidence_app.command("anchor")
 def anchor(data_dir_option: DataDirOption = None) -> None:
-    """Sign a checkpoint of the log's head now and print the head for the case file (refused when the log is
-    broken: run `lantian evidence verify`)."""
+    """Sign a checkpoint of the log's head now and print the head for the case file.
+
+    Refused when the log is broken: run `lantian evidence verify`."""
     archive = _archive(data_dir_option)
     if archive.log.line_count() == 0:
         console.print(f"No evidence recorded under {archive.root}.", soft_wrap=True)

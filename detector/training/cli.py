@@ -147,8 +147,7 @@ def evaluate(
         bool, typer.Option("--write-card", help="Rewrite MODEL_CARD.md of the model dir with these figures.")
     ] = False,
 ) -> None:
-    """Score the detector and the keyword baseline on the test split, its obfuscated copy and the real-world test
-    split.
+    """Score the detector and the keyword baseline on the test split, its obfuscated copy and the real test split.
 
     Prints per-label precision/recall/F1, macro-F1, the false-positive rate on hard negatives, and recall on the
     obfuscated positives next to the clean recall; then, on the real-world test split (`real/items.jsonl` of the
