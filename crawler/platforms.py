@@ -376,6 +376,14 @@ class PlatformConfig(StrictModel):
             )
         return urljoin(self.base_url, url)
 
+    def check_urls(self) -> None:
+        """Fail before crawling, with a ConfigError naming the platform, when a start or search URL is a path and
+        the platform has no base URL to resolve it against."""
+        for url in self.start_urls:
+            self.absolute(url)
+        if self.search is not None:
+            self.absolute(self.search.url)
+
     def domains(self) -> list[str]:
         if self.allowed_domains:
             return list(self.allowed_domains)

@@ -113,10 +113,7 @@ def run_sweep(
     catalog = Catalog(endpoints=endpoint_map)
     selected = catalog.select(list(platforms) if platforms else None)
     for platform in selected:
-        for url in platform.start_urls:
-            platform.absolute(url)
-        if platform.search is not None:
-            platform.absolute(platform.search.url)
+        platform.check_urls()
     names = [p.name for p in selected]
     base = _log_settings("crawl")
     log_file = base["LOG_FILE"]

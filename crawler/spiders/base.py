@@ -88,10 +88,7 @@ class PlatformSpider(scrapy.Spider):
         self.keyword_override: list[str] | None = keywords
         self.max_pages = int(max_pages) if max_pages not in (None, "") else None
         for platform in self.platforms.values():
-            for url in platform.start_urls:
-                platform.absolute(url)
-            if platform.search is not None:
-                platform.absolute(platform.search.url)
+            platform.check_urls()
         self.allowed_domains = sorted({d for p in self.platforms.values() for d in p.domains()})
         self.seen: SeenStore | None = None
 
