@@ -19,6 +19,7 @@ from core.agency import Agency, IndicatorPoints, Licence
 from core.config import ConfigError
 from core.lead import Lead
 from detector.registry import AgencyRegistry
+from index.query import LeadQuery
 from index.store import MAX_AGENCIES, LeadStore
 
 # Statuses of leads nobody has decided on yet: they count only as a weaker signal (`unreviewed_factor`).
@@ -148,8 +149,6 @@ def refresh(store: LeadStore, config: RiskConfig, *, use_images: bool = True,
     Agencies from an earlier run whose leads now belong to another group are kept (the index is not ours to
     delete from) but marked `superseded`, with no leads and no risk level, so lists and reports skip them.
     """
-    from index import LeadQuery
-
     problem = None
     if registry is None:
         registry, problem = load_registry()

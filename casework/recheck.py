@@ -33,6 +33,7 @@ from crawler.page_data import HtmlFields, PageDataError, read_fields
 from crawler.platforms import DetailSelectors
 from crawler.refetch import Refetched, RefetchTarget, refetch
 from crawler.removal import REMOVED_STATUSES, removal_notice
+from index.query import LeadQuery
 from index.store import LeadStore
 
 
@@ -175,8 +176,6 @@ def recheck_leads(store: LeadStore, config: RecheckConfig, *, by: str = "recheck
                   ignore_deadline: bool = False, render: bool = True, now: datetime | None = None,
                   progress: Any = None, detector: Any = None) -> list[Verdict]:
     """Re-check every due lead; returns one verdict per lead checked."""
-    from index import LeadQuery
-
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen")
     leads = list(due(store.iter_leads(query), stamp, ignore_deadline=ignore_deadline))
@@ -202,8 +201,6 @@ class NotDue:
 
 
 def not_due(store: LeadStore, now: datetime | None = None, statuses: list[str] | None = None) -> NotDue:
-    from index import LeadQuery
-
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     deadlines = [lead.takedown_deadline for lead in
                  store.iter_leads(LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen"))

@@ -19,16 +19,16 @@ from casework.complaints import (
 )
 from casework.config import RiskConfig
 from casework.export import safe_cell
-from casework.workflow import status_events
+from casework.workflow import NOTICED_STATUSES, status_events
 from core.agency import Agency
 from core.labels import LABEL_NAMES_ZH
 from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH
 from core.visible import shown_in_template
 from index.district import UNKNOWN_DISTRICT
+from index.query import LeadQuery
 from index.store import LeadStore
 
 TEMPLATES = Path(__file__).parent / "templates"
-OUTCOMES: tuple[str, ...] = ("takedown_requested", "removed", "persisting", "resolved_by_edit")
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,6 @@ def _with_unknown(counts: dict[str, int], total: int) -> dict[str, int]:
 
 
 def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_images: bool = True) -> Report:
-    from index import LeadQuery
-
     in_period = LeadQuery(date_field="first_seen", since=period.since, until=period.until)
     total = store.count(in_period)
     all_leads = list(store.iter_leads(LeadQuery()))
@@ -92,9 +90,9 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
             repeat += 1
         else:
             new += 1
-    outcomes_in_period = dict.fromkeys(OUTCOMES, 0)
+    outcomes_in_period = dict.fromkeys(NOTICED_STATUSES, 0)
     for lead in all_leads:
-        for event in status_events(lead, OUTCOMES):
+        for event in status_events(lead, NOTICED_STATUSES):
             if period.since <= str(event.get("at") or "") <= period.until:
                 outcomes_in_period[event["to"]] += 1
     status_now = store.counts(by="status")
@@ -110,7 +108,7 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
         by_status=store.counts(by="status", query=in_period),
         agencies_active=active, agencies_new=new, agencies_repeat=repeat,
         outcomes_in_period=outcomes_in_period,
-        outcomes_total={key: status_now.get(key, 0) for key in OUTCOMES},
+        outcomes_total={key: status_now.get(key, 0) for key in NOTICED_STATUSES},
         triggered=[a for a in agencies if a.triggered],
         by_source=store.counts(by="source", query=in_period),
         complaints_by_status=complaints["status"], complaints_by_age=complaints["age"],
@@ -176,7 +174,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
                 ("其中新机构", report.agencies_new), ("其中再犯机构", report.agencies_repeat),
                 (f"达到触发等级（{report.trigger_class}及以上）机构", len(report.triggered))):
         summary.append(list(row))
-    for key in OUTCOMES:
+    for key in NOTICED_STATUSES:
         summary.append([f"当前{STATUS_NAMES_ZH[key]}", report.outcomes_total[key]])
     for title, counts, names in _sections(report):
         sheet = workbook.create_sheet(title)

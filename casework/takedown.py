@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from casework import workflow
 from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
 from casework.export import clipped, resolve_path, write_csv, xml_safe
@@ -29,6 +30,7 @@ from core.lead import Lead
 from core.settings import config_dir
 from core.visible import shown
 from crawler.platforms import Operator, load_platform
+from index.query import LeadQuery
 from index.store import LeadStore
 
 # A CJK TrueType font from Debian's fonts-wqy-microhei (scripts/install-system-deps.sh); reportlab embeds the
@@ -36,8 +38,6 @@ from index.store import LeadStore
 PDF_FONT = "WenQuanYiMicroHei"
 PDF_FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 MISSING_GLYPH = "□"
-# The statuses a takedown notice was sent for (the register reads their leads).
-NOTICED_STATUSES = ["takedown_requested", "removed", "persisting", "resolved_by_edit"]
 
 
 @dataclass(frozen=True)
@@ -379,8 +379,6 @@ def _send(store: LeadStore, letter: Letter, leads: list[Lead], config: TakedownC
           by: str, when: datetime) -> TakedownResult:
     """Write the letter's documents, then move its leads to takedown_requested with the notice recorded (the
     documents come first, so a failure while writing changes no lead)."""
-    from casework import workflow
-
     files = write_package(letter, out_dir)
     stamp = when.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     record = {"reference": letter.reference, "number": letter.notice.number, "title": letter.title, "date": stamp,
@@ -408,8 +406,6 @@ def request_takedowns(store: LeadStore, platform: str, config: TakedownConfig, o
 
     Returns None when the platform has no confirmed leads.
     """
-    from index import LeadQuery
-
     when = when or datetime.now(UTC)
     leads = list(store.iter_leads(LeadQuery(statuses=["confirmed"], platforms=[platform], sort="first_seen",
                                             descending=False)))
@@ -437,8 +433,6 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
                        when: datetime | None = None) -> list[TakedownResult]:
     """A numbered follow-up notice for the platform's `persisting` leads, one per first request they were in,
     citing it; the leads move back to takedown_requested with a new deadline."""
-    from index import LeadQuery
-
     when = when or datetime.now(UTC)
     groups: dict[str, list[Lead]] = {}
     firsts: dict[str, dict[str, Any]] = {}
@@ -466,10 +460,8 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
 def register(store: LeadStore, platform: str | None = None) -> list[dict[str, Any]]:
     """The register of requests: every notice sent (first requests and follow-ups), oldest first, with how many
     listings it named and which request a follow-up cites."""
-    from index import LeadQuery
-
     entries: dict[str, dict[str, Any]] = {}
-    query = LeadQuery(statuses=NOTICED_STATUSES, platforms=[platform] if platform else [])
+    query = LeadQuery(statuses=list(workflow.NOTICED_STATUSES), platforms=[platform] if platform else [])
     for lead in store.iter_leads(query):
         for notice in lead.takedown_notices:
             entry = entries.setdefault(notice["reference"], {**notice, "lead_ids": []})

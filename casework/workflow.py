@@ -14,11 +14,11 @@ from typing import Any
 from core.lead import STATUS_NAMES_ZH, STATUSES, AuditEvent, Lead
 from index.store import LeadStore
 
+# Statuses of a lead whose platform was sent a takedown request: the request and each outcome a re-check finds.
+NOTICED_STATUSES: tuple[str, ...] = ("takedown_requested", "removed", "persisting", "resolved_by_edit")
 # Statuses that mean a reviewer (or a supervisor) confirmed the violation: cases, positive training examples and
 # confirmed violations of an agency.
-CONFIRMED_STATUSES: tuple[str, ...] = (
-    "confirmed", "takedown_requested", "removed", "persisting", "resolved_by_edit",
-)
+CONFIRMED_STATUSES: tuple[str, ...] = ("confirmed", *NOTICED_STATUSES)
 
 FIELD_NAMES_ZH: dict[str, str] = {"assignee": "承办人", "district": "所属区"}
 

@@ -159,9 +159,9 @@ class SharedLeadStore:
         return cls._store
 
     @classmethod
-    async def run(cls, write: Callable[[Any], T]) -> T:
+    async def run(cls, write: Callable[[LeadStore], T]) -> T:
         """`write(store)` in the writer thread, after the writes submitted before it."""
-        assert cls._writer is not None, "SharedLeadStore.acquire() first"
+        assert cls._writer is not None and cls._store is not None, "SharedLeadStore.acquire() first"
         return await asyncio.get_running_loop().run_in_executor(cls._writer, write, cls._store)
 
     @classmethod

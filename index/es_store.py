@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
 from core.agency import Agency
-from core.lead import Detection, Lead, LeadDocument, Listing
+from core.lead import Detection, Lead, LeadDocument, Listing, iso_utc, lead_id_of
 from core.settings import ElasticsearchSettings
 from index import cluster, es_query
 from index import lead as leads
@@ -233,14 +233,13 @@ class EsLeadStore(LeadStore):
 
     def record_seen(self, listing: Listing) -> Lead | None:
         """Like `LeadStore.record_seen`; None also while the operation waits in the spool."""
-        op = {"op": "seen", "id": listing.get("id") or leads.lead_id(listing.get("canonical_url") or listing["url"]),
-              "at": leads.iso_utc(listing.get("fetched_at"))}
+        op = {"op": "seen", "id": lead_id_of(listing), "at": iso_utc(listing.get("fetched_at"))}
         return self.spooled.write_or_spool(
             [op], lambda: LeadStore.record_seen(self, {"id": op["id"], "fetched_at": op["at"]}))
 
     def mark_removed(self, lead_id: str, at: Any = None) -> Lead | None:
         """Like `LeadStore.mark_removed`; None also while the operation waits in the spool."""
-        op = {"op": "removed", "id": lead_id, "at": leads.iso_utc(at)}
+        op = {"op": "removed", "id": lead_id, "at": iso_utc(at)}
         return self.spooled.write_or_spool([op], lambda: LeadStore.mark_removed(self, lead_id, op["at"]))
 
     def _apply_now(self, ops: list[Operation]) -> None:

@@ -6,7 +6,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from core.lead import Detection
+from core.lead import Detection, lead_id, lead_id_of
 
 DOCUMENT = {
     "id": "L1", "labels": ["insider_channel"], "scores": {"insider_channel": 0.91, "impersonation": 0.02},
@@ -40,3 +40,10 @@ def test_a_score_that_is_not_a_number_from_0_to_1_is_refused_where_the_detection
     # abort its whole batch with "NOT NULL constraint failed: leads.risk", losing every lead written with it.
     with pytest.raises(ValidationError, match=field):
         Detection.model_validate({**DOCUMENT, field: value})
+
+
+def test_a_listing_is_seen_for_the_lead_of_its_own_id_else_of_its_canonical_url_else_of_its_url() -> None:
+    canonical, final = "http://market.example/item/7", "http://market.example/item/7?from=search"
+    assert lead_id_of({"id": "L7", "canonical_url": canonical}) == "L7"
+    assert lead_id_of({"canonical_url": canonical, "url": final}) == lead_id(canonical)
+    assert lead_id_of({"url": final}) == lead_id(final) != lead_id(canonical)
