@@ -16,7 +16,7 @@ from core.config import ConfigError
 from crawler.distributed.config import DistributedConfig, load_config
 
 if TYPE_CHECKING:
-    from crawler.distributed.run import WorkerReport
+    from crawler.distributed.run import SweepStatus, WorkerReport
 
 cluster = typer.Typer(
     help="Distributed crawling: one Redis frontier (scrapy-redis) shared by workers on any number of machines.",
@@ -57,11 +57,11 @@ def _scrapy_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def _status_table(status: object) -> Table:
-    table = Table(title=f"sweep {status.sweep_id}", title_justify="left")  # type: ignore[attr-defined]
+def _status_table(status: SweepStatus) -> Table:
+    table = Table(title=f"sweep {status.sweep_id}", title_justify="left")
     for column in ("spider", "queued", "in flight", "workers", "seeded", "finished"):
         table.add_column(column, justify="left" if column == "spider" else "right")
-    for kind, s in status.spiders.items():  # type: ignore[attr-defined]
+    for kind, s in status.spiders.items():
         table.add_row(kind, str(s.queued), str(s.inflight), str(s.workers), "yes" if s.seeded else "no",
                       "yes" if s.finished else "no")
     return table
