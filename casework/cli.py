@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casework import complaints_cli, leads_cli
-from casework.cli_base import console, err, fail, lead_store, user_errors
+from casework.cli_base import console, err, fail, lead_store, named_lead, user_errors
 from casework.workflow import CONFIRMED_STATUSES
 from core.environment import login_name
 from core.terminal import as_text
@@ -124,8 +124,12 @@ def takedown(
             first = request_takedowns(store, platform, config, folder, by=by)
             results = [first] if first else []
     if not results:
-        wanted = "persisting leads with an earlier request" if follow_up else "confirmed leads"
-        console.print(f"no {wanted} on platform {platform!r}: nothing to request")
+        wanted, how = (("persisting leads with an earlier request", "`lantian recheck` finds them")
+                       if follow_up else
+                       ("confirmed leads", "confirm leads in `lantian console` or with `lantian cases status ID "
+                        "confirmed`"))
+        console.print(f"no {wanted} on platform {platform!r}: nothing to request ({how})", markup=False,
+                      highlight=False)
         return
     for result in results:
         for kind, path in result.files.items():
@@ -264,7 +268,7 @@ def report(
 
 @cases_app.command("status")
 def case_status(
-    lead_id: str = typer.Argument(..., help="Lead id."),
+    lead_id: str = typer.Argument(..., help="Lead id, or a unique prefix of at least 6 characters."),
     to: str = typer.Argument(..., help="New status: reviewing, confirmed, dismissed, ..."),
     why: str = typer.Option("", help="Reason (required to dismiss)."),
     by: str = typer.Option(login_name(), help="Who makes the change."),
@@ -274,13 +278,14 @@ def case_status(
     from casework import workflow
 
     with lead_store() as store, user_errors():
-        lead = workflow.set_status(store, lead_id, to, by=by, why=why, role="admin" if admin else "reviewer")
-    console.print(f"{lead_id}: {lead.audit[-1]['from']} → {lead.status}")
+        lead = workflow.set_status(store, named_lead(store, lead_id).id, to, by=by, why=why,
+                                   role="admin" if admin else "reviewer")
+    console.print(f"{lead.id}: {lead.audit[-1]['from']} → {lead.status}")
 
 
 @cases_app.command("assign")
 def case_assign(
-    lead_id: str = typer.Argument(..., help="Lead id."),
+    lead_id: str = typer.Argument(..., help="Lead id, or a unique prefix of at least 6 characters."),
     assignee: str = typer.Argument(..., help="User name (empty string to unassign)."),
     by: str = typer.Option(login_name(), help="Who makes the change."),
 ) -> None:
@@ -288,8 +293,8 @@ def case_assign(
     from casework import workflow
 
     with lead_store() as store, user_errors():
-        workflow.set_field(store, lead_id, "assignee", assignee, by=by)
-    console.print(f"{lead_id}: assigned to {assignee or 'nobody'}")
+        lead = workflow.set_field(store, named_lead(store, lead_id).id, "assignee", assignee, by=by)
+    console.print(f"{lead.id}: assigned to {assignee or 'nobody'}")
 
 
 @cases_app.command("export")
@@ -317,18 +322,16 @@ def case_export(
 
 @cases_app.command("evidence")
 def case_evidence(
-    lead_ids: list[str] = typer.Argument(..., help="Lead ids."),
+    lead_ids: list[str] = typer.Argument(..., help="Lead ids, or unique prefixes of at least 6 characters."),
     out: Path = typer.Option(Path("."), help="Folder for the ZIP files."),
 ) -> None:
     """Write one evidence package (ZIP with listing text, raw HTML, screenshot, SHA-256 manifest) per lead."""
     from casework.export import evidence_package
 
     with lead_store() as store, user_errors():
-        for lead_id in lead_ids:
-            lead = store.get(lead_id)
-            if lead is None:
-                fail(f"no lead {lead_id}")
-            path = out / f"evidence-{lead_id}.zip"
+        for given in lead_ids:
+            lead = named_lead(store, given)
+            path = out / f"evidence-{lead.id}.zip"
             manifest = evidence_package(lead, path)
             missing = [f["kind"] for f in manifest["files"] if f.get("missing")]
             console.print(f"wrote {path}" + (f" (missing: {', '.join(missing)})" if missing else ""))

@@ -1,4 +1,5 @@
-"""What every casework command shares: the terminal, user errors as one red line, the lead store, the user."""
+"""What every casework command shares: the terminal, user errors as one red line, the lead store, the user, and
+the lead a command names."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -12,8 +13,12 @@ from rich.text import Text
 from casework.complaints import ComplaintError
 from casework.workflow import WorkflowError
 from core.config import ConfigError
+from core.lead import Lead
 from core.terminal import as_text
-from index import LeadStore, StoreError, open_store
+from index import LeadQuery, LeadStore, StoreError, open_store
+
+# The shortest id prefix a command takes for a lead (`lantian leads list` shows the first 12 characters).
+MIN_ID_PREFIX = 6
 
 console = Console()
 err = Console(stderr=True)
@@ -43,3 +48,17 @@ def lead_store() -> Iterator[LeadStore]:
             yield store
         finally:
             store.close()
+
+
+def named_lead(store: LeadStore, given: str) -> Lead:
+    """The lead `given` names: by its whole id, or by a prefix of at least `MIN_ID_PREFIX` characters that only
+    its id starts with (as `lantian leads list` shows ids); fails with one red line when no lead or several do."""
+    lead = store.get(given)
+    if lead is None and len(given) >= MIN_ID_PREFIX:
+        page = store.search(LeadQuery(id_prefix=given, limit=2))
+        if page.total > 1:
+            fail(f"{page.total} leads start with {given}: give more characters")
+        lead = page.leads[0] if page.leads else None
+    if lead is None:
+        fail(f"no lead {given}")
+    return lead

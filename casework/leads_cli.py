@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from casework.cli_base import named_lead
 from casework.export import clipped
 from casework.triage import ORDERS, RankedLead, Triage
 from core.config import ConfigError
@@ -146,16 +147,7 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
          as_json: Annotated[bool, typer.Option("--json", help="Print the whole document as JSON.")] = False) -> None:
     """Show one lead: content, labels with scores, evidence spans, contacts, history, notes and audit."""
     with _store() as store:
-        lead = store.get(lead_id)
-        if lead is None and len(lead_id) >= 6:
-            page = store.search(LeadQuery(id_prefix=lead_id, limit=2))
-            if page.total > 1:
-                _error(f"{page.total} leads start with {lead_id}: give more characters")
-                raise typer.Exit(1)
-            lead = page.leads[0] if page.leads else None
-    if lead is None:
-        _error(f"no lead {lead_id}")
-        raise typer.Exit(1)
+        lead = named_lead(store, lead_id)
     if as_json:
         typer.echo(json.dumps(lead.document(), ensure_ascii=False, indent=2))
         return

@@ -43,6 +43,18 @@ def test_workflow_commands_refuse_invalid_transitions_in_one_line(store):
     assert missing.exit_code == 1 and "no lead no-such-lead" in missing.output
 
 
+def test_workflow_commands_take_the_id_prefix_leads_list_shows(store):
+    first, second = (store.upsert(item, detection(item)) for item in (listing(1), listing(2)))
+    runner = CliRunner()
+    moved = runner.invoke(_cli(), ["cases", "status", first.id[:12], "reviewing", "--by", "alice"])
+    assert moved.exit_code == 0 and f"{first.id}: new → reviewing" in moved.output, moved.output
+    assigned = runner.invoke(_cli(), ["cases", "assign", second.id[:6], "bob", "--by", "alice"])
+    assert assigned.exit_code == 0 and f"{second.id}: assigned to bob" in assigned.output, assigned.output
+    assert store.get(first.id).status == "reviewing" and store.get(second.id).assignee == "bob"
+    too_short = runner.invoke(_cli(), ["cases", "status", first.id[:5], "reviewing"])
+    assert too_short.exit_code == 1 and f"no lead {first.id[:5]}" in too_short.output
+
+
 def test_report_reviews_and_agencies_commands_write_their_outputs(store, tmp_path, monkeypatch):
     from rich.console import Console
 
