@@ -1,6 +1,7 @@
-"""Platform health after a sweep: a monitor that silently stops finding listings is blind, so a platform whose
-searches found no listing at all, or whose listing pages its detail selectors no longer read (selector drift, the
-most common way a monitor goes blind), is reported as unhealthy at the end of the crawl and in the console.
+"""Platform health after a sweep: a monitor that silently stops finding listings is blind, so a platform of which
+the sweep read no page at all (unreachable, refusing requests, or moved from its base_url), whose searches found no
+listing at all, or whose listing pages its detail selectors no longer read (selector drift, the most common way a
+monitor goes blind), is reported as unhealthy at the end of the crawl and in the console.
 
 The last result per platform is kept in `<data dir>/crawl/platform-health.json`, so a later crawl can say that its
 selectors used to match and when, and the console can show the state without a crawl running.
@@ -62,6 +63,9 @@ def assess(platform: str, counts: dict[str, int], previous: PlatformHealth | Non
     health = PlatformHealth(platform, now, result_pages=int(counts.get("result_pages", 0)),
                             cards=int(counts.get("cards", 0)), details=int(counts.get("details", 0)),
                             selector_misses=int(counts.get("selector_misses", 0)))
+    if not (health.result_pages or health.cards or health.details):
+        health.problems.append(f"本次一个页面都没读到（搜索结果页和详情页都是 0）：平台可能无法访问、拒绝了请求，或 "
+                               f"config/platforms/{platform}.yaml 的 base_url 已变，请看抓取日志中的错误")
     if health.result_pages and not health.cards:
         health.problems.append(f"搜索结果页 {health.result_pages} 页中一条信息都没找到：列表选择器可能已失配，"
                                "或关键词在该平台没有结果")

@@ -39,6 +39,13 @@ def test_no_listings_and_selector_drift_are_problems_and_the_last_healthy_crawl_
     assert assess("market", {"details": 2, "selector_misses": 2}, None).healthy  # too few pages to tell
 
 
+def test_a_platform_of_which_the_sweep_read_nothing_is_a_problem():
+    unreachable = assess("market", {"result_pages": 0, "cards": 0, "details": 0}, None)
+    assert not unreachable.healthy and "一个页面都没读到" in unreachable.problems[0]
+    assert "config/platforms/market.yaml 的 base_url" in unreachable.problems[0]
+    assert assess("agencies", {"details": 37}, None).healthy  # a site crawled without a search
+
+
 @pytest.mark.slow
 def test_a_crawl_reports_platforms_gone_blind_and_the_console_shows_them(simulator: Any, tmp_path: Path, store,
                                                                         users_file):
