@@ -220,3 +220,8 @@ def test_unknown_pages_are_404(simulator: SimulatorServer, http: httpx.Client) -
     assert http.get(simulator.endpoints["services"] + "/service/L000000.html").status_code in (200, 404)
     assert http.get(simulator.endpoints["feed"] + "/api/note/L999999").json()["error"] == "not_found"
     assert http.get(simulator.endpoints["agencies"] + "/site/nobody/").status_code == 404
+    unknown_sellers = (("market", "/shop/nobody", "店铺不存在"), ("services", "/shop/nobody/", "店铺不存在"),
+                       ("app", "/user/nobody", "用户不存在"), ("feed", "/user/nobody", "用户不存在"))
+    for platform, path, missing in unknown_sellers:
+        answer = http.get(simulator.endpoints[platform] + path)
+        assert (answer.status_code, answer.text.strip()) == (404, missing), platform

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from simulator.listing import Listing
 from simulator.web.shared import add_shared_routes
-from simulator.web.site import STATIC, Site, html, listing_or_404, page_number, paged, realism_middleware
+from simulator.web.site import STATIC, Site, html, listing_or_404, page_number, paged, realism_middleware, seller_or_404
 
 PAGE_SIZE = 20
 REMOVED_NOTICE = "该商品已下架"
@@ -68,10 +68,7 @@ def build_app(site: Site) -> web.Application:
         }})
 
     async def user(request: web.Request) -> web.Response:
-        try:
-            number = world.seller_number(request.match_info["uid"])
-        except KeyError as exc:
-            raise web.HTTPNotFound(text="用户不存在\n") from exc
+        number = seller_or_404(site, request.match_info["uid"], "用户不存在")
         seller = world.sellers[number]
         page = page_number(request)
         found = world.seller_listings(number, "app")

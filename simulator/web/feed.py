@@ -5,7 +5,7 @@ from aiohttp import web
 
 from simulator.listing import Listing
 from simulator.web.shared import add_shared_routes
-from simulator.web.site import STATIC, Site, html, listing_or_404, realism_middleware
+from simulator.web.site import STATIC, Site, html, listing_or_404, realism_middleware, seller_or_404
 
 MAX_LIMIT = 50
 REMOVED = {"error": "removed", "message": "该内容已被删除"}
@@ -63,10 +63,7 @@ def build_feed(site: Site) -> web.Application:
         return shell("note", request.match_info["id"], "笔记详情")
 
     async def user_page(request: web.Request) -> web.Response:
-        try:
-            world.seller_number(request.match_info["uid"])
-        except KeyError as exc:
-            raise web.HTTPNotFound(text="用户不存在\n") from exc
+        seller_or_404(site, request.match_info["uid"], "用户不存在")
         return shell("user", request.match_info["uid"], "用户主页")
 
     async def api_feed(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from random import Random
 from aiohttp import web
 
 from simulator.web.shared import add_shared_routes
-from simulator.web.site import Site, html, listing_or_404, page_number, paged, realism_middleware
+from simulator.web.site import Site, html, listing_or_404, page_number, paged, realism_middleware, seller_or_404
 
 PAGE_SIZE = 20
 HUGE_REVIEWS = 12000
@@ -66,10 +66,7 @@ def build_market(site: Site) -> web.Application:
         raise web.HTTPMovedPermanently(f"/item.htm?id={request.match_info['id']}")
 
     async def shop(request: web.Request) -> web.Response:
-        try:
-            number = world.seller_number(request.match_info["sid"])
-        except KeyError as exc:
-            raise web.HTTPNotFound(text="店铺不存在\n") from exc
+        number = seller_or_404(site, request.match_info["sid"], "店铺不存在")
         found = paged(world.seller_listings(number, "market"), page_number(request), PAGE_SIZE)
         return html(site.render("market/shop.html", seller=world.sellers[number],
                                 listings=[world.listing(i) for i in found.numbers], page=found.page,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.web.shared import add_shared_routes
-from simulator.web.site import Site, html, listing_or_404, page_number, paged, realism_middleware
+from simulator.web.site import Site, html, listing_or_404, page_number, paged, realism_middleware, seller_or_404
 
 PAGE_SIZE = 15
 ENCODING = "gbk"
@@ -36,10 +36,7 @@ def build_services(site: Site) -> web.Application:
         raise web.HTTPFound(f"/service/{request.match_info['id']}.html")
 
     async def shop(request: web.Request) -> web.Response:
-        try:
-            number = world.seller_number(request.match_info["sid"])
-        except KeyError as exc:
-            raise web.HTTPNotFound(text="店铺不存在\n") from exc
+        number = seller_or_404(site, request.match_info["sid"], "店铺不存在")
         found = paged(world.seller_listings(number, "services"), page_number(request), PAGE_SIZE)
         return page("services/shop.html", seller=world.sellers[number], page=found.page, pages=found.pages,
                     listings=[world.listing(i) for i in found.numbers])

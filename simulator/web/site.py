@@ -211,6 +211,14 @@ def paged(found: list[int], page: int, size: int) -> Paged:
     return Paged(page, max(1, math.ceil(len(found) / size)), len(found), found[(page - 1) * size: page * size])
 
 
+def seller_or_404(site: Site, seller_id: str, missing: str) -> int:
+    """The number of the seller (shop, user) shown at this URL, or 404 saying `missing` when the id is unknown."""
+    try:
+        return site.world.seller_number(seller_id)
+    except KeyError as exc:
+        raise web.HTTPNotFound(text=f"{missing}\n") from exc
+
+
 def listing_or_404(site: Site, listing_id: str, platform: str) -> Listing:
     """The listing shown at this URL, or 404 when the id is unknown, of another platform, or removed as 404."""
     try:
