@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from casework.workflow import CONFIRMED_STATUSES, status_events
+from core.labels import OFFERS_PATENT_AGENCY, UNLICENSED_AGENCY
 from core.lead import Lead
 
 POSITIVE = frozenset(CONFIRMED_STATUSES)
@@ -28,7 +29,7 @@ def example(lead: Lead) -> dict[str, Any] | None:
         return None
     positive = lead.status in POSITIVE
     found = lead.labels if positive else []
-    offers = "unlicensed_agency" in found or lead.scores.get("offers_patent_agency", 0) >= 0.5
+    offers = UNLICENSED_AGENCY in found or lead.scores.get(OFFERS_PATENT_AGENCY, 0) >= 0.5
     return {
         "id": f"review-{lead.id}",
         "title": lead.title or "",
