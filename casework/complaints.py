@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from casework.config import known_keys
+from casework.config import known_keys, load_casework_file
 from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
 from core.config import StrictModel
@@ -73,9 +73,7 @@ class ComplaintsConfig(StrictModel):
 
 
 def load_complaints_config(path: Path | None = None) -> ComplaintsConfig:
-    from casework.config import _load
-
-    return _load(ComplaintsConfig, "complaints.yaml", path)
+    return load_casework_file(ComplaintsConfig, "complaints.yaml", path)
 
 
 @dataclass

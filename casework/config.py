@@ -163,21 +163,22 @@ class TriageConfig(StrictModel):
 Config = TypeVar("Config", bound=StrictModel)
 
 
-def _load(model: type[Config], name: str, path: Path | None) -> Config:
+def load_casework_file(model: type[Config], name: str, path: Path | None) -> Config:
+    """The casework config file `name` (or the file at `path`), validated by `model`."""
     return load_model(model, path or config_dir() / "casework" / name)
 
 
 def load_takedown_config(path: Path | None = None) -> TakedownConfig:
-    return _load(TakedownConfig, "takedown.yaml", path)
+    return load_casework_file(TakedownConfig, "takedown.yaml", path)
 
 
 def load_risk_config(path: Path | None = None) -> RiskConfig:
-    return _load(RiskConfig, "risk.yaml", path)
+    return load_casework_file(RiskConfig, "risk.yaml", path)
 
 
 def load_triage_config(path: Path | None = None) -> TriageConfig:
-    return _load(TriageConfig, "triage.yaml", path)
+    return load_casework_file(TriageConfig, "triage.yaml", path)
 
 
 def load_recheck_config(path: Path | None = None) -> RecheckConfig:
-    return _load(RecheckConfig, "recheck.yaml", path)
+    return load_casework_file(RecheckConfig, "recheck.yaml", path)

@@ -66,7 +66,7 @@ def lead_id(canonical_url: str) -> str:
     return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
 
 
-def lead_id_of(listing: Listing) -> str:
+def listing_lead_id(listing: Listing) -> str:
     """The id of the lead a listing is seen for: the listing's own id, else the id of its canonical URL (or URL)."""
     return listing.get("id") or lead_id(listing.get("canonical_url") or listing["url"])
 

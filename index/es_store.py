@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, OrjsonSerializer, helpers
 
 from core.agency import Agency
-from core.lead import Detection, Lead, LeadDocument, Listing, iso_utc, lead_id_of
+from core.lead import Detection, Lead, LeadDocument, Listing, iso_utc, listing_lead_id
 from core.settings import ElasticsearchSettings
 from index import cluster, es_query
 from index import lead as leads
@@ -233,7 +233,7 @@ class EsLeadStore(LeadStore):
 
     def record_seen(self, listing: Listing) -> Lead | None:
         """Like `LeadStore.record_seen`; None also while the operation waits in the spool."""
-        op = {"op": "seen", "id": lead_id_of(listing), "at": iso_utc(listing.get("fetched_at"))}
+        op = {"op": "seen", "id": listing_lead_id(listing), "at": iso_utc(listing.get("fetched_at"))}
         return self.spooled.write_or_spool(
             [op], lambda: LeadStore.record_seen(self, {"id": op["id"], "fetched_at": op["at"]}))
 

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, overload
 
 from core.agency import Agency
-from core.lead import Detection, Lead, LeadDocument, Listing, lead_id_of
+from core.lead import Detection, Lead, LeadDocument, Listing, listing_lead_id
 from index import cluster
 from index import lead as leads
 from index.district import DistrictFinder, configured_districts
@@ -233,7 +233,7 @@ class LeadStore(ABC):
 
     def record_seen(self, listing: Listing) -> Lead | None:
         """A re-fetch found the listing unchanged: bump last_seen/seen_count of its lead (None if not a lead)."""
-        lead_id = lead_id_of(listing)
+        lead_id = listing_lead_id(listing)
         if self._load(lead_id) is None:
             return None
         return public(self._update(lead_id, lambda doc: leads.mark_seen(doc, listing.get("fetched_at")),

@@ -6,7 +6,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from core.lead import Detection, lead_id, lead_id_of
+from core.lead import Detection, lead_id, listing_lead_id
 
 DOCUMENT = {
     "id": "L1", "labels": ["insider_channel"], "scores": {"insider_channel": 0.91, "impersonation": 0.02},
@@ -44,6 +44,6 @@ def test_a_score_that_is_not_a_number_from_0_to_1_is_refused_where_the_detection
 
 def test_a_listing_is_seen_for_the_lead_of_its_own_id_else_of_its_canonical_url_else_of_its_url() -> None:
     canonical, final = "http://market.example/item/7", "http://market.example/item/7?from=search"
-    assert lead_id_of({"id": "L7", "canonical_url": canonical}) == "L7"
-    assert lead_id_of({"canonical_url": canonical, "url": final}) == lead_id(canonical)
-    assert lead_id_of({"url": final}) == lead_id(final) != lead_id(canonical)
+    assert listing_lead_id({"id": "L7", "canonical_url": canonical}) == "L7"
+    assert listing_lead_id({"canonical_url": canonical, "url": final}) == lead_id(canonical)
+    assert listing_lead_id({"url": final}) == lead_id(final) != lead_id(canonical)
