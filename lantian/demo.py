@@ -135,6 +135,7 @@ def demo(
     console.print(
         "  .venv/bin/lantian leads list --label impersonation   list leads with filters\n"
         "  .venv/bin/lantian leads show LEAD_ID                   one lead with its evidence spans\n"
+        "  .venv/bin/lantian console add-user NAME --role admin   a console user (once), then\n"
         "  .venv/bin/lantian console                              the review console in a browser\n"
         "  .venv/bin/lantian evidence verify                      check the evidence log and files\n"
         "  .venv/bin/lantian eval                                 detector quality on the held-out test split\n"

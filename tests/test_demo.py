@@ -24,4 +24,4 @@ def test_demo_sweeps_the_simulator_and_stores_leads(tmp_path: Path) -> None:
     assert leads > 0, output
     assert (tmp_path / "data" / "index" / "leads.sqlite3").exists()
     assert "Against the simulator's ground truth" in output
-    assert "Where to look next" in output
+    assert "Where to look next" in output and "lantian console add-user NAME" in output
