@@ -134,8 +134,9 @@ class FieldSelectors(PageReading):
         return _check_field(value, info)
 
 
-class ListingSelectors(FieldSelectors):
-    """A search-result or feed page: one `card` per listing, `link` to its detail page."""
+class ListingSelectors(PageReading):
+    """A search-result or feed page: one `card` per listing, `link` to its detail page. A listing's fields are read
+    on its own page (`detail`), so a card's title or price given here would be refused, not silently ignored."""
 
     card: SelectorStr
     link: SelectorStr

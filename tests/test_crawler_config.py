@@ -60,6 +60,9 @@ def test_new_platform_is_one_yaml_file(config_copy: Path) -> None:
          "politeness.delay", "greater than or equal"),
         ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\nkeywords: [k]\nspeed: 3\n", "speed",
          "Extra inputs"),
+        # A listing's fields are read on its own page: a card's title would be ignored, so it is refused.
+        ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a, title: h3}\nkeywords: [k]\n",
+         "listing.title", "Extra inputs"),
         ("search: {url: '/s?q={keyword}'}\nlisting: {card: div, link: a}\n", "(top level)", "keyword_lists"),
         ("kind: site\n", "(top level)", "start_urls"),
         ("search: {url: '/s?q={keyword}'}\nlisting: {source: json, card: 'data.items[', link: url}\nkeywords: [k]\n",
