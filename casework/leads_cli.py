@@ -236,15 +236,21 @@ def flush() -> None:
 def migrate_command(
     to: Annotated[str, typer.Option("--to", help="Elasticsearch URL to copy the embedded store's leads into, e.g. "
                                     "http://127.0.0.1:9200.")],
-    index_prefix: Annotated[str, typer.Option(help="Index prefix on that server (lantian.yaml's "
-                                              "elasticsearch.index_prefix).")] = "lantian",
+    index_prefix: Annotated[str | None, typer.Option(help="Index prefix on that server (default: "
+                                                     "elasticsearch.index_prefix of config/lantian.yaml).")] = None,
 ) -> None:
     """Copy the embedded store's leads (statuses, notes, audit trail) and agencies into Elasticsearch."""
-    from core.settings import data_dir
+    from core.settings import data_dir, main_settings
     from index.es_store import EsLeadStore
     from index.migrate import migrate
     from index.sqlite_store import SqliteLeadStore
 
+    try:
+        configured = main_settings().elasticsearch.index_prefix
+    except ConfigError as exc:
+        _error(exc)
+        raise typer.Exit(2) from None
+    index_prefix = index_prefix or configured
     path = data_dir() / "index" / "leads.sqlite3"
     if not path.is_file():
         console.print(f"[red]error:[/red] no embedded store at {path}: nothing to migrate")
@@ -272,4 +278,13 @@ def migrate_command(
     if not done.complete:
         console.print("[red]error:[/red] the counts differ: run the command again")
         raise typer.Exit(1)
-    console.print(f"done: set elasticsearch.url to {to} in config/lantian.yaml (or LANTIAN_ES_URL) to use it")
+    console.print(_use_migrated(to, index_prefix, configured), highlight=False, markup=False)
+
+
+def _use_migrated(url: str, index_prefix: str, configured_prefix: str) -> str:
+    """What to set so that lantian uses the store a migration wrote: its URL, and its index prefix unless it is the
+    configured one (there is no variable for the prefix, so a prefix of its own needs the file)."""
+    if index_prefix == configured_prefix:
+        return f"done: set elasticsearch.url to {url} in config/lantian.yaml (or LANTIAN_ES_URL) to use it"
+    return (f"done: set elasticsearch.url to {url} and elasticsearch.index_prefix to {index_prefix} in "
+            "config/lantian.yaml to use it")

@@ -91,6 +91,8 @@ def test_leads_migrate_copies_statuses_audit_and_agencies_into_elasticsearch(sto
     result = CliRunner().invoke(app, ["leads", "migrate", "--to", es_url, "--index-prefix", prefix])
     assert result.exit_code == 0, result.output
     assert "3 lead(s) and" in result.output and "done:" in result.output
+    # The migrated store is used only with its own index prefix, which no variable overrides.
+    assert f"elasticsearch.index_prefix to {prefix} in config/lantian.yaml" in result.output
 
     target = EsLeadStore(es_url, index_prefix=prefix)
     try:
