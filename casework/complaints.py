@@ -18,11 +18,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
-from casework.config import known_keys, load_casework_file
+from casework.config import TakedownConfig, known_keys, load_casework_file
 from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
 from core.config import StrictModel
@@ -32,6 +32,11 @@ from core.settings import data_dir
 from core.sqlite import open_database, transaction
 from core.visible import shown
 from index.store import LeadStore
+
+if TYPE_CHECKING:
+    from crawler.capture import CaptureOutcome
+    from detector.detector import Detector
+    from detector.ocr import ImageTextReader
 
 COMPLAINT_STATUSES: tuple[str, ...] = ("open", "ready", "answered")
 """`open`: some lead it names is still being worked on; `ready` (待答复): every one is closed; `answered`."""
@@ -218,7 +223,7 @@ def link_lead(register: ComplaintRegister, store: LeadStore, number: int, lead_i
                               {"by": by, "action": "complaint", "from": None, "to": number, "why": why})
 
 
-def record_captures(register: ComplaintRegister, store: LeadStore, number: int, outcomes: list[Any], *,
+def record_captures(register: ComplaintRegister, store: LeadStore, number: int, outcomes: list[CaptureOutcome], *,
                     by: str) -> None:
     """Keep each capture's outcome on the complaint and link the leads the captured pages became."""
     for outcome in outcomes:
@@ -237,8 +242,9 @@ def screenshot_url(number: int, sha256: str) -> str:
     return f"complaint:{number}/screenshot/{sha256}"
 
 
-def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Any, reader: Any, number: int, data: bytes,
-                   *, name: str, by: str, platform: str = SCREENSHOT_PLATFORM) -> dict[str, Any]:
+def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Detector, reader: ImageTextReader,
+                   number: int, data: bytes, *, name: str, by: str,
+                   platform: str = SCREENSHOT_PLATFORM) -> dict[str, Any]:
     """Keep an attached screenshot as evidence (byte for byte, hashed, in the evidence log), read its text, detect
     it and store it as a lead with `source: complaint`, linked to the complaint; returns the complaint's entry.
 
@@ -285,7 +291,7 @@ def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Any,
 
 # --- capture of the complaint's links -------------------------------------------------------------------------------
 
-def capture_links(urls: list[str], number: int, *, by: str, endpoints: Path | None = None) -> list[Any]:
+def capture_links(urls: list[str], number: int, *, by: str, endpoints: Path | None = None) -> list[CaptureOutcome]:
     """Capture the complaint's links with `lantian capture` in a process of its own (the crawler's reactor starts
     once per process, and the console must not wait on it in its own); returns their outcomes in order."""
     import subprocess
@@ -319,7 +325,7 @@ class Reply:
     date: str
 
 
-def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig, takedown: Any,
+def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig, takedown: TakedownConfig,
                 when: datetime | None = None) -> Reply:
     """The answer's text; ComplaintError naming the open leads while any lead of the complaint is not closed."""
     waiting = open_leads(complaint, store, config)
@@ -332,9 +338,10 @@ def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig
                              f"第{complaint.number}号举报投诉已于 {complaint.reply['at']} 答复")
     when = when or datetime.now(UTC)
     office = takedown.complainant
+    date = f"{when:%Y年%m月%d日}"
     values = {"complainant": complaint.complainant.get("name") or "举报人", "number": complaint.number,
               "received": _chinese_date(complaint.received_at), "office": office.office,
-              "date": f"{when:%Y年%m月%d日}", "count": len(complaint.lead_ids), "contact": office.contact,
+              "date": date, "count": len(complaint.lead_ids), "contact": office.contact,
               "phone": office.phone}
 
     def fill(template: str) -> list[str]:
@@ -351,7 +358,7 @@ def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig
         findings.append(config.reply.no_findings)
     return Reply(reference=f"TS-{complaint.number:05d}-{when:%Y%m%d}", title=config.reply.title.format(**values),
                  paragraphs=fill(config.reply.opening), findings=findings, closing=fill(config.reply.closing),
-                 office=office.office, date=values["date"])
+                 office=office.office, date=date)
 
 
 def _chinese_date(value: str) -> str:
@@ -390,8 +397,8 @@ def write_reply(reply: Reply, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def answer(register: ComplaintRegister, store: LeadStore, number: int, config: ComplaintsConfig, takedown: Any, *,
-           by: str, out_dir: Path) -> tuple[Reply, dict[str, Path]]:
+def answer(register: ComplaintRegister, store: LeadStore, number: int, config: ComplaintsConfig,
+           takedown: TakedownConfig, *, by: str, out_dir: Path) -> tuple[Reply, dict[str, Path]]:
     """Write the answer to complaint `number` and record it on the complaint and on each of its leads (audited)."""
     complaint = register.get(number)
     if complaint is None:

@@ -15,18 +15,18 @@ versions' evidence (the lead keeps the first fetch; `recheck.edit` holds what it
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parsel import Selector
 
 from casework import workflow
 from casework.config import RecheckConfig
 from casework.export import write_csv
-from core.lead import Detection, Lead, iso_utc
+from core.lead import Detection, Lead, Listing, iso_utc
 from core.settings import config_dir
 from crawler.extract import field_text, main_text
 from crawler.page_data import HtmlFields, PageDataError, read_fields
@@ -35,6 +35,9 @@ from crawler.refetch import Refetched, RefetchTarget, refetch
 from crawler.removal import REMOVED_STATUSES, removal_notice
 from index.query import LeadQuery
 from index.store import LeadStore
+
+if TYPE_CHECKING:
+    from detector.detector import Detector
 
 
 @dataclass
@@ -73,20 +76,23 @@ def removal_reason(lead: Lead, fetched: Refetched, config: RecheckConfig) -> str
     return f"页面提示“{marker}”" if marker else None
 
 
-def listing_now(lead: Lead, fetched: Refetched) -> dict[str, Any]:
+def listing_now(lead: Lead, fetched: Refetched) -> Listing:
     """The listing as the re-fetched page shows it, read as the crawler reads its platform's listing pages
     (selectors, or JMESPath on the page's data); PageDataError when that data cannot be read."""
     page = Selector(text=fetched.text or "<html></html>")
     detail = platform_detail(lead)
     fields = read_fields(fetched.text, detail.source, detail.embedded, page=page) if detail else HtmlFields(page)
     title = fields.text(detail.title, " ") if detail else ""
-    return {
-        "id": lead.id, "url": fetched.final_url, "platform": lead.platform,
+    listing: Listing = {
+        "id": lead.id, "url": fetched.final_url,
         "title": title or field_text(page, "title", " "),
         "text": fields.text(detail.text) if detail and detail.text else main_text(page),
         "seller": fields.text(detail.seller, " ") if detail else "",
         "location": fields.text(detail.location, " ") if detail else "",
     }
+    if lead.platform:
+        listing["platform"] = lead.platform
+    return listing
 
 
 def edit_evidence(lead: Lead, now: Mapping[str, Any], detection: Detection,
@@ -115,14 +121,15 @@ class Rechecker:
     """Decides removed/persisting/resolved_by_edit from a re-fetch and records it in the store (with an audit event
     by `by`)."""
 
-    def __init__(self, store: LeadStore, config: RecheckConfig, *, by: str = "recheck", detector: Any = None) -> None:
+    def __init__(self, store: LeadStore, config: RecheckConfig, *, by: str = "recheck",
+                 detector: Detector | None = None) -> None:
         self.store = store
         self._detector = detector
         self.config = config
         self.by = by
 
     @property
-    def detector(self) -> Any:
+    def detector(self) -> Detector:
         if self._detector is None:
             from detector.detector import Detector
 
@@ -174,7 +181,8 @@ class Rechecker:
 
 def recheck_leads(store: LeadStore, config: RecheckConfig, *, by: str = "recheck", statuses: list[str] | None = None,
                   ignore_deadline: bool = False, render: bool = True, now: datetime | None = None,
-                  progress: Any = None, detector: Any = None) -> list[Verdict]:
+                  progress: Callable[[Verdict], None] | None = None,
+                  detector: Detector | None = None) -> list[Verdict]:
     """Re-check every due lead; returns one verdict per lead checked."""
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     query = LeadQuery(statuses=statuses or ["takedown_requested"], sort="last_seen")
