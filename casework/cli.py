@@ -188,7 +188,9 @@ def recheck(
     with lead_store() as store, user_errors():
         config = load_recheck_config()
         statuses = ["takedown_requested", "persisting"] if include_persisting else ["takedown_requested"]
-        with Progress(TextColumn("re-checking"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
+        # The bar is for a terminal: run from cron or piped, its last frame would be left in the output.
+        with Progress(TextColumn("re-checking"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
+                      disable=not err.is_terminal) as progress:
             task = progress.add_task("recheck", total=None)
 
             def step(verdict: Any) -> None:

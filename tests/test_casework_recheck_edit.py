@@ -118,3 +118,4 @@ def test_a_run_with_nothing_due_shows_the_deadline_rule(store):
     text = " ".join(result.output.split())
     assert "nothing due" in text and "deadline_days = 7 days" in text
     assert f"1 lead(s) wait, the next deadline is {future}" in text and "--ignore-deadline" in text
+    assert "re-checking" not in text  # no progress bar left in output that is not a terminal
