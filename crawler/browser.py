@@ -27,6 +27,7 @@ from playwright.async_api import Response as BrowserResponse
 from scrapy import Request
 from scrapy.utils.misc import load_object
 
+from crawler.addresses import forbidden
 from crawler.browser_xpath import browser_xpath
 from crawler.platforms import split_selector
 
@@ -87,6 +88,27 @@ async def block_heavy_resources(page: Page, request: Request) -> None:
     await page.route(ROUTE_PATTERN, route)
 
 
+_PAGE_URL: weakref.WeakKeyDictionary[Page, str] = weakref.WeakKeyDictionary()
+"""The URL of the Scrapy request each tab renders now (`time_document`): the origin its page may reach when that
+is an internal address (a platform on this machine or the office's network)."""
+
+
+def internal_request(sent: BrowserRequest) -> bool:
+    """`PLAYWRIGHT_ABORT_REQUEST` of every rendered tab: whether a request the page makes goes to an internal
+    address other than its own platform's origin (`crawler.addresses`), which is aborted and logged
+    (scrapy-playwright counts it as `playwright/request_count/aborted`). A seller's script, stylesheet, image or
+    redirect page that points the browser at http://169.254.169.254/… or another port of this machine gets
+    nothing."""
+    try:
+        tab = sent.frame.page
+    except PlaywrightError:  # a service worker's request has no frame
+        return False
+    if not forbidden(sent.url, (_PAGE_URL.get(tab, ""),)):
+        return False
+    logger.warning("Refused a request of %s to an internal address: %s", tab.url[:300], sent.url[:300])
+    return True
+
+
 STORED_IMAGES = "lantian_stored_images"
 """Request meta: local paths of the listing's images the files pipeline downloaded (named by the SHA-1 of their URL,
 as Scrapy's FilesPipeline names them)."""
@@ -119,9 +141,10 @@ async def show_as_crawled(page: Page, request: Request) -> None:
     crawler read, and asks the platform for one thing at a time, each in its turn.
 
     The listing's images the crawl downloaded already are answered from the files store (`meta[STORED_IMAGES]`);
-    stylesheets, scripts and the data they load (`FETCHED_FOR_SCREENSHOTS`) are fetched after the document, one
-    after the other, each waiting for its turn on the slot's send clock (`meta[WAIT_TURN]`); other images, media
-    and fonts are not fetched. So a screenshot request never has more than one connection open to the platform."""
+    stylesheets, scripts and the data they load (`FETCHED_FOR_SCREENSHOTS`; not at an internal address other than
+    the platform's, `internal_request`) are fetched after the document, one after the other, each waiting for its
+    turn on the slot's send clock (`meta[WAIT_TURN]`); other images, media and fonts are not fetched. So a
+    screenshot request never has more than one connection open to the platform."""
     stored = {Path(path).stem: path for path in request.meta.get(STORED_IMAGES) or ()}
     wait_turn = request.meta.get(WAIT_TURN)
     user_agent = (request.headers.get("User-Agent") or b"").decode("latin-1")
@@ -141,7 +164,7 @@ async def show_as_crawled(page: Page, request: Request) -> None:
         if path is not None and sent.resource_type == "image" and Path(path).is_file():
             await route.fulfill(path=path)
             return
-        if sent.resource_type not in FETCHED_FOR_SCREENSHOTS:
+        if sent.resource_type not in FETCHED_FOR_SCREENSHOTS or internal_request(sent):
             await route.abort()
             return
         await document_done.wait()
@@ -172,8 +195,9 @@ WAIT_TURN = "lantian_wait_turn"
 
 async def time_document(page: Page, request: Request) -> None:
     """Page init callback of every rendered request: records the server's time to first byte of the page's
-    document in `meta[DOCUMENT_LATENCY]`, runs the request's own init callback (`meta[INNER_INIT_CALLBACK]`), then
-    waits for the request's turn to be sent (`meta[WAIT_TURN]`), the last thing before the tab navigates.
+    document in `meta[DOCUMENT_LATENCY]`, names the origin the tab's page may reach (`internal_request`), runs the
+    request's own init callback (`meta[INNER_INIT_CALLBACK]`), then waits for the request's turn to be sent
+    (`meta[WAIT_TURN]`), the last thing before the tab navigates.
 
     A rendered request's download latency is mostly this machine's browser at work (scripts, waits, scrolling);
     AutoThrottle, which spaces requests by the server's latency, has to see the server's part only."""
@@ -195,6 +219,7 @@ async def time_document(page: Page, request: Request) -> None:
             request.meta[DOCUMENT_LATENCY] = first_byte / 1000
 
     _DOCUMENT_LISTENERS[page] = on_response
+    _PAGE_URL[page] = request.url
     page.on("response", on_response)
     inner = request.meta.get(INNER_INIT_CALLBACK)
     if inner:

@@ -47,32 +47,30 @@ def tidy(text: str) -> str:
 
 
 def visible_text(element: etree._Element) -> str:
-    """The text a reader sees in an element: no scripts or styles, block elements on their own lines."""
+    """The text a reader sees in an element: no scripts or styles, block elements on their own lines. The tree is
+    walked with a stack of its own, not by recursion: a seller's page of 100,000 nested elements made Python's
+    recursion give up and cost the listing."""
     parts: list[str] = []
-
-    def walk(node: etree._Element) -> None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in INVISIBLE_TAGS:
-            if node.tail:
-                parts.append(node.tail)
-            return
-        if tag in BLOCK_TAGS:
-            parts.append("\n")
-        if node.text and tag:
-            parts.append(node.text)
-        for child in node:
-            walk(child)
-        if tag in BLOCK_TAGS:
-            parts.append("\n")
-        if node.tail:
-            parts.append(node.tail)
-
     # The element asked for is read even when it is a <title> (a listing without a title selector is titled by
     # its page's); inside another element, a title is not text a reader sees there.
     if element.text and isinstance(element.tag, str) and (element.tag == "title" or element.tag not in INVISIBLE_TAGS):
         parts.append(element.text)
-    for child in element:
-        walk(child)
+    to_visit: list[tuple[etree._Element, bool]] = [(child, False) for child in reversed(element)]
+    while to_visit:
+        node, closing = to_visit.pop()
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if closing or tag in INVISIBLE_TAGS:
+            if closing and tag in BLOCK_TAGS:
+                parts.append("\n")
+            if node.tail:
+                parts.append(node.tail)
+            continue
+        if tag in BLOCK_TAGS:
+            parts.append("\n")
+        if node.text and tag:
+            parts.append(node.text)
+        to_visit.append((node, True))
+        to_visit.extend((child, False) for child in reversed(node))
     return tidy("".join(parts))
 
 

@@ -21,6 +21,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
+from crawler.addresses import forbidden
 from crawler.browser import DOCUMENT_LATENCY, INNER_INIT_CALLBACK, PageHung, time_document
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,33 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if slot is not None and slot.delay < wait:
             slot.delay = min(wait, self.retry_after_max)
             logger.info("Retry-After %.1fs from %s: slot %s delay raised", wait, request.url, key)
+
+
+class InternalAddressGuard:
+    """A platform's request (`meta["platform"]`: its pages, images, screenshots, and where they redirect) to an
+    internal address other than the platform's own origin (`crawler.addresses`) is refused before anything is sent,
+    robots.txt included (enable it before RobotsTxtMiddleware, 100), counted as `lantian/<platform>/internal_urls`
+    and logged: a seller's image at http://169.254.169.254/… or at another port of this machine is not fetched."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> InternalAddressGuard:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        name = request.meta.get("platform")
+        platform = (getattr(self.crawler.spider, "platforms", None) or {}).get(name) if name else None
+        if platform is None:
+            return
+        own = tuple(url for url in (platform.base_url, *map(platform.absolute, platform.start_urls)) if url)
+        if forbidden(request.url, own):
+            self.stats.inc_value(f"lantian/{name}/internal_urls")
+            logger.warning("Refused %s: an internal address that is not %s's own", request.url[:300], name)
+            raise IgnoreRequest(f"internal address {request.url[:300]}")
 
 
 class EncodingMiddleware:

@@ -60,9 +60,11 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 LANTIAN_PAGE_CUT_SIZE = 2 * 1024 * 1024
 
-# process_response runs from the highest number down: the recycler closes browser pages first, redirects (600) and
-# decompression (590) come before evidence (580, the raw final body), then cutting, decoding and retries.
+# process_request runs from the lowest number up: internal addresses are refused (50) before robots.txt (100) is
+# asked for. process_response runs from the highest number down: the recycler closes browser pages first, redirects
+# (600) and decompression (590) come before evidence (580, the raw final body), then cutting, decoding and retries.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.InternalAddressGuard": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
     "crawler.middlewares.EncodingMiddleware": 560,
@@ -131,6 +133,8 @@ PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 8
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
 PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True
+# A rendered page's own requests to internal addresses other than its platform's are aborted (crawler.addresses).
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.internal_request"
 # One driver and one Chromium per process, shared by the crawlers of a run (crawler/shared_browser.py).
 PLAYWRIGHT_BROWSER_PROVIDER = "crawler.shared_browser.SharedBrowserProvider"
 LANTIAN_PAGES_PER_CONTEXT = 100

@@ -78,11 +78,14 @@ def start(
                                            "as over a real network; 0 answers at once.")] = 0.0,
     disallow_images: Annotated[bool, typer.Option(help="robots.txt also disallows the listing images (/img/), as "
                                                   "image hosts often do.")] = False,
+    hostile: Annotated[bool, typer.Option(help="Also serve `hostile`, a platform whose listings attack the crawler "
+                                          "(simulator/hostile.yaml is its platform config).")] = False,
     out: Out = None,
 ) -> None:
     """Serve every platform on its own localhost port until Ctrl-C (writes endpoints, registry, ground truth)."""
     config = SimulatorConfig(seed=seed, listings=listings, host=host, port_base=port_base, rate_limit=rate_limit,
-                             fault_rate=fault_rate, latency=latency, disallow_images=disallow_images, out_dir=out)
+                             fault_rate=fault_rate, latency=latency, disallow_images=disallow_images, hostile=hostile,
+                             out_dir=out)
     try:
         config.validate()
         server = SimulatorServer(config, world=_build_world(seed, listings))

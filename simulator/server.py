@@ -25,6 +25,7 @@ from simulator.sellers import write_registry
 from simulator.web.agencies import build_agencies
 from simulator.web.app import build_app
 from simulator.web.feed import build_feed
+from simulator.web.hostile import build_hostile
 from simulator.web.market import build_market
 from simulator.web.search import build_search
 from simulator.web.services import build_services
@@ -57,7 +58,8 @@ def planned_endpoints(host: str, port_base: int) -> dict[str, str]:
 @dataclass
 class SimulatorConfig:
     """Options of one instance: the CLI flags of `lantian simulator start` (`write_files=False` skips the exports;
-    port_base 0 = free ports; rate_limit 0, fault_rate 0 and latency 0 = off)."""
+    port_base 0 = free ports; rate_limit 0, fault_rate 0 and latency 0 = off; `hostile` adds the platform of
+    attacks on the crawler, `simulator.web.hostile`, after the others)."""
 
     seed: int = 7
     listings: int = 2000
@@ -67,6 +69,7 @@ class SimulatorConfig:
     fault_rate: float = 0.0
     latency: float = 0.0
     disallow_images: bool = False
+    hostile: bool = False
     out_dir: Path | None = None
     write_files: bool = True
 
@@ -79,8 +82,9 @@ class SimulatorConfig:
             raise SimulatorError("--latency must be between 0 and 60 seconds")
         if self.rate_limit < 0:
             raise SimulatorError("--rate-limit must be 0 (off) or a positive number of requests per second")
-        if self.port_base and not 1 <= self.port_base <= 65535 - len(PLATFORMS):
-            raise SimulatorError(f"--port-base must be 0 (free ports) or 1..{65535 - len(PLATFORMS)}")
+        last = 65535 - len(PLATFORMS) - self.hostile
+        if self.port_base and not 1 <= self.port_base <= last:
+            raise SimulatorError(f"--port-base must be 0 (free ports) or 1..{last}")
 
 
 def export_files(world: World, out_dir: Path, endpoints: dict[str, str],
@@ -125,6 +129,7 @@ class SimulatorServer:
         self.out_dir = Path(self.config.out_dir) if self.config.out_dir else default_out_dir()
         self._sockets: dict[str, socket.socket] = {}
         self._runners: list[web.AppRunner] = []
+        self.builders = {**BUILDERS, **({"hostile": build_hostile} if self.config.hostile else {})}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -151,7 +156,7 @@ class SimulatorServer:
         if ":" in url_host:
             url_host = f"[{url_host}]"
         try:
-            for offset, platform in enumerate(BUILDERS):
+            for offset, platform in enumerate(self.builders):
                 port = self.config.port_base + offset if self.config.port_base else 0
                 sock = _bind(self.config.host, port, platform)
                 self._sockets[platform] = sock
@@ -163,7 +168,7 @@ class SimulatorServer:
             raise
 
     async def _start_apps(self) -> None:
-        for platform, build in BUILDERS.items():
+        for platform, build in self.builders.items():
             runner = web.AppRunner(build(self.site), access_log=None, handle_signals=False, shutdown_timeout=1)
             await runner.setup()
             await web.SockSite(runner, self._sockets[platform]).start()

@@ -250,10 +250,23 @@ class PlatformSpider(scrapy.Spider):
         return stats
 
     def on_error(self, failure: Failure) -> None:
+        """A page that failed: counted and logged per platform. A page refused on purpose (robots, not HTML, an
+        internal address) is counted where it was refused, but for two a seller can make: an endless chain of
+        redirects or refreshes, given up after REDIRECT_MAX_TIMES (`lantian/<platform>/redirect_loops`), and a
+        compressed body that inflates past DOWNLOAD_MAXSIZE, a decompression bomb (`lantian/<platform>/too_large`),
+        which Scrapy refuses without a word."""
         request = failed_request(failure)
-        if failure.check(IgnoreRequest):
-            return
         platform = request.meta.get("platform", "?")
+        if failure.check(IgnoreRequest):
+            message = failure.getErrorMessage()
+            if request.meta.get("redirect_times", 0) >= self.crawler.settings.getint("REDIRECT_MAX_TIMES"):
+                self.stats.inc_value(f"lantian/{platform}/redirect_loops")
+                self.logger.warning("Gave up on %s after %d redirects: %s", request.meta.get("redirect_urls",
+                                    [request.url])[0], request.meta["redirect_times"], message)
+            elif "DOWNLOAD_MAXSIZE" in message:
+                self.stats.inc_value(f"lantian/{platform}/too_large")
+                self.logger.warning("Refused %s: %s", request.url, message)
+            return
         self.stats.inc_value(f"lantian/{platform}/errors")
         self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
 

@@ -1,0 +1,52 @@
+"""Internal addresses a seller's page must not make the crawler fetch (server-side request forgery).
+
+A listing's page names its images, stylesheets, scripts, seller and canonical links itself. Pointed at the cloud's
+metadata service (169.254.169.254), at another port of this machine (Elasticsearch, Redis, the console) or at the
+office's network, a crawler that fetches what it is told reads or pokes services no one outside can reach. So a
+request to an address that is not on the public internet goes out only to its own platform's origin (a platform
+deployed on such an address, or the simulator on localhost); anything else internal is refused and counted.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
+def internal_host(host: str) -> bool:
+    """Whether `host` (a URL's host name, without brackets) names an address outside the public internet: loopback,
+    private, link-local, unspecified or reserved, written in any form a resolver reads as one (`2130706433`,
+    `0x7f.1`, `0177.0.0.1` are 127.0.0.1 to `getaddrinfo`), or a name of this machine. A public host name that
+    resolves to such an address is not seen here (see docs/security.md)."""
+    name = host.lower().rstrip(".")
+    if name in LOCAL_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(name)
+    except ValueError:
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(name))
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """The scheme, host and port of `url` (the port as written, or the scheme's own)."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def forbidden(url: str, own: tuple[str, ...]) -> bool:
+    """Whether `url` reaches an internal address (`internal_host`) at an origin other than one of the URLs in `own`
+    (its platform's)."""
+    try:
+        host = urlsplit(url).hostname or ""
+        return internal_host(host) and origin(url) not in {origin(allowed) for allowed in own}
+    except ValueError:
+        return True

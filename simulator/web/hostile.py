@@ -1,0 +1,110 @@
+"""`hostile`: a marketplace whose sellers attack the crawler, served only with `--hostile` (`SimulatorConfig.hostile`).
+
+Each listing is one attack, at `/item/<attack>` (`ATTACKS`), with the market's selectors (`simulator/hostile.yaml` is
+its platform config); every search lists them all. They are not in the world, so not in the ground truth: what a
+crawl must do with each is the test's (`tests/test_hostile_pages.py`). Links meant never to be followed point at
+the market platform's origin, under `/hostile-canary/` (another port on this machine, as an internal service
+would be), where the simulator's request statistics show whether anyone came.
+"""
+from __future__ import annotations
+
+import zlib
+from functools import cache
+
+from aiohttp import web
+
+from simulator.web.shared import add_shared_routes
+from simulator.web.site import Site, html, realism_middleware
+
+AD = "国家知识产权局指定代理，内部渠道，包授权，三天下证，联系微信 abc123。"
+ATTACKS: dict[str, str] = {
+    "hangs": "a script that never yields once the page is shown (holds a browser tab for ever)",
+    "paragraph": "one wrapped paragraph of 5 MB of Chinese (Chromium lays it out for tens of seconds)",
+    "bomb": "a gzip body of 80 KB that inflates past DOWNLOAD_MAXSIZE (a decompression bomb)",
+    "redirects": "an endless chain of 302 redirects",
+    "refresh": "an endless chain of <meta http-equiv=refresh> pages",
+    "title": "a title of 1 MB",
+    "internal": "images, seller link, stylesheet and script fetches pointing at internal addresses (SSRF)",
+    "popups": "a script that opens popups and dialogs without end",
+    "nested": "the ad under 100,000 nested elements",
+}
+CANARY = "/hostile-canary/"
+"""The path, on the market platform's origin, of every link a hostile page wants followed where it must not be."""
+PARAGRAPH_BYTES = 5 * 1024 * 1024
+BOMB_BYTES = 80 * 1024 * 1024
+NESTING = 100_000
+
+
+@cache
+def bomb() -> bytes:
+    """A listing page followed by `BOMB_BYTES` of spaces, gzipped: about 80 KB on the wire."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = b" " * (1024 * 1024)
+    parts = [compressor.compress(f"<html><body><h1 class='item-title'>商标注册 压缩炸弹</h1>"
+                                 f"<div class='item-desc'>{AD}</div>".encode())]
+    parts += [compressor.compress(chunk) for _ in range(BOMB_BYTES // len(chunk))]
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def internal_addresses(market: str) -> list[str]:
+    """Where a seller points a crawler that would fetch what it is told: the cloud metadata service, this machine's
+    other ports under every spelling of loopback, and its files."""
+    port = market.rsplit(":", 1)[-1]
+    return ["http://169.254.169.254/latest/meta-data/iam/security-credentials/", f"{market}{CANARY}image.png",
+            f"http://localhost:{port}{CANARY}localhost.png", f"http://[::1]:{port}{CANARY}ipv6.png",
+            f"http://2130706433:{port}{CANARY}decimal.png", f"http://0x7f.1:{port}{CANARY}hex.png",
+            f"http://0.0.0.0:{port}{CANARY}zero.png", "file:///etc/passwd"]
+
+
+def build_hostile(site: Site) -> web.Application:
+    app = web.Application(middlewares=[realism_middleware(site, "hostile")])
+
+    async def home(request: web.Request) -> web.Response:
+        return html(site.render("hostile/search.html", query="", attacks=ATTACKS))
+
+    async def search(request: web.Request) -> web.Response:
+        return html(site.render("hostile/search.html", query=request.query.get("q", ""), attacks=ATTACKS))
+
+    def listing(title: str = "商标注册 内部渠道", paragraphs: tuple[str, ...] = (AD,),
+                **fields: object) -> web.Response:
+        page = {"title": title, "paragraphs": paragraphs, "images": [], "stylesheets": [], "seller": "恶意卖家",
+                "seller_url": "/shop/1", "script": "", **fields}
+        return html(site.render("hostile/item.html", **page))
+
+    async def item(request: web.Request) -> web.StreamResponse:
+        attack = request.match_info["attack"]
+        hop = int(request.query.get("hop", "0"))
+        market = site.endpoints.get("market", "")
+        if attack == "hangs":
+            return listing(script="setTimeout(() => { for (;;) {} }, 200);")
+        if attack == "paragraph":
+            return listing(paragraphs=(AD, "专利代理包授权" * (PARAGRAPH_BYTES // 21)))
+        if attack == "bomb":
+            return web.Response(body=bomb(), headers={"Content-Type": "text/html; charset=utf-8",
+                                                      "Content-Encoding": "gzip"})
+        if attack == "redirects":
+            raise web.HTTPFound(f"/item/redirects?hop={hop + 1}")
+        if attack == "refresh":
+            return html(site.render("hostile/refresh.html", next=f"/item/refresh?hop={hop + 1}"))
+        if attack == "title":
+            return listing(title="商标注册 " + "标" * (1024 * 1024 // 3))
+        if attack == "internal":
+            addresses = internal_addresses(market)
+            fetches = "".join(f"fetch({address!r}, {{mode: 'no-cors'}}).catch(() => 0);" for address in addresses)
+            return listing(images=addresses, stylesheets=[f"{market}{CANARY}style.css"],
+                           seller_url=f"{market}{CANARY}shop", script=fetches)
+        if attack == "popups":
+            return listing(script="setInterval(() => { window.open(location.href, '_blank'); alert('中奖了'); "
+                                  "confirm('领奖?'); }, 50);")
+        if attack == "nested":
+            return html("<html><body>" + "<div>" * NESTING + f"<h1 class='item-title'>商标注册 嵌套</h1>"
+                        f"<div class='item-desc'>{AD}</div>" + "</div>" * NESTING + "</body></html>")
+        raise web.HTTPNotFound(text="404 页面不存在\n")
+
+    app.router.add_get("/", home)
+    app.router.add_get("/search", search)
+    app.router.add_get("/item/{attack}", item)
+    add_shared_routes(app, site, "hostile")
+    return app
+

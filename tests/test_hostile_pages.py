@@ -1,0 +1,81 @@
+"""Pages built to attack the crawler itself, served by the simulator's `hostile` platform (`simulator/web/hostile.py`):
+one crawl meets all of them, ends, keeps every listing it could read with its raw page and WARC record, counts and
+logs every attack it refused, and fetches nothing a seller pointed at this machine's other ports."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.addresses import forbidden, internal_host
+from simulator.web.hostile import CANARY
+from tests.fixtures.workspace import CrawlWorkspace
+
+LANTIAN = Path(sys.executable).with_name("lantian")
+HOSTILE_CONFIG = Path(__file__).resolve().parent.parent / "simulator" / "hostile.yaml"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LOCALHOST.", "api.localhost", "::1", "::ffff:127.0.0.1",
+                                  "169.254.169.254", "10.1.2.3", "192.168.0.1", "0.0.0.0", "2130706433", "0x7f.1",
+                                  "0177.0.0.1", "fd00::1", "100.64.0.1"])
+def test_every_spelling_of_an_internal_address_is_internal(host: str) -> None:
+    assert internal_host(host)
+
+
+@pytest.mark.parametrize("host", ["example.com", "93.184.216.34", "2606:4700::1111", "taobao.com", "1.2"])
+def test_public_hosts_are_not_internal(host: str) -> None:
+    assert not internal_host(host)
+
+
+def test_an_internal_address_is_reached_only_at_its_own_platforms_origin() -> None:
+    simulator = ("http://127.0.0.1:8600/",)
+    assert not forbidden("http://127.0.0.1:8600/item.htm?id=1", simulator)
+    assert not forbidden("https://img.example.com/a.png", simulator)
+    assert forbidden("http://127.0.0.1:9200/_cat/indices", simulator)
+    assert forbidden("http://169.254.169.254/latest/meta-data/", simulator)
+    assert forbidden("http://[::1]:8600/", simulator), "another spelling of the host is another origin"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_refused(simulator_factory,
+                                                                                      tmp_path: Path) -> None:
+    sim = simulator_factory(listings=20, hostile=True)
+    work = CrawlWorkspace(tmp_path, sim)
+    shutil.copy(HOSTILE_CONFIG, work.config / "platforms" / "hostile.yaml")
+    summary = tmp_path / "summary.json"
+    started = time.monotonic()
+    result = subprocess.run([str(LANTIAN), "crawl", "-p", "hostile", "--endpoints", str(work.endpoints), "--quiet",
+                             "--summary-json", str(summary)], env=work.env, capture_output=True, text=True,
+                            timeout=600)  # the old crawl never ended: a page whose script never yields held its tab
+    assert result.returncode == 0, result.stdout + result.stderr
+    seconds = time.monotonic() - started
+    counters = json.loads(summary.read_text("utf-8"))["counters"]
+    log = Path(json.loads(summary.read_text("utf-8"))["log_file"]).read_text("utf-8")
+
+    paths = sim.stats()["paths"]
+    assert not [path for path in paths if CANARY in path], "nothing a seller pointed at another port was fetched"
+    assert counters["lantian/hostile/internal_urls"] >= 1 and "to an internal address" in log
+    assert paths["hostile/item/popups"] <= 2, "popups open nothing (the old screenshot opened 129, each a request)"
+    assert counters["lantian/hostile/redirect_loops"] == 2, "the endless 302 and meta-refresh chains, counted"
+    assert counters["lantian/hostile/too_large"] == 1 and "DOWNLOAD_MAXSIZE" in log, "the gzip bomb, said"
+    assert "Spider error" not in log and "RecursionError" not in log, "100,000 nested elements cost nothing"
+    assert counters["lantian/browser/pages_hung"] >= 1, "the page that never yields: its tab closed"
+
+    from index.sqlite_store import SqliteLeadStore
+
+    with SqliteLeadStore(work.data / "index" / "leads.sqlite3") as store:
+        leads = {lead.url.rsplit("/", 1)[-1]: lead for lead in store.iter_leads()}
+    assert {"hangs", "paragraph", "title", "internal", "popups"} <= set(leads), "every listing read is a lead"
+    for lead in leads.values():
+        raw = Path(lead.raw_path or "").read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == lead.raw_sha256 and lead.warc_path
+    assert not leads["hangs"].screenshot_sha256, "no screenshot of the page that hung, and the lead is kept"
+    assert len(leads["title"].title) > 300_000
+    print(f"hostile crawl: {seconds:.0f} s")
