@@ -144,8 +144,10 @@ async def show_as_crawled(page: Page, request: Request) -> None:
     stylesheets, scripts and the data they load (`FETCHED_FOR_SCREENSHOTS`; not at an internal address other than
     the platform's, `internal_request`) are fetched after the document, one after the other, each waiting for its
     turn on the slot's send clock (`meta[WAIT_TURN]`); other images, media and fonts are not fetched. So a
-    screenshot request never has more than one connection open to the platform."""
+    screenshot request never has more than one connection open to the platform. A page the crawler read only the
+    first `meta[DOCUMENT_CUT]` bytes of is shown cut there too (`DOCUMENT_CUT_RECORD` says so)."""
     stored = {Path(path).stem: path for path in request.meta.get(STORED_IMAGES) or ()}
+    cut_size = request.meta.get(DOCUMENT_CUT)
     wait_turn = request.meta.get(WAIT_TURN)
     user_agent = (request.headers.get("User-Agent") or b"").decode("latin-1")
     document_done = asyncio.Event()
@@ -158,7 +160,10 @@ async def show_as_crawled(page: Page, request: Request) -> None:
     async def route(route: Route) -> None:
         sent = route.request
         if sent.is_navigation_request():
-            await route.fallback()
+            if cut_size is None or sent.frame != page.main_frame:
+                await route.fallback()
+            else:
+                await show_cut(route, sent, cut_size)
             return
         path = stored.get(hashlib.sha1(sent.url.encode("utf-8")).hexdigest())
         if path is not None and sent.resource_type == "image" and Path(path).is_file():
@@ -178,7 +183,30 @@ async def show_as_crawled(page: Page, request: Request) -> None:
                 logger.debug("%s %s not fetched: %s", sent.resource_type, sent.url, exc)
                 await route.abort()
 
+    async def show_cut(route: Route, sent: BrowserRequest, cut: int) -> None:
+        """The document as the crawler read it, its first `cut` bytes (its redirects followed by the tab)."""
+        headers = {**sent.headers, **({"user-agent": user_agent} if user_agent else {})}
+        fetched = await route.fetch(headers=headers, max_redirects=0)
+        body = await fetched.body()
+        if len(body) <= cut:
+            await route.fulfill(response=fetched, body=body)
+            return
+        request.meta[DOCUMENT_CUT_RECORD] = {"document_cut_at": cut, "document_bytes": len(body)}
+        kept = {name: value for name, value in fetched.headers.items()
+                if name.lower() not in ("content-length", "content-encoding", "transfer-encoding")}
+        await route.fulfill(status=fetched.status, headers=kept, body=body[:cut])
+
     await page.route(ROUTE_PATTERN, route)
+
+
+DOCUMENT_CUT = "lantian_document_cut"
+"""Request meta of a screenshot request: the bytes of its document the tab is given (`show_as_crawled`), set when the
+crawler read only that many of the page (`LANTIAN_PAGE_CUT_SIZE`). Chromium lays out whatever it is given, without a
+bound of its own: one wrapped paragraph of 5 MB of Chinese did not finish within the screenshot's 30 s on the loaded
+2-core machine."""
+DOCUMENT_CUT_RECORD = "lantian_document_cut_record"
+"""Request meta set by `show_as_crawled` when it cut the document: `{document_cut_at, document_bytes}`, for the
+screenshot's evidence line."""
 
 
 DOCUMENT_LATENCY = "lantian_document_latency"

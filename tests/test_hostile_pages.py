@@ -1,6 +1,7 @@
 """Pages built to attack the crawler itself, served by the simulator's `hostile` platform (`simulator/web/hostile.py`):
 one crawl meets all of them, ends, keeps every listing it could read with its raw page and WARC record, counts and
-logs every attack it refused, and fetches nothing a seller pointed at this machine's other ports."""
+logs every attack it refused, fetches nothing a seller pointed at this machine's other ports, and shows the browser
+no more of a page than the crawler read."""
 from __future__ import annotations
 
 import hashlib
@@ -77,5 +78,10 @@ def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_ref
         raw = Path(lead.raw_path or "").read_bytes()
         assert hashlib.sha256(raw).hexdigest() == lead.raw_sha256 and lead.warc_path
     assert not leads["hangs"].screenshot_sha256, "no screenshot of the page that hung, and the lead is kept"
+    log_lines = (work.data / "evidence" / "evidence-log.jsonl").read_text("utf-8").splitlines()
+    lines = [json.loads(line) for line in log_lines]
+    [shot] = [line for line in lines if line["kind"] == "screenshot" and line["url"].endswith("/item/paragraph")]
+    assert shot["sha256"] == leads["paragraph"].screenshot_sha256, "the 5 MB paragraph, shown as the crawler read it"
+    assert shot["document_cut_at"] == 2 * 1024 * 1024 and shot["document_bytes"] > 5_000_000
     assert len(leads["title"].title) > 300_000
     print(f"hostile crawl: {seconds:.0f} s")

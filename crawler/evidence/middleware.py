@@ -6,8 +6,10 @@ recorded (every status, so a 404 of a removed listing is evidence too); their re
 `meta["evidence_record"]`. For evidence requests rendered by scrapy-playwright (`meta["playwright"]`), the
 middleware appends a full-page screenshot PageMethod and stores its PNG (`screenshot_path`, `screenshot_sha256`
 in the record; a page cut at `MAX_CAPTURE_HEIGHT` or `MAX_CAPTURE_WIDTH` is logged and counted as
-`evidence/screenshots_cut`, a capture Chromium refused leaves `screenshot_error` in the record instead, one that did
-not finish within EVIDENCE_SCREENSHOT_TIMEOUT seconds is counted as `evidence/screenshot_timeouts` too). When
+`evidence/screenshots_cut`; a screenshot of a document cut at LANTIAN_PAGE_CUT_SIZE, `crawler.browser.DOCUMENT_CUT`,
+says so in its line and counts as `evidence/documents_cut`; a capture Chromium refused leaves `screenshot_error` in
+the record instead, one that did not finish within EVIDENCE_SCREENSHOT_TIMEOUT seconds is counted as
+`evidence/screenshot_timeouts` too). When
 the spider closes it signs a checkpoint of the log's head (`crawler.evidence.anchor`).
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from crawler.browser import DOCUMENT_CUT_RECORD
 from crawler.evidence.anchor import sign_at_end
 from crawler.evidence.archive import EvidenceArchive
 from crawler.evidence.log import EvidenceLogError, utc_now
@@ -108,9 +111,14 @@ class EvidenceMiddleware:
                 if page_shot.timed_out:
                     self.stats.inc_value("evidence/screenshot_timeouts")
             elif page_shot is not None and page_shot.png is not None:
+                document_cut = request.meta.get(DOCUMENT_CUT_RECORD) or {}
+                if document_cut:
+                    document_cut = {**document_cut, "document_cut_why": "the page as the crawler read it: Chromium "
+                                    "lays out a larger one for longer than a screenshot may take"}
+                    self.stats.inc_value("evidence/documents_cut")
                 shot = await maybe_deferred_to_future(deferToThread(
                     self.archive.record_screenshot, response.url, page_shot.png, "scrapy-playwright",
-                    cut=page_shot.cut(),
+                    cut={**page_shot.cut(), **document_cut},
                 ))
                 record.update(shot.as_item_fields())
                 self.stats.inc_value("evidence/screenshots")

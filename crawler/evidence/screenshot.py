@@ -31,7 +31,7 @@ from playwright.async_api import Error as PlaywrightError
 from scrapy import Request
 from scrapy_playwright.page import PageMethod
 
-from crawler.browser import STORED_IMAGES, PageHung, answers, render_detail, show_as_crawled
+from crawler.browser import DOCUMENT_CUT, STORED_IMAGES, PageHung, answers, render_detail, show_as_crawled
 from crawler.settings import EVIDENCE_SCREENSHOT_TIMEOUT
 
 SCREENSHOT_METHOD = "screenshot"
@@ -204,12 +204,13 @@ def screenshot_from_meta(meta: dict[str, Any]) -> PageShot | None:
 
 
 def screenshot_request(url: str, *, wait_for: tuple[str, ...] = ("body",), stored_images: list[str] | None = None,
-                       meta: dict[str, Any] | None = None) -> Request:
+                       meta: dict[str, Any] | None = None, document_cut: int | None = None) -> Request:
     """A rendered evidence request for `url`: the page is shown once one of `wait_for` is in the DOM and its images have
     loaded or failed (a resource that never finishes does not cost the evidence: the navigation waits for the
     document only), with `stored_images` answered from the files store; `meta` adds the platform's slot and robots
-    rule. The page is rendered in a tab of `SCREENSHOT_VIEWPORT` (its context is made with it). The evidence
-    middleware adds the screenshot and records fetch and PNG."""
+    rule; `document_cut` the bytes of the page the tab is given, when the crawler read only those
+    (`crawler.browser.DOCUMENT_CUT`). The page is rendered in a tab of `SCREENSHOT_VIEWPORT` (its context is made
+    with it). The evidence middleware adds the screenshot and records fetch and PNG."""
     return Request(url, dont_filter=True, meta={
         **(meta or {}),
         "evidence": True,
@@ -219,5 +220,6 @@ def screenshot_request(url: str, *, wait_for: tuple[str, ...] = ("body",), store
         "playwright_context_kwargs": {"viewport": SCREENSHOT_VIEWPORT},
         "playwright_page_init_callback": show_as_crawled,
         STORED_IMAGES: list(stored_images or ()),
+        **({DOCUMENT_CUT: document_cut} if document_cut is not None else {}),
         SCREENSHOT_REQUEST: True,
     })

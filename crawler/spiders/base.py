@@ -207,10 +207,13 @@ class PlatformSpider(scrapy.Spider):
     def screenshot_request(self, item: ListingItem) -> scrapy.Request:
         """A flagged listing's page once more, rendered for its evidence screenshot (`ScreenshotPipeline`): in its
         platform's download slot, under its robots rule, waiting for its fields, its images served from the ones
-        the crawl downloaded."""
+        the crawl downloaded, and cut where the crawler cut it (a raw page over LANTIAN_PAGE_CUT_SIZE)."""
         platform = self.platforms[item["platform"]]
+        raw = Path(item.get("raw_path") or "")
+        cut = self.crawler.settings.getint("LANTIAN_PAGE_CUT_SIZE") if raw.is_file() else None
         return screenshot_request(item["url"], wait_for=self._detail_wait_for(platform),
-                                  stored_images=list(item.get("images") or ()), meta=self.platform_meta(platform))
+                                  stored_images=list(item.get("images") or ()), meta=self.platform_meta(platform),
+                                  document_cut=cut if cut is not None and raw.stat().st_size > cut else None)
 
     def image_request(self, item: ListingItem, url: str) -> scrapy.Request:
         """One of a listing's images, for OCR (`ListingImagesPipeline`): in its platform's download slot, under its
