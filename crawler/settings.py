@@ -10,8 +10,6 @@ creates nothing.
 """
 from __future__ import annotations
 
-from crawler.evidence.warc import DEFAULT_MAX_BYTES
-
 BOT_NAME = "lantian"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -110,7 +108,7 @@ LANTIAN_SEEN_DB = None  # <data dir>/crawl/seen.sqlite3
 # Evidence: every response's raw bytes in rotating WARC files with a hash-chained log (crawler/evidence).
 EVIDENCE_ENABLED = True
 EVIDENCE_DIR = None  # <data dir>/evidence
-EVIDENCE_WARC_MAX_BYTES = DEFAULT_MAX_BYTES
+EVIDENCE_WARC_MAX_BYTES = 1 << 30  # 1 GiB a WARC file, the size the WARC standard suggests
 EVIDENCE_SCREENSHOTS = True  # flagged listings are screenshotted through the engine
 EVIDENCE_BROWSER_SCREENSHOTS = True  # evidence pages fetched through scrapy-playwright are screenshotted
 EVIDENCE_SCREENSHOT_TIMEOUT = 30.0  # seconds an evidence screenshot may take (crawler/evidence/screenshot.py)

@@ -17,7 +17,8 @@ from core.settings import data_dir
 from crawler.evidence.anchor import CHECKPOINTS_NAME, Checkpoint, Checkpoints, verify_key
 from crawler.evidence.log import EvidenceLog, Problem, VerifyReport, utc_now
 from crawler.evidence.store import BlobStore, sha256_file
-from crawler.evidence.warc import DEFAULT_MAX_BYTES, WARC_SUFFIX, Exchange, RotatingWarcWriter
+from crawler.evidence.warc import WARC_SUFFIX, Exchange, RotatingWarcWriter
+from crawler.settings import EVIDENCE_WARC_MAX_BYTES
 
 LOG_NAME = "evidence-log.jsonl"
 
@@ -39,7 +40,7 @@ class Screenshot:
 class EvidenceArchive:
     """Writes and verifies the evidence of one data directory; safe to share between threads."""
 
-    def __init__(self, root: Path | None = None, warc_max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, root: Path | None = None, warc_max_bytes: int = EVIDENCE_WARC_MAX_BYTES) -> None:
         self.root = Path(root) if root else default_root()
         self.blobs = BlobStore(self.root / "blobs")
         self.log = EvidenceLog(self.root / LOG_NAME, self.root)

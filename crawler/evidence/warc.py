@@ -32,9 +32,9 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from crawler.evidence.store import READ_ONLY
+from crawler.settings import EVIDENCE_WARC_MAX_BYTES
 
 WARC_SUFFIX = ".warc.gz"
-DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB, the size the WARC standard suggests
 # The stored body is already de-chunked (and decompressed by Scrapy, which drops Content-Encoding): these headers
 # would make WARC readers decode it a second time.
 _STALE_RESPONSE_HEADERS = frozenset({"transfer-encoding"})
@@ -111,7 +111,7 @@ class RotatingWarcWriter:
     def __init__(
         self,
         directory: Path,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_bytes: int = EVIDENCE_WARC_MAX_BYTES,
         prefix: str = "lantian",
         on_seal: Callable[[Path], None] | None = None,
     ) -> None:
