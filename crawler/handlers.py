@@ -25,7 +25,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from twisted.internet.defer import Deferred
 
-from crawler.browser import WAIT_TURN
+from crawler.browser import WAIT_TURN, PageHung
 
 
 class SendClock:
@@ -71,13 +71,14 @@ class PoliteHttpHandler(HTTP11DownloadHandler):
 
 class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's handler: a rendered request waits for its turn right before its tab navigates, a plain
-    one right before it is sent. Its browser is the process's one, shared with the other crawlers of the run
-    (`PLAYWRIGHT_BROWSER_PROVIDER`, `crawler.shared_browser`): closing the handler closes its own contexts and
-    leaves the browser to the last handler using it."""
+    one right before it is sent, and a rendered one ends by LANTIAN_RENDER_DEADLINE. Its browser is the process's
+    one, shared with the other crawlers of the run (`PLAYWRIGHT_BROWSER_PROVIDER`, `crawler.shared_browser`):
+    closing the handler closes its own contexts and leaves the browser to the last handler using it."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.clock = SendClock(crawler)
+        self.deadline = crawler.settings.getfloat("LANTIAN_RENDER_DEADLINE")
 
     async def _close(self) -> None:
         with suppress(PlaywrightError):
@@ -89,8 +90,19 @@ class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
     def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
         if request.meta.get("playwright"):
             request.meta[WAIT_TURN] = partial(self.clock.wait_turn, request)
-            return super().download_request(request, spider)
+            return deferred_from_coro(self._rendered(request, spider))
         return send_in_turn(self.clock, partial(super().download_request, request, spider), request)
+
+    async def _rendered(self, request: Request, spider: Spider) -> Response:
+        """A rendered request, or `PageHung` once it took longer than LANTIAN_RENDER_DEADLINE: scrapy-playwright
+        reads the page's content without a bound after the page methods, and a page whose script stops yielding
+        between the two held its tab, and the crawl, for ever."""
+        rendering = maybe_deferred_to_future(super().download_request(request, spider))
+        try:
+            return await asyncio.wait_for(rendering, self.deadline)
+        except TimeoutError:
+            raise PageHung(f"{request.url} was not rendered within {self.deadline:g} s (LANTIAN_RENDER_DEADLINE)") \
+                from None
 
 
 def send_in_turn(clock: SendClock, send: Callable[[], Deferred[Response]], request: Request) -> Deferred[Response]:

@@ -314,6 +314,10 @@ class BrowserTabs:
             self.release(None)
 
 
+CLOSE_TIMEOUT_S = 10.0
+"""The longest the recycler waits for a tab or a context to close (a hung renderer may never answer)."""
+
+
 class BrowserContextRecycler:
     """Rendered pages go to browser contexts that are retired after `LANTIAN_PAGES_PER_CONTEXT` pages, so
     Chromium's memory stays flat over thousands of pages; within a context, a tab whose page was read is kept and
@@ -391,7 +395,8 @@ class BrowserContextRecycler:
     async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> None:
         if isinstance(exception, PageHung):
             self.stats.inc_value("lantian/browser/pages_hung", spider=spider)
-            logger.warning("Closed the tab of %s: %s", request.url, exception)
+            logger.warning("Closed the tab of %s and retired its context: %s", request.url, exception)
+            self._retire(request.meta.get("lantian_recycled_context", ""))
         page = request.meta.pop("playwright_page", None)
         if page is not None:
             await self._close_quietly(page)
@@ -407,6 +412,17 @@ class BrowserContextRecycler:
         """A crashed tab is never handed out again (its next navigation would fail)."""
         if any(tabs.discard(page) for tabs in self.tabs.values()):
             asyncio.ensure_future(self._close_quietly(page))
+
+    def _retire(self, name: str) -> None:
+        """Send the slot's next requests to a new context; this one closes once its last page has answered. A page
+        that hung may share its renderer process with the other tabs of its context (Chromium shares them when it
+        runs many), which its script then holds too, and only closing the context ends it (closing the tab does
+        not: measured)."""
+        base, _, generation = name.rpartition("#")
+        if base and not self._retired(name):
+            self.generation[base] = int(generation or 0) + 1
+            if base in self.tabs:
+                self.tabs[base].drop_idle()
 
     def _retired(self, name: str) -> bool:
         base, _, generation = name.rpartition("#")
@@ -431,8 +447,8 @@ class BrowserContextRecycler:
     @staticmethod
     async def _close_quietly(closable: Any) -> None:
         try:
-            await closable.close()
-        except Exception as exc:  # the browser may have crashed or closed it already
+            await asyncio.wait_for(closable.close(), CLOSE_TIMEOUT_S)
+        except Exception as exc:  # the browser may have crashed, closed it already, or hang (TimeoutError)
             logger.debug("closing %r failed: %s", closable, exc)
 
 

@@ -62,18 +62,20 @@ def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_ref
 
     paths = sim.stats()["paths"]
     assert not [path for path in paths if CANARY in path], "nothing a seller pointed at another port was fetched"
-    assert counters["lantian/hostile/internal_urls"] >= 1 and "to an internal address" in log
+    assert counters["lantian/hostile/internal_urls"] >= 2 and "to an internal address" in log, "images, a redirect"
     assert paths["hostile/item/popups"] <= 2, "popups open nothing (the old screenshot opened 129, each a request)"
     assert counters["lantian/hostile/redirect_loops"] == 2, "the endless 302 and meta-refresh chains, counted"
     assert counters["lantian/hostile/too_large"] == 1 and "DOWNLOAD_MAXSIZE" in log, "the gzip bomb, said"
     assert "Spider error" not in log and "RecursionError" not in log, "100,000 nested elements cost nothing"
     assert counters["lantian/browser/pages_hung"] >= 1, "the page that never yields: its tab closed"
+    assert counters["lantian/hostile/image_errors"] >= 1 and "decompression bomb" in log, "1.6 G pixels not read"
+    assert "item/stream" in log and paths["hostile/item/stream"] <= 4, "the endless page, given up and said"
 
     from index.sqlite_store import SqliteLeadStore
 
     with SqliteLeadStore(work.data / "index" / "leads.sqlite3") as store:
         leads = {lead.url.rsplit("/", 1)[-1]: lead for lead in store.iter_leads()}
-    assert {"hangs", "paragraph", "title", "internal", "popups"} <= set(leads), "every listing read is a lead"
+    assert {"hangs", "paragraph", "title", "internal", "popups", "pixels"} <= set(leads), "every listing read is kept"
     for lead in leads.values():
         raw = Path(lead.raw_path or "").read_bytes()
         assert hashlib.sha256(raw).hexdigest() == lead.raw_sha256 and lead.warc_path

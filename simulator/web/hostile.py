@@ -8,6 +8,7 @@ would be), where the simulator's request statistics show whether anyone came.
 """
 from __future__ import annotations
 
+import asyncio
 import zlib
 from functools import cache
 
@@ -27,12 +28,16 @@ ATTACKS: dict[str, str] = {
     "internal": "images, seller link, stylesheet and script fetches pointing at internal addresses (SSRF)",
     "popups": "a script that opens popups and dialogs without end",
     "nested": "the ad under 100,000 nested elements",
+    "moved": "a listing that redirects to an internal address (as a re-checked one might once its seller moves it)",
+    "pixels": "a picture of 40,000 × 40,000 pixels in a PNG of a few hundred KB (a decompression bomb for OCR)",
+    "stream": "a page that never ends: its body streams for ever, 1 MB at a time",
 }
 CANARY = "/hostile-canary/"
 """The path, on the market platform's origin, of every link a hostile page wants followed where it must not be."""
 PARAGRAPH_BYTES = 5 * 1024 * 1024
 BOMB_BYTES = 80 * 1024 * 1024
 NESTING = 100_000
+PIXELS = 40_000
 
 
 @cache
@@ -45,6 +50,21 @@ def bomb() -> bytes:
     parts += [compressor.compress(chunk) for _ in range(BOMB_BYTES // len(chunk))]
     parts.append(compressor.flush())
     return b"".join(parts)
+
+
+@cache
+def pixel_bomb() -> bytes:
+    """A black-and-white PNG of `PIXELS` × `PIXELS`, all white: 200 MB of pixels deflated to about 200 KB."""
+    row = b"\x00" + b"\xff" * (PIXELS // 8)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(PIXELS)) + compressor.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (len(body).to_bytes(4, "big") + kind + body
+                + zlib.crc32(kind + body).to_bytes(4, "big"))
+
+    header = PIXELS.to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 def internal_addresses(market: str) -> list[str]:
@@ -97,12 +117,35 @@ def build_hostile(site: Site) -> web.Application:
         if attack == "popups":
             return listing(script="setInterval(() => { window.open(location.href, '_blank'); alert('中奖了'); "
                                   "confirm('领奖?'); }, 50);")
+        if attack == "moved":
+            raise web.HTTPFound(f"{market}{CANARY}moved")
+        if attack == "pixels":
+            return listing(images=["/pixels.png"])
+        if attack == "stream":
+            return await stream(request)
         if attack == "nested":
             return html("<html><body>" + "<div>" * NESTING + f"<h1 class='item-title'>商标注册 嵌套</h1>"
                         f"<div class='item-desc'>{AD}</div>" + "</div>" * NESTING + "</body></html>")
         raise web.HTTPNotFound(text="404 页面不存在\n")
 
+    async def stream(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/html; charset=utf-8"})
+        await response.prepare(request)
+        await response.write(f"<html><body><h1 class='item-title'>商标注册 无尽</h1><div class='item-desc'>{AD}"
+                             .encode())
+        chunk = ("<p>" + "专利代理包授权" * 50_000 + "</p>").encode()
+        try:
+            while True:
+                await response.write(chunk)
+                await asyncio.sleep(0)
+        except ConnectionResetError:  # the crawler hung up (aiohttp's own error derives from it)
+            return response
+
+    async def pixels(request: web.Request) -> web.Response:
+        return web.Response(body=pixel_bomb(), content_type="image/png")
+
     app.router.add_get("/", home)
+    app.router.add_get("/pixels.png", pixels)
     app.router.add_get("/search", search)
     app.router.add_get("/item/{attack}", item)
     add_shared_routes(app, site, "hostile")
