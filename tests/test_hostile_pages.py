@@ -87,3 +87,4 @@ def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_ref
     assert shot["document_cut_at"] == 2 * 1024 * 1024 and shot["document_bytes"] > 5_000_000
     assert len(leads["title"].title) > 300_000
     print(f"hostile crawl: {seconds:.0f} s")
+
