@@ -68,6 +68,9 @@ CRAWL_ONLY = {
     "EVIDENCE_BROWSER_SCREENSHOTS": False,
 }
 READ_WITHOUT_BROWSER = ["market", "search", "services", "agencies", "app"]
+# The whole job as `lantian crawl` runs it (which owns its process, so freezes what it holds once the engine starts),
+# with CPU sampled by thread.
+FULL_JOB = {"LANTIAN_THREAD_CPU": True, "LANTIAN_GC_FREEZE": True}
 
 
 def scrapy_bench(seconds: int, workdir: Path) -> float:
@@ -357,8 +360,7 @@ def main() -> None:
             if "full" in sections:
                 console.print("static crawl, full pipeline (images and OCR, detector, screenshots, leads) …")
                 cpu = CpuSampler()
-                full = sweep(workdir / "d2", config, endpoints, READ_WITHOUT_BROWSER, {"LANTIAN_THREAD_CPU": True},
-                             cpu=cpu)
+                full = sweep(workdir / "d2", config, endpoints, READ_WITHOUT_BROWSER, FULL_JOB, cpu=cpu)
                 found = recall(Path(sim.ground_truth_path), workdir / "d2" / "crawl" / "seen.sqlite3",
                                set(READ_WITHOUT_BROWSER), keywords)
                 rows.extend(full_rows(full, cpu, peer, found, leads_with_evidence(workdir / "d2")))

@@ -78,7 +78,8 @@ def crawl(
         summary = run_sweep(
             platforms=platform or None, endpoints=endpoints, keywords=keywords, max_pages=max_pages,
             progress=not quiet, resumable=resumable, console=console,
-            settings={"LANTIAN_MAX_IMAGES": max_images} if max_images is not None else None,
+            settings={"LANTIAN_GC_FREEZE": True,
+                      **({"LANTIAN_MAX_IMAGES": max_images} if max_images is not None else {})},
         )
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)

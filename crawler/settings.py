@@ -88,8 +88,10 @@ EXTENSIONS = {
     "crawler.middlewares.PlatformAutoThrottle": 0,
     "crawler.progress.PlatformStats": 500,
     "crawler.thread_cpu.ThreadCpu": 600,
+    "crawler.gc_freeze.FreezeAtStart": 700,
 }
 LANTIAN_THREAD_CPU = False  # benchmarks: CPU seconds per thread of the crawl's process in the stats
+LANTIAN_GC_FREEZE = False  # a process that is the crawl (`lantian crawl`): freeze what it holds once the engine starts
 
 # Listing images are kept byte for byte (FilesPipeline, not re-encoded) so OCR reads the original pixels.
 FILES_STORE = None  # <data dir>/images
