@@ -181,8 +181,9 @@ class RuleEngine:
         hits: dict[str, list[tuple[int, int]]] = defaultdict(list)
         names_of = self._names_of
         for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            span = (start, end)  # one tuple for the several lists a word is in
             for name in names_of[index]:
-                hits[name].append((start, end))
+                hits[name].append(span)
         if _OTHER_WORD in hits:
             _drop_words_inside(hits, hits.pop(_OTHER_WORD))
         if self._regex is not None and field_kind == "content":

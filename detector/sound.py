@@ -16,7 +16,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -41,11 +41,14 @@ _END = ""  # trie key of the terms that end at a node (never a syllable)
 _FIRST_CLASS = 0xF0000  # sound classes are written as characters of the supplementary private use area
 
 
-def latin_words(text: str) -> list[re.Match[str]]:
+@lru_cache(maxsize=8)
+def latin_words(text: str) -> tuple[re.Match[str], ...]:
     """Latin words standing alone (not part of an id such as "daiban123", "zhi_yuan" or "sb-200"): pinyin is
-    only looked for there. (The look-behind is checked here: a regex starting with one scans much slower.)"""
-    return [word for word in _LATIN_RUN.finditer(text)
-            if word.start() == 0 or text[word.start() - 1] not in _ID_CHARS]
+    only looked for there. (The look-behind is checked here: a regex starting with one scans much slower.) The
+    words of the last texts are kept: the passes of normalising one field ask for them again and again (7.7 times a
+    five-listing page, mostly of a text asked for before)."""
+    return tuple(word for word in _LATIN_RUN.finditer(text)
+                 if word.start() == 0 or text[word.start() - 1] not in _ID_CHARS)
 
 
 def toneless(reading: str) -> str:
@@ -141,7 +144,7 @@ class _Lattice:
 
     __slots__ = ("text", "readings", "latin", "run_starts", "run_ends", "spaces")
 
-    def __init__(self, text: str, words: list[re.Match[str]]) -> None:
+    def __init__(self, text: str, words: Sequence[re.Match[str]]) -> None:
         self.text = text
         self.readings = char_syllables()
         self.latin: dict[int, list[tuple[int, str]]] = {}
@@ -251,7 +254,7 @@ class SoundIndex:
         for start in sorted(other_starts):  # the walk gives these spans in the order the matches are ranked in
             self._walk_chinese(coded, start, spans)
         lattice = None
-        words = latin_words(text) if _HAS_LATIN.search(text) else []
+        words = latin_words(text) if _HAS_LATIN.search(text) else ()
         if words:
             lattice = _Lattice(text, words)
             self._walk_latin(lattice, spans)
