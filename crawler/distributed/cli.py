@@ -114,7 +114,8 @@ def _run_worker(console: Console, redis_url: str | None, sweep: str | None, hear
     from crawler.progress import SUMMARY_COLUMNS, progress_table
 
     try:
-        overrides: dict[str, object] = dict(_scrapy_overrides(setting or []))
+        # A worker owns its process, as `lantian crawl` does (crawler.gc_freeze); `--set LANTIAN_GC_FREEZE=0` is off.
+        overrides: dict[str, object] = {"LANTIAN_GC_FREEZE": True, **dict(_scrapy_overrides(setting or []))}
         if max_images is not None:
             overrides["LANTIAN_MAX_IMAGES"] = max_images
         config = _config(redis_url, sweep, heartbeat_seconds=heartbeat, stale_after_seconds=stale_after)
