@@ -4,7 +4,8 @@ Steps, in order: Unicode NFKC (full-width → half-width) and lower case; tradit
 (OpenCC's character table); separators between CJK characters removed (spaces, dots, slashes, zero-width
 characters, emoji); runs of five or more Chinese numerals turned into digits (contact numbers written in words);
 pinyin, initials and homophones replaced by the canonical wording listed in `config/detector/normalize.yaml`
-(before and after the separators go, for variants written with a symbol such as "微❤" and for spaced ones);
+(before and after the separators go, for variants written with a symbol such as "微❤" and for spaced ones; a
+variant that is itself a common word, 威信, only as a contact word: before an id or after 加 / 添加 / 联系);
 then key terms matched by sound (`detector.sound`): other characters of the same sound, pinyin mixed with
 characters, full pinyin and pinyin initials of the words the rules look for; separators removed once more (a
 replacement can bring two CJK characters together). Every character of the result knows the span of original
@@ -66,6 +67,10 @@ _COMMON_WORD_LINE = re.compile(rf"^([{CJK}]{{2,4}}) (\d+) ", re.MULTILINE)
 # jieba's part-of-speech tags of particles that are nothing else: structural (的 地 得), aspect (了 着) and modal
 # (吗 呢 吧); not 过, 等 or 之, which are verbs and nouns as well.
 _PARTICLE_LINE = re.compile(rf"^([{CJK}]) \d+ (?:u[jlvdz]|y)$", re.MULTILINE)
+# A listed variant that is itself a common word (威信, prestige, for 微信) is replaced only as a contact word: with an
+# id after it ("威信：zl8888", "威信号 abc123") or a contact verb right before it ("添加威信", "加威信"; not 增加威信).
+_ID_AFTER = re.compile(r"号?[\s:]*[a-z0-9]")
+_CONTACT_BEFORE = re.compile(r"(?:添加|联系|(?<![增更追参施附倍])加|\+)\s*$")
 
 
 class _Builder:
@@ -118,6 +123,7 @@ class Normalizer:
         self._pinyin = {k: v for k, v in self.replacements.items() if _PINYIN_WORD.fullmatch(k)}
         self._longest_pinyin = max(map(len, self._pinyin), default=0)
         variants = [variant for variant in self.replacements if variant not in self._pinyin]
+        self._word_variants = frozenset(variant for variant in variants if variant in common_words())
         self._canonicals = [self.replacements[variant] for variant in variants]
         self._variants = AhoCorasick(variants, matchkind=MATCHKIND_LEFTMOST_LONGEST)
         self._segment = lru_cache(maxsize=65536)(self._segment_uncached)
@@ -194,6 +200,9 @@ class Normalizer:
                 if _LATIN.match(text[start]) and start > 0 and _LATIN.match(text[start - 1]):
                     continue
                 if _LATIN.match(text[stop - 1]) and stop < len(text) and _LATIN.match(text[stop]):
+                    continue
+                if text[start:stop] in self._word_variants and not _ID_AFTER.match(text, stop) \
+                        and not _CONTACT_BEFORE.search(text, max(0, start - 3), start):
                     continue
                 edits.append((start, stop, self._canonicals[index]))
             builder.apply(edits)

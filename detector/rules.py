@@ -165,7 +165,8 @@ class RuleEngine:
         speech = config.reported_speech
         reported_speech = ReportedSpeech(tuple(speech.before), tuple(speech.after), tuple(speech.clause),
                                          tuple(speech.sentence), tuple(speech.question), tuple(speech.consequence),
-                                         tuple(speech.definition), speech.window, tuple(speech.yes_no))
+                                         tuple(speech.definition), speech.window, tuple(speech.yes_no),
+                                         tuple(speech.wh_question))
         rules = [_rule(entry) for entry in config.rules]
         return cls(config.lexicons, rules, source, reported_speech, config.patterns, config.other_words)
 

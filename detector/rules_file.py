@@ -90,6 +90,7 @@ class ReportedSpeechSection(StrictModel):
     sentence: list[str] = []
     question: list[str] = []
     yes_no: list[str] = []
+    wh_question: list[str] = []
     consequence: list[str] = []
     definition: list[str] = []
     window: int = Field(6, ge=0, le=40)
@@ -138,7 +139,7 @@ class RulesFile(StrictModel):
     def _known_cue_lists(cls, value: ReportedSpeechSection, info: ValidationInfo) -> ReportedSpeechSection:
         known = cls._word_lists(info)
         for field in ("before", "after", "clause", "sentence", "question", "consequence", "definition",
-                      "yes_no"):
+                      "yes_no", "wh_question"):
             unknown = [name for name in getattr(value, field) if name not in known]
             if unknown:
                 raise ValueError(f"field '{field}' must list lexicons of this file (unknown: {', '.join(unknown)})")

@@ -18,7 +18,9 @@ as the author's own words:
   questions ("想快速拿证吗？") end in other words and stay the author's own;
 - a yes/no question (a sentence that a word of the `yes_no` lexicons ends: 吗) is reported as a whole in a text that
   does not solicit (`cue_solicitation` below 0.5) and where the sentence holds no first person or contact:
-  "国家知识产权局认可的代理机构可以代理吗？" asks, "想走内部渠道拿证吗？加微信" offers;
+  "国家知识产权局认可的代理机构可以代理吗？" asks, "想走内部渠道拿证吗？加微信" offers; so is a question with a
+  word of the `wh_question` lexicons (怎么, 如何, 哪里 …) in a sentence that ends with a question mark
+  ("怎么找内部渠道加快授权？");
 - a penalty or harm a word of the `consequence` lexicons names (一旦查出, 将被吊销, 依法予以处罚, 列入严重违法失信名单,
   被骗 …) makes its clause and the clause before it reported: they state what is punished ("挂证一旦查出将吊销执业证",
   "将资格证挂靠给代理机构的，一经查实依法予以处罚"), not an offer. A denial just before the word (不会被处罚) is none;
@@ -84,11 +86,12 @@ class ReportedSpeech:
     definition: tuple[str, ...] = ()
     window: int = 6
     yes_no: tuple[str, ...] = ()
+    wh_question: tuple[str, ...] = ()
 
     @property
     def lexicons(self) -> tuple[str, ...]:
         return (*self.before, *self.after, *self.clause, *self.sentence, *self.question, *self.consequence,
-                *self.definition, *self.yes_no)
+                *self.definition, *self.yes_no, *self.wh_question)
 
 
 def cue_solicitation(lexicon_counts: Mapping[str, int | float]) -> float:
@@ -154,6 +157,12 @@ def reported_spans(text: str, quotes: Sequence[Span], hits: Mapping[str, Sequenc
                 end = stop.start() if stop else len(text)
                 span = (_sentence_start(text, cue_start), end)
                 if end - cue_end <= QUESTION_TAIL and not _holds_any(own_voice, span):
+                    spans.append(span)
+        for name in config.wh_question:
+            for cue_start, cue_end in hits.get(name, ()):
+                stop = _SENTENCE_END.search(text, cue_end)
+                span = (_sentence_start(text, cue_start), stop.start() if stop else len(text))
+                if stop and stop.group() == "?" and not _holds_any(own_voice, span):
                     spans.append(span)
     for name in config.consequence:
         for cue_start, cue_end in hits.get(name, ()):

@@ -34,6 +34,22 @@ def test_each_evasion_is_undone(original: str, expected: str) -> None:
     assert normalize_text(original).text == expected
 
 
+# 威信 (prestige) is listed as a disguise of 微信: it is one only as a contact word, before an id or after 加 / 添加 /
+# 联系; said of a person or a firm it stays what it says.
+@pytest.mark.parametrize(("original", "expected"), [
+    ("详情加威信", "详情加微信"),
+    ("威信：zl8888", "微信:zl8888"),
+    ("威信号 abc123", "微信号 abc123"),
+    ("联系威信", "联系微信"),
+    ("他在业内很有威信", "他在业内很有威信"),
+    ("增加威信，树立口碑", "增加威信,树立口碑"),
+    ("本所在客户中威信很高", "本所在客户中威信很高"),
+])
+def test_a_listed_disguise_that_is_a_common_word_is_replaced_only_as_a_contact_word(original: str,
+                                                                                     expected: str) -> None:
+    assert normalize_text(original).text == expected
+
+
 def test_sentence_punctuation_and_line_breaks_are_kept() -> None:
     text = "专业代理，内部流程。\n渠道说明"
     assert normalize_text(text).text == "专业代理,内部流程。\n渠道说明"

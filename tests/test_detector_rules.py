@@ -433,3 +433,70 @@ def test_the_office_named_as_a_reference_is_no_endorsement(rules_detector: Detec
                                                            claim: str) -> None:
     assert "impersonation" not in rules_detector.detect({"id": "r", "text": reference}).labels
     assert "impersonation" in rules_detector.detect({"id": "c", "text": claim}).labels
+
+
+# An inside route with words between 内部 and the route (内部快速通道) is the same claim as 内部通道; an office's or a
+# firm's internal procedures named in passing, or the route warned about, are not.
+INSIDE_ROUTES = [
+    ("内部快速通道，专利加急", "商标局内部审查流程分为形式审查和实质审查。"),
+    ("专利局内部绿色审批通道，速度快", "公司内部培训通道已开通，欢迎员工报名"),
+    ("局里有加急名额，商标三个月下证", "谨防所谓内部快速通道，专利申请没有捷径"),
+]
+
+
+@pytest.mark.parametrize(("claim", "other"), INSIDE_ROUTES)
+def test_an_inside_route_with_words_between_is_an_insider_claim(rules_detector: Detector, claim: str,
+                                                                 other: str) -> None:
+    found = rules_detector.detect({"id": "c", "text": claim})
+    assert "insider.inside_route" in {e["rule"] for e in found.evidence}
+    assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
+
+
+# A long cooperation with the office is a seller's claim in an ad; a university or a centre reporting its
+# cooperation with the office (and the examiners it trains with it) is none.
+LONG_COOPERATION = [
+    ("与商标局长期合作，商标注册价格优惠", "本中心与国家知识产权局长期合作，共同推进专利导航工作。"),
+    ("本所与国家知识产权局多年合作，欢迎咨询", "我校与国家知识产权局专利局长期合作开展审查员实践基地建设。"),
+    ("我们和专利局审查员有长期合作，下证快", "市知识产权局与省知识产权保护中心常年合作举办专利培训班。"),
+]
+
+
+@pytest.mark.parametrize(("claim", "report"), LONG_COOPERATION)
+def test_a_long_cooperation_with_the_office_is_a_claim_only_in_an_ad(rules_detector: Detector, claim: str,
+                                                                     report: str) -> None:
+    assert "impersonation" in rules_detector.detect({"id": "c", "text": claim}).labels
+    assert not rules_detector.detect({"id": "r", "text": report}).labels
+
+
+# Cancelling named as a verb right before another's mark is the service; the mark's own cancellation, a lawful
+# procedure asked about, or the practice condemned are not.
+CANCELLING_OTHERS = [
+    ("专业撤销对手商标", "他人的注册商标被撤销后，可以重新申请"),
+    ("帮你撤销同行注册的商标", "如何申请撤销他人连续三年不使用的商标？"),
+    ("帮忙撤掉竞争对手的商标，包成功", "恶意撤销竞争对手的商标属于不正当竞争"),
+]
+
+
+@pytest.mark.parametrize(("offer", "other"), CANCELLING_OTHERS)
+def test_cancelling_anothers_mark_is_offered_malicious_cancellation(rules_detector: Detector, offer: str,
+                                                                    other: str) -> None:
+    assert "malicious_cancellation" in rules_detector.detect({"id": "o", "text": offer}).labels
+    assert "malicious_cancellation" not in rules_detector.detect({"id": "x", "text": other}).labels
+
+
+# Colloquial names of the office (知产局) are the office; someone impersonating it, warned about, is no relation.
+@pytest.mark.parametrize(("claim", "other"), [
+    ("知产局指定代办点，商标注册一站式服务", "市知产局发布专利资助政策"),
+    ("商标局有人，驳回的也能帮你搞定", "有人冒充商标局工作人员打电话，称商标即将被驳回，要求缴费，请勿相信。"),
+])
+def test_the_office_by_its_colloquial_name_and_people_posing_as_it(rules_detector: Detector, claim: str,
+                                                                   other: str) -> None:
+    assert rules_detector.detect({"id": "c", "text": claim}).labels
+    assert not rules_detector.detect({"id": "o", "text": other}).labels
+
+
+def test_a_verdict_after_the_trades_object_drops_the_title_patent_trade(rules_detector: Detector) -> None:
+    assert "abnormal_filing" not in rules_detector.detect(
+        {"id": "v", "text": "评职称用的专利必须是本人的发明创造，购买他人专利挂名属于学术不端。"}).labels
+    assert "abnormal_filing" in rules_detector.detect(
+        {"id": "o", "text": "评职称用的专利，购买他人专利挂名，现货，私聊"}).labels

@@ -206,3 +206,22 @@ def test_a_yes_no_question_raises_no_label_unless_the_author_offers(rules_detect
                                                                     question: str, claim: str) -> None:
     assert label not in rules_detector.detect({"id": "q", "text": question}).labels
     assert label in rules_detector.detect({"id": "c", "text": claim}).labels
+
+
+# A question with a question word (怎么, 如何, 哪里 …) ending in a question mark asks about the practice, as a yes/no
+# question does; the author's heading question followed by the offer, or beside contact details, still counts.
+WH_QUESTIONS = [
+    ("insider_channel", "怎么找内部渠道才能加快授权？", "专利怎么快速授权？内部渠道包过！"),
+    ("insider_channel", "商标注册怎么才能快速下证？", "如何快速拿证？我们有内部渠道，加微信zl8888"),
+    ("insider_channel", "如何判断代理机构是否有内部渠道？", "怎么走内部渠道？私聊"),
+    ("abnormal_filing", "哪里能买到评职称专利？", "评职称专利哪里买？本店现货，第一发明人写你"),
+    ("qualification_lending", "为什么有人把专利代理师证挂靠在别的机构？", "专利代理师证挂靠，年薪可谈，私聊"),
+    ("impersonation", "国知局指定的代理机构有哪些？", "国知局指定代理机构，为什么选我们？"),
+]
+
+
+@pytest.mark.parametrize(("label", "question", "claim"), WH_QUESTIONS)
+def test_a_question_with_a_question_word_raises_no_label_unless_the_author_offers(
+        rules_detector: Detector, label: str, question: str, claim: str) -> None:
+    assert label not in rules_detector.detect({"id": "q", "text": question}).labels
+    assert label in rules_detector.detect({"id": "c", "text": claim}).labels
