@@ -13,6 +13,10 @@ import socket
 from urllib.parse import urlsplit
 
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+OWN_URL = "lantian_own_url"
+"""Request meta: a URL whose origin the request may reach besides its platform's configured ones: the page staff
+gave (a capture, a lead's re-check) or the page a listing's images and screenshot belong to, which itself passed
+(a simulator's platform on other ports than its config names)."""
 
 
 def internal_host(host: str) -> bool:

@@ -21,7 +21,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-from crawler.addresses import forbidden
+from crawler.addresses import OWN_URL, forbidden
 from crawler.browser import DOCUMENT_LATENCY, INNER_INIT_CALLBACK, PageHung, time_document
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
 class InternalAddressGuard:
     """A platform's request (`meta["platform"]`: its pages, images, screenshots, and where they redirect) to an
-    internal address other than the platform's own origin (`crawler.addresses`) is refused before anything is sent,
+    internal address other than the platform's own origin (`crawler.addresses`; or `meta[OWN_URL]`'s) is refused
+    before anything is sent,
     robots.txt included (enable it before RobotsTxtMiddleware, 100), counted as `lantian/<platform>/internal_urls`
     and logged: a seller's image at http://169.254.169.254/… or at another port of this machine is not fetched."""
 
@@ -161,7 +162,8 @@ class InternalAddressGuard:
         platform = (getattr(self.crawler.spider, "platforms", None) or {}).get(name) if name else None
         if platform is None:
             return
-        own = tuple(url for url in (platform.base_url, *map(platform.absolute, platform.start_urls)) if url)
+        own = tuple(url for url in (platform.base_url, *map(platform.absolute, platform.start_urls),
+                                    request.meta.get(OWN_URL)) if url)
         if forbidden(request.url, own):
             self.stats.inc_value(f"lantian/{name}/internal_urls")
             logger.warning("Refused %s: an internal address that is not %s's own", request.url[:300], name)

@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from core.browser import launch_options
 from core.lead import lead_id
 from core.visible import invisible_count
+from crawler.addresses import OWN_URL
 from crawler.browser import block_heavy_resources, render_detail, render_listing
 from crawler.evidence.pipeline import screenshots_enabled
 from crawler.evidence.screenshot import screenshot_request
@@ -212,13 +213,14 @@ class PlatformSpider(scrapy.Spider):
         raw = Path(item.get("raw_path") or "")
         cut = self.crawler.settings.getint("LANTIAN_PAGE_CUT_SIZE") if raw.is_file() else None
         return screenshot_request(item["url"], wait_for=self._detail_wait_for(platform),
-                                  stored_images=list(item.get("images") or ()), meta=self.platform_meta(platform),
+                                  stored_images=list(item.get("images") or ()),
+                                  meta={**self.platform_meta(platform), OWN_URL: item["url"]},
                                   document_cut=cut if cut is not None and raw.stat().st_size > cut else None)
 
     def image_request(self, item: ListingItem, url: str) -> scrapy.Request:
         """One of a listing's images, for OCR (`ListingImagesPipeline`): in its platform's download slot, under its
         robots rule."""
-        return scrapy.Request(url, meta=self.platform_meta(self.platforms[item["platform"]]))
+        return scrapy.Request(url, meta={**self.platform_meta(self.platforms[item["platform"]]), OWN_URL: item["url"]})
 
     def due_requests(self) -> Iterator[scrapy.Request]:
         """Listings seen before whose re-crawl interval has passed, including ones no search shows any more."""

@@ -17,6 +17,7 @@ from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from core.lead import Capture
+from crawler.addresses import OWN_URL
 from crawler.capture import AttemptLog, CaptureOutcome, rendered, unconfigured_platform
 from crawler.extract import main_text
 from crawler.items import ListingItem
@@ -71,7 +72,7 @@ class CaptureSpider(PlatformSpider):
                 platform, url, self.parse_detail,
                 render="detail" if platform.browser.render_detail_pages else None,
                 meta={"evidence": True, "handle_httpstatus_list": [*REMOVED_STATUSES, *ERROR_STATUSES],
-                      "found_on": "capture", CAPTURE_URL: url},
+                      "found_on": "capture", CAPTURE_URL: url, OWN_URL: url},
                 dont_filter=True,
             )
 

@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.addresses import OWN_URL
 from crawler.capture import unconfigured_platform
 from crawler.refetch import Refetched, RefetchTarget
 from crawler.spiders.base import PlatformSpider
@@ -45,7 +46,7 @@ class RefetchSpider(PlatformSpider):
             rendered = self.render and platform.browser.enabled and platform.browser.render_detail_pages
             yield self.page_request(
                 platform, target.url, self.parse_refetched, render="detail" if rendered else None,
-                meta={"evidence": True, "handle_httpstatus_all": True, REFETCH_URL: target.url},
+                meta={"evidence": True, "handle_httpstatus_all": True, REFETCH_URL: target.url, OWN_URL: target.url},
                 dont_filter=True,
             )
 
