@@ -500,3 +500,53 @@ def test_a_verdict_after_the_trades_object_drops_the_title_patent_trade(rules_de
         {"id": "v", "text": "评职称用的专利必须是本人的发明创造，购买他人专利挂名属于学术不端。"}).labels
     assert "abnormal_filing" in rules_detector.detect(
         {"id": "o", "text": "评职称用的专利，购买他人专利挂名，现货，私聊"}).labels
+
+
+# The office asking to be paid or contacted through a private channel is someone posing as it; the office saying it
+# never does so, or its own payment system, is not.
+@pytest.mark.parametrize(("scam", "notice"), [
+    ("国家知识产权局商标续展通知：您的商标即将到期，请添加工作人员微信办理续展并缴纳费用。",
+     "国家知识产权局提醒：本局不会要求添加工作人员微信缴费，请勿相信。"),
+    ("【商标局】您的商标被驳回，请将复审费转入工作人员个人账户。",
+     "国家知识产权局专利费用可通过网上缴费系统缴纳，支持微信支付。"),
+])
+def test_the_office_asking_for_a_private_payment_is_impersonation(rules_detector: Detector, scam: str,
+                                                                  notice: str) -> None:
+    assert "impersonation" in rules_detector.detect({"id": "s", "text": scam}).labels
+    assert "impersonation" not in rules_detector.detect({"id": "n", "text": notice}).labels
+
+
+# An agent's licence hired on paper (no work, the practice registration or social insurance moved in) is lending; a
+# job that needs the agent at work, or a remote job of the firm's own staff with no agent named, is not.
+@pytest.mark.parametrize(("lending", "job"), [
+    ("诚聘专利代理师，无需坐班，执业关系转入我司即可，年付3万。", "招聘专利代理师，需坐班，五险一金，社保我司缴纳。"),
+    ("收专利代理师资格证，社保我们交，人不用来，一年两万。", "公司自己的员工，无需坐班，社保我司缴纳，远程办公。"),
+])
+def test_a_licence_hired_on_paper_is_lending(rules_detector: Detector, lending: str, job: str) -> None:
+    assert "qualification_lending" in rules_detector.detect({"id": "l", "text": lending}).labels
+    assert "qualification_lending" not in rules_detector.detect({"id": "j", "text": job}).labels
+
+
+# Inside routes in other words (走内部流程) and a period before a guaranteed certificate (三个月包下证); a firm's own
+# internal procedure is neither.
+@pytest.mark.parametrize(("claim", "other"), [
+    ("我们走内部流程，商标三个月下证", "公司内部流程规范，专利申请需部门审批。"),
+    ("我们三个月包下证", "商标注册一般需要九到十二个月才能下证。"),
+])
+def test_inside_process_and_a_dated_certificate_are_insider_claims(rules_detector: Detector, claim: str,
+                                                                   other: str) -> None:
+    assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
+    assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
+
+
+# Patent agency named as a contract's subject, a profession, or what needs a licence (a platform's or the law's
+# rule) is no offer of it; the service offered still is.
+@pytest.mark.parametrize(("named", "offered"), [
+    ("专利代理委托合同 第三条：受托方按约定提交申请文件。", "专利代理、商标注册一站式服务，价格优惠"),
+    ("平台公告：专利代理服务须提供执业许可证，否则下架。", "专利代理服务，十年经验，欢迎咨询"),
+    ("专利代理业务应当由依法设立的专利代理机构办理。", "承接专利代理业务，价格实惠"),
+])
+def test_patent_agency_named_but_not_offered(named: str, offered: str) -> None:
+    engine = RuleEngine.from_config()
+    assert engine.features(named)["label:offers_patent_agency"] == 0.0
+    assert engine.features(offered)["label:offers_patent_agency"] >= 0.5
