@@ -2,11 +2,12 @@
 process holds by then goes out of the garbage collector's way.
 
 By the time the engine starts, the process holds some 450,000 objects that live as long as it does: Scrapy,
-Twisted, Playwright, the pipelines and the detector they loaded (its tables and models). Python's full garbage
-collections walk every one of them, again and again as a crawl allocates: 3.9 CPU-s of an 833-page full run of
-`bench/bench_crawl.py`. Frozen (`gc.freeze`, after one last collection, as `detector.detector.freeze_loaded` does
-for the detector alone, before the crawl's own imports), they are never walked again, nor ever collected: so only a
-process that is the crawl, and ends with it, turns this on (LANTIAN_GC_FREEZE; measured in bench/README.md).
+Twisted, Playwright, the pipelines and the detector they loaded (its tables and models). Each of Python's full
+garbage collections walks every one of them, and a crawl's allocations set off many: the collector took 3.9 CPU-s of
+an 833-page full run of `bench/bench_crawl.py`, 2.4 with this. Frozen (`gc.freeze`, after one last collection, as
+`detector.detector.freeze_loaded` does for the detector alone, before the crawl's own imports), they are never
+walked again, nor ever collected: so only a process that is the crawl, and ends with it, turns this on
+(LANTIAN_GC_FREEZE; measured in bench/README.md).
 """
 from __future__ import annotations
 
