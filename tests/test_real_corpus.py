@@ -182,3 +182,23 @@ def test_the_stats_command_prints_counts_and_fails_on_a_bad_file(tmp_path, capsy
     bad.write_text(json.dumps(_item(1, genre="blog"), ensure_ascii=False) + "\n", encoding="utf-8")
     assert main(["--path", str(bad)]) == 1
     assert f"{bad}:1: genre" in capsys.readouterr().err
+
+
+def test_the_model_card_says_when_the_model_was_trained_on_another_corpus():
+    from detector.training.corpus import data_root
+    from detector.training.model_card import _data
+
+    root = data_root()
+    real_train = sum(1 for item in load_real_corpus(root / "real" / "items.jsonl") if item.split == "train")
+    train = sum(1 for line in (root / "train.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())
+    validation = sum(1 for line in (root / "validation.jsonl").read_text(encoding="utf-8").splitlines()
+                     if line.strip())
+    same = {"train_items": train + real_train, "real_train_items": real_train, "validation_items": validation}
+    older = {**same, "real_train_items": real_train - 25, "train_items": train + real_train - 25}
+
+    def note(meta: dict) -> list[str]:
+        return [line for line in _data(root, meta) if line.startswith("**Not retrained on this corpus.**")]
+
+    assert note(same) == []
+    [sentence] = note(older)
+    assert f"({real_train - 25} real-world)" in sentence and f"({real_train} real-world)" in sentence

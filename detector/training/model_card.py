@@ -162,15 +162,19 @@ def _data(data: Path, meta: dict) -> list[str]:
         "| split | items | templates | violation | lawful_ad | hard_negative | unrelated |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    counts: dict[str, int] = {}
     for split in SPLITS:
         items = read_items(data / f"{split}.jsonl")
+        counts[split] = len(items)
         templates = {t for item in items for t in item.template_id.split("+")}
         kinds = [sum(1 for item in items if item.kind == kind)
                  for kind in ("violation", "lawful_ad", "hard_negative", "unrelated")]
         lines.append(f"| {split} | {len(items)} | {len(templates)} | " + " | ".join(map(str, kinds)) + " |")
     real_path = data / "real" / "items.jsonl"
+    real_train = 0
     if real_path.exists():
         real = load_real_corpus(real_path)
+        real_train = sum(1 for item in real if item.split == "train")
         lines += [
             "",
             "Real-world corpus of `models/data/real/` (public text with its source address, split by source document;",
@@ -209,8 +213,23 @@ def _data(data: Path, meta: dict) -> list[str]:
         + ("" if reviewed else " No reviewed leads yet: staff decisions exported with `lantian reviews export` "
                                "join the next training through `--with-reviews`."),
         "",
+        *_trained_elsewhere(meta, counts.get("train", 0) + real_train, real_train, counts.get("validation", 0)),
     ]
     return lines
+
+
+def _trained_elsewhere(meta: dict, train_items: int, real_train_items: int, validation_items: int) -> list[str]:
+    """A paragraph when the model was trained on a corpus of other sizes than the one it is evaluated with: its
+    figures are then those of an older model on today's rules and test sets, not what a retraining would give."""
+    then = (meta.get("train_items", 0) - meta.get("reviewed_items", 0), meta.get("real_train_items", 0),
+            meta.get("validation_items", 0))
+    now = (train_items, real_train_items, validation_items)
+    if not meta or then == now:
+        return []
+    return [f"**Not retrained on this corpus.** The model was trained on {then[0]} train items ({then[1]} real-world) "
+            f"and {then[2]} validation items; the corpus now holds {now[0]} ({now[1]} real-world) and {now[2]}. The "
+            "figures below are of that model with the current rules and test sets, not of a model trained on them "
+            "(out-of-fold figures are from its training).", ""]
 
 
 def _out_of_fold(meta: dict) -> list[str]:
