@@ -19,7 +19,7 @@ from simulator.web.site import Site, html, realism_middleware
 
 AD = "国家知识产权局指定代理，内部渠道，包授权，三天下证，联系微信 abc123。"
 ATTACKS: dict[str, str] = {
-    "hangs": "a script that never yields once the page is shown (holds a browser tab for ever)",
+    "hangs": "a script that never yields once the page has loaded (holds a browser tab for ever)",
     "paragraph": "one wrapped paragraph of 5 MB of Chinese (Chromium lays it out for tens of seconds)",
     "bomb": "a gzip body of 80 KB that inflates past DOWNLOAD_MAXSIZE (a decompression bomb)",
     "redirects": "an endless chain of 302 redirects",
@@ -97,7 +97,7 @@ def build_hostile(site: Site) -> web.Application:
         hop = int(request.query.get("hop", "0"))
         market = site.endpoints.get("market", "")
         if attack == "hangs":
-            return listing(script="setTimeout(() => { for (;;) {} }, 200);")
+            return listing(script="addEventListener('load', () => setTimeout(() => { for (;;) {} }));")
         if attack == "paragraph":
             return listing(paragraphs=(AD, "专利代理包授权" * (PARAGRAPH_BYTES // 21)))
         if attack == "bomb":
