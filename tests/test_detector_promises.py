@@ -1,5 +1,5 @@
 """Promises of the outcome, whole detector with the committed model: a guaranteed grant or a refund when the filing
-fails is an insider_channel claim in any wording (domain.md: nobody can promise the outcome), a refund policy or a
+fails is an insider_channel claim in any wording (docs/domain.md: nobody can promise the outcome), a refund policy or a
 guarantee outside trademarks and patents is none, and the same promise reported by a decision raises nothing.
 Examples written for this test, not taken from the training templates or the real-world corpus."""
 from __future__ import annotations
