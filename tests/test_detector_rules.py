@@ -18,7 +18,7 @@ POSITIVES = [
     ("insider_channel", "包授权 不过全额退款"),
     ("insider_channel", "我们和审查员有关系，发明专利也能快"),
     ("insider_channel", "绿色通道 特批，加急处理"),
-    ("insider_channel", "个人商标 两天递交 包注册"),  # a guaranteed registration (docs/domain.md: nobody can promise it)
+    ("insider_channel", "个人商标 两天递交 包注册"),  # a promised registration, which nobody can give (docs/domain.md)
     ("insider_channel", "实用新型加急 四十五天拿证"),  # a fast grant counted in Chinese numerals
     ("abnormal_filing", "想评副高的看过来，署名越往前报价越高，第二发明人两千"),  # a place on a patent sold by rank
     # A promised outcome or a refund when the filing fails, in wording no phrase list names (docs/domain.md: nobody
