@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape
 from casework import workflow
 from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
+from casework.dates import date_zh, time_zh
 from casework.export import clipped, resolve_path, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER
 from core.config import ConfigError
@@ -113,7 +114,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig) -> list[TakedownRow]
             basis="\n".join(dict.fromkeys(citation for v in violations for citation in v.basis)),
             raw_sha256=lead.raw_sha256 or "",
             screenshot_sha256=lead.screenshot_sha256 or "",
-            fetched_at=lead.fetched_at or "",
+            fetched_at=time_zh(lead.fetched_at),
             screenshot=_readable_image(resolve_path(lead.screenshot_path)),
         ))
     return rows
@@ -138,10 +139,6 @@ def reference_for(platform: str, when: datetime, notice: int = 1) -> str:
     return f"LT-{slug}-{when:%Y%m%d-%H%M%S}" + (f"-{notice}" if notice > 1 else "")
 
 
-def _date_zh(when: datetime) -> str:
-    return f"{when:%Y年%m月%d日}"
-
-
 def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
                  when: datetime | None = None, notice: Notice | None = None) -> Letter:
     """The letter for `leads`: a first request, or with `notice` a numbered follow-up citing the first."""
@@ -151,8 +148,8 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     operator = operator_of(platform)
     c = config.complainant
     template: LetterTemplate = config.letter if notice.number == 1 else config.follow_up
-    reference, date = reference_for(platform, when, notice.number), _date_zh(when)
-    reply_by = _date_zh(when + timedelta(days=config.deadline_days))
+    reference, date = reference_for(platform, when, notice.number), date_zh(when)
+    reply_by = date_zh(when + timedelta(days=config.deadline_days))
     values = {
         "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
         "office": c.office, "count": len(rows), "deadline_days": config.deadline_days, "date": date,
@@ -449,8 +446,7 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
         number = max(len(lead.takedown_notices or [first]) for lead in leads) + 1
         first_date = first.get("date") or ""
         notice = Notice(number=number, first_reference=reference,
-                        first_date=_date_zh(datetime.fromisoformat(first_date.replace("Z", "+00:00")))
-                        if first_date else "（见原函）",
+                        first_date=date_zh(first_date) if first_date else "（见原函）",
                         first_title=first.get("title") or config.letter.title)
         letter = build_letter(platform, leads, config, when, notice)
         results.append(_send(store, letter, leads, config, out_dir, by=by, when=when))

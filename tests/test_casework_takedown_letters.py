@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from casework import cli as casework_cli
 from casework import workflow
 from casework.config import load_takedown_config
+from casework.dates import date_zh
 from casework.takedown import MISSING_GLYPH, operator_of
 from core.lead import Lead
 from lantian.cli import app
@@ -76,7 +77,7 @@ def test_letter_carries_screenshots_embedded_fonts_and_the_legal_basis(store, ca
     assert "《中华人民共和国广告法》第九条第（二）项" in text and "《专利代理条例》第二十七条" in text
     assert "附件1" in text and "附件2" in text and "附件3" not in text and "无截图" in text
     reply_by = store.get(leads[0].id).takedown_notices[0]["reply_by"]
-    assert f"{reply_by[:4]}年{reply_by[5:7]}月{reply_by[8:10]}日前" in text
+    assert f"{date_zh(reply_by)}前" in text
 
     document = Document(str(docx))
     rows = {row.cells[2].text: row.cells for row in document.tables[0].rows[1:]}
