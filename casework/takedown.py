@@ -26,7 +26,7 @@ from casework.dates import date_zh, time_zh
 from casework.export import clipped, resolve_path, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER
 from core.config import ConfigError
-from core.labels import LABEL_NAMES_ZH
+from core.labels import LABELS
 from core.lead import Lead
 from core.settings import config_dir
 from core.visible import shown
@@ -42,13 +42,24 @@ MISSING_GLYPH = "□"
 
 
 @dataclass(frozen=True)
+class Ground:
+    """One violation a letter names, numbered as the letter numbers them (（一）, （二）, …), with its legal basis."""
+
+    number: str
+    name: str
+    basis: list[str]
+
+
+@dataclass(frozen=True)
 class TakedownRow:
     """One listing in a takedown letter."""
 
     lead_id: str
     url: str
+    item_id: str
     title: str
     seller: str
+    quotes: str
     violations: str
     basis: str
     raw_sha256: str
@@ -81,6 +92,8 @@ class Letter:
     date: str
     reply_by: str
     rows: list[TakedownRow]
+    grounds: list[Ground] = field(default_factory=list)
+    item_id_name: str = ""
     notice: Notice = field(default_factory=Notice)
 
 
@@ -100,18 +113,65 @@ def operator_of(platform: str) -> Operator:
 LETTER_FIELD_CHARS = 300
 
 
-def rows_for(leads: Iterable[Lead], config: TakedownConfig) -> list[TakedownRow]:
+# The most characters of one quoted evidence span, and the most spans quoted for one listing (the stored page and the
+# screenshot hold the rest).
+QUOTE_CHARS = 120
+QUOTES_PER_LISTING = 8
+# Where on the page a quoted span stands (the detector's `field` of an evidence span).
+FIELD_NAMES_ZH = {"title": "标题", "text": "正文", "seller": "发布者名称", "image_text": "图片中的文字"}
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def grounds_for(leads: Iterable[Lead], config: TakedownConfig) -> dict[str, Ground]:
+    """The violations the leads carry, by label, numbered in the order of `core.labels.LABELS`."""
+    present = {label for lead in leads for label in lead.labels}
+    ordered = [label for label in LABELS if label in present] + sorted(present - set(LABELS))
+    grounds = {}
+    for n, label in enumerate(ordered):
+        violation = config.violation(label)
+        numeral = CHINESE_NUMERALS[n] if n < len(CHINESE_NUMERALS) else str(n + 1)
+        grounds[label] = Ground(number=f"（{numeral}）", name=violation.name, basis=list(violation.basis))
+    return grounds
+
+
+def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
+    """The words that make the listing unlawful, quoted as fetched (each evidence span once, with where it stands
+    and the violation it shows), so the platform sees what to judge without opening the page."""
+    lines = []
+    for span in sorted(lead.evidence, key=lambda s: (list(grounds).index(s["label"]) if s.get("label") in grounds
+                                                      else len(grounds), str(s.get("field")), s.get("start") or 0)):
+        text = str(span.get("text") or "").strip()
+        ground = grounds.get(str(span.get("label")))
+        if not text or ground is None:
+            continue
+        where = FIELD_NAMES_ZH.get(str(span.get("field") or "text"), "页面")
+        line = f"{ground.number}{where}：“{clipped(xml_safe(text), QUOTE_CHARS)}”"
+        note = str(span.get("note") or "")
+        line += f"（{note}）" if note else ""
+        if line not in lines:
+            lines.append(line)
+    if len(lines) > QUOTES_PER_LISTING:
+        lines = lines[:QUOTES_PER_LISTING] + [f"另有 {len(lines) - QUOTES_PER_LISTING} 处，见网页原文及截图"]
+    return "\n".join(lines) or "见网页原文及截图"
+
+
+def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator | None = None,
+             grounds: Mapping[str, Ground] | None = None) -> list[TakedownRow]:
+    leads = list(leads)
+    grounds = grounds if grounds is not None else grounds_for(leads, config)
     rows = []
     for lead in leads:
-        names = lead.labels
-        violations = [config.violation(label) for label in names]
+        url = lead_url(lead)
+        violations = [grounds[label] for label in grounds if label in lead.labels]
         rows.append(TakedownRow(
             lead_id=lead.id,
-            url=shown(xml_safe(lead_url(lead))),
+            url=shown(xml_safe(url)),
+            item_id=shown(xml_safe(operator.item_id_of(url) or "")) if operator is not None else "",
             title=clipped(xml_safe(lead.title or ""), LETTER_FIELD_CHARS),
             seller=clipped(xml_safe(lead.seller or lead.agency_name or ""), LETTER_FIELD_CHARS),
-            violations="；".join(v.name for v in violations) or "；".join(LABEL_NAMES_ZH.get(n, n) for n in names),
-            basis="\n".join(dict.fromkeys(citation for v in violations for citation in v.basis)),
+            quotes=_quotes(lead, grounds),
+            violations="\n".join(f"{g.number}{g.name}" for g in violations),
+            basis="\n".join(dict.fromkeys(citation for g in violations for citation in g.basis)),
             raw_sha256=lead.raw_sha256 or "",
             screenshot_sha256=lead.screenshot_sha256 or "",
             fetched_at=time_zh(lead.fetched_at),
@@ -144,8 +204,10 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     """The letter for `leads`: a first request, or with `notice` a numbered follow-up citing the first."""
     when = when or datetime.now(UTC)
     notice = notice or Notice()
-    rows = rows_for(leads, config)
+    leads = list(leads)
     operator = operator_of(platform)
+    grounds = grounds_for(leads, config)
+    rows = rows_for(leads, config, operator, grounds)
     c = config.complainant
     template: LetterTemplate = config.letter if notice.number == 1 else config.follow_up
     reference, date = reference_for(platform, when, notice.number), date_zh(when)
@@ -164,19 +226,36 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     return Letter(reference=reference, platform=platform, recipient=operator.legal_name,
                   title=template.title.format(**values), paragraphs=fill(template.opening),
                   closing=fill(template.closing), office=c.office, date=date, reply_by=reply_by, rows=rows,
+                  grounds=list(grounds.values()), item_id_name=operator.item_id.name if operator.item_id else "",
                   notice=notice)
 
 
-_COLUMNS = ("序号", "网址", "标题", "发布者", "违法情形", "法律依据", "证据校验值（SHA-256）", "抓取时间", "截图")
+_COLUMNS = ("序号", "网址", "标题", "发布者", "涉嫌违法内容（原文摘录）", "违法情形（依据见正文）",
+            "证据校验值（SHA-256）", "抓取时间", "截图")
+GROUNDS_HEADING = "违法情形及法律依据"
+
+
+def _ground_lines(letter: Letter) -> list[str]:
+    """The letter's grounds, each violation once (the table refers to them by number), one citation a line."""
+    lines = []
+    for ground in letter.grounds:
+        lines.append(f"{ground.number}{ground.name}")
+        lines += [f"{citation}；" if i < len(ground.basis) - 1 else f"{citation}。"
+                  for i, citation in enumerate(ground.basis)]
+    return lines
+
+
+def _address_text(row: TakedownRow, item_id_name: str) -> str:
+    return row.url + (f"\n{item_id_name}：{row.item_id}" if row.item_id else "")
 
 
 def _evidence_text(row: TakedownRow) -> str:
     return f"网页原文：{row.raw_sha256 or '无'}\n截图：{row.screenshot_sha256 or '无'}"
 
 
-def _cells(index: int, row: TakedownRow) -> list[str]:
-    return [str(index), row.url, row.title, row.seller, row.violations, row.basis, _evidence_text(row),
-            row.fetched_at]
+def _cells(index: int, row: TakedownRow, item_id_name: str) -> list[str]:
+    return [str(index), _address_text(row, item_id_name), row.title, row.seller, row.quotes, row.violations,
+            _evidence_text(row), row.fetched_at]
 
 
 def _attachments(rows: list[TakedownRow]) -> dict[int, int]:
@@ -203,6 +282,9 @@ def write_docx(letter: Letter, path: Path) -> Path:
     document.add_paragraph(f"编号：{letter.reference}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for text in letter.paragraphs:
         document.add_paragraph(text)
+    document.add_paragraph().add_run(GROUNDS_HEADING).bold = True
+    for text in _ground_lines(letter):
+        document.add_paragraph(text)
     attachments = _attachments(letter.rows)
     table = document.add_table(rows=1, cols=len(_COLUMNS))
     table.style = "Table Grid"
@@ -210,7 +292,7 @@ def write_docx(letter: Letter, path: Path) -> Path:
         cell.text = name
     for i, row in enumerate(letter.rows, 1):
         cells = table.add_row().cells
-        for cell, value in zip(cells, _cells(i, row)):
+        for cell, value in zip(cells, _cells(i, row, letter.item_id_name)):
             cell.text = value
         if row.screenshot is not None:
             cells[-1].paragraphs[0].add_run().add_picture(str(row.screenshot), width=Cm(2.6))
@@ -281,6 +363,7 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=10)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=TA_CENTER)
     right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT)
+    heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=2 * mm)
 
     def para(text: str, style: ParagraphStyle) -> Paragraph:
         # Listing text is hostile input: escape it so it cannot inject reportlab markup.
@@ -296,14 +379,15 @@ def write_pdf(letter: Letter, path: Path) -> Path:
 
     story: list[Any] = [para(letter.title, title), para(f"编号：{letter.reference}", right), Spacer(1, 4 * mm)]
     story += [para(text, body) for text in letter.paragraphs]
+    story += [para(GROUNDS_HEADING, heading)] + [para(text, body) for text in _ground_lines(letter)]
     story.append(Spacer(1, 3 * mm))
     attachments = _attachments(letter.rows)
     data: list[list[Any]] = [[para(name, cell) for name in _COLUMNS]]
     for i, row in enumerate(letter.rows, 1):
         shot = [image(row.screenshot, thumb_w, 40 * mm), para(f"见附件 {attachments[i]}", cell)] if row.screenshot \
             else para("无截图", cell)
-        data.append([para(value, cell) for value in _cells(i, row)] + [shot])
-    widths = [x * mm for x in (8, 45, 34, 22, 26, 42, 42, 22, 30)]
+        data.append([para(value, cell) for value in _cells(i, row, letter.item_id_name)] + [shot])
+    widths = [x * mm for x in (8, 42, 30, 22, 46, 32, 42, 22, 29)]
     table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), PDF_FONT),
@@ -327,10 +411,14 @@ def write_pdf(letter: Letter, path: Path) -> Path:
 
 
 def write_url_csv(letter: Letter, path: Path) -> Path:
-    """The platform's bulk-complaint upload: one row per URL with the violation and evidence hash."""
-    write_csv(path, ["url", "title", "violation", "legal_basis", "raw_sha256", "fetched_at", "lead_id"],
-              ((row.url, row.title, row.violations, row.basis.replace("\n", "；"), row.raw_sha256, row.fetched_at,
-                row.lead_id) for row in letter.rows))
+    """The platform's bulk-complaint upload: one row per URL, with what the letter says of it (column names in
+    Chinese, as the letter's; the row's number in the letter last, so a reply can name it)."""
+    write_csv(path, ["网址", "标题", letter.item_id_name or "平台商品编号", "发布者", "涉嫌违法内容（原文摘录）",
+                     "违法情形", "法律依据", "网页原文SHA-256", "截图SHA-256", "抓取时间", "函件序号"],
+              ((row.url, row.title, row.item_id, row.seller, row.quotes.replace("\n", "；"),
+                row.violations.replace("\n", "；"), row.basis.replace("\n", "；"), row.raw_sha256,
+                row.screenshot_sha256, row.fetched_at, f"{letter.reference} 第{i}条")
+               for i, row in enumerate(letter.rows, 1)))
     return path
 
 

@@ -3,6 +3,7 @@ incomplete or wrong: dates as official documents write them and in Beijing time,
 its time zone."""
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,3 +65,63 @@ def test_the_letter_is_dated_in_beijing_and_every_capture_time_names_its_time_zo
         assert "2026年12月5日00:05:09（北京时间）" in text
         assert "2026年12月12日前" in text and "2026-12-04T16:05:09Z" not in text
         assert "年12月04日" not in text
+
+
+def test_each_listing_is_named_by_its_url_and_the_platforms_own_number(store: Any, tmp_path: Path) -> None:
+    """A platform finds a listing by its own number (商品ID); the URL alone may carry tracking or change."""
+    lead = _confirmed(store, 7)
+    result = _letter(store, tmp_path)
+    [row] = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert row.cells[1].text == f"{lead.url}\n商品ID：L000007"
+    assert "商品ID：L000007" in _pdf_text(result.files["pdf"])
+
+
+def test_the_words_that_break_the_law_are_quoted_where_they_stand(store: Any, tmp_path: Path) -> None:
+    """A label is a conclusion; counsel acts on the words. Each evidence span is quoted as fetched, with the field it
+    stands in and the number of the violation it shows; the detector's note on a registry check goes with it."""
+    item = listing(1, title="商标加急 国家知识产权局指定代理")
+    spans = [{"label": "impersonation", "field": "title", "start": 5, "end": 16, "text": "国家知识产权局指定代理"},
+             {"label": "insider_channel", "field": "text", "start": 12, "end": 16, "text": "内部渠道"},
+             {"label": "unlicensed_agency", "field": "seller", "start": 0, "end": 6, "text": "某某知识产权",
+              "note": "发布者不在专利代理机构名录中"}]
+    labels = ["impersonation", "insider_channel", "unlicensed_agency"]
+    lead = store.upsert(item, detection(item, labels).model_copy(update={"evidence": spans}))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+    result = _letter(store, tmp_path)
+    [row] = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert row.cells[4].text.splitlines() == [
+        "（一）标题：“国家知识产权局指定代理”", "（二）正文：“内部渠道”",
+        "（三）发布者名称：“某某知识产权”（发布者不在专利代理机构名录中）"]
+    assert row.cells[5].text.splitlines() == [
+        "（一）冒用官方名义、标识招揽业务", "（二）声称有内部快速授权渠道、承诺授权结果",
+        "（三）无资质擅自开展专利代理业务"]
+    pdf = _pdf_text(result.files["pdf"])
+    assert "（一）标题：“国家知识产权局指定代理”" in pdf and "（二）正文：“内部渠道”" in pdf
+
+
+def test_the_legal_basis_is_given_once_per_violation_however_many_listings_show_it(store: Any,
+                                                                                  tmp_path: Path) -> None:
+    """Three hundred listings of one violation made three hundred copies of its citations; the letter now states each
+    violation's basis once and each row names the violation by its number."""
+    for n in range(1, 31):
+        _confirmed(store, n)
+    result = _letter(store, tmp_path)
+    body = "\n".join(p.text for p in Document(str(result.files["docx"])).paragraphs)
+    assert body.count("《中华人民共和国广告法》第九条第（二）项") == 1
+    rows = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert len(rows) == 30 and {row.cells[5].text for row in rows} == {
+        "（一）冒用官方名义、标识招揽业务\n（二）声称有内部快速授权渠道、承诺授权结果"}
+    assert _pdf_text(result.files["pdf"]).count("第九条第（二）项") == 1
+
+
+def test_the_url_list_for_the_complaint_form_speaks_chinese_and_carries_no_internal_number(store: Any,
+                                                                                          tmp_path: Path) -> None:
+    lead = _confirmed(store, 3)
+    result = _letter(store, tmp_path)
+    with open(result.files["csv"], encoding="utf-8-sig") as handle:
+        [header, row] = list(csv.reader(handle))
+    assert header == ["网址", "标题", "商品ID", "发布者", "涉嫌违法内容（原文摘录）", "违法情形", "法律依据",
+                      "网页原文SHA-256", "截图SHA-256", "抓取时间", "函件序号"]
+    assert row[0] == lead.url and row[2] == "L000003" and "“内部渠道”" in row[4]
+    assert row[-1] == f"{result.letter.reference} 第1条" and lead.id not in ",".join(row)
