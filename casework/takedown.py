@@ -216,6 +216,7 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
         "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
         "office": c.office, "count": len(rows), "deadline_days": config.deadline_days, "date": date,
         "reply_by": reply_by, "reference": reference, "contact": c.contact, "phone": c.phone,
+        "address": c.address,
         "number": notice.number, "first_reference": notice.first_reference or "", "first_date":
             notice.first_date or "", "first_title": notice.first_title or "",
     }

@@ -125,3 +125,41 @@ def test_the_url_list_for_the_complaint_form_speaks_chinese_and_carries_no_inter
                       "网页原文SHA-256", "截图SHA-256", "抓取时间", "函件序号"]
     assert row[0] == lead.url and row[2] == "L000003" and "“内部渠道”" in row[4]
     assert row[-1] == f"{result.letter.reference} 第1条" and lead.id not in ",".join(row)
+
+
+# Articles cited in takedown.yaml whose text is a list of numbered items (read in the reproductions its comment names):
+# a citation of one of them names the item the conduct falls under, or counsel cannot tell which applies.
+ARTICLES_WITH_ITEMS = (
+    "《中华人民共和国广告法》第九条", "《中华人民共和国商标法》第六十八条", "《专利代理条例》第二十五条",
+    "《专利代理条例》第二十六条", "《专利代理管理办法》第五十一条", "《专利代理管理办法》第五十二条",
+    "《商标代理监督管理规定》第二十九条", "《商标代理监督管理规定》第三十一条",
+)
+
+
+def test_every_citation_of_an_article_with_numbered_items_names_the_item() -> None:
+    for violation in load_takedown_config().violations.values():
+        for citation in violation.basis:
+            for article in ARTICLES_WITH_ITEMS:
+                if citation.startswith(article):
+                    rest = citation[len(article):]
+                    assert rest.startswith(("第（", "第一款第（")), citation
+
+
+def test_a_lawful_procedure_is_not_cited_as_the_ground_of_a_violation() -> None:
+    """商标法 第四十九条第二款 lets anyone ask to cancel a mark unused for three years: it is why 撤三 exists, not what
+    makes offering it unlawful, and counsel reading it as the ground would refuse the letter."""
+    basis = load_takedown_config().violation("malicious_cancellation").basis
+    assert not [c for c in basis if "第四十九条" in c]
+    assert any(c.startswith("《商标代理监督管理规定》第十条第一款") for c in basis)
+
+
+def test_the_letter_says_under_what_authority_it_asks_and_where_to_answer(store: Any, tmp_path: Path) -> None:
+    """Who asks, by what right, what duty the platform has, and where the answer goes (contact, phone, address)."""
+    _confirmed(store, 1)
+    result = _letter(store, tmp_path)
+    complainant = load_takedown_config().complainant
+    for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
+        assert "依据《专利代理条例》第五条第二款、《商标代理监督管理规定》第二十四条" in text
+        assert "根据《中华人民共和国广告法》第四十五条" in text
+        reply_to = f"联系人：{complainant.contact}，电话：{complainant.phone}，地址：{complainant.address}。"
+        assert "".join(reply_to.split()) in text
