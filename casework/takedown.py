@@ -24,7 +24,7 @@ from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
 from casework.dates import date_zh, time_zh
 from casework.export import clipped, resolve_path, write_csv, xml_safe
-from casework.paper import TAKEDOWN_LETTER
+from casework.paper import TAKEDOWN_LETTER, number_docx_pages, page_footer
 from core.config import ConfigError
 from core.labels import LABELS
 from core.lead import Lead
@@ -274,6 +274,7 @@ def write_docx(letter: Letter, path: Path) -> Path:
     from docx.shared import Cm, Mm, Pt
 
     document = TAKEDOWN_LETTER.new_document(font_pt=10.5)
+    number_docx_pages(document, letter.reference)
 
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -407,8 +408,34 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     SimpleDocTemplate(str(path), pagesize=(page.width_mm * mm, page.height_mm * mm), leftMargin=page.left_mm * mm,
                       rightMargin=page.right_mm * mm, topMargin=page.top_mm * mm, bottomMargin=page.bottom_mm * mm,
                       title=printable(letter.title, glyphs),
-                      author=letter.office, initialFontName=PDF_FONT).build(story)
+                      author=letter.office, initialFontName=PDF_FONT).build(
+        story, canvasmaker=_numbered_canvas(letter.reference, page.width_mm * mm, page.bottom_mm * mm / 2))
     return path
+
+
+def _numbered_canvas(reference: str, width: float, baseline: float) -> Any:
+    """A reportlab canvas that writes `page_footer` at the foot of every page once it knows how many pages there
+    are (it keeps each page until the document is complete, then draws the footers and writes them)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._kept: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._kept.append(dict(self.__dict__))
+            self._startPage()  # type: ignore[attr-defined]  # reportlab's own way to begin a page, not in its stubs
+
+        def save(self) -> None:
+            for number, state in enumerate(self._kept, 1):
+                self.__dict__.update(state)
+                self.setFont(PDF_FONT, 8)
+                self.drawCentredString(width / 2, baseline, page_footer(reference, number, len(self._kept)))
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
 
 
 def write_url_csv(letter: Letter, path: Path) -> Path:

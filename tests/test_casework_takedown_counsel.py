@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from casework import workflow
@@ -163,3 +164,18 @@ def test_the_letter_says_under_what_authority_it_asks_and_where_to_answer(store:
         assert "根据《中华人民共和国广告法》第四十五条" in text
         reply_to = f"联系人：{complainant.contact}，电话：{complainant.phone}，地址：{complainant.address}。"
         assert "".join(reply_to.split()) in text
+
+
+def test_every_page_carries_the_letters_reference_and_its_number_of_all(store: Any, tmp_path: Path) -> None:
+    """A printed letter of many pages is checked for completeness, and a loose page is put back, by its footer."""
+    for n in range(1, 41):
+        _confirmed(store, n)
+    result = _letter(store, tmp_path)
+    reference = result.letter.reference
+    pages = PdfReader(str(result.files["pdf"])).pages
+    assert len(pages) > 2
+    for number, page in enumerate(pages, 1):
+        assert "".join(page.extract_text().split()).endswith(f"{reference}第{number}页共{len(pages)}页")
+    footer = Document(str(result.files["docx"])).sections[0].footer.paragraphs[0]
+    instructions = [f.get(qn("w:instr")) for f in footer._p.iter(qn("w:fldSimple"))]
+    assert instructions == ["PAGE", "NUMPAGES"] and footer.text.startswith(f"{reference}　第 ")
