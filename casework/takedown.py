@@ -23,7 +23,7 @@ from casework import workflow
 from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
 from casework.dates import date_zh, time_zh
-from casework.export import clipped, resolve_path, write_csv, xml_safe
+from casework.export import clipped, resolve_path, sha256_of, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER, number_docx_pages, page_footer
 from core.config import ConfigError
 from core.labels import LABELS
@@ -66,6 +66,8 @@ class TakedownRow:
     screenshot_sha256: str
     fetched_at: str
     screenshot: Path | None = None
+    raw_file: Path | None = None
+    screenshot_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
             screenshot_sha256=lead.screenshot_sha256 or "",
             fetched_at=time_zh(lead.fetched_at),
             screenshot=_readable_image(resolve_path(lead.screenshot_path)),
+            raw_file=resolve_path(lead.raw_path),
+            screenshot_file=resolve_path(lead.screenshot_path),
         ))
     return rows
 
@@ -216,7 +220,7 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
         "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
         "office": c.office, "count": len(rows), "deadline_days": config.deadline_days, "date": date,
         "reply_by": reply_by, "reference": reference, "contact": c.contact, "phone": c.phone,
-        "address": c.address,
+        "address": c.address, "evidence_file": evidence_file_name(reference), "sums_file": SUMS_FILE,
         "number": notice.number, "first_reference": notice.first_reference or "", "first_date":
             notice.first_date or "", "first_title": notice.first_title or "",
     }
@@ -455,12 +459,43 @@ def deadline(config: TakedownConfig, when: datetime | None = None) -> str:
     return (when + timedelta(days=config.deadline_days)).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def evidence_file_name(reference: str) -> str:
+    """The name of the ZIP of a letter's evidence files, as the letter names it."""
+    return f"{reference}-证据.zip"
+
+
+# The checksum list inside the evidence ZIP, in the format `sha256sum -c` reads.
+SUMS_FILE = "SHA256SUMS.txt"
+
+
+def write_evidence_zip(letter: Letter, path: Path) -> Path:
+    """The raw page and the screenshot of every listing, byte for byte as the evidence archive keeps them (their
+    SHA-256 is the one the letter prints), named by the listing's number in the letter, with a checksum list, so
+    the platform can check the hashes itself. Nothing else of ours goes in (no lead document, no notes)."""
+    import zipfile
+
+    sums = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for i, row in enumerate(letter.rows, 1):
+            for source, name in ((row.raw_file, f"第{i:03d}条-网页原文.html"),
+                                 (row.screenshot_file, f"第{i:03d}条-截图.png")):
+                if source is None:
+                    continue
+                data = source.read_bytes()
+                archive.writestr(name, data)
+                sums.append(f"{sha256_of(data)}  {name}\n")
+        archive.writestr(SUMS_FILE, "".join(sums))
+    return path
+
+
 def write_package(letter: Letter, out_dir: Path) -> dict[str, Path]:
-    """Write the DOCX, PDF and URL CSV for one letter; returns their paths by kind."""
+    """Write the DOCX, PDF, URL CSV and evidence ZIP for one letter; returns their paths by kind."""
     stem = out_dir / letter.reference
     return {"docx": write_docx(letter, stem.with_suffix(".docx")),
             "pdf": write_pdf(letter, stem.with_suffix(".pdf")),
-            "csv": write_url_csv(letter, out_dir / f"{letter.reference}-urls.csv")}
+            "csv": write_url_csv(letter, out_dir / f"{letter.reference}-urls.csv"),
+            "evidence": write_evidence_zip(letter, out_dir / evidence_file_name(letter.reference))}
 
 
 @dataclass(frozen=True)

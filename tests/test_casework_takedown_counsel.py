@@ -4,6 +4,9 @@ its time zone."""
 from __future__ import annotations
 
 import csv
+import hashlib
+import subprocess
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -179,3 +182,34 @@ def test_every_page_carries_the_letters_reference_and_its_number_of_all(store: A
     footer = Document(str(result.files["docx"])).sections[0].footer.paragraphs[0]
     instructions = [f.get(qn("w:instr")) for f in footer._p.iter(qn("w:fldSimple"))]
     assert instructions == ["PAGE", "NUMPAGES"] and footer.text.startswith(f"{reference}　第 ")
+
+
+def test_the_evidence_files_go_with_the_letter_and_their_hashes_can_be_checked_by_the_platform(
+        store: Any, casework_env: Path, tmp_path: Path) -> None:
+    """A hash is proof only to someone who has the file and knows how to hash it: the letter sends the raw page and
+    the screenshot as stored, names them by the listing's number, lists their SHA-256 in `sha256sum -c` format, and
+    says how to check them. Nothing internal goes with them."""
+    blobs = casework_env / "evidence" / "blobs"
+    blobs.mkdir(parents=True)
+    raw, shot = b"<html><body>\xe5\x86\x85\xe9\x83\xa8\xe6\xb8\xa0\xe9\x81\x93</body></html>", b"\x89PNG not decoded"
+    (blobs / "raw").write_bytes(raw)
+    (blobs / "shot").write_bytes(shot)
+    lead = _confirmed(store, 1, raw_path=str(blobs / "raw"), raw_sha256=hashlib.sha256(raw).hexdigest(),
+                      screenshot_path=str(blobs / "shot"), screenshot_sha256=hashlib.sha256(shot).hexdigest())
+    _confirmed(store, 2, raw_path=str(blobs / "gone"))
+    result = _letter(store, tmp_path)
+    evidence = result.files["evidence"]
+    assert evidence.name == f"{result.letter.reference}-证据.zip"
+    n = [row.lead_id for row in result.letter.rows].index(lead.id) + 1
+    with zipfile.ZipFile(evidence) as archive:
+        assert sorted(archive.namelist()) == ["SHA256SUMS.txt", f"第00{n}条-截图.png", f"第00{n}条-网页原文.html"]
+        assert archive.read(f"第00{n}条-网页原文.html") == raw and archive.read(f"第00{n}条-截图.png") == shot
+        archive.extractall(tmp_path / "unpacked")
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS.txt"], cwd=tmp_path / "unpacked", capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    sums = (tmp_path / "unpacked" / "SHA256SUMS.txt").read_text()
+    assert lead.raw_sha256 in sums and lead.screenshot_sha256 in sums
+    for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
+        assert f"压缩包“{evidence.name}”" in text and "sha256sum-cSHA256SUMS.txt" in text
+        assert "certutil-hashfile文件名SHA256" in text and lead.raw_sha256 in text
