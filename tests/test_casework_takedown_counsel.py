@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
+from PIL import Image
 from pypdf import PdfReader
 
 from casework import workflow
@@ -213,3 +215,32 @@ def test_the_evidence_files_go_with_the_letter_and_their_hashes_can_be_checked_b
     for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
         assert f"压缩包“{evidence.name}”" in text and "sha256sum-cSHA256SUMS.txt" in text
         assert "certutil-hashfile文件名SHA256" in text and lead.raw_sha256 in text
+
+
+def test_a_letter_of_many_tall_screenshots_is_written_in_bounded_memory(tmp_path: Path) -> None:
+    """reportlab kept every screenshot it drew decoded (thumbnail and attachment: twice per listing), so a letter
+    of 300 listings with 1280×2400 screenshots peaked at 6.3 GB and a longer page or letter ran out of memory. The
+    PDF now reads each image when it draws it and lets it go."""
+    shot = tmp_path / "tall.png"
+    Image.new("RGB", (1000, 4000), "white").save(shot)
+    script = f"""
+import resource, shutil
+from pathlib import Path
+from casework.takedown import Letter, TakedownRow, write_pdf
+shots = []
+for n in range(40):
+    shots.append(Path({str(tmp_path)!r}) / f"{{n}}.png")
+    shutil.copy({str(shot)!r}, shots[-1])
+rows = [TakedownRow(lead_id=str(n), url=f"http://x.example/{{n}}", item_id="", title="t", seller="s", quotes="q",
+                    violations="v", basis="b", raw_sha256="", screenshot_sha256="", fetched_at="f", screenshot=path)
+        for n, path in enumerate(shots)]
+letter = Letter(reference="LT-x", platform="market", recipient="r", title="t", paragraphs=[], closing=[],
+                office="o", date="d", reply_by="r", rows=rows)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+write_pdf(letter, Path({str(tmp_path / "letter.pdf")!r}))
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) < 300, f"writing the PDF took {run.stdout.strip()} MiB more"  # was 1,085 MiB more
+    assert len(PdfReader(str(tmp_path / "letter.pdf")).pages) > 40  # the table, then one page per screenshot
