@@ -51,6 +51,17 @@ class Ground:
 
 
 @dataclass(frozen=True)
+class Recheck:
+    """The re-check that found a listing still online, as a follow-up notice shows it: when, and the evidence."""
+
+    at: str
+    raw_sha256: str
+    screenshot_sha256: str
+    raw_file: Path | None
+    screenshot_file: Path | None
+
+
+@dataclass(frozen=True)
 class TakedownRow:
     """One listing in a takedown letter."""
 
@@ -68,6 +79,7 @@ class TakedownRow:
     screenshot: Path | None = None
     raw_file: Path | None = None
     screenshot_file: Path | None = None
+    recheck: Recheck | None = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +169,20 @@ def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
     return "\n".join(lines) or "见网页原文及截图"
 
 
+def _recheck_of(lead: Lead) -> Recheck | None:
+    """The lead's last re-check, when it found the listing still online."""
+    check = lead.recheck or {}
+    if check.get("outcome") != "persisting":
+        return None
+    return Recheck(at=time_zh(check.get("at")), raw_sha256=str(check.get("raw_sha256") or ""),
+                   screenshot_sha256=str(check.get("screenshot_sha256") or ""),
+                   raw_file=resolve_path(check.get("raw_path")),
+                   screenshot_file=resolve_path(check.get("screenshot_path")))
+
+
 def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator | None = None,
-             grounds: Mapping[str, Ground] | None = None) -> list[TakedownRow]:
+             grounds: Mapping[str, Ground] | None = None, with_recheck: bool = False) -> list[TakedownRow]:
+    """The letter's rows; `with_recheck` (a follow-up) adds the re-check that found each listing still online."""
     leads = list(leads)
     grounds = grounds if grounds is not None else grounds_for(leads, config)
     rows = []
@@ -180,6 +204,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
             screenshot=_readable_image(resolve_path(lead.screenshot_path)),
             raw_file=resolve_path(lead.raw_path),
             screenshot_file=resolve_path(lead.screenshot_path),
+            recheck=_recheck_of(lead) if with_recheck else None,
         ))
     return rows
 
@@ -211,7 +236,7 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     leads = list(leads)
     operator = operator_of(platform)
     grounds = grounds_for(leads, config)
-    rows = rows_for(leads, config, operator, grounds)
+    rows = rows_for(leads, config, operator, grounds, with_recheck=notice.number > 1)
     c = config.complainant
     template: LetterTemplate = config.letter if notice.number == 1 else config.follow_up
     reference, date = reference_for(platform, when, notice.number), date_zh(when)
@@ -255,12 +280,19 @@ def _address_text(row: TakedownRow, item_id_name: str) -> str:
 
 
 def _evidence_text(row: TakedownRow) -> str:
-    return f"网页原文：{row.raw_sha256 or '无'}\n截图：{row.screenshot_sha256 or '无'}"
+    text = f"网页原文：{row.raw_sha256 or '无'}\n截图：{row.screenshot_sha256 or '无'}"
+    if row.recheck is not None:
+        text += f"\n复查网页原文：{row.recheck.raw_sha256 or '无'}\n复查截图：{row.recheck.screenshot_sha256 or '无'}"
+    return text
+
+
+def _times_text(row: TakedownRow) -> str:
+    return row.fetched_at if row.recheck is None else f"抓取：{row.fetched_at}\n复查：{row.recheck.at}"
 
 
 def _cells(index: int, row: TakedownRow, item_id_name: str) -> list[str]:
     return [str(index), _address_text(row, item_id_name), row.title, row.seller, row.quotes, row.violations,
-            _evidence_text(row), row.fetched_at]
+            _evidence_text(row), _times_text(row)]
 
 
 def _attachments(rows: list[TakedownRow]) -> dict[int, int]:
@@ -480,8 +512,11 @@ def write_evidence_zip(letter: Letter, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for i, row in enumerate(letter.rows, 1):
-            for source, name in ((row.raw_file, f"第{i:03d}条-网页原文.html"),
-                                 (row.screenshot_file, f"第{i:03d}条-截图.png")):
+            files = [(row.raw_file, f"第{i:03d}条-网页原文.html"), (row.screenshot_file, f"第{i:03d}条-截图.png")]
+            if row.recheck is not None:
+                files += [(row.recheck.raw_file, f"第{i:03d}条-复查网页原文.html"),
+                          (row.recheck.screenshot_file, f"第{i:03d}条-复查截图.png")]
+            for source, name in files:
                 if source is None:
                     continue
                 data = source.read_bytes()

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from casework import workflow
 from casework.config import load_takedown_config
 from casework.dates import date_zh, time_zh
-from casework.takedown import TakedownResult, request_takedowns
+from casework.takedown import TakedownResult, request_follow_ups, request_takedowns
 from core.lead import Lead
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
 
@@ -244,3 +244,26 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
     assert run.returncode == 0, run.stderr
     assert int(run.stdout) < 300, f"writing the PDF took {run.stdout.strip()} MiB more"  # was 1,085 MiB more
     assert len(PdfReader(str(tmp_path / "letter.pdf")).pages) > 40  # the table, then one page per screenshot
+
+
+def test_a_follow_up_shows_the_recheck_that_found_the_listing_still_online(store: Any, casework_env: Path,
+                                                                          tmp_path: Path) -> None:
+    """A second notice says the listing is still online: it gives when the re-check saw it and the hashes of what it
+    fetched, and sends those files too, or the claim rests on nothing the platform can check."""
+    lead = _confirmed(store, 1, fetched_at="2026-12-01T02:00:00Z")
+    _letter(store, tmp_path, when=datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
+    blobs = casework_env / "evidence" / "blobs"
+    blobs.mkdir(parents=True)
+    page = b"<html>still here</html>"
+    (blobs / "again").write_bytes(page)
+    recheck = {"outcome": "persisting", "at": "2026-12-09T01:02:03Z", "raw_path": str(blobs / "again"),
+               "raw_sha256": hashlib.sha256(page).hexdigest(), "http_status": 200, "reason": "页面仍在线 (HTTP 200)"}
+    workflow.set_status(store, lead.id, "persisting", by="recheck", role="system", extra={"recheck": recheck})
+    [result] = request_follow_ups(store, "market", load_takedown_config(), tmp_path / "letters", by="root",
+                                  when=datetime(2026, 12, 9, 2, 0, tzinfo=UTC))
+    [row] = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert f"复查网页原文：{recheck['raw_sha256']}" in row.cells[6].text
+    assert row.cells[7].text == "抓取：2026年12月1日 10:00:00（北京时间）\n复查：2026年12月9日 09:02:03（北京时间）"
+    with zipfile.ZipFile(result.files["evidence"]) as archive:
+        assert archive.read("第001条-复查网页原文.html") == page
+        assert f"{recheck['raw_sha256']}  第001条-复查网页原文.html" in archive.read("SHA256SUMS.txt").decode()
