@@ -68,7 +68,7 @@ class PageLayout:
 def page_footer(reference: str, page: int | str, pages: int | str) -> str:
     """The footer of every page of a letter: its reference and "page N of M", so a page that comes loose, or a
     letter missing its last pages, is seen at once."""
-    return f"{reference}　第 {page} 页 共 {pages} 页"
+    return f"{reference}　第{page}页　共{pages}页"
 
 
 def number_docx_pages(document: Document, reference: str) -> None:

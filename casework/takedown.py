@@ -165,7 +165,7 @@ def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
         if line not in lines:
             lines.append(line)
     if len(lines) > QUOTES_PER_LISTING:
-        lines = lines[:QUOTES_PER_LISTING] + [f"另有 {len(lines) - QUOTES_PER_LISTING} 处，见网页原文及截图"]
+        lines = lines[:QUOTES_PER_LISTING] + [f"另有{len(lines) - QUOTES_PER_LISTING}处，见网页原文及截图"]
     return "\n".join(lines) or "见网页原文及截图"
 
 
@@ -302,7 +302,7 @@ def _attachments(rows: list[TakedownRow]) -> dict[int, int]:
 
 
 def _attachment_caption(attachment: int, index: int, row: TakedownRow) -> str:
-    return f"附件 {attachment}：第 {index} 条信息的网页截图（{row.url}，抓取时间 {row.fetched_at}）"
+    return f"附件{attachment}：第{index}条信息的网页截图（{row.url}，抓取时间：{row.fetched_at}）"
 
 
 def write_docx(letter: Letter, path: Path) -> Path:
@@ -334,7 +334,7 @@ def write_docx(letter: Letter, path: Path) -> Path:
             cell.text = value
         if row.screenshot is not None:
             cells[-1].paragraphs[0].add_run().add_picture(str(row.screenshot), width=Cm(2.6))
-            cells[-1].add_paragraph(f"见附件 {attachments[i]}")
+            cells[-1].add_paragraph(f"见附件{attachments[i]}")
         else:
             cells[-1].text = "无截图"
     for text in letter.closing:
@@ -424,7 +424,7 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     attachments = _attachments(letter.rows)
     data: list[list[Any]] = [[para(name, cell) for name in _COLUMNS]]
     for i, row in enumerate(letter.rows, 1):
-        shot = [image(row.screenshot, thumb_w, 40 * mm), para(f"见附件 {attachments[i]}", cell)] if row.screenshot \
+        shot = [image(row.screenshot, thumb_w, 40 * mm), para(f"见附件{attachments[i]}", cell)] if row.screenshot \
             else para("无截图", cell)
         data.append([para(value, cell) for value in _cells(i, row, letter.item_id_name)] + [shot])
     widths = [x * mm for x in (8, 42, 30, 22, 46, 32, 42, 22, 29)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import subprocess
 import sys
 import zipfile
@@ -183,7 +184,7 @@ def test_every_page_carries_the_letters_reference_and_its_number_of_all(store: A
         assert "".join(page.extract_text().split()).endswith(f"{reference}第{number}页共{len(pages)}页")
     footer = Document(str(result.files["docx"])).sections[0].footer.paragraphs[0]
     instructions = [f.get(qn("w:instr")) for f in footer._p.iter(qn("w:fldSimple"))]
-    assert instructions == ["PAGE", "NUMPAGES"] and footer.text.startswith(f"{reference}　第 ")
+    assert instructions == ["PAGE", "NUMPAGES"] and footer.text == f"{reference}　第页　共页"
 
 
 def test_the_evidence_files_go_with_the_letter_and_their_hashes_can_be_checked_by_the_platform(
@@ -267,3 +268,21 @@ def test_a_follow_up_shows_the_recheck_that_found_the_listing_still_online(store
     with zipfile.ZipFile(result.files["evidence"]) as archive:
         assert archive.read("第001条-复查网页原文.html") == page
         assert f"{recheck['raw_sha256']}  第001条-复查网页原文.html" in archive.read("SHA256SUMS.txt").decode()
+
+
+def test_numbers_stand_next_to_chinese_as_in_official_documents(store: Any, casework_env: Path,
+                                                                tmp_path: Path) -> None:
+    """以下3条信息, 于2026年12月12日前, 附件1, 第1页: an official letter puts no space between a number and Chinese."""
+    shot = casework_env / "shot.png"
+    Image.new("RGB", (200, 300), "white").save(shot)
+    for n in (1, 2, 3):
+        _confirmed(store, n, screenshot_path=str(shot))
+    result = _letter(store, tmp_path)
+    document = Document(str(result.files["docx"]))
+    ours = [p.text for p in document.paragraphs] + [row.cells[-1].text for row in document.tables[0].rows[1:]]
+    # a count or an ordinal between Chinese words (not "SHA-256 校验值", nor a time after its date)
+    number = re.compile(r"[\u4e00-\u9fff] \d+ ?[\u4e00-\u9fff：]|[\u4e00-\u9fff]\d+ [\u4e00-\u9fff]")
+    spaced = [text for text in ours if number.search(text)]
+    assert not spaced
+    assert "以下3条信息" in "".join(ours) and "并于2026年12月12日前" in "".join(ours)
+    assert any(text.startswith("附件1：第1条信息的网页截图") for text in ours)
