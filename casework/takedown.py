@@ -131,8 +131,8 @@ LETTER_FIELD_CHARS = 300
 # screenshot hold the rest).
 QUOTE_CHARS = 120
 QUOTES_PER_LISTING = 8
-# Where on the page a quoted span stands (the detector's `field` of an evidence span).
-FIELD_NAMES_ZH = {"title": "标题", "text": "正文", "seller": "发布者名称", "image_text": "图片中的文字"}
+# Where on the page a quoted span stands (the detector's `field` of an evidence span), in the order a reader meets them.
+FIELD_NAMES_ZH = {"title": "标题", "text": "正文", "image_text": "图片中的文字", "seller": "发布者名称"}
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
@@ -152,8 +152,14 @@ def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
     """The words that make the listing unlawful, quoted as fetched (each evidence span once, with where it stands
     and the violation it shows), so the platform sees what to judge without opening the page."""
     lines = []
-    for span in sorted(lead.evidence, key=lambda s: (list(grounds).index(s["label"]) if s.get("label") in grounds
-                                                      else len(grounds), str(s.get("field")), s.get("start") or 0)):
+    fields, labels = list(FIELD_NAMES_ZH), list(grounds)
+
+    def reading_order(span: Mapping[str, Any]) -> tuple[int, int, int]:
+        label, where = span.get("label"), span.get("field") or "text"
+        return (labels.index(label) if label in labels else len(labels),
+                fields.index(where) if where in fields else len(fields), int(span.get("start") or 0))
+
+    for span in sorted(lead.evidence, key=reading_order):
         text = str(span.get("text") or "").strip()
         ground = grounds.get(str(span.get("label")))
         if not text or ground is None:

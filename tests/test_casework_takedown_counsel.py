@@ -286,3 +286,18 @@ def test_numbers_stand_next_to_chinese_as_in_official_documents(store: Any, case
     assert not spaced
     assert "以下3条信息" in "".join(ours) and "并于2026年12月12日前" in "".join(ours)
     assert any(text.startswith("附件1：第1条信息的网页截图") for text in ours)
+
+
+def test_quotes_of_one_violation_follow_the_page_title_text_image_then_seller(store: Any, tmp_path: Path) -> None:
+    item = listing(1, title="国知局内部渠道")
+    spans = [{"label": "insider_channel", "field": "seller", "start": 0, "end": 2, "text": "某某"},
+             {"label": "insider_channel", "field": "text", "start": 12, "end": 16, "text": "内部渠道"},
+             {"label": "insider_channel", "field": "image_text", "start": 0, "end": 4, "text": "包过下证"},
+             {"label": "insider_channel", "field": "title", "start": 3, "end": 7, "text": "内部渠道"}]
+    lead = store.upsert(item, detection(item, ["insider_channel"]).model_copy(update={"evidence": spans}))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+    [row] = Document(str(_letter(store, tmp_path).files["docx"])).tables[0].rows[1:]
+    assert row.cells[4].text.splitlines() == [
+        "（一）标题：“内部渠道”", "（一）正文：“内部渠道”", "（一）图片中的文字：“包过下证”",
+        "（一）发布者名称：“某某”"]
