@@ -334,6 +334,7 @@ def write_docx(letter: Letter, path: Path) -> Path:
     table.style = "Table Grid"
     for cell, name in zip(table.rows[0].cells, _COLUMNS):
         cell.text = name
+    _repeat_on_every_page(table.rows[0])
     for i, row in enumerate(letter.rows, 1):
         cells = table.add_row().cells
         for cell, value in zip(cells, _cells(i, row, letter.item_id_name)):
@@ -362,6 +363,17 @@ def write_docx(letter: Letter, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
+
+
+def _repeat_on_every_page(row: Any) -> None:
+    """Mark a DOCX table row as the table's header, which Word repeats at the top of every page the table runs
+    onto (as the PDF's table repeats its first row), so page 9 of a long list still says what its columns are."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(header)
 
 
 def _image_size(path: Path) -> tuple[int, int]:

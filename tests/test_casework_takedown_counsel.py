@@ -301,3 +301,16 @@ def test_quotes_of_one_violation_follow_the_page_title_text_image_then_seller(st
     assert row.cells[4].text.splitlines() == [
         "（一）标题：“内部渠道”", "（一）正文：“内部渠道”", "（一）图片中的文字：“包过下证”",
         "（一）发布者名称：“某某”"]
+
+
+def test_the_column_headings_repeat_on_every_page_of_a_long_list(store: Any, tmp_path: Path) -> None:
+    """The PDF repeats its table's first row on each page; the DOCX marks it as a header row, which Word repeats."""
+    for n in range(1, 31):
+        _confirmed(store, n)
+    result = _letter(store, tmp_path)
+    rows = Document(str(result.files["docx"])).tables[0].rows
+    marked = [row for row in rows if row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None]
+    assert [row._tr for row in marked] == [rows[0]._tr] and rows[0].cells[4].text == "涉嫌违法内容（原文摘录）"
+    pages = PdfReader(str(result.files["pdf"])).pages
+    tables = [page for page in pages if "证据校验值" in page.extract_text()]
+    assert len(tables) > 1 and all("涉嫌违法内容" in page.extract_text() for page in tables)
