@@ -186,6 +186,16 @@ def _recheck_of(lead: Lead) -> Recheck | None:
                    screenshot_file=resolve_path(check.get("screenshot_path")))
 
 
+def _seller_shown(lead: Lead) -> str:
+    """The seller as the page names it; a page that names none says so, with the agency its text names (a name
+    found in the text is not the seller, and the letter does not present it as one)."""
+    if lead.seller:
+        return clipped(xml_safe(lead.seller), LETTER_FIELD_CHARS)
+    if lead.agency_name:
+        return f"页面未显示（正文所称机构：{clipped(xml_safe(lead.agency_name), LETTER_FIELD_CHARS)}）"
+    return "页面未显示"
+
+
 def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator | None = None,
              grounds: Mapping[str, Ground] | None = None, with_recheck: bool = False) -> list[TakedownRow]:
     """The letter's rows; `with_recheck` (a follow-up) adds the re-check that found each listing still online."""
@@ -200,7 +210,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
             url=shown(xml_safe(url)),
             item_id=shown(xml_safe(operator.item_id_of(url) or "")) if operator is not None else "",
             title=clipped(xml_safe(lead.title or ""), LETTER_FIELD_CHARS),
-            seller=clipped(xml_safe(lead.seller or lead.agency_name or ""), LETTER_FIELD_CHARS),
+            seller=_seller_shown(lead),
             quotes=_quotes(lead, grounds),
             violations="\n".join(f"{g.number}{g.name}" for g in violations),
             basis="\n".join(dict.fromkeys(citation for g in violations for citation in g.basis)),

@@ -314,3 +314,17 @@ def test_the_column_headings_repeat_on_every_page_of_a_long_list(store: Any, tmp
     pages = PdfReader(str(result.files["pdf"])).pages
     tables = [page for page in pages if "证据校验值" in page.extract_text()]
     assert len(tables) > 1 and all("涉嫌违法内容" in page.extract_text() for page in tables)
+
+
+def test_a_listing_without_a_seller_is_not_given_one(store: Any, tmp_path: Path) -> None:
+    """发布者 is the seller as the page shows it; an agency named in the text is said to be that, not the seller."""
+    item = {**listing(1, platform="market"), "seller": ""}
+    agency = {"type": "agency_name", "text": "卓越知识产权", "value": "卓越知识产权", "field": "text",
+              "start": 0, "end": 6}
+    found = detection(item).model_copy(update={"entities": [agency]})
+    lead = store.upsert(item, found)
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+    _confirmed(store, 2, seller="")
+    rows = Document(str(_letter(store, tmp_path).files["docx"])).tables[0].rows[1:]
+    assert sorted(row.cells[3].text for row in rows) == ["页面未显示", "页面未显示（正文所称机构：卓越知识产权）"]
