@@ -7,9 +7,12 @@ an `unless_after` word shortly after it (答辩, 为准 …), or an `unless_anyw
 (招聘 …); with `context_in_clause` the words before and after count only inside the match's clause, between
 commas, 、 or colons ("若没有合适的，可以变更发明人" keeps its claim); a rule with `only_with` lists
 needs a word of them somewhere in the text (a refund promise counts only where a trademark or patent is the
-matter). That is how a warning or a lawful statement ("向国家知识产权局提交") is told apart from a claim
-("国家知识产权局指定"). A match inside reported speech (`detector.speech`: a quoted ad in a penalty decision,
-the claim a warning names) is dropped too.
+matter), and one with `only_in` a word of those lists as well, whatever `only_with` found (a notice charging for a
+certificate counts only where it addresses someone: 您的商标注册证); one with `other_trade` is dropped where a word of
+those lists is in the text and none of its `own_trade` lists (a driving school's 包过, a builder's 挂靠).
+That is how a warning or a lawful statement ("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定").
+A match inside reported speech (`detector.speech`: a quoted ad in a penalty decision, the claim a warning names) is
+dropped too.
 
 The engine gives evidence (`matches`) and stable numeric features (`features`) for the trained models.
 """
@@ -69,6 +72,9 @@ class Rule:
     context_in_clause: bool = False
     unless_anywhere: tuple[str, ...] = ()
     only_with: tuple[str, ...] = ()
+    only_in: tuple[str, ...] = ()
+    other_trade: tuple[str, ...] = ()
+    own_trade: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -278,6 +284,11 @@ class RuleEngine:
             return True
         if rule.only_with and not any(hits.get(name) for name in rule.only_with):
             return True
+        if rule.only_in and not any(hits.get(name) for name in rule.only_in):
+            return True
+        if (rule.other_trade and any(hits.get(name) for name in rule.other_trade)
+                and not any(hits.get(name) for name in rule.own_trade)):
+            return True
         clause_index = bisect_right(clause_ends, start - 1)
         clause_start = clause_ends[clause_index - 1] + 1 if clause_index else 0
         clause_end = clause_ends[clause_index] if clause_index < len(clause_ends) else 1 << 30
@@ -347,4 +358,7 @@ def _rule(entry: RuleEntry) -> Rule:
         context_in_clause=entry.context_in_clause,
         unless_anywhere=tuple(entry.unless_anywhere),
         only_with=tuple(entry.only_with),
+        only_in=tuple(entry.only_in),
+        other_trade=tuple(entry.other_trade),
+        own_trade=tuple(entry.own_trade),
     )

@@ -51,6 +51,9 @@ class RuleEntry(StrictModel):
     context_in_clause: bool = False
     unless_anywhere: list[str] = []
     only_with: list[str] = []
+    only_in: list[str] = []
+    other_trade: list[str] = []
+    own_trade: list[str] = []
     note: str = ""
 
     @field_validator("label")
@@ -78,7 +81,8 @@ class RuleEntry(StrictModel):
         """The fields that name word lists of the file, by field."""
         return {"near": list(self.near or ()), "unless_before": self.unless_before,
                 "unless_after": self.unless_after, "unless_anywhere": self.unless_anywhere,
-                "only_with": self.only_with}
+                "only_with": self.only_with, "only_in": self.only_in,
+                "other_trade": self.other_trade, "own_trade": self.own_trade}
 
 
 class ReportedSpeechSection(StrictModel):

@@ -1,0 +1,96 @@
+"""Rules on text nobody here wrote (#16): words other trades share need the IP trade named, a firm's own licence and
+a refused service are no claim, unquoted reports are not the author's offer; and the notices, staff and job ads
+that pose as something lawful are found. Sentences written for these tests."""
+from __future__ import annotations
+
+import pytest
+
+from detector.detector import Detector
+from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
+
+
+def labels(detector: Detector, text: str, title: str = "") -> list[str]:
+    return detector.detect({"id": "t", "title": title, "text": text}).labels
+
+
+# The same words in the IP trade (a claim) and in another trade (none): a driving school's 包过 and 拿证, an exam
+# course's 内部渠道, a brand shop's 官方授权, a builder's certificate 挂靠.
+@pytest.mark.parametrize(("label", "ip_claim", "other_trade"), [
+    ("insider_channel", "发明专利包过，六十天拿证，欢迎咨询。", "C1驾照包过，六十天拿证，周末班可选。"),
+    ("insider_channel", "商标注册有内部渠道，当月受理。", "教师招聘考试有内部渠道拿题，当月开课。"),
+    ("impersonation", "专利申请官方授权窗口，官方直营。", "某某手表官方授权专卖，官方直营，支持验货。"),
+    ("qualification_lending", "专利代理师资格证挂靠，年费面议，私聊。", "二级造价师资格证挂靠，年费面议，私聊。"),
+    ("qualification_lending", "收代理师证挂证，一年三万，加微信。", "收监理工程师证挂证，一年三万，加微信。"),
+])
+def test_words_other_trades_share_count_only_where_the_ip_trade_is_named(
+        rules_detector: Detector, label: str, ip_claim: str, other_trade: str) -> None:
+    assert label in labels(rules_detector, ip_claim)
+    assert labels(rules_detector, other_trade) == []
+
+
+# A firm refusing a service names it without offering it; the same firm offering it is a claim.
+@pytest.mark.parametrize(("label", "offer", "refusal"), [
+    ("qualification_lending", "本所可挂靠，代理师不用坐班，联系我们。", "本所代理师全部坐班，不挂靠，欢迎咨询。"),
+    ("insider_channel", "我们商标包过，走内部渠道。", "我们商标不包过，不走内部渠道，结果以审查为准。"),
+])
+def test_a_refused_service_is_no_offer(rules_detector: Detector, label: str, offer: str, refusal: str) -> None:
+    assert label in labels(rules_detector, offer)
+    assert label not in labels(rules_detector, refusal)
+
+
+def test_a_firm_that_does_not_take_patents_offers_no_patent_agency() -> None:
+    from detector.rules import RuleEngine
+    engine = RuleEngine.from_config()
+    assert engine.features("我们代理专利申请，价格透明。")["label:offers_patent_agency"] >= 0.5
+    assert engine.features("本店只办商标，不代理专利申请。")["label:offers_patent_agency"] == 0.0
+
+
+# What sellers in general claim, told by a consumer or a report without quotation marks, is not the author's offer;
+# the author's own claim beside such a report still is.
+@pytest.mark.parametrize("report", [
+    "消费者反映，有中介在电话里承诺商标三个月下证，结果一年都没下来。",
+    "有卖家在群里保证三十天下证，交钱后就联系不上了，大家注意。",
+])
+def test_sellers_in_general_reported_without_quotes_raise_nothing(rules_detector: Detector, report: str) -> None:
+    assert labels(rules_detector, report) == []
+
+
+def test_an_own_claim_beside_a_report_of_other_sellers_still_counts(rules_detector: Detector) -> None:
+    text = "有卖家在群里保证三十天下证，我们不一样，我们有内部渠道，商标当月受理。"
+    assert "insider_channel" in labels(rules_detector, text)
+
+
+# A certificate's delivery charged in a notice, or a fee demanded in the office's name with a threat or a private
+# channel, poses as the office; a text about such charges, or the office's own reminder, does not.
+@pytest.mark.parametrize(("scam", "not_a_scam"), [
+    ("尊敬的客户：您的商标注册证已制作完成，请缴纳制证费与快递费共120元，签收时货到付款。",
+     "商标注册证现为电子证书，免费下载，任何要求缴纳邮寄费的通知都是假的。"),
+    ("您申请的专利证书已寄出，收件时请支付工本费，逾期退回视为放弃。",
+     "我所代理的专利授权后，证书免费寄给客户。"),
+    ("国家知识产权局通知：您的专利年费已欠缴，请缴纳年费及滞纳金，详询客服电话4008001234。",
+     "国家知识产权局提醒：专利年费请通过官方缴费系统缴纳，本局从未委托第三方催缴。"),
+])
+def test_fake_notices_of_certificates_and_fees_are_impersonation(rules_detector: Detector, scam: str,
+                                                                 not_a_scam: str) -> None:
+    assert "impersonation" in labels(rules_detector, scam)
+    assert "impersonation" not in labels(rules_detector, not_a_scam)
+
+
+# Someone at the office now, serving customers on the side, sells inside access; someone who worked there once and
+# runs an agency does not.
+@pytest.mark.parametrize(("side_job", "background"), [
+    ("我在商标局上班，晚上接单帮写商标驳回复审理由。", "我曾在商标局工作八年，现在在代理所做商标复审。"),
+    ("本人现在在审协工作，兼职帮看专利稿子，收费合理。", "本所合伙人早年在审协工作，熟悉审查标准。"),
+])
+def test_office_staff_serving_on_the_side_is_an_insider_claim(rules_detector: Detector, side_job: str,
+                                                              background: str) -> None:
+    assert "insider_channel" in labels(rules_detector, side_job)
+    assert "insider_channel" not in labels(rules_detector, background)
+
+
+# A job ad that wants an agent's name only, without work, rents the certificate; a job ad for real work does not.
+def test_a_job_ad_wanting_a_name_only_is_lending(rules_detector: Detector) -> None:
+    assert "qualification_lending" in labels(
+        rules_detector, "诚聘专利代理师。工作方式：不用到岗，挂名即可，年薪两万。", title="招聘")
+    assert "qualification_lending" not in labels(
+        rules_detector, "急聘专利代理师两名，需到岗办公，负责撰写与答复，五险一金。", title="招聘")
