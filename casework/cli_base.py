@@ -24,10 +24,11 @@ console = Console()
 err = Console(stderr=True)
 
 
-def fail(message: str) -> NoReturn:
-    """Print `message` as one red line and exit with status 1."""
-    err.print(Text.assemble(("error:", "red"), " ", as_text(message)), soft_wrap=True)
-    raise typer.Exit(1)
+def fail(message: object, code: int = 1) -> NoReturn:
+    """Print `message` as one red line (as text: it may quote what the user typed or a crawled value) and exit with
+    `code` (1; 2 for a command used wrongly)."""
+    err.print(Text.assemble(("error:", "red"), " ", as_text(str(message))), soft_wrap=True)
+    raise typer.Exit(code)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, field_validator
 
 from casework.config import TakedownConfig, known_keys, load_casework_file
+from casework.dates import date_zh
 from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
 from core.config import StrictModel
@@ -338,9 +339,9 @@ def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig
                              f"第{complaint.number}号举报投诉已于 {complaint.reply['at']} 答复")
     when = when or datetime.now(UTC)
     office = takedown.complainant
-    date = f"{when:%Y年%m月%d日}"
+    date = date_zh(when)
     values = {"complainant": complaint.complainant.get("name") or "举报人", "number": complaint.number,
-              "received": _chinese_date(complaint.received_at), "office": office.office,
+              "received": date_zh(complaint.received_at), "office": office.office,
               "date": date, "count": len(complaint.lead_ids), "contact": office.contact,
               "phone": office.phone}
 
@@ -359,11 +360,6 @@ def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig
     return Reply(reference=f"TS-{complaint.number:05d}-{when:%Y%m%d}", title=config.reply.title.format(**values),
                  paragraphs=fill(config.reply.opening), findings=findings, closing=fill(config.reply.closing),
                  office=office.office, date=date)
-
-
-def _chinese_date(value: str) -> str:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return f"{moment:%Y年%m月%d日}"
 
 
 def reply_text(reply: Reply) -> str:

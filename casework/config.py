@@ -23,11 +23,14 @@ def known_keys(value: Table, known: Sequence[str], what: str) -> Table:
 
 
 class Complainant(StrictModel):
-    office: str
+    """The office that sends letters, and where the recipient answers it: a letter without a contact, a phone
+    number and an address gives the platform no way to reply, so each is required."""
+
+    office: str = Field(min_length=1)
     department: str = ""
-    address: str = ""
-    contact: str = ""
-    phone: str = ""
+    address: str = Field(min_length=1)
+    contact: str = Field(min_length=1)
+    phone: str = Field(min_length=1)
 
 
 class Violation(StrictModel):

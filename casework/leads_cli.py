@@ -2,23 +2,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from casework.cli_base import named_lead
+from casework.cli_base import fail, lead_store, named_lead
 from casework.export import clipped
 from casework.triage import ORDERS, RankedLead, Triage
 from core.config import ConfigError
 from core.terminal import as_text, highlighted
-from index import LeadQuery, LeadStore, StoreError, open_store
+from index import LeadQuery, StoreError
 from index.query import COUNT_BY, SORTS
 
 app = typer.Typer(help="Browse the leads: list with filters, show one lead, counts for reports.",
@@ -31,31 +29,6 @@ TITLE_CHARS, FIELD_CHARS, TEXT_CHARS = 200, 1_000, 20_000
 MORE = "… ({total} characters in all: `lantian leads show ID --json` prints them)"
 
 
-@contextmanager
-def _store() -> Iterator[LeadStore]:
-    """The configured store; user-facing failures become one red line and exit code 1."""
-    try:
-        store = open_store()
-    except (ConfigError, StoreError, ValueError) as exc:
-        _error(exc)
-        raise typer.Exit(1) from None
-    try:
-        yield store
-    except (StoreError, ValueError) as exc:
-        _error(exc)
-        raise typer.Exit(1) from None
-    finally:
-        try:
-            store.close()
-        except StoreError as exc:
-            console.print(Text.assemble(("warning:", "yellow"), " ", as_text(exc)))
-
-
-def _error(message: object) -> None:
-    """One red line; the message may quote a lead id or a value the user typed, printed as text."""
-    console.print(Text.assemble(("error:", "red"), " ", as_text(message)))
-
-
 def _query(label: list[str] | None, platform: list[str] | None, district: list[str] | None,
            status: list[str] | None, since: str | None, until: str | None, min_risk: float | None,
            text: str | None, **extra: Any) -> LeadQuery:
@@ -63,8 +36,7 @@ def _query(label: list[str] | None, platform: list[str] | None, district: list[s
         return LeadQuery(labels=label or [], platforms=platform or [], districts=district or [],
                          statuses=status or [], since=since, until=until, min_risk=min_risk, text=text, **extra)
     except ValueError as exc:
-        _error(exc)
-        raise typer.Exit(2) from None
+        fail(exc, code=2)
 
 
 LabelOpt = Annotated[list[str] | None, typer.Option("--label", "-l", help="Only leads with this label "
@@ -105,12 +77,8 @@ def list_leads(
     ranked = sort in ORDERS
     query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
                    sort="risk" if ranked else sort, limit=limit, offset=offset, sources=source or [])
-    with _store() as store:
-        try:
-            page = Triage(store).rank(query, sort) if ranked else store.search(query)
-        except ConfigError as exc:
-            _error(exc)
-            raise typer.Exit(1) from None
+    with lead_store() as store:
+        page = Triage(store).rank(query, sort) if ranked else store.search(query)
     if as_json:
         for lead in page.leads:
             typer.echo(json.dumps(lead.document(), ensure_ascii=False))
@@ -146,7 +114,7 @@ def list_leads(
 def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefix of at least 6 characters.")],
          as_json: Annotated[bool, typer.Option("--json", help="Print the whole document as JSON.")] = False) -> None:
     """Show one lead: content, labels with scores, evidence spans, contacts, history, notes and audit."""
-    with _store() as store:
+    with lead_store() as store:
         lead = named_lead(store, lead_id)
     if as_json:
         typer.echo(json.dumps(lead.document(), ensure_ascii=False, indent=2))
@@ -209,9 +177,8 @@ def stats(
     dimensions = by or list(STATS_DEFAULT)
     unknown = [d for d in dimensions if d not in COUNT_BY]
     if unknown:
-        _error(f"cannot count by {', '.join(unknown)}: use {', '.join(COUNT_BY)}")
-        raise typer.Exit(2)
-    with _store() as store:
+        fail(f"cannot count by {', '.join(unknown)}: use {', '.join(COUNT_BY)}", code=2)
+    with lead_store() as store:
         total = store.count(query)
         results = {d: store.counts(d, query) for d in dimensions}
     console.print(f"[bold]{total}[/bold] lead(s) match")
@@ -227,7 +194,7 @@ def stats(
 @app.command("flush")
 def flush() -> None:
     """Replay leads spooled while Elasticsearch was unreachable, and make every write searchable."""
-    with _store() as store:
+    with lead_store() as store:
         store.flush()
         console.print(f"[green]ok[/green]: {store.count()} lead(s) in the {store.backend} store")
 
@@ -248,24 +215,19 @@ def migrate_command(
     try:
         configured = main_settings().elasticsearch.index_prefix
     except ConfigError as exc:
-        _error(exc)
-        raise typer.Exit(2) from None
+        fail(exc, code=2)
     index_prefix = index_prefix or configured
     path = data_dir() / "index" / "leads.sqlite3"
     if not path.is_file():
-        console.print(f"[red]error:[/red] no embedded store at {path}: nothing to migrate")
-        raise typer.Exit(1)
+        fail(f"no embedded store at {path}: nothing to migrate")
     try:
         source, target = SqliteLeadStore(path), EsLeadStore(to, index_prefix=index_prefix)
     except (StoreError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+        fail(exc)
     try:
         done = migrate(source, target, progress=lambda n: console.print(f"{n} leads copied …"))
     except StoreError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}; run the command again to finish "
-                      "(it overwrites what it copied)")
-        raise typer.Exit(1) from None
+        fail(f"{exc}; run the command again to finish (it overwrites what it copied)")
     finally:
         source.close()
         target.close()
@@ -276,8 +238,7 @@ def migrate_command(
         table.add_row(status, str(done.by_status_source.get(status, 0)), str(done.by_status_target.get(status, 0)))
     console.print(table)
     if not done.complete:
-        console.print("[red]error:[/red] the counts differ: run the command again")
-        raise typer.Exit(1)
+        fail("the counts differ: run the command again")
     console.print(_use_migrated(to, index_prefix, configured), highlight=False, markup=False)
 
 

@@ -65,6 +65,41 @@ class PageLayout:
         return document
 
 
+def page_footer(reference: str, page: int | str, pages: int | str) -> str:
+    """The footer of every page of a letter: its reference and "page N of M", so a page that comes loose, or a
+    letter missing its last pages, is seen at once."""
+    return f"{reference}　第{page}页　共{pages}页"
+
+
+def number_docx_pages(document: Document, reference: str) -> None:
+    """A centred footer on every page of a DOCX with `page_footer`'s text, its numbers Word's PAGE and NUMPAGES
+    fields (Word counts the pages as it lays the document out)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def field(instruction: str) -> None:
+        simple = OxmlElement("w:fldSimple")
+        simple.set(qn("w:instr"), instruction)
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(text)
+        simple.append(run)
+        paragraph._p.append(simple)
+
+    for section in document.sections:
+        paragraph = section.footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        before, rest = page_footer(reference, "\0", "\0").split("\0", 1)
+        middle, after = rest.split("\0", 1)
+        paragraph.add_run(before)
+        field("PAGE")
+        paragraph.add_run(middle)
+        field("NUMPAGES")
+        paragraph.add_run(after)
+
+
 # Takedown requests: landscape, so the nine-column table of listings stays readable.
 TAKEDOWN_LETTER = PageLayout(landscape=True, top_mm=14, bottom_mm=14, left_mm=12, right_mm=12)
 # Answers to complaints: a portrait letter with the margins of official documents (GB/T 9704-2012, 5.2.1).

@@ -18,6 +18,7 @@ from casework.complaints import (
     load_complaints_config,
 )
 from casework.config import RiskConfig
+from casework.dates import time_zh
 from casework.export import safe_cell
 from casework.workflow import NOTICED_STATUSES, status_events
 from core.agency import Agency
@@ -100,7 +101,7 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
         complaints = complaint_counts(register.all(), store, load_complaints_config())
     return Report(
         period=period,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated_at=time_zh(datetime.now(UTC)),
         new_leads=total,
         by_label=store.counts(by="label", query=in_period),
         by_platform=_with_unknown(store.counts(by="platform", query=in_period), total),

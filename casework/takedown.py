@@ -22,10 +22,11 @@ from xml.sax.saxutils import escape
 from casework import workflow
 from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
-from casework.export import clipped, resolve_path, write_csv, xml_safe
-from casework.paper import TAKEDOWN_LETTER
+from casework.dates import date_zh, time_zh
+from casework.export import clipped, resolve_path, sha256_of, write_csv, xml_safe
+from casework.paper import TAKEDOWN_LETTER, number_docx_pages, page_footer
 from core.config import ConfigError
-from core.labels import LABEL_NAMES_ZH
+from core.labels import LABELS
 from core.lead import Lead
 from core.settings import config_dir
 from core.visible import shown
@@ -41,19 +42,44 @@ MISSING_GLYPH = "□"
 
 
 @dataclass(frozen=True)
+class Ground:
+    """One violation a letter names, numbered as the letter numbers them (（一）, （二）, …), with its legal basis."""
+
+    number: str
+    name: str
+    basis: list[str]
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """The re-check that found a listing still online, as a follow-up notice shows it: when, and the evidence."""
+
+    at: str
+    raw_sha256: str
+    screenshot_sha256: str
+    raw_file: Path | None
+    screenshot_file: Path | None
+
+
+@dataclass(frozen=True)
 class TakedownRow:
     """One listing in a takedown letter."""
 
     lead_id: str
     url: str
+    item_id: str
     title: str
     seller: str
+    quotes: str
     violations: str
     basis: str
     raw_sha256: str
     screenshot_sha256: str
     fetched_at: str
     screenshot: Path | None = None
+    raw_file: Path | None = None
+    screenshot_file: Path | None = None
+    recheck: Recheck | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +106,8 @@ class Letter:
     date: str
     reply_by: str
     rows: list[TakedownRow]
+    grounds: list[Ground] = field(default_factory=list)
+    item_id_name: str = ""
     notice: Notice = field(default_factory=Notice)
 
 
@@ -99,22 +127,100 @@ def operator_of(platform: str) -> Operator:
 LETTER_FIELD_CHARS = 300
 
 
-def rows_for(leads: Iterable[Lead], config: TakedownConfig) -> list[TakedownRow]:
+# The most characters of one quoted evidence span, and the most spans quoted for one listing (the stored page and the
+# screenshot hold the rest).
+QUOTE_CHARS = 120
+QUOTES_PER_LISTING = 8
+# Where on the page a quoted span stands (the detector's `field` of an evidence span), in the order a reader meets them.
+FIELD_NAMES_ZH = {"title": "标题", "text": "正文", "image_text": "图片中的文字", "seller": "发布者名称"}
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def grounds_for(leads: Iterable[Lead], config: TakedownConfig) -> dict[str, Ground]:
+    """The violations the leads carry, by label, numbered in the order of `core.labels.LABELS`."""
+    present = {label for lead in leads for label in lead.labels}
+    ordered = [label for label in LABELS if label in present] + sorted(present - set(LABELS))
+    grounds = {}
+    for n, label in enumerate(ordered):
+        violation = config.violation(label)
+        numeral = CHINESE_NUMERALS[n] if n < len(CHINESE_NUMERALS) else str(n + 1)
+        grounds[label] = Ground(number=f"（{numeral}）", name=violation.name, basis=list(violation.basis))
+    return grounds
+
+
+def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
+    """The words that make the listing unlawful, quoted as fetched (each evidence span once, with where it stands
+    and the violation it shows), so the platform sees what to judge without opening the page."""
+    lines = []
+    fields, labels = list(FIELD_NAMES_ZH), list(grounds)
+
+    def reading_order(span: Mapping[str, Any]) -> tuple[int, int, int]:
+        label, where = span.get("label"), span.get("field") or "text"
+        return (labels.index(label) if label in labels else len(labels),
+                fields.index(where) if where in fields else len(fields), int(span.get("start") or 0))
+
+    for span in sorted(lead.evidence, key=reading_order):
+        text = str(span.get("text") or "").strip()
+        ground = grounds.get(str(span.get("label")))
+        if not text or ground is None:
+            continue
+        where = FIELD_NAMES_ZH.get(str(span.get("field") or "text"), "页面")
+        line = f"{ground.number}{where}：“{clipped(xml_safe(text), QUOTE_CHARS)}”"
+        note = str(span.get("note") or "")
+        line += f"（{note}）" if note else ""
+        if line not in lines:
+            lines.append(line)
+    if len(lines) > QUOTES_PER_LISTING:
+        lines = lines[:QUOTES_PER_LISTING] + [f"另有{len(lines) - QUOTES_PER_LISTING}处，见网页原文及截图"]
+    return "\n".join(lines) or "见网页原文及截图"
+
+
+def _recheck_of(lead: Lead) -> Recheck | None:
+    """The lead's last re-check, when it found the listing still online."""
+    check = lead.recheck or {}
+    if check.get("outcome") != "persisting":
+        return None
+    return Recheck(at=time_zh(check.get("at")), raw_sha256=str(check.get("raw_sha256") or ""),
+                   screenshot_sha256=str(check.get("screenshot_sha256") or ""),
+                   raw_file=resolve_path(check.get("raw_path")),
+                   screenshot_file=resolve_path(check.get("screenshot_path")))
+
+
+def _seller_shown(lead: Lead) -> str:
+    """The seller as the page names it; a page that names none says so, with the agency its text names (a name
+    found in the text is not the seller, and the letter does not present it as one)."""
+    if lead.seller:
+        return clipped(xml_safe(lead.seller), LETTER_FIELD_CHARS)
+    if lead.agency_name:
+        return f"页面未显示（正文所称机构：{clipped(xml_safe(lead.agency_name), LETTER_FIELD_CHARS)}）"
+    return "页面未显示"
+
+
+def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator | None = None,
+             grounds: Mapping[str, Ground] | None = None, with_recheck: bool = False) -> list[TakedownRow]:
+    """The letter's rows; `with_recheck` (a follow-up) adds the re-check that found each listing still online."""
+    leads = list(leads)
+    grounds = grounds if grounds is not None else grounds_for(leads, config)
     rows = []
     for lead in leads:
-        names = lead.labels
-        violations = [config.violation(label) for label in names]
+        url = lead_url(lead)
+        violations = [grounds[label] for label in grounds if label in lead.labels]
         rows.append(TakedownRow(
             lead_id=lead.id,
-            url=shown(xml_safe(lead_url(lead))),
+            url=shown(xml_safe(url)),
+            item_id=shown(xml_safe(operator.item_id_of(url) or "")) if operator is not None else "",
             title=clipped(xml_safe(lead.title or ""), LETTER_FIELD_CHARS),
-            seller=clipped(xml_safe(lead.seller or lead.agency_name or ""), LETTER_FIELD_CHARS),
-            violations="；".join(v.name for v in violations) or "；".join(LABEL_NAMES_ZH.get(n, n) for n in names),
-            basis="\n".join(dict.fromkeys(citation for v in violations for citation in v.basis)),
+            seller=_seller_shown(lead),
+            quotes=_quotes(lead, grounds),
+            violations="\n".join(f"{g.number}{g.name}" for g in violations),
+            basis="\n".join(dict.fromkeys(citation for g in violations for citation in g.basis)),
             raw_sha256=lead.raw_sha256 or "",
             screenshot_sha256=lead.screenshot_sha256 or "",
-            fetched_at=lead.fetched_at or "",
+            fetched_at=time_zh(lead.fetched_at),
             screenshot=_readable_image(resolve_path(lead.screenshot_path)),
+            raw_file=resolve_path(lead.raw_path),
+            screenshot_file=resolve_path(lead.screenshot_path),
+            recheck=_recheck_of(lead) if with_recheck else None,
         ))
     return rows
 
@@ -138,25 +244,24 @@ def reference_for(platform: str, when: datetime, notice: int = 1) -> str:
     return f"LT-{slug}-{when:%Y%m%d-%H%M%S}" + (f"-{notice}" if notice > 1 else "")
 
 
-def _date_zh(when: datetime) -> str:
-    return f"{when:%Y年%m月%d日}"
-
-
 def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
                  when: datetime | None = None, notice: Notice | None = None) -> Letter:
     """The letter for `leads`: a first request, or with `notice` a numbered follow-up citing the first."""
     when = when or datetime.now(UTC)
     notice = notice or Notice()
-    rows = rows_for(leads, config)
+    leads = list(leads)
     operator = operator_of(platform)
+    grounds = grounds_for(leads, config)
+    rows = rows_for(leads, config, operator, grounds, with_recheck=notice.number > 1)
     c = config.complainant
     template: LetterTemplate = config.letter if notice.number == 1 else config.follow_up
-    reference, date = reference_for(platform, when, notice.number), _date_zh(when)
-    reply_by = _date_zh(when + timedelta(days=config.deadline_days))
+    reference, date = reference_for(platform, when, notice.number), date_zh(when)
+    reply_by = date_zh(when + timedelta(days=config.deadline_days))
     values = {
         "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
         "office": c.office, "count": len(rows), "deadline_days": config.deadline_days, "date": date,
         "reply_by": reply_by, "reference": reference, "contact": c.contact, "phone": c.phone,
+        "address": c.address, "evidence_file": evidence_file_name(reference), "sums_file": SUMS_FILE,
         "number": notice.number, "first_reference": notice.first_reference or "", "first_date":
             notice.first_date or "", "first_title": notice.first_title or "",
     }
@@ -167,19 +272,43 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     return Letter(reference=reference, platform=platform, recipient=operator.legal_name,
                   title=template.title.format(**values), paragraphs=fill(template.opening),
                   closing=fill(template.closing), office=c.office, date=date, reply_by=reply_by, rows=rows,
+                  grounds=list(grounds.values()), item_id_name=operator.item_id.name if operator.item_id else "",
                   notice=notice)
 
 
-_COLUMNS = ("序号", "网址", "标题", "发布者", "违法情形", "法律依据", "证据校验值（SHA-256）", "抓取时间", "截图")
+_COLUMNS = ("序号", "网址", "标题", "发布者", "涉嫌违法内容（原文摘录）", "违法情形（依据见正文）",
+            "证据校验值（SHA-256）", "抓取时间", "截图")
+GROUNDS_HEADING = "违法情形及法律依据"
+
+
+def _ground_lines(letter: Letter) -> list[str]:
+    """The letter's grounds, each violation once (the table refers to them by number), one citation a line."""
+    lines = []
+    for ground in letter.grounds:
+        lines.append(f"{ground.number}{ground.name}")
+        lines += [f"{citation}；" if i < len(ground.basis) - 1 else f"{citation}。"
+                  for i, citation in enumerate(ground.basis)]
+    return lines
+
+
+def _address_text(row: TakedownRow, item_id_name: str) -> str:
+    return row.url + (f"\n{item_id_name}：{row.item_id}" if row.item_id else "")
 
 
 def _evidence_text(row: TakedownRow) -> str:
-    return f"网页原文：{row.raw_sha256 or '无'}\n截图：{row.screenshot_sha256 or '无'}"
+    text = f"网页原文：{row.raw_sha256 or '无'}\n截图：{row.screenshot_sha256 or '无'}"
+    if row.recheck is not None:
+        text += f"\n复查网页原文：{row.recheck.raw_sha256 or '无'}\n复查截图：{row.recheck.screenshot_sha256 or '无'}"
+    return text
 
 
-def _cells(index: int, row: TakedownRow) -> list[str]:
-    return [str(index), row.url, row.title, row.seller, row.violations, row.basis, _evidence_text(row),
-            row.fetched_at]
+def _times_text(row: TakedownRow) -> str:
+    return row.fetched_at if row.recheck is None else f"抓取：{row.fetched_at}\n复查：{row.recheck.at}"
+
+
+def _cells(index: int, row: TakedownRow, item_id_name: str) -> list[str]:
+    return [str(index), _address_text(row, item_id_name), row.title, row.seller, row.quotes, row.violations,
+            _evidence_text(row), _times_text(row)]
 
 
 def _attachments(rows: list[TakedownRow]) -> dict[int, int]:
@@ -189,7 +318,7 @@ def _attachments(rows: list[TakedownRow]) -> dict[int, int]:
 
 
 def _attachment_caption(attachment: int, index: int, row: TakedownRow) -> str:
-    return f"附件 {attachment}：第 {index} 条信息的网页截图（{row.url}，抓取时间 {row.fetched_at}）"
+    return f"附件{attachment}：第{index}条信息的网页截图（{row.url}，抓取时间：{row.fetched_at}）"
 
 
 def write_docx(letter: Letter, path: Path) -> Path:
@@ -197,6 +326,7 @@ def write_docx(letter: Letter, path: Path) -> Path:
     from docx.shared import Cm, Mm, Pt
 
     document = TAKEDOWN_LETTER.new_document(font_pt=10.5)
+    number_docx_pages(document, letter.reference)
 
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -206,18 +336,22 @@ def write_docx(letter: Letter, path: Path) -> Path:
     document.add_paragraph(f"编号：{letter.reference}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for text in letter.paragraphs:
         document.add_paragraph(text)
+    document.add_paragraph().add_run(GROUNDS_HEADING).bold = True
+    for text in _ground_lines(letter):
+        document.add_paragraph(text)
     attachments = _attachments(letter.rows)
     table = document.add_table(rows=1, cols=len(_COLUMNS))
     table.style = "Table Grid"
     for cell, name in zip(table.rows[0].cells, _COLUMNS):
         cell.text = name
+    _repeat_on_every_page(table.rows[0])
     for i, row in enumerate(letter.rows, 1):
         cells = table.add_row().cells
-        for cell, value in zip(cells, _cells(i, row)):
+        for cell, value in zip(cells, _cells(i, row, letter.item_id_name)):
             cell.text = value
         if row.screenshot is not None:
             cells[-1].paragraphs[0].add_run().add_picture(str(row.screenshot), width=Cm(2.6))
-            cells[-1].add_paragraph(f"见附件 {attachments[i]}")
+            cells[-1].add_paragraph(f"见附件{attachments[i]}")
         else:
             cells[-1].text = "无截图"
     for text in letter.closing:
@@ -239,6 +373,17 @@ def write_docx(letter: Letter, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
+
+
+def _repeat_on_every_page(row: Any) -> None:
+    """Mark a DOCX table row as the table's header, which Word repeats at the top of every page the table runs
+    onto (as the PDF's table repeats its first row), so page 9 of a long list still says what its columns are."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(header)
 
 
 def _image_size(path: Path) -> tuple[int, int]:
@@ -284,6 +429,7 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=10)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=TA_CENTER)
     right = ParagraphStyle("right", parent=body, alignment=TA_RIGHT)
+    heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=2 * mm)
 
     def para(text: str, style: ParagraphStyle) -> Paragraph:
         # Listing text is hostile input: escape it so it cannot inject reportlab markup.
@@ -295,18 +441,21 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     def image(source: Path, max_w: float, max_h: float) -> Image:
         w, h = _image_size(source)
         scale = min(max_w / w, max_h / h)
-        return Image(str(source), width=w * scale, height=h * scale)
+        # lazy=2: read the file when the image is drawn and let it go after; reportlab otherwise keeps every image it
+        # drew decoded until the document is done (6.3 GB for 300 listings of 1280×2400 screenshots).
+        return Image(str(source), width=w * scale, height=h * scale, lazy=2)
 
     story: list[Any] = [para(letter.title, title), para(f"编号：{letter.reference}", right), Spacer(1, 4 * mm)]
     story += [para(text, body) for text in letter.paragraphs]
+    story += [para(GROUNDS_HEADING, heading)] + [para(text, body) for text in _ground_lines(letter)]
     story.append(Spacer(1, 3 * mm))
     attachments = _attachments(letter.rows)
     data: list[list[Any]] = [[para(name, cell) for name in _COLUMNS]]
     for i, row in enumerate(letter.rows, 1):
-        shot = [image(row.screenshot, thumb_w, 40 * mm), para(f"见附件 {attachments[i]}", cell)] if row.screenshot \
+        shot = [image(row.screenshot, thumb_w, 40 * mm), para(f"见附件{attachments[i]}", cell)] if row.screenshot \
             else para("无截图", cell)
-        data.append([para(value, cell) for value in _cells(i, row)] + [shot])
-    widths = [x * mm for x in (8, 45, 34, 22, 26, 42, 42, 22, 30)]
+        data.append([para(value, cell) for value in _cells(i, row, letter.item_id_name)] + [shot])
+    widths = [x * mm for x in (8, 42, 30, 22, 46, 32, 42, 22, 29)]
     table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), PDF_FONT),
@@ -325,15 +474,45 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     SimpleDocTemplate(str(path), pagesize=(page.width_mm * mm, page.height_mm * mm), leftMargin=page.left_mm * mm,
                       rightMargin=page.right_mm * mm, topMargin=page.top_mm * mm, bottomMargin=page.bottom_mm * mm,
                       title=printable(letter.title, glyphs),
-                      author=letter.office, initialFontName=PDF_FONT).build(story)
+                      author=letter.office, initialFontName=PDF_FONT).build(
+        story, canvasmaker=_numbered_canvas(letter.reference, page.width_mm * mm, page.bottom_mm * mm / 2))
     return path
 
 
+def _numbered_canvas(reference: str, width: float, baseline: float) -> Any:
+    """A reportlab canvas that writes `page_footer` at the foot of every page once it knows how many pages there
+    are (it keeps each page until the document is complete, then draws the footers and writes them)."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._kept: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._kept.append(dict(self.__dict__))
+            self._startPage()  # type: ignore[attr-defined]  # reportlab's own way to begin a page, not in its stubs
+
+        def save(self) -> None:
+            for number, state in enumerate(self._kept, 1):
+                self.__dict__.update(state)
+                self.setFont(PDF_FONT, 8)
+                self.drawCentredString(width / 2, baseline, page_footer(reference, number, len(self._kept)))
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
 def write_url_csv(letter: Letter, path: Path) -> Path:
-    """The platform's bulk-complaint upload: one row per URL with the violation and evidence hash."""
-    write_csv(path, ["url", "title", "violation", "legal_basis", "raw_sha256", "fetched_at", "lead_id"],
-              ((row.url, row.title, row.violations, row.basis.replace("\n", "；"), row.raw_sha256, row.fetched_at,
-                row.lead_id) for row in letter.rows))
+    """The platform's bulk-complaint upload: one row per URL, with what the letter says of it (column names in
+    Chinese, as the letter's; the row's number in the letter last, so a reply can name it)."""
+    write_csv(path, ["网址", "标题", letter.item_id_name or "平台商品编号", "发布者", "涉嫌违法内容（原文摘录）",
+                     "违法情形", "法律依据", "网页原文SHA-256", "截图SHA-256", "抓取时间", "函件序号"],
+              ((row.url, row.title, row.item_id, row.seller, row.quotes.replace("\n", "；"),
+                row.violations.replace("\n", "；"), row.basis.replace("\n", "；"), row.raw_sha256,
+                row.screenshot_sha256, row.fetched_at, f"{letter.reference} 第{i}条")
+               for i, row in enumerate(letter.rows, 1)))
     return path
 
 
@@ -342,12 +521,46 @@ def deadline(config: TakedownConfig, when: datetime | None = None) -> str:
     return (when + timedelta(days=config.deadline_days)).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def evidence_file_name(reference: str) -> str:
+    """The name of the ZIP of a letter's evidence files, as the letter names it."""
+    return f"{reference}-证据.zip"
+
+
+# The checksum list inside the evidence ZIP, in the format `sha256sum -c` reads.
+SUMS_FILE = "SHA256SUMS.txt"
+
+
+def write_evidence_zip(letter: Letter, path: Path) -> Path:
+    """The raw page and the screenshot of every listing, byte for byte as the evidence archive keeps them (their
+    SHA-256 is the one the letter prints), named by the listing's number in the letter, with a checksum list, so
+    the platform can check the hashes itself. Nothing else of ours goes in (no lead document, no notes)."""
+    import zipfile
+
+    sums = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for i, row in enumerate(letter.rows, 1):
+            files = [(row.raw_file, f"第{i:03d}条-网页原文.html"), (row.screenshot_file, f"第{i:03d}条-截图.png")]
+            if row.recheck is not None:
+                files += [(row.recheck.raw_file, f"第{i:03d}条-复查网页原文.html"),
+                          (row.recheck.screenshot_file, f"第{i:03d}条-复查截图.png")]
+            for source, name in files:
+                if source is None:
+                    continue
+                data = source.read_bytes()
+                archive.writestr(name, data)
+                sums.append(f"{sha256_of(data)}  {name}\n")
+        archive.writestr(SUMS_FILE, "".join(sums))
+    return path
+
+
 def write_package(letter: Letter, out_dir: Path) -> dict[str, Path]:
-    """Write the DOCX, PDF and URL CSV for one letter; returns their paths by kind."""
+    """Write the DOCX, PDF, URL CSV and evidence ZIP for one letter; returns their paths by kind."""
     stem = out_dir / letter.reference
     return {"docx": write_docx(letter, stem.with_suffix(".docx")),
             "pdf": write_pdf(letter, stem.with_suffix(".pdf")),
-            "csv": write_url_csv(letter, out_dir / f"{letter.reference}-urls.csv")}
+            "csv": write_url_csv(letter, out_dir / f"{letter.reference}-urls.csv"),
+            "evidence": write_evidence_zip(letter, out_dir / evidence_file_name(letter.reference))}
 
 
 @dataclass(frozen=True)
@@ -449,8 +662,7 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
         number = max(len(lead.takedown_notices or [first]) for lead in leads) + 1
         first_date = first.get("date") or ""
         notice = Notice(number=number, first_reference=reference,
-                        first_date=_date_zh(datetime.fromisoformat(first_date.replace("Z", "+00:00")))
-                        if first_date else "（见原函）",
+                        first_date=date_zh(first_date) if first_date else "（见原函）",
                         first_title=first.get("title") or config.letter.title)
         letter = build_letter(platform, leads, config, when, notice)
         results.append(_send(store, letter, leads, config, out_dir, by=by, when=when))

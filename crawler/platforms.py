@@ -287,11 +287,39 @@ class SiteCrawl(StrictModel):
         return value
 
 
+class ItemId(StrictModel):
+    """How the platform numbers its listings, read from a listing's URL: what the platform calls the number
+    (商品ID, 笔记ID, …) and a regular expression whose one group is the number."""
+
+    name: str = Field(min_length=1)
+    pattern: str = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, value: str) -> str:
+        try:
+            groups = re.compile(value).groups
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        if groups != 1:
+            raise ValueError(f"needs exactly one group (the listing's number), has {groups}")
+        return value
+
+
 class Operator(StrictModel):
-    """Who runs the platform, as takedown letters name it: its legal name and where it takes complaints."""
+    """Who runs the platform, as takedown letters name it: its legal name, where it takes complaints, and how it
+    numbers listings (so a letter names each listing by the platform's own number, not only its URL)."""
 
     legal_name: str = Field(min_length=1)
     complaint_channel: str = Field(min_length=1)
+    item_id: ItemId | None = None
+
+    def item_id_of(self, url: str) -> str | None:
+        """The platform's number for the listing at `url`, or None when the URL does not carry one."""
+        if self.item_id is None:
+            return None
+        match = re.search(self.item_id.pattern, url)
+        return match.group(1) if match else None
 
 
 class PlatformConfig(StrictModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -94,6 +95,7 @@ def test_weekly_report_counts_and_outputs(store, tmp_path):
                                          "resolved_by_edit": 0}
 
     html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert re.search(r"生成时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d（北京时间）", html)  # Shanghai's time
     assert html.count("<svg") == 8 and "<script" not in html  # one chart per section, sources and complaints too
     assert "<script" not in str(bar_chart_svg({"<script>x</script>": 2}))
     book = load_workbook(write_xlsx(report, tmp_path / "r.xlsx"))

@@ -50,13 +50,16 @@ def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
     document = Document(str(result.files["docx"]))
     body = "\n".join(p.text for p in document.paragraphs)
     assert config.letter.title in body and operator_of("market").legal_name in body
-    rows = {row.cells[1].text: [cell.text for cell in row.cells] for row in document.tables[0].rows[1:]}
+    rows = {row.cells[1].text.split("\n")[0]: [cell.text for cell in row.cells]
+            for row in document.tables[0].rows[1:]}
     assert sorted(rows) == sorted(lead.url for lead in confirmed)
     for lead in confirmed:
         row = rows[lead.url]
-        assert row[1] == lead.url and row[2] == xml_safe(lead.title) and row[3] == lead.seller
-        assert lead.raw_sha256 in row[6]
-        assert "冒用官方名义" in row[4] and "广告法" in row[5]
+        assert row[1] == f"{lead.url}\n商品ID：{lead.url.rsplit('=', 1)[1]}"
+        assert row[2] == xml_safe(lead.title) and row[3] == lead.seller
+        assert "“国家知识产权局指定代理”" in row[4] and "“内部渠道”" in row[4]
+        assert "（一）冒用官方名义" in row[5] and lead.raw_sha256 in row[6]
+    assert "《中华人民共和国广告法》第九条第（二）项" in body, "the legal basis, once, in the letter's text"
 
     pdf_text = _squash("".join(page.extract_text() for page in PdfReader(str(result.files["pdf"])).pages))
     assert _squash(config.letter.title) in pdf_text
@@ -66,7 +69,7 @@ def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
         assert lead.raw_sha256 in pdf_text
 
     with open(result.files["csv"], encoding="utf-8-sig") as handle:
-        urls = [row["url"] for row in csv.DictReader(handle)]
+        urls = [row["网址"] for row in csv.DictReader(handle)]
     assert sorted(urls) == sorted(lead.url for lead in confirmed)
 
     for lead in confirmed:

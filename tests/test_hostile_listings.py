@@ -152,7 +152,7 @@ def test_hostile_listings_from_crawl_to_takedown(hostile: CrawlWorkspace, tmp_pa
     letters = tmp_path / "letters"
     output = lantian(hostile, "takedown", "--platform", "hostile", "--out", str(letters), "--by", "alice")
     assert "8 leads → takedown_requested" in output
-    assert {path.suffix for path in letters.iterdir()} == {".docx", ".pdf", ".csv"}
+    assert {path.suffix for path in letters.iterdir()} == {".docx", ".pdf", ".csv", ".zip"}
     from docx import Document
 
     [letter] = letters.glob("*.docx")

@@ -63,3 +63,12 @@ def test_stats_counts_by_dimension(data_dir: Path) -> None:
     assert bad.exit_code == 2 and "cannot count by colour" in bad.output
     bad_date = runner.invoke(app, ["leads", "list", "--since", "yesterday"])
     assert bad_date.exit_code == 2 and "not an ISO-8601 date" in bad_date.output
+
+
+def test_leads_commands_report_errors_as_every_casework_command_does(data_dir: Path) -> None:
+    """One red line on standard error (casework.cli_base.fail), never on the standard output a script reads, with
+    exit status 2 for a command used wrongly and 1 for a lead that is not there."""
+    bad = runner.invoke(app, ["leads", "stats", "--by", "colour"])
+    assert bad.exit_code == 2 and bad.stdout == "" and bad.stderr.startswith("error: cannot count by colour")
+    missing = runner.invoke(app, ["leads", "show", "ffffffffffff"])
+    assert missing.exit_code == 1 and missing.stdout == "" and missing.stderr.startswith("error: no lead ffffffffffff")

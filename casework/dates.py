@@ -1,0 +1,37 @@
+"""Dates and times as the office's letters print them: in Beijing time, the way Chinese official documents write
+them (GB/T 9704-2012, 7.3.5.1: the year, month and day in Arabic numerals, in full, the month and day without a
+leading zero, "2026年12月5日"). The stores keep instants in UTC (`core.lead.iso_utc`); a letter names the day and
+time its reader lives in, and says which time zone that is.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+"""China Standard Time, UTC+8 all year (China keeps no daylight saving time)."""
+
+BEIJING_NAME = "北京时间"
+
+
+def instant(value: str | datetime) -> datetime:
+    """An aware datetime for a stored ISO 8601 instant (`2026-12-05T10:33:54Z`); a naive one is taken as UTC."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def date_zh(value: str | datetime) -> str:
+    """The day of `value` in Beijing, as an official document dates it: `2026年12月5日`."""
+    day = instant(value).astimezone(BEIJING)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def time_zh(value: str | datetime | None, missing: str = "不详") -> str:
+    """The moment `value` in Beijing with its time zone named: `2026年12月5日 18:33:54（北京时间）`; `missing` when
+    there is none or it cannot be read (a stored field is never trusted to parse)."""
+    if not value:
+        return missing
+    try:
+        moment = instant(value).astimezone(BEIJING)
+    except (TypeError, ValueError):
+        return missing
+    return f"{date_zh(moment)} {moment:%H:%M:%S}（{BEIJING_NAME}）"

@@ -1,0 +1,330 @@
+"""A takedown letter read as the platform's counsel reads it, who gets a hundred a week and sends back any that is
+incomplete or wrong: dates as official documents write them and in Beijing time, every listing's capture time with
+its time zone."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.oxml.ns import qn
+from PIL import Image
+from pypdf import PdfReader
+
+from casework import workflow
+from casework.config import load_takedown_config
+from casework.dates import date_zh, time_zh
+from casework.takedown import TakedownResult, request_follow_ups, request_takedowns
+from core.lead import Lead
+from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+
+# 01:30 in Beijing on 5 December is still 4 December in UTC.
+LATE_EVENING_UTC = datetime(2026, 12, 4, 17, 30, tzinfo=UTC)
+
+
+def _confirmed(store: Any, n: int, **fields: Any) -> Lead:
+    item = {**listing(n, platform="market"), **fields}
+    lead = store.upsert(item, detection(item))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    return workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+
+
+def _letter(store: Any, tmp_path: Path, when: datetime = LATE_EVENING_UTC) -> TakedownResult:
+    result = request_takedowns(store, "market", load_takedown_config(), tmp_path / "letters", by="root", when=when)
+    assert result is not None and result.letter is not None
+    return result
+
+
+def _pdf_text(path: Path) -> str:
+    return "".join("".join(page.extract_text().split()) for page in PdfReader(str(path)).pages)
+
+
+def _docx_text(path: Path) -> str:
+    document = Document(str(path))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_dates_are_beijing_days_written_as_official_documents_write_them() -> None:
+    """GB/T 9704: 2026年12月5日, never 2026年12月05日; the office works in Beijing, so 17:30 UTC is the next day."""
+    assert date_zh(LATE_EVENING_UTC) == "2026年12月5日"
+    assert date_zh("2026-03-09T02:00:00Z") == "2026年3月9日"
+    assert time_zh("2026-12-04T17:30:05Z") == "2026年12月5日 01:30:05（北京时间）"
+    assert time_zh("2026-12-04T17:30:05+00:00") == time_zh("2026-12-05T01:30:05+08:00")
+    assert time_zh(None) == "不详" and time_zh("yesterday") == "不详"
+
+
+def test_the_letter_is_dated_in_beijing_and_every_capture_time_names_its_time_zone(store: Any,
+                                                                                  tmp_path: Path) -> None:
+    _confirmed(store, 1, fetched_at="2026-12-04T16:05:09Z")
+    result = _letter(store, tmp_path)
+    letter = result.letter
+    assert letter is not None
+    assert (letter.date, letter.reply_by) == ("2026年12月5日", "2026年12月12日")
+    for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
+        assert "2026年12月5日00:05:09（北京时间）" in text
+        assert "2026年12月12日前" in text and "2026-12-04T16:05:09Z" not in text
+        assert "年12月04日" not in text
+
+
+def test_each_listing_is_named_by_its_url_and_the_platforms_own_number(store: Any, tmp_path: Path) -> None:
+    """A platform finds a listing by its own number (商品ID); the URL alone may carry tracking or change."""
+    lead = _confirmed(store, 7)
+    result = _letter(store, tmp_path)
+    [row] = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert row.cells[1].text == f"{lead.url}\n商品ID：L000007"
+    assert "商品ID：L000007" in _pdf_text(result.files["pdf"])
+
+
+def test_the_words_that_break_the_law_are_quoted_where_they_stand(store: Any, tmp_path: Path) -> None:
+    """A label is a conclusion; counsel acts on the words. Each evidence span is quoted as fetched, with the field it
+    stands in and the number of the violation it shows; the detector's note on a registry check goes with it."""
+    item = listing(1, title="商标加急 国家知识产权局指定代理")
+    spans = [{"label": "impersonation", "field": "title", "start": 5, "end": 16, "text": "国家知识产权局指定代理"},
+             {"label": "insider_channel", "field": "text", "start": 12, "end": 16, "text": "内部渠道"},
+             {"label": "unlicensed_agency", "field": "seller", "start": 0, "end": 6, "text": "某某知识产权",
+              "note": "发布者不在专利代理机构名录中"}]
+    labels = ["impersonation", "insider_channel", "unlicensed_agency"]
+    lead = store.upsert(item, detection(item, labels).model_copy(update={"evidence": spans}))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+    result = _letter(store, tmp_path)
+    [row] = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert row.cells[4].text.splitlines() == [
+        "（一）标题：“国家知识产权局指定代理”", "（二）正文：“内部渠道”",
+        "（三）发布者名称：“某某知识产权”（发布者不在专利代理机构名录中）"]
+    assert row.cells[5].text.splitlines() == [
+        "（一）冒用官方名义、标识招揽业务", "（二）声称有内部快速授权渠道、承诺授权结果",
+        "（三）无资质擅自开展专利代理业务"]
+    pdf = _pdf_text(result.files["pdf"])
+    assert "（一）标题：“国家知识产权局指定代理”" in pdf and "（二）正文：“内部渠道”" in pdf
+
+
+def test_the_legal_basis_is_given_once_per_violation_however_many_listings_show_it(store: Any,
+                                                                                  tmp_path: Path) -> None:
+    """Three hundred listings of one violation made three hundred copies of its citations; the letter now states each
+    violation's basis once and each row names the violation by its number."""
+    for n in range(1, 31):
+        _confirmed(store, n)
+    result = _letter(store, tmp_path)
+    body = "\n".join(p.text for p in Document(str(result.files["docx"])).paragraphs)
+    assert body.count("《中华人民共和国广告法》第九条第（二）项") == 1
+    rows = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert len(rows) == 30 and {row.cells[5].text for row in rows} == {
+        "（一）冒用官方名义、标识招揽业务\n（二）声称有内部快速授权渠道、承诺授权结果"}
+    assert _pdf_text(result.files["pdf"]).count("第九条第（二）项") == 1
+
+
+def test_the_url_list_for_the_complaint_form_speaks_chinese_and_carries_no_internal_number(store: Any,
+                                                                                          tmp_path: Path) -> None:
+    lead = _confirmed(store, 3)
+    result = _letter(store, tmp_path)
+    with open(result.files["csv"], encoding="utf-8-sig") as handle:
+        [header, row] = list(csv.reader(handle))
+    assert header == ["网址", "标题", "商品ID", "发布者", "涉嫌违法内容（原文摘录）", "违法情形", "法律依据",
+                      "网页原文SHA-256", "截图SHA-256", "抓取时间", "函件序号"]
+    assert row[0] == lead.url and row[2] == "L000003" and "“内部渠道”" in row[4]
+    assert row[-1] == f"{result.letter.reference} 第1条" and lead.id not in ",".join(row)
+
+
+# Articles cited in takedown.yaml whose text is a list of numbered items (read in the reproductions its comment names):
+# a citation of one of them names the item the conduct falls under, or counsel cannot tell which applies.
+ARTICLES_WITH_ITEMS = (
+    "《中华人民共和国广告法》第九条", "《中华人民共和国商标法》第六十八条", "《专利代理条例》第二十五条",
+    "《专利代理条例》第二十六条", "《专利代理管理办法》第五十一条", "《专利代理管理办法》第五十二条",
+    "《商标代理监督管理规定》第二十九条", "《商标代理监督管理规定》第三十一条",
+)
+
+
+def test_every_citation_of_an_article_with_numbered_items_names_the_item() -> None:
+    for violation in load_takedown_config().violations.values():
+        for citation in violation.basis:
+            for article in ARTICLES_WITH_ITEMS:
+                if citation.startswith(article):
+                    rest = citation[len(article):]
+                    assert rest.startswith(("第（", "第一款第（")), citation
+
+
+def test_a_lawful_procedure_is_not_cited_as_the_ground_of_a_violation() -> None:
+    """商标法 第四十九条第二款 lets anyone ask to cancel a mark unused for three years: it is why 撤三 exists, not what
+    makes offering it unlawful, and counsel reading it as the ground would refuse the letter."""
+    basis = load_takedown_config().violation("malicious_cancellation").basis
+    assert not [c for c in basis if "第四十九条" in c]
+    assert any(c.startswith("《商标代理监督管理规定》第十条第一款") for c in basis)
+
+
+def test_the_letter_says_under_what_authority_it_asks_and_where_to_answer(store: Any, tmp_path: Path) -> None:
+    """Who asks, by what right, what duty the platform has, and where the answer goes (contact, phone, address)."""
+    _confirmed(store, 1)
+    result = _letter(store, tmp_path)
+    complainant = load_takedown_config().complainant
+    for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
+        assert "依据《专利代理条例》第五条第二款、《商标代理监督管理规定》第二十四条" in text
+        assert "根据《中华人民共和国广告法》第四十五条" in text
+        reply_to = f"联系人：{complainant.contact}，电话：{complainant.phone}，地址：{complainant.address}。"
+        assert "".join(reply_to.split()) in text
+
+
+def test_every_page_carries_the_letters_reference_and_its_number_of_all(store: Any, tmp_path: Path) -> None:
+    """A printed letter of many pages is checked for completeness, and a loose page is put back, by its footer."""
+    for n in range(1, 41):
+        _confirmed(store, n)
+    result = _letter(store, tmp_path)
+    reference = result.letter.reference
+    pages = PdfReader(str(result.files["pdf"])).pages
+    assert len(pages) > 2
+    for number, page in enumerate(pages, 1):
+        assert "".join(page.extract_text().split()).endswith(f"{reference}第{number}页共{len(pages)}页")
+    footer = Document(str(result.files["docx"])).sections[0].footer.paragraphs[0]
+    instructions = [f.get(qn("w:instr")) for f in footer._p.iter(qn("w:fldSimple"))]
+    assert instructions == ["PAGE", "NUMPAGES"] and footer.text == f"{reference}　第页　共页"
+
+
+def test_the_evidence_files_go_with_the_letter_and_their_hashes_can_be_checked_by_the_platform(
+        store: Any, casework_env: Path, tmp_path: Path) -> None:
+    """A hash is proof only to someone who has the file and knows how to hash it: the letter sends the raw page and
+    the screenshot as stored, names them by the listing's number, lists their SHA-256 in `sha256sum -c` format, and
+    says how to check them. Nothing internal goes with them."""
+    blobs = casework_env / "evidence" / "blobs"
+    blobs.mkdir(parents=True)
+    raw, shot = b"<html><body>\xe5\x86\x85\xe9\x83\xa8\xe6\xb8\xa0\xe9\x81\x93</body></html>", b"\x89PNG not decoded"
+    (blobs / "raw").write_bytes(raw)
+    (blobs / "shot").write_bytes(shot)
+    lead = _confirmed(store, 1, raw_path=str(blobs / "raw"), raw_sha256=hashlib.sha256(raw).hexdigest(),
+                      screenshot_path=str(blobs / "shot"), screenshot_sha256=hashlib.sha256(shot).hexdigest())
+    _confirmed(store, 2, raw_path=str(blobs / "gone"))
+    result = _letter(store, tmp_path)
+    evidence = result.files["evidence"]
+    assert evidence.name == f"{result.letter.reference}-证据.zip"
+    n = [row.lead_id for row in result.letter.rows].index(lead.id) + 1
+    with zipfile.ZipFile(evidence) as archive:
+        assert sorted(archive.namelist()) == ["SHA256SUMS.txt", f"第00{n}条-截图.png", f"第00{n}条-网页原文.html"]
+        assert archive.read(f"第00{n}条-网页原文.html") == raw and archive.read(f"第00{n}条-截图.png") == shot
+        archive.extractall(tmp_path / "unpacked")
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS.txt"], cwd=tmp_path / "unpacked", capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    sums = (tmp_path / "unpacked" / "SHA256SUMS.txt").read_text()
+    assert lead.raw_sha256 in sums and lead.screenshot_sha256 in sums
+    for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
+        assert f"压缩包“{evidence.name}”" in text and "sha256sum-cSHA256SUMS.txt" in text
+        assert "certutil-hashfile文件名SHA256" in text and lead.raw_sha256 in text
+
+
+def test_a_letter_of_many_tall_screenshots_is_written_in_bounded_memory(tmp_path: Path) -> None:
+    """reportlab kept every screenshot it drew decoded (thumbnail and attachment: twice per listing), so a letter
+    of 300 listings with 1280×2400 screenshots peaked at 6.3 GB and a longer page or letter ran out of memory. The
+    PDF now reads each image when it draws it and lets it go."""
+    shot = tmp_path / "tall.png"
+    Image.new("RGB", (1000, 4000), "white").save(shot)
+    script = f"""
+import resource, shutil
+from pathlib import Path
+from casework.takedown import Letter, TakedownRow, write_pdf
+shots = []
+for n in range(40):
+    shots.append(Path({str(tmp_path)!r}) / f"{{n}}.png")
+    shutil.copy({str(shot)!r}, shots[-1])
+rows = [TakedownRow(lead_id=str(n), url=f"http://x.example/{{n}}", item_id="", title="t", seller="s", quotes="q",
+                    violations="v", basis="b", raw_sha256="", screenshot_sha256="", fetched_at="f", screenshot=path)
+        for n, path in enumerate(shots)]
+letter = Letter(reference="LT-x", platform="market", recipient="r", title="t", paragraphs=[], closing=[],
+                office="o", date="d", reply_by="r", rows=rows)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+write_pdf(letter, Path({str(tmp_path / "letter.pdf")!r}))
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) < 300, f"writing the PDF took {run.stdout.strip()} MiB more"  # was 1,085 MiB more
+    assert len(PdfReader(str(tmp_path / "letter.pdf")).pages) > 40  # the table, then one page per screenshot
+
+
+def test_a_follow_up_shows_the_recheck_that_found_the_listing_still_online(store: Any, casework_env: Path,
+                                                                          tmp_path: Path) -> None:
+    """A second notice says the listing is still online: it gives when the re-check saw it and the hashes of what it
+    fetched, and sends those files too, or the claim rests on nothing the platform can check."""
+    lead = _confirmed(store, 1, fetched_at="2026-12-01T02:00:00Z")
+    _letter(store, tmp_path, when=datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
+    blobs = casework_env / "evidence" / "blobs"
+    blobs.mkdir(parents=True)
+    page = b"<html>still here</html>"
+    (blobs / "again").write_bytes(page)
+    recheck = {"outcome": "persisting", "at": "2026-12-09T01:02:03Z", "raw_path": str(blobs / "again"),
+               "raw_sha256": hashlib.sha256(page).hexdigest(), "http_status": 200, "reason": "页面仍在线 (HTTP 200)"}
+    workflow.set_status(store, lead.id, "persisting", by="recheck", role="system", extra={"recheck": recheck})
+    [result] = request_follow_ups(store, "market", load_takedown_config(), tmp_path / "letters", by="root",
+                                  when=datetime(2026, 12, 9, 2, 0, tzinfo=UTC))
+    [row] = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert f"复查网页原文：{recheck['raw_sha256']}" in row.cells[6].text
+    assert row.cells[7].text == "抓取：2026年12月1日 10:00:00（北京时间）\n复查：2026年12月9日 09:02:03（北京时间）"
+    with zipfile.ZipFile(result.files["evidence"]) as archive:
+        assert archive.read("第001条-复查网页原文.html") == page
+        assert f"{recheck['raw_sha256']}  第001条-复查网页原文.html" in archive.read("SHA256SUMS.txt").decode()
+
+
+def test_numbers_stand_next_to_chinese_as_in_official_documents(store: Any, casework_env: Path,
+                                                                tmp_path: Path) -> None:
+    """以下3条信息, 于2026年12月12日前, 附件1, 第1页: an official letter puts no space between a number and Chinese."""
+    shot = casework_env / "shot.png"
+    Image.new("RGB", (200, 300), "white").save(shot)
+    for n in (1, 2, 3):
+        _confirmed(store, n, screenshot_path=str(shot))
+    result = _letter(store, tmp_path)
+    document = Document(str(result.files["docx"]))
+    ours = [p.text for p in document.paragraphs] + [row.cells[-1].text for row in document.tables[0].rows[1:]]
+    # a count or an ordinal between Chinese words (not "SHA-256 校验值", nor a time after its date)
+    number = re.compile(r"[\u4e00-\u9fff] \d+ ?[\u4e00-\u9fff：]|[\u4e00-\u9fff]\d+ [\u4e00-\u9fff]")
+    spaced = [text for text in ours if number.search(text)]
+    assert not spaced
+    assert "以下3条信息" in "".join(ours) and "并于2026年12月12日前" in "".join(ours)
+    assert any(text.startswith("附件1：第1条信息的网页截图") for text in ours)
+
+
+def test_quotes_of_one_violation_follow_the_page_title_text_image_then_seller(store: Any, tmp_path: Path) -> None:
+    item = listing(1, title="国知局内部渠道")
+    spans = [{"label": "insider_channel", "field": "seller", "start": 0, "end": 2, "text": "某某"},
+             {"label": "insider_channel", "field": "text", "start": 12, "end": 16, "text": "内部渠道"},
+             {"label": "insider_channel", "field": "image_text", "start": 0, "end": 4, "text": "包过下证"},
+             {"label": "insider_channel", "field": "title", "start": 3, "end": 7, "text": "内部渠道"}]
+    lead = store.upsert(item, detection(item, ["insider_channel"]).model_copy(update={"evidence": spans}))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+    [row] = Document(str(_letter(store, tmp_path).files["docx"])).tables[0].rows[1:]
+    assert row.cells[4].text.splitlines() == [
+        "（一）标题：“内部渠道”", "（一）正文：“内部渠道”", "（一）图片中的文字：“包过下证”",
+        "（一）发布者名称：“某某”"]
+
+
+def test_the_column_headings_repeat_on_every_page_of_a_long_list(store: Any, tmp_path: Path) -> None:
+    """The PDF repeats its table's first row on each page; the DOCX marks it as a header row, which Word repeats."""
+    for n in range(1, 31):
+        _confirmed(store, n)
+    result = _letter(store, tmp_path)
+    rows = Document(str(result.files["docx"])).tables[0].rows
+    marked = [row for row in rows if row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None]
+    assert [row._tr for row in marked] == [rows[0]._tr] and rows[0].cells[4].text == "涉嫌违法内容（原文摘录）"
+    pages = PdfReader(str(result.files["pdf"])).pages
+    tables = [page for page in pages if "证据校验值" in page.extract_text()]
+    assert len(tables) > 1 and all("涉嫌违法内容" in page.extract_text() for page in tables)
+
+
+def test_a_listing_without_a_seller_is_not_given_one(store: Any, tmp_path: Path) -> None:
+    """发布者 is the seller as the page shows it; an agency named in the text is said to be that, not the seller."""
+    item = {**listing(1, platform="market"), "seller": ""}
+    agency = {"type": "agency_name", "text": "卓越知识产权", "value": "卓越知识产权", "field": "text",
+              "start": 0, "end": 6}
+    found = detection(item).model_copy(update={"entities": [agency]})
+    lead = store.upsert(item, found)
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+    _confirmed(store, 2, seller="")
+    rows = Document(str(_letter(store, tmp_path).files["docx"])).tables[0].rows[1:]
+    assert sorted(row.cells[3].text for row in rows) == ["页面未显示", "页面未显示（正文所称机构：卓越知识产权）"]
