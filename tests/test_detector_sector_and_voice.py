@@ -94,3 +94,17 @@ def test_a_job_ad_wanting_a_name_only_is_lending(rules_detector: Detector) -> No
         rules_detector, "诚聘专利代理师。工作方式：不用到岗，挂名即可，年薪两万。", title="招聘")
     assert "qualification_lending" not in labels(
         rules_detector, "急聘专利代理师两名，需到岗办公，负责撰写与答复，五险一金。", title="招聘")
+
+
+# Patent agency offered without the words 代理专利/代写: a patent's prosecution handled for others, patents in a list of
+# services done for the customer, drafting and filing taken on. A guide to the same steps offers nothing.
+@pytest.mark.parametrize(("offered", "explained"), [
+    ("专利无效宣告代理，一件三千，欢迎来电。", "驳回复审是申请人对驳回决定不服时依法提出的程序。"),
+    ("商标、专利、版权一条龙代办，学生优惠，私聊。", "专利、商标、软著的一站式代办在各地都很常见。"),
+    ("想法变专利，我们负责撰写、递交，全程跟进。", "专利一般由代理师负责撰写，申请人提供技术交底。"),
+])
+def test_patent_agency_offered_in_other_words(offered: str, explained: str) -> None:
+    from detector.rules import RuleEngine
+    engine = RuleEngine.from_config()
+    assert engine.features(offered)["label:offers_patent_agency"] >= 0.5
+    assert engine.features(explained)["label:offers_patent_agency"] == 0.0
