@@ -21,6 +21,8 @@ def labels(detector: Detector, text: str, title: str = "") -> list[str]:
     ("impersonation", "专利申请官方授权窗口，官方直营。", "某某手表官方授权专卖，官方直营，支持验货。"),
     ("qualification_lending", "专利代理师资格证挂靠，年费面议，私聊。", "二级造价师资格证挂靠，年费面议，私聊。"),
     ("qualification_lending", "收代理师证挂证，一年三万，加微信。", "收监理工程师证挂证，一年三万，加微信。"),
+    ("insider_channel", "外观专利代办，十天下证，驳回退款。", "营业执照代办，十天下证，驳回退款。"),
+    ("qualification_lending", "代理师证挂靠，年费八千，加微信。", "会计证挂靠，年费八千，加微信。"),
 ])
 def test_words_other_trades_share_count_only_where_the_ip_trade_is_named(
         rules_detector: Detector, label: str, ip_claim: str, other_trade: str) -> None:
