@@ -12,7 +12,7 @@ import yaml
 from casework.complaints import ComplaintsConfig
 from casework.config import RecheckConfig, RiskConfig, TakedownConfig, TriageConfig
 from casework.users import UsersConfig
-from core.config import ConfigError, StrictModel, load_model
+from core.config import ConfigError, StrictModel, load_model, read_yaml
 from core.settings import SettingsFile
 from crawler.platforms import load_keyword_list, load_platform
 from detector.config import DetectorFile
@@ -51,6 +51,16 @@ def config_files() -> list[str]:
 def test_every_config_file_has_a_model() -> None:
     unread = [name for name in config_files() if name not in MODELS and name.split("/")[0] not in LOADERS]
     assert not unread, f"config files no model reads: {unread}"
+
+
+@pytest.mark.parametrize("relative", config_files())
+def test_each_config_file_reads_as_the_pure_python_safe_loader_reads_it(relative: str) -> None:
+    """`read_yaml` uses libyaml's loader for speed; it must give the documents PyYAML's own SafeLoader gives."""
+    path = CONFIG / relative
+    expected = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    read = read_yaml(path)
+    assert read == expected
+    assert repr(read) == repr(expected)
 
 
 @pytest.mark.parametrize("relative", config_files())
