@@ -110,3 +110,14 @@ def test_patent_agency_offered_in_other_words(offered: str, explained: str) -> N
     engine = RuleEngine.from_config()
     assert engine.features(offered)["label:offers_patent_agency"] >= 0.5
     assert engine.features(explained)["label:offers_patent_agency"] == 0.0
+
+
+# A seller's words retold without quotation marks by someone who dealt with them or investigated them.
+@pytest.mark.parametrize("retold", [
+    "记者暗访时，客服表示能走内部渠道，两个月拿证。",
+    "据受害人介绍，对方承诺商标包过，收费八千元。",
+    "邻居找了家代办公司，中介说和审查员很熟，保证授权，结果被驳回。",
+    "调查发现，该网店页面写着发明专利包授权、不过退款。",
+])
+def test_a_sellers_words_retold_without_quotes_raise_nothing(rules_detector: Detector, retold: str) -> None:
+    assert labels(rules_detector, retold) == []
