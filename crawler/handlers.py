@@ -10,6 +10,7 @@ clock keeps the slot's current delay (the platform's YAML, raised by AutoThrottl
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -22,10 +23,14 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDownloadHandler
 from twisted.internet.defer import Deferred
 
+from crawler.addresses import Origin, own_origins
 from crawler.browser import WAIT_TURN, PageHung
+from crawler.browser_proxy import DIRECT, ScreeningProxy
+
+logger = logging.getLogger(__name__)
 
 
 class SendClock:
@@ -73,12 +78,15 @@ class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's handler: a rendered request waits for its turn right before its tab navigates, a plain
     one right before it is sent, and a rendered one ends by LANTIAN_RENDER_DEADLINE. Its browser is the process's
     one, shared with the other crawlers of the run (`PLAYWRIGHT_BROWSER_PROVIDER`, `crawler.shared_browser`):
-    closing the handler closes its own contexts and leaves the browser to the last handler using it."""
+    closing the handler closes its own contexts and leaves the browser to the last handler using it. Its contexts
+    connect through its screening proxy (`crawler.browser_proxy`), where Chromium's host names are resolved."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
+        self.crawler = crawler
         self.clock = SendClock(crawler)
         self.deadline = crawler.settings.getfloat("LANTIAN_RENDER_DEADLINE")
+        self.proxy = ScreeningProxy(self._own_origins, self._refused)
 
     async def _close(self) -> None:
         with suppress(PlaywrightError):
@@ -86,6 +94,28 @@ class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
         self.context_wrappers.clear()
         if getattr(self, "browser_provider", None):
             await self.browser_provider.close()
+        await self.proxy.close()
+
+    async def _create_browser_context(self, name: str, context_kwargs: dict[str, Any] | None,
+                                      spider: Spider | None = None) -> BrowserContextWrapper:
+        """Every context connects through the crawl's screening proxy (`crawler.browser_proxy`: a name that
+        answers an internal address is not connected to) and runs no service worker (whose requests have no tab
+        for `internal_request` to judge)."""
+        if self.proxy.server is None:
+            await self.proxy.start()
+        screened = {**(context_kwargs or {}), "proxy": {"server": self.proxy.url, "bypass": DIRECT},
+                    "service_workers": "block"}
+        return await super()._create_browser_context(name, screened, spider)
+
+    def _own_origins(self) -> frozenset[Origin]:
+        platforms = getattr(self.crawler.spider, "platforms", None) or {}
+        return own_origins(url for platform in platforms.values() for url in platform.own_urls())
+
+    def _refused(self, host: str, port: int, addresses: list[str]) -> None:
+        assert self.stats is not None
+        self.stats.inc_value("lantian/browser/internal_answers")
+        logger.warning("Refused the browser's connection to %s:%d: the name resolved to the internal address %s, "
+                       "which is no platform's own", host[:300], port, ", ".join(addresses))
 
     def download_request(self, request: Request, spider: Spider) -> Deferred[Response]:
         if request.meta.get("playwright"):

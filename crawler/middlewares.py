@@ -19,10 +19,12 @@ from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.response import response_status_message
+from twisted.internet.error import DNSLookupError
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-from crawler.addresses import OWN_URL, forbidden
+from crawler.addresses import OWN_URL, forbidden, host_and_port
 from crawler.browser import DOCUMENT_LATENCY, INNER_INIT_CALLBACK, PageHung, time_document
+from crawler.resolver import PublicAnswerResolver
 
 logger = logging.getLogger(__name__)
 
@@ -162,12 +164,43 @@ class InternalAddressGuard:
         platform = (getattr(self.crawler.spider, "platforms", None) or {}).get(name) if name else None
         if platform is None:
             return
-        own = tuple(url for url in (platform.base_url, *map(platform.absolute, platform.start_urls),
-                                    request.meta.get(OWN_URL)) if url)
+        own = (*platform.own_urls(), *filter(None, [request.meta.get(OWN_URL)]))
         if forbidden(request.url, own):
             self.stats.inc_value(f"lantian/{name}/internal_urls")
             logger.warning("Refused %s: an internal address that is not %s's own", request.url[:300], name)
             raise IgnoreRequest(f"internal address {request.url[:300]}")
+
+
+class InternalAnswerGuard:
+    """A request whose host is a public name that DNS answered only with internal addresses it may not reach: the
+    resolver dropped them (`crawler.resolver`), nothing was sent, and Twisted fails the request as a name without
+    addresses. Here it is refused before the retries would look the name up three more times (enable it above
+    the retry middleware, 550), counted as `lantian/<platform>/internal_urls` as `InternalAddressGuard` counts
+    hosts internal as written, and logged with the addresses."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> InternalAnswerGuard:
+        return cls(crawler)
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        from twisted.internet import reactor
+
+        resolver = getattr(reactor, "nameResolver", None)
+        if not isinstance(exception, DNSLookupError) or not isinstance(resolver, PublicAnswerResolver):
+            return
+        addresses = resolver.refused(*host_and_port(request.url))
+        if not addresses:
+            return
+        name = request.meta.get("platform")
+        if name:
+            self.stats.inc_value(f"lantian/{name}/internal_urls")
+        logger.warning("Refused %s: its host resolved to the internal address %s, which is not %s's own",
+                       request.url[:300], ", ".join(addresses), name or "a platform")
+        raise IgnoreRequest(f"{request.url[:300]} resolved to the internal address {', '.join(addresses)}")
 
 
 class EncodingMiddleware:

@@ -405,6 +405,11 @@ class PlatformConfig(StrictModel):
             )
         return urljoin(self.base_url, url)
 
+    def own_urls(self) -> tuple[str, ...]:
+        """Its base URL and start URLs: the origins its config names, which it may reach also on an internal address
+        (`crawler.addresses`)."""
+        return tuple(url for url in (self.base_url, *map(self.absolute, self.start_urls)) if url)
+
     def check_urls(self) -> None:
         """Fail before crawling, with a ConfigError naming the platform, when a start or search URL is a path and
         the platform has no base URL to resolve it against."""

@@ -59,10 +59,12 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 LANTIAN_PAGE_CUT_SIZE = 2 * 1024 * 1024
 
 # process_request runs from the lowest number up: internal addresses are refused (50) before robots.txt (100) is
-# asked for. process_response runs from the highest number down: the recycler closes browser pages first, redirects
-# (600) and decompression (590) come before evidence (580, the raw final body), then cutting, decoding and retries.
+# asked for. process_response and process_exception run from the highest number down: the recycler closes browser
+# pages first, a name refused for its internal answer (900) is not retried (550), redirects (600) and decompression
+# (590) come before evidence (580, the raw final body), then cutting, decoding and retries.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.InternalAddressGuard": 50,
+    "crawler.middlewares.InternalAnswerGuard": 900,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
     "crawler.middlewares.EncodingMiddleware": 560,
@@ -125,6 +127,10 @@ LANTIAN_WORKER_ID = None  # None: <host>-<pid>
 LANTIAN_SEED_START = False  # this worker pushes the sweep's start requests
 LANTIAN_HEARTBEAT_SECONDS = 5.0
 LANTIAN_STALE_AFTER_SECONDS = 30.0  # a worker silent this long is gone: its requests go back to the queue
+
+# Scrapy connects only to addresses this resolver gives it: a public name's internal answers are dropped
+# (crawler.resolver; DNS rebinding). It caches answers for the process as Scrapy's own does (DNSCACHE_*).
+DNS_RESOLVER = "crawler.resolver.PublicAnswerResolver"
 
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 HTTPCACHE_ENABLED = False

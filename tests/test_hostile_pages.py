@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.addresses import forbidden, internal_host
+from crawler.addresses import forbidden, internal_host, own_origins, refused_answer
 from simulator.web.hostile import CANARY
 from tests.fixtures.workspace import CrawlWorkspace
 
@@ -41,6 +42,63 @@ def test_an_internal_address_is_reached_only_at_its_own_platforms_origin() -> No
     assert forbidden("http://127.0.0.1:9200/_cat/indices", simulator)
     assert forbidden("http://169.254.169.254/latest/meta-data/", simulator)
     assert forbidden("http://[::1]:8600/", simulator), "another spelling of the host is another origin"
+
+
+def test_an_internal_answer_is_refused_for_a_public_name_unless_a_platform_is_configured_there() -> None:
+    own = own_origins(["http://shop.office.example:8080/", "https://feed.office.example/search"])
+    assert refused_answer("evil.example", 80, "127.0.0.1", own)
+    assert refused_answer("evil.example.", 443, "169.254.169.254", own)
+    assert refused_answer("evil.example", 80, "::ffff:10.0.0.1", own)
+    assert refused_answer("evil.example", 80, "fe80::1%eth0", own)
+    assert not refused_answer("evil.example", 80, "93.184.216.34", own), "a public answer is the internet"
+    assert not refused_answer("SHOP.office.example", 8080, "10.1.2.3", own), "the platform staff configured there"
+    assert not refused_answer("feed.office.example", 443, "10.1.2.3", own)
+    assert refused_answer("shop.office.example", 9200, "10.1.2.3", own), "another port of the same host is not"
+    assert not refused_answer("localhost", 8600, "127.0.0.1", own), "judged as written, with its platform"
+
+
+def this_machine_by_name() -> tuple[str, str]:
+    """This machine's host name and the internal address the system resolver answers for it (127.0.0.1 from
+    /etc/hosts on Debian, the container's address under Docker, the private one on a cloud runner): a name that is
+    public as written and answers an internal address, as a seller's DNS can, with nothing edited."""
+    name = socket.gethostname()
+    try:
+        address = str(socket.getaddrinfo(name, None, socket.AF_INET, socket.SOCK_STREAM)[0][4][0])
+    except socket.gaierror:
+        pytest.skip(f"this machine's name {name!r} does not resolve")
+    if internal_host(name) or not internal_host(address):
+        pytest.skip(f"this machine's name {name!r} answers {address}, not an internal address for a public name")
+    return name, address
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_name_that_answers_this_machine_is_reached_only_as_a_configured_platform(simulator_factory,
+                                                                                    tmp_path: Path) -> None:
+    """The hostile market's listing of internal addresses, captured by the name of this machine under which staff
+    configured the platform (its own origin, reached by Scrapy and by Chromium): its images and its script's
+    fetches at the same name's other port are refused by what the name answers, by Scrapy's resolver and by the
+    browser's proxy, and counted; once read as the page (Scrapy, then the screenshot) and once rendered."""
+    name, address = this_machine_by_name()
+    sim = simulator_factory(listings=20, hostile=True, host=address)
+    work = CrawlWorkspace(tmp_path, sim)
+    shutil.copy(HOSTILE_CONFIG, work.config / "platforms" / "hostile.yaml")
+    endpoints = {**sim.endpoints, "hostile": sim.endpoints["hostile"].replace(address, name)}
+    work.endpoints.write_text(json.dumps(endpoints), "utf-8")
+    page = f"{endpoints['hostile']}/item/internal"
+    for browser in ([], ["--browser"]):
+        result = subprocess.run([str(LANTIAN), "capture", "--endpoints", str(work.endpoints), "--json", *browser,
+                                 page], env=work.env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr
+    logs = "".join(path.read_text("utf-8") for path in sorted((work.data / "crawl" / "logs").glob("capture-*")))
+
+    paths = sim.stats()["paths"]
+    assert not [path for path in paths if CANARY in path], "nothing at the name's other port was fetched"
+    assert paths["hostile/item/internal"] >= 2, "the platform configured under the name is reached"
+    assert f"{name}:{sim.endpoints['market'].rsplit(':', 1)[1]}{CANARY}hostname.png" in logs
+    assert "resolved to the internal address" in logs, "Scrapy's image request, refused by the name's answer"
+    assert f"Refused the browser's connection to {name}:" in logs, "the page's fetch, refused in the browser"
+    assert "'lantian/browser/internal_answers'" in logs and "'lantian/hostile/internal_urls'" in logs
 
 
 @pytest.mark.slow

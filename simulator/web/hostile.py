@@ -9,6 +9,7 @@ would be), where the simulator's request statistics show whether anyone came.
 from __future__ import annotations
 
 import asyncio
+import socket
 import zlib
 from functools import cache
 
@@ -69,9 +70,11 @@ def pixel_bomb() -> bytes:
 
 def internal_addresses(market: str) -> list[str]:
     """Where a seller points a crawler that would fetch what it is told: the cloud metadata service, this machine's
-    other ports under every spelling of loopback, and its files."""
+    other ports under every spelling of loopback and under its host name (a name, public as written, that the
+    resolver answers with this machine's address, as a seller's DNS would), and its files."""
     port = market.rsplit(":", 1)[-1]
-    return ["http://169.254.169.254/latest/meta-data/iam/security-credentials/", f"{market}{CANARY}image.png",
+    return ["http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+            f"http://{socket.gethostname()}:{port}{CANARY}hostname.png", f"{market}{CANARY}image.png",
             f"http://localhost:{port}{CANARY}localhost.png", f"http://[::1]:{port}{CANARY}ipv6.png",
             f"http://2130706433:{port}{CANARY}decimal.png", f"http://0x7f.1:{port}{CANARY}hex.png",
             f"http://0.0.0.0:{port}{CANARY}zero.png", "file:///etc/passwd"]
