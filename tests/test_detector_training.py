@@ -7,6 +7,7 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -15,12 +16,28 @@ from core.lead import Detection
 from detector.classifier import MODEL_LABELS, LabelClassifier, default_model_dir
 from detector.registry import AgencyRegistry
 from detector.training.baseline import KeywordBaseline
-from detector.training.corpus import Item, build_corpus, data_root, items_from_real, load_templates, read_items
+from detector.training.corpus import (
+    Item,
+    build_corpus,
+    data_root,
+    items_from_real,
+    load_templates,
+    load_written_items,
+    read_items,
+)
 from detector.training.evaluate import evaluate_real
 from detector.training.model_card import REPRODUCE
 from detector.training.obfuscate import obfuscate_items
 from detector.training.real_corpus import RealItem, load_real_corpus, split_of
-from detector.training.train import best_threshold, model_inputs, train_classifier
+from detector.training.train import (
+    REAL_WEIGHT,
+    best_threshold,
+    item_weights,
+    model_inputs,
+    stack_weights,
+    targets,
+    train_classifier,
+)
 from lantian.cli import app
 
 runner = CliRunner()
@@ -110,6 +127,30 @@ def test_real_passages_train_grouped_by_document_with_their_speaker():
             assert item.solicits is True  # an ad quoted on an explainer page is still an ad
         elif source.voice == "author":
             assert item.solicits == (source.genre in {"ad", "agency_site"})
+
+
+def test_written_items_train_as_their_own_groups_with_unknown_targets_left_out():
+    written = load_written_items(data_root() / "written" / "items.jsonl")
+    assert len(written) == 120 and len({item.template_id for item in written}) == 120
+    assert all(item.group == "written" and item.split == "train" for item in written)
+    y = targets(written)
+    for item, row in zip(written, y):
+        assert "unlicensed_agency" not in item.labels
+        # a patent agency's offer is known only where the writer said unlicensed_agency; a violation is an ad
+        assert row[-2] == 1.0 if item.offers_patent_agency else np.isnan(row[-2])
+        assert row[-1] == 1.0 if item.kind == "violation" else np.isnan(row[-1])
+    hard = next(item for item in written if item.kind == "hard_negative")
+    violation = next(item for item in written if item.kind == "violation")
+    assert item_weights([hard, violation]) == [REAL_WEIGHT * 3, REAL_WEIGHT]
+    assert stack_weights([hard, violation]) == [REAL_WEIGHT, REAL_WEIGHT]
+
+
+def test_written_item_with_an_unknown_kind_names_file_and_line(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"id": "d1", "title": "t", "text": "x", "labels": [], "kind": "easy"}\n'
+                    '{"id": "d2", "title": "t", "text": "x", "labels": [], "kind": "lawful"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"items.jsonl: line 2: field 'kind'"):
+        load_written_items(path)
 
 
 def test_real_world_figures_count_quoted_ads_and_false_positives_apart():

@@ -55,7 +55,14 @@ def train(
     the reviewers' examples join the train split and the fixed test split is scored before and after.
     """
     from detector.classifier import default_model_dir
-    from detector.training.corpus import build_corpus, data_root, items_from_real, read_items, write_corpus
+    from detector.training.corpus import (
+        build_corpus,
+        data_root,
+        items_from_real,
+        load_written_items,
+        read_items,
+        write_corpus,
+    )
     from detector.training.real_corpus import RealCorpusError, load_real_corpus
     from detector.training.train import train_classifier
 
@@ -76,6 +83,11 @@ def train(
             real = items_from_real(item for item in load_real_corpus(real_path) if item.split == "train")
             console.print(f"{len(real)} real-world passages (train split of {real_path}) join the train split")
             train_items = [*train_items, *real]
+        written_path = root / "written" / "items.jsonl"
+        if written_path.exists():
+            written = load_written_items(written_path)
+            console.print(f"{len(written)} written items ({written_path}) join the train split")
+            train_items = [*train_items, *written]
         before = None
         if with_reviews is not None:
             reviews = read_items(with_reviews)

@@ -77,7 +77,7 @@ class Item:
     seller: str
     agency_code: str
     labels: list[str]
-    offers_patent_agency: bool
+    offers_patent_agency: bool | None  # None: not known (written items that do not say)
     kind: str
     template_id: str
     split: str
@@ -384,6 +384,37 @@ def items_from_real(items: Iterable[RealItem]) -> list[Item]:
             split=item.split, group="real", genre=genre,
         ))
     return converted
+
+
+WRITTEN_KINDS = ("violation", "hard_negative", "easy")
+
+
+def load_written_items(path: Path) -> list[Item]:
+    """The written set (`models/data/written/items.jsonl`, see its README) as train items: each its own group
+    (`template_id` written/<id>), content labels only. `offers_patent_agency` is known only where the writer labelled
+    `unlicensed_agency` (a patent agency's offer); a violation is an ad, so it solicits; the rest's genre is unknown."""
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            labels = data["labels"]
+            kind = data["kind"]
+            fields = (data["id"], data["title"], data["text"], data.get("seller", ""))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path}: line {number}: not a written item ({exc!r})") from exc
+        unknown = [label for label in labels if label not in (*CONTENT_LABELS, UNLICENSED_AGENCY)]
+        if kind not in WRITTEN_KINDS or unknown or (kind == "violation") != bool(labels):
+            raise ConfigError(f"{path}: line {number}: field 'kind' or 'labels': kind {kind!r} with labels {labels}")
+        item_id, title, text, seller = fields
+        items.append(Item(
+            id=f"written/{item_id}", title=title, text=text, seller=seller, agency_code="",
+            labels=[label for label in labels if label in CONTENT_LABELS],
+            offers_patent_agency=True if UNLICENSED_AGENCY in labels else None, kind=kind,
+            template_id=f"written/{item_id}", split="train", group="written", genre="ad" if labels else "",
+        ))
+    return items
 
 
 def listing_of(item: Item) -> Listing:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.labels import CONTENT_LABELS, LABELS
-from detector.training.corpus import SPLITS, read_items
+from detector.training.corpus import SPLITS, load_written_items, read_items
 from detector.training.evaluate import REAL_TARGETS, TARGETS, EvalReport, LabelScore, RealReport, Share
 from detector.training.open_evasion import TARGET_GAP as OPEN_EVASION_GAP
 from detector.training.open_evasion import OpenEvasionReport
@@ -143,8 +143,8 @@ def _what_it_is() -> list[str]:
         "  document) are each held out once, the text models trained on the rest predict them, and the stackers",
         "  learn from those held-out predictions. Thresholds: on the out-of-fold scores, the highest threshold within",
         "  0.01 of the best F1. The final text models are then trained on everything.",
-        "- Weights: hard negatives count 3× in the text models; real-world passages 8× in the text models and the",
-        "  stackers (a few hundred of them stand against thousands of template items).",
+        "- Weights: hard negatives count 3× in the text models; real-world passages and written items 8× in the text",
+        "  models and the stackers (a few hundred of them stand against thousands of template items).",
         "- `unlicensed_agency` is not predicted here: the Detector sets it when `offers_patent_agency` passes its",
         "  threshold and the seller is not in the licensed-agency registry.",
         "",
@@ -204,16 +204,29 @@ def _data(data: Path, meta: dict) -> list[str]:
             lines += ["", "No real passage at all carries " + ", ".join(absent) + ": the searches listed in "
                       "`models/data/real/README.md` found pages describing these practices (kept as hard negatives) "
                       "but no ad offering them, and the corpus was not padded with templates or rewritten text."]
+    written_path = data / "written" / "items.jsonl"
+    written = len(load_written_items(written_path)) if written_path.exists() else 0
+    if written:
+        lines += [
+            "",
+            f"Written set of `models/data/written/` ({written} listings, its README): written, not real, by a",
+            "helper who had not read the templates, rules or training data; used as training data only (each item",
+            "a group of its own in the cross-fitting, weighted as real passages), so the stackers' weights and the",
+            "thresholds are also chosen on held-out predictions of writing other than the templates'. It measures",
+            "nothing here.",
+        ]
     reviewed = int(meta.get("reviewed_items", 0))
     lines += [
         "",
         f"Trained on {meta.get('train_items', 0)} train items (of them {meta.get('real_train_items', 0)} real-world "
-        f"passages and {reviewed} reviewed leads from `lantian train --with-reviews`) and "
+        f"passages, {meta.get('written_train_items', 0)} written items and {reviewed} reviewed leads from "
+        "`lantian train --with-reviews`) and "
         f"{meta.get('validation_items', 0)} validation items."
         + ("" if reviewed else " No reviewed leads yet: staff decisions exported with `lantian reviews export` "
                                "join the next training through `--with-reviews`."),
         "",
-        *_trained_elsewhere(meta, counts.get("train", 0) + real_train, real_train, counts.get("validation", 0)),
+        *_trained_elsewhere(meta, counts.get("train", 0) + real_train + written, real_train,
+                            counts.get("validation", 0)),
     ]
     return lines
 

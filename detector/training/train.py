@@ -40,8 +40,10 @@ TRAIN_FOLDS = 3
 # Hard negatives count this many times in the text models' training: they are what precision is made of.
 HARD_NEGATIVE_WEIGHT = 3
 # A real-world passage counts this many times in the text models and the stackers: a few hundred of them stand
-# against thousands of template items, and they are what the detector meets in use.
+# against thousands of template items, and they are what the detector meets in use. The written set
+# (models/data/written/) counts as much: writing apart from the templates' hands.
 REAL_WEIGHT = 8
+WEIGHTED_GROUPS = ("real", "written")
 # Used when validation has no positive of a label (tiny corpora): average the two models, trust the rules.
 FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0, *([0.0] * (len(STACK_FEATURES) - 5))]
 # The same for the solicitation stacker: average the two text models.
@@ -59,10 +61,11 @@ def model_inputs(items: Sequence[Item], directory: Path | None = None) -> tuple[
 
 
 def targets(items: Sequence[Item]) -> np.ndarray:
-    """(n_items, len(TEXT_TARGETS)) matrix: content labels and offers_patent_agency (0/1), then solicitation
-    (0/1, NaN when the item's genre is not known)."""
+    """(n_items, len(TEXT_TARGETS)) matrix: content labels, offers_patent_agency (0/1, NaN when not known), then
+    solicitation (0/1, NaN when the item's genre is not known)."""
     return np.array(
-        [[float(label in item.labels) for label in MODEL_LABELS[:-1]] + [float(item.offers_patent_agency)]
+        [[float(label in item.labels) for label in MODEL_LABELS[:-1]]
+         + [np.nan if item.offers_patent_agency is None else float(item.offers_patent_agency)]
          + [np.nan if item.solicits is None else float(item.solicits)]
          for item in items]
     ).reshape(len(items), len(TEXT_TARGETS))
@@ -196,13 +199,13 @@ def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
 
 def item_weights(items: Sequence[Item]) -> list[int]:
     """Weights of the text models' training: hard negatives and real-world passages count more."""
-    return [(REAL_WEIGHT if item.group == "real" else 1) * (HARD_NEGATIVE_WEIGHT if item.kind == "hard_negative" else 1)
-            for item in items]
+    return [(REAL_WEIGHT if item.group in WEIGHTED_GROUPS else 1)
+            * (HARD_NEGATIVE_WEIGHT if item.kind == "hard_negative" else 1) for item in items]
 
 
 def stack_weights(items: Sequence[Item]) -> list[int]:
-    """Weights of the stackers' training: real-world passages count more."""
-    return [REAL_WEIGHT if item.group == "real" else 1 for item in items]
+    """Weights of the stackers' training: real-world passages and written items count more."""
+    return [REAL_WEIGHT if item.group in WEIGHTED_GROUPS else 1 for item in items]
 
 
 def fold_of(items: Sequence[Item], train_folds: int) -> list[int]:
@@ -305,6 +308,7 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
         "train_items": len(train_items),
         "real_train_items": sum(1 for item in train_items if item.group == "real"),
         "reviewed_items": sum(1 for item in train_items if item.group == "review"),
+        "written_train_items": sum(1 for item in train_items if item.group == "written"),
         "validation_items": len(validation_items),
         "cross_fitting_folds": len(set(folds)),
         "cross_validation": cross_validation_report(items, y, oof_scores, thresholds),
