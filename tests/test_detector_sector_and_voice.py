@@ -34,6 +34,8 @@ def test_words_other_trades_share_count_only_where_the_ip_trade_is_named(
 @pytest.mark.parametrize(("label", "offer", "refusal"), [
     ("qualification_lending", "本所可挂靠，代理师不用坐班，联系我们。", "本所代理师全部坐班，不挂靠，欢迎咨询。"),
     ("insider_channel", "我们商标包过，走内部渠道。", "我们商标不包过，不走内部渠道，结果以审查为准。"),
+    ("qualification_lending", "代理师证可挂靠，年费面议，私聊。", "本所代理师均为全职，无挂靠情况，欢迎来所咨询。"),
+    ("abnormal_filing", "职称专利现货，可加发明人，私聊。", "本店不做职称专利，也不加发明人，评职称请走正规途径。"),
 ])
 def test_a_refused_service_is_no_offer(rules_detector: Detector, label: str, offer: str, refusal: str) -> None:
     assert label in labels(rules_detector, offer)
