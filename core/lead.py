@@ -109,7 +109,8 @@ class Listing(TypedDict, total=False):
     The crawler's item (`crawler.items.ListingItem`) has exactly these fields, plus the crawl's own bookkeeping.
     Only `id` (the detector) and `canonical_url` or `url` (the store) are required; `images` are local paths after
     the crawler's images stage, `image_text` the text of those images when the crawler read it already, `status`
-    `LISTING_ACTIVE` or `LISTING_REMOVED`, `capture` set on a listing captured by hand.
+    `LISTING_ACTIVE` or `LISTING_REMOVED`, `capture` set on a listing captured by hand, `read_without_rendering` (why)
+    on a listing of a rendered platform read from its page as the server sent it, not as the browser drew it.
     """
 
     id: str
@@ -139,6 +140,7 @@ class Listing(TypedDict, total=False):
     http_status: int
     status: str
     capture: Capture
+    read_without_rendering: str
 
 
 # A field outside a type (`rule` on a span, a newer detector's) travels whole.
@@ -255,6 +257,7 @@ class Lead(StoredDocument):
     listing_status: str = LISTING_ACTIVE
     source: str = DEFAULT_SOURCE
     captures: list[Capture] = []
+    read_without_rendering: str | None = None
     first_seen: str | None = None
     last_seen: str | None = None
     seen_count: int = 0

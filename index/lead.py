@@ -82,6 +82,8 @@ def observation(listing: Listing, detection: Detection, districts: DistrictFinde
     doc["source"] = source_of(listing)
     capture = listing.get("capture")
     doc["captures"] = [_capture_entry(capture)] if isinstance(capture, Mapping) else []
+    if listing.get("read_without_rendering"):
+        doc["read_without_rendering"] = str(listing["read_without_rendering"])
     return doc
 
 
@@ -121,6 +123,8 @@ def merge(existing: LeadDocument | None, seen: LeadDocument) -> LeadDocument:
     if fetched >= (existing.get("last_seen") or ""):
         district = lead.get("district")
         lead.update({k: v for k, v in seen.items() if k not in WORKFLOW_FIELDS and k != "cluster_id"})
+        if "read_without_rendering" not in seen:  # this fetch was rendered
+            lead.pop("read_without_rendering", None)
         # A district a reviewer set stays; a district the listing shows fills an empty one.
         lead["district"] = district or seen.get("district")
         lead["last_seen"] = fetched

@@ -77,6 +77,15 @@ def test_lead_page_shows_the_solicitation_score(client, seeded):
     assert '<span id="lead-solicitation">—</span>' in client.get(f"/leads/{seeded[1].id}").text
 
 
+def test_lead_page_says_when_a_listing_was_read_without_rendering(client, seeded, store):
+    why = "浏览器渲染时页面卡死，已按网页原文读取，未经渲染（did not answer in 26 s）"
+    hung = {**listing(3, platform="feed"), "read_without_rendering": why}
+    lead = store.upsert(hung, detection(hung))
+    _login(client, "alice", "reviewer-pass-1")
+    assert f'<td id="read-without-rendering">{why}</td>' in client.get(f"/leads/{lead.id}").text
+    assert 'id="read-without-rendering"' not in client.get(f"/leads/{seeded[0].id}").text
+
+
 def test_every_post_needs_the_session_csrf_token(client, seeded):
     token = _login(client, "alice", "reviewer-pass-1")
     lead_id = seeded[1].id

@@ -103,6 +103,37 @@ def test_a_name_that_answers_this_machine_is_reached_only_as_a_configured_platfo
 
 @pytest.mark.slow
 @pytest.mark.browser
+def test_a_rendered_listing_whose_page_hangs_is_kept_as_read_without_rendering(simulator_factory,
+                                                                               tmp_path: Path) -> None:
+    """The listing whose script never yields once loaded, rendered (`capture --browser`, the path of a platform that
+    renders its listing pages): its tab is given up, and the listing is fetched again without the browser and kept,
+    with its raw page, WARC record and fields, saying it was read without rendering (it used to be lost)."""
+    sim = simulator_factory(listings=20, hostile=True)
+    work = CrawlWorkspace(tmp_path, sim)
+    shutil.copy(HOSTILE_CONFIG, work.config / "platforms" / "hostile.yaml")
+    page = f"{sim.endpoints['hostile']}/item/hangs"
+    result = subprocess.run([str(LANTIAN), "capture", "--endpoints", str(work.endpoints), "--json", "--browser", page],
+                            env=work.env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [outcome] = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    log = "".join(path.read_text("utf-8") for path in (work.data / "crawl" / "logs").glob("capture-*"))
+    assert outcome["outcome"] == "captured", outcome
+
+    from index.sqlite_store import SqliteLeadStore
+
+    with SqliteLeadStore(work.data / "index" / "leads.sqlite3") as store:
+        lead = store.get(outcome["lead_id"])
+    assert lead is not None and lead.title == "商标注册 内部渠道" and "包授权" in (lead.text or "")
+    assert lead.read_without_rendering and "未经渲染" in lead.read_without_rendering
+    assert hashlib.sha256(Path(lead.raw_path or "").read_bytes()).hexdigest() == lead.raw_sha256 and lead.warc_path
+    assert b"for (;;)" in Path(lead.raw_path or "").read_bytes(), "the page as the server sent it"
+    assert not lead.screenshot_sha256, "no screenshot of a page that hangs"
+    assert "'lantian/browser/pages_hung': 1" in log and "'lantian/hostile/read_without_rendering': 1" in log
+    assert "read without rendering" in log
+
+
+@pytest.mark.slow
+@pytest.mark.browser
 def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_refused(simulator_factory,
                                                                                       tmp_path: Path) -> None:
     sim = simulator_factory(listings=20, hostile=True)

@@ -246,6 +246,19 @@ def test_sightings_of_one_lead_in_many_batches_are_merged_in_order(store: LeadSt
     assert store.count() == 1 + 2 * len(days)
 
 
+def test_a_listing_read_without_rendering_says_so_until_a_rendered_fetch(store: LeadStore) -> None:
+    why = "浏览器渲染时页面卡死，已按网页原文读取，未经渲染（did not answer in 26 s）"
+    store.upsert(listing(60, read_without_rendering=why), detection())
+    store.flush()
+    assert store.get(listing(60)["id"]).read_without_rendering == why
+    store.upsert(listing(60, fetched_at="2026-11-03T08:00:00Z"), detection())
+    store.flush()
+    assert store.get(listing(60)["id"]).read_without_rendering is None, "the next fetch was rendered"
+    store.upsert(listing(61), detection())
+    store.flush()
+    assert "read_without_rendering" not in store.get(listing(61)["id"]).document(), "documents as they were"
+
+
 def _populate(store: LeadStore) -> None:
     rows = [
         (listing(20, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], location="上海市浦东新区",

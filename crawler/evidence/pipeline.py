@@ -68,6 +68,8 @@ class ScreenshotPipeline:
         url = adapter.get("url")
         if not (adapter.get("labels") or adapter.get("capture")) or adapter.get("screenshot_sha256") or not url:
             return item
+        if adapter.get("read_without_rendering"):
+            return self._failed(item, url, "its page hung in the browser when it was rendered, and would again")
         build = getattr(spider, "screenshot_request", None)
         request = build(item) if build is not None else screenshot_request(url)
         try:

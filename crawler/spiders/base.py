@@ -22,7 +22,15 @@ from core.browser import launch_options
 from core.lead import lead_id
 from core.visible import invisible_count
 from crawler.addresses import OWN_URL
-from crawler.browser import block_heavy_resources, render_detail, render_listing
+from crawler.browser import (
+    DOCUMENT_LATENCY,
+    INNER_INIT_CALLBACK,
+    WAIT_TURN,
+    PageHung,
+    block_heavy_resources,
+    render_detail,
+    render_listing,
+)
 from crawler.evidence.pipeline import screenshots_enabled
 from crawler.evidence.screenshot import screenshot_request
 from crawler.extract import field_text, main_text
@@ -52,6 +60,16 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return list(value)
+
+
+RENDERED_AS = "lantian_rendered_as"
+"""Request meta of a rendered page: how the browser renders it (`detail`, `listing`; `PlatformSpider.page_request`)."""
+READ_WITHOUT_RENDERING = "lantian_read_without_rendering"
+"""Request meta of a listing page asked for again without the browser after its rendering hung: why (the listing's
+`read_without_rendering`)."""
+BROWSER_META = ("playwright", "lantian_recycle", RENDERED_AS, INNER_INIT_CALLBACK, WAIT_TURN, DOCUMENT_LATENCY,
+                "download_latency")
+"""Prefixes of the request meta that belongs to rendering, dropped from a request asked for again without it."""
 
 
 def failed_request(failure: Failure) -> scrapy.Request:
@@ -146,6 +164,7 @@ class PlatformSpider(scrapy.Spider):
                                         **(meta or {})}
         if render and platform.browser.enabled:
             request_meta["playwright"] = True
+            request_meta[RENDERED_AS] = render
             request_meta["playwright_page_methods"] = self._page_methods(platform, render)
             if render == "listing" and platform.browser.block_listing_resources:
                 request_meta["playwright_page_init_callback"] = block_heavy_resources
@@ -254,14 +273,17 @@ class PlatformSpider(scrapy.Spider):
             raise RuntimeError(f"spider {self.name} runs without a crawler's stats")
         return stats
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> list[scrapy.Request]:
         """A page that failed: counted and logged per platform. A page refused on purpose (robots, not HTML, an
         internal address) is counted where it was refused, but for two a seller can make: an endless chain of
         redirects or refreshes, given up after REDIRECT_MAX_TIMES (`lantian/<platform>/redirect_loops`), and a
         compressed body that inflates past DOWNLOAD_MAXSIZE, a decompression bomb (`lantian/<platform>/too_large`),
-        which Scrapy refuses without a word."""
+        which Scrapy refuses without a word. A listing page whose rendering hung is asked for again without the
+        browser (`read_without_rendering`), the one request returned."""
         request = failed_request(failure)
         platform = request.meta.get("platform", "?")
+        if failure.check(PageHung) and request.meta.get(RENDERED_AS) == "detail":
+            return [self.read_without_rendering(request, failure)]
         if failure.check(IgnoreRequest):
             message = failure.getErrorMessage()
             if request.meta.get("redirect_times", 0) >= self.crawler.settings.getint("REDIRECT_MAX_TIMES"):
@@ -271,9 +293,26 @@ class PlatformSpider(scrapy.Spider):
             elif "DOWNLOAD_MAXSIZE" in message:
                 self.stats.inc_value(f"lantian/{platform}/too_large")
                 self.logger.warning("Refused %s: %s", request.url, message)
-            return
+            return []
         self.stats.inc_value(f"lantian/{platform}/errors")
         self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
+        return []
+
+    def read_without_rendering(self, request: scrapy.Request, failure: Failure) -> scrapy.Request:
+        """The listing page `request` asks for, without the browser, after its rendering hung: what Chromium had
+        received cannot be read from a renderer that no longer answers (its response body waits for the renderer
+        too: measured), so the page is fetched again as the server sends it, with its raw page, WARC record and
+        evidence line, and read by the platform's selectors or embedded data; the listing says it was read
+        without rendering and why (`read_without_rendering`). Counted (`lantian/<platform>/read_without_rendering`)
+        and logged."""
+        platform = request.meta.get("platform", "?")
+        message = failure.getErrorMessage()[:300]
+        why = f"浏览器渲染时页面卡死，已按网页原文读取，未经渲染（{message}）"
+        self.stats.inc_value(f"lantian/{platform}/read_without_rendering")
+        self.logger.warning("%s hung in the browser (%s): fetched again and read without rendering", request.url,
+                            message)
+        meta = {key: value for key, value in request.meta.items() if not key.startswith(BROWSER_META)}
+        return request.replace(meta={**meta, READ_WITHOUT_RENDERING: why}, dont_filter=True)
 
     # parsing ----------------------------------------------------------------------------------------------------
 
@@ -295,6 +334,8 @@ class PlatformSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             status="active",
         )
+        if response.meta.get(READ_WITHOUT_RENDERING):
+            item["read_without_rendering"] = response.meta[READ_WITHOUT_RENDERING]
         record = response.meta.get("evidence_record") or {}
         for key in ("raw_path", "raw_sha256", "warc_path", "fetched_at", "screenshot_path", "screenshot_sha256"):
             if record.get(key):

@@ -97,11 +97,13 @@ class CaptureSpider(PlatformSpider):
             output["capture"] = dict(self.capture)
             yield output
 
-    def on_error(self, failure: Failure) -> None:
-        super().on_error(failure)
+    def on_error(self, failure: Failure) -> list[scrapy.Request]:
+        again = super().on_error(failure)
+        if again:
+            return again
         url = failed_request(failure).meta.get(CAPTURE_URL)
         if url is None:
-            return
+            return []
         reason = failure.getErrorMessage()
         if failure.check(IgnoreRequest) and "robots.txt" in reason:
             self.record(url, "robots", "该网站的 robots.txt 不允许抓取此网址，未取证")
@@ -112,6 +114,7 @@ class CaptureSpider(PlatformSpider):
             self.record(url, "oversized", f"网页超过 {limit / 2**20:g} MB 的取证上限，未取证")
         else:
             self.record(url, "unreachable", f"无法访问该网址（{reason}），未取得网页")
+        return []
 
     def item_stored(self, item: Any, response: Response, spider: scrapy.Spider) -> None:
         url = response.meta.get(CAPTURE_URL) if response is not None else None

@@ -57,8 +57,11 @@ class RefetchSpider(PlatformSpider):
                                       evidence=dict(response.meta.get("evidence_record") or {}))
         return []
 
-    def on_error(self, failure: Failure) -> None:
-        super().on_error(failure)
+    def on_error(self, failure: Failure) -> list[scrapy.Request]:
+        again = super().on_error(failure)
+        if again:
+            return again
         url = failure.request.meta.get(REFETCH_URL)  # type: ignore[attr-defined]  # Scrapy sets it on errbacks
         if url is not None and url not in self.results:
             self.results[url] = Refetched(url=url, error=f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        return []
