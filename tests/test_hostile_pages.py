@@ -14,8 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from parsel import Selector
 
 from crawler.addresses import forbidden, internal_host, own_origins, refused_answer
+from crawler.nesting import cut_by_depth, flattened
 from simulator.web.hostile import CANARY
 from tests.fixtures.workspace import CrawlWorkspace
 
@@ -55,6 +57,31 @@ def test_an_internal_answer_is_refused_for_a_public_name_unless_a_platform_is_co
     assert not refused_answer("feed.office.example", 443, "10.1.2.3", own)
     assert refused_answer("shop.office.example", 9200, "10.1.2.3", own), "another port of the same host is not"
     assert not refused_answer("localhost", 8600, "127.0.0.1", own), "judged as written, with its platform"
+
+
+def nested(levels: int) -> str:
+    return ("<html><head><title>店铺 &amp; 商品</title><script>var cards = '<div>' && [1];</script></head><body>"
+            + "<div>" * levels + "<h1 class='item-title'>商标注册 嵌套</h1>"
+            + "<div class='item-desc'>包授权 &lt;b&gt;</div>"
+            + "</div>" * levels + "<p class='after'>联系微信 abc123</p></body></html>")
+
+
+@pytest.mark.parametrize("levels", [2_100, 100_000])
+def test_a_page_nested_deeper_than_lxml_parses_is_read_whole_once_flattened(levels: int) -> None:
+    deep = Selector(text=nested(levels))
+    assert cut_by_depth(deep.root) and deep.css("p.after::text").get() is None, "lxml lost the rest of the page"
+    page = Selector(text=flattened(nested(levels)))
+    assert not cut_by_depth(page.root)
+    assert page.css("h1.item-title::text").get() == "商标注册 嵌套"
+    assert page.css("div.item-desc::text").get() == "包授权 <b>"
+    assert page.css("p.after::text").get() == "联系微信 abc123"
+    assert page.css("title::text").get() == "店铺 & 商品"
+    assert page.css("script::text").get() == "var cards = '<div>' && [1];", "scripts as written (embedded data)"
+
+
+def test_a_page_that_lxml_parses_whole_is_not_flattened() -> None:
+    assert not cut_by_depth(Selector(text=nested(2_000)).root)
+    assert not cut_by_depth(Selector(text="<ul><li>a<li>b</ul><p>x<br>y").root)
 
 
 def this_machine_by_name() -> tuple[str, str]:
@@ -165,7 +192,9 @@ def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_ref
 
     with SqliteLeadStore(work.data / "index" / "leads.sqlite3") as store:
         leads = {lead.url.rsplit("/", 1)[-1]: lead for lead in store.iter_leads()}
-    assert {"hangs", "paragraph", "title", "internal", "popups", "pixels"} <= set(leads), "every listing read is kept"
+    assert {"hangs", "paragraph", "title", "internal", "popups", "pixels", "nested"} <= set(leads), "all read, kept"
+    assert leads["nested"].title == "商标注册 嵌套" and counters["lantian/hostile/nesting_flattened"] == 1, \
+        "100,000 nested elements: read as Chromium nests them (lxml stopped at 2,048 and lost the listing)"
     for lead in leads.values():
         raw = Path(lead.raw_path or "").read_bytes()
         assert hashlib.sha256(raw).hexdigest() == lead.raw_sha256 and lead.warc_path

@@ -36,6 +36,7 @@ from crawler.evidence.screenshot import screenshot_request
 from crawler.extract import field_text, main_text
 from crawler.items import ListingItem
 from crawler.middlewares import PAGE_META, PAGE_SOURCE
+from crawler.nesting import FLAT_DEPTH, PARSED_DEPTH, cut_by_depth, flattened
 from crawler.page_data import PageDataError, PageFields, page_fields
 from crawler.pipelines import seen_store_path
 from crawler.platforms import (
@@ -319,6 +320,18 @@ class PlatformSpider(scrapy.Spider):
     def platform_of(self, response: Response) -> PlatformConfig:
         return self.platforms[response.meta["platform"]]
 
+    def parsed_whole(self, response: TextResponse, platform: PlatformConfig) -> TextResponse:
+        """`response`, or, when lxml stopped parsing its page at 2,048 nested levels (and lost the rest of the page
+        with what is deeper), its markup nested as a browser nests it (`crawler.nesting`), counted
+        (`lantian/<platform>/nesting_flattened`) and logged. The raw page and WARC keep it as it came."""
+        if not cut_by_depth(response.selector.root):
+            return response
+        self.stats.inc_value(f"lantian/{platform.name}/nesting_flattened")
+        self.logger.warning("%s nests elements deeper than lxml parses (%d levels): read with elements deeper than %d "
+                            "levels beside each other, as Chromium shows them", response.url, PARSED_DEPTH,
+                            FLAT_DEPTH)
+        return response.replace(body=flattened(response.text).encode("utf-8"), encoding="utf-8")
+
     def parse_detail(self, response: Response) -> Iterator[ListingItem | scrapy.Request]:
         """A listing's page → one ListingItem (status `removed` for 404/410 or a take-down notice)."""
         platform = self.platform_of(response)
@@ -345,6 +358,8 @@ class PlatformSpider(scrapy.Spider):
             yield item
             return
         detail = platform.detail
+        if detail.source != "json":
+            response = self.parsed_whole(response, platform)
         page = self.page_of(response, detail)
         if page is None:
             return
