@@ -207,14 +207,12 @@ def _data(data: Path, meta: dict) -> list[str]:
     written_path = data / "written" / "items.jsonl"
     written = len(load_written_items(written_path)) if written_path.exists() else 0
     if written:
-        lines += [
-            "",
-            f"Written set of `models/data/written/` ({written} listings, its README): written, not real, by a",
-            "helper who had not read the templates, rules or training data; used as training data only (each item",
-            "a group of its own in the cross-fitting, weighted as real passages), so the stackers' weights and the",
-            "thresholds are also chosen on held-out predictions of writing other than the templates'. It measures",
-            "nothing here.",
-        ]
+        used = ("used as training data only (each item a group of its own in the cross-fitting, weighted as real "
+                "passages), so the stackers' weights and the thresholds are also chosen on held-out predictions of "
+                "writing other than the templates'. It measures nothing here."
+                if meta.get("written_train_items") else "this model was trained before it joined the training data.")
+        lines += ["", f"Written set of `models/data/written/` ({written} listings, its README): written, not real, "
+                  f"by a helper who had not read the templates, rules or training data; {used}"]
     reviewed = int(meta.get("reviewed_items", 0))
     lines += [
         "",
