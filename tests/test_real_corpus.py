@@ -200,5 +200,6 @@ def test_the_model_card_says_when_the_model_was_trained_on_another_corpus():
         return [line for line in _data(root, meta) if line.startswith("**Not retrained on this corpus.**")]
 
     assert note(same) == []
+    assert note({**same, "train_items": same["train_items"] + 120, "written_train_items": 120}) == []
     [sentence] = note(older)
     assert f"({real_train - 25} real-world)" in sentence and f"({real_train} real-world)" in sentence

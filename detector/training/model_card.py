@@ -223,8 +223,7 @@ def _data(data: Path, meta: dict) -> list[str]:
         + ("" if reviewed else " No reviewed leads yet: staff decisions exported with `lantian reviews export` "
                                "join the next training through `--with-reviews`."),
         "",
-        *_trained_elsewhere(meta, counts.get("train", 0) + real_train + written, real_train,
-                            counts.get("validation", 0)),
+        *_trained_elsewhere(meta, counts.get("train", 0) + real_train, real_train, counts.get("validation", 0)),
     ]
     return lines
 
@@ -232,7 +231,9 @@ def _data(data: Path, meta: dict) -> list[str]:
 def _trained_elsewhere(meta: dict, train_items: int, real_train_items: int, validation_items: int) -> list[str]:
     """A paragraph when the model was trained on a corpus of other sizes than the one it is evaluated with: its
     figures are then those of an older model on today's rules and test sets, not what a retraining would give."""
-    then = (meta.get("train_items", 0) - meta.get("reviewed_items", 0), meta.get("real_train_items", 0),
+    # Reviewed leads and the written set are counted apart (the card says whether the model learnt from them).
+    then = (meta.get("train_items", 0) - meta.get("reviewed_items", 0) - meta.get("written_train_items", 0),
+            meta.get("real_train_items", 0),
             meta.get("validation_items", 0))
     now = (train_items, real_train_items, validation_items)
     if not meta or then == now:
