@@ -4,7 +4,7 @@ screenshots, where the CPU goes (simulator, crawler threads by stage, OCR worker
 processes), peak memory over a long rendered crawl, and the recall of the sweep against the simulator's ground
 truth.
 
-    .venv/bin/python bench/bench_crawl.py [--listings 2000] [--long-listings 4000] [--skip-long]
+    .venv/bin/python bench/bench_crawl.py [--listings 2000] [--long-listings 4000] [--skip-long] [--by-name]
                                           [--only static|full|browser|screenshots|recall|long ...]
 
 `static` and `full` sweep every platform of the default config that is read without a browser (market, search,
@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -307,6 +308,12 @@ def config_copy(workdir: Path, registry: Path, changes: dict[str, dict[str, Any]
     return target
 
 
+def by_name(endpoints: dict[str, str], address: str) -> dict[str, str]:
+    """The simulator's endpoints, served on `address`, under this machine's host name, which answers that address (a
+    configured platform's own): hosts written as IP addresses bypass the browser's proxy, names do not."""
+    return {platform: url.replace(address, socket.gethostname()) for platform, url in endpoints.items()}
+
+
 SECTIONS = ("static", "full", "browser", "screenshots", "recall", "long")
 
 
@@ -329,6 +336,9 @@ def main() -> None:
     parser.add_argument("--long-listings", type=int, default=4000, help="simulator size for the long browser run")
     parser.add_argument("--bench-seconds", type=int, default=20, help="how long `scrapy bench` runs")
     parser.add_argument("--skip-long", action="store_true", help="skip the long browser run (memory)")
+    parser.add_argument("--by-name", action="store_true",
+                        help="reach the simulator by this machine's host name, not 127.0.0.1, as real platforms are "
+                             "reached: Chromium's traffic then passes the screening proxy (crawler.browser_proxy)")
     parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only these sections (repeatable; default: all)")
     args = parser.parse_args()
@@ -342,10 +352,12 @@ def main() -> None:
             console.print(f"scrapy bench ({args.bench_seconds} s) …")
             peer = scrapy_bench(args.bench_seconds, workdir)
 
-        sim_config = SimulatorConfig(seed=7, listings=args.listings, out_dir=workdir / "sim")
+        address = socket.gethostbyname(socket.gethostname()) if args.by_name else "127.0.0.1"
+        sim_config = SimulatorConfig(seed=7, listings=args.listings, out_dir=workdir / "sim", host=address)
         with SimulatorServer(sim_config) as sim:
             endpoints = workdir / "endpoints.json"
-            endpoints.write_text(json.dumps(sim.endpoints), "utf-8")
+            reached = by_name(sim.endpoints, address) if args.by_name else sim.endpoints
+            endpoints.write_text(json.dumps(reached), "utf-8")
             registry = Path(sim.registry_path)
             config = config_copy(workdir / "c1", registry)
             if "static" in sections:
