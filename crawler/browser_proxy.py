@@ -8,6 +8,9 @@ and an internal one at Chromium's look-up (DNS rebinding), reached this machine'
 proxy Chromium hands over the name unresolved; the proxy looks it up, drops the internal addresses it may not reach
 (`crawler.addresses.refused_answer`), and connects to an address it kept, the one it checked. Hosts written as IP
 addresses go direct (`DIRECT`): they need no look-up and were judged as written.
+
+The proxy runs on an event loop of its own, in a daemon thread: every byte Chromium fetches by name passes it, and on
+the crawl's loop each would wait while parsing, pipelines or the detector hold that loop.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import contextlib
 import ipaddress
 import logging
 import socket
+import threading
 from collections.abc import Callable, Collection
 
 from crawler.addresses import Origin, refused_answer
@@ -39,27 +43,68 @@ SUCCEEDED, FAILURE, NOT_ALLOWED, HOST_UNREACHABLE, REFUSED, NOT_SUPPORTED = 0, 1
 
 class ScreeningProxy:
     """A SOCKS5 proxy on 127.0.0.1 (CONNECT only, no authentication) that connects to no internal address a public
-    name answered, unless its host and port are one of `own()`'s (the crawl's configured platforms). Each refusal
-    is passed to `on_refused(host, port, addresses)`."""
+    name answered, unless its host and port are one of `own` (the crawl's configured platforms). It serves on a
+    loop of its own in a daemon thread, from `start()` to `close()`; each refusal is passed to
+    `on_refused(host, port, addresses)` on the loop that called `start()`."""
 
-    def __init__(self, own: Callable[[], Collection[Origin]],
-                 on_refused: Callable[[str, int, list[str]], None]) -> None:
-        self.own = own
+    def __init__(self, on_refused: Callable[[str, int, list[str]], None]) -> None:
         self.on_refused = on_refused
+        self.own: Collection[Origin] = frozenset()
         self.server: asyncio.Server | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread: threading.Thread | None = None
+        self.caller: asyncio.AbstractEventLoop | None = None
+        self.starting = asyncio.Lock()
 
     @property
     def url(self) -> str:
         assert self.server is not None, "start() first"
         return f"socks5://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+    async def start(self, own: Collection[Origin]) -> None:
+        """Serve in a new thread, once however many contexts ask at the same time; `own` are the origins that may
+        answer internal addresses, fixed for the run."""
+        async with self.starting:
+            if self.server is None:
+                await self._start(own)
+
+    async def _start(self, own: Collection[Origin]) -> None:
+        self.own = own
+        self.caller = asyncio.get_running_loop()
+        loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=_run, args=(loop,), name="lantian-screening-proxy", daemon=True)
+        self.thread.start()
+        self.loop = loop
+        try:
+            self.server = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(
+                asyncio.start_server(self._serve, "127.0.0.1", 0), loop))
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
+        """Stop serving, end the connections still open, and end the thread."""
+        if self.loop is None or self.thread is None:
+            return
+        loop, thread, self.loop, self.thread = self.loop, self.thread, None, None
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._shut(), loop))
+        self.server = None
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+
+    async def _shut(self) -> None:
+        """On the proxy's loop: close the server and cancel the connections it serves."""
         if self.server is not None:
             self.server.close()
-            self.server = None
+        serving = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in serving:
+            task.cancel()
+        await asyncio.gather(*serving, return_exceptions=True)
+
+    def _refused(self, host: str, port: int, addresses: list[str]) -> None:
+        """Hand a refusal to the loop that started the proxy, whose objects (the crawl's stats) are not shared."""
+        assert self.caller is not None
+        self.caller.call_soon_threadsafe(self.on_refused, host, port, addresses)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -99,10 +144,9 @@ class ScreeningProxy:
             await _reply(writer, HOST_UNREACHABLE)
             return None
         addresses = list(dict.fromkeys(str(answer[4][0]) for answer in answers))
-        own = self.own()
-        refused = [address for address in addresses if refused_answer(host, port, address, own)]
+        refused = [address for address in addresses if refused_answer(host, port, address, self.own)]
         if refused:
-            self.on_refused(host, port, refused)
+            self._refused(host, port, refused)
         for address in (address for address in addresses if address not in refused):
             try:
                 upstream = await asyncio.wait_for(asyncio.open_connection(address, port), CONNECT_TIMEOUT_S)
@@ -112,6 +156,15 @@ class ScreeningProxy:
             return upstream
         await _reply(writer, NOT_ALLOWED if refused else REFUSED)
         return None
+
+
+def _run(loop: asyncio.AbstractEventLoop) -> None:
+    """The proxy thread: its loop runs until `ScreeningProxy.close` stops it."""
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
 
 
 async def _reply(writer: asyncio.StreamWriter, status: int) -> None:

@@ -86,7 +86,7 @@ class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
         self.crawler = crawler
         self.clock = SendClock(crawler)
         self.deadline = crawler.settings.getfloat("LANTIAN_RENDER_DEADLINE")
-        self.proxy = ScreeningProxy(self._own_origins, self._refused)
+        self.proxy = ScreeningProxy(self._refused)
 
     async def _close(self) -> None:
         with suppress(PlaywrightError):
@@ -102,7 +102,7 @@ class PoliteBrowserHandler(ScrapyPlaywrightDownloadHandler):
         answers an internal address is not connected to) and runs no service worker (whose requests have no tab
         for `internal_request` to judge)."""
         if self.proxy.server is None:
-            await self.proxy.start()
+            await self.proxy.start(self._own_origins())
         screened = {**(context_kwargs or {}), "proxy": {"server": self.proxy.url, "bypass": DIRECT},
                     "service_workers": "block"}
         return await super()._create_browser_context(name, screened, spider)
