@@ -27,7 +27,7 @@ from casework.dates import date_zh
 from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
 from core.config import StrictModel
-from core.lead import STATUSES, Lead, Listing, iso_utc
+from core.lead import STATUSES, Lead, Listing, instant, iso_utc
 from core.lead import lead_id as lead_id_of
 from core.settings import data_dir
 from core.sqlite import open_database, transaction
@@ -105,7 +105,7 @@ class Complaint:
         return dict(self.__dict__)
 
     def age_days(self, now: datetime | None = None) -> int:
-        received = datetime.fromisoformat(self.received_at.replace("Z", "+00:00"))
+        received = instant(self.received_at)
         return ((now or datetime.now(UTC)) - received).days
 
     def overdue(self, now: datetime | None = None) -> bool:
@@ -161,8 +161,7 @@ class ComplaintRegister:
         if not by:
             raise ComplaintError("every complaint needs the staff member who records it", "缺少登记人")
         received = iso_utc(received_at)
-        deadline = iso_utc(datetime.fromisoformat(received.replace("Z", "+00:00"))
-                           + timedelta(days=config.answer_days))
+        deadline = iso_utc(instant(received) + timedelta(days=config.answer_days))
         complaint = Complaint(number=0, received_at=received, received_by=by, report=report.strip(),
                               complainant={k: str(v).strip() for k, v in complainant.items() if str(v or "").strip()},
                               channel=channel.strip(), urls=list(dict.fromkeys(urls or [])),

@@ -5,18 +5,12 @@ time its reader lives in, and says which time zone that is.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+
+from core.lead import instant
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 """China Standard Time, UTC+8 all year (China keeps no daylight saving time)."""
-
-BEIJING_NAME = "北京时间"
-
-
-def instant(value: str | datetime) -> datetime:
-    """An aware datetime for a stored ISO 8601 instant (`2026-12-05T10:33:54Z`); a naive one is taken as UTC."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def date_zh(value: str | datetime) -> str:
@@ -34,4 +28,4 @@ def time_zh(value: str | datetime | None, missing: str = "不详") -> str:
         moment = instant(value).astimezone(BEIJING)
     except (TypeError, ValueError):
         return missing
-    return f"{date_zh(moment)} {moment:%H:%M:%S}（{BEIJING_NAME}）"
+    return f"{date_zh(moment)} {moment:%H:%M:%S}（{BEIJING.tzname(None)}）"

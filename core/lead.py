@@ -78,19 +78,22 @@ def iso_utc(value: Any = None) -> str:
     """
     if isinstance(value, str) and _CANONICAL_UTC.fullmatch(value):
         return value
-    if value is None:
-        moment = datetime.now(UTC)
-    elif isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment = datetime.now(UTC) if value is None else instant(value if isinstance(value, datetime) else str(value))
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def instant(value: str | datetime) -> datetime:
+    """An aware datetime for an ISO-8601 instant (`2026-12-05T10:33:54Z`, as `iso_utc` writes them); a naive one
+    is taken as UTC."""
+    if isinstance(value, datetime):
+        moment = value
     else:
-        text = str(value).strip()
+        text = value.strip()
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
             raise ValueError(f"not an ISO-8601 date: {text!r}") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class Capture(TypedDict):
