@@ -51,6 +51,8 @@ UntilOpt = Annotated[str | None, typer.Option(help="Last day (inclusive) of --da
 RiskOpt = Annotated[float | None, typer.Option("--min-risk", min=0.0, max=1.0, help="Minimum risk, 0..1.")]
 SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only leads that came in this way: sweep, "
                                                      "capture or complaint (repeatable).")]
+UnrenderedOpt = Annotated[bool, typer.Option("--read-without-rendering", help="Only leads whose newest fetch was "
+                                             "read as the server sent it: the rendered page hung.")]
 TextOpt = Annotated[str | None, typer.Option("--text", "-t", help="Free text: every term must occur as a phrase "
                                              "in title, seller or text.")]
 
@@ -63,7 +65,7 @@ def _percent(value: Any) -> str:
 def list_leads(
     label: LabelOpt = None, platform: PlatformOpt = None, district: DistrictOpt = None, status: StatusOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, min_risk: RiskOpt = None, text: TextOpt = None,
-    source: SourceOpt = None,
+    source: SourceOpt = None, read_without_rendering: UnrenderedOpt = False,
     date_field: Annotated[str, typer.Option(help="Date the --since/--until window applies to: "
                                             "last_seen, first_seen or fetched_at.")] = "last_seen",
     sort: Annotated[str, typer.Option("--sort", "--order", help="Order: priority (triage priority, "
@@ -76,7 +78,8 @@ def list_leads(
     """List leads matching the filters, highest triage priority first, with why each ranks there."""
     ranked = sort in ORDERS
     query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
-                   sort="risk" if ranked else sort, limit=limit, offset=offset, sources=source or [])
+                   sort="risk" if ranked else sort, limit=limit, offset=offset, sources=source or [],
+                   read_without_rendering=read_without_rendering or None)
     with lead_store() as store:
         page = Triage(store).rank(query, sort) if ranked else store.search(query)
     if as_json:
@@ -134,7 +137,8 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
                         ("assignee", lead.assignee), ("cluster", lead.cluster_id),
                         ("first / last seen", f"{lead.first_seen} / {lead.last_seen} ({lead.seen_count}×)"),
                         ("listing", lead.listing_status + (f" since {lead.removed_at}" if lead.removed_at else "")),
-                        ("fetched", lead.fetched_at), ("raw", f"{lead.raw_path} sha256 {lead.raw_sha256}"),
+                        ("fetched", lead.fetched_at), ("read without rendering", lead.read_without_rendering),
+                        ("raw", f"{lead.raw_path} sha256 {lead.raw_sha256}"),
                         ("screenshot", f"{lead.screenshot_path} sha256 {lead.screenshot_sha256}"),
                         ("warc", lead.warc_path)):
         facts.add_row(name, as_text(clipped(str(value), FIELD_CHARS, MORE) if value not in (None, "") else "—"))
@@ -168,12 +172,12 @@ def stats(
                                                  f"(repeatable; default {', '.join(STATS_DEFAULT)}).")] = None,
     label: LabelOpt = None, platform: PlatformOpt = None, district: DistrictOpt = None, status: StatusOpt = None,
     since: SinceOpt = None, until: UntilOpt = None, min_risk: RiskOpt = None, text: TextOpt = None,
-    source: SourceOpt = None,
+    source: SourceOpt = None, read_without_rendering: UnrenderedOpt = False,
     date_field: Annotated[str, typer.Option(help="Date the --since/--until window applies to.")] = "first_seen",
 ) -> None:
     """Count leads by label, platform, district, status, source and week (for the bureau's reports)."""
     query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
-                   sources=source or [])
+                   sources=source or [], read_without_rendering=read_without_rendering or None)
     dimensions = by or list(STATS_DEFAULT)
     unknown = [d for d in dimensions if d not in COUNT_BY]
     if unknown:

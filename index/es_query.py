@@ -49,6 +49,9 @@ def filters(query: LeadQuery) -> list[dict[str, Any]]:
         found.append({"term": {"cluster_id": query.cluster_id}})
     if query.listing_status:
         found.append({"term": {"listing_status": query.listing_status}})
+    if query.read_without_rendering is not None:
+        unrendered = {"exists": {"field": "read_without_rendering"}}
+        found.append(unrendered if query.read_without_rendering else {"bool": {"must_not": unrendered}})
     risk = {k: v for k, v in (("gte", query.min_risk), ("lte", query.max_risk)) if v is not None}
     if risk:
         found.append({"range": {"risk": risk}})

@@ -15,7 +15,7 @@ from core.labels import LABELS
 from core.lead import LeadDocument
 from index import text as textutil
 
-MAPPING_VERSION = 3
+MAPPING_VERSION = 4
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _DATE = {"type": "date", "format": "strict_date_optional_time||epoch_millis", "ignore_malformed": True}
@@ -84,6 +84,8 @@ LEAD_PROPERTIES: dict[str, Any] = {
     "captures": {"type": "nested", "properties": {
         "at": _DATE, "by": _KEYWORD, "note": {"type": "text", "analyzer": "standard"}, "complaint": _KEYWORD}},
     "complaints": _KEYWORD,
+    # Why the newest fetch was read as the server sent it, not rendered (a rendered page that hung).
+    "read_without_rendering": {"type": "text", "analyzer": "standard"},
     "minhash": {"type": "binary"},
 }
 

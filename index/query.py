@@ -21,7 +21,8 @@ class LeadQuery:
     """Filters combine with AND; values inside one list filter combine with OR.
 
     `text` matches title, text and seller as phrases (every whitespace-separated term must occur); dates are
-    compared on `date_field` inclusively (`since` <= date <= `until`).
+    compared on `date_field` inclusively (`since` <= date <= `until`). `read_without_rendering` True keeps only
+    leads whose newest fetch was read without rendering (a rendered page that hung), False only the others.
     """
 
     text: str | None = None
@@ -36,6 +37,7 @@ class LeadQuery:
     sources: list[str] = field(default_factory=list)
     cluster_id: str | None = None
     listing_status: str | None = None
+    read_without_rendering: bool | None = None
     min_risk: float | None = None
     max_risk: float | None = None
     date_field: str = "last_seen"

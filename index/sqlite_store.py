@@ -203,6 +203,9 @@ class SqliteLeadStore(LeadStore):
         if query.listing_status:
             clauses.append("leads.listing_status = ?")
             params.append(query.listing_status)
+        if query.read_without_rendering is not None:
+            unrendered = "json_extract(leads.doc, '$.read_without_rendering') IS NOT NULL"
+            clauses.append(unrendered if query.read_without_rendering else f"NOT ({unrendered})")
         if query.min_risk is not None:
             clauses.append("leads.risk >= ?")
             params.append(query.min_risk)

@@ -84,6 +84,8 @@ def test_lead_page_says_when_a_listing_was_read_without_rendering(client, seeded
     _login(client, "alice", "reviewer-pass-1")
     assert f'<td id="read-without-rendering">{why}</td>' in client.get(f"/leads/{lead.id}").text
     assert 'id="read-without-rendering"' not in client.get(f"/leads/{seeded[0].id}").text
+    listed = client.get("/leads", params={"unrendered": "1"}).text
+    assert "共 1 条" in listed and lead.id in listed and seeded[0].id not in listed
 
 
 def test_every_post_needs_the_session_csrf_token(client, seeded):

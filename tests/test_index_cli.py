@@ -54,6 +54,20 @@ def test_show_accepts_a_prefix_and_prints_evidence_and_notes(data_dir: Path) -> 
     assert missing.exit_code == 1 and "no lead" in missing.output
 
 
+def test_a_lead_read_without_rendering_is_shown_and_listed_as_such(data_dir: Path) -> None:
+    why = "浏览器渲染时页面卡死，已按网页原文读取，未经渲染"
+    store = SqliteLeadStore(data_dir / "index" / "leads.sqlite3")
+    store.upsert(listing(4, read_without_rendering=why), detection((), risk=0.3))
+    store.close()
+    shown = runner.invoke(app, ["leads", "show", listing(4)["id"][:10]])
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"read without rendering\s+" + why, shown.output)
+    assert re.search(r"read without rendering\s+—", runner.invoke(app, ["leads", "show", listing(3)["id"][:10]]).output)
+    listed = runner.invoke(app, ["leads", "list", "--read-without-rendering"])
+    assert "1 lead(s)" in listed.output and listing(4)["id"][:12] in listed.output
+    assert "1 lead(s) match" in runner.invoke(app, ["leads", "stats", "--read-without-rendering"]).output
+
+
 def test_stats_counts_by_dimension(data_dir: Path) -> None:
     result = runner.invoke(app, ["leads", "stats", "--by", "label", "--by", "district"])
     assert result.exit_code == 0, result.output

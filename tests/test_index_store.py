@@ -259,6 +259,18 @@ def test_a_listing_read_without_rendering_says_so_until_a_rendered_fetch(store: 
     assert "read_without_rendering" not in store.get(listing(61)["id"]).document(), "documents as they were"
 
 
+def test_leads_read_without_rendering_are_found_by_it(store: LeadStore) -> None:
+    """Staff filter on it in both stores: Elasticsearch indexes the field (the mapping used to leave it out, so it
+    was only kept in `_source` and no query found it)."""
+    store.upsert(listing(62, read_without_rendering="浏览器渲染时页面卡死，已按网页原文读取，未经渲染"), detection())
+    store.upsert(listing(63), detection())
+    store.flush()
+    unrendered = store.search(LeadQuery(read_without_rendering=True))
+    assert [lead.id for lead in unrendered.leads] == [listing(62)["id"]]
+    assert [lead.id for lead in store.search(LeadQuery(read_without_rendering=False)).leads] == [listing(63)["id"]]
+    assert store.count(LeadQuery(read_without_rendering=True)) == 1
+
+
 def _populate(store: LeadStore) -> None:
     rows = [
         (listing(20, title=IMPERSONATION_AD[0], text=IMPERSONATION_AD[1], location="上海市浦东新区",

@@ -38,6 +38,7 @@ def query_from(params: dict[str, str]) -> LeadQuery:
         return LeadQuery(text=params.get("q") or None, labels=listed("label"), platforms=listed("platform"),
                          districts=listed("district"), statuses=listed("status"),
                          assignees=listed("assignee"), min_risk=min_risk,
+                         read_without_rendering=True if params.get("unrendered") else None,
                          since=params.get("since") or None, until=params.get("until") or None,
                          date_field="last_seen", sort="risk" if sort in ORDERS else sort,
                          offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
