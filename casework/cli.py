@@ -104,9 +104,12 @@ def takedown(
                                                              "persisting leads, citing the first request."),
     out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/takedowns)."),
     by: str = typer.Option(login_name(), help="Who sends the request (recorded in the audit trail)."),
+    sample: bool = typer.Option(False, "--sample", help="Only write the letter, marked 样稿 (not to be sent) on "
+                                                        "every page: no lead moves, no notice is recorded."),
 ) -> None:
     """Build the takedown request (DOCX, PDF, URL CSV) for the platform's confirmed leads and mark them
-    takedown_requested; with --follow-up, the numbered notice for its persisting leads."""
+    takedown_requested; with --follow-up, the numbered notice for its persisting leads. Refused while the sender's
+    details in config/casework/takedown.yaml are placeholders, except as a --sample."""
     if ctx.invoked_subcommand is not None:
         return
     if not platform:
@@ -119,9 +122,9 @@ def takedown(
     with lead_store() as store, user_errors():
         config = load_takedown_config()
         if follow_up:
-            results = request_follow_ups(store, platform, config, folder, by=by)
+            results = request_follow_ups(store, platform, config, folder, by=by, sample=sample)
         else:
-            first = request_takedowns(store, platform, config, folder, by=by)
+            first = request_takedowns(store, platform, config, folder, by=by, sample=sample)
             results = [first] if first else []
     if not results:
         wanted, how = (("persisting leads with an earlier request", "`lantian recheck` finds them")
@@ -134,7 +137,10 @@ def takedown(
     for result in results:
         for kind, path in result.files.items():
             console.print(f"{kind}: {path}", highlight=False)
-        if result.letter is not None:
+        if result.letter is not None and result.letter.sample:
+            console.print(f"sample {result.letter.reference} written for {len(result.letter.rows)} leads: not sent, "
+                          "no lead moved", highlight=False)
+        elif result.letter is not None:
             notice = result.letter.notice
             cites = f", notice {notice.number} citing {notice.first_reference}" if notice.number > 1 else ""
             console.print(f"{len(result.moved)} leads → takedown_requested (reference {result.letter.reference}"

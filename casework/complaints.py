@@ -394,10 +394,12 @@ def write_reply(reply: Reply, out_dir: Path) -> dict[str, Path]:
 
 def answer(register: ComplaintRegister, store: LeadStore, number: int, config: ComplaintsConfig,
            takedown: TakedownConfig, *, by: str, out_dir: Path) -> tuple[Reply, dict[str, Path]]:
-    """Write the answer to complaint `number` and record it on the complaint and on each of its leads (audited)."""
+    """Write the answer to complaint `number` and record it on the complaint and on each of its leads (audited);
+    ConfigError while the office's contact details in takedown.yaml are placeholders (the answer gives them)."""
     complaint = register.get(number)
     if complaint is None:
         raise ComplaintError(f"no complaint {number}", f"没有第{number}号举报投诉")
+    takedown.check_sender()
     reply = build_reply(complaint, store, config, takedown)
     files = write_reply(reply, out_dir)
     record = {"at": now_iso(), "by": by, "reference": reply.reference,

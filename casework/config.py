@@ -1,13 +1,14 @@
 """Casework's config files under `config/casework/`, validated at load so a typo names its file and field."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from core.config import StrictModel, load_model
+from core.config import ConfigError, StrictModel, load_model
 from core.labels import LABEL_NAMES_ZH, LABELS
 from core.settings import config_dir
 
@@ -22,15 +23,46 @@ def known_keys(value: Table, known: Sequence[str], what: str) -> Table:
     return value
 
 
+# A telephone number as a Chinese office writes it: a landline with its area code (021-12345678, (021)1234 5678,
+# 021-12345678转123), a mobile number (13812345678) or a 400/800 service number (400-123-4567).
+PHONE_NUMBER = re.compile(r"(?:0\d{2,3}-?|\(0\d{2,3}\))[2-9]\d{6,7}(?:(?:转|-)\d{1,6})?"
+                          r"|1[3-9]\d{9}|[48]00-?\d{3}-?\d{4}")
+# What stands in for details not filled in yet: an ellipsis, XX/×× or 某某 for a name, 待填/示例, or a number
+# that is all zeros after its area code (the shipped 021-00000000).
+PLACEHOLDER = re.compile(r"\.\.\.|…|[Xx×＊*]{2,}|某某|待填|待补|示例|样例|^\D*0\d{2,3}\D*0{7,8}$")
+
+
 class Complainant(StrictModel):
     """The office that sends letters, and where the recipient answers it: a letter without a contact, a phone
-    number and an address gives the platform no way to reply, so each is required."""
+    number and an address gives the platform no way to reply, so each is required, and the phone must be one."""
 
     office: str = Field(min_length=1)
     department: str = ""
     address: str = Field(min_length=1)
     contact: str = Field(min_length=1)
     phone: str = Field(min_length=1)
+
+    @field_validator("office", "address", "contact", "phone")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is blank")
+        return value.strip()
+
+    @field_validator("phone")
+    @classmethod
+    def _a_phone_number(cls, value: str) -> str:
+        if not PLACEHOLDER.search(value) and not PHONE_NUMBER.fullmatch(re.sub(r"[\s\u3000]", "", value)):
+            raise ValueError(f"{value!r} is not a telephone number (e.g. 021-23456789, 13812345678, "
+                             "400-123-4567)")
+        return value
+
+    def unfilled(self) -> dict[str, str]:
+        """The fields still holding placeholders (the shipped file's `...` address, its 021-00000000), by name:
+        a letter printed with them tells the recipient nothing and must not go out."""
+        values = {"office": self.office, "department": self.department, "address": self.address,
+                  "contact": self.contact, "phone": self.phone}
+        return {name: value for name, value in values.items() if PLACEHOLDER.search(value)}
 
 
 class Violation(StrictModel):
@@ -55,6 +87,8 @@ class TakedownConfig(StrictModel):
     follow_up: Letter
     deadline_days: int = Field(7, ge=1, le=365)
     violations: dict[str, Violation]
+    # The file it was read from, for messages that name it.
+    _source: Path = PrivateAttr(default=Path("takedown.yaml"))
 
     @field_validator("violations")
     @classmethod
@@ -63,6 +97,15 @@ class TakedownConfig(StrictModel):
 
     def violation(self, label: str) -> Violation:
         return self.violations.get(label) or Violation(name=LABEL_NAMES_ZH.get(label, label))
+
+    def check_sender(self) -> None:
+        """ConfigError naming the file and each field whose sender detail is still a placeholder: nothing is sent
+        over details the recipient cannot answer (a letter can still be written as a sample, marked 样稿)."""
+        unfilled = self.complainant.unfilled()
+        if unfilled:
+            fields = "; ".join(f"complainant.{name}: {value!r} is a placeholder" for name, value in unfilled.items())
+            raise ConfigError(f"{self._source}: {fields}; fill in the office's own details before anything is "
+                              "sent (a sample, marked 样稿 and moving no lead, can be written without them)")
 
 
 class Indicator(StrictModel):
@@ -172,7 +215,10 @@ def load_casework_file(model: type[Config], name: str, path: Path | None) -> Con
 
 
 def load_takedown_config(path: Path | None = None) -> TakedownConfig:
-    return load_casework_file(TakedownConfig, "takedown.yaml", path)
+    path = path or config_dir() / "casework" / "takedown.yaml"
+    config = load_casework_file(TakedownConfig, "takedown.yaml", path)
+    config._source = path
+    return config
 
 
 def load_risk_config(path: Path | None = None) -> RiskConfig:

@@ -100,6 +100,19 @@ def number_docx_pages(document: Document, reference: str) -> None:
         paragraph.add_run(after)
 
 
+def mark_docx_pages(document: Document, mark: str) -> None:
+    """`mark` in bold red at the head of every page of a DOCX (a sample's 样稿, not to be sent)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import RGBColor
+
+    for section in document.sections:
+        paragraph = section.header.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(mark)
+        run.bold = True
+        run.font.color.rgb = RGBColor(0xCC, 0, 0)
+
+
 # Takedown requests: landscape, so the nine-column table of listings stays readable.
 TAKEDOWN_LETTER = PageLayout(landscape=True, top_mm=14, bottom_mm=14, left_mm=12, right_mm=12)
 # Answers to complaints: a portrait letter with the margins of official documents (GB/T 9704-2012, 5.2.1).

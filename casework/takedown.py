@@ -24,7 +24,7 @@ from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
 from casework.dates import date_zh, time_zh
 from casework.export import clipped, resolve_path, sha256_of, write_csv, xml_safe
-from casework.paper import TAKEDOWN_LETTER, number_docx_pages, page_footer
+from casework.paper import TAKEDOWN_LETTER, mark_docx_pages, number_docx_pages, page_footer
 from core.config import ConfigError
 from core.labels import LABELS
 from core.lead import Lead
@@ -109,6 +109,8 @@ class Letter:
     grounds: list[Ground] = field(default_factory=list)
     item_id_name: str = ""
     notice: Notice = field(default_factory=Notice)
+    # A sample's mark (样稿, not to be sent: on every page, and in its reference); empty for a letter to send.
+    sample: str = ""
 
 
 def operator_of(platform: str) -> Operator:
@@ -239,14 +241,30 @@ def _readable_image(path: Path | None) -> Path | None:
     return path
 
 
-def reference_for(platform: str, when: datetime, notice: int = 1) -> str:
+def reference_for(platform: str, when: datetime, notice: int = 1, sample: bool = False) -> str:
+    """A letter's reference; a sample's ends in 样稿, so its footer on every page and its files' names say so."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", platform).strip("-") or "platform"
-    return f"LT-{slug}-{when:%Y%m%d-%H%M%S}" + (f"-{notice}" if notice > 1 else "")
+    return (f"LT-{slug}-{when:%Y%m%d-%H%M%S}" + (f"-{notice}" if notice > 1 else "")
+            + (f"-{SAMPLE}" if sample else ""))
+
+
+SAMPLE = "样稿"
+# The sender's details by the names a member of staff reads on the sample's mark.
+SENDER_FIELDS_ZH = {"office": "机关名称", "department": "处室", "address": "地址", "contact": "联系人", "phone": "电话"}
+
+
+def sample_mark(config: TakedownConfig) -> str:
+    """What a sample says on every page: that it is not to be sent, and which sender details are still placeholders
+    in config/casework/takedown.yaml."""
+    unfilled = "、".join(SENDER_FIELDS_ZH[name] for name in config.complainant.unfilled())
+    why = f"寄件人{unfilled}仍为占位内容，须在 config/casework/takedown.yaml 中填写" if unfilled else "仅供核对"
+    return f"{SAMPLE}　不得发出（{why}）"
 
 
 def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
-                 when: datetime | None = None, notice: Notice | None = None) -> Letter:
-    """The letter for `leads`: a first request, or with `notice` a numbered follow-up citing the first."""
+                 when: datetime | None = None, notice: Notice | None = None, sample: bool = False) -> Letter:
+    """The letter for `leads`: a first request, or with `notice` a numbered follow-up citing the first; with
+    `sample`, marked 样稿 on every page and in its reference."""
     when = when or datetime.now(UTC)
     notice = notice or Notice()
     leads = list(leads)
@@ -255,7 +273,7 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     rows = rows_for(leads, config, operator, grounds, with_recheck=notice.number > 1)
     c = config.complainant
     template: LetterTemplate = config.letter if notice.number == 1 else config.follow_up
-    reference, date = reference_for(platform, when, notice.number), date_zh(when)
+    reference, date = reference_for(platform, when, notice.number, sample), date_zh(when)
     reply_by = date_zh(when + timedelta(days=config.deadline_days))
     values = {
         "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
@@ -273,7 +291,7 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
                   title=template.title.format(**values), paragraphs=fill(template.opening),
                   closing=fill(template.closing), office=c.office, date=date, reply_by=reply_by, rows=rows,
                   grounds=list(grounds.values()), item_id_name=operator.item_id.name if operator.item_id else "",
-                  notice=notice)
+                  notice=notice, sample=sample_mark(config) if sample else "")
 
 
 _COLUMNS = ("序号", "网址", "标题", "发布者", "涉嫌违法内容（原文摘录）", "违法情形（依据见正文）",
@@ -327,6 +345,8 @@ def write_docx(letter: Letter, path: Path) -> Path:
 
     document = TAKEDOWN_LETTER.new_document(font_pt=10.5)
     number_docx_pages(document, letter.reference)
+    if letter.sample:
+        mark_docx_pages(document, letter.sample)
 
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -475,13 +495,15 @@ def write_pdf(letter: Letter, path: Path) -> Path:
                       rightMargin=page.right_mm * mm, topMargin=page.top_mm * mm, bottomMargin=page.bottom_mm * mm,
                       title=printable(letter.title, glyphs),
                       author=letter.office, initialFontName=PDF_FONT).build(
-        story, canvasmaker=_numbered_canvas(letter.reference, page.width_mm * mm, page.bottom_mm * mm / 2))
+        story, canvasmaker=_numbered_canvas(letter.reference, page.width_mm * mm, page.height_mm * mm,
+                                            page.bottom_mm * mm / 2, printable(letter.sample, glyphs)))
     return path
 
 
-def _numbered_canvas(reference: str, width: float, baseline: float) -> Any:
+def _numbered_canvas(reference: str, width: float, height: float, baseline: float, sample: str = "") -> Any:
     """A reportlab canvas that writes `page_footer` at the foot of every page once it knows how many pages there
-    are (it keeps each page until the document is complete, then draws the footers and writes them)."""
+    are (it keeps each page until the document is complete, then draws the footers and writes them); a sample's
+    mark goes at the head of every page, and 样稿 across it."""
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):
@@ -498,8 +520,22 @@ def _numbered_canvas(reference: str, width: float, baseline: float) -> Any:
                 self.__dict__.update(state)
                 self.setFont(PDF_FONT, 8)
                 self.drawCentredString(width / 2, baseline, page_footer(reference, number, len(self._kept)))
+                if sample:
+                    self._mark(sample)
                 super().showPage()
             super().save()
+
+        def _mark(self, text: str) -> None:
+            self.saveState()
+            self.setFillColorRGB(0.8, 0, 0)
+            self.setFont(PDF_FONT, 10)
+            self.drawCentredString(width / 2, height - baseline, text)
+            self.setFillColorRGB(0.8, 0, 0, alpha=0.12)
+            self.setFont(PDF_FONT, 120)
+            self.translate(width / 2, height / 2)
+            self.rotate(30)
+            self.drawCentredString(0, -40, SAMPLE)
+            self.restoreState()
 
     return NumberedCanvas
 
@@ -591,8 +627,13 @@ def web_url(url: str) -> bool:
 def _send(store: LeadStore, letter: Letter, leads: list[Lead], config: TakedownConfig, out_dir: Path, *,
           by: str, when: datetime) -> TakedownResult:
     """Write the letter's documents, then move its leads to takedown_requested with the notice recorded (the
-    documents come first, so a failure while writing changes no lead)."""
+    documents come first, so a failure while writing changes no lead). A sample is written and nothing else: it is
+    not sent, so no lead moves and no notice is recorded. A letter to send needs the sender's own details."""
+    if not letter.sample:
+        config.check_sender()
     files = write_package(letter, out_dir)
+    if letter.sample:
+        return TakedownResult(letter, files, [], [])
     stamp = when.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     record = {"reference": letter.reference, "number": letter.notice.number, "title": letter.title, "date": stamp,
               "reply_by": deadline(config, when), "platform": letter.platform, "recipient": letter.recipient,
@@ -614,10 +655,12 @@ def _send(store: LeadStore, letter: Letter, leads: list[Lead], config: TakedownC
 
 
 def request_takedowns(store: LeadStore, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
-                      when: datetime | None = None) -> TakedownResult | None:
-    """Build the letter for the platform's confirmed leads and move them to takedown_requested (audited).
+                      when: datetime | None = None, sample: bool = False) -> TakedownResult | None:
+    """Build the letter for the platform's confirmed leads and move them to takedown_requested (audited); with
+    `sample`, only write it, marked 样稿.
 
-    Returns None when the platform has no confirmed leads.
+    Returns None when the platform has no confirmed leads; ConfigError when the sender's details in the config are
+    still placeholders and it is not a sample.
     """
     when = when or datetime.now(UTC)
     leads = list(store.iter_leads(LeadQuery(statuses=["confirmed"], platforms=[platform], sort="first_seen",
@@ -629,7 +672,8 @@ def request_takedowns(store: LeadStore, platform: str, config: TakedownConfig, o
     leads = [lead for lead in leads if web_url(lead_url(lead))]
     if not leads:
         return TakedownResult(None, {}, [], refused)
-    sent = _send(store, build_letter(platform, leads, config, when), leads, config, out_dir, by=by, when=when)
+    sent = _send(store, build_letter(platform, leads, config, when, sample=sample), leads, config, out_dir, by=by,
+                 when=when)
     return TakedownResult(sent.letter, sent.files, sent.moved, [*refused, *sent.refused])
 
 
@@ -643,9 +687,10 @@ def first_notice(lead: Lead) -> dict[str, Any] | None:
 
 
 def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, out_dir: Path, *, by: str,
-                       when: datetime | None = None) -> list[TakedownResult]:
+                       when: datetime | None = None, sample: bool = False) -> list[TakedownResult]:
     """A numbered follow-up notice for the platform's `persisting` leads, one per first request they were in,
-    citing it; the leads move back to takedown_requested with a new deadline."""
+    citing it; the leads move back to takedown_requested with a new deadline (with `sample`, only written, marked
+    样稿)."""
     when = when or datetime.now(UTC)
     groups: dict[str, list[Lead]] = {}
     firsts: dict[str, dict[str, Any]] = {}
@@ -664,7 +709,7 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
         notice = Notice(number=number, first_reference=reference,
                         first_date=date_zh(first_date) if first_date else "（见原函）",
                         first_title=first.get("title") or config.letter.title)
-        letter = build_letter(platform, leads, config, when, notice)
+        letter = build_letter(platform, leads, config, when, notice, sample)
         results.append(_send(store, letter, leads, config, out_dir, by=by, when=when))
     return results
 

@@ -137,6 +137,7 @@ def demo(
         "  .venv/bin/lantian leads show LEAD_ID                   one lead with its evidence spans\n"
         "  .venv/bin/lantian console add-user NAME --role admin   a console user (once), then\n"
         "  .venv/bin/lantian console                              the review console in a browser\n"
+        "  .venv/bin/lantian takedown -p market --sample          a takedown letter (样稿) for its confirmed leads\n"
         "  .venv/bin/lantian evidence verify                      check the evidence log and files\n"
         "  .venv/bin/lantian eval                                 detector quality on the held-out test split\n"
         f"  data dir: {data_dir()}  (evidence, crawl logs, the embedded lead store)"

@@ -91,8 +91,9 @@ def test_broken_config_files_name_the_file_and_field(tmp_path):
     with pytest.raises(ConfigError, match=r"risk\.yaml: .*trigger_class 'E'"):
         load_risk_config(risk)
     takedown = tmp_path / "takedown.yaml"
-    takedown.write_text("complainant: {office: X, address: A, contact: C, phone: P}\nletter: {title: T, opening: O}\n"
-                        "follow_up: {title: T2, opening: O2}\nviolations: {impersonaton: {name: N, basis: B}}\n")
+    takedown.write_text("complainant: {office: X, address: A, contact: C, phone: 021-63211234}\n"
+                        "letter: {title: T, opening: O}\nfollow_up: {title: T2, opening: O2}\n"
+                        "violations: {impersonaton: {name: N, basis: B}}\n")
     with pytest.raises(ConfigError, match=r"takedown\.yaml: violations: .*unknown labels \['impersonaton'\]"):
         load_takedown_config(takedown)
     users = tmp_path / "users.yaml"

@@ -24,7 +24,7 @@ from casework.complaints import (
 )
 from casework.config import load_risk_config, load_takedown_config
 from casework.report import Period, build_report, write_html, write_xlsx
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def test_complaints_are_numbered_in_order_and_need_a_report(register: ComplaintR
         register.add(report="  ", by="alice", complainant={}, config=config)
 
 
+@pytest.mark.usefixtures("office")
 def test_status_follows_the_leads_and_the_answer_waits_for_them(register: ComplaintRegister, store: Any,
                                                                 tmp_path: Path) -> None:
     config = load_complaints_config()

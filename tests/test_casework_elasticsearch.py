@@ -15,6 +15,7 @@ from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     detection,
     es_store,
     listing,
+    office,
     users_file,
 )
 
@@ -25,6 +26,7 @@ def _token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+@pytest.mark.usefixtures("office")
 def test_console_review_flow_on_elasticsearch(es_store, users_file, tmp_path):
     hostile = listing(1, platform="market", title=HOSTILE_TITLE)
     plain = listing(2, platform="services", seller="王五知产")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from docx import Document
 from pypdf import PdfReader
 from rich.console import Console
@@ -17,13 +18,14 @@ from casework.config import load_takedown_config
 from casework.export import CELL_CHARS, safe_cell
 from casework.takedown import LETTER_FIELD_CHARS, request_takedowns
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import casework_env, office, store  # noqa: F401  (fixtures)
 from tests.test_csv_formulas import _confirmed
 
 LONG_TITLE = "商标注册 内部渠道 " + "标" * 200_000
 LONG_SELLER = "某某知产" + "卖" * 50_000
 
 
+@pytest.mark.usefixtures("office")
 def test_a_takedown_letter_names_a_listing_with_a_title_longer_than_a_page(store: Any, tmp_path: Path) -> None:
     """A title of 200,000 characters made its table cell taller than a page: the PDF failed, and with it the letter
     for every listing of the platform. The letter shows the first characters and says how many there are, and a

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import re
 
+import pytest
 import typer
 from docx import Document
 from pypdf import PdfReader
@@ -15,7 +16,7 @@ from casework.config import load_takedown_config
 from casework.export import xml_safe
 from casework.takedown import operator_of, request_takedowns
 from core.labels import LABELS
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
 
 
 def _confirm(store, lead):
@@ -41,6 +42,7 @@ def _seed(store):
     return confirmed, reviewing_lead, elsewhere_lead
 
 
+@pytest.mark.usefixtures("office")
 def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
     confirmed, reviewing, elsewhere = _seed(store)
     config = load_takedown_config()
@@ -98,6 +100,7 @@ def test_every_label_cites_the_law_and_its_article():
             assert re.match(r"《[^》]+》第[一二三四五六七八九十百]+条", citation), (label, citation)
 
 
+@pytest.mark.usefixtures("office")
 def test_takedown_command(store, tmp_path):
     confirmed, _, _ = _seed(store)
     app = casework_cli()

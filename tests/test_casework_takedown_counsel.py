@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
@@ -23,7 +24,10 @@ from casework.config import load_takedown_config
 from casework.dates import date_zh, time_zh
 from casework.takedown import TakedownResult, request_follow_ups, request_takedowns
 from core.lead import Lead
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
+
+# Every letter here is one the office sends: its own details are filled in.
+pytestmark = pytest.mark.usefixtures("office")
 
 # 01:30 in Beijing on 5 December is still 4 December in UTC.
 LATE_EVENING_UTC = datetime(2026, 12, 4, 17, 30, tzinfo=UTC)

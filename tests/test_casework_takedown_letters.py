@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
@@ -22,7 +23,7 @@ from casework.dates import date_zh
 from casework.takedown import MISSING_GLYPH, operator_of
 from core.lead import Lead
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
 
 EMOJI_TITLE = "商标加急😀👍🏻 内部渠道 ✅ 包过"
 
@@ -50,6 +51,7 @@ def _text(pdf: Path) -> str:
     return "".join("".join(page.extract_text().split()) for page in PdfReader(str(pdf)).pages)
 
 
+@pytest.mark.usefixtures("office")
 def test_letter_carries_screenshots_embedded_fonts_and_the_legal_basis(store, casework_env, tmp_path):
     shots = casework_env / "evidence" / "screenshots"
     leads = [
@@ -90,6 +92,7 @@ def test_letter_carries_screenshots_embedded_fonts_and_the_legal_basis(store, ca
     assert "第九条第（二）项" in body and "《中华人民共和国商标法》" not in body
 
 
+@pytest.mark.usefixtures("office")
 def test_the_docx_and_the_pdf_are_both_landscape_a4_with_the_same_margins(store, casework_env, tmp_path):
     _confirmed(store, 1, "国家知识产权局指定代理 商标加急", None, ["impersonation"])
     out = tmp_path / "letters"
@@ -111,6 +114,7 @@ def test_the_docx_and_the_pdf_are_both_landscape_a4_with_the_same_margins(store,
             == (297, 210)
 
 
+@pytest.mark.usefixtures("office")
 def test_follow_up_notices_are_numbered_cite_the_first_and_show_in_the_register(store, tmp_path, monkeypatch):
     monkeypatch.setattr(casework_cli, "console", Console(width=250))
     first_leads = [_confirmed(store, n, f"内部渠道 30天下证 {n}", None, ["insider_channel"]) for n in (1, 2)]

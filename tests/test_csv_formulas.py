@@ -17,7 +17,7 @@ from casework.export import safe_cell
 from casework.takedown import request_takedowns
 from core.lead import Lead
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, store, users_file  # noqa: F401  (fixtures)
+from tests.fixtures.casework import casework_env, detection, listing, office, store, users_file  # noqa: F401  (fixtures)
 from tests.test_casework_console import _login
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheet programs read as the start of a formula
@@ -70,6 +70,7 @@ def test_console_csv_export(store: Any, users_file: Path) -> None:
     assert "'" + FORMULAS["seller"] in rows[0]
 
 
+@pytest.mark.usefixtures("office")
 def test_takedown_url_csv_and_only_web_urls(store: Any, tmp_path: Path) -> None:
     good = _confirmed(store, 1, **FORMULAS)
     script = _confirmed(store, 2, url="javascript:alert(document.cookie)//http://127.0.0.1:9/item.htm")
@@ -85,6 +86,7 @@ def test_takedown_url_csv_and_only_web_urls(store: Any, tmp_path: Path) -> None:
     assert [row[0] for row in rows] == [good.url] and rows[0][1] == "'" + FORMULAS["title"]
 
 
+@pytest.mark.usefixtures("office")
 def test_takedown_command_with_only_refused_urls(store: Any, tmp_path: Path) -> None:
     lead = _confirmed(store, 1, url="javascript:alert(1)")
     out = tmp_path / "takedowns"

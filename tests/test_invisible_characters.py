@@ -6,10 +6,12 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from casework.export import clipped, safe_cell, write_csv
 from core.terminal import as_text
 from core.visible import invisible_count, shown, shown_in_template
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
 
 HIDDEN = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u200e\u200f\ufeff\u2060\U000e0041"
 
@@ -41,6 +43,7 @@ def test_templates_printing_crawled_text_show_the_characters_and_leave_markup_al
     assert page == "&lt;i&gt;〈U+202E〉&#34;|<b>&lt;i&gt;〈U+202E〉&#34;</b>"
 
 
+@pytest.mark.usefixtures("office")
 def test_a_complaint_answer_shows_the_override_in_a_lead_url(casework_env: Path, store: Any, tmp_path: Path) -> None:
     """The answer to a complainant names each lead's URL: a seller's override in it is shown, not obeyed."""
     from casework import workflow
