@@ -73,6 +73,13 @@ class ConsoleSettings(StrictModel):
     tls: bool = False
 
 
+class CrawlSettings(StrictModel):
+    """`crawl:`, read by `crawler.proxies.ConfiguredProxy`."""
+
+    proxy: str = Field("", pattern=r"^(https?://[^/?#\s]+/?)?$",
+                       description="an http:// or https:// proxy URL (user:password@ allowed), or empty for none")
+
+
 class DistributedSettings(StrictModel):
     """`distributed:`, read by `crawler.distributed.config.load_config` (which holds the defaults)."""
 
@@ -90,6 +97,7 @@ class SettingsFile(StrictModel):
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
 
     @field_validator("*", mode="before")

@@ -19,6 +19,7 @@ from typing import Any
 
 from scrapy.utils.datatypes import LocalCache
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IHostnameResolver, IHostResolution, IResolutionReceiver
 from zope.interface import implementer, provider
 
@@ -82,6 +83,14 @@ class PublicAnswerResolver:
         receiver.resolutionComplete()
         return resolution
 
+    def lookup(self, host: str, port: int) -> Deferred[list[str]]:
+        """The addresses `host` answers that the crawl may reach at `port` (screened and cached as a connection's
+        are; `refused` then names the ones dropped): for a request handed to a proxy, which resolves the name
+        itself (`crawler.proxies`)."""
+        found: Deferred[list[str]] = Deferred()
+        self.resolveHostName(_Collected(found), host, port)
+        return found
+
     def screened(self, host: str, port: int,
                  answers: list[IPv4Address | IPv6Address]) -> list[IPv4Address | IPv6Address]:
         """`answers` without the addresses `host` may not reach at `port`, whose refusal is remembered; cached."""
@@ -117,3 +126,21 @@ class _Screened:
         for address in self.resolver.screened(self.host, self.port, self.answers):
             self.receiver.addressResolved(address)
         self.receiver.resolutionComplete()
+
+
+@provider(IResolutionReceiver)
+class _Collected:
+    """Fires `found` with the addresses a resolution gives."""
+
+    def __init__(self, found: Deferred[list[str]]) -> None:
+        self.found = found
+        self.addresses: list[str] = []
+
+    def resolutionBegan(self, resolutionInProgress: Any) -> None:
+        pass
+
+    def addressResolved(self, address: Any) -> None:
+        self.addresses.append(address.host)
+
+    def resolutionComplete(self) -> None:
+        self.found.callback(self.addresses)

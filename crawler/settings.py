@@ -59,12 +59,15 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 LANTIAN_PAGE_CUT_SIZE = 2 * 1024 * 1024
 
 # process_request runs from the lowest number up: internal addresses are refused (50) before robots.txt (100) is
-# asked for. process_response and process_exception run from the highest number down: the recycler closes browser
-# pages first, a name refused for its internal answer (900) is not retried (550), redirects (600) and decompression
-# (590) come before evidence (580, the raw final body), then cutting, decoding and retries.
+# asked for; the proxy (750) is the configured one only, and gets a name once its answers were screened.
+# process_response and process_exception run from the highest number down: the recycler closes browser pages first,
+# a name refused for its internal answer (900) is not retried (550), redirects (600) and decompression (590) come
+# before evidence (580, the raw final body), then cutting, decoding and retries.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.InternalAddressGuard": 50,
     "crawler.middlewares.InternalAnswerGuard": 900,
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+    "crawler.proxies.ConfiguredProxy": 750,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
     "crawler.middlewares.EncodingMiddleware": 560,

@@ -16,6 +16,7 @@ def test_the_shipped_settings_load_as_written(monkeypatch: pytest.MonkeyPatch) -
     assert settings["elasticsearch"] == {"url": "", "index_prefix": "lantian", "batch_size": 500,
                                          "concurrent_requests": 2}
     assert settings["console"] == {"tls": False}
+    assert settings["crawl"] == {"proxy": ""}
     assert "distributed" not in settings
 
 
@@ -31,6 +32,8 @@ def test_the_environment_overrides_a_field(tmp_path: Path, monkeypatch: pytest.M
     ("elasticsearch: {batch_size: 0}\n", r"lantian\.yaml: elasticsearch\.batch_size: Input should be greater"),
     ("console: {tls: maybe}\n", r"lantian\.yaml: console\.tls: Input should be a valid boolean"),
     ("distributed: {heartbeat_seconds: often}\n", r"lantian\.yaml: distributed\.heartbeat_seconds: Input should be"),
+    ("crawl: {proxy: 'socks5://127.0.0.1:1080'}\n", r"lantian\.yaml: crawl\.proxy: String should match pattern"),
+    ("crawl: {proxy: 'egress:3128'}\n", r"lantian\.yaml: crawl\.proxy: String should match pattern"),
     ("registy: {path: r.csv}\n", r"lantian\.yaml: registy: Extra inputs are not permitted"),
 ])
 def test_a_wrong_field_is_refused_naming_file_and_field(tmp_path: Path, text: str, message: str) -> None:

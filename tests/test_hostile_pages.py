@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from parsel import Selector
 
 from crawler.addresses import forbidden, internal_host, own_origins, refused_answer
@@ -126,6 +127,48 @@ def test_a_name_that_answers_this_machine_is_reached_only_as_a_configured_platfo
     assert "resolved to the internal address" in logs, "Scrapy's image request, refused by the name's answer"
     assert f"Refused the browser's connection to {name}:" in logs, "the page's fetch, refused in the browser"
     assert "'lantian/browser/internal_answers'" in logs and "'lantian/hostile/internal_urls'" in logs
+
+
+@pytest.mark.slow
+def test_a_proxy_is_handed_no_name_that_answers_this_machine(simulator_factory, forward_proxy,
+                                                              tmp_path: Path) -> None:
+    """A proxy resolves the names it is handed itself, past the crawl's resolver. HTTP_PROXY in the crawl's
+    environment is not used (it was: the proxy resolved the seller's image host, this machine's name, and fetched
+    its other port for the crawl); the proxy configured in config/lantian.yaml is handed the platform's own pages,
+    and never a name whose answer is an internal address the request may not reach."""
+    name, address = this_machine_by_name()
+    sim = simulator_factory(listings=20, hostile=True, host=address)
+    work = CrawlWorkspace(tmp_path, sim)
+    shutil.copy(HOSTILE_CONFIG, work.config / "platforms" / "hostile.yaml")
+    endpoints = {**sim.endpoints, "hostile": sim.endpoints["hostile"].replace(address, name)}
+    work.endpoints.write_text(json.dumps(endpoints), "utf-8")
+    page = f"{endpoints['hostile']}/item/internal"
+    logs = work.data / "crawl" / "logs"
+    plain = {k: v for k, v in work.env.items() if k.lower() not in ("no_proxy", "http_proxy", "https_proxy")}
+
+    def capture(env: dict[str, str]) -> str:
+        before = set(logs.glob("capture-*")) if logs.exists() else set()
+        result = subprocess.run([str(LANTIAN), "capture", "--endpoints", str(work.endpoints), "--json", page],
+                                env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return "".join(path.read_text("utf-8") for path in sorted(set(logs.glob("capture-*")) - before))
+
+    log = capture({**plain, "HTTP_PROXY": forward_proxy.url})
+    assert forward_proxy.asked == [], "the environment's proxy is not used"
+    assert "HTTP_PROXY set in the environment and not used" in log
+    assert "'lantian/proxy/environment_ignored': 1" in log
+    assert "resolved to the internal address" in log, "the image, refused by the crawl's own resolver"
+
+    settings_path = work.config / "lantian.yaml"
+    settings = yaml.safe_load(settings_path.read_text("utf-8"))
+    settings_path.write_text(yaml.safe_dump({**settings, "crawl": {"proxy": forward_proxy.url}}), "utf-8")
+    log = capture(plain)
+    assert page in forward_proxy.asked, "the configured proxy is handed the platform's own page"
+    assert not [url for url in forward_proxy.asked if CANARY in url]
+    assert f"{name}:{sim.endpoints['market'].rsplit(':', 1)[1]}{CANARY}hostname.png, not handed to the proxy: " \
+           f"its host resolved to the internal address {address}" in log
+    assert "'lantian/hostile/internal_urls'" in log
+    assert not [path for path in sim.stats()["paths"] if CANARY in path], "nothing at the name's other port"
 
 
 @pytest.mark.slow
