@@ -27,6 +27,10 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     # window.open and target=_blank open nothing: a crawled page's script opening popups in a loop opened a tab per
     # popup, each asking the platform for a page (129 requests and 49 tabs in one screenshot of the simulator's).
     "--block-new-web-contents",
+    # A page's script may open WebRTC connections, whose UDP (STUN to any address and port, 127.0.0.1 or
+    # 169.254.169.254 among them) bypasses the crawl's screening proxy, which carries TCP only: WebRTC sends no UDP
+    # that is not proxied (a page's STUN requests to a UDP port of this machine: 4 arrived, none with the switch).
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 
 

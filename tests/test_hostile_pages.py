@@ -4,6 +4,7 @@ logs every attack it refused, fetches nothing a seller pointed at this machine's
 no more of a page than the crawler read."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -127,6 +128,44 @@ def test_a_name_that_answers_this_machine_is_reached_only_as_a_configured_platfo
     assert "resolved to the internal address" in logs, "Scrapy's image request, refused by the name's answer"
     assert f"Refused the browser's connection to {name}:" in logs, "the page's fetch, refused in the browser"
     assert "'lantian/browser/internal_answers'" in logs and "'lantian/hostile/internal_urls'" in logs
+
+
+WEBRTC_PAGE = """<script>
+const connection = new RTCPeerConnection({iceServers: [{urls: "stun:127.0.0.1:%d"}]});
+connection.createDataChannel("probe");
+connection.onicegatheringstatechange = () => {
+  if (connection.iceGatheringState === "complete") document.title = "gathered";
+};
+connection.createOffer().then(offer => connection.setLocalDescription(offer)).then(() => {
+  if (!document.title) document.title = "gathering";
+});
+</script>"""
+
+
+@pytest.mark.browser
+def test_a_page_script_sends_no_webrtc_udp_past_the_screening_proxy(chromium_launch_options: dict) -> None:
+    """A seller's script asking a STUN server at a UDP port of this machine (as it could ask 169.254.169.254): the
+    crawl's Chromium sends it nothing, since UDP cannot pass the screening proxy (Chromium without the switch sent
+    4 STUN requests)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stun:
+        stun.bind(("127.0.0.1", 0))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**chromium_launch_options)
+            page = browser.new_page()
+            page.set_content(WEBRTC_PAGE % stun.getsockname()[1])
+            page.wait_for_function("document.title !== ''", timeout=15_000)  # the offer is made: ICE gathers
+            with contextlib.suppress(PlaywrightTimeout):  # a STUN server that does not answer is waited for
+                page.wait_for_function("document.title === 'gathered'", timeout=5_000)
+            browser.close()
+        stun.setblocking(False)
+        received = []
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                received.append(stun.recvfrom(2048))
+    assert received == [], f"{len(received)} STUN request(s) reached this machine's UDP port"
 
 
 @pytest.mark.slow
