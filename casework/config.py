@@ -79,6 +79,8 @@ class Letter(StrictModel):
     title: str
     opening: str
     closing: str = ""
+    # 附注: the contact line below the date (GB/T 9704-2012 7.3.6), in brackets.
+    note: str = ""
 
 
 class TakedownConfig(StrictModel):

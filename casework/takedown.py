@@ -109,6 +109,8 @@ class Letter:
     grounds: list[Ground] = field(default_factory=list)
     item_id_name: str = ""
     notice: Notice = field(default_factory=Notice)
+    # 附注 below the date: who to call and where to write (GB/T 9704-2012 7.3.6).
+    note: list[str] = field(default_factory=list)
     # A sample's mark (样稿, not to be sent: on every page, and in its reference); empty for a letter to send.
     sample: str = ""
 
@@ -277,7 +279,8 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     reply_by = date_zh(when + timedelta(days=config.deadline_days))
     values = {
         "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
-        "office": c.office, "count": len(rows), "deadline_days": config.deadline_days, "date": date,
+        "office": c.office, "department": c.department, "count": len(rows), "deadline_days": config.deadline_days,
+        "date": date,
         "reply_by": reply_by, "reference": reference, "contact": c.contact, "phone": c.phone,
         "address": c.address, "evidence_file": evidence_file_name(reference), "sums_file": SUMS_FILE,
         "number": notice.number, "first_reference": notice.first_reference or "", "first_date":
@@ -289,7 +292,8 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
 
     return Letter(reference=reference, platform=platform, recipient=operator.legal_name,
                   title=template.title.format(**values), paragraphs=fill(template.opening),
-                  closing=fill(template.closing), office=c.office, date=date, reply_by=reply_by, rows=rows,
+                  closing=fill(template.closing), note=fill(template.note), office=c.office, date=date,
+                  reply_by=reply_by, rows=rows,
                   grounds=list(grounds.values()), item_id_name=operator.item_id.name if operator.item_id else "",
                   notice=notice, sample=sample_mark(config) if sample else "")
 
@@ -374,10 +378,7 @@ def write_docx(letter: Letter, path: Path) -> Path:
             cells[-1].add_paragraph(f"见附件{attachments[i]}")
         else:
             cells[-1].text = "无截图"
-    for text in letter.closing:
-        document.add_paragraph(text)
-    for text in (letter.office, letter.date):
-        document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _docx_end(document, letter, attachments)
     width = Mm(TAKEDOWN_LETTER.text_width_mm)
     height = Mm(TAKEDOWN_LETTER.text_height_mm) - Cm(2)
     for i, row in enumerate(letter.rows, 1):
@@ -442,7 +443,16 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     from reportlab.lib.enums import TA_CENTER, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     glyphs = _register_pdf_font().face.charToGlyph
     body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=10.5, leading=16, wordWrap="CJK")
@@ -484,8 +494,13 @@ def write_pdf(letter: Letter, path: Path) -> Path:
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
     story += [table, Spacer(1, 4 * mm)]
-    story += [para(text, body) for text in letter.closing]
-    story += [para(letter.office, right), para(letter.date, right)]
+    closing = [para(text, body) for text in letter.closing]
+    annex = [para(line, body) for line in _annex_lines(attachments)]
+    note = ParagraphStyle("note", parent=body, firstLineIndent=2 * body.fontSize)
+    # The seal goes on a page with the letter's own words, never alone on a page (GB/T 9704-2012 7.3.5.1).
+    story += closing[:-1] + [KeepTogether(closing[-1:] + annex + [Spacer(1, SEAL_SPACE_MM * mm),
+                                                                   _pdf_signature(letter, body)]
+                                          + [para(text, note) for text in letter.note])]
     for i, row in enumerate(letter.rows, 1):
         if row.screenshot is not None:
             story += [PageBreak(), para(_attachment_caption(attachments[i], i, row), body), Spacer(1, 2 * mm),
@@ -498,6 +513,79 @@ def write_pdf(letter: Letter, path: Path) -> Path:
         story, canvasmaker=_numbered_canvas(letter.reference, page.width_mm * mm, page.height_mm * mm,
                                             page.bottom_mm * mm / 2, printable(letter.sample, glyphs)))
     return path
+
+
+# The end of a letter as an official 函 ends (GB/T 9704-2012 7.3.4-7.3.6): the closing words, the list of attachments
+# (附件说明), a place for the office's seal, marked （盖章）, above the office's name centred over the date, the date
+# four characters from the right, the seal pressing both; then the contact line in brackets (附注).
+SEAL_PLACE = "（盖章）"
+SEAL_SPACE_MM = 16
+DATE_RIGHT_CHARS = 4
+
+
+def _annex_lines(attachments: Mapping[int, int]) -> list[str]:
+    """附件说明: the screenshots printed after the letter, by their attachment numbers."""
+    count = len(attachments)
+    if not count:
+        return []
+    return [f"附件：网页截图{count}份（附件1）" if count == 1 else f"附件：网页截图{count}份（附件1至附件{count}）"]
+
+
+def _signature_offsets(office: float, date: float, char: float) -> tuple[float, float]:
+    """How far from the right margin the office's name and the date end: the date four characters in, the name
+    centred over it (a name longer than the date reaches further both ways)."""
+    date_right = DATE_RIGHT_CHARS * char
+    return max(0.0, date_right - (office - date) / 2), date_right
+
+
+def _pdf_signature(letter: Letter, body: Any) -> Any:
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    size = body.fontSize
+    office, date = (stringWidth(text, PDF_FONT, size) for text in (letter.office, letter.date))
+    office_right, date_right = _signature_offsets(office, date, size)
+    column = max(office, date) + 2
+    # The column is centred on the date, so the date ends `date_right` from the margin.
+    right_space = date_right - (column - date) / 2
+    centred = ParagraphStyle("signature", parent=body, alignment=TA_CENTER)
+    rows = [[Paragraph(escape(text), centred), ""] for text in (SEAL_PLACE, letter.office, letter.date)]
+    table = Table(rows, colWidths=[column, max(right_space, 0.01)], hAlign="RIGHT")
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), PDF_FONT),  # the empty cells too: no unembedded font
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return table
+
+
+def _docx_end(document: Any, letter: Letter, attachments: Mapping[int, int]) -> None:
+    """The DOCX's closing words, 附件说明, seal place, office, date and contact line, kept on one page."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    size = 10.5
+    held = [document.add_paragraph(text) for text in letter.closing]
+    held += [document.add_paragraph(text) for text in _annex_lines(attachments)]
+    held += [document.add_paragraph() for _ in range(3)]
+    office_right, date_right = _signature_offsets(_docx_width(letter.office, size), _docx_width(letter.date, size),
+                                                  size)
+    for text, right in ((SEAL_PLACE, office_right + (_docx_width(letter.office, size) -
+                                                      _docx_width(SEAL_PLACE, size)) / 2),
+                        (letter.office, office_right), (letter.date, date_right)):
+        paragraph = document.add_paragraph(text)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.right_indent = Pt(max(right, 0))
+        held.append(paragraph)
+    for paragraph in held:
+        paragraph.paragraph_format.keep_with_next = True
+    for text in letter.note:
+        document.add_paragraph(text).paragraph_format.first_line_indent = Pt(2 * size)
+
+
+def _docx_width(text: str, size: float) -> float:
+    """Points `text` takes in Word's SimSun: a full-width (CJK) character one em, any other half."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size / 2 for ch in text)
 
 
 def _numbered_canvas(reference: str, width: float, height: float, baseline: float, sample: str = "") -> Any:

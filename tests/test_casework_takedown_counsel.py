@@ -18,11 +18,13 @@ from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
 from pypdf import PdfReader
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from casework import workflow
 from casework.config import load_takedown_config
 from casework.dates import date_zh, time_zh
-from casework.takedown import TakedownResult, request_follow_ups, request_takedowns
+from casework.takedown import PDF_FONT, TakedownResult, request_follow_ups, request_takedowns
 from core.lead import Lead
 from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
 
@@ -172,7 +174,7 @@ def test_the_letter_says_under_what_authority_it_asks_and_where_to_answer(store:
     for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
         assert "依据《专利代理条例》第五条第二款、《商标代理监督管理规定》第二十四条" in text
         assert "根据《中华人民共和国广告法》第四十五条" in text
-        reply_to = f"联系人：{complainant.contact}，电话：{complainant.phone}，地址：{complainant.address}。"
+        reply_to = f"（联系人：{complainant.contact}，电话：{complainant.phone}，地址：{complainant.address}）"
         assert "".join(reply_to.split()) in text
 
 
@@ -332,3 +334,71 @@ def test_a_listing_without_a_seller_is_not_given_one(store: Any, tmp_path: Path)
     _confirmed(store, 2, seller="")
     rows = Document(str(_letter(store, tmp_path).files["docx"])).tables[0].rows[1:]
     assert sorted(row.cells[3].text for row in rows) == ["页面未显示", "页面未显示（正文所称机构：卓越知识产权）"]
+
+
+def _end_of_letter(paragraphs: list[str]) -> list[str]:
+    return paragraphs[next(i for i, text in enumerate(paragraphs) if text.startswith("特此")):]
+
+
+def test_the_letter_ends_as_an_official_letter_with_a_place_for_the_seal(store: Any, casework_env: Path,
+                                                                         tmp_path: Path) -> None:
+    """GB/T 9704-2012 7.3.4-7.3.6: the closing words, the list of attachments, the seal's place above the office's
+    name and the date, then the contact line in brackets (附注); in the DOCX and the PDF alike."""
+    shot = casework_env / "shot.png"
+    Image.new("RGB", (200, 300), "white").save(shot)
+    for n in (1, 2):
+        _confirmed(store, n, screenshot_path=str(shot))
+    result = _letter(store, tmp_path)
+    complainant = load_takedown_config().complainant
+    contact = f"（联系人：{complainant.contact}，电话：{complainant.phone}，地址：{complainant.address}）"
+    end = ["特此函告。", "附件：网页截图2份（附件1至附件2）", "", "", "", "（盖章）", "上海市知识产权局",
+           "2026年12月5日", contact]
+    document = Document(str(result.files["docx"]))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert _end_of_letter(paragraphs)[:len(end)] == end
+    assert _end_of_letter(paragraphs)[len(end)].startswith("附件1：第1条信息的网页截图")
+    page = next(page for page in PdfReader(str(result.files["pdf"])).pages if "盖章" in page.extract_text())
+    text = "".join(page.extract_text().split())
+    assert "".join("".join(end).split()) in text and text.index("特此函告。") < text.index("（盖章）")
+
+
+def test_the_office_name_is_centred_over_the_date_four_characters_from_the_right(store: Any,
+                                                                                 tmp_path: Path) -> None:
+    _confirmed(store, 1)
+    result = _letter(store, tmp_path)
+    paragraphs = {p.text: p for p in Document(str(result.files["docx"])).paragraphs}
+    office, date = paragraphs["上海市知识产权局"], paragraphs["2026年12月5日"]
+    assert date.paragraph_format.right_indent.pt == 4 * 10.5
+    # 上海市知识产权局: 8 characters; 2026年12月5日: 7 half-width digits and 3 characters, 6.5 characters
+    assert office.paragraph_format.right_indent.pt == pytest.approx(4 * 10.5 - (8 - 6.5) * 10.5 / 2, abs=0.1)
+    page = PdfReader(str(result.files["pdf"])).pages[-1]
+    starts: dict[float, tuple[float, str]] = {}
+
+    def line(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if text.strip():
+            x, text_so_far = starts.get(cm[5], (cm[4] + tm[4], ""))
+            starts[cm[5]] = (x, text_so_far + text.strip())
+
+    page.extract_text(visitor_text=line)
+    where = {text: x for x, text in starts.values()}
+    office_x, date_x = where["上海市知识产权局"], where["2026年12月5日"]
+    office_w, date_w = (stringWidth(text, PDF_FONT, 10.5) for text in ("上海市知识产权局", "2026年12月5日"))
+    text_right = (297 - 12) * mm - 6  # the right margin, and the 6 pt reportlab's frame keeps inside it
+    assert date_x + date_w == pytest.approx(text_right - 4 * 10.5, abs=0.5)
+    assert office_x + office_w / 2 == pytest.approx(date_x + date_w / 2, abs=0.5)
+
+
+@pytest.mark.parametrize("count", range(1, 13))
+def test_the_seal_is_never_on_a_page_without_the_letters_words(store: Any, tmp_path: Path, count: int) -> None:
+    """A seal alone on a page could be put under any text: the closing words, the office, the date and the seal's
+    place stay together on one page, in the PDF and (keep with next) in the DOCX, however long the table."""
+    for n in range(1, count + 1):
+        _confirmed(store, n, title="商标注册 内部渠道 30天下证 " + "加急" * (n * 7 % 40))
+    result = _letter(store, tmp_path)
+    pages = ["".join(page.extract_text().split()) for page in PdfReader(str(result.files["pdf"])).pages]
+    [sealed] = [text for text in pages if "（盖章）" in text]
+    assert "特此函告。" in sealed and "2026年12月5日（联系人" in sealed
+    paragraphs = Document(str(result.files["docx"])).paragraphs
+    texts = [p.text for p in paragraphs]
+    held = paragraphs[texts.index("特此函告。"):texts.index("2026年12月5日") + 1]
+    assert len(held) == 7 and all(p.paragraph_format.keep_with_next for p in held)
