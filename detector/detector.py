@@ -361,7 +361,8 @@ class Detector:
             model_text=mask_reported(text, analysis.reported),
             analysis=analysis,
             seller=seller,
-            seller_analysis=self.rules.analyze(seller, "seller") if seller is not None else None,
+            seller_analysis=(self.rules.analyze(seller, "seller", listing=analysis.hits)
+                             if seller is not None else None),
             image_text=image_text,
             image_errors=image_errors,
         )

@@ -9,7 +9,9 @@ commas, 、 or colons ("若没有合适的，可以变更发明人" keeps its cl
 needs a word of them somewhere in the text (a refund promise counts only where a trademark or patent is the
 matter), and one with `only_in` a word of those lists as well, whatever `only_with` found (a notice charging for a
 certificate counts only where it addresses someone: 您的商标注册证); one with `other_trade` is dropped where a word of
-those lists is in the text and none of its `own_trade` lists (a driving school's 包过, a builder's 挂靠).
+those lists is in the text and none of its `own_trade` lists (a driving school's 包过, a builder's 挂靠). For a
+rule on the seller name, "in the text" means in the seller name or the listing's content (`analyze(listing=...)`):
+an official body's name on its own job ad or notice is not a shop posing as it.
 That is how a warning or a lawful statement ("向国家知识产权局提交") is told apart from a claim ("国家知识产权局指定").
 A match inside reported speech (`detector.speech`: a quoted ad in a penalty decision, the claim a warning names) is
 dropped too.
@@ -177,10 +179,13 @@ class RuleEngine:
         return cls(config.lexicons, rules, source, reported_speech, config.patterns, config.other_words)
 
     def analyze(self, text: str | NormalizedText, field_kind: str = "content",
-                quotes: list[Span] | None = None) -> Analysis:
+                quotes: list[Span] | None = None,
+                listing: Mapping[str, list[tuple[int, int]]] | None = None) -> Analysis:
         """One pass over a normalised text: rule matches (kept and suppressed), word-list counts and reported
         passages. `quotes` are the quotations of the text (`detector.speech.quoted_spans`); given a
-        NormalizedText they are found here."""
+        NormalizedText they are found here. `listing` is the word lists the rest of the listing holds (the
+        content's hits, when this text is its seller name): the conditions on words anywhere in the listing
+        (`unless_anywhere`, `only_with`, `only_in`, `other_trade`, `own_trade`) read them too."""
         if isinstance(text, NormalizedText):
             if quotes is None:
                 quotes = quoted_spans(text)
@@ -204,13 +209,15 @@ class RuleEngine:
         clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
         reported = reported_spans(text, quotes or [], hits, self.reported_speech) if field_kind == "content" else []
         analysis = Analysis(hits=hits, reported=reported)
+        anywhere: Mapping[str, list[tuple[int, int]]] = hits if listing is None else {**listing, **hits}
         present = hits.keys()  # only words found have a key (an empty list is never made)
         for rule in self._rules_of.get(field_kind, ()):
             if not self._needs[rule.id] <= present:
                 continue
             for start, end in self._candidate_spans(rule, text, hits, clause_ends):
                 match = RuleMatch(rule.label, rule.id, start, end, rule.weight)
-                if overlaps(reported, start, end) or self._suppressed(rule, text, start, end, hits, clause_ends):
+                if (overlaps(reported, start, end)
+                        or self._suppressed(rule, text, start, end, hits, clause_ends, anywhere)):
                     analysis.suppressed.append(match)
                 else:
                     analysis.matches.append(match)
@@ -278,16 +285,17 @@ class RuleEngine:
 
     @staticmethod
     def _suppressed(
-        rule: Rule, text: str, start: int, end: int, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
+        rule: Rule, text: str, start: int, end: int, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int],
+        anywhere: Mapping[str, list[tuple[int, int]]],
     ) -> bool:
-        if any(hits.get(name) for name in rule.unless_anywhere):
+        if any(anywhere.get(name) for name in rule.unless_anywhere):
             return True
-        if rule.only_with and not any(hits.get(name) for name in rule.only_with):
+        if rule.only_with and not any(anywhere.get(name) for name in rule.only_with):
             return True
-        if rule.only_in and not any(hits.get(name) for name in rule.only_in):
+        if rule.only_in and not any(anywhere.get(name) for name in rule.only_in):
             return True
-        if (rule.other_trade and any(hits.get(name) for name in rule.other_trade)
-                and not any(hits.get(name) for name in rule.own_trade)):
+        if (rule.other_trade and any(anywhere.get(name) for name in rule.other_trade)
+                and not any(anywhere.get(name) for name in rule.own_trade)):
             return True
         clause_index = bisect_right(clause_ends, start - 1)
         clause_start = clause_ends[clause_index - 1] + 1 if clause_index else 0

@@ -123,3 +123,83 @@ def test_patent_agency_offered_in_other_words(offered: str, explained: str) -> N
 ])
 def test_a_sellers_words_retold_without_quotes_raise_nothing(rules_detector: Detector, retold: str) -> None:
     assert labels(rules_detector, retold) == []
+
+
+def seller_labels(detector: Detector, seller: str, text: str, title: str = "") -> list[str]:
+    return detector.detect({"id": "t", "title": title, "text": text, "seller": seller}).labels
+
+
+# An official body's name as the seller of its own job ad or notice is the body speaking, not a shop posing as it;
+# the same name over an ad, or over a "notice" asking for a private channel or a fee under threat, still poses.
+@pytest.mark.parametrize(("seller", "own_post"), [
+    ("国家知识产权局专利局专利审查协作江苏中心",
+     "我中心2027年度面向高校应届毕业生招聘发明专利审查员，报名时间及岗位要求见附件。"),
+    ("国家知识产权局商标局", "关于调整商标网上申请系统维护时间的通告：系统将于本周六凌晨停机维护。"),
+])
+def test_an_official_body_posting_its_own_job_ad_or_notice_is_no_impersonation(
+        rules_detector: Detector, seller: str, own_post: str) -> None:
+    assert "impersonation" not in seller_labels(rules_detector, seller, own_post)
+
+
+@pytest.mark.parametrize("posing", [
+    "商标注册、续展、变更，加急办理，价格实惠。",
+    "通知：您的商标注册证已制作完成，请添加微信 tm88123 领取。",
+    "招聘兼职商标顾问，底薪加提成，加微信详聊。",
+])
+def test_a_shop_named_as_the_office_still_poses_as_it(rules_detector: Detector, posing: str) -> None:
+    assert "impersonation" in seller_labels(rules_detector, "国家知识产权局商标局服务中心", posing)
+
+
+def test_a_fee_demanded_in_the_offices_voice_through_a_link_is_impersonation(rules_detector: Detector) -> None:
+    assert "impersonation" in labels(
+        rules_detector,
+        "国家知识产权局：贵司发明专利申请尚欠实审费，请点击链接 http://cnipa-fee.top 补缴，过期后果自负。")
+    assert "impersonation" not in labels(
+        rules_detector, "专利费用可通过国家知识产权局专利业务办理系统在线缴纳，请勿点击来历不明的链接。")
+
+
+# The author, or a relative or friend of theirs, at an examination body, offering to move a case: an insider claim
+# without the trade's stock words. Filing at the office is no post there, and a story saying such help is futile
+# offers nothing.
+@pytest.mark.parametrize("insider", [
+    "我小舅子在审协，你那个发明卡了半年，我让他去催一催。",
+    "本人在商标局工作多年，驳回的案子找我，我给你推一把。",
+    "我老同学在局里，跟审查员说句话的事，费用好商量。",
+])
+def test_a_person_at_the_office_offering_to_move_a_case_is_an_insider_claim(rules_detector: Detector,
+                                                                            insider: str) -> None:
+    assert "insider_channel" in labels(rules_detector, insider)
+
+
+@pytest.mark.parametrize("not_insider", [
+    "我在商标局网站上提交了续展申请，请问多久能审完？",
+    "我同学在局里上班，他说托人打招呼根本没用，审查都是按顺序来的。",
+])
+def test_filing_at_the_office_or_calling_such_help_futile_is_no_insider_claim(rules_detector: Detector,
+                                                                              not_insider: str) -> None:
+    assert "insider_channel" not in labels(rules_detector, not_insider)
+
+
+# A certificate rented as a job: the certificate only, kept at the firm, with no work.
+@pytest.mark.parametrize("rented", [
+    "本所招聘专利代理师若干，只需证书挂在我所，不用来公司，每年补贴两万。",
+    "代理师一名，持证即可，人不用到岗，年薪面议。",
+])
+def test_a_certificate_kept_at_the_firm_without_work_is_lending(rules_detector: Detector, rented: str) -> None:
+    assert "qualification_lending" in labels(rules_detector, rented, title="高薪诚聘")
+
+
+def test_a_job_ad_asking_for_the_certificate_and_the_work_is_no_lending(rules_detector: Detector) -> None:
+    assert "qualification_lending" not in labels(
+        rules_detector, "诚聘专利代理师，需持证上岗，坐班撰写答复，五险一金。", title="招聘")
+
+
+# 扯三 / 扯3 for 撤三 in a cancellation offer, and zc after 评 read as 职称 (评职称), not 注册.
+@pytest.mark.parametrize("evaded", ["专业扯三，闲置商标帮你清理掉，加v。", "专业扯3，三年没用的商标都能弄下来。"])
+def test_che_san_written_with_other_characters_is_a_cancellation_offer(rules_detector: Detector,
+                                                                      evaded: str) -> None:
+    assert "malicious_cancellation" in labels(rules_detector, evaded)
+
+
+def test_zc_after_ping_reads_as_a_professional_title(rules_detector: Detector) -> None:
+    assert "abnormal_filing" in labels(rules_detector, "评zc专用实用新型，现货，可加发明人。")
