@@ -314,6 +314,7 @@ def case_export(
                                           help="Only sellers located outside Shanghai (案件移送 to their region)."),
 ) -> None:
     """Export confirmed leads (and later stages) for the case-handling system as CSV or XLSX."""
+    from casework.config import load_takedown_config
     from casework.export import outside_shanghai as is_outside
     from casework.export import write_cases_csv, write_cases_xlsx
     from index import LeadQuery
@@ -324,7 +325,7 @@ def case_export(
         leads = store.iter_leads(LeadQuery(statuses=status, sort="last_seen"))
         if outside_shanghai:
             leads = (lead for lead in leads if is_outside(lead))
-        count = (write_cases_csv if out.suffix == ".csv" else write_cases_xlsx)(leads, out)
+        count = (write_cases_csv if out.suffix == ".csv" else write_cases_xlsx)(leads, out, load_takedown_config())
     console.print(f"wrote {count} leads to {out}")
 
 

@@ -29,3 +29,15 @@ def time_zh(value: str | datetime | None, missing: str = "不详") -> str:
     except (TypeError, ValueError):
         return missing
     return f"{date_zh(moment)} {moment:%H:%M:%S}（{BEIJING.tzname(None)}）"
+
+
+def stamp_zh(value: str | datetime | None, missing: str = "") -> str:
+    """The moment `value` in Beijing for a spreadsheet cell, in an order that sorts and with its time zone named:
+    `2026-12-05 18:33:54（北京时间）`; `missing` when there is none or it cannot be read."""
+    if not value:
+        return missing
+    try:
+        moment = instant(value).astimezone(BEIJING)
+    except (TypeError, ValueError):
+        return missing
+    return f"{moment:%Y-%m-%d %H:%M:%S}（{BEIJING.tzname(None)}）"

@@ -15,7 +15,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from casework.config import TakedownConfig
 from casework.contacts import contacts
+from casework.dates import date_zh, stamp_zh
 from casework.workflow import CONFIRMED_STATUSES, last_status_event, now_iso
 from core.labels import LABEL_NAMES_ZH
 from core.lead import STATUS_NAMES_ZH, Lead
@@ -31,7 +33,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("wechat", "微信"), ("qq", "QQ"), ("district", "所属区"), ("labels", "违法类型"), ("risk", "风险分"),
     ("assignee", "承办人"), ("first_seen", "首次发现"), ("last_seen", "最近发现"), ("fetched_at", "抓取时间"),
     ("raw_sha256", "网页原文SHA-256"), ("screenshot_sha256", "截图SHA-256"), ("confirmed_by", "确认人"),
-    ("confirmed_at", "确认时间"),
+    ("confirmed_at", "确认时间"), ("basis", "法律依据"), ("notices", "删除通知"),
 )
 
 
@@ -44,10 +46,15 @@ def outside_shanghai(lead: Lead) -> bool:
     return not lead.district and bool(location.strip()) and not any(w in location for w in ("上海", "沪"))
 
 
-def case_row(lead: Lead) -> dict[str, Any]:
+def case_row(lead: Lead, config: TakedownConfig) -> dict[str, Any]:
     """One lead as a flat row for the case-handling system (Chinese label names, contacts joined), in the order
-    of `COLUMNS`."""
+    of `COLUMNS`: times in Beijing with the zone named, the legal basis of its violations as the takedown letters
+    cite them (`config`, takedown.yaml), and the takedown notices sent for it, so a case officer taking it over
+    (线索移交) has what the letters said."""
     found = contacts(lead)
+    basis = dict.fromkeys(citation for label in lead.labels for citation in config.violation(label).basis)
+    notices = [f"{notice.get('reference')}（第{notice.get('number') or 1}次，{date_zh(notice['date'])}）"
+               if notice.get("date") else str(notice.get("reference")) for notice in lead.takedown_notices]
     confirmed = last_status_event(lead, "confirmed")
     row = {
         "id": lead.id, "status": STATUS_NAMES_ZH.get(lead.status, lead.status), "platform": lead.platform,
@@ -55,21 +62,22 @@ def case_row(lead: Lead) -> dict[str, Any]:
         "agency_name": lead.agency_name, "agency_code": lead.agency_code, "phone": "、".join(found.get("phone", [])),
         "wechat": "、".join(found.get("wechat", [])), "qq": "、".join(found.get("qq", [])), "district": lead.district,
         "labels": "、".join(LABEL_NAMES_ZH.get(label, label) for label in lead.labels), "risk": round(lead.risk, 3),
-        "assignee": lead.assignee, "first_seen": lead.first_seen, "last_seen": lead.last_seen,
-        "fetched_at": lead.fetched_at, "raw_sha256": lead.raw_sha256, "screenshot_sha256": lead.screenshot_sha256,
-        "confirmed_by": confirmed.get("by"), "confirmed_at": confirmed.get("at"),
+        "assignee": lead.assignee, "first_seen": stamp_zh(lead.first_seen), "last_seen": stamp_zh(lead.last_seen),
+        "fetched_at": stamp_zh(lead.fetched_at), "raw_sha256": lead.raw_sha256,
+        "screenshot_sha256": lead.screenshot_sha256, "confirmed_by": confirmed.get("by"),
+        "confirmed_at": stamp_zh(confirmed.get("at")), "basis": "\n".join(basis), "notices": "\n".join(notices),
     }
     return {key: ("" if value is None else value) for key, value in row.items()}
 
 
-def _case_cells(lead: Lead) -> list[Any]:
-    row = case_row(lead)
+def _case_cells(lead: Lead, config: TakedownConfig) -> list[Any]:
+    row = case_row(lead, config)
     return [row[key] for key, _ in COLUMNS]
 
 
-def write_cases_csv(leads: Iterable[Lead], path: Path) -> int:
+def write_cases_csv(leads: Iterable[Lead], path: Path, config: TakedownConfig) -> int:
     """Write the rows with Chinese headers; returns the row count."""
-    return write_csv(path, [title for _, title in COLUMNS], map(_case_cells, leads))
+    return write_csv(path, [title for _, title in COLUMNS], (_case_cells(lead, config) for lead in leads))
 
 
 # Characters XML 1.0 (hence DOCX and XLSX) cannot hold; crawled text sometimes carries them.
@@ -138,8 +146,8 @@ def write_xlsx(path: Path, sheet_name: str, header: Sequence[str], rows: Iterabl
     return count
 
 
-def write_cases_xlsx(leads: Iterable[Lead], path: Path) -> int:
-    return write_xlsx(path, "线索", [title for _, title in COLUMNS], map(_case_cells, leads))
+def write_cases_xlsx(leads: Iterable[Lead], path: Path, config: TakedownConfig) -> int:
+    return write_xlsx(path, "线索", [title for _, title in COLUMNS], (_case_cells(lead, config) for lead in leads))
 
 
 def resolve_path(value: str | None) -> Path | None:

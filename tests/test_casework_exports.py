@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 
 from casework import workflow
-from casework.config import load_risk_config
+from casework.config import load_risk_config, load_takedown_config
 from casework.export import evidence_package, write_cases_csv, write_cases_xlsx
 from casework.report import Period, bar_chart_svg, build_report, write_html, write_xlsx
 from casework.reviews import export_reviews
@@ -34,16 +34,38 @@ def test_confirmed_leads_export_to_csv_and_xlsx(store, tmp_path):
     other = listing(2)
     _review(store, store.upsert(other, detection(other)), "dismissed", "合法")
     leads = [lead for lead in store.iter_leads() if lead.status == "confirmed"]
-    assert write_cases_csv(leads, tmp_path / "cases.csv") == 1
+    assert write_cases_csv(leads, tmp_path / "cases.csv", load_takedown_config()) == 1
     with open(tmp_path / "cases.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["线索编号"] == kept.id and rows[0]["确认人"] == "alice" and rows[0]["电话"] == "13800001111"
     assert rows[0]["违法类型"] == "冒用官方名义、标识、声称内部渠道、快速授权"
-    assert write_cases_xlsx(leads, tmp_path / "cases.xlsx") == 1
+    assert write_cases_xlsx(leads, tmp_path / "cases.xlsx", load_takedown_config()) == 1
     sheet = load_workbook(tmp_path / "cases.xlsx").active
     header = [c.value for c in sheet[1]]
     title = sheet.cell(row=2, column=header.index("标题") + 1).value
     assert title == "'=HYPERLINK(\"http://evil\")" and sheet.cell(row=2, column=1).value == kept.id
+
+
+def test_a_case_handed_over_says_when_in_beijing_time_on_what_legal_basis_and_which_notices_were_sent(
+        store, tmp_path):
+    """线索移交: the officer taking a case over reads when it was captured and confirmed in the office's time zone
+    (a bare UTC string read as local time is eight hours off), the law the letters cited for it, and the takedown
+    notices already sent, besides the evidence hashes and who confirmed it."""
+    item = listing(1, fetched_at="2026-11-20T17:30:00Z")
+    lead = _review(store, store.upsert(item, detection(item)), "confirmed")
+    notice = {"reference": "LT-market-20261121-020000", "number": 1, "date": "2026-11-20T18:00:00Z"}
+    workflow.set_status(store, lead.id, "takedown_requested", by="root", extra={"takedown_notices": [notice]})
+    write_cases_csv([store.get(lead.id)], tmp_path / "cases.csv", load_takedown_config())
+    with open(tmp_path / "cases.csv", encoding="utf-8-sig") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["抓取时间"] == "2026-11-21 01:30:00（北京时间）"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}（北京时间）", row["确认时间"])
+    assert row["确认人"] == "alice"
+    assert row["网页原文SHA-256"] == item["raw_sha256"]
+    basis = row["法律依据"].splitlines()
+    assert any(citation.startswith("《中华人民共和国广告法》第九条第（二）项") for citation in basis)
+    assert len(basis) == len(set(basis)), "a citation two violations share is given once"
+    assert row["删除通知"] == "LT-market-20261121-020000（第1次，2026年11月21日）"
 
 
 def test_evidence_package_hashes_every_file(store, casework_env, tmp_path):

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from casework.config import load_takedown_config
 from casework.export import evidence_package, write_cases_csv
 from index.es_store import EsLeadStore
 from index.kibana_setup import saved_objects
@@ -78,7 +79,7 @@ def outputs(target: Any, work: Path) -> dict[str, str]:
     listed = CliRunner().invoke(app, ["leads", "list", "--json", "--sort", "first_seen"])
     assert listed.exit_code == 0, listed.output
     out["list"] = listed.output
-    write_cases_csv([target.get(lead_id) for lead_id in ids], work / "cases.csv")
+    write_cases_csv([target.get(lead_id) for lead_id in ids], work / "cases.csv", load_takedown_config())
     out["cases.csv"] = (work / "cases.csv").read_bytes().decode("utf-8")
     return out
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
 
 from casework.agencies import load_registry
+from casework.config import load_takedown_config
 from casework.console.security import require_admin
 from casework.console.web import lead_store
 from casework.export import CASE_STATUSES, write_cases_csv, write_cases_xlsx
@@ -37,9 +38,10 @@ def _download(fmt: str, name: str, write: Callable[[Path], object]) -> Response:
 def export_cases(fmt: str, user: User = Depends(require_admin), store: LeadStore = Depends(lead_store)) -> Response:
     if fmt not in MEDIA_TYPES:
         raise HTTPException(status_code=404, detail="只能导出 .csv 或 .xlsx")
+    config = load_takedown_config()
     leads = store.iter_leads(LeadQuery(statuses=list(CASE_STATUSES), sort="last_seen"))
     return _download(fmt, f"lantian-cases.{fmt}",
-                     lambda path: (write_cases_csv if fmt == "csv" else write_cases_xlsx)(leads, path))
+                     lambda path: (write_cases_csv if fmt == "csv" else write_cases_xlsx)(leads, path, config))
 
 
 @router.get("/admin/watchlist.{fmt}")
