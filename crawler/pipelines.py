@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
-from scrapy.pipelines.files import FilesPipeline
+from scrapy.exceptions import DropItem, IgnoreRequest
+from scrapy.http import Response
+from scrapy.pipelines.files import FileException, FilesPipeline
 from scrapy.pipelines.media import FileInfoOrError
 from twisted.python.failure import Failure
 
@@ -26,6 +28,13 @@ if TYPE_CHECKING:
     from index.store import LeadStore
 
 logger = logging.getLogger(__name__)
+
+IMAGE_FAILURES = {
+    "refused": "refused (an internal address, robots.txt or the proxy check; each said above)",
+    "download-error": "the server answered with a status other than 200",
+    "empty-content": "the server answered with no bytes",
+}
+"""How the end of a crawl names a kind of image failure (`ListingImagesPipeline`)."""
 T = TypeVar("T")
 
 
@@ -78,7 +87,46 @@ class IncrementalPipeline:
 class ListingImagesPipeline(FilesPipeline):
     """Scrapy's files pipeline for listing images, new or changed listings only (OCR reads text hidden in
     images). `images` gets the local paths. The spider's `image_request(item, url)` builds each request (its
-    platform's download slot and robots rule) when it has one."""
+    platform's download slot and robots rule) when it has one.
+
+    An image that is not downloaded costs its listing nothing (`image_errors`); Scrapy's media pipeline logged each
+    one as an ERROR with a traceback, so a seller who points many images at refused addresses filled a long
+    crawl's log with errors that hid real ones. Each failure is counted by kind (`lantian/images_failed/<kind>`:
+    `refused` by a guard, robots.txt or the proxy check, which say why at WARNING; `download-error` for a status
+    other than 200, said by Scrapy; or the error's class) and each kind said once, at WARNING with its count, when
+    the spider closes. Errors of the pipeline itself are still logged as Scrapy logs them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures: Counter[str] = Counter()
+
+    def media_failed(self, failure: Failure, request: Request, info: Any) -> NoReturn:
+        kind = "refused" if isinstance(failure.value, IgnoreRequest) else type(failure.value).__name__
+        self._failed(kind)
+        super().media_failed(failure, request, info)
+
+    def media_downloaded(self, response: Response, request: Request, info: Any, *, item: Any = None) -> Any:
+        try:
+            return super().media_downloaded(response, request, info, item=item)
+        except FileException as exc:
+            self._failed(str(exc) or "file-error")
+            raise
+
+    def _failed(self, kind: str) -> None:
+        self.failures[kind] += 1
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"lantian/images_failed/{kind}")
+
+    def _log_exception(self, result: Failure) -> Failure:
+        """Scrapy's media pipeline logs every failure here at ERROR; an image's, counted above, is not an error."""
+        if not isinstance(result.value, FileException):
+            super()._log_exception(result)
+        return result
+
+    def close_spider(self, spider: Spider) -> None:
+        for kind, count in sorted(self.failures.items()):
+            logger.warning("%d listing image(s) not downloaded: %s (their listings are kept)", count,
+                           IMAGE_FAILURES.get(kind, kind))
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
         if item.get("change") not in ("new", "changed") and not captured_by_hand(item):

@@ -130,6 +130,26 @@ def test_a_name_that_answers_this_machine_is_reached_only_as_a_configured_platfo
     assert "'lantian/browser/internal_answers'" in logs and "'lantian/hostile/internal_urls'" in logs
 
 
+@pytest.mark.slow
+def test_refused_images_are_counted_and_said_once_not_logged_as_errors(simulator_factory, tmp_path: Path) -> None:
+    """The listing whose images point at internal addresses: each refusal is said by its guard, the images are
+    counted by kind and said once at WARNING with the count, and the listing is kept. Scrapy's media pipeline logged
+    each as an ERROR with a traceback (4 here), which in a long crawl hid the errors that matter."""
+    sim = simulator_factory(listings=20, hostile=True)
+    work = CrawlWorkspace(tmp_path, sim)
+    shutil.copy(HOSTILE_CONFIG, work.config / "platforms" / "hostile.yaml")
+    result = subprocess.run([str(LANTIAN), "capture", "--endpoints", str(work.endpoints), "--json",
+                             f"{sim.endpoints['hostile']}/item/internal"], env=work.env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [outcome] = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    log = "".join(path.read_text("utf-8") for path in (work.data / "crawl" / "logs").glob("capture-*"))
+    assert outcome["outcome"] == "captured", outcome
+    assert " ERROR: " not in log and "log_count/ERROR" not in log
+    assert log.count("listing image(s) not downloaded") == 1
+    assert "4 listing image(s) not downloaded: refused" in log and "'lantian/images_failed/refused': 4" in log
+
+
 WEBRTC_PAGE = """<script>
 const connection = new RTCPeerConnection({iceServers: [{urls: "stun:127.0.0.1:%d"}]});
 connection.createDataChannel("probe");
