@@ -96,9 +96,11 @@ class ListingImagesPipeline(FilesPipeline):
     other than 200, said by Scrapy; or the error's class) and each kind said once, at WARNING with its count, when
     the spider closes. Errors of the pipeline itself are still logged as Scrapy logs them."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.failures: Counter[str] = Counter()
+    failures: Counter[str]
+
+    def open_spider(self, spider: Spider) -> None:
+        super().open_spider(spider)
+        self.failures = Counter()
 
     def media_failed(self, failure: Failure, request: Request, info: Any) -> NoReturn:
         kind = "refused" if isinstance(failure.value, IgnoreRequest) else type(failure.value).__name__

@@ -146,6 +146,7 @@ def test_refused_images_are_counted_and_said_once_not_logged_as_errors(simulator
     log = "".join(path.read_text("utf-8") for path in (work.data / "crawl" / "logs").glob("capture-*"))
     assert outcome["outcome"] == "captured", outcome
     assert " ERROR: " not in log and "log_count/ERROR" not in log
+    assert "ScrapyDeprecationWarning" not in log, "the pipeline is built with its crawler, as Scrapy will require"
     assert log.count("listing image(s) not downloaded") == 1
     assert "4 listing image(s) not downloaded: refused" in log and "'lantian/images_failed/refused': 4" in log
 
@@ -259,6 +260,40 @@ def test_a_rendered_listing_whose_page_hangs_is_kept_as_read_without_rendering(s
     assert not lead.screenshot_sha256, "no screenshot of a page that hangs"
     assert "'lantian/browser/pages_hung': 1" in log and "'lantian/hostile/read_without_rendering': 1" in log
     assert "read without rendering" in log
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_rendered_results_page_that_hangs_keeps_the_cards_its_html_holds(simulator_factory,
+                                                                           tmp_path: Path) -> None:
+    """The hostile search rendered (as a platform that renders its result pages), with a script that never yields
+    from half a second after the page has loaded, while the crawler scrolls it for more cards: its tab is given up,
+    the page is fetched again without the browser, and the card its HTML holds is followed to a lead (the cards of
+    a hung results page used to be lost)."""
+    sim = simulator_factory(listings=20, hostile=True)
+    work = CrawlWorkspace(tmp_path, sim)
+    config = yaml.safe_load(HOSTILE_CONFIG.read_text("utf-8"))
+    config["search"]["url"] = "/search?q={keyword}&page={page}&attacks=title&hangs=1"
+    config["browser"] = {"enabled": True, "wait_for": "div.item-card", "max_scrolls": 3, "wait_timeout_ms": 4000,
+                         "settle_ms": 3000}
+    (work.config / "platforms" / "hostile.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    summary = tmp_path / "summary.json"
+    result = subprocess.run([str(LANTIAN), "crawl", "-p", "hostile", "--endpoints", str(work.endpoints), "--quiet",
+                             "--summary-json", str(summary)], env=work.env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    counters = json.loads(summary.read_text("utf-8"))["counters"]
+    log = Path(json.loads(summary.read_text("utf-8"))["log_file"]).read_text("utf-8")
+    assert counters["lantian/browser/pages_hung"] >= 1, "the results page's tab was given up"
+    assert counters["lantian/hostile/read_without_rendering"] == 1
+    assert counters["lantian/hostile/cards_read_without_rendering"] == 1
+    assert "read without rendering: 1 card(s) in the page as the server sent it" in log
+
+    from index.sqlite_store import SqliteLeadStore
+
+    with SqliteLeadStore(work.data / "index" / "leads.sqlite3") as store:
+        urls = [lead.url for lead in store.iter_leads()]
+    assert urls == [f"{sim.endpoints['hostile']}/item/title"], "the card's listing, fetched and kept"
 
 
 @pytest.mark.slow

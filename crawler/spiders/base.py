@@ -279,11 +279,11 @@ class PlatformSpider(scrapy.Spider):
         internal address) is counted where it was refused, but for two a seller can make: an endless chain of
         redirects or refreshes, given up after REDIRECT_MAX_TIMES (`lantian/<platform>/redirect_loops`), and a
         compressed body that inflates past DOWNLOAD_MAXSIZE, a decompression bomb (`lantian/<platform>/too_large`),
-        which Scrapy refuses without a word. A listing page whose rendering hung is asked for again without the
-        browser (`read_without_rendering`), the one request returned."""
+        which Scrapy refuses without a word. A listing page or a results page whose rendering hung is asked for
+        again without the browser (`read_without_rendering`), the one request returned."""
         request = failed_request(failure)
         platform = request.meta.get("platform", "?")
-        if failure.check(PageHung) and request.meta.get(RENDERED_AS) == "detail":
+        if failure.check(PageHung) and request.meta.get(RENDERED_AS) in ("detail", "listing"):
             return [self.read_without_rendering(request, failure)]
         if failure.check(IgnoreRequest):
             message = failure.getErrorMessage()
@@ -300,12 +300,13 @@ class PlatformSpider(scrapy.Spider):
         return []
 
     def read_without_rendering(self, request: scrapy.Request, failure: Failure) -> scrapy.Request:
-        """The listing page `request` asks for, without the browser, after its rendering hung: what Chromium had
-        received cannot be read from a renderer that no longer answers (its response body waits for the renderer
-        too: measured), so the page is fetched again as the server sends it, with its raw page, WARC record and
-        evidence line, and read by the platform's selectors or embedded data; the listing says it was read
-        without rendering and why (`read_without_rendering`). Counted (`lantian/<platform>/read_without_rendering`)
-        and logged."""
+        """The listing or results page `request` asks for, without the browser, after its rendering hung: what
+        Chromium had received cannot be read from a renderer that no longer answers (its response body waits for the
+        renderer too: measured), so the page is fetched again as the server sends it, with its raw page, WARC record
+        and evidence line, and read by the platform's selectors or embedded data; a listing says it was read
+        without rendering and why (`read_without_rendering`), a results page gives the cards its HTML holds (a
+        feed whose cards arrive by script holds none: `parse_results` says how many). Counted
+        (`lantian/<platform>/read_without_rendering`) and logged."""
         platform = request.meta.get("platform", "?")
         message = failure.getErrorMessage()[:300]
         why = f"浏览器渲染时页面卡死，已按网页原文读取，未经渲染（{message}）"

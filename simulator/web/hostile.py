@@ -87,7 +87,12 @@ def build_hostile(site: Site) -> web.Application:
         return html(site.render("hostile/search.html", query="", attacks=ATTACKS))
 
     async def search(request: web.Request) -> web.Response:
-        return html(site.render("hostile/search.html", query=request.query.get("q", ""), attacks=ATTACKS))
+        """Every attack; `attacks=a,b` lists only those, and `hangs=1` adds a script that never yields from half a
+        second after the page has loaded (a rendered results page that hangs while the crawler scrolls it for more
+        cards, whose cards are in its HTML)."""
+        wanted = [name for name in request.query.get("attacks", "").split(",") if name in ATTACKS]
+        return html(site.render("hostile/search.html", query=request.query.get("q", ""),
+                                attacks=wanted or list(ATTACKS), hangs=bool(request.query.get("hangs"))))
 
     def listing(title: str = "商标注册 内部渠道", paragraphs: tuple[str, ...] = (AD,),
                 **fields: object) -> web.Response:
