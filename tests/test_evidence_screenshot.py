@@ -321,3 +321,31 @@ def test_a_page_whose_script_never_yields_is_a_hung_page_within_its_bounds(step:
             return time.monotonic() - started
 
     assert asyncio.run(hang()) < 2 + ANSWER_GRACE_S + 5
+
+
+SCRIPTED_LISTING = """<!doctype html><html><head><meta charset="utf-8"><title>专利代理</title></head>
+<body><h1>代理专利申请 包过</h1><ul id="added"></ul>
+<script>
+document.getElementById("added").innerHTML = "<li>脚本加的：联系微信 abc123</li>";
+Object.defineProperty(Element.prototype, "outerHTML", {get() { return "<html>nothing to see</html>"; }});
+</script></body></html>"""
+
+
+@pytest.mark.browser
+def test_an_evidence_tab_reads_its_rendered_html_as_playwright_does_out_of_the_pages_reach():
+    """After its first screenshot a tab's `content()` is DevTools' serialization of the DOM: the same HTML as
+    Playwright's `page.content()`, with what the page's script added, and not what the page's script makes its own
+    `outerHTML` say."""
+
+    async def read() -> tuple[str, str, str]:
+        async with chromium() as browser:
+            tab = await browser.new_page(viewport=SCREENSHOT_VIEWPORT)
+            await tab.set_content(SCRIPTED_LISTING)
+            before = await tab.content()
+            assert (await full_page_png(tab)).png is not None
+            return before, await tab.content(), await tab.evaluate("document.documentElement.outerHTML")
+
+    playwrights, ours, in_page = asyncio.run(read())
+    assert "脚本加的：联系微信 abc123" in ours
+    assert ours == playwrights
+    assert in_page == "<html>nothing to see</html>", "the page did override its own outerHTML"

@@ -24,6 +24,7 @@ import base64
 import math
 import weakref
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from playwright.async_api import CDPSession, Page
@@ -154,12 +155,35 @@ its document listeners, not set on Playwright's `Page`: a closed tab leaves this
 async def page_session(page: Page, *, renew: bool = False) -> CDPSession:
     """The tab's DevTools session for its screenshots, opened with its first one and kept with the tab (a reused
     tab takes many): opening and detaching one per screenshot cost Chromium, its driver and the crawler ~11 ms of
-    CPU per screenshot on the 2-core machine. `renew` replaces a session that ended."""
+    CPU per screenshot on the 2-core machine. `renew` replaces a session that ended. A tab with a session reads its
+    rendered HTML through it (`document_html`) from then on."""
     session = _SESSIONS.get(page)
     if session is None or renew:
         session = await page.context.new_cdp_session(page)
         _SESSIONS[page] = session
+        setattr(page, "content", partial(document_html, page))  # noqa: B010 - an instance's method, not a field
     return session
+
+
+async def document_html(page: Page) -> str:
+    """The tab's document as HTML, serialized by Chromium for DevTools (`DOM.getOuterHTML` of the document on the
+    tab's screenshot session): what scrapy-playwright reads with `page.content()` as the body of an evidence
+    request, read without script.
+
+    `page.content()` runs a script in an isolated world that Playwright makes once per document: ~11 ms of
+    Chromium's CPU per evidence screenshot (`bench/bench_screenshot.py --variant content`), while DevTools
+    serializes the same DOM natively, out of the page's scripts' reach like the isolated world. The HTML is the
+    same but for comments outside the `<html>` element, which this keeps and `page.content()` drops. A session
+    that ended, or a page between documents, is read by `page.content()` as before."""
+    session = _SESSIONS.get(page)
+    if session is not None:
+        try:
+            document = await session.send("DOM.getDocument", {"depth": 0})
+            html = await session.send("DOM.getOuterHTML", {"nodeId": document["root"]["nodeId"]})
+            return str(html["outerHTML"])
+        except PlaywrightError:
+            pass
+    return await type(page).content(page)
 
 
 def screenshot_page_method(timeout_s: float = SCREENSHOT_TIMEOUT_S) -> PageMethod:
