@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.browser import launch_options  # noqa: E402
 from crawler.browser import IMAGES_SETTLED, STORED_IMAGES, show_as_crawled  # noqa: E402
-from crawler.evidence.screenshot import SCREENSHOT_VIEWPORT, full_page_png  # noqa: E402
+from crawler.evidence.screenshot import SCREENSHOT_VIEWPORT, document_html, full_page_png  # noqa: E402
 from simulator import SimulatorConfig, SimulatorServer  # noqa: E402
 
 PLAYWRIGHT_FEATURES = "--enable-features=CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies"
@@ -53,8 +53,10 @@ class Variant:
     captures: int = 1
     tabs: int = 1
     new_tabs: bool = False
-    content: bool = False
-    """Read the rendered page with `page.content()` after the capture, as scrapy-playwright does for its response."""
+    html: str = ""
+    """Read the rendered page after the capture: "playwright" with Playwright's own `page.content()` (what
+    scrapy-playwright called for every response body), "devtools" as an evidence tab now reads it
+    (`document_html`)."""
 
 
 VARIANTS: dict[str, Variant] = {
@@ -68,7 +70,8 @@ VARIANTS: dict[str, Variant] = {
     "eight-tabs": Variant(tabs=8),
     "new-tabs": Variant(tabs=8, new_tabs=True),
     "new-tabs-process-limit": Variant(args=("--renderer-process-limit=2",), tabs=8, new_tabs=True),
-    "content": Variant(content=True),
+    "content": Variant(html="playwright"),
+    "devtools-html": Variant(html="devtools"),
 }
 
 
@@ -124,8 +127,10 @@ async def measure(variant: Variant, urls: list[str], stored: dict[str, list[str]
                 shot = await full_page_png(tab)
                 if shot.png is None:
                     raise RuntimeError(f"{url}: no screenshot ({shot.error})")
-            if variant.content:
-                await tab.content()
+            if variant.html == "playwright":
+                await type(tab).content(tab)
+            elif variant.html == "devtools":
+                await document_html(tab)
         after = chromium_cpu()
         await browser.close()
     pages = len(urls) - 1
