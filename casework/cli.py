@@ -129,8 +129,8 @@ def takedown(
     if not results:
         wanted, how = (("persisting leads with an earlier request", "`lantian recheck` finds them")
                        if follow_up else
-                       ("confirmed leads", "confirm leads in `lantian console` or with `lantian cases status ID "
-                        "confirmed`"))
+                       ("confirmed leads", "confirm leads in `lantian console`, or with `lantian cases status ID "
+                        "reviewing` and then `lantian cases status ID confirmed`"))
         console.print(f"no {wanted} on platform {platform!r}: nothing to request ({how})", markup=False,
                       highlight=False)
         return
