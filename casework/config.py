@@ -100,14 +100,15 @@ class TakedownConfig(StrictModel):
     def violation(self, label: str) -> Violation:
         return self.violations.get(label) or Violation(name=LABEL_NAMES_ZH.get(label, label))
 
-    def check_sender(self) -> None:
+    def check_sender(self, instead: str = "") -> None:
         """ConfigError naming the file and each field whose sender detail is still a placeholder: nothing is sent
-        over details the recipient cannot answer (a letter can still be written as a sample, marked 样稿)."""
+        over details the recipient cannot answer. `instead` says what the caller can do meanwhile (a takedown
+        letter can be written as a sample, marked 样稿; a complaint's answer cannot)."""
         unfilled = self.complainant.unfilled()
         if unfilled:
             fields = "; ".join(f"complainant.{name}: {value!r} is a placeholder" for name, value in unfilled.items())
             raise ConfigError(f"{self._source}: {fields}; fill in the office's own details before anything is "
-                              "sent (a sample, marked 样稿 and moving no lead, can be written without them)")
+                              f"sent{f' ({instead})' if instead else ''}")
 
 
 class Indicator(StrictModel):

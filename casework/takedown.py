@@ -718,7 +718,7 @@ def _send(store: LeadStore, letter: Letter, leads: list[Lead], config: TakedownC
     documents come first, so a failure while writing changes no lead). A sample is written and nothing else: it is
     not sent, so no lead moves and no notice is recorded. A letter to send needs the sender's own details."""
     if not letter.sample:
-        config.check_sender()
+        config.check_sender(instead="`lantian takedown --sample` writes the letter marked 样稿, moving no lead")
     files = write_package(letter, out_dir)
     if letter.sample:
         return TakedownResult(letter, files, [], [])

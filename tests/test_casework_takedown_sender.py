@@ -49,7 +49,8 @@ def test_the_shipped_placeholders_are_named_and_nothing_is_sent_over_them(store:
     config = load_takedown_config(SHIPPED)
     assert set(config.complainant.unfilled()) == {"address", "phone"}
     with pytest.raises(ConfigError, match=r"takedown\.yaml: complainant\.address: '上海市黄浦区南苏州路 \.\.\.' is a "
-                                          r"placeholder; complainant\.phone: '021-00000000' is a placeholder"):
+                                          r"placeholder; complainant\.phone: '021-00000000' is a placeholder.*"
+                                          r"`lantian takedown --sample` writes the letter marked 样稿"):
         request_takedowns(store, "market", config, tmp_path / "letters", by="root")
     assert store.get(lead.id).status == "confirmed" and not store.get(lead.id).takedown_notices
     assert not (tmp_path / "letters").exists(), "no letter is written to be sent"
@@ -68,9 +69,10 @@ def test_a_follow_up_and_an_answer_to_a_complainant_are_refused_too(store: Any, 
         complaint = complaints.add(report="冒充国知局", by="alice", complainant={}, config=load_complaints_config())
         link_lead(complaints, store, complaint.number, lead.id, by="alice", why="所附链接")
         workflow.set_status(store, lead.id, "removed", by="alice")
-        with pytest.raises(ConfigError, match=r"complainant\.address"):
+        with pytest.raises(ConfigError, match=r"complainant\.address") as refused:
             answer(complaints, store, complaint.number, load_complaints_config(), config, by="alice",
                    out_dir=tmp_path / "replies")
+        assert "样稿" not in str(refused.value), "an answer to a complainant has no sample to offer"
         assert complaints.get(complaint.number).reply is None
     assert not (tmp_path / "replies").exists()
 
