@@ -203,3 +203,27 @@ def test_che_san_written_with_other_characters_is_a_cancellation_offer(rules_det
 
 def test_zc_after_ping_reads_as_a_professional_title(rules_detector: Detector) -> None:
     assert "abnormal_filing" in labels(rules_detector, "评zc专用实用新型，现货，可加发明人。")
+
+
+# An official body speaking to the reader about the reader's own mark, patent or certificate and asking them to act
+# is the author posing as the office, however much it reads like a notice; the same script inside a warning, a story
+# or an agency's news of a real refusal is not.
+@pytest.mark.parametrize("posing", [
+    "快递不签收视为自动放弃，我们将驳回你的专利申请，请你按时签收。",
+    "国家知识产权局现在为您寄送纸质商标注册证，请回复收件地址。",
+    "专利审查处通知你：你公司的专利材料有误，请加微信补正。",
+    "您好，这边是商标局的，你们申请的商标需要核实，请回电。",
+])
+def test_an_office_addressing_the_readers_own_case_is_impersonation(rules_detector: Detector, posing: str) -> None:
+    assert "impersonation" in labels(rules_detector, posing)
+
+
+@pytest.mark.parametrize("report", [
+    "提醒各位申请人：骗子会冒充商标局，说“拒收快递视为放弃，将会驳回您的商标”，请勿相信。",
+    "有人收到的快递单上印着：拒签视为放弃，将驳回您的商标申请。这是典型的恐吓话术。",
+    "尊敬的客户，我所收到商标局下发的驳回通知书，您的商标被驳回，请在期限内联系我们申请复审。",
+    "商标注册证已全部改为电子证书，国家知识产权局不会为您邮寄纸质证书。",
+])
+def test_the_office_script_reported_or_a_real_refusal_passed_on_is_no_impersonation(
+        rules_detector: Detector, report: str) -> None:
+    assert "impersonation" not in labels(rules_detector, report)
