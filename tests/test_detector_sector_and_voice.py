@@ -227,3 +227,27 @@ def test_an_office_addressing_the_readers_own_case_is_impersonation(rules_detect
 def test_the_office_script_reported_or_a_real_refusal_passed_on_is_no_impersonation(
         rules_detector: Detector, report: str) -> None:
     assert "impersonation" not in labels(rules_detector, report)
+
+
+# A grant's date promised as if the seller set it is an insider's promise even without the stock words; saying the
+# date cannot be promised is not.
+@pytest.mark.parametrize(("promise", "refusal"), [
+    ("实用新型加急，下证时间可以商定，私聊。", "下证时间无法商定，以国家知识产权局审查为准。"),
+    ("发明专利代理，指定日期内授权，价格另议。", "发明专利的授权日期由审查决定，我们不能指定。"),
+])
+def test_a_grant_date_set_by_the_seller_is_an_insider_promise(rules_detector: Detector, promise: str,
+                                                              refusal: str) -> None:
+    assert "insider_channel" in labels(rules_detector, promise)
+    assert "insider_channel" not in labels(rules_detector, refusal)
+
+
+def test_a_concerts_inside_channel_is_another_trade(rules_detector: Detector) -> None:
+    assert labels(rules_detector, "周末音乐节门票走内部渠道，黄牛价以下，私聊。") == []
+    assert "insider_channel" in labels(rules_detector, "商标注册走内部渠道，三个月下证，私聊。")
+
+
+def test_issued_patents_sold_from_stock_offer_no_patent_filing() -> None:
+    from detector.rules import RuleEngine
+    engine = RuleEngine.from_config()
+    assert engine.features("外观专利申请，费用800元，加微信。")["label:offers_patent_agency"] >= 0.5
+    assert engine.features("转让已下证的外观专利，费用800元，加微信。")["label:offers_patent_agency"] == 0.0
