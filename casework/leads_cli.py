@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +18,7 @@ from casework.cli_base import fail, lead_store, named_lead
 from casework.export import clipped
 from casework.triage import ORDERS, RankedLead, Triage
 from core.config import ConfigError
+from core.lead import Lead
 from core.terminal import as_text, highlighted
 from index import LeadQuery, StoreError
 from index.query import COUNT_BY, SORTS
@@ -26,6 +30,10 @@ console = Console()
 STATS_DEFAULT = ("label", "platform", "district", "status", "source", "week")
 # How much of a crawled field the terminal shows (a field may be megabytes long); `--json` prints it whole.
 TITLE_CHARS, FIELD_CHARS, TEXT_CHARS = 200, 1_000, 20_000
+# Below this many columns `leads list` prints each lead as a few lines instead of a table row (the table needs
+# about this much before its title and reason columns stop folding into unreadable strips).
+WIDE_TABLE = 160
+CARD_INDENT = 9  # the card's indent (2), its field names ("labels", 6) and the gap after them (1)
 MORE = "… ({total} characters in all: `lantian leads show ID --json` prints them)"
 
 
@@ -75,7 +83,9 @@ def list_leads(
     offset: Annotated[int, typer.Option(min=0, help="Skip this many leads (paging).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the lead documents as JSON lines.")] = False,
 ) -> None:
-    """List leads matching the filters, highest triage priority first, with why each ranks there."""
+    """List leads matching the filters, highest triage priority first, with why each ranks there.
+
+    A table on a terminal of 160 columns or more, a few lines a lead on a narrower one."""
     ranked = sort in ORDERS
     query = _query(label, platform, district, status, since, until, min_risk, text, date_field=date_field,
                    sort="risk" if ranked else sort, limit=limit, offset=offset, sources=source or [],
@@ -86,8 +96,50 @@ def list_leads(
         for lead in page.leads:
             typer.echo(json.dumps(lead.document(), ensure_ascii=False))
         return
-    table = Table(title=f"{page.total} lead(s) ({store.backend}); showing {offset + 1 if page.leads else 0}–"
-                        f"{offset + len(page.leads)}", show_lines=False)
+    title = f"{page.total} lead(s) ({store.backend}); showing {offset + 1 if page.leads else 0}–" \
+            f"{offset + len(page.leads)}"
+    rows = [_row(lead, page.highlights.get(lead.id, {})) for lead in page.leads]
+    if console.width >= WIDE_TABLE:
+        _print_table(title, rows, ranked)
+    else:
+        _print_cards(title, rows)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What `leads list` prints of one lead."""
+
+    id: str
+    risk: str
+    labels: Text
+    platform: str
+    district: str
+    status: str
+    last_seen: str
+    title: Text
+    priority: str | None
+    why: list[str] | None
+
+
+def _row(lead: Lead, highlights: Mapping[str, list[str]]) -> _Row:
+    title = as_text(clipped(lead.title or "", TITLE_CHARS, "…"))
+    snippet = (highlights.get("text") or [""])[0]
+    if snippet:
+        title.append("\n").append_text(highlighted(snippet, style="dim"))
+    priority = why = None
+    if isinstance(lead, RankedLead):
+        reasons = [f"{r['what']} +{r['points']:g}" for r in lead.priority_reasons]
+        if lead.uncertainty is not None:
+            reasons.insert(0, f"离阈值 {lead.uncertainty:.2f}")
+        priority, why = f"{lead.priority:g}", reasons
+    return _Row(id=lead.id[:12], risk=_percent(lead.risk), labels=as_text(", ".join(lead.labels) or "—"),
+                platform=lead.platform or "—", district=lead.district or "—", status=lead.status,
+                last_seen=(lead.last_seen or "")[:10], title=title, priority=priority, why=why)
+
+
+def _print_table(title: str, rows: Sequence[_Row], ranked: bool) -> None:
+    """One row a lead, for a terminal wide enough to give every column room."""
+    table = Table(title=title, show_lines=False)
     for column, style, no_wrap in (("id", "cyan", True), ("risk", "bold", True), ("labels", "magenta", False),
                                    ("platform", "", False), ("district", "", False), ("status", "green", True),
                                    ("last seen", "dim", True), ("title", "", False)):
@@ -95,22 +147,47 @@ def list_leads(
     if ranked:
         table.add_column("priority", style="bold", no_wrap=True)
         table.add_column("why it ranks here", overflow="fold")
-    for lead in page.leads:
-        snippet = (page.highlights.get(lead.id, {}).get("text") or [""])[0]
-        title = as_text(clipped(lead.title or "", TITLE_CHARS, "…"))
-        if snippet:
-            title.append("\n").append_text(highlighted(snippet, style="dim"))
-        cells: list[Text | str] = [as_text(lead.id[:12]), _percent(lead.risk),
-                                   as_text(", ".join(lead.labels) or "—"), as_text(lead.platform),
-                                   as_text(lead.district), as_text(lead.status), as_text((lead.last_seen or "")[:10]),
-                                   title]
-        if isinstance(lead, RankedLead):
-            why = "；".join(f"{r['what']} +{r['points']:g}" for r in lead.priority_reasons)
-            if lead.uncertainty is not None:
-                why = f"离阈值 {lead.uncertainty:.2f}；" + why
-            cells += [f"{lead.priority:g}", as_text(why)]
+    for row in rows:
+        cells: list[Text | str] = [as_text(row.id), row.risk, row.labels, as_text(row.platform),
+                                   as_text(row.district), as_text(row.status), as_text(row.last_seen), row.title]
+        if ranked:
+            cells += [row.priority or "", as_text("；".join(row.why or []))]
         table.add_row(*cells)
     console.print(table)
+
+
+def _packed(reasons: Sequence[str], width: int) -> str:
+    """The reasons joined by "；", a line broken only between two of them (a "+25" wrapped to the start of a line
+    reads as the next reason's points)."""
+    lines: list[str] = []
+    for reason in reasons:
+        if lines and cell_len(f"{lines[-1]}；{reason}；") <= width:
+            lines[-1] += f"；{reason}"
+        else:
+            lines.append(reason)
+    return "；\n".join(lines)
+
+
+def _print_cards(title: str, rows: Sequence[_Row]) -> None:
+    """A few lines a lead, for a terminal too narrow for the table: ten columns squeezed into 80 fold every title
+    and reason into two-character strips that no one can read."""
+    console.print(Text(title, style="italic"))
+    for row in rows:
+        head = Text.assemble((row.id, "cyan"), "  ")
+        if row.priority is not None:
+            head.append_text(Text.assemble("priority ", (row.priority, "bold"), "  "))
+        head.append_text(Text.assemble("risk ", (row.risk, "bold"), "  ", as_text(row.platform), " · ",
+                                       as_text(row.district), " · ", (row.status, "green"), " · ",
+                                       (row.last_seen, "dim")))
+        facts = Table.grid(padding=(0, 1))
+        facts.add_column(style="dim", no_wrap=True)
+        facts.add_column(overflow="fold")
+        facts.add_row("title", row.title)
+        facts.add_row("labels", Text(style="magenta").append_text(row.labels))
+        if row.why is not None:
+            facts.add_row("why", as_text(_packed(row.why, console.width - CARD_INDENT)))
+        console.print(head)
+        console.print(Padding(facts, (0, 0, 1, 2)))
 
 
 @app.command("show")

@@ -61,6 +61,27 @@ def test_the_table_shows_why_each_lead_ranks_where_it_does(store, monkeypatch):
     assert "why it ranks here" in result.output and "违法情形：冒用官方名义、标识 +40" in result.output
 
 
+def test_on_an_80_column_terminal_each_lead_reads_as_lines_not_as_two_character_strips(store, monkeypatch):
+    # An 80-column terminal (and any output piped to a file) folded ten table columns into strips of two characters:
+    # neither a title nor a reason could be read. There each lead now takes a few lines, whole words on each.
+    monkeypatch.setattr(leads_cli, "console", Console(width=80))
+    title = "上海商标注册官方窗口 静安区可上门 个人公司均可注册"
+    item = listing(1, title=title)
+    store.upsert(item, detection(item, ["impersonation", "insider_channel", "unlicensed_agency"],
+                                 phone="13900000001", risk=0.98))
+    _lead(store, 2, ["insider_channel"], risk=0.9, phone="13900000001")
+    store.flush()
+    result = CliRunner().invoke(app, ["leads", "list", "--label", "impersonation"])
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert any(line.endswith(title) for line in lines), result.output
+    listed = _listed("--label", "impersonation")[0]
+    assert any(line.startswith(listed["id"][:12]) and f"priority {listed['priority']:g}" in line for line in lines)
+    for reason in listed["priority_reasons"]:  # every reason whole on one line, its points with it
+        assert any(f"{reason['what']} +{reason['points']:g}" in line for line in lines), (reason, result.output)
+
+
 def test_every_item_of_the_priority_comes_from_the_config_and_says_why():
     config = load_triage_config()
     lead = Lead(id="x", labels=["impersonation", "insider_channel"], platform="market",
