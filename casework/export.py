@@ -20,7 +20,7 @@ from casework.contacts import contacts
 from casework.dates import date_zh, stamp_zh
 from casework.workflow import CONFIRMED_STATUSES, last_status_event, now_iso
 from core.labels import LABEL_NAMES_ZH
-from core.lead import STATUS_NAMES_ZH, Lead
+from core.lead import STATUS_NAMES_ZH, Lead, screenshot_shows_zh
 from core.settings import data_dir
 from core.visible import shown
 
@@ -193,11 +193,13 @@ def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
             add(name, source.read_bytes(), str(stored), recorded)
         add("lead.json", json.dumps(lead.document(), ensure_ascii=False, indent=2, default=str).encode("utf-8"), None,
             None)
-        manifest = {
+        manifest: dict[str, Any] = {
             "lead_id": lead.id, "url": lead.url, "canonical_url": lead.canonical_url, "platform": lead.platform,
             "fetched_at": lead.fetched_at, "first_seen": lead.first_seen, "last_seen": lead.last_seen,
             "content_sha256": lead.content_sha256, "warc_path": lead.warc_path,
             "packaged_at": now_iso(), "files": files,
         }
+        if lead.screenshot_shows:  # a screenshot of a page that changed for the browser says so
+            manifest["screenshot_shows"] = {**lead.screenshot_shows, "said": screenshot_shows_zh(lead.screenshot_shows)}
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest

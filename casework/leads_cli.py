@@ -18,7 +18,7 @@ from casework.cli_base import fail, lead_store, named_lead
 from casework.export import clipped
 from casework.triage import ORDERS, RankedLead, Triage
 from core.config import ConfigError
-from core.lead import Lead
+from core.lead import Lead, screenshot_shows_en
 from core.terminal import as_text, highlighted
 from index import LeadQuery, StoreError
 from index.query import COUNT_BY, SORTS
@@ -217,6 +217,7 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
                         ("fetched", lead.fetched_at), ("read without rendering", lead.read_without_rendering),
                         ("raw", f"{lead.raw_path} sha256 {lead.raw_sha256}"),
                         ("screenshot", f"{lead.screenshot_path} sha256 {lead.screenshot_sha256}"),
+                        ("screenshot shows", lead.screenshot_shows and screenshot_shows_en(lead.screenshot_shows)),
                         ("warc", lead.warc_path)):
         facts.add_row(name, as_text(clipped(str(value), FIELD_CHARS, MORE) if value not in (None, "") else "—"))
     console.print(Panel(facts, title=as_text(clipped(lead.title or lead.id, TITLE_CHARS, "…"))))

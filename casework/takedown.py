@@ -27,7 +27,7 @@ from casework.export import clipped, resolve_path, sha256_of, write_csv, xml_saf
 from casework.paper import TAKEDOWN_LETTER, mark_docx_pages, number_docx_pages, page_footer
 from core.config import ConfigError
 from core.labels import LABELS
-from core.lead import Lead
+from core.lead import Lead, screenshot_shows_zh
 from core.settings import config_dir
 from core.visible import shown
 from crawler.platforms import Operator, load_platform
@@ -80,6 +80,9 @@ class TakedownRow:
     raw_file: Path | None = None
     screenshot_file: Path | None = None
     recheck: Recheck | None = None
+    screenshot_note: str = ""
+    """What the letter says of a screenshot that does not show the quoted passages (`core.lead.ScreenshotShows`);
+    one that shows none of them is not printed or attached (`screenshot` None), its file stays in the ZIP."""
 
 
 @dataclass(frozen=True)
@@ -221,12 +224,27 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
             raw_sha256=lead.raw_sha256 or "",
             screenshot_sha256=lead.screenshot_sha256 or "",
             fetched_at=time_zh(lead.fetched_at),
-            screenshot=_readable_image(resolve_path(lead.screenshot_path)),
+            screenshot=None if shows_nothing(lead) else _readable_image(resolve_path(lead.screenshot_path)),
             raw_file=resolve_path(lead.raw_path),
             screenshot_file=resolve_path(lead.screenshot_path),
             recheck=_recheck_of(lead) if with_recheck else None,
+            screenshot_note=_screenshot_note(lead),
         ))
     return rows
+
+
+def shows_nothing(lead: Lead) -> bool:
+    """Whether the lead's screenshot shows none of the passages the detector quoted from the page as fetched (the
+    page changed for the browser): a letter does not hand counsel such a picture as evidence of the violation."""
+    shows = lead.screenshot_shows
+    return bool(shows and shows["passages"] and not shows["shown"])
+
+
+def _screenshot_note(lead: Lead) -> str:
+    shows = lead.screenshot_shows
+    if not shows or not shows["missing"]:
+        return ""
+    return screenshot_shows_zh(shows) + ("；该截图不作为附件" if shows_nothing(lead) else "")
 
 
 def _readable_image(path: Path | None) -> Path | None:
@@ -319,6 +337,8 @@ def _address_text(row: TakedownRow, item_id_name: str) -> str:
 
 def _evidence_text(row: TakedownRow) -> str:
     text = f"网页原文：{row.raw_sha256 or '无'}\n截图：{row.screenshot_sha256 or '无'}"
+    if row.screenshot_note:
+        text += f"（{row.screenshot_note}）"
     if row.recheck is not None:
         text += f"\n复查网页原文：{row.recheck.raw_sha256 or '无'}\n复查截图：{row.recheck.screenshot_sha256 or '无'}"
     return text

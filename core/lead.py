@@ -105,6 +105,36 @@ class Capture(TypedDict):
     complaint: int | str | None
 
 
+class ScreenshotShows(TypedDict):
+    """What the evidence screenshot of a listing shows of the evidence the detector found in the page as fetched
+    (`crawler.evidence.shown`): the screenshot is a second, rendered visit, and a seller who tells the browser from
+    the crawler can show it another page. `passages`: the distinct passages of the listing's page text that the
+    detector's spans quote (text inside images is not checked); `shown`: how many of them the rendered page shows;
+    `missing`: the ones it does not show."""
+
+    passages: int
+    shown: int
+    missing: list[str]
+
+
+def screenshot_shows_zh(shows: ScreenshotShows) -> str:
+    """What staff and a platform's counsel read of a screenshot's check (`ScreenshotShows`), in Chinese."""
+    count, missing = shows["passages"], len(shows["missing"])
+    if not missing:
+        return f"截图显示检测到的全部{count}处违法内容原文"
+    return (f"截图未显示检测到的{count}处违法内容原文中的{missing}处（浏览器取证时该网页内容可能已被替换），"
+            "以网页原文及WARC存档为准")
+
+
+def screenshot_shows_en(shows: ScreenshotShows) -> str:
+    """The same for the CLI: how many of the quoted passages the screenshot shows, and which it does not."""
+    if not shows["missing"]:
+        return f"shows all {shows['passages']} passage(s) the detector quoted"
+    return (f"shows {shows['shown']} of the {shows['passages']} passage(s) the detector quoted (the page may have "
+            "changed for the browser: the raw page and WARC are the evidence); not shown: "
+            + "; ".join(shows["missing"]))
+
+
 class Listing(TypedDict, total=False):
     """One listing (an ad, a note, a service page) at its canonical URL, as the crawler hands it to the detector
     (`Detector.detect`) and the lead store (`LeadStore.upsert`), and as `lantian detect` reads it from JSONL.
@@ -113,7 +143,8 @@ class Listing(TypedDict, total=False):
     Only `id` (the detector) and `canonical_url` or `url` (the store) are required; `images` are local paths after
     the crawler's images stage, `image_text` the text of those images when the crawler read it already, `status`
     `LISTING_ACTIVE` or `LISTING_REMOVED`, `capture` set on a listing captured by hand, `read_without_rendering` (why)
-    on a listing of a rendered platform read from its page as the server sent it, not as the browser drew it.
+    on a listing of a rendered platform read from its page as the server sent it, not as the browser drew it,
+    `screenshot_shows` on a listing whose screenshot was rendered in a visit of its own (`ScreenshotShows`).
     """
 
     id: str
@@ -144,6 +175,7 @@ class Listing(TypedDict, total=False):
     status: str
     capture: Capture
     read_without_rendering: str
+    screenshot_shows: ScreenshotShows
 
 
 # A field outside a type (`rule` on a span, a newer detector's) travels whole.
@@ -261,6 +293,7 @@ class Lead(StoredDocument):
     source: str = DEFAULT_SOURCE
     captures: list[Capture] = []
     read_without_rendering: str | None = None
+    screenshot_shows: ScreenshotShows | None = None
     first_seen: str | None = None
     last_seen: str | None = None
     seen_count: int = 0

@@ -84,6 +84,10 @@ def observation(listing: Listing, detection: Detection, districts: DistrictFinde
     doc["captures"] = [_capture_entry(capture)] if isinstance(capture, Mapping) else []
     if listing.get("read_without_rendering"):
         doc["read_without_rendering"] = str(listing["read_without_rendering"])
+    shows = listing.get("screenshot_shows")
+    if shows:
+        doc["screenshot_shows"] = {"passages": int(shows["passages"]), "shown": int(shows["shown"]),
+                                   "missing": [str(text) for text in shows["missing"]]}
     return doc
 
 
@@ -123,8 +127,9 @@ def merge(existing: LeadDocument | None, seen: LeadDocument) -> LeadDocument:
     if fetched >= (existing.get("last_seen") or ""):
         district = lead.get("district")
         lead.update({k: v for k, v in seen.items() if k not in WORKFLOW_FIELDS and k != "cluster_id"})
-        if "read_without_rendering" not in seen:  # this fetch was rendered
-            lead.pop("read_without_rendering", None)
+        for field in ("read_without_rendering", "screenshot_shows"):  # said of an earlier fetch only
+            if field not in seen:
+                lead.pop(field, None)
         # A district a reviewer set stays; a district the listing shows fills an empty one.
         lead["district"] = district or seen.get("district")
         lead["last_seen"] = fetched

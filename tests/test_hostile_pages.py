@@ -344,3 +344,61 @@ def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_ref
     assert len(leads["title"].title) > 300_000
     print(f"hostile crawl: {seconds:.0f} s")
 
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_screenshot_of_a_page_that_changed_for_the_browser_says_what_it_does_not_show(simulator_factory,
+                                                                                         tmp_path: Path) -> None:
+    """Two sellers who show the screenshot's visit, headless Chromium, a clean listing: one by its script
+    (navigator.webdriver), one by its server (the browser's Sec-Fetch-* headers). Each lead keeps the text, raw page
+    and WARC record of the page the crawler fetched, and says that its screenshot shows none of the passages the
+    detector quoted (logged, counted), where an honest listing's screenshot shows them all; the old crawl stored
+    the clean screenshot as the lead's evidence without a word."""
+    sim = simulator_factory(listings=20, hostile=True)
+    work = CrawlWorkspace(tmp_path, sim)
+    shutil.copy(HOSTILE_CONFIG, work.config / "platforms" / "hostile.yaml")
+    pages = {attack: f"{sim.endpoints['hostile']}/item/{attack}" for attack in ("cloaked", "cloaked-server",
+                                                                               "internal")}
+    result = subprocess.run([str(LANTIAN), "capture", "--endpoints", str(work.endpoints), "--json",
+                             *pages.values()], env=work.env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    outcomes = {json.loads(line)["url"]: json.loads(line) for line in result.stdout.splitlines()
+                if line.startswith("{")}
+    log = "".join(path.read_text("utf-8") for path in (work.data / "crawl" / "logs").glob("capture-*"))
+
+    from index.sqlite_store import SqliteLeadStore
+
+    with SqliteLeadStore(work.data / "index" / "leads.sqlite3") as store:
+        leads = {attack: store.get(outcomes[url]["lead_id"]) for attack, url in pages.items()}
+    for attack in ("cloaked", "cloaked-server"):
+        lead = leads[attack]
+        assert lead is not None and lead.labels and "包授权" in (lead.text or ""), "the page the crawler fetched"
+        assert lead.screenshot_sha256, "the screenshot is kept: it is what the browser was shown"
+        raw = Path(lead.raw_path or "").read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == lead.raw_sha256 and "包授权".encode() in raw and lead.warc_path
+        shows = lead.screenshot_shows
+        assert shows is not None and shows["passages"] >= 1 and shows["shown"] == 0, (attack, shows)
+        assert [text for text in shows["missing"] if "包授权" in text or "内部渠道" in text], shows
+    honest = leads["internal"]
+    assert honest is not None and honest.screenshot_shows is not None
+    assert honest.screenshot_shows["shown"] == honest.screenshot_shows["passages"] >= 1
+    assert not honest.screenshot_shows["missing"]
+    assert "'evidence/screenshots_missing_evidence': 2" in log
+    assert f"The screenshot of {pages['cloaked']} shows 0 of the" in log
+
+    cloaked = leads["cloaked"]
+    assert cloaked is not None
+    shown = subprocess.run([str(LANTIAN), "leads", "show", cloaked.id], env={**work.env, "COLUMNS": "400"},
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0 and "screenshot shows" in shown.stdout, shown.stdout + shown.stderr
+    assert f"shows 0 of the {cloaked.screenshot_shows['passages']} passage(s)" in " ".join(shown.stdout.split())
+
+    from casework.config import load_takedown_config
+    from casework.takedown import rows_for
+
+    cloaked_row, honest_row = rows_for([cloaked, honest], load_takedown_config())
+    assert cloaked_row.screenshot is None and cloaked_row.screenshot_file is not None, \
+        "counsel is not handed the clean picture as evidence; the file stays in the letter's ZIP"
+    assert "截图未显示" in cloaked_row.screenshot_note and "以网页原文及WARC存档为准" in cloaked_row.screenshot_note
+    assert honest_row.screenshot is not None and not honest_row.screenshot_note

@@ -17,7 +17,7 @@ from casework.console.security import LoginRequired, csrf_token, current_user
 from casework.users import User
 from core.districts import load_districts
 from core.labels import LABEL_NAMES_ZH, LABELS
-from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH, Lead
+from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH, Lead, screenshot_shows_zh
 from core.visible import shown_in_template
 from index.store import LeadStore
 
@@ -37,6 +37,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, finalize=shown_in_template)
     env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=STATUS_NAMES_ZH, LABELS=LABELS,
                        ACTION_NAMES_ZH=ACTION_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
+                       screenshot_shows_zh=screenshot_shows_zh,
                        STATUSES=workflow.STATUSES, DISTRICTS=list(load_districts()))
     return env
 

@@ -8,6 +8,11 @@ slot of its platform like any other request, is retried like any other, is rende
 recorded by the evidence middleware, which stores the PNG. A page that cannot be fetched or rendered is counted
 (`evidence/screenshot_failed`) and the item goes on without a screenshot.
 
+That visit is the browser's own, and a seller can show it another page than the crawler read: right after the
+capture the tab says which passages of the detector's evidence its page shows (`crawler.evidence.shown`), and the
+item records it (`screenshot_shows`); a screenshot that does not show them all is logged and counted
+(`evidence/screenshots_missing_evidence`). The raw page and its WARC record stay the listing's evidence.
+
 The crawl's download handler must be scrapy-playwright's, or derived from it (`lantian crawl` installs
 `crawler.handlers.PoliteBrowserHandler` when this pipeline is on).
 """
@@ -23,8 +28,10 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.page import PageMethod
 
-from crawler.evidence.screenshot import screenshot_request
+from crawler.evidence.screenshot import ensure_screenshot_method, screenshot_request
+from crawler.evidence.shown import passages, passages_shown, screenshot_shows
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +54,8 @@ class ScreenshotPipeline:
         self.crawler = crawler
         assert crawler.stats is not None
         self.stats = crawler.stats
+        self.browser_screenshots = crawler.settings.getbool("EVIDENCE_BROWSER_SCREENSHOTS")
+        self.screenshot_timeout = crawler.settings.getfloat("EVIDENCE_SCREENSHOT_TIMEOUT")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScreenshotPipeline:
@@ -72,6 +81,14 @@ class ScreenshotPipeline:
             return self._failed(item, url, "its page hung in the browser when it was rendered, and would again")
         build = getattr(spider, "screenshot_request", None)
         request = build(item) if build is not None else screenshot_request(url)
+        spans = getattr(adapter.get("detection"), "evidence", None) or []
+        wanted = passages(spans) if self.browser_screenshots else []
+        check = PageMethod(passages_shown, wanted)
+        if wanted:  # the screenshot first, then what it shows
+            ensure_screenshot_method(request.meta, self.screenshot_timeout)
+            methods = request.meta["playwright_page_methods"]
+            request.meta["playwright_page_methods"] = (
+                {**methods, "lantian_screenshot_shows": check} if isinstance(methods, dict) else [*methods, check])
         try:
             assert self.crawler.engine is not None
             response = await maybe_deferred_to_future(self.crawler.engine.download(request))
@@ -86,7 +103,19 @@ class ScreenshotPipeline:
                                 f"HTTP {response.status}, no screenshot recorded")
         for name in ("screenshot_path", "screenshot_sha256"):
             adapter[name] = record[name]
+        if isinstance(check.result, list):
+            self._record_shown(item, url, wanted, check.result)
         return item
+
+    def _record_shown(self, item: Any, url: str, wanted: list[str], shown: list[bool]) -> None:
+        shows = screenshot_shows(wanted, shown)
+        ItemAdapter(item)["screenshot_shows"] = shows
+        if shows["missing"]:
+            self.stats.inc_value("evidence/screenshots_missing_evidence")
+            logger.warning("The screenshot of %s shows %d of the %d passage(s) the detector quoted from the page as "
+                           "fetched; not shown: %s. The page may have changed for the browser: its raw page and "
+                           "WARC record are the evidence", url, shows["shown"], shows["passages"],
+                           "; ".join(repr(text[:80]) for text in shows["missing"][:5]))
 
     def _failed(self, item: Any, url: str, reason: str) -> Any:
         logger.warning("No screenshot for flagged listing %s: %s", url, reason)

@@ -32,7 +32,12 @@ ATTACKS: dict[str, str] = {
     "moved": "a listing that redirects to an internal address (as a re-checked one might once its seller moves it)",
     "pixels": "a picture of 40,000 × 40,000 pixels in a PNG of a few hundred KB (a decompression bomb for OCR)",
     "stream": "a page that never ends: its body streams for ever, 1 MB at a time",
+    "cloaked": "a script that shows an automated browser (navigator.webdriver) a clean listing (cloaking the evidence)",
+    "cloaked-server": "a server that sends a browser (its Sec-Fetch-* headers) a clean listing (cloaking the evidence)",
 }
+CLEAN_TITLE = "商标注册 正规服务"
+CLEAN_AD = "商标注册咨询，依法代理，不承诺注册结果，详情请咨询客服。"
+"""What a cloaking seller shows the browser in place of the title and the ad."""
 CANARY = "/hostile-canary/"
 """The path, on the market platform's origin, of every link a hostile page wants followed where it must not be."""
 PARAGRAPH_BYTES = 5 * 1024 * 1024
@@ -131,6 +136,14 @@ def build_hostile(site: Site) -> web.Application:
             return listing(images=["/pixels.png"])
         if attack == "stream":
             return await stream(request)
+        if attack == "cloaked":
+            return listing(script="if (navigator.webdriver) {"
+                                  f" document.querySelector('h1.item-title').textContent = {CLEAN_TITLE!r};"
+                                  f" document.querySelector('div.item-desc').innerHTML = '<p>{CLEAN_AD}</p>'; }}")
+        if attack == "cloaked-server":
+            if "Sec-Fetch-Dest" in request.headers:
+                return listing(title=CLEAN_TITLE, paragraphs=(CLEAN_AD,))
+            return listing()
         if attack == "nested":
             return html("<html><body>" + "<div>" * NESTING + f"<h1 class='item-title'>商标注册 嵌套</h1>"
                         f"<div class='item-desc'>{AD}</div>" + "</div>" * NESTING + "</body></html>")
