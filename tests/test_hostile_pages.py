@@ -298,6 +298,43 @@ def test_a_rendered_results_page_that_hangs_keeps_the_cards_its_html_holds(simul
 
 @pytest.mark.slow
 @pytest.mark.browser
+def test_a_rendered_seller_page_that_hangs_keeps_the_cards_its_html_holds(simulator_factory, tmp_path: Path) -> None:
+    """A listing's seller, followed to the shop rendered (as a platform that renders its pages), whose script never
+    yields from half a second after the page has loaded while the crawler scrolls it for more cards: its tab is
+    given up, the shop is fetched again without the browser, the card its HTML holds is followed to a lead, and
+    the crawl says how many cards it read so, as for a results page."""
+    sim = simulator_factory(listings=20, hostile=True)
+    work = CrawlWorkspace(tmp_path, sim)
+    config = yaml.safe_load(HOSTILE_CONFIG.read_text("utf-8"))
+    config["search"]["url"] = "/search?q={keyword}&page={page}&attacks=seller-hangs"
+    config["seller"] = {"follow": True, "listing_links": "div.item-card a.item-link::attr(href)"}
+    config["browser"] = {"enabled": True, "wait_for": "div.item-card", "max_scrolls": 3, "wait_timeout_ms": 4000,
+                         "settle_ms": 3000}
+    (work.config / "platforms" / "hostile.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    summary = tmp_path / "summary.json"
+    result = subprocess.run([str(LANTIAN), "crawl", "-p", "hostile", "--endpoints", str(work.endpoints), "--quiet",
+                             "--summary-json", str(summary)], env=work.env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    counters = json.loads(summary.read_text("utf-8"))["counters"]
+    log = Path(json.loads(summary.read_text("utf-8"))["log_file"]).read_text("utf-8")
+    assert counters["lantian/browser/pages_hung"] >= 1, "the shop's tab was given up"
+    assert sim.stats()["paths"]["hostile/shop/hangs"] >= 2, "rendered, then fetched again without the browser"
+    assert counters["lantian/hostile/read_without_rendering"] == 1
+    assert counters["lantian/hostile/cards_read_without_rendering"] == 1
+    assert f"{sim.endpoints['hostile']}/shop/hangs read without rendering: 1 card(s) in the page as the server " \
+           "sent it" in log
+
+    from index.sqlite_store import SqliteLeadStore
+
+    with SqliteLeadStore(work.data / "index" / "leads.sqlite3") as store:
+        urls = sorted(lead.url for lead in store.iter_leads())
+    assert urls == [f"{sim.endpoints['hostile']}/item/{attack}" for attack in ("internal", "seller-hangs")], \
+        "the listing and the one its hung shop's HTML holds, fetched and kept"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
 def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_refused(simulator_factory,
                                                                                       tmp_path: Path) -> None:
     sim = simulator_factory(listings=20, hostile=True)

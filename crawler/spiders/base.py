@@ -443,13 +443,24 @@ class PlatformSpider(scrapy.Spider):
                 return canonical_url(absolute, platform.strip_params)
         return canonical_url(response.url, platform.strip_params)
 
+    def said_if_unrendered(self, response: Response, platform: PlatformConfig, links: list[str]) -> None:
+        """A results, feed or seller page read without rendering (its rendering hung): how many cards the page as
+        the server sent it held, counted (`lantian/<platform>/cards_read_without_rendering`) and logged."""
+        if not response.meta.get(READ_WITHOUT_RENDERING):
+            return
+        self.stats.inc_value(f"lantian/{platform.name}/cards_read_without_rendering", len(links))
+        self.logger.warning("%s read without rendering: %d card(s) in the page as the server sent it%s",
+                            response.url, len(links), "" if links else " (its cards arrive by script)")
+
     def parse_seller(self, response: Response) -> Iterator[scrapy.Request]:
         """A seller's shop: more of the seller's listings (a repost of a flagged ad is often found here)."""
         platform = self.platform_of(response)
         page = self.page_of(response, platform.seller)
         if page is None:
             return
-        for link in self.page_urls(response, page.values(platform.seller.listing_links)):
+        links = self.page_urls(response, page.values(platform.seller.listing_links))
+        self.said_if_unrendered(response, platform, links)
+        for link in links:
             request = self.detail_request(platform, link, found_on=response.url)
             if request is not None:
                 yield request

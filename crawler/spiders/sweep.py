@@ -9,7 +9,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.platforms import PlatformConfig
-from crawler.spiders.base import READ_WITHOUT_RENDERING, PlatformSpider
+from crawler.spiders.base import PlatformSpider
 
 
 class SweepSpider(PlatformSpider):
@@ -61,10 +61,7 @@ class SweepSpider(PlatformSpider):
             return
         links = self.listing_links(response, platform, page)
         self.stats.inc_value(f"lantian/{platform.name}/cards", len(links))
-        if response.meta.get(READ_WITHOUT_RENDERING):
-            self.stats.inc_value(f"lantian/{platform.name}/cards_read_without_rendering", len(links))
-            self.logger.warning("%s read without rendering: %d card(s) in the page as the server sent it%s",
-                                response.url, len(links), "" if links else " (its cards arrive by script)")
+        self.said_if_unrendered(response, platform, links)
         self.stats.inc_value(f"lantian/{platform.name}/result_pages")
         for link in links:
             request = self.detail_request(platform, link, found_on=response.url, keyword=keyword)

@@ -32,6 +32,8 @@ ATTACKS: dict[str, str] = {
     "moved": "a listing that redirects to an internal address (as a re-checked one might once its seller moves it)",
     "pixels": "a picture of 40,000 × 40,000 pixels in a PNG of a few hundred KB (a decompression bomb for OCR)",
     "stream": "a page that never ends: its body streams for ever, 1 MB at a time",
+    "seller-hangs": "a listing whose seller's shop page runs a script that never yields once loaded (the cards of a "
+                    "rendered seller page that hangs)",
     "cloaked": "a script that shows an automated browser (navigator.webdriver) a clean listing (cloaking the evidence)",
     "cloaked-server": "a server that sends a browser (its Sec-Fetch-* headers) a clean listing (cloaking the evidence)",
 }
@@ -144,10 +146,19 @@ def build_hostile(site: Site) -> web.Application:
             if "Sec-Fetch-Dest" in request.headers:
                 return listing(title=CLEAN_TITLE, paragraphs=(CLEAN_AD,))
             return listing()
+        if attack == "seller-hangs":
+            return listing(seller_url="/shop/hangs")
         if attack == "nested":
             return html("<html><body>" + "<div>" * NESTING + f"<h1 class='item-title'>商标注册 嵌套</h1>"
                         f"<div class='item-desc'>{AD}</div>" + "</div>" * NESTING + "</body></html>")
         raise web.HTTPNotFound(text="404 页面不存在\n")
+
+    async def shop(request: web.Request) -> web.Response:
+        """A seller's shop: a card for the listing of `internal`; the shop `hangs` adds a script that never yields
+        from half a second after the page has loaded (a rendered seller page that hangs, whose card is in its
+        HTML)."""
+        return html(site.render("hostile/search.html", query="", attacks=["internal"],
+                                hangs=request.match_info["shop"] == "hangs"))
 
     async def stream(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/html; charset=utf-8"})
@@ -169,6 +180,7 @@ def build_hostile(site: Site) -> web.Application:
     app.router.add_get("/pixels.png", pixels)
     app.router.add_get("/search", search)
     app.router.add_get("/item/{attack}", item)
+    app.router.add_get("/shop/{shop}", shop)
     add_shared_routes(app, site, "hostile")
     return app
 
