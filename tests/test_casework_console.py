@@ -198,6 +198,30 @@ def test_lead_page_serves_screenshot_and_evidence_package(client, store, casewor
         assert archive.read("screenshot.png") == shot.read_bytes()
 
 
+def test_lead_page_says_when_its_screenshot_does_not_show_the_quoted_passages(client, store, casework_env):
+    """A listing whose page changed for the browser's visit: the lead page and the evidence package say that its
+    screenshot shows none of the passages the detector quoted, and which; an honest one says nothing."""
+    import io
+    import json
+    import zipfile
+
+    cloaked = {**listing(9), "screenshot_shows": {"passages": 2, "shown": 0,
+                                                  "missing": ["国家知识产权局指定代理", "内部渠道"]}}
+    lead = store.upsert(cloaked, detection(cloaked))
+    honest = listing(10)
+    plain = store.upsert(honest, detection(honest))
+    _login(client, "alice", "reviewer-pass-1")
+    page = client.get(f"/leads/{lead.id}").text
+    assert 'id="screenshot-shows"' in page and "截图未显示检测到的2处违法内容原文中的2处" in page
+    assert "未显示：内部渠道" in page
+    assert 'id="screenshot-shows"' not in client.get(f"/leads/{plain.id}").text
+    package = client.get(f"/leads/{lead.id}/evidence.zip")
+    with zipfile.ZipFile(io.BytesIO(package.content)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    shows = manifest["screenshot_shows"]
+    assert shows["shown"] == 0 and "以网页原文及WARC存档为准" in shows["said"]
+
+
 def test_store_outage_is_a_clear_error_page(users_file, casework_env, tmp_path):
     from index.es_store import EsLeadStore
 
