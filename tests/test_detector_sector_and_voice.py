@@ -251,3 +251,34 @@ def test_issued_patents_sold_from_stock_offer_no_patent_filing() -> None:
     engine = RuleEngine.from_config()
     assert engine.features("外观专利申请，费用800元，加微信。")["label:offers_patent_agency"] >= 0.5
     assert engine.features("转让已下证的外观专利，费用800元，加微信。")["label:offers_patent_agency"] == 0.0
+
+
+# More of the office's voice to an applicant: an examiner or an examination unit speaking for itself, an SMS whose
+# unsigned parcel costs the mark; a former examiner's background is not the office speaking.
+@pytest.mark.parametrize("posing", [
+    "你好，我是审协的老师，你那件实用新型缺一份说明，拍照发我微信就行。",
+    "您的商标注册证已寄出，逾期未签收将注销您的商标，请尽快签收。",
+    "专利审查处通知：本批证书月底寄出，还没登记地址的速加客服。",
+])
+def test_an_examiner_or_a_unit_addressing_the_reader_is_impersonation(rules_detector: Detector, posing: str) -> None:
+    assert "impersonation" in labels(rules_detector, posing)
+
+
+def test_a_former_examiner_is_no_impersonation(rules_detector: Detector) -> None:
+    assert "impersonation" not in labels(rules_detector, "我是原审查员，现在在事务所做发明专利撰写，欢迎咨询。")
+
+
+# Speed sold as a seller's scarce quota, a grant on time with a refund, a failure compensated: promises of the
+# outcome without the stock words. The office's own fast track with its conditions is none.
+@pytest.mark.parametrize("promise", [
+    "本季度加快审查名额只剩两个，约满即止，私聊。",
+    "外观专利准时下证，晚一天退一半。",
+    "发明专利申请，授权不成功全额赔付，欢迎咨询。",
+])
+def test_speed_and_outcome_sold_without_stock_words_is_an_insider_promise(rules_detector: Detector,
+                                                                        promise: str) -> None:
+    assert "insider_channel" in labels(rules_detector, promise)
+
+
+def test_the_offices_fast_track_with_a_quota_is_no_insider_promise(rules_detector: Detector) -> None:
+    assert labels(rules_detector, "优先审查名额有限，需符合条件并提交证明材料，以审查结果为准。") == []
