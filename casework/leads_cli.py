@@ -20,7 +20,7 @@ from casework.triage import ORDERS, RankedLead, Triage
 from core.config import ConfigError
 from core.lead import Lead, screenshot_shows_en
 from core.terminal import as_text, highlighted
-from index import LeadQuery, StoreError
+from index import LeadQuery, LeadStore, StoreError
 from index.query import COUNT_BY, SORTS
 
 app = typer.Typer(help="Browse the leads: list with filters, show one lead, counts for reports.",
@@ -52,8 +52,8 @@ LabelOpt = Annotated[list[str] | None, typer.Option("--label", "-l", help="Only 
 PlatformOpt = Annotated[list[str] | None, typer.Option("--platform", "-p", help="Only this platform (repeatable).")]
 DistrictOpt = Annotated[list[str] | None, typer.Option("--district", "-d", help="Only this district, e.g. "
                                                        "浦东新区 (repeatable).")]
-StatusOpt = Annotated[list[str] | None, typer.Option("--status", "-s", help="Only this workflow status "
-                                                     "(repeatable).")]
+StatusOpt = Annotated[list[str] | None, typer.Option("--status", "-s", help="Only this workflow status, e.g. "
+                                                     "confirmed or 已确认 (repeatable).")]
 SinceOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD or ISO time) of --date-field.")]
 UntilOpt = Annotated[str | None, typer.Option(help="Last day (inclusive) of --date-field.")]
 RiskOpt = Annotated[float | None, typer.Option("--min-risk", min=0.0, max=1.0, help="Minimum risk, 0..1.")]
@@ -92,10 +92,13 @@ def list_leads(
                    read_without_rendering=read_without_rendering or None)
     with lead_store() as store:
         page = Triage(store).rank(query, sort) if ranked else store.search(query)
+        absent = _absent(store, query) if not page.total else []
     if as_json:
         for lead in page.leads:
             typer.echo(json.dumps(lead.document(), ensure_ascii=False))
         return
+    for note in absent:
+        typer.echo(note, err=True)
     title = f"{page.total} lead(s) ({store.backend}); showing {offset + 1 if page.leads else 0}–" \
             f"{offset + len(page.leads)}"
     rows = [_row(lead, page.highlights.get(lead.id, {})) for lead in page.leads]
@@ -103,6 +106,19 @@ def list_leads(
         _print_table(title, rows, ranked)
     else:
         _print_cards(title, rows)
+
+
+def _absent(store: LeadStore, query: LeadQuery) -> list[str]:
+    """For a query that matched nothing: each platform or district it names that no lead has, with the ones leads
+    have (`--district 浦东` matches no lead of 浦东新区; `--platform taobao` none of a platform named `market`)."""
+    notes = []
+    for dimension, given in (("platform", query.platforms), ("district", query.districts)):
+        present = store.counts(dimension) if given else {}
+        missing = [value for value in given if value not in present]
+        if missing:
+            notes.append(f"no lead has {dimension} {', '.join(map(repr, missing))}; leads have "
+                         f"{', '.join(present) or 'none yet'}")
+    return notes
 
 
 @dataclass(frozen=True)
@@ -263,6 +279,9 @@ def stats(
     with lead_store() as store:
         total = store.count(query)
         results = {d: store.counts(d, query) for d in dimensions}
+        absent = _absent(store, query) if not total else []
+    for note in absent:
+        typer.echo(note, err=True)
     console.print(f"[bold]{total}[/bold] lead(s) match")
     for dimension, counts in results.items():
         table = Table(title=f"by {dimension}")

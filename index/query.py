@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.lead import SOURCES, Lead, iso_utc
+from core.labels import LABEL_NAMES_ZH, LABELS
+from core.lead import SOURCES, STATUS_NAMES_ZH, STATUSES, Lead, iso_utc
 
 SORTS: tuple[str, ...] = ("risk", "last_seen", "first_seen", "relevance")
 DATE_FIELDS: tuple[str, ...] = ("first_seen", "last_seen", "fetched_at")
@@ -14,6 +15,19 @@ COUNT_BY: tuple[str, ...] = (
 # How deep a page may reach (offset + limit): Elasticsearch's default `index.max_result_window`, and the same for
 # the embedded store so that both answer alike. `iter_leads` streams past it.
 MAX_WINDOW = 10_000
+
+
+def _named(kind: str, values: list[str], names: tuple[str, ...], names_zh: dict[str, str]) -> list[str]:
+    """`values` as the stored names of a fixed vocabulary (labels, statuses), each given by that name or by the
+    Chinese one staff read (`已确认` for `confirmed`); a value that is neither is refused, for a misspelt filter
+    would otherwise match nothing and read as "no such leads"."""
+    by_name_zh = {name_zh: name for name, name_zh in names_zh.items()}
+    stored = [by_name_zh.get(value, value) for value in values]
+    unknown = [value for value in stored if value not in names]
+    if unknown:
+        raise ValueError(f"unknown {kind} {', '.join(map(repr, unknown))}: use one of "
+                         + ", ".join(f"{name} ({names_zh[name]})" for name in names))
+    return stored
 
 
 @dataclass
@@ -52,6 +66,8 @@ class LeadQuery:
         for name in ("ids", "labels", "platforms", "districts", "statuses", "assignees", "agency_codes", "sources"):
             value = getattr(self, name)
             setattr(self, name, [value] if isinstance(value, str) else [str(v) for v in value or []])
+        self.labels = _named("label", self.labels, LABELS, LABEL_NAMES_ZH)
+        self.statuses = _named("status", self.statuses, STATUSES, STATUS_NAMES_ZH)
         unknown = [source for source in self.sources if source not in SOURCES]
         if unknown:
             raise ValueError(f"unknown source {', '.join(unknown)}: use one of {', '.join(SOURCES)}")

@@ -86,3 +86,34 @@ def test_leads_commands_report_errors_as_every_casework_command_does(data_dir: P
     assert bad.exit_code == 2 and bad.stdout == "" and bad.stderr.startswith("error: cannot count by colour")
     missing = runner.invoke(app, ["leads", "show", "ffffffffffff"])
     assert missing.exit_code == 1 and missing.stdout == "" and missing.stderr.startswith("error: no lead ffffffffffff")
+
+
+def test_a_misspelt_label_or_status_is_refused_not_answered_with_no_leads(data_dir: Path) -> None:
+    """`--label impersonaton` or `--status open` matched nothing and printed an empty table: staff read "no such
+    leads". Labels and statuses are a fixed vocabulary, so a name outside it is an error naming the right ones."""
+    for args, wrong, right in (
+            (["--label", "impersonaton"], "label 'impersonaton'", "impersonation (冒用官方名义、标识)"),
+            (["--status", "open"], "status 'open'", "confirmed (已确认)")):
+        for command in ("list", "stats"):
+            result = runner.invoke(app, ["leads", command, *args])
+            assert result.exit_code == 2 and result.stdout == "", result.output
+            assert f"unknown {wrong}" in result.stderr and right in result.stderr
+
+
+def test_a_status_may_be_named_as_staff_read_it(data_dir: Path) -> None:
+    store = SqliteLeadStore(data_dir / "index" / "leads.sqlite3")
+    store.set_status(listing(2)["id"], "reviewing", by="chen")
+    store.close()
+    by_name_zh = runner.invoke(app, ["leads", "list", "--status", "审核中", "--json"])
+    assert [json.loads(line)["id"] for line in by_name_zh.stdout.splitlines()] == [listing(2)["id"]]
+
+
+def test_a_platform_or_district_no_lead_has_is_named_with_the_ones_leads_have(data_dir: Path) -> None:
+    result = runner.invoke(app, ["leads", "list", "--district", "浦东", "--platform", "douyin"])
+    assert result.exit_code == 0 and "0 lead(s)" in result.stdout
+    assert "no lead has platform 'douyin'; leads have" in result.stderr and "taobao" in result.stderr
+    assert "no lead has district '浦东'" in result.stderr and "浦东新区" in result.stderr
+    counted = runner.invoke(app, ["leads", "stats", "--district", "浦东"])
+    assert "0 lead(s) match" in counted.stdout and "浦东新区" in counted.stderr
+    found = runner.invoke(app, ["leads", "list", "--district", "浦东新区"])
+    assert found.stderr == ""
