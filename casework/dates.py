@@ -41,3 +41,15 @@ def stamp_zh(value: str | datetime | None, missing: str = "") -> str:
     except (TypeError, ValueError):
         return missing
     return f"{moment:%Y-%m-%d %H:%M:%S}（{BEIJING.tzname(None)}）"
+
+
+def minute_zh(value: str | datetime | None, missing: str = "") -> str:
+    """The moment `value` in Beijing to the minute, for a table column whose heading names the time zone:
+    `2026-12-05 18:33`; `missing` when there is none or it cannot be read."""
+    if not value:
+        return missing
+    try:
+        moment = instant(value).astimezone(BEIJING)
+    except (TypeError, ValueError):
+        return missing
+    return f"{moment:%Y-%m-%d %H:%M}"

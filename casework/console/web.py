@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from casework import workflow
 from casework.console.security import LoginRequired, csrf_token, current_user
+from casework.dates import minute_zh, stamp_zh
 from casework.users import User
 from core.districts import load_districts
 from core.labels import LABEL_NAMES_ZH, LABELS
@@ -39,6 +40,8 @@ def environment() -> Environment:
                        ACTION_NAMES_ZH=ACTION_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
                        screenshot_shows_zh=screenshot_shows_zh,
                        STATUSES=workflow.STATUSES, DISTRICTS=list(load_districts()))
+    # Stored instants are UTC; staff in Shanghai read every time in Beijing, as the letters and exports print it.
+    env.filters.update(beijing=stamp_zh, beijing_minute=minute_zh)
     return env
 
 
