@@ -13,6 +13,7 @@ from rich.text import Text
 
 from casework import complaints_cli, leads_cli
 from casework.cli_base import console, err, fail, lead_store, named_lead, user_errors
+from casework.dates import stamp_zh
 from casework.workflow import CONFIRMED_STATUSES
 from core.environment import login_name
 from core.terminal import as_text
@@ -211,10 +212,14 @@ def recheck(
         if not verdicts:
             waiting = not_due(store, started, statuses)
             days = load_takedown_config().deadline_days
+            # The deadline in Beijing time, as the letter that set it printed it ("reply due 2026年12月13日").
+            then = (f"{waiting.waiting} lead(s) wait, the next deadline is {stamp_zh(waiting.next_deadline)}. "
+                    "Use --ignore-deadline to check them now." if waiting.waiting else
+                    "no lead waits for one: `lantian takedown --platform P` requests the takedown of a platform's "
+                    "confirmed leads.")
             console.print(f"nothing due: a lead is re-checked once its takedown_deadline has passed (the request "
-                          f"date + deadline_days = {days} days, config/casework/takedown.yaml); "
-                          f"{waiting.waiting} lead(s) wait, the next deadline is {waiting.next_deadline or '—'}. "
-                          "Use --ignore-deadline to check them now.", highlight=False)
+                          f"date + deadline_days = {days} days, config/casework/takedown.yaml); {then}",
+                          highlight=False)
             return
         path = out or data_dir() / "casework" / "rechecks" / f"recheck-{started:%Y%m%d-%H%M%S}.csv"
         write_results_csv(store, verdicts, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -111,11 +111,22 @@ def test_an_edited_listing_is_resolved_by_edit_with_both_versions(store, platfor
 
 
 def test_a_run_with_nothing_due_shows_the_deadline_rule(store):
-    future = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    _requested(store, 3, "http://127.0.0.1:9", future)
+    # The deadline in Beijing time, as the letter that set it says it ("reply due 2026年12月13日"), not in UTC,
+    # which read the evening before as another day.
+    future = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    _requested(store, 3, "http://127.0.0.1:9", future.strftime("%Y-%m-%dT%H:%M:%SZ"))
     result = CliRunner().invoke(app, ["recheck", "--no-render"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "nothing due" in text and "deadline_days = 7 days" in text
-    assert f"1 lead(s) wait, the next deadline is {future}" in text and "--ignore-deadline" in text
+    beijing = future.astimezone(timezone(timedelta(hours=8)))
+    assert f"1 lead(s) wait, the next deadline is {beijing:%Y-%m-%d %H:%M:%S}（北京时间）" in text
+    assert "--ignore-deadline" in text
     assert "re-checking" not in text  # no progress bar left in output that is not a terminal
+
+
+def test_a_run_with_no_takedown_requested_says_how_one_is_made(store):
+    result = CliRunner().invoke(app, ["recheck", "--no-render"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0 and "nothing due" in text, result.output
+    assert "no lead waits for one: `lantian takedown --platform P`" in text and "—" not in text
