@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from core.browser import launch_options  # noqa: E402
 from crawler.browser import IMAGES_SETTLED, STORED_IMAGES, show_as_crawled  # noqa: E402
 from crawler.evidence.screenshot import SCREENSHOT_VIEWPORT, document_html, full_page_png  # noqa: E402
+from crawler.evidence.shown import passages_shown  # noqa: E402
 from simulator import SimulatorConfig, SimulatorServer  # noqa: E402
 
 PLAYWRIGHT_FEATURES = "--enable-features=CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies"
@@ -57,6 +58,9 @@ class Variant:
     """Read the rendered page after the capture: "playwright" with Playwright's own `page.content()` (what
     scrapy-playwright called for every response body), "devtools" as an evidence tab now reads it
     (`document_html`)."""
+    shown: bool = False
+    """Ask the page which of a lead's quoted passages it shows after the capture, as an evidence tab of a flagged
+    static listing does (`crawler.evidence.shown.passages_shown`)."""
 
 
 VARIANTS: dict[str, Variant] = {
@@ -72,7 +76,10 @@ VARIANTS: dict[str, Variant] = {
     "new-tabs-process-limit": Variant(args=("--renderer-process-limit=2",), tabs=8, new_tabs=True),
     "content": Variant(html="playwright"),
     "devtools-html": Variant(html="devtools"),
+    "shown-check": Variant(html="devtools", shown=True),
 }
+PASSAGES = ("国家知识产权局指定代理", "内部渠道", "包授权")
+"""Passages the `shown` check looks for (its cost does not depend on whether a page holds them)."""
 
 
 def role(process: psutil.Process) -> str:
@@ -131,6 +138,8 @@ async def measure(variant: Variant, urls: list[str], stored: dict[str, list[str]
                 await type(tab).content(tab)
             elif variant.html == "devtools":
                 await document_html(tab)
+            if variant.shown:
+                await passages_shown(tab, PASSAGES)
         after = chromium_cpu()
         await browser.close()
     pages = len(urls) - 1
