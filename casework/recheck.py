@@ -224,15 +224,15 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def result_row(lead: Lead) -> dict[str, Any]:
-    """One re-checked lead as a row of the result table (CSV and console)."""
+    """One re-checked lead as a row of the result table (CSV and console); the labels before and after as lists."""
     check = lead.recheck or {}
     edit = check.get("edit") or {}
     return {
         "lead_id": lead.id, "url": check.get("url") or lead.url or "", "platform": lead.platform or "",
         "checked_at": check.get("at") or "", "outcome": check.get("outcome") or "", "reason": check.get("reason") or "",
         "http_status": check.get("http_status") or "",
-        "labels_before": "、".join((edit.get("before") or {}).get("labels") or lead.labels),
-        "labels_after": "、".join((edit.get("after") or {}).get("labels") or []),
+        "labels_before": list((edit.get("before") or {}).get("labels") or lead.labels),
+        "labels_after": list((edit.get("after") or {}).get("labels") or []),
         "raw_sha256": check.get("raw_sha256") or "", "status": lead.status,
     }
 
@@ -243,6 +243,6 @@ def write_results_csv(store: LeadStore, verdicts: Iterable[Verdict], path: Path)
         row = result_row(store.get(verdict.lead_id) or Lead(id=verdict.lead_id, status=""))
         if verdict.outcome == "unreachable":
             row.update(outcome="unreachable", reason=verdict.reason, checked_at="", http_status="")
-        return [row[key] for key, _ in RESULT_COLUMNS]
+        return ["、".join(row[key]) if isinstance(row[key], list) else row[key] for key, _ in RESULT_COLUMNS]
 
     return write_csv(Path(path), [title for _, title in RESULT_COLUMNS], map(cells, verdicts))

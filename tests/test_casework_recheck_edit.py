@@ -14,6 +14,7 @@ from playwright.sync_api import sync_playwright
 from typer.testing import CliRunner
 
 from casework import workflow
+from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
 from lantian.cli import app
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
@@ -104,9 +105,15 @@ def test_an_edited_listing_is_resolved_by_edit_with_both_versions(store, platfor
         page.wait_for_selector("#recheck-table")
         row = page.locator(f"tr.recheck-row[data-id='{edited.id}']")
         assert row.locator("td.outcome").inner_text() == "已修改整改"
+        # Labels as staff read them (the CSV keeps the stored names for the case-handling system)
+        assert row.locator("td.labels_before").inner_text() == "".join(LABEL_NAMES_ZH[label] for label in edited.labels)
+        assert row.locator("td.labels_after").inner_text() == "无"
+        assert rows[still.id]["原违法情形"] == "、".join(still.labels)
         row.locator("a").click()
         page.wait_for_selector("#edit-versions")
         assert EDITED in page.inner_text("#edit-versions") and OFFENDING in page.inner_text("#edit-versions")
+        actions = page.locator("#audit tr.audit-event td:nth-child(3)").all_inner_texts()
+        assert actions and set(actions) == {"变更状态"}, actions
         browser.close()
 
 

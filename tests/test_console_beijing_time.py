@@ -60,4 +60,5 @@ def test_times_in_the_console_are_beijing_times_with_the_zone_named(
         page.click("tr.complaint-row a")
         page.wait_for_selector("#complaint-title")
         assert "受理：2026-11-21 07:30:00（北京时间）" in page.inner_text("body")
+        assert page.locator("#complaint-audit td:nth-child(3)").all_inner_texts() == ["受理"]  # not "received"
         browser.close()

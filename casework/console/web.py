@@ -31,13 +31,22 @@ ACTION_NAMES_ZH: dict[str, str] = {
 }
 
 
+# What an audit event's `action` says (a lead's audit: casework.workflow, recheck, complaints; a complaint's own).
+AUDIT_ACTION_NAMES_ZH: dict[str, str] = {
+    "status": "变更状态", "assignee": "分配承办人", "district": "设所属区", "recheck": "复查",
+    "complaint": "关联举报投诉", "complaint_reply": "答复举报投诉", "received": "受理", "lead": "关联线索",
+    "capture": "抓取链接", "screenshot": "附截图", "reply": "答复",
+}
+
+
 def environment() -> Environment:
     """The Jinja2 environment: autoescaping on for every template, and invisible format characters shown in every
     value printed (crawled text is hostile: a bidi override makes a title or URL read as something else)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, finalize=shown_in_template)
     env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=STATUS_NAMES_ZH, LABELS=LABELS,
-                       ACTION_NAMES_ZH=ACTION_NAMES_ZH, SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
+                       ACTION_NAMES_ZH=ACTION_NAMES_ZH, AUDIT_ACTION_NAMES_ZH=AUDIT_ACTION_NAMES_ZH,
+                       SOURCE_NAMES_ZH=SOURCE_NAMES_ZH,
                        screenshot_shows_zh=screenshot_shows_zh,
                        STATUSES=workflow.STATUSES, DISTRICTS=list(load_districts()))
     # Stored instants are UTC; staff in Shanghai read every time in Beijing, as the letters and exports print it.
