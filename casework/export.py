@@ -19,7 +19,7 @@ from casework.config import TakedownConfig
 from casework.contacts import contacts
 from casework.dates import date_zh, stamp_zh
 from casework.workflow import CONFIRMED_STATUSES, last_status_event, now_iso
-from core.labels import LABEL_NAMES_ZH
+from core.labels import label_names_zh
 from core.lead import STATUS_NAMES_ZH, Lead, screenshot_shows_zh
 from core.settings import data_dir
 from core.visible import shown
@@ -61,7 +61,7 @@ def case_row(lead: Lead, config: TakedownConfig) -> dict[str, Any]:
         "url": lead.url, "title": lead.title, "seller": lead.seller, "location": lead.location,
         "agency_name": lead.agency_name, "agency_code": lead.agency_code, "phone": "、".join(found.get("phone", [])),
         "wechat": "、".join(found.get("wechat", [])), "qq": "、".join(found.get("qq", [])), "district": lead.district,
-        "labels": "、".join(LABEL_NAMES_ZH.get(label, label) for label in lead.labels), "risk": round(lead.risk, 3),
+        "labels": label_names_zh(lead.labels), "risk": round(lead.risk, 3),
         "assignee": lead.assignee, "first_seen": stamp_zh(lead.first_seen), "last_seen": stamp_zh(lead.last_seen),
         "fetched_at": stamp_zh(lead.fetched_at), "raw_sha256": lead.raw_sha256,
         "screenshot_sha256": lead.screenshot_sha256, "confirmed_by": confirmed.get("by"),

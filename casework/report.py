@@ -22,7 +22,7 @@ from casework.dates import time_zh
 from casework.export import safe_cell
 from casework.workflow import NOTICED_STATUSES, status_events
 from core.agency import Agency
-from core.labels import LABEL_NAMES_ZH
+from core.labels import LABEL_NAMES_ZH, label_names_zh
 from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH
 from core.visible import shown_in_template
 from index.district import UNKNOWN_DISTRICT
@@ -195,7 +195,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
     for agency in report.triggered:
         risky.append([safe_cell(value) for value in (
             agency.risk_level, agency.score, agency.name, "、".join(agency.aliases), "、".join(agency.agency_codes),
-            "、".join(agency.platforms), "、".join(LABEL_NAMES_ZH.get(label, label) for label in agency.labels),
+            "、".join(agency.platforms), label_names_zh(agency.labels),
             agency.lead_count)])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(str(path))

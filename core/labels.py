@@ -19,6 +19,12 @@ LABEL_NAMES_ZH: dict[str, str] = {
     "unlicensed_agency": "无资质专利代理",
 }
 """What reports, letters, exports and the console call each label (one name a label, in the order of LABELS)."""
+
+
+def label_names_zh(labels: list[str] | tuple[str, ...]) -> str:
+    """Several labels in one cell, by their Chinese names, separated by "；": the names themselves hold "、"
+    (冒用官方名义、标识), so joined by "、" two labels read as four."""
+    return "；".join(LABEL_NAMES_ZH.get(label, label) for label in labels)
 # Auxiliary signal of the models and rules (not a label): the listing offers patent agency services.
 OFFERS_PATENT_AGENCY = "offers_patent_agency"
 

@@ -38,7 +38,8 @@ def test_confirmed_leads_export_to_csv_and_xlsx(store, tmp_path):
     with open(tmp_path / "cases.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["线索编号"] == kept.id and rows[0]["确认人"] == "alice" and rows[0]["电话"] == "13800001111"
-    assert rows[0]["违法类型"] == "冒用官方名义、标识、声称内部渠道、快速授权"
+    # Two labels, told apart ("、" inside a name, "；" between names: joined by "、" they read as four)
+    assert rows[0]["违法类型"] == "冒用官方名义、标识；声称内部渠道、快速授权"
     assert write_cases_xlsx(leads, tmp_path / "cases.xlsx", load_takedown_config()) == 1
     sheet = load_workbook(tmp_path / "cases.xlsx").active
     header = [c.value for c in sheet[1]]
