@@ -103,3 +103,12 @@ def test_a_crawl_does_no_work_for_log_messages_below_its_log_level(tmp_path: Pat
 
     assert playwright_debug_logging("INFO") == "False"
     assert playwright_debug_logging("DEBUG") == "True"
+
+
+def test_a_response_handles_a_few_items_at_once_and_still_fills_a_detector_batch() -> None:
+    """Scrapy makes CONCURRENT_ITEMS cooperative tasks for every response's output, however little it yields: its
+    default, 100, cost the whole job ~10% of the crawl's main thread (bench/README.md); a callback yielding many
+    listings must still fill a batch of the detector (LANTIAN_DETECT_BATCH)."""
+    settings = Settings()
+    settings.setmodule(defaults)
+    assert settings.getint("LANTIAN_DETECT_BATCH") <= settings.getint("CONCURRENT_ITEMS") < 100
