@@ -282,3 +282,20 @@ def test_speed_and_outcome_sold_without_stock_words_is_an_insider_promise(rules_
 
 def test_the_offices_fast_track_with_a_quota_is_no_insider_promise(rules_detector: Detector) -> None:
     assert labels(rules_detector, "优先审查名额有限，需符合条件并提交证明材料，以审查结果为准。") == []
+
+
+# 撤三 in slang: another's mark (同行的标) taken over through its non-use; a defence against it is none.
+def test_taking_a_rivals_mark_over_through_non_use_is_malicious_cancellation(rules_detector: Detector) -> None:
+    assert "malicious_cancellation" in labels(rules_detector, "帮你把对手的标弄过来，连续三年没用的都行。")
+    assert "malicious_cancellation" not in labels(rules_detector, "防止别人的标被撤三，我们提供使用证据整理和答辩。")
+
+
+def test_a_name_added_to_a_patent_in_a_short_title_is_abnormal_filing(rules_detector: Detector) -> None:
+    assert "abnormal_filing" in labels(rules_detector, "", title="发明专利 可加人 急")
+    assert "abnormal_filing" not in labels(rules_detector, "招专利代理人挂名合伙人，有证即可。")
+
+
+# Both claims of an examiner speaking to the applicant: who it says it is, and the case it promises.
+def test_an_examiner_promising_the_case_is_impersonation_and_insider_channel(rules_detector: Detector) -> None:
+    found = labels(rules_detector, "我是负责你们这件发明的审查员，材料补一下，马上就能授权，加我。")
+    assert {"impersonation", "insider_channel"} <= set(found)
