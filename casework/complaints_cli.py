@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casework.cli_base import console, fail, lead_store, user_errors
+from casework.dates import minute_zh, stamp_zh
 from core.environment import login_name
 from core.lead import Lead
 from core.terminal import as_text
@@ -55,7 +56,8 @@ def add(
         try:
             complaint = register.add(report=report, by=by, channel=channel, urls=url, config=config,
                                      complainant={"name": name, "phone": phone, "email": email, "address": address})
-            console.print(f"complaint {complaint.number} recorded; answer due by {complaint.answer_deadline[:10]}")
+            console.print(f"complaint {complaint.number} recorded; answer due by "
+                          f"{stamp_zh(complaint.answer_deadline)}", highlight=False)
             if screenshot:
                 detector, reader = Detector.load(), ImageTextReader()
                 for path in screenshot:
@@ -86,13 +88,13 @@ def list_complaints(
         register = _register()
         try:
             complaints = register.all(answered=None if all_ else False)
-            table = Table(title=f"complaints (answer within {config.answer_days} days)")
+            table = Table(title=f"complaints (answer within {config.answer_days} days; times in Beijing, 北京时间)")
             for column in ("no.", "received", "age", "due", "status", "leads", "report"):
                 table.add_column(column, overflow="fold")
             for complaint in complaints:
                 status = status_of(complaint, store, config)
-                due = complaint.answer_deadline[:10] + (" [red]overdue[/red]" if complaint.overdue() else "")
-                table.add_row(str(complaint.number), complaint.received_at[:10], f"{complaint.age_days()} d", due,
+                due = minute_zh(complaint.answer_deadline) + (" [red]overdue[/red]" if complaint.overdue() else "")
+                table.add_row(str(complaint.number), minute_zh(complaint.received_at), f"{complaint.age_days()} d", due,
                               f"{status} {COMPLAINT_STATUS_NAMES_ZH[status]}", str(len(complaint.lead_ids)),
                               as_text(complaint.report[:60]))
         finally:
@@ -117,8 +119,8 @@ def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
         finally:
             register.close()
     console.print(Text.assemble((f"complaint {complaint.number}", "bold"), f" ({status}) received "
-                                f"{complaint.received_at} by ", as_text(complaint.received_by),
-                                f"; answer due {complaint.answer_deadline}"))
+                                f"{stamp_zh(complaint.received_at)} by ", as_text(complaint.received_by),
+                                f"; answer due {stamp_zh(complaint.answer_deadline)}"))
     console.print(Text.assemble("complainant: ", as_text(", ".join(complaint.complainant.values()) or "—")))
     console.print(Text.assemble("report: ", as_text(complaint.report)))
     for capture in complaint.captures:
@@ -131,7 +133,7 @@ def show(number: int = typer.Argument(..., help="Complaint number.")) -> None:
         console.print(Text.assemble(f"lead {lead.id} {lead.status} {', '.join(lead.labels) or 'no label'} ",
                                     as_text(lead.url or "")))
     for event in complaint.audit:
-        console.print(Text.assemble(f"{event['at']} ", as_text(event.get("by")), f" {event['action']} ",
+        console.print(Text.assemble(f"{stamp_zh(event['at'])} ", as_text(event.get("by")), f" {event['action']} ",
                                     as_text(event.get("to") or ""), " ", as_text(event.get("why") or "")))
 
 

@@ -126,3 +126,25 @@ def test_a_complaint_recorded_without_the_agency_registry_says_so_and_how_to_get
     assert "`lantian simulator export`" in warning
     quiet = CliRunner().invoke(app, ["complaints", "add", "--report", "电话举报，无链接"])
     assert quiet.exit_code == 0 and "warning" not in quiet.stderr, "nothing is detected, nothing to warn of"
+
+
+def test_the_complaint_commands_give_times_in_beijing(register: ComplaintRegister, monkeypatch: pytest.MonkeyPatch,
+                                                      casework_env: Path) -> None:
+    """Received at 23:30 UTC is 07:30 the next morning in Shanghai: the answer is due 15 days after that day, and
+    a bare UTC date (2026-11-20, due 2026-12-05) named the day before each."""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from casework import cli_base, complaints_cli
+    from lantian.cli import app
+
+    monkeypatch.setattr(complaints_cli, "console", Console(width=200))
+    monkeypatch.setattr(cli_base, "console", Console(width=200))
+    register.add(report="有人冒充国知局", by="alice", complainant={}, config=load_complaints_config(),
+                 received_at="2026-11-20T23:30:00Z")
+    listed = CliRunner().invoke(app, ["complaints", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "2026-11-21 07:30" in listed.output and "2026-12-06 07:30" in listed.output and "北京时间" in listed.output
+    assert "2026-11-20" not in listed.output and "2026-12-05" not in listed.output
+    shown = " ".join(CliRunner().invoke(app, ["complaints", "show", "1"]).output.split())
+    assert "received 2026-11-21 07:30:00（北京时间）" in shown and "due 2026-12-06 07:30:00（北京时间）" in shown
