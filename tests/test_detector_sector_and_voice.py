@@ -223,6 +223,7 @@ def test_an_office_addressing_the_readers_own_case_is_impersonation(rules_detect
     "有人收到的快递单上印着：拒签视为放弃，将驳回您的商标申请。这是典型的恐吓话术。",
     "尊敬的客户，我所收到商标局下发的驳回通知书，您的商标被驳回，请在期限内联系我们申请复审。",
     "商标注册证已全部改为电子证书，国家知识产权局不会为您邮寄纸质证书。",
+    "多家企业反映收到冒名信件，信中说知识产权局现在为你邮寄证书，要先付工本费。",
 ])
 def test_the_office_script_reported_or_a_real_refusal_passed_on_is_no_impersonation(
         rules_detector: Detector, report: str) -> None:
