@@ -417,6 +417,7 @@ def test_a_screenshot_of_a_page_that_changed_for_the_browser_says_what_it_does_n
         shows = lead.screenshot_shows
         assert shows is not None and shows["passages"] >= 1 and shows["shown"] == 0, (attack, shows)
         assert [text for text in shows["missing"] if "包授权" in text or "内部渠道" in text], shows
+        assert "截图未显示检测到的" in outcomes[pages[attack]]["message"], "said to the staff member who captured it"
     honest = leads["internal"]
     assert honest is not None and honest.screenshot_shows is not None
     assert honest.screenshot_shows["shown"] == honest.screenshot_shows["passages"] >= 1

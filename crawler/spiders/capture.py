@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
-from core.lead import Capture
+from core.lead import Capture, screenshot_shows_zh
 from crawler.addresses import OWN_URL
 from crawler.capture import AttemptLog, CaptureOutcome, rendered, unconfigured_platform
 from crawler.extract import main_text
@@ -123,6 +123,9 @@ class CaptureSpider(PlatformSpider):
         labels = list(item.get("labels") or [])
         found = "、".join(labels) if labels else "未命中违规类型，判断结果已留存"
         shot = "" if item.get("screenshot_sha256") else "；未能截图，原因见抓取日志"
+        shows = item.get("screenshot_shows")
+        if shows and shows["missing"]:
+            shot += f"；{screenshot_shows_zh(shows)}"
         self.record(url, "captured", f"已取证，存为线索 {item['lead_id']}（{found}）{shot}", lead_id=item["lead_id"],
                     labels=labels, risk=item.get("risk"), http_status=item.get("http_status"),
                     raw_sha256=item.get("raw_sha256"), screenshot_sha256=item.get("screenshot_sha256"))
