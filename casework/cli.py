@@ -239,7 +239,7 @@ def report(
     """Print the weekly report and write it as HTML (with charts) and XLSX."""
     from casework.complaints import COMPLAINT_STATUS_NAMES_ZH
     from casework.config import load_risk_config
-    from casework.report import Period, build_report, write_html, write_xlsx
+    from casework.report import Period, build_report, reviewed_counts, write_html, write_xlsx
     from core.labels import LABEL_NAMES_ZH
     from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH
     from core.settings import data_dir
@@ -267,12 +267,16 @@ def report(
         for key, value in counts.items():
             table.add_row(as_text(names.get(key, key)), str(value))
         console.print(table)
-    table = Table(title=f"agencies at or above class {result.trigger_class}")
-    for column in ("class", "score", "agency", "platforms", "leads"):
-        table.add_column(column)
+    classes = ", ".join(f"{name} from {minimum:g}" for name, minimum in result.risk_classes.items())
+    table = Table(title=f"agencies at or above class {result.trigger_class}",
+                  caption=f"classes by score, low to high: {classes}; confirmed leads count in full, unreviewed "
+                          f"ones × {result.unreviewed_factor:g}, dismissed ones not at all (config/casework/risk.yaml)")
+    for column in ("class", "score", "agency", "platforms", "leads", "confirmed", "unreviewed"):
+        table.add_column(column, overflow="fold")
     for agency in result.triggered:
+        confirmed, unreviewed = reviewed_counts(agency)
         table.add_row(str(agency.risk_level), str(agency.score), as_text(agency.name),
-                      as_text(", ".join(agency.platforms)), str(agency.lead_count))
+                      as_text(", ".join(agency.platforms)), str(agency.lead_count), str(confirmed), str(unreviewed))
     console.print(table)
     console.print(f"wrote {html}\nwrote {xlsx}")
 

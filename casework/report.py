@@ -65,6 +65,8 @@ class Report:
     outcomes_total: dict[str, int]
     triggered: list[Agency] = field(default_factory=list)
     trigger_class: str = ""
+    risk_classes: dict[str, float] = field(default_factory=dict)
+    unreviewed_factor: float = 0.0
     by_source: dict[str, int] = field(default_factory=dict)
     complaints_by_status: dict[str, int] = field(default_factory=dict)
     complaints_by_age: dict[str, int] = field(default_factory=dict)
@@ -113,8 +115,21 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
         triggered=[a for a in agencies if a.triggered],
         by_source=store.counts(by="source", query=in_period),
         complaints_by_status=complaints["status"], complaints_by_age=complaints["age"],
-        trigger_class=risk.trigger_class,
+        trigger_class=risk.trigger_class, risk_classes=dict(risk.classes), unreviewed_factor=risk.unreviewed_factor,
     )
+
+
+def class_rule_zh(report: Report) -> str:
+    """What a risk class and its score mean, for a reader of the report who has not read risk.yaml: an agency's
+    class may rest on leads nobody has reviewed yet, which count at a fraction."""
+    classes = "、".join(f"{name}（{minimum:g} 分起）" for name, minimum in report.risk_classes.items())
+    return (f"风险等级由低到高为 {classes}；分数为各项指标按权重相加，已确认的线索全额计入，未审核的线索按 "
+            f"{report.unreviewed_factor:g} 倍计入，已排除的线索不计（config/casework/risk.yaml）。")
+
+
+def reviewed_counts(agency: Agency) -> tuple[int, int]:
+    """How many of an agency's leads with a violation were confirmed, and how many nobody has reviewed yet."""
+    return int(agency.indicators.get("leads", 0)), int(agency.unreviewed_indicators.get("leads", 0))
 
 
 def bar_chart_svg(counts: dict[str, int], names: dict[str, str] | None = None, width: int = 560) -> Markup:
@@ -157,7 +172,8 @@ def write_html(report: Report, path: Path) -> Path:
     html = env.get_template("report.html").render(
         report=report, sections=[(title, counts, names, bar_chart_svg(counts, names))
                                  for title, counts, names in _sections(report)],
-        LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=STATUS_NAMES_ZH)
+        LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=STATUS_NAMES_ZH, class_rule=class_rule_zh(report),
+        reviewed_counts=reviewed_counts)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path
@@ -191,12 +207,13 @@ def write_xlsx(report: Report, path: Path) -> Path:
             chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(counts) + 1))
             sheet.add_chart(chart, "D2")
     risky = workbook.create_sheet("高风险机构")
-    risky.append(["等级", "分数", "机构", "别名", "代码", "平台", "违法类型", "线索数"])
+    risky.append(["等级", "分数", "机构", "别名", "代码", "平台", "违法类型", "线索数", "其中已确认", "其中未审核"])
     for agency in report.triggered:
         risky.append([safe_cell(value) for value in (
             agency.risk_level, agency.score, agency.name, "、".join(agency.aliases), "、".join(agency.agency_codes),
             "、".join(agency.platforms), label_names_zh(agency.labels),
-            agency.lead_count)])
+            agency.lead_count, *reviewed_counts(agency))])
+    risky.append([class_rule_zh(report)])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(str(path))
     return path

@@ -127,6 +127,39 @@ def test_weekly_report_counts_and_outputs(store, tmp_path):
     assert platform_rows == {"services": 2, "market": 1}
 
 
+def test_the_report_says_how_many_of_a_high_risk_agencys_leads_were_confirmed_and_what_a_class_means(
+        store, tmp_path, monkeypatch):
+    """An agency's class may rest mostly on leads nobody has reviewed: "D 60.25, 15 leads" read as fifteen confirmed
+    violations. The report splits the count and says what the classes and the score are."""
+    from typer.testing import CliRunner
+
+    from lantian.cli import app
+
+    items = [listing(n, platform="market", fetched_at=_days_ago(1)) for n in range(1, 5)]
+    leads = [store.upsert(item, detection(item, phone="13900000001")) for item in items]
+    _review(store, leads[0], "confirmed")
+    _review(store, leads[1], "dismissed", "持证机构陈述事实")
+    risk = load_risk_config().model_copy(update={"classes": {"A": 0, "B": 1, "C": 2, "D": 3}, "trigger_class": "C"})
+    monkeypatch.setattr("casework.config.load_risk_config", lambda: risk)
+    report = build_report(store, Period.week(), risk, use_images=False)
+    [agency] = report.triggered
+    rule = (f"A（0 分起）、B（1 分起）、C（2 分起）、D（3 分起）；分数为各项指标按权重相加，"
+            f"已确认的线索全额计入，未审核的线索按 {risk.unreviewed_factor:g} 倍计入，已排除的线索不计")
+
+    html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert rule in html
+    row = re.search(r'<td class="confirmed">(\d+)</td><td class="unreviewed">(\d+)</td>', html)
+    assert row and row.groups() == ("1", "2")
+    sheet = load_workbook(write_xlsx(report, tmp_path / "r.xlsx"))["高风险机构"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][-3:] == ("线索数", "其中已确认", "其中未审核")
+    assert rows[1][-3:] == (agency.lead_count, 1, 2) and rule in rows[2][0]
+
+    printed = " ".join(CliRunner().invoke(app, ["report", "--no-images", "--out", str(tmp_path)]).output.split())
+    assert re.search(r"leads ┃ confirmed ┃ unreviewed", printed)
+    assert "A from 0, B from 1, C from 2, D from 3; confirmed leads count in full" in printed
+
+
 def test_review_decisions_export_as_labelled_examples(store, tmp_path):
     items = [listing(n) for n in range(1, 4)]
     leads = [store.upsert(item, detection(item)) for item in items]
