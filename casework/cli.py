@@ -13,7 +13,7 @@ from rich.text import Text
 
 from casework import complaints_cli, leads_cli
 from casework.cli_base import console, err, fail, lead_store, named_lead, user_errors
-from casework.dates import stamp_zh
+from casework.dates import date_zh, minute_zh, stamp_zh
 from casework.workflow import CONFIRMED_STATUSES
 from core.environment import login_name
 from core.terminal import as_text
@@ -160,13 +160,15 @@ def takedown_register(
 
     with lead_store() as store, user_errors():
         entries = register(store, platform)
-    table = Table(title=f"{len(entries)} takedown notice(s)")
+    # Dates in Beijing, as the letters print them (the reply is due by the day the letter names).
+    table = Table(title=f"{len(entries)} takedown notice(s); times in Beijing (北京时间)")
     for column in ("reference", "notice", "platform", "sent", "reply due", "cites", "listings"):
         table.add_column(column, overflow="fold")
     for entry in entries:
+        reply_by = entry.get("reply_by")
         table.add_row(entry["reference"], f"第{entry.get('number') or 1}次", str(entry.get("platform") or ""),
-                      str(entry.get("date") or ""), str(entry.get("reply_by") or ""), str(entry.get("cites") or "—"),
-                      str(len(entry["lead_ids"])))
+                      minute_zh(entry.get("date"), "—"), date_zh(reply_by) if reply_by else "—",
+                      str(entry.get("cites") or "—"), str(len(entry["lead_ids"])))
     console.print(table)
 
 

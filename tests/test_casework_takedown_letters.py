@@ -5,6 +5,7 @@ reply deadline, numbered follow-ups citing the first request in the register, an
 from __future__ import annotations
 
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,9 @@ def test_follow_up_notices_are_numbered_cite_the_first_and_show_in_the_register(
     lines = [line for line in register.output.splitlines() if "LT-market" in line]
     assert len(lines) == 2 and first in lines[0] and "第1次" in lines[0]
     assert second in lines[1] and "第2次" in lines[1] and first in lines[1].split(second)[1]
+    # Sent and due in Beijing time, the reply's day as the letter names it (not the UTC instant)
+    beijing = timezone(timedelta(hours=8))
+    notice = lead.takedown_notices[0]
+    sent = datetime.fromisoformat(notice["date"].replace("Z", "+00:00")).astimezone(beijing)
+    due = datetime.fromisoformat(notice["reply_by"].replace("Z", "+00:00")).astimezone(beijing)
+    assert f"{sent:%Y-%m-%d %H:%M}" in lines[0] and f"{due.year}年{due.month}月{due.day}日" in lines[0]
