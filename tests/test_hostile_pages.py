@@ -373,6 +373,9 @@ def test_a_crawl_of_hostile_pages_ends_keeps_what_it_read_and_counts_what_it_ref
         raw = Path(lead.raw_path or "").read_bytes()
         assert hashlib.sha256(raw).hexdigest() == lead.raw_sha256 and lead.warc_path
     assert not leads["hangs"].screenshot_sha256, "no screenshot of the page that hung, and the lead is kept"
+    missing = sorted(name for name, lead in leads.items() if lead.screenshot_shows and lead.screenshot_shows["missing"])
+    assert missing == ["cloaked", "cloaked-server"] and counters["evidence/screenshots_missing_evidence"] == 2, \
+        "the sellers who show the browser a clean page, and no other"
     log_lines = (work.data / "evidence" / "evidence-log.jsonl").read_text("utf-8").splitlines()
     lines = [json.loads(line) for line in log_lines]
     [shot] = [line for line in lines if line["kind"] == "screenshot" and line["url"].endswith("/item/paragraph")]
