@@ -305,13 +305,20 @@ def case_status(
 @cases_app.command("assign")
 def case_assign(
     lead_id: str = typer.Argument(..., help="Lead id, or a unique prefix of at least 6 characters."),
-    assignee: str = typer.Argument(..., help="User name (empty string to unassign)."),
+    assignee: str = typer.Argument(..., help="Console user name (empty string to unassign)."),
     by: str = typer.Option(login_name(), help="Who makes the change."),
+    users: Path | None = typer.Option(None, help="Users file (default config/casework/users.yaml)."),
 ) -> None:
-    """Assign a lead to a reviewer (audited)."""
+    """Assign a lead to a reviewer (audited); once the console has users, only to one of them."""
     from casework import workflow
+    from casework.users import load_users
 
     with lead_store() as store, user_errors():
+        known = load_users(users)
+        # A misspelt name would hand the lead to no one, as the console refuses to (没有用户).
+        if assignee and known and assignee not in known:
+            fail(f"no console user {assignee!r}: the users are {', '.join(sorted(known))} "
+                 "(`lantian console add-user NAME` adds one)", code=2)
         lead = workflow.set_field(store, named_lead(store, lead_id).id, "assignee", assignee, by=by)
     console.print(f"{lead.id}: assigned to {assignee or 'nobody'}")
 

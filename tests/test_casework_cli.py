@@ -43,12 +43,13 @@ def test_workflow_commands_refuse_invalid_transitions_in_one_line(store):
     assert missing.exit_code == 1 and "no lead no-such-lead" in missing.output
 
 
-def test_workflow_commands_take_the_id_prefix_leads_list_shows(store):
+def test_workflow_commands_take_the_id_prefix_leads_list_shows(store, tmp_path):
     first, second = (store.upsert(item, detection(item)) for item in (listing(1), listing(2)))
     runner = CliRunner()
     moved = runner.invoke(_cli(), ["cases", "status", first.id[:12], "reviewing", "--by", "alice"])
     assert moved.exit_code == 0 and f"{first.id}: new → reviewing" in moved.output, moved.output
-    assigned = runner.invoke(_cli(), ["cases", "assign", second.id[:6], "bob", "--by", "alice"])
+    assigned = runner.invoke(_cli(), ["cases", "assign", second.id[:6], "bob", "--by", "alice",
+                                      "--users", str(tmp_path / "no-users-yet.yaml")])
     assert assigned.exit_code == 0 and f"{second.id}: assigned to bob" in assigned.output, assigned.output
     assert store.get(first.id).status == "reviewing" and store.get(second.id).assignee == "bob"
     too_short = runner.invoke(_cli(), ["cases", "status", first.id[:5], "reviewing"])
@@ -109,3 +110,21 @@ def test_broken_config_files_name_the_file_and_field(tmp_path):
     users.write_text("users: [\n")
     with pytest.raises(ConfigError, match="invalid YAML"):
         load_users(users)
+
+
+def test_a_lead_is_assigned_only_to_a_console_user_once_there_are_users(store, tmp_path):
+    """`cases assign ID bbo` handed the lead to no one, silently; the console refuses a name it does not know."""
+    from casework.users import save_user
+
+    users = tmp_path / "users.yaml"
+    save_user("alice", "reviewer", "reviewer-pass-1", users)
+    save_user("bob", "reviewer", "reviewer-pass-2", users)
+    lead = store.upsert(listing(1), detection(listing(1)))
+    runner = CliRunner()
+    typo = runner.invoke(_cli(), ["cases", "assign", lead.id, "bbo", "--by", "alice", "--users", str(users)])
+    assert typo.exit_code == 2 and "no console user 'bbo': the users are alice, bob" in typo.output
+    assert store.get(lead.id).assignee is None
+    done = runner.invoke(_cli(), ["cases", "assign", lead.id, "bob", "--by", "alice", "--users", str(users)])
+    assert done.exit_code == 0 and store.get(lead.id).assignee == "bob"
+    unassigned = runner.invoke(_cli(), ["cases", "assign", lead.id, "", "--by", "alice", "--users", str(users)])
+    assert unassigned.exit_code == 0 and not store.get(lead.id).assignee
