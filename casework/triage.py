@@ -88,11 +88,15 @@ class Neighbours:
             for key in contact_keys(lead):
                 self._leads[key].add(lead.id)
 
-    def others(self, lead: Lead) -> int:
+    def of(self, lead: Lead) -> set[str]:
+        """The other leads that share an agency code or a contact with `lead`."""
         ids: set[str] = set()
         for key in contact_keys(lead):
             ids |= self._leads.get(key, set())
-        return len(ids - {lead.id})
+        return ids - {lead.id}
+
+    def others(self, lead: Lead) -> int:
+        return len(self.of(lead))
 
 
 def is_complaint(lead: Lead) -> bool:
@@ -190,11 +194,17 @@ class Triage:
                               if not doc.superseded and doc.risk_level for lead_id in doc.lead_ids}
         return self._neighbours
 
-    def priority(self, lead: Lead, now: datetime | None = None) -> Priority:
+    def _current(self) -> Neighbours:
         stale = self.reuse_seconds and time.monotonic() - self._loaded > self.reuse_seconds
-        neighbours = self.refresh() if self._neighbours is None or stale else self._neighbours
-        return priority(lead, self.config, others=neighbours.others(lead),
+        return self.refresh() if self._neighbours is None or stale else self._neighbours
+
+    def priority(self, lead: Lead, now: datetime | None = None) -> Priority:
+        return priority(lead, self.config, others=self._current().others(lead),
                         agency_class=self._agency_class.get(lead.id), now=now)
+
+    def sharing(self, lead: Lead) -> set[str]:
+        """The other leads that share an agency code or a contact with `lead`: those its priority counts."""
+        return self._current().of(lead)
 
     def rank(self, query: LeadQuery, order: str = "priority", now: datetime | None = None) -> LeadPage:
         """One page of the query's leads in `order`; each lead carries `priority`, `priority_reasons` and

@@ -112,6 +112,7 @@ def test_an_edited_listing_is_resolved_by_edit_with_both_versions(store, platfor
         row.locator("a").click()
         page.wait_for_selector("#edit-versions")
         assert EDITED in page.inner_text("#edit-versions") and OFFENDING in page.inner_text("#edit-versions")
+        assert "HTTP 200 → 已修改整改" in page.inner_text("#evidence-hashes")  # not "→ resolved_by_edit"
         actions = page.locator("#audit tr.audit-event td:nth-child(3)").all_inner_texts()
         assert actions and set(actions) == {"变更状态"}, actions
         browser.close()

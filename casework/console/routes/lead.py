@@ -42,8 +42,10 @@ def lead_page(request: Request, lead_id: str, user: User = Depends(current_user)
         others = [i for i in agency.lead_ids if i != lead_id][:50]
         if others:
             agency_leads = store.search(LeadQuery(ids=others, limit=len(others))).leads
-    elif code := lead.agency_code:
-        agency_leads = [d for d in store.search(LeadQuery(agency_codes=[code], limit=51)).leads if d.id != lead_id]
+    elif sharing := sorted(request.app.state.triage.sharing(lead))[:50]:
+        # Before agencies are scored: the leads sharing its agency code or a contact, which its priority counts
+        # ("另有 2 条线索"); an agency code alone left the page saying 无 beside that count.
+        agency_leads = store.search(LeadQuery(ids=sharing, limit=len(sharing))).leads
     return render(
         request, "lead.html", lead=lead,
         title_segments=segments(lead.title or "", spans, "title"),
