@@ -84,6 +84,21 @@ def _truth_table(truth: list[dict[str, Any]], store: LeadStore) -> Table:
     return table
 
 
+# What to try after the demo, with what each does. The demo's simulator stops when the demo ends: a crawl after
+# it (config edited, say) needs the simulator served again, or it reads no page at all.
+NEXT_STEPS: tuple[tuple[str, str], ...] = (
+    ("leads list --label impersonation", "list leads with filters"),
+    ("leads show LEAD_ID", "one lead with its evidence spans"),
+    ("console add-user NAME --role admin", "a console user (once), then"),
+    ("console", "the review console in a browser"),
+    ("takedown -p market --sample", "a takedown letter (样稿) for its confirmed leads"),
+    ("evidence verify", "check the evidence log and files"),
+    ("eval", "detector quality on the held-out test split"),
+    ("simulator start", "the simulated platforms again (the demo's stopped with it), on the ports "
+                        "config/platforms/ names, for a `lantian crawl` in another terminal"),
+)
+
+
 def demo(
     listings: int = typer.Option(400, min=20, max=100_000, help="Listings the simulator generates."),
     seed: int = typer.Option(7, help="Simulator seed: the same seed gives the same platforms and listings."),
@@ -132,16 +147,14 @@ def demo(
         console.print(_truth_table(truth, store))
 
     console.print(Rule("[bold]Where to look next"))
-    console.print(
-        "  .venv/bin/lantian leads list --label impersonation   list leads with filters\n"
-        "  .venv/bin/lantian leads show LEAD_ID                   one lead with its evidence spans\n"
-        "  .venv/bin/lantian console add-user NAME --role admin   a console user (once), then\n"
-        "  .venv/bin/lantian console                              the review console in a browser\n"
-        "  .venv/bin/lantian takedown -p market --sample          a takedown letter (样稿) for its confirmed leads\n"
-        "  .venv/bin/lantian evidence verify                      check the evidence log and files\n"
-        "  .venv/bin/lantian eval                                 detector quality on the held-out test split\n"
-        f"  data dir: {data_dir()}  (evidence, crawl logs, the embedded lead store)"
-    )
+    # Two columns that wrap each on its own side: at 80 columns one long line put the meaning under the command.
+    steps = Table.grid(padding=(0, 2))
+    steps.add_column(no_wrap=True)
+    steps.add_column(overflow="fold")
+    for command, meaning in NEXT_STEPS:
+        steps.add_row(f"  .venv/bin/lantian {command}", meaning)
+    steps.add_row("  data dir", f"{data_dir()} (evidence, crawl logs, the embedded lead store)")
+    console.print(steps)
 
 
 def register(app: typer.Typer) -> None:

@@ -25,3 +25,5 @@ def test_demo_sweeps_the_simulator_and_stores_leads(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "index" / "leads.sqlite3").exists()
     assert "Against the simulator's ground truth" in output
     assert "Where to look next" in output and "lantian console add-user NAME" in output
+    # The simulator stopped with the demo: how to serve it again for a crawl after it (one read no page at all)
+    assert "lantian simulator start" in output and "the demo's stopped with it" in " ".join(output.split())
