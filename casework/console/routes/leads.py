@@ -95,6 +95,17 @@ def change_lead(store: LeadStore, users: Collection[str], user: User, lead_id: s
         raise workflow.WorkflowError(f"unknown action {action!r}", f"不支持的操作“{action}”")
 
 
+# Refusals a bulk action shows, one a lead (the count says how many more there were).
+BULK_REASONS = 5
+
+
+def _named(store: LeadStore, lead_id: str) -> str:
+    """A lead as a refusal names it: its title, shortened, in quotes (its id's start when it has none)."""
+    lead = store.get(lead_id)
+    title = (lead.title or "").strip() if lead else ""
+    return f"“{title[:30]}{'…' if len(title) > 30 else ''}”" if title else f"线索 {lead_id[:12]}"
+
+
 @router.post("/leads/bulk", dependencies=[Depends(check_csrf)])
 async def bulk(request: Request, user: User = Depends(current_user),
                store: LeadStore = Depends(lead_store)) -> Response:
@@ -110,15 +121,18 @@ async def bulk(request: Request, user: User = Depends(current_user),
             change_lead(store, request.app.state.users, user, lead_id, action, value, why)
             done += 1
         except workflow.WorkflowError as exc:
-            refused.append(exc.zh)
+            refused.append(f"{_named(store, lead_id)}：{exc.zh}")
         except HTTPException as exc:
             refused.append(str(exc.detail))
     store.flush()  # the list the user returns to must show the new statuses (Elasticsearch refresh)
     if not ids:
         flash(request, "没有选择线索", "error")
     else:
-        flash(request, f"已处理 {done} 条", "info")
-    for reason in refused[:5]:
+        # Which leads were refused and why, each by its title: "已处理 0 条" and the same refusal twice named none.
+        shown = "，原因如下" if len(refused) <= BULK_REASONS else f"，前 {BULK_REASONS} 条的原因如下"
+        flash(request, f"已处理 {done} 条" + (f"，{len(refused)} 条未处理{shown}" if refused else ""),
+              "error" if refused and not done else "info")
+    for reason in refused[:BULK_REASONS]:
         flash(request, reason, "error")
     target = str(form.get("back") or "/leads")
     return back(target if target.startswith("/leads") else "/leads")
