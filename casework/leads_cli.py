@@ -221,8 +221,11 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
     contacts = "; ".join(f"{k}: {', '.join(v)}" for k, v in lead.contacts.items() if v)
     for name, value in (("id", lead.id), ("url", lead.url), ("platform", lead.platform), ("seller", lead.seller),
                         ("agency", " ".join(filter(None, (lead.agency_name, lead.agency_code)))),
-                        ("contacts", contacts), ("district", lead.district), ("risk", _percent(lead.risk)),
-                        ("solicitation", None if lead.solicitation is None else _percent(lead.solicitation)),
+                        ("contacts", contacts), ("district", lead.district),
+                        ("risk", f"{_percent(lead.risk)} (the highest label score below)"),
+                        ("solicitation", None if lead.solicitation is None else
+                         f"{_percent(lead.solicitation)} (how far the text offers the seller's services, rather than "
+                         "reporting, explaining, asking or hiring)"),
                         ("status", lead.status), ("source", lead.source),
                         ("captured", "; ".join(f"{c['at']} {c['by']} {c['note'] or ''}".strip()
                                                for c in lead.captures)),

@@ -51,6 +51,8 @@ def test_reviewer_confirms_a_lead_in_the_browser(store, console_url, chromium_la
         rows.first.locator("a.lead-link").click()
 
         page.wait_for_selector("#listing-text")
+        meaning = page.inner_text("#score-meaning")  # the page's two numbers said without their meaning
+        assert "风险：各违法类型得分中最高的一个" in meaning and "招揽意图：这条信息在为发布者招揽业务" in meaning
         assert page.locator("#listing-text mark.ev-impersonation").first.inner_text() == "国家知识产权局指定代理"
         page.click("#to-reviewing")
         page.wait_for_selector("#to-confirmed")

@@ -117,3 +117,11 @@ def test_a_platform_or_district_no_lead_has_is_named_with_the_ones_leads_have(da
     assert "0 lead(s) match" in counted.stdout and "浦东新区" in counted.stderr
     found = runner.invoke(app, ["leads", "list", "--district", "浦东新区"])
     assert found.stderr == ""
+
+
+def test_show_says_what_risk_and_solicitation_are(data_dir: Path) -> None:
+    """Two percentages with no meaning beside them: risk is the highest label score, solicitation how far the text
+    offers a service (a report or an explainer scores low), neither a label of its own."""
+    shown = " ".join(runner.invoke(app, ["leads", "show", listing(1)["id"][:10]]).output.split())
+    assert "risk 93% (the highest label score below)" in shown
+    assert "solicitation 88% (how far the text offers the seller's services, rather than reporting" in shown
