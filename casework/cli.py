@@ -33,6 +33,21 @@ agencies_app = typer.Typer(help="Agency credit-risk classification (信用风险
 
 # --- console ------------------------------------------------------------------------------------------------
 
+def port_in_use(host: str, port: int) -> None:
+    """Refuse a port another server listens on, before saying the console is served there (uvicorn's own refusal
+    came after "review console on …", with its errno)."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}): another program (a console already "
+             "running?) holds it; choose another with --port")
+
+
 @console_app.callback()
 def console_main(
     ctx: typer.Context,
@@ -60,6 +75,7 @@ def console_main(
                 fail("no console users yet: add one with `lantian console add-user NAME --role admin`")
             tls = ssl_certfile is not None or served_over_tls()
             app = create_app(store, users, tls=tls)
+            port_in_use(host, port)
         scheme = "https" if ssl_certfile is not None else "http"
         console.print(f"review console on {scheme}://{host}:{port}/ (backend: {store.backend}); Ctrl-C to stop")
         uvicorn.run(app, host=host, port=port, log_level="warning", ssl_certfile=ssl_certfile,

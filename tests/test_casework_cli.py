@@ -128,3 +128,20 @@ def test_a_lead_is_assigned_only_to_a_console_user_once_there_are_users(store, t
     assert done.exit_code == 0 and store.get(lead.id).assignee == "bob"
     unassigned = runner.invoke(_cli(), ["cases", "assign", lead.id, "", "--by", "alice", "--users", str(users)])
     assert unassigned.exit_code == 0 and not store.get(lead.id).assignee
+
+
+def test_the_console_refuses_a_port_in_use_before_saying_it_serves_there(store, tmp_path):
+    import socket
+
+    from casework.users import save_user
+
+    users = tmp_path / "users.yaml"
+    save_user("root", "admin", "admin-pass-123", users)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(_cli(), ["console", "--port", str(port), "--users", str(users)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "choose another with --port" in result.output
+    assert "review console on" not in result.output
