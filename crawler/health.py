@@ -33,6 +33,7 @@ class PlatformHealth:
     cards: int = 0
     details: int = 0
     selector_misses: int = 0
+    unanswered: int = 0
     problems: list[str] = field(default_factory=list)
     last_healthy_at: str | None = None
 
@@ -62,8 +63,13 @@ def assess(platform: str, counts: dict[str, int], previous: PlatformHealth | Non
     now = now or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     health = PlatformHealth(platform, now, result_pages=int(counts.get("result_pages", 0)),
                             cards=int(counts.get("cards", 0)), details=int(counts.get("details", 0)),
-                            selector_misses=int(counts.get("selector_misses", 0)))
-    if not (health.result_pages or health.cards or health.details):
+                            selector_misses=int(counts.get("selector_misses", 0)),
+                            unanswered=int(counts.get("unanswered", 0)))
+    if not (health.result_pages or health.cards or health.details) and health.unanswered:
+        health.problems.append(f"本次一个页面都没读到：平台地址没有应答（{health.unanswered} 次连接被拒绝、超时"
+                               "或域名无法解析）。本机的模拟平台要先运行 `lantian simulator start`；真实平台请核对 "
+                               f"config/platforms/{platform}.yaml 的 base_url 和网络")
+    elif not (health.result_pages or health.cards or health.details):
         health.problems.append(f"本次一个页面都没读到（搜索结果页和详情页都是 0）：平台可能无法访问、拒绝了请求，或 "
                                f"config/platforms/{platform}.yaml 的 base_url 已变，请看抓取日志中的错误")
     if health.result_pages and not health.cards:

@@ -18,7 +18,7 @@ from crawler.middlewares import PAGE_META
 COUNTERS = ("pages", "items", "leads", "errors")
 DETAIL_COUNTERS = ("new", "changed", "unchanged", "removed", "not_due")
 # What platform health is judged on (crawler/health.py).
-HEALTH_COUNTERS = ("result_pages", "cards", "details", "selector_misses")
+HEALTH_COUNTERS = ("result_pages", "cards", "details", "selector_misses", "unanswered")
 
 
 class PlatformStats:
@@ -75,6 +75,7 @@ class PlatformSummary:
     cards: int = 0
     details: int = 0
     selector_misses: int = 0
+    unanswered: int = 0
 
 
 @dataclass

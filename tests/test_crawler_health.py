@@ -47,6 +47,28 @@ def test_a_platform_of_which_the_sweep_read_nothing_is_a_problem():
 
 
 @pytest.mark.slow
+def test_a_platform_whose_address_does_not_answer_is_said_so_with_the_way_to_serve_the_simulator(
+        simulator: Any, tmp_path: Path) -> None:
+    """The crawl a new user runs after `make demo`, whose simulator stopped with it: every request to the platform's
+    port refused. It said only that the platform might be unreachable or its base_url changed."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    work = Workspace(tmp_path, simulator)
+    work.endpoints.write_text(json.dumps({**simulator.endpoints, "market": f"http://127.0.0.1:{closed}"}), "utf-8")
+    keywords = tmp_path / "keywords.txt"
+    keywords.write_text("商标注册\n", "utf-8")
+    output, summary = _crawl(work, "-p", "market", "--keywords", str(keywords), "--max-pages", "1", "--quiet")
+    market = summary["health"]["market"]
+    assert market["unanswered"] >= 1 and summary["platforms"]["market"]["unanswered"] == market["unanswered"]
+    assert f"平台地址没有应答（{market['unanswered']} 次连接被拒绝、超时或域名无法解析）" in market["problems"][0]
+    assert "unhealthy market: 本次一个页面都没读到：平台地址没有应答" in output
+    assert "`lantian simulator start`" in output and "config/platforms/market.yaml 的 base_url" in output
+
+
+@pytest.mark.slow
 def test_a_crawl_reports_platforms_gone_blind_and_the_console_shows_them(simulator: Any, tmp_path: Path, store,
                                                                         users_file):
     truth = simulator.ground_truth()

@@ -16,6 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 from scrapy_playwright.page import PageMethod
+from twisted.internet import error as net_error
 from twisted.python.failure import Failure
 
 from core.browser import launch_options
@@ -53,6 +54,12 @@ from crawler.seen import SeenStore
 from crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
+
+
+# Failures that mean the platform's address did not answer at all (no server on the port, a name that does not
+# resolve, no reply), counted per platform (`lantian/<platform>/unanswered`) so that a sweep reading nothing says so.
+UNANSWERED = (net_error.ConnectionRefusedError, net_error.DNSLookupError, net_error.TCPTimedOutError,
+              net_error.TimeoutError)
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
@@ -296,6 +303,8 @@ class PlatformSpider(scrapy.Spider):
                 self.logger.warning("Refused %s: %s", request.url, message)
             return []
         self.stats.inc_value(f"lantian/{platform}/errors")
+        if failure.check(*UNANSWERED):
+            self.stats.inc_value(f"lantian/{platform}/unanswered")
         self.logger.warning("Failed %s: %s", request.url, failure.getErrorMessage())
         return []
 
