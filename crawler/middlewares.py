@@ -24,6 +24,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from crawler.addresses import OWN_URL, forbidden, host_and_port
 from crawler.browser import DOCUMENT_LATENCY, INNER_INIT_CALLBACK, PageHung, time_document
+from crawler.evidence.screenshot import SCREENSHOT_REQUEST
 from crawler.resolver import PublicAnswerResolver
 
 logger = logging.getLogger(__name__)
@@ -349,6 +350,8 @@ class BrowserTabs:
             self.release(None)
 
 
+SCREENSHOT_CONTEXTS = "/screenshots"
+"""Added to a download slot's name to name the browser contexts of its evidence screenshot requests."""
 CLOSE_TIMEOUT_S = 10.0
 """The longest the recycler waits for a tab or a context to close (a hung renderer may never answer)."""
 
@@ -365,8 +368,12 @@ class BrowserContextRecycler:
 
     Requests with `meta["playwright"]` wait for a tab of their download slot (at most
     PLAYWRIGHT_MAX_PAGES_PER_CONTEXT open at a time): an idle one of the slot's current context, or leave to open a
-    new one; then they get that context's name, `<slot>#<generation>`. A retired context's idle tabs are forgotten
-    and the context is closed once its last page has answered.
+    new one; then they get that context's name, `<slot>#<generation>`. The evidence screenshots of listings read
+    without the browser (`SCREENSHOT_REQUEST`) have contexts of their own, `<slot>/screenshots#<generation>`, with at
+    most LANTIAN_SCREENSHOT_TABS tabs: Chromium draws a couple of pages at a time on a small machine, and every
+    further tab costs it ~50 ms of CPU to open (the whole job of `bench_crawl.py --only full` opened 36 for its 199
+    lead screenshots; bench/README.md). A retired context's idle tabs are forgotten and the context is closed once
+    its last page has answered.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -376,6 +383,7 @@ class BrowserContextRecycler:
         self.reuse_pages = crawler.settings.getbool("LANTIAN_REUSE_PAGES")
         self.tabs_per_context = (crawler.settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT")
                                  or crawler.settings.getint("CONCURRENT_REQUESTS"))
+        self.screenshot_tabs = min(max(1, crawler.settings.getint("LANTIAN_SCREENSHOT_TABS")), self.tabs_per_context)
         self.generation: dict[str, int] = {}
         self.assigned: dict[str, int] = {}
         self.in_flight: dict[str, int] = {}
@@ -391,8 +399,9 @@ class BrowserContextRecycler:
             return
         if "playwright_context" in request.meta and not request.meta.get("lantian_recycle"):
             return
-        base = str(request.meta.get("download_slot") or "default")
-        tabs = self.tabs.setdefault(base, BrowserTabs(self.tabs_per_context))
+        shots = bool(request.meta.get(SCREENSHOT_REQUEST))
+        base = str(request.meta.get("download_slot") or "default") + (SCREENSHOT_CONTEXTS if shots else "")
+        tabs = self.tabs.setdefault(base, BrowserTabs(self.screenshot_tabs if shots else self.tabs_per_context))
         page = await tabs.acquire()
         generation = self.generation.get(base, 0)
         name = f"{base}#{generation}"

@@ -157,6 +157,7 @@ PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.internal_request"
 PLAYWRIGHT_BROWSER_PROVIDER = "crawler.shared_browser.SharedBrowserProvider"
 LANTIAN_PAGES_PER_CONTEXT = 100
 LANTIAN_REUSE_PAGES = True  # a browser tab is reused for the next page of its context
+LANTIAN_SCREENSHOT_TABS = 2  # tabs of a slot for the screenshots of listings read without the browser (middlewares)
 # The longest a rendered request may take, from its turn to the page's content (crawler.handlers): above the sum of
 # the bounds inside it (navigation 30 s, waits 26 + 18 s, screenshot 30 + 10 s, load state 30 s).
 LANTIAN_RENDER_DEADLINE = 180.0
