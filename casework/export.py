@@ -17,7 +17,7 @@ from typing import Any
 
 from casework.config import TakedownConfig
 from casework.contacts import contacts
-from casework.dates import date_zh, stamp_zh
+from casework.dates import date_zh, stamp_zh, zip_entry
 from casework.workflow import CONFIRMED_STATUSES, last_status_event, now_iso
 from core.labels import label_names_zh
 from core.lead import STATUS_NAMES_ZH, Lead, screenshot_shows_zh
@@ -175,7 +175,7 @@ def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         def add(name: str, data: bytes, source: str | None, recorded: str | None) -> None:
-            archive.writestr(name, data)
+            archive.writestr(zip_entry(name), data)
             digest = sha256_of(data)
             files.append({"name": name, "sha256": digest, "bytes": len(data), "source": source,
                           "recorded_sha256": recorded,
@@ -201,5 +201,5 @@ def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
         }
         if lead.screenshot_shows:  # a screenshot of a page that changed for the browser says so
             manifest["screenshot_shows"] = {**lead.screenshot_shows, "said": screenshot_shows_zh(lead.screenshot_shows)}
-        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        archive.writestr(zip_entry("manifest.json"), json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 from casework import workflow
 from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
-from casework.dates import date_zh, time_zh
+from casework.dates import date_zh, time_zh, zip_entry
 from casework.export import clipped, resolve_path, sha256_of, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER, mark_docx_pages, number_docx_pages, page_footer
 from core.config import ConfigError
@@ -692,9 +692,9 @@ def write_evidence_zip(letter: Letter, path: Path) -> Path:
                 if source is None:
                     continue
                 data = source.read_bytes()
-                archive.writestr(name, data)
+                archive.writestr(zip_entry(name), data)
                 sums.append(f"{sha256_of(data)}  {name}\n")
-        archive.writestr(SUMS_FILE, "".join(sums))
+        archive.writestr(zip_entry(SUMS_FILE), "".join(sums))
     return path
 
 

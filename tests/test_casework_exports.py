@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from openpyxl import load_workbook
 
@@ -81,8 +81,11 @@ def test_evidence_package_hashes_every_file(store, casework_env, tmp_path):
     item["screenshot_sha256"] = "0" * 64  # recorded hash that does not match: the manifest must say so
     lead = store.upsert(item, detection(item))
     manifest = evidence_package(lead, tmp_path / "ev.zip")
+    beijing_now = datetime.now(timezone(timedelta(hours=8))).replace(tzinfo=None)
     with zipfile.ZipFile(tmp_path / "ev.zip") as archive:
         names = set(archive.namelist())
+        for entry in archive.infolist():  # a ZIP keeps a bare local time: Beijing's, as the exports' times are
+            assert abs(datetime(*entry.date_time) - beijing_now) < timedelta(minutes=5), entry.date_time
         assert names == {"listing.txt", "raw.html", "screenshot.png", "lead.json", "manifest.json"}
         assert json.loads(archive.read("manifest.json")) == manifest
         for entry in manifest["files"]:

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -210,9 +210,15 @@ def test_the_evidence_files_go_with_the_letter_and_their_hashes_can_be_checked_b
     evidence = result.files["evidence"]
     assert evidence.name == f"{result.letter.reference}-证据.zip"
     n = [row.lead_id for row in result.letter.rows].index(lead.id) + 1
+    beijing_now = datetime.now(timezone(timedelta(hours=8))).replace(tzinfo=None)
     with zipfile.ZipFile(evidence) as archive:
         assert sorted(archive.namelist()) == ["SHA256SUMS.txt", f"第00{n}条-截图.png", f"第00{n}条-网页原文.html"]
         assert archive.read(f"第00{n}条-网页原文.html") == raw and archive.read(f"第00{n}条-截图.png") == shot
+        # A ZIP keeps a bare local time: the entries' is Beijing's, as the letter's times are (in UTC a package
+        # packed at 03:14 read as packed at 19:14 the day before, earlier than the fetch the letter names)
+        for entry in archive.infolist():
+            assert abs(datetime(*entry.date_time) - beijing_now) < timedelta(minutes=5), entry.date_time
+            assert entry.compress_type == zipfile.ZIP_DEFLATED
         archive.extractall(tmp_path / "unpacked")
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS.txt"], cwd=tmp_path / "unpacked", capture_output=True,
                            text=True)
