@@ -228,6 +228,8 @@ def test_the_evidence_files_go_with_the_letter_and_their_hashes_can_be_checked_b
     for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
         assert f"压缩包“{evidence.name}”" in text and "sha256sum-cSHA256SUMS.txt" in text
         assert "certutil-hashfile文件名SHA256" in text and lead.raw_sha256 in text
+        # The raw page is the seller's: opened in a browser its scripts run and its links call the seller's server
+        assert "可能含有发布者的脚本和外部链接，请用文本编辑器查看" in "".join(text.split())
 
 
 def test_a_letter_of_many_tall_screenshots_is_written_in_bounded_memory(tmp_path: Path) -> None:
