@@ -40,3 +40,33 @@ def test_an_agents_certificate_lent_in_slang_is_qualification_lending(rules_dete
 def test_news_explainers_questions_and_real_jobs_about_agent_certificates_lend_nothing(
         rules_detector: Detector, text: str) -> None:
     assert "qualification_lending" not in labels(rules_detector, text)
+
+
+# 2. The office's voice in an SMS, a call or a letter to the reader: a fee demanded, or the mark or patent lost
+# unless they pay, with a link, a line or cash on delivery to pay through.
+@pytest.mark.parametrize("text", [
+    "【国家知识产权局】您的第46xxxx87号商标因未缴纳年检费将于3日内注销，请登录 http://cnipa-fee.cn 补缴。",
+    "【商标局】尊敬的用户，您的商标注册申请需缴纳公告费500元，点击 t.cn/k2 缴费，否则视为撤回。",
+    "商标局温馨提醒：你公司商标将被注销，除非在48小时内完成年审，办理热线4006609876",
+    "国家知识产权局专利缴费中心：您名下专利年费逾期，今日不缴将终止专利权，缴费链接 pay-zl.cn/a8",
+    "尊敬的商标持有人：经核查您的商标未办理年度备案，逾期将被撤销，请拨打专线021-63332211办理。国家商标局",
+    "致贵司：商标注册证书已制作完毕，本中心将以货到付款方式寄出，证书工本费及保管费合计680元，请保持电话畅通。",
+    "【知识产权局】你的商标证书已通过审核，需交纳证书快递费96元，货到付款，退订回T",
+    "你好，商标局这边通知你，你的商标被人异议了，需要交三千块答辩费，不交就直接注销，回电13812345678",
+])
+def test_fake_notices_in_the_offices_voice_are_impersonation(rules_detector: Detector, text: str) -> None:
+    assert "impersonation" in labels(rules_detector, text)
+
+
+@pytest.mark.parametrize("text", [
+    "近期有不法分子冒充国家知识产权局发送短信，称商标未缴费将被注销并附带链接，请勿点击。",
+    "案例：张女士收到一条署名“国家商标局”的短信，要求缴纳年检费，点击链接后被骗两千元。",
+    "商标局从未以短信方式要求缴纳年检费，商标也没有年检制度，收到此类短信请拨打12315举报。",
+    "【国家知识产权局】您的专利申请已受理，申请号2026xxxx，请登录专利业务办理系统查看通知书。",
+    "据国家知识产权局消息，专利年费滞纳期为六个月，逾期未缴纳的专利权终止，咨询热线010-62356655。",
+    "温馨提示：您委托我所注册的商标将于2027年3月到期，续展宽展期为六个月，如需办理可联系我所。",
+    "我所提醒客户：专利年费逾期六个月内可补缴滞纳金，超过期限专利权终止。",
+])
+def test_warnings_real_notices_and_an_agencys_own_reminders_pose_as_nobody(rules_detector: Detector,
+                                                                            text: str) -> None:
+    assert "impersonation" not in labels(rules_detector, text)
