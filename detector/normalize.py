@@ -223,7 +223,8 @@ def _sound_matcher(section: SoundSection, path: Path, rules: RuleEngine | None,
     if rules is None:
         return None
     near = dict.fromkeys(name for rule in rules.rules if rule.near for name in rule.near)
-    terms = [term for name in near for term in rules.lexicons[name]]
+    # (a pattern of rules.yaml named in `near` has no words to match by sound)
+    terms = [term for name in near for term in rules.lexicons.get(name, ())]
     terms += [fold_variant(phrase) for rule in rules.rules for phrase in rule.phrases]
     terms += canonicals
     for name in section.context_lexicons:

@@ -70,3 +70,33 @@ def test_fake_notices_in_the_offices_voice_are_impersonation(rules_detector: Det
 def test_warnings_real_notices_and_an_agencys_own_reminders_pose_as_nobody(rules_detector: Detector,
                                                                             text: str) -> None:
     assert "impersonation" not in labels(rules_detector, text)
+
+
+# 3. The trade's initials for 撤三 (c3, cs) and its other spellings (撤3, 扯三, 扯3) in a seller's post, where a
+# mark and a seller's words are beside them; a car, a game, a subject, a defence or an explainer is none.
+@pytest.mark.parametrize("text", [
+    "专业c3，同行商标三年没用的直接拿下，成功再付款",
+    "cs商标 包成功 价格好谈",
+    "商标cs，批量提交，对手的标一个月清掉",
+    "接c3业务，别人的商标不用也能拿过来，包成功",
+    "专业撤销他人闲置商标，cs成功率高，v我",
+    "撤3专业户，大牌商标也能撤，私聊",
+    "看上别人的商标？专业扯3帮你拿下",
+])
+def test_initials_and_slang_of_cancellation_in_a_sellers_post_are_malicious_cancellation(
+        rules_detector: Detector, text: str) -> None:
+    assert "malicious_cancellation" in labels(rules_detector, text)
+
+
+@pytest.mark.parametrize("text", [
+    "cs专业考研怎么选学校，求推荐",
+    "出一个c3驾照培训名额，周末班",
+    "雪铁龙c3二手车出售，车况好",
+    "专业cs代练，段位包上，价格好谈",
+    "专业商标cx，免费查询近似，当天出报告",
+    "商标被人cs了怎么办？收到撤三通知要在两个月内提交使用证据",
+    "商标cs是什么意思？就是撤三，连续三年不使用可以被申请撤销",
+    "我们专业做撤三答辩，帮您保住商标，收集使用证据",
+])
+def test_the_same_letters_elsewhere_and_a_defence_are_no_cancellation(rules_detector: Detector, text: str) -> None:
+    assert "malicious_cancellation" not in labels(rules_detector, text)
