@@ -13,8 +13,9 @@ from rich.text import Text
 
 from casework import complaints_cli, leads_cli
 from casework.cli_base import console, err, fail, lead_store, named_lead, user_errors
-from casework.dates import date_zh, minute_zh, stamp_zh
+from casework.dates import date_zh, minute_zh
 from casework.workflow import CONFIRMED_STATUSES
+from core.beijing import stamp_zh
 from core.environment import login_name
 from core.terminal import as_text
 from index.query import MAX_WINDOW
@@ -250,7 +251,7 @@ def recheck(
 
 def report(
     week: bool = typer.Option(True, "--week", help="The last seven days (the default period)."),
-    ending: str | None = typer.Option(None, help="Last day of the week (YYYY-MM-DD; default today)."),
+    ending: str | None = typer.Option(None, help="Last day of the week (YYYY-MM-DD; default today in Beijing)."),
     out: Path | None = typer.Option(None, help="Output folder (default <data dir>/casework/reports)."),
     images: bool = typer.Option(True, "--images/--no-images", help="Link agencies by near-identical images."),
 ) -> None:
@@ -269,12 +270,13 @@ def report(
     with lead_store() as store, user_errors():
         result = build_report(store, period, load_risk_config(), use_images=images)
         folder = out or data_dir() / "casework" / "reports"
-        stem = f"weekly-{period.until[:10]}"
+        stem = f"weekly-{period.last_day.isoformat()}"
         html = write_html(result, folder / f"{stem}.html")
         xlsx = write_xlsx(result, folder / f"{stem}.xlsx")
     console.print(f"[bold]蓝天 weekly report {period.label}[/bold]: {result.new_leads} new leads, "
                   f"{result.agencies_active} agencies ({result.agencies_new} new, {result.agencies_repeat} repeat)")
-    for title, counts, names in (("label", result.by_label, LABEL_NAMES_ZH), ("platform", result.by_platform, {}),
+    for title, counts, names in (("label", result.by_label, LABEL_NAMES_ZH), ("platform", result.by_platform,
+                                                                        result.platform_names),
                                  ("district", result.by_district, {}), ("status", result.by_status,
                                                                          STATUS_NAMES_ZH),
                                  ("takedown outcomes this week", result.outcomes_in_period, STATUS_NAMES_ZH),
@@ -294,7 +296,7 @@ def report(
     for agency in result.triggered:
         confirmed, unreviewed = reviewed_counts(agency)
         table.add_row(str(agency.risk_level), str(agency.score), as_text(agency.name),
-                      as_text(", ".join(agency.platforms)), str(agency.lead_count), str(confirmed), str(unreviewed))
+                      as_text(result.platforms_of(agency)), str(agency.lead_count), str(confirmed), str(unreviewed))
     console.print(table)
     console.print(f"wrote {html}\nwrote {xlsx}")
 

@@ -9,7 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from casework.cli_base import console, fail, lead_store, user_errors
-from casework.dates import minute_zh, stamp_zh
+from casework.dates import minute_zh
+from core.beijing import stamp_zh
 from core.environment import login_name
 from core.lead import Lead
 from core.terminal import as_text

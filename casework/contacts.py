@@ -3,6 +3,7 @@ entities (advertisers, exports and the agency registry compare leads by them).""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from core.lead import ENTITY_KINDS, Lead
@@ -58,3 +59,44 @@ def agency_names(lead: Lead) -> list[str]:
     if not names:
         names = _as_list(lead.seller)
     return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
+# What staff read for each kind of entity (`detector.entities.ENTITY_TYPES`, by their `core.lead.ENTITY_KINDS` name
+# where they have one) and for where on the page it stands.
+ENTITY_NAMES_ZH: dict[str, str] = {
+    "agency_name": "机构", "agency_code": "机构代码", "phone": "电话", "wechat": "微信", "qq": "QQ", "email": "邮箱",
+    "district": "所属区", "price": "价格",
+}
+PLACE_NAMES_ZH: dict[str, str] = {"title": "标题", "text": "正文", "image_text": "图片中的文字", "seller": "发布者名称"}
+
+
+@dataclass(frozen=True)
+class ShownEntity:
+    """One thing the page names (an agency, a phone, …) as staff read it: once, with every place it stands."""
+
+    kind: str
+    value: str
+    places: tuple[str, ...]
+
+
+def shown_entities(lead: Lead) -> list[ShownEntity]:
+    """The lead's entities, each agency, contact, district or price once: the detector reports one entity per place
+    it found it (an agency named as the seller and twice in an image was listed three times, a phone once as found
+    and again normalised), so entities that compare equal (`normalize_contact`) are merged, with the places they
+    stand; then the contacts and agency codes the listing gave that no entity named."""
+    merged: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for entity in lead.entities:
+        raw_kind = str(entity.get("type", "")).lower()
+        kind = ENTITY_KINDS.get(raw_kind, raw_kind)
+        value = str(entity.get("value") or entity.get("text") or "").strip()
+        if not kind or not value:
+            continue
+        _, places = merged.setdefault((kind, normalize_contact(kind, value)), (value, []))
+        place = PLACE_NAMES_ZH.get(str(entity.get("field") or ""), "")
+        if place and place not in places:
+            places.append(place)
+    for kind, values in contacts(lead).items():
+        for value in values:
+            merged.setdefault((kind, value), (value, []))
+    return [ShownEntity(ENTITY_NAMES_ZH.get(kind, kind), value, tuple(places))
+            for (kind, _), (value, places) in merged.items()]

@@ -1,17 +1,15 @@
 """Dates and times as the office's letters print them: in Beijing time, the way Chinese official documents write
 them (GB/T 9704-2012, 7.3.5.1: the year, month and day in Arabic numerals, in full, the month and day without a
 leading zero, "2026年12月5日"). The stores keep instants in UTC (`core.lead.iso_utc`); a letter names the day and
-time its reader lives in, and says which time zone that is.
+time its reader lives in, and says which time zone that is (`core.beijing`; its `stamp_zh` gives a time for a cell).
 """
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
+from core.beijing import BEIJING
 from core.lead import instant
-
-BEIJING = timezone(timedelta(hours=8), "北京时间")
-"""China Standard Time, UTC+8 all year (China keeps no daylight saving time)."""
 
 
 def date_zh(value: str | datetime) -> str:
@@ -30,18 +28,6 @@ def time_zh(value: str | datetime | None, missing: str = "不详") -> str:
     except (TypeError, ValueError):
         return missing
     return f"{date_zh(moment)} {moment:%H:%M:%S}（{BEIJING.tzname(None)}）"
-
-
-def stamp_zh(value: str | datetime | None, missing: str = "") -> str:
-    """The moment `value` in Beijing for a spreadsheet cell, in an order that sorts and with its time zone named:
-    `2026-12-05 18:33:54（北京时间）`; `missing` when there is none or it cannot be read."""
-    if not value:
-        return missing
-    try:
-        moment = instant(value).astimezone(BEIJING)
-    except (TypeError, ValueError):
-        return missing
-    return f"{moment:%Y-%m-%d %H:%M:%S}（{BEIJING.tzname(None)}）"
 
 
 def minute_zh(value: str | datetime | None, missing: str = "") -> str:

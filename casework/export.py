@@ -11,18 +11,20 @@ import hashlib
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from casework.config import TakedownConfig
 from casework.contacts import contacts
-from casework.dates import date_zh, stamp_zh, zip_entry
+from casework.dates import date_zh, zip_entry
 from casework.workflow import CONFIRMED_STATUSES, last_status_event, now_iso
+from core.beijing import stamp_zh
 from core.labels import label_names_zh
 from core.lead import STATUS_NAMES_ZH, Lead, screenshot_shows_zh
 from core.settings import data_dir
 from core.visible import shown
+from crawler.platforms import display_names
 
 CASE_STATUSES: tuple[str, ...] = CONFIRMED_STATUSES
 
@@ -46,19 +48,21 @@ def outside_shanghai(lead: Lead) -> bool:
     return not lead.district and bool(location.strip()) and not any(w in location for w in ("上海", "沪"))
 
 
-def case_row(lead: Lead, config: TakedownConfig) -> dict[str, Any]:
-    """One lead as a flat row for the case-handling system (Chinese label names, contacts joined), in the order
-    of `COLUMNS`: times in Beijing with the zone named, the legal basis of its violations as the takedown letters
-    cite them (`config`, takedown.yaml), and the takedown notices sent for it, so a case officer taking it over
-    (线索移交) has what the letters said."""
+def case_row(lead: Lead, config: TakedownConfig, platform_names: Mapping[str, str]) -> dict[str, Any]:
+    """One lead as a flat row for the case-handling system (Chinese label names, the platform by the name staff know
+    it by, `platform_names` of `crawler.platforms.display_names`, contacts joined), in the order of `COLUMNS`: times
+    in Beijing with the zone named, the legal basis of its violations as the takedown letters cite them (`config`,
+    takedown.yaml), and the takedown notices sent for it, so a case officer taking it over (线索移交) has what the
+    letters said."""
     found = contacts(lead)
     basis = dict.fromkeys(citation for label in lead.labels for citation in config.violation(label).basis)
     notices = [f"{notice.get('reference')}（第{notice.get('number') or 1}次，{date_zh(notice['date'])}）"
                if notice.get("date") else str(notice.get("reference")) for notice in lead.takedown_notices]
     confirmed = last_status_event(lead, "confirmed")
     row = {
-        "id": lead.id, "status": STATUS_NAMES_ZH.get(lead.status, lead.status), "platform": lead.platform,
-        "url": lead.url, "title": lead.title, "seller": lead.seller, "location": lead.location,
+        "id": lead.id, "status": STATUS_NAMES_ZH.get(lead.status, lead.status), "url": lead.url,
+        "platform": platform_names.get(lead.platform or "", lead.platform), "title": lead.title,
+        "seller": lead.seller, "location": lead.location,
         "agency_name": lead.agency_name, "agency_code": lead.agency_code, "phone": "、".join(found.get("phone", [])),
         "wechat": "、".join(found.get("wechat", [])), "qq": "、".join(found.get("qq", [])), "district": lead.district,
         "labels": label_names_zh(lead.labels), "risk": round(lead.risk, 3),
@@ -70,14 +74,15 @@ def case_row(lead: Lead, config: TakedownConfig) -> dict[str, Any]:
     return {key: ("" if value is None else value) for key, value in row.items()}
 
 
-def _case_cells(lead: Lead, config: TakedownConfig) -> list[Any]:
-    row = case_row(lead, config)
+def _case_cells(lead: Lead, config: TakedownConfig, platform_names: Mapping[str, str]) -> list[Any]:
+    row = case_row(lead, config, platform_names)
     return [row[key] for key, _ in COLUMNS]
 
 
 def write_cases_csv(leads: Iterable[Lead], path: Path, config: TakedownConfig) -> int:
     """Write the rows with Chinese headers; returns the row count."""
-    return write_csv(path, [title for _, title in COLUMNS], (_case_cells(lead, config) for lead in leads))
+    names = display_names()
+    return write_csv(path, [title for _, title in COLUMNS], (_case_cells(lead, config, names) for lead in leads))
 
 
 # Characters XML 1.0 (hence DOCX and XLSX) cannot hold; crawled text sometimes carries them.
@@ -147,7 +152,9 @@ def write_xlsx(path: Path, sheet_name: str, header: Sequence[str], rows: Iterabl
 
 
 def write_cases_xlsx(leads: Iterable[Lead], path: Path, config: TakedownConfig) -> int:
-    return write_xlsx(path, "线索", [title for _, title in COLUMNS], (_case_cells(lead, config) for lead in leads))
+    names = display_names()
+    return write_xlsx(path, "线索", [title for _, title in COLUMNS],
+                      (_case_cells(lead, config, names) for lead in leads))
 
 
 def resolve_path(value: str | None) -> Path | None:

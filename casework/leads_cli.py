@@ -15,8 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 from casework.cli_base import fail, lead_store, named_lead
+from casework.contacts import contacts
 from casework.export import clipped
+from casework.local_links import LOCAL_LINK_EN, on_this_machine
 from casework.triage import ORDERS, RankedLead, Triage
+from core.beijing import stamp_zh
 from core.config import ConfigError
 from core.lead import Lead, screenshot_shows_en
 from core.terminal import as_text, highlighted
@@ -150,7 +153,7 @@ def _row(lead: Lead, highlights: Mapping[str, list[str]]) -> _Row:
         priority, why = f"{lead.priority:g}", reasons
     return _Row(id=lead.id[:12], risk=_percent(lead.risk), labels=as_text(", ".join(lead.labels) or "—"),
                 platform=lead.platform or "—", district=lead.district or "—", status=lead.status,
-                last_seen=(lead.last_seen or "")[:10], title=title, priority=priority, why=why)
+                last_seen=stamp_zh(lead.last_seen)[:10], title=title, priority=priority, why=why)
 
 
 def _print_table(title: str, rows: Sequence[_Row], ranked: bool) -> None:
@@ -158,7 +161,7 @@ def _print_table(title: str, rows: Sequence[_Row], ranked: bool) -> None:
     table = Table(title=title, show_lines=False)
     for column, style, no_wrap in (("id", "cyan", True), ("risk", "bold", True), ("labels", "magenta", False),
                                    ("platform", "", False), ("district", "", False), ("status", "green", True),
-                                   ("last seen", "dim", True), ("title", "", False)):
+                                   ("last seen (Beijing)", "dim", True), ("title", "", False)):
         table.add_column(column, style=style or None, overflow="fold", no_wrap=no_wrap)
     if ranked:
         table.add_column("priority", style="bold", no_wrap=True)
@@ -218,22 +221,26 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column(overflow="fold")
-    contacts = "; ".join(f"{k}: {', '.join(v)}" for k, v in lead.contacts.items() if v)
-    for name, value in (("id", lead.id), ("url", lead.url), ("platform", lead.platform), ("seller", lead.seller),
+    # Each contact once, normalised (a phone written two ways was listed twice); agency codes go with the agency.
+    shown_contacts = "; ".join(f"{k}: {', '.join(v)}" for k, v in contacts(lead).items() if k != "agency_code")
+    url = f"{lead.url}\n{LOCAL_LINK_EN}" if on_this_machine(lead.url) else lead.url
+    for name, value in (("id", lead.id), ("url", url), ("platform", lead.platform), ("seller", lead.seller),
                         ("agency", " ".join(filter(None, (lead.agency_name, lead.agency_code)))),
-                        ("contacts", contacts), ("district", lead.district),
+                        ("contacts", shown_contacts), ("district", lead.district),
                         ("risk", f"{_percent(lead.risk)} (the highest label score below)"),
                         ("solicitation", None if lead.solicitation is None else
                          f"{_percent(lead.solicitation)} (how far the text offers the seller's services, rather than "
                          "reporting, explaining, asking or hiring)"),
                         ("status", lead.status), ("source", lead.source),
-                        ("captured", "; ".join(f"{c['at']} {c['by']} {c['note'] or ''}".strip()
+                        ("captured", "; ".join(f"{stamp_zh(c['at'])} {c['by']} {c['note'] or ''}".strip()
                                                for c in lead.captures)),
                         ("complaints", ", ".join(str(n) for n in lead.complaints)),
                         ("assignee", lead.assignee), ("cluster", lead.cluster_id),
-                        ("first / last seen", f"{lead.first_seen} / {lead.last_seen} ({lead.seen_count}×)"),
-                        ("listing", lead.listing_status + (f" since {lead.removed_at}" if lead.removed_at else "")),
-                        ("fetched", lead.fetched_at), ("read without rendering", lead.read_without_rendering),
+                        ("first / last seen", f"{stamp_zh(lead.first_seen, '—')} / {stamp_zh(lead.last_seen, '—')} "
+                                              f"({lead.seen_count}×)"),
+                        ("listing", lead.listing_status + (f" since {stamp_zh(lead.removed_at)}"
+                                                           if lead.removed_at else "")),
+                        ("fetched", stamp_zh(lead.fetched_at)), ("read without rendering", lead.read_without_rendering),
                         ("raw", f"{lead.raw_path} sha256 {lead.raw_sha256}"),
                         ("screenshot", f"{lead.screenshot_path} sha256 {lead.screenshot_sha256}"),
                         ("screenshot shows", lead.screenshot_shows and screenshot_shows_en(lead.screenshot_shows)),
@@ -257,9 +264,10 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
         if rows:
             table = Table(title=name)
             for column in columns:
-                table.add_column(column, overflow="fold")
+                table.add_column(column + (" (Beijing)" if column == "at" else ""), overflow="fold")
             for row in rows:
-                table.add_row(*(as_text(row.get(c) or "") for c in columns))
+                table.add_row(*(as_text(stamp_zh(str(row.get(c) or "")) if c == "at" else row.get(c) or "")
+                                for c in columns))
             console.print(table)
 
 

@@ -4,7 +4,7 @@ outcomes and the agencies that cross the risk trigger, as HTML (inline SVG chart
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -22,9 +22,11 @@ from casework.dates import time_zh
 from casework.export import safe_cell
 from casework.workflow import NOTICED_STATUSES, status_events
 from core.agency import Agency
+from core.beijing import BEIJING
 from core.labels import LABEL_NAMES_ZH, label_names_zh
-from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH
+from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH, iso_utc
 from core.visible import shown_in_template
+from crawler.platforms import display_names
 from index.district import UNKNOWN_DISTRICT
 from index.query import LeadQuery
 from index.store import LeadStore
@@ -34,19 +36,29 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @dataclass(frozen=True)
 class Period:
-    since: str
-    until: str
+    """Days as the bureau counts them: calendar days in Beijing, from `first_day` to `last_day`. `since` and `until`
+    are the instants bounding them in the store's UTC (a week of UTC days began at 08:00 in Shanghai)."""
+
+    first_day: date
+    last_day: date
 
     @classmethod
     def week(cls, ending: date | None = None) -> Period:
-        """The seven days up to and including `ending` (default today, UTC)."""
-        end = ending or datetime.now(UTC).date()
-        start = end - timedelta(days=6)
-        return cls(f"{start.isoformat()}T00:00:00Z", f"{end.isoformat()}T23:59:59Z")
+        """The seven days up to and including `ending` (default today in Beijing)."""
+        end = ending or datetime.now(BEIJING).date()
+        return cls(end - timedelta(days=6), end)
+
+    @property
+    def since(self) -> str:
+        return iso_utc(datetime.combine(self.first_day, time(0, 0, 0), BEIJING))
+
+    @property
+    def until(self) -> str:
+        return iso_utc(datetime.combine(self.last_day, time(23, 59, 59), BEIJING))
 
     @property
     def label(self) -> str:
-        return f"{self.since[:10]} — {self.until[:10]}"
+        return f"{self.first_day.isoformat()} — {self.last_day.isoformat()}（{BEIJING.tzname(None)}）"
 
 
 @dataclass
@@ -70,6 +82,12 @@ class Report:
     by_source: dict[str, int] = field(default_factory=dict)
     complaints_by_status: dict[str, int] = field(default_factory=dict)
     complaints_by_age: dict[str, int] = field(default_factory=dict)
+    platform_names: dict[str, str] = field(default_factory=dict)
+    """The name staff know each platform by, by its code (`crawler.platforms.display_names`)."""
+
+    def platforms_of(self, agency: Agency) -> str:
+        """The platforms an agency's leads are on, by the names staff know them by."""
+        return "、".join(self.platform_names.get(code, code) for code in agency.platforms)
 
 
 def _with_unknown(counts: dict[str, int], total: int) -> dict[str, int]:
@@ -116,6 +134,7 @@ def build_report(store: LeadStore, period: Period, risk: RiskConfig, *, use_imag
         by_source=store.counts(by="source", query=in_period),
         complaints_by_status=complaints["status"], complaints_by_age=complaints["age"],
         trigger_class=risk.trigger_class, risk_classes=dict(risk.classes), unreviewed_factor=risk.unreviewed_factor,
+        platform_names=display_names(),
     )
 
 
@@ -156,7 +175,7 @@ def bar_chart_svg(counts: dict[str, int], names: dict[str, str] | None = None, w
 def _sections(report: Report) -> list[tuple[str, dict[str, int], dict[str, str]]]:
     return [
         ("按违法类型", report.by_label, LABEL_NAMES_ZH),
-        ("按平台", report.by_platform, {}),
+        ("按平台", report.by_platform, report.platform_names),
         ("按所属区", report.by_district, {}),
         ("按处理状态", report.by_status, STATUS_NAMES_ZH),
         ("本周删除链接结果", report.outcomes_in_period, STATUS_NAMES_ZH),
@@ -211,7 +230,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
     for agency in report.triggered:
         risky.append([safe_cell(value) for value in (
             agency.risk_level, agency.score, agency.name, "、".join(agency.aliases), "、".join(agency.agency_codes),
-            "、".join(agency.platforms), label_names_zh(agency.labels),
+            report.platforms_of(agency), label_names_zh(agency.labels),
             agency.lead_count, *reviewed_counts(agency))])
     risky.append([class_rule_zh(report)])
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape
 from casework import workflow
 from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
+from casework.contacts import PLACE_NAMES_ZH
 from casework.dates import date_zh, time_zh, zip_entry
 from casework.export import clipped, resolve_path, sha256_of, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER, mark_docx_pages, number_docx_pages, page_footer
@@ -30,7 +31,7 @@ from core.labels import LABELS
 from core.lead import Lead, screenshot_shows_zh
 from core.settings import config_dir
 from core.visible import shown
-from crawler.platforms import Operator, load_platform
+from crawler.platforms import Operator, display_names, load_platform
 from index.query import LeadQuery
 from index.store import LeadStore
 
@@ -139,7 +140,7 @@ LETTER_FIELD_CHARS = 300
 QUOTE_CHARS = 120
 QUOTES_PER_LISTING = 8
 # Where on the page a quoted span stands (the detector's `field` of an evidence span), in the order a reader meets them.
-FIELD_NAMES_ZH = {"title": "标题", "text": "正文", "image_text": "图片中的文字", "seller": "发布者名称"}
+FIELD_NAMES_ZH = PLACE_NAMES_ZH
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
@@ -296,7 +297,8 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     reference, date = reference_for(platform, when, notice.number, sample), date_zh(when)
     reply_by = date_zh(when + timedelta(days=config.deadline_days))
     values = {
-        "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel, "platform": platform,
+        "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel,
+        "platform": display_names().get(platform, platform),
         "office": c.office, "department": c.department, "count": len(rows), "deadline_days": config.deadline_days,
         "date": date,
         "reply_by": reply_by, "reference": reference, "contact": c.contact, "phone": c.phone,

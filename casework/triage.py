@@ -28,6 +28,7 @@ from core.lead import Lead
 
 # Orders computed here (the store's own sorts are in index.query.SORTS).
 from core.settings import project_root
+from crawler.platforms import display_names
 from detector.config import load_detector_file
 from index import LeadPage, LeadQuery
 from index.store import MAX_AGENCIES, LeadStore
@@ -115,8 +116,9 @@ def _days_since(stamp: Any, now: datetime) -> float | None:
 
 
 def priority(lead: Lead, config: TriageConfig, *, others: int = 0, agency_class: str | None = None,
-             now: datetime | None = None) -> Priority:
-    """A lead's triage priority with the reason for every point."""
+             now: datetime | None = None, platform_names: Mapping[str, str] | None = None) -> Priority:
+    """A lead's triage priority with the reason for every point (its platform named by `platform_names`,
+    `crawler.platforms.display_names`, else by its code)."""
     now = now or datetime.now(UTC)
     reasons: list[Reason] = []
     names = lead.labels
@@ -134,7 +136,8 @@ def priority(lead: Lead, config: TriageConfig, *, others: int = 0, agency_class:
         reasons.append(Reason(f"所属机构风险分类 {agency_class} 类", config.repeat_offender.agency_class[agency_class]))
     reach = config.reach(lead.platform)
     if reach:
-        reasons.append(Reason(f"平台影响面（{lead.platform or '未知平台'}）", reach))
+        platform = (platform_names or {}).get(lead.platform or "", lead.platform)
+        reasons.append(Reason(f"平台影响面（{platform or '未知平台'}）", reach))
     days = _days_since(lead.last_seen or lead.fetched_at, now)
     if days is not None and config.recency.points:
         points = round(config.recency.points * 0.5 ** (days / config.recency.half_life_days), 1)
@@ -176,6 +179,7 @@ class Triage:
         self.config = config or load_triage_config()
         self.reuse_seconds = reuse_seconds
         self._thresholds = dict(thresholds) if thresholds is not None else None
+        self._platform_names: dict[str, str] | None = None
         self._neighbours: Neighbours | None = None
         self._loaded = 0.0
         self._agency_class: dict[str, str] = {}
@@ -185,6 +189,13 @@ class Triage:
         if self._thresholds is None:
             self._thresholds = label_thresholds()
         return self._thresholds
+
+    @property
+    def platform_names(self) -> dict[str, str]:
+        """The platforms by the names staff know them by, as the reasons name them."""
+        if self._platform_names is None:
+            self._platform_names = display_names()
+        return self._platform_names
 
     def refresh(self) -> Neighbours:
         """Read again which leads share contacts and which agency class each lead has."""
@@ -200,7 +211,7 @@ class Triage:
 
     def priority(self, lead: Lead, now: datetime | None = None) -> Priority:
         return priority(lead, self.config, others=self._current().others(lead),
-                        agency_class=self._agency_class.get(lead.id), now=now)
+                        agency_class=self._agency_class.get(lead.id), now=now, platform_names=self.platform_names)
 
     def sharing(self, lead: Lead) -> set[str]:
         """The other leads that share an agency code or a contact with `lead`: those its priority counts."""

@@ -15,8 +15,10 @@ from casework.advertisers import resolve
 from casework.agencies import LICENCE_NAMES_ZH, licence
 from casework.export import write_csv, write_xlsx
 from casework.workflow import CONFIRMED_STATUSES, last_status_event
+from core.beijing import stamp_zh
 from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
+from crawler.platforms import display_names
 from detector.registry import AgencyRegistry
 
 
@@ -58,7 +60,9 @@ def confirmed_at(lead: Lead) -> str | None:
 def watched_agencies(leads: Iterable[Lead], registry: AgencyRegistry | None, *, months: int = 12,
                      now: datetime | None = None, registry_problem: str | None = None) -> list[WatchedAgency]:
     """Agencies with a lead confirmed in the last `months` months and still counted as a violation, most recently
-    confirmed first. `registry` is the licensed-agency registry (None when it cannot be read: `registry_problem`)."""
+    confirmed first. `registry` is the licensed-agency registry (None when it cannot be read: `registry_problem`).
+    Platforms are named as staff know them (`crawler.platforms.display_names`)."""
+    platform_names = display_names()
     since = months_before(now or datetime.now(UTC), months).strftime("%Y-%m-%dT%H:%M:%SZ")
     confirmed = [doc for doc in leads if doc.status in CONFIRMED_STATUSES and (confirmed_at(doc) or "") >= since]
     by_id = {doc.id: doc for doc in confirmed}
@@ -75,7 +79,7 @@ def watched_agencies(leads: Iterable[Lead], registry: AgencyRegistry | None, *, 
             name=name, aliases=[other for other in advertiser.names if other != name], codes=codes,
             licence=LICENCE_NAMES_ZH.get(status["status"], status["status"]), licence_note=status["note"],
             violations=sorted({LABEL_NAMES_ZH.get(label, label) for doc in docs for label in doc.labels}),
-            platforms=advertiser.platforms, lead_ids=advertiser.lead_ids,
+            platforms=[platform_names.get(code, code) for code in advertiser.platforms], lead_ids=advertiser.lead_ids,
             evidence=[f"{doc.id} 网页原文 {doc.raw_sha256 or '无'} 截图 {doc.screenshot_sha256 or '无'}"
                       for doc in docs],
             first_confirmed=dates[0], last_confirmed=dates[-1]))
@@ -83,8 +87,12 @@ def watched_agencies(leads: Iterable[Lead], registry: AgencyRegistry | None, *, 
     return watched
 
 
+# Instants kept in UTC, written in Beijing time with the zone named, as every export gives times.
+TIME_COLUMNS = ("first_confirmed", "last_confirmed")
+
+
 def _row(agency: WatchedAgency) -> list[Any]:
-    values = agency.__dict__
+    values = {key: stamp_zh(value, value) if key in TIME_COLUMNS else value for key, value in agency.__dict__.items()}
     return ["\n".join(value) if isinstance(value, list) else value for value in (values[key] for key, _ in COLUMNS)]
 
 

@@ -326,6 +326,7 @@ class PlatformConfig(StrictModel):
     """One platform: where to start, how to read its pages, how politely, and which keywords it sweeps."""
 
     name: str
+    display_name: str = ""
     enabled: bool = True
     description: str = ""
     operator: Operator | None = None
@@ -454,6 +455,14 @@ def load_platform(path: Path) -> PlatformConfig:
     if data["name"] != path.stem:
         raise ConfigError(f"{path}: name: {data['name']!r} must match the file name {path.stem!r}")
     return validate(PlatformConfig, data, path)
+
+
+def display_names(root: Path | None = None) -> dict[str, str]:
+    """The name staff know each configured platform by (`display_name`), by its code (`name`: the identifier leads,
+    `-p`, file names and references use); a platform whose YAML gives none goes by its code."""
+    platform_dir = Path(root or config_dir()) / "platforms"
+    return {platform.name: platform.display_name or platform.name
+            for platform in map(load_platform, sorted(platform_dir.glob("*.y*ml")))}
 
 
 def load_keyword_list(path: Path) -> KeywordList:

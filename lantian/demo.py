@@ -110,6 +110,8 @@ def demo(
     top: int = typer.Option(10, min=1, max=1000, help="Leads shown in the summary."),
 ) -> None:
     """Run the main job end to end: simulator → crawl → detect → leads in the embedded store → summary."""
+    from casework import agencies as agency_risk
+    from casework.config import load_risk_config
     from crawler.progress import progress_table
     from crawler.run import run_sweep
     from index import open_store
@@ -145,6 +147,11 @@ def demo(
         console.print(_counts_table("Leads by platform", store.counts(by="platform")))
         console.print(_leads_table(store, top))
         console.print(_truth_table(truth, store))
+        # The console's agency list and a lead's agency come from the agency documents: scored here, as
+        # `lantian agencies score` does, or the list stayed empty after the demo although leads named agencies.
+        agencies = [a for a in agency_risk.refresh(store, load_risk_config()) if a.lead_count]
+        console.print(f"{len(agencies)} agencies scored from the leads (risk classes: `lantian agencies list`, "
+                      "the console's 机构风险 page)")
 
     console.print(Rule("[bold]Where to look next"))
     # Two columns that wrap each on its own side: at 80 columns one long line put the meaning under the command.

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import zipfile
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from openpyxl import load_workbook
 
@@ -15,6 +15,7 @@ from casework.config import load_risk_config, load_takedown_config
 from casework.export import evidence_package, write_cases_csv, write_cases_xlsx
 from casework.report import Period, bar_chart_svg, build_report, write_html, write_xlsx
 from casework.reviews import export_reviews
+from crawler.platforms import display_names
 from detector.training.corpus import read_items
 from tests.fixtures.casework import HOSTILE_TITLE, casework_env, detection, listing, store  # noqa: F401
 
@@ -38,6 +39,7 @@ def test_confirmed_leads_export_to_csv_and_xlsx(store, tmp_path):
     with open(tmp_path / "cases.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["线索编号"] == kept.id and rows[0]["确认人"] == "alice" and rows[0]["电话"] == "13800001111"
+    assert rows[0]["平台"] == display_names()["market"] != "market"  # the name staff know it by
     # Two labels, told apart ("、" inside a name, "；" between names: joined by "、" they read as four)
     assert rows[0]["违法类型"] == "冒用官方名义、标识；声称内部渠道、快速授权"
     assert write_cases_xlsx(leads, tmp_path / "cases.xlsx", load_takedown_config()) == 1
@@ -127,7 +129,26 @@ def test_weekly_report_counts_and_outputs(store, tmp_path):
     book = load_workbook(write_xlsx(report, tmp_path / "r.xlsx"))
     assert {"概况", "按违法类型", "按平台", "按所属区", "按处理状态", "高风险机构"} <= set(book.sheetnames)
     platform_rows = {row[0]: row[1] for row in book["按平台"].iter_rows(min_row=2, values_only=True)}
-    assert platform_rows == {"services": 2, "market": 1}
+    names = display_names()  # platforms by the names staff know them by, not our codes
+    assert platform_rows == {names["services"]: 2, names["market"]: 1} and "market" not in names.values()
+    assert f"<td>{names['services']}</td><td>2</td>" in html
+
+
+def test_the_weekly_report_counts_calendar_days_in_beijing_and_says_so(store, tmp_path):
+    # 2026-12-01 in Shanghai begins at 2026-11-30T16:00Z and 2026-12-07 ends at 2026-12-07T15:59:59Z.
+    for n, first_seen in enumerate(("2026-11-30T15:59:59Z", "2026-11-30T16:00:00Z", "2026-12-07T15:59:59Z",
+                                    "2026-12-07T16:00:00Z"), 1):
+        item = listing(n, fetched_at=first_seen)
+        store.upsert(item, detection(item))
+    period = Period.week(date(2026, 12, 7))
+    assert (period.since, period.until) == ("2026-11-30T16:00:00Z", "2026-12-07T15:59:59Z")
+    report = build_report(store, period, load_risk_config(), use_images=False)
+    assert report.new_leads == 2  # the second and the third: seen on the 1st and the 7th in Beijing
+    html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "统计周期：2026-12-01 — 2026-12-07（北京时间）" in html
+    summary = {row[0]: row[1] for row in load_workbook(write_xlsx(report, tmp_path / "r.xlsx"))["概况"].iter_rows(
+        values_only=True)}
+    assert summary["统计周期"] == "2026-12-01 — 2026-12-07（北京时间）"
 
 
 def test_the_report_says_how_many_of_a_high_risk_agencys_leads_were_confirmed_and_what_a_class_means(

@@ -14,8 +14,9 @@ from casework import workflow
 from casework.cli import register
 from casework.config import load_takedown_config
 from casework.export import xml_safe
-from casework.takedown import operator_of, request_takedowns
+from casework.takedown import build_letter, operator_of, request_takedowns
 from core.labels import LABELS
+from crawler.platforms import display_names
 from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
 
 
@@ -81,6 +82,17 @@ def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
         assert stored.audit[-1]["by"] == "root" and result.letter.reference in stored.audit[-1]["why"]
     assert store.get(reviewing.id).status == "reviewing"
     assert store.get(elsewhere.id).status == "confirmed"
+
+
+def test_a_letter_names_the_platform_as_staff_know_it_never_by_our_code(store):
+    item = listing(1, platform="market")
+    lead = _confirm(store, store.upsert(item, detection(item)))
+    config = load_takedown_config()
+    config = config.model_copy(update={"letter": config.letter.model_copy(
+        update={"opening": config.letter.opening + "涉及平台：{platform}\n"})})
+    letter = build_letter("market", [store.get(lead.id)], config)
+    assert f"涉及平台：{display_names()['market']}" in letter.paragraphs
+    assert letter.reference.startswith("LT-market-")  # the code stays where it is an identifier
 
 
 def casework_cli() -> typer.Typer:

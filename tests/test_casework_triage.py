@@ -14,6 +14,7 @@ from casework.triage import Triage, label_thresholds, priority
 from core.config import read_yaml
 from core.lead import Lead
 from core.settings import config_dir
+from crawler.platforms import display_names
 from index import LeadQuery
 from lantian.cli import app
 from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
@@ -101,6 +102,13 @@ def test_every_item_of_the_priority_comes_from_the_config_and_says_why():
     }
     tuned = config.model_copy(update={"complaint": 0.0})
     assert priority(lead, tuned, others=12, agency_class="D", now=NOW).score == ranked.score - config.complaint
+
+
+def test_the_queue_names_the_platform_as_staff_know_it_in_its_reasons(store):
+    item = listing(1, platform="market")
+    lead = store.upsert(item, detection(item))
+    reasons = [r.what for r in Triage(store).priority(lead).reasons]
+    assert f"平台影响面（{display_names()['market']}）" in reasons and "平台影响面（market）" not in reasons
 
 
 def test_uncertain_first_orders_by_distance_to_the_threshold(store):

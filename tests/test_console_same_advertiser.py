@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
+from crawler.platforms import display_names
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     casework_env,
     console_url,
@@ -36,6 +37,7 @@ def test_the_leads_sharing_a_phone_are_listed_as_the_priority_counts_them(
         page.wait_for_selector("#agency-leads")
         assert "另有 1 条线索" in (page.text_content("body") or "")  # what the priority counts …
         listed = page.locator("#agency-leads li").all_inner_texts()
-        assert listed == [f"{second.title}（market）"], listed  # … and the page lists (it said 无)
+        market = display_names()["market"]
+        assert listed == [f"{second.title}（{market}）"], listed  # … and the page lists (it said 无)
         assert "尚未计算" in page.inner_text("#sharing-note")
         browser.close()

@@ -43,3 +43,12 @@ def test_show_by_hash_and_unknown_key(tmp_path):
     assert found.exit_code == 0 and "http://market.test/item/1" in found.output and "fetched_at" in found.output
     missing = runner.invoke(evidence_app, ["show", "http://market.test/other", "--data-dir", str(tmp_path)])
     assert missing.exit_code == 1 and "No evidence records" in missing.output
+
+
+def test_show_gives_times_in_beijing_with_the_zone_named(tmp_path):
+    _record(tmp_path)  # fetched 2026-03-01T08:00:00Z, 16:00 in Shanghai
+    found = runner.invoke(evidence_app, ["show", "http://market.test/item/1", "--data-dir", str(tmp_path)])
+    assert found.exit_code == 0, found.output
+    assert "2026-03-01 16:00:00（北京时间）" in found.output and "T08:00:00Z" not in found.output
+    logged = next(line for line in found.output.splitlines() if "logged" in line)
+    assert "（北京时间）" in logged and "Z " not in logged  # when the log line was written, too

@@ -14,12 +14,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from casework import workflow
 from casework.console.security import LoginRequired, csrf_token, current_user
-from casework.dates import minute_zh, stamp_zh
+from casework.dates import minute_zh
 from casework.users import User
+from core.beijing import stamp_zh
 from core.districts import load_districts
 from core.labels import LABEL_NAMES_ZH, LABELS
 from core.lead import SOURCE_NAMES_ZH, STATUS_NAMES_ZH, Lead, screenshot_shows_zh
 from core.visible import shown_in_template
+from crawler.platforms import display_names
 from index.store import LeadStore
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -51,6 +53,9 @@ def environment() -> Environment:
                        STATUSES=workflow.STATUSES, DISTRICTS=list(load_districts()))
     # Stored instants are UTC; staff in Shanghai read every time in Beijing, as the letters and exports print it.
     env.filters.update(beijing=stamp_zh, beijing_minute=minute_zh)
+    # Platforms by the names staff know them by (config/platforms `display_name`); the code stays in URLs and forms.
+    names = display_names()
+    env.filters["platform_name"] = lambda code: names.get(code, code)
     return env
 
 

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from core.beijing import stamp_zh
 from core.config import ConfigError
 from core.settings import data_dir
 from core.terminal import as_text
@@ -142,14 +143,17 @@ def anchor(data_dir_option: DataDirOption = None) -> None:
     facts.add_column(overflow="fold")
     facts.add_row("Evidence log", as_text(archive.log.path))
     facts.add_row("Head", f"seq {checkpoint.seq} · {checkpoint.hash}")
-    facts.add_row("Signed", f"{checkpoint.at} with key {checkpoint.key}")
+    facts.add_row("Signed", f"{stamp_zh(checkpoint.at, checkpoint.at)} with key {checkpoint.key}")
     console.print(facts)
     console.print(f"For the case file: 蓝天证据日志截至第 {checkpoint.seq} 条，链头 SHA-256 {checkpoint.hash}，"
-                  f"{checkpoint.at} 签名（密钥指纹 {checkpoint.key[:16]}）。", soft_wrap=True, highlight=False)
+                  f"{stamp_zh(checkpoint.at, checkpoint.at)} 签名（密钥指纹 {checkpoint.key[:16]}）。", soft_wrap=True,
+                  highlight=False)
 
 
 _SHOWN_FIELDS = ("sha256", "url", "request_url", "status", "fetched_at", "taken_at", "source", "size",
                  "warc_path", "warc_offset", "warc_record_id", "hash")
+# Fields holding an instant: the log keeps UTC, staff read Beijing time with the zone named (`core.beijing`).
+_TIME_FIELDS = ("fetched_at", "taken_at")
 
 
 @evidence_app.command("show")
@@ -172,8 +176,11 @@ def show(
         for name in _SHOWN_FIELDS:
             if record.get(name) not in (None, ""):
                 value = archive.root / str(record[name]) if name == "warc_path" else record[name]
+                if name in _TIME_FIELDS:
+                    value = stamp_zh(str(value), missing=str(value))
                 fields.add_row(name, as_text(value))
-        console.rule(as_text(f"#{record.get('seq')} {record.get('kind')} · logged {record.get('at')}"), align="left")
+        logged = stamp_zh(record.get("at"), "?")
+        console.rule(as_text(f"#{record.get('seq')} {record.get('kind')} · logged {logged}"), align="left")
         console.print(fields)
 
 

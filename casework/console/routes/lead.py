@@ -11,9 +11,10 @@ from casework import workflow
 from casework.console.routes.leads import change_lead
 from casework.console.security import check_csrf, current_user
 from casework.console.web import back, flash, lead_or_404, lead_store, render
-from casework.contacts import contacts
+from casework.contacts import shown_entities
 from casework.export import evidence_package, resolve_path
 from casework.highlight import segments
+from casework.local_links import LOCAL_LINK_ZH, on_this_machine
 from casework.users import User
 from core.lead import Lead
 from core.visible import invisible_count
@@ -51,13 +52,14 @@ def lead_page(request: Request, lead_id: str, user: User = Depends(current_user)
         title_segments=segments(lead.title or "", spans, "title"),
         text_segments=segments(lead.text or "", spans, "text"),
         seller_segments=segments(lead.seller or "", spans, "seller"),
-        contacts=contacts(lead), reposts=reposts, agency=agency, agency_leads=agency_leads,
+        entities=shown_entities(lead), reposts=reposts, agency=agency, agency_leads=agency_leads,
         next_statuses=workflow.allowed_next(lead.status, user.role),
         has_screenshot=resolve_path(lead.screenshot_path) is not None,
         has_raw=resolve_path(lead.raw_path) is not None, warc=warc_headers(lead), shortcuts=SHORTCUTS,
         invisible={name: n for name, value in (("网址", lead.url), ("标题", lead.title), ("正文", lead.text),
                                                ("发布者", lead.seller)) if (n := invisible_count(value or ""))},
         users=sorted(request.app.state.users), priority=request.app.state.triage.priority(lead),
+        local_link=LOCAL_LINK_ZH if on_this_machine(lead.url) else "",
     )
 
 
