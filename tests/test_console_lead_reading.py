@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from casework import agencies as agency_risk
+from casework.config import load_risk_config
 from casework.local_links import LOCAL_LINK_ZH
 from crawler.platforms import display_names
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
@@ -58,6 +60,7 @@ def test_the_lead_page_names_each_agency_and_phone_once_with_where_it_stands(
     store.flush()
 
     signed_in.goto(f"{console_url}/leads/{lead.id}")
+    assert signed_in.inner_text("#lead-seller").count(AGENCY) == 1  # the seller is the agency: named once
     listed = signed_in.locator("#entities li").all_inner_texts()
     assert listed == [f"机构：{AGENCY}（发布者名称、图片中的文字、正文）", "电话：13800130001（正文）",
                       "微信：13800130001（正文）"], listed
@@ -77,6 +80,20 @@ def test_platforms_are_shown_by_the_names_staff_know_them_by(
     signed_in.goto(f"{console_url}/leads/{lead.id}")
     assert f"平台 {name} ·" in signed_in.inner_text("section")
     assert "平台 market" not in signed_in.inner_text("body")
+
+
+def test_the_agency_list_names_platforms_and_contact_kinds_as_staff_read_them(
+        store: Any, console_url: str, signed_in: Page) -> None:
+    for n, platform in ((1, "market"), (2, "services")):
+        item = listing(n, platform=platform)
+        store.upsert(item, detection(item, phone="13900000001"))
+    agency_risk.refresh(store, load_risk_config(), use_images=False)
+
+    signed_in.goto(f"{console_url}/agencies")
+    row = signed_in.inner_text("tr.agency-row")
+    names = display_names()
+    assert f"{names['market']}、{names['services']}" in row and "电话：13900000001" in row, row
+    assert "phone" not in row and "market" not in row
 
 
 def test_a_demo_leads_link_says_it_opens_nothing_once_the_demo_has_ended(
