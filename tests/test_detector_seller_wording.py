@@ -100,3 +100,34 @@ def test_initials_and_slang_of_cancellation_in_a_sellers_post_are_malicious_canc
 ])
 def test_the_same_letters_elsewhere_and_a_defence_are_no_cancellation(rules_detector: Detector, text: str) -> None:
     assert "malicious_cancellation" not in labels(rules_detector, text)
+
+
+# 4. Patents ghost-written for a student's or a title's aim (保研, 综测, 评优, 毕业, 评职称), students' patents and
+# papers turned into patents sold with the grant promised: abnormal filing. The rules, an agency's drafting
+# service, advice and news about them are not.
+@pytest.mark.parametrize("text", [
+    "大学生专利代写，保研加分必备，包授权",
+    "论文转专利，毕业季特惠，两周提交，加v详聊",
+    "学生专利 包授权 可加急 评奖学金用",
+    "本科生专利代写代发，综测加分，保研面试有亮点，私聊",
+    "论文改专利，一篇论文拆两件实用新型，保证授权",
+    "学生党评优需要专利的找我，代写代申一条龙，价格学生价",
+    "研究生毕业要求专利？帮你写好直接报，发明人写你",
+    "代写职称专利，评中级够用，四个月下证",
+])
+def test_ghost_written_and_student_patents_are_abnormal_filing(rules_detector: Detector, text: str) -> None:
+    assert "abnormal_filing" in labels(rules_detector, text)
+
+
+@pytest.mark.parametrize("text", [
+    "教育部：严禁以代写专利获取保研加分，一经查实取消资格",
+    "某高校通报：三名学生购买代写专利用于保研，已被取消推免资格",
+    "保研加分政策调整：专利不再加分，学生专利申请量明显下降",
+    "学校知识产权中心鼓励学生将研究成果申请专利，提供免费咨询",
+    "先申请专利再发表论文可避免丧失新颖性，论文和专利的写法不同",
+    "我所提供专利撰写服务，需发明人提供技术交底书，授权与否以审查为准",
+    "请问大学生自己的发明怎么申请专利？需要多少钱？",
+])
+def test_rules_news_and_advice_about_student_patents_are_no_abnormal_filing(rules_detector: Detector,
+                                                                            text: str) -> None:
+    assert "abnormal_filing" not in labels(rules_detector, text)
