@@ -26,6 +26,7 @@ from casework.config import TakedownConfig, known_keys, load_casework_file
 from casework.dates import date_zh
 from casework.paper import COMPLAINT_REPLY
 from casework.workflow import now_iso
+from core.beijing import stamp_zh
 from core.config import StrictModel
 from core.lead import STATUSES, Lead, Listing, instant, iso_utc
 from core.lead import lead_id as lead_id_of
@@ -334,8 +335,9 @@ def build_reply(complaint: Complaint, store: LeadStore, config: ComplaintsConfig
         raise ComplaintError(f"complaint {complaint.number} cannot be answered yet: leads still open: {listed}",
                              f"第{complaint.number}号举报投诉尚有线索未办结：{listed}")
     if complaint.reply is not None:
-        raise ComplaintError(f"complaint {complaint.number} was answered on {complaint.reply['at']}",
-                             f"第{complaint.number}号举报投诉已于 {complaint.reply['at']} 答复")
+        answered = stamp_zh(complaint.reply.get("at"), "（时间不详）")
+        raise ComplaintError(f"complaint {complaint.number} was answered on {answered}",
+                             f"第{complaint.number}号举报投诉已于 {answered} 答复")
     when = when or datetime.now(UTC)
     office = takedown.complainant
     date = date_zh(when)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,5 +116,6 @@ def test_a_complaint_with_a_link_and_a_screenshot_through_to_its_answer(simulato
         store.close()
     again = work.run("complaints", "reply", "1", ok=False)
     assert again.returncode == 1 and "was answered" in again.stderr
+    assert re.search(r"was answered on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d（北京时间）", again.stderr), again.stderr
     shown = json.dumps(work.run("complaints", "list", "--all").stdout, ensure_ascii=False)
     assert "answered" in shown
