@@ -131,3 +131,39 @@ def test_ghost_written_and_student_patents_are_abnormal_filing(rules_detector: D
 def test_rules_news_and_advice_about_student_patents_are_no_abnormal_filing(rules_detector: Detector,
                                                                             text: str) -> None:
     assert "abnormal_filing" not in labels(rules_detector, text)
+
+
+# 5. Other trades sell tickets, exam places and answers "from inside" (内部票, 内部渠道); news and investigations
+# report lending. Neither is an IP seller's claim, while the IP trade's own inside channel or lending still is.
+@pytest.mark.parametrize("text", [
+    "周杰伦演唱会内部票，内场前排，私聊",
+    "音乐剧《剧院魅影》内部渠道出票，原价转，可面交",
+    "雅思考位内部渠道，三天内出考位，加微信",
+    "托福考位紧张？内部渠道帮抢，不成功退款",
+    "四六级内部渠道答案，考前发，私聊",
+    "马拉松名额内部渠道，中签率100%，价格私聊",
+    "医院专家号内部渠道，挂号难找我",
+    "迪士尼内部票，比官网便宜一百，当天可入园",
+])
+def test_other_trades_inside_tickets_and_places_are_no_insider_channel(rules_detector: Detector, text: str) -> None:
+    assert labels(rules_detector, text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "住建部通报：今年清理挂证人员一千二百名，涉事企业被限制投标",
+    "国家知识产权局开展专项整治，严厉打击专利代理师挂证行为",
+    "新闻：多地查处专利代理师挂证，有人一证挂三家机构，已被注销执业证书",
+    "专利代理行业挂证乱象调查：一张证一年两万，代理机构只要证不要人",
+    "记者暗访发现，有中介公开收购代理师证挂靠，开价每年三万元",
+])
+def test_news_of_a_crackdown_on_lending_lends_nothing(rules_detector: Detector, text: str) -> None:
+    assert "qualification_lending" not in labels(rules_detector, text)
+
+
+@pytest.mark.parametrize(("label", "text"), [
+    ("insider_channel", "商标注册走内部渠道，当月下证，不成功退款"),
+    ("qualification_lending", "签证代办另说，专代年薪挂靠，社保我们交，平时你干你的"),
+])
+def test_the_ip_trades_own_claims_still_count_beside_other_trades(rules_detector: Detector, label: str,
+                                                                  text: str) -> None:
+    assert label in labels(rules_detector, text)
