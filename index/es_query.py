@@ -116,10 +116,11 @@ def scroll_body(query: LeadQuery, size: int, search_after: list[Any] | None) -> 
 
 
 def counts_body(by: str, query: LeadQuery) -> dict[str, Any]:
-    """The aggregation counting `query`'s leads by one field (largest first) or by week of first sighting."""
+    """The aggregation counting `query`'s leads by one field (largest first) or by week of first sighting, Monday
+    to Sunday in Beijing (the store keeps UTC)."""
     if by == "week":
         agg = {"date_histogram": {"field": "first_seen", "calendar_interval": "week", "format": "yyyy-MM-dd",
-                                  "min_doc_count": 1}}
+                                  "time_zone": "+08:00", "min_doc_count": 1}}
     else:
         agg = {"terms": {"field": _GROUP_FIELDS[by], "size": 10000,
                          "order": [{"_count": "desc"}, {"_key": "asc"}]}}

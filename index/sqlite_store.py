@@ -272,7 +272,8 @@ class SqliteLeadStore(LeadStore):
             sql = (f"SELECT j.value, COUNT(*) FROM leads, json_each(leads.labels) AS j{where} "
                    "GROUP BY j.value ORDER BY COUNT(*) DESC, j.value")
         elif by == "week":
-            sql = (f"SELECT date(first_seen, '-6 days', 'weekday 1') AS week, COUNT(*) FROM leads{where} "
+            # Weeks as the bureau counts them: Monday to Sunday in Beijing (UTC+8; the store keeps UTC).
+            sql = (f"SELECT date(first_seen, '+8 hours', '-6 days', 'weekday 1') AS week, COUNT(*) FROM leads{where} "
                    "GROUP BY week ORDER BY week")
         else:
             column = _GROUP_COLUMNS[by]

@@ -305,6 +305,14 @@ def test_filters_sorting_and_paging(store: LeadStore) -> None:
     assert len(list(store.iter_leads(LeadQuery(limit=1)))) == 4
 
 
+def test_weeks_are_counted_monday_to_sunday_in_beijing(store: LeadStore) -> None:
+    # Sunday 20:00 UTC is Monday 04:00 in Shanghai: the week that begins that Monday, as staff count weeks.
+    store.upsert(listing(30, fetched_at="2026-11-15T20:00:00Z"), detection(("impersonation",)))
+    store.upsert(listing(31, fetched_at="2026-11-15T15:59:59Z"), detection(("impersonation",)))  # Sunday 23:59:59
+    store.flush()
+    assert store.counts("week") == {"2026-11-09": 1, "2026-11-16": 1}
+
+
 def test_free_text_phrases_and_highlights(store: LeadStore) -> None:
     _populate(store)
     page = store.search(LeadQuery(text="内部渠道"))
