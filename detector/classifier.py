@@ -26,12 +26,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from core.config import ConfigError
 from core.labels import CONTENT_LABELS, SOLICITATION
@@ -39,6 +37,9 @@ from core.settings import project_root
 from detector.char_grams import GramVocabulary, code_points, gram_keys
 from detector.config import MODEL_LABELS
 from detector.speech import AD_CUES, REPORT_CUES
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 # What the two text models predict: the labels and the solicitation target.
 TEXT_TARGETS = (*MODEL_LABELS, SOLICITATION)
@@ -69,6 +70,7 @@ SPACY_BATCH = 256  # texts per textcat `predict` (nlp.pipe's batch size when the
 _WHITE_SPACES = re.compile(r"\s\s+")
 # Runs of whitespace, kept by `re.split` (see `char_tokens`).
 _WHITESPACE_RUN = re.compile(r"(\s+)")
+NGRAM_RANGE = (1, 3)  # the character n-grams of `make_vectorizer`
 
 
 def stack_features(label: str, spacy_p: np.ndarray, ngram_p: np.ndarray, chunk_p: np.ndarray,
@@ -195,14 +197,30 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class CharNgramModel:
-    """TF-IDF over character 1-3-grams and one logistic regression per label, stored as plain arrays."""
+    """TF-IDF over character 1-3-grams and one logistic regression per label, stored as plain arrays: predicting
+    needs no scikit-learn (its import with SciPy's stats cost ~0.5 CPU-s of every crawl's start); training fits
+    `make_vectorizer` and keeps its vocabulary and idf (`from_vectorizer`)."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray,
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
                  labels: Sequence[str]) -> None:
-        self.vectorizer = vectorizer
+        self.vocabulary = vocabulary
+        self.idf = idf
         self.coef = coef
         self.intercept = intercept
         self.labels = tuple(labels)
+
+    @classmethod
+    def from_vectorizer(cls, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray,
+                        labels: Sequence[str]) -> CharNgramModel:
+        """The model of a fitted `make_vectorizer()` and the regressions' weights."""
+        return cls(vectorizer.vocabulary_, vectorizer.idf_, coef, intercept, labels)
+
+    @property
+    def vectorizer(self) -> TfidfVectorizer:
+        """The scikit-learn vectoriser these n-grams and weights stand for (`tfidf` gives its `transform`)."""
+        vectorizer = make_vectorizer(vocabulary=self.vocabulary)
+        vectorizer.idf_ = self.idf
+        return vectorizer
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_labels) probabilities of the per-label logistic regressions."""
@@ -266,7 +284,7 @@ class CharNgramModel:
         text_rows = np.repeat(np.arange(len(texts)), sizes)
         offsets = np.arange(len(text_rows)) - np.repeat(ends - sizes, sizes)
         codes = code_points("".join(texts))
-        low, high = self.vectorizer.ngram_range
+        low, high = NGRAM_RANGE
         ids, rows, positions, lengths = [], [], [], []
         for n in range(low, high + 1):
             keys = gram_keys(codes, n)
@@ -279,11 +297,11 @@ class CharNgramModel:
 
     @functools.cached_property
     def _vocabulary(self) -> GramVocabulary:
-        return GramVocabulary(self.vectorizer.vocabulary_)
+        return GramVocabulary(self.vocabulary)
 
     def _weighted(self, ids: np.ndarray, rows: np.ndarray, size: int) -> Any:
         """The TF-IDF matrix of `size` rows from n-gram ids and the row each belongs to (in any order)."""
-        vocabulary = self.vectorizer.vocabulary_
+        vocabulary = self.vocabulary
         if not size:
             return sp.csr_array((0, len(vocabulary)), dtype=np.float32)
         known = ids >= 0
@@ -296,15 +314,15 @@ class CharNgramModel:
                               shape=(size, len(vocabulary)), dtype=np.float32)
         np.log(matrix.data, matrix.data)
         matrix.data += 1.0
-        matrix.data *= self.vectorizer.idf_[matrix.indices]
-        return normalize(matrix, norm="l2", copy=False)
+        matrix.data *= self.idf[matrix.indices]
+        return _normalized_rows(matrix)
 
     def save(self, path: Path) -> None:
-        vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
+        vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         np.savez_compressed(
             path,
             vocabulary=np.array(vocabulary),
-            idf=self.vectorizer.idf_.astype(np.float32),
+            idf=self.idf.astype(np.float32),
             coef=self.coef.astype(np.float32),
             intercept=self.intercept.astype(np.float32),
             labels=np.array(self.labels),
@@ -314,16 +332,28 @@ class CharNgramModel:
     def load(cls, path: Path) -> CharNgramModel:
         with np.load(path, allow_pickle=False) as data:
             vocabulary = {term: index for index, term in enumerate(data["vocabulary"].tolist())}
-            vectorizer = make_vectorizer(vocabulary=vocabulary)
-            vectorizer.idf_ = data["idf"].astype(np.float64)
-            return cls(vectorizer, data["coef"].astype(np.float64), data["intercept"].astype(np.float64),
-                       data["labels"].tolist())
+            return cls(vocabulary, data["idf"].astype(np.float64), data["coef"].astype(np.float64),
+                       data["intercept"].astype(np.float64), data["labels"].tolist())
+
+
+def _normalized_rows(matrix: Any) -> Any:
+    """`sklearn.preprocessing.normalize(matrix, norm="l2", copy=False)` of a float32 CSR matrix, bit for bit: as its
+    `inplace_csr_row_normalize_l2`, each row's float32 squares are summed in order in double precision (`bincount`
+    adds its weights in order), and each value is divided by the root in double precision and stored as float32."""
+    data = matrix.data
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=matrix.shape[0]))
+    norms[norms == 0.0] = 1.0
+    data[:] = data / norms[rows]
+    return matrix
 
 
 def make_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    """The character n-gram vectoriser, identical at training and at prediction."""
+    """The character n-gram vectoriser of training; `CharNgramModel` predicts the same numbers without it."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
-        analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_features=60000,
+        analyzer="char", ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=2, max_features=60000,
         vocabulary=vocabulary, dtype=np.float32,
     )
 

@@ -4,6 +4,8 @@ long pages and awkward whitespace."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -44,6 +46,16 @@ def test_tfidf_is_the_vectorizers_transform(classifier: LabelClassifier, texts: 
     assert np.array_equal(made.indices, expected.indices)
     assert np.array_equal(made.data, expected.data)  # bit for bit
     assert ngrams.tfidf([]).shape == (0, len(ngrams.vectorizer.vocabulary_))
+
+
+def test_detecting_with_the_trained_model_does_not_import_scikit_learn() -> None:
+    # scikit-learn's import (with SciPy's stats) cost ~0.75 CPU-s of every crawl's start; it is for training only
+    script = ("import sys; from detector.detector import Detector; "
+              "d = Detector.load(); assert d.mode == 'model'; "
+              "d.detect({'id': 'x', 'title': '商标注册包通过', 'text': '内部渠道三十天下证'}); "
+              "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
 
 
 def test_sentence_maximum_of_a_one_sentence_text_is_its_own_score(classifier: LabelClassifier) -> None:

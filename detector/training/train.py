@@ -122,7 +122,7 @@ def train_char_ngrams(texts: Sequence[str], y: np.ndarray, weights: Sequence[flo
         model.fit(matrix[known], values, sample_weight=sample_weights[known])
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
-    return CharNgramModel(vectorizer, np.array(coef), np.array(intercept), TEXT_TARGETS)
+    return CharNgramModel.from_vectorizer(vectorizer, np.array(coef), np.array(intercept), TEXT_TARGETS)
 
 
 def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, float]], texts: Sequence[str],
