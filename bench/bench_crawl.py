@@ -336,6 +336,14 @@ def browser_rows(title: str, run: dict[str, Any], cpu: CpuSampler) -> list[tuple
     return rows
 
 
+def setting(text: str) -> tuple[str, Any]:
+    """NAME=VALUE of `--set`, the value read as YAML (2, true, 0.5, a string)."""
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: give NAME=VALUE")
+    return name, yaml.safe_load(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listings", type=int, default=2000, help="simulator size for the rate and recall runs")
@@ -347,6 +355,9 @@ def main() -> None:
                              "reached: Chromium's traffic then passes the screening proxy (crawler.browser_proxy)")
     parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only these sections (repeatable; default: all)")
+    parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[], type=setting,
+                        help="a Scrapy setting of the full job, its value read as YAML (repeatable), e.g. "
+                             "--set LANTIAN_OCR_WORKERS=2: two settings compared in alternated runs")
     args = parser.parse_args()
     sections = set(args.only or SECTIONS) - ({"long"} if args.skip_long else set())
 
@@ -379,7 +390,8 @@ def main() -> None:
             if "full" in sections:
                 console.print("static crawl, full pipeline (images and OCR, detector, screenshots, leads) …")
                 cpu = CpuSampler()
-                full = sweep(workdir / "d2", config, endpoints, READ_WITHOUT_BROWSER, FULL_JOB, cpu=cpu)
+                full = sweep(workdir / "d2", config, endpoints, READ_WITHOUT_BROWSER, {**FULL_JOB, **dict(args.set)},
+                             cpu=cpu)
                 found = recall(Path(sim.ground_truth_path), workdir / "d2" / "crawl" / "seen.sqlite3",
                                set(READ_WITHOUT_BROWSER), keywords, renamed)
                 rows.extend(full_rows(full, cpu, peer, found, leads_with_evidence(workdir / "d2")))
