@@ -38,8 +38,13 @@ from detector.scan import Scanner
 from detector.speech import ReportedSpeech, Span, overlaps, quoted_spans, reported_spans
 
 _CLAUSE_END = re.compile(r"[。!?;\n]")
-# Marks that end a clause inside a sentence (normalised text: full-width commas and colons are half-width).
-_CLAUSE_MARK = re.compile(r"[,、:]")
+# Marks that end a clause inside a sentence (normalised text: full-width commas and colons are half-width), and the
+# question mark of a lead question, which ends no sentence for `near` (below).
+_CLAUSE_MARK = re.compile(r"[,、:?]")
+# An ad's short lead question and its answer are one sentence for `near` ("评职称缺专利？包授权"; "有专代证闲着？
+# 挂我所"): a question mark at most this many characters after the sentence's start. (A question that does not
+# solicit is reported speech, so a pair reaching into it is dropped all the same.)
+LEAD_QUESTION_MAX = 16
 # The automaton's tag of `other_words` (not a lexicon name: rules.yaml's names are identifiers).
 _OTHER_WORD = "other words"
 
@@ -207,6 +212,7 @@ class RuleEngine:
                 if found.lastgroup and found.end() > found.start():
                     hits[self._pattern_names[found.lastgroup]].append(found.span())
         clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+        pair_ends = _pair_ends(text, clause_ends)
         reported = reported_spans(text, quotes or [], hits, self.reported_speech) if field_kind == "content" else []
         analysis = Analysis(hits=hits, reported=reported)
         anywhere: Mapping[str, list[tuple[int, int]]] = hits if listing is None else {**listing, **hits}
@@ -214,7 +220,7 @@ class RuleEngine:
         for rule in self._rules_of.get(field_kind, ()):
             if not self._needs[rule.id] <= present:
                 continue
-            for start, end in self._candidate_spans(rule, text, hits, clause_ends):
+            for start, end in self._candidate_spans(rule, text, hits, pair_ends):
                 match = RuleMatch(rule.label, rule.id, start, end, rule.weight)
                 if (overlaps(reported, start, end)
                         or self._suppressed(rule, text, start, end, hits, clause_ends, anywhere)):
@@ -250,7 +256,7 @@ class RuleEngine:
         return values
 
     def _candidate_spans(
-        self, rule: Rule, text: str, hits: dict[str, list[tuple[int, int]]], clause_ends: list[int]
+        self, rule: Rule, text: str, hits: dict[str, list[tuple[int, int]]], pair_ends: list[int]
     ) -> list[tuple[int, int]]:
         if rule.near is None:
             own = hits.get(self._phrase_key[rule.id])
@@ -276,7 +282,7 @@ class RuleEngine:
                 if gap > rule.within:
                     continue
                 start, end = min(a_start, b_start), max(a_end, b_end)
-                if bisect_left(clause_ends, start) != bisect_left(clause_ends, end):
+                if bisect_left(pair_ends, start) != bisect_left(pair_ends, end):
                     continue
                 if rule.same_clause and _CLAUSE_MARK.search(text, start, end):
                     continue
@@ -322,6 +328,18 @@ class RuleEngine:
             if spans and any(start < h_start and end <= h_end <= high for h_start, h_end in spans):
                 return True
         return False
+
+
+def _pair_ends(text: str, clause_ends: list[int]) -> list[int]:
+    """The sentence ends that two words of a `near` rule may not cross: every one but the question mark of a
+    lead question (at most LEAD_QUESTION_MAX characters after the previous end)."""
+    ends = []
+    previous = -1
+    for position in clause_ends:
+        if not (text[position] == "?" and position - previous - 1 <= LEAD_QUESTION_MAX):
+            ends.append(position)
+        previous = position
+    return ends
 
 
 def _drop_words_inside(hits: dict[str, list[tuple[int, int]]], longer: list[tuple[int, int]]) -> None:

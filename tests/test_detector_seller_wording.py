@@ -167,3 +167,22 @@ def test_news_of_a_crackdown_on_lending_lends_nothing(rules_detector: Detector, 
 def test_the_ip_trades_own_claims_still_count_beside_other_trades(rules_detector: Detector, label: str,
                                                                   text: str) -> None:
     assert label in labels(rules_detector, text)
+
+
+# An ad's short lead question and its answer are one sentence for words that count together ("评职称缺专利？
+# 包授权"); a question that is asked, and answered with a warning, stays clean.
+@pytest.mark.parametrize(("label", "text"), [
+    ("abnormal_filing", "评职称缺专利？包授权，加v"),
+    ("qualification_lending", "有专代证闲着？挂我所，年费两万"),
+])
+def test_a_lead_question_and_its_answer_count_together(rules_detector: Detector, label: str, text: str) -> None:
+    assert label in labels(rules_detector, text)
+
+
+@pytest.mark.parametrize("text", [
+    "专代证可以挂靠吗？不可以，挂靠属于违法行为",
+    "评职称缺专利怎么办？建议自己做研发，不要相信包授权的广告",
+    "网上说有内部渠道？都是骗人的，商标审查没有内部渠道",
+])
+def test_a_question_answered_with_a_warning_raises_nothing(rules_detector: Detector, text: str) -> None:
+    assert labels(rules_detector, text) == set()
