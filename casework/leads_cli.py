@@ -57,8 +57,9 @@ DistrictOpt = Annotated[list[str] | None, typer.Option("--district", "-d", help=
                                                        "浦东新区 (repeatable).")]
 StatusOpt = Annotated[list[str] | None, typer.Option("--status", "-s", help="Only this workflow status, e.g. "
                                                      "confirmed or 已确认 (repeatable).")]
-SinceOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD or ISO time) of --date-field.")]
-UntilOpt = Annotated[str | None, typer.Option(help="Last day (inclusive) of --date-field.")]
+SinceOpt = Annotated[str | None, typer.Option(help="First day of --date-field (YYYY-MM-DD, a day in Beijing, or an "
+                                                    "ISO time).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Last day (inclusive) of --date-field, in Beijing.")]
 RiskOpt = Annotated[float | None, typer.Option("--min-risk", min=0.0, max=1.0, help="Minimum risk, 0..1.")]
 SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only leads that came in this way: sweep, "
                                                      "capture or complaint (repeatable).")]

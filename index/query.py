@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
+from core.beijing import BEIJING
 from core.labels import LABEL_NAMES_ZH, LABELS
 from core.lead import SOURCES, STATUS_NAMES_ZH, STATUSES, Lead, iso_utc
 
@@ -76,9 +78,9 @@ class LeadQuery:
         if self.date_field not in DATE_FIELDS:
             raise ValueError(f"unknown date field {self.date_field!r}: use one of {', '.join(DATE_FIELDS)}")
         if self.since is not None:
-            self.since = iso_utc(self.since)
+            self.since = _day_bound(self.since, time(0, 0, 0))
         if self.until is not None:
-            self.until = _end_of_day(self.until)
+            self.until = _day_bound(self.until, time(23, 59, 59))
         if self.offset < 0 or self.limit < 0:
             raise ValueError("offset and limit must not be negative")
         if self.offset + self.limit > MAX_WINDOW:
@@ -95,12 +97,16 @@ class LeadQuery:
         return [t for t in (self.text or "").split() if any(ch.isalnum() for ch in t)]
 
 
-def _end_of_day(value: Any) -> str:
-    """A bare date as `until` means the whole day."""
+def _day_bound(value: Any, moment: time) -> str:
+    """`since` or `until` as a UTC instant: a bare date (`2026-12-01`, as staff type it and the console's date
+    fields send it) is a day in Beijing, from its first second (`since`) to its last (`until`) there; a time keeps
+    its own zone (UTC when it names none)."""
     text = str(value).strip()
-    if len(text) == 10:
-        return iso_utc(text + "T23:59:59Z")
-    return iso_utc(text)
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError as exc:
+        raise ValueError(f"not an ISO-8601 date: {text!r}") from exc
+    return iso_utc(datetime.combine(day, moment, BEIJING) if day else text)
 
 
 @dataclass

@@ -313,6 +313,18 @@ def test_weeks_are_counted_monday_to_sunday_in_beijing(store: LeadStore) -> None
     assert store.counts("week") == {"2026-11-09": 1, "2026-11-16": 1}
 
 
+def test_a_bare_date_in_a_filter_is_a_day_in_beijing(store: LeadStore) -> None:
+    morning = listing(32, fetched_at="2026-11-30T23:30:00Z")  # 2026-12-01 07:30 in Shanghai
+    next_night = listing(33, fetched_at="2026-12-01T20:00:00Z")  # 2026-12-02 04:00 in Shanghai
+    for item in (morning, next_night):
+        store.upsert(item, detection(("impersonation",)))
+    store.flush()
+    day = LeadQuery(since="2026-12-01", until="2026-12-01", date_field="first_seen")
+    assert (day.since, day.until) == ("2026-11-30T16:00:00Z", "2026-12-01T15:59:59Z")
+    assert [lead.id for lead in store.search(day).leads] == [morning["id"]]
+    assert LeadQuery(since="2026-12-01T00:00:00Z").since == "2026-12-01T00:00:00Z"  # a time keeps its zone
+
+
 def test_free_text_phrases_and_highlights(store: LeadStore) -> None:
     _populate(store)
     page = store.search(LeadQuery(text="内部渠道"))
