@@ -186,3 +186,35 @@ def test_a_lead_question_and_its_answer_count_together(rules_detector: Detector,
 ])
 def test_a_question_answered_with_a_warning_raises_nothing(rules_detector: Detector, text: str) -> None:
     assert labels(rules_detector, text) == set()
+
+
+# An office's own voice (本局, 我局) selling a filing service with a price, a private channel or a promised speed
+# poses as the office; a bureau's free public services, its decisions and its warnings do not.
+@pytest.mark.parametrize("text", [
+    "本局可提供商标加急注册服务，三个工作日出证，费用1500元，请添加工作人员微信办理",
+    "本局可代办专利加急审查，包授权，详询13911112222",
+    "我局现提供商标快速注册通道，名额有限，加微信预约",
+])
+def test_an_office_voice_selling_a_filing_service_is_impersonation(rules_detector: Detector, text: str) -> None:
+    assert "impersonation" in labels(rules_detector, text)
+
+
+@pytest.mark.parametrize("text", [
+    "本局可提供专利信息检索和预警分析服务，免费面向本市中小企业",
+    "本局提供专利质押融资政策咨询，欢迎企业来电，电话0571-87654321",
+    "本局依法对当事人作出罚款五千元的行政处罚，当事人可在六十日内申请复议",
+    "有人冒充本局工作人员，称可提供商标加急服务并收取费用，请勿相信",
+    "本局从未提供商标加急服务，也不会通过个人微信收费",
+])
+def test_an_offices_public_services_decisions_and_warnings_pose_as_nobody(rules_detector: Detector,
+                                                                          text: str) -> None:
+    assert "impersonation" not in labels(rules_detector, text)
+
+
+# 我是 introduces the speaker: a first person, so a seller saying who they are solicits, and a question asked in
+# the first person is still a question.
+def test_i_am_counts_as_the_first_person(rules_detector: Detector) -> None:
+    from detector.rules import RuleEngine
+    assert RuleEngine.from_config().features("我是做商标代理的")["lex:cue_first_person"] >= 1.0
+    assert "qualification_lending" in labels(rules_detector, "我是做代理的，收专代证挂靠，价格好说")
+    assert labels(rules_detector, "我是一名专利代理师，想问一下挂证会被查吗？") == set()
