@@ -64,6 +64,8 @@ def test_the_lead_page_names_each_agency_and_phone_once_with_where_it_stands(
     listed = signed_in.locator("#entities li").all_inner_texts()
     assert listed == [f"机构：{AGENCY}（发布者名称、图片中的文字、正文）", "电话：13800130001（正文）",
                       "微信：13800130001（正文）"], listed
+    spans = signed_in.locator("#evidence-spans li").all_inner_texts()
+    assert spans and all("正文[" in span for span in spans), spans  # where each quote stands, in Chinese
 
 
 def test_platforms_are_shown_by_the_names_staff_know_them_by(

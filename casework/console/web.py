@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from casework import workflow
 from casework.console.security import LoginRequired, csrf_token, current_user
-from casework.contacts import ENTITY_NAMES_ZH
+from casework.contacts import ENTITY_NAMES_ZH, PLACE_NAMES_ZH
 from casework.dates import minute_zh
 from casework.users import User
 from core.beijing import stamp_zh
@@ -49,7 +49,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, finalize=shown_in_template)
     env.globals.update(LABEL_NAMES_ZH=LABEL_NAMES_ZH, STATUS_NAMES_ZH=STATUS_NAMES_ZH, LABELS=LABELS,
                        ACTION_NAMES_ZH=ACTION_NAMES_ZH, AUDIT_ACTION_NAMES_ZH=AUDIT_ACTION_NAMES_ZH,
-                       SOURCE_NAMES_ZH=SOURCE_NAMES_ZH, ENTITY_NAMES_ZH=ENTITY_NAMES_ZH,
+                       SOURCE_NAMES_ZH=SOURCE_NAMES_ZH, ENTITY_NAMES_ZH=ENTITY_NAMES_ZH, PLACE_NAMES_ZH=PLACE_NAMES_ZH,
                        screenshot_shows_zh=screenshot_shows_zh,
                        STATUSES=workflow.STATUSES, DISTRICTS=list(load_districts()))
     # Stored instants are UTC; staff in Shanghai read every time in Beijing, as the letters and exports print it.
