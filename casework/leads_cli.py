@@ -226,7 +226,8 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
     shown_contacts = "; ".join(f"{k}: {', '.join(v)}" for k, v in contacts(lead).items() if k != "agency_code")
     url = f"{lead.url}\n{LOCAL_LINK_EN}" if on_this_machine(lead.url) else lead.url
     for name, value in (("id", lead.id), ("url", url), ("platform", lead.platform), ("seller", lead.seller),
-                        ("agency", " ".join(filter(None, (lead.agency_name, lead.agency_code)))),
+                        ("agency", " ".join(filter(None, ("(the seller)" if lead.agency_name == lead.seller
+                                                          else lead.agency_name, lead.agency_code)))),
                         ("contacts", shown_contacts), ("district", lead.district),
                         ("risk", f"{_percent(lead.risk)} (the highest label score below)"),
                         ("solicitation", None if lead.solicitation is None else

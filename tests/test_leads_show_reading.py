@@ -49,6 +49,17 @@ def test_leads_show_lists_a_phone_written_two_ways_once(store: Any, monkeypatch:
     assert contacts is not None and contacts.group(1) == "phone: 13800130001"
 
 
+def test_leads_show_names_an_agency_that_is_the_seller_once(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    agency = "上海某某专利代理有限公司"
+    item = listing(1, seller=agency)
+    entity = {"type": "agency", "text": agency, "value": agency, "field": "seller", "start": 0, "end": len(agency)}
+    lead = store.upsert(item, detection(item).model_copy(update={"entities": [entity]}))
+    store.flush()
+    assert lead.agency_name == lead.seller == agency
+    shown = _shown(monkeypatch, lead.id)
+    assert shown.count(agency) == 1 and re.search(r"│ agency +\(the seller\) *│", shown), shown
+
+
 def test_a_demo_leads_link_says_it_opens_nothing_once_the_demo_has_ended(
         store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     demo, real = listing(1, base="http://127.0.0.1:40525"), listing(2, base="https://item.taobao.com")
