@@ -218,3 +218,33 @@ def test_i_am_counts_as_the_first_person(rules_detector: Detector) -> None:
     assert RuleEngine.from_config().features("我是做商标代理的")["lex:cue_first_person"] >= 1.0
     assert "qualification_lending" in labels(rules_detector, "我是做代理的，收专代证挂靠，价格好说")
     assert labels(rules_detector, "我是一名专利代理师，想问一下挂证会被查吗？") == set()
+
+
+# More wordings of the same classes, written after the first: chat about an idle certificate, a notice signed by
+# the office or headed by a long unit name, others' unused marks, a student's aims in other words.
+@pytest.mark.parametrize(("label", "text"), [
+    ("qualification_lending", "寻dls合作，你出证我出平台，不用干活年底分钱"),
+    ("qualification_lending", "你的专利代理师资格放着也是放着，放我们这里每年给你钱"),
+    ("qualification_lending", "亲，代理师证租不租？一年两万，签个合同就行"),
+    ("impersonation",
+     "国知局商标审查中心提醒您：商标申请材料不全，需补充材料费300元，否则驳回，联系专员 133 0000 1111"),
+    ("impersonation", "尊敬的用户，您的商标被他人提出异议，如不在3日内缴纳答辩费，商标将被注销。国家知识产权局商标局"),
+    ("malicious_cancellation", "商标撤3服务，他人三年未用的商标撤掉后帮你注"),
+    ("abnormal_filing", "毕业急需专利？代写代报，三个月下证，价格美丽"),
+    ("abnormal_filing", "研究生发专利，毕业必备，写好直接署你名"),
+    ("abnormal_filing", "论文可以转成发明专利，保研简历加分，我们全程包办"),
+])
+def test_more_seller_wordings_of_the_same_classes(rules_detector: Detector, label: str, text: str) -> None:
+    assert label in labels(rules_detector, text)
+
+
+@pytest.mark.parametrize("text", [
+    "挂证现象为何屡禁不止？业内人士分析，利益驱动是主因",
+    "收到自称“商标局”的短信让交年费？商标根本没有年费，这是诈骗",
+    "国家知识产权局提醒：专利年费请通过官方渠道缴纳，谨防诈骗短信中的链接",
+    "商标到期前十二个月内可以续展，我所可代为办理续展，咨询电话 021-55556666",
+    "我们的商标收到了撤三通知，请问该怎么准备使用证据？",
+    "论文发表和专利申请可以同时进行吗？专利代理人告诉你注意事项",
+])
+def test_more_other_voices_stay_clean(rules_detector: Detector, text: str) -> None:
+    assert labels(rules_detector, text) == set()
