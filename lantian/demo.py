@@ -161,6 +161,8 @@ def demo(
     for command, meaning in NEXT_STEPS:
         steps.add_row(f"  .venv/bin/lantian {command}", meaning)
     steps.add_row("  data dir", f"{data_dir()} (evidence, crawl logs, the embedded lead store)")
+    steps.add_row("  lead links", "to this run's simulator ports, dead now that it has stopped (`simulator start` "
+                                  "serves other ports): the stored raw pages and screenshots keep the pages")
     console.print(steps)
 
 

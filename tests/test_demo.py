@@ -36,3 +36,5 @@ def test_demo_sweeps_the_simulator_and_stores_leads(tmp_path: Path) -> None:
     assert "Where to look next" in output and "lantian console add-user NAME" in output
     # The simulator stopped with the demo: how to serve it again for a crawl after it (one read no page at all)
     assert "lantian simulator start" in output and "the demo's stopped with it" in " ".join(output.split())
+    # … and the leads' links point at its ports: dead now, which the demo says (their stored pages are not)
+    assert "to this run's simulator ports, dead now" in " ".join(output.split())
