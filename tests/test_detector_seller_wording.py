@@ -248,3 +248,19 @@ def test_more_seller_wordings_of_the_same_classes(rules_detector: Detector, labe
 ])
 def test_more_other_voices_stay_clean(rules_detector: Detector, text: str) -> None:
     assert labels(rules_detector, text) == set()
+
+
+# What the new rules must leave alone: an office's real fast track and free services, an agency drafting a
+# company's own inventions for 高企, a firm passing on the office's news, a warning headed by the office's name.
+@pytest.mark.parametrize("text", [
+    "本局可提供专利快速预审服务，符合条件的企业可向保护中心申请",
+    "本局提供的商标注册便利化服务：线上办理，不收取任何额外费用",
+    "专利代写服务，助力企业高企认定，技术交底由企业提供",
+    "代写专利申请文件，发明人须提供真实技术方案，助力企业申报专精特新",
+    "【商标局】最新通知：2026年起商标续展费调整，逾期未续展将被注销，详询我所客服",
+    "【国家知识产权局】提醒：近期出现冒充我局的短信，要求缴纳年检费并点击链接，均为诈骗",
+    "学生专利申请量逐年增长，高校知识产权管理亟待规范",
+    "你好，这里是某某知识产权代理公司，您的商标还有三个月到期，需要续展可以联系我",
+])
+def test_lawful_services_and_passed_on_news_raise_nothing(rules_detector: Detector, text: str) -> None:
+    assert labels(rules_detector, text) - {"unlicensed_agency"} == set()
