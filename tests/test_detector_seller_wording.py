@@ -264,3 +264,31 @@ def test_more_other_voices_stay_clean(rules_detector: Detector, text: str) -> No
 ])
 def test_lawful_services_and_passed_on_news_raise_nothing(rules_detector: Detector, text: str) -> None:
     assert labels(rules_detector, text) - {"unlicensed_agency"} == set()
+
+
+# Job ads, chat and calls in yet other words: the certificate registered at the firm with no work, an agent's
+# certificate kept there, a number written with spaces, a named person of the office on a mobile.
+@pytest.mark.parametrize(("label", "text"), [
+    ("qualification_lending", "招聘专利代理人，只需资格证注册，不需要实际工作，待遇面谈"),
+    ("qualification_lending", "收专利代理师证，注册到我们机构就行，平时不用管"),
+    ("qualification_lending", "有没有考过专代的朋友，证放我们所，每年给你打钱"),
+    ("impersonation",
+     "【国家知识产权局】专利权人您好，您的专利即将因年费欠缴失效，请在今天内联系 010-8888 6666 办理"),
+    ("impersonation",
+     "紧急通知：您的商标被他人恶意申请撤销，如需保护请于三日内缴纳保护费1800元，联系商标局王老师 13566667777"),
+    ("impersonation", "喂，请问是王总吗？这边是商标局，您的商标证书已经下来了，需要您交一下证书费，货到付款"),
+])
+def test_job_ads_chat_and_calls_in_other_words(rules_detector: Detector, label: str, text: str) -> None:
+    assert label in labels(rules_detector, text)
+
+
+@pytest.mark.parametrize("text", [
+    "招聘专利代理师：持证上岗，独立撰写机械类专利，坐班，五险一金",
+    "我考了专代证，但不想干代理，能干嘛？",
+    "电话里自称商标局工作人员、要求货到付款领取证书的，都是诈骗",
+    "商标注册证书由商标局统一寄发，不收取任何费用；现在也可以下载电子注册证",
+    "我司代客户领取了商标注册证，将通过顺丰寄给您，运费我司承担",
+])
+def test_real_jobs_questions_warnings_and_an_agencys_delivery_raise_nothing(rules_detector: Detector,
+                                                                             text: str) -> None:
+    assert labels(rules_detector, text) == set()
