@@ -292,3 +292,9 @@ def test_job_ads_chat_and_calls_in_other_words(rules_detector: Detector, label: 
 def test_real_jobs_questions_warnings_and_an_agencys_delivery_raise_nothing(rules_detector: Detector,
                                                                              text: str) -> None:
     assert labels(rules_detector, text) == set()
+
+
+# A heading that names a practice as a phenomenon under investigation (挂证现象调查) reports it.
+def test_a_practice_named_as_a_phenomenon_investigated_is_reported(rules_detector: Detector) -> None:
+    assert labels(rules_detector, "专利代理师挂证现象调查：证书一年挂出去能赚两三万") == set()
+    assert "qualification_lending" in labels(rules_detector, "专利代理师挂证，证书一年挂出去能赚两三万，私聊")
