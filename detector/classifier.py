@@ -11,7 +11,9 @@ logistic regression (scikit-learn) on the whole text and on each sentence, the r
 the counts of its context word lists and the solicitation score. A per-label logistic stacker, fitted on held-out
 (cross-fitted) predictions, turns these into a 0..1 claim score, and the label's score is the claim score times
 the solicitation score (`gated`): the template corpus alone never teaches the stacker how much who is speaking
-matters, real text does. Per-label thresholds were chosen on held-out scores of that product. The texts are the
+matters, real text does. Per-label thresholds were chosen on held-out scores of that product. Where a rule of
+measured precision fired in a soliciting text, the label's score is at least that precision (`detector.rule_path`):
+the text models cannot veto it. The texts are the
 Detector's model texts: reported passages are already masked (`detector.speech.mask_reported`).
 
 Artifacts in the model dir (default `models/detector/`): `textcat/` (spaCy pipeline), `char_ngrams.npz`
@@ -36,6 +38,7 @@ from core.labels import CONTENT_LABELS, SOLICITATION
 from core.settings import project_root
 from detector.char_grams import GramVocabulary, code_points, gram_keys
 from detector.config import MODEL_LABELS
+from detector.rule_path import RulePath
 from detector.speech import AD_CUES, REPORT_CUES
 
 if TYPE_CHECKING:
@@ -373,12 +376,13 @@ class LabelClassifier:
     """Calibrated per-label scores for normalised listing texts; see the module docstring."""
 
     def __init__(self, nlp: Any, ngrams: CharNgramModel, stacker: Stacker, thresholds: dict[str, float],
-                 meta: dict[str, Any] | None = None) -> None:
+                 meta: dict[str, Any] | None = None, rule_path: RulePath | None = None) -> None:
         self.nlp = nlp
         self.ngrams = ngrams
         self.stacker = stacker
         self.thresholds = dict(thresholds)
         self.meta = meta or {}
+        self.rule_path = rule_path
         self.labels = MODEL_LABELS
         self._columns = [self.ngrams.labels.index(target) for target in TEXT_TARGETS]
         [(_, self._textcat)] = nlp.pipeline
@@ -414,7 +418,9 @@ class LabelClassifier:
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"{model_dir}: cannot load model artifacts: {exc}") from exc
         stacker = Stacker(meta["stacker"]["weights"], meta["stacker"]["bias"])
-        return cls(nlp, ngrams, stacker, meta["thresholds"], meta)
+        # A model trained before the rule path has none: its stacker decides alone.
+        rule_path = RulePath.from_json(meta.pop("rule_path"), str(meta_path)) if "rule_path" in meta else None
+        return cls(nlp, ngrams, stacker, meta["thresholds"], meta, rule_path)
 
     def save(self, model_dir: Path) -> None:
         model_dir.mkdir(parents=True, exist_ok=True)
@@ -427,6 +433,7 @@ class LabelClassifier:
             "thresholds": self.thresholds,
             "stacker": {"features": list(STACK_FEATURES), "solicitation_features": list(SOLICITATION_FEATURES),
                         "weights": self.stacker.weights, "bias": self.stacker.bias},
+            **({"rule_path": self.rule_path.to_json()} if self.rule_path is not None else {}),
         }
         (model_dir / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -476,4 +483,7 @@ class LabelClassifier:
               for i, label in enumerate(MODEL_LABELS)),
             solicitation,
         ])
+        if self.rule_path is not None:
+            content = len(CONTENT_LABELS)
+            scores[:, :content] = np.maximum(scores[:, :content], self.rule_path.floors(rule_features, solicitation))
         return [dict(zip(TEXT_TARGETS, map(float, row))) for row in np.round(scores, 4)]

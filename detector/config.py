@@ -1,6 +1,7 @@
 """`config/detector/detector.yaml` as a model: the threshold each label is flagged at (rules-only mode, and labels a
 trained model gives none for), the lexicons that show a model-only label's evidence, the lexicons naming a patent
-matter (without one, no patent agency is offered), and the OCR settings. Kept
+matter (without one, no patent agency is offered), the OCR settings, and which rules `lantian train` keeps for the
+rule path (`detector.rule_path`). Kept
 free of the detector's heavy imports, so casework reads the same thresholds cheaply."""
 from __future__ import annotations
 
@@ -23,11 +24,22 @@ class OcrSettings(StrictModel):
     max_side: int = Field(1600, ge=64, description="images are scaled down to this longer side before OCR")
 
 
+class RulePathSettings(StrictModel):
+    """Which rules `lantian train` keeps for the rule path (`detector.rule_path`); read at training only."""
+
+    min_precision: float = Field(0.98, gt=0, le=1, description="a kept rule's precision where it fired in a "
+                                                               "soliciting train or validation item")
+    min_support: int = Field(3, ge=1, description="items a kept rule fired in, at least")
+    solicitation: float = Field(0.8, ge=0, le=1, description="the solicitation score at which a kept rule counts")
+    enabled: bool = True
+
+
 class DetectorFile(StrictModel):
     thresholds: dict[str, Annotated[float, Field(gt=0, le=1)]]
     evidence_lexicons: dict[str, list[str]] = Field(default_factory=dict)
     patent_subject_lexicons: list[str] = Field(default_factory=list)
     ocr: OcrSettings = OcrSettings()
+    rule_path: RulePathSettings = RulePathSettings()
 
     @model_validator(mode="after")
     def _every_label_known(self) -> DetectorFile:

@@ -74,7 +74,7 @@ def write_model_card(model_dir: Path, report: EvalReport, baseline: EvalReport,
         "- Loaded by `detector.classifier.LabelClassifier.load()`; used by `detector.Detector`.",
         "",
         *_at_a_glance(report, baseline, open_evasion, real, real_baseline),
-        *_what_it_is(),
+        *_what_it_is(meta),
         *_data(data, meta),
         *_out_of_fold(meta),
         *_template_test(report, baseline, open_evasion),
@@ -119,7 +119,7 @@ def _at_a_glance(report: EvalReport, baseline: EvalReport,
     return lines
 
 
-def _what_it_is() -> list[str]:
+def _what_it_is(meta: dict) -> list[str]:
     return [
         "## What it is",
         "",
@@ -139,6 +139,7 @@ def _what_it_is() -> list[str]:
         "  over (spaCy logit, n-gram logit, sentence-max n-gram logit, rule score, suppressed-rule score, capped",
         "  counts of the context word lists, solicitation logit) whose output, times the solicitation score, is the",
         "  label's score (a violation is a claim its author makes to win business).",
+        *_rule_path(meta),
         "- Cross-fitted: the validation split and three groups of train templates (real passages grouped by source",
         "  document) are each held out once, the text models trained on the rest predict them, and the stackers",
         "  learn from those held-out predictions. Thresholds: on the out-of-fold scores, the highest threshold within",
@@ -148,6 +149,24 @@ def _what_it_is() -> list[str]:
         "- `unlicensed_agency` is not predicted here: the Detector sets it when `offers_patent_agency` passes its",
         "  threshold and the seller is not in the licensed-agency registry.",
         "",
+    ]
+
+
+def _rule_path(meta: dict) -> list[str]:
+    path = meta.get("rule_path")
+    if path is None:
+        return ["- No rule path (trained before it, or `rule_path.enabled: false`): the stacker decides alone."]
+    by_label: dict[str, int] = {}
+    for floor in path["rules"].values():
+        by_label[floor["label"]] = by_label.get(floor["label"], 0) + 1
+    counts = ", ".join(f"{label} {count}" for label, count in sorted(by_label.items())) or "none"
+    gate = path["solicitation"]
+    return [
+        f"- Rule path (`detector/rule_path.py`): {len(path['rules'])} rules ({counts}) were precise where they",
+        "  fired in soliciting train and validation items (at least `rule_path.min_precision` of `detector.yaml`,",
+        f"  real and written items weighted as in the stackers); where one fires in a text of solicitation ≥ {gate},",
+        "  its label's score is at least that precision, whatever the text models say. Out-of-fold figures below",
+        "  count it with each item's rules measured without its group.",
     ]
 
 

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from core.config import ConfigError
-from core.labels import SOLICITATION
+from core.labels import CONTENT_LABELS, SOLICITATION
 from core.settings import config_dir
 from detector.classifier import (
     MODEL_LABELS,
@@ -31,7 +31,10 @@ from detector.classifier import (
     solicitation_features,
     stack_features,
 )
+from detector.config import RulePathSettings, load_detector_file
+from detector.rule_path import RulePath
 from detector.training.corpus import Item, listing_of
+from detector.training.rule_precision import fired_rules, measure, out_of_fold_floors
 
 TEXTCAT_CONFIG = Path(__file__).with_name("textcat.cfg")
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
@@ -127,11 +130,14 @@ def train_char_ngrams(texts: Sequence[str], y: np.ndarray, weights: Sequence[flo
 
 def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, float]], texts: Sequence[str],
                 y: np.ndarray, groups: Sequence[str], weights: Sequence[float] | None = None,
-                ) -> tuple[Stacker, dict[str, float], dict[str, np.ndarray]]:
+                rule_labels: dict[str, str] | None = None, rule_path: RulePathSettings | None = None,
+                ) -> tuple[Stacker, dict[str, float], dict[str, np.ndarray], RulePath | None]:
     """The solicitation stacker, then one stacker per label (reading the solicitation score), each fitted on the
     held-out base predictions `probabilities` (3, n_items, len(TEXT_TARGETS)); thresholds are chosen on the
-    labels' grouped out-of-fold scores (claim times solicitation, as at detection). Returns the stacker, the
-    thresholds and the out-of-fold scores."""
+    labels' grouped out-of-fold scores (claim times solicitation, as at detection). Then, with `rule_path`
+    settings (enabled) and the content rules' labels, the rule path measured on every item at the out-of-fold
+    solicitation scores; the out-of-fold scores take the floors of a path measured without the item's group.
+    Returns the stacker, the thresholds, the out-of-fold scores and the rule path (None without one)."""
     spacy_p, ngram_p, chunk_p = probabilities
     sample_weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
     column = TEXT_TARGETS.index(SOLICITATION)
@@ -149,7 +155,17 @@ def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, flo
         target = y[:, column]
         thresholds[label] = best_threshold(out_of_fold[label], target) if len(set(target)) > 1 else 0.5
     stacker = Stacker({name: w for name, (w, _) in fitted.items()}, {name: b for name, (_, b) in fitted.items()})
-    return stacker, thresholds, out_of_fold
+    path = None
+    if rule_path is not None and rule_path.enabled and rule_labels:
+        fired = fired_rules(rule_features, rule_labels)
+        content_y = y[:, :len(CONTENT_LABELS)]
+        floors = out_of_fold_floors(fired, content_y, sample_weights, out_of_fold[SOLICITATION], rule_labels,
+                                    rule_path, groups, rule_features)
+        for column, label in enumerate(CONTENT_LABELS):
+            out_of_fold[label] = np.maximum(out_of_fold[label], floors[:, column])
+        path = measure(fired, range(len(texts)), content_y, sample_weights, out_of_fold[SOLICITATION], rule_labels,
+                       rule_path)
+    return stacker, thresholds, out_of_fold, path
 
 
 def _fit_one(x: np.ndarray, target: np.ndarray, groups: Sequence[str], weights: np.ndarray,
@@ -298,7 +314,10 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
     probabilities = out_of_fold_probabilities(items, texts, y, folds, textcat_config, stage)
     stage("fitting stacker and thresholds")
     groups = [item.template_id.split("+")[0] for item in items]
-    stacker, thresholds, oof_scores = fit_stacker(probabilities, features, texts, y, groups, stack_weights(items))
+    settings, _ = load_detector_file(config or config_dir())
+    stacker, thresholds, oof_scores, rule_path = fit_stacker(
+        probabilities, features, texts, y, groups, stack_weights(items), content_rule_labels(config or config_dir()),
+        settings.rule_path)
     stage("training final models")
     weights = item_weights(items)
     ngrams = train_char_ngrams(texts, y, weights)
@@ -313,4 +332,11 @@ def train_classifier(train_items: Sequence[Item], validation_items: Sequence[Ite
         "cross_fitting_folds": len(set(folds)),
         "cross_validation": cross_validation_report(items, y, oof_scores, thresholds),
     }
-    return LabelClassifier(nlp, ngrams, stacker, thresholds, meta)
+    return LabelClassifier(nlp, ngrams, stacker, thresholds, meta, rule_path)
+
+
+def content_rule_labels(directory: Path) -> dict[str, str]:
+    """The label of each rule of the listing content (the rules whose firing is a `rule:<id>` feature)."""
+    from detector.rules import RuleEngine
+
+    return {rule.id: rule.label for rule in RuleEngine.from_config(directory).rules if "content" in rule.fields}
