@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from core.config import StrictModel, load_model, validate
+from core.config import ConfigError, StrictModel, load_model, validate
 from core.environment import environment
 
 
@@ -32,9 +32,15 @@ def config_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """`LANTIAN_DATA_DIR`, else `data/` of the project root; created when asked for."""
-    path = environment().data_dir or project_root() / "data"
-    path.mkdir(parents=True, exist_ok=True)
+    """`LANTIAN_DATA_DIR`, else `data/` of the project root; created when asked for. A path that cannot be a folder
+    (a file is there, or no permission) is a ConfigError naming where it came from, not a traceback."""
+    given = environment().data_dir
+    path = given or project_root() / "data"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        source = "LANTIAN_DATA_DIR" if given else "the data dir"
+        raise ConfigError(f"{source}: {path} cannot be used as a folder ({exc.strerror})") from exc
     return path
 
 

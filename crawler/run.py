@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.log import get_scrapy_root_handler
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from core.settings import data_dir
 from crawler import health
@@ -36,6 +37,8 @@ from crawler.spiders.capture import CaptureSpider
 from crawler.spiders.refetch import RefetchSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sweep import SweepSpider
+
+logger = logging.getLogger(__name__)
 
 SPIDERS = {"sweep": SweepSpider, "site": SiteSpider}
 
@@ -89,6 +92,14 @@ def _log_settings(kind: str) -> dict[str, Any]:
     return {"LOG_FILE": str(log_dir / f"{kind}-{stamp}.log"), "LOG_FILE_APPEND": False}
 
 
+def record_crawl_failure(failure: Failure, kind: str, failures: dict[str, str]) -> None:
+    """A crawl that raised (its spider failed to open: a pipeline, the scheduler or Redis) ends with no finish
+    reason of Scrapy's: the sweep's summary (a worker's too) says which one and why, and its
+    log has the traceback, instead of a finish reason `None`."""
+    failures[kind] = f"failed: {failure.getErrorMessage()}"
+    logger.error("The %s crawl failed: %s", kind, failure.getTraceback())
+
+
 def run_sweep(
     platforms: Sequence[str] | None = None,
     endpoints: str | Path | dict[str, str] | None = None,
@@ -120,6 +131,7 @@ def run_sweep(
     process = crawler_process(crawler_settings({**base, **(settings or {})}))
 
     crawlers: dict[str, Crawler] = {}
+    failures: dict[str, str] = {}
     job_dirs: dict[str, Path] = {}
     for kind, spider_cls in SPIDERS.items():
         kind_names = [p.name for p in selected if p.kind == kind]
@@ -135,7 +147,7 @@ def run_sweep(
         crawlers[kind] = crawler
         process.crawl(
             crawler, platforms=kind_names, endpoints=endpoint_map, keywords=keyword_list, max_pages=max_pages,
-        )
+        ).addErrback(record_crawl_failure, kind, failures)
 
     started = time.monotonic()
     console = console or Console()
@@ -149,7 +161,7 @@ def run_sweep(
     summary.health = health.as_dict(health.check_sweep(swept))
     for kind, crawler in crawlers.items():
         reason = crawler.stats.get_value("finish_reason") if crawler.stats is not None else None
-        summary.finish_reasons[kind] = str(reason)
+        summary.finish_reasons[kind] = failures.get(kind) or str(reason)
         if reason == "finished" and kind in job_dirs:
             shutil.rmtree(job_dirs[kind], ignore_errors=True)
     return summary

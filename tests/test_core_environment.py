@@ -61,6 +61,15 @@ def test_empty_is_unset_except_for_the_fields_of_lantian_yaml_it_overrides(
     assert load_settings(settings)["elasticsearch"] == {"url": ""}, "empty LANTIAN_ES_URL: the embedded store"
 
 
+def test_a_data_dir_that_cannot_be_a_folder_is_refused_naming_the_variable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data dir should be", "utf-8")
+    monkeypatch.setenv("LANTIAN_DATA_DIR", str(blocked))
+    with pytest.raises(ConfigError, match=r"LANTIAN_DATA_DIR: .*data cannot be used as a folder \(File exists\)"):
+        data_dir()
+
+
 @pytest.mark.parametrize(("name", "value", "message"), [
     ("LANTIAN_ES_URL", "127.0.0.1:9200", r"LANTIAN_ES_URL: '127\.0\.0\.1:9200' is not an http\(s\) URL"),
     ("LANTIAN_REDIS_URL", "http://10.0.0.5:6379", r"LANTIAN_REDIS_URL: 'http://10\.0\.0\.5:6379' must start with"),

@@ -259,3 +259,24 @@ def test_a_worker_stops_cleanly_when_redis_goes_away(simulator: Any, tmp_path: P
     assert "Redis unreachable" in log.read_text("utf-8", errors="replace")
     report = json.loads((tmp_path / "w-worker.json").read_text("utf-8"))
     assert set(report["finish_reasons"].values()) == {"redis_unreachable"}
+
+
+def test_a_worker_whose_crawls_cannot_open_says_which_and_why(simulator: Any, redis_url: str,
+                                                               tmp_path: Path) -> None:
+    """A spider that fails to open (here its lead store: a folder stands where the database should be) has no
+    finish reason of Scrapy's; the worker names the crawl and the error in its summary and exits 1, instead of
+    printing `None`."""
+    work = Workspace(tmp_path, simulator)
+    sweep = f"broken-{uuid.uuid4().hex[:6]}"
+    work.seed(redis_url, sweep)
+    (work.data / "index" / "leads.sqlite3").mkdir(parents=True)
+    log = tmp_path / "w.log"
+    worker = work.worker(redis_url, sweep, "w", log)
+    out, err = worker.communicate(timeout=300)
+
+    assert worker.returncode == 1, out + err
+    reasons = json.loads((tmp_path / "w-w.json").read_text("utf-8"))["finish_reasons"]
+    assert reasons and all(reason.startswith("failed: ") and "cannot open the lead store" in reason
+                           for reason in reasons.values()), reasons
+    assert "None" not in out
+    assert "crawl failed" in log.read_text("utf-8", errors="replace")

@@ -30,7 +30,7 @@ from crawler.distributed.scheduler import SeedScheduler, WorkerScheduler, defaul
 from crawler.distributed.spiders import WORKER_SPIDERS
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
 from crawler.progress import SweepSummary, counters, run_with_progress, summarize
-from crawler.run import crawler_process, crawler_settings, run_sweep
+from crawler.run import crawler_process, crawler_settings, record_crawl_failure, run_sweep
 
 
 class DistributedError(RuntimeError):
@@ -193,11 +193,13 @@ def run_worker(
         "LANTIAN_SEED_START": seed is not None,
     }))
     crawlers: dict[str, Crawler] = {}
+    failures: dict[str, str] = {}
     for kind, kind_names in params.platforms.items():
         crawler = process.create_crawler(WORKER_SPIDERS[kind])
         crawlers[kind] = crawler
-        process.crawl(crawler, platforms=kind_names, endpoints=params.endpoints, keywords=params.keywords,
-                      max_pages=params.max_pages)
+        crawl = process.crawl(crawler, platforms=kind_names, endpoints=params.endpoints, keywords=params.keywords,
+                              max_pages=params.max_pages)
+        crawl.addErrback(record_crawl_failure, kind, failures)
 
     started = time.monotonic()
     stats = run_with_progress(process, list(crawlers.values()), names, console or Console(file=sys.stderr), progress,
@@ -208,7 +210,7 @@ def run_worker(
     summary.counters = counters(stats)
     for kind, crawler in crawlers.items():
         reason = crawler.stats.get_value("finish_reason") if crawler.stats is not None else None
-        summary.finish_reasons[kind] = str(reason)
+        summary.finish_reasons[kind] = failures.get(kind) or str(reason)
     requeued = sum(int(s.get("lantian/distributed/requeued", 0)) for s in stats)
     return WorkerReport(worker_id=worker_id, summary=summary, peak_rss_mb=peak_rss_mb(), requeued=requeued)
 
