@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import trafilatura
 from lxml import etree
 from parsel import Selector, SelectorList
 
@@ -76,7 +75,11 @@ def visible_text(element: etree._Element) -> str:
 
 def main_text(page: Selector, url: str | None = None) -> str:
     """The page's main content without footers, scripts, styles and comment threads (trafilatura, tuned for
-    recall: a claim in a sidebar is still a claim); the body's visible text when it finds no main content."""
+    recall: a claim in a sidebar is still a claim); the body's visible text when it finds no main content.
+    trafilatura is imported here, by the first page without a text selector: the simulator's and most configured
+    platforms never need it, and its import (with htmldate's) cost ~0.1 CPU-s of every crawl's start."""
+    import trafilatura
+
     extracted = trafilatura.extract(page.get(), url=url, favor_recall=True, include_comments=False,
                                     include_tables=True, deduplicate=False)
     if extracted:
