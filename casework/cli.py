@@ -172,18 +172,22 @@ def takedown(
 def takedown_register(
     platform: str | None = typer.Option(None, "--platform", "-p", help="Only this platform."),
 ) -> None:
-    """The register of requests: every notice sent, first requests and numbered follow-ups with what they cite."""
+    """The register of requests: every notice sent, first requests and numbered follow-ups with what they cite,
+    each platform by the name staff know it by (its code stays in the reference and in -p)."""
     from casework.takedown import register
+    from crawler.platforms import display_names
 
     with lead_store() as store, user_errors():
         entries = register(store, platform)
+        names = display_names()
     # Dates in Beijing, as the letters print them (the reply is due by the day the letter names).
     table = Table(title=f"{len(entries)} takedown notice(s); times in Beijing (北京时间)")
     for column in ("reference", "notice", "platform", "sent", "reply due", "cites", "listings"):
         table.add_column(column, overflow="fold")
     for entry in entries:
         reply_by = entry.get("reply_by")
-        table.add_row(entry["reference"], f"第{entry.get('number') or 1}次", str(entry.get("platform") or ""),
+        code = str(entry.get("platform") or "")
+        table.add_row(entry["reference"], f"第{entry.get('number') or 1}次", as_text(names.get(code, code)),
                       minute_zh(entry.get("date"), "—"), date_zh(reply_by) if reply_by else "—",
                       str(entry.get("cites") or "—"), str(len(entry["lead_ids"])))
     console.print(table)
@@ -450,10 +454,13 @@ def agencies_list(
     text: str | None = typer.Option(None, help="Name or code contains."),
     limit: int = typer.Option(50, min=1, max=MAX_WINDOW, help="At most this many."),
 ) -> None:
-    """List scored agencies, highest risk first."""
+    """List scored agencies, highest risk first, their platforms by the names staff know them by."""
+    from crawler.platforms import display_names
+
     with lead_store() as store, user_errors():
         docs = [d for d in store.search_agencies(text, risk_levels=level or None, limit=limit)
                 if not d.superseded]
+        names = display_names()
     from casework.agencies import LICENCE_NAMES_ZH
 
     table = Table()
@@ -463,7 +470,7 @@ def agencies_list(
         status = doc.licence["status"] if doc.licence else ""
         table.add_row(doc.id, str(doc.risk_level), str(doc.score), as_text(doc.name),
                       LICENCE_NAMES_ZH.get(status, status), as_text(", ".join(doc.agency_codes)),
-                      as_text(", ".join(doc.platforms)), str(doc.lead_count))
+                      as_text("、".join(names.get(code, code) for code in doc.platforms)), str(doc.lead_count))
     console.print(table)
 
 

@@ -81,6 +81,25 @@ def test_report_reviews_and_agencies_commands_write_their_outputs(store, tmp_pat
     assert bad_date.exit_code == 1 and "is not a date" in bad_date.output
 
 
+def test_agencies_list_names_the_platforms_as_staff_know_them(store, monkeypatch):
+    from rich.console import Console
+
+    from casework import cli
+    from crawler.platforms import display_names
+
+    monkeypatch.setattr(cli, "console", Console(width=250))
+    for n, platform in ((1, "market"), (2, "services")):
+        item = listing(n, platform=platform)
+        store.upsert(item, detection(item, phone="13600000000"))  # one agency, on both platforms
+    runner = CliRunner()
+    assert runner.invoke(_cli(), ["agencies", "score", "--no-images"]).exit_code == 0
+    listed = runner.invoke(_cli(), ["agencies", "list"])
+    assert listed.exit_code == 0, listed.output
+    [row] = [line for line in listed.output.splitlines() if "某某知识产权" in line]
+    names = display_names()
+    assert f"{names['market']}、{names['services']}" in row, listed.output
+    assert "market" not in row and "services" not in row
+
 def test_broken_config_files_name_the_file_and_field(tmp_path):
     import pytest
 

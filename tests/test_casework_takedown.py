@@ -8,6 +8,7 @@ import pytest
 import typer
 from docx import Document
 from pypdf import PdfReader
+from rich.console import Console
 from typer.testing import CliRunner
 
 from casework import workflow
@@ -126,3 +127,29 @@ def test_takedown_command(store, tmp_path):
     # The message says how a lead becomes one to request: a new lead is reviewed before it is confirmed.
     hint = " ".join(again.output.split())
     assert "lantian cases status ID reviewing` and then `lantian cases status ID confirmed" in hint
+
+
+@pytest.mark.usefixtures("office")
+def test_the_register_names_each_platform_as_staff_know_it_and_is_filtered_by_its_code(store, tmp_path,
+                                                                                      monkeypatch):
+    from casework import cli
+
+    monkeypatch.setattr(cli, "console", Console(width=250))
+    for n, platform in ((1, "market"), (2, "services")):
+        item = listing(n, platform=platform)
+        _confirm(store, store.upsert(item, detection(item)))
+        assert request_takedowns(store, platform, load_takedown_config(), tmp_path, by="root") is not None
+    names = display_names()
+    runner = CliRunner()
+
+    listed = runner.invoke(casework_cli(), ["takedown", "register"])
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split("│")[1].strip(): line.split("│")[3].strip() for line in listed.output.splitlines()
+            if "LT-" in line}
+    assert sorted(rows.values()) == sorted([names["market"], names["services"]]), listed.output
+    assert "market" not in names.values() and "services" not in names.values()
+    # -p takes the code, the identifier staff type back; references keep it too.
+    only = runner.invoke(casework_cli(), ["takedown", "register", "-p", "market"])
+    assert only.exit_code == 0, only.output
+    [row] = [line for line in only.output.splitlines() if "LT-" in line]
+    assert "LT-market-" in row and names["market"] in row and names["services"] not in row
