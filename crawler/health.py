@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.beijing import stamp_zh
 from core.files import write_atomic
 from core.settings import data_dir
 
@@ -78,7 +79,7 @@ def assess(platform: str, counts: dict[str, int], previous: PlatformHealth | Non
     if health.details >= DRIFT_MIN_PAGES and health.selector_misses >= DRIFT_SHARE * health.details:
         before = ""
         if previous is not None and previous.last_healthy_at:
-            before = f"（上次正常读取于 {previous.last_healthy_at}）"
+            before = f"（上次正常读取于 {stamp_zh(previous.last_healthy_at, previous.last_healthy_at)}）"
         health.problems.append(f"选择器失配：{health.details} 个详情页中 {health.selector_misses} 个读不到标题或正文"
                                f"{before}，请检查 config/platforms/{platform}.yaml 的 detail 选择器")
     if health.healthy:

@@ -34,7 +34,7 @@ def test_no_listings_and_selector_drift_are_problems_and_the_last_healthy_crawl_
     before = PlatformHealth("market", "2026-11-01T00:00:00Z", last_healthy_at="2026-11-01T00:00:00Z")
     drift = assess("market", {"result_pages": 2, "cards": 12, "details": 12, "selector_misses": 9}, before)
     assert not drift.healthy and "12 个详情页中 9 个读不到标题或正文" in drift.problems[0]
-    assert "上次正常读取于 2026-11-01T00:00:00Z" in drift.problems[0]
+    assert "上次正常读取于 2026-11-01 08:00:00（北京时间）" in drift.problems[0]
     assert drift.last_healthy_at == "2026-11-01T00:00:00Z"
     assert assess("market", {"details": 2, "selector_misses": 2}, None).healthy  # too few pages to tell
 
@@ -103,6 +103,6 @@ def test_a_crawl_reports_platforms_gone_blind_and_the_console_shows_them(simulat
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
     listed = client.post("/login", data={"username": "alice", "password": "reviewer-pass-1", "csrf_token": token})
     banner = re.search(r'id="unhealthy-platforms">(.*?)</div>', listed.text, re.S).group(1)
-    assert "services" in banner and "search" in banner
+    assert "蓝天模拟服务交易平台" in banner and "蓝天模拟搜索引擎" in banner, "platforms named as staff know them"
     page = client.get("/platforms").text
     assert page.count('class="platform-row unhealthy"') == 2 and "选择器失配" in page
