@@ -172,8 +172,9 @@ def takedown(
 def takedown_register(
     platform: str | None = typer.Option(None, "--platform", "-p", help="Only this platform."),
 ) -> None:
-    """The register of requests: every notice sent, first requests and numbered follow-ups with what they cite,
-    each platform by the name staff know it by (its code stays in the reference and in -p)."""
+    """The register of requests: every notice sent, first requests and numbered follow-ups with what they cite.
+
+    Each platform is shown by the name staff know it by; its code stays in the reference and in -p."""
     from casework.takedown import register
     from crawler.platforms import display_names
 
