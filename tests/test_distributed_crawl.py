@@ -119,9 +119,15 @@ def requested(log: Path) -> set[str]:
     return set(fetched(log)) | set(REDIRECTED.findall(log.read_text("utf-8", errors="replace")))
 
 
-def finish(process: subprocess.Popen, timeout: float = 300) -> str:
+def finish(process: subprocess.Popen, timeout: float = 300, log: Path | None = None) -> str:
+    """The process's stdout once it exited 0; otherwise fail with its output and its log's errors (a crawl's
+    exceptions go to its LOG_FILE, not to stderr)."""
     out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, f"exit {process.returncode}:\n{out[-3000:]}\n{err[-3000:]}"
+    if process.returncode != 0:
+        text = log.read_text("utf-8", errors="replace") if log is not None and log.exists() else ""
+        errors = [line for line in text.splitlines() if " ERROR: " in line or line.startswith(("Traceback", "  File"))]
+        errors_text = "\n".join(errors[-40:])
+        pytest.fail(f"exit {process.returncode}:\n{out[-3000:]}\n{err[-3000:]}\nlog errors:\n{errors_text}")
     return out
 
 
@@ -130,7 +136,7 @@ def single(simulator: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     """One ordinary single-process sweep: what every distributed run must reproduce."""
     work = Workspace(tmp_path_factory.mktemp("single"), simulator)
     log = work.root / "sweep.log"
-    summary = json.loads(finish(work.sweep(log)).strip().splitlines()[-1])
+    summary = json.loads(finish(work.sweep(log), log=log).strip().splitlines()[-1])
     urls = fetched(log)
     assert summary["totals"]["items"] > 20 and summary["totals"]["leads"] > 5, summary["totals"]
     assert not fetched_twice(urls)
@@ -144,8 +150,8 @@ def test_two_workers_split_the_sweep_and_reproduce_it(simulator: Any, redis_url:
     work.seed(redis_url, sweep)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     workers = [work.worker(redis_url, sweep, name, log) for name, log in zip(("a", "b"), logs)]
-    for process in workers:
-        finish(process)
+    for process, log in zip(workers, logs):
+        finish(process, log=log)
 
     a, b = fetched(logs[0]), fetched(logs[1])
     assert a and b, "both workers took part"
@@ -186,8 +192,8 @@ def test_a_killed_worker_loses_nothing(simulator: Any, redis_url: str, single: d
 
     b = work.worker(redis_url, sweep, "b", b_log, seeding=True)
     a2 = work.worker(redis_url, sweep, "a", a2_log, seeding=True)
-    finish(b)
-    finish(a2)
+    finish(b, log=b_log)
+    finish(a2, log=a2_log)
 
     assert set(lost_with_a) <= requested(a2_log) | requested(b_log), "requests in flight were fetched again"
     assert set(fetched(a_log)) | set(fetched(a2_log)) | set(fetched(b_log)) == single["urls"]
@@ -212,7 +218,7 @@ def test_an_interrupted_single_process_sweep_resumes(simulator: Any, single: dic
     assert before and before < single["urls"]
     assert (work.data / "crawl" / "jobs").is_dir() and any((work.data / "crawl" / "jobs").iterdir())
 
-    second = json.loads(finish(work.sweep(second_log, resumable=True)).strip().splitlines()[-1])
+    second = json.loads(finish(work.sweep(second_log, resumable=True), log=second_log).strip().splitlines()[-1])
     assert set(second["finish_reasons"].values()) == {"finished"}, second["finish_reasons"]
     after = fetched(second_log)
     assert not before & set(after), "the second run continued instead of starting over"
