@@ -8,7 +8,7 @@ from __future__ import annotations
 import zipfile
 from datetime import datetime
 
-from core.beijing import BEIJING
+from core.beijing import BEIJING, in_beijing
 from core.lead import instant
 
 
@@ -21,25 +21,15 @@ def date_zh(value: str | datetime) -> str:
 def time_zh(value: str | datetime | None, missing: str = "不详") -> str:
     """The moment `value` in Beijing with its time zone named: `2026年12月5日 18:33:54（北京时间）`; `missing` when
     there is none or it cannot be read (a stored field is never trusted to parse)."""
-    if not value:
-        return missing
-    try:
-        moment = instant(value).astimezone(BEIJING)
-    except (TypeError, ValueError):
-        return missing
-    return f"{date_zh(moment)} {moment:%H:%M:%S}（{BEIJING.tzname(None)}）"
+    moment = in_beijing(value)
+    return missing if moment is None else f"{date_zh(moment)} {moment:%H:%M:%S}（{BEIJING.tzname(None)}）"
 
 
 def minute_zh(value: str | datetime | None, missing: str = "") -> str:
     """The moment `value` in Beijing to the minute, for a table column whose heading names the time zone:
     `2026-12-05 18:33`; `missing` when there is none or it cannot be read."""
-    if not value:
-        return missing
-    try:
-        moment = instant(value).astimezone(BEIJING)
-    except (TypeError, ValueError):
-        return missing
-    return f"{moment:%Y-%m-%d %H:%M}"
+    moment = in_beijing(value)
+    return missing if moment is None else f"{moment:%Y-%m-%d %H:%M}"
 
 
 def zip_entry(name: str, when: datetime | None = None) -> zipfile.ZipInfo:
