@@ -12,18 +12,17 @@ from playwright.sync_api import sync_playwright
 from casework.complaints import ComplaintRegister
 from core.lead import lead_id
 from simulator.images import render_text_image
-from tests.fixtures.casework import casework_env, console_url, store, users_file  # noqa: F401  (fixtures)
+from tests.fixtures.casework import (  # noqa: F401  (fixtures)
+    ADMIN,
+    casework_env,
+    console_url,
+    sign_in,
+    store,
+    users_file,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 HOSTILE_REPORT = '朋友圈有人冒充国知局<script>document.title="pwned"</script>'
-
-
-def login(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login")
-    page.wait_for_selector("#whoami")
 
 
 def test_reviewer_records_a_complaint_and_admin_exports_the_watch_list(
@@ -37,7 +36,7 @@ def test_reviewer_records_a_complaint_and_admin_exports_the_watch_list(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        login(page, console_url, "alice", "reviewer-pass-1")
+        sign_in(page, console_url)
         page.click("#complaints-link")
         page.click("#new-complaint")
         page.fill("textarea[name=report]", HOSTILE_REPORT)
@@ -65,7 +64,7 @@ def test_reviewer_records_a_complaint_and_admin_exports_the_watch_list(
         assert page.locator("#watchlist-link").count() == 0, "the watch list is for admins"
 
         admin = browser.new_page()
-        login(admin, console_url, "root", "admin-pass-123")
+        sign_in(admin, console_url, ADMIN)
         with admin.expect_download() as download:
             admin.click("#watchlist-link")
         assert download.value.suggested_filename.endswith("-12m.xlsx")

@@ -11,19 +11,12 @@ from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     console_url,
     detection,
     listing,
+    sign_in,
     store,
     users_file,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-
-def _login(page: Page, console_url: str, username: str, password: str) -> None:
-    page.goto(f"{console_url}/leads")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login")
-    page.wait_for_selector("#lead-table")
 
 
 def _row_ids(page: Page) -> list[str]:
@@ -48,7 +41,7 @@ def test_queue_ranks_by_priority_and_by_uncertainty_and_explains_why(store, cons
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        _login(page, console_url, "alice", "reviewer-pass-1")
+        sign_in(page, console_url)
         assert _row_ids(page) == [leads["serious"].id, leads["plain"].id, leads["unsure"].id]
         first = page.locator("tr.lead-row").first
         first.locator("td.priority summary").click()

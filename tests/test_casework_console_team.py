@@ -13,10 +13,12 @@ from casework.users import save_user
 from crawler.evidence import EvidenceArchive
 from crawler.evidence.warc import Exchange
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
+    ADMIN,
     casework_env,
     console_url,
     detection,
     listing,
+    sign_in,
     store,
     users_file,
 )
@@ -27,13 +29,6 @@ EMOJI_TITLE = "商标加急 😀🎉"
 RAW_PAGE = ("<html><head><meta charset='utf-8'></head><body><h1 id='t'>原页面：国家知识产权局指定代理</h1>"
             "<script>document.getElementById('t').textContent='PWNED'; parent.document.title='pwned';</script>"
             "</body></html>").encode()
-
-
-def _login(page: Page, console_url: str, username: str, password: str, target: str = "/leads") -> None:
-    page.goto(f"{console_url}/login?next={target}")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login")
 
 
 def _alt(page: Page, key: str) -> None:
@@ -49,7 +44,7 @@ def _alt(page: Page, key: str) -> None:
 
 def _colourful_pixels(png: bytes) -> int:
     image = Image.open(io.BytesIO(png)).convert("HSV")
-    return sum(1 for _, saturation, value in image.getdata() if saturation > 120 and value > 120)
+    return sum(1 for _, saturation, value in image.get_flattened_data() if saturation > 120 and value > 120)
 
 
 @pytest.fixture
@@ -75,7 +70,7 @@ def test_a_team_triages_escalates_hands_over_and_decides(store, users_file, case
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        _login(page, console_url, "alice", "reviewer-pass-1", f"/leads/{lead.id}")
+        sign_in(page, console_url, next_path=f"/leads/{lead.id}")
         page.wait_for_selector("#lead-title")
         assert _colourful_pixels(page.locator("#lead-title").screenshot()) > 30  # 😀🎉 in colour, not tofu
 
@@ -104,7 +99,7 @@ def test_a_team_triages_escalates_hands_over_and_decides(store, users_file, case
         assert "alice" in last and "bob" in last and "本人休假，转交 bob" in last
 
         supervisor = browser.new_page()
-        _login(supervisor, console_url, "root", "admin-pass-123", "/supervisor")
+        sign_in(supervisor, console_url, ADMIN, "/supervisor")
         row = supervisor.locator(f"tr.escalated-row[data-id='{lead.id}']")
         assert row.locator(".asked-by").inner_text() == "alice"
         assert row.locator(".asked-why").inner_text() == "像是代理机构自己在宣传，拿不准"

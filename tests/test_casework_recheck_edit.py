@@ -22,6 +22,7 @@ from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     console_url,
     detection,
     listing,
+    sign_in,
     store,
     users_file,
 )
@@ -98,10 +99,7 @@ def test_an_edited_listing_is_resolved_by_edit_with_both_versions(store, platfor
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        page.goto(f"{console_url}/login?next=/rechecks")
-        page.fill("#username", "alice")
-        page.fill("#password", "reviewer-pass-1")
-        page.click("#login")
+        sign_in(page, console_url, next_path="/rechecks")
         page.wait_for_selector("#recheck-table")
         row = page.locator(f"tr.recheck-row[data-id='{edited.id}']")
         assert row.locator("td.outcome").inner_text() == "已修改整改"

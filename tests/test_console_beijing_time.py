@@ -16,6 +16,7 @@ from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     console_url,
     detection,
     listing,
+    sign_in,
     store,
     users_file,
 )
@@ -35,10 +36,7 @@ def test_times_in_the_console_are_beijing_times_with_the_zone_named(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        page.goto(f"{console_url}/login")
-        page.fill("#username", "alice")
-        page.fill("#password", "reviewer-pass-1")
-        page.click("#login")
+        sign_in(page, console_url)
         page.wait_for_selector("#lead-table")
         table = page.inner_text("#lead-table")
         assert "最近发现（北京时间）" in table and "2026-11-21 07:30" in table

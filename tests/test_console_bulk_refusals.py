@@ -12,6 +12,7 @@ from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     console_url,
     detection,
     listing,
+    sign_in,
     store,
     users_file,
 )
@@ -28,10 +29,7 @@ def test_a_refused_bulk_confirmation_names_each_lead_and_the_way_forward(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        page.goto(f"{console_url}/login")
-        page.fill("#username", "alice")
-        page.fill("#password", "reviewer-pass-1")
-        page.click("#login")
+        sign_in(page, console_url)
         page.wait_for_selector("#lead-table")
         for box in page.locator("input[name=ids]").all():
             box.check()

@@ -19,6 +19,7 @@ from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     console_url,
     detection,
     listing,
+    sign_in,
     store,
     users_file,
 )
@@ -32,10 +33,7 @@ def signed_in(console_url: str, chromium_launch_options: dict) -> Iterator[Page]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        page.goto(f"{console_url}/login")
-        page.fill("#username", "alice")
-        page.fill("#password", "reviewer-pass-1")
-        page.click("#login")
+        sign_in(page, console_url)
         page.wait_for_selector("#lead-table")
         yield page
         browser.close()

@@ -13,6 +13,7 @@ from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     console_url,
     detection,
     listing,
+    sign_in,
     store,
     users_file,
 )
@@ -30,10 +31,7 @@ def test_the_leads_sharing_a_phone_are_listed_as_the_priority_counts_them(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options)
         page = browser.new_page()
-        page.goto(f"{console_url}/login?next=/leads/{first.id}")
-        page.fill("#username", "alice")
-        page.fill("#password", "reviewer-pass-1")
-        page.click("#login")
+        sign_in(page, console_url, next_path=f"/leads/{first.id}")
         page.wait_for_selector("#agency-leads")
         assert "另有 1 条线索" in (page.text_content("body") or "")  # what the priority counts …
         listed = page.locator("#agency-leads li").all_inner_texts()
