@@ -13,7 +13,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 
 from core.lead import lead_id
-from crawler.page_data import DataFields, PageDataError, embedded_data, page_fields
+from crawler.page_data import DataFields, PageDataError, PageFields, embedded_data, page_fields, read_fields
 from crawler.urls import canonical_url
 from tests.test_crawler_sweep import CORE_KEYWORDS, Workspace, reachable
 
@@ -52,6 +52,46 @@ def test_data_fields_are_text_only() -> None:
     assert [card.values("link") for card in data.cards("items")] == [["/a"], ["/b"]]
     assert data.values("items[0].[n, flag, more, none]") == ["3"]
     assert data.cards("one") == [], "an object is not a list of cards"
+
+
+DEEP = 100_000
+
+
+def both_readings(state: str) -> list[PageFields]:
+    """`state` read as a JSON response and as the state a script of an HTML page assigns."""
+    return [page_fields(TextResponse("http://x/api", body=state.encode(), encoding="utf-8"), "json"),
+            read_fields(f"<html><script>window.__INITIAL_STATE__ = {state};</script></html>", "embedded",
+                        "window.__INITIAL_STATE__")]
+
+
+@pytest.mark.parametrize("junk", ["[" * DEEP + "]" * DEEP, '{"a": ' * DEEP + "1" + "}" * DEEP])
+def test_data_nested_deeper_than_python_reads_is_read_around_the_deep_part(junk: str) -> None:
+    """A seller who nests 100,000 arrays or objects beside the listing's fields made Python's JSON reader stop
+    with RecursionError: a spider error, the listing lost and nothing counted. The deep part is read as null
+    (`DataFields.cut` says how many were), the listing's fields as written."""
+    state = f'{{"junk": {junk}, "goods": {{"title": "商标注册 包授权", "tags": ["[", "{{", "\\"]"]}}}}'
+    for fields in both_readings(state):
+        assert isinstance(fields, DataFields) and fields.cut == 1
+        assert fields.values("goods.title") == ["商标注册 包授权"]
+        assert fields.values("goods.tags") == ["[", "{", '"]'], "brackets inside strings are text"
+        assert fields.values("junk") == []
+
+
+def test_data_nested_as_deep_as_python_reads_is_read_whole() -> None:
+    state = '{"goods": {"title": "商标注册"}, "deep": ' + "[" * 900 + '"深处"' + "]" * 900 + "}"
+    for fields in both_readings(state):
+        assert isinstance(fields, DataFields) and fields.cut == 0
+        assert fields.values("deep") == ["深处"] and fields.values("goods.title") == ["商标注册"]
+
+
+def test_a_number_longer_than_python_writes_out_is_kept_as_written() -> None:
+    """Python refuses to read an integer of more than 4,300 digits (ValueError): one such number made the whole
+    page unreadable, an evasion that costs a seller one field. It is kept as the text it is."""
+    digits = "9" * 5_000
+    state = f'{{"goods": {{"title": "商标注册", "id": {digits}, "price": -{digits}, "n": 12}}}}'
+    for fields in both_readings(state):
+        assert fields.values("goods.title") == ["商标注册"] and fields.values("goods.id") == [digits]
+        assert fields.values("goods.price") == [f"-{digits}"] and fields.values("goods.n") == ["12"]
 
 
 @pytest.mark.slow

@@ -299,3 +299,23 @@ def test_rate_limits_do_not_use_up_the_retries_meant_for_faults() -> None:
     assert [type(r).__name__ for r in results] == ["Request", "Request", "Request", "Response"]
     assert results[-1].status == 500
     assert middleware.crawler.stats.get_value("lantian/retry_after_gave_up") is None
+
+
+def test_a_listing_whose_data_is_nested_too_deep_is_read_counted_and_said(caplog: pytest.LogCaptureFixture) -> None:
+    """The app platform reads a listing from the state its page's script assigns. A seller who nests 100,000
+    arrays beside the listing's fields stopped the spider with RecursionError (the listing lost, nothing counted):
+    the deep part is read as null, the listing as written, and the cut counted and logged."""
+    spider = SweepSpider(platforms="app")
+    spider.crawler = get_crawler()
+    url = "http://127.0.0.1:8605/goods/A1"
+    state = ('{"junk": ' + "[" * 100_000 + "]" * 100_000 + ', "goods": {"title": "商标注册 内部渠道", '
+             '"desc": "国家知识产权局指定代理", "seller": {"name": "某某知产", "link": "/user/1"}, '
+             '"price": 1' + "0" * 5_000 + "}}")
+    body = f"<html><body><script>window.__INITIAL_STATE__ = {state};</script></body></html>".encode()
+    response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html; charset=utf-8"},
+                            request=Request(url, meta={"platform": "app"}))
+    [item] = [entry for entry in spider.parse_detail(response) if not isinstance(entry, Request)]
+    assert item["title"] == "商标注册 内部渠道" and item["text"] == "国家知识产权局指定代理"
+    assert item["seller"] == "某某知产" and item["price"] == "1" + "0" * 5_000
+    assert spider.crawler.stats.get_value("lantian/app/data_nesting_cut") == 1
+    assert f"Read {url} without 1 part(s) of its data nested deeper than 256 levels" in caplog.text

@@ -38,7 +38,7 @@ from crawler.extract import field_text, main_text
 from crawler.items import ListingItem
 from crawler.middlewares import PAGE_META, PAGE_SOURCE
 from crawler.nesting import FLAT_DEPTH, PARSED_DEPTH, cut_by_depth, flattened
-from crawler.page_data import PageDataError, PageFields, page_fields
+from crawler.page_data import DATA_DEPTH, DataFields, PageDataError, PageFields, page_fields
 from crawler.pipelines import seen_store_path
 from crawler.platforms import (
     Catalog,
@@ -417,11 +417,16 @@ class PlatformSpider(scrapy.Spider):
             self.logger.warning("Unreadable page %s: not text", response.url)
             return None
         try:
-            return page_fields(response, reading.source, reading.embedded)
+            fields = page_fields(response, reading.source, reading.embedded)
         except PageDataError as exc:
             self.stats.inc_value(f"lantian/{platform}/unreadable_pages")
             self.logger.warning("Unreadable page %s: %s", response.url, exc)
             return None
+        if isinstance(fields, DataFields) and fields.cut:
+            self.stats.inc_value(f"lantian/{platform}/data_nesting_cut", fields.cut)
+            self.logger.warning("Read %s without %d part(s) of its data nested deeper than %d levels", response.url,
+                                fields.cut, DATA_DEPTH)
+        return fields
 
     def page_urls(self, response: Response, values: Iterable[str]) -> list[str]:
         """Links read from a page (`values`, relative or absolute) as absolute http(s) URLs, in order, each once. The
