@@ -7,13 +7,17 @@ a phone with one and a WeChat id with the other.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from casework.contacts import agency_names, contacts
 from core.lead import Lead
+
+logger = logging.getLogger(__name__)
 
 # Hamming distance up to which two perceptual hashes count as the same picture. With 64-bit hashes split in
 # IMAGE_DISTANCE + 1 bands, two hashes that close share at least one band exactly (pigeonhole), so candidates come
@@ -43,12 +47,16 @@ def alias_key(name: str) -> str:
 def image_hashes(paths: Iterable[str]) -> list[int]:
     """Perceptual hashes (imagehash.phash, 64 bits as int) of the images that can be read; unreadable ones skipped.
 
-    Paths are absolute or relative to the data dir, as the crawler's images pipeline stores them.
+    Paths are absolute or relative to the data dir, as the crawler's images pipeline stores them. The pictures are
+    the sellers' own, kept byte for byte: one of more than the OCR's `MAX_PIXELS` (a PNG of a few KB can say
+    20,000 × 20,000, which Pillow refuses with DecompressionBombError, or 10,000 × 10,000, which it decodes with
+    a warning) is skipped with a warning naming it, before a pixel is decoded.
     """
     import imagehash
     from PIL import Image, UnidentifiedImageError
 
     from casework.export import resolve_path
+    from detector.ocr import MAX_PIXELS
 
     hashes = []
     for raw in paths:
@@ -56,8 +64,17 @@ def image_hashes(paths: Iterable[str]) -> list[int]:
         if path is None:
             continue
         try:
-            with Image.open(path) as image:
+            with warnings.catch_warnings():  # Pillow's warning of a picture that large is said below
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                image = Image.open(path)
+            with image:
+                if image.width * image.height > MAX_PIXELS:
+                    logger.warning("Skipped the picture %s in linking advertisers: %d×%d pixels, more than %d",
+                                   path, image.width, image.height, MAX_PIXELS)
+                    continue
                 hashes.append(int(str(imagehash.phash(image)), 16))
+        except Image.DecompressionBombError as exc:
+            logger.warning("Skipped the picture %s in linking advertisers: %s", path, exc)
         except (OSError, UnidentifiedImageError, ValueError):
             continue
     return hashes

@@ -116,3 +116,27 @@ def test_entity_values_link_listings_that_write_a_contact_differently(store):
     leads = [store.upsert(first, det_a), store.upsert(second, det_b)]
     (advertiser,) = resolve(leads, use_images=False)
     assert advertiser.contacts["wechat"][0] == "ipfast88" and "13800138000" in advertiser.contacts["phone"]
+
+
+def test_a_picture_bomb_in_a_listing_is_skipped_and_said_and_the_other_pictures_still_link(store, tmp_path, caplog):
+    """A seller's image of 20,000 × 20,000 pixels (Pillow refuses to open it) or 10,000 × 10,000 (Pillow opens it
+    with a warning, 100 M pixels to decode) in a PNG of a few KB, stored by the crawl byte for byte: resolving the
+    advertisers skips it with a warning naming the file, and the near-identical pictures of two other listings
+    still link them (the old resolve stopped at the first with Pillow's DecompressionBombError)."""
+    from simulator.web.hostile import pixel_bomb
+
+    bombs = []
+    for side in (20_000, 10_000):
+        bomb = tmp_path / f"bomb-{side}.png"
+        bomb.write_bytes(pixel_bomb(side))
+        bombs.append(str(bomb))
+    original = _picture(tmp_path / "a.png", "国家知识产权局指定")
+    recompressed = tmp_path / "b.jpg"
+    Image.open(original).save(recompressed, quality=60)
+    leads = [store.upsert(*_lead(1, images=bombs)), store.upsert(*_lead(2, images=[original])),
+             store.upsert(*_lead(3, "feed", images=[str(recompressed), *bombs]))]
+    groups = {frozenset(a.lead_ids) for a in resolve(leads)}
+    assert groups == {frozenset([leads[0].id]), frozenset([leads[1].id, leads[2].id])}
+    said = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert [message for message in said if "bomb-20000.png" in message and "400000000 pixels" in message]
+    assert [message for message in said if "bomb-10000.png" in message and "10000×10000 pixels" in message]

@@ -61,17 +61,18 @@ def bomb() -> bytes:
 
 
 @cache
-def pixel_bomb() -> bytes:
-    """A black-and-white PNG of `PIXELS` × `PIXELS`, all white: 200 MB of pixels deflated to about 200 KB."""
-    row = b"\x00" + b"\xff" * (PIXELS // 8)
+def pixel_bomb(side: int = PIXELS) -> bytes:
+    """A black-and-white PNG of `side` × `side`, all white: at `PIXELS`, 200 MB of pixels deflated to about
+    200 KB."""
+    row = b"\x00" + b"\xff" * (side // 8)
     compressor = zlib.compressobj(9)
-    data = b"".join(compressor.compress(row) for _ in range(PIXELS)) + compressor.flush()
+    data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (len(body).to_bytes(4, "big") + kind + body
                 + zlib.crc32(kind + body).to_bytes(4, "big"))
 
-    header = PIXELS.to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0])
+    header = side.to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0])
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
