@@ -13,6 +13,7 @@ import io
 import json
 import sqlite3
 import threading
+import warnings
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -253,15 +254,25 @@ def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Dete
     from PIL import Image, UnidentifiedImageError
 
     from crawler.evidence.archive import EvidenceArchive
+    from detector.ocr import MAX_PIXELS
 
     if len(data) > MAX_SCREENSHOT_BYTES:
         raise ComplaintError(f"{name}: larger than {MAX_SCREENSHOT_BYTES // 1_000_000} MB",
                              f"{name}：图片超过 {MAX_SCREENSHOT_BYTES // 1_000_000} MB")
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():  # Pillow's warning of a picture that large is said below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        with image:
+            width, height = image.size
             image.verify()
+    except Image.DecompressionBombError as exc:
+        raise ComplaintError(f"{name}: too many pixels to read ({exc})", f"{name}：图片像素过多，无法读取") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ComplaintError(f"{name}: not an image ({exc})", f"{name}：不是图片文件") from exc
+    if width * height > MAX_PIXELS:
+        raise ComplaintError(f"{name}: {width}×{height} pixels, more than the {MAX_PIXELS} a screenshot's text is "
+                             "read from", f"{name}：图片像素过多（{width}×{height}），无法读取")
     sha256 = hashlib.sha256(data).hexdigest()
     url = screenshot_url(number, sha256)
     archive = EvidenceArchive()

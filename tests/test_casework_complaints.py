@@ -148,3 +148,24 @@ def test_the_complaint_commands_give_times_in_beijing(register: ComplaintRegiste
     assert "2026-11-20" not in listed.output and "2026-12-05" not in listed.output
     shown = " ".join(CliRunner().invoke(app, ["complaints", "show", "1"]).output.split())
     assert "received 2026-11-21 07:30:00（北京时间）" in shown and "due 2026-12-06 07:30:00（北京时间）" in shown
+
+
+@pytest.mark.parametrize(("side", "said"), [(20_000, "400000000 pixels"), (10_000, "10000×10000 pixels")])
+def test_a_picture_bomb_attached_to_a_complaint_is_refused_with_a_clear_message(register: ComplaintRegister,
+                                                                                store: Any, side: int,
+                                                                                said: str) -> None:
+    """A complaint's attachment is sent by anyone, an agency that knows it is watched included: a PNG of a few KB
+    saying 20,000 × 20,000 pixels raised Pillow's DecompressionBombError out of `add_screenshot` (the console's
+    answer a server error, the complaint's links never captured), one of 10,000 × 10,000 was archived and then
+    failed the OCR the same way. Both are refused as the other unreadable attachments are, before anything is
+    kept, so the console says why and goes on with the complaint."""
+    from casework.complaints import add_screenshot
+    from detector.ocr import ImageTextReader
+    from simulator.web.hostile import pixel_bomb
+
+    complaint = register.add(report="冒充国知局的广告", by="alice", complainant={}, config=load_complaints_config())
+    with pytest.raises(ComplaintError, match=said) as refused:
+        add_screenshot(register, store, None, ImageTextReader(), complaint.number, pixel_bomb(side),  # type: ignore[arg-type]
+                       name="bomb.png", by="alice")
+    assert refused.value.zh.startswith("bomb.png：图片像素过多"), refused.value.zh
+    assert not register.get(complaint.number).screenshots and not list(store.iter_leads())
