@@ -108,6 +108,8 @@ FILES_STORE = None  # <data dir>/images
 FILES_URLS_FIELD = "image_urls"
 FILES_RESULT_FIELD = "image_files"
 MEDIA_ALLOW_REDIRECTS = True
+# Links read from one page (result cards excepted): the first ones are kept, the rest counted and skipped.
+LANTIAN_MAX_PAGE_LINKS = 1000
 LANTIAN_MAX_IMAGES = 4  # per listing, first ones first (image-only claims are usually in the first image)
 # Their text is read once per picture (cached across crawls) in worker processes at a lower CPU priority.
 LANTIAN_OCR_WORKERS = 1

@@ -319,3 +319,31 @@ def test_a_listing_whose_data_is_nested_too_deep_is_read_counted_and_said(caplog
     assert item["seller"] == "某某知产" and item["price"] == "1" + "0" * 5_000
     assert spider.crawler.stats.get_value("lantian/app/data_nesting_cut") == 1
     assert f"Read {url} without 1 part(s) of its data nested deeper than 256 levels" in caplog.text
+
+
+def test_a_listing_with_tens_of_thousands_of_links_keeps_the_first_ones_and_says_so_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A seller's listing with 20,000 `javascript:` pictures and 20,000 real ones (a 2 MB page holds 100,000): each
+    link was checked against every one kept before it (2.5 s of the crawl's only thread for 20,000, a minute for
+    100,000), each bad one logged a warning of its own, and every picture's URL was kept on the lead. The first
+    LANTIAN_MAX_PAGE_LINKS (1,000) are kept, the rest counted; each kind of skipped link is said once."""
+    spider = SweepSpider(platforms="market")
+    spider.crawler = get_crawler()
+    url = "http://127.0.0.1:8600/item/3"
+    pictures = "".join(f'<img src="javascript:{n}">' for n in range(20_000))
+    pictures += "".join(f'<img src="/i/{n}.png">' for n in range(20_000))
+    body = (f'<html><body><h1 class="item-title">商标注册 内部渠道</h1><div class="item-desc">国家知识产权局指定代理'
+            f'</div><div class="item-images">{pictures}</div></body></html>').encode()
+    response = HtmlResponse(url, body=body, headers={"Content-Type": "text/html; charset=utf-8"},
+                            request=Request(url, meta={"platform": "market"}))
+    [item] = [entry for entry in spider.parse_detail(response) if not isinstance(entry, Request)]
+    assert item["title"] == "商标注册 内部渠道"
+    assert item["image_urls"] == [f"http://127.0.0.1:8600/i/{n}.png" for n in range(1_000)]
+    stats = spider.crawler.stats
+    assert stats.get_value("lantian/market/bad_urls") == 20_000
+    assert stats.get_value("lantian/market/links_over_limit") == 19_000
+    said = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(said) == 2, said[:3]
+    assert [line for line in said if line.startswith(f"Skipped 20000 link(s) on {url} that are no http(s) URL: "
+                                                     "'javascript:0', 'javascript:1', 'javascript:2', …")]
+    assert [line for line in said if line.startswith(f"Kept the first 1000 links of {url} and skipped 19000")]

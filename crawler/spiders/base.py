@@ -431,23 +431,37 @@ class PlatformSpider(scrapy.Spider):
     def page_urls(self, response: Response, values: Iterable[str]) -> list[str]:
         """Links read from a page (`values`, relative or absolute) as absolute http(s) URLs, in order, each once. The
         page is written by the people we monitor: a value that is no web URL (`http://[::1`, a port out of range,
-        `javascript:`, `data:`, `file:`) is counted (`lantian/<platform>/bad_urls`), logged and skipped, so it
-        costs neither the listing nor the page it is on, and nothing but the web is fetched."""
+        `javascript:`, `data:`, `file:`) is counted (`lantian/<platform>/bad_urls`) and skipped, so it costs
+        neither the listing nor the page it is on, and nothing but the web is fetched; links past the first
+        LANTIAN_MAX_PAGE_LINKS are counted (`lantian/<platform>/links_over_limit`) and skipped (a page of 2 MB can
+        hold 100,000, a real one a few dozen). Each kind of skipped link is logged once a page."""
         platform = response.meta.get("platform", "?")
-        urls: list[str] = []
-        for value in values:
+        limit = self.crawler.settings.getint("LANTIAN_MAX_PAGE_LINKS")
+        urls: dict[str, None] = {}
+        bad: list[str] = []
+        values = list(values)
+        for read, value in enumerate(values):
+            if len(urls) >= limit:
+                over = len(values) - read
+                self.stats.inc_value(f"lantian/{platform}/links_over_limit", over)
+                self.logger.warning("Kept the first %d links of %s and skipped %d (LANTIAN_MAX_PAGE_LINKS)", limit,
+                                    response.url, over)
+                break
             try:
                 url = response.urljoin(value.strip())
                 parts = urlsplit(url)
                 web = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
             except ValueError:
                 web = False
-            if not web:
-                self.stats.inc_value(f"lantian/{platform}/bad_urls")
-                self.logger.warning("Skipped a link on %s that is no http(s) URL: %r", response.url, value[:200])
-            elif url not in urls:
-                urls.append(url)
-        return urls
+            if web:
+                urls[url] = None
+            else:
+                bad.append(value)
+        if bad:
+            self.stats.inc_value(f"lantian/{platform}/bad_urls", len(bad))
+            self.logger.warning("Skipped %d link(s) on %s that are no http(s) URL: %s", len(bad), response.url,
+                                ", ".join(repr(value[:200]) for value in bad[:3]) + (", …" if len(bad) > 3 else ""))
+        return list(urls)
 
     def _canonical_of(self, response: Response, platform: PlatformConfig) -> str:
         """The final URL without tracking parameters; a same-site `<link rel=canonical>` wins."""
