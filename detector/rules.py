@@ -3,7 +3,8 @@
 A rule gives a label and a weight when its wording is present: a list of `phrases`, two word lists `near` each
 other in the same sentence (with `same_clause`, with no comma, 、 or colon between them), or a `regex`. A match
 is dropped when a word of an `unless_before` list stands shortly before it in the same sentence (谨防, 向, 经 …),
-an `unless_after` word shortly after it (答辩, 为准 …), or an `unless_anywhere` word anywhere in the text
+an `unless_after` word shortly after it (答辩, 为准 …), an `unless_between` word between the two words of a `near`
+match (商标局从不指定, 商标注册没有绿色通道), or an `unless_anywhere` word anywhere in the text
 (招聘 …); with `context_in_clause` the words before and after count only inside the match's clause, between
 commas, 、 or colons ("若没有合适的，可以变更发明人" keeps its claim); a rule with `only_with` lists
 needs a word of them somewhere in the text (a refund promise counts only where a trademark or patent is the
@@ -74,6 +75,7 @@ class Rule:
     regex: str | None = None
     unless_before: tuple[str, ...] = ()
     unless_after: tuple[str, ...] = ()
+    unless_between: tuple[str, ...] = ()
     unless_within: int = 10
     unless_after_within: int | None = None
     context_in_clause: bool = False
@@ -327,7 +329,22 @@ class RuleEngine:
             spans = hits.get(name)
             if spans and any(start < h_start and end <= h_end <= high for h_start, h_end in spans):
                 return True
+        return bool(rule.unless_between) and _word_between(rule, start, end, hits)
+
+
+def _word_between(rule: Rule, start: int, end: int, hits: Mapping[str, list[tuple[int, int]]]) -> bool:
+    """Whether a word of `unless_between` stands inside a `near` match without overlapping a word of its two lists
+    there: it comes between them ("商标局从不指定", "商标注册没有绿色通道"), not inside them (非官方)."""
+    if rule.near is None:
         return False
+    own = [(w_start, w_end) for name in rule.near for w_start, w_end in hits.get(name, ())
+           if start <= w_start and w_end <= end]
+    for name in rule.unless_between:
+        for h_start, h_end in hits.get(name, ()):
+            if (start < h_start and h_end < end
+                    and not any(h_start < w_end and w_start < h_end for w_start, w_end in own)):
+                return True
+    return False
 
 
 def _pair_ends(text: str, clause_ends: list[int]) -> list[int]:
@@ -379,6 +396,7 @@ def _rule(entry: RuleEntry) -> Rule:
         regex=entry.regex,
         unless_before=tuple(entry.unless_before),
         unless_after=tuple(entry.unless_after),
+        unless_between=tuple(entry.unless_between),
         unless_within=entry.unless_within,
         unless_after_within=entry.unless_after_within,
         context_in_clause=entry.context_in_clause,

@@ -46,6 +46,7 @@ class RuleEntry(StrictModel):
     regex: str | None = None
     unless_before: list[str] = []
     unless_after: list[str] = []
+    unless_between: list[str] = []
     unless_within: int = Field(10, ge=0)
     unless_after_within: int | None = Field(None, ge=0)
     context_in_clause: bool = False
@@ -75,12 +76,15 @@ class RuleEntry(StrictModel):
             raise ValueError(f"rule '{self.id}': give exactly one of 'phrases', 'near' or 'regex'")
         if self.regex and self.fields != ["content"]:
             raise ValueError(f"rule '{self.id}': a 'regex' rule reads the listing content only (drop 'fields')")
+        if self.unless_between and not self.near:
+            raise ValueError(f"rule '{self.id}': 'unless_between' needs a 'near' wording (words between its two lists)")
         return self
 
     def lexicon_names(self) -> dict[str, list[str]]:
         """The fields that name word lists of the file, by field."""
         return {"near": list(self.near or ()), "unless_before": self.unless_before,
-                "unless_after": self.unless_after, "unless_anywhere": self.unless_anywhere,
+                "unless_after": self.unless_after, "unless_between": self.unless_between,
+                "unless_anywhere": self.unless_anywhere,
                 "only_with": self.only_with, "only_in": self.only_in,
                 "other_trade": self.other_trade, "own_trade": self.own_trade}
 
