@@ -388,7 +388,7 @@ def write_reply(reply: Reply, out_dir: Path) -> dict[str, Path]:
     from casework.export import xml_safe
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    document = COMPLAINT_REPLY.new_document(font_pt=12)
+    document = COMPLAINT_REPLY.new_document(font_pt=12, title=xml_safe(reply.title), author=reply.office)
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run(xml_safe(reply.title))

@@ -369,7 +369,7 @@ def write_docx(letter: Letter, path: Path) -> Path:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.shared import Cm, Mm, Pt
 
-    document = TAKEDOWN_LETTER.new_document(font_pt=10.5)
+    document = TAKEDOWN_LETTER.new_document(font_pt=10.5, title=letter.title, author=letter.office)
     number_docx_pages(document, letter.reference)
     if letter.sample:
         mark_docx_pages(document, letter.sample)
