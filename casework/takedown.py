@@ -82,6 +82,9 @@ class TakedownRow:
     screenshot_file: Path | None = None
     recheck: Recheck | None = None
     screenshot_note: str = ""
+    screenshot_at: str = ""
+    """When the screenshot was taken, in Beijing time, from the evidence log (often a visit of its own, after the raw
+    page was fetched); empty when there is no screenshot, "不详" when the log does not name it."""
     """What the letter says of a screenshot that does not show the quoted passages (`core.lead.ScreenshotShows`);
     one that shows none of them is not printed or attached (`screenshot` None), its file stays in the ZIP."""
 
@@ -209,6 +212,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
     """The letter's rows; `with_recheck` (a follow-up) adds the re-check that found each listing still online."""
     leads = list(leads)
     grounds = grounds if grounds is not None else grounds_for(leads, config)
+    shot_times = screenshot_times(leads)
     rows = []
     for lead in leads:
         url = lead_url(lead)
@@ -230,8 +234,19 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
             screenshot_file=resolve_path(lead.screenshot_path),
             recheck=_recheck_of(lead) if with_recheck else None,
             screenshot_note=_screenshot_note(lead),
+            screenshot_at=time_zh(shot_times.get(lead.screenshot_sha256 or "")) if lead.screenshot_sha256 else "",
         ))
     return rows
+
+
+def screenshot_times(leads: Iterable[Lead]) -> dict[str, str]:
+    """When each lead's screenshot was taken (UTC), by SHA-256, from the data dir's evidence log."""
+    from crawler.evidence.archive import LOG_NAME, default_root  # warcio and the WARC writer: only when writing
+    from crawler.evidence.log import EvidenceLog
+
+    root = default_root()
+    return EvidenceLog(root / LOG_NAME, root).screenshot_times(
+        lead.screenshot_sha256 for lead in leads if lead.screenshot_sha256)
 
 
 def shows_nothing(lead: Lead) -> bool:
@@ -347,7 +362,11 @@ def _evidence_text(row: TakedownRow) -> str:
 
 
 def _times_text(row: TakedownRow) -> str:
-    return row.fetched_at if row.recheck is None else f"抓取：{row.fetched_at}\n复查：{row.recheck.at}"
+    """When the raw page was fetched and, when another time, when its screenshot was taken (and re-checked)."""
+    text = row.fetched_at if row.recheck is None else f"抓取：{row.fetched_at}"
+    if row.screenshot_at and row.screenshot_at != row.fetched_at:
+        text = f"网页原文：{row.fetched_at}\n截图：{row.screenshot_at}"
+    return text if row.recheck is None else f"{text}\n复查：{row.recheck.at}"
 
 
 def _cells(index: int, row: TakedownRow, item_id_name: str) -> list[str]:
@@ -362,7 +381,7 @@ def _attachments(rows: list[TakedownRow]) -> dict[int, int]:
 
 
 def _attachment_caption(attachment: int, index: int, row: TakedownRow) -> str:
-    return f"附件{attachment}：第{index}条信息的网页截图（{row.url}，抓取时间：{row.fetched_at}）"
+    return f"附件{attachment}：第{index}条信息的网页截图（{row.url}，截图时间：{row.screenshot_at or row.fetched_at}）"
 
 
 def write_docx(letter: Letter, path: Path) -> Path:
@@ -654,10 +673,10 @@ def write_url_csv(letter: Letter, path: Path) -> Path:
     """The platform's bulk-complaint upload: one row per URL, with what the letter says of it (column names in
     Chinese, as the letter's; the row's number in the letter last, so a reply can name it)."""
     write_csv(path, ["网址", "标题", letter.item_id_name or "平台商品编号", "发布者", "涉嫌违法内容（原文摘录）",
-                     "违法情形", "法律依据", "网页原文SHA-256", "截图SHA-256", "抓取时间", "函件序号"],
+                     "违法情形", "法律依据", "网页原文SHA-256", "截图SHA-256", "抓取时间", "截图时间", "函件序号"],
               ((row.url, row.title, row.item_id, row.seller, row.quotes.replace("\n", "；"),
                 row.violations.replace("\n", "；"), row.basis.replace("\n", "；"), row.raw_sha256,
-                row.screenshot_sha256, row.fetched_at, f"{letter.reference} 第{i}条")
+                row.screenshot_sha256, row.fetched_at, row.screenshot_at, f"{letter.reference} 第{i}条")
                for i, row in enumerate(letter.rows, 1)))
     return path
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from casework.dates import date_zh, time_zh
 from casework.paper import COMPLAINT_REPLY, TAKEDOWN_LETTER, PageLayout
 from casework.takedown import PDF_FONT, TakedownResult, request_follow_ups, request_takedowns
 from core.lead import Lead
+from crawler.evidence.archive import EvidenceArchive
 from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
 
 # Every letter here is one the office sends: its own details are filled in.
@@ -136,7 +138,7 @@ def test_the_url_list_for_the_complaint_form_speaks_chinese_and_carries_no_inter
     with open(result.files["csv"], encoding="utf-8-sig") as handle:
         [header, row] = list(csv.reader(handle))
     assert header == ["网址", "标题", "商品ID", "发布者", "涉嫌违法内容（原文摘录）", "违法情形", "法律依据",
-                      "网页原文SHA-256", "截图SHA-256", "抓取时间", "函件序号"]
+                      "网页原文SHA-256", "截图SHA-256", "抓取时间", "截图时间", "函件序号"]
     assert row[0] == lead.url and row[2] == "L000003" and "“内部渠道”" in row[4]
     assert row[-1] == f"{result.letter.reference} 第1条" and lead.id not in ",".join(row)
 
@@ -440,3 +442,30 @@ def test_the_letter_file_itself_is_the_offices(store: Any, tmp_path: Path) -> No
     properties = Document(str(result.files["docx"])).core_properties
     assert (properties.title, properties.author) == ("关于删除涉嫌违法知识产权代理网络信息的函",
                                                      load_takedown_config().complainant.office)
+
+
+def test_a_screenshot_taken_after_the_page_was_fetched_is_dated_by_its_own_capture(store: Any, casework_env: Path,
+                                                                                  tmp_path: Path) -> None:
+    """The screenshot of a static page is a second visit, in its turn in the platform's download slot, minutes or
+    hours after the raw page was fetched. A letter that captioned it with the raw page's time stated a time the
+    office cannot stand behind when the platform compares it with its own logs: each file goes with its own time,
+    as the evidence log records it."""
+    archive = EvidenceArchive(casework_env / "evidence")
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 480), "white").save(buffer, format="PNG")
+    shot = archive.record_screenshot("http://127.0.0.1:9/item.htm?id=L000001", buffer.getvalue(), "scrapy-playwright",
+                                     taken_at="2026-12-04T16:47:31Z")
+    lead = _confirmed(store, 1, fetched_at="2026-12-04T16:05:09Z", screenshot_path=str(shot.path),
+                      screenshot_sha256=shot.sha256)
+    _confirmed(store, 2, fetched_at="2026-12-04T16:06:00Z")  # no screenshot: one time, the page's
+    result = _letter(store, tmp_path)
+    rows = Document(str(result.files["docx"])).tables[0].rows[1:]
+    times = {row.cells[1].text.splitlines()[0]: row.cells[7].text for row in rows}
+    assert times[lead.url] == "网页原文：2026年12月5日 00:05:09（北京时间）\n截图：2026年12月5日 00:47:31（北京时间）"
+    assert times["http://127.0.0.1:9/item.htm?id=L000002"] == "2026年12月5日 00:06:00（北京时间）"
+    caption = f"附件1：第1条信息的网页截图（{lead.url}，截图时间：2026年12月5日 00:47:31（北京时间））"
+    assert caption in [p.text for p in Document(str(result.files["docx"])).paragraphs]
+    assert "".join(caption.split()) in _pdf_text(result.files["pdf"])
+    with open(result.files["csv"], encoding="utf-8-sig") as handle:
+        [header, *lines] = list(csv.reader(handle))
+    assert lines[0][header.index("截图时间")] == "2026年12月5日 00:47:31（北京时间）"

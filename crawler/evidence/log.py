@@ -14,7 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,6 +188,18 @@ class EvidenceLog:
                     continue
                 if isinstance(record, dict):
                     yield record
+
+    def screenshot_times(self, sha256s: Iterable[str]) -> dict[str, str]:
+        """When each of these screenshots was taken, by SHA-256, as its line says (`taken_at`, UTC), in one pass
+        over the log. A screenshot is often a visit of its own, after its page was fetched (the
+        ScreenshotPipeline's second visit waits its turn in the platform's download slot), so its time is not the
+        raw page's. A screenshot no line names is left out."""
+        wanted, times = set(sha256s), {}
+        for record in self:
+            sha, at = record.get("sha256"), record.get("taken_at")
+            if record.get("kind") == "screenshot" and sha in wanted and isinstance(at, str) and sha not in times:
+                times[sha] = at
+        return times
 
     def find(self, key: str) -> list[dict[str, Any]]:
         """Records whose url or final URL equals `key`, or whose SHA-256 starts with it (at least 8 hex digits)."""
