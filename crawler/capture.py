@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from core.settings import data_dir
 from crawler.platforms import BrowserConfig, DetailSelectors, PlatformConfig
 
-OUTCOMES: tuple[str, ...] = ("captured", "unreachable", "non_html", "oversized", "robots", "gone", "http_error",
-                             "failed")
+OUTCOMES: tuple[str, ...] = ("captured", "unreachable", "non_html", "oversized", "robots", "internal", "gone",
+                             "http_error", "failed")
 """`captured` is stored as a lead; every other outcome is a reason nothing was (the attempt is still logged)."""
 
 
@@ -70,13 +70,15 @@ class AttemptLog:
             return [CaptureOutcome(**json.loads(line)) for line in handle if line.strip()]
 
 
-def unconfigured_platform(url: str) -> PlatformConfig:
+def unconfigured_platform(url: str, own: bool = True) -> PlatformConfig:
     """The platform a page no config describes is fetched as: filed under its host, default politeness (robots
-    obeyed), no removal markers, main text by the extractor; `body` is what a rendered page waits for."""
+    obeyed), no removal markers, main text by the extractor; `body` is what a rendered page waits for. With `own`
+    (a URL staff gave) the URL's origin is the platform's own, which it may reach on an internal address
+    (`crawler.addresses`); without (a complaint's link, written by whoever complains) it owns none."""
     template = PlatformConfig(name="unconfigured", kind="site", start_urls=[url],
                               description="未配置的网站（单页取证）", detail=DetailSelectors(removed_markers=[]),
                               browser=BrowserConfig(detail_wait_for="body"))
-    return template.model_copy(update={"name": urlsplit(url).netloc.lower()})
+    return template.model_copy(update={"name": urlsplit(url).netloc.lower(), **({} if own else {"start_urls": []})})
 
 
 def rendered(platform: PlatformConfig) -> PlatformConfig:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -159,3 +161,51 @@ def test_capture_of_a_site_no_config_describes_keeps_every_decision(simulator: A
     # Ordinary goods fire no label and are stored all the same: the decision is on record.
     assert work.lead(outcomes[1]["lead_id"]).labels == []
     work.verify_evidence()
+
+
+class Canary(BaseHTTPRequestHandler):
+    """A service on this machine no complaint should reach (an admin port): it counts every request."""
+
+    asked: list[str] = []
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        Canary.asked.append(self.path)
+        body = "<html><body><h1>内部管理页</h1><p>国家知识产权局指定代理，内部渠道，包授权。</p></body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_complaints_links_to_internal_addresses_are_refused_and_staffs_own_are_captured(simulator: Any,
+                                                                                         tmp_path: Path) -> None:
+    """A complaint's links are written by whoever complains, a watched agency included: one at this machine's
+    other ports (`127.0.0.1`, `localhost`) or the cloud's metadata service was fetched, robots.txt first, and its
+    answer stored as a lead, because a captured URL's origin counted as its page's own (the metadata service's
+    answered 403 here). A complaint's link to an
+    internal address that no platform config names is refused before anything is sent (outcome `internal`,
+    said to staff); a URL staff capture themselves is still theirs to reach."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Canary)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    Canary.asked = []
+    work = CaptureWorkspace(tmp_path, simulator)
+    links = [f"http://127.0.0.1:{port}/admin", f"http://localhost:{port}/admin", f"http://0x7f.1:{port}/admin"]
+    try:
+        code, outcomes, output = work.capture("--complaint", "1", "--by", "alice", "--", *links)
+        assert code == 0 or outcomes, output
+        assert [outcome["outcome"] for outcome in outcomes] == ["internal"] * 3, output
+        assert all("内部网络地址" in outcome["message"] for outcome in outcomes)
+        assert Canary.asked == [], "nothing a complaint pointed at this machine was fetched, robots.txt included"
+
+        code, [staff], output = work.capture("--by", "alice", links[0])
+        assert staff["outcome"] == "captured", output
+    finally:
+        server.shutdown()
+        server.server_close()

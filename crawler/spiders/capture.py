@@ -42,10 +42,13 @@ class CaptureSpider(PlatformSpider):
                  browser: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.targets: list[tuple[str, PlatformConfig, bool]] = []
+        # A complaint's links are written by whoever complains: only staff's own may reach an internal address
+        # that no platform config names (`crawler.addresses`).
+        self.trusted = complaint is None
         for url in [urls] if isinstance(urls, str) else list(urls):
             platform = self.catalog.platform_for(url)
             configured = platform is not None
-            platform = platform or unconfigured_platform(url)
+            platform = platform or unconfigured_platform(url, own=self.trusted)
             if browser:
                 platform = rendered(platform)
             self.platforms[platform.name] = platform
@@ -72,7 +75,7 @@ class CaptureSpider(PlatformSpider):
                 platform, url, self.parse_detail,
                 render="detail" if platform.browser.render_detail_pages else None,
                 meta={"evidence": True, "handle_httpstatus_list": [*REMOVED_STATUSES, *ERROR_STATUSES],
-                      "found_on": "capture", CAPTURE_URL: url, OWN_URL: url},
+                      "found_on": "capture", CAPTURE_URL: url, **({OWN_URL: url} if self.trusted else {})},
                 dont_filter=True,
             )
 
@@ -107,6 +110,9 @@ class CaptureSpider(PlatformSpider):
         reason = failure.getErrorMessage()
         if failure.check(IgnoreRequest) and "robots.txt" in reason:
             self.record(url, "robots", "该网站的 robots.txt 不允许抓取此网址，未取证")
+        elif failure.check(IgnoreRequest) and "internal address" in reason:
+            self.record(url, "internal", "该网址（或其跳转目标）指向本机或内部网络地址，既非已配置的平台，也非工作人员"
+                                         "所给的网址，未访问，未取证")
         elif failure.check(IgnoreRequest) and "non-HTML" in reason:
             self.record(url, "non_html", f"该网址不是网页，未取证（{reason}）")
         elif failure.check(CancelledError):
