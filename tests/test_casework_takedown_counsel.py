@@ -161,6 +161,32 @@ def test_every_citation_of_an_article_with_numbered_items_names_the_item() -> No
                     assert rest.startswith(("第（", "第一款第（")), citation
 
 
+# The words of each cited item whose wording the letter gives in brackets, as the reproductions named in
+# takedown.yaml's comment read (专利代理条例: flk.npc.gov.cn; 专利代理管理办法, 商标代理监督管理规定: sjfg.samr.gov.cn).
+ITEM_WORDS = {
+    "《中华人民共和国广告法》第九条第（二）项": "使用或者变相使用国家机关、国家机关工作人员的名义或者形象",
+    "《专利代理条例》第二十六条第一款第（三）项": "同时在两个以上专利代理机构从事专利代理业务",
+    "《专利代理管理办法》第五十一条第（二）项": "从事非正常专利申请行为，严重扰乱专利工作秩序",
+    "《专利代理管理办法》第五十一条第（三）项":
+        "诋毁其他专利代理师、专利代理机构，以不正当手段招揽业务，存在弄虚作假行为，严重扰乱行业秩序，受到有关行政机关处罚",
+    "《专利代理管理办法》第五十一条第（九）项": "涂改、倒卖、出租、出借专利代理机构执业许可证，严重扰乱行业秩序",
+    "《专利代理管理办法》第五十二条第（一）项": "通过租用、借用等方式利用他人资质开展专利代理业务",
+    "《商标代理监督管理规定》第二十九条第（六）项":
+        "假冒国家机关官方网站、邮箱、电话等或者以国家机关工作人员的名义提供虚假信息误导公众",
+}
+
+
+def test_an_item_quoted_in_brackets_is_quoted_whole_with_the_conditions_it_sets() -> None:
+    """办法 第五十一条第（三）项 reads "……严重扰乱行业秩序，受到有关行政机关处罚": a letter that quoted it
+    without its last words told the platform the conduct alone met the item, and counsel who opens the text finds
+    the office misquoting its own rules."""
+    basis = [citation for violation in load_takedown_config().violations.values() for citation in violation.basis]
+    for item, words in ITEM_WORDS.items():
+        citations = [citation for citation in basis if citation.startswith(item)]
+        assert citations, f"{item} is no longer cited: update ITEM_WORDS"
+        assert all(citation.startswith(f"{item}（") and words in citation for citation in citations), citations
+
+
 def test_a_lawful_procedure_is_not_cited_as_the_ground_of_a_violation() -> None:
     """商标法 第四十九条第二款 lets anyone ask to cancel a mark unused for three years: it is why 撤三 exists, not what
     makes offering it unlawful, and counsel reading it as the ground would refuse the letter."""
