@@ -39,7 +39,7 @@ from crawler.items import ListingItem
 from crawler.middlewares import PAGE_META, PAGE_SOURCE
 from crawler.nesting import FLAT_DEPTH, PARSED_DEPTH, cut_by_depth, flattened
 from crawler.page_data import DATA_DEPTH, DataFields, PageDataError, PageFields, page_fields
-from crawler.pipelines import seen_store_path
+from crawler.pipelines import image_meta, seen_store_path
 from crawler.platforms import (
     Catalog,
     PageReading,
@@ -246,8 +246,9 @@ class PlatformSpider(scrapy.Spider):
 
     def image_request(self, item: ListingItem, url: str) -> scrapy.Request:
         """One of a listing's images, for OCR (`ListingImagesPipeline`): in its platform's download slot, under its
-        robots rule."""
-        return scrapy.Request(url, meta={**self.platform_meta(self.platforms[item["platform"]]), OWN_URL: item["url"]})
+        robots rule, given up past the size the OCR reads (`image_meta`)."""
+        return scrapy.Request(url, meta={**self.platform_meta(self.platforms[item["platform"]]), OWN_URL: item["url"],
+                                         **image_meta()})
 
     def due_requests(self) -> Iterator[scrapy.Request]:
         """Listings seen before whose re-crawl interval has passed, including ones no search shows any more."""
