@@ -18,6 +18,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.error import DNSLookupError
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
@@ -257,7 +258,12 @@ def mislabelled_gb18030(body: bytes) -> bool:
 
 class ResponseGuardMiddleware:
     """Pages the spiders parse must be HTML, or JSON where the platform reads the page as JSON (others are skipped
-    and counted), and are cut to a size the parser and the detector can handle, with a warning."""
+    and counted), and are cut to a size the parser and the detector can handle, with a warning.
+
+    A robots.txt (Scrapy's RobotsTxtMiddleware fetches it with `dont_obey_robotstxt`) is cut at the end of its
+    last line within LANTIAN_ROBOTS_MAX_SIZE (500 KiB, what RFC 9309 §2.5 asks a crawler to read at least),
+    counted (`lantian/robots_cut`) and said: the sites write their own, and Protego, in the crawl's only thread,
+    took 12 s to parse 8 MB of rules and 0.3 s for every URL asked about after."""
 
     HTML_TYPES = ("text/html", "application/xhtml+xml")
     JSON_TYPES = ("application/json", "text/json")
@@ -267,12 +273,15 @@ class ResponseGuardMiddleware:
         assert crawler.stats is not None
         self.stats = crawler.stats
         self.cut_size = crawler.settings.getint("LANTIAN_PAGE_CUT_SIZE")
+        self.robots_size = crawler.settings.getint("LANTIAN_ROBOTS_MAX_SIZE")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ResponseGuardMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+        if request.meta.get("dont_obey_robotstxt") and urlparse_cached(request).path == "/robots.txt":
+            return self._cut_robots(response)
         if not request.meta.get(PAGE_META) or request.meta.get("playwright"):
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip().lower()
@@ -296,6 +305,15 @@ class ResponseGuardMiddleware:
             )
             return response.replace(body=response.body[: self.cut_size])
         return response
+
+    def _cut_robots(self, response: Response) -> Response:
+        if len(response.body) <= self.robots_size:
+            return response
+        kept = response.body[: response.body.rfind(b"\n", 0, self.robots_size) + 1]
+        self.stats.inc_value("lantian/robots_cut")
+        logger.warning("Read the first %d bytes of %s, to the end of a line, of its %d (LANTIAN_ROBOTS_MAX_SIZE)",
+                       len(kept), response.url, len(response.body))
+        return response.replace(body=kept)
 
 
 class BrowserTabs:

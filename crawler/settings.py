@@ -62,6 +62,7 @@ REDIRECT_MAX_TIMES = 10
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 LANTIAN_PAGE_CUT_SIZE = 2 * 1024 * 1024
+LANTIAN_ROBOTS_MAX_SIZE = 500 * 1024  # a robots.txt is read this far (RFC 9309 §2.5), to the end of a line
 
 # process_request runs from the lowest number up: internal addresses are refused (50) before robots.txt (100) is
 # asked for; the proxy (750) is the configured one only, and gets a name once its answers were screened.
