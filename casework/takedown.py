@@ -159,28 +159,74 @@ def grounds_for(leads: Iterable[Lead], config: TakedownConfig) -> dict[str, Grou
     return grounds
 
 
+# What ends a sentence of a listing's text: a letter quotes the whole sentence an evidence span stands in, so
+# counsel reads the claim ("国家知识产全局专利句授权的专利带办处，专利申请观方受理，不经过中介。"), not the
+# detector's fragment of it ("带办处，专利").
+SENTENCE_ENDS = frozenset("。！？!?；;\n")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The sentence of one field an evidence span stands in, as a letter quotes it."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+def passage_of(lead: Lead, span: Mapping[str, Any]) -> Passage:
+    """The sentence of its field that `span` stands in (the field's text as fetched, cut at `SENTENCE_ENDS`), no longer
+    than `QUOTE_CHARS` around the span (a cut end marked …); the span alone when the lead does not keep the field's
+    text (text read from images) or the span is not where it says it is."""
+    where = str(span.get("field") or "text")
+    text, start, end = str(span.get("text") or "").strip(), int(span.get("start") or 0), int(span.get("end") or 0)
+    source = {"title": lead.title, "text": lead.text, "seller": lead.seller}.get(where) or ""
+    if not text or not 0 <= start < end <= len(source) or text not in source[start:end]:
+        return Passage(where, start, end, text)
+    head, tail = start, end
+    while head > 0 and source[head - 1] not in SENTENCE_ENDS:
+        head -= 1
+    while tail < len(source) and source[tail] not in SENTENCE_ENDS:
+        tail += 1
+    if tail < len(source) and source[tail] != "\n":
+        tail += 1  # the sentence's own full stop
+    room = QUOTE_CHARS - 2  # for the … of a cut at each end
+    first = max(head, start - max(room - (end - start), 0) // 2)
+    last = min(tail, max(end, first + room))
+    cut = source[first:last]
+    lead_space = len(cut) - len(cut.lstrip())
+    quoted = ("…" if first > head else "") + cut.strip() + ("…" if last < tail else "")
+    return Passage(where, first + lead_space, first + lead_space + len(cut.strip()), quoted)
+
+
 def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
-    """The words that make the listing unlawful, quoted as fetched (each evidence span once, with where it stands
-    and the violation it shows), so the platform sees what to judge without opening the page."""
-    lines = []
+    """The words that make the listing unlawful, quoted as fetched: each sentence an evidence span stands in, once,
+    with where it stands and the number of every violation it shows (a registry check's note after it), so the
+    platform sees what to judge without opening the page."""
     fields, labels = list(FIELD_NAMES_ZH), list(grounds)
-
-    def reading_order(span: Mapping[str, Any]) -> tuple[int, int, int]:
-        label, where = span.get("label"), span.get("field") or "text"
-        return (labels.index(label) if label in labels else len(labels),
-                fields.index(where) if where in fields else len(fields), int(span.get("start") or 0))
-
-    for span in sorted(lead.evidence, key=reading_order):
-        text = str(span.get("text") or "").strip()
-        ground = grounds.get(str(span.get("label")))
-        if not text or ground is None:
+    passages: dict[tuple[str, int, int], tuple[Passage, list[str], list[str]]] = {}
+    for span in lead.evidence:
+        label = str(span.get("label"))
+        if label not in grounds or not str(span.get("text") or "").strip():
             continue
-        where = FIELD_NAMES_ZH.get(str(span.get("field") or "text"), "页面")
-        line = f"{ground.number}{where}：“{clipped(xml_safe(text), QUOTE_CHARS)}”"
+        passage = passage_of(lead, span)
+        _, shows, notes = passages.setdefault((passage.field, passage.start, passage.end), (passage, [], []))
+        shows += [label] if label not in shows else []
         note = str(span.get("note") or "")
-        line += f"（{note}）" if note else ""
-        if line not in lines:
-            lines.append(line)
+        notes += [note] if note and note not in notes else []
+
+    def reading_order(entry: tuple[Passage, list[str], list[str]]) -> tuple[int, int, int]:
+        passage, shows, _ = entry
+        return (min(labels.index(label) for label in shows),
+                fields.index(passage.field) if passage.field in fields else len(fields), passage.start)
+
+    lines = []
+    for passage, shows, notes in sorted(passages.values(), key=reading_order):
+        numbers = "".join(grounds[label].number for label in labels if label in shows)
+        where = FIELD_NAMES_ZH.get(passage.field, "页面")
+        lines.append(f"{numbers}{where}：“{clipped(xml_safe(passage.text), QUOTE_CHARS)}”"
+                     + "".join(f"（{note}）" for note in notes))
     if len(lines) > QUOTES_PER_LISTING:
         lines = lines[:QUOTES_PER_LISTING] + [f"另有{len(lines) - QUOTES_PER_LISTING}处，见网页原文及截图"]
     return "\n".join(lines) or "见网页原文及截图"

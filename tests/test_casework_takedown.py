@@ -61,7 +61,7 @@ def test_letter_lists_every_confirmed_listing_and_moves_them(store, tmp_path):
         row = rows[lead.url]
         assert row[1] == f"{lead.url}\n商品ID：{lead.url.rsplit('=', 1)[1]}"
         assert row[2] == xml_safe(lead.title) and row[3] == lead.seller
-        assert "“国家知识产权局指定代理”" in row[4] and "“内部渠道”" in row[4]
+        assert "（一）（二）正文：“国家知识产权局指定代理，内部渠道，包授权。”" in row[4]
         assert "（一）冒用官方名义" in row[5] and lead.raw_sha256 in row[6]
     assert "《中华人民共和国广告法》第九条第（二）项" in body, "the legal basis, once, in the letter's text"
 

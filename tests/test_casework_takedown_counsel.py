@@ -26,7 +26,7 @@ from casework import workflow
 from casework.config import load_takedown_config
 from casework.dates import date_zh, time_zh
 from casework.paper import COMPLAINT_REPLY, TAKEDOWN_LETTER, PageLayout
-from casework.takedown import PDF_FONT, TakedownResult, request_follow_ups, request_takedowns
+from casework.takedown import PDF_FONT, QUOTE_CHARS, TakedownResult, request_follow_ups, request_takedowns
 from core.lead import Lead
 from crawler.evidence.archive import EvidenceArchive
 from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
@@ -93,8 +93,9 @@ def test_each_listing_is_named_by_its_url_and_the_platforms_own_number(store: An
 
 
 def test_the_words_that_break_the_law_are_quoted_where_they_stand(store: Any, tmp_path: Path) -> None:
-    """A label is a conclusion; counsel acts on the words. Each evidence span is quoted as fetched, with the field it
-    stands in and the number of the violation it shows; the detector's note on a registry check goes with it."""
+    """A label is a conclusion; counsel acts on the words. The sentence each evidence span stands in is quoted as
+    fetched, with the field it stands in and the number of the violation it shows; the detector's note on a
+    registry check goes with it."""
     item = listing(1, title="商标加急 国家知识产权局指定代理")
     spans = [{"label": "impersonation", "field": "title", "start": 5, "end": 16, "text": "国家知识产权局指定代理"},
              {"label": "insider_channel", "field": "text", "start": 12, "end": 16, "text": "内部渠道"},
@@ -107,13 +108,14 @@ def test_the_words_that_break_the_law_are_quoted_where_they_stand(store: Any, tm
     result = _letter(store, tmp_path)
     [row] = Document(str(result.files["docx"])).tables[0].rows[1:]
     assert row.cells[4].text.splitlines() == [
-        "（一）标题：“国家知识产权局指定代理”", "（二）正文：“内部渠道”",
+        "（一）标题：“商标加急 国家知识产权局指定代理”", "（二）正文：“国家知识产权局指定代理，内部渠道，包授权。”",
         "（三）发布者名称：“某某知识产权”（发布者不在专利代理机构名录中）"]
     assert row.cells[5].text.splitlines() == [
         "（一）冒用官方名义、标识招揽业务", "（二）声称有内部快速授权渠道、承诺授权结果",
         "（三）无资质擅自开展专利代理业务"]
     pdf = _pdf_text(result.files["pdf"])
-    assert "（一）标题：“国家知识产权局指定代理”" in pdf and "（二）正文：“内部渠道”" in pdf
+    assert "（一）标题：“商标加急国家知识产权局指定代理”" in pdf
+    assert "（二）正文：“国家知识产权局指定代理，内部渠道" in pdf
 
 
 def test_the_legal_basis_is_given_once_per_violation_however_many_listings_show_it(store: Any,
@@ -139,7 +141,7 @@ def test_the_url_list_for_the_complaint_form_speaks_chinese_and_carries_no_inter
         [header, row] = list(csv.reader(handle))
     assert header == ["网址", "标题", "商品ID", "发布者", "涉嫌违法内容（原文摘录）", "违法情形", "法律依据",
                       "网页原文SHA-256", "截图SHA-256", "抓取时间", "截图时间", "函件序号"]
-    assert row[0] == lead.url and row[2] == "L000003" and "“内部渠道”" in row[4]
+    assert row[0] == lead.url and row[2] == "L000003" and "内部渠道，包授权。”" in row[4]
     assert row[-1] == f"{result.letter.reference} 第1条" and lead.id not in ",".join(row)
 
 
@@ -342,8 +344,8 @@ def test_quotes_of_one_violation_follow_the_page_title_text_image_then_seller(st
     workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
     [row] = Document(str(_letter(store, tmp_path).files["docx"])).tables[0].rows[1:]
     assert row.cells[4].text.splitlines() == [
-        "（一）标题：“内部渠道”", "（一）正文：“内部渠道”", "（一）图片中的文字：“包过下证”",
-        "（一）发布者名称：“某某”"]
+        "（一）标题：“国知局内部渠道”", "（一）正文：“国家知识产权局指定代理，内部渠道，包授权。”",
+        "（一）图片中的文字：“包过下证”", "（一）发布者名称：“某某知识产权”"]
 
 
 def test_the_column_headings_repeat_on_every_page_of_a_long_list(store: Any, tmp_path: Path) -> None:
@@ -495,3 +497,39 @@ def test_a_screenshot_taken_after_the_page_was_fetched_is_dated_by_its_own_captu
     with open(result.files["csv"], encoding="utf-8-sig") as handle:
         [header, *lines] = list(csv.reader(handle))
     assert lines[0][header.index("截图时间")] == "2026年12月5日 00:47:31（北京时间）"
+
+
+def test_a_claim_is_quoted_as_the_sentence_it_stands_in_never_as_the_detectors_fragment(store: Any,
+                                                                                      tmp_path: Path) -> None:
+    """The detector's spans are fragments ("带办处，专利", "办理专利"): quoted bare, they read as a machine's guess,
+    and counsel cannot tell the claim from them. The letter quotes the sentence each stands in, once however many
+    spans and violations it holds (each violation's number before it); a sentence longer than a cell can show is
+    cut around the span, marked …; text read from images, which the lead does not keep, is quoted as read."""
+    text = ("专门收购快到期未续展的商标。国家知识产全局专利句授权的专利带办处，专利申请观方受理，不经过中介。\n"
+            + "可办理专利年费代缴、著录项目变更、专利权转让。" + "甲" * 200 + "内部名额" + "乙" * 200 + "。")
+    item = listing(1, title="商标彻三 成功率高 1280元起", text=text)
+
+    def span(label: str, field: str, words: str, note: str = "") -> dict[str, Any]:
+        source = {"title": item["title"], "text": text, "seller": item["seller"]}.get(field, words)
+        start = source.index(words)
+        return {"label": label, "field": field, "start": start, "end": start + len(words), "text": words,
+                **({"note": note} if note else {})}
+
+    spans = [span("impersonation", "text", "国家知识产全局专利句授权的"),
+             span("unlicensed_agency", "text", "带办处，专利"), span("unlicensed_agency", "text", "办理专利"),
+             span("insider_channel", "text", "内部名额"), span("insider_channel", "image_text", "特殊渠道"),
+             span("unlicensed_agency", "seller", "知识产权", "发布者不在专利代理机构名录中")]
+    labels = ["impersonation", "insider_channel", "unlicensed_agency"]
+    lead = store.upsert(item, detection(item, labels).model_copy(update={"evidence": spans}))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+    [row] = Document(str(_letter(store, tmp_path).files["docx"])).tables[0].rows[1:]
+    lines = row.cells[4].text.splitlines()
+    assert lines[0] == "（一）（三）正文：“国家知识产全局专利句授权的专利带办处，专利申请观方受理，不经过中介。”"
+    long_one = next(line for line in lines if "内部名额" in line)
+    assert long_one.startswith("（二）正文：“…甲") and long_one.endswith("乙…”")
+    assert len(long_one) <= len("（二）正文：“”") + QUOTE_CHARS
+    assert "（二）图片中的文字：“特殊渠道”" in lines
+    assert "（三）正文：“可办理专利年费代缴、著录项目变更、专利权转让。”" in lines
+    assert "（三）发布者名称：“某某知识产权”（发布者不在专利代理机构名录中）" in lines
+    assert len(lines) == 5
