@@ -123,3 +123,16 @@ def test_knowing_the_examiners_a_line_to_them_or_an_early_result_is_insider_chan
 def test_lawful_contact_with_examiners_and_denials_are_no_insider_channel(rules_detector: Detector,
                                                                           text: str) -> None:
     assert "insider_channel" not in labels(rules_detector, text)
+
+
+# 6. A rule's wording of what is forbidden (不得以…的方式招揽业务) reports the claim it names, whatever its length.
+@pytest.mark.parametrize("rule_text", [
+    "商标代理机构不得以明示或者暗示与商标局存在特殊关系的方式招揽业务。",
+    "专利代理机构不得以承诺通过审查或者与审查员有特殊关系等手段招揽业务。",
+])
+def test_a_rule_forbidding_a_claim_makes_none(rules_detector: Detector, rule_text: str) -> None:
+    assert not {"impersonation", "insider_channel"} & labels(rules_detector, rule_text)
+
+
+def test_the_same_claim_made_by_a_seller_still_counts(rules_detector: Detector) -> None:
+    assert "insider_channel" in labels(rules_detector, "我们与商标局存在特殊关系，驳回的也能办下来。")
