@@ -209,6 +209,22 @@ def test_the_letter_says_under_what_authority_it_asks_and_where_to_answer(store:
         assert "".join(reply_to.split()) in text
 
 
+def test_the_letter_says_a_person_confirmed_every_listing_and_who_keeps_the_capture_records(store: Any,
+                                                                                            tmp_path: Path) -> None:
+    """Counsel sends back what reads as a machine's list: the letter says each listing was reviewed and confirmed by
+    the office's staff (only confirmed leads go in it), that the files were captured by the office's monitoring
+    system, and that the capture records (WARC, the hash-chained evidence log) are kept by the office."""
+    confirmed = _confirmed(store, 1)
+    item = listing(2)
+    unreviewed = store.upsert(item, detection(item))
+    result = _letter(store, tmp_path)
+    assert result.moved == [confirmed.id] and unreviewed.id not in ",".join(result.refused)
+    for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
+        assert "下表所列信息均经我局工作人员逐条审核确认" in text
+        assert "抓取记录（WARC存档及哈希链证据日志）由我局留存备查" in text
+        assert unreviewed.url not in text
+
+
 def test_every_page_carries_the_letters_reference_and_its_number_of_all(store: Any, tmp_path: Path) -> None:
     """A printed letter of many pages is checked for completeness, and a loose page is put back, by its footer."""
     for n in range(1, 41):
