@@ -111,6 +111,11 @@ FILES_RESULT_FIELD = "image_files"
 MEDIA_ALLOW_REDIRECTS = True
 # Links read from one page (result cards excepted): the first ones are kept, the rest counted and skipped.
 LANTIAN_MAX_PAGE_LINKS = 1000
+# What an agency site's robots.txt and sitemaps may make its crawl ask for, per host and port
+# (crawler.spiders.site): sitemap files (the simulator serves one per agency under one origin, ~30 in a world of
+# 4,000 listings), and pages listed in them (a sitemap lists up to 50,000; an agency site has a few dozen pages).
+LANTIAN_MAX_SITEMAPS = 1000
+LANTIAN_MAX_SITEMAP_URLS = 50_000
 LANTIAN_MAX_IMAGES = 4  # per listing, first ones first (image-only claims are usually in the first image)
 # Their text is read once per picture (cached across crawls) in worker processes at a lower CPU priority.
 LANTIAN_OCR_WORKERS = 1

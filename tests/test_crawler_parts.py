@@ -369,3 +369,50 @@ def test_a_robots_txt_larger_than_rfc_9309_asks_to_be_read_is_cut_to_its_first_5
     assert parser.allowed("http://agency.example/item/1", "lantian")
     small = Response("http://agency.example/robots.txt", body=b"User-agent: *\nDisallow: /x/\n", request=request)
     assert guard.process_response(request, small, None) is small
+
+
+def test_an_agency_sites_sitemaps_are_read_within_a_budget_and_what_is_past_it_is_said(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """An agency writes its own website's robots.txt and sitemaps: one can name a sitemap per line of a robots.txt,
+    index sitemaps in sitemaps without end (each a new URL, so the duplicate filter never stops it) and list a
+    million URLs, and the site crawl followed all of it and never ended. A site's sitemaps are fetched up to
+    LANTIAN_MAX_SITEMAPS files and LANTIAN_MAX_SITEMAP_URLS URLs (3 and 100 here), an index named by an index is
+    not read; the rest is counted and said once a sitemap."""
+    from crawler.spiders.site import SiteSpider
+
+    spider = SiteSpider(platforms="agencies")
+    spider.crawler = get_crawler({"LANTIAN_MAX_SITEMAPS": 4, "LANTIAN_MAX_SITEMAP_URLS": 100})
+    site = "http://127.0.0.1:8603"
+
+    def answer(request: Request, body: str) -> Response:
+        return Response(request.url, body=body.encode(), request=request)
+
+    def index(names: range) -> str:
+        return ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + "".join(f"<sitemap><loc>{site}/deeper-{n}.xml</loc></sitemap>" for n in names) + "</sitemapindex>")
+
+    def robots(lines: int) -> Response:
+        text = "User-agent: *\n" + "".join(f"Sitemap: {site}/sitemap-{n}.xml\n" for n in range(lines))
+        return answer(Request(f"{site}/robots.txt", meta={"platform": "agencies"}), text)
+
+    first, second, third = spider.parse_robots(robots(3))
+    assert [first.url, second.url, third.url] == [f"{site}/sitemap-{n}.xml" for n in range(3)]
+    [nested] = spider.parse_sitemap(answer(first, index(range(5))))
+    assert nested.url == f"{site}/deeper-0.xml", "the 4th sitemap file; the index's 4 others are past the budget"
+    assert list(spider.parse_sitemap(answer(nested, index(range(1_000, 1_005))))) == [], \
+        "an index named by an index is not read"
+    assert list(spider.parse_robots(robots(10))) == []
+    urlset = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+              + "".join(f"<url><loc>{site}/site/a{n}/</loc></url>" for n in range(150)) + "</urlset>")
+    pages = list(spider.parse_sitemap(answer(second, urlset)))
+    assert [request.url for request in pages] == [f"{site}/site/a{n}/" for n in range(100)]
+    assert list(spider.parse_sitemap(answer(third, urlset))) == []
+
+    stats = spider.crawler.stats
+    assert stats.get_value("lantian/agencies/sitemaps_over_limit") == 4 + 10
+    assert stats.get_value("lantian/agencies/sitemap_urls_over_limit") == 50 + 150
+    assert stats.get_value("lantian/agencies/sitemaps_nested") == 1
+    said = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert f"Skipped 10 sitemaps named by {site}/robots.txt: its site's first 4 are asked for (LANTIAN_MAX_SITEMAPS)" \
+        in said
+    assert len(said) == 5, said

@@ -1,8 +1,16 @@
 """The site crawl for agency websites: the sitemap and internal links (about, services, contact), with each
-service page read as a listing and the agency's own pages kept as context for it."""
+service page read as a listing and the agency's own pages kept as context for it.
+
+An agency writes its own website's robots.txt and sitemaps, and can name a sitemap per line of robots.txt, index
+sitemaps in sitemaps without end (each a new URL, which the duplicate filter does not stop) and list millions of
+pages. A site (host and port) is asked for at most LANTIAN_MAX_SITEMAPS sitemap files and LANTIAN_MAX_SITEMAP_URLS
+pages from them, and a sitemap index named by a sitemap index is not read (the sitemap protocol has none): what is
+skipped is counted (`lantian/<platform>/sitemaps_over_limit`, `sitemap_urls_over_limit`, `sitemaps_nested`) and
+said once a sitemap."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -18,6 +26,9 @@ from crawler.middlewares import PAGE_META
 from crawler.platforms import PlatformConfig
 from crawler.spiders.base import PlatformSpider
 
+SITEMAP_INDEXED = "lantian_sitemap_indexed"
+"""Request meta: the sitemap was named by a sitemap index (so it may not be an index itself)."""
+
 
 class SiteSpider(PlatformSpider):
     name = "site"
@@ -27,6 +38,8 @@ class SiteSpider(PlatformSpider):
         super().__init__(*args, **kwargs)
         self.site_facts: dict[str, dict[str, Any]] = {}
         self.waiting: dict[str, list[ListingItem]] = {}
+        self.sitemaps: Counter[str] = Counter()  # sitemap files asked for, by host and port
+        self.sitemap_urls: Counter[str] = Counter()  # pages asked for from sitemaps, by host and port
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.open_seen()
@@ -48,12 +61,32 @@ class SiteSpider(PlatformSpider):
         platform = self.platform_of(response)
         text = response.body.decode("utf-8", "replace")
         urls = list(sitemap_urls_from_robots(text, base_url=response.url)) or [response.urljoin("/sitemap.xml")]
-        for url in urls:
-            yield self._sitemap_request(platform, url)
+        yield from self._sitemap_requests(platform, urls, response.url, indexed=False)
 
-    def _sitemap_request(self, platform: PlatformConfig, url: str) -> scrapy.Request:
+    def _sitemap_request(self, platform: PlatformConfig, url: str, indexed: bool) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                              meta=self.platform_meta(platform))
+                              meta={**self.platform_meta(platform), SITEMAP_INDEXED: indexed})
+
+    def _sitemap_requests(self, platform: PlatformConfig, urls: list[str], found_on: str,
+                          indexed: bool) -> Iterator[scrapy.Request]:
+        """The sitemaps `found_on` names, while their site's budget of LANTIAN_MAX_SITEMAPS files lasts; the rest
+        are counted (`lantian/<platform>/sitemaps_over_limit`) and said (see the module's doc)."""
+        limit = self.crawler.settings.getint("LANTIAN_MAX_SITEMAPS")
+        over = 0
+        for url in urls:
+            origin = urlsplit(url).netloc
+            if self.sitemaps[origin] >= limit:
+                over += 1
+                continue
+            self.sitemaps[origin] += 1
+            yield self._sitemap_request(platform, url, indexed)
+        self._said_over(platform, "sitemaps", over, found_on, "LANTIAN_MAX_SITEMAPS")
+
+    def _said_over(self, platform: PlatformConfig, what: str, over: int, found_on: str, setting: str) -> None:
+        if over > 0:
+            self.stats.inc_value(f"lantian/{platform.name}/{what}_over_limit", over)
+            self.logger.warning("Skipped %d %s named by %s: its site's first %d are asked for (%s)", over,
+                                what.replace("_", " "), found_on, self.crawler.settings.getint(setting), setting)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         platform = self.platform_of(response)
@@ -63,14 +96,26 @@ class SiteSpider(PlatformSpider):
             self.logger.warning("Unreadable sitemap %s: %s", response.url, exc)
             self.stats.inc_value(f"lantian/{platform.name}/errors")
             return
-        for entry in sitemap:
-            loc = entry.get("loc", "").strip()
-            if not loc or not self._on_site(platform, loc):
+        locs = [loc for loc in (entry.get("loc", "").strip() for entry in sitemap)
+                if loc and self._on_site(platform, loc)]
+        if sitemap.type == "sitemapindex":
+            if response.meta.get(SITEMAP_INDEXED):
+                self.stats.inc_value(f"lantian/{platform.name}/sitemaps_nested")
+                self.logger.warning("Skipped the %d sitemaps of %s: a sitemap index named by a sitemap index (the "
+                                    "sitemap protocol has none)", len(locs), response.url)
+                return
+            yield from self._sitemap_requests(platform, locs, response.url, indexed=True)
+            return
+        limit = self.crawler.settings.getint("LANTIAN_MAX_SITEMAP_URLS")
+        over = 0
+        for loc in locs:
+            origin = urlsplit(loc).netloc
+            if self.sitemap_urls[origin] >= limit:
+                over += 1
                 continue
-            if sitemap.type == "sitemapindex":
-                yield self._sitemap_request(platform, loc)
-            else:
-                yield from self._follow(platform, loc, depth=0, found_on=response.url)
+            self.sitemap_urls[origin] += 1
+            yield from self._follow(platform, loc, depth=0, found_on=response.url)
+        self._said_over(platform, "sitemap_urls", over, response.url, "LANTIAN_MAX_SITEMAP_URLS")
 
     def parse_page(self, response: Response) -> Iterator[scrapy.Request | ListingItem]:
         """An agency page that is not a service: follow its internal links within the allowed patterns."""
