@@ -136,3 +136,22 @@ def test_a_rule_forbidding_a_claim_makes_none(rules_detector: Detector, rule_tex
 
 def test_the_same_claim_made_by_a_seller_still_counts(rules_detector: Detector) -> None:
     assert "insider_channel" in labels(rules_detector, "我们与商标局存在特殊关系，驳回的也能办下来。")
+
+
+# 7. A shop named with the office's appointment or a national office's name poses as the office; the office's own
+# account stating a fact does not, nor does an agency's ordinary name.
+@pytest.mark.parametrize("seller", ["商标局授权服务店", "知识产权局指定代理", "中华知识产权局", "国家专利局申请大厅"])
+def test_a_shop_named_as_appointed_by_or_as_a_national_office_is_impersonation(rules_detector: Detector,
+                                                                               seller: str) -> None:
+    listing = {"id": "s", "title": "商标注册 专利申请", "text": "线上办理，价格实惠，加微信咨询。", "seller": seller}
+    assert "impersonation" in rules_detector.detect(listing).labels
+
+
+@pytest.mark.parametrize(("seller", "text"), [
+    ("国家知识产权局", "国家知识产权局发布第一季度商标注册数据，发明专利授权量同比增长。"),
+    ("杭州智汇知识产权代理有限公司", "商标注册线上办理，价格实惠，加微信咨询。"),
+    ("国知商标", "商标注册线上办理，价格实惠，加微信咨询。"),
+])
+def test_the_offices_own_account_and_agencies_names_pose_as_nobody(rules_detector: Detector, seller: str,
+                                                                   text: str) -> None:
+    assert "impersonation" not in rules_detector.detect({"id": "s", "text": text, "seller": seller}).labels
