@@ -6,17 +6,21 @@ import asyncio
 import codecs
 import logging
 from collections import deque
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import Cookie
 from typing import Any
 
 from charset_normalizer import from_bytes
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http.cookies import CookieJar
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
@@ -203,6 +207,46 @@ class InternalAnswerGuard:
         logger.warning("Refused %s: its host resolved to the internal address %s, which is not %s's own",
                        request.url[:300], ", ".join(addresses), name or "a platform")
         raise IgnoreRequest(f"{request.url[:300]} resolved to the internal address {', '.join(addresses)}")
+
+
+class CookieBudget(CookiesMiddleware):
+    """Scrapy's cookies, keeping what RFC 6265 §6.1 asks a client to keep at least: cookies of up to
+    LANTIAN_COOKIE_MAX_BYTES (4,096, name and value) and LANTIAN_COOKIES_PER_DOMAIN (50) a domain. The sites we
+    crawl set their own cookies (an agency's website too), and Scrapy kept every one and sent them all back: 100
+    new cookies of 4 KB an answer made the 21st request to the site carry 10 MB of Cookie header, and the jar grew
+    with every page. The rest are refused, counted (`lantian/cookies_refused`) and said."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler.settings.getbool("COOKIES_DEBUG"))
+        assert crawler.stats is not None
+        self.stats = crawler.stats
+        self.max_bytes = crawler.settings.getint("LANTIAN_COOKIE_MAX_BYTES")
+        self.per_domain = crawler.settings.getint("LANTIAN_COOKIES_PER_DOMAIN")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CookieBudget:
+        if not crawler.settings.getbool("COOKIES_ENABLED"):
+            raise NotConfigured("COOKIES_ENABLED is off")
+        return cls(crawler)
+
+    def _process_cookies(self, cookies: Iterable[Cookie], *, jar: CookieJar, request: Request) -> None:
+        cookies = list(cookies)
+        kept = [cookie for cookie in cookies if len(cookie.name) + len(cookie.value or "") <= self.max_bytes]
+        refused = len(cookies) - len(kept)
+        super()._process_cookies(kept, jar=jar, request=request)
+        held: dict[str, list[Cookie]] = {}
+        for cookie in jar.jar:
+            held.setdefault(cookie.domain, []).append(cookie)
+        for cookie in (cookie for domain in held.values() for cookie in domain[self.per_domain:]):
+            jar.jar.clear(cookie.domain, cookie.path, cookie.name)
+            refused += 1
+        if refused:
+            self.stats.inc_value("lantian/cookies_refused", refused)
+            host = urlparse_cached(request).hostname or ""
+            logger.warning("Kept %d of %s's cookies and refused %d set by %s (at most %d bytes a cookie and %d a "
+                           "domain: LANTIAN_COOKIE_MAX_BYTES, LANTIAN_COOKIES_PER_DOMAIN)",
+                           min(self.per_domain, len(held.get(host, []))), host, refused, request.url[:300],
+                           self.max_bytes, self.per_domain)
 
 
 class EncodingMiddleware:

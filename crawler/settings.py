@@ -62,6 +62,9 @@ REDIRECT_MAX_TIMES = 10
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 LANTIAN_PAGE_CUT_SIZE = 2 * 1024 * 1024
+# Cookies a site may set and have sent back (crawler.middlewares.CookieBudget): RFC 6265 §6.1's least.
+LANTIAN_COOKIE_MAX_BYTES = 4096
+LANTIAN_COOKIES_PER_DOMAIN = 50
 LANTIAN_ROBOTS_MAX_SIZE = 500 * 1024  # a robots.txt is read this far (RFC 9309 §2.5), to the end of a line
 
 # process_request runs from the lowest number up: internal addresses are refused (50) before robots.txt (100) is
@@ -78,6 +81,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PoliteRetryMiddleware": 550,
     "crawler.middlewares.EncodingMiddleware": 560,
     "crawler.middlewares.ResponseGuardMiddleware": 570,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.middlewares.CookieBudget": 700,
     "crawler.evidence.middleware.EvidenceMiddleware": 580,
     "crawler.middlewares.BrowserContextRecycler": 950,
 }

@@ -416,3 +416,29 @@ def test_an_agency_sites_sitemaps_are_read_within_a_budget_and_what_is_past_it_i
     assert f"Skipped 10 sitemaps named by {site}/robots.txt: its site's first 4 are asked for (LANTIAN_MAX_SITEMAPS)" \
         in said
     assert len(said) == 5, said
+
+
+def test_a_site_cannot_fill_the_crawls_cookie_jar(caplog: pytest.LogCaptureFixture) -> None:
+    """A site we crawl (an agency's own website) sets its cookies, and Scrapy keeps every one and sends them all
+    back: 100 new cookies of 4 KB an answer made the 21st request carry 8 MB of Cookie header, and the jar grew
+    with every page until the crawl, every platform's, ran out of memory. The crawl keeps what RFC 6265 §6.1 asks a
+    client to keep at least: cookies of up to 4,096 bytes, 50 a domain; the rest are counted and said."""
+    from scrapy.http import Headers
+
+    from crawler.middlewares import CookieBudget
+
+    crawler = get_crawler()
+    assert crawler.settings.getdict("DOWNLOADER_MIDDLEWARES")["crawler.middlewares.CookieBudget"] == 700
+    cookies = CookieBudget.from_crawler(crawler)
+    for n in range(20):
+        url = f"http://agency.example/page/{n}"
+        set_cookies = [(b"Set-Cookie", f"c{n}_{i}={'x' * 4_000}; Path=/".encode()) for i in range(100)]
+        set_cookies.append((b"Set-Cookie", f"huge{n}={'y' * 100_000}; Path=/".encode()))
+        cookies.process_response(Request(url), Response(url, headers=Headers(set_cookies)), None)
+    later = Request("http://agency.example/page/next")
+    cookies.process_request(later, None)
+    header = later.headers.get(b"Cookie") or b""
+    assert 0 < len(header) <= 50 * 4_100 and b"huge" not in header
+    assert crawler.stats.get_value("lantian/cookies_refused") == 20 * 101 - 50
+    said = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert said[0].startswith("Kept 50 of agency.example's cookies and refused 51 set by http://agency.example/page/0")
