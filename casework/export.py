@@ -1,8 +1,9 @@
 """Exports for the case-handling system: confirmed leads as CSV/XLSX, and one evidence package (ZIP) per lead.
 
 The package holds the listing text, the raw HTML and the screenshot exactly as stored, the lead document, and a
-manifest with the SHA-256 of every file next to the hash recorded at fetch time, so a case handler can show the
-evidence was not altered.
+manifest with the SHA-256 of every file next to the hash recorded at fetch time, and the evidence log's line that
+recorded it (sequence number, line hash, when it was fetched or taken, its WARC record), so a case handler can show
+the evidence was not altered and where it stands in the hash-chained log.
 """
 from __future__ import annotations
 
@@ -172,6 +173,15 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def evidence_log_lines(sha256s: Iterable[str | None]) -> dict[str, dict[str, Any]]:
+    """The evidence log's line for each of these files (by SHA-256), from the data dir's evidence archive."""
+    from crawler.evidence.archive import LOG_NAME, default_root  # warcio and the WARC writer: only when packaging
+    from crawler.evidence.log import EvidenceLog
+
+    root = default_root()
+    return EvidenceLog(root / LOG_NAME, root).lines_for(sha for sha in sha256s if sha)
+
+
 def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
     """Write the lead's evidence ZIP to `path`; returns the manifest (also stored in the ZIP as manifest.json).
 
@@ -189,6 +199,7 @@ def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
                           "matches_recorded": None if not recorded else digest == recorded})
 
         add("listing.txt", listing_text, None, None)
+        logged = evidence_log_lines([lead.raw_sha256, lead.screenshot_sha256])
         for kind, suffix, stored, recorded in (("raw", ".html", lead.raw_path, lead.raw_sha256),
                                                ("screenshot", ".png", lead.screenshot_path, lead.screenshot_sha256)):
             source = resolve_path(stored)
@@ -198,12 +209,17 @@ def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
                 continue
             name = f"{kind}{''.join(source.suffixes) or suffix}"
             add(name, source.read_bytes(), str(stored), recorded)
+            line = logged.get(recorded or "")
+            files[-1]["evidence_log"] = None if line is None else {
+                key: line[key] for key in ("seq", "at", "kind", "hash", "fetched_at", "taken_at", "warc_path",
+                                           "warc_offset", "warc_record_id", "source") if line.get(key) is not None}
         add("lead.json", json.dumps(lead.document(), ensure_ascii=False, indent=2, default=str).encode("utf-8"), None,
             None)
         manifest: dict[str, Any] = {
             "lead_id": lead.id, "url": lead.url, "canonical_url": lead.canonical_url, "platform": lead.platform,
             "fetched_at": lead.fetched_at, "first_seen": lead.first_seen, "last_seen": lead.last_seen,
             "content_sha256": lead.content_sha256, "warc_path": lead.warc_path,
+            "screenshot_taken_at": (logged.get(lead.screenshot_sha256 or "") or {}).get("taken_at"),
             "packaged_at": now_iso(), "files": files,
         }
         if lead.screenshot_shows:  # a screenshot of a page that changed for the browser says so

@@ -15,6 +15,8 @@ from casework.config import load_risk_config, load_takedown_config
 from casework.export import evidence_package, write_cases_csv, write_cases_xlsx
 from casework.report import Period, bar_chart_svg, build_report, write_html, write_xlsx
 from casework.reviews import export_reviews
+from crawler.evidence.archive import EvidenceArchive
+from crawler.evidence.warc import Exchange
 from crawler.platforms import display_names
 from detector.training.corpus import read_items
 from tests.fixtures.casework import HOSTILE_TITLE, casework_env, detection, listing, store  # noqa: F401
@@ -98,6 +100,35 @@ def test_evidence_package_hashes_every_file(store, casework_env, tmp_path):
     assert by_name["raw.html"]["matches_recorded"] is True
     assert by_name["screenshot.png"]["matches_recorded"] is False
     assert manifest["fetched_at"] == lead.fetched_at and manifest["lead_id"] == lead.id
+
+
+def test_a_case_package_ties_each_file_to_its_line_in_the_hash_chained_evidence_log(store, casework_env, tmp_path):
+    """Chain of custody for the case file: each evidence file names the log line that recorded it (its sequence
+    number and line hash, which `lantian evidence verify` and the signed checkpoints vouch for, when it was fetched
+    or taken, and the WARC record of a fetch), and the screenshot's own time, which is not the page's."""
+    archive = EvidenceArchive(casework_env / "evidence")
+    url = "http://127.0.0.1:9/item.htm?id=L000001"
+    page = "<html>国家知识产权局指定代理</html>".encode()
+    fetch = archive.record_fetch(Exchange(final_url=url, status=200, body=page, fetched_at="2026-12-04T16:05:09Z"))
+    shot = archive.record_screenshot(url, b"\x89PNG\r\n\x1a\n a screenshot", "scrapy-playwright",
+                                     taken_at="2026-12-04T16:47:31Z")
+    archive.close()
+    item = {**listing(1, raw_path=fetch["raw_path"], screenshot_path=str(shot.path), fetched_at="2026-12-04T16:05:09Z"),
+            "raw_sha256": fetch["raw_sha256"], "screenshot_sha256": shot.sha256}
+    lead = store.upsert(item, detection(item))
+    manifest = evidence_package(lead, tmp_path / "ev.zip")
+    lines = {line["sha256"]: line for line in archive.log}
+    by_name = {f["name"]: f for f in manifest["files"]}
+    raw_line, shot_line = lines[fetch["raw_sha256"]], lines[shot.sha256]
+    assert by_name["raw.html"]["evidence_log"] == {
+        "seq": raw_line["seq"], "at": raw_line["at"], "kind": "raw", "hash": raw_line["hash"],
+        "fetched_at": "2026-12-04T16:05:09Z", "warc_path": raw_line["warc_path"],
+        "warc_offset": raw_line["warc_offset"], "warc_record_id": raw_line["warc_record_id"]}
+    assert by_name["screenshot.png"]["evidence_log"] == {
+        "seq": shot_line["seq"], "at": shot_line["at"], "kind": "screenshot", "hash": shot_line["hash"],
+        "taken_at": "2026-12-04T16:47:31Z", "source": "scrapy-playwright"}
+    assert manifest["screenshot_taken_at"] == "2026-12-04T16:47:31Z" != manifest["fetched_at"]
+    assert by_name["listing.txt"].get("evidence_log") is None  # written for the package, logged nowhere
 
 
 def test_weekly_report_counts_and_outputs(store, tmp_path):

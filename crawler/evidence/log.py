@@ -189,17 +189,24 @@ class EvidenceLog:
                 if isinstance(record, dict):
                     yield record
 
-    def screenshot_times(self, sha256s: Iterable[str]) -> dict[str, str]:
-        """When each of these screenshots was taken, by SHA-256, as its line says (`taken_at`, UTC), in one pass
-        over the log. A screenshot is often a visit of its own, after its page was fetched (the
-        ScreenshotPipeline's second visit waits its turn in the platform's download slot), so its time is not the
-        raw page's. A screenshot no line names is left out."""
-        wanted, times = set(sha256s), {}
+    def lines_for(self, sha256s: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The first line that logged each of these files, by SHA-256, in one pass over the log: who the file is in
+        the chain of custody (`seq`, `hash`, and when it was fetched or taken). A file no line names is left out."""
+        wanted: set[str] = set(sha256s)
+        lines: dict[str, dict[str, Any]] = {}
         for record in self:
-            sha, at = record.get("sha256"), record.get("taken_at")
-            if record.get("kind") == "screenshot" and sha in wanted and isinstance(at, str) and sha not in times:
-                times[sha] = at
-        return times
+            sha = record.get("sha256")
+            if isinstance(sha, str) and sha in wanted and sha not in lines:
+                lines[sha] = record
+        return lines
+
+    def screenshot_times(self, sha256s: Iterable[str]) -> dict[str, str]:
+        """When each of these screenshots was taken, by SHA-256, as its line says (`taken_at`, UTC). A screenshot is
+        often a visit of its own, after its page was fetched (the ScreenshotPipeline's second visit waits its turn
+        in the platform's download slot), so its time is not the raw page's. A screenshot no line names is left
+        out."""
+        return {sha: line["taken_at"] for sha, line in self.lines_for(sha256s).items()
+                if line.get("kind") == "screenshot" and isinstance(line.get("taken_at"), str)}
 
     def find(self, key: str) -> list[dict[str, Any]]:
         """Records whose url or final URL equals `key`, or whose SHA-256 starts with it (at least 8 hex digits)."""
