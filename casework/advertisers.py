@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +55,7 @@ def image_hashes(paths: Iterable[str]) -> list[int]:
     from PIL import Image, UnidentifiedImageError
 
     from casework.export import resolve_path
-    from detector.ocr import MAX_PIXELS
+    from detector.ocr import MAX_PIXELS, open_web_image
 
     hashes = []
     for raw in paths:
@@ -64,10 +63,7 @@ def image_hashes(paths: Iterable[str]) -> list[int]:
         if path is None:
             continue
         try:
-            with warnings.catch_warnings():  # Pillow's warning of a picture that large is said below
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                image = Image.open(path)
-            with image:
+            with open_web_image(path, str(path)) as image:
                 if image.width * image.height > MAX_PIXELS:
                     logger.warning("Skipped the picture %s in linking advertisers: %d×%d pixels, more than %d",
                                    path, image.width, image.height, MAX_PIXELS)

@@ -13,7 +13,6 @@ import io
 import json
 import sqlite3
 import threading
-import warnings
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -254,20 +253,19 @@ def add_screenshot(register: ComplaintRegister, store: LeadStore, detector: Dete
     from PIL import Image, UnidentifiedImageError
 
     from crawler.evidence.archive import EvidenceArchive
-    from detector.ocr import MAX_PIXELS
+    from detector.ocr import MAX_PIXELS, WEB_IMAGE_FORMATS, ImageError, open_web_image
 
     if len(data) > MAX_SCREENSHOT_BYTES:
         raise ComplaintError(f"{name}: larger than {MAX_SCREENSHOT_BYTES // 1_000_000} MB",
                              f"{name}：图片超过 {MAX_SCREENSHOT_BYTES // 1_000_000} MB")
     try:
-        with warnings.catch_warnings():  # Pillow's warning of a picture that large is said below
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-        with image:
+        with open_web_image(io.BytesIO(data), name) as image:
             width, height = image.size
             image.verify()
     except Image.DecompressionBombError as exc:
         raise ComplaintError(f"{name}: too many pixels to read ({exc})", f"{name}：图片像素过多，无法读取") from exc
+    except ImageError as exc:
+        raise ComplaintError(str(exc), f"{name}：不是网页常见格式的图片（{'、'.join(WEB_IMAGE_FORMATS)}）") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ComplaintError(f"{name}: not an image ({exc})", f"{name}：不是图片文件") from exc
     if width * height > MAX_PIXELS:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import io
 import threading
+import warnings
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -26,6 +27,9 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 15_000_000
 MAX_PIXELS = 40_000_000
+WEB_IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "AVIF")
+"""The picture formats web pages show, the only ones opened: Pillow picks its decoder from the bytes, and a
+seller's `a.png` holding TIFF, TGA, PCX, SGI or IM ran that format's decoder, EPS Ghostscript where installed."""
 WEB_SCHEMES = frozenset({"http", "https"})
 # The cheap no-text test: a row "crosses strokes" when it has at least STROKE_EDGES_PER_ROW sharp steps in
 # brightness (more than EDGE_STEP of 255 between neighbours); text needs at least STROKE_ROWS such rows. A 12-px
@@ -113,11 +117,26 @@ def load_bytes(source: str) -> bytes:
 
 
 def open_image(data: bytes, source: str) -> Image.Image:
-    """The decoded image (RGB), refusing what is not an image or has more than MAX_PIXELS pixels."""
+    """The decoded image (RGB), refusing what is not a picture in a format web pages show (`WEB_IMAGE_FORMATS`) or
+    has more than MAX_PIXELS pixels."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        image = open_web_image(io.BytesIO(data), source)
+        with image:
             if image.width * image.height > MAX_PIXELS:
                 raise ImageError(f"{source}: image too large ({image.width}×{image.height})")
             return image.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ImageError(f"{source}: not a readable image ({exc})") from exc
+
+
+def open_web_image(file: str | Path | IO[bytes], source: str) -> Image.Image:
+    """`file` opened lazily by Pillow (its header read, no pixel decoded) if it is a picture in one of the
+    `WEB_IMAGE_FORMATS`, else ImageError. Pillow's warning of a picture over its own pixel limit is not given: the
+    callers refuse one over MAX_PIXELS and say so (over twice its limit, Pillow raises DecompressionBombError)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(file, formats=WEB_IMAGE_FORMATS)
+    except UnidentifiedImageError as exc:
+        raise ImageError(f"{source}: not a readable image (not a picture, or in a format web pages do not show: "
+                         f"{', '.join(WEB_IMAGE_FORMATS)} are read)") from exc

@@ -130,6 +130,9 @@ def test_a_picture_bomb_in_a_listing_is_skipped_and_said_and_the_other_pictures_
         bomb = tmp_path / f"bomb-{side}.png"
         bomb.write_bytes(pixel_bomb(side))
         bombs.append(str(bomb))
+    tiff = tmp_path / "tiff.png"  # a TIFF under a web picture's name: not opened (detector.ocr.WEB_IMAGE_FORMATS)
+    Image.open(_picture(tmp_path / "t.png", "国家知识产权局指定")).save(tiff, "TIFF")
+    bombs.append(str(tiff))
     original = _picture(tmp_path / "a.png", "国家知识产权局指定")
     recompressed = tmp_path / "b.jpg"
     Image.open(original).save(recompressed, quality=60)

@@ -169,3 +169,18 @@ def test_a_picture_bomb_attached_to_a_complaint_is_refused_with_a_clear_message(
                        name="bomb.png", by="alice")
     assert refused.value.zh.startswith("bomb.png：图片像素过多"), refused.value.zh
     assert not register.get(complaint.number).screenshots and not list(store.iter_leads())
+
+
+def test_an_attachment_in_a_format_no_web_page_shows_is_refused(register: ComplaintRegister, store: Any) -> None:
+    """A complaint's attachment named `moments.png` holding a TIFF was decoded by Pillow's TIFF decoder, read and
+    stored: only the picture formats web pages show are opened (`detector.ocr.WEB_IMAGE_FORMATS`)."""
+    from casework.complaints import add_screenshot
+    from detector.ocr import ImageTextReader
+    from tests.test_detector_ocr import picture_as
+
+    complaint = register.add(report="冒充国知局的广告", by="alice", complainant={}, config=load_complaints_config())
+    with pytest.raises(ComplaintError, match="not a readable image .* a format web pages do not show") as refused:
+        add_screenshot(register, store, None, ImageTextReader(), complaint.number, picture_as("TIFF"),  # type: ignore[arg-type]
+                       name="moments.png", by="alice")
+    assert refused.value.zh.startswith("moments.png：不是网页常见格式的图片（PNG、JPEG"), refused.value.zh
+    assert not register.get(complaint.number).screenshots and not list(store.iter_leads())

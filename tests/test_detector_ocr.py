@@ -53,3 +53,28 @@ def test_unreadable_images_are_counted_and_reported_beside_the_readable_one(
     assert any("nowhere.png" in e and "cannot read" in e for e in result.image_errors)
     assert rules_detector.stats["images_failed"] - before.get("images_failed", 0) == 2
     assert rules_detector.stats["images_read"] - before.get("images_read", 0) == 1
+
+
+def picture_as(kind: str) -> bytes:
+    """A small picture saved in the image format `kind` (Pillow's name)."""
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 32), (200, 30, 30)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["TIFF", "TGA", "PCX", "SGI", "EPS", "IM"])
+def test_a_picture_in_a_format_no_web_page_shows_is_refused_before_a_decoder_runs(kind: str) -> None:
+    """A listing's pictures and a complaint's attachments are the sellers' and the public's bytes, and Pillow picks
+    its decoder from the bytes, not the name: a file called a.png that holds TIFF, TGA, PCX, SGI or IM was decoded
+    by that format's decoder (the ones Pillow's security fixes are about), and EPS is handed to Ghostscript where
+    it is installed. Only the formats web pages show are opened (`WEB_IMAGE_FORMATS`); the rest are refused, as
+    other unreadable pictures are, with a message naming the formats read."""
+    from detector.ocr import WEB_IMAGE_FORMATS, ImageError, open_image
+
+    assert kind not in WEB_IMAGE_FORMATS
+    with pytest.raises(ImageError, match="not a readable image .* a format web pages do not show"):
+        open_image(picture_as(kind), "a.png")
+    for web in ("PNG", "JPEG", "GIF", "WEBP", "BMP"):
+        assert open_image(picture_as(web), f"a.{web.lower()}").size == (64, 32)
