@@ -869,14 +869,19 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
     when = when or datetime.now(UTC)
     groups: dict[str, list[Lead]] = {}
     firsts: dict[str, dict[str, Any]] = {}
+    refused: list[str] = []
     for lead in store.iter_leads(LeadQuery(statuses=["persisting"], platforms=[platform], sort="first_seen",
                                            descending=False)):
         first = first_notice(lead)
         if first is None:
             continue
+        unchecked = _not_rechecked_since_last_notice(lead)
+        if unchecked:
+            refused.append(f"{lead.id}: {unchecked}")
+            continue
         groups.setdefault(first["reference"], []).append(lead)
         firsts[first["reference"]] = first
-    results = []
+    results = [TakedownResult(None, {}, [], refused)] if refused else []
     for reference, leads in groups.items():
         first = firsts[reference]
         number = max(len(lead.takedown_notices or [first]) for lead in leads) + 1
@@ -887,6 +892,29 @@ def request_follow_ups(store: LeadStore, platform: str, config: TakedownConfig, 
         letter = build_letter(platform, leads, config, when, notice, sample)
         results.append(_send(store, letter, leads, config, out_dir, by=by, when=when))
     return results
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _not_rechecked_since_last_notice(lead: Lead) -> str:
+    """Why a follow-up cannot name the lead ("" when it can): a follow-up tells the platform the office re-checked
+    the listing after its last notice and found it online, and shows that re-check's time and files. A lead marked
+    persisting by hand, or whose only re-check came before its last notice, has no such re-check to show."""
+    check = lead.recheck or {}
+    if check.get("outcome") != "persisting":
+        return ("no re-check found it still online (`lantian recheck` re-fetches it and keeps what it finds): a "
+                "follow-up states that re-check, with its time and evidence")
+    last = (lead.takedown_notices or [{}])[-1].get("date")
+    checked, noticed = _instant(check.get("at")), _instant(last) if last else None
+    if checked is None or (noticed is not None and checked < noticed):
+        return (f"its last re-check ({check.get('at') or 'undated'}) is not after its last notice ({last}): "
+                "`lantian recheck --include-persisting` re-checks it")
+    return ""
 
 
 def register(store: LeadStore, platform: str | None = None) -> list[dict[str, Any]]:

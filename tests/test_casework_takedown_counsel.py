@@ -549,3 +549,29 @@ def test_a_claim_is_quoted_as_the_sentence_it_stands_in_never_as_the_detectors_f
     assert "（三）正文：“可办理专利年费代缴、著录项目变更、专利权转让。”" in lines
     assert "（三）发布者名称：“某某知识产权”（发布者不在专利代理机构名录中）" in lines
     assert len(lines) == 5
+
+
+def test_a_follow_up_names_only_listings_a_re_check_found_online_after_the_last_notice(store: Any,
+                                                                                     tmp_path: Path) -> None:
+    """A follow-up tells the platform "经复查……仍可访问" and shows the re-check's time and files. A listing marked
+    persisting by hand (a member of staff saw it), or whose only re-check came before the last notice, has no such
+    re-check: naming it, the notice asserted a re-check it could not show. It is left out, saying why."""
+    by_hand, rechecked, stale = (_confirmed(store, n) for n in (1, 2, 3))
+    _letter(store, tmp_path)
+    sent = store.get(by_hand.id).takedown_notices[-1]["date"]
+    before = "2026-12-01T00:00:00Z"
+    assert before < sent
+    workflow.set_status(store, by_hand.id, "persisting", by="alice", why="人工查看仍在线")
+    workflow.set_status(store, rechecked.id, "persisting", by="recheck", role="system",
+                        extra={"recheck": {"outcome": "persisting", "at": "2026-12-12T02:00:00Z"}})
+    workflow.set_status(store, stale.id, "persisting", by="alice", why="人工查看仍在线",
+                        extra={"recheck": {"outcome": "persisting", "at": before}})
+    results = request_follow_ups(store, "market", load_takedown_config(), tmp_path / "follow-ups", by="root",
+                                 when=datetime(2026, 12, 12, 3, 0, tzinfo=UTC))
+    letters = [result.letter for result in results if result.letter is not None]
+    assert [[row.lead_id for row in letter.rows] for letter in letters] == [[rechecked.id]]
+    refused = "\n".join(reason for result in results for reason in result.refused)
+    assert f"{by_hand.id}: no re-check found it still online" in refused
+    assert f"{stale.id}: its last re-check ({before}) is not after its last notice" in refused
+    assert store.get(by_hand.id).status == store.get(stale.id).status == "persisting"
+    assert store.get(rechecked.id).status == "takedown_requested"

@@ -123,7 +123,9 @@ def test_follow_up_notices_are_numbered_cite_the_first_and_show_in_the_register(
     out = tmp_path / "letters"
     assert runner.invoke(app, ["takedown", "-p", "market", "--out", str(out), "--by", "root"]).exit_code == 0
     first = store.get(first_leads[0].id).takedown_reference
-    workflow.set_status(store, first_leads[0].id, "persisting", by="recheck", role="system")
+    found_online = {"outcome": "persisting", "at": workflow.now_iso(), "raw_sha256": "a" * 64}
+    workflow.set_status(store, first_leads[0].id, "persisting", by="recheck", role="system",
+                        extra={"recheck": found_online})
     workflow.set_status(store, first_leads[1].id, "removed", by="recheck", role="system")
 
     result = runner.invoke(app, ["takedown", "-p", "market", "--follow-up", "--out", str(out), "--by", "root"])

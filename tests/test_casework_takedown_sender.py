@@ -61,7 +61,8 @@ def test_a_follow_up_and_an_answer_to_a_complainant_are_refused_too(store: Any, 
     lead = _confirmed(store, 1)
     workflow.set_status(store, lead.id, "takedown_requested", by="root",
                         extra={"takedown_notices": [{"reference": "LT-market-1", "number": 1, "date": ""}]})
-    workflow.set_status(store, lead.id, "persisting", by="recheck", role="system")
+    workflow.set_status(store, lead.id, "persisting", by="recheck", role="system",
+                        extra={"recheck": {"outcome": "persisting", "at": "2026-12-12T02:00:00Z"}})
     with pytest.raises(ConfigError, match=r"complainant\.phone"):
         request_follow_ups(store, "market", config, tmp_path, by="root")
     assert store.get(lead.id).status == "persisting"
