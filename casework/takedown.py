@@ -356,12 +356,15 @@ def build_letter(platform: str, leads: Iterable[Lead], config: TakedownConfig,
     c = config.complainant
     template: LetterTemplate = config.letter if notice.number == 1 else config.follow_up
     reference, date = reference_for(platform, when, notice.number, sample), date_zh(when)
+    checked = sorted(instant for lead in leads if (instant := _instant((lead.recheck or {}).get("at"))) is not None)
+    rechecked = "" if not checked else (date_zh(checked[0]) if date_zh(checked[0]) == date_zh(checked[-1])
+                                        else f"{date_zh(checked[0])}至{date_zh(checked[-1])}")
     reply_by = date_zh(when + timedelta(days=config.deadline_days))
     values = {
         "recipient": operator.legal_name, "complaint_channel": operator.complaint_channel,
         "platform": display_names().get(platform, platform),
         "office": c.office, "department": c.department, "count": len(rows), "deadline_days": config.deadline_days,
-        "date": date,
+        "date": date, "rechecked": rechecked,
         "reply_by": reply_by, "reference": reference, "contact": c.contact, "phone": c.phone,
         "address": c.address, "evidence_file": evidence_file_name(reference), "sums_file": SUMS_FILE,
         "number": notice.number, "first_reference": notice.first_reference or "", "first_date":

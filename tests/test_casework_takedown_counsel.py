@@ -321,6 +321,11 @@ def test_a_follow_up_shows_the_recheck_that_found_the_listing_still_online(store
     recheck = {"outcome": "persisting", "at": "2026-12-09T01:02:03Z", "raw_path": str(blobs / "again"),
                "raw_sha256": hashlib.sha256(page).hexdigest(), "http_status": 200, "reason": "页面仍在线 (HTTP 200)"}
     workflow.set_status(store, lead.id, "persisting", by="recheck", role="system", extra={"recheck": recheck})
+    # It says when the office saw the listing online: the re-check's day, not the day the notice was written.
+    later = request_follow_ups(store, "market", load_takedown_config(), tmp_path / "sample", by="root",
+                               when=datetime(2026, 12, 11, 2, 0, tzinfo=UTC), sample=True)[0].letter
+    assert later is not None and "经2026年12月9日复查，以下1条信息仍可访问" in later.paragraphs[1]
+    assert "截至2026年12月11日" not in "".join(later.paragraphs)
     [result] = request_follow_ups(store, "market", load_takedown_config(), tmp_path / "letters", by="root",
                                   when=datetime(2026, 12, 9, 2, 0, tzinfo=UTC))
     [row] = Document(str(result.files["docx"])).tables[0].rows[1:]
