@@ -315,13 +315,16 @@ def case_status(
     why: str = typer.Option("", help="Reason (required to dismiss)."),
     by: str = typer.Option(login_name(), help="Who makes the change."),
     admin: bool = typer.Option(False, "--admin", help="Act as admin (allows undoing a decision)."),
+    label: list[str] = typer.Option([], "--label", "-l", help="With confirmed: a label of the lead found to hold "
+                                    "(repeat for several; default all of its labels). Letters and case files "
+                                    "state only these."),
 ) -> None:
     """Move a lead to another workflow status (refused with a message when the transition is not allowed)."""
     from casework import workflow
 
     with lead_store() as store, user_errors():
         lead = workflow.set_status(store, named_lead(store, lead_id).id, to, by=by, why=why,
-                                   role="admin" if admin else "reviewer")
+                                   role="admin" if admin else "reviewer", labels=label or None)
     console.print(f"{lead.id}: {lead.audit[-1]['from']} → {lead.status}")
 
 

@@ -56,7 +56,8 @@ def case_row(lead: Lead, config: TakedownConfig, platform_names: Mapping[str, st
     takedown.yaml), and the takedown notices sent for it, so a case officer taking it over (线索移交) has what the
     letters said."""
     found = contacts(lead)
-    basis = dict.fromkeys(citation for label in lead.labels for citation in config.violation(label).basis)
+    violations = lead.confirmed_violations()
+    basis = dict.fromkeys(citation for label in violations for citation in config.violation(label).basis)
     notices = [f"{notice.get('reference')}（第{notice.get('number') or 1}次，{date_zh(notice['date'])}）"
                if notice.get("date") else str(notice.get("reference")) for notice in lead.takedown_notices]
     confirmed = last_status_event(lead, "confirmed")
@@ -66,7 +67,7 @@ def case_row(lead: Lead, config: TakedownConfig, platform_names: Mapping[str, st
         "seller": lead.seller, "location": lead.location,
         "agency_name": lead.agency_name, "agency_code": lead.agency_code, "phone": "、".join(found.get("phone", [])),
         "wechat": "、".join(found.get("wechat", [])), "qq": "、".join(found.get("qq", [])), "district": lead.district,
-        "labels": label_names_zh(lead.labels), "risk": round(lead.risk, 3),
+        "labels": label_names_zh(violations), "risk": round(lead.risk, 3),
         "assignee": lead.assignee, "first_seen": stamp_zh(lead.first_seen), "last_seen": stamp_zh(lead.last_seen),
         "fetched_at": stamp_zh(lead.fetched_at), "raw_sha256": lead.raw_sha256,
         "screenshot_sha256": lead.screenshot_sha256, "confirmed_by": confirmed.get("by"),

@@ -149,7 +149,7 @@ CHINESE_NUMERALS = "一二三四五六七八九十"
 
 def grounds_for(leads: Iterable[Lead], config: TakedownConfig) -> dict[str, Ground]:
     """The violations the leads carry, by label, numbered in the order of `core.labels.LABELS`."""
-    present = {label for lead in leads for label in lead.labels}
+    present = {label for lead in leads for label in lead.confirmed_violations()}
     ordered = [label for label in LABELS if label in present] + sorted(present - set(LABELS))
     grounds = {}
     for n, label in enumerate(ordered):
@@ -206,9 +206,10 @@ def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
     platform sees what to judge without opening the page."""
     fields, labels = list(FIELD_NAMES_ZH), list(grounds)
     passages: dict[tuple[str, int, int], tuple[Passage, list[str], list[str]]] = {}
+    confirmed = lead.confirmed_violations()
     for span in lead.evidence:
         label = str(span.get("label"))
-        if label not in grounds or not str(span.get("text") or "").strip():
+        if label not in grounds or label not in confirmed or not str(span.get("text") or "").strip():
             continue
         passage = passage_of(lead, span)
         _, shows, notes = passages.setdefault((passage.field, passage.start, passage.end), (passage, [], []))
@@ -262,7 +263,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
     rows = []
     for lead in leads:
         url = lead_url(lead)
-        violations = [grounds[label] for label in grounds if label in lead.labels]
+        violations = [grounds[label] for label in grounds if label in lead.confirmed_violations()]
         rows.append(TakedownRow(
             lead_id=lead.id,
             url=shown(xml_safe(url)),

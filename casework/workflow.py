@@ -6,11 +6,12 @@ invalid transitions with the same message.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.labels import label_names_zh
 from core.lead import STATUS_NAMES_ZH, STATUSES, AuditEvent, Lead
 from index.store import LeadStore
 
@@ -93,11 +94,14 @@ def _event(action: str, by: str, before: Any, after: Any, why: str | None) -> di
 
 
 def plan_status(lead: Lead, to: str, *, by: str, why: str | None = None,
-                role: str = "reviewer", extra: Mapping[str, Any] | None = None) -> Change:
+                role: str = "reviewer", extra: Mapping[str, Any] | None = None,
+                labels: Sequence[str] | None = None) -> Change:
     """The change moving `lead` to status `to`, or WorkflowError if the move is not allowed.
 
     A dismissal needs a reason (kept in `dismissal_reason`); `extra` fields (e.g. `takedown_deadline`) are stored
-    with the status.
+    with the status. A confirmation records which of the lead's labels the reviewer found to hold
+    (`confirmed_labels`: `labels`, a non-empty subset of the lead's, or all of them), which letters and case files
+    state as its violations; the audit event's reason names them when they are fewer than the lead's.
     """
     current = lead.status
     if to not in STATUSES:
@@ -115,6 +119,20 @@ def plan_status(lead: Lead, to: str, *, by: str, why: str | None = None,
         raise WorkflowError(f"cannot move lead {lead.id} from {current} to {to}; allowed: {options}",
                             f"不能把线索从“{_zh(current)}”改为“{_zh(to)}”；可改为：{options_zh}")
     changes: dict[str, Any] = {"status": to, **(extra or {})}
+    if labels is not None and to != "confirmed":
+        raise WorkflowError("labels are named only when confirming a lead", "只有确认违法时才能选择违法情形")
+    if to == "confirmed":
+        chosen = list(lead.labels) if labels is None else [label for label in lead.labels if label in labels]
+        unknown = [label for label in labels or () if label not in lead.labels]
+        if unknown or (labels is not None and not chosen):
+            raise WorkflowError(f"confirm one or more of the lead's labels ({', '.join(lead.labels) or 'none'}); "
+                                f"not: {', '.join(unknown) or 'none chosen'}",
+                                f"须从该线索的违法情形中至少确认一项（{label_names_zh(lead.labels) or '无'}）")
+        changes["confirmed_labels"] = chosen
+        if len(chosen) < len(lead.labels):
+            named = f"确认的违法情形：{label_names_zh(chosen)}"
+            given = (why or "").strip()
+            why = f"{given}（{named}）" if given else named
     if to == "escalated" and not (why or "").strip():
         raise WorkflowError("an escalation needs a reason for the supervisor", "提交主管必须说明原因")
     if to == "dismissed":
@@ -144,12 +162,12 @@ def apply(store: LeadStore, change: Change) -> Lead:
 
 
 def set_status(store: LeadStore, lead_id: str, to: str, *, by: str, why: str | None = None, role: str = "reviewer",
-               extra: Mapping[str, Any] | None = None) -> Lead:
+               extra: Mapping[str, Any] | None = None, labels: Sequence[str] | None = None) -> Lead:
     """Load the lead, check the transition and record it; WorkflowError if unknown lead or not allowed."""
     lead = store.get(lead_id)
     if lead is None:
         raise WorkflowError(f"no lead {lead_id}", f"没有编号为 {lead_id} 的线索")
-    return apply(store, plan_status(lead, to, by=by, why=why, role=role, extra=extra))
+    return apply(store, plan_status(lead, to, by=by, why=why, role=role, extra=extra, labels=labels))
 
 
 def set_field(store: LeadStore, lead_id: str, field: str, value: Any, *, by: str,

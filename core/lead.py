@@ -306,9 +306,19 @@ class Lead(StoredDocument):
     assignee: str | None = None
     dismissal_reason: str | None = None
     takedown_deadline: str | None = None
+    confirmed_labels: list[str] | None = None
+    """The labels the reviewer who confirmed the lead found to hold (a subset of `labels`); None on a lead confirmed
+    before reviewers named them, which stands for all its labels (`confirmed_violations`)."""
     takedown_reference: str | None = None
     takedown_notices: list[dict[str, Any]] = []
     status_changed_at: str | None = None
     status_changed_by: str | None = None
     recheck: dict[str, Any] | None = None
+
+    def confirmed_violations(self) -> list[str]:
+        """The labels a letter or a case file may state as violations: those the reviewer confirmed, in the order of
+        `labels` (all of them on a lead confirmed whole, before reviewers named them)."""
+        if self.confirmed_labels is None:
+            return list(self.labels)
+        return [label for label in self.labels if label in self.confirmed_labels]
 

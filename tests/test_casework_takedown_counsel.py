@@ -21,14 +21,17 @@ from PIL import Image
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from typer.testing import CliRunner
 
 from casework import workflow
 from casework.config import load_takedown_config
 from casework.dates import date_zh, time_zh
+from casework.export import case_row
 from casework.paper import COMPLAINT_REPLY, TAKEDOWN_LETTER, PageLayout
 from casework.takedown import PDF_FONT, QUOTE_CHARS, TakedownResult, request_follow_ups, request_takedowns
 from core.lead import Lead
 from crawler.evidence.archive import EvidenceArchive
+from lantian.cli import app
 from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
 
 # Every letter here is one the office sends: its own details are filled in.
@@ -580,3 +583,25 @@ def test_a_follow_up_names_only_listings_a_re_check_found_online_after_the_last_
     assert f"{stale.id}: its last re-check ({before}) is not after its last notice" in refused
     assert store.get(by_hand.id).status == store.get(stale.id).status == "persisting"
     assert store.get(rechecked.id).status == "takedown_requested"
+
+
+def test_a_letter_states_only_the_violations_the_reviewer_confirmed(store: Any, tmp_path: Path) -> None:
+    """A label the reviewer did not confirm is the machine's guess: the letter neither cites its law nor quotes its
+    words, and the case file handed to a colleague says the same; `lantian cases status ID confirmed --label`."""
+    item = listing(1, text="国家知识产权局指定代理，内部渠道，包授权。专利申请量大从优。")
+    spans = [{"label": "impersonation", "field": "text", "start": 0, "end": 11, "text": "国家知识产权局指定代理"},
+             {"label": "abnormal_filing", "field": "text", "start": 21, "end": 28, "text": "专利申请量大从"}]
+    lead = store.upsert(item, detection(item, ["impersonation", "abnormal_filing"]).model_copy(
+        update={"evidence": spans}))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    result = CliRunner().invoke(app, ["cases", "status", lead.id, "confirmed", "--by", "alice",
+                                      "--label", "impersonation"])
+    assert result.exit_code == 0, result.output
+    letter = _letter(store, tmp_path)
+    [row] = Document(str(letter.files["docx"])).tables[0].rows[1:]
+    assert row.cells[4].text == "（一）正文：“国家知识产权局指定代理，内部渠道，包授权。”"
+    assert row.cells[5].text == "（一）冒用官方名义、标识招揽业务"
+    for text in (_pdf_text(letter.files["pdf"]), "".join(_docx_text(letter.files["docx"]).split())):
+        assert "规范申请专利行为的规定" not in text and "专利申请量大从优" not in text
+    [case] = [case_row(store.get(lead.id), load_takedown_config(), {})]
+    assert case["labels"] == "冒用官方名义、标识" and "规范申请专利行为的规定" not in case["basis"]

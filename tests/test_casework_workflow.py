@@ -133,3 +133,32 @@ def test_a_leads_status_events_are_its_moves_to_those_statuses_oldest_first() ->
     assert [e["at"] for e in moves] == ["2026-12-01T02:00:00Z", "2026-12-02T02:00:00Z"]
     assert workflow.last_status_event(lead, "confirmed")["at"] == "2026-12-02T02:00:00Z"
     assert workflow.last_status_event(lead, "dismissed") == {}
+
+
+def test_a_reviewer_confirms_the_labels_that_hold_and_only_those_are_the_leads_violations(store):
+    """The detector gives a listing several labels; the reviewer may find one of them wrong. Confirming names the
+    labels that hold (all of them by default), and the lead's violations — what letters and case files state —
+    are those; the audit says which when they are fewer. A re-crawl leaves the reviewer's choice alone."""
+    item = listing(1)
+    labels = ["impersonation", "insider_channel", "abnormal_filing"]
+    lead = store.upsert(item, detection(item, labels))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    with pytest.raises(WorkflowError, match="confirm one or more of the lead's labels") as refused:
+        workflow.set_status(store, lead.id, "confirmed", by="alice", labels=["unlicensed_agency"])
+    assert "须从该线索的违法情形中至少确认一项" in refused.value.zh
+    with pytest.raises(WorkflowError, match="only when confirming"):
+        workflow.set_status(store, lead.id, "dismissed", by="alice", why="不实", labels=["impersonation"])
+    lead = workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分",
+                               labels=["insider_channel", "impersonation"])
+    assert lead.confirmed_labels == ["impersonation", "insider_channel"] == lead.confirmed_violations()
+    assert lead.labels == labels
+    assert lead.audit[-1]["why"] == "证据充分（确认的违法情形：冒用官方名义、标识；声称内部渠道、快速授权）"
+    store.upsert(item, detection(item, labels))  # the listing seen again
+    assert store.get(lead.id).confirmed_violations() == ["impersonation", "insider_channel"]
+
+    other = listing(2)
+    whole = store.upsert(other, detection(other, labels))
+    workflow.set_status(store, whole.id, "reviewing", by="alice")
+    whole = workflow.set_status(store, whole.id, "confirmed", by="alice")
+    assert whole.confirmed_labels == labels and not whole.audit[-1]["why"]
+    assert Lead(id="x", labels=["impersonation"]).confirmed_violations() == ["impersonation"]  # confirmed before
