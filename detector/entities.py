@@ -61,7 +61,9 @@ class EntityExtractor:
         self._district_of = list(names.values())
         phone = rf"(?<![\d])(?:1[3-9]\d(?:{_DIGIT_SEP}\d){{8}}|0\d{{2,3}}-?\d{{7,8}}|400-?\d{{3}}-?\d{{4}})(?![\d])"
         patterns = [
-            ("email", re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")),
+            # From the start of a run of the characters a name is written with: tried at each of them, the run was
+            # read to its end from every one (a page of 2 MB of letters took hours).
+            ("email", re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")),
             ("phone", re.compile(phone)),
             ("wechat", re.compile(
                 rf"(?<![a-z])(?:{_alternation(wechat_words)})(?:号|id)?(?:是|为)?[^\w\n]{{0,4}}"
