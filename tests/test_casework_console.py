@@ -258,3 +258,21 @@ def test_complaint_form_warns_as_the_cli_does_when_the_agency_registry_cannot_be
     assert str(tmp_path / "no-registry.csv") in form and registry_warning() in html.unescape(form)
     monkeypatch.setenv("LANTIAN_REGISTRY_PATH", str(write_registry(tmp_path / "registry.csv")))
     assert 'id="registry-warning"' not in client.get("/complaints/new").text
+
+
+def test_confirming_on_the_lead_page_names_the_violations_that_hold(client, seeded, store):
+    """The confirm form lists the lead's labels, each ticked: the reviewer unticks one the detector got wrong, and
+    only the ticked ones are confirmed (what letters and case files state); unticking all is refused."""
+    token = _login(client, "alice", "reviewer-pass-1")
+    lead_id = seeded[0].id  # impersonation and insider_channel
+    client.post(f"/leads/{lead_id}/change", data={"action": "status", "value": "reviewing", "csrf_token": token})
+    page = client.get(f"/leads/{lead_id}").text
+    assert 'id="confirm-label-impersonation" checked' in page and 'id="confirm-label-insider_channel" checked' in page
+    refused = client.post(f"/leads/{lead_id}/change", data={"action": "status", "value": "confirmed",
+                                                            "choose_labels": "1", "csrf_token": token})
+    assert "须从该线索的违法情形中至少确认一项" in refused.text and store.get(lead_id).status == "reviewing"
+    client.post(f"/leads/{lead_id}/change", data={"action": "status", "value": "confirmed", "choose_labels": "1",
+                                                  "label": ["impersonation"], "csrf_token": token})
+    lead = store.get(lead_id)
+    assert lead.status == "confirmed" and lead.confirmed_violations() == ["impersonation"]
+    assert "确认的违法情形：冒用官方名义、标识" in lead.audit[-1]["why"]

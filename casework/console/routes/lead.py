@@ -69,9 +69,11 @@ async def change(request: Request, lead_id: str, user: User = Depends(current_us
     """The lead page's status, assignee and district forms: one audited change (`action` status, assign or
     district to `value`, with `why`), checked as the lead list's bulk actions are (`change_lead`)."""
     form = await request.form()
+    # The confirm form lists the lead's labels as boxes (`choose_labels`): the ones left ticked are confirmed.
+    labels = [str(label) for label in form.getlist("label")] if form.get("choose_labels") else None
     try:
         change_lead(store, request.app.state.users, user, lead_id, str(form.get("action") or ""),
-                    str(form.get("value") or ""), str(form.get("why") or ""))
+                    str(form.get("value") or ""), str(form.get("why") or ""), labels)
     except workflow.WorkflowError as exc:
         flash(request, exc.zh, "error")
     return back(f"/leads/{lead_id}")

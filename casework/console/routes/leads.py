@@ -1,7 +1,7 @@
 """The lead list: filters, paging and bulk actions on the selected leads."""
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -66,14 +66,16 @@ def lead_list(request: Request, user: User = Depends(current_user),
 
 
 def change_lead(store: LeadStore, users: Collection[str], user: User, lead_id: str, action: str, value: str,
-                why: str) -> None:
-    """One audited change to one lead: its status, its assignee or its district.
+                why: str, labels: Sequence[str] | None = None) -> None:
+    """One audited change to one lead: its status (a confirmation with the `labels` found to hold, default all),
+    its assignee or its district.
 
     A reviewer takes an unassigned lead or hands one of theirs to a colleague (with a reason); changing who
     handles a colleague's lead is an admin's (the supervisor's) call."""
     lead = lead_or_404(store, lead_id)
     if action == "status":
-        workflow.apply(store, workflow.plan_status(lead, value, by=user.username, why=why, role=user.role))
+        workflow.apply(store, workflow.plan_status(lead, value, by=user.username, why=why, role=user.role,
+                                                   labels=labels))
     elif action == "assign":
         current = lead.assignee or ""
         if value and value not in users:
