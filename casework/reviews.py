@@ -1,8 +1,9 @@
 """Learning from review: reviewer decisions exported as labelled examples for the detector's training corpus.
 
-A confirmed lead is a positive example with its labels; a dismissed lead is a reviewed negative (often a hard
-negative the detector got wrong), with no labels. One JSON object a line, in the detector's corpus format
-(`detector.training.corpus.Item`), so `lantian train --with-reviews` reads it like its own splits.
+A confirmed lead is a positive example with the labels its reviewer confirmed (`Lead.confirmed_violations`); a
+dismissed lead is a reviewed negative (often a hard negative the detector got wrong), with no labels. One JSON
+object a line, in the detector's corpus format (`detector.training.corpus.Item`), so `lantian train
+--with-reviews` reads it like its own splits.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def example(lead: Lead) -> dict[str, Any] | None:
     if not _decided(lead) or lead.status not in POSITIVE | {"dismissed"}:
         return None
     positive = lead.status in POSITIVE
-    found = lead.labels if positive else []
+    found = lead.confirmed_violations() if positive else []  # a label the reviewer unticked is not taught
     offers = UNLICENSED_AGENCY in found or lead.scores.get(OFFERS_PATENT_AGENCY, 0) >= 0.5
     return {
         "id": f"review-{lead.id}",

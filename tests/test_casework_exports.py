@@ -229,6 +229,12 @@ def test_review_decisions_export_as_labelled_examples(store, tmp_path):
     assert negative["labels"] == [] and negative["kind"] == "hard_negative"
     # The detector's own reader accepts the file as corpus items.
     assert {item.id for item in read_items(tmp_path / "reviews.jsonl")} == set(rows)
+    # A label the reviewer unticked when confirming is not taught as one the listing shows.
+    workflow.set_status(store, leads[2].id, "reviewing", by="alice")
+    workflow.set_status(store, leads[2].id, "confirmed", by="alice", labels=["insider_channel"])
+    export_reviews(store.iter_leads(), tmp_path / "reviews.jsonl")
+    rows = {row["id"]: row for row in map(json.loads, (tmp_path / "reviews.jsonl").read_text().splitlines())}
+    assert rows[f"review-{leads[2].id}"]["labels"] == ["insider_channel"]
 
 
 def test_transfer_export_keeps_only_sellers_outside_shanghai(store, tmp_path):
