@@ -78,7 +78,8 @@ def watched_agencies(leads: Iterable[Lead], registry: AgencyRegistry | None, *, 
         watched.append(WatchedAgency(
             name=name, aliases=[other for other in advertiser.names if other != name], codes=codes,
             licence=LICENCE_NAMES_ZH.get(status["status"], status["status"]), licence_note=status["note"],
-            violations=sorted({LABEL_NAMES_ZH.get(label, label) for doc in docs for label in doc.labels}),
+            violations=sorted({LABEL_NAMES_ZH.get(label, label)
+                               for doc in docs for label in doc.confirmed_violations()}),
             platforms=[platform_names.get(code, code) for code in advertiser.platforms], lead_ids=advertiser.lead_ids,
             evidence=[f"{doc.id} 网页原文 {doc.raw_sha256 or '无'} 截图 {doc.screenshot_sha256 or '无'}"
                       for doc in docs],

@@ -90,3 +90,16 @@ def test_months_before_is_calendar_months() -> None:
     moment = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
     assert months_before(moment, 1) == datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
     assert months_before(moment, 15) == datetime(2024, 12, 31, 12, 0, tzinfo=UTC)
+
+
+def test_the_watch_list_names_only_the_violations_reviewers_confirmed(store: Any, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The centre pre-screens an agency's filings on what the list says it did: a label the reviewer unticked when
+    confirming is not one of its violations."""
+    monkeypatch.setenv("LANTIAN_REGISTRY_PATH", str(write_registry(tmp_path / "registry.csv")))
+    item = listing(1, seller="上海华信知识产权代理有限公司")
+    lead = store.upsert(item, detection(item, phone="13800000001", agency_code="31027"))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", labels=["insider_channel"])
+    [agency] = watched_agencies(store.iter_leads(), AgencyRegistry.load(tmp_path / "registry.csv"))
+    assert agency.violations == ["声称内部渠道、快速授权"]
