@@ -461,7 +461,9 @@ def write_docx(letter: Letter, path: Path) -> Path:
         cell.text = name
     _repeat_on_every_page(table.rows[0])
     for i, row in enumerate(letter.rows, 1):
-        cells = table.add_row().cells
+        added = table.add_row()
+        _keep_on_one_page(added)
+        cells = added.cells
         for cell, value in zip(cells, _cells(i, row, letter.item_id_name)):
             cell.text = value
         if row.screenshot is not None:
@@ -496,6 +498,17 @@ def _repeat_on_every_page(row: Any) -> None:
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
     row._tr.get_or_add_trPr().append(header)
+
+
+def _keep_on_one_page(row: Any) -> None:
+    """Mark a DOCX table row as one Word does not break across pages (a row taller than a page still breaks), as the
+    PDF keeps its rows whole: a hash cut in two by a page break is hard to compare."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    whole = OxmlElement("w:cantSplit")
+    whole.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(whole)
 
 
 def _image_size(path: Path) -> tuple[int, int]:
@@ -537,6 +550,7 @@ def write_pdf(letter: Letter, path: Path) -> Path:
     from reportlab.platypus import (
         Image,
         KeepTogether,
+        LayoutError,
         PageBreak,
         Paragraph,
         SimpleDocTemplate,
@@ -566,43 +580,57 @@ def write_pdf(letter: Letter, path: Path) -> Path:
         # drew decoded until the document is done (6.3 GB for 300 listings of 1280×2400 screenshots).
         return Image(str(source), width=w * scale, height=h * scale, lazy=2)
 
-    story: list[Any] = [para(letter.title, title), para(f"编号：{letter.reference}", right), Spacer(1, 4 * mm)]
-    story += [para(text, body) for text in letter.paragraphs]
-    story += [para(GROUNDS_HEADING, heading)] + [para(text, body) for text in _ground_lines(letter)]
-    story.append(Spacer(1, 3 * mm))
-    attachments = _attachments(letter.rows)
-    data: list[list[Any]] = [[para(name, cell) for name in _COLUMNS]]
-    for i, row in enumerate(letter.rows, 1):
-        shot = [image(row.screenshot, thumb_w, 40 * mm), para(f"见附件{attachments[i]}", cell)] if row.screenshot \
-            else para("无截图", cell)
-        data.append([para(value, cell) for value in _cells(i, row, letter.item_id_name)] + [shot])
-    widths = [x * mm for x in (8, 42, 30, 22, 46, 32, 42, 22, 29)]
-    table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1)
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), PDF_FONT),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
-    story += [table, Spacer(1, 4 * mm)]
-    closing = [para(text, body) for text in letter.closing]
-    annex = [para(line, body) for line in _annex_lines(attachments)]
-    note = ParagraphStyle("note", parent=body, firstLineIndent=2 * body.fontSize)
-    # The seal goes on a page with the letter's own words, never alone on a page (GB/T 9704-2012 7.3.5.1).
-    story += closing[:-1] + [KeepTogether(closing[-1:] + annex + [Spacer(1, SEAL_SPACE_MM * mm),
-                                                                   _pdf_signature(letter, body)]
-                                          + [para(text, note) for text in letter.note])]
-    for i, row in enumerate(letter.rows, 1):
-        if row.screenshot is not None:
-            story += [PageBreak(), para(_attachment_caption(attachments[i], i, row), body), Spacer(1, 2 * mm),
-                      image(row.screenshot, page.text_width_mm * mm - 1 * mm, page.text_height_mm * mm - 14 * mm)]
+    def story(split_in_row: int) -> list[Any]:
+        """The letter's flowables; `split_in_row` lets a row of the table break across pages."""
+        story: list[Any] = [para(letter.title, title), para(f"编号：{letter.reference}", right), Spacer(1, 4 * mm)]
+        story += [para(text, body) for text in letter.paragraphs]
+        story += [para(GROUNDS_HEADING, heading)] + [para(text, body) for text in _ground_lines(letter)]
+        story.append(Spacer(1, 3 * mm))
+        attachments = _attachments(letter.rows)
+        data: list[list[Any]] = [[para(name, cell) for name in _COLUMNS]]
+        for i, row in enumerate(letter.rows, 1):
+            shot = [image(row.screenshot, thumb_w, 40 * mm), para(f"见附件{attachments[i]}", cell)] if row.screenshot \
+                else para("无截图", cell)
+            data.append([para(value, cell) for value in _cells(i, row, letter.item_id_name)] + [shot])
+        widths = [x * mm for x in (8, 42, 30, 22, 46, 32, 42, 22, 29)]
+        table = Table(data, colWidths=widths, repeatRows=1, splitInRow=split_in_row)
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), PDF_FONT),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        story += [table, Spacer(1, 4 * mm)]
+        closing = [para(text, body) for text in letter.closing]
+        annex = [para(line, body) for line in _annex_lines(attachments)]
+        note = ParagraphStyle("note", parent=body, firstLineIndent=2 * body.fontSize)
+        # The seal goes on a page with the letter's own words, never alone on a page (GB/T 9704-2012 7.3.5.1).
+        story += closing[:-1] + [KeepTogether(closing[-1:] + annex + [Spacer(1, SEAL_SPACE_MM * mm),
+                                                                       _pdf_signature(letter, body)]
+                                              + [para(text, note) for text in letter.note])]
+        for i, row in enumerate(letter.rows, 1):
+            if row.screenshot is not None:
+                story += [PageBreak(), para(_attachment_caption(attachments[i], i, row), body), Spacer(1, 2 * mm),
+                          image(row.screenshot, page.text_width_mm * mm - 1 * mm, page.text_height_mm * mm - 14 * mm)]
+        return story
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    SimpleDocTemplate(str(path), pagesize=(page.width_mm * mm, page.height_mm * mm), leftMargin=page.left_mm * mm,
-                      rightMargin=page.right_mm * mm, topMargin=page.top_mm * mm, bottomMargin=page.bottom_mm * mm,
-                      title=printable(letter.title, glyphs),
-                      author=letter.office, initialFontName=PDF_FONT).build(
-        story, canvasmaker=_numbered_canvas(letter.reference, page.width_mm * mm, page.height_mm * mm,
-                                            page.bottom_mm * mm / 2, printable(letter.sample, glyphs)))
+
+    def build(split_in_row: int) -> None:
+        SimpleDocTemplate(str(path), pagesize=(page.width_mm * mm, page.height_mm * mm), leftMargin=page.left_mm * mm,
+                          rightMargin=page.right_mm * mm, topMargin=page.top_mm * mm,
+                          bottomMargin=page.bottom_mm * mm, title=printable(letter.title, glyphs),
+                          author=letter.office, initialFontName=PDF_FONT).build(
+            story(split_in_row), canvasmaker=_numbered_canvas(letter.reference, page.width_mm * mm,
+                                                              page.height_mm * mm, page.bottom_mm * mm / 2,
+                                                              printable(letter.sample, glyphs)))
+
+    # A row stays on one page, so a SHA-256 or a quote is never cut in two by a page break and counsel compares a
+    # hash on one page; only a letter with a row taller than a page (eight long quotes) lets its rows break.
+    try:
+        build(0)
+    except LayoutError:
+        build(1)
     return path
 
 

@@ -605,3 +605,37 @@ def test_a_letter_states_only_the_violations_the_reviewer_confirmed(store: Any, 
         assert "规范申请专利行为的规定" not in text and "专利申请量大从优" not in text
     [case] = [case_row(store.get(lead.id), load_takedown_config(), {})]
     assert case["labels"] == "冒用官方名义、标识" and "规范申请专利行为的规定" not in case["basis"]
+
+
+@pytest.mark.parametrize("count", [9, 17, 25])
+def test_a_row_of_the_table_is_never_cut_in_two_by_a_page_break(store: Any, tmp_path: Path, count: int) -> None:
+    """Counsel compares each listing's SHA-256 with the file's: a hash whose first half ends one page and whose
+    second half starts the next is read wrong. Each row, its URL and both hashes, stands on one page of the PDF,
+    and Word is told not to break a row of the DOCX."""
+    leads = [_confirmed(store, n, screenshot_sha256=hashlib.sha256(f"shot {n}".encode()).hexdigest())
+             for n in range(1, count + 1)]
+    result = _letter(store, tmp_path)
+    pages = ["".join(page.extract_text().split()) for page in PdfReader(str(result.files["pdf"])).pages]
+    for lead in leads:
+        [page] = [text for text in pages if lead.raw_sha256 in text] or [""]
+        assert lead.url in page and str(lead.screenshot_sha256) in page, lead.url
+    rows = Document(str(result.files["docx"])).tables[0].rows[1:]
+    assert all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None for row in rows)
+
+
+def test_a_row_taller_than_a_page_still_prints(store: Any, tmp_path: Path) -> None:
+    """Eight quotes of a hundred and twenty characters make a row taller than a page: that letter lets its rows
+    break across pages rather than fail."""
+    sentences = [f"第{n}句" + "内部渠道包过" * 25 + "。" for n in range(1, 10)]
+    item = listing(1, text="".join(sentences))
+    spans, at = [], 0
+    for sentence in sentences:
+        start = at + sentence.index("内部渠道")
+        spans.append({"label": "insider_channel", "field": "text", "start": start, "end": start + 4, "text": "内部渠道"})
+        at += len(sentence)
+    lead = store.upsert(item, detection(item, ["insider_channel"]).model_copy(update={"evidence": spans}))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", why="证据充分")
+    result = _letter(store, tmp_path)
+    text = _pdf_text(result.files["pdf"])
+    assert "另有1处，见网页原文及截图" in text and len(PdfReader(str(result.files["pdf"])).pages) >= 2
