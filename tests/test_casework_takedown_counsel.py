@@ -631,7 +631,8 @@ def test_a_row_taller_than_a_page_still_prints(store: Any, tmp_path: Path) -> No
     spans, at = [], 0
     for sentence in sentences:
         start = at + sentence.index("内部渠道")
-        spans.append({"label": "insider_channel", "field": "text", "start": start, "end": start + 4, "text": "内部渠道"})
+        spans.append({"label": "insider_channel", "field": "text", "start": start, "end": start + 4,
+                      "text": "内部渠道"})
         at += len(sentence)
     lead = store.upsert(item, detection(item, ["insider_channel"]).model_copy(update={"evidence": spans}))
     workflow.set_status(store, lead.id, "reviewing", by="alice")
