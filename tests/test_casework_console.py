@@ -276,3 +276,6 @@ def test_confirming_on_the_lead_page_names_the_violations_that_hold(client, seed
     lead = store.get(lead_id)
     assert lead.status == "confirmed" and lead.confirmed_violations() == ["impersonation"]
     assert "确认的违法情形：冒用官方名义、标识" in lead.audit[-1]["why"]
+    page = client.get(f"/leads/{lead_id}").text  # the label left out is shown as such
+    assert 'id="unconfirmed-insider_channel">（审核未确认，函件不列）' in page
+    assert 'id="unconfirmed-impersonation"' not in page
