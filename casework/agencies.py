@@ -35,14 +35,15 @@ LICENCE_NAMES_ZH: dict[str, str] = {
 
 
 def indicators(leads: list[Lead]) -> dict[str, float]:
-    """Indicator values of a set of one agency's leads (before caps and weights)."""
-    flagged = [lead for lead in leads if lead.labels]
+    """Indicator values of a set of one agency's leads (before caps and weights): of a confirmed lead, the labels
+    its reviewer confirmed (`Lead.confirmed_violations`), never one the reviewer left out."""
+    flagged = [lead for lead in leads if lead.confirmed_violations()]
     return {
         "leads": float(len(flagged)),
         "persisting": float(sum(1 for lead in flagged if lead.status == "persisting")),
         "platforms": float(len({lead.platform for lead in flagged if lead.platform})),
-        "labels": float(len({label for lead in flagged for label in lead.labels})),
-        "impersonation": float(sum(1 for lead in flagged if "impersonation" in lead.labels)),
+        "labels": float(len({label for lead in flagged for label in lead.confirmed_violations()})),
+        "impersonation": float(sum(1 for lead in flagged if "impersonation" in lead.confirmed_violations())),
     }
 
 

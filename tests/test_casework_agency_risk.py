@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from casework import cli as casework_cli
 from casework import workflow
+from casework.agencies import indicators
 from casework.console.app import create_app
 from lantian.cli import app
 from tests.fixtures.casework import casework_env, detection, listing, store, users_file  # noqa: F401  (fixtures)
@@ -93,3 +94,14 @@ def test_classes_follow_confirmed_violations_with_licence_and_full_names(store, 
     assert "上海华信知识产权代理有限公司" in row and "名录内持证机构" in row
     assert "<td>违法信息条数</td><td>3</td><td>0</td><td>8</td><td>10</td><td>24</td>" in row
     assert "未审核线索按 0.25 倍计入" in html
+
+
+def test_a_label_the_reviewer_left_out_does_not_count_against_the_agency(store):
+    """An agency's impersonation count and its number of violation types are of the violations reviewers
+    confirmed: a label unticked at confirmation is not one of them."""
+    item = listing(1)
+    lead = store.upsert(item, detection(item, ["impersonation", "insider_channel"]))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    confirmed = workflow.set_status(store, lead.id, "confirmed", by="alice", labels=["insider_channel"])
+    values = indicators([confirmed])
+    assert (values["leads"], values["labels"], values["impersonation"]) == (1.0, 1.0, 0.0)
