@@ -223,7 +223,7 @@ def test_the_letter_says_a_person_confirmed_every_listing_and_who_keeps_the_capt
     result = _letter(store, tmp_path)
     assert result.moved == [confirmed.id] and unreviewed.id not in ",".join(result.refused)
     for text in (_pdf_text(result.files["pdf"]), "".join(_docx_text(result.files["docx"]).split())):
-        assert "下表所列信息均经我局工作人员逐条审核确认" in text
+        assert "下表所列信息及其违法情形均经我局工作人员审核确认" in text
         assert "抓取记录（WARC存档及哈希链证据日志）由我局留存备查" in text
         assert unreviewed.url not in text
 
