@@ -250,12 +250,14 @@ def show(lead_id: Annotated[str, typer.Argument(help="Lead id, or a unique prefi
         facts.add_row(name, as_text(clipped(str(value), FIELD_CHARS, MORE) if value not in (None, "") else "—"))
     console.print(Panel(facts, title=as_text(clipped(lead.title or lead.id, TITLE_CHARS, "…"))))
     console.print(Panel(as_text(clipped(lead.text or "", TEXT_CHARS, MORE)), title="text"))
-    labels = Table(title="labels")
+    labels = Table(title="labels (✔ fired; ✘ fired, not confirmed by the reviewer: letters leave it out)")
     labels.add_column("label", style="magenta")
     labels.add_column("score")
     labels.add_column("evidence", overflow="fold")
     for label, score in sorted(lead.scores.items(), key=lambda kv: -kv[1]):
         marked = "✔ " if label in lead.labels else ""
+        if label in lead.labels and label not in lead.confirmed_violations():
+            marked = "✘ "  # fired, and left out by the reviewer who confirmed the lead: no letter states it
         quotes = " | ".join(f"{s['field']}[{s['start']}:{s['end']}] {s['text']}"
                             for s in lead.evidence if s["label"] == label)
         labels.add_row(as_text(marked + label), _percent(score), as_text(quotes))

@@ -68,3 +68,13 @@ def test_a_demo_leads_link_says_it_opens_nothing_once_the_demo_has_ended(
     said = "stopped when the demo ended"
     assert said in " ".join(_shown(monkeypatch, demo_lead.id).split())
     assert said not in " ".join(_shown(monkeypatch, real_lead.id).split())
+
+
+def test_leads_show_marks_a_label_the_reviewer_did_not_confirm(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    item = listing(1)
+    lead = store.upsert(item, detection(item, ["impersonation", "insider_channel"]))
+    workflow.set_status(store, lead.id, "reviewing", by="alice")
+    workflow.set_status(store, lead.id, "confirmed", by="alice", labels=["insider_channel"])
+    store.flush()
+    shown = _shown(monkeypatch, lead.id)
+    assert re.search(r"✘ impersonation\b", shown) and re.search(r"✔ insider_channel\b", shown)
