@@ -93,3 +93,15 @@ def test_latin_words_are_the_runs_of_letters_standing_alone_read_once() -> None:
     text = "zhi_yuan daiban123 sb-200 shangbiao，zhuce a-b x"
     assert [word.group() for word in latin_words(text)] == ["shangbiao", "zhuce", "x"]
     assert latin_words("a" * 1_000_000 + "1") == () and len(latin_words("a" * 1_000_000)) == 1
+
+
+def test_a_match_running_to_the_end_of_a_long_page_is_matched_once() -> None:
+    """A link runs on over `[\\w./?=&%-]+`: on a page of `www.www.…`, the places a match can begin were looked for
+    inside the first match too, and the link pattern matched again from each of them (1.2 s for 50,000 characters,
+    hours for 1 MB). The search for the next begins where the last match ended."""
+    rules = RuleEngine.from_config()
+    assert rules._patterns is not None
+    text = "www." * 250_000
+    assert _found(rules._patterns.finditer(text)) == _found(rules._patterns.regex.finditer(text))
+    assert [(m.span(), rules._pattern_names[m.lastgroup or ""]) for m in rules._patterns.finditer(text)] == \
+        [((0, len(text)), "web_link")]
