@@ -58,6 +58,9 @@ def console_main(
     ssl_certfile: Path | None = typer.Option(None, help="Serve HTTPS with this certificate (PEM); the session "
                                                 "cookie is then Secure and responses carry HSTS."),
     ssl_keyfile: Path | None = typer.Option(None, help="The certificate's private key (PEM)."),
+    endpoints: Path | None = typer.Option(None, "--endpoints", help="JSON {platform: base_url} overriding base URLs "
+                                          "for the captures of complaints' links, e.g. data/simulator/endpoints.json "
+                                          "(links to internal addresses are captured only where a platform is)."),
 ) -> None:
     """Start the review console (log in with a user from `lantian console add-user`)."""
     if ctx.invoked_subcommand is not None:
@@ -75,7 +78,7 @@ def console_main(
             if not load_users(users):
                 fail("no console users yet: add one with `lantian console add-user NAME --role admin`")
             tls = ssl_certfile is not None or served_over_tls()
-            app = create_app(store, users, tls=tls)
+            app = create_app(store, users, tls=tls, endpoints=endpoints)
             port_in_use(host, port)
         scheme = "https" if ssl_certfile is not None else "http"
         console.print(f"review console on {scheme}://{host}:{port}/ (backend: {store.backend}); Ctrl-C to stop")

@@ -3,6 +3,7 @@ a link and a screenshot, sees it among the open complaints with its age, its lin
 its screenshot read; an admin exports the 快速预审 watch list; hostile text in the report never runs."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,15 @@ from tests.fixtures.casework import (  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 HOSTILE_REPORT = '朋友圈有人冒充国知局<script>document.title="pwned"</script>'
+
+
+@pytest.fixture
+def console_endpoints(simulator: Any, tmp_path: Path) -> Path:
+    """The console is started with the simulator's endpoints (`lantian console --endpoints`), as a demo's is: the
+    complaint's link is on a platform there, so it is captured although it is on this machine."""
+    path = tmp_path / "endpoints.json"
+    path.write_text(json.dumps(simulator.endpoints), encoding="utf-8")
+    return path
 
 
 def test_reviewer_records_a_complaint_and_admin_exports_the_watch_list(

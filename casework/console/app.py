@@ -59,15 +59,18 @@ ROUTERS = (auth.router, leads.router, lead.router, agencies.router, rechecks.rou
 
 
 def create_app(store: LeadStore, users_file: Path | None = None, secret: str | None = None,
-               tls: bool | None = None) -> FastAPI:
+               tls: bool | None = None, endpoints: Path | None = None) -> FastAPI:
     """The console app over `store`; users come from `users_file` (default `config/casework/users.yaml`, read again
     when it changes), sessions from the data dir. `tls` (default `console.tls` of config/lantian.yaml) marks the
-    cookie Secure and sends HSTS."""
+    cookie Secure and sends HSTS. `endpoints` (JSON {platform: base_url}) is where the captures of complaints' links
+    find the platforms, as `lantian crawl --endpoints` does: a link to an internal address is captured only when a
+    platform is configured there."""
     tls = served_over_tls() if tls is None else tls
     app = FastAPI(title="蓝天 审核台", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=secret or console_secret(), session_cookie="lantian_session",
                        same_site="strict", max_age=SESSION_HOURS * 3600, https_only=tls)
     app.state.store = store
+    app.state.endpoints = endpoints
     app.state.users = UsersFile(users_file)
     app.state.users.keys()  # a broken users file is an error now, not at the first sign-in
     app.state.sessions = SessionStore()

@@ -59,13 +59,13 @@ def _screenshot_tools(request: Request) -> tuple[Any, Any]:
     return state.complaint_tools
 
 
-def _capture_in_background(store: LeadStore, number: int, urls: list[str], by: str) -> None:
+def _capture_in_background(store: LeadStore, number: int, urls: list[str], by: str, endpoints: Path | None) -> None:
     """Capture the complaint's links (a crawl of its own, a minute or so) while the console goes on; a failure is
     recorded on the complaint so the page says so instead of waiting for ever."""
     def run() -> None:
         with _register() as register:
             try:
-                record_captures(register, store, number, capture_links(urls, number, by=by), by=by)
+                record_captures(register, store, number, capture_links(urls, number, by=by, endpoints=endpoints), by=by)
             except (ComplaintError, OSError) as exc:
                 message = exc.zh if isinstance(exc, ComplaintError) else str(exc)
                 register.update(number, lambda c: c.captures.extend(
@@ -129,7 +129,7 @@ async def add_complaint(request: Request, user: User = Depends(current_user),
         if warning:
             flash(request, f"警告：{warning}", "warning")
     if urls:
-        _capture_in_background(store, complaint.number, complaint.urls, user.username)
+        _capture_in_background(store, complaint.number, complaint.urls, user.username, request.app.state.endpoints)
     flash(request, f"已登记举报投诉第{complaint.number}号，答复期限 {complaint.answer_deadline[:10]}")
     return back(f"/complaints/{complaint.number}")
 
