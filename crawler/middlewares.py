@@ -24,6 +24,7 @@ from scrapy.http.cookies import CookieJar
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from tldextract import TLDExtract
 from twisted.internet.error import DNSLookupError
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
@@ -209,12 +210,19 @@ class InternalAnswerGuard:
         raise IgnoreRequest(f"{request.url[:300]} resolved to the internal address {', '.join(addresses)}")
 
 
+PUBLIC_SUFFIXES = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+"""The public suffix list tldextract ships (pinned with it): Scrapy's cookie middleware downloads the list from
+the internet at a crawl's first cookie (raw.githubusercontent.com, outside the crawl's guards, from the office's
+network), and an office behind a firewall waited for that fetch to fail."""
+
+
 class CookieBudget(CookiesMiddleware):
     """Scrapy's cookies, keeping what RFC 6265 §6.1 asks a client to keep at least: cookies of up to
     LANTIAN_COOKIE_MAX_BYTES (4,096, name and value) and LANTIAN_COOKIES_PER_DOMAIN (50) a domain. The sites we
     crawl set their own cookies (an agency's website too), and Scrapy kept every one and sent them all back: 100
     new cookies of 4 KB an answer made the 21st request to the site carry 10 MB of Cookie header, and the jar grew
-    with every page. The rest are refused, counted (`lantian/cookies_refused`) and said."""
+    with every page. The rest are refused, counted (`lantian/cookies_refused`) and said. Public suffixes are read
+    from the list tldextract ships, never fetched (`PUBLIC_SUFFIXES`)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings.getbool("COOKIES_DEBUG"))
@@ -233,7 +241,16 @@ class CookieBudget(CookiesMiddleware):
         cookies = list(cookies)
         kept = [cookie for cookie in cookies if len(cookie.name) + len(cookie.value or "") <= self.max_bytes]
         refused = len(cookies) - len(kept)
-        super()._process_cookies(kept, jar=jar, request=request)
+        host = (urlparse_cached(request).hostname or "").lower()
+        for cookie in kept:
+            domain = cookie.domain.removeprefix(".")
+            # As Scrapy's own: a cookie for a public suffix (.com.cn) is only its setter's host's.
+            if domain and not PUBLIC_SUFFIXES(domain).domain:
+                if domain != host:
+                    refused += 1
+                    continue
+                cookie.domain = host
+            jar.set_cookie_if_ok(cookie, request)
         held: dict[str, list[Cookie]] = {}
         for cookie in jar.jar:
             held.setdefault(cookie.domain, []).append(cookie)

@@ -418,6 +418,38 @@ def test_an_agency_sites_sitemaps_are_read_within_a_budget_and_what_is_past_it_i
     assert len(said) == 5, said
 
 
+def test_cookies_for_a_public_suffix_stay_with_their_host_and_no_suffix_list_is_fetched(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scrapy's cookie middleware downloaded the public suffix list from raw.githubusercontent.com at the crawl's
+    first cookie: a request to the internet outside every guard of the crawl, from the office's network. The crawl
+    reads the list tldextract ships; a cookie set for a public suffix (.com.cn) is still only its setter's."""
+    import socket
+
+    from scrapy.http import Headers
+
+    from crawler.middlewares import CookieBudget
+
+    looked_up: list[str] = []
+
+    def no_network(host: object, *args: object, **kwargs: object) -> object:
+        looked_up.append(str(host))
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setenv("TLDEXTRACT_CACHE", "/nonexistent-lantian-test-cache")
+    cookies = CookieBudget.from_crawler(get_crawler())
+    url = "http://shop.example.com.cn/item"
+    set_cookies = [(b"Set-Cookie", b"everyone=1; Domain=.com.cn; Path=/"),
+                   (b"Set-Cookie", b"site=2; Domain=.example.com.cn; Path=/")]
+    cookies.process_response(Request(url), Response(url, headers=Headers(set_cookies)), None)
+    same_site, other_site = Request("http://www.example.com.cn/"), Request("http://other.com.cn/")
+    cookies.process_request(same_site, None)
+    cookies.process_request(other_site, None)
+    assert same_site.headers.get(b"Cookie") == b"site=2"
+    assert other_site.headers.get(b"Cookie") is None
+    assert looked_up == []
+
+
 def test_a_site_cannot_fill_the_crawls_cookie_jar(caplog: pytest.LogCaptureFixture) -> None:
     """A site we crawl (an agency's own website) sets its cookies, and Scrapy keeps every one and sends them all
     back: 100 new cookies of 4 KB an answer made the 21st request carry 8 MB of Cookie header, and the jar grew
