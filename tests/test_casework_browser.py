@@ -8,6 +8,7 @@ from playwright.sync_api import sync_playwright
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     HOSTILE_TITLE,
     casework_env,
+    console_endpoints,
     console_url,
     detection,
     listing,

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, sync_playwright
 from casework.triage import label_thresholds
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     casework_env,
+    console_endpoints,
     console_url,
     detection,
     listing,

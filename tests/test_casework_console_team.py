@@ -15,6 +15,7 @@ from crawler.evidence.warc import Exchange
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     ADMIN,
     casework_env,
+    console_endpoints,
     console_url,
     detection,
     listing,

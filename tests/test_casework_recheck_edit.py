@@ -19,6 +19,7 @@ from core.lead import Lead
 from lantian.cli import app
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     casework_env,
+    console_endpoints,
     console_url,
     detection,
     listing,

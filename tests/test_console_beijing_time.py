@@ -13,6 +13,7 @@ from playwright.sync_api import sync_playwright
 from casework.complaints import ComplaintRegister, load_complaints_config
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     casework_env,
+    console_endpoints,
     console_url,
     detection,
     listing,

@@ -16,6 +16,7 @@ from casework.local_links import LOCAL_LINK_ZH
 from crawler.platforms import display_names
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     casework_env,
+    console_endpoints,
     console_url,
     detection,
     listing,

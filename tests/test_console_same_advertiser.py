@@ -10,6 +10,7 @@ from playwright.sync_api import sync_playwright
 from crawler.platforms import display_names
 from tests.fixtures.casework import (  # noqa: F401  (fixtures)
     casework_env,
+    console_endpoints,
     console_url,
     detection,
     listing,

@@ -97,6 +97,11 @@ def change_lead(store: LeadStore, users: Collection[str], user: User, lead_id: s
         raise workflow.WorkflowError(f"unknown action {action!r}", f"不支持的操作“{action}”")
 
 
+# What a bulk confirmation tells the reviewer it did: unlike the lead page's form, where a label can be unticked, it
+# confirms every label of each lead, and letters will state them all (`Lead.confirmed_violations`).
+BULK_CONFIRMS_ALL = ("批量确认已确认所选每条线索的全部违法类型，函件将全部列明；如某一类型不成立，"
+                     "请在该线索页面将其改回审核中，取消勾选该类型后再确认")
+
 # Refusals a bulk action shows, one a lead (the count says how many more there were).
 BULK_REASONS = 5
 
@@ -134,6 +139,8 @@ async def bulk(request: Request, user: User = Depends(current_user),
         shown = "，原因如下" if len(refused) <= BULK_REASONS else f"，前 {BULK_REASONS} 条的原因如下"
         flash(request, f"已处理 {done} 条" + (f"，{len(refused)} 条未处理{shown}" if refused else ""),
               "error" if refused and not done else "info")
+    if action == "status" and value == "confirmed" and done:
+        flash(request, BULK_CONFIRMS_ALL, "info")
     for reason in refused[:BULK_REASONS]:
         flash(request, reason, "error")
     target = str(form.get("back") or "/leads")
