@@ -183,11 +183,26 @@ def evidence_log_lines(sha256s: Iterable[str | None]) -> dict[str, dict[str, Any
     return EvidenceLog(root / LOG_NAME, root).lines_for(sha for sha in sha256s if sha)
 
 
+# How the quotes a package's pictures hold were read (`casework.pictures`).
+PICTURE_QUOTES_READ_BY = "machine OCR of the picture (detector/ocr.py), checked by the reviewer who confirmed the lead"
+
+
+def _log_fields(line: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What a package says of a file's line in the evidence log."""
+    return None if line is None else {
+        key: line[key] for key in ("seq", "at", "kind", "hash", "fetched_at", "taken_at", "warc_path", "warc_offset",
+                                   "warc_record_id", "source") if line.get(key) is not None}
+
+
 def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
     """Write the lead's evidence ZIP to `path`; returns the manifest (also stored in the ZIP as manifest.json).
+    Each picture a quote of a confirmed violation was read from goes in too (`picture-N.ext`, with its address,
+    fetch time and log line: `casework.pictures`).
 
     Missing evidence files are listed in the manifest as missing rather than failing the whole package.
     """
+    from casework.pictures import quoted_pictures  # it reads the evidence log through this module
+
     listing_text = f"{lead.title or ''}\n\n{lead.text or ''}\n".encode()
     files: list[dict[str, Any]] = []
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,10 +225,13 @@ def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
                 continue
             name = f"{kind}{''.join(source.suffixes) or suffix}"
             add(name, source.read_bytes(), str(stored), recorded)
-            line = logged.get(recorded or "")
-            files[-1]["evidence_log"] = None if line is None else {
-                key: line[key] for key in ("seq", "at", "kind", "hash", "fetched_at", "taken_at", "warc_path",
-                                           "warc_offset", "warc_record_id", "source") if line.get(key) is not None}
+            files[-1]["evidence_log"] = _log_fields(logged.get(recorded or ""))
+        for picture in quoted_pictures(lead):
+            add(f"picture-{picture.name.removeprefix('图片')}", picture.file.read_bytes(), str(picture.file),
+                picture.sha256 if picture.log_line else None)
+            files[-1].update({"kind": "picture", "url": picture.url or None, "fetched_at": picture.fetched_at or None,
+                              "quotes": list(picture.quotes), "quotes_read_by": PICTURE_QUOTES_READ_BY,
+                              "evidence_log": _log_fields(picture.log_line)})
         add("lead.json", json.dumps(lead.document(), ensure_ascii=False, indent=2, default=str).encode("utf-8"), None,
             None)
         manifest: dict[str, Any] = {

@@ -24,8 +24,9 @@ from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
 from casework.contacts import PLACE_NAMES_ZH
 from casework.dates import date_zh, time_zh, zip_entry
-from casework.export import clipped, resolve_path, sha256_of, write_csv, xml_safe
+from casework.export import clipped, resolve_path, safe_cell, sha256_of, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER, mark_docx_pages, number_docx_pages, page_footer
+from casework.pictures import Picture, pictures_of_quote, quoted_pictures
 from core.config import ConfigError
 from core.labels import LABELS
 from core.lead import Lead, screenshot_shows_zh
@@ -83,6 +84,9 @@ class TakedownRow:
     recheck: Recheck | None = None
     screenshot_note: str = ""
     screenshot_at: str = ""
+    pictures: tuple[Picture, ...] = ()
+    """The listing's pictures a quote was read from by OCR (`casework.pictures`): in the evidence ZIP, with their
+    SHA-256 and fetch time in the table."""
     """When the screenshot was taken, in Beijing time, from the evidence log (often a visit of its own, after the raw
     page was fetched); empty when there is no screenshot, "不详" when the log does not name it."""
     """What the letter says of a screenshot that does not show the quoted passages (`core.lead.ScreenshotShows`);
@@ -200,10 +204,12 @@ def passage_of(lead: Lead, span: Mapping[str, Any]) -> Passage:
     return Passage(where, first + lead_space, first + lead_space + len(cut.strip()), quoted)
 
 
-def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
+def _quotes(lead: Lead, grounds: Mapping[str, Ground], pictures: Iterable[Picture] = ()) -> str:
     """The words that make the listing unlawful, quoted as fetched: each sentence an evidence span stands in, once,
     with where it stands and the number of every violation it shows (a registry check's note after it), so the
-    platform sees what to judge without opening the page."""
+    platform sees what to judge without opening the page. Words read from a picture say which one (its file in the
+    evidence ZIP), and that a machine read them and staff checked them."""
+    pictures = list(pictures)
     fields, labels = list(FIELD_NAMES_ZH), list(grounds)
     passages: dict[tuple[str, int, int], tuple[Passage, list[str], list[str]]] = {}
     confirmed = lead.confirmed_violations()
@@ -226,11 +232,21 @@ def _quotes(lead: Lead, grounds: Mapping[str, Ground]) -> str:
     for passage, shows, notes in sorted(passages.values(), key=reading_order):
         numbers = "".join(grounds[label].number for label in labels if label in shows)
         where = FIELD_NAMES_ZH.get(passage.field, "页面")
+        if passage.field == "image_text":
+            notes = [*notes, _read_from(pictures_of_quote(pictures, passage.text))]
         lines.append(f"{numbers}{where}：“{clipped(xml_safe(passage.text), QUOTE_CHARS)}”"
                      + "".join(f"（{note}）" for note in notes))
     if len(lines) > QUOTES_PER_LISTING:
         lines = lines[:QUOTES_PER_LISTING] + [f"另有{len(lines) - QUOTES_PER_LISTING}处，见网页原文及截图"]
     return "\n".join(lines) or "见网页原文及截图"
+
+
+def _read_from(pictures: list[Picture]) -> str:
+    """What a quote read from pictures says of its source."""
+    if not pictures:
+        return "系机器识别的图片文字，经我局工作人员核对；原图片未留存，见网页截图"
+    names = "、".join(f"图片{picture.number}" for picture in pictures)
+    return f"系机器识别自{names}的文字，经我局工作人员对照原图片核对；原图片见证据包"
 
 
 def _recheck_of(lead: Lead) -> Recheck | None:
@@ -263,6 +279,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
     rows = []
     for lead in leads:
         url = lead_url(lead)
+        pictures = tuple(quoted_pictures(lead))
         violations = [grounds[label] for label in grounds if label in lead.confirmed_violations()]
         rows.append(TakedownRow(
             lead_id=lead.id,
@@ -270,7 +287,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
             item_id=shown(xml_safe(operator.item_id_of(url) or "")) if operator is not None else "",
             title=clipped(xml_safe(lead.title or ""), LETTER_FIELD_CHARS),
             seller=_seller_shown(lead),
-            quotes=_quotes(lead, grounds),
+            quotes=_quotes(lead, grounds, pictures),
             violations="\n".join(f"{g.number}{g.name}" for g in violations),
             basis="\n".join(dict.fromkeys(citation for g in violations for citation in g.basis)),
             raw_sha256=lead.raw_sha256 or "",
@@ -282,6 +299,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
             recheck=_recheck_of(lead) if with_recheck else None,
             screenshot_note=_screenshot_note(lead),
             screenshot_at=time_zh(shot_times.get(lead.screenshot_sha256 or "")) if lead.screenshot_sha256 else "",
+            pictures=pictures,
         ))
     return rows
 
@@ -408,6 +426,7 @@ def _evidence_text(row: TakedownRow) -> str:
         text += f"（{row.screenshot_note}）"
     if row.recheck is not None:
         text += f"\n复查网页原文：{row.recheck.raw_sha256 or '无'}\n复查截图：{row.recheck.screenshot_sha256 or '无'}"
+    text += "".join(f"\n图片{picture.number}：{picture.sha256}" for picture in row.pictures)
     return text
 
 
@@ -416,6 +435,10 @@ def _times_text(row: TakedownRow) -> str:
     text = row.fetched_at if row.recheck is None else f"抓取：{row.fetched_at}"
     if row.screenshot_at and row.screenshot_at != row.fetched_at:
         text = f"网页原文：{row.fetched_at}\n截图：{row.screenshot_at}"
+    if row.pictures:
+        text = text if text.startswith(("网页原文", "抓取")) else f"网页原文：{text}"
+        text += "".join(f"\n图片{picture.number}：{time_zh(picture.fetched_at) if picture.fetched_at else '不详'}"
+                        for picture in row.pictures)
     return text if row.recheck is None else f"{text}\n复查：{row.recheck.at}"
 
 
@@ -779,7 +802,8 @@ def write_evidence_zip(letter: Letter, path: Path) -> Path:
     the platform can check the hashes itself. Nothing else of ours goes in (no lead document, no notes)."""
     import zipfile
 
-    sums = []
+    sums: list[str] = []
+    sources: list[list[str]] = []
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for i, row in enumerate(letter.rows, 1):
@@ -787,6 +811,11 @@ def write_evidence_zip(letter: Letter, path: Path) -> Path:
             if row.recheck is not None:
                 files += [(row.recheck.raw_file, f"第{i:03d}条-复查网页原文.html"),
                           (row.recheck.screenshot_file, f"第{i:03d}条-复查截图.png")]
+            files += [(picture.file, f"第{i:03d}条-{picture.name}") for picture in row.pictures]
+            sources += [[f"第{i:03d}条-{picture.name}", picture.url, picture.sha256,
+                         time_zh(picture.fetched_at) if picture.fetched_at else "不详（证据日志无此图片的记录）",
+                         str((picture.log_line or {}).get("seq") or ""), "；".join(picture.quotes)]
+                        for picture in row.pictures]
             for source, name in files:
                 if source is None:
                     continue
@@ -794,7 +823,25 @@ def write_evidence_zip(letter: Letter, path: Path) -> Path:
                 archive.writestr(zip_entry(name), data)
                 sums.append(f"{sha256_of(data)}  {name}\n")
         archive.writestr(zip_entry(SUMS_FILE), "".join(sums))
+        if sources:
+            archive.writestr(zip_entry(PICTURES_FILE), _csv_text(PICTURE_COLUMNS, sources))
     return path
+
+
+# Where each picture in a letter's evidence ZIP came from, and which quotes were read from it.
+PICTURES_FILE = "图片来源.csv"
+PICTURE_COLUMNS = ("文件", "图片网址", "SHA-256", "抓取时间（北京时间）", "证据日志序号", "识别出的引文")
+
+
+def _csv_text(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
+    return "\ufeff" + out.getvalue()
 
 
 def write_package(letter: Letter, out_dir: Path) -> dict[str, Path]:

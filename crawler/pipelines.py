@@ -40,11 +40,13 @@ IMAGE_FAILURES = {
 T = TypeVar("T")
 
 
-def image_meta() -> dict[str, int]:
+def image_meta() -> dict[str, int | bool]:
     """Request meta of a listing's image: given up past the bytes the OCR reads (`MAX_IMAGE_BYTES`). The seller
     picks its size, and the picture is stored byte for byte and archived: under DOWNLOAD_MAXSIZE (64 MB) four
-    pictures a listing made a gigabyte of disk for four listings."""
-    return {"download_maxsize": MAX_IMAGE_BYTES}
+    pictures a listing made a gigabyte of disk for four listings. It is evidence (`EvidenceMiddleware`: its bytes,
+    WARC record and a line of the evidence log with its address and fetch time), since a letter may quote text read
+    from it (`casework.pictures`)."""
+    return {"download_maxsize": MAX_IMAGE_BYTES, "evidence": True}
 
 
 def seen_store_path(settings: Any) -> Path:

@@ -369,7 +369,8 @@ def test_quotes_of_one_violation_follow_the_page_title_text_image_then_seller(st
     [row] = Document(str(_letter(store, tmp_path).files["docx"])).tables[0].rows[1:]
     assert row.cells[4].text.splitlines() == [
         "（一）标题：“国知局内部渠道”", "（一）正文：“国家知识产权局指定代理，内部渠道，包授权。”",
-        "（一）图片中的文字：“包过下证”", "（一）发布者名称：“某某知识产权”"]
+        "（一）图片中的文字：“包过下证”（系机器识别的图片文字，经我局工作人员核对；原图片未留存，见网页截图）",
+        "（一）发布者名称：“某某知识产权”"]
 
 
 def test_the_column_headings_repeat_on_every_page_of_a_long_list(store: Any, tmp_path: Path) -> None:
@@ -553,7 +554,8 @@ def test_a_claim_is_quoted_as_the_sentence_it_stands_in_never_as_the_detectors_f
     long_one = next(line for line in lines if "内部名额" in line)
     assert long_one.startswith("（二）正文：“…甲") and long_one.endswith("乙…”")
     assert len(long_one) <= len("（二）正文：“”") + QUOTE_CHARS
-    assert "（二）图片中的文字：“特殊渠道”" in lines
+    assert "（二）图片中的文字：“特殊渠道”（系机器识别的图片文字，经我局工作人员核对；原图片未留存，见网页截图）" \
+        in lines
     assert "（三）正文：“可办理专利年费代缴、著录项目变更、专利权转让。”" in lines
     assert "（三）发布者名称：“某某知识产权”（发布者不在专利代理机构名录中）" in lines
     assert len(lines) == 5
