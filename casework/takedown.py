@@ -30,7 +30,7 @@ from casework.pictures import Picture, pictures_of_quote, quoted_pictures
 from core.config import ConfigError
 from core.labels import LABELS
 from core.lead import Lead, screenshot_shows_zh
-from core.settings import config_dir
+from core.settings import config_dir, main_settings
 from core.visible import shown
 from crawler.platforms import Operator, display_names, load_platform
 from index.query import LeadQuery
@@ -221,6 +221,8 @@ def _quotes(lead: Lead, grounds: Mapping[str, Ground], pictures: Iterable[Pictur
         _, shows, notes = passages.setdefault((passage.field, passage.start, passage.end), (passage, [], []))
         shows += [label] if label not in shows else []
         note = str(span.get("note") or "")
+        if label == "unlicensed_agency" and registry_note(note):
+            note = register_finding(note)
         notes += [note] if note and note not in notes else []
 
     def reading_order(entry: tuple[Passage, list[str], list[str]]) -> tuple[int, int, int]:
@@ -239,6 +241,58 @@ def _quotes(lead: Lead, grounds: Mapping[str, Ground], pictures: Iterable[Pictur
     if len(lines) > QUOTES_PER_LISTING:
         lines = lines[:QUOTES_PER_LISTING] + [f"另有{len(lines) - QUOTES_PER_LISTING}处，见网页原文及截图"]
     return "\n".join(lines) or "见网页原文及截图"
+
+
+# The notes a registry check leaves on an unlicensed_agency span (`detector.registry.RegistryCheck.note`).
+_NOT_IN_REGISTER = "发布者不在专利代理机构名录中"
+_CODE_NOT_IN_REGISTER = re.compile(r"^机构代码 (\S+) 不在专利代理机构名录中$")
+_CODE_OF_ANOTHER = re.compile(r"^机构代码 \S+ 属于 .+，与发布者不符$")
+REGISTER_UNDATED = "（名录日期未配置）"
+
+
+def registry_note(note: str) -> bool:
+    """Whether a span's note is what a check against the licensed-agency register found."""
+    return note == _NOT_IN_REGISTER or bool(_CODE_NOT_IN_REGISTER.match(note) or _CODE_OF_ANOTHER.match(note))
+
+
+def register_cited() -> str:
+    """The register a registry check was made against, as a letter cites it: `截至2026年11月30日的《专利代理机构名录》
+    （国家知识产权局专利代理管理系统）` (registry.name, registry.source and registry.as_of in config/lantian.yaml);
+    without as_of, the title marked 名录日期未配置 (only a sample says that: `check_register` refuses to send it)."""
+    registry = main_settings().registry
+    source = f"（{registry.source}）" if registry.source else ""
+    if registry.as_of is None:
+        return f"《{registry.name}》{source}{REGISTER_UNDATED}"
+    day = registry.as_of
+    return f"截至{day.year}年{day.month}月{day.day}日的《{registry.name}》{source}"
+
+
+def register_finding(note: str) -> str:
+    """A registry check's note as a letter states it, naming the register and the day it was taken."""
+    register = register_cited()
+    if note == _NOT_IN_REGISTER:
+        return f"经查，{register}中无该发布者"
+    code = _CODE_NOT_IN_REGISTER.match(note)
+    if code:
+        return f"经查，{register}中无机构代码 {code.group(1)}"
+    return f"经查{register}：{note}"
+
+
+def check_register(leads: Iterable[Lead]) -> None:
+    """ConfigError when a letter to send would say a publisher is not in the register without saying as of which
+    day the register was taken (registry.as_of): the file's own date is when it was copied here, not the register's
+    state, and a statement counsel cannot date is one they cannot check."""
+    if main_settings().registry.as_of is not None:
+        return
+    for lead in leads:
+        confirmed = lead.confirmed_violations()
+        if any(span.get("label") == "unlicensed_agency" and "unlicensed_agency" in confirmed
+               and registry_note(str(span.get("note") or "")) for span in lead.evidence):
+            raise ConfigError(
+                f"{config_dir() / 'lantian.yaml'}: field 'registry.as_of' is not set, and the letter would say that "
+                f"a publisher is not in the register ({lead.id[:12]}…): set it to the day the register in "
+                "registry.path was taken (YYYY-MM-DD), with registry.name and registry.source as the letter should "
+                "cite it (`lantian takedown --sample` writes the letter marked 样稿 meanwhile)")
 
 
 def _read_from(pictures: list[Picture]) -> str:
@@ -885,6 +939,7 @@ def _send(store: LeadStore, letter: Letter, leads: list[Lead], config: TakedownC
     not sent, so no lead moves and no notice is recorded. A letter to send needs the sender's own details."""
     if not letter.sample:
         config.check_sender(instead="`lantian takedown --sample` writes the letter marked 样稿, moving no lead")
+        check_register(leads)
     files = write_package(letter, out_dir)
     if letter.sample:
         return TakedownResult(letter, files, [], [])

@@ -6,6 +6,7 @@ lives under the data dir so a deployment can put it on its own volume.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,22 @@ class ElasticsearchSettings(StrictModel):
 
 
 class RegistrySettings(StrictModel):
-    """`registry:`, read by `detector.registry.AgencyRegistry.from_settings`."""
+    """`registry:`, read by `detector.registry.AgencyRegistry.from_settings`; a letter that says a publisher is not in
+    the register names it by `name` and `source` as of `as_of` (`casework.takedown.register_cited`)."""
 
     path: str | None = None
+    name: str = Field("专利代理机构名录", min_length=1, max_length=60, pattern=r"^[^《》\s]+$",
+                      description="the register's title as a letter cites it, without 《》")
+    source: str = Field("国家知识产权局专利代理管理系统", max_length=80, pattern=r"^[^（）()]*$",
+                        description="who publishes the register, e.g. 国家知识产权局专利代理管理系统")
+    as_of: date | None = Field(None, description="the day the register in `path` was taken (YYYY-MM-DD)")
+
+    @field_validator("as_of")
+    @classmethod
+    def _not_in_the_future(cls, value: date | None) -> date | None:
+        if value is not None and value > datetime.now(UTC).date() + timedelta(days=1):
+            raise ValueError(f"{value.isoformat()} is in the future: the day the register was taken")
+        return value
 
 
 class EvidenceSettings(StrictModel):
