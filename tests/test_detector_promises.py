@@ -1,6 +1,8 @@
-"""Promises of the outcome, whole detector with the committed model: a guaranteed grant or a refund when the filing
-fails is an insider_channel claim in any wording (docs/domain.md: nobody can promise the outcome), a refund policy or a
-guarantee outside trademarks and patents is none, and the same promise reported by a decision raises nothing.
+"""Promises of the outcome, whole detector with the committed model: a guaranteed grant, a grant by a date or a
+claim of acceleration is an insider_channel claim in any wording, and so is a refund that backs one (docs/domain.md:
+nobody can promise the outcome). A refund on failure stated alone promises no outcome (the refund rule of
+models/data/real/README.md, which labels two agencies' refunds on rejection lawful_ad), nor does a refund policy or a
+guarantee outside trademarks and patents, and the same promise reported by a decision raises nothing.
 Examples written for this test, not taken from the training templates or the real-world corpus."""
 from __future__ import annotations
 
@@ -10,8 +12,15 @@ from detector.detector import Detector
 from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
 
 PROMISES = [
-    "审核没通过的话，代理费全部退还给您",
     "保证您今年拿到发明专利证书",
+    # A refund backing a promised grant, a date or an acceleration:
+    "外观专利包过，审不过全额退款",
+    "实用新型6个月下证，否则退还全部代理费",
+    "商标加急办理，不成功退款",
+]
+
+REFUNDS_ALONE = [
+    "审核没通过的话，代理费全部退还给您",
     "实用新型申请，审不过的一分钱不收",
     "商标注册不下来全额退费，放心交给我们",
     "如果商标被驳回，服务费如数退还",
@@ -37,7 +46,7 @@ def test_a_promised_outcome_is_an_insider_claim(detector: Detector, text: str) -
     assert "insider_channel" in result.labels, (text, result.scores)
 
 
-@pytest.mark.parametrize("text", NOT_PROMISES)
-def test_refunds_elsewhere_refusals_and_reported_promises_raise_nothing(detector: Detector, text: str) -> None:
+@pytest.mark.parametrize("text", REFUNDS_ALONE + NOT_PROMISES)
+def test_refunds_alone_or_elsewhere_refusals_and_reported_promises_raise_nothing(detector: Detector, text: str) -> None:
     result = detector.detect({"id": "n", "text": text})
     assert [label for label in result.labels if label != "unlicensed_agency"] == [], (text, result.scores)
