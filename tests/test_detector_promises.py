@@ -19,10 +19,15 @@ PROMISES = [
     "商标加急办理，不成功退款",
 ]
 
+# Known and specified as wrong: the model of 2026-12-06 still reads two short refunds alone as the short refund
+# promises of the training templates (text models 0.5-1.0 on 不下来 / 没通过 … 退; detector/HISTORY.md 2026-12-06).
+# Strict, so the training that fixes them must drop the marks.
+_STILL_FLAGGED = pytest.mark.xfail(strict=True, reason="model of 2026-12-06: a short refund alone is insider_channel")
+
 REFUNDS_ALONE = [
-    "审核没通过的话，代理费全部退还给您",
+    pytest.param("审核没通过的话，代理费全部退还给您", marks=_STILL_FLAGGED),
     "实用新型申请，审不过的一分钱不收",
-    "商标注册不下来全额退费，放心交给我们",
+    pytest.param("商标注册不下来全额退费，放心交给我们", marks=_STILL_FLAGGED),
     "如果商标被驳回，服务费如数退还",
 ]
 
@@ -46,7 +51,13 @@ def test_a_promised_outcome_is_an_insider_claim(detector: Detector, text: str) -
     assert "insider_channel" in result.labels, (text, result.scores)
 
 
-@pytest.mark.parametrize("text", REFUNDS_ALONE + NOT_PROMISES)
-def test_refunds_alone_or_elsewhere_refusals_and_reported_promises_raise_nothing(detector: Detector, text: str) -> None:
+@pytest.mark.parametrize("text", REFUNDS_ALONE)
+def test_a_refund_stated_alone_promises_no_outcome(detector: Detector, text: str) -> None:
+    result = detector.detect({"id": "r", "text": text})
+    assert [label for label in result.labels if label != "unlicensed_agency"] == [], (text, result.scores)
+
+
+@pytest.mark.parametrize("text", NOT_PROMISES)
+def test_refunds_elsewhere_refusals_and_reported_promises_raise_nothing(detector: Detector, text: str) -> None:
     result = detector.detect({"id": "n", "text": text})
     assert [label for label in result.labels if label != "unlicensed_agency"] == [], (text, result.scores)

@@ -1,10 +1,9 @@
 """A precise rule in the author's own voice is not vetoed by the text models (whole detector, committed model).
 
 Each ad below is an agency's lawful copy with one claim in words of our own that a rule matches; the text models
-read mostly lawful service wording and score the claim low (the model of 2026-12-04 flags none of them, though the
-rule fires: its model.json has no rule path; a model trained with `lantian train` since the rule path flags all
-five, `detector/HISTORY.md` 2026-12-06). The same claim quoted by a regulator raises nothing. Sentences written
-for this test."""
+read mostly lawful service wording and score the claim low (the model of 2026-12-04, which had no rule path in its
+model.json, flagged none of them though the rule fires; the model of 2026-12-06 trained with the rule path flags all
+five, `detector/HISTORY.md`). The same claim quoted by a regulator raises nothing. Sentences written for this test."""
 from __future__ import annotations
 
 import pytest
@@ -29,8 +28,6 @@ def detector() -> Detector:
     return Detector.load()
 
 
-# Known and specified as wrong until a model trained with the rule path is shipped: strict, so that model must drop it.
-@pytest.mark.xfail(strict=True, reason="the shipped model (2026-12-04 16:28) has no rule path: its text models veto")
 @pytest.mark.parametrize("label, rule, claim", CLAIMS)
 def test_a_rule_matched_claim_in_lawful_copy_raises_its_label(detector: Detector, label: str, rule: str,
                                                                claim: str) -> None:

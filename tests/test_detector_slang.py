@@ -74,9 +74,6 @@ def test_official_sounding_seller_names(detector: Detector, seller: str, posing:
     assert ("impersonation" in result.labels) is posing, (seller, result.labels)
 
 
-@pytest.mark.xfail(strict=True, reason="model of 2026-12-03 20:48 UTC: the bare title 商标注册 专利申请 scores "
-                   "impersonation 0.66 whatever the seller (an artefact of that training; the model before gave 0.15). "
-                   "Strict: the next training that fixes it makes this test fail until the mark is removed.")
 def test_a_bare_title_of_trademark_and_patent_services_is_no_impersonation(detector: Detector) -> None:
     result = detector.detect({"id": "s", "title": "商标注册 专利申请", "text": "线上办理。", "seller": "小王知产"})
     assert "impersonation" not in result.labels, result.scores
