@@ -54,7 +54,7 @@ def image_hashes(paths: Iterable[str]) -> list[int]:
     import imagehash
     from PIL import Image, UnidentifiedImageError
 
-    from casework.export import resolve_path
+    from casework.evidence_files import resolve_path
     from detector.ocr import MAX_PIXELS, open_web_image
 
     hashes = []

@@ -19,11 +19,12 @@ from typing import Any
 from casework.config import TakedownConfig
 from casework.contacts import contacts
 from casework.dates import date_zh, zip_entry
+from casework.evidence_files import evidence_log_lines, resolve_path
+from casework.pictures import quoted_pictures
 from casework.workflow import CONFIRMED_STATUSES, last_status_event, now_iso
 from core.beijing import stamp_zh
 from core.labels import label_names_zh
 from core.lead import STATUS_NAMES_ZH, Lead, screenshot_shows_zh
-from core.settings import data_dir
 from core.visible import shown
 from crawler.platforms import display_names
 
@@ -159,28 +160,8 @@ def write_cases_xlsx(leads: Iterable[Lead], path: Path, config: TakedownConfig) 
                       (_case_cells(lead, config, names) for lead in leads))
 
 
-def resolve_path(value: str | None) -> Path | None:
-    """An evidence path as stored (absolute, or relative to the data dir) as an existing file, else None."""
-    if not value:
-        return None
-    path = Path(value)
-    for candidate in (path, data_dir() / path, data_dir().parent / path):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def evidence_log_lines(sha256s: Iterable[str | None]) -> dict[str, dict[str, Any]]:
-    """The evidence log's line for each of these files (by SHA-256), from the data dir's evidence archive."""
-    from crawler.evidence.archive import LOG_NAME, default_root  # warcio and the WARC writer: only when packaging
-    from crawler.evidence.log import EvidenceLog
-
-    root = default_root()
-    return EvidenceLog(root / LOG_NAME, root).lines_for(sha for sha in sha256s if sha)
 
 
 # How the quotes a package's pictures hold were read (`casework.pictures`).
@@ -201,8 +182,6 @@ def evidence_package(lead: Lead, path: Path) -> dict[str, Any]:
 
     Missing evidence files are listed in the manifest as missing rather than failing the whole package.
     """
-    from casework.pictures import quoted_pictures  # it reads the evidence log through this module
-
     listing_text = f"{lead.title or ''}\n\n{lead.text or ''}\n".encode()
     files: list[dict[str, Any]] = []
     path.parent.mkdir(parents=True, exist_ok=True)

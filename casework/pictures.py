@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from casework.export import evidence_log_lines, resolve_path
+from casework.evidence_files import evidence_log_lines, resolve_path
 from core.lead import Lead
 
 IMAGE_FIELD = "image_text"

@@ -24,7 +24,8 @@ from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
 from casework.contacts import PLACE_NAMES_ZH
 from casework.dates import date_zh, time_zh, zip_entry
-from casework.export import clipped, resolve_path, safe_cell, sha256_of, write_csv, xml_safe
+from casework.evidence_files import resolve_path
+from casework.export import clipped, safe_cell, sha256_of, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER, mark_docx_pages, number_docx_pages, page_footer
 from casework.pictures import Picture, pictures_of_quote, quoted_pictures
 from core.config import ConfigError

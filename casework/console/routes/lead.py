@@ -12,7 +12,8 @@ from casework.console.routes.leads import change_lead
 from casework.console.security import check_csrf, current_user
 from casework.console.web import back, flash, lead_or_404, lead_store, render
 from casework.contacts import shown_entities
-from casework.export import evidence_package, resolve_path
+from casework.evidence_files import resolve_path
+from casework.export import evidence_package
 from casework.highlight import segments
 from casework.local_links import LOCAL_LINK_ZH, on_this_machine
 from casework.users import User
