@@ -59,24 +59,26 @@ def _squeezed(text: str) -> str:
 
 def picture_reader() -> Callable[[Path, str], str]:
     """Text of a picture (path, SHA-256) as the crawl read it: from the OCR cache when it holds that picture, else
-    read with the detector's OCR settings (`config/detector/detector.yaml` ocr); "" for a picture it cannot open."""
-    from detector.config import load_detector_file
+    read with the detector's OCR settings (`config/detector/detector.yaml` ocr); "" for a picture it cannot open.
+    One reader serves a whole letter: the settings, the OCR engine and the cache are taken once, at the first
+    picture (a letter with no picture quote takes none of them)."""
     from detector.ocr import ImageError, ImageTextReader
-    from detector.ocr_cache import OcrCache, default_path
 
-    settings = load_detector_file()[0].ocr
-    reader = ImageTextReader(settings.min_score, settings.max_side)
-    cache_path = default_path()
+    taken: dict[str, Any] = {}
 
     def read(path: Path, sha256: str) -> str:
-        if cache_path.is_file():
-            cache = OcrCache(cache_path)
-            try:
-                cached = cache.by_content(sha256, reader.settings_key)
-            finally:
-                cache.close()
-            if cached is not None:
-                return cached
+        if not taken:
+            from detector.config import load_detector_file
+            from detector.ocr_cache import OcrCache, default_path
+
+            settings = load_detector_file()[0].ocr
+            taken["reader"] = ImageTextReader(settings.min_score, settings.max_side)
+            taken["cache"] = OcrCache(default_path()) if default_path().is_file() else None
+        reader: ImageTextReader = taken["reader"]
+        cache = taken["cache"]
+        cached = cache.by_content(sha256, reader.settings_key) if cache is not None else None
+        if cached is not None:
+            return cached
         try:
             return reader.read(path)
         except ImageError:

@@ -24,10 +24,10 @@ from casework.config import Letter as LetterTemplate
 from casework.config import TakedownConfig
 from casework.contacts import PLACE_NAMES_ZH
 from casework.dates import date_zh, time_zh, zip_entry
-from casework.evidence_files import resolve_path
+from casework.evidence_files import evidence_log, resolve_path
 from casework.export import clipped, safe_cell, sha256_of, write_csv, xml_safe
 from casework.paper import TAKEDOWN_LETTER, mark_docx_pages, number_docx_pages, page_footer
-from casework.pictures import Picture, pictures_of_quote, quoted_pictures
+from casework.pictures import Picture, picture_reader, pictures_of_quote, quoted_pictures
 from core.config import ConfigError
 from core.labels import LABELS
 from core.lead import Lead, screenshot_shows_zh
@@ -331,10 +331,11 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
     leads = list(leads)
     grounds = grounds if grounds is not None else grounds_for(leads, config)
     shot_times = screenshot_times(leads)
+    read_picture = picture_reader()
     rows = []
     for lead in leads:
         url = lead_url(lead)
-        pictures = tuple(quoted_pictures(lead))
+        pictures = tuple(quoted_pictures(lead, read_picture))
         violations = [grounds[label] for label in grounds if label in lead.confirmed_violations()]
         rows.append(TakedownRow(
             lead_id=lead.id,
@@ -361,12 +362,7 @@ def rows_for(leads: Iterable[Lead], config: TakedownConfig, operator: Operator |
 
 def screenshot_times(leads: Iterable[Lead]) -> dict[str, str]:
     """When each lead's screenshot was taken (UTC), by SHA-256, from the data dir's evidence log."""
-    from crawler.evidence.archive import LOG_NAME, default_root  # warcio and the WARC writer: only when writing
-    from crawler.evidence.log import EvidenceLog
-
-    root = default_root()
-    return EvidenceLog(root / LOG_NAME, root).screenshot_times(
-        lead.screenshot_sha256 for lead in leads if lead.screenshot_sha256)
+    return evidence_log().screenshot_times(lead.screenshot_sha256 for lead in leads if lead.screenshot_sha256)
 
 
 def shows_nothing(lead: Lead) -> bool:

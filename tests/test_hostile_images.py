@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import yaml
 
 from detector.ocr import MAX_IMAGE_BYTES
 from simulator.images import render_text_image
-from tests.fixtures.workspace import CrawlWorkspace
+from tests.fixtures.workspace import CrawlWorkspace, served_platform
 from tests.test_hostile_listings import LANTIAN, PLATFORM, page
 
 HUGE = 20 * 1024 * 1024
@@ -67,19 +64,8 @@ class Platform(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def hostile(tmp_path: Path) -> Iterator[CrawlWorkspace]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Platform)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    registry = tmp_path / "registry.csv"
-    registry.write_text("code,name,district\n31001,上海某某专利代理有限公司,浦东新区\n", "utf-8")
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    work = CrawlWorkspace(tmp_path, SimpleNamespace(registry_path=registry, endpoints={"hostile": base}))
-    (work.config / "platforms" / "hostile.yaml").write_text(
-        yaml.safe_dump({**PLATFORM, "base_url": base}, allow_unicode=True), "utf-8")
-    try:
+    with served_platform(tmp_path, Platform, PLATFORM) as work:
         yield work
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.slow

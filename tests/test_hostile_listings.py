@@ -9,20 +9,17 @@ import hashlib
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import openpyxl
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 
 from casework.export import CELL_CHARS, FORMULA_START
-from tests.fixtures.workspace import CrawlWorkspace
+from tests.fixtures.workspace import CrawlWorkspace, served_platform
 
 LANTIAN = Path(sys.executable).with_name("lantian")
 AD = "国家知识产权局指定代理，内部渠道，包授权，三天下证，联系微信 abc123。"
@@ -85,19 +82,8 @@ PLATFORM = {
 
 @pytest.fixture
 def hostile(tmp_path: Path) -> Iterator[CrawlWorkspace]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Platform)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    registry = tmp_path / "registry.csv"
-    registry.write_text("code,name,district\n31001,上海某某专利代理有限公司,浦东新区\n", "utf-8")
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    work = CrawlWorkspace(tmp_path, SimpleNamespace(registry_path=registry, endpoints={"hostile": base}))
-    (work.config / "platforms" / "hostile.yaml").write_text(
-        yaml.safe_dump({**PLATFORM, "base_url": base}, allow_unicode=True), "utf-8")
-    try:
+    with served_platform(tmp_path, Platform, PLATFORM) as work:
         yield work
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def lantian(work: CrawlWorkspace, *args: str) -> str:
