@@ -181,7 +181,7 @@ class RuleEngine:
         reported_speech = ReportedSpeech(tuple(speech.before), tuple(speech.after), tuple(speech.clause),
                                          tuple(speech.sentence), tuple(speech.question), tuple(speech.consequence),
                                          tuple(speech.definition), speech.window, tuple(speech.yes_no),
-                                         tuple(speech.wh_question))
+                                         tuple(speech.wh_question), tuple(speech.subject))
         rules = [_rule(entry) for entry in config.rules]
         return cls(config.lexicons, rules, source, reported_speech, config.patterns, config.other_words)
 

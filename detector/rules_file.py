@@ -101,6 +101,7 @@ class ReportedSpeechSection(StrictModel):
     wh_question: list[str] = []
     consequence: list[str] = []
     definition: list[str] = []
+    subject: list[str] = []
     window: int = Field(6, ge=0, le=40)
 
 
@@ -147,7 +148,7 @@ class RulesFile(StrictModel):
     def _known_cue_lists(cls, value: ReportedSpeechSection, info: ValidationInfo) -> ReportedSpeechSection:
         known = cls._word_lists(info)
         for field in ("before", "after", "clause", "sentence", "question", "consequence", "definition",
-                      "yes_no", "wh_question"):
+                      "yes_no", "wh_question", "subject"):
             unknown = [name for name in getattr(value, field) if name not in known]
             if unknown:
                 raise ValueError(f"field '{field}' must list lexicons of this file (unknown: {', '.join(unknown)})")

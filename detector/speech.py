@@ -25,9 +25,13 @@ as the author's own words:
   被骗 …) makes its clause and the clause before it reported: they state what is punished ("挂证一旦查出将吊销执业证",
   "将资格证挂靠给代理机构的，一经查实依法予以处罚"), not an offer. A denial just before the word (不会被处罚) is none;
 - a sentence that a word of the `definition` lexicons holds (是指, 指的是, 意思就是 …) is reported as a whole: it
-  explains a term ("挂靠，指的是持证人将资格挂在机构名下"), it does not offer it.
-  Neither counts where the passage speaks in the first person or gives contact details (我们的包过是指…, 加微信):
-  there the author is explaining their own offer.
+  explains a term ("挂靠，指的是持证人将资格挂在机构名下"), it does not offer it;
+- after a word of the `subject` lexicons (someone else as the subject: 王某, 烟台某代理机构) the rest of the sentence
+  is reported (a penalty decision writes 某 for the party: "烟台某代理机构承诺包授权"), unless that sentence gives
+  contact details, speaks in the first person or calls to act: a seller hiding its name behind 某 ("北京某代理公司
+  直招，专利包授权，电话…", "某知名机构内部员工，加急下证，加微信") makes its own claim.
+  Neither a consequence nor a definition counts where the passage speaks in the first person or gives contact
+  details (我们的包过是指…, 加微信): there the author is explaining their own offer.
 
 Quotation marks are found in the original text (the normaliser removes them between Chinese characters) and
 mapped onto the normalised text with its offset map. The word lists live in `config/detector/rules.yaml`
@@ -71,6 +75,8 @@ REPORT_CUES = ("cue_official_voice", "cue_law", "cue_warning", "cue_news", "cue_
 # Cue lists that say the author speaks for themself or invites contact: a consequence or a definition in such a
 # passage explains the author's own offer and is not reported.
 OWN_VOICE_CUES = ("cue_first_person", "cue_contact", "cue_phone")
+# Cue lists that make a sentence with someone else as its subject (某代理公司) the seller's own pitch.
+SELLER_VOICE_CUES = (*OWN_VOICE_CUES, "cue_call_to_action")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +93,12 @@ class ReportedSpeech:
     window: int = 6
     yes_no: tuple[str, ...] = ()
     wh_question: tuple[str, ...] = ()
+    subject: tuple[str, ...] = ()
 
     @property
     def lexicons(self) -> tuple[str, ...]:
         return (*self.before, *self.after, *self.clause, *self.sentence, *self.question, *self.consequence,
-                *self.definition, *self.yes_no, *self.wh_question)
+                *self.definition, *self.yes_no, *self.wh_question, *self.subject)
 
 
 def cue_solicitation(lexicon_counts: Mapping[str, int | float]) -> float:
@@ -150,6 +157,12 @@ def reported_spans(text: str, quotes: Sequence[Span], hits: Mapping[str, Sequenc
             if end - cue_end <= QUESTION_TAIL:
                 spans.append((_sentence_start(text, cue_start), end))
     own_voice = [span for name in OWN_VOICE_CUES for span in hits.get(name, ())]
+    seller_voice = [span for name in SELLER_VOICE_CUES for span in hits.get(name, ())]
+    for name in config.subject:
+        for cue_start, cue_end in hits.get(name, ()):
+            end = _end_of(text, cue_end, _SENTENCE_END)
+            if end > cue_end and not _holds_any(seller_voice, (_sentence_start(text, cue_start), end)):
+                spans.append((cue_end, end))
     if not soliciting_text:
         for name in config.yes_no:
             for cue_start, cue_end in hits.get(name, ()):

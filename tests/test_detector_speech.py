@@ -154,6 +154,7 @@ def test_reported_speech_section_is_validated() -> None:
     # Someone else as the subject of the sentence (a news item's or a decision's 王某, 某代理机构).
     ("随后，王某将其代理师证挂靠在一家机构，每年收取挂证费。", "qualification_lending",
      "将其代理师证挂靠在一家机构,每年收取挂证费"),
+    ("烟台某商标代理机构承诺包授权，收取服务费3000元。", "insider_channel", "承诺包授权,收取服务费3000元"),
     # Others in general as the subject (不法分子, 个别代理机构, 代理机构承诺), up to the end of their clause.
     ("个别代理机构以包授权为名招揽业务。", "insider_channel", "以包授权为名招揽业务"),
     ("常见套路：代理机构承诺申请人通过率百分之百。", "insider_channel", "申请人通过率百分之百"),
@@ -179,6 +180,10 @@ def test_consequences_definitions_and_third_parties_are_reported(rules_detector:
     ("某宝同款，长期收代理师证挂靠", "qualification_lending"),
     # A seller comparing itself with others: only the others' clause is theirs.
     ("一些中介办不下来的，我们包授权，加微信", "insider_channel"),
+    # A seller hiding its own name behind 某, with contact details or a call to act: 某 masks no claim.
+    ("某知名机构内部员工，商标加急下证，内部渠道，加微信abc123", "insider_channel"),
+    ("北京某代理公司直招，专利包授权，不过退款，电话13812345678", "insider_channel"),
+    ("某事务所在职代理师，证可挂贵司，年费面议，私聊", "qualification_lending"),
 ])
 def test_the_authors_own_offer_is_not_taken_for_a_warning(rules_detector: Detector, text: str, label: str) -> None:
     assert label in rules_detector.detect({"id": "x", "text": text}).labels
