@@ -19,13 +19,14 @@ PROMISES = [
     "商标加急办理，不成功退款",
 ]
 
-# Known and specified as wrong: the model of 2026-12-06 still reads two short refunds alone as the short refund
-# promises of the training templates (text models 0.5-1.0 on 不下来 / 没通过 … 退; detector/HISTORY.md 2026-12-06).
+# Known and specified as wrong: the model of 2026-12-06 still reads a short refund alone as the short refund
+# promises of the training templates (text models 0.5-1.0 on 不下来 … 退; detector/HISTORY.md 2026-12-06), although
+# the refund rules no longer fire without a promise beside them (refund_backing).
 # Strict, so the training that fixes them must drop the marks.
 _STILL_FLAGGED = pytest.mark.xfail(strict=True, reason="model of 2026-12-06: a short refund alone is insider_channel")
 
 REFUNDS_ALONE = [
-    pytest.param("审核没通过的话，代理费全部退还给您", marks=_STILL_FLAGGED),
+    "审核没通过的话，代理费全部退还给您",
     "实用新型申请，审不过的一分钱不收",
     pytest.param("商标注册不下来全额退费，放心交给我们", marks=_STILL_FLAGGED),
     "如果商标被驳回，服务费如数退还",

@@ -25,9 +25,10 @@ POSITIVES = [
     # can promise the outcome).
     ("insider_channel", "保证您今年拿到发明专利证书"),
     ("insider_channel", "我们承诺半年内拿到授权，拿不到就退钱"),
-    ("insider_channel", "商标注册不下来全额退费，放心交给我们"),
-    ("insider_channel", "实用新型申请，审不过的一分钱不收"),
-    ("insider_channel", "被驳回退全款，只收官费"),
+    # A refund counts where it backs a promised grant, date or speed (a refund stated alone: HARD_NEGATIVES).
+    ("insider_channel", "商标包注册，注册不下来全额退费，放心交给我们"),
+    ("insider_channel", "实用新型三个月下证，审不过的一分钱不收"),
+    ("insider_channel", "加急审查，被驳回退全款，只收官费"),
     ("insider_channel", "外观加急 不下证退"),  # the short form of a refund promise
     ("qualification_lending", "求挂专利代理师证，价格好谈"),  # the buyer's side of lending
     ("qualification_lending", "收代理师证，只挂不上班"),
@@ -54,7 +55,6 @@ POSITIVES = [
     ("insider_channel", "走我们的渠道，发明专利八个月就能拿到授权"),
     ("insider_channel", "别家办不下来的商标，我们有自己的门道"),
     ("insider_channel", "商标注册授权率百分之百，从没失败过"),
-    ("insider_channel", "复审成功再付款，不成功一分钱不要，商标驳回找我们"),
     ("impersonation", "本平台是经国家知识产权局认可的商标服务平台，可在线提交"),  # 提交 of another clause
     ("impersonation", "我们是知识产权局下面的服务机构，商标专利都能办"),
     ("impersonation", "国家商标总局注册中心，个人商标当天受理"),
@@ -124,6 +124,11 @@ POSITIVES = [
 ]
 
 HARD_NEGATIVES = [
+    # A refund on failure stated alone promises no outcome (docs/domain.md, the refund rule).
+    "商标注册不下来全额退费，放心交给我们",
+    "实用新型申请，审不过的一分钱不收",
+    "被驳回退全款，只收官费",
+    "复审成功再付款，不成功一分钱不要，商标驳回找我们",  # paid on success only: a refund's other face
     "经国家知识产权局批准设立的专利代理机构（机构代码 31027），可在国家知识产权局网站查询。",
     "可协助办理优先审查请求，审查结果以官方为准。",
     "谨防声称有'内部渠道'的机构，专利审查均依法进行。",

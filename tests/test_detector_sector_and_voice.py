@@ -274,7 +274,8 @@ def test_a_former_examiner_is_no_impersonation(rules_detector: Detector) -> None
 @pytest.mark.parametrize("promise", [
     "本季度加快审查名额只剩两个，约满即止，私聊。",
     "外观专利准时下证，晚一天退一半。",
-    "发明专利申请，授权不成功全额赔付，欢迎咨询。",
+    # 全额赔付 is a refund too; it counts beside a promised speed or grant (a refund alone: test_detector_promises).
+    "发明专利加急申请，授权不成功全额赔付，欢迎咨询。",
 ])
 def test_speed_and_outcome_sold_without_stock_words_is_an_insider_promise(rules_detector: Detector,
                                                                         promise: str) -> None:
