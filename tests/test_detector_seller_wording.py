@@ -114,6 +114,11 @@ def test_the_same_letters_elsewhere_and_a_defence_are_no_cancellation(rules_dete
     "学生党评优需要专利的找我，代写代申一条龙，价格学生价",
     "研究生毕业要求专利？帮你写好直接报，发明人写你",
     "代写职称专利，评中级够用，四个月下证",
+    # … and for admission to a school (自招, 强基计划, 综合素质评价, 竞赛材料)
+    "竞赛自招材料 发明专利 保授权 联系微信abc123",
+    "综合素质评价用的实用新型，代写代申，学生价，私聊",
+    "自主招生加分专利，快速下证，名额有限",
+    "强基计划材料：发明专利一件，帮你写好直接报",
 ])
 def test_ghost_written_and_student_patents_are_abnormal_filing(rules_detector: Detector, text: str) -> None:
     assert "abnormal_filing" in labels(rules_detector, text)
@@ -127,6 +132,8 @@ def test_ghost_written_and_student_patents_are_abnormal_filing(rules_detector: D
     "先申请专利再发表论文可避免丧失新颖性，论文和专利的写法不同",
     "我所提供专利撰写服务，需发明人提供技术交底书，授权与否以审查为准",
     "请问大学生自己的发明怎么申请专利？需要多少钱？",
+    "我校学生在科技创新竞赛中获奖，并申请了两项实用新型专利。",
+    "自主招生政策调整，专利不再作为加分项目。",
 ])
 def test_rules_news_and_advice_about_student_patents_are_no_abnormal_filing(rules_detector: Detector,
                                                                             text: str) -> None:
