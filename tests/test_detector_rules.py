@@ -507,6 +507,23 @@ def test_a_verdict_after_the_trades_object_drops_the_title_patent_trade(rules_de
         {"id": "o", "text": "评职称用的专利，购买他人专利挂名，现货，私聊"}).labels
 
 
+# A page on patents for titles that closes by offering the reader one (the editor or the site arranges it) sells
+# them; a personnel office answering questions, or an agency filing the reader's own invention, does not.
+TITLE_PATENT_CLOSES = [
+    ("参评高工要几项专利？以上就是小编整理的内容，评职称专利的更多问题，欢迎咨询本站在线客服，为您专业安排。",
+     "申报高级职称的专利须提供授权证书原件，具体问题可以咨询我们职称办。"),
+    ("评副教授对专利排名有要求吗？本文就介绍到这里，还差一项专利的老师可以找我们的在线编辑。",
+     "评职称的专利要是你自己的发明，有自己的技术方案想申请专利的，可以找我们办理。"),
+]
+
+
+@pytest.mark.parametrize(("offer", "other"), TITLE_PATENT_CLOSES)
+def test_a_title_patent_page_closing_with_an_offer_is_abnormal_filing(rules_detector: Detector, offer: str,
+                                                                       other: str) -> None:
+    assert "abnormal_filing" in rules_detector.detect({"id": "o", "text": offer}).labels
+    assert "abnormal_filing" not in rules_detector.detect({"id": "x", "text": other}).labels
+
+
 # The office asking to be paid or contacted through a private channel is someone posing as it; the office saying it
 # never does so, or its own payment system, is not.
 @pytest.mark.parametrize(("scam", "notice"), [

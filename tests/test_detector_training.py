@@ -350,6 +350,10 @@ def test_train_command_writes_model_that_eval_reads(tiny_data, tiny_model):
     meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
     assert meta["real_train_items"] == real_train and meta["reviewed_items"] == 0
     assert "real_any_label_recall" in meta["cross_validation"]
+    # the out-of-fold errors are named, and only train items can be among them
+    real_ids = {item.id for item in load_real_corpus(tiny_data / "real" / "items.jsonl") if item.split == "train"}
+    assert set(meta["cross_validation"]["real_missed"]) <= real_ids
+    assert set(meta["cross_validation"]["real_hard_negatives_flagged"]) <= real_ids
     result = runner.invoke(app, ["eval", "--data", str(tiny_data), "--model-dir", str(model_dir)])
     assert result.exit_code == 0, result.output
     assert "macro-F1" in result.output

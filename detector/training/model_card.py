@@ -282,6 +282,12 @@ def _out_of_fold(meta: dict) -> list[str]:
         lines.append(f"Out of fold on the real-world train passages (grouped by source document): any-label recall "
                      f"{cross['real_any_label_recall']:.3f}, hard-negative false-positive rate "
                      f"{cross.get('real_hard_negative_fpr', 0.0):.3f}.")
+    for key, what in (("real_missed", "real-world train quoted ads and paraphrases missed"),
+                      ("real_hard_negatives_flagged", "real-world train hard negatives flagged"),
+                      ("written_missed", "written violations missed (content labels)"),
+                      ("written_negatives_flagged", "written negatives flagged")):
+        if key in cross:
+            lines.append(f"Out of fold, {what} ({len(cross[key])}): {', '.join(cross[key]) or 'none'}.")
     if "solicitation" in cross:
         lines.append(f"Solicitation, out of fold, at 0.5: accuracy {cross['solicitation'].get('accuracy', 0.0):.3f} "
                      "on the items whose genre is known.")

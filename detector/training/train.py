@@ -284,6 +284,15 @@ def cross_validation_report(items: Sequence[Item], y: np.ndarray, scores: dict[s
         report["real_any_label_recall"] = round(float(flagged[real_positive].mean()), 4)
     if (real & hard).any():
         report["real_hard_negative_fpr"] = round(float(flagged[real & hard].mean()), 4)
+    # The items behind those figures, for error analysis that never opens a test item (all are train or validation).
+    written = np.array([item.group == "written" for item in items])
+    violation = np.array([item.kind == "violation" for item in items])
+    named = {"real_missed": real_positive & ~flagged, "real_hard_negatives_flagged": real & hard & flagged,
+             "written_missed": written & violation & ~flagged,
+             "written_negatives_flagged": written & ~violation & flagged}
+    if (real | written).any():
+        report.update({key: sorted(items[row].id for row in np.flatnonzero(rows).tolist())
+                       for key, rows in named.items()})
     known = ~np.isnan(y[:, -1])
     soliciting = scores[SOLICITATION] >= 0.5
     report[SOLICITATION] = {"accuracy": round(float(np.mean(soliciting[known] == (y[known, -1] == 1))), 4)
