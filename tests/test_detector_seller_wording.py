@@ -305,3 +305,20 @@ def test_real_jobs_questions_warnings_and_an_agencys_delivery_raise_nothing(rule
 def test_a_practice_named_as_a_phenomenon_investigated_is_reported(rules_detector: Detector) -> None:
     assert labels(rules_detector, "专利代理师挂证现象调查：证书一年挂出去能赚两三万") == set()
     assert "qualification_lending" in labels(rules_detector, "专利代理师挂证，证书一年挂出去能赚两三万，私聊")
+
+
+# 6. Hearsay of a harmful service and the author's refusal of it (有人打听…，我们不接) name the practice to refuse
+# it; a seller answering the same question with the offer still makes it.
+@pytest.mark.parametrize("text", [
+    "听说有人专门撤别人的商标，我们不做这种事，我们只做合法的商标注册。",
+    "有客户说别家能帮着抢注别人的品牌，我们明确拒绝，只为您注册自己的商标。",
+    "有人打听能不能把热门品牌先注册下来再卖，这种恶意抢注我们不接，只代理有真实使用需要的申请。",
+    "今天又有人想让我们撤别人的标，婉拒了。我们只做合法的撤三答辩和商标注册。",
+])
+def test_hearsay_of_a_harmful_service_and_a_refusal_offer_nothing(rules_detector: Detector, text: str) -> None:
+    assert "malicious_cancellation" not in labels(rules_detector, text)
+
+
+def test_an_offer_after_the_question_it_answers_still_counts(rules_detector: Detector) -> None:
+    offer = "有人问能不能撤别人的商标？能，专业撤三，同行的标三年没用就能拿过来，私聊。"
+    assert "malicious_cancellation" in labels(rules_detector, offer)
