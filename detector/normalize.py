@@ -231,11 +231,11 @@ def _sound_matcher(section: SoundSection, path: Path, rules: RuleEngine | None,
         if name not in rules.lexicons:
             raise ConfigError(f"{path}: sound.context_lexicons: rules.yaml has no lexicon '{name}'")
     listed = {letters.lower(): tuple(fold_variant(m) for m in meant) for letters, meant in section.initials.items()}
-    context = [*(w for name in section.context_lexicons for w in rules.lexicons[name]),
-               *(fold_variant(w) for w in section.context_words)]
+    domain = [w for name in section.context_lexicons for w in rules.lexicons[name]]
+    context = [*domain, *(fold_variant(w) for w in section.context_words)]
     ordinary_words = common_words() | {fold_variant(w) for w in section.ordinary_words}
     return SoundMatcher([t for t in dict.fromkeys(terms) if _CJK_TERM.fullmatch(t)], context, ordinary_words,
-                        listed, section.context_within, particles())
+                        listed, section.context_within, particles(), domain)
 
 
 @lru_cache(maxsize=1)

@@ -31,6 +31,10 @@ _LATIN_RUN = re.compile(r"[a-z]+")
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 _VOWEL = re.compile("[aeiou]")
 _HAS_LATIN = re.compile("[a-z]")
+_HAS_DIGIT = re.compile("[0-9]")
+# Words of letters and digits standing alone (c3): initials with a numeral typed as its digit are looked for there.
+_LETTERS_AND_DIGITS = re.compile("[a-z0-9]+")
+_NUMERAL_DIGITS = dict(zip("一二三四五六七八九", "123456789"))
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Chinese characters (for regex character classes)
 _CJK_CHAR = re.compile(f"[{CJK}]")
 # Sentences end here: context for a sound match is looked for in its own sentence only.
@@ -52,6 +56,14 @@ def latin_words(text: str) -> tuple[re.Match[str], ...]:
     return tuple(word for word in _LATIN_RUN.finditer(text)
                  if (word.start() == 0 or text[word.start() - 1] not in _ID_CHARS)
                  and (word.end() == len(text) or text[word.end()] not in _ID_CHARS))
+
+
+def _standalone(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` not inside a longer id (sb-200, zhi_yuan): nothing of one stands on either side."""
+    for word in pattern.finditer(text):
+        if (word.start() == 0 or text[word.start() - 1] not in _ID_CHARS) and (
+                word.end() == len(text) or text[word.end()] not in _ID_CHARS):
+            yield word
 
 
 def toneless(reading: str) -> str:
@@ -123,10 +135,14 @@ def term_syllables(term: str) -> tuple[str, ...] | None:
 
 def initials_table(terms: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     """Pinyin initials as sellers type them → the terms that have them (专利 → zl; several when ambiguous:
-    zc → 注册, 职称), from each term's syllables."""
+    zc → 注册, 职称), from each term's syllables. A numeral of a term is also typed as its digit beside the
+    other initials (撤三 → cs and c3, the trade's slang), as 撤3 is written for 撤三."""
     table: dict[str, list[str]] = {}
     for term, sounds in terms.items():
         table.setdefault("".join(s[0] for s in sounds), []).append(term)
+        with_digits = "".join(_NUMERAL_DIGITS.get(char, sound[0]) for char, sound in zip(term, sounds))
+        if _HAS_DIGIT.search(with_digits) and _HAS_LATIN.search(with_digits):
+            table.setdefault(with_digits, []).append(term)
     return {initials: tuple(found) for initials, found in table.items()}
 
 
@@ -416,7 +432,7 @@ class SoundMatcher:
 
     def __init__(self, terms: Iterable[str], context_words: Iterable[str], common_words: frozenset[str],
                  initials: dict[str, tuple[str, ...]] | None = None, context_within: int = 12,
-                 particles: frozenset[str] = frozenset()) -> None:
+                 particles: frozenset[str] = frozenset(), domain_words: Iterable[str] = ()) -> None:
         self.index = SoundIndex(terms)
         self.initials = initials_table(self.index.terms)
         for letters, meant in (initials or {}).items():
@@ -425,11 +441,15 @@ class SoundMatcher:
             else:
                 self.initials.pop(letters, None)
         self._listed = {letters for letters, meant in (initials or {}).items() if meant}
+        self._with_digits = frozenset(letters for letters in self.initials if _HAS_DIGIT.search(letters))
         self._glued = lru_cache(maxsize=16384)(self._glued_uncached)
         self.common_words = common_words
         self.particles = particles
         self.context_within = context_within
         self._context = AhoCorasick(list(dict.fromkeys(context_words)))
+        # Initials with a digit (c3) look like a model or a class (雪铁龙C3, C3驾照 代办): taken only beside a word
+        # of the domain's own lexicons (商标, 专利), not the generic context words (代办, 申请).
+        self._domain = AhoCorasick(list(dict.fromkeys(domain_words))) if domain_words else None
 
     def __bool__(self) -> bool:
         return len(self.index) > 0
@@ -493,6 +513,9 @@ class SoundMatcher:
         initials = []
         if _HAS_LATIN.search(text):
             initials = [run.span() for run in latin_words(text) if run.group() in self.initials]
+            if self._with_digits and _HAS_DIGIT.search(text):
+                initials += [run.span() for run in _standalone(_LETTERS_AND_DIGITS, text)
+                             if run.group() in self._with_digits]
         return exact, matches, initials
 
     def _contextual_edits(self, text: str, exact: list[tuple[int, int]], matches: list[SoundMatch],
@@ -507,8 +530,11 @@ class SoundMatcher:
         kept = [m for m in chosen if self._supported(text, m.start, m.end, anchors, pinyin if _is_latin(text, m)
                                                      else [])]
         edits = _edits(text, kept)
+        domain = [] if self._domain is None else [
+            (start, end) for _, start, end in self._domain.find_matches_as_indexes(text, overlapping=True)]
         for start, end in initials:
-            if self._supported(text, start, end, anchors, pinyin):
+            digits = _HAS_DIGIT.search(text, start, end) is not None
+            if self._supported(text, start, end, domain if digits else anchors, [] if digits else pinyin):
                 term = self._initials_term(text, start, end)
                 if term is not None:
                     edits.append((start, end, term))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from detector.detector import Detector
+from detector.normalize import normalize_text
 from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
 
 SLANG = [
@@ -77,3 +78,26 @@ def test_official_sounding_seller_names(detector: Detector, seller: str, posing:
 def test_a_bare_title_of_trademark_and_patent_services_is_no_impersonation(detector: Detector) -> None:
     result = detector.detect({"id": "s", "title": "商标注册 专利申请", "text": "线上办理。", "seller": "小王知产"})
     assert "impersonation" not in result.labels, result.scores
+
+
+# c3 / C3 is the trade's slang for 撤三 (the initials with the numeral as its digit, like 撤3) where a trademark is
+# named nearby; a car model, a vitamin, a licence class or a defence against it is no cancellation service.
+@pytest.mark.parametrize("offer", [
+    "C3专业户，看中别人家的商标直接拿过来，三个月搞定",
+    "c3包成功，同行闲置的商标帮你拿下",
+])
+def test_c3_beside_a_mark_is_the_trades_cancellation(detector: Detector, offer: str) -> None:
+    assert "malicious_cancellation" in detector.detect({"id": "c", "text": offer}).labels
+    assert "撤三" in normalize_text(offer).text
+
+
+@pytest.mark.parametrize("other", [
+    "雪铁龙C3 二手车 一手车主 代办过户",
+    "C3驾照代办，包过，随到随考",
+    "维生素C3和维生素C有什么区别",
+    "我的商标被人c3了，怎么准备使用证据答辩？",
+])
+def test_c3_elsewhere_is_no_cancellation(detector: Detector, other: str) -> None:
+    assert "malicious_cancellation" not in detector.detect({"id": "o", "text": other}).labels
+    if "商标" not in other:
+        assert "撤三" not in normalize_text(other).text
