@@ -572,3 +572,17 @@ def test_patent_agency_named_but_not_offered(named: str, offered: str) -> None:
     engine = RuleEngine.from_config()
     assert engine.features(named)["label:offers_patent_agency"] == 0.0
     assert engine.features(offered)["label:offers_patent_agency"] >= 0.5
+
+
+# Rapport and pull with the examining body in a firm's own prose (保持良好沟通, 可协调加快) is an insider claim;
+# keeping in touch with clients, an examiner's call explained, or a government's coordination is not.
+@pytest.mark.parametrize(("claim", "other"), [
+    ("我司与审查部门保持良好沟通，复杂案件可以协调提前审查", "我们始终与客户保持良好沟通，及时反馈审查进度"),
+    ("本所与商标局沟通顺畅，驳回案件可协调加急",
+     "优先审查由申请人提出请求，经审查部门同意后加快审查，任何代理机构都无法协调"),
+    ("我们和审查员关系良好，发明专利授权更快", "加强部门统筹协调，加快推进知识产权强国建设"),
+])
+def test_rapport_with_the_examining_body_is_an_insider_claim(rules_detector: Detector, claim: str,
+                                                             other: str) -> None:
+    assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
+    assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
