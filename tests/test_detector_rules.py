@@ -586,3 +586,14 @@ def test_rapport_with_the_examining_body_is_an_insider_claim(rules_detector: Det
                                                              other: str) -> None:
     assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
     assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
+
+
+# 必准 / 必批 / 必授权 promise a grant; 未必授权, 不一定能授权, 务必准备 and 必准确 do not.
+@pytest.mark.parametrize(("claim", "other"), [
+    ("外观专利必批，三个月下证", "发明专利未必授权，审查员会严格审查"),
+    ("实用新型必授权，不过全额退款，加微信", "专利申请不一定能授权，不必焦虑"),
+    ("商标注册必准，驳回免费重报", "申请专利必准备的材料有哪些？务必准确填写"),
+])
+def test_a_grant_said_to_be_certain_is_a_guarantee(rules_detector: Detector, claim: str, other: str) -> None:
+    assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
+    assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels

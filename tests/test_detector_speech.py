@@ -230,3 +230,14 @@ def test_a_question_with_a_question_word_raises_no_label_unless_the_author_offer
         rules_detector: Detector, label: str, question: str, claim: str) -> None:
     assert label not in rules_detector.detect({"id": "q", "text": question}).labels
     assert label in rules_detector.detect({"id": "c", "text": claim}).labels
+
+
+# A firm an article tells of (还有事务所打出…的口号, 甚至有中介…) is someone else's voice; the same claim as the
+# author's own ad, or a seller saying what it has (我们还有…), still counts.
+@pytest.mark.parametrize(("report", "ad"), [
+    ("物价都在涨，甚至还有事务所打出外观专利必批、不批退款的口号，让人哭笑不得。", "外观专利必批，不批退款"),
+    ("记者走访发现，还有中介声称和审查员关系良好，三个月就能下证。", "我们和审查员关系良好，三个月就能下证，加微信"),
+])
+def test_a_firm_an_article_tells_of_is_reported(rules_detector: Detector, report: str, ad: str) -> None:
+    assert "insider_channel" not in rules_detector.detect({"id": "r", "text": report}).labels
+    assert "insider_channel" in rules_detector.detect({"id": "a", "text": ad}).labels
