@@ -597,3 +597,16 @@ def test_rapport_with_the_examining_body_is_an_insider_claim(rules_detector: Det
 def test_a_grant_said_to_be_certain_is_a_guarantee(rules_detector: Detector, claim: str, other: str) -> None:
     assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
     assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
+
+
+# Paying more for a faster examination (with the typo 加块 read as 加快) is an insider claim; the office's fee list and
+# an explainer saying speed cannot be bought are not.
+@pytest.mark.parametrize(("claim", "other"), [
+    ("多交一千块就能加块审查，名额每年有限", "实用新型多付点钱就能加快审查吗？不能，审查按提交顺序进行"),
+    ("多缴两千元，帮你加急审查", "优先审查不收取额外费用，不能通过多交钱加快审查"),
+    ("加钱可以加块审查，实用新型两个月下证", "专利费用一览：申请费500元，优先审查请求无需缴费"),
+])
+def test_paying_more_for_a_faster_examination_is_an_insider_claim(rules_detector: Detector, claim: str,
+                                                                  other: str) -> None:
+    assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
+    assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
