@@ -531,6 +531,14 @@ def test_a_title_patent_page_closing_with_an_offer_is_abnormal_filing(rules_dete
      "国家知识产权局提醒：本局不会要求添加工作人员微信缴费，请勿相信。"),
     ("【商标局】您的商标被驳回，请将复审费转入工作人员个人账户。",
      "国家知识产权局专利费用可通过网上缴费系统缴纳，支持微信支付。"),
+    # A notice's own title (年费缴纳提醒) is no warning, and a link sent to pay or renew is a private channel; someone
+    # posing as the office, warned about, is reported.
+    ("【年费缴纳提醒】国家知识产权局专利年费缴纳提醒：您的年费已逾期，请添加工作人员微信补缴滞纳金",
+     "警惕！有人冒充国家知识产权局发送“年费缴纳提醒”，要求添加工作人员微信缴费，请勿相信。"),
+    ("中国商标网续展提醒：您的商标即将到期，请于三日内点击链接办理续展",
+     "近期有不法分子冒充中国商标网客服，发送“商标即将到期，请点击链接办理续展”的短信，这是诈骗。"),
+    ("国家知识产权局商标局：您的注册商标已到续展期，请点击链接缴费，逾期将被注销",
+     "国家知识产权局专利年费缴纳提醒：您的专利年费将于下月到期，请通过专利缴费系统按时缴纳。"),
 ])
 def test_the_office_asking_for_a_private_payment_is_impersonation(rules_detector: Detector, scam: str,
                                                                   notice: str) -> None:

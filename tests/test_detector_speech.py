@@ -241,3 +241,14 @@ def test_a_question_with_a_question_word_raises_no_label_unless_the_author_offer
 def test_a_firm_an_article_tells_of_is_reported(rules_detector: Detector, report: str, ad: str) -> None:
     assert "insider_channel" not in rules_detector.detect({"id": "r", "text": report}).labels
     assert "insider_channel" in rules_detector.detect({"id": "a", "text": ad}).labels
+
+
+def test_a_notice_in_the_offices_name_asking_for_a_private_channel_solicits(rules_detector: Detector) -> None:
+    """The scam notice's own title (缴纳提醒) is no warning cue, and asking the reader to add a WeChat is a call to
+    act: the author solicits, so the label is not gated away; a warning that quotes the scam stays a report."""
+    scam = rules_detector.detect({"id": "s", "text": "【官方通知】国家知识产权局年费缴纳提醒：您的专利年费已逾期，"
+                                                     "请添加工作人员微信缴纳滞纳金"})
+    warning = rules_detector.detect({"id": "w", "text": "谨防诈骗！有人冒充国家知识产权局发送年费缴纳提醒，"
+                                                        "要求添加工作人员微信缴纳滞纳金，本局从不如此收费。"})
+    assert "impersonation" in scam.labels and scam.solicitation > 0.5
+    assert not warning.labels
