@@ -202,4 +202,4 @@ def test_the_model_card_says_when_the_model_was_trained_on_another_corpus():
     assert note(same) == []
     assert note({**same, "train_items": same["train_items"] + 120, "written_train_items": 120}) == []
     [sentence] = note(older)
-    assert f"({real_train - 25} real-world)" in sentence and f"({real_train} real-world)" in sentence
+    assert f"({real_train - 25} of them real-world)" in sentence and f"({real_train} real-world)" in sentence

@@ -257,8 +257,9 @@ def _trained_elsewhere(meta: dict, train_items: int, real_train_items: int, vali
     now = (train_items, real_train_items, validation_items)
     if not meta or then == now:
         return []
-    return [f"**Not retrained on this corpus.** The model was trained on {then[0]} train items ({then[1]} real-world) "
-            f"and {then[2]} validation items; the corpus now holds {now[0]} ({now[1]} real-world) and {now[2]}. The "
+    return [f"**Not retrained on this corpus.** The model was trained on {then[0]} train items besides the "
+            f"written set ({then[1]} of them real-world) and {then[2]} validation items; the corpus now holds {now[0]} "
+            f"({now[1]} real-world) and {now[2]}. The "
             "figures below are of that model with the current rules and test sets, not of a model trained on them "
             "(out-of-fold figures are from its training).", ""]
 
