@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
+# Every fixture module is registered here, so tests request fixtures by name and import only plain helpers.
+# No two of these modules may define a fixture of one name (which one wins would then depend on this order),
+# and none has autouse fixtures (they would apply to every test).
 pytest_plugins = [
     "tests.fixtures.servers",
     "tests.fixtures.simulator",
     "tests.fixtures.elasticsearch",
+    "tests.fixtures.casework",
+    "tests.fixtures.detector",
+    "tests.fixtures.evidence",
 ]
 
 

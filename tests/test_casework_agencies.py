@@ -10,7 +10,7 @@ from casework.advertisers import alias_key, resolve
 from casework.agencies import classify_agencies, refresh
 from casework.config import load_risk_config
 from core.lead import Detection
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 
 def _lead(n, platform="market", seller=None, phone=None, wechat=None, code=None, images=None, labels=None):

@@ -13,7 +13,7 @@ from casework import workflow
 from casework.agencies import indicators
 from casework.console.app import create_app
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, store, users_file  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 REGISTRY = (
     "code,name,district\n31001,上海华信知识产权代理有限公司,浦东新区\n"

@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    HOSTILE_TITLE,
-    casework_env,
-    console_endpoints,
-    console_url,
-    detection,
-    listing,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import HOSTILE_TITLE, detection, listing
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

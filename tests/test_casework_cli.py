@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from casework.cli import register
 from casework.users import load_users, verify_password
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 
 def _cli() -> typer.Typer:

@@ -24,7 +24,7 @@ from casework.complaints import (
 )
 from casework.config import load_risk_config, load_takedown_config
 from casework.report import Period, build_report, write_html, write_xlsx
-from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 
 @pytest.fixture

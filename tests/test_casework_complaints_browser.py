@@ -13,14 +13,7 @@ from playwright.sync_api import sync_playwright
 from casework.complaints import ComplaintRegister
 from core.lead import lead_id
 from simulator.images import render_text_image
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    ADMIN,
-    casework_env,
-    console_url,
-    sign_in,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import ADMIN, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 HOSTILE_REPORT = '朋友圈有人冒充国知局<script>document.title="pwned"</script>'

@@ -8,14 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from casework.console.app import create_app
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    HOSTILE_TITLE,
-    casework_env,
-    detection,
-    listing,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import HOSTILE_TITLE, detection, listing
 
 HOSTILE_TEXT = '<p onclick="steal()">国家知识产权局指定代理</p><script>alert("x")</script> 内部渠道 </textarea>'
 

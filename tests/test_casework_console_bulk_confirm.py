@@ -11,16 +11,7 @@ from playwright.sync_api import sync_playwright
 
 from casework import workflow
 from casework.console.routes.leads import BULK_CONFIRMS_ALL
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env,
-    console_endpoints,
-    console_url,
-    detection,
-    listing,
-    sign_in,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import detection, listing, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -6,16 +6,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from casework.triage import label_thresholds
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env,
-    console_endpoints,
-    console_url,
-    detection,
-    listing,
-    sign_in,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import detection, listing, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

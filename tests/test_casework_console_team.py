@@ -12,17 +12,7 @@ from playwright.sync_api import Page, sync_playwright
 from casework.users import save_user
 from crawler.evidence import EvidenceArchive
 from crawler.evidence.warc import Exchange
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    ADMIN,
-    casework_env,
-    console_endpoints,
-    console_url,
-    detection,
-    listing,
-    sign_in,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import ADMIN, detection, listing, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -9,15 +9,7 @@ from fastapi.testclient import TestClient
 from casework.config import load_takedown_config
 from casework.console.app import create_app
 from casework.takedown import request_takedowns
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    HOSTILE_TITLE,
-    casework_env,
-    detection,
-    es_store,
-    listing,
-    office,
-    users_file,
-)
+from tests.fixtures.casework import HOSTILE_TITLE, detection, listing
 
 pytestmark = [pytest.mark.slow, pytest.mark.elasticsearch]
 

@@ -19,7 +19,7 @@ from crawler.evidence.archive import EvidenceArchive
 from crawler.evidence.warc import Exchange
 from crawler.platforms import display_names
 from detector.training.corpus import read_items
-from tests.fixtures.casework import HOSTILE_TITLE, casework_env, detection, listing, store  # noqa: F401
+from tests.fixtures.casework import HOSTILE_TITLE, detection, listing
 
 
 def _days_ago(days: int) -> str:

@@ -18,7 +18,6 @@ from casework.config import load_takedown_config
 from casework.export import CELL_CHARS, safe_cell
 from casework.takedown import LETTER_FIELD_CHARS, request_takedowns
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, office, store  # noqa: F401  (fixtures)
 from tests.test_csv_formulas import _confirmed
 
 LONG_TITLE = "商标注册 内部渠道 " + "标" * 200_000

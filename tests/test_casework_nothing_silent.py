@@ -18,14 +18,7 @@ from index import LeadQuery
 from index.es_client import client_from_env
 from index.es_store import EsLeadStore
 from lantian.cli import app
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env,
-    detection,
-    es_store,
-    listing,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import detection, listing
 
 
 def _seed(target) -> dict[str, Lead]:

@@ -25,7 +25,7 @@ from crawler.evidence.archive import LOG_NAME, EvidenceArchive, default_root
 from crawler.evidence.log import EvidenceLog
 from crawler.evidence.warc import Exchange
 from simulator.images import render_text_image
-from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 from tests.fixtures.workspace import CrawlWorkspace
 from tests.test_hostile_images import PICTURE, hostile  # noqa: F401  (fixture)
 from tests.test_hostile_listings import LANTIAN

@@ -18,7 +18,7 @@ from casework.recheck import Rechecker, recheck_leads, removal_reason
 from core.lead import Lead
 from crawler.evidence import EvidenceArchive
 from crawler.refetch import Refetched
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 ONLINE = "<html><body><h1 class='item-title'>内部渠道 包下证</h1><div class='item-desc'>联系微信</div></body></html>"
 PAGES: dict[str, tuple[int, str, bytes]] = {

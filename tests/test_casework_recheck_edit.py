@@ -17,16 +17,7 @@ from casework import workflow
 from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
 from lantian.cli import app
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env,
-    console_endpoints,
-    console_url,
-    detection,
-    listing,
-    sign_in,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import detection, listing, sign_in
 
 OFFENDING = "国家知识产权局指定代理，内部渠道，包授权，30天下证。"
 EDITED = "本店出售办公用品和打印纸，欢迎选购。"

@@ -11,7 +11,6 @@ from casework import workflow
 from casework.config import load_recheck_config
 from casework.recheck import recheck_leads
 from core.lead import Detection
-from tests.fixtures.casework import casework_env, store  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -15,14 +15,7 @@ from casework.config import load_takedown_config
 from casework.takedown import request_takedowns
 from core.config import ConfigError
 from core.settings import main_settings
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env,
-    detection,
-    fill_register,
-    listing,
-    office,
-    store,
-)
+from tests.fixtures.casework import detection, fill_register, listing
 
 pytestmark = pytest.mark.usefixtures("office")
 

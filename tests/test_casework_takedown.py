@@ -18,7 +18,7 @@ from casework.export import xml_safe
 from casework.takedown import build_letter, operator_of, request_takedowns
 from core.labels import LABELS
 from crawler.platforms import display_names
-from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 
 def _confirm(store, lead):

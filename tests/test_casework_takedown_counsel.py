@@ -32,7 +32,7 @@ from casework.takedown import PDF_FONT, QUOTE_CHARS, TakedownResult, request_fol
 from core.lead import Lead
 from crawler.evidence.archive import EvidenceArchive
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 # Every letter here is one the office sends: its own details are filled in.
 pytestmark = pytest.mark.usefixtures("office")

@@ -24,7 +24,7 @@ from casework.dates import date_zh
 from casework.takedown import MISSING_GLYPH, operator_of
 from core.lead import Lead
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 EMOJI_TITLE = "商标加急😀👍🏻 内部渠道 ✅ 包过"
 

@@ -21,7 +21,7 @@ from casework.takedown import request_follow_ups, request_takedowns
 from core.config import ConfigError
 from core.lead import Lead
 from core.settings import project_root
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 SHIPPED = project_root() / "config" / "casework" / "takedown.yaml"
 

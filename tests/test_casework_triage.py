@@ -17,7 +17,7 @@ from core.settings import config_dir
 from crawler.platforms import display_names
 from index import LeadQuery
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 

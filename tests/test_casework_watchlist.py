@@ -15,7 +15,7 @@ from casework import workflow
 from casework.cli import register
 from casework.watchlist import months_before, watched_agencies
 from detector.registry import AgencyRegistry
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 from tests.fixtures.detector import write_registry
 
 HOSTILE_SELLER = '=HYPERLINK("http://evil.example","点我")'

@@ -8,7 +8,7 @@ import pytest
 from casework import workflow
 from casework.workflow import WorkflowError
 from core.lead import Lead
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 
 def test_forward_path_is_allowed_and_every_step_is_audited(store):

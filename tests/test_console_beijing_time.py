@@ -11,16 +11,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from casework.complaints import ComplaintRegister, load_complaints_config
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env,
-    console_endpoints,
-    console_url,
-    detection,
-    listing,
-    sign_in,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import detection, listing, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 LATE_EVENING_UTC = "2026-11-20T23:30:00Z"  # 07:30 the next morning in Shanghai

@@ -14,16 +14,7 @@ from casework import agencies as agency_risk
 from casework.config import load_risk_config
 from casework.local_links import LOCAL_LINK_ZH
 from crawler.platforms import display_names
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env,
-    console_endpoints,
-    console_url,
-    detection,
-    listing,
-    sign_in,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import detection, listing, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 AGENCY = "上海某某专利代理有限公司"

@@ -8,16 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from crawler.platforms import display_names
-from tests.fixtures.casework import (  # noqa: F401  (fixtures)
-    casework_env,
-    console_endpoints,
-    console_url,
-    detection,
-    listing,
-    sign_in,
-    store,
-    users_file,
-)
+from tests.fixtures.casework import detection, listing, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -21,7 +21,6 @@ from casework.console.app import create_app
 from casework.users import load_users, save_user
 from core.settings import project_root
 from lantian.cli import app as lantian_app
-from tests.fixtures.casework import casework_env, store, users_file  # noqa: F401  (fixtures)
 from tests.test_casework_console import _token
 
 SECRET = "test-secret-not-for-production"

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 
 from casework.console.app import create_app
 from crawler.health import PlatformHealth, assess, load_health
-from tests.fixtures.casework import casework_env, store, users_file  # noqa: F401  (fixtures)
 from tests.test_crawler_sweep import LANTIAN, Workspace
 
 

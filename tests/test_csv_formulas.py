@@ -17,7 +17,7 @@ from casework.export import safe_cell
 from casework.takedown import request_takedowns
 from core.lead import Lead
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, office, store, users_file  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 from tests.test_casework_console import _login
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheet programs read as the start of a formula

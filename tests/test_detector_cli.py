@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from core.settings import load_settings, project_root
 from detector.registry import registry_warning
 from lantian.cli import app
-from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
 
 LINES = [
     json.dumps({"id": "a", "title": "国家知识产权局指定代理", "text": "内部渠道，30天下证"},

@@ -11,7 +11,6 @@ from core.labels import LABELS
 from detector import Detector
 from detector.detector import ListingError
 from detector.registry import AgencyRegistry
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 LISTING = {
     "id": "L1",

@@ -7,7 +7,6 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from detector.detector import Detector
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 

@@ -10,7 +10,6 @@ import pytest
 from core.config import ConfigError
 from detector.detector import Detector
 from detector.rules import RuleEngine
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 
 def labels(detector: Detector, text: str) -> set[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from detector.detector import Detector
-from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
 
 PROMISES = [
     "保证您今年拿到发明专利证书",

@@ -11,7 +11,7 @@ from core.settings import project_root
 from detector.detector import Detector
 from detector.registry import AgencyRegistry
 from simulator.server import default_out_dir
-from tests.fixtures.detector import registry_csv, rules_detector, write_registry  # noqa: F401  (pytest fixtures)
+from tests.fixtures.detector import write_registry
 
 OFFER = "个人接专利代写代办，发明、实用新型都能写，980元起。"
 

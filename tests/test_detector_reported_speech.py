@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from detector.detector import Detector
-from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
 
 REPORTED = {
     "penalty decision quoting an insider-channel ad":

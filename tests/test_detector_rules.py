@@ -7,7 +7,6 @@ from core.config import ConfigError
 from core.labels import LABELS
 from detector.detector import Detector
 from detector.rules import RuleEngine
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 POSITIVES = [
     ("impersonation", "国家知识产权局指定代理 商标注册加急"),

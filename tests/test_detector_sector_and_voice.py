@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from detector.detector import Detector
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 
 def labels(detector: Detector, text: str, title: str = "") -> list[str]:

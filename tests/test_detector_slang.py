@@ -7,7 +7,6 @@ import pytest
 
 from detector.detector import Detector
 from detector.normalize import normalize_text
-from tests.fixtures.detector import registry_csv  # noqa: F401  (pytest fixture)
 
 SLANG = [
     ("abnormal_filing", "出两件授权未缴费的实用新型，可以变更发明人，评职称用，价格好说"),

@@ -10,7 +10,6 @@ from detector.detector import Detector
 from detector.normalize import Normalizer
 from detector.rules import RuleEngine
 from detector.speech import REPORTED_MARK, ReportedSpeech, cue_solicitation, mask_reported, quoted_spans
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 
 def reported_text(detector: Detector, text: str) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from detector.detector import Detector
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 from tests.test_detector_detector import FixedScores, model_detector
 
 TRADEMARK_PAGES = [

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.evidence.archive import EvidenceArchive
 from crawler.evidence.cli import evidence_app
-from tests.fixtures.evidence import ITEM_GBK, ITEM_GZIP, PAGES, evidence_site  # noqa: F401 (fixture)
+from tests.fixtures.evidence import ITEM_GBK, ITEM_GZIP, PAGES
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

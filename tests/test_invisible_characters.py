@@ -11,7 +11,7 @@ import pytest
 from casework.export import clipped, safe_cell, write_csv
 from core.terminal import as_text
 from core.visible import invisible_count, shown, shown_in_template
-from tests.fixtures.casework import casework_env, detection, listing, office, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 HIDDEN = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u200e\u200f\ufeff\u2060\U000e0041"
 

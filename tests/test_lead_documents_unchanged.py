@@ -28,7 +28,7 @@ from index.es_store import EsLeadStore
 from index.kibana_setup import saved_objects
 from index.sqlite_store import SqliteLeadStore
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 from tests.test_index_kibana import referenced_fields
 
 EXPECTED = Path(__file__).parent / "fixtures" / "lead_documents.json"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from casework import leads_cli, workflow
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 LATE_EVENING_UTC = "2026-11-20T23:30:00Z"  # 07:30 the next morning in Shanghai
 

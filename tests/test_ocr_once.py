@@ -17,7 +17,6 @@ from detector.detector import Detector
 from detector.ocr import looks_textless
 from detector.ocr_cache import Fingerprint, OcrCache
 from detector.ocr_pool import ImageTextWorkers, ReaderSettings
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 SETTINGS = ReaderSettings().reader().settings_key

@@ -12,7 +12,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from detector.detector import Detector
 from detector.ocr import ImageError, ImageTextReader
-from tests.fixtures.detector import registry_csv, rules_detector  # noqa: F401  (pytest fixtures)
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 CLAIM = "商标包过"

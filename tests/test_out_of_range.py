@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from casework.console.app import create_app
 from index import LeadQuery
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, store, users_file  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 from tests.test_casework_console import _login
 
 HUGE = "99999999999999999999"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from core.terminal import as_text, highlighted
 from lantian.cli import app
-from tests.fixtures.casework import casework_env, detection, listing, store  # noqa: F401  (fixtures)
+from tests.fixtures.casework import detection, listing
 
 TITLE = "[/] 内部渠道 [link=https://evil.example/]点我[/link]"
 TEXT = ("国家知识产权局指定代理，内部渠道。[bold]加急[/bold] \x1b]0;pwned\x07 "
