@@ -617,3 +617,20 @@ def test_paying_more_for_a_faster_examination_is_an_insider_claim(rules_detector
                                                                   other: str) -> None:
     assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
     assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
+
+
+# A protection centre's fast track is open only to the entities it registered: that standing sold or lent to
+# others (名额转让, 挂在我们名下走) is an insider claim; the centre's own rule, a question, news of a firm punished
+# for it and an agency offering the fast track to registered firms are not.
+@pytest.mark.parametrize(("claim", "other"), [
+    ("知识产权保护中心预审备案资格转让，外省企业也可以办", "保护中心规定：没有备案的企业不能走快速预审，请先申请备案"),
+    ("没备案的企业也能走快速预审，挂我们名下走，三个月授权",
+     "我公司没有在保护中心备案，能不能借别人的备案走快速预审？"),
+    ("保护中心快审名额转让，名额有限，有意者私聊",
+     "某代理机构将保护中心备案名额转让给外地企业，被取消备案资格并通报"),
+    ("出租备案，保护中心预审通道随时可用，价格好谈", "我所已在保护中心备案，可为备案企业提供预审服务，欢迎咨询"),
+])
+def test_a_fast_track_standing_sold_or_lent_is_an_insider_claim(rules_detector: Detector, claim: str,
+                                                                other: str) -> None:
+    assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
+    assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
