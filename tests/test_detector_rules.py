@@ -634,3 +634,18 @@ def test_a_fast_track_standing_sold_or_lent_is_an_insider_claim(rules_detector: 
                                                                 other: str) -> None:
     assert "insider_channel" in rules_detector.detect({"id": "c", "text": claim}).labels
     assert "insider_channel" not in rules_detector.detect({"id": "o", "text": other}).labels
+
+
+# The seller supplying the invention or any name as its inventor (技术方案我们出, 发明人写谁都行) offers a fabricated
+# filing; an honest agency's division of work, a software firm, a warning, a rule and a buyer asking are not.
+@pytest.mark.parametrize(("offer", "other"), [
+    ("专利代写，技术方案我们来出，您只管署名", "技术方案由发明人提供，我们负责撰写和递交，专利申请欢迎咨询"),
+    ("高企认定缺知识产权？实用新型发明人写谁都行，十件起打包", "小程序开发，技术方案我们出，您只管提需求"),
+    ("外观专利五件起做，发明人随便填，加微信报名", "警惕“技术方案我们出”的专利中介，发明人随便写属于非正常申请"),
+    ("有需要的跟我说，技术方案我们出，实用新型打包价", "专利申请须如实填写发明人，不得发明人随便写"),
+    ("评职称缺专利？技术方案由我们提供，署名您定", "代理机构跟我说技术方案我们出、发明人随便写，这样的专利能用吗？"),
+])
+def test_an_invention_or_inventor_supplied_by_the_seller_is_an_abnormal_filing(rules_detector: Detector, offer: str,
+                                                                               other: str) -> None:
+    assert "abnormal_filing" in rules_detector.detect({"id": "o", "text": offer}).labels
+    assert "abnormal_filing" not in rules_detector.detect({"id": "n", "text": other}).labels
