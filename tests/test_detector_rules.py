@@ -649,3 +649,20 @@ def test_an_invention_or_inventor_supplied_by_the_seller_is_an_abnormal_filing(r
                                                                                other: str) -> None:
     assert "abnormal_filing" in rules_detector.detect({"id": "o", "text": offer}).labels
     assert "abnormal_filing" not in rules_detector.detect({"id": "n", "text": other}).labels
+
+
+# The author promising to take every mark it cancels (基本都能拿下, 一撤一个准) sells malicious cancellations, even a
+# sentence after the 撤三 it answers with; a defence, an explainer, news of a firm punished, a buyer asking and an
+# honest agency are not.
+@pytest.mark.parametrize(("offer", "other"), [
+    ("别人注册了不用的商标可以撤三，我们团队一年提交上千件，看中的标基本都能拿下，私信报价",
+     "商标被撤三了怎么办？我们专门做撤三答辩，基本都能保住"),
+    ("三年没用的商标就撤三，本所操作过几百件，一撤一个准，需要的联系", "我们代理撤三答辩，基本都能拿下"),
+    ("可以撤三。我们专门做这个，基本都能拿下，加我微信", "撤三并不是都能拿下，对方只要提供使用证据就能维持"),
+    ("闲置商标撤三，我司经验丰富，保证拿下", "有代理公司号称我们一年做几百件撤三，基本都能拿下，被市场监管局查处"),
+    ("闲置商标的撤三我们也接，今年做了两百多件，包拿下，欢迎咨询", "我们想撤三一个闲置商标，基本都能拿下吗？"),
+])
+def test_every_cancelled_mark_promised_as_taken_is_malicious_cancellation(rules_detector: Detector, offer: str,
+                                                                         other: str) -> None:
+    assert "malicious_cancellation" in rules_detector.detect({"id": "o", "text": offer}).labels
+    assert "malicious_cancellation" not in rules_detector.detect({"id": "n", "text": other}).labels
