@@ -53,9 +53,7 @@ def latin_words(text: str) -> tuple[re.Match[str], ...]:
     every letter of a run followed by a digit, read to its end each time: 20,000 letters and a digit took 2.5 s.)
     The words of the last texts are kept: the passes of normalising one field ask for them again and again (7.7
     times a five-listing page, mostly of a text asked for before)."""
-    return tuple(word for word in _LATIN_RUN.finditer(text)
-                 if (word.start() == 0 or text[word.start() - 1] not in _ID_CHARS)
-                 and (word.end() == len(text) or text[word.end()] not in _ID_CHARS))
+    return tuple(_standalone(_LATIN_RUN, text))
 
 
 def _standalone(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -446,10 +444,11 @@ class SoundMatcher:
         self.common_words = common_words
         self.particles = particles
         self.context_within = context_within
-        self._context = AhoCorasick(list(dict.fromkeys(context_words)))
         # Initials with a digit (c3) look like a model or a class (雪铁龙C3, C3驾照 代办): taken only beside a word
-        # of the domain's own lexicons (商标, 专利), not the generic context words (代办, 申请).
-        self._domain = AhoCorasick(list(dict.fromkeys(domain_words))) if domain_words else None
+        # of the domain's own lexicons (商标, 专利), not the generic context words (代办, 申请). Those words are
+        # context words too, found by the same pass.
+        self._domain = frozenset(domain_words)
+        self._context = AhoCorasick(list(dict.fromkeys([*context_words, *self._domain])))
 
     def __bool__(self) -> bool:
         return len(self.index) > 0
@@ -530,8 +529,7 @@ class SoundMatcher:
         kept = [m for m in chosen if self._supported(text, m.start, m.end, anchors, pinyin if _is_latin(text, m)
                                                      else [])]
         edits = _edits(text, kept)
-        domain = [] if self._domain is None else [
-            (start, end) for _, start, end in self._domain.find_matches_as_indexes(text, overlapping=True)]
+        domain = [(start, end) for start, end in anchors if text[start:end] in self._domain]
         for start, end in initials:
             digits = _HAS_DIGIT.search(text, start, end) is not None
             if self._supported(text, start, end, domain if digits else anchors, [] if digits else pinyin):
