@@ -581,6 +581,19 @@ def test_patent_agency_named_but_not_offered(named: str, offered: str) -> None:
     assert engine.features(offered)["label:offers_patent_agency"] >= 0.5
 
 
+# Selling issued patents or a name on one (现货, 加名, 过户) is an abnormal filing but no patent agency: the seller
+# drafts and files nothing for the buyer (docs/domain.md). Patents made to order, filed by the seller, are agency.
+@pytest.mark.parametrize(("sold", "made"), [
+    ("现货实用新型，可加名，评职称用", "实用新型包下证，评职称用，材料我们编"),
+    ("已授权发明专利过户，当月变更到你名下，评高级职称用", "高企专利批量申报，十件起做，没有实物也能报"),
+])
+def test_patents_sold_from_stock_are_not_patent_agency(sold: str, made: str) -> None:
+    engine = RuleEngine.from_config()
+    assert engine.features(sold)["label:abnormal_filing"] >= 0.5
+    assert engine.features(sold)["label:offers_patent_agency"] == 0.0
+    assert engine.features(made)["label:offers_patent_agency"] >= 0.5
+
+
 # Rapport and pull with the examining body in a firm's own prose (保持良好沟通, 可协调加快) is an insider claim;
 # keeping in touch with clients, an examiner's call explained, or a government's coordination is not.
 @pytest.mark.parametrize(("claim", "other"), [
