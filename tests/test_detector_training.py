@@ -136,7 +136,7 @@ def test_real_passages_train_grouped_by_document_with_their_speaker():
 
 def test_written_items_train_as_their_own_groups_with_unknown_targets_left_out():
     written = load_written_items(data_root() / "written" / "items.jsonl")
-    assert len(written) == 120 and len({item.template_id for item in written}) == 120
+    assert len(written) == 620 and len({item.template_id for item in written}) == 620
     assert all(item.group == "written" and item.split == "train" for item in written)
     y = targets(written)
     for item, row in zip(written, y):
@@ -194,12 +194,23 @@ def test_obfuscated_copy_changes_text_keeps_labels(corpus):
     assert {c.evasion.split("+")[-1] for c in copies} >= {"spaced", "emoji", "respelled"}
 
 
-def test_best_threshold_prefers_precision_among_equal_f1():
+def test_best_threshold_takes_the_middle_of_the_thresholds_with_the_best_f1():
     import numpy as np
 
+    # Every threshold above 0.30 and up to 0.80 separates the two sides: the middle of that plateau is taken.
     scores = np.array([0.2, 0.3, 0.8, 0.9])
     target = np.array([0, 0, 1, 1])
-    assert best_threshold(scores, target) == pytest.approx(0.8)
+    assert 0.50 <= best_threshold(scores, target) <= 0.60
+
+
+def test_best_threshold_counts_items_by_their_weight():
+    import numpy as np
+
+    # Four template positives score high; one real passage (weight 8) scores 0.3 among template negatives at 0.35.
+    scores = np.array([0.9, 0.9, 0.9, 0.9, 0.3, 0.35, 0.35])
+    target = np.array([1, 1, 1, 1, 1, 0, 0])
+    assert best_threshold(scores, target) > 0.35, "counted once, one miss costs less than two false alarms"
+    assert best_threshold(scores, target, np.array([1, 1, 1, 1, 8, 1, 1])) <= 0.30, "weighted, it is found"
 
 
 def _tiny_split(items: list[Item], per_group: int) -> list[Item]:

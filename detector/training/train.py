@@ -133,10 +133,11 @@ def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, flo
                 rule_labels: dict[str, str] | None = None, rule_path: RulePathSettings | None = None,
                 ) -> tuple[Stacker, dict[str, float], dict[str, np.ndarray], RulePath | None]:
     """The solicitation stacker, then one stacker per label (reading the solicitation score), each fitted on the
-    held-out base predictions `probabilities` (3, n_items, len(TEXT_TARGETS)); thresholds are chosen on the
-    labels' grouped out-of-fold scores (claim times solicitation, as at detection). Then, with `rule_path`
+    held-out base predictions `probabilities` (3, n_items, len(TEXT_TARGETS)). Then, with `rule_path`
     settings (enabled) and the content rules' labels, the rule path measured on every item at the out-of-fold
     solicitation scores; the out-of-fold scores take the floors of a path measured without the item's group.
+    Last, thresholds chosen on those grouped out-of-fold scores (claim times solicitation, floors included: the
+    scores detection gives), items weighted by `weights`.
     Returns the stacker, the thresholds, the out-of-fold scores and the rule path (None without one)."""
     spacy_p, ngram_p, chunk_p = probabilities
     sample_weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -146,14 +147,11 @@ def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, flo
     x = solicitation_features(spacy_p[:, column], ngram_p[:, column], rule_features, texts)
     fitted[SOLICITATION], out_of_fold[SOLICITATION] = _fit_one(x, y[:, column], groups, sample_weights,
                                                                SOLICITATION_FALLBACK)
-    thresholds: dict[str, float] = {}
     for column, label in enumerate(MODEL_LABELS):
         x = stack_features(label, spacy_p[:, column], ngram_p[:, column], chunk_p[:, column], rule_features,
                            out_of_fold[SOLICITATION])
         fitted[label], claim = _fit_one(x, y[:, column], groups, sample_weights, FALLBACK_WEIGHTS)
         out_of_fold[label] = gated(claim, out_of_fold[SOLICITATION])
-        target = y[:, column]
-        thresholds[label] = best_threshold(out_of_fold[label], target) if len(set(target)) > 1 else 0.5
     stacker = Stacker({name: w for name, (w, _) in fitted.items()}, {name: b for name, (_, b) in fitted.items()})
     path = None
     if rule_path is not None and rule_path.enabled and rule_labels:
@@ -165,6 +163,12 @@ def fit_stacker(probabilities: np.ndarray, rule_features: Sequence[dict[str, flo
             out_of_fold[label] = np.maximum(out_of_fold[label], floors[:, column])
         path = measure(fired, range(len(texts)), content_y, sample_weights, out_of_fold[SOLICITATION], rule_labels,
                        rule_path)
+    # Chosen last, on the scores detection gives (the rule path's floors included), weighted like the stackers.
+    thresholds: dict[str, float] = {}
+    for column, label in enumerate(MODEL_LABELS):
+        target = y[:, column]
+        thresholds[label] = (best_threshold(out_of_fold[label], target, sample_weights) if len(set(target)) > 1
+                             else 0.5)
     return stacker, thresholds, out_of_fold, path
 
 
@@ -194,23 +198,29 @@ def _fit_one(x: np.ndarray, target: np.ndarray, groups: Sequence[str], weights: 
     return ([round(float(w), 6) for w in model.coef_[0]], round(float(model.intercept_[0]), 6)), oof
 
 
-def best_threshold(scores: np.ndarray, target: np.ndarray) -> float:
-    """The highest threshold of THRESHOLD_GRID within F1_TOLERANCE of the best F1.
+def best_threshold(scores: np.ndarray, target: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The middle of the thresholds of THRESHOLD_GRID within F1_TOLERANCE of the best F1, items counted by `weights`.
 
-    Held-out templates still resemble the training ones, so many thresholds look equally good; the highest of
-    them keeps precision on wording the models have not seen (hard negatives above all).
-    A flagged lawful item weighted above a wrong label (cost 3, 2026-12-04) raised every label's threshold and
-    lost real quoted ads and evaded ones (detector/HISTORY.md, "why retraining lost recall").
+    Held-out templates still resemble the training ones, so many thresholds look equally good. The highest of them
+    was taken until 2026-12-06 to keep precision on unseen wording, but on text written by other hands the
+    detector's errors are misses far more than false alarms, and with a flat F1 curve the highest moved by up to
+    0.2 from one retraining to the next (insider_channel 0.47 to 0.67; detector/HISTORY.md, 2026-12-06 night); the
+    middle of the plateau moves least. The weights are the stackers' (real passages and written items count
+    REAL_WEIGHT times): thousands of template items otherwise decide alone where the few hundred texts written by
+    other hands are cut.
     """
+    counted = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=np.float64)
+    positive, negative = counted * (target == 1), counted * (target == 0)
     f1_list = []
     for threshold in THRESHOLD_GRID:
         predicted = scores >= threshold
-        tp = float(np.sum(predicted & (target == 1)))
-        fp = float(np.sum(predicted & (target == 0)))
-        fn = float(np.sum(~predicted & (target == 1)))
+        tp = float(positive[predicted].sum())
+        fp = float(negative[predicted].sum())
+        fn = float(positive[~predicted].sum())
         f1_list.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     f1s = np.array(f1_list)
-    return float(THRESHOLD_GRID[np.flatnonzero(f1s >= f1s.max() - F1_TOLERANCE)[-1]])
+    plateau = np.flatnonzero(f1s >= f1s.max() - F1_TOLERANCE)
+    return float(THRESHOLD_GRID[plateau[len(plateau) // 2]])
 
 
 def item_weights(items: Sequence[Item]) -> list[int]:
