@@ -30,6 +30,7 @@ from detector.training.model_card import REPRODUCE
 from detector.training.obfuscate import obfuscate_items
 from detector.training.real_corpus import RealItem, load_real_corpus, split_of
 from detector.training.train import (
+    HARD_NEGATIVE_WEIGHT,
     REAL_WEIGHT,
     best_threshold,
     item_weights,
@@ -136,7 +137,7 @@ def test_real_passages_train_grouped_by_document_with_their_speaker():
 
 def test_written_items_train_as_their_own_groups_with_unknown_targets_left_out():
     written = load_written_items(data_root() / "written" / "items.jsonl")
-    assert len(written) == 860 and len({item.template_id for item in written}) == 860
+    assert len(written) == 1160 and len({item.template_id for item in written}) == 1160
     assert all(item.group == "written" and item.split == "train" for item in written)
     y = targets(written)
     for item, row in zip(written, y):
@@ -146,7 +147,7 @@ def test_written_items_train_as_their_own_groups_with_unknown_targets_left_out()
         assert row[-1] == 1.0 if item.kind == "violation" else np.isnan(row[-1])
     hard = next(item for item in written if item.kind == "hard_negative")
     violation = next(item for item in written if item.kind == "violation")
-    assert item_weights([hard, violation]) == [REAL_WEIGHT * 3, REAL_WEIGHT]
+    assert item_weights([hard, violation]) == [REAL_WEIGHT * HARD_NEGATIVE_WEIGHT, REAL_WEIGHT]
     assert stack_weights([hard, violation]) == [REAL_WEIGHT, REAL_WEIGHT]
 
 
