@@ -41,7 +41,7 @@ THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 F1_TOLERANCE = 0.01
 TRAIN_FOLDS = 3
 # Hard negatives count this many times in the text models' training: they are what precision is made of.
-HARD_NEGATIVE_WEIGHT = 2
+HARD_NEGATIVE_WEIGHT = 3
 # A real-world passage counts this many times in the text models and the stackers: a few hundred of them stand
 # against thousands of template items, and they are what the detector meets in use. The written set
 # (models/data/written/) counts as much: writing apart from the templates' hands.
