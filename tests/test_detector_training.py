@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from core.config import ConfigError
+from core.labels import SOLICITING_GENRES
 from core.lead import Detection
 from detector.classifier import MODEL_LABELS, LabelClassifier, default_model_dir
 from detector.registry import AgencyRegistry
@@ -135,20 +136,41 @@ def test_real_passages_train_grouped_by_document_with_their_speaker():
             assert item.solicits == (source.genre in {"ad", "agency_site"})
 
 
-def test_written_items_train_as_their_own_groups_with_unknown_targets_left_out():
+def test_written_items_train_as_their_own_groups_with_the_targets_their_writers_gave():
     written = load_written_items(data_root() / "written" / "items.jsonl")
     assert len(written) == 1960 and len({item.template_id for item in written}) == 1960
     assert all(item.group == "written" and item.split == "train" for item in written)
     y = targets(written)
     for item, row in zip(written, y):
         assert "unlicensed_agency" not in item.labels
-        # a patent agency's offer is known only where the writer said unlicensed_agency; a violation is an ad
+        # a patent agency's offer is known only where the writer said unlicensed_agency; every item's genre is
+        # given (a violation is an ad; a warning does not solicit, an honest agency's offer does)
         assert row[-2] == 1.0 if item.offers_patent_agency else np.isnan(row[-2])
-        assert row[-1] == 1.0 if item.kind == "violation" else np.isnan(row[-1])
+        assert item.genre and row[-1] == (item.genre in SOLICITING_GENRES)
     hard = next(item for item in written if item.kind == "hard_negative")
     violation = next(item for item in written if item.kind == "violation")
     assert item_weights([hard, violation]) == [REAL_WEIGHT * HARD_NEGATIVE_WEIGHT, REAL_WEIGHT]
     assert stack_weights([hard, violation]) == [REAL_WEIGHT, REAL_WEIGHT]
+
+
+def test_written_item_solicits_as_its_genre_says_and_is_unknown_without_one(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"id": "d1", "title": "", "text": "x", "labels": [], "kind": "hard_negative", "genre": "news"}\n'
+                    '{"id": "d2", "title": "", "text": "x", "labels": [], "kind": "easy", "genre": "ad"}\n'
+                    '{"id": "d3", "title": "", "text": "x", "labels": [], "kind": "easy"}\n', encoding="utf-8")
+    assert [item.solicits for item in load_written_items(path)] == [False, True, None]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('{"id": "d1", "title": "", "text": "x", "labels": [], "kind": "easy", "genre": "blog"}', "'blog'"),
+    ('{"id": "d1", "title": "", "text": "x", "labels": ["abnormal_filing"], "kind": "violation", "genre": "news"}',
+     "'news' is not one of ad, agency_site"),
+])
+def test_written_item_with_a_genre_that_cannot_be_names_file_line_and_field(tmp_path, line, message):
+    path = tmp_path / "items.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"items.jsonl: line 1: field 'genre': {message}"):
+        load_written_items(path)
 
 
 def test_written_item_with_an_unknown_kind_names_file_and_line(tmp_path):

@@ -392,7 +392,8 @@ WRITTEN_KINDS = ("violation", "hard_negative", "easy")
 def load_written_items(path: Path) -> list[Item]:
     """The written set (`models/data/written/items.jsonl`, see its README) as train items: each its own group
     (`template_id` written/<id>), content labels only. `offers_patent_agency` is known only where the writer labelled
-    `unlicensed_agency` (a patent agency's offer); a violation is an ad, so it solicits; the rest's genre is unknown."""
+    `unlicensed_agency` (a patent agency's offer); a violation is an ad, so it solicits; the rest solicits where
+    its `genre` says so, and is unknown without one."""
     items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -402,17 +403,21 @@ def load_written_items(path: Path) -> list[Item]:
             labels = data["labels"]
             kind = data["kind"]
             fields = (data["id"], data["title"], data["text"], data.get("seller", ""))
+            genre = data.get("genre", "ad" if labels else "")
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"{path}: line {number}: not a written item ({exc!r})") from exc
         unknown = [label for label in labels if label not in (*CONTENT_LABELS, UNLICENSED_AGENCY)]
         if kind not in WRITTEN_KINDS or unknown or (kind == "violation") != bool(labels):
             raise ConfigError(f"{path}: line {number}: field 'kind' or 'labels': kind {kind!r} with labels {labels}")
+        if (genre and genre not in GENRES) or (labels and genre not in SOLICITING_GENRES):
+            raise ConfigError(f"{path}: line {number}: field 'genre': {genre!r} is not one of "
+                              f"{', '.join(sorted(SOLICITING_GENRES) if labels else GENRES)}")
         item_id, title, text, seller = fields
         items.append(Item(
             id=f"written/{item_id}", title=title, text=text, seller=seller, agency_code="",
             labels=[label for label in labels if label in CONTENT_LABELS],
             offers_patent_agency=True if UNLICENSED_AGENCY in labels else None, kind=kind,
-            template_id=f"written/{item_id}", split="train", group="written", genre="ad" if labels else "",
+            template_id=f"written/{item_id}", split="train", group="written", genre=genre,
         ))
     return items
 
