@@ -71,11 +71,7 @@ ADS = [
     ("impersonation", "国家知识产权局指定商标代理，线上办理，价格实惠，欢迎来电。"),
     ("malicious_cancellation", "专业撤三，盯住闲置商标批量撤，撤下来直接转到你名下，成功率高。"),
     ("qualification_lending", "专利代理师证长期收，挂靠我们机构每年两万，无需到岗。"),
-    # Strict: the model of 2026-12-07 02:40 scores it 0.469 against a threshold of 0.48 although the rule
-    # insider.guaranteed_registration fires (0.85); the rule path does not keep that rule because it also fires
-    # on the lawful 担保注册 (a refund-backed product) and on warnings quoting 包注册 (detector/HISTORY.md).
-    pytest.param("insider_channel", "商标三天受理 包注册", marks=pytest.mark.xfail(
-        strict=True, reason="model of 2026-12-07: a bare 包注册 ad scores just under insider_channel's threshold")),
+    ("insider_channel", "商标三天受理 包注册"),
 ]
 
 
