@@ -138,15 +138,17 @@ def test_real_passages_train_grouped_by_document_with_their_speaker():
 
 def test_written_items_train_as_their_own_groups_with_the_targets_their_writers_gave():
     written = load_written_items(data_root() / "written" / "items.jsonl")
-    assert len(written) == 1960 and len({item.template_id for item in written}) == 1960
+    assert len(written) == 2160 and len({item.template_id for item in written}) == 2160
     assert all(item.group == "written" and item.split == "train" for item in written)
     y = targets(written)
     for item, row in zip(written, y):
         assert "unlicensed_agency" not in item.labels
-        # a patent agency's offer is known only where the writer said unlicensed_agency; every item's genre is
-        # given (a violation is an ad; a warning does not solicit, an honest agency's offer does)
-        assert row[-2] == 1.0 if item.offers_patent_agency else np.isnan(row[-2])
+        # every item says whether its author offers patent agency, and every item's genre is given (a violation
+        # is an ad; a warning does not solicit, an honest agency's offer does)
+        assert row[-2] == float(item.offers_patent_agency is True)
         assert item.genre and row[-1] == (item.genre in SOLICITING_GENRES)
+    offers = [item.offers_patent_agency for item in written]
+    assert None not in offers and offers.count(False) > offers.count(True) > 0
     hard = next(item for item in written if item.kind == "hard_negative")
     violation = next(item for item in written if item.kind == "violation")
     assert item_weights([hard, violation]) == [REAL_WEIGHT * HARD_NEGATIVE_WEIGHT, REAL_WEIGHT]
@@ -159,6 +161,29 @@ def test_written_item_solicits_as_its_genre_says_and_is_unknown_without_one(tmp_
                     '{"id": "d2", "title": "", "text": "x", "labels": [], "kind": "easy", "genre": "ad"}\n'
                     '{"id": "d3", "title": "", "text": "x", "labels": [], "kind": "easy"}\n', encoding="utf-8")
     assert [item.solicits for item in load_written_items(path)] == [False, True, None]
+
+
+def test_written_item_offers_patent_agency_as_it_says_and_when_its_writer_said_unlicensed_agency(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text(
+        '{"id": "d1", "title": "", "text": "x", "labels": [], "kind": "hard_negative", "offers_patent_agency": true}\n'
+        '{"id": "d2", "title": "", "text": "x", "labels": [], "kind": "easy", "offers_patent_agency": false}\n'
+        '{"id": "d3", "title": "", "text": "x", "labels": ["unlicensed_agency"], "kind": "violation"}\n'
+        '{"id": "d4", "title": "", "text": "x", "labels": [], "kind": "easy"}\n', encoding="utf-8")
+    assert [item.offers_patent_agency for item in load_written_items(path)] == [True, False, True, None]
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ('"labels": [], "kind": "easy", "offers_patent_agency": "yes"', "'yes' is not true or false$"),
+    ('"labels": [], "kind": "easy", "offers_patent_agency": 1', "1 is not true or false$"),
+    ('"labels": ["unlicensed_agency"], "kind": "violation", "offers_patent_agency": false',
+     "must be true when labelled unlicensed_agency"),
+])
+def test_written_item_with_an_offer_that_cannot_be_names_file_line_and_field(tmp_path, fields, message):
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"id": "d1", "title": "", "text": "x", ' + fields + "}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"items.jsonl: line 1: field 'offers_patent_agency': {message}"):
+        load_written_items(path)
 
 
 @pytest.mark.parametrize(("line", "message"), [
@@ -218,8 +243,6 @@ def test_obfuscated_copy_changes_text_keeps_labels(corpus):
 
 
 def test_best_threshold_takes_the_middle_of_the_thresholds_with_the_best_f1():
-    import numpy as np
-
     # Every threshold above 0.30 and up to 0.80 separates the two sides: the middle of that plateau is taken.
     scores = np.array([0.2, 0.3, 0.8, 0.9])
     target = np.array([0, 0, 1, 1])
@@ -227,8 +250,6 @@ def test_best_threshold_takes_the_middle_of_the_thresholds_with_the_best_f1():
 
 
 def test_best_threshold_counts_items_by_their_weight():
-    import numpy as np
-
     # Four template positives score high; one real passage (weight 8) scores 0.3 among template negatives at 0.35.
     scores = np.array([0.9, 0.9, 0.9, 0.9, 0.3, 0.35, 0.35])
     target = np.array([1, 1, 1, 1, 1, 0, 0])

@@ -391,9 +391,10 @@ WRITTEN_KINDS = ("violation", "hard_negative", "easy")
 
 def load_written_items(path: Path) -> list[Item]:
     """The written set (`models/data/written/items.jsonl`, see its README) as train items: each its own group
-    (`template_id` written/<id>), content labels only. `offers_patent_agency` is known only where the writer labelled
-    `unlicensed_agency` (a patent agency's offer); a violation is an ad, so it solicits; the rest solicits where
-    its `genre` says so, and is unknown without one."""
+    (`template_id` written/<id>), content labels only. `offers_patent_agency` is the item's own field where given
+    (true whenever it is labelled `unlicensed_agency`), else true for `unlicensed_agency` and unknown otherwise: a
+    target that is only ever true teaches that every ad offers patent agency. A violation is an ad, so it
+    solicits; the rest solicits where its `genre` says so, and is unknown without one."""
     items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -404,6 +405,7 @@ def load_written_items(path: Path) -> list[Item]:
             kind = data["kind"]
             fields = (data["id"], data["title"], data["text"], data.get("seller", ""))
             genre = data.get("genre", "ad" if labels else "")
+            offers = data.get("offers_patent_agency", True if UNLICENSED_AGENCY in labels else None)
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"{path}: line {number}: not a written item ({exc!r})") from exc
         unknown = [label for label in labels if label not in (*CONTENT_LABELS, UNLICENSED_AGENCY)]
@@ -412,11 +414,16 @@ def load_written_items(path: Path) -> list[Item]:
         if (genre and genre not in GENRES) or (labels and genre not in SOLICITING_GENRES):
             raise ConfigError(f"{path}: line {number}: field 'genre': {genre!r} is not one of "
                               f"{', '.join(sorted(SOLICITING_GENRES) if labels else GENRES)}")
+        if offers is not None and not isinstance(offers, bool):
+            raise ConfigError(f"{path}: line {number}: field 'offers_patent_agency': {offers!r} is not true or false")
+        if UNLICENSED_AGENCY in labels and offers is not True:
+            raise ConfigError(f"{path}: line {number}: field 'offers_patent_agency': must be true when labelled "
+                              f"{UNLICENSED_AGENCY}")
         item_id, title, text, seller = fields
         items.append(Item(
             id=f"written/{item_id}", title=title, text=text, seller=seller, agency_code="",
             labels=[label for label in labels if label in CONTENT_LABELS],
-            offers_patent_agency=True if UNLICENSED_AGENCY in labels else None, kind=kind,
+            offers_patent_agency=offers, kind=kind,
             template_id=f"written/{item_id}", split="train", group="written", genre=genre,
         ))
     return items
