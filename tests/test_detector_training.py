@@ -33,6 +33,7 @@ from detector.training.real_corpus import RealItem, load_real_corpus, split_of
 from detector.training.train import (
     HARD_NEGATIVE_WEIGHT,
     REAL_WEIGHT,
+    WRITTEN_WEIGHT,
     best_threshold,
     item_weights,
     model_inputs,
@@ -134,11 +135,15 @@ def test_real_passages_train_grouped_by_document_with_their_speaker():
             assert item.solicits is True  # an ad quoted on an explainer page is still an ad
         elif source.voice == "author":
             assert item.solicits == (source.genre in {"ad", "agency_site"})
+    hard = next(item for item in converted if item.kind == "hard_negative")
+    violation = next(item for item in converted if item.kind == "violation")
+    assert item_weights([hard, violation]) == [REAL_WEIGHT * HARD_NEGATIVE_WEIGHT, REAL_WEIGHT]
+    assert stack_weights([hard, violation]) == [REAL_WEIGHT, REAL_WEIGHT]
 
 
 def test_written_items_train_as_their_own_groups_with_the_targets_their_writers_gave():
     written = load_written_items(data_root() / "written" / "items.jsonl")
-    assert len(written) == 2160 and len({item.template_id for item in written}) == 2160
+    assert len(written) == 2560 and len({item.template_id for item in written}) == 2560
     assert all(item.group == "written" and item.split == "train" for item in written)
     y = targets(written)
     for item, row in zip(written, y):
@@ -151,8 +156,8 @@ def test_written_items_train_as_their_own_groups_with_the_targets_their_writers_
     assert None not in offers and offers.count(False) > offers.count(True) > 0
     hard = next(item for item in written if item.kind == "hard_negative")
     violation = next(item for item in written if item.kind == "violation")
-    assert item_weights([hard, violation]) == [REAL_WEIGHT * HARD_NEGATIVE_WEIGHT, REAL_WEIGHT]
-    assert stack_weights([hard, violation]) == [REAL_WEIGHT, REAL_WEIGHT]
+    assert item_weights([hard, violation]) == [WRITTEN_WEIGHT * HARD_NEGATIVE_WEIGHT, WRITTEN_WEIGHT]
+    assert stack_weights([hard, violation]) == [WRITTEN_WEIGHT, WRITTEN_WEIGHT]
 
 
 def test_written_item_solicits_as_its_genre_says_and_is_unknown_without_one(tmp_path):

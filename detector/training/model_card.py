@@ -12,7 +12,7 @@ from detector.training.evaluate import REAL_TARGETS, TARGETS, EvalReport, LabelS
 from detector.training.open_evasion import TARGET_GAP as OPEN_EVASION_GAP
 from detector.training.open_evasion import OpenEvasionReport
 from detector.training.real_corpus import load_real_corpus
-from detector.training.train import HARD_NEGATIVE_WEIGHT, REAL_WEIGHT
+from detector.training.train import HARD_NEGATIVE_WEIGHT, REAL_WEIGHT, WRITTEN_WEIGHT
 
 REPRODUCE = "lantian train --rebuild-corpus && lantian eval --write-card"
 # Fewer real quoted ads of a label than this in a split: the card says the figure rests on too few examples.
@@ -146,9 +146,9 @@ def _what_it_is(meta: dict) -> list[str]:
         "  learn from those held-out predictions. Thresholds: on the out-of-fold scores (the rule path's floors",
         "  included), the middle of the thresholds within 0.01 of the best F1, items weighted as in the stackers.",
         "  The final text models are then trained on everything.",
-        f"- Weights: hard negatives count {HARD_NEGATIVE_WEIGHT}× in the text models; real-world passages and written"
-        f" items {REAL_WEIGHT}× in the text",
-        "  models and the stackers (a few hundred of them stand against thousands of template items).",
+        f"- Weights: hard negatives count {HARD_NEGATIVE_WEIGHT}× in the text models; real-world passages"
+        f" {REAL_WEIGHT}× and written items {WRITTEN_WEIGHT}×",
+        "  in the text models and the stackers (they stand against thousands of template items).",
         "- `unlicensed_agency` is not predicted here: the Detector sets it when `offers_patent_agency` passes its",
         "  threshold and the seller is not in the licensed-agency registry.",
         "",

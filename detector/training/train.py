@@ -43,10 +43,13 @@ TRAIN_FOLDS = 3
 # Hard negatives count this many times in the text models' training: they are what precision is made of.
 HARD_NEGATIVE_WEIGHT = 3
 # A real-world passage counts this many times in the text models and the stackers: a few hundred of them stand
-# against thousands of template items, and they are what the detector meets in use. The written set
-# (models/data/written/) counts as much: writing apart from the templates' hands.
+# against thousands of template items, and they are what the detector meets in use.
 REAL_WEIGHT = 8
-WEIGHTED_GROUPS = ("real", "written")
+# A written item (models/data/written/: writing apart from the templates' hands, not real) counts this many times.
+# It counted as much as a real passage until its 2,560 items outweighed the 14,000 templates; out of fold, a lower
+# weight flagged fewer real hard negatives for as many real ads (detector/HISTORY.md, 2026-12-07 session 21).
+WRITTEN_WEIGHT = 2
+GROUP_WEIGHTS = {"real": REAL_WEIGHT, "written": WRITTEN_WEIGHT}
 # Used when validation has no positive of a label (tiny corpora): average the two models, trust the rules.
 FALLBACK_WEIGHTS = [0.4, 0.3, 0.3, 2.0, -1.0, *([0.0] * (len(STACK_FEATURES) - 5))]
 # The same for the solicitation stacker: average the two text models.
@@ -206,8 +209,8 @@ def best_threshold(scores: np.ndarray, target: np.ndarray, weights: np.ndarray |
     detector's errors are misses far more than false alarms, and with a flat F1 curve the highest moved by up to
     0.2 from one retraining to the next (insider_channel 0.47 to 0.67; detector/HISTORY.md, 2026-12-06 night); the
     middle of the plateau moves least. The weights are the stackers' (real passages and written items count
-    REAL_WEIGHT times): thousands of template items otherwise decide alone where the few hundred texts written by
-    other hands are cut.
+    GROUP_WEIGHTS times): thousands of template items otherwise decide alone where the texts written by other hands
+    are cut.
     """
     counted = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=np.float64)
     positive, negative = counted * (target == 1), counted * (target == 0)
@@ -224,14 +227,14 @@ def best_threshold(scores: np.ndarray, target: np.ndarray, weights: np.ndarray |
 
 
 def item_weights(items: Sequence[Item]) -> list[int]:
-    """Weights of the text models' training: hard negatives and real-world passages count more."""
-    return [(REAL_WEIGHT if item.group in WEIGHTED_GROUPS else 1)
-            * (HARD_NEGATIVE_WEIGHT if item.kind == "hard_negative" else 1) for item in items]
+    """Weights of the text models' training: hard negatives, real-world passages and written items count more."""
+    return [GROUP_WEIGHTS.get(item.group, 1) * (HARD_NEGATIVE_WEIGHT if item.kind == "hard_negative" else 1)
+            for item in items]
 
 
 def stack_weights(items: Sequence[Item]) -> list[int]:
     """Weights of the stackers' training: real-world passages and written items count more."""
-    return [REAL_WEIGHT if item.group in WEIGHTED_GROUPS else 1 for item in items]
+    return [GROUP_WEIGHTS.get(item.group, 1) for item in items]
 
 
 def fold_of(items: Sequence[Item], train_folds: int) -> list[int]:
