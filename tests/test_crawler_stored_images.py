@@ -59,6 +59,7 @@ def platform() -> Iterator[tuple[str, list[str]]]:
         yield f"http://127.0.0.1:{server.server_address[1]}", asked
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def stored(directory: Path, url: str, colour: tuple[int, int, int], size: tuple[int, int], noisy: bool) -> str:
