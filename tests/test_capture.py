@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from PIL import Image
 from core.lead import Lead, lead_id
 from crawler.capture import AttemptLog
 from crawler.evidence.screenshot import MAX_CAPTURE_HEIGHT
+from tests.fixtures.servers import local_http_server
 from tests.fixtures.workspace import CrawlWorkspace
 
 LANTIAN = Path(sys.executable).with_name("lantian")
@@ -191,13 +191,11 @@ def test_a_complaints_links_to_internal_addresses_are_refused_and_staffs_own_are
     answered 403 here). A complaint's link to an
     internal address that no platform config names is refused before anything is sent (outcome `internal`,
     said to staff); a URL staff capture themselves is still theirs to reach."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Canary)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
     Canary.asked = []
     work = CaptureWorkspace(tmp_path, simulator)
-    links = [f"http://127.0.0.1:{port}/admin", f"http://localhost:{port}/admin", f"http://0x7f.1:{port}/admin"]
-    try:
+    with local_http_server(Canary) as canary:
+        port = urlsplit(canary).port
+        links = [f"http://127.0.0.1:{port}/admin", f"http://localhost:{port}/admin", f"http://0x7f.1:{port}/admin"]
         code, outcomes, output = work.capture("--complaint", "1", "--by", "alice", "--", *links)
         assert code == 0 or outcomes, output
         assert [outcome["outcome"] for outcome in outcomes] == ["internal"] * 3, output
@@ -206,6 +204,3 @@ def test_a_complaints_links_to_internal_addresses_are_refused_and_staffs_own_are
 
         code, [staff], output = work.capture("--by", "alice", links[0])
         assert staff["outcome"] == "captured", output
-    finally:
-        server.shutdown()
-        server.server_close()

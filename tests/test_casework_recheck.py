@@ -3,10 +3,9 @@ evidence; an unreachable platform changes nothing."""
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -19,6 +18,7 @@ from core.lead import Lead
 from crawler.evidence import EvidenceArchive
 from crawler.refetch import Refetched
 from tests.fixtures.casework import detection, listing
+from tests.fixtures.servers import local_http_server
 
 ONLINE = "<html><body><h1 class='item-title'>内部渠道 包下证</h1><div class='item-desc'>联系微信</div></body></html>"
 PAGES: dict[str, tuple[int, str, bytes]] = {
@@ -48,12 +48,8 @@ class Platform(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def platform_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Platform)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(Platform) as url:
+        yield url
 
 
 def _requested(store, n: int, base: str, deadline: str) -> str:

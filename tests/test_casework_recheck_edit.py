@@ -3,10 +3,9 @@ both versions' evidence; the per-URL results go to a CSV and the console; an emp
 from __future__ import annotations
 
 import csv
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -18,6 +17,7 @@ from core.labels import LABEL_NAMES_ZH
 from core.lead import Lead
 from lantian.cli import app
 from tests.fixtures.casework import detection, listing, sign_in
+from tests.fixtures.servers import local_http_server
 
 OFFENDING = "国家知识产权局指定代理，内部渠道，包授权，30天下证。"
 EDITED = "本店出售办公用品和打印纸，欢迎选购。"
@@ -46,11 +46,8 @@ class Platform(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def platform_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Platform)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(Platform) as url:
+        yield url
 
 
 def _requested(store, n: int, base: str, deadline: str) -> Lead:

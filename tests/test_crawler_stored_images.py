@@ -7,9 +7,8 @@ import asyncio
 import hashlib
 import io
 import random
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from scrapy import Request
 from crawler.browser import IMAGES_SETTLED, STORED_IMAGE_READ_INLINE, STORED_IMAGES, show_as_crawled, stored_image
 from crawler.evidence.screenshot import SCREENSHOT_VIEWPORT, full_page_png
 from tests.fixtures.browser import chromium
+from tests.fixtures.servers import local_http_server
 
 PAGE = ('<!DOCTYPE html><html><body style="margin:0;background:#fff">'
         '<img src="/img/small.png" style="display:block"><img src="/img/large.png" style="display:block">'
@@ -52,14 +52,8 @@ def platform() -> Iterator[tuple[str, list[str]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", asked
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_http_server(Handler) as url:
+        yield url, asked
 
 
 def stored(directory: Path, url: str, colour: tuple[int, int, int], size: tuple[int, int], noisy: bool) -> str:

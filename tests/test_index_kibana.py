@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from typer.testing import CliRunner
 from index.kibana_setup import render, saved_objects
 from index.mapping import LEADS_MAPPING
 from lantian.cli import app
+from tests.fixtures.servers import local_http_server
 
 KQL_FIELD = re.compile(r"([A-Za-z_][\w.]*)\s*(?::|>=|<=|>|<)")
 
@@ -131,13 +131,9 @@ class ImportApi(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def import_api() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ImportApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     ImportApi.received = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_http_server(ImportApi) as url:
+        yield url
 
 
 def test_setup_posts_the_objects_to_the_import_api(import_api: str, monkeypatch: pytest.MonkeyPatch) -> None:

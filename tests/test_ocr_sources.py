@@ -2,9 +2,9 @@
 (Scrapy's files pipeline, with the platform's politeness and evidence), never by a download of its own."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -12,37 +12,37 @@ from PIL import Image, ImageDraw, ImageFont
 
 from detector.detector import Detector
 from detector.ocr import ImageError, ImageTextReader
+from tests.fixtures.servers import local_http_server
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 CLAIM = "商标包过"
 
 
-class PictureServer(ThreadingHTTPServer):
-    """A web server with one picture, counting the requests it is sent."""
+@dataclass
+class PictureServer:
+    """A web server with one picture at `url`, counting the requests it is sent."""
 
-    def __init__(self, png: bytes) -> None:
-        self.png = png
-        self.requests: list[str] = []
-        super().__init__(("127.0.0.1", 0), PictureHandler)
+    png: bytes
+    url: str = ""
+    requests: list[str] = field(default_factory=list)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/claim.png"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """A request handler serving the picture and recording each request in `requests`."""
+        picture = self
 
+        class PictureHandler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                picture.requests.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(picture.png)))
+                self.end_headers()
+                self.wfile.write(picture.png)
 
-class PictureHandler(BaseHTTPRequestHandler):
-    server: PictureServer
+            def log_message(self, format: str, *args: object) -> None:
+                pass
 
-    def do_GET(self) -> None:
-        self.server.requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(self.server.png)))
-        self.end_headers()
-        self.wfile.write(self.server.png)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        return PictureHandler
 
 
 @pytest.fixture
@@ -57,13 +57,9 @@ def claim_png(tmp_path: Path) -> Path:
 @pytest.fixture
 def picture_server(claim_png: Path) -> Iterator[PictureServer]:
     server = PictureServer(claim_png.read_bytes())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with local_http_server(server.handler()) as base:
+        server.url = f"{base}/claim.png"
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_local_picture_is_read_but_the_same_picture_on_the_web_is_not_fetched(
