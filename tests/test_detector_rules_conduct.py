@@ -1,0 +1,69 @@
+"""Rules for conduct named in docs/domain.md that no rule read before 2026-12-07: an agency's ties to the examining
+units sold as a faster grant, an agency saying it is an official body's unit or appointee, patents copied or made by
+the batch, filings with no invention behind them, papers and patents sold together, a price per name put on a
+patent, and an attorney's name hired without their work. Each claim is paired with a text that shares its words and
+makes no such claim. Examples written for this test, not taken from the training data."""
+
+from __future__ import annotations
+
+import pytest
+
+from detector.normalize import normalize_text
+from detector.rules import RuleEngine
+
+CLAIMS_AND_TWINS = [
+    (
+        "insider.office_ties_benefit",
+        "本所与专利局各审查部门保持良好的合作关系，发明专利授权周期可缩短一半",
+        "我们与审查部门没有任何合作关系，无法缩短审查周期",
+    ),
+    (
+        "insider.office_ties_benefit",
+        "复审部门那边有熟人，无效案子稳赢",
+        "谨防声称与审查部门有合作关系、能缩短审查周期的机构",
+    ),
+    (
+        "impersonation.self_declared_standing",
+        "本公司系国家知识产权局指定的商标业务受理单位",
+        "本所为经国家知识产权局批准设立的专利代理机构",
+    ),
+    (
+        "impersonation.self_declared_standing",
+        "我们是商标局下属的注册服务平台，官费标准统一",
+        "本公司不是国家知识产权局下属单位，是依法备案的商标代理机构",
+    ),
+    (
+        "abnormal.copied_filing",
+        "照着别人已授权的专利仿写一份，改几处就能报，评职称够用",
+        "警惕：有中介仿写他人专利批量申报，属于非正常专利申请",
+    ),
+    ("abnormal.patent_mill", "专利工厂直供，发明专利按领域下单", "本厂专注注塑模具加工，欢迎来图定制"),
+    ("abnormal.patents_by_period", "团队每月产出实用新型30件，量大从优", "我所去年代理发明专利申请120件"),
+    ("abnormal.no_invention_needed", "零技术基础也能有发明专利，我们全程代写", "申请专利不是零技术基础就能做的事"),
+    (
+        "abnormal.paper_patent_bundle",
+        "副高评审：论文加专利一起办，立减八百",
+        "平台规则：禁止发布论文专利套餐等职称材料买卖信息",
+    ),
+    ("abnormal.paid_inventor_change", "已授权新型，增加发明人2000元一位", "变更发明人手续费200元，由申请人缴纳"),
+    (
+        "lending.no_casework",
+        "招聘专利代理人，只需配合机构年报，每月补贴1500元",
+        "专利代理师岗位：负责撰写和办案，不需要实际工作经验也可培养",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> RuleEngine:
+    return RuleEngine.from_config()
+
+
+def fired(engine: RuleEngine, text: str) -> set[str]:
+    return {match.rule for match in engine.matches(normalize_text(text).text)}
+
+
+@pytest.mark.parametrize(("rule", "claim", "twin"), CLAIMS_AND_TWINS, ids=[rule for rule, _, _ in CLAIMS_AND_TWINS])
+def test_the_claim_fires_the_rule_and_its_twin_does_not(engine: RuleEngine, rule: str, claim: str, twin: str) -> None:
+    assert rule in fired(engine, claim)
+    assert rule not in fired(engine, twin)
