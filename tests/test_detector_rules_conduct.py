@@ -1,7 +1,8 @@
 """Rules for conduct named in docs/domain.md that no rule read before 2026-12-07: an agency's ties to the examining
 units sold as a faster grant, an agency saying it is an official body's unit or appointee, patents copied or made by
 the batch, filings with no invention behind them, papers and patents sold together, a price per name put on a
-patent, and an attorney's name hired without their work. Each claim is paired with a text that shares its words and
+patent, the buyer's name put on a patent sold for it, an official body's recommendation claimed, and an attorney's
+name hired without their work. Each claim is paired with a text that shares its words and
 makes no such claim. Examples written for this test, not taken from the training data."""
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ CLAIMS_AND_TWINS = [
         "lending.no_casework",
         "招聘专利代理人，只需配合机构年报，每月补贴1500元",
         "专利代理师岗位：负责撰写和办案，不需要实际工作经验也可培养",
+    ),
+    (
+        "abnormal.name_on_sold_patent",
+        "已授权实用新型专利现货，缴费后直接办到您名下，评职称可用",
+        "警惕：网上有人出售专利，称缴费后直接办到您名下，多为非正常专利申请",
+    ),
+    (
+        "abnormal.name_on_sold_patent",
+        "团队参赛要专利？我们帮忙申请，成员都可以写进发明人，按人数收费",
+        "发明人是对发明创造作出创造性贡献的人，不能按人数收费写进去",
+    ),
+    (
+        "impersonation.endorsed_by_body",
+        "专利审查协作广东中心推荐代理机构，撰写质量有保障",
+        "优先审查请求经省知识产权局推荐后，由国家知识产权局审核",
     ),
 ]
 
