@@ -34,10 +34,16 @@ class RulePathSettings(StrictModel):
     enabled: bool = True
 
 
+class OtherSectorSettings(StrictModel):
+    other_trade_lexicons: list[str] = Field(default_factory=list, description="lexicons naming another trade")
+    ip_sector_lexicons: list[str] = Field(default_factory=list, description="lexicons naming the IP trade")
+
+
 class DetectorFile(StrictModel):
     thresholds: dict[str, Annotated[float, Field(gt=0, le=1)]]
     evidence_lexicons: dict[str, list[str]] = Field(default_factory=dict)
     patent_subject_lexicons: list[str] = Field(default_factory=list)
+    other_sector: OtherSectorSettings = OtherSectorSettings()
     ocr: OcrSettings = OcrSettings()
     rule_path: RulePathSettings = RulePathSettings()
 

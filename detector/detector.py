@@ -66,6 +66,8 @@ class DetectorConfig:
     thresholds: dict[str, float]
     evidence_lexicons: dict[str, tuple[str, ...]]
     patent_subject_lexicons: tuple[str, ...]
+    other_trade_lexicons: tuple[str, ...]
+    ip_sector_lexicons: tuple[str, ...]
     ocr_min_score: float
     ocr_max_side: int
 
@@ -75,12 +77,20 @@ class DetectorConfig:
         for label, names in config.evidence_lexicons.items():
             if any(name not in rules.lexicons for name in names):
                 raise ConfigError(f"{path}: field 'evidence_lexicons.{label}' must list lexicons of rules.yaml")
-        if any(name not in rules.lexicons for name in config.patent_subject_lexicons):
-            raise ConfigError(f"{path}: field 'patent_subject_lexicons' must list lexicons of rules.yaml")
+        lexicon_fields = {
+            "patent_subject_lexicons": config.patent_subject_lexicons,
+            "other_sector.other_trade_lexicons": config.other_sector.other_trade_lexicons,
+            "other_sector.ip_sector_lexicons": config.other_sector.ip_sector_lexicons,
+        }
+        for name, lexicons in lexicon_fields.items():
+            if any(lexicon not in rules.lexicons for lexicon in lexicons):
+                raise ConfigError(f"{path}: field '{name}' must list lexicons of rules.yaml")
         return cls(
             thresholds={label: config.thresholds[label] for label in MODEL_LABELS},
             evidence_lexicons={label: tuple(names) for label, names in config.evidence_lexicons.items()},
             patent_subject_lexicons=tuple(config.patent_subject_lexicons),
+            other_trade_lexicons=tuple(config.other_sector.other_trade_lexicons),
+            ip_sector_lexicons=tuple(config.other_sector.ip_sector_lexicons),
             ocr_min_score=config.ocr.min_score,
             ocr_max_side=config.ocr.max_side,
         )
@@ -393,7 +403,8 @@ class Detector:
             if label in CONTENT_LABELS:
                 raw[label] = max(raw[label], score)
         entities = self._entities(item)
-        scores = {label: round(raw[label], 4) for label in CONTENT_LABELS}
+        in_sector = not self._names_another_trade_only(item)
+        scores = {label: round(raw[label], 4) if in_sector else 0.0 for label in CONTENT_LABELS}
         check = None
         offers = raw[OFFERS_PATENT_AGENCY] if self._names_a_patent_matter(item) else 0.0
         if self.registry is not None and offers >= self.thresholds[OFFERS_PATENT_AGENCY]:
@@ -431,6 +442,13 @@ class Detector:
         page about trademarks alone offers no patent agency, however much it reads like one."""
         lexicons = self.config.patent_subject_lexicons
         return not lexicons or any(item.analysis.hits.get(name) for name in lexicons)
+
+    def _names_another_trade_only(self, item: _Prepared) -> bool:
+        """Whether the listing names another trade (tickets, driving schools, builders' certificates) and nothing of
+        the IP trade: its 内部渠道, 包过 or 挂证 are that trade's, not the conduct of docs/domain.md."""
+        hits = item.analysis.hits
+        return (any(hits.get(name) for name in self.config.other_trade_lexicons)
+                and not any(hits.get(name) for name in self.config.ip_sector_lexicons))
 
     def _entities(self, item: _Prepared) -> list[Entity]:
         found: list[Entity] = []
