@@ -2,8 +2,10 @@
 units sold as a faster grant, an agency saying it is an official body's unit or appointee, patents copied or made by
 the batch, filings with no invention behind them, papers and patents sold together, a price per name put on a
 patent, the buyer's name put on a patent sold for it, an official body's recommendation claimed, and an attorney's
-name hired without their work. Each claim is paired with a text that shares its words and
-makes no such claim. Examples written for this test, not taken from the training data."""
+name hired without their work; and, from the real corpus's thirteenth collection, patents sold before their
+certificate issues, acceleration promised to succeed, and a refused parcel "deemed served". Each claim is paired
+with a text that shares its words and makes no such claim. Examples written for this test, not taken from the
+training data."""
 
 from __future__ import annotations
 
@@ -76,6 +78,17 @@ CLAIMS_AND_TWINS = [
         "abnormal.name_on_sold_patent",
         "团队参赛要专利？我们帮忙申请，成员都可以写进发明人，按人数收费",
         "发明人是对发明创造作出创造性贡献的人，不能按人数收费写进去",
+    ),
+    (
+        "abnormal.unissued_patent_sold",
+        "2020年3月未下证特价实用新型专利转让清单",
+        "警示：网上出售未缴费专利的，多为非正常申请",
+    ),
+    ("insider.guaranteed_grant", "商标加急，100%加急成功，当天提交", "商标加急须经审查同意，无法保证成功"),
+    (
+        "impersonation.receipt_threat",
+        "商标公告快递，拒签视为该公告送达，请务必签收",
+        "快递单上写明：拒签视为该公告送达，请务必签收。这是骗局。",
     ),
     (
         "impersonation.endorsed_by_body",
