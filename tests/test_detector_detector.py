@@ -246,7 +246,13 @@ def test_broken_detector_settings_name_the_field(tmp_path) -> None:
         Detector.load(config, rules_only=True)
 
 
-def test_patent_subject_lexicons_must_name_lexicons_of_the_rules(tmp_path) -> None:
+@pytest.mark.parametrize(("lexicons", "unknown", "field"), [
+    ("[patent_subject]", "[patent_topics]", "patent_subject_lexicons"),
+    ("[other_trade]", "[other_trades]", "other_sector.other_trade_lexicons"),
+    ("[ip_sector]", "[ip_sectors]", "other_sector.ip_sector_lexicons"),
+])
+def test_the_lexicons_detector_yaml_names_must_be_lexicons_of_the_rules(tmp_path, lexicons: str, unknown: str,
+                                                                         field: str) -> None:
     import shutil
 
     from core.config import ConfigError
@@ -255,6 +261,6 @@ def test_patent_subject_lexicons_must_name_lexicons_of_the_rules(tmp_path) -> No
     config = tmp_path / "config"
     shutil.copytree(project_root() / "config", config)
     path = config / "detector" / "detector.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("[patent_subject]", "[patent_topics]"), encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"detector.yaml: field 'patent_subject_lexicons'"):
+    path.write_text(path.read_text(encoding="utf-8").replace(lexicons, unknown), encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"detector.yaml: field '{field}'"):
         Detector.load(config, rules_only=True)

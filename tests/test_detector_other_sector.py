@@ -3,13 +3,10 @@ carries no label, whatever the trained models make of its 内部渠道, 包过 o
 trademark, or a bare claim naming no trade at all, still do. Sentences written for these tests; the shipped model."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from core.config import ConfigError
-from core.settings import project_root
 from detector.detector import Detector
 
 
@@ -43,11 +40,3 @@ def test_a_claim_that_names_no_trade_at_all_still_counts(detector: Detector) -> 
 def test_the_ip_trade_named_beside_another_keeps_the_claim(detector: Detector) -> None:
     assert "insider_channel" in labels(detector, "驾照和专利都能办，专利走内部渠道，三个月下证。")
 
-
-def test_the_trade_lexicons_must_be_lexicons_of_the_rules(tmp_path: Path) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(project_root() / "config", config)
-    path = config / "detector" / "detector.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("[other_trade]", "[other_trades]"), encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"detector.yaml: field 'other_sector.other_trade_lexicons'"):
-        Detector.load(config, rules_only=True)
