@@ -3,9 +3,10 @@ units sold as a faster grant, an agency saying it is an official body's unit or 
 the batch, filings with no invention behind them, papers and patents sold together, a price per name put on a
 patent, the buyer's name put on a patent sold for it, an official body's recommendation claimed, and an attorney's
 name hired without their work; and, from the real corpus's thirteenth collection, patents sold before their
-certificate issues, acceleration promised to succeed, and a refused parcel "deemed served". Each claim is paired
-with a text that shares its words and makes no such claim. Examples written for this test, not taken from the
-training data."""
+certificate issues, acceleration promised to succeed, and a refused parcel "deemed served"; and licensed
+agencies' facts read as claims before (the office's own fees, an agency registered with its filing system). Each
+claim is paired with a text that shares its words and makes no such claim. Examples written for this test, not
+taken from the training data."""
 
 from __future__ import annotations
 
@@ -89,6 +90,12 @@ CLAIMS_AND_TWINS = [
         "impersonation.receipt_threat",
         "商标公告快递，拒签视为该公告送达，请务必签收",
         "快递单上写明：拒签视为该公告送达，请务必签收。这是骗局。",
+    ),
+    ("impersonation.endorsed_by_body", "国家知识产权局官方指定，收费透明", "国家知识产权局官方收费标准，代理费透明"),
+    (
+        "impersonation.self_as_office",
+        "我们是商标局注册处的，你的商标有问题",
+        "我们是国知局专利电子申请系统注册的代理机构",
     ),
     (
         "impersonation.endorsed_by_body",
