@@ -2,11 +2,11 @@
 units sold as a faster grant, an agency saying it is an official body's unit or appointee, patents copied or made by
 the batch, filings with no invention behind them, papers and patents sold together, a price per name put on a
 patent, the buyer's name put on a patent sold for it, an official body's recommendation claimed, and an attorney's
-name hired without their work; and, from the real corpus's thirteenth collection, patents sold before their
-certificate issues, acceleration promised to succeed, and a refused parcel "deemed served"; and licensed
-agencies' facts read as claims before (the office's own fees, an agency registered with its filing system). Each
-claim is paired with a text that shares its words and makes no such claim. Examples written for this test, not
-taken from the training data."""
+name hired without their work; from the real corpus's thirteenth collection, patents sold before their certificate
+issues, acceleration promised to succeed and a refused parcel "deemed served"; a patent for a person's title or
+points handled for them; and licensed agencies' facts read as claims before (the office's own fees, an agency
+registered with its filing system). Each claim is paired with a text that shares its words and makes no such claim.
+Examples written for this test, not taken from the training data."""
 
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ CLAIMS_AND_TWINS = [
         "警示：网上出售未缴费专利的，多为非正常申请",
     ),
     ("insider.guaranteed_grant", "商标加急，100%加急成功，当天提交", "商标加急须经审查同意，无法保证成功"),
+    ("abnormal.purpose_patent_service", "积分落户专利快速办理，材料齐全", "落户需要专利吗？可以代办吗？"),
     (
         "impersonation.receipt_threat",
         "商标公告快递，拒签视为该公告送达，请务必签收",
