@@ -3,27 +3,20 @@
 makes the claims anyway is still flagged. Sentences written for these tests; the shipped model."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from detector.detector import Detector
-
-
-@pytest.fixture(scope="module")
-def detector(registry_csv: Path) -> Detector:
-    return Detector.load(registry=registry_csv)
 
 
 @pytest.mark.parametrize("banned_list", [
     "以下为广告违禁词：官方合作、保证下证、加急通道。",
     "商标服务类目禁用语：国知局指定、包注册、内部渠道，出现即下架。",
 ])
-def test_a_list_of_banned_wording_is_no_claim(detector: Detector, banned_list: str) -> None:
-    assert detector.mode == "model"
-    assert detector.detect({"id": "t", "text": banned_list}).labels == []
+def test_a_list_of_banned_wording_is_no_claim(model_detector: Detector, banned_list: str) -> None:
+    assert model_detector.mode == "model"
+    assert model_detector.detect({"id": "t", "text": banned_list}).labels == []
 
 
-def test_a_seller_who_names_the_list_and_claims_anyway_is_flagged(detector: Detector) -> None:
+def test_a_seller_who_names_the_list_and_claims_anyway_is_flagged(model_detector: Detector) -> None:
     text = "违禁词？我们不怕。官方合作，保证下证，加急通道，加微信。"
-    assert {"impersonation", "insider_channel"} <= set(detector.detect({"id": "t", "text": text}).labels)
+    assert {"impersonation", "insider_channel"} <= set(model_detector.detect({"id": "t", "text": text}).labels)

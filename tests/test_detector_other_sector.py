@@ -3,20 +3,13 @@ carries no label, whatever the trained models make of its 内部渠道, 包过 o
 trademark, or a bare claim naming no trade at all, still do. Sentences written for these tests; the shipped model."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from detector.detector import Detector
 
 
-@pytest.fixture(scope="module")
-def detector(registry_csv: Path) -> Detector:
-    return Detector.load(registry=registry_csv)
-
-
-def labels(detector: Detector, text: str) -> list[str]:
-    return detector.detect({"id": "t", "text": text}).labels
+def labels(model_detector: Detector, text: str) -> list[str]:
+    return model_detector.detect({"id": "t", "text": text}).labels
 
 
 @pytest.mark.parametrize(("other_trade", "ip_trade"), [
@@ -25,18 +18,17 @@ def labels(detector: Detector, text: str) -> list[str]:
     ("信用卡内部渠道，包下卡，不下卡不收费。", "外观专利内部渠道，包授权，不授权不收费。"),
     ("签证加急有关系，包过，拒签全退。", "实用新型加急有关系，包过，驳回全退。"),
 ])
-def test_another_trades_inside_channel_is_no_lead(detector: Detector, other_trade: str, ip_trade: str) -> None:
-    assert detector.mode == "model"
-    assert "insider_channel" in labels(detector, ip_trade)
-    found = detector.detect({"id": "t", "text": other_trade})
+def test_another_trades_inside_channel_is_no_lead(model_detector: Detector, other_trade: str, ip_trade: str) -> None:
+    assert model_detector.mode == "model"
+    assert "insider_channel" in labels(model_detector, ip_trade)
+    found = model_detector.detect({"id": "t", "text": other_trade})
     assert found.labels == []
     assert all(score == 0.0 for score in found.scores.values())
 
 
-def test_a_claim_that_names_no_trade_at_all_still_counts(detector: Detector) -> None:
-    assert "insider_channel" in labels(detector, "下证快 不过退款")
+def test_a_claim_that_names_no_trade_at_all_still_counts(model_detector: Detector) -> None:
+    assert "insider_channel" in labels(model_detector, "下证快 不过退款")
 
 
-def test_the_ip_trade_named_beside_another_keeps_the_claim(detector: Detector) -> None:
-    assert "insider_channel" in labels(detector, "驾照和专利都能办，专利走内部渠道，三个月下证。")
-
+def test_the_ip_trade_named_beside_another_keeps_the_claim(model_detector: Detector) -> None:
+    assert "insider_channel" in labels(model_detector, "驾照和专利都能办，专利走内部渠道，三个月下证。")

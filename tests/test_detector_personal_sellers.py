@@ -12,13 +12,8 @@ from detector.normalize import normalize_text
 from detector.rules import RuleEngine
 
 
-@pytest.fixture(scope="module")
-def engine() -> RuleEngine:
-    return RuleEngine.from_config()
-
-
-def offers(engine: RuleEngine, text: str) -> float:
-    return engine.features(normalize_text(text).text)["label:offers_patent_agency"]
+def offers(rule_engine: RuleEngine, text: str) -> float:
+    return rule_engine.features(normalize_text(text).text)["label:offers_patent_agency"]
 
 
 @pytest.mark.parametrize(("offer", "no_offer"), [
@@ -26,7 +21,8 @@ def offers(engine: RuleEngine, text: str) -> float:
     ("发明专利代理 私人接单 不走公司", "专利代理人私人信息不得公开"),
     ("ZL代写代提交，微信同号", "ZL牌吸尘器，说明书可代写"),
 ])
-def test_a_personal_sellers_offer_is_read_and_its_twin_is_not(engine: RuleEngine, offer: str, no_offer: str) -> None:
-    assert offers(engine, offer) >= 0.5
-    assert offers(engine, no_offer) == 0.0
+def test_a_personal_sellers_offer_is_read_and_its_twin_is_not(rule_engine: RuleEngine, offer: str,
+                                                               no_offer: str) -> None:
+    assert offers(rule_engine, offer) >= 0.5
+    assert offers(rule_engine, no_offer) == 0.0
 

@@ -40,24 +40,20 @@ NOT_PROMISES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def detector(registry_csv) -> Detector:
-    return Detector.load(registry=registry_csv)
-
 
 @pytest.mark.parametrize("text", PROMISES)
-def test_a_promised_outcome_is_an_insider_claim(detector: Detector, text: str) -> None:
-    result = detector.detect({"id": "ad", "text": text})
+def test_a_promised_outcome_is_an_insider_claim(model_detector: Detector, text: str) -> None:
+    result = model_detector.detect({"id": "ad", "text": text})
     assert "insider_channel" in result.labels, (text, result.scores)
 
 
 @pytest.mark.parametrize("text", REFUNDS_ALONE)
-def test_a_refund_stated_alone_promises_no_outcome(detector: Detector, text: str) -> None:
-    result = detector.detect({"id": "r", "text": text})
+def test_a_refund_stated_alone_promises_no_outcome(model_detector: Detector, text: str) -> None:
+    result = model_detector.detect({"id": "r", "text": text})
     assert [label for label in result.labels if label != "unlicensed_agency"] == [], (text, result.scores)
 
 
 @pytest.mark.parametrize("text", NOT_PROMISES)
-def test_refunds_elsewhere_refusals_and_reported_promises_raise_nothing(detector: Detector, text: str) -> None:
-    result = detector.detect({"id": "n", "text": text})
+def test_refunds_elsewhere_refusals_and_reported_promises_raise_nothing(model_detector: Detector, text: str) -> None:
+    result = model_detector.detect({"id": "n", "text": text})
     assert [label for label in result.labels if label != "unlicensed_agency"] == [], (text, result.scores)

@@ -76,10 +76,6 @@ ADS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def detector(registry_csv) -> Detector:
-    return Detector.load(registry=registry_csv)
-
 
 # The firm refusing to promise speaks for itself to win business: it solicits, it just claims nothing unlawful.
 SOLICITING = {"firm refusing to promise", "firm refusing a patent-trade service"}
@@ -90,25 +86,25 @@ SELLERS = {"firm refusing to promise": REGISTRY_ROWS[1][1]}
 
 
 @pytest.mark.parametrize("genre", REPORTED)
-def test_reported_speech_raises_no_label(detector: Detector, genre: str) -> None:
-    result = detector.detect({"id": genre, "text": REPORTED[genre], "seller": SELLERS.get(genre, "")})
+def test_reported_speech_raises_no_label(model_detector: Detector, genre: str) -> None:
+    result = model_detector.detect({"id": genre, "text": REPORTED[genre], "seller": SELLERS.get(genre, "")})
     assert result.labels == [], (genre, result.scores)
     assert (result.solicitation >= 0.5) is (genre in SOLICITING), (genre, result.solicitation)
 
 
 @pytest.mark.parametrize("label, text", ADS)
-def test_the_same_claim_as_an_ad_raises_the_label(detector: Detector, label: str, text: str) -> None:
-    result = detector.detect({"id": "ad", "text": text, "seller": "小王知产"})
+def test_the_same_claim_as_an_ad_raises_the_label(model_detector: Detector, label: str, text: str) -> None:
+    result = model_detector.detect({"id": "ad", "text": text, "seller": "小王知产"})
     assert label in result.labels, (text, result.scores)
     assert result.solicitation >= 0.5
 
 
 @pytest.mark.parametrize("title", ["下证快 不过退款", "商标加急 包拿证", "撤三 包成功"])
-def test_a_short_ad_that_is_nothing_but_the_claim_stays_a_violation(detector: Detector, title: str) -> None:
-    result = detector.detect({"id": "bare", "title": title})
+def test_a_short_ad_that_is_nothing_but_the_claim_stays_a_violation(model_detector: Detector, title: str) -> None:
+    result = model_detector.detect({"id": "bare", "title": title})
     assert result.labels, (title, result.scores)
 
 
-def test_quoting_an_ad_and_making_the_offer_too_is_a_violation(detector: Detector) -> None:
+def test_quoting_an_ad_and_making_the_offer_too_is_a_violation(model_detector: Detector) -> None:
     text = "别家打着“官方”旗号收高价，我们审查中心有熟人，商标十五天下证，不下证全退。"
-    assert "insider_channel" in detector.detect({"id": "both", "text": text}).labels
+    assert "insider_channel" in model_detector.detect({"id": "both", "text": text}).labels

@@ -106,16 +106,13 @@ CLAIMS_AND_TWINS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine() -> RuleEngine:
-    return RuleEngine.from_config()
 
-
-def fired(engine: RuleEngine, text: str) -> set[str]:
-    return {match.rule for match in engine.matches(normalize_text(text).text)}
+def fired(rule_engine: RuleEngine, text: str) -> set[str]:
+    return {match.rule for match in rule_engine.matches(normalize_text(text).text)}
 
 
 @pytest.mark.parametrize(("rule", "claim", "twin"), CLAIMS_AND_TWINS, ids=[rule for rule, _, _ in CLAIMS_AND_TWINS])
-def test_the_claim_fires_the_rule_and_its_twin_does_not(engine: RuleEngine, rule: str, claim: str, twin: str) -> None:
-    assert rule in fired(engine, claim)
-    assert rule not in fired(engine, twin)
+def test_the_claim_fires_the_rule_and_its_twin_does_not(rule_engine: RuleEngine, rule: str, claim: str,
+                                                        twin: str) -> None:
+    assert rule in fired(rule_engine, claim)
+    assert rule not in fired(rule_engine, twin)
