@@ -90,6 +90,18 @@ def test_every_label_has_sixty_templates_and_kinds_are_covered(corpus):
     assert kinds == {"violation", "lawful_ad", "hard_negative", "unrelated"}
 
 
+PROMISED_GRANT = re.compile(r"包授权|包下证|保授权|包拿证|保证下证|保证授权")
+
+
+def test_a_violation_template_that_promises_a_grant_also_carries_insider_channel(corpus):
+    """docs/domain.md: nobody can promise the outcome, so 评职称专利包下证 is abnormal filing and an insider claim
+    (the writers of models/data/written/ label every such violation of theirs so; eight templates did not)."""
+    promising = [template for template in corpus.templates if template.kind == "violation"
+                 and PROMISED_GRANT.search(template.title + template.text)]
+    assert len(promising) >= 10
+    assert [template.id for template in promising if "insider_channel" not in template.labels] == []
+
+
 def test_unlicensed_agency_follows_offer_and_registry(corpus):
     registry = AgencyRegistry.load(data_root() / "registry.csv")
     checked = 0
