@@ -4,10 +4,11 @@ the batch, filings with no invention behind them, papers and patents sold togeth
 patent, the buyer's name put on a patent sold for it, an official body's recommendation claimed, and an attorney's
 name hired without their work; from the real corpus's thirteenth collection, patents sold before their certificate
 issues, acceleration promised to succeed and a refused parcel "deemed served"; a patent for a person's title or
-points handled for them; an examining body's serving staff taking work on the side, and an agent's certificate
-lent under the trade's short name 专代 (2026-12-07 evening); and licensed agencies' facts read as claims before (the
-office's own fees, an agency registered with its filing system). Each claim is paired with a text that shares its
-words and makes no such claim. Examples written for this test, not taken from the training data."""
+points handled for them; an examining body's serving staff taking work on the side, an agent's certificate lent
+under the trade's short name 专代, and not a news item's list of cases (出租出借资质等案件) (2026-12-07 evening); and
+licensed agencies' facts read as claims before (the office's own fees, an agency registered with its filing system).
+Each claim is paired with a text that shares its words and makes no such claim. Examples written for this test, not
+taken from the training data."""
 
 from __future__ import annotations
 
@@ -110,6 +111,7 @@ CLAIMS_AND_TWINS = [
         "据报道，审查协作中心在职人员私下接单被查处",
     ),
     ("lending.licence", "刚考过专代，有机构收挂靠的吗，只挂不去", "考过专代，可以挂靠吗？"),
+    ("lending.phrases", "本所出借资质，合作方以我所名义接案", "三省一市建立出租出借资质等案件移送机制"),
 ]
 
 
