@@ -5,7 +5,10 @@ patent, the buyer's name put on a patent sold for it, an official body's recomme
 name hired without their work; from the real corpus's thirteenth collection, patents sold before their certificate
 issues, acceleration promised to succeed and a refused parcel "deemed served"; a patent for a person's title or
 points handled for them; an examining body's serving staff taking work on the side, an agent's certificate lent
-under the trade's short name 专代, and not a news item's list of cases (出租出借资质等案件) (2026-12-07 evening); and
+under the trade's short name 专代, and not a news item's list of cases (出租出借资质等案件) (2026-12-07 evening);
+from two probes written apart from the rules (2026-12-07 night), a firm disclaiming any tie to the body it names or
+turning such clients away, 实新 as sellers shorten 实用新型 (not inside 落实新), a name hung with nothing else asked,
+another firm's licence borrowed, and not a licence the author refuses to lend (不出借); and
 licensed agencies' facts read as claims before (the office's own fees, an agency registered with its filing system).
 Each claim is paired with a text that shares its words and makes no such claim. Examples written for this test, not
 taken from the training data."""
@@ -112,6 +115,29 @@ CLAIMS_AND_TWINS = [
     ),
     ("lending.licence", "刚考过专代，有机构收挂靠的吗，只挂不去", "考过专代，可以挂靠吗？"),
     ("lending.phrases", "本所出借资质，合作方以我所名义接案", "三省一市建立出租出借资质等案件移送机制"),
+    (
+        "impersonation.endorsed_by_body",
+        "本中心为国家知识产权局下属的商标受理单位，当天受理",
+        "本公司为民营代理机构，与国家知识产权局及其下属单位无任何隶属关系",
+    ),
+    (
+        "impersonation.official_wording",
+        "官方窗口直办，商标三天出受理书",
+        "本公司与官方窗口没有隶属关系，商标也可自行到窗口办理",
+    ),
+    ("abnormal.purpose", "综评用的实新，一个月出申请号，私我", "各地要落实新的综评办法"),
+    (
+        "lending.name_only",
+        "所里缺个代理师凑许可条件，就挂个名，其他啥也不用干，价格好商量",
+        "只挂个名，其他啥也不用干的代理师岗位，这样合法吗？",
+    ),
+    (
+        "lending.licence",
+        "我们自己没有代理资质，但借用合作机构的资质帮您提交专利申请",
+        "我们自己有代理资质，从不借用合作机构的资质",
+    ),
+    ("lending.licence", "可出借执业许可证，年费面议", "请各单位承诺不挂证、不出借执业许可证，并报送承诺书"),
+    ("abnormal.named_offers", "评职称、凑指标的专利都能做，私聊", "为评职称、凑指标而申请的，请勿咨询"),
 ]
 
 

@@ -242,6 +242,19 @@ def test_a_firm_an_article_tells_of_is_reported(rules_detector: Detector, report
     assert "insider_channel" in rules_detector.detect({"id": "a", "text": ad}).labels
 
 
+# A customer telling what a seller's staff promised (客服承诺…) or pitched (推销…) reports the seller's words; the
+# same words as the seller's own ad still count.
+@pytest.mark.parametrize(("label", "account", "ad"), [
+    ("insider_channel", "投诉：某公司客服承诺“内部渠道保证授权，不过退全款”，收了我八千，结果驳回了。",
+     "内部渠道保证授权，不过退全款，加微信"),
+    ("abnormal_filing", "昨天有中介加我微信推销“评职称专利现货可加名”，我没理。", "评职称专利现货可加名，加微信"),
+])
+def test_a_customers_account_of_a_sellers_pitch_is_reported(rules_detector: Detector, label: str, account: str,
+                                                            ad: str) -> None:
+    assert label not in rules_detector.detect({"id": "r", "text": account}).labels
+    assert label in rules_detector.detect({"id": "a", "text": ad}).labels
+
+
 def test_a_notice_in_the_offices_name_asking_for_a_private_channel_solicits(rules_detector: Detector) -> None:
     """The scam notice's own title (缴纳提醒) is no warning cue, and asking the reader to add a WeChat is a call to
     act: the author solicits, so the label is not gated away; a warning that quotes the scam stays a report."""
