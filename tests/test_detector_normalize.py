@@ -231,6 +231,23 @@ def test_initials_are_replaced_only_with_supporting_context(original: str, expec
     assert normalize_text(original).text == expected
 
 
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("商标代理 加QQ详聊", "商标代理加qq详聊"),  # a QQ contact, not 亲戚
+        ("专利代理，简历投 hr@qq.com", "专利代理,简历投 hr@qq.com"),
+        ("TM商标可以用吗", "tm商标可以用吗"),  # ™, not 推免
+        ("商标logo用PS设计", "商标logo用ps设计"),  # Photoshop, not 评审
+        ("专利申请 PC端提交", "专利申请 pc端提交"),  # not 派出
+        ("商标官网 sbj.cnipa.gov.cn", "商标官网商标局国家知识产权局.gov.cn"),  # the address's .cn, not 承诺
+    ],
+)
+def test_latin_words_that_are_something_else_are_never_initials(original: str, expected: str) -> None:
+    """Initials are taken from every rule word (1,900 of them), so a common Latin word can collide with one (qq is
+    亲戚's, tm 推免's): normalize.yaml's `initials` turns those off, and the word stays as it was written."""
+    assert normalize_text(original).text == expected
+
+
 def test_sound_matches_map_back_to_the_original_characters() -> None:
     original = "本所 商biao局 指定，走nei bu渠到"
     normalized = normalize_text(original)
