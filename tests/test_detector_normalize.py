@@ -240,6 +240,8 @@ def test_initials_are_replaced_only_with_supporting_context(original: str, expec
         ("商标logo用PS设计", "商标logo用ps设计"),  # Photoshop, not 评审
         ("专利申请 PC端提交", "专利申请 pc端提交"),  # not 派出
         ("商标官网 sbj.cnipa.gov.cn", "商标官网商标局国家知识产权局.gov.cn"),  # the address's .cn, not 承诺
+        ("jd旗舰店 专利产品", "jd旗舰店专利产品"),  # 京东, not 接单
+        ("专利产品 执行标准GB/T 1234", "专利产品执行标准gb/t 1234"),  # a national standard, not 贯标
     ],
 )
 def test_latin_words_that_are_something_else_are_never_initials(original: str, expected: str) -> None:
