@@ -371,7 +371,7 @@ class Detector:
             model_text=mask_reported(text, analysis.reported),
             analysis=analysis,
             seller=seller,
-            seller_analysis=(self.rules.analyze(seller, "seller", listing=analysis.hits)
+            seller_analysis=(self.rules.analyze(seller, "seller", listing=analysis.own_hits())
                              if seller is not None else None),
             image_text=image_text,
             image_errors=image_errors,

@@ -100,6 +100,15 @@ class Analysis:
     def lexicon_counts(self) -> dict[str, int]:
         return {name: len(spans) for name, spans in self.hits.items() if not name.startswith("rule:")}
 
+    def own_hits(self) -> dict[str, list[tuple[int, int]]]:
+        """The word-list hits outside reported passages: the author's own words, which the seller name's rules read
+        (a warning's account of what impostors demand, 以货到付款方式发送, is not its publisher asking for money)."""
+        if not self.reported:
+            return self.hits
+        own = {name: [span for span in spans if not overlaps(self.reported, *span)]
+               for name, spans in self.hits.items()}
+        return {name: spans for name, spans in own.items() if spans}
+
 
 def label_scores(matches: list[RuleMatch]) -> dict[str, float]:
     """Rules-only score per label: noisy-or over the distinct rules that fired (each at its weight)."""

@@ -154,3 +154,23 @@ def test_a_shop_named_as_appointed_by_or_as_a_national_office_is_impersonation(r
 def test_the_offices_own_account_and_agencies_names_pose_as_nobody(rules_detector: Detector, seller: str,
                                                                    text: str) -> None:
     assert "impersonation" not in rules_detector.detect({"id": "s", "text": text, "seller": seller}).labels
+
+
+# 8. The office's own warning or service guide under its own name: the demands a warning denies (从不以货到付款方式收取)
+# are not the publisher's own, and a guide is a notice. The same name over its own demand poses.
+@pytest.mark.parametrize(("seller", "text"), [
+    ("国家知识产权局商标局",
+     "谨防假冒续展通知。国家知识产权局提醒：官方从不以货到付款方式收取续展费，也不会短信要求缴费。"),
+    ("国家知识产权局专利局杭州代办处", "杭州代办处业务指南：受理专利申请文件、收缴专利费用，办理时间以官方公布为准。"),
+])
+def test_the_offices_own_warning_or_guide_poses_as_nobody(rules_detector: Detector, seller: str, text: str) -> None:
+    assert "impersonation" not in rules_detector.detect({"id": "s", "text": text, "seller": seller}).labels
+
+
+@pytest.mark.parametrize(("seller", "text"), [
+    ("国家知识产权局商标局", "您的商标即将到期，请以货到付款方式缴纳续展费，逾期注销。"),
+    ("国家知识产权局专利局杭州代办处", "专利申请代办，受理快，加微信咨询。"),
+])
+def test_the_same_names_over_their_own_demand_or_offer_pose_as_the_office(rules_detector: Detector, seller: str,
+                                                                          text: str) -> None:
+    assert "impersonation" in rules_detector.detect({"id": "s", "text": text, "seller": seller}).labels

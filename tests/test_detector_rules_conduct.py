@@ -9,7 +9,10 @@ under the trade's short name 专代, and not a news item's list of cases (出租
 from two probes written apart from the rules (2026-12-07 night), a firm disclaiming any tie to the body it names or
 turning such clients away, 实新 as sellers shorten 实用新型 (not inside 落实新), a name hung with nothing else asked,
 another firm's licence borrowed, and not a licence the author refuses to lend (不出借); and
-licensed agencies' facts read as claims before (the office's own fees, an agency registered with its filing system).
+licensed agencies' facts read as claims before (the office's own fees, an agency registered with its filing system);
+from a probe of long seller pages (2026-12-08), strings pulled at the examination (可以打点…审查员) and others'
+published patents reworded and filed again (以国外专利文献为蓝本…改写后递交, 查重率低), and filings with no research
+material of the client's (没有研发资料也能报, 不需要您审核技术内容).
 Each claim is paired with a text that shares its words and makes no such claim. Examples written for this test, not
 taken from the training data."""
 
@@ -138,6 +141,32 @@ CLAIMS_AND_TWINS = [
     ),
     ("lending.licence", "可出借执业许可证，年费面议", "请各单位承诺不挂证、不出借执业许可证，并报送承诺书"),
     ("abnormal.named_offers", "评职称、凑指标的专利都能做，私聊", "为评职称、凑指标而申请的，请勿咨询"),
+    (
+        "insider.examination_greased",
+        "发明卡在实审，我们能打点一下审查员那边，费用另谈",
+        "有人说实审阶段花钱打点审查员就能过，这靠谱吗？",
+    ),
+    (
+        "insider.examination_greased",
+        "驳回复审别担心，花钱疏通审查部门，两个月出结果",
+        "警惕所谓花钱疏通审查部门的中介，审查依法进行",
+    ),
+    (
+        "abnormal.published_patent_rewritten",
+        "以国外专利文献为蓝本重新组织语言，改写后递交，件数有保障",
+        "撰写前检索国外专利文献，避免与现有技术重复后再提交",
+    ),
+    (
+        "abnormal.published_patent_rewritten",
+        "照搬失效专利，稍作修改再申报，评职称够用",
+        "失效专利可以免费使用，稍作修改就能投产",
+    ),
+    ("abnormal.copied_filing", "实用新型代写，查重率低，适合凑件数", "论文代写，查重率低，欢迎咨询"),
+    (
+        "abnormal.no_invention_needed",
+        "没有研发资料也能报专利，文字附图我们全写，不需要您审核技术内容",
+        "没有研发资料的话，能申请专利吗？",
+    ),
 ]
 
 
