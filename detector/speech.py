@@ -48,8 +48,9 @@ from detector.normalized import NormalizedText
 
 Span = tuple[int, int]
 
-# Opening mark → closing mark. Straight double quotes open and close alike.
-_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", "﹁": "﹂", "﹃": "﹄", '"': '"', "＂": "＂"}
+# Opening mark → closing mark. Straight quotes open and close alike (short posts type 'nei部渠道' with apostrophes).
+_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", "﹁": "﹂", "﹃": "﹄", '"': '"', "＂": "＂",
+           "'": "'", "＇": "＇"}
 _QUOTE_OPEN = re.compile("[" + re.escape("".join(_QUOTES)) + "]")
 MAX_QUOTE_CHARS = 200
 # Characters that may stand between the quotations of one chain (“包过”、“内部渠道”和“特批”): the normaliser keeps

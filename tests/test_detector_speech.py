@@ -37,6 +37,9 @@ def test_quotations_are_found_in_the_original_and_mapped_onto_the_normalised_tex
     # Single quotation marks, and what someone is said to have told (表示, 透露) or to sell (兜售).
     ("有中介兜售‘包授权专利’，价格从几千到几万", "包授权专利"),
     ("一名店主向记者表示，“评职称的专利我们都有现货”。", "评职称的专利我们都有现货"),
+    # ASCII or full-width apostrophes as quotation marks, as short posts type them.
+    ("那人在群里说'内部渠道 半年下证'，我信了，结果一年了还在实审", "内部渠道半年下证"),
+    ("网店写着＇国知局合作单位＇，我打电话问了，人家说没有", "国知局合作单位"),
 ])
 def test_reported_passages(rules_detector: Detector, text: str, passage: str) -> None:
     assert passage in reported_text(rules_detector, text)
@@ -88,6 +91,15 @@ def test_questions_hearsay_rule_lists_and_refusals_raise_no_rule(rules_detector:
 def test_a_question_about_lawfulness_is_reported_as_a_whole_sentence(rules_detector: Detector) -> None:
     text = "第一次接触这行。机构说证挂靠过去每年给钱，这样合法吗？谢谢"
     assert reported_text(rules_detector, text) == ["机构说证挂靠过去每年给钱,这样合法吗"]
+
+
+@pytest.mark.parametrize("text, passage", [
+    ("老师让我们每人发一个专利给保研加分，这个合规吗？", "老师让我们每人发一个专利给保研加分,这个合规吗"),
+    ("评职称专利加名这种操作，合不合规", "评职称专利加名这种操作,合不合规"),
+])
+def test_a_question_whether_it_is_allowed_or_to_be_trusted_is_reported(rules_detector: Detector, text: str,
+                                                                       passage: str) -> None:
+    assert passage in reported_text(rules_detector, text)
 
 
 @pytest.mark.parametrize("text, label", [
