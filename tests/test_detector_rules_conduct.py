@@ -11,8 +11,9 @@ turning such clients away, 实新 as sellers shorten 实用新型 (not inside �
 another firm's licence borrowed, and not a licence the author refuses to lend (不出借); and
 licensed agencies' facts read as claims before (the office's own fees, an agency registered with its filing system);
 from a probe of long seller pages (2026-12-08), strings pulled at the examination (可以打点…审查员) and others'
-published patents reworded and filed again (以国外专利文献为蓝本…改写后递交, 查重率低), and filings with no research
-material of the client's (没有研发资料也能报, 不需要您审核技术内容).
+published patents reworded and filed again (以国外专利文献为蓝本…改写后递交, 查重率低), filings with no research
+material of the client's (没有研发资料也能报, 不需要您审核技术内容), and the office's leaders known (与专利局领导熟, not
+熟悉) or strings pulled at the substantive examination (实审阶段可以帮您打招呼).
 Each claim is paired with a text that shares its words and makes no such claim. Examples written for this test, not
 taken from the training data."""
 
@@ -167,6 +168,8 @@ CLAIMS_AND_TWINS = [
         "没有研发资料也能报专利，文字附图我们全写，不需要您审核技术内容",
         "没有研发资料的话，能申请专利吗？",
     ),
+    ("insider.examiner_relation", "我司与专利局领导熟，加急件当月可批", "我司熟悉专利局审查标准，加急件按规定办理"),
+    ("insider.examiner_relation", "实审阶段可以帮您打招呼，授权把握大大的", "实审阶段谁也不能打招呼，只能认真答复审查意见"),
 ]
 
 
