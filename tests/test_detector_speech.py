@@ -96,6 +96,8 @@ def test_a_question_about_lawfulness_is_reported_as_a_whole_sentence(rules_detec
 @pytest.mark.parametrize("text, passage", [
     ("老师让我们每人发一个专利给保研加分，这个合规吗？", "老师让我们每人发一个专利给保研加分,这个合规吗"),
     ("评职称专利加名这种操作，合不合规", "评职称专利加名这种操作,合不合规"),
+    # A post asking the crowd, question mark or not.
+    ("有没有懂的 想买个现成专利加名评职称 怎么弄", "想买个现成专利加名评职称怎么弄"),
 ])
 def test_a_question_whether_it_is_allowed_or_to_be_trusted_is_reported(rules_detector: Detector, text: str,
                                                                        passage: str) -> None:
