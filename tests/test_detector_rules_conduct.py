@@ -12,8 +12,10 @@ another firm's licence borrowed, and not a licence the author refuses to lend (�
 licensed agencies' facts read as claims before (the office's own fees, an agency registered with its filing system);
 from a probe of long seller pages (2026-12-08), strings pulled at the examination (可以打点…审查员) and others'
 published patents reworded and filed again (以国外专利文献为蓝本…改写后递交, 查重率低), filings with no research
-material of the client's (没有研发资料也能报, 不需要您审核技术内容), and the office's leaders known (与专利局领导熟, not
-熟悉) or strings pulled at the substantive examination (实审阶段可以帮您打招呼).
+material of the client's (没有研发资料也能报, 不需要您审核技术内容), and the office's leaders known (与专利局领导熟,
+not 熟悉) or strings pulled at the substantive examination (实审阶段可以帮您打招呼); from a probe of hard
+negatives, a grant the author cannot promise (没办法保证授权) and a refund beside a disclaimed outcome (我们不说包过…
+服务费原路退回).
 Each claim is paired with a text that shares its words and makes no such claim. Examples written for this test, not
 taken from the training data."""
 
@@ -169,7 +171,13 @@ CLAIMS_AND_TWINS = [
         "没有研发资料的话，能申请专利吗？",
     ),
     ("insider.examiner_relation", "我司与专利局领导熟，加急件当月可批", "我司熟悉专利局审查标准，加急件按规定办理"),
-    ("insider.examiner_relation", "实审阶段可以帮您打招呼，授权把握大大的", "实审阶段谁也不能打招呼，只能认真答复审查意见"),
+    (
+        "insider.examiner_relation",
+        "实审阶段可以帮您打招呼，授权把握大大的",
+        "实审阶段谁也不能打招呼，只能认真答复审查意见",
+    ),
+    ("insider.guaranteed_grant", "专利加急，保证授权，价格美丽", "亲，我们这边没办法保证授权哦，可以先帮您检索"),
+    ("insider.refund_on_failure", "商标包过，注册失败的，服务费原路退回", "我们不说包过。注册失败的，服务费原路退回。"),
 ]
 
 

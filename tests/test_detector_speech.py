@@ -40,6 +40,12 @@ def test_quotations_are_found_in_the_original_and_mapped_onto_the_normalised_tex
     # ASCII or full-width apostrophes as quotation marks, as short posts type them.
     ("那人在群里说'内部渠道 半年下证'，我信了，结果一年了还在实审", "内部渠道半年下证"),
     ("网店写着＇国知局合作单位＇，我打电话问了，人家说没有", "国知局合作单位"),
+    # A buyer's review of what was promised, a seller's words quoted as said (原话), a client's request told of, and
+    # what several sellers all say.
+    ("差评！说好三个月下证，半年了还在审", "三个月下证,半年了还在审"),
+    ("下单前客服原话“我们有关系，三个月一定下证”，结果还在审", "我们有关系,三个月一定下证"),
+    ("有客户要一个月申请20件实用新型，说是凑高企的数。我们婉拒了。", "一个月申请20件实用新型,说是凑高企的数"),
+    ("好几个代理加我微信，都说能走内部通道，一年内下证。", "走内部通道,一年内下证"),
 ])
 def test_reported_passages(rules_detector: Detector, text: str, passage: str) -> None:
     assert passage in reported_text(rules_detector, text)
@@ -98,6 +104,8 @@ def test_a_question_about_lawfulness_is_reported_as_a_whole_sentence(rules_detec
     ("评职称专利加名这种操作，合不合规", "评职称专利加名这种操作,合不合规"),
     # A post asking the crowd, question mark or not.
     ("有没有懂的 想买个现成专利加名评职称 怎么弄", "想买个现成专利加名评职称怎么弄"),
+    # A colloquial yes-no question closing its sentence (not 靠谱不坑人).
+    ("看到一家说实用新型包过 不过退全款 这种靠谱不", "看到一家说实用新型包过不过退全款这种靠谱不"),
 ])
 def test_a_question_whether_it_is_allowed_or_to_be_trusted_is_reported(rules_detector: Detector, text: str,
                                                                        passage: str) -> None:
