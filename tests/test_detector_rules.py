@@ -194,6 +194,8 @@ HARD_NEGATIVES = [
     "申请专利时发明人一栏写您本人，申请人写贵公司，技术交底由您的研发人员提供。",  # a real inventor filing
     "委托申请专利，您只需提供个人信息和技术交底书，其余由代理师完成。",  # details and a disclosure: a real application
     "职称评审办法规定，通过购买、挂名获得的专利不得作为评审依据。",
+    "升学用的“代办专利”风险很大，高校综评越来越严。",  # the risk named after the words: a warning
+    "不少高校不认可升学加分专利",  # not recognised: a warning before the words
     # The same words said truthfully by a licensed agency, denied, asked about or reported:
     "我们是国家知识产权局备案的专利代理机构，备案信息可在官网查询。",
     "本所是经国家知识产权局批准设立的专利代理机构，执业许可证号31027。",
