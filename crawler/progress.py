@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -85,6 +86,8 @@ class SweepSummary:
     platforms: dict[str, PlatformSummary] = field(default_factory=dict)
     finish_reasons: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    # The crawl as Scrapy's stats time it: first spider opened to last spider closed (see `engine_seconds`).
+    engine_seconds: float = 0.0
     counters: dict[str, int] = field(default_factory=dict)
     log_file: str = ""
     health: dict[str, Any] = field(default_factory=dict)
@@ -103,6 +106,7 @@ class SweepSummary:
             "totals": asdict(self.totals),
             "finish_reasons": dict(self.finish_reasons),
             "seconds": round(self.seconds, 2),
+            "engine_seconds": round(self.engine_seconds, 2),
             "counters": dict(sorted(self.counters.items())),
             "log_file": self.log_file,
             "health": self.health,
@@ -128,6 +132,20 @@ def summarize(stats: Iterable[dict[str, Any]], platforms: Iterable[str]) -> dict
 COUNTER_PREFIXES = ("lantian/", "retry/", "downloader/response_status_count/", "playwright/page_count",
                     "playwright/browser_count", "evidence/", "robotstxt/", "item_", "response_received_count",
                     "dupefilter/", "offsite/")
+
+
+def engine_seconds(stats: Iterable[dict[str, Any]]) -> float:
+    """Seconds from the first crawler's `start_time` to the last one's `finish_time` (0.0 if none finished).
+
+    Scrapy's core stats time a crawl from the spider opened to the spider closed, so this leaves out what happens
+    before the spider opens (the pipelines' opening: the detector's load) and after it closes; its pipelines'
+    closing is inside. `scrapy bench` reports its pages/min over the same window (`elapsed_time_seconds`), so the
+    benchmark compares the two on it as well as on `SweepSummary.seconds`.
+    """
+    values = list(stats)
+    starts = [v["start_time"] for v in values if isinstance(v.get("start_time"), datetime)]
+    ends = [v["finish_time"] for v in values if isinstance(v.get("finish_time"), datetime)]
+    return (max(ends) - min(starts)).total_seconds() if starts and ends else 0.0
 
 
 def counters(stats: Iterable[dict[str, Any]]) -> dict[str, int]:

@@ -31,7 +31,14 @@ from crawler import health
 from crawler.capture import CaptureOutcome
 from crawler.data_paths import fill_data_paths
 from crawler.platforms import Catalog, load_endpoints, read_keywords_file
-from crawler.progress import HEALTH_COUNTERS, SweepSummary, counters, run_with_progress, summarize
+from crawler.progress import (
+    HEALTH_COUNTERS,
+    SweepSummary,
+    counters,
+    engine_seconds,
+    run_with_progress,
+    summarize,
+)
 from crawler.refetch import Refetched, RefetchTarget
 from crawler.spiders.capture import CaptureSpider
 from crawler.spiders.refetch import RefetchSpider
@@ -153,7 +160,8 @@ def run_sweep(
     console = console or Console()
     all_stats = run_with_progress(process, list(crawlers.values()), names, console, progress)
 
-    summary = SweepSummary(seconds=time.monotonic() - started, log_file=str(log_file))
+    summary = SweepSummary(seconds=time.monotonic() - started, engine_seconds=engine_seconds(all_stats),
+                           log_file=str(log_file))
     summary.platforms = summarize(all_stats, names)
     summary.counters = counters(all_stats)
     swept = {name: {counter: getattr(summary.platforms[name], counter) for counter in HEALTH_COUNTERS}

@@ -82,6 +82,7 @@ def test_sweep_of_every_archetype(simulator_factory: Callable[..., Any], tmp_pat
         assert summary["platforms"][name]["items"] > 0, name
         assert summary["platforms"][name]["errors"] == 0, name
     assert summary["counters"].get("playwright/browser_count", 0) >= 1
+    assert 0 < summary["engine_seconds"] < summary["seconds"], "the spiders' open-to-close time lies inside the run"
 
     seen = work.seen()
     canonical_truth = {canonical_url(t["url"]): t for t in truth}
