@@ -272,10 +272,6 @@ def full_rows(run: dict[str, Any], cpu: CpuSampler, peer: float, found: tuple[in
     rows = [
         ("full pipeline pages/min (fetch, images + OCR, detector, screenshots of leads, lead store)",
          f"{rate:,.0f}", f"{peer:,.0f} (scrapy bench)", f"{rate / peer:.0%} (target ≥ 25%)"),
-        ("  the same, timed as scrapy bench times itself (spider opened to spider closed)",
-         f"{pages / max(run['engine_seconds'], 1e-9) * 60:,.0f}", f"{peer:,.0f} (scrapy bench)",
-         f"{pages / max(run['engine_seconds'], 1e-9) * 60 / peer:.0%} ({run['engine_seconds']:.1f} s of "
-         f"{run['seconds']:.1f}: without the pipelines' opening)"),
         ("  pages, wall time", f"{pages} in {run['seconds']:.1f} s",
          f"{counters.get('lantian/ocr/ocr', 0)} pictures read by OCR, "
          f"{counters.get('lantian/ocr/cached', 0) + counters.get('lantian/ocr/copy', 0)} from its cache, "
@@ -285,6 +281,12 @@ def full_rows(run: dict[str, Any], cpu: CpuSampler, peer: float, found: tuple[in
         ("  leads with screenshot, raw body and WARC record", f"{complete}/{leads}",
          f"{counters.get('evidence/screenshots', 0)} screenshots", "ok" if complete == leads else "missing"),
     ]
+    if run["engine_seconds"] > 0:
+        engine_rate = pages / run["engine_seconds"] * 60
+        rows.insert(1, ("  the same, timed as scrapy bench times itself (spider opened to spider closed)",
+                        f"{engine_rate:,.0f}", f"{peer:,.0f} (scrapy bench)",
+                        f"{engine_rate / peer:.0%} ({run['engine_seconds']:.1f} s of {run['seconds']:.1f}: "
+                        "without the pipelines' opening)"))
     capacity = run["seconds"] * (os.cpu_count() or 1)
     roles = cpu.by_role()
     crawler_seconds = roles.pop("crawler (python)", 0.0)
